@@ -1,0 +1,321 @@
+package safeguarding
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on a concern's fields: generous for a real record, small enough to keep a concern,
+// its chronology entries and its alerts inside one DynamoDB transaction.
+const (
+	MaxPupilsPerConcern = 30
+	MaxDetailsChars     = 20000
+	MaxPupilWordsChars  = 10000
+	MaxPeopleInvolved   = 20
+	MaxNameChars        = 200
+	MaxTaggedStaff      = 20
+	// ClockSkew is how far in the future an observation time may be, for a phone's clock.
+	ClockSkew = 5 * time.Minute
+)
+
+// PupilID identifies a pupil within a school.
+type PupilID string
+
+// Pupil is a child on a school's roll.
+type Pupil struct {
+	ID        PupilID
+	School    SchoolID
+	Name      string
+	YearGroup string
+	ClassName string
+	FamilyID  string
+}
+
+// ConcernID identifies a concern; it is unique across the federation.
+type ConcernID string
+
+// PupilRole is a linked pupil's part in a concern; each pupil keeps their own (rule C1).
+type PupilRole string
+
+const RoleSubject PupilRole = "subject"
+
+// LinkedPupil is one pupil a concern is about, with their role in it.
+type LinkedPupil struct {
+	ID   PupilID
+	Role PupilRole
+}
+
+// NewConcern is what a member of staff submits (rule C1), before it is checked.
+type NewConcern struct {
+	PupilIDs          []PupilID
+	Category          string
+	Subcategories     []string
+	HighPriority      bool
+	ObservedAt        time.Time
+	Details           string
+	PupilWords        string
+	PeopleInvolved    []string
+	TagStaff          []string
+	AboutStaff        bool
+	SubjectStaffEmail string
+}
+
+// Concern is a recorded concern. Its fields are unexported: NewConcern's checks are the only
+// way in, and only a store rebuilds one from what it saved (RestoreConcern).
+type Concern struct {
+	id                ConcernID
+	reference         string
+	school            SchoolID
+	pupils            []LinkedPupil
+	category          Category
+	subcategories     []string
+	highPriority      bool
+	observedAt        time.Time
+	recordedAt        time.Time
+	deadline          time.Time
+	late              bool
+	minutesLate       int
+	details           string
+	pupilWords        string
+	peopleInvolved    []string
+	tagStaff          []string
+	aboutStaff        bool
+	subjectStaffEmail string
+	authorEmail       string
+	authorName        string
+	version           int
+}
+
+// RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
+// will be stored. pupils are the school's pupils the submission names (absent ones are refused);
+// recordedAt is the time of the request, never the wall clock.
+func RecordConcern(id ConcernID, in NewConcern, author Principal, school School, pupils map[PupilID]Pupil,
+	cat Catalogue, cal Calendar, recordedAt time.Time) (Concern, error) {
+	var ps problems
+	if !author.IsMember(school.ID) {
+		return Concern{}, ErrForbidden
+	}
+
+	// Pupils (C1): at least one, each on this school's roll, none twice.
+	if len(in.PupilIDs) == 0 {
+		ps.add("pupilIds", "choose at least one pupil")
+	}
+	if len(in.PupilIDs) > MaxPupilsPerConcern {
+		ps.add("pupilIds", "at most %d pupils in one concern", MaxPupilsPerConcern)
+	}
+	linked := make([]LinkedPupil, 0, len(in.PupilIDs))
+	seen := map[PupilID]bool{}
+	for _, pid := range in.PupilIDs {
+		p, ok := pupils[pid]
+		switch {
+		case seen[pid]:
+			ps.add("pupilIds", "pupil %q is listed twice", pid)
+		case !ok || p.School != school.ID:
+			ps.add("pupilIds", "no pupil %q in this school", pid)
+		default:
+			linked = append(linked, LinkedPupil{ID: pid, Role: RoleSubject})
+		}
+		seen[pid] = true
+	}
+
+	// Category and sub-categories (C2).
+	var category Category
+	var chosen []string
+	def, ok := cat.Find(Category(in.Category))
+	if !ok {
+		ps.add("category", "unknown category %q", in.Category)
+	} else {
+		category = def.ID
+		for _, s := range in.Subcategories {
+			sub, ok := def.Subcategory(s)
+			switch {
+			case !ok:
+				ps.add("subcategories", "%q is not a sub-category of %s", s, def.Title)
+			case sub.Retired:
+				ps.add("subcategories", "%q is retired and cannot be chosen", sub.Title)
+			case !slices.Contains(chosen, sub.ID):
+				chosen = append(chosen, sub.ID)
+			}
+		}
+	}
+
+	// When and what (C1, C3).
+	if in.ObservedAt.IsZero() {
+		ps.add("observedAt", "say when it was observed")
+	} else if in.ObservedAt.After(recordedAt.Add(ClockSkew)) {
+		ps.add("observedAt", "cannot be in the future")
+	}
+	details := strings.TrimSpace(in.Details)
+	if details == "" {
+		ps.add("details", "write what happened")
+	}
+	checkText(&ps, "details", details, MaxDetailsChars)
+	words := strings.TrimSpace(in.PupilWords)
+	checkText(&ps, "pupilWords", words, MaxPupilWordsChars)
+
+	// People involved by full name, staff to tag (C1).
+	if len(in.PeopleInvolved) > MaxPeopleInvolved {
+		ps.add("peopleInvolved", "at most %d people", MaxPeopleInvolved)
+	}
+	var people []string
+	for _, n := range in.PeopleInvolved {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		checkText(&ps, "peopleInvolved", n, MaxNameChars)
+		people = append(people, n)
+	}
+	if len(in.TagStaff) > MaxTaggedStaff {
+		ps.add("tagStaff", "at most %d staff", MaxTaggedStaff)
+	}
+	var tagged []string
+	for _, e := range in.TagStaff {
+		addr, ok := NormaliseEmail(e)
+		if !ok {
+			ps.add("tagStaff", "%q is not an email address", e)
+			continue
+		}
+		if !school.HasStaff(addr) {
+			ps.add("tagStaff", "%q is not on the staff of this school", e)
+			continue
+		}
+		if !slices.Contains(tagged, addr) {
+			tagged = append(tagged, addr)
+		}
+	}
+
+	// A concern about a member of staff names them (C5).
+	var subject string
+	if in.AboutStaff {
+		addr, ok := NormaliseEmail(in.SubjectStaffEmail)
+		if !ok {
+			ps.add("subjectStaffEmail", "name the member of staff the concern is about")
+		}
+		subject = addr
+		if ok && !school.HasStaff(addr) {
+			ps.add("subjectStaffEmail", "%q is not on the staff of this school", in.SubjectStaffEmail)
+		}
+		if ok && subject == author.Email {
+			ps.add("subjectStaffEmail", "a concern about yourself goes to the safeguarding governor directly")
+		}
+	} else if strings.TrimSpace(in.SubjectStaffEmail) != "" {
+		ps.add("subjectStaffEmail", "only for a concern about a member of staff")
+	}
+	if err := ps.err(); err != nil {
+		return Concern{}, err
+	}
+
+	deadline := RecordingDeadline(in.ObservedAt, cal, school.EndOfDayMinutes)
+	late, minutes := Lateness(deadline, recordedAt)
+	return Concern{
+		id: id, reference: referenceFor(id), school: school.ID, pupils: linked,
+		category: category, subcategories: chosen, highPriority: in.HighPriority,
+		observedAt: in.ObservedAt.UTC(), recordedAt: recordedAt.UTC(), deadline: deadline.UTC(),
+		late: late, minutesLate: minutes, details: details, pupilWords: words,
+		peopleInvolved: people, tagStaff: tagged, aboutStaff: in.AboutStaff, subjectStaffEmail: subject,
+		authorEmail: author.Email, authorName: author.Name, version: 1,
+	}, nil
+}
+
+func checkText(ps *problems, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		ps.add(field, "is not valid text")
+		return
+	}
+	if utf8.RuneCountInString(s) > max {
+		ps.add(field, "at most %d characters", max)
+	}
+}
+
+// referenceFor derives the short reference that alerts and screens quote (rule S2): the
+// concern id's last eight characters, which are random, so a reference reveals nothing.
+func referenceFor(id ConcernID) string {
+	s := strings.ToUpper(string(id))
+	if len(s) > 8 {
+		s = s[len(s)-8:]
+	}
+	return "C-" + s
+}
+
+// CanView applies rules P2 and C5 to this concern.
+func (c Concern) CanView(p Principal) bool { return c.Visibility().CanView(p) }
+
+// Visibility is who may see the concern and everything that repeats it.
+func (c Concern) Visibility() Visibility {
+	return Visibility{School: c.school, Author: c.authorEmail, Tagged: c.TagStaff(),
+		AboutStaff: c.aboutStaff, Subject: c.subjectStaffEmail}
+}
+
+func (c Concern) ID() ConcernID             { return c.id }
+func (c Concern) Reference() string         { return c.reference }
+func (c Concern) School() SchoolID          { return c.school }
+func (c Concern) Pupils() []LinkedPupil     { return slices.Clone(c.pupils) }
+func (c Concern) Category() Category        { return c.category }
+func (c Concern) Subcategories() []string   { return slices.Clone(c.subcategories) }
+func (c Concern) HighPriority() bool        { return c.highPriority }
+func (c Concern) ObservedAt() time.Time     { return c.observedAt }
+func (c Concern) RecordedAt() time.Time     { return c.recordedAt }
+func (c Concern) Deadline() time.Time       { return c.deadline }
+func (c Concern) Late() bool                { return c.late }
+func (c Concern) MinutesLate() int          { return c.minutesLate }
+func (c Concern) Details() string           { return c.details }
+func (c Concern) PupilWords() string        { return c.pupilWords }
+func (c Concern) PeopleInvolved() []string  { return slices.Clone(c.peopleInvolved) }
+func (c Concern) TagStaff() []string        { return slices.Clone(c.tagStaff) }
+func (c Concern) AboutStaff() bool          { return c.aboutStaff }
+func (c Concern) SubjectStaffEmail() string { return c.subjectStaffEmail }
+func (c Concern) AuthorEmail() string       { return c.authorEmail }
+func (c Concern) AuthorName() string        { return c.authorName }
+func (c Concern) Version() int              { return c.version }
+
+// ConcernSnapshot is every field of a stored concern, for a store to rebuild it.
+type ConcernSnapshot struct {
+	ID                ConcernID
+	Reference         string
+	School            SchoolID
+	Pupils            []LinkedPupil
+	Category          Category
+	Subcategories     []string
+	HighPriority      bool
+	ObservedAt        time.Time
+	RecordedAt        time.Time
+	Deadline          time.Time
+	Late              bool
+	MinutesLate       int
+	Details           string
+	PupilWords        string
+	PeopleInvolved    []string
+	TagStaff          []string
+	AboutStaff        bool
+	SubjectStaffEmail string
+	AuthorEmail       string
+	AuthorName        string
+	Version           int
+}
+
+// Snapshot exposes every field, for a store to save.
+func (c Concern) Snapshot() ConcernSnapshot {
+	return ConcernSnapshot{
+		ID: c.id, Reference: c.reference, School: c.school, Pupils: c.Pupils(), Category: c.category,
+		Subcategories: c.Subcategories(), HighPriority: c.highPriority, ObservedAt: c.observedAt,
+		RecordedAt: c.recordedAt, Deadline: c.deadline, Late: c.late, MinutesLate: c.minutesLate,
+		Details: c.details, PupilWords: c.pupilWords, PeopleInvolved: c.PeopleInvolved(),
+		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
+		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
+	}
+}
+
+// RestoreConcern rebuilds a concern a store saved. Only stores call it.
+func RestoreConcern(s ConcernSnapshot) Concern {
+	return Concern{
+		id: s.ID, reference: s.Reference, school: s.School, pupils: s.Pupils, category: s.Category,
+		subcategories: s.Subcategories, highPriority: s.HighPriority, observedAt: s.ObservedAt,
+		recordedAt: s.RecordedAt, deadline: s.Deadline, late: s.Late, minutesLate: s.MinutesLate,
+		details: s.Details, pupilWords: s.PupilWords, peopleInvolved: s.PeopleInvolved,
+		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
+		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
+	}
+}

@@ -1,0 +1,51 @@
+package safeguarding
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Adapters wrap them with %w; the HTTP layer maps them to statuses in one place.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrForbidden = errors.New("forbidden")
+	ErrInvalid   = errors.New("invalid")
+	ErrConflict  = errors.New("conflict")
+	// ErrIdempotencyMismatch: the same Idempotency-Key was sent with a different request.
+	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
+)
+
+// FieldProblem names one input field and what is wrong with it.
+type FieldProblem struct {
+	Field   string
+	Message string
+}
+
+// ValidationError lists every problem found in a command; errors.Is(err, ErrInvalid) holds.
+type ValidationError struct {
+	Problems []FieldProblem
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + ": " + p.Message
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+type problems []FieldProblem
+
+func (ps *problems) add(field, format string, args ...any) {
+	*ps = append(*ps, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: ps}
+}

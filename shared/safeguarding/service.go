@@ -1,0 +1,186 @@
+package safeguarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrDuplicateRequest: a store refused a write because its idempotency key was already taken.
+var ErrDuplicateRequest = errors.New("duplicate request")
+
+// RequestKey scopes an Idempotency-Key to the person and school that sent it. An empty Key
+// means the client sent none.
+type RequestKey struct {
+	School SchoolID
+	Actor  string
+	Key    string
+}
+
+// PriorRequest is what a store remembers of a request that carried an idempotency key.
+type PriorRequest struct {
+	Fingerprint string
+	Receipt     Receipt
+}
+
+// Receipt is what recording a concern returns, first time and on every replay.
+type Receipt struct {
+	ConcernID   ConcernID
+	Reference   string
+	RecordedAt  time.Time
+	Late        bool
+	MinutesLate int
+}
+
+// Recording is what the rules need to check a new concern, loaded in one round trip.
+type Recording struct {
+	Author Principal
+	School School
+	Pupils map[PupilID]Pupil
+	Prior  *PriorRequest
+}
+
+// ConcernWrite is everything one new concern commits, together or not at all.
+type ConcernWrite struct {
+	Concern Concern
+	Entries []ChronologyEntry
+	Audit   AuditEntry
+	Alerts  []Alert
+	Request *RequestRecord
+}
+
+// RequestRecord is saved with a write that carried an idempotency key.
+type RequestRecord struct {
+	Key         RequestKey
+	Fingerprint string
+	Receipt     Receipt
+}
+
+// ConcernStore is the storage port the concern use cases need.
+type ConcernStore interface {
+	// LoadRecording reads the author, the school, the named pupils and any earlier request
+	// with the same key. A missing author or school is ErrForbidden; missing pupils are absent.
+	LoadRecording(ctx context.Context, author string, school SchoolID, pupils []PupilID, key RequestKey) (Recording, error)
+	// SaveConcern commits the write in one transaction; ErrDuplicateRequest if key was taken.
+	SaveConcern(ctx context.Context, w ConcernWrite) error
+	// PriorRequest reads a request record, waiting briefly for one being committed.
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	// ConcernFor reads the viewer and a concern; ErrNotFound if there is no such concern.
+	ConcernFor(ctx context.Context, viewer string, school SchoolID, id ConcernID) (Principal, Concern, error)
+	// ChronologyFor reads the viewer, the pupil and every entry of the pupil's chronology.
+	ChronologyFor(ctx context.Context, viewer string, school SchoolID, pupil PupilID) (Principal, Pupil, []ChronologyEntry, error)
+	// Audit saves one audit entry.
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// Concerns holds the concern use cases.
+type Concerns struct {
+	Store     ConcernStore
+	Catalogue Catalogue
+	Calendar  Calendar
+	// NewID returns a new unique, time-ordered id.
+	NewID func(at time.Time) string
+}
+
+// Caller is who asks, when, from where: the facts every use case takes from the event.
+type Caller struct {
+	Email  string
+	At     time.Time
+	Source string
+}
+
+// Record records a new concern (rules C1-C5, S2, S6, P4): the concern, a chronology entry per
+// pupil, its audit entry, its alerts and the idempotency record commit in one transaction.
+// The same key with the same fingerprint returns the first receipt; with another fingerprint,
+// ErrIdempotencyMismatch.
+func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in NewConcern, key RequestKey, fingerprint string) (Receipt, error) {
+	rec, err := s.Store.LoadRecording(ctx, who.Email, school, in.PupilIDs, key)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if rec.Prior != nil {
+		return replay(*rec.Prior, fingerprint)
+	}
+	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, s.Catalogue, s.Calendar, who.At)
+	if err != nil {
+		return Receipt{}, err
+	}
+	receipt := Receipt{ConcernID: c.id, Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
+	w := ConcernWrite{
+		Concern: c,
+		Entries: ConcernEntries(c),
+		Alerts:  ConcernAlerts(c, rec.School),
+		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRecorded,
+			Subject: "concern/" + string(c.id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source},
+	}
+	if key.Key != "" {
+		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: receipt}
+	}
+	err = s.Store.SaveConcern(ctx, w)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("reading the first request with this key: %w", err)
+		}
+		return replay(prior, fingerprint)
+	}
+	if err != nil {
+		return Receipt{}, err
+	}
+	return receipt, nil
+}
+
+func replay(prior PriorRequest, fingerprint string) (Receipt, error) {
+	if prior.Fingerprint != fingerprint {
+		return Receipt{}, ErrIdempotencyMismatch
+	}
+	return prior.Receipt, nil
+}
+
+// Concern returns a concern the caller may see (P2, C5) and audits the read (P4). A concern
+// the caller may not see is ErrNotFound, the same as one that does not exist.
+func (s Concerns) Concern(ctx context.Context, who Caller, school SchoolID, id ConcernID) (Concern, error) {
+	p, c, err := s.Store.ConcernFor(ctx, who.Email, school, id)
+	if err != nil {
+		return Concern{}, err
+	}
+	if !p.IsMember(school) {
+		return Concern{}, ErrForbidden
+	}
+	if c.school != school || !c.CanView(p) {
+		return Concern{}, ErrNotFound
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
+		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+	if err != nil {
+		return Concern{}, err
+	}
+	return c, nil
+}
+
+// Chronology returns the entries of a pupil's chronology the caller may see (P2), in date
+// order, and audits the read (P4).
+func (s Concerns) Chronology(ctx context.Context, who Caller, school SchoolID, pupil PupilID) (Pupil, []ChronologyEntry, error) {
+	p, pu, entries, err := s.Store.ChronologyFor(ctx, who.Email, school, pupil)
+	if err != nil {
+		return Pupil{}, nil, err
+	}
+	if !p.IsMember(school) {
+		return Pupil{}, nil, ErrForbidden
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditChronologyRead,
+		Subject: "pupil/" + string(pupil), Pupils: []PupilID{pupil}, At: who.At, Source: who.Source})
+	if err != nil {
+		return Pupil{}, nil, err
+	}
+	return pu, Visible(entries, p), nil
+}
+
+func pupilIDs(ls []LinkedPupil) []PupilID {
+	out := make([]PupilID, len(ls))
+	for i, l := range ls {
+		out[i] = l.ID
+	}
+	return out
+}
