@@ -29,15 +29,16 @@ const (
 // Alert is one message to one person by one channel. It holds no personal data of a pupil
 // (rule S2): the school, the kind, the category, the priority and a reference only.
 type Alert struct {
-	ID        string
-	School    SchoolID
-	Kind      string
-	Audience  Audience
-	Recipient string
-	Channel   Channel
-	Priority  Priority
-	Category  Category
-	Reference string
+	ID         string
+	School     SchoolID
+	SchoolName string
+	Kind       string
+	Audience   Audience
+	Recipient  string
+	Channel    Channel
+	Priority   Priority
+	Category   Category
+	Reference  string
 	// Subject is the id of the record the alert is about, for the link that needs sign-in.
 	Subject string
 }
@@ -68,7 +69,7 @@ func ConcernAlerts(c Concern, school School) []Alert {
 		for _, ch := range chans {
 			out = append(out, Alert{
 				ID:     string(c.id) + "#" + email + "#" + string(ch),
-				School: c.school, Kind: "concern", Audience: audience, Recipient: email,
+				School: c.school, SchoolName: school.Name, Kind: "concern", Audience: audience, Recipient: email,
 				Channel: ch, Priority: priority, Category: c.category, Reference: c.reference,
 				Subject: string(c.id),
 			})

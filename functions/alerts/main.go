@@ -1,0 +1,32 @@
+// Command alerts is the AlertsFunction: outbox items arrive from the table's stream and are
+// published to SNS, which carries them by SMS and email.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/keepsafe-schools/keepsafe/shared/alert"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		slog.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := handler{
+		outbox:    store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")),
+		publisher: alert.Publisher{SNS: sns.NewFromConfig(cfg), Topic: os.Getenv("ALERTS_TOPIC_ARN"), AppURL: os.Getenv("APP_URL")},
+		now:       time.Now,
+	}
+	lambda.Start(h.Handle)
+}

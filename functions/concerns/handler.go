@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+type handler struct {
+	concerns safeguarding.Concerns
+}
+
+// Handle maps each route of the ConcernsFunction in template.yaml to its use case.
+func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return httpapi.Router{
+		"POST /api/schools/{school}/concerns":                 h.record,
+		"GET /api/schools/{school}/concerns/{id}":             h.get,
+		"GET /api/schools/{school}/pupils/{pupil}/chronology": h.chronology,
+	}.Handle(ctx, req)
+}
+
+// concernRequest is the wire form of a new concern (rule C1).
+type concernRequest struct {
+	PupilIDs          []string `json:"pupilIds"`
+	Category          string   `json:"category"`
+	Subcategories     []string `json:"subcategories"`
+	HighPriority      bool     `json:"highPriority"`
+	ObservedAt        string   `json:"observedAt"`
+	Details           string   `json:"details"`
+	PupilWords        string   `json:"pupilWords"`
+	PeopleInvolved    []string `json:"peopleInvolved"`
+	TagStaff          []string `json:"tagStaff"`
+	AboutStaff        bool     `json:"aboutStaff"`
+	SubjectStaffEmail string   `json:"subjectStaffEmail"`
+}
+
+// decodeConcern reads and checks the body's shape; the rules check its content.
+func decodeConcern(req httpapi.Request) (safeguarding.NewConcern, []byte, error) {
+	var in concernRequest
+	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, &in)
+	if err != nil {
+		return safeguarding.NewConcern{}, nil, err
+	}
+	observed := httpapi.RequestTime(req)
+	if in.ObservedAt != "" {
+		observed, err = time.Parse(time.RFC3339, in.ObservedAt)
+		if err != nil {
+			return safeguarding.NewConcern{}, nil, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
+				{Field: "observedAt", Message: "must be a date and time like 2026-11-23T09:15:00Z (RFC 3339)"}}}
+		}
+	}
+	nc := safeguarding.NewConcern{
+		Category: in.Category, Subcategories: in.Subcategories, HighPriority: in.HighPriority,
+		ObservedAt: observed, Details: in.Details, PupilWords: in.PupilWords, PeopleInvolved: in.PeopleInvolved,
+		TagStaff: in.TagStaff, AboutStaff: in.AboutStaff, SubjectStaffEmail: in.SubjectStaffEmail,
+	}
+	for _, id := range in.PupilIDs {
+		nc.PupilIDs = append(nc.PupilIDs, safeguarding.PupilID(id))
+	}
+	return nc, body, nil
+}
+
+type receiptResponse struct {
+	ID          string    `json:"id"`
+	Reference   string    `json:"reference"`
+	RecordedAt  time.Time `json:"recordedAt"`
+	Late        bool      `json:"late"`
+	MinutesLate int       `json:"minutesLate"`
+}
+
+func (h handler) record(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	key, err := httpapi.IdempotencyKey(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	in, body, err := decodeConcern(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	school := httpapi.School(req)
+	r, err := h.concerns.Record(ctx, who, school, in,
+		safeguarding.RequestKey{School: school, Actor: who.Email, Key: key}, httpapi.Fingerprint(req, body))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp := httpapi.JSON(http.StatusCreated, receiptResponse{ID: string(r.ConcernID), Reference: r.Reference,
+		RecordedAt: r.RecordedAt, Late: r.Late, MinutesLate: r.MinutesLate})
+	resp.Headers["Location"] = "/api/schools/" + string(school) + "/concerns/" + string(r.ConcernID)
+	return resp, nil
+}
+
+type pupilLink struct {
+	ID   string `json:"id"`
+	Role string `json:"role"`
+}
+
+type concernResponse struct {
+	ID                string      `json:"id"`
+	Reference         string      `json:"reference"`
+	School            string      `json:"school"`
+	Pupils            []pupilLink `json:"pupils"`
+	Category          string      `json:"category"`
+	Subcategories     []string    `json:"subcategories"`
+	HighPriority      bool        `json:"highPriority"`
+	ObservedAt        time.Time   `json:"observedAt"`
+	RecordedAt        time.Time   `json:"recordedAt"`
+	Deadline          time.Time   `json:"deadline"`
+	Late              bool        `json:"late"`
+	MinutesLate       int         `json:"minutesLate"`
+	Details           string      `json:"details"`
+	PupilWords        string      `json:"pupilWords"`
+	PeopleInvolved    []string    `json:"peopleInvolved"`
+	TagStaff          []string    `json:"tagStaff"`
+	AboutStaff        bool        `json:"aboutStaff"`
+	SubjectStaffEmail string      `json:"subjectStaffEmail,omitempty"`
+	Author            person      `json:"author"`
+	Version           int         `json:"version"`
+}
+
+type person struct {
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name"`
+}
+
+func toConcernResponse(c safeguarding.Concern) concernResponse {
+	out := concernResponse{
+		ID: string(c.ID()), Reference: c.Reference(), School: string(c.School()), Category: string(c.Category()),
+		Subcategories: nonNil(c.Subcategories()), HighPriority: c.HighPriority(), ObservedAt: c.ObservedAt(),
+		RecordedAt: c.RecordedAt(), Deadline: c.Deadline(), Late: c.Late(), MinutesLate: c.MinutesLate(),
+		Details: c.Details(), PupilWords: c.PupilWords(), PeopleInvolved: nonNil(c.PeopleInvolved()),
+		TagStaff: nonNil(c.TagStaff()), AboutStaff: c.AboutStaff(), SubjectStaffEmail: c.SubjectStaffEmail(),
+		Author: person{Email: c.AuthorEmail(), Name: c.AuthorName()}, Version: c.Version(),
+		Pupils: []pupilLink{},
+	}
+	for _, p := range c.Pupils() {
+		out.Pupils = append(out.Pupils, pupilLink{ID: string(p.ID), Role: string(p.Role)})
+	}
+	return out
+}
+
+func (h handler) get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	c, err := h.concerns.Concern(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toConcernResponse(c)), nil
+}
+
+type pupilResponse struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	YearGroup string `json:"yearGroup"`
+	ClassName string `json:"className"`
+	FamilyID  string `json:"familyId"`
+}
+
+type entryResponse struct {
+	ID            string    `json:"id"`
+	Type          string    `json:"type"`
+	At            time.Time `json:"at"`
+	ConcernID     string    `json:"concernId,omitempty"`
+	Reference     string    `json:"reference,omitempty"`
+	Role          string    `json:"role,omitempty"`
+	Category      string    `json:"category,omitempty"`
+	Subcategories []string  `json:"subcategories"`
+	HighPriority  bool      `json:"highPriority"`
+	Late          bool      `json:"late"`
+	Author        string    `json:"author"`
+	Summary       string    `json:"summary"`
+}
+
+type chronologyResponse struct {
+	Pupil   pupilResponse   `json:"pupil"`
+	Entries []entryResponse `json:"entries"`
+}
+
+func (h handler) chronology(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p, entries, err := h.concerns.Chronology(ctx, who, httpapi.School(req), safeguarding.PupilID(req.PathParameters["pupil"]))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := chronologyResponse{
+		Pupil:   pupilResponse{ID: string(p.ID), Name: p.Name, YearGroup: p.YearGroup, ClassName: p.ClassName, FamilyID: p.FamilyID},
+		Entries: make([]entryResponse, 0, len(entries)),
+	}
+	for _, e := range entries {
+		out.Entries = append(out.Entries, entryResponse{
+			ID: e.ID, Type: string(e.Type), At: e.At, ConcernID: string(e.ConcernID), Reference: e.Reference,
+			Role: string(e.Role), Category: string(e.Category), Subcategories: nonNil(e.Subcat),
+			HighPriority: e.HighPriority, Late: e.Late, Author: e.AuthorName, Summary: e.Summary,
+		})
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,35 @@
+// Command concerns is the ConcernsFunction: record a concern, read one, read a chronology.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		slog.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")))
+	lambda.Start(h.Handle)
+}
+
+func newHandler(st *store.Store) handler {
+	return handler{concerns: safeguarding.Concerns{
+		Store:     st,
+		Catalogue: safeguarding.PolicyCatalogue(),
+		Calendar:  calendar.EnglandAndWales(),
+		NewID:     store.NewID,
+	}}
+}

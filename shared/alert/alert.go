@@ -1,0 +1,96 @@
+// Package alert turns outbox alerts into SNS messages: a subject and text that carry no names
+// and no details (rule S2), and message attributes that subscriptions filter on.
+package alert
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// Message is what is published for one alert.
+type Message struct {
+	Subject    string
+	Text       string
+	Attributes map[string]string
+}
+
+// Compose writes the message for an alert (rule S2): the school, the kind, the category, the
+// priority, a reference and a link that needs sign-in. Nothing else: no pupil, no narrative, no
+// contact detail. appURL is the web app's base URL.
+func Compose(a safeguarding.Alert, appURL string) Message {
+	what := "concern"
+	if a.Category != "" {
+		what = categoryTitle(a.Category) + " concern"
+	}
+	urgent := ""
+	if a.Priority == safeguarding.PriorityHigh {
+		urgent = "URGENT: "
+	}
+	subject := fmt.Sprintf("%sNew %s %s", urgent, what, a.Reference)
+	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + "/concerns/" + a.Subject
+	var text string
+	switch a.Channel {
+	case safeguarding.ChannelSMS:
+		text = fmt.Sprintf("Keepsafe %s%s: new %s, ref %s. Sign in: %s", urgent, a.SchoolName, what, a.Reference, link)
+	default:
+		text = fmt.Sprintf("A new %s (reference %s) has been recorded at %s.\n\nPriority: %s.\n\n"+
+			"Sign in to read it and record your actions: %s\n\n"+
+			"This message contains no details by design. Do not forward it.",
+			what, a.Reference, a.SchoolName, a.Priority, link)
+	}
+	return Message{
+		Subject: subject,
+		Text:    text,
+		Attributes: map[string]string{
+			"school": string(a.School), "audience": string(a.Audience), "recipient": a.Recipient,
+			"channel": string(a.Channel), "priority": string(a.Priority), "kind": a.Kind,
+			"reference": a.Reference,
+		},
+	}
+}
+
+func categoryTitle(c safeguarding.Category) string {
+	if d, ok := safeguarding.PolicyCatalogue().Find(c); ok {
+		return strings.ToLower(d.Title)
+	}
+	return string(c)
+}
+
+// SNSAPI is the part of the SNS client the publisher uses.
+type SNSAPI interface {
+	Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+var _ SNSAPI = (*sns.Client)(nil)
+
+// Publisher publishes alerts to one SNS topic; subscriptions filter on the attributes.
+type Publisher struct {
+	SNS    SNSAPI
+	Topic  string
+	AppURL string
+}
+
+// Publish sends one alert and returns SNS's message id.
+func (p Publisher) Publish(ctx context.Context, a safeguarding.Alert) (string, error) {
+	m := Compose(a, p.AppURL)
+	attrs := make(map[string]snstypes.MessageAttributeValue, len(m.Attributes))
+	for k, v := range m.Attributes {
+		if v != "" {
+			attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+		}
+	}
+	out, err := p.SNS.Publish(ctx, &sns.PublishInput{
+		TopicArn: &p.Topic, Subject: aws.String(m.Subject), Message: aws.String(m.Text), MessageAttributes: attrs,
+	})
+	if err != nil {
+		return "", fmt.Errorf("alert: publish: %w", err)
+	}
+	return aws.ToString(out.MessageId), nil
+}

@@ -1,0 +1,415 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+type linkedPupil struct {
+	ID   string `dynamodbav:"id"`
+	Role string `dynamodbav:"role"`
+}
+
+type concernItem struct {
+	key
+	Type              string        `dynamodbav:"type"`
+	GSI1PK            string        `dynamodbav:"GSI1PK"`
+	GSI1SK            string        `dynamodbav:"GSI1SK"`
+	ID                string        `dynamodbav:"id"`
+	Reference         string        `dynamodbav:"reference"`
+	School            string        `dynamodbav:"school"`
+	Pupils            []linkedPupil `dynamodbav:"pupils"`
+	Category          string        `dynamodbav:"category"`
+	Subcategories     []string      `dynamodbav:"subcategories"`
+	HighPriority      bool          `dynamodbav:"highPriority"`
+	ObservedAt        time.Time     `dynamodbav:"observedAt"`
+	RecordedAt        time.Time     `dynamodbav:"recordedAt"`
+	Deadline          time.Time     `dynamodbav:"deadline"`
+	Late              bool          `dynamodbav:"late"`
+	MinutesLate       int           `dynamodbav:"minutesLate"`
+	Details           string        `dynamodbav:"details"`
+	PupilWords        string        `dynamodbav:"pupilWords"`
+	PeopleInvolved    []string      `dynamodbav:"peopleInvolved"`
+	TagStaff          []string      `dynamodbav:"tagStaff"`
+	AboutStaff        bool          `dynamodbav:"aboutStaff"`
+	SubjectStaffEmail string        `dynamodbav:"subjectStaffEmail,omitempty"`
+	AuthorEmail       string        `dynamodbav:"authorEmail"`
+	AuthorName        string        `dynamodbav:"authorName"`
+	Version           int           `dynamodbav:"version"`
+}
+
+func concernToItem(c safeguarding.Concern) concernItem {
+	s := c.Snapshot()
+	it := concernItem{
+		key: concernKey(s.School, s.ID), Type: typeConcern,
+		GSI1PK: concernsByTimePK(s.School), GSI1SK: stamp(s.RecordedAt) + "#" + string(s.ID),
+		ID: string(s.ID), Reference: s.Reference, School: string(s.School), Category: string(s.Category),
+		Subcategories: s.Subcategories, HighPriority: s.HighPriority, ObservedAt: s.ObservedAt,
+		RecordedAt: s.RecordedAt, Deadline: s.Deadline, Late: s.Late, MinutesLate: s.MinutesLate,
+		Details: s.Details, PupilWords: s.PupilWords, PeopleInvolved: s.PeopleInvolved, TagStaff: s.TagStaff,
+		AboutStaff: s.AboutStaff, SubjectStaffEmail: s.SubjectStaffEmail, AuthorEmail: s.AuthorEmail,
+		AuthorName: s.AuthorName, Version: s.Version,
+	}
+	for _, p := range s.Pupils {
+		it.Pupils = append(it.Pupils, linkedPupil{ID: string(p.ID), Role: string(p.Role)})
+	}
+	return it
+}
+
+func concernFromItem(it concernItem) safeguarding.Concern {
+	s := safeguarding.ConcernSnapshot{
+		ID: safeguarding.ConcernID(it.ID), Reference: it.Reference, School: safeguarding.SchoolID(it.School),
+		Category: safeguarding.Category(it.Category), Subcategories: it.Subcategories, HighPriority: it.HighPriority,
+		ObservedAt: it.ObservedAt, RecordedAt: it.RecordedAt, Deadline: it.Deadline, Late: it.Late,
+		MinutesLate: it.MinutesLate, Details: it.Details, PupilWords: it.PupilWords, PeopleInvolved: it.PeopleInvolved,
+		TagStaff: it.TagStaff, AboutStaff: it.AboutStaff, SubjectStaffEmail: it.SubjectStaffEmail,
+		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version,
+	}
+	for _, p := range it.Pupils {
+		s.Pupils = append(s.Pupils, safeguarding.LinkedPupil{ID: safeguarding.PupilID(p.ID), Role: safeguarding.PupilRole(p.Role)})
+	}
+	return safeguarding.RestoreConcern(s)
+}
+
+type visibilityAttrs struct {
+	AuthorEmail string   `dynamodbav:"authorEmail"`
+	TagStaff    []string `dynamodbav:"tagStaff"`
+	AboutStaff  bool     `dynamodbav:"aboutStaff"`
+	Subject     string   `dynamodbav:"subjectStaffEmail,omitempty"`
+}
+
+type chronologyItem struct {
+	key
+	Type         string    `dynamodbav:"type"`
+	ID           string    `dynamodbav:"id"`
+	School       string    `dynamodbav:"school"`
+	Pupil        string    `dynamodbav:"pupil"`
+	EntryType    string    `dynamodbav:"entryType"`
+	At           time.Time `dynamodbav:"at"`
+	ConcernID    string    `dynamodbav:"concernId,omitempty"`
+	Reference    string    `dynamodbav:"reference,omitempty"`
+	Role         string    `dynamodbav:"role,omitempty"`
+	Category     string    `dynamodbav:"category,omitempty"`
+	Subcat       []string  `dynamodbav:"subcategories"`
+	HighPriority bool      `dynamodbav:"highPriority"`
+	Late         bool      `dynamodbav:"late"`
+	AuthorName   string    `dynamodbav:"authorName"`
+	Summary      string    `dynamodbav:"summary"`
+	visibilityAttrs
+}
+
+func chronologyToItem(e safeguarding.ChronologyEntry) chronologyItem {
+	v := e.Visibility
+	return chronologyItem{
+		key:  key{PK: pupilPK(v.School, e.Pupil), SK: chronologySK(e.At, e.ID)},
+		Type: typeChronology, ID: e.ID, School: string(v.School), Pupil: string(e.Pupil), EntryType: string(e.Type),
+		At: e.At, ConcernID: string(e.ConcernID), Reference: e.Reference, Role: string(e.Role),
+		Category: string(e.Category), Subcat: e.Subcat, HighPriority: e.HighPriority, Late: e.Late,
+		AuthorName: e.AuthorName, Summary: e.Summary,
+		visibilityAttrs: visibilityAttrs{AuthorEmail: v.Author, TagStaff: v.Tagged, AboutStaff: v.AboutStaff, Subject: v.Subject},
+	}
+}
+
+func chronologyFromItem(it chronologyItem) safeguarding.ChronologyEntry {
+	return safeguarding.ChronologyEntry{
+		ID: it.ID, Pupil: safeguarding.PupilID(it.Pupil), Type: safeguarding.EntryType(it.EntryType), At: it.At,
+		ConcernID: safeguarding.ConcernID(it.ConcernID), Reference: it.Reference, Role: safeguarding.PupilRole(it.Role),
+		Category: safeguarding.Category(it.Category), Subcat: it.Subcat, HighPriority: it.HighPriority, Late: it.Late,
+		AuthorName: it.AuthorName, Summary: it.Summary,
+		Visibility: safeguarding.Visibility{School: safeguarding.SchoolID(it.School), Author: it.AuthorEmail,
+			Tagged: it.TagStaff, AboutStaff: it.AboutStaff, Subject: it.Subject},
+	}
+}
+
+type auditItem struct {
+	key
+	Type    string    `dynamodbav:"type"`
+	ID      string    `dynamodbav:"id"`
+	School  string    `dynamodbav:"school"`
+	Actor   string    `dynamodbav:"actor"`
+	Action  string    `dynamodbav:"action"`
+	Subject string    `dynamodbav:"subject"`
+	Pupils  []string  `dynamodbav:"pupils"`
+	At      time.Time `dynamodbav:"at"`
+	Source  string    `dynamodbav:"source"`
+}
+
+func auditToItem(e safeguarding.AuditEntry) auditItem {
+	it := auditItem{key: key{PK: auditPK(e.School, e.At), SK: stamp(e.At) + "#" + e.ID}, Type: typeAudit,
+		ID: e.ID, School: string(e.School), Actor: e.Actor, Action: e.Action, Subject: e.Subject, At: e.At, Source: e.Source}
+	for _, p := range e.Pupils {
+		it.Pupils = append(it.Pupils, string(p))
+	}
+	return it
+}
+
+type requestItem struct {
+	key
+	Type        string    `dynamodbav:"type"`
+	Fingerprint string    `dynamodbav:"fingerprint"`
+	ConcernID   string    `dynamodbav:"concernId"`
+	Reference   string    `dynamodbav:"reference"`
+	RecordedAt  time.Time `dynamodbav:"recordedAt"`
+	Late        bool      `dynamodbav:"late"`
+	MinutesLate int       `dynamodbav:"minutesLate"`
+	ExpiresAt   int64     `dynamodbav:"expiresAt"`
+}
+
+func requestToItem(r safeguarding.RequestRecord) requestItem {
+	return requestItem{key: requestKey(r.Key), Type: typeRequest, Fingerprint: r.Fingerprint,
+		ConcernID: string(r.Receipt.ConcernID), Reference: r.Receipt.Reference, RecordedAt: r.Receipt.RecordedAt,
+		Late: r.Receipt.Late, MinutesLate: r.Receipt.MinutesLate, ExpiresAt: r.Receipt.RecordedAt.Add(requestTTL).Unix()}
+}
+
+func requestFromItem(it requestItem) safeguarding.PriorRequest {
+	return safeguarding.PriorRequest{Fingerprint: it.Fingerprint, Receipt: safeguarding.Receipt{
+		ConcernID: safeguarding.ConcernID(it.ConcernID), Reference: it.Reference, RecordedAt: it.RecordedAt,
+		Late: it.Late, MinutesLate: it.MinutesLate}}
+}
+
+// LoadRecording reads the author, the school, the named pupils and the idempotency record in
+// one BatchGetItem.
+func (s *Store) LoadRecording(ctx context.Context, author string, school safeguarding.SchoolID, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (safeguarding.Recording, error) {
+	keys := []key{userKey(author), schoolKey(school)}
+	if len(pupils) > safeguarding.MaxPupilsPerConcern {
+		pupils = pupils[:safeguarding.MaxPupilsPerConcern+1] // enough for the rule to refuse them
+	}
+	for _, p := range pupils {
+		keys = append(keys, pupilKey(school, p))
+	}
+	if rk.Key != "" {
+		keys = append(keys, requestKey(rk))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return safeguarding.Recording{}, err
+	}
+	rec := safeguarding.Recording{Pupils: map[safeguarding.PupilID]safeguarding.Pupil{}}
+	var u userItem
+	if err := unmarshalFound(found, userKey(author), &u); err != nil {
+		return rec, err
+	}
+	rec.Author = userFromItem(u)
+	rec.Author.Email = author
+	var sc schoolItem
+	if err := unmarshalFound(found, schoolKey(school), &sc); err != nil {
+		return rec, err
+	}
+	if sc.ID == "" || !rec.Author.IsMember(school) {
+		return rec, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	rec.School = schoolFromItem(sc)
+	for _, p := range pupils {
+		var it pupilItem
+		if err := unmarshalFound(found, pupilKey(school, p), &it); err != nil {
+			return rec, err
+		}
+		if it.ID != "" {
+			rec.Pupils[p] = pupilFromItem(it)
+		}
+	}
+	if rk.Key != "" {
+		var it requestItem
+		if err := unmarshalFound(found, requestKey(rk), &it); err != nil {
+			return rec, err
+		}
+		if it.Type != "" {
+			prior := requestFromItem(it)
+			rec.Prior = &prior
+		}
+	}
+	return rec, nil
+}
+
+func unmarshalFound(found map[string]map[string]types.AttributeValue, k key, v any) error {
+	item, ok := found[k.PK+"|"+k.SK]
+	if !ok {
+		return nil
+	}
+	return unmarshal(item, v)
+}
+
+// SaveConcern commits the concern, its chronology entries, its audit entry, its outbox alerts
+// and its idempotency record in one TransactWriteItems. A transaction DynamoDB cancels because
+// another one holds the same items (TransactionConflict) is tried again a few times.
+func (s *Store) SaveConcern(ctx context.Context, w safeguarding.ConcernWrite) error {
+	notExists := aws.String("attribute_not_exists(PK)")
+	put := func(item any) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
+	}
+	var items []types.TransactWriteItem
+	requestAt := -1
+	if w.Request != nil {
+		requestAt = len(items)
+		items = append(items, put(requestToItem(*w.Request)))
+	}
+	items = append(items, put(concernToItem(w.Concern)))
+	for _, e := range w.Entries {
+		items = append(items, put(chronologyToItem(e)))
+	}
+	items = append(items, put(auditToItem(w.Audit)))
+	for _, a := range w.Alerts {
+		items = append(items, put(outboxToItem(a, w.Concern.RecordedAt())))
+	}
+	if len(items) > 100 {
+		return fmt.Errorf("store: a concern of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
+	}
+	return s.transact(ctx, items, requestAt)
+}
+
+// transact runs one transaction. A condition failure on the item at requestAt (the idempotency
+// record) means the request was already made: ErrDuplicateRequest.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, requestAt int) error {
+	const attempts = 4
+	for attempt := 0; ; attempt++ {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		var canceled *types.TransactionCanceledException
+		if !errors.As(err, &canceled) {
+			return wrap("transaction", err)
+		}
+		conflict := false
+		for i, r := range canceled.CancellationReasons {
+			code := aws.ToString(r.Code)
+			switch {
+			case i == requestAt && code == "ConditionalCheckFailed":
+				return safeguarding.ErrDuplicateRequest
+			case code == "ConditionalCheckFailed":
+				return fmt.Errorf("store: transaction: item %d exists: %w", i, safeguarding.ErrConflict)
+			case code == "TransactionConflict":
+				conflict = true
+			}
+		}
+		if !conflict || attempt == attempts-1 {
+			if conflict && requestAt >= 0 {
+				// Another request with the same key holds the record: its outcome is the answer.
+				return safeguarding.ErrDuplicateRequest
+			}
+			return fmt.Errorf("store: transaction: %w: %w", safeguarding.ErrConflict, err)
+		}
+		if err := backoff(ctx, attempt+1); err != nil {
+			return err
+		}
+	}
+}
+
+// PriorRequest reads the idempotency record of a request, waiting briefly for a concurrent
+// request with the same key to commit.
+func (s *Store) PriorRequest(ctx context.Context, rk safeguarding.RequestKey) (safeguarding.PriorRequest, error) {
+	for attempt := 0; attempt < 8; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return safeguarding.PriorRequest{}, err
+			}
+		}
+		var it requestItem
+		ok, err := s.getItem(ctx, requestKey(rk), &it, true)
+		if err != nil {
+			return safeguarding.PriorRequest{}, err
+		}
+		if ok {
+			return requestFromItem(it), nil
+		}
+	}
+	return safeguarding.PriorRequest{}, fmt.Errorf("store: request %q never committed: %w", rk.Key, safeguarding.ErrConflict)
+}
+
+// ConcernFor reads the viewer and the concern in one BatchGetItem.
+func (s *Store) ConcernFor(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, safeguarding.Concern, error) {
+	found, err := s.batchGet(ctx, []key{userKey(viewer), concernKey(school, id)})
+	if err != nil {
+		return safeguarding.Principal{}, safeguarding.Concern{}, err
+	}
+	var u userItem
+	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
+		return safeguarding.Principal{}, safeguarding.Concern{}, err
+	}
+	p := userFromItem(u)
+	p.Email = viewer
+	var c concernItem
+	if err := unmarshalFound(found, concernKey(school, id), &c); err != nil {
+		return p, safeguarding.Concern{}, err
+	}
+	if c.ID == "" {
+		if !p.IsMember(school) {
+			return p, safeguarding.Concern{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+		}
+		return p, safeguarding.Concern{}, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
+	}
+	return p, concernFromItem(c), nil
+}
+
+// ChronologyFor reads the viewer (GetItem) and the pupil's partition, the pupil and every
+// chronology entry in time order (Query), side by side.
+func (s *Store) ChronologyFor(ctx context.Context, viewer string, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Principal, safeguarding.Pupil, []safeguarding.ChronologyEntry, error) {
+	var (
+		p       safeguarding.Principal
+		pu      pupilItem
+		entries []safeguarding.ChronologyEntry
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		p, err = s.Principal(gctx, viewer)
+		return err
+	})
+	g.Go(func() error {
+		pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+			TableName:              &s.table,
+			KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: pupilPK(school, pupil)},
+			},
+		})
+		for pager.HasMorePages() {
+			out, err := pager.NextPage(gctx)
+			if err != nil {
+				return wrap("chronology", err)
+			}
+			for _, item := range out.Items {
+				var k struct {
+					Type string `dynamodbav:"type"`
+				}
+				if err := unmarshal(item, &k); err != nil {
+					return err
+				}
+				switch k.Type {
+				case typePupil:
+					if err := unmarshal(item, &pu); err != nil {
+						return err
+					}
+				case typeChronology:
+					var it chronologyItem
+					if err := unmarshal(item, &it); err != nil {
+						return err
+					}
+					entries = append(entries, chronologyFromItem(it))
+				}
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return p, safeguarding.Pupil{}, nil, err
+	}
+	if !p.IsMember(school) {
+		return p, safeguarding.Pupil{}, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	if pu.ID == "" {
+		return p, safeguarding.Pupil{}, nil, fmt.Errorf("pupil %q: %w", pupil, safeguarding.ErrNotFound)
+	}
+	return p, pupilFromItem(pu), entries, nil
+}
+
+// Audit saves one audit entry.
+func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e))})
+	return wrap("audit", err)
+}

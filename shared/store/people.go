@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+type userItem struct {
+	key
+	Type        string              `dynamodbav:"type"`
+	Email       string              `dynamodbav:"email"`
+	Name        string              `dynamodbav:"name"`
+	Memberships map[string][]string `dynamodbav:"memberships"`
+}
+
+func userToItem(p safeguarding.Principal) userItem {
+	m := make(map[string][]string, len(p.Memberships))
+	for s, roles := range p.Memberships {
+		for _, r := range roles {
+			m[string(s)] = append(m[string(s)], string(r))
+		}
+	}
+	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m}
+}
+
+func userFromItem(it userItem) safeguarding.Principal {
+	m := make(map[safeguarding.SchoolID][]safeguarding.Role, len(it.Memberships))
+	for s, roles := range it.Memberships {
+		for _, r := range roles {
+			m[safeguarding.SchoolID(s)] = append(m[safeguarding.SchoolID(s)], safeguarding.Role(r))
+		}
+	}
+	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m}
+}
+
+type staffEntry struct {
+	Email string   `dynamodbav:"email"`
+	Roles []string `dynamodbav:"roles"`
+}
+
+type schoolItem struct {
+	key
+	Type     string       `dynamodbav:"type"`
+	ID       string       `dynamodbav:"id"`
+	Name     string       `dynamodbav:"name"`
+	EndOfDay int          `dynamodbav:"endOfDayMinutes"`
+	Roster   []staffEntry `dynamodbav:"roster"`
+}
+
+func schoolToItem(s safeguarding.School) schoolItem {
+	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes}
+	for _, m := range s.Roster {
+		e := staffEntry{Email: m.Email}
+		for _, r := range m.Roles {
+			e.Roles = append(e.Roles, string(r))
+		}
+		it.Roster = append(it.Roster, e)
+	}
+	return it
+}
+
+func schoolFromItem(it schoolItem) safeguarding.School {
+	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay}
+	for _, e := range it.Roster {
+		m := safeguarding.StaffMember{Email: e.Email}
+		for _, r := range e.Roles {
+			m.Roles = append(m.Roles, safeguarding.Role(r))
+		}
+		s.Roster = append(s.Roster, m)
+	}
+	return s
+}
+
+type pupilItem struct {
+	key
+	Type      string `dynamodbav:"type"`
+	ID        string `dynamodbav:"id"`
+	School    string `dynamodbav:"school"`
+	Name      string `dynamodbav:"name"`
+	YearGroup string `dynamodbav:"yearGroup"`
+	ClassName string `dynamodbav:"className"`
+	FamilyID  string `dynamodbav:"familyId"`
+}
+
+func pupilToItem(p safeguarding.Pupil) pupilItem {
+	return pupilItem{key: pupilKey(p.School, p.ID), Type: typePupil, ID: string(p.ID), School: string(p.School),
+		Name: p.Name, YearGroup: p.YearGroup, ClassName: p.ClassName, FamilyID: p.FamilyID}
+}
+
+func pupilFromItem(it pupilItem) safeguarding.Pupil {
+	return safeguarding.Pupil{ID: safeguarding.PupilID(it.ID), School: safeguarding.SchoolID(it.School), Name: it.Name,
+		YearGroup: it.YearGroup, ClassName: it.ClassName, FamilyID: it.FamilyID}
+}
+
+// PutUser saves a person and their roles in each school (rule P1).
+func (s *Store) PutUser(ctx context.Context, p safeguarding.Principal) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(userToItem(p))})
+	return wrap("put user", err)
+}
+
+// PutSchool saves a school, its settings and its alert roster.
+func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(schoolToItem(sc))})
+	return wrap("put school", err)
+}
+
+// PutPupil saves a pupil and the name-search items that find them, in one transaction.
+func (s *Store) PutPupil(ctx context.Context, p safeguarding.Pupil) error {
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: marshal(pupilToItem(p))}}}
+	for _, tok := range nameTokens(p.Name) {
+		it := pupilToItem(p)
+		it.key = key{PK: pupilNamePK(p.School), SK: tok + "#" + string(p.ID)}
+		it.Type = typePupilName
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(it)}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return wrap("put pupil", err)
+}
+
+// Principal reads a signed-in person's roles. Someone with no profile has no roles.
+func (s *Store) Principal(ctx context.Context, email string) (safeguarding.Principal, error) {
+	var it userItem
+	ok, err := s.getItem(ctx, userKey(email), &it, false)
+	if err != nil || !ok {
+		return safeguarding.Principal{Email: email}, err
+	}
+	return userFromItem(it), nil
+}
+
+// School reads a school's settings and roster.
+func (s *Store) School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error) {
+	var it schoolItem
+	ok, err := s.getItem(ctx, schoolKey(id), &it, false)
+	if err != nil {
+		return safeguarding.School{}, err
+	}
+	if !ok {
+		return safeguarding.School{}, fmt.Errorf("school %q: %w", id, safeguarding.ErrNotFound)
+	}
+	return schoolFromItem(it), nil
+}
+
+// SearchPupils finds up to limit pupils of a school whose name has a word starting with the
+// first word of q and contains every other word of q, in one Query; an empty q lists pupils
+// in name order.
+func (s *Store) SearchPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error) {
+	words := nameTokens(q)
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pupilNamePK(school)}},
+		Limit:                     aws.Int32(500),
+	}
+	if len(words) > 0 {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :prefix)")
+		in.ExpressionAttributeValues[":prefix"] = &types.AttributeValueMemberS{Value: words[0]}
+	} else {
+		words = []string{""}
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, wrap("search pupils", err)
+	}
+	seen := map[string]bool{}
+	var pupils []safeguarding.Pupil
+	for _, item := range out.Items {
+		var it pupilItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		name := strings.ToLower(it.Name)
+		if seen[it.ID] || !containsAll(name, words[1:]) {
+			continue
+		}
+		seen[it.ID] = true
+		pupils = append(pupils, pupilFromItem(it))
+	}
+	sort.Slice(pupils, func(i, j int) bool { return pupils[i].Name < pupils[j].Name })
+	if len(pupils) > limit {
+		pupils = pupils[:limit]
+	}
+	return pupils, nil
+}
+
+func containsAll(s string, words []string) bool {
+	return !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(s, w) })
+}
+
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// Store keeps the records of every school in one DynamoDB table.
+type Store struct {
+	db    API
+	table string
+}
+
+var _ safeguarding.ConcernStore = (*Store)(nil)
+
+// New returns a store over table. The client is built by the caller (main.go or a test), so
+// it can point at DynamoDB in AWS or at DynamoDB Local.
+func New(db API, table string) *Store { return &Store{db: db, table: table} }
+
+// NewID returns a ULID for an event at t: unique, and sorting by time.
+func NewID(t time.Time) string {
+	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+}
+
+type key struct {
+	PK string `dynamodbav:"PK"`
+	SK string `dynamodbav:"SK"`
+}
+
+func (k key) av() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: k.PK},
+		"SK": &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+func marshal(v any) map[string]types.AttributeValue {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		// Only the store's own item structs are marshalled; failing here is a programming error.
+		panic(fmt.Sprintf("store: marshal %T: %v", v, err))
+	}
+	return m
+}
+
+func unmarshal(m map[string]types.AttributeValue, v any) error {
+	if err := attributevalue.UnmarshalMap(m, v); err != nil {
+		return fmt.Errorf("store: reading %T: %w", v, err)
+	}
+	return nil
+}
+
+// getItem reads one item; ok is false when there is none.
+func (s *Store) getItem(ctx context.Context, k key, v any, consistent bool) (bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: k.av(), ConsistentRead: &consistent,
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: get %s: %w", k.SK, err)
+	}
+	if out.Item == nil {
+		return false, nil
+	}
+	return true, unmarshal(out.Item, v)
+}
+
+// batchGet reads up to 100 items by key in one round trip (more only if DynamoDB returns
+// unprocessed keys), keyed by PK+"|"+SK.
+func (s *Store) batchGet(ctx context.Context, keys []key) (map[string]map[string]types.AttributeValue, error) {
+	found := make(map[string]map[string]types.AttributeValue, len(keys))
+	seen := map[key]bool{}
+	var req []map[string]types.AttributeValue
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			req = append(req, k.av())
+		}
+	}
+	if len(req) > 100 {
+		return nil, fmt.Errorf("store: %d keys in one batch: %w", len(req), safeguarding.ErrInvalid)
+	}
+	pending := map[string]types.KeysAndAttributes{s.table: {Keys: req, ConsistentRead: ptr(true)}}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, err
+			}
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return nil, fmt.Errorf("store: batch get: %w", err)
+		}
+		for _, item := range out.Responses[s.table] {
+			var k key
+			if err := attributevalue.UnmarshalMap(item, &k); err != nil {
+				return nil, err
+			}
+			found[k.PK+"|"+k.SK] = item
+		}
+		pending = out.UnprocessedKeys
+		if attempt > 8 && len(pending) > 0 {
+			return nil, errors.New("store: batch get: keys left unprocessed")
+		}
+	}
+	return found, nil
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<min(attempt, 6)) * 10 * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
