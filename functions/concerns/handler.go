@@ -13,13 +13,18 @@ type handler struct {
 	concerns safeguarding.Concerns
 }
 
-// Handle maps each route of the ConcernsFunction in template.yaml to its use case.
+// Handle serves an API Gateway event.
 func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return h.routes().Handle(ctx, req)
+}
+
+// routes maps each route of the ConcernsFunction in template.yaml to its use case.
+func (h handler) routes() httpapi.Router {
 	return httpapi.Router{
 		"POST /api/schools/{school}/concerns":                 h.record,
 		"GET /api/schools/{school}/concerns/{id}":             h.get,
 		"GET /api/schools/{school}/pupils/{pupil}/chronology": h.chronology,
-	}.Handle(ctx, req)
+	}
 }
 
 // concernRequest is the wire form of a new concern (rule C1).

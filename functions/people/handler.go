@@ -24,12 +24,17 @@ type handler struct {
 // maxResults bounds a pupil search: enough to pick from on a phone.
 const maxResults = 50
 
-// Handle maps each route of the PeopleFunction in template.yaml.
+// Handle serves an API Gateway event.
 func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return h.routes().Handle(ctx, req)
+}
+
+// routes maps each route of the PeopleFunction in template.yaml.
+func (h handler) routes() httpapi.Router {
 	return httpapi.Router{
 		"GET /api/me":                      h.me,
 		"GET /api/schools/{school}/pupils": h.pupils,
-	}.Handle(ctx, req)
+	}
 }
 
 type membership struct {

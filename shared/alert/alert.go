@@ -40,10 +40,10 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 	case safeguarding.ChannelSMS:
 		text = fmt.Sprintf("Keepsafe %s%s: new %s, ref %s. Sign in: %s", urgent, a.SchoolName, what, a.Reference, link)
 	default:
-		text = fmt.Sprintf("A new %s (reference %s) has been recorded at %s.\n\nPriority: %s.\n\n"+
+		text = fmt.Sprintf("%sA new %s (reference %s) has been recorded at %s.\n\nPriority: %s.\n\n"+
 			"Sign in to read it and record your actions: %s\n\n"+
 			"This message contains no details by design. Do not forward it.",
-			what, a.Reference, a.SchoolName, a.Priority, link)
+			urgent, what, a.Reference, a.SchoolName, a.Priority, link)
 	}
 	return Message{
 		Subject: subject,

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"maps"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func TestRecordConcernCommitsRecordChronologyAuditAndAlertsInOneTransaction(t *testing.T) {
+	w := newWorld(t)
+	resp, body := w.record(teacher, validBody, at("09:30"), nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if body["id"] == "" || !strings.HasPrefix(body["reference"].(string), "C-") || body["late"] != false {
+		t.Errorf("receipt %v", body)
+	}
+	if got := w.counter.Counts(); got["BatchGetItem"] != 1 || got["TransactWriteItems"] != 1 || len(got) != 2 {
+		t.Errorf("round trips %v, want one BatchGetItem and one TransactWriteItems", got)
+	}
+	got := w.items()
+	// High priority: the DSL and the Senior DSL by SMS and email, the tagged colleague by email.
+	want := map[string]int{"concern": 1, "chronology": 2, "audit": 1, "outbox": 5}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%d %s items, want %d (all: %v)", got[k], k, v, got)
+		}
+	}
+}
+
+func TestFailedTransactionWritesNothing(t *testing.T) {
+	w := newWorld(t)
+	const fixed = "01JFIXEDFIXEDFIXEDFIXEDFIX"
+	w.h.concerns.NewID = func(time.Time) string { return fixed }
+	// An item already at the new concern's key makes DynamoDB cancel the whole transaction.
+	_, err := w.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &w.table, Item: map[string]types.AttributeValue{
+		"PK":   &types.AttributeValueMemberS{Value: "SCHOOL#" + brook + "#CONCERN#" + fixed},
+		"SK":   &types.AttributeValueMemberS{Value: "CONCERN"},
+		"type": &types.AttributeValueMemberS{Value: "concern"},
+	}})
+	must(t, err)
+	before := w.items()
+	resp, _ := w.record(teacher, validBody, at("09:30"), nil)
+	if resp.StatusCode != 409 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if after := w.items(); !maps.Equal(before, after) {
+		t.Errorf("items before %v, after %v: a cancelled transaction wrote something", before, after)
+	}
+}
+
+func TestTransactionConflictIsRetried(t *testing.T) {
+	w := newWorld(t)
+	conflict := &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"),
+		CancellationReasons: []types.CancellationReason{{Code: aws.String("TransactionConflict")}}}
+	w.counter.FailNext("TransactWriteItems", conflict)
+	resp, _ := w.record(teacher, validBody, at("09:30"), map[string]string{"Idempotency-Key": "k-conflict"})
+	if resp.StatusCode != 201 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if n := w.counter.Count("TransactWriteItems"); n != 2 {
+		t.Errorf("%d transactions, want the conflicted one and its retry", n)
+	}
+	if got := w.items()["concern"]; got != 1 {
+		t.Errorf("%d concerns", got)
+	}
+}
+
+func TestIdempotencyKeySentTwentyTimesConcurrentlyGivesOneConcern(t *testing.T) {
+	w := newWorld(t)
+	var wg sync.WaitGroup
+	bodies := make([]string, 20)
+	codes := make([]int, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := w.h.Handle(context.Background(), event("POST", "/api/schools/"+brook+"/concerns", teacher, validBody, at("09:30"),
+				map[string]string{"Idempotency-Key": "same-key-20"}))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			codes[i], bodies[i] = resp.StatusCode, resp.Body
+		}()
+	}
+	wg.Wait()
+	for i := range 20 {
+		if codes[i] != 201 || bodies[i] != bodies[0] {
+			t.Errorf("request %d: %d %s, want 201 %s", i, codes[i], bodies[i], bodies[0])
+		}
+	}
+	got := w.items()
+	if got["concern"] != 1 || got["outbox"] != 5 || got["chronology"] != 2 || got["request"] != 1 {
+		t.Errorf("items %v: want one concern, its 2 entries, 5 alerts and one request record", got)
+	}
+}
+
+func TestIdempotencyKeyWithAnotherBodyIsRefused(t *testing.T) {
+	w := newWorld(t)
+	key := map[string]string{"Idempotency-Key": "k1"}
+	first, _ := w.record(teacher, validBody, at("09:30"), key)
+	again, _ := w.record(teacher, validBody, at("09:31"), key)
+	if first.StatusCode != 201 || again.StatusCode != 201 || again.Body != first.Body {
+		t.Fatalf("replay: %d %s / %d %s", first.StatusCode, first.Body, again.StatusCode, again.Body)
+	}
+	other, body := w.record(teacher, strings.Replace(validBody, "3cm", "4cm", 1), at("09:32"), key)
+	if other.StatusCode != 422 || other.Headers["Content-Type"] != "application/problem+json" {
+		t.Fatalf("reused key: %d %v", other.StatusCode, body)
+	}
+	if n := w.items()["concern"]; n != 1 {
+		t.Errorf("%d concerns", n)
+	}
+}
+
+func TestBadRequestsGiveProblemsAndWriteNothing(t *testing.T) {
+	w := newWorld(t)
+	before := w.items()
+	huge := `{"pupilIds":["p1"],"category":"safeguarding","details":"` + strings.Repeat("a", 70<<10) + `"}`
+	for _, tc := range []struct {
+		name, email, body string
+		status            int
+		field             string
+	}{
+		{"malformed JSON", teacher, `{"pupilIds":["p1"`, 400, ""},
+		{"not an object", teacher, `[1,2]`, 400, "body"},
+		{"empty body", teacher, ``, 400, ""},
+		{"two values", teacher, `{} {}`, 400, ""},
+		{"unknown category", teacher, strings.Replace(validBody, `"category":"safeguarding"`, `"category":"gossip"`, 1), 400, "category"},
+		{"unknown sub-category", teacher, strings.Replace(validBody, "physical-related", "cyberbullying", 1), 400, "subcategories"},
+		{"missing pupil", teacher, strings.Replace(validBody, `"pupilIds":["p1","p2"],`, ``, 1), 400, "pupilIds"},
+		{"no such pupil", teacher, strings.Replace(validBody, `"p2"`, `"nobody"`, 1), 400, "pupilIds"},
+		{"pupil of another school", teacher, strings.Replace(validBody, `"p2"`, `"x1"`, 1), 400, "pupilIds"},
+		{"wrong type", teacher, strings.Replace(validBody, `"highPriority":true`, `"highPriority":"yes"`, 1), 400, "highPriority"},
+		{"pupil ids not a list", teacher, strings.Replace(validBody, `["p1","p2"]`, `"p1"`, 1), 400, "pupilIds"},
+		{"bad time", teacher, strings.Replace(validBody, `2026-11-23T09:00:00Z`, `yesterday`, 1), 400, "observedAt"},
+		{"unknown field", teacher, strings.Replace(validBody, `{`, `{"victim":"p1",`, 1), 400, "victim"},
+		{"no details", teacher, strings.Replace(validBody, `"Bruise on Ava's left arm, about 3cm."`, `""`, 1), 400, "details"},
+		{"body over the limit", teacher, huge, 413, ""},
+		{"no email claim", "", validBody, 401, ""},
+		{"not staff of this school", hillDSL, validBody, 403, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := w.record(tc.email, tc.body, at("09:30"), nil)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if resp.Headers["Content-Type"] != "application/problem+json" || body["title"] == "" || body["detail"] == "" || body["status"] != float64(tc.status) {
+				t.Errorf("not a problem document: %v %s", resp.Headers, resp.Body)
+			}
+			if tc.field != "" && !namesField(body, tc.field) {
+				t.Errorf("problem does not name %s: %v", tc.field, body)
+			}
+		})
+	}
+	if after := w.items(); !maps.Equal(before, after) {
+		t.Errorf("bad requests wrote: before %v after %v", before, after)
+	}
+}
+
+func TestRule_P2_ConcernVisibleToAuthorTaggedAndDSLsOnly(t *testing.T) {
+	w := newWorld(t)
+	untagged := strings.Replace(validBody, `"tagStaff":["a.patel@brook.example"]`, `"tagStaff":[]`, 1)
+	_, rec := w.record(teacher, untagged, at("09:30"), nil)
+	id := rec["id"].(string)
+	for _, tc := range []struct {
+		who    string
+		status int
+	}{{teacher, 200}, {dsl, 200}, {head, 200}, {colleague, 404}, {hillDSL, 403}} {
+		resp, _ := w.do(event("GET", "/api/schools/"+brook+"/concerns/"+id, tc.who, "", at("10:00"), nil))
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.who, resp.StatusCode, tc.status)
+		}
+	}
+	// Another school's path cannot reach the concern, even for that school's DSL.
+	resp, _ := w.do(event("GET", "/api/schools/"+hill+"/concerns/"+id, hillDSL, "", at("10:00"), nil))
+	if resp.StatusCode != 404 {
+		t.Errorf("other school's path: %d", resp.StatusCode)
+	}
+	for _, tc := range []struct {
+		who     string
+		entries int
+	}{{teacher, 1}, {dsl, 1}, {colleague, 0}} {
+		_, body := w.do(event("GET", "/api/schools/"+brook+"/pupils/p1/chronology", tc.who, "", at("10:00"), nil))
+		if got := len(body["entries"].([]any)); got != tc.entries {
+			t.Errorf("%s sees %d chronology entries, want %d", tc.who, got, tc.entries)
+		}
+	}
+	resp, _ = w.do(event("GET", "/api/schools/"+brook+"/pupils/p1/chronology", hillDSL, "", at("10:00"), nil))
+	if resp.StatusCode != 403 {
+		t.Errorf("other school's DSL reading a chronology: %d", resp.StatusCode)
+	}
+}
+
+func TestRule_P4_EveryReadOfARecordIsAudited(t *testing.T) {
+	w := newWorld(t)
+	_, rec := w.record(teacher, validBody, at("09:30"), nil)
+	w.do(event("GET", "/api/schools/"+brook+"/concerns/"+rec["id"].(string), dsl, "", at("10:00"), nil))
+	w.do(event("GET", "/api/schools/"+brook+"/pupils/p1/chronology", dsl, "", at("10:01"), nil))
+	w.do(event("GET", "/api/schools/"+brook+"/pupils/p1/chronology", colleague, "", at("10:02"), nil))
+	if got := w.items()["audit"]; got != 4 {
+		t.Errorf("%d audit entries, want the write and three reads", got)
+	}
+}
+
+func TestChronologyShowsEachPupilTheirOwnEntryInOrder(t *testing.T) {
+	w := newWorld(t)
+	w.record(teacher, validBody, at("09:30"), nil)
+	w.record(teacher, strings.Replace(validBody, `"p1","p2"`, `"p2"`, 1), at("11:00"), nil)
+	_, body := w.do(event("GET", "/api/schools/"+brook+"/pupils/p2/chronology", dsl, "", at("12:00"), nil))
+	entries := body["entries"].([]any)
+	if len(entries) != 2 {
+		t.Fatalf("%d entries", len(entries))
+	}
+	first, second := entries[0].(map[string]any), entries[1].(map[string]any)
+	if first["at"].(string) >= second["at"].(string) || first["type"] != "concern" || first["role"] != "subject" {
+		t.Errorf("entries out of order or wrong: %v", entries)
+	}
+	if body["pupil"].(map[string]any)["name"] != "Ben Brown" {
+		t.Errorf("pupil %v", body["pupil"])
+	}
+}
+
+func TestRule_C3_LateConcernThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	// Observed 09:00 GMT, recorded 12:45: 45 minutes after the noon deadline.
+	resp, body := w.record(teacher, validBody, at("12:45"), nil)
+	if resp.StatusCode != 201 || body["late"] != true || body["minutesLate"] != float64(45) {
+		t.Fatalf("%d %v", resp.StatusCode, body)
+	}
+	resp, body = w.record(teacher, validBody, at("12:00"), nil)
+	if body["late"] != false || body["minutesLate"] != float64(0) {
+		t.Fatalf("exactly at noon: %d %v", resp.StatusCode, body)
+	}
+}
+
+func namesField(problem map[string]any, field string) bool {
+	errs, _ := problem["errors"].([]any)
+	for _, e := range errs {
+		if e.(map[string]any)["field"] == field {
+			return true
+		}
+	}
+	return false
+}
+
+// The store satisfies the port the use cases need.
+var _ safeguarding.ConcernStore = (*store.Store)(nil)

@@ -1,0 +1,71 @@
+package alert
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+func sample(ch safeguarding.Channel, p safeguarding.Priority) safeguarding.Alert {
+	return safeguarding.Alert{ID: "01J#d@x#sms", School: "brook-lane", SchoolName: "Brook Lane Primary", Kind: "concern",
+		Audience: safeguarding.AudienceDSL, Recipient: "d.okafor@brook.example", Channel: ch, Priority: p,
+		Category: safeguarding.CategorySafeguarding, Reference: "C-ABCDEF12", Subject: "01JCONCERN"}
+}
+
+func TestRule_S2_MessageHasSchoolCategoryPriorityReferenceAndLinkOnly(t *testing.T) {
+	for _, ch := range []safeguarding.Channel{safeguarding.ChannelSMS, safeguarding.ChannelEmail} {
+		m := Compose(sample(ch, safeguarding.PriorityHigh), "https://keepsafe.example.org/")
+		for _, want := range []string{"Brook Lane Primary", "safeguarding", "C-ABCDEF12", "https://keepsafe.example.org/schools/brook-lane/concerns/01JCONCERN", "URGENT"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("%s text %q lacks %q", ch, m.Text, want)
+			}
+		}
+		// The recipient is an attribute for routing, never in the text.
+		if strings.Contains(m.Text, "okafor") || strings.Contains(m.Subject, "okafor") {
+			t.Errorf("%s message names its recipient", ch)
+		}
+		if ch == safeguarding.ChannelSMS && len(m.Text) > 160 {
+			t.Errorf("SMS is %d characters, over one text", len(m.Text))
+		}
+		if len(m.Subject) >= 100 || strings.ContainsAny(m.Subject, "\r\n") {
+			t.Errorf("subject %q is not a valid SNS subject", m.Subject)
+		}
+	}
+}
+
+func TestRule_S2_AttributesForFilterPolicies(t *testing.T) {
+	m := Compose(sample(safeguarding.ChannelEmail, safeguarding.PriorityNormal), "https://x")
+	want := map[string]string{"school": "brook-lane", "audience": "dsl", "recipient": "d.okafor@brook.example",
+		"channel": "email", "priority": "normal", "kind": "concern", "reference": "C-ABCDEF12"}
+	for k, v := range want {
+		if m.Attributes[k] != v {
+			t.Errorf("attribute %s = %q, want %q", k, m.Attributes[k], v)
+		}
+	}
+	if strings.Contains(m.Text, "URGENT") {
+		t.Error("a normal alert says URGENT")
+	}
+}
+
+type recordingSNS struct{ in *sns.PublishInput }
+
+func (r *recordingSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	r.in = in
+	return &sns.PublishOutput{MessageId: aws.String("m-1")}, nil
+}
+
+func TestPublisherSendsAttributesAsStrings(t *testing.T) {
+	rec := &recordingSNS{}
+	id, err := Publisher{SNS: rec, Topic: "arn:aws:sns:eu-west-2:1:alerts", AppURL: "https://x"}.Publish(context.Background(), sample(safeguarding.ChannelSMS, safeguarding.PriorityHigh))
+	if err != nil || id != "m-1" {
+		t.Fatalf("publish: %q %v", id, err)
+	}
+	if aws.ToString(rec.in.TopicArn) != "arn:aws:sns:eu-west-2:1:alerts" || aws.ToString(rec.in.MessageAttributes["channel"].StringValue) != "sms" {
+		t.Errorf("publish input %+v", rec.in)
+	}
+}

@@ -1,0 +1,300 @@
+package safeguarding
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestRule_C1_ConcernKeepsFactsAndPupilWordsApart(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) {
+		n.PupilIDs = []PupilID{"p1", "p2"}
+		n.PeopleInvolved = []string{"  Mr Carl Brown ", ""}
+		n.TagStaff = []string{"A.Patel@Brook.example"}
+	}), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Details() != "Ava had a bruise on her left arm at 9:00." || c.PupilWords() != "I fell off my bike." {
+		t.Errorf("details %q, words %q", c.Details(), c.PupilWords())
+	}
+	if got := c.Pupils(); len(got) != 2 || got[0].Role != RoleSubject || got[1].ID != "p2" {
+		t.Errorf("pupils %+v", got)
+	}
+	if !slices.Equal(c.PeopleInvolved(), []string{"Mr Carl Brown"}) || !slices.Equal(c.TagStaff(), []string{colleague.Email}) {
+		t.Errorf("people %q tagged %q", c.PeopleInvolved(), c.TagStaff())
+	}
+}
+
+func TestRule_C1_RefusesWhatIsMissingOrForeign(t *testing.T) {
+	at := london(t, "2026-11-23 09:30:00")
+	for name, tc := range map[string]struct {
+		mut   func(*NewConcern)
+		field string
+	}{
+		"no pupil":              {func(n *NewConcern) { n.PupilIDs = nil }, "pupilIds"},
+		"pupil of other school": {func(n *NewConcern) { n.PupilIDs = []PupilID{"x1"} }, "pupilIds"},
+		"unknown pupil":         {func(n *NewConcern) { n.PupilIDs = []PupilID{"nobody"} }, "pupilIds"},
+		"pupil twice":           {func(n *NewConcern) { n.PupilIDs = []PupilID{"p1", "p1"} }, "pupilIds"},
+		"no details":            {func(n *NewConcern) { n.Details = "   " }, "details"},
+		"observed in future":    {func(n *NewConcern) { n.ObservedAt = at.Add(time.Hour) }, "observedAt"},
+		"tag a stranger":        {func(n *NewConcern) { n.TagStaff = []string{"someone@else.example"} }, "tagStaff"},
+		"tag not an email":      {func(n *NewConcern) { n.TagStaff = []string{"Amir"} }, "tagStaff"},
+		"details too long":      {func(n *NewConcern) { n.Details = string(make([]byte, MaxDetailsChars+1)) }, "details"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := record(t, teacher, newConcern(tc.mut), at)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want a validation error", err)
+			}
+			if !slices.ContainsFunc(ve.Problems, func(p FieldProblem) bool { return p.Field == tc.field }) {
+				t.Errorf("problems %+v do not name %s", ve.Problems, tc.field)
+			}
+		})
+	}
+}
+
+func TestRule_C1_OnlyStaffOfTheSchoolRecord(t *testing.T) {
+	_, err := record(t, outsider, newConcern(nil), london(t, "2026-11-23 09:30:00"))
+	if !errors.Is(err, ErrForbidden) {
+		t.Fatalf("err = %v, want ErrForbidden", err)
+	}
+}
+
+func TestRule_C2_CategoriesAreThePolicyTable(t *testing.T) {
+	cat := PolicyCatalogue()
+	var ids []Category
+	for _, d := range cat {
+		ids = append(ids, d.ID)
+		if len(d.Subcategories) == 0 {
+			t.Errorf("%s has no sub-categories", d.ID)
+		}
+	}
+	want := []Category{"safeguarding", "behaviour", "wellbeing", "attendance", "communication-with-parents", "outside-agency"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("categories %v, want %v", ids, want)
+	}
+	d, _ := cat.Find(CategorySafeguarding)
+	for _, s := range []string{"Peer on peer abuse", "peer-on-peer-abuse", "FGM", "county-lines", "Operation Encompass"} {
+		if _, ok := d.Subcategory(s); !ok {
+			t.Errorf("safeguarding has no %q", s)
+		}
+	}
+}
+
+func TestRule_C2_SubcategoryMustBelongToTheCategory(t *testing.T) {
+	at := london(t, "2026-11-23 09:30:00")
+	_, err := record(t, teacher, newConcern(func(n *NewConcern) { n.Subcategories = []string{"cyberbullying"} }), at)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("behaviour sub-category under safeguarding: err = %v", err)
+	}
+	_, err = record(t, teacher, newConcern(func(n *NewConcern) { n.Category = "gossip" }), at)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown category: err = %v", err)
+	}
+	// Unsure staff pick the closest category: sub-categories are optional.
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.Category = "wellbeing"; n.Subcategories = nil }), at)
+	if err != nil || c.Category() != CategoryWellbeing {
+		t.Fatalf("category only: %v %v", c.Category(), err)
+	}
+}
+
+func TestRule_C2_RetiredSubcategoryCannotBeChosen(t *testing.T) {
+	cat := PolicyCatalogue()
+	cat[0].Subcategories[0].Retired = true // "Emotional related"
+	_, err := RecordConcern("01J", newConcern(func(n *NewConcern) { n.Subcategories = []string{"emotional-related"} }),
+		teacher, brookLane, pupils, cat, Weekdays{}, london(t, "2026-11-23 09:30:00"))
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want invalid", err)
+	}
+	// A retired one is still found by id, so old records stay readable.
+	if s, ok := cat[0].Subcategory("emotional-related"); !ok || s.Title != "Emotional related" {
+		t.Errorf("retired sub-category not readable: %+v", s)
+	}
+}
+
+func TestRule_C3_RecordingDeadlines(t *testing.T) {
+	for _, tc := range []struct {
+		name, observed, deadline string
+	}{
+		// GMT (winter).
+		{"morning, GMT", "2026-11-23 08:10:00", "2026-11-23 12:00:00"},
+		{"11:59:59 is morning", "2026-11-23 11:59:59", "2026-11-23 12:00:00"},
+		{"12:00 is afternoon", "2026-11-23 12:00:00", "2026-11-23 16:00:00"},
+		{"afternoon, GMT", "2026-11-23 14:30:00", "2026-11-23 16:00:00"},
+		{"from 16:00, end of day", "2026-11-23 16:00:00", "2026-11-23 17:00:00"},
+		{"after end of day, next school day noon", "2026-11-23 17:00:00", "2026-11-24 12:00:00"},
+		{"Friday evening, Monday noon", "2026-11-27 18:00:00", "2026-11-30 12:00:00"},
+		{"Saturday, Monday noon", "2026-11-28 10:00:00", "2026-11-30 12:00:00"},
+		// BST (summer).
+		{"morning, BST", "2026-06-15 09:00:00", "2026-06-15 12:00:00"},
+		{"afternoon, BST", "2026-06-15 13:00:00", "2026-06-15 16:00:00"},
+		// Across the clock change: Sunday 25 Oct 2026 BST ends; Monday is GMT.
+		{"Sunday of the clock change", "2026-10-25 10:00:00", "2026-10-26 12:00:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := RecordingDeadline(london(t, tc.observed), Weekdays{}, 0)
+			if want := london(t, tc.deadline); !got.Equal(want) {
+				t.Errorf("deadline %s, want %s", got.In(London), want)
+			}
+		})
+	}
+}
+
+func TestRule_C3_DeadlineIsNoonOrFourInUTCAcrossBSTAndGMT(t *testing.T) {
+	summer := RecordingDeadline(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC), Weekdays{}, 0) // 09:00 BST
+	if want := time.Date(2026, 6, 15, 11, 0, 0, 0, time.UTC); !summer.Equal(want) {
+		t.Errorf("BST noon = %s, want %s", summer.UTC(), want)
+	}
+	winter := RecordingDeadline(time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC), Weekdays{}, 0) // 13:00 GMT
+	if want := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC); !winter.Equal(want) {
+		t.Errorf("GMT four o'clock = %s, want %s", winter.UTC(), want)
+	}
+}
+
+func TestRule_C3_LateRecordIsAcceptedAndMarked(t *testing.T) {
+	for _, tc := range []struct {
+		name, observed, recorded string
+		late                     bool
+		minutes                  int
+	}{
+		{"exactly on the morning deadline", "2026-11-23 09:00:00", "2026-11-23 12:00:00", false, 0},
+		{"a second after noon", "2026-11-23 09:00:00", "2026-11-23 12:00:01", true, 1},
+		{"35 minutes late", "2026-11-23 09:00:00", "2026-11-23 12:35:00", true, 35},
+		{"exactly on the afternoon deadline", "2026-11-23 13:00:00", "2026-11-23 16:00:00", false, 0},
+		{"afternoon, 90 minutes late", "2026-11-23 13:00:00", "2026-11-23 17:30:00", true, 90},
+		{"BST, exactly at four", "2026-06-15 13:00:00", "2026-06-15 16:00:00", false, 0},
+		{"BST, an hour late", "2026-06-15 10:00:00", "2026-06-15 13:00:00", true, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.ObservedAt = london(t, tc.observed) }), london(t, tc.recorded))
+			if err != nil {
+				t.Fatal(err) // a late record is never refused
+			}
+			if c.Late() != tc.late || c.MinutesLate() != tc.minutes {
+				t.Errorf("late=%v minutes=%d, want %v %d", c.Late(), c.MinutesLate(), tc.late, tc.minutes)
+			}
+		})
+	}
+}
+
+func alertsOf(c Concern) map[string][]Channel {
+	out := map[string][]Channel{}
+	for _, a := range ConcernAlerts(c, brookLane) {
+		out[a.Recipient] = append(out[a.Recipient], a.Channel)
+	}
+	return out
+}
+
+func TestRule_C4_HighPriorityAlertsEveryDSLBySMSAndEmail(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.HighPriority = true }), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := alertsOf(c)
+	for _, who := range []string{dsl.Email, head.Email} {
+		if !slices.Equal(got[who], []Channel{ChannelSMS, ChannelEmail}) {
+			t.Errorf("%s got %v, want sms and email", who, got[who])
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("alerted %v, want only the DSLs", got)
+	}
+	for _, a := range ConcernAlerts(c, brookLane) {
+		if a.Priority != PriorityHigh || a.Kind != "concern" || a.School != school {
+			t.Errorf("alert %+v", a)
+		}
+	}
+}
+
+func TestRule_C4_OtherConcernsEmailTheDSLsAndTaggedStaff(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.TagStaff = []string{colleague.Email} }), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := alertsOf(c)
+	for _, who := range []string{dsl.Email, head.Email, colleague.Email} {
+		if !slices.Equal(got[who], []Channel{ChannelEmail}) {
+			t.Errorf("%s got %v, want email only", who, got[who])
+		}
+	}
+	if _, ok := got[teacher.Email]; ok {
+		t.Error("the author was alerted of their own concern")
+	}
+}
+
+func TestRule_C5_ConcernAboutStaffGoesToGovernorAndSeniorDSL(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) {
+		n.AboutStaff, n.SubjectStaffEmail, n.HighPriority = true, dsl.Email, true
+	}), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := alertsOf(c)
+	if _, ok := got[dsl.Email]; ok {
+		t.Error("the DSL the concern is about was alerted (S6)")
+	}
+	if len(got[governor.Email]) == 0 || len(got[head.Email]) == 0 {
+		t.Errorf("alerts %v, want the governor and the Senior DSL", got)
+	}
+	if c.CanView(dsl) {
+		t.Error("the DSL the concern is about can see it")
+	}
+	if !c.CanView(governor) || !c.CanView(head) || !c.CanView(teacher) {
+		t.Error("governor, Senior DSL and author must see it")
+	}
+}
+
+func TestRule_C5_ConcernAboutTheSeniorDSLGoesOnlyToTheGovernor(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.AboutStaff, n.SubjectStaffEmail = true, head.Email }), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := alertsOf(c)
+	if len(got) != 1 || len(got[governor.Email]) == 0 {
+		t.Errorf("alerts %v, want the governor only", got)
+	}
+	if c.CanView(head) || c.CanView(dsl) {
+		t.Error("the Senior DSL it is about, or another DSL, can see it")
+	}
+}
+
+func TestRule_P2_StaffSeeOnlyWhatTheyWroteOrWereTaggedIn(t *testing.T) {
+	c, err := record(t, teacher, newConcern(nil), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		who  Principal
+		sees bool
+	}{{teacher, true}, {colleague, false}, {dsl, true}, {head, true}, {governor, false}, {outsider, false}} {
+		if got := c.CanView(tc.who); got != tc.sees {
+			t.Errorf("%s sees = %v, want %v", tc.who.Name, got, tc.sees)
+		}
+	}
+	tagged, _ := record(t, teacher, newConcern(func(n *NewConcern) { n.TagStaff = []string{colleague.Email} }), london(t, "2026-11-23 09:30:00"))
+	if !tagged.CanView(colleague) {
+		t.Error("tagged colleague cannot see the concern")
+	}
+	// The chronology applies the same rule to each entry.
+	entries := ConcernEntries(c)
+	if len(Visible(entries, colleague)) != 0 || len(Visible(entries, dsl)) != 1 {
+		t.Error("chronology visibility differs from the concern's")
+	}
+}
+
+func TestRule_S2_AlertsCarryNoPupilData(t *testing.T) {
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.HighPriority = true }), london(t, "2026-11-23 09:30:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ConcernAlerts(c, brookLane) {
+		if a.Reference == "" || a.Subject != string(c.ID()) || a.SchoolName != "Brook Lane Primary" {
+			t.Errorf("alert %+v lacks its reference, subject or school", a)
+		}
+	}
+	// The Alert type has no field that could hold a name or narrative: its fields are ids,
+	// role groups, channels and the category. shared/alert tests the composed text.
+}
