@@ -1,0 +1,76 @@
+# Keepsafe. `make help` lists the targets.
+
+SHELL := /bin/bash
+
+GO          ?= go
+GOARCH      ?= arm64
+HOST_GOARCH := $(shell $(GO) env GOARCH)
+HOST_GOOS   := $(shell $(GO) env GOOS)
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 20s
+TEST_FLAGS  ?= -count=1 -timeout 12m
+
+# One Lambda per folder of functions/ that holds a main package.
+FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+
+.PHONY: help build run test bench lint fmt-check vet staticcheck depcheck deploy clean fuzz node_modules
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build build/<function>/bootstrap for Lambda (GOARCH=arm64; GOARCH=amd64 for this machine)
+	@set -e; for f in $(FUNCTIONS); do \
+		echo "build/$$f/bootstrap ($(GOARCH))"; \
+		GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+			-o build/$$f/bootstrap ./functions/$$f; \
+	done
+
+run: ## Run the local stack on http://127.0.0.1:8080 (PORT overrides)
+	@mkdir -p build/local
+	GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH) $(GO) build -o build/local/ ./functions/...
+	$(GO) run ./infra/local
+
+# npm ci when node_modules is missing or older than package-lock.json.
+node_modules:
+	@if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then \
+		echo "npm ci"; npm ci --no-audit --no-fund && touch node_modules; \
+	fi
+
+test: node_modules ## Run every test (unit, integration with DynamoDB Local, browser)
+	$(GO) test $(TEST_FLAGS) ./...
+
+bench: ## Run the benchmarks and write BENCHMARKS.md
+	$(GO) run ./infra/bench
+
+lint: fmt-check vet staticcheck depcheck ## gofmt, go vet, staticcheck and the dependency direction
+
+fmt-check:
+	@out="$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './build/*' -print0 | xargs -0 -r gofmt -l)"; \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+depcheck:
+	$(GO) run ./infra/depcheck
+
+deploy: ## Build for arm64 and deploy with SAM (guided the first time)
+	$(MAKE) build GOARCH=arm64
+	@if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
+
+fuzz: ## Run every Fuzz target for FUZZTIME (20s) each
+	@set -e; grep -rl --include='*_test.go' --exclude-dir=node_modules -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort | \
+	while read -r file; do \
+		dir="./$$(dirname "$${file#./}")"; \
+		for fn in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' "$$file" | sed 's/^func //'); do \
+			echo "$(GO) test -run=^$$ -fuzz=^$$fn\$$ -fuzztime=$(FUZZTIME) $$dir"; \
+			$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) "$$dir"; \
+		done; \
+	done
+
+clean: ## Remove build output and test caches (keeps the downloaded DynamoDB Local)
+	rm -rf build
+	$(GO) clean -testcache

@@ -1,0 +1,81 @@
+package dynamodblocal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/infra/template"
+)
+
+// TableDef reads the table definition from template.yaml (found by walking up from the
+// working directory).
+func TableDef() (template.TableDef, error) {
+	t, err := template.LoadDefault()
+	if err != nil {
+		return template.TableDef{}, err
+	}
+	return t.Table()
+}
+
+// CreateTable creates a table called name as template.yaml defines it, waits until it is
+// ACTIVE and turns on its TTL.
+func CreateTable(ctx context.Context, client *dynamodb.Client, name string) error {
+	def, err := TableDef()
+	if err != nil {
+		return fmt.Errorf("dynamodblocal: %w", err)
+	}
+	return CreateTableFromDef(ctx, client, def, name)
+}
+
+// CreateTableFromDef is CreateTable with a definition already read.
+func CreateTableFromDef(ctx context.Context, client *dynamodb.Client, def template.TableDef, name string) error {
+	if _, err := client.CreateTable(ctx, def.CreateTableInput(name)); err != nil {
+		return fmt.Errorf("dynamodblocal: create table %s: %w", name, err)
+	}
+	if err := waitActive(ctx, client, name); err != nil {
+		return err
+	}
+	if def.TTLAttribute != "" {
+		_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName: aws.String(name),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{
+				AttributeName: aws.String(def.TTLAttribute),
+				Enabled:       aws.Bool(true),
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("dynamodblocal: TTL on %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func waitActive(ctx context.Context, client *dynamodb.Client, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("dynamodblocal: describe table %s: %w", name, err)
+		}
+		active := out.Table.TableStatus == types.TableStatusActive
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive {
+				active = false
+			}
+		}
+		if active {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("dynamodblocal: table %s not ACTIVE: %w", name, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
