@@ -1,0 +1,111 @@
+// Command bench measures what the project promises to keep small and writes BENCHMARKS.md:
+// DynamoDB round trips per operation, the size of each function's bootstrap, and each
+// function's start-up time next to the smallest possible Go Lambda. Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
+)
+
+// startRuns is how many cold starts each bootstrap is timed over.
+const startRuns = 41
+
+func main() {
+	testing.Init()
+	ctx := context.Background()
+	root, err := dynamodblocal.RepoRoot()
+	if err != nil {
+		log.Fatal(err)
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Benchmarks\n\nWritten by `make bench` on %s (%s/%s, %d CPUs). Figures from one machine: compare them with each other, not with AWS.\n\n",
+		time.Now().UTC().Format(time.DateOnly), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+
+	// DynamoDB round trips.
+	dir, err := dynamodblocal.Ensure(dynamodblocal.CacheDir())
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Dir: dir, InMemory: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ops, err := roundTrips(ctx, srv.Endpoint)
+	srv.Stop()
+	if err != nil {
+		log.Fatal(err)
+	}
+	md.WriteString("## DynamoDB round trips per operation\n\nCounted by an SDK middleware on the real client against DynamoDB Local. " +
+		"Calls made side by side (errgroup) count separately but cost one round trip of latency.\n\n" +
+		"| operation | calls | time per operation (DynamoDB Local) |\n|---|---|---|\n")
+	for _, op := range ops {
+		fmt.Fprintf(&md, "| %s | %s | %s |\n", op.name, callList(op.calls), op.perOp.Round(10*time.Microsecond))
+	}
+
+	// Bootstrap sizes and start-up.
+	tmp, err := os.MkdirTemp("", "bench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	folders, _ := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	type fn struct{ name, pkg string }
+	fns := []fn{{"minimal Go Lambda (yardstick)", "./infra/bench/minimal"}}
+	for _, f := range folders {
+		name := filepath.Base(filepath.Dir(f))
+		fns = append(fns, fn{name, "./functions/" + name})
+	}
+	fmt.Fprintf(&md, "\n## Bootstraps\n\nBuilt as `make build` does (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, CGO off). "+
+		"Size is of the arm64 binary Lambda runs. Start-up is the host build's time from exec to its first request to the Lambda Runtime API "+
+		"(the end of Lambda's init phase), median of %d runs taken in turns.\n\n| function | arm64 size | start-up | vs minimal |\n|---|---|---|---|\n", startRuns)
+	var hosts []string
+	var sizes []int64
+	for _, f := range fns {
+		arm := filepath.Join(tmp, "arm64", f.name, "bootstrap")
+		host := filepath.Join(tmp, "host", f.name, "bootstrap")
+		if err := build(root, f.pkg, "arm64", arm); err != nil {
+			log.Fatal(err)
+		}
+		if err := build(root, f.pkg, runtime.GOARCH, host); err != nil {
+			log.Fatal(err)
+		}
+		st, err := os.Stat(arm)
+		if err != nil {
+			log.Fatal(err)
+		}
+		hosts = append(hosts, host)
+		sizes = append(sizes, st.Size())
+	}
+	medians, err := startups(hosts, lambdaEnv(), startRuns)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, f := range fns {
+		fmt.Fprintf(&md, "| %s | %.1f MiB | %s | %.2fx |\n", f.name, float64(sizes[i])/(1<<20),
+			medians[i].Round(10*time.Microsecond), float64(medians[i])/float64(medians[0]))
+	}
+	if err := os.WriteFile(filepath.Join(root, "BENCHMARKS.md"), []byte(md.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(md.String())
+}
+
+func callList(calls map[string]int) string {
+	var parts []string
+	for op, n := range calls {
+		parts = append(parts, fmt.Sprintf("%d %s", n, op))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}

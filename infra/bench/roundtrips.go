@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+// operation is one use case, measured: DynamoDB calls per run by operation, and its time
+// against DynamoDB Local (which says more about this machine than about AWS).
+type operation struct {
+	name  string
+	calls map[string]int
+	perOp time.Duration
+}
+
+func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
+	counter := dynamotest.NewCounter()
+	db := dynamodblocal.NewClient(endpoint, counter.Install)
+	table := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+		return nil, err
+	}
+	st := store.New(db, table)
+	const school = "bench-school"
+	roster := []safeguarding.StaffMember{}
+	for i := range 6 { // a teacher, four DSLs and the Senior DSL: 11 alerts per high-priority concern
+		roles := []safeguarding.Role{safeguarding.RoleDSL}
+		if i == 0 {
+			roles = []safeguarding.Role{safeguarding.RoleTeacher}
+		} else if i == 5 {
+			roles = []safeguarding.Role{safeguarding.RoleSeniorDSL}
+		}
+		email := fmt.Sprintf("staff%d@bench.example", i)
+		roster = append(roster, safeguarding.StaffMember{Email: email, Roles: roles})
+		if err := st.PutUser(ctx, safeguarding.Principal{Email: email, Name: email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: roles}}); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.PutSchool(ctx, safeguarding.School{ID: school, Name: "Bench School", Roster: roster}); err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"p1", "p2"} {
+		if err := st.PutPupil(ctx, safeguarding.Pupil{ID: safeguarding.PupilID(p), School: school, Name: "Pupil " + p}); err != nil {
+			return nil, err
+		}
+	}
+	uc := safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	teacher := safeguarding.Caller{Email: "staff0@bench.example", Source: "bench"}
+	dsl := safeguarding.Caller{Email: "staff1@bench.example", Source: "bench"}
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	newConcern := safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1", "p2"}, Category: "safeguarding",
+		HighPriority: true, ObservedAt: now, Details: "Benchmark concern."}
+	var lastID safeguarding.ConcernID
+	n := 0
+
+	ops := []struct {
+		name string
+		run  func() error
+	}{
+		{"record a concern (2 pupils, high priority, Idempotency-Key)", func() error {
+			n++
+			teacher.At = now.Add(time.Duration(n) * time.Second)
+			r, err := uc.Record(ctx, teacher, school, newConcern, safeguarding.RequestKey{School: school, Actor: teacher.Email, Key: fmt.Sprint("k", n)}, "fp")
+			lastID = r.ConcernID
+			return err
+		}},
+		{"replay of the same Idempotency-Key", func() error {
+			_, err := uc.Record(ctx, teacher, school, newConcern, safeguarding.RequestKey{School: school, Actor: teacher.Email, Key: fmt.Sprint("k", n)}, "fp")
+			return err
+		}},
+		{"read a concern (audited)", func() error {
+			dsl.At = now
+			_, err := uc.Concern(ctx, dsl, school, lastID)
+			return err
+		}},
+		{"read a pupil's chronology (audited)", func() error {
+			_, _, err := uc.Chronology(ctx, dsl, school, "p1")
+			return err
+		}},
+	}
+	var out []operation
+	for _, op := range ops {
+		counter.Reset()
+		if err := op.run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", op.name, err)
+		}
+		calls := counter.Counts()
+		var failed error
+		res := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				if err := op.run(); err != nil {
+					failed = err
+					b.FailNow()
+				}
+			}
+		})
+		if failed != nil {
+			return nil, fmt.Errorf("%s: %w", op.name, failed)
+		}
+		out = append(out, operation{name: op.name, calls: calls, perOp: time.Duration(res.NsPerOp())})
+	}
+	return out, nil
+}
