@@ -1,0 +1,218 @@
+package main
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// concernForm is what the person typed into the concern form, kept as text so a form with
+// errors comes back exactly as it was sent.
+type concernForm struct {
+	Key               string
+	Query             string
+	PupilIDs          []safeguarding.PupilID
+	Category          string
+	Subcategories     []string
+	HighPriority      bool
+	Day, Month, Year  string
+	Time              string
+	Details           string
+	PupilWords        string
+	PeopleInvolved    string
+	TagStaff          string
+	AboutStaff        bool
+	SubjectStaffEmail string
+}
+
+// newForm is an empty form, observed "now" in school time.
+func newForm(now time.Time, key string) concernForm {
+	l := now.In(safeguarding.London)
+	return concernForm{
+		Key: key, Day: strconv.Itoa(l.Day()), Month: strconv.Itoa(int(l.Month())), Year: strconv.Itoa(l.Year()),
+		Time: l.Format("15:04"),
+	}
+}
+
+// readForm reads the concern form's fields from a query or a posted body.
+func readForm(v url.Values) concernForm {
+	f := concernForm{
+		Key:               strings.TrimSpace(v.Get("key")),
+		Query:             strings.TrimSpace(v.Get("q")),
+		Category:          v.Get("category"),
+		HighPriority:      v.Get("high-priority") == "yes",
+		Day:               strings.TrimSpace(v.Get("observed-day")),
+		Month:             strings.TrimSpace(v.Get("observed-month")),
+		Year:              strings.TrimSpace(v.Get("observed-year")),
+		Time:              strings.TrimSpace(v.Get("observed-time")),
+		Details:           v.Get("details"),
+		PupilWords:        v.Get("pupil-words"),
+		PeopleInvolved:    v.Get("people-involved"),
+		TagStaff:          v.Get("tag-staff"),
+		AboutStaff:        v.Get("about-staff") == "yes",
+		SubjectStaffEmail: strings.TrimSpace(v.Get("subject-staff-email")),
+	}
+	for _, id := range v["pupil"] {
+		pid := safeguarding.PupilID(strings.TrimSpace(id))
+		if pid != "" && !slices.Contains(f.PupilIDs, pid) {
+			f.PupilIDs = append(f.PupilIDs, pid)
+		}
+	}
+	if f.Category != "" {
+		// Each category has its own sub-category boxes (some titles repeat across categories):
+		// only the chosen category's count.
+		f.Subcategories = v["sub-"+f.Category]
+	}
+	return f
+}
+
+// fieldError is one problem, by the form field it belongs to.
+type fieldError struct {
+	Field   string
+	Message string
+}
+
+// fieldOrder is the order of the fields on the page, which the error summary follows.
+var fieldOrder = []string{"pupilIds", "category", "subcategories", "observedAt", "details", "pupilWords",
+	"peopleInvolved", "tagStaff", "subjectStaffEmail"}
+
+// toNewConcern turns the form into the domain's command. Problems only the form can see (a
+// date that is not a date) come back as field errors; everything else is the domain's to check.
+func (f concernForm) toNewConcern() (safeguarding.NewConcern, []fieldError) {
+	var errs []fieldError
+	in := safeguarding.NewConcern{
+		PupilIDs:          f.PupilIDs,
+		Category:          f.Category,
+		Subcategories:     f.Subcategories,
+		HighPriority:      f.HighPriority,
+		Details:           f.Details,
+		PupilWords:        f.PupilWords,
+		PeopleInvolved:    lines(f.PeopleInvolved),
+		TagStaff:          emails(f.TagStaff),
+		AboutStaff:        f.AboutStaff,
+		SubjectStaffEmail: f.SubjectStaffEmail,
+	}
+	if !f.AboutStaff {
+		in.SubjectStaffEmail = ""
+	}
+	if f.Category == "" {
+		errs = append(errs, fieldError{"category", "Choose the category that fits best"})
+	}
+	at, msg := f.observedAt()
+	if msg != "" {
+		errs = append(errs, fieldError{"observedAt", msg})
+	}
+	in.ObservedAt = at
+	return in, errs
+}
+
+// observedAt reads the date and time inputs as school time (Europe/London).
+func (f concernForm) observedAt() (time.Time, string) {
+	if f.Day == "" && f.Month == "" && f.Year == "" && f.Time == "" {
+		return time.Time{}, "Enter the date and time it was seen or heard"
+	}
+	d, errD := strconv.Atoi(f.Day)
+	m, errM := strconv.Atoi(f.Month)
+	y, errY := strconv.Atoi(f.Year)
+	if errD != nil || errM != nil || errY != nil || y < 2000 || y > 9999 {
+		return time.Time{}, "The date must be a real date, for example 27 3 2026"
+	}
+	hh, mm, ok := parseClock(f.Time)
+	if !ok {
+		return time.Time{}, "Enter the time as hours and minutes, for example 14:30"
+	}
+	t := time.Date(y, time.Month(m), d, hh, mm, 0, 0, safeguarding.London)
+	if t.Day() != d || int(t.Month()) != m {
+		return time.Time{}, "The date must be a real date, for example 27 3 2026"
+	}
+	return t, ""
+}
+
+// parseClock reads "14:30", "9:05", "14.30" or "1430".
+func parseClock(s string) (int, int, bool) {
+	s = strings.TrimSpace(s)
+	var hs, ms string
+	if i := strings.IndexAny(s, ":."); i >= 0 {
+		hs, ms = s[:i], s[i+1:]
+	} else if len(s) == 3 || len(s) == 4 {
+		hs, ms = s[:len(s)-2], s[len(s)-2:]
+	} else {
+		return 0, 0, false
+	}
+	h, err1 := strconv.Atoi(hs)
+	m, err2 := strconv.Atoi(ms)
+	if err1 != nil || err2 != nil || len(ms) != 2 || h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, 0, false
+	}
+	return h, m, true
+}
+
+// fieldErrors merges the form's own problems with the domain's, one message per field at most
+// from the domain when the form already said what is wrong, in page order.
+func fieldErrors(own []fieldError, err error) []fieldError {
+	out := slices.Clone(own)
+	if ve, ok := err.(*safeguarding.ValidationError); ok {
+		for _, p := range ve.Problems {
+			if slices.ContainsFunc(own, func(e fieldError) bool { return e.Field == p.Field }) {
+				continue
+			}
+			out = append(out, fieldError{Field: p.Field, Message: sentence(p.Message)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b fieldError) int {
+		return cmp.Compare(orderOf(a.Field), orderOf(b.Field))
+	})
+	return out
+}
+
+func orderOf(field string) int {
+	if i := slices.Index(fieldOrder, field); i >= 0 {
+		return i
+	}
+	return len(fieldOrder)
+}
+
+// sentence starts a domain message with a capital letter, as the error summary shows it.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// lines splits a textarea into its non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// emails splits a list of email addresses written one a line, or with commas or spaces.
+func emails(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+}
+
+// fingerprint identifies the command a form sent, so sending the same form twice (a double
+// click, a reload) records one concern and a changed form under the same key is refused.
+func fingerprint(school safeguarding.SchoolID, in safeguarding.NewConcern) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q|%q|%q|%q|%t|%s|%q|%q|%q|%q|%t|%q", school, in.PupilIDs, in.Category, in.Subcategories,
+		in.HighPriority, in.ObservedAt.UTC().Format(time.RFC3339), in.Details, in.PupilWords, in.PeopleInvolved,
+		in.TagStaff, in.AboutStaff, in.SubjectStaffEmail)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// concernService is the part of safeguarding.Concerns the pages use: the same use cases the
+// API function calls.
+type concernService interface {
+	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in safeguarding.NewConcern,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.Receipt, error)
+	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, error)
+	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
+}
+
+var _ concernService = safeguarding.Concerns{}
+
+// directory answers who the signed-in person is and what the form needs to show: schools and
+// pupils by name.
+type directory interface {
+	Principal(ctx context.Context, email string) (safeguarding.Principal, error)
+	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
+	SearchPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error)
+	// Pupils reads the named pupils of a school, for a viewer who is a member of it; unknown
+	// ids are absent from the result.
+	Pupils(ctx context.Context, viewer string, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
+}
+
+// tokenVerifier checks the ID token the session cookie holds.
+type tokenVerifier interface {
+	Verify(ctx context.Context, token string) (identity.Claims, error)
+}
+
+// Config is what the function reads from its environment.
+type Config struct {
+	// AppURL is the public base URL of the pages, without a trailing slash.
+	AppURL string
+	// ClientID is the identity provider's client id (the token audience).
+	ClientID string
+	// SignInURL is the provider's authorize endpoint (the local stack's /dev/sign-in).
+	SignInURL string
+	// TokenURL is the provider's token endpoint, for the authorization code exchange.
+	TokenURL string
+}
+
+// secure reports whether cookies must be Secure: whenever the pages are served over https.
+func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.AppURL), "https://") }
+
+// Handler serves the web pages from API Gateway HTTP API events.
+type Handler struct {
+	Config    Config
+	Concerns  concernService
+	Directory directory
+	Verifier  tokenVerifier
+	// HTTP makes the token exchange with the identity provider.
+	HTTP   *http.Client
+	Logger *slog.Logger
+}
+
+// maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
+const maxBodyBytes = 512 << 10
+
+// request is one event with what every page needs from it.
+type request struct {
+	ev   events.APIGatewayV2HTTPRequest
+	now  time.Time
+	form url.Values
+}
+
+func (r *request) param(name string) string { return r.ev.PathParameters[name] }
+
+func (r *request) header(name string) string {
+	name = strings.ToLower(name)
+	for k, v := range r.ev.Headers {
+		if strings.ToLower(k) == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// cookie finds a cookie in the event: HTTP API passes them in Cookies, a gateway that does
+// not may leave them in the header.
+func (r *request) cookie(name string) string {
+	lines := r.ev.Cookies
+	if h := r.header("cookie"); h != "" {
+		lines = append(lines[:len(lines):len(lines)], strings.Split(h, ";")...)
+	}
+	for _, c := range lines {
+		k, v, ok := strings.Cut(strings.TrimSpace(c), "=")
+		if ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// caller builds the use cases' Caller: "now" is the request's time, never the wall clock.
+func (r *request) caller(email string) safeguarding.Caller {
+	return safeguarding.Caller{Email: email, At: r.now, Source: r.ev.RequestContext.HTTP.SourceIP}
+}
+
+// Handle is the Lambda entry point.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	r := &request{ev: ev, now: time.UnixMilli(ev.RequestContext.TimeEpoch)}
+	resp := h.route(ctx, r)
+	// Only the request id, the route and the status: never a name, an email or a record's text.
+	h.logger().LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("requestId", ev.RequestContext.RequestID),
+		slog.String("route", ev.RouteKey),
+		slog.Int("status", resp.StatusCode))
+	return resp, nil
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTPResponse {
+	switch r.ev.RouteKey {
+	case "GET /assets/{file+}":
+		return serveAsset(r.param("file"))
+	case "GET /sign-in":
+		return h.signIn(r)
+	case "GET /auth/callback":
+		return h.authCallback(ctx, r)
+	}
+	if strings.HasPrefix(r.ev.RouteKey, "POST ") {
+		if err := r.parseForm(); err != nil {
+			return h.errorPage(r, http.StatusRequestEntityTooLarge, nil)
+		}
+	}
+	s, ok := h.session(ctx, r)
+	if !ok {
+		if r.ev.RouteKey == "POST /sign-out" {
+			return h.signedOut(r)
+		}
+		to := "/sign-in"
+		if r.ev.RequestContext.HTTP.Method == http.MethodGet && r.ev.RawPath != "" && r.ev.RawPath != "/" {
+			to += "?" + url.Values{"return": {r.ev.RawPath}}.Encode()
+		}
+		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie, h.Config.secure()))
+	}
+	if strings.HasPrefix(r.ev.RouteKey, "POST ") && !s.allowsPost(r) {
+		return h.errorPage(r, http.StatusForbidden, &s)
+	}
+	switch r.ev.RouteKey {
+	case "GET /":
+		return h.home(ctx, r, s)
+	case "POST /sign-out":
+		return h.signedOut(r)
+	case "GET /schools/{school}/concerns/new":
+		return h.newConcern(ctx, r, s)
+	case "POST /schools/{school}/concerns":
+		return h.submitConcern(ctx, r, s)
+	case "GET /schools/{school}/concerns/{id}":
+		return h.viewConcern(ctx, r, s)
+	case "GET /schools/{school}/pupils/{pupil}/chronology":
+		return h.chronology(ctx, r, s)
+	}
+	return h.errorPage(r, http.StatusNotFound, &s)
+}
+
+// parseForm decodes an application/x-www-form-urlencoded body, base64 or not.
+func (r *request) parseForm() error {
+	body := r.ev.Body
+	if r.ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			return err
+		}
+		body = string(b)
+	}
+	if len(body) > maxBodyBytes {
+		return errors.New("body too large")
+	}
+	v, err := url.ParseQuery(body)
+	if err != nil {
+		return err
+	}
+	r.form = v
+	return nil
+}
+
+// statusFor maps the domain's errors to a page status. A record or school the person may
+// not see is "not found", whichever it is (rule P2).
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, safeguarding.ErrNotFound), errors.Is(err, safeguarding.ErrForbidden):
+		return http.StatusNotFound
+	case errors.Is(err, safeguarding.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, safeguarding.ErrConflict), errors.Is(err, safeguarding.ErrIdempotencyMismatch):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func redirect(to string, status int, cookies ...string) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    withSecurityHeaders(map[string]string{"Location": to, "Cache-Control": "no-store"}),
+		Cookies:    cookies,
+	}
+}

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// monday1030 is a school day, mid-morning, in BST.
+var monday1030 = time.Date(2026, 6, 1, 10, 30, 0, 0, safeguarding.London)
+
+// call sends one request through the handler as API Gateway would.
+func call(t *testing.T, h *Handler, method, target, session string, form url.Values, at time.Time, headers ...string) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, "https://keepsafe.example"+target, body)
+	if session != "" {
+		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: session})
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	ev, ok := toEvent(r, at)
+	if !ok {
+		t.Fatalf("no route for %s %s", method, target)
+	}
+	resp, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	return resp
+}
+
+// validForm is a complete concern about pupil p1, observed at 09:40 on monday1030's day.
+func validForm(h *Handler, session string) url.Values {
+	return url.Values{
+		"csrf": {(sessionFor(session)).csrf()}, "key": {"form-key-1"}, "intent": {"submit"},
+		"pupil": {"p1"}, "category": {"wellbeing"}, "sub-wellbeing": {"clothing-or-footwear"},
+		"high-priority": {"yes"}, "observed-day": {"1"}, "observed-month": {"6"}, "observed-year": {"2026"},
+		"observed-time": {"09:40"}, "details": {"Amara Okafor came in without a coat in the rain."},
+		"pupil-words": {"\"Mum said I lost it.\""}, "people-involved": {"Jane Okafor\n"},
+	}
+}
+
+func sessionFor(token string) session { return session{token: token} }
+
+func TestNoSessionRedirectsToSignIn(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	for _, target := range []string{"/", "/schools/oak/concerns/new", "/schools/oak/concerns/X"} {
+		resp := call(t, h, "GET", target, "", nil, monday1030)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Headers["Location"], "/sign-in") {
+			t.Errorf("GET %s without a session: %d %q, want 303 to /sign-in", target, resp.StatusCode, resp.Headers["Location"])
+		}
+	}
+	resp := call(t, h, "GET", "/", "forged", nil, monday1030)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("an invalid token: %d, want a redirect to sign in", resp.StatusCode)
+	}
+}
+
+func TestSignInRedirectsToTheProviderWithStateAndPKCE(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	resp := call(t, h, "GET", "/sign-in?return=/schools/oak/concerns/C1", "", nil, monday1030)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	u, err := url.Parse(resp.Headers["Location"])
+	if err != nil || u.Host != "auth.example" || u.Path != "/oauth2/authorize" {
+		t.Fatalf("location %q", resp.Headers["Location"])
+	}
+	q := u.Query()
+	for k, want := range map[string]string{"client_id": "client-1", "response_type": "code", "scope": "openid email profile",
+		"redirect_uri": "https://keepsafe.example/auth/callback", "code_challenge_method": "S256"} {
+		if q.Get(k) != want {
+			t.Errorf("%s = %q, want %q", k, q.Get(k), want)
+		}
+	}
+	if q.Get("state") == "" || q.Get("code_challenge") == "" {
+		t.Errorf("no state or code challenge: %v", q)
+	}
+	if len(resp.Cookies) != 1 || !strings.Contains(resp.Cookies[0], signInCookie+"="+q.Get("state")+".") ||
+		!strings.Contains(resp.Cookies[0], "HttpOnly") || !strings.Contains(resp.Cookies[0], "Secure") {
+		t.Errorf("state cookie %v", resp.Cookies)
+	}
+}
+
+func TestAuthCallbackExchangesTheCodeAndKeepsTheIDToken(t *testing.T) {
+	var got url.Values
+	tokenServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		got = r.PostForm
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id_token":"token-for:`+teacher+`","access_token":"a","expires_in":3600,"token_type":"Bearer"}`)
+	}))
+	defer tokenServer.Close()
+	h := newTestHandler(newMemStore())
+	h.Config.TokenURL = tokenServer.URL
+	h.HTTP = tokenServer.Client()
+
+	back := "L3NjaG9vbHMvb2FrL2NvbmNlcm5zL25ldw" // "/schools/oak/concerns/new"
+	resp := call(t, h, "GET", "/auth/callback?code=the-code&state=S1", "", nil, monday1030,
+		"Cookie", signInCookie+"=S1.verifier1."+back)
+	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/schools/oak/concerns/new" {
+		t.Fatalf("callback: %d %q", resp.StatusCode, resp.Headers["Location"])
+	}
+	if got.Get("grant_type") != "authorization_code" || got.Get("code") != "the-code" || got.Get("code_verifier") != "verifier1" ||
+		got.Get("client_id") != "client-1" || got.Get("redirect_uri") != "https://keepsafe.example/auth/callback" {
+		t.Errorf("token request %v", got)
+	}
+	joined := strings.Join(resp.Cookies, "\n")
+	for _, want := range []string{SessionCookie + "=token-for:" + teacher, "HttpOnly", "SameSite=Lax", "Secure"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("cookies %q lack %q", joined, want)
+		}
+	}
+
+	resp = call(t, h, "GET", "/auth/callback?code=the-code&state=other", "", nil, monday1030,
+		"Cookie", signInCookie+"=S1.verifier1."+back)
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=token") {
+		t.Errorf("a wrong state: %d %v", resp.StatusCode, resp.Cookies)
+	}
+}
+
+func TestPagesCarrySecurityHeaders(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	for _, target := range []string{"/", "/schools/oak/concerns/new", "/schools/oak/pupils/p1/chronology"} {
+		resp := call(t, h, "GET", target, tokenFor(teacher), nil, monday1030)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, resp.Body)
+		}
+		hd := resp.Headers
+		if !strings.Contains(hd["Content-Security-Policy"], "script-src 'self'") || strings.Contains(hd["Content-Security-Policy"], "unsafe-inline") ||
+			hd["X-Content-Type-Options"] != "nosniff" || hd["Referrer-Policy"] != "no-referrer" || hd["Cache-Control"] != "no-store" {
+			t.Errorf("GET %s headers %v", target, hd)
+		}
+		if strings.Contains(resp.Body, "<script>") || strings.Contains(resp.Body, " onclick=") {
+			t.Errorf("GET %s has inline script", target)
+		}
+	}
+}
+
+func TestAssetsAreServedWithTypeAndLongCache(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	for name, ctype := range map[string]string{"app.css": "text/css", "app.js": "text/javascript", "govuk-frontend.min.js": "text/javascript"} {
+		resp := call(t, h, "GET", "/assets/"+assetVersion+"/"+name, "", nil, monday1030)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Headers["Content-Type"], ctype) ||
+			!strings.Contains(resp.Headers["Cache-Control"], "max-age=31536000") || len(resp.Body) < 100 {
+			t.Errorf("%s: %d %v", name, resp.StatusCode, resp.Headers)
+		}
+	}
+	if resp := call(t, h, "GET", "/assets/"+assetVersion+"/nothing.css", "", nil, monday1030); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a missing asset: %d", resp.StatusCode)
+	}
+	if resp := call(t, h, "GET", "/assets/old/app.css", "", nil, monday1030); resp.Headers["Cache-Control"] != "no-cache" {
+		t.Errorf("an old version is cached: %v", resp.Headers)
+	}
+}
+
+func TestHomeListsTheSchoolsWithRecordLinks(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	resp := call(t, h, "GET", "/", tokenFor(teacher), nil, monday1030)
+	if !strings.Contains(resp.Body, "Oak Primary") || !strings.Contains(resp.Body, `href="/schools/oak/concerns/new"`) {
+		t.Errorf("home page:\n%s", resp.Body)
+	}
+}
+
+func TestRule_C7_FormOffersEveryFieldAndTheReminders(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	resp := call(t, h, "GET", "/schools/oak/concerns/new?pupil=p2", tokenFor(teacher), nil, monday1030)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	b := resp.Body
+	for _, want := range []string{
+		// C1, C2: pupils, the policy's categories and sub-categories, high priority.
+		`name="q"`, `value="p2" checked`, "Ben Carter", "Communication with parents", "Contact with an outside agency/professional",
+		`name="sub-safeguarding" type="checkbox" value="peer-on-peer-abuse"`, "High priority (needs URGENT action)",
+		// When, defaulting to now in school time.
+		`name="observed-day" type="text" inputmode="numeric" value="1"`, `name="observed-time" type="text" value="10:30"`,
+		// C7: spelling, facts, full names, own words, deadlines.
+		`id="details" name="details" rows="8" spellcheck="true"`, `id="pupil-words" name="pupil-words" rows="4" spellcheck="true"`,
+		"Keep to the facts", "full names", "own words", "before 12:00", "before 16:00",
+		// C5: about a member of staff, and who else to tell.
+		"This concern is about a member of staff", "LADO", "safeguarding governor",
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+}
+
+func TestSearchKeepsWhatWasTyped(t *testing.T) {
+	st := newMemStore()
+	h := newTestHandler(st)
+	f := validForm(h, tokenFor(teacher))
+	f.Set("intent", "search")
+	f.Set("q", "ben")
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	for _, want := range []string{"Ben Carter", `name="pupil" type="checkbox" value="p2" aria-describedby`, `value="p1" checked`, "came in without a coat", "Jane Okafor"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("after a search the form lacks %q", want)
+		}
+	}
+	if st.writeCount() != 0 {
+		t.Error("a search wrote a concern")
+	}
+}
+
+func TestFormPostsNeedTheTokenAndThisSite(t *testing.T) {
+	st := newMemStore()
+	h := newTestHandler(st)
+	f := validForm(h, tokenFor(teacher))
+	f.Set("csrf", sessionFor(tokenFor(dsl)).csrf())
+	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("another session's token: %d", resp.StatusCode)
+	}
+	f = validForm(h, tokenFor(teacher))
+	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site post: %d", resp.StatusCode)
+	}
+	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030, "Origin", "https://evil.example"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a post from another origin: %d", resp.StatusCode)
+	}
+	if st.writeCount() != 0 {
+		t.Error("a refused post wrote a concern")
+	}
+}
+
+func TestRule_C1_SubmitRecordsTheConcernAndShowsIt(t *testing.T) {
+	st := newMemStore()
+	h := newTestHandler(st)
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030,
+		"Sec-Fetch-Site", "same-origin", "Origin", "https://keepsafe.example")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	loc := resp.Headers["Location"]
+	if !strings.HasPrefix(loc, "/schools/oak/concerns/") {
+		t.Fatalf("location %q", loc)
+	}
+	page := call(t, h, "GET", loc, tokenFor(teacher), nil, monday1030.Add(time.Minute))
+	for _, want := range []string{"Concern recorded", "C-", "Amara Okafor", "Wellbeing", "Clothing or footwear", "High priority",
+		"came in without a coat", "Mum said I lost it.", "Jane Okafor", "1 June 2026 at 09:40", `href="/schools/oak/pupils/p1/chronology"`} {
+		if !strings.Contains(page.Body, strings.ReplaceAll(want, `"`, "&#34;")) && !strings.Contains(page.Body, want) {
+			t.Errorf("the concern page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body, "Recorded late") {
+		t.Error("an on-time concern says it is late")
+	}
+
+	// The same form sent twice (a double click) records one concern.
+	again := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	if again.Headers["Location"] != loc || st.writeCount() != 1 {
+		t.Errorf("a repeated post: %q (first %q), %d writes", again.Headers["Location"], loc, st.writeCount())
+	}
+}
+
+func TestRule_C3_LateConcernSaysByHowManyMinutes(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	f := validForm(h, tokenFor(teacher))
+	at := time.Date(2026, 6, 1, 12, 25, 0, 0, safeguarding.London) // observed 09:40, due 12:00
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, at)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	page := call(t, h, "GET", resp.Headers["Location"], tokenFor(teacher), nil, at)
+	if !strings.Contains(page.Body, "Recorded late by 25 minutes") {
+		t.Errorf("the late concern's page:\n%s", page.Body)
+	}
+}
+
+func TestSubmitWithProblemsShowsThemAndWritesNothing(t *testing.T) {
+	st := newMemStore()
+	h := newTestHandler(st)
+	f := url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}, "key": {"k"}, "intent": {"submit"},
+		"observed-day": {"31"}, "observed-month": {"2"}, "observed-year": {"2026"}, "observed-time": {"9:00"},
+		"pupil-words": {"I don't want to go home"}, "about-staff": {"yes"}}
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	for _, want := range []string{"There is a problem", `href="#q"`, "Choose at least one pupil", `href="#category"`,
+		"Choose the category that fits best", `href="#observed-day"`, "The date must be a real date", `href="#details"`,
+		"Write what happened", `href="#subject-staff-email"`, "I don&#39;t want to go home", "<title>Error: Record a concern"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("the form with problems lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(resp.Body, "Choose at least one pupil"), strings.Index(resp.Body, "Write what happened"); i > j {
+		t.Error("the error summary is not in the order of the page")
+	}
+	if st.writeCount() != 0 {
+		t.Error("an invalid concern was written")
+	}
+}
+
+func TestRule_P2_AConcernOthersMayNotSeeIsNotFound(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	loc := resp.Headers["Location"]
+	if page := call(t, h, "GET", loc, tokenFor(outsider), nil, monday1030); page.StatusCode != http.StatusNotFound ||
+		strings.Contains(page.Body, "Amara") {
+		t.Errorf("another member of staff: %d", page.StatusCode)
+	}
+	if page := call(t, h, "GET", loc, tokenFor(dsl), nil, monday1030); page.StatusCode != http.StatusOK {
+		t.Errorf("the DSL: %d", page.StatusCode)
+	}
+	if page := call(t, h, "GET", "/schools/oak/concerns/NOPE", tokenFor(dsl), nil, monday1030); page.StatusCode != http.StatusNotFound {
+		t.Errorf("no such concern: %d", page.StatusCode)
+	}
+	if page := call(t, h, "GET", "/schools/elm/concerns/new", tokenFor(teacher), nil, monday1030); page.StatusCode != http.StatusNotFound {
+		t.Errorf("another school's form: %d", page.StatusCode)
+	}
+	// The chronology shows the other member of staff nothing of it.
+	chron := call(t, h, "GET", "/schools/oak/pupils/p1/chronology", tokenFor(outsider), nil, monday1030)
+	if chron.StatusCode != http.StatusOK || strings.Contains(chron.Body, "without a coat") {
+		t.Errorf("another member of staff's chronology: %d", chron.StatusCode)
+	}
+}
+
+func TestRule_D10_ChronologyListsEntriesOldestFirstWithLinks(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	first := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	f := validForm(h, tokenFor(teacher))
+	f.Set("key", "form-key-2")
+	f.Set("details", "Second entry.")
+	second := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030.Add(time.Hour))
+	page := call(t, h, "GET", "/schools/oak/pupils/p1/chronology", tokenFor(dsl), nil, monday1030.Add(2*time.Hour))
+	i, j := strings.Index(page.Body, `href="`+first.Headers["Location"][:strings.Index(first.Headers["Location"], "?")]),
+		strings.Index(page.Body, `href="`+second.Headers["Location"][:strings.Index(second.Headers["Location"], "?")])
+	if i < 0 || j < 0 || i > j {
+		t.Errorf("chronology order or links wrong (%d, %d):\n%s", i, j, page.Body)
+	}
+}
+
+func TestSignOutClearsTheCookie(t *testing.T) {
+	h := newTestHandler(newMemStore())
+	resp := call(t, h, "POST", "/sign-out", tokenFor(teacher), url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}}, monday1030)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
+		t.Errorf("sign out: %d %v", resp.StatusCode, resp.Cookies)
+	}
+}
+
+func TestLogsHoldNoPersonalData(t *testing.T) {
+	var logs bytes.Buffer
+	h := newTestHandler(newMemStore())
+	h.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	call(t, h, "GET", resp.Headers["Location"], tokenFor(teacher), nil, monday1030)
+	out := logs.String()
+	for _, secret := range []string{teacher, "Amara", "coat", "Okafor", "p1"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs hold %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, `"route":"POST /schools/{school}/concerns"`) || !strings.Contains(out, `"status":303`) {
+		t.Errorf("logs lack route and status:\n%s", out)
+	}
+}
+
+func TestParseClock(t *testing.T) {
+	for in, want := range map[string][2]int{"14:30": {14, 30}, "9:05": {9, 5}, "0930": {9, 30}, "14.30": {14, 30}} {
+		h, m, ok := parseClock(in)
+		if !ok || h != want[0] || m != want[1] {
+			t.Errorf("parseClock(%q) = %d, %d, %t", in, h, m, ok)
+		}
+	}
+	for _, in := range []string{"", "24:00", "9:5", "noon", "12:60"} {
+		if _, _, ok := parseClock(in); ok {
+			t.Errorf("parseClock(%q) accepted", in)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+// Command web serves Keepsafe's pages for phones and laptops: sign-in, the concern form, a
+// concern and a pupil's chronology. It calls the same use cases as the API functions.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		logger.Error("loading AWS configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	// The SDK takes AWS_ENDPOINT_URL_DYNAMODB from the environment (the local stack sets it).
+	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
+	client := &http.Client{Timeout: 5 * time.Second}
+	h := &Handler{
+		Config: Config{
+			AppURL:    strings.TrimRight(os.Getenv("APP_URL"), "/"),
+			ClientID:  os.Getenv("TOKEN_AUDIENCE"),
+			SignInURL: os.Getenv("SIGN_IN_URL"),
+			TokenURL:  os.Getenv("TOKEN_URL"),
+		},
+		Concerns: safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(),
+			Calendar: calendar.EnglandAndWales(), NewID: store.NewID},
+		Directory: storeDirectory{st},
+		// The key set is read on the first sign-in check and cached across invocations.
+		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
+		HTTP:     client,
+		Logger:   logger,
+	}
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// searchLimit is how many pupils one search shows.
+const searchLimit = 20
+
+// ---- Home ---------------------------------------------------------------------------------
+
+type schoolView struct {
+	ID    safeguarding.SchoolID
+	Name  string
+	Roles []safeguarding.Role
+}
+
+type homeView struct {
+	Name    string
+	Schools []schoolView
+}
+
+func (h *Handler) home(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil && !errors.Is(err, safeguarding.ErrNotFound) && !errors.Is(err, safeguarding.ErrForbidden) {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v := homeView{Name: cmp.Or(p.Name, s.claims.Name)}
+	for id, roles := range p.Memberships {
+		if len(roles) == 0 {
+			continue
+		}
+		sv := schoolView{ID: id, Name: string(id), Roles: roles}
+		if school, err := h.Directory.School(ctx, id); err == nil && school.Name != "" {
+			sv.Name = school.Name
+		}
+		v.Schools = append(v.Schools, sv)
+	}
+	slices.SortFunc(v.Schools, func(a, b schoolView) int { return cmp.Compare(a.Name, b.Name) })
+	return h.page(r, http.StatusOK, "home", pageData{Title: "Your schools", SignedIn: true, CSRF: s.csrf(), Page: v})
+}
+
+// ---- The concern form (rules C1, C2, C3, C5, C7) ------------------------------------------
+
+type subView struct {
+	ID      string
+	Title   string
+	Checked bool
+}
+
+type categoryView struct {
+	ID      safeguarding.Category
+	Title   string
+	Checked bool
+	Subs    []subView
+}
+
+type pupilView struct {
+	ID      safeguarding.PupilID
+	Name    string
+	Detail  string
+	Checked bool
+}
+
+type formView struct {
+	School     safeguarding.School
+	Action     string
+	Form       concernForm
+	Chosen     []pupilView
+	Results    []pupilView
+	Searched   bool
+	Categories []categoryView
+	Errors     []fieldError
+	// ErrorFor is each field's first message, shown next to it.
+	ErrorFor map[string]string
+	// Anchor is where each field's error summary link goes.
+	Anchor map[string]string
+}
+
+func (h *Handler) newConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	f := newForm(r.now, rand.Text())
+	// A link may name pupils (?pupil=...) and a search (?q=...).
+	q := url.Values{}
+	if raw := r.ev.RawQueryString; raw != "" {
+		q, _ = url.ParseQuery(raw)
+	}
+	for _, id := range q["pupil"] {
+		if pid := safeguarding.PupilID(id); pid != "" && !slices.Contains(f.PupilIDs, pid) {
+			f.PupilIDs = append(f.PupilIDs, pid)
+		}
+	}
+	f.Query = strings.TrimSpace(q.Get("q"))
+	return h.renderForm(ctx, r, s, f, nil, f.Query != "")
+}
+
+func (h *Handler) submitConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	f := readForm(r.form)
+	if f.Key == "" || len(f.Key) > 64 {
+		f.Key = rand.Text()
+	}
+	if r.form.Get("intent") == "search" {
+		// Searching posts the whole form, so nothing typed is lost and no name goes in a URL.
+		return h.renderForm(ctx, r, s, f, nil, true)
+	}
+	in, own := f.toNewConcern()
+	key := safeguarding.RequestKey{School: school, Actor: s.claims.Email, Key: f.Key}
+	receipt, err := h.Concerns.Record(ctx, r.caller(s.claims.Email), school, in, key, fingerprint(school, in))
+	// The form's own problems (no category, no real date) always come with the domain's for
+	// the same field, so a command that passed the domain had none.
+	var ve *safeguarding.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return h.renderForm(ctx, r, s, f, fieldErrors(own, err), false)
+	case err != nil:
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	return redirect("/schools/"+url.PathEscape(string(school))+"/concerns/"+url.PathEscape(string(receipt.ConcernID))+"?recorded=1",
+		http.StatusSeeOther)
+}
+
+func (h *Handler) renderForm(ctx context.Context, r *request, s session, f concernForm, errs []fieldError, search bool) events.APIGatewayV2HTTPResponse {
+	schoolID := safeguarding.SchoolID(r.param("school"))
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil || !p.IsMember(schoolID) {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	school, err := h.Directory.School(ctx, schoolID)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v := formView{School: school, Action: "/schools/" + url.PathEscape(string(schoolID)) + "/concerns", Form: f,
+		Errors: errs, ErrorFor: map[string]string{}, Anchor: map[string]string{}}
+
+	if len(f.PupilIDs) > 0 {
+		known, err := h.Directory.Pupils(ctx, s.claims.Email, schoolID, f.PupilIDs)
+		if err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+		for _, id := range f.PupilIDs {
+			if pu, ok := known[id]; ok {
+				v.Chosen = append(v.Chosen, pupilView{ID: id, Name: pu.Name, Detail: pupilDetail(pu), Checked: true})
+			}
+		}
+	}
+	if search && f.Query != "" {
+		v.Searched = true
+		found, err := h.Directory.SearchPupils(ctx, schoolID, f.Query, searchLimit)
+		if err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+		for _, pu := range found {
+			if !slices.Contains(f.PupilIDs, pu.ID) {
+				v.Results = append(v.Results, pupilView{ID: pu.ID, Name: pu.Name, Detail: pupilDetail(pu)})
+			}
+		}
+	}
+
+	for _, c := range safeguarding.PolicyCatalogue() {
+		cv := categoryView{ID: c.ID, Title: c.Title, Checked: string(c.ID) == f.Category}
+		for _, sc := range c.Subcategories {
+			if sc.Retired {
+				continue
+			}
+			cv.Subs = append(cv.Subs, subView{ID: sc.ID, Title: sc.Title, Checked: cv.Checked && slices.Contains(f.Subcategories, sc.ID)})
+		}
+		v.Categories = append(v.Categories, cv)
+	}
+
+	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": "observed-day",
+		"details": "details", "pupilWords": "pupil-words", "peopleInvolved": "people-involved",
+		"tagStaff": "tag-staff", "subjectStaffEmail": "subject-staff-email", "subcategories": "category"}
+	if len(v.Chosen) > 0 {
+		v.Anchor["pupilIds"] = "pupil-" + string(v.Chosen[0].ID)
+	}
+	for _, c := range v.Categories {
+		if c.Checked && len(c.Subs) > 0 {
+			v.Anchor["subcategories"] = "sub-" + string(c.ID) + "-" + c.Subs[0].ID
+		}
+	}
+	for i, e := range v.Errors {
+		if _, ok := v.Anchor[e.Field]; !ok {
+			v.Anchor[e.Field] = "details"
+		}
+		if _, seen := v.ErrorFor[e.Field]; !seen {
+			v.ErrorFor[e.Field] = e.Message
+		}
+		v.Errors[i] = e
+	}
+
+	title := "Record a concern"
+	status := http.StatusOK
+	if len(errs) > 0 {
+		title = "Error: " + title
+		status = http.StatusBadRequest
+	}
+	return h.page(r, status, "concern-form", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v})
+}
+
+func pupilDetail(p safeguarding.Pupil) string {
+	var parts []string
+	if p.YearGroup != "" {
+		parts = append(parts, p.YearGroup)
+	}
+	if p.ClassName != "" {
+		parts = append(parts, p.ClassName)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ---- A concern ----------------------------------------------------------------------------
+
+type linkedPupilView struct {
+	ID         safeguarding.PupilID
+	Name       string
+	Chronology string
+}
+
+type concernView struct {
+	SchoolName     string
+	Recorded       bool
+	Concern        safeguarding.Concern
+	CategoryTitle  string
+	Subcategories  []string
+	Pupils         []linkedPupilView
+	PupilWords     string
+	PeopleInvolved []string
+}
+
+func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	schoolID := safeguarding.SchoolID(r.param("school"))
+	c, err := h.Concerns.Concern(ctx, r.caller(s.claims.Email), schoolID, safeguarding.ConcernID(r.param("id")))
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v := concernView{Concern: c, Recorded: r.ev.QueryStringParameters["recorded"] == "1", CategoryTitle: string(c.Category())}
+	if school, err := h.Directory.School(ctx, schoolID); err == nil {
+		v.SchoolName = school.Name
+	}
+	if def, ok := safeguarding.PolicyCatalogue().Find(c.Category()); ok {
+		v.CategoryTitle = def.Title
+		for _, id := range c.Subcategories() {
+			title := id
+			if sc, ok := def.Subcategory(id); ok {
+				title = sc.Title
+			}
+			v.Subcategories = append(v.Subcategories, title)
+		}
+	}
+	ids := make([]safeguarding.PupilID, 0, len(c.Pupils()))
+	for _, lp := range c.Pupils() {
+		ids = append(ids, lp.ID)
+	}
+	names, err := h.Directory.Pupils(ctx, s.claims.Email, schoolID, ids)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	for _, id := range ids {
+		name := names[id].Name
+		if name == "" {
+			name = "Pupil " + string(id)
+		}
+		v.Pupils = append(v.Pupils, linkedPupilView{ID: id, Name: name,
+			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(id)) + "/chronology"})
+	}
+	return h.page(r, http.StatusOK, "concern", pageData{Title: "Concern " + c.Reference(), SignedIn: true, CSRF: s.csrf(), Page: v})
+}
+
+// ---- A pupil's chronology (rule D10) ------------------------------------------------------
+
+type entryView struct {
+	Entry    safeguarding.ChronologyEntry
+	Type     string
+	Category string
+	Link     string
+}
+
+type chronologyView struct {
+	SchoolID safeguarding.SchoolID
+	Pupil    safeguarding.Pupil
+	Entries  []entryView
+	NewLink  string
+}
+
+func (h *Handler) chronology(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	schoolID := safeguarding.SchoolID(r.param("school"))
+	pupil, entries, err := h.Concerns.Chronology(ctx, r.caller(s.claims.Email), schoolID, safeguarding.PupilID(r.param("pupil")))
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	// Newest last, as a chronology reads.
+	slices.SortStableFunc(entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
+	cat := safeguarding.PolicyCatalogue()
+	v := chronologyView{SchoolID: schoolID, Pupil: pupil,
+		NewLink: "/schools/" + url.PathEscape(string(schoolID)) + "/concerns/new?" + url.Values{"pupil": {string(pupil.ID)}}.Encode()}
+	for _, e := range entries {
+		ev := entryView{Entry: e, Type: entryTypeTitle(e.Type), Category: string(e.Category)}
+		if def, ok := cat.Find(e.Category); ok {
+			ev.Category = def.Title
+		}
+		if e.ConcernID != "" {
+			ev.Link = "/schools/" + url.PathEscape(string(schoolID)) + "/concerns/" + url.PathEscape(string(e.ConcernID))
+		}
+		v.Entries = append(v.Entries, ev)
+	}
+	return h.page(r, http.StatusOK, "chronology", pageData{Title: "Chronology of " + pupil.Name, SignedIn: true, CSRF: s.csrf(), Page: v})
+}
+
+func entryTypeTitle(t safeguarding.EntryType) string {
+	s := strings.ReplaceAll(string(t), "_", " ")
+	switch t {
+	case safeguarding.EntryLANotification:
+		return "Local authority informed"
+	case safeguarding.EntryMissing:
+		return "Family missing"
+	}
+	return sentence(s)
+}

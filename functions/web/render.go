@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// assetVersion names the current set of static files in their URLs (/assets/<version>/app.css),
+// so they can be cached for a year and a new deployment is fetched at once.
+var assetVersion = func() string {
+	h := sha256.New()
+	_ = fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := staticFiles.ReadFile(p)
+		h.Write([]byte(p))
+		h.Write(b)
+		return nil
+	})
+	return "v" + hex.EncodeToString(h.Sum(nil))[:12]
+}()
+
+// contentSecurityPolicy allows this site's own styles and scripts only: no inline script, no
+// other origin, no framing.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func withSecurityHeaders(h map[string]string) map[string]string {
+	h["Content-Security-Policy"] = contentSecurityPolicy
+	h["X-Content-Type-Options"] = "nosniff"
+	h["Referrer-Policy"] = "no-referrer"
+	h["X-Frame-Options"] = "DENY"
+	h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+	return h
+}
+
+var funcs = template.FuncMap{
+	"asset": func(name string) string { return "/assets/" + assetVersion + "/" + name },
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(safeguarding.London).Format("2 January 2006 at 15:04")
+	},
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+}
+
+// pages are parsed once: the layout plus each page's own template.
+var pages = func() map[string]*template.Template {
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" {
+			continue
+		}
+		out[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, n))
+	}
+	return out
+}()
+
+// pageData is what every page gets; Page holds the page's own view.
+type pageData struct {
+	Title string
+	// SignedIn shows the sign-out button; CSRF is the session's form token.
+	SignedIn bool
+	CSRF     string
+	Page     any
+}
+
+func (h *Handler) page(r *request, status int, name string, d pageData) events.APIGatewayV2HTTPResponse {
+	var b bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+		h.logger().Error("template", "requestId", r.ev.RequestContext.RequestID, "template", name, "error", err.Error())
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError,
+			Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}),
+			Body:    "Something went wrong.\n"}
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		// no-store: nothing of a record stays in the browser's cache (rule S3).
+		Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}),
+		Body:    b.String(),
+	}
+}
+
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+func (h *Handler) errorPage(r *request, status int, s *session) events.APIGatewayV2HTTPResponse {
+	v := errorView{Status: status}
+	switch status {
+	case http.StatusNotFound:
+		v.Heading, v.Message = "Page not found", "There is nothing here, or it is not yours to see. If you typed the address, check it is correct."
+	case http.StatusForbidden:
+		v.Heading, v.Message = "The form could not be sent", "The form had expired or did not come from this site. Go back, reload the page and try again."
+	case http.StatusBadRequest:
+		v.Heading, v.Message = "Sign-in did not work", "Try signing in again."
+	case http.StatusRequestEntityTooLarge:
+		v.Heading, v.Message = "The form is too long", "Shorten what you wrote and try again."
+	case http.StatusConflict:
+		v.Heading, v.Message = "The form was already sent", "This form was already sent with different answers. Open a new form to record another concern."
+	default:
+		v.Heading, v.Message = "Sorry, there is a problem", "Try again later. If it keeps happening, tell your designated safeguarding lead another way."
+	}
+	d := pageData{Title: v.Heading, Page: v}
+	if s != nil {
+		d.SignedIn, d.CSRF = true, s.csrf()
+	}
+	return h.page(r, status, "error", d)
+}
+
+// serveAsset serves a static file under /assets/<version>/<name>. The current version is
+// cached for a year; any other gets the current file, revalidated each time.
+func serveAsset(file string) events.APIGatewayV2HTTPResponse {
+	version, name, ok := strings.Cut(file, "/")
+	if !ok || strings.Contains(name, "/") || strings.HasPrefix(name, ".") {
+		return notFoundAsset()
+	}
+	b, err := staticFiles.ReadFile("static/" + name)
+	if err != nil {
+		return notFoundAsset()
+	}
+	cache := "public, max-age=31536000, immutable"
+	if version != assetVersion {
+		cache = "no-cache"
+	}
+	ctype := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
+	case ".js", ".mjs":
+		ctype = "text/javascript; charset=utf-8"
+	case ".css":
+		ctype = "text/css; charset=utf-8"
+	}
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: http.StatusOK,
+		Headers:    withSecurityHeaders(map[string]string{"Content-Type": ctype, "Cache-Control": cache}),
+		Body:       string(b),
+	}
+}
+
+func notFoundAsset() events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound,
+		Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache"}),
+		Body:    "Not found\n"}
+}
