@@ -1,0 +1,548 @@
+// Package stack runs the whole application on one machine with no AWS account: DynamoDB Local
+// with the table of template.yaml and the demo data, each function of the template as its real
+// bootstrap behind a local Lambda Runtime API, a gateway that does what API Gateway's HTTP API
+// and JWT authorizer do, an identity provider for the demo users, a local SNS that keeps every
+// alert, a DynamoDB Streams poller that feeds stream events (with their filters, batch sizes
+// and retries) to their functions, and the schedules of the template on their cadence.
+//
+// The /dev/* endpoints exist only here, never in a deployed build:
+//
+//	GET  /dev/users                 the demo users and their roles
+//	POST /dev/token {"email"}       -> {"token"}: a signed ID token for a demo user
+//	GET  /dev/jwks.json             the identity provider's public key
+//	GET  /dev/sign-in               a page to sign in to the web pages as a demo user
+//	GET|POST|DELETE /dev/clock      the local clock (POST {"now": RFC 3339} pins it; see Clock)
+//	GET  /dev/schedules             the schedules of the template
+//	POST /dev/schedules/{name}/run  runs a schedule now, at the local clock
+//	GET  /dev/alerts                every message published to SNS, oldest first
+//	GET  /dev/dead-letters          stream records that failed after every retry
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"gopkg.in/yaml.v3"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/template"
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+// Local settings every function sees.
+const (
+	Region      = dynamodblocal.Region
+	TableName   = "keepsafe-local"
+	accessKeyID = "local" // DynamoDB Local keeps one database per access key unless -sharedDb
+	secretKey   = "local"
+)
+
+// Config says how to run the stack.
+type Config struct {
+	// Port is the gateway's port on 127.0.0.1; 0 picks a free one.
+	Port int
+	// InMemory keeps DynamoDB's data in memory (for tests); otherwise it lives under DataDir.
+	InMemory bool
+	// DataDir keeps what survives a restart: the DynamoDB database, the identity provider's
+	// signing key and the stream checkpoint. Required unless InMemory.
+	DataDir string
+	// BinDir holds <folder>/bootstrap for each function of the template, built for this
+	// machine with -tags lambda.norpc. When empty, Start builds them with `go build` into a
+	// temporary folder.
+	BinDir string
+	// Clock is real time for the local clock (time.Now when nil); /dev/clock pins over it.
+	Clock func() time.Time
+
+	// Template is the path of template.yaml; "" finds it from the working directory.
+	Template string
+	// SourceDir holds the function packages, <SourceDir>/<folder>; "" is functions/ beside
+	// the template. Used only when BinDir is empty.
+	SourceDir string
+	// Env adds environment variables for every function (they win over the stack's own).
+	Env map[string]string
+	// MaxProcs is the most processes one function runs at once (4 when 0).
+	MaxProcs int
+	// FunctionTimeout overrides the template's Timeout for every function (0: the template's
+	// function Timeout, else 10 s as in its Globals).
+	FunctionTimeout time.Duration
+	// StreamPollInterval is how often the stream is read (200 ms when 0).
+	StreamPollInterval time.Duration
+	// StreamRetryDelay is the first delay before a failed stream batch is retried; it doubles
+	// on each retry up to 5 s (200 ms when 0).
+	StreamRetryDelay time.Duration
+	// DisableScheduler stops schedules from firing on their own; /dev/schedules/{name}/run
+	// still runs them.
+	DisableScheduler bool
+	// Logger gets the stack's own log (text on stderr when nil). It never holds personal data.
+	Logger *slog.Logger
+	// FunctionOutput gets the functions' output, each line prefixed with the function's folder
+	// (stderr when nil).
+	FunctionOutput io.Writer
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// URL is the gateway's base URL, "http://127.0.0.1:<port>".
+	URL string
+	// Issuer and Audience are those of the local tokens; JWKSURL publishes their key.
+	Issuer, Audience, JWKSURL string
+	// DynamoDBEndpoint is DynamoDB Local's URL; TableName the table in it.
+	DynamoDBEndpoint string
+	TableName        string
+	// SNSEndpoint is the local SNS's URL.
+	SNSEndpoint string
+	// Users are the demo users who can sign in.
+	Users []safeguarding.Principal
+	// Seeded is true when this start created the table and wrote the demo data.
+	Seeded bool
+
+	clock     *Clock
+	cancel    context.CancelFunc
+	servers   []*http.Server
+	functions map[string]*function
+	db        *dynamodblocal.Server
+	sns       *snsServer
+	poller    *poller
+	tmpDir    string
+	bg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Clock returns the stack's clock.
+func (s *Stack) Clock() *Clock { return s.clock }
+
+// Alerts returns the messages published to the local SNS so far, oldest first.
+func (s *Stack) Alerts() []Alert { return s.sns.list() }
+
+// DeadLetters returns the stream records dropped after every retry.
+func (s *Stack) DeadLetters() []DeadLetter {
+	if s.poller == nil {
+		return nil
+	}
+	return s.poller.listDeadLetters()
+}
+
+// DynamoDB returns a client for the stack's DynamoDB Local.
+func (s *Stack) DynamoDB() *dynamodb.Client { return dynamodblocal.NewClient(s.DynamoDBEndpoint) }
+
+// Start runs the stack and returns once it serves requests. Close stops it.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if !cfg.InMemory && cfg.DataDir == "" {
+		return nil, errors.New("stack: set Config.DataDir or Config.InMemory")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.MaxProcs <= 0 {
+		cfg.MaxProcs = 4
+	}
+	if cfg.StreamPollInterval <= 0 {
+		cfg.StreamPollInterval = 200 * time.Millisecond
+	}
+	if cfg.StreamRetryDelay <= 0 {
+		cfg.StreamRetryDelay = 200 * time.Millisecond
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	out := cfg.FunctionOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	if cfg.Template == "" {
+		p, err := template.Find()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Template = p
+	}
+	tpl, err := template.Load(cfg.Template)
+	if err != nil {
+		return nil, err
+	}
+	tableDef, err := tpl.Table()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SourceDir == "" {
+		cfg.SourceDir = filepath.Join(filepath.Dir(cfg.Template), "functions")
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s := &Stack{
+		Audience: Audience, TableName: TableName, clock: NewClock(cfg.Clock), cancel: cancel,
+		functions: map[string]*function{},
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	// Listeners first: the functions need the URLs.
+	gwLn, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return nil, fmt.Errorf("stack: listen: %w", err)
+	}
+	s.URL = "http://" + gwLn.Addr().String()
+	s.Issuer = s.URL + "/dev"
+	s.JWKSURL = s.URL + "/dev/jwks.json"
+	snsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = gwLn.Close()
+		return nil, fmt.Errorf("stack: listen: %w", err)
+	}
+	s.SNSEndpoint = "http://" + snsLn.Addr().String()
+	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now}
+	s.serve(snsLn, s.sns)
+
+	// DynamoDB Local and the bootstraps, side by side.
+	functions := tpl.Functions()
+	var (
+		wg       sync.WaitGroup
+		buildErr error
+		dbErr    error
+		binDir   = cfg.BinDir
+	)
+	if binDir == "" {
+		s.tmpDir, err = os.MkdirTemp("", "keepsafe-functions-")
+		if err != nil {
+			_ = gwLn.Close()
+			return nil, err
+		}
+		binDir = s.tmpDir
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buildErr = build(ctx, cfg.SourceDir, binDir, functions)
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		dir, err := dynamodblocal.Ensure(dynamodblocal.CacheDir())
+		if err != nil {
+			dbErr = err
+			return
+		}
+		opts := dynamodblocal.Options{Dir: dir, InMemory: cfg.InMemory}
+		if !cfg.InMemory {
+			opts.DBPath = filepath.Join(cfg.DataDir, "dynamodb")
+		}
+		s.db, dbErr = dynamodblocal.Start(ctx, opts)
+	}()
+	wg.Wait()
+	if err := errors.Join(buildErr, dbErr); err != nil {
+		_ = gwLn.Close()
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	s.DynamoDBEndpoint = s.db.Endpoint
+
+	// The table, and the demo data when the table is new.
+	db := s.DynamoDB()
+	fresh, streamARN, err := ensureTable(ctx, db, tableDef, TableName)
+	if err != nil {
+		_ = gwLn.Close()
+		return nil, err
+	}
+	demo := seed.Demo()
+	s.Users = demo.Users
+	if fresh {
+		if err := seed.Apply(ctx, store.New(db, TableName), demo); err != nil {
+			_ = gwLn.Close()
+			return nil, err
+		}
+		s.Seeded = true
+		log.Info("table created and demo data written", "table", TableName, "schools", len(demo.Schools),
+			"users", len(demo.Users), "pupils", len(demo.Pupils))
+	}
+
+	// The functions.
+	env := map[string]string{
+		"TABLE_NAME":                  TableName,
+		"AWS_REGION":                  Region,
+		"AWS_DEFAULT_REGION":          Region,
+		"AWS_ACCESS_KEY_ID":           accessKeyID,
+		"AWS_SECRET_ACCESS_KEY":       secretKey,
+		"AWS_ENDPOINT_URL_DYNAMODB":   s.DynamoDBEndpoint,
+		"AWS_ENDPOINT_URL_SNS":        s.SNSEndpoint,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"ALERTS_TOPIC_ARN":            AlertsTopicARN,
+		"APP_URL":                     s.URL,
+		"TOKEN_ISSUER":                s.Issuer,
+		"TOKEN_AUDIENCE":              Audience,
+		"JWKS_URL":                    s.JWKSURL,
+		"SIGN_IN_URL":                 "/dev/sign-in",
+		"LOCAL_STACK":                 "1",
+		"_HANDLER":                    "bootstrap",
+		"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+		"AWS_LAMBDA_LOG_FORMAT":       "JSON",
+		"TZ":                          "UTC",
+	}
+	var missing []string
+	for _, f := range functions {
+		bin := filepath.Join(binDir, f.Folder, "bootstrap")
+		if st, err := os.Stat(bin); err != nil || st.IsDir() {
+			missing = append(missing, bin)
+			continue
+		}
+		memory, timeout := functionSizing(tpl, f.LogicalID)
+		if cfg.FunctionTimeout > 0 {
+			timeout = cfg.FunctionTimeout
+		}
+		vars := map[string]string{}
+		for k, v := range f.Env {
+			vars[k] = v
+		}
+		for k, v := range env {
+			vars[k] = v
+		}
+		vars["AWS_LAMBDA_FUNCTION_NAME"] = f.LogicalID
+		vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(memory)
+		vars["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + f.LogicalID
+		for k, v := range cfg.Env {
+			vars[k] = v
+		}
+		s.functions[f.LogicalID] = newFunction(f.LogicalID, f.Folder, bin, envList(vars), timeout, cfg.MaxProcs, log, out)
+	}
+	if len(missing) > 0 {
+		_ = gwLn.Close()
+		return nil, fmt.Errorf("stack: no bootstrap at %s (build the functions first, or leave BinDir empty)", strings.Join(missing, ", "))
+	}
+
+	// Streams.
+	var sources []*streamSource
+	for _, f := range functions {
+		for _, ev := range f.Streams {
+			fs, err := compileFilters(ev.FilterPatterns)
+			if err != nil {
+				_ = gwLn.Close()
+				return nil, fmt.Errorf("stack: %s %s: %w", f.LogicalID, ev.Name, err)
+			}
+			sources = append(sources, &streamSource{fn: s.functions[f.LogicalID], ev: ev, filters: fs})
+		}
+	}
+	if len(sources) > 0 {
+		if streamARN == "" {
+			_ = gwLn.Close()
+			return nil, errors.New("stack: functions read the table's stream but the table has none")
+		}
+		checkpoint := ""
+		if !cfg.InMemory {
+			checkpoint = filepath.Join(cfg.DataDir, "stream-checkpoint.json")
+		}
+		s.poller = &poller{
+			client: dynamodbstreams.New(dynamodbstreams.Options{
+				Region:       Region,
+				Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, ""),
+				BaseEndpoint: aws.String(s.DynamoDBEndpoint),
+			}),
+			streamARN: streamARN, region: Region, sources: sources, interval: cfg.StreamPollInterval,
+			retryBase: cfg.StreamRetryDelay, checkpoint: checkpoint, fresh: fresh,
+			log: log.With("component", "streams"), now: s.clock.Now,
+		}
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.poller.run(runCtx)
+		}()
+	}
+
+	// Schedules.
+	sched := &scheduler{schedules: map[string]*schedule{}, clock: s.clock, log: log.With("component", "scheduler")}
+	for _, f := range functions {
+		for _, def := range f.Schedules {
+			c, err := parseCadence(def.Expression, def.Timezone)
+			if err != nil {
+				_ = gwLn.Close()
+				return nil, fmt.Errorf("stack: %s %s: %w", f.LogicalID, def.Event, err)
+			}
+			sched.schedules[def.Name] = &schedule{def: def, fn: s.functions[f.LogicalID], cadence: c}
+		}
+	}
+	if !cfg.DisableScheduler {
+		sched.start(runCtx, cfg.Clock)
+	}
+
+	// The identity provider and the gateway.
+	keyDir := ""
+	if !cfg.InMemory {
+		keyDir = cfg.DataDir
+	}
+	key, err := loadOrCreateKey(keyDir)
+	if err != nil {
+		_ = gwLn.Close()
+		return nil, err
+	}
+	idp := newIDP(key, s.Issuer, demo.Users, time.Now)
+	verifier := identity.NewVerifier(s.JWKSURL, s.Issuer, Audience, &http.Client{Timeout: 5 * time.Second})
+	gw := &gateway{routes: tpl.Routes(), functions: s.functions, verifier: verifier, clock: s.clock, log: log.With("component", "gateway")}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /dev/users", idp.serveUsers)
+	mux.HandleFunc("POST /dev/token", idp.serveToken)
+	mux.HandleFunc("GET /dev/jwks.json", idp.serveJWKS)
+	mux.HandleFunc("/dev/sign-in", idp.serveSignIn)
+	mux.HandleFunc("/dev/clock", s.clock.serveHTTP)
+	mux.HandleFunc("GET /dev/schedules", sched.serveList)
+	mux.HandleFunc("POST /dev/schedules/{name}/run", sched.serveRun)
+	mux.HandleFunc("GET /dev/alerts", s.sns.serveAlerts)
+	mux.HandleFunc("GET /dev/dead-letters", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
+	})
+	mux.Handle("/", gw)
+	s.serve(gwLn, mux)
+	log.Info("local stack ready", "url", s.URL, "functions", len(s.functions), "schedules", len(sched.schedules),
+		"streams", len(sources))
+	return s, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		_ = srv.Serve(ln)
+	}()
+}
+
+// Close stops everything the stack started. It is safe to call twice.
+func (s *Stack) Close() {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		for _, srv := range s.servers {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = srv.Shutdown(ctx)
+			cancel()
+			_ = srv.Close()
+		}
+		for _, f := range s.functions {
+			f.close()
+		}
+		s.bg.Wait()
+		if s.db != nil {
+			s.db.Stop()
+		}
+		if s.tmpDir != "" {
+			_ = os.RemoveAll(s.tmpDir)
+		}
+	})
+}
+
+// ensureTable creates the table when it does not exist; fresh reports that it did.
+func ensureTable(ctx context.Context, db *dynamodb.Client, def template.TableDef, name string) (fresh bool, streamARN string, err error) {
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var nf *dbtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		if err := dynamodblocal.CreateTableFromDef(ctx, db, def, name); err != nil {
+			return false, "", err
+		}
+		out, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return false, "", fmt.Errorf("stack: describe table: %w", err)
+		}
+		fresh = true
+	case err != nil:
+		return false, "", fmt.Errorf("stack: describe table: %w", err)
+	}
+	return fresh, aws.ToString(out.Table.LatestStreamArn), nil
+}
+
+// build compiles each function's package into <binDir>/<folder>/bootstrap for this machine,
+// with -tags lambda.norpc as for Lambda, in one go build.
+func build(ctx context.Context, sourceDir, binDir string, functions []template.Function) error {
+	if len(functions) == 0 {
+		return nil
+	}
+	outDir := filepath.Join(binDir, ".out") + string(filepath.Separator)
+	args := []string{"build", "-tags", "lambda.norpc", "-o", outDir}
+	seen := map[string]bool{}
+	for _, f := range functions {
+		if !seen[f.Folder] {
+			seen[f.Folder] = true
+			args = append(args, "./"+f.Folder)
+		}
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = sourceDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the functions: %w\n%s", err, b)
+	}
+	for folder := range seen {
+		dir := filepath.Join(binDir, folder)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(outDir, folder), filepath.Join(dir, "bootstrap")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// functionSizing reads MemorySize and Timeout of a function (the template's Globals give 256
+// and 10 to every function that does not say otherwise).
+func functionSizing(tpl *template.Template, logicalID string) (memory int, timeout time.Duration) {
+	memory, timeout = 256, 10*time.Second
+	r, ok := tpl.Resource(logicalID)
+	if !ok || r.Properties == nil {
+		return
+	}
+	props := r.Properties
+	for i := 0; i+1 < len(props.Content); i += 2 {
+		k, v := props.Content[i].Value, props.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+			continue
+		}
+		n, err := strconv.Atoi(v.Value)
+		if err != nil || n <= 0 {
+			continue
+		}
+		switch k {
+		case "MemorySize":
+			memory = n
+		case "Timeout":
+			timeout = time.Duration(n) * time.Second
+		}
+	}
+	return
+}
+
+func envList(vars map[string]string) []string {
+	out := make([]string, 0, len(vars))
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,550 @@
+package stack
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/keepsafe-schools/keepsafe/infra/template"
+)
+
+// StreamsAPI is the part of the DynamoDB Streams client the poller uses.
+type StreamsAPI interface {
+	DescribeStream(context.Context, *dynamodbstreams.DescribeStreamInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
+	GetShardIterator(context.Context, *dynamodbstreams.GetShardIteratorInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
+	GetRecords(context.Context, *dynamodbstreams.GetRecordsInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
+}
+
+// DeadLetter is a stream record that its function failed on after every retry. In AWS it
+// would go to the event source's OnFailure destination; locally it is kept and logged.
+type DeadLetter struct {
+	At             time.Time                  `json:"at"`
+	Function       string                     `json:"function"`
+	Event          string                     `json:"event"`
+	Reason         string                     `json:"reason"`
+	Attempts       int                        `json:"attempts"`
+	EventID        string                     `json:"eventID"`
+	SequenceNumber string                     `json:"sequenceNumber"`
+	Record         events.DynamoDBEventRecord `json:"record"`
+}
+
+// streamSource is one DynamoDB stream event of a function (an event source mapping).
+type streamSource struct {
+	fn      *function
+	ev      template.StreamEvent
+	filters filters
+}
+
+func (s *streamSource) key() string { return s.fn.name + "/" + s.ev.Name }
+
+func (s *streamSource) batchSize() int {
+	if s.ev.BatchSize <= 0 {
+		return 100 // Lambda's default for DynamoDB streams
+	}
+	return min(s.ev.BatchSize, 10000)
+}
+
+// maxRetries is the template's MaximumRetryAttempts; "until the record expires" (-1) is
+// capped locally so a poison record cannot stall a shard for a day.
+func (s *streamSource) maxRetries() int {
+	if s.ev.MaximumRetryAttempts < 0 {
+		return 100
+	}
+	return s.ev.MaximumRetryAttempts
+}
+
+type shardPos struct {
+	id       string
+	parent   string
+	iterator *string
+	closed   bool // read to its end
+
+	buffer        []events.DynamoDBEventRecord // records that passed the filters, not yet delivered
+	bufferedSince time.Time
+	lastRead      string // sequence number of the last record read
+}
+
+// poller reads the table's stream as Lambda's event source mappings do: every shard in order,
+// parents before children, records filtered by each source's patterns, batched, delivered to
+// the function, retried from the first failed record, and dead-lettered after the last retry.
+type poller struct {
+	client     StreamsAPI
+	streamARN  string
+	region     string
+	sources    []*streamSource
+	interval   time.Duration
+	retryBase  time.Duration
+	checkpoint string // file that keeps each source's last sequence number per shard; "" for none
+	fresh      bool   // the table was created by this run: start every shard at TRIM_HORIZON
+	log        *slog.Logger
+	now        func() time.Time
+
+	initial map[string]bool                 // shards of the first DescribeStream
+	pos     map[string]map[string]*shardPos // source key -> shard id -> position
+	saved   map[string]string               // source key + "|" + shard id -> last sequence number
+
+	mu          sync.Mutex
+	deadLetters []DeadLetter
+}
+
+func (p *poller) run(ctx context.Context) {
+	p.pos = map[string]map[string]*shardPos{}
+	for _, s := range p.sources {
+		p.pos[s.key()] = map[string]*shardPos{}
+	}
+	p.saved = p.loadCheckpoint()
+	var lastDescribe time.Time
+	t := time.NewTicker(p.interval)
+	defer t.Stop()
+	for {
+		if time.Since(lastDescribe) > 2*time.Second {
+			if err := p.describe(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("stream: describe failed", "err", err)
+			} else {
+				lastDescribe = time.Now()
+			}
+		}
+		for _, s := range p.sources {
+			p.pollSource(ctx, s)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// describe learns the stream's shards.
+func (p *poller) describe(ctx context.Context) error {
+	var shards []types.Shard
+	var start *string
+	for {
+		out, err := p.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &p.streamARN, ExclusiveStartShardId: start})
+		if err != nil {
+			return err
+		}
+		if out.StreamDescription == nil {
+			break
+		}
+		shards = append(shards, out.StreamDescription.Shards...)
+		start = out.StreamDescription.LastEvaluatedShardId
+		if start == nil {
+			break
+		}
+	}
+	first := p.initial == nil
+	if first {
+		p.initial = map[string]bool{}
+	}
+	for _, sh := range shards {
+		id := aws.ToString(sh.ShardId)
+		if first {
+			p.initial[id] = true
+		}
+		for _, s := range p.sources {
+			if _, ok := p.pos[s.key()][id]; !ok {
+				p.pos[s.key()][id] = &shardPos{id: id, parent: aws.ToString(sh.ParentShardId)}
+			}
+		}
+	}
+	return nil
+}
+
+// pollSource reads every ready shard once for one source.
+func (p *poller) pollSource(ctx context.Context, s *streamSource) {
+	shards := p.pos[s.key()]
+	ids := make([]string, 0, len(shards))
+	for id := range shards {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		sp := shards[id]
+		if sp.closed && len(sp.buffer) == 0 {
+			continue
+		}
+		if parent, ok := shards[sp.parent]; ok && (!parent.closed || len(parent.buffer) > 0) {
+			continue // parents first, so records stay in order
+		}
+		if err := p.pollShard(ctx, s, sp); err != nil && ctx.Err() == nil {
+			p.log.Warn("stream: read failed", "shard", sp.id, "err", err)
+			sp.iterator = nil // get a new one next time, from the checkpoint
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (p *poller) iterator(ctx context.Context, s *streamSource, sp *shardPos) (*string, error) {
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &p.streamARN, ShardId: &sp.id}
+	if seq := p.saved[s.key()+"|"+sp.id]; seq != "" {
+		in.ShardIteratorType = types.ShardIteratorTypeAfterSequenceNumber
+		in.SequenceNumber = &seq
+	} else if p.fresh || !p.initial[sp.id] {
+		// A new table, or a shard that opened while the stack ran.
+		in.ShardIteratorType = types.ShardIteratorTypeTrimHorizon
+	} else {
+		// A table kept from an earlier run without a checkpoint: do not replay old records.
+		in.ShardIteratorType = types.ShardIteratorTypeLatest
+	}
+	out, err := p.client.GetShardIterator(ctx, in)
+	if err != nil {
+		var trimmed *types.TrimmedDataAccessException
+		if errors.As(err, &trimmed) {
+			in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeTrimHorizon, nil
+			out, err = p.client.GetShardIterator(ctx, in)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out.ShardIterator, nil
+}
+
+func (p *poller) pollShard(ctx context.Context, s *streamSource, sp *shardPos) error {
+	if sp.iterator == nil && !sp.closed {
+		it, err := p.iterator(ctx, s, sp)
+		if err != nil {
+			return err
+		}
+		if it == nil {
+			sp.closed = true
+		}
+		sp.iterator = it
+	}
+	for range 10 { // drain what is there, a bounded number of pages per tick
+		if sp.iterator == nil {
+			break
+		}
+		out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sp.iterator, Limit: aws.Int32(1000)})
+		if err != nil {
+			var expired *types.ExpiredIteratorException
+			if errors.As(err, &expired) {
+				sp.iterator = nil
+				return nil
+			}
+			return err
+		}
+		sp.iterator = out.NextShardIterator
+		if sp.iterator == nil {
+			sp.closed = true
+		}
+		for _, r := range out.Records {
+			p.take(s, sp, r)
+		}
+		// Full batches go at once.
+		for len(sp.buffer) >= s.batchSize() && ctx.Err() == nil {
+			p.deliver(ctx, s, sp.buffer[:s.batchSize()])
+			sp.buffer = sp.buffer[s.batchSize():]
+			if len(sp.buffer) > 0 {
+				sp.bufferedSince = time.Now()
+			}
+		}
+		p.advance(s, sp)
+		if len(out.Records) == 0 {
+			break
+		}
+	}
+	// What is left goes when the batching window has passed (or the shard has ended).
+	window := time.Duration(s.ev.MaximumBatchingWindowInSeconds) * time.Second
+	if len(sp.buffer) > 0 && (sp.closed || time.Since(sp.bufferedSince) >= window) && ctx.Err() == nil {
+		p.deliver(ctx, s, sp.buffer)
+		sp.buffer = nil
+		p.advance(s, sp)
+	}
+	return nil
+}
+
+// take converts a record and keeps it for the next batch when the source's filters let it
+// through.
+func (p *poller) take(s *streamSource, sp *shardPos, r types.Record) {
+	if r.Dynamodb != nil {
+		sp.lastRead = aws.ToString(r.Dynamodb.SequenceNumber)
+	}
+	ev, err := toEventRecord(r, p.streamARN, p.region)
+	if err != nil {
+		p.log.Warn("stream: record not converted", "eventID", aws.ToString(r.EventID), "err", err)
+		return
+	}
+	var generic any
+	b, _ := json.Marshal(ev)
+	_ = json.Unmarshal(b, &generic)
+	if !s.filters.pass(generic) {
+		return
+	}
+	if len(sp.buffer) == 0 {
+		sp.bufferedSince = time.Now()
+	}
+	sp.buffer = append(sp.buffer, ev)
+}
+
+// advance checkpoints the shard after the last record read, once nothing read waits in the
+// buffer (a restart then re-reads the records that wait, and filters them again).
+func (p *poller) advance(s *streamSource, sp *shardPos) {
+	if len(sp.buffer) > 0 || sp.lastRead == "" {
+		return
+	}
+	k := s.key() + "|" + sp.id
+	if p.saved[k] != sp.lastRead {
+		p.saved[k] = sp.lastRead
+		p.saveCheckpoint()
+	}
+}
+
+// deliver invokes the function with a batch until it succeeds, retrying from the first
+// failed record (ReportBatchItemFailures) or the whole batch (a function error), up to the
+// source's MaximumRetryAttempts; what still fails then goes to the dead letters.
+func (p *poller) deliver(ctx context.Context, s *streamSource, recs []events.DynamoDBEventRecord) {
+	attempts := 0
+	for len(recs) > 0 && ctx.Err() == nil {
+		payload, _ := json.Marshal(events.DynamoDBEvent{Records: recs})
+		out, err := s.fn.invoke(ctx, payload)
+		failedFrom, reason := -1, ""
+		if err != nil {
+			failedFrom, reason = 0, err.Error()
+		} else if s.ev.ReportBatchItemFailures {
+			failedFrom, reason = firstFailure(out, recs)
+		}
+		if failedFrom < 0 {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		recs = recs[failedFrom:]
+		attempts++
+		if attempts > s.maxRetries() {
+			p.deadLetter(s, recs, reason, attempts)
+			return
+		}
+		p.log.Info("stream: retrying batch", "function", s.fn.folder, "records", len(recs), "attempt", attempts)
+		d := p.retryBase << min(attempts-1, 5)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(d, 5*time.Second)):
+		}
+	}
+}
+
+// firstFailure reads a DynamoDBEventResponse: the index of the first failed record, or -1
+// when every record succeeded. An identifier that names no record of the batch fails the
+// whole batch, as in Lambda.
+func firstFailure(out []byte, recs []events.DynamoDBEventRecord) (int, string) {
+	var resp events.DynamoDBEventResponse
+	if len(out) == 0 || string(out) == "null" {
+		return -1, ""
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return -1, "" // not a batch response: Lambda takes it as success
+	}
+	first := -1
+	for _, f := range resp.BatchItemFailures {
+		idx := -1
+		for i, r := range recs {
+			if r.Change.SequenceNumber == f.ItemIdentifier {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			return 0, "batch item failure names no record of the batch: " + f.ItemIdentifier
+		}
+		if first < 0 || idx < first {
+			first = idx
+		}
+	}
+	if first < 0 {
+		return -1, ""
+	}
+	return first, "function reported batch item failures"
+}
+
+func (p *poller) deadLetter(s *streamSource, recs []events.DynamoDBEventRecord, reason string, attempts int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range recs {
+		p.deadLetters = append(p.deadLetters, DeadLetter{
+			At: p.now().UTC(), Function: s.fn.folder, Event: s.ev.Name, Reason: reason, Attempts: attempts,
+			EventID: r.EventID, SequenceNumber: r.Change.SequenceNumber, Record: r,
+		})
+		p.log.Error("stream: record dead-lettered after every retry", "function", s.fn.folder, "event", s.ev.Name,
+			"eventID", r.EventID, "sequenceNumber", r.Change.SequenceNumber, "attempts", attempts)
+	}
+}
+
+func (p *poller) listDeadLetters() []DeadLetter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]DeadLetter{}, p.deadLetters...)
+}
+
+func (p *poller) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, p.listDeadLetters())
+}
+
+func (p *poller) loadCheckpoint() map[string]string {
+	m := map[string]string{}
+	if p.checkpoint == "" {
+		return m
+	}
+	b, err := os.ReadFile(p.checkpoint)
+	if err != nil {
+		return m
+	}
+	var saved struct {
+		StreamARN string            `json:"streamArn"`
+		Positions map[string]string `json:"positions"`
+	}
+	if json.Unmarshal(b, &saved) != nil || saved.StreamARN != p.streamARN {
+		return m // another stream (the table was made anew): start afresh
+	}
+	for k, v := range saved.Positions {
+		m[k] = v
+	}
+	return m
+}
+
+func (p *poller) saveCheckpoint() {
+	if p.checkpoint == "" {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"streamArn": p.streamARN, "positions": p.saved})
+	tmp := p.checkpoint + ".tmp"
+	if err := os.MkdirAll(filepath.Dir(p.checkpoint), 0o755); err != nil {
+		return
+	}
+	if err := os.WriteFile(tmp, b, 0o644); err == nil {
+		_ = os.Rename(tmp, p.checkpoint)
+	}
+}
+
+// toEventRecord turns a record of the DynamoDB Streams API into the record Lambda delivers.
+func toEventRecord(r types.Record, streamARN, region string) (events.DynamoDBEventRecord, error) {
+	ev := events.DynamoDBEventRecord{
+		AWSRegion:      aws.ToString(r.AwsRegion),
+		EventID:        aws.ToString(r.EventID),
+		EventName:      string(r.EventName),
+		EventSource:    "aws:dynamodb",
+		EventVersion:   aws.ToString(r.EventVersion),
+		EventSourceArn: streamARN,
+	}
+	if ev.AWSRegion == "" || ev.AWSRegion == "ddblocal" {
+		ev.AWSRegion = region
+	}
+	if ev.EventVersion == "" {
+		ev.EventVersion = "1.1"
+	}
+	if r.UserIdentity != nil {
+		ev.UserIdentity = &events.DynamoDBUserIdentity{Type: aws.ToString(r.UserIdentity.Type), PrincipalID: aws.ToString(r.UserIdentity.PrincipalId)}
+	}
+	d := r.Dynamodb
+	if d == nil {
+		return ev, errors.New("record without a dynamodb part")
+	}
+	ev.Change.SequenceNumber = aws.ToString(d.SequenceNumber)
+	ev.Change.SizeBytes = aws.ToInt64(d.SizeBytes)
+	ev.Change.StreamViewType = string(d.StreamViewType)
+	if d.ApproximateCreationDateTime != nil {
+		ev.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: d.ApproximateCreationDateTime.Truncate(time.Second)}
+	}
+	var err error
+	if ev.Change.Keys, err = toEventImage(d.Keys); err != nil {
+		return ev, err
+	}
+	if ev.Change.NewImage, err = toEventImage(d.NewImage); err != nil {
+		return ev, err
+	}
+	if ev.Change.OldImage, err = toEventImage(d.OldImage); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// toEventImage converts SDK attribute values through their wire form (DynamoDB JSON), which
+// events.DynamoDBAttributeValue reads.
+func toEventImage(m map[string]types.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
+	if m == nil {
+		return nil, nil
+	}
+	wire := make(map[string]any, len(m))
+	for k, v := range m {
+		w, err := wireValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		wire[k] = w
+	}
+	b, err := json.Marshal(wire)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]events.DynamoDBAttributeValue
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func wireValue(v types.AttributeValue) (map[string]any, error) {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return map[string]any{"S": x.Value}, nil
+	case *types.AttributeValueMemberN:
+		return map[string]any{"N": x.Value}, nil
+	case *types.AttributeValueMemberB:
+		return map[string]any{"B": base64.StdEncoding.EncodeToString(x.Value)}, nil
+	case *types.AttributeValueMemberBOOL:
+		return map[string]any{"BOOL": x.Value}, nil
+	case *types.AttributeValueMemberNULL:
+		return map[string]any{"NULL": x.Value}, nil
+	case *types.AttributeValueMemberSS:
+		return map[string]any{"SS": x.Value}, nil
+	case *types.AttributeValueMemberNS:
+		return map[string]any{"NS": x.Value}, nil
+	case *types.AttributeValueMemberBS:
+		bs := make([]string, len(x.Value))
+		for i, b := range x.Value {
+			bs[i] = base64.StdEncoding.EncodeToString(b)
+		}
+		return map[string]any{"BS": bs}, nil
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(x.Value))
+		for i, e := range x.Value {
+			w, err := wireValue(e)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = w
+		}
+		return map[string]any{"L": l}, nil
+	case *types.AttributeValueMemberM:
+		m := make(map[string]any, len(x.Value))
+		for k, e := range x.Value {
+			w, err := wireValue(e)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = w
+		}
+		return map[string]any{"M": m}, nil
+	default:
+		return nil, fmt.Errorf("unknown attribute value %T", v)
+	}
+}
