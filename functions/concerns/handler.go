@@ -95,9 +95,9 @@ func (h handler) record(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp := httpapi.JSON(http.StatusCreated, receiptResponse{ID: string(r.ConcernID), Reference: r.Reference,
+	resp := httpapi.JSON(http.StatusCreated, receiptResponse{ID: r.ID, Reference: r.Reference,
 		RecordedAt: r.RecordedAt, Late: r.Late, MinutesLate: r.MinutesLate})
-	resp.Headers["Location"] = "/api/schools/" + string(school) + "/concerns/" + string(r.ConcernID)
+	resp.Headers["Location"] = "/api/schools/" + string(school) + "/concerns/" + r.ID
 	return resp, nil
 }
 

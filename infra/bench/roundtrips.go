@@ -69,7 +69,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			n++
 			teacher.At = now.Add(time.Duration(n) * time.Second)
 			r, err := uc.Record(ctx, teacher, school, newConcern, safeguarding.RequestKey{School: school, Actor: teacher.Email, Key: fmt.Sprint("k", n)}, "fp")
-			lastID = r.ConcernID
+			lastID = safeguarding.ConcernID(r.ID)
 			return err
 		}},
 		{"replay of the same Idempotency-Key", func() error {

@@ -24,9 +24,10 @@ type PriorRequest struct {
 	Receipt     Receipt
 }
 
-// Receipt is what recording a concern returns, first time and on every replay.
+// Receipt is what a write returns, first time and on every replay: the id of the record it
+// made and, for a concern, its reference and lateness (rule C3).
 type Receipt struct {
-	ConcernID   ConcernID
+	ID          string
 	Reference   string
 	RecordedAt  time.Time
 	Late        bool
@@ -106,7 +107,7 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 	if err != nil {
 		return Receipt{}, err
 	}
-	receipt := Receipt{ConcernID: c.id, Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
+	receipt := Receipt{ID: string(c.id), Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
 	w := ConcernWrite{
 		Concern: c,
 		Entries: ConcernEntries(c),

@@ -156,7 +156,7 @@ type requestItem struct {
 	key
 	Type        string    `dynamodbav:"type"`
 	Fingerprint string    `dynamodbav:"fingerprint"`
-	ConcernID   string    `dynamodbav:"concernId"`
+	ResultID    string    `dynamodbav:"resultId"`
 	Reference   string    `dynamodbav:"reference"`
 	RecordedAt  time.Time `dynamodbav:"recordedAt"`
 	Late        bool      `dynamodbav:"late"`
@@ -166,13 +166,13 @@ type requestItem struct {
 
 func requestToItem(r safeguarding.RequestRecord) requestItem {
 	return requestItem{key: requestKey(r.Key), Type: typeRequest, Fingerprint: r.Fingerprint,
-		ConcernID: string(r.Receipt.ConcernID), Reference: r.Receipt.Reference, RecordedAt: r.Receipt.RecordedAt,
+		ResultID: r.Receipt.ID, Reference: r.Receipt.Reference, RecordedAt: r.Receipt.RecordedAt,
 		Late: r.Receipt.Late, MinutesLate: r.Receipt.MinutesLate, ExpiresAt: r.Receipt.RecordedAt.Add(requestTTL).Unix()}
 }
 
 func requestFromItem(it requestItem) safeguarding.PriorRequest {
 	return safeguarding.PriorRequest{Fingerprint: it.Fingerprint, Receipt: safeguarding.Receipt{
-		ConcernID: safeguarding.ConcernID(it.ConcernID), Reference: it.Reference, RecordedAt: it.RecordedAt,
+		ID: it.ResultID, Reference: it.Reference, RecordedAt: it.RecordedAt,
 		Late: it.Late, MinutesLate: it.MinutesLate}}
 }
 

@@ -1,0 +1,147 @@
+package safeguarding
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The escalation ladder of rule D8, for every item with a due time (an action now; a phone
+// call, observations or a visit check-out later): a reminder to the assignee before the due
+// time, an alert to the assignee when it is overdue, then the DSLs, then the Senior DSL, who
+// is alerted again each day until the item is done. No step alerts about the same item more
+// than once a day.
+const (
+	StepPending       = 0 // nothing sent yet
+	StepReminded      = 1 // the assignee was reminded before the due time
+	StepOverdue       = 2 // the assignee was told it is overdue
+	StepDSLs          = 3 // the DSLs were told
+	StepSeniorDSL     = 4 // the Senior DSL was told (repeats daily)
+	ReminderLead      = 2 * time.Hour
+	escalationSpacing = 24 * time.Hour
+)
+
+// DueState is where an item stands on the ladder. NextAt is when the deadline engine should
+// next look at it; an inactive state (done, or never due) is not in the due index at all.
+type DueState struct {
+	DueAt  time.Time
+	Step   int
+	NextAt time.Time
+	Active bool
+}
+
+// NewDueState starts the ladder for an item due at dueAt, created at now. An item created
+// less than ReminderLead before its due time gets no reminder.
+func NewDueState(dueAt, now time.Time) DueState {
+	s := DueState{DueAt: dueAt.UTC(), Active: true, NextAt: dueAt.Add(-ReminderLead).UTC()}
+	if !s.NextAt.After(now) {
+		s.Step, s.NextAt = StepReminded, dueAt.UTC()
+	}
+	return s
+}
+
+// Stop takes the item off the ladder: it is done.
+func (s DueState) Stop() DueState {
+	s.Active = false
+	return s
+}
+
+// Escalation is one step the engine takes: who to tell, how and why.
+type Escalation struct {
+	Step     int
+	Kind     string // "reminder" or "overdue"
+	Audience Audience
+	Channels []Channel
+	Priority Priority
+}
+
+// Advance returns the step due at now and the state after it, or ok=false when nothing is due.
+// A late run (the engine was down) sends the step that fits now, never a reminder for
+// something already overdue, and never two alerts about one item within a day.
+func (s DueState) Advance(now time.Time) (next DueState, e Escalation, ok bool) {
+	if !s.Active || now.Before(s.NextAt) {
+		return s, Escalation{}, false
+	}
+	next = s
+	step := s.Step + 1
+	if step == StepReminded && !now.Before(s.DueAt) {
+		step = StepOverdue
+	}
+	if step > StepSeniorDSL {
+		step = StepSeniorDSL // the top of the ladder repeats, once a day
+	}
+	next.Step = step
+	switch step {
+	case StepReminded:
+		next.NextAt = s.DueAt
+		return next, Escalation{Step: step, Kind: "reminder", Audience: AudienceAssignee, Channels: []Channel{ChannelEmail}, Priority: PriorityNormal}, true
+	case StepOverdue:
+		e = Escalation{Step: step, Kind: "overdue", Audience: AudienceAssignee, Channels: []Channel{ChannelEmail}, Priority: PriorityNormal}
+	case StepDSLs:
+		e = Escalation{Step: step, Kind: "overdue", Audience: AudienceDSL, Channels: []Channel{ChannelEmail}, Priority: PriorityNormal}
+	default:
+		e = Escalation{Step: step, Kind: "overdue", Audience: AudienceSeniorDSL, Channels: []Channel{ChannelSMS, ChannelEmail}, Priority: PriorityHigh}
+	}
+	scheduled := s.DueAt.Add(time.Duration(step-StepOverdue+1) * escalationSpacing)
+	next.NextAt = later(scheduled, now.Add(escalationSpacing)).UTC()
+	return next, e, true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// DueItem is what the engine knows of any item with a due time.
+type DueItem struct {
+	ID        string
+	School    SchoolID
+	Kind      string // what is due: "action", later "phone-call", "observations", "visit-checkout"
+	Assignee  string
+	Reference string
+	// Subject is the id of the record the link in the alert opens.
+	Subject string
+	// Exclude are people never alerted about the item (the subject of a concern about staff).
+	Exclude []string
+	Due     DueState
+}
+
+// AudienceAssignee is the person an item is assigned to.
+const AudienceAssignee Audience = "assignee"
+
+// EscalationAlerts are the alerts of one step for one item (rule D8, S2, S6). Their ids name
+// the item, the step and the local day, so a repeated run cannot send a step twice.
+func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) []Alert {
+	var recipients []string
+	switch e.Audience {
+	case AudienceAssignee:
+		recipients = []string{item.Assignee}
+	case AudienceDSL:
+		for _, m := range rosterWith(school.Roster, RoleDSL) {
+			recipients = append(recipients, m.Email)
+		}
+	case AudienceSeniorDSL:
+		for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
+			recipients = append(recipients, m.Email)
+		}
+	}
+	day := LocalDay(now).Format(time.DateOnly)
+	var out []Alert
+	seen := map[string]bool{}
+	for _, r := range recipients {
+		if seen[r] || r == "" || slices.Contains(item.Exclude, r) {
+			continue
+		}
+		seen[r] = true
+		for _, ch := range e.Channels {
+			out = append(out, Alert{
+				ID:     item.ID + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
+				School: item.School, SchoolName: school.Name, Kind: e.Kind, Audience: e.Audience, Recipient: r,
+				Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject,
+			})
+		}
+	}
+	return out
+}
