@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -214,7 +216,7 @@ func (c *cronCadence) dayMatches(d time.Time) bool {
 	case !c.domAny:
 		return c.dom[d.Day()-1]
 	default:
-		return c.dow[int(d.Weekday())] // Sunday is 1: index weekday+1-1
+		return c.dow[int(d.Weekday())] // the set starts at 1 = Sunday, and time.Sunday is 0
 	}
 }
 
@@ -253,6 +255,10 @@ type schedule struct {
 	def     template.Schedule
 	fn      *function
 	cadence cadence
+
+	mu      sync.Mutex
+	runs    int       // times it has run, on its cadence or on request
+	lastRun time.Time // the event time of the last run
 }
 
 // schedulerEvent is what EventBridge Scheduler sends a function when the schedule has no
@@ -278,7 +284,12 @@ func (s *schedule) payload(now time.Time) []byte {
 }
 
 func (s *schedule) run(ctx context.Context, clock *Clock) ([]byte, error) {
-	return s.fn.invoke(ctx, s.payload(clock.Now()))
+	now := clock.Now()
+	s.mu.Lock()
+	s.runs++
+	s.lastRun = now
+	s.mu.Unlock()
+	return s.fn.invoke(ctx, s.payload(now))
 }
 
 // scheduler fires every enabled schedule on its cadence, measured in real time; each event
@@ -287,6 +298,7 @@ type scheduler struct {
 	schedules map[string]*schedule
 	clock     *Clock
 	log       *slog.Logger
+	disabled  bool // only /dev/schedules/{name}/run runs them
 }
 
 func (sc *scheduler) start(ctx context.Context, real func() time.Time) {
@@ -360,14 +372,23 @@ func (sc *scheduler) serveList(w http.ResponseWriter, r *http.Request) {
 		Timezone   string `json:"timezone,omitempty"`
 		Enabled    bool   `json:"enabled"`
 		Next       string `json:"next,omitempty"`
+		Runs       int    `json:"runs"`
+		LastRun    string `json:"lastRun,omitempty"`
 	}
 	out := []item{}
 	for _, s := range sc.schedules {
 		it := item{Name: s.def.Name, Function: s.fn.folder, Expression: s.def.Expression, Timezone: s.def.Timezone, Enabled: s.def.Enabled}
-		if t, ok := s.cadence.next(time.Now()); ok {
+		if t, ok := s.cadence.next(time.Now()); ok && s.def.Enabled && !sc.disabled {
 			it.Next = t.UTC().Format(time.RFC3339)
 		}
+		s.mu.Lock()
+		it.Runs = s.runs
+		if !s.lastRun.IsZero() {
+			it.LastRun = s.lastRun.UTC().Format(time.RFC3339)
+		}
+		s.mu.Unlock()
 		out = append(out, it)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, out)
 }

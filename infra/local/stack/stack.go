@@ -376,7 +376,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	// Schedules.
-	sched := &scheduler{schedules: map[string]*schedule{}, clock: s.clock, log: log.With("component", "scheduler")}
+	sched := &scheduler{schedules: map[string]*schedule{}, clock: s.clock, log: log.With("component", "scheduler"), disabled: cfg.DisableScheduler}
 	for _, f := range functions {
 		for _, def := range f.Schedules {
 			c, err := parseCadence(def.Expression, def.Timezone)

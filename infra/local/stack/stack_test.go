@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,8 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/keepsafe-schools/keepsafe/infra/template"
 )
 
 // The whole suite shares one stack: in-memory DynamoDB Local, the fixture template of
@@ -62,6 +65,7 @@ func testStack(t *testing.T) *Stack {
 			StreamPollInterval: 50 * time.Millisecond,
 			StreamRetryDelay:   20 * time.Millisecond,
 			FunctionOutput:     io.Discard,
+			Logger:             slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		})
 	})
 	if startErr != nil {
@@ -568,5 +572,30 @@ func TestStreamsDeliverFilteredBatchesWithRetries(t *testing.T) {
 	resp, b := do(t, "GET", s.URL+"/dev/dead-letters", "", nil)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"eventName":"INSERT"`) {
 		t.Errorf("dead letters: %d %s", resp.StatusCode, b)
+	}
+}
+
+type everyFew time.Duration
+
+func (e everyFew) next(after time.Time) (time.Time, bool) { return after.Add(time.Duration(e)), true }
+
+func TestSchedulesFireOnTheirCadence(t *testing.T) {
+	s := testStack(t)
+	sc := &scheduler{clock: s.clock, log: slog.New(slog.NewTextHandler(io.Discard, nil)), schedules: map[string]*schedule{
+		"fast": {def: template.Schedule{Name: "fast", Enabled: true}, fn: s.functions["EchoFunction"], cadence: everyFew(50 * time.Millisecond)},
+		"off":  {def: template.Schedule{Name: "off", Enabled: false}, fn: s.functions["EchoFunction"], cadence: everyFew(50 * time.Millisecond)},
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sc.start(ctx, time.Now)
+	runs := func(name string) int {
+		s := sc.schedules[name]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.runs
+	}
+	waitFor(t, "three runs", func() bool { return runs("fast") >= 3 })
+	if runs("off") != 0 {
+		t.Error("a disabled schedule fired")
 	}
 }
