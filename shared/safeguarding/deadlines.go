@@ -106,6 +106,8 @@ type DueItem struct {
 	// Exclude are people never alerted about the item (the subject of a concern about staff).
 	Exclude []string
 	Due     DueState
+	// Ref is the store's own handle on the item; the engine passes it back unread.
+	Ref string
 }
 
 // AudienceAssignee is the person an item is assigned to.

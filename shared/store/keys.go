@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ const (
 	typeAudit      = "audit"
 	typeRequest    = "request"
 	typeOutbox     = "outbox"
+	typeAction     = "action"
+	typeRegistry   = "registry"
 )
 
 // Retention of the records that expire (TTL). Nothing else ever expires.
@@ -81,3 +84,33 @@ func nameTokens(name string) []string {
 	}
 	return out
 }
+
+func actionKey(s safeguarding.SchoolID, id safeguarding.ActionID) (key, bool) {
+	c, n, ok := safeguarding.ParseActionID(id)
+	if !ok {
+		return key{}, false
+	}
+	return key{PK: concernKey(s, c).PK, SK: fmt.Sprintf("ACTION#%04d", n)}, true
+}
+
+// actionsOfAssigneePK lists one person's actions in a school by status and due time (GSI1).
+func actionsOfAssigneePK(s safeguarding.SchoolID, email string) string {
+	return "SCHOOL#" + string(s) + "#ASSIGNEE#" + email
+}
+
+// actionsOfSchoolPK lists a school's actions by status and due time (GSI3).
+func actionsOfSchoolPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#ACTIONS" }
+
+// actionListSK orders a list by status, then due time.
+func actionListSK(status safeguarding.ActionStatus, due time.Time, id safeguarding.ActionID) string {
+	return string(status) + "#" + stamp(due) + "#" + string(id)
+}
+
+// duePK is the due index's partition (GSI2): one school, one local day of the next look.
+func duePK(s safeguarding.SchoolID, day string) string { return "SCHOOL#" + string(s) + "#DUE#" + day }
+
+// dueDay is the local date a due partition is named by.
+func dueDay(t time.Time) string { return t.In(safeguarding.London).Format(time.DateOnly) }
+
+// schoolsKey lists every school, for the schedules to visit each.
+func schoolsKey(s safeguarding.SchoolID) key { return key{PK: "SCHOOLS", SK: string(s)} }

@@ -107,9 +107,17 @@ func (s *Store) PutUser(ctx context.Context, p safeguarding.Principal) error {
 	return wrap("put user", err)
 }
 
-// PutSchool saves a school, its settings and its alert roster.
+// PutSchool saves a school, its settings and its alert roster, and lists it in the registry
+// the schedules visit (keeping the deadline engine's place there).
 func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(schoolToItem(sc))})
+	reg := schoolsKey(sc.ID)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: marshal(schoolToItem(sc))}},
+		{Update: &types.Update{TableName: &s.table, Key: reg.av(),
+			UpdateExpression:          aws.String("SET #type = :type, school = :school"),
+			ExpressionAttributeNames:  map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str(typeRegistry), ":school": str(string(sc.ID))}}},
+	}})
 	return wrap("put school", err)
 }
 

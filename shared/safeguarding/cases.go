@@ -1,0 +1,286 @@
+package safeguarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Case is a concern with its actions, as a DSL works on it, and who asks.
+type Case struct {
+	Viewer  Principal
+	School  School
+	Concern Concern
+	Actions []Action
+	Prior   *PriorRequest
+}
+
+// ActionCase is one action with its concern, and who asks.
+type ActionCase struct {
+	Viewer  Principal
+	School  School
+	Concern Concern
+	Action  Action
+	Prior   *PriorRequest
+}
+
+// ActionWrite is everything a change to an action commits, together or not at all.
+type ActionWrite struct {
+	Action      Action
+	PrevVersion int
+	Entries     []ChronologyEntry
+	Audit       AuditEntry
+	Alerts      []Alert
+	Request     *RequestRecord
+	At          time.Time
+}
+
+// CaseStore is the storage port of the case-work use cases.
+type CaseStore interface {
+	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
+	LoadAction(ctx context.Context, viewer string, school SchoolID, id ActionID, key RequestKey) (ActionCase, error)
+	// SaveNewAction numbers the action on its concern; ErrConflict if another took the number.
+	SaveNewAction(ctx context.Context, w ActionWrite) error
+	// SaveActionChange saves on the condition that the version is PrevVersion (ErrConflict).
+	SaveActionChange(ctx context.Context, w ActionWrite) error
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	Principal(ctx context.Context, email string) (Principal, error)
+	// Actions lists actions with a status, due soonest first: one assignee's, or all ("").
+	Actions(ctx context.Context, school SchoolID, assignee string, status ActionStatus) ([]Action, error)
+}
+
+// Cases holds the DSL case-work use cases (rules D1-D8).
+type Cases struct {
+	Store    CaseStore
+	Calendar Calendar
+	NewID    func(at time.Time) string
+}
+
+// Audit actions of case work.
+const (
+	AuditActionAdded   = "action.added"
+	AuditActionChanged = "action.changed"
+	AuditActionsListed = "actions.listed"
+)
+
+// AddAction records a DSL's action on a concern, with the due time the rules give it (D1-D5)
+// unless the DSL sets an earlier one (or a later one with a reason). The assignee is alerted
+// by email. A concurrent action on the same concern takes the next number: tried again.
+func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, concern ConcernID, in NewAction, key RequestKey, fingerprint string) (Action, error) {
+	for attempt := 0; ; attempt++ {
+		c, err := s.Store.LoadCase(ctx, who.Email, school, concern, key)
+		if err != nil {
+			return Action{}, err
+		}
+		if c.Prior != nil {
+			return s.replayAction(ctx, who, school, c.Prior, fingerprint)
+		}
+		if !c.Concern.CanView(c.Viewer) {
+			return Action{}, ErrNotFound
+		}
+		id := ActionID(fmt.Sprintf("%s-A%d", c.Concern.id, len(c.Actions)+1))
+		a, err := CreateAction(id, in, c.Concern, c.Viewer, c.School, s.Calendar, who.At)
+		if err != nil {
+			return Action{}, err
+		}
+		w := s.write(who, a, 0, c.Concern, c.School, "assigned", key, fingerprint)
+		w.Alerts = assignedAlerts(a, c.School)
+		err = s.Store.SaveNewAction(ctx, w)
+		switch {
+		case errors.Is(err, ErrDuplicateRequest):
+			prior, err := s.Store.PriorRequest(ctx, key)
+			if err != nil {
+				return Action{}, err
+			}
+			return s.replayAction(ctx, who, school, &prior, fingerprint)
+		case errors.Is(err, ErrConflict) && attempt < 3:
+			continue // another DSL numbered an action on this concern first
+		case err != nil:
+			return Action{}, err
+		}
+		return a, nil
+	}
+}
+
+// write builds an action's write: chronology entries for each of the concern's pupils,
+// the audit entry and the idempotency record.
+func (s Cases) write(who Caller, a Action, prev int, c Concern, school School, what string, key RequestKey, fingerprint string) ActionWrite {
+	w := ActionWrite{Action: a, PrevVersion: prev, At: who.At,
+		Audit: AuditEntry{ID: s.NewID(who.At), School: school.ID, Actor: who.Email, Action: AuditActionChanged,
+			Subject: "action/" + string(a.id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source}}
+	if prev == 0 {
+		w.Audit.Action = AuditActionAdded
+	}
+	entryID := s.NewID(who.At)
+	for _, p := range c.pupils {
+		w.Entries = append(w.Entries, ChronologyEntry{
+			ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: EntryAction, At: who.At, ConcernID: c.id,
+			Reference: c.reference, Role: p.Role, Category: c.category, AuthorName: who.Email,
+			Summary: actionSummary(a, what), Visibility: c.Visibility(),
+		})
+	}
+	if key.Key != "" {
+		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(a.id)}}
+	}
+	return w
+}
+
+func actionSummary(a Action, what string) string {
+	s := string(a.typ) + " " + what + " (" + string(a.id) + ")"
+	switch what {
+	case "completed":
+		return s + ": " + a.outcome
+	case "assigned":
+		if a.notes != "" {
+			return s + ": " + a.notes
+		}
+	}
+	return s
+}
+
+func assignedAlerts(a Action, school School) []Alert {
+	if slices.Contains(a.exclude, a.assignee) {
+		return nil
+	}
+	return []Alert{{
+		ID: string(a.id) + "#assigned#" + a.assignee + "#" + string(ChannelEmail), School: a.school, SchoolName: school.Name,
+		Kind: "action-assigned", Audience: AudienceAssignee, Recipient: a.assignee, Channel: ChannelEmail,
+		Priority: PriorityNormal, Reference: a.reference, Subject: string(a.concern),
+	}}
+}
+
+func (s Cases) replayAction(ctx context.Context, who Caller, school SchoolID, prior *PriorRequest, fingerprint string) (Action, error) {
+	if prior.Fingerprint != fingerprint {
+		return Action{}, ErrIdempotencyMismatch
+	}
+	ac, err := s.Store.LoadAction(ctx, who.Email, school, ActionID(prior.Receipt.ID), RequestKey{})
+	if err != nil {
+		return Action{}, err
+	}
+	return ac.Action, nil
+}
+
+// change loads an action, applies one change to it and saves it with its chronology entries,
+// audit entry and alerts, conditioned on the version it read.
+func (s Cases) change(ctx context.Context, who Caller, school SchoolID, id ActionID, key RequestKey, fingerprint, what string,
+	apply func(ac ActionCase, a *Action) ([]Alert, error)) (Action, error) {
+	ac, err := s.Store.LoadAction(ctx, who.Email, school, id, key)
+	if err != nil {
+		return Action{}, err
+	}
+	if ac.Prior != nil {
+		return s.replayAction(ctx, who, school, ac.Prior, fingerprint)
+	}
+	if !ac.Concern.CanView(ac.Viewer) && ac.Action.assignee != who.Email {
+		return Action{}, ErrNotFound
+	}
+	a := ac.Action
+	prev := a.version
+	alerts, err := apply(ac, &a)
+	if err != nil {
+		return Action{}, err
+	}
+	w := s.write(who, a, prev, ac.Concern, ac.School, what, key, fingerprint)
+	w.Alerts = alerts
+	err = s.Store.SaveActionChange(ctx, w)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return Action{}, err
+		}
+		return s.replayAction(ctx, who, school, &prior, fingerprint)
+	}
+	if err != nil {
+		return Action{}, err
+	}
+	return a, nil
+}
+
+// Complete records an action's outcome; it leaves the deadline engine's ladder.
+func (s Cases) Complete(ctx context.Context, who Caller, school SchoolID, id ActionID, outcome string, key RequestKey, fingerprint string) (Action, error) {
+	return s.change(ctx, who, school, id, key, fingerprint, "completed", func(ac ActionCase, a *Action) ([]Alert, error) {
+		return nil, a.Complete(ac.Viewer, outcome, who.At)
+	})
+}
+
+// CannotFollowUp records that the assignee cannot do the action and alerts the Senior DSL,
+// who reallocates it (rule D6).
+func (s Cases) CannotFollowUp(ctx context.Context, who Caller, school SchoolID, id ActionID, reason string, key RequestKey, fingerprint string) (Action, error) {
+	return s.change(ctx, who, school, id, key, fingerprint, "cannot be followed up by its assignee", func(ac ActionCase, a *Action) ([]Alert, error) {
+		if err := a.CannotFollowUp(ac.Viewer, reason, who.At); err != nil {
+			return nil, err
+		}
+		var out []Alert
+		for _, m := range rosterWith(ac.School.Roster, RoleSeniorDSL) {
+			if slices.Contains(a.exclude, m.Email) {
+				continue
+			}
+			out = append(out, Alert{ID: string(a.id) + "#realloc-v" + fmt.Sprint(a.version) + "#" + m.Email + "#email", School: a.school,
+				SchoolName: ac.School.Name, Kind: "reallocation-needed", Audience: AudienceSeniorDSL, Recipient: m.Email,
+				Channel: ChannelEmail, Priority: PriorityNormal, Reference: a.reference, Subject: string(a.concern)})
+		}
+		return out, nil
+	})
+}
+
+// Reallocate gives an action to another member of staff (Senior DSL only, rule D6), who is
+// alerted; the history keeps both.
+func (s Cases) Reallocate(ctx context.Context, who Caller, school SchoolID, id ActionID, to, reason string, key RequestKey, fingerprint string) (Action, error) {
+	return s.change(ctx, who, school, id, key, fingerprint, "reallocated", func(ac ActionCase, a *Action) ([]Alert, error) {
+		if err := a.Reallocate(ac.Viewer, to, reason, ac.School, who.At); err != nil {
+			return nil, err
+		}
+		alerts := assignedAlerts(*a, ac.School)
+		for i := range alerts {
+			alerts[i].ID += "#v" + fmt.Sprint(a.version)
+		}
+		return alerts, nil
+	})
+}
+
+// MyWork lists open (or completed) actions due soonest first: the caller's own, or, for a
+// DSL asking for everyone's ("all") or another person's, those.
+func (s Cases) MyWork(ctx context.Context, who Caller, school SchoolID, assignee string, status ActionStatus) ([]Action, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsMember(school) {
+		return nil, ErrForbidden
+	}
+	switch assignee {
+	case "", "me":
+		assignee = who.Email
+	case "all":
+		if !p.IsDSL(school) {
+			return nil, ErrForbidden
+		}
+		assignee = ""
+	default:
+		addr, ok := NormaliseEmail(assignee)
+		if !ok {
+			return nil, &ValidationError{Problems: []FieldProblem{{Field: "assignee", Message: "me, all, or an email address"}}}
+		}
+		if addr != who.Email && !p.IsDSL(school) {
+			return nil, ErrForbidden
+		}
+		assignee = addr
+	}
+	if status != ActionOpen && status != ActionCompleted {
+		return nil, &ValidationError{Problems: []FieldProblem{{Field: "status", Message: "open or completed"}}}
+	}
+	list, err := s.Store.Actions(ctx, school, assignee, status)
+	if err != nil {
+		return nil, err
+	}
+	// A DSL listing everyone's work still never sees work on a concern about themselves (C5).
+	out := list[:0:0]
+	for _, a := range list {
+		if a.assignee == who.Email || !slices.Contains(a.exclude, who.Email) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
