@@ -1,0 +1,221 @@
+package safeguarding
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func concernAt(t *testing.T, recorded string, high bool) Concern {
+	t.Helper()
+	at := london(t, recorded)
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.ObservedAt = at.Add(-10 * time.Minute); n.HighPriority = high }), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func addAction(t *testing.T, c Concern, typ ActionType, now string) Action {
+	t.Helper()
+	a, err := CreateAction(ActionID(string(c.ID())+"-A1"), NewAction{Type: string(typ), AssigneeEmail: colleague.Email}, c, dsl, brookLane, Weekdays{}, london(t, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestRule_D1_DSLActionDueByTheEndOfTheDayTheConcernWasRecorded(t *testing.T) {
+	a := addAction(t, concernAt(t, "2026-11-23 10:00:00", false), ActionDSL, "2026-11-23 11:00:00")
+	if want := london(t, "2026-11-23 17:00:00"); !a.DueAt().Equal(want) {
+		t.Errorf("due %s, want %s", a.DueAt().In(London), want)
+	}
+	// A concern recorded after the end of Friday's school day: the end of Monday.
+	a = addAction(t, concernAt(t, "2026-11-27 18:30:00", false), ActionDSL, "2026-11-27 19:00:00")
+	if want := london(t, "2026-11-30 17:00:00"); !a.DueAt().Equal(want) {
+		t.Errorf("due %s, want %s", a.DueAt().In(London), want)
+	}
+}
+
+func TestRule_D2_ParentMeetingArrangedByTheEndOfTheDay(t *testing.T) {
+	a := addAction(t, concernAt(t, "2026-06-15 09:00:00", false), ActionParentMeeting, "2026-06-15 09:30:00")
+	if want := london(t, "2026-06-15 17:00:00"); !a.DueAt().Equal(want) { // BST
+		t.Errorf("due %s, want %s", a.DueAt().In(London), want)
+	}
+}
+
+func TestRule_D3_MonitoringWithin24HoursOfTheFirstAlert(t *testing.T) {
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	a := addAction(t, c, ActionMonitoring, "2026-11-23 15:00:00")
+	if want := c.RecordedAt().Add(24 * time.Hour); !a.DueAt().Equal(want) {
+		t.Errorf("due %s, want %s", a.DueAt(), want)
+	}
+}
+
+func TestRule_D4_ReferralWithin24Hours(t *testing.T) {
+	c := concernAt(t, "2026-10-24 16:30:00", true) // the day before the clock change: 24 real hours
+	a, err := CreateAction(ActionID(string(c.ID())+"-A1"), NewAction{Type: "referral", AssigneeEmail: dsl.Email, ReferralTo: "childrens-social-care"},
+		c, dsl, brookLane, Weekdays{}, london(t, "2026-10-24 17:00:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := c.RecordedAt().Add(24 * time.Hour); !a.DueAt().Equal(want) || a.ReferralTo() != "childrens-social-care" {
+		t.Errorf("due %s (want %s), referral %q", a.DueAt(), want, a.ReferralTo())
+	}
+	_, err = CreateAction("x-A1", NewAction{Type: "referral", AssigneeEmail: dsl.Email, ReferralTo: "the vicar"}, c, dsl, brookLane, Weekdays{}, c.RecordedAt())
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown referral destination: %v", err)
+	}
+}
+
+func TestRule_D5_CheckInWeeklyOrByTheEndOfTheDayWhenThereIsAConcern(t *testing.T) {
+	weekly := addAction(t, concernAt(t, "2026-11-23 10:00:00", false), ActionCheckIn, "2026-11-23 11:00:00")
+	if want := london(t, "2026-11-30 11:00:00"); !weekly.DueAt().Equal(want) {
+		t.Errorf("weekly check-in due %s, want %s", weekly.DueAt().In(London), want)
+	}
+	urgent := addAction(t, concernAt(t, "2026-11-23 10:00:00", true), ActionCheckIn, "2026-11-23 11:00:00")
+	if want := london(t, "2026-11-23 17:00:00"); !urgent.DueAt().Equal(want) {
+		t.Errorf("check-in on a high-priority concern due %s, want %s", urgent.DueAt().In(London), want)
+	}
+}
+
+func TestRule_D1_EarlierDueTimeAllowedLaterNeedsAReason(t *testing.T) {
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	now := london(t, "2026-11-23 11:00:00")
+	earlier, later := london(t, "2026-11-23 14:00:00"), london(t, "2026-11-24 17:00:00")
+	a, err := CreateAction("c-A1", NewAction{Type: "dsl-action", AssigneeEmail: dsl.Email, DueAt: &earlier}, c, dsl, brookLane, Weekdays{}, now)
+	if err != nil || !a.DueAt().Equal(earlier) {
+		t.Fatalf("earlier: %v %s", err, a.DueAt())
+	}
+	_, err = CreateAction("c-A1", NewAction{Type: "dsl-action", AssigneeEmail: dsl.Email, DueAt: &later}, c, dsl, brookLane, Weekdays{}, now)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Problems[0].Field != "dueReason" {
+		t.Fatalf("later without reason: %v", err)
+	}
+	a, err = CreateAction("c-A1", NewAction{Type: "dsl-action", AssigneeEmail: dsl.Email, DueAt: &later, DueReason: "Family away until Tuesday"}, c, dsl, brookLane, Weekdays{}, now)
+	if err != nil || a.DueReason() != "Family away until Tuesday" {
+		t.Fatalf("later with reason: %v", err)
+	}
+}
+
+func TestRule_D1_OnlyDSLsRecordActions(t *testing.T) {
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	_, err := CreateAction("c-A1", NewAction{Type: "dsl-action", AssigneeEmail: dsl.Email}, c, teacher, brookLane, Weekdays{}, c.RecordedAt())
+	if !errors.Is(err, ErrForbidden) {
+		t.Errorf("teacher adding an action: %v", err)
+	}
+}
+
+func TestRule_D6_ReallocationByTheSeniorDSLKeepsBothInTheHistory(t *testing.T) {
+	a := addAction(t, concernAt(t, "2026-11-23 10:00:00", false), ActionMonitoring, "2026-11-23 11:00:00")
+	now := london(t, "2026-11-23 12:00:00")
+	if err := a.CannotFollowUp(dsl, "not mine", now); !errors.Is(err, ErrForbidden) {
+		t.Errorf("someone else saying the assignee cannot: %v", err)
+	}
+	if err := a.CannotFollowUp(colleague, "Off sick until Friday", now); err != nil || !a.NeedsReallocation() {
+		t.Fatalf("cannot follow up: %v", err)
+	}
+	if err := a.Reallocate(dsl, dsl.Email, "", brookLane, now); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a DSL who is not the Senior DSL reallocating: %v", err)
+	}
+	if err := a.Reallocate(head, dsl.Email, "Covering", brookLane, now); err != nil {
+		t.Fatal(err)
+	}
+	h := a.History()
+	last := h[len(h)-1]
+	if a.Assignee() != dsl.Email || a.NeedsReallocation() || last.From != colleague.Email || last.To != dsl.Email || len(h) != 3 {
+		t.Errorf("assignee %s, history %+v", a.Assignee(), h)
+	}
+	if a.DueItem().Assignee != dsl.Email {
+		t.Error("the deadline engine would still chase the old assignee")
+	}
+}
+
+func TestRule_D8_LadderRemindsThenEscalatesOnceADay(t *testing.T) {
+	due := london(t, "2026-11-23 17:00:00")
+	s := NewDueState(due, london(t, "2026-11-23 10:00:00"))
+	type step struct {
+		at       string
+		ok       bool
+		audience Audience
+		kind     string
+	}
+	for _, st := range []step{
+		{"2026-11-23 14:59:00", false, "", ""},
+		{"2026-11-23 15:00:00", true, AudienceAssignee, "reminder"},
+		{"2026-11-23 16:00:00", false, "", ""},
+		{"2026-11-23 17:00:00", true, AudienceAssignee, "overdue"},
+		{"2026-11-24 09:00:00", false, "", ""},
+		{"2026-11-24 17:00:00", true, AudienceDSL, "overdue"},
+		{"2026-11-25 17:00:00", true, AudienceSeniorDSL, "overdue"},
+		{"2026-11-26 09:00:00", false, "", ""},
+		{"2026-11-26 17:00:00", true, AudienceSeniorDSL, "overdue"}, // the top repeats daily
+	} {
+		next, e, ok := s.Advance(london(t, st.at))
+		if ok != st.ok || e.Audience != st.audience || e.Kind != st.kind {
+			t.Fatalf("at %s: ok=%v %s %s, want ok=%v %s %s", st.at, ok, e.Audience, e.Kind, st.ok, st.audience, st.kind)
+		}
+		s = next
+	}
+	if s.Stop().Active {
+		t.Error("a stopped item is still active")
+	}
+	if _, _, ok := s.Stop().Advance(london(t, "2026-12-25 09:00:00")); ok {
+		t.Error("a done item escalated")
+	}
+}
+
+func TestRule_D8_LateRunSkipsTheReminderAndKeepsADayBetweenAlerts(t *testing.T) {
+	due := london(t, "2026-11-23 17:00:00")
+	s := NewDueState(due, london(t, "2026-11-23 10:00:00"))
+	// The engine was down until two days after the due time.
+	next, e, ok := s.Advance(london(t, "2026-11-25 09:00:00"))
+	if !ok || e.Kind != "overdue" || e.Audience != AudienceAssignee {
+		t.Fatalf("late run: %v %+v", ok, e)
+	}
+	if _, _, ok := next.Advance(london(t, "2026-11-25 09:15:00")); ok {
+		t.Error("a second alert 15 minutes after the first")
+	}
+	if _, e, ok := next.Advance(london(t, "2026-11-26 09:00:00")); !ok || e.Audience != AudienceDSL {
+		t.Errorf("next day: %v %+v", ok, e)
+	}
+}
+
+func TestRule_D8_NoReminderForAnItemCreatedCloseToItsDueTime(t *testing.T) {
+	s := NewDueState(london(t, "2026-11-23 17:00:00"), london(t, "2026-11-23 16:00:00"))
+	if _, _, ok := s.Advance(london(t, "2026-11-23 16:30:00")); ok {
+		t.Error("a reminder was sent for an item due within the reminder lead")
+	}
+	if _, e, ok := s.Advance(london(t, "2026-11-23 17:00:00")); !ok || e.Kind != "overdue" {
+		t.Errorf("overdue: %v %+v", ok, e)
+	}
+}
+
+func TestRule_D8_EscalationAlertsGoToTheRightPeopleAndNeverTheSubject(t *testing.T) {
+	item := DueItem{ID: "c-A1", School: school, Kind: "action", Assignee: colleague.Email, Reference: "C-1", Subject: "c"}
+	now := london(t, "2026-11-24 17:00:00")
+	got := EscalationAlerts(item, Escalation{Step: StepDSLs, Kind: "overdue", Audience: AudienceDSL, Channels: []Channel{ChannelEmail}}, brookLane, now)
+	if len(got) != 1 || got[0].Recipient != dsl.Email || got[0].Kind != "overdue" || got[0].Audience != AudienceDSL {
+		t.Fatalf("DSL step: %+v", got)
+	}
+	item.Exclude = []string{head.Email}
+	got = EscalationAlerts(item, Escalation{Step: StepSeniorDSL, Kind: "overdue", Audience: AudienceSeniorDSL, Channels: []Channel{ChannelSMS, ChannelEmail}}, brookLane, now)
+	if len(got) != 0 {
+		t.Errorf("the Senior DSL a concern is about was alerted of work on it: %+v", got)
+	}
+	again := EscalationAlerts(DueItem{ID: "c-A1", School: school, Assignee: colleague.Email},
+		Escalation{Step: StepOverdue, Kind: "overdue", Audience: AudienceAssignee, Channels: []Channel{ChannelEmail}}, brookLane, now)
+	later := EscalationAlerts(DueItem{ID: "c-A1", School: school, Assignee: colleague.Email},
+		Escalation{Step: StepOverdue, Kind: "overdue", Audience: AudienceAssignee, Channels: []Channel{ChannelEmail}}, brookLane, now.Add(time.Hour))
+	if again[0].ID != later[0].ID {
+		t.Error("the same step on the same day has two alert ids: a rerun could send it twice")
+	}
+}
+
+func TestParseActionID(t *testing.T) {
+	for id, ok := range map[ActionID]bool{"01JABC-A1": true, "01JABC-A12": true, "01JABC-A0": false, "01JABC-A01": false, "-A1": false, "01JABC": false, "01JABC-Ax": false} {
+		if _, _, got := ParseActionID(id); got != ok {
+			t.Errorf("%s: %v", id, got)
+		}
+	}
+}
