@@ -27,6 +27,9 @@ import (
 // MaxPayloadBytes is API Gateway's limit on a request body.
 const MaxPayloadBytes = 10 << 20
 
+// maxInvokePayloadBytes is Lambda's limit on a synchronous invocation's event.
+const maxInvokePayloadBytes = 6 << 20
+
 // integrationTimeout is API Gateway's limit on an HTTP API integration.
 const integrationTimeout = 30 * time.Second
 
@@ -77,6 +80,11 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		writeGatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	if len(payload) > maxInvokePayloadBytes {
+		// Lambda refuses the event, and API Gateway answers 413.
+		writeGatewayMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)

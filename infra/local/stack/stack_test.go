@@ -227,6 +227,11 @@ func TestRoutesWithoutAuth(t *testing.T) {
 		t.Errorf("json body: %d %+v", resp.StatusCode, ev)
 	}
 
+	// Over Lambda's 6 MB event limit once base64-encoded, though under API Gateway's 10 MB.
+	resp, _ = do(t, "POST", s.URL+"/open", "", bytes.NewReader(make([]byte, 5<<20)), "Content-Type", "application/octet-stream")
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("over the event limit: %d", resp.StatusCode)
+	}
 	big := bytes.Repeat([]byte("a"), MaxPayloadBytes+1)
 	resp, _ = do(t, "POST", s.URL+"/open", "", bytes.NewReader(big), "Content-Type", "text/plain")
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {

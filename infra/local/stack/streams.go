@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -393,10 +392,6 @@ func (p *poller) listDeadLetters() []DeadLetter {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]DeadLetter{}, p.deadLetters...)
-}
-
-func (p *poller) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, p.listDeadLetters())
 }
 
 func (p *poller) loadCheckpoint() map[string]string {
