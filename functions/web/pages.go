@@ -126,7 +126,7 @@ func (h *Handler) submitConcern(ctx context.Context, r *request, s session) even
 	case err != nil:
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	return redirect("/schools/"+url.PathEscape(string(school))+"/concerns/"+url.PathEscape(string(receipt.ConcernID))+"?recorded=1",
+	return redirect("/schools/"+url.PathEscape(string(school))+"/concerns/"+url.PathEscape(string(receipt.ID))+"?recorded=1",
 		http.StatusSeeOther)
 }
 

@@ -109,11 +109,16 @@ func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(challenge[:])},
 		"code_challenge_method": {"S256"},
 	}
+	back := localPath(r.ev.QueryStringParameters["return"])
+	if strings.HasPrefix(h.Config.SignInURL, "/") {
+		// The local stack's sign-in page is on this site; it sets the session cookie itself
+		// and goes back to "next".
+		q.Set("next", back)
+	}
 	sep := "?"
 	if strings.Contains(h.Config.SignInURL, "?") {
 		sep = "&"
 	}
-	back := localPath(r.ev.QueryStringParameters["return"])
 	c := cookieLine(signInCookie, state+"."+verifier+"."+base64.RawURLEncoding.EncodeToString([]byte(back)),
 		"/auth/callback", 600, h.Config.secure())
 	return redirect(h.Config.SignInURL+sep+q.Encode(), http.StatusFound, c)
