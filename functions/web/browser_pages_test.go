@@ -8,9 +8,12 @@ import (
 
 // fakeSite serves the pages over HTTP with the in-memory store, so the browser flows run
 // without the local stack too.
-func fakeSite(t *testing.T) site {
+func fakeSite(t *testing.T, configure ...func(*Handler)) site {
 	t.Helper()
 	h := newTestHandler(newMemStore())
+	for _, c := range configure {
+		c(h)
+	}
 	srv := httptest.NewServer(httpHandler(h, time.Now))
 	t.Cleanup(srv.Close)
 	h.Config.AppURL = srv.URL
@@ -28,4 +31,8 @@ func TestBrowserPages_MissingFieldsAreNamedAndNothingIsWritten(t *testing.T) {
 
 func TestRule_S3_BrowserPages_EscapeHidesThePage(t *testing.T) {
 	hideFlow(t, newBrowser(t), fakeSite(t))
+}
+
+func TestRule_S3_BrowserPages_APageLeftAloneHides(t *testing.T) {
+	idleFlow(t, newBrowser(t), fakeSite(t, func(h *Handler) { h.IdleTimeout = 2 * time.Second }))
 }

@@ -330,3 +330,11 @@ func hideFlow(t *testing.T, b *browser, s site) {
 	b.checkAxe(t, "the hidden page")
 	b.do(t, "showing the page again", chromedp.Click(chromedp.ID("screen-show")), chromedp.WaitVisible(chromedp.ID("details")))
 }
+
+// idleFlow checks rule S3's other half: a page left alone hides by itself.
+func idleFlow(t *testing.T, b *browser, s site) {
+	s.signIn(t, b)
+	b.do(t, "opening the form and leaving it", chromedp.Navigate(s.base+"/schools/"+s.school+"/concerns/new"),
+		chromedp.WaitVisible(chromedp.ID("details")), chromedp.WaitNotVisible(chromedp.ID("details")),
+		chromedp.WaitVisible(chromedp.ID("screen-show")))
+}

@@ -55,6 +55,25 @@ type Config struct {
 	TokenURL string
 }
 
+// providerOrigin is the identity provider's origin when its sign-in page is on another site.
+func (c Config) providerOrigin() string {
+	u, err := url.Parse(c.SignInURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// logoutURL is the provider's logout endpoint beside its authorize endpoint (Cognito's hosted
+// UI: /logout?client_id&logout_uri), or "" when there is none (the local stack).
+func (c Config) logoutURL() string {
+	base, ok := strings.CutSuffix(c.SignInURL, "/oauth2/authorize")
+	if !ok || c.providerOrigin() == "" {
+		return ""
+	}
+	return base + "/logout?" + url.Values{"client_id": {c.ClientID}, "logout_uri": {c.AppURL + "/"}}.Encode()
+}
+
 // secure reports whether cookies must be Secure: whenever the pages are served over https.
 func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.AppURL), "https://") }
 
@@ -67,6 +86,9 @@ type Handler struct {
 	// HTTP makes the token exchange with the identity provider.
 	HTTP   *http.Client
 	Logger *slog.Logger
+	// IdleTimeout is how long a page stays on screen without use before it hides (rule S3);
+	// 5 minutes when zero.
+	IdleTimeout time.Duration
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.

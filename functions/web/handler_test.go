@@ -351,11 +351,28 @@ func TestRule_D10_ChronologyListsEntriesOldestFirstWithLinks(t *testing.T) {
 	}
 }
 
-func TestSignOutClearsTheCookie(t *testing.T) {
+func TestSignOutClearsTheCookieAndEndsTheProvidersSession(t *testing.T) {
 	h := newTestHandler(newMemStore())
-	resp := call(t, h, "POST", "/sign-out", tokenFor(teacher), url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}}, monday1030)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
-		t.Errorf("sign out: %d %v", resp.StatusCode, resp.Cookies)
+	form := url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}}
+	resp := call(t, h, "POST", "/sign-out", tokenFor(teacher), form, monday1030)
+	if !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
+		t.Errorf("sign out keeps the cookie: %v", resp.Cookies)
+	}
+	want := "https://auth.example/logout?client_id=client-1&logout_uri=https%3A%2F%2Fkeepsafe.example%2F"
+	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != want {
+		t.Errorf("sign out: %d to %q, want the provider's logout %q", resp.StatusCode, resp.Headers["Location"], want)
+	}
+	page := call(t, h, "GET", "/", tokenFor(teacher), nil, monday1030)
+	if !strings.Contains(page.Headers["Content-Security-Policy"], "form-action 'self' https://auth.example;") {
+		t.Errorf("the pages' policy does not let the sign-out form go on to the provider: %q", page.Headers["Content-Security-Policy"])
+	}
+
+	// The local stack's sign-in page is on this site: signing out shows a page.
+	h.Config.SignInURL = "/dev/sign-in"
+	resp = call(t, h, "POST", "/sign-out", tokenFor(teacher), form, monday1030)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "You have signed out") ||
+		!strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
+		t.Errorf("local sign out: %d %v", resp.StatusCode, resp.Cookies)
 	}
 }
 

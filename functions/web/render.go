@@ -41,12 +41,23 @@ var assetVersion = func() string {
 }()
 
 // contentSecurityPolicy allows this site's own styles and scripts only: no inline script, no
-// other origin, no framing.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// other origin, no framing. Forms post to this site, and may be sent on to formOrigin (the
+// identity provider, where signing out ends its session too).
+func contentSecurityPolicy(formOrigin string) string {
+	formAction := "'self'"
+	if formOrigin != "" {
+		formAction += " " + formOrigin
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
 
+// withSecurityHeaders adds the headers every response carries (the policy of a page without
+// forms to other origins unless a page sets its own first).
 func withSecurityHeaders(h map[string]string) map[string]string {
-	h["Content-Security-Policy"] = contentSecurityPolicy
+	if _, ok := h["Content-Security-Policy"]; !ok {
+		h["Content-Security-Policy"] = contentSecurityPolicy("")
+	}
 	h["X-Content-Type-Options"] = "nosniff"
 	h["Referrer-Policy"] = "no-referrer"
 	h["X-Frame-Options"] = "DENY"
@@ -102,12 +113,19 @@ type pageData struct {
 	SignedIn bool
 	CSRF     string
 	Page     any
+	// IdleMs is how long the page stays on screen without use (rule S3), for its script.
+	IdleMs int64
 }
 
 func (h *Handler) page(r *request, status int, name string, d pageData) events.APIGatewayV2HTTPResponse {
+	d.IdleMs = (5 * time.Minute).Milliseconds()
+	if h.IdleTimeout > 0 {
+		d.IdleMs = h.IdleTimeout.Milliseconds()
+	}
 	var b bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
-		h.logger().Error("template", "requestId", r.ev.RequestContext.RequestID, "template", name, "error", err.Error())
+		// The error could quote the page's data, so only the template's name is logged.
+		h.logger().Error("template failed", "requestId", r.ev.RequestContext.RequestID, "template", name)
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError,
 			Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}),
 			Body:    "Something went wrong.\n"}
@@ -115,8 +133,9 @@ func (h *Handler) page(r *request, status int, name string, d pageData) events.A
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		// no-store: nothing of a record stays in the browser's cache (rule S3).
-		Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}),
-		Body:    b.String(),
+		Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+			"Content-Security-Policy": contentSecurityPolicy(h.Config.providerOrigin())}),
+		Body: b.String(),
 	}
 }
 

@@ -82,10 +82,6 @@ func sameOrigin(r *request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.header("host"))
 }
 
-func sessionCookie(token string, secure bool) string {
-	return cookieLine(SessionCookie, token, "/", sessionMaxAge, secure)
-}
-
 func clearCookie(name string, secure bool) string { return cookieLine(name, "", "/", -1, secure) }
 
 func cookieLine(name, value, path string, maxAge int, secure bool) string {
@@ -211,9 +207,13 @@ func (h *Handler) exchangeCode(ctx context.Context, code, verifier string) (toke
 	return tok, nil
 }
 
-// signedOut clears the session cookie and says so. It does not redirect to the home page,
-// which would send the person straight back to the provider's sign-in.
+// signedOut clears the session cookie. With a hosted identity provider it then ends the
+// provider's session too (else the next sign-in would need no password), and the provider
+// comes back to the home page; otherwise it shows a page that says so.
 func (h *Handler) signedOut(r *request) events.APIGatewayV2HTTPResponse {
+	if to := h.Config.logoutURL(); to != "" {
+		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie, h.Config.secure()))
+	}
 	resp := h.page(r, http.StatusOK, "signed-out", pageData{Title: "You have signed out"})
 	resp.Cookies = append(resp.Cookies, clearCookie(SessionCookie, h.Config.secure()))
 	return resp
