@@ -13,21 +13,24 @@ TEST_FLAGS  ?= -count=1 -timeout 12m
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build run test bench lint fmt-check vet staticcheck depcheck deploy clean fuzz node_modules
+.PHONY: help build bootstraps run test bench lint fmt-check vet staticcheck depcheck deploy clean fuzz node_modules
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build build/<function>/bootstrap for Lambda (GOARCH=arm64; GOARCH=amd64 for this machine)
+	@$(MAKE) --no-print-directory bootstraps OUT=build GOOS=linux GOARCH=$(GOARCH)
+
+# bootstraps builds every function as Lambda runs it, into $(OUT)/<function>/bootstrap.
+bootstraps:
 	@set -e; for f in $(FUNCTIONS); do \
-		echo "build/$$f/bootstrap ($(GOARCH))"; \
-		GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-			-o build/$$f/bootstrap ./functions/$$f; \
+		echo "$(OUT)/$$f/bootstrap ($(GOOS)/$(GOARCH))"; \
+		GOOS=$(GOOS) GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+			-o $(OUT)/$$f/bootstrap ./functions/$$f; \
 	done
 
 run: ## Run the local stack on http://127.0.0.1:8080 (PORT overrides)
-	@mkdir -p build/local
-	GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH) $(GO) build -o build/local/ ./functions/...
+	@$(MAKE) --no-print-directory bootstraps OUT=build/local GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
 	$(GO) run ./infra/local
 
 # npm ci when node_modules is missing or older than package-lock.json.

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+type handler struct {
+	cases safeguarding.Cases
+}
+
+// Handle serves an API Gateway event.
+func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return h.routes().Handle(ctx, req)
+}
+
+// routes maps each route of the CasesFunction in template.yaml to its use case.
+func (h handler) routes() httpapi.Router {
+	return httpapi.Router{
+		"POST /api/schools/{school}/concerns/{id}/actions":   h.add,
+		"POST /api/schools/{school}/actions/{id}/complete":   h.complete,
+		"POST /api/schools/{school}/actions/{id}/unable":     h.unable,
+		"POST /api/schools/{school}/actions/{id}/reallocate": h.reallocate,
+		"GET /api/schools/{school}/actions":                  h.list,
+	}
+}
+
+type actionRequest struct {
+	Type          string `json:"type"`
+	AssigneeEmail string `json:"assigneeEmail"`
+	Notes         string `json:"notes"`
+	ReferralTo    string `json:"referralTo"`
+	DueAt         string `json:"dueAt"`
+	DueReason     string `json:"dueReason"`
+}
+
+type event struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	Kind string    `json:"kind"`
+	From string    `json:"from,omitempty"`
+	To   string    `json:"to,omitempty"`
+	Note string    `json:"note,omitempty"`
+}
+
+type actionResponse struct {
+	ID                string    `json:"id"`
+	ConcernID         string    `json:"concernId"`
+	Reference         string    `json:"reference"`
+	Type              string    `json:"type"`
+	AssigneeEmail     string    `json:"assigneeEmail"`
+	Notes             string    `json:"notes"`
+	ReferralTo        string    `json:"referralTo,omitempty"`
+	DueAt             time.Time `json:"dueAt"`
+	DueReason         string    `json:"dueReason,omitempty"`
+	Status            string    `json:"status"`
+	Overdue           bool      `json:"overdue"`
+	Outcome           string    `json:"outcome,omitempty"`
+	NeedsReallocation bool      `json:"needsReallocation"`
+	History           []event   `json:"history"`
+	Version           int       `json:"version"`
+}
+
+func toResponse(a safeguarding.Action, now time.Time) actionResponse {
+	out := actionResponse{ID: string(a.ID()), ConcernID: string(a.Concern()), Reference: a.Reference(), Type: string(a.Type()),
+		AssigneeEmail: a.Assignee(), Notes: a.Notes(), ReferralTo: a.ReferralTo(), DueAt: a.DueAt(), DueReason: a.DueReason(),
+		Status: string(a.Status()), Overdue: a.Overdue(now), Outcome: a.Outcome(), NeedsReallocation: a.NeedsReallocation(),
+		Version: a.Version(), History: []event{}}
+	for _, e := range a.History() {
+		out.History = append(out.History, event{At: e.At, By: e.By, Kind: e.Kind, From: e.From, To: e.To, Note: e.Note})
+	}
+	return out
+}
+
+// command reads what every write starts from: the caller, the idempotency key and the body.
+func command(req httpapi.Request, v any) (safeguarding.Caller, safeguarding.RequestKey, string, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	key, err := httpapi.IdempotencyKey(req)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, v)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	return who, safeguarding.RequestKey{School: httpapi.School(req), Actor: who.Email, Key: key}, httpapi.Fingerprint(req, body), nil
+}
+
+func (h handler) add(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in actionRequest
+	who, key, fp, err := command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	na := safeguarding.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
+	if in.DueAt != "" {
+		due, err := time.Parse(time.RFC3339, in.DueAt)
+		if err != nil {
+			return httpapi.Response{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
+				{Field: "dueAt", Message: "must be a date and time like 2026-11-23T16:00:00Z (RFC 3339)"}}}
+		}
+		na.DueAt = &due
+	}
+	a, err := h.cases.AddAction(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]), na, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp := httpapi.JSON(http.StatusCreated, toResponse(a, who.At))
+	resp.Headers["Location"] = "/api/schools/" + string(httpapi.School(req)) + "/actions/" + string(a.ID())
+	return resp, nil
+}
+
+func (h handler) complete(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Outcome string `json:"outcome"`
+	}
+	who, key, fp, err := command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.cases.Complete(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Outcome, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toResponse(a, who.At)), nil
+}
+
+func (h handler) unable(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	who, key, fp, err := command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toResponse(a, who.At)), nil
+}
+
+func (h handler) reallocate(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		AssigneeEmail string `json:"assigneeEmail"`
+		Reason        string `json:"reason"`
+	}
+	who, key, fp, err := command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.cases.Reallocate(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.AssigneeEmail, in.Reason, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toResponse(a, who.At)), nil
+}
+
+// list is "my work": open actions due soonest first (rule D8's due times), the caller's own
+// (?assignee=me, the default) or, for a DSL, everyone's (?assignee=all) or one person's.
+func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	status := req.QueryStringParameters["status"]
+	if status == "" {
+		status = string(safeguarding.ActionOpen)
+	}
+	list, err := h.cases.MyWork(ctx, who, httpapi.School(req), req.QueryStringParameters["assignee"], safeguarding.ActionStatus(status))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		Actions []actionResponse `json:"actions"`
+	}{Actions: make([]actionResponse, 0, len(list))}
+	for _, a := range list {
+		out.Actions = append(out.Actions, toResponse(a, who.At))
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRule_D1_ActionWithoutDueTimeGetsTheRulesOne(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	before := w.items()
+	status, a := w.addAction(dsl, c, `{"type":"dsl-action","assigneeEmail":"`+staff+`","notes":"Speak to class teacher"}`, at("11:00"), nil)
+	if status != 201 {
+		t.Fatalf("%d %v", status, a)
+	}
+	if a["dueAt"] != at("17:00").UTC().Format(time.RFC3339) || a["status"] != "open" || a["id"] != string(c)+"-A1" {
+		t.Errorf("action %v", a)
+	}
+	after := w.items()
+	if after["action"] != 1 || after["chronology"]-before["chronology"] != 2 || after["outbox:action-assigned"] != 1 || after["audit"]-before["audit"] != 1 {
+		t.Errorf("items before %v after %v: want the action, an entry per pupil, its audit entry and the assignee's alert", before, after)
+	}
+}
+
+func TestRule_D4_ReferralDueWithin24HoursAndNumberedOnItsConcern(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(true, at("10:00"))
+	w.addAction(dsl, c, `{"type":"dsl-action","assigneeEmail":"`+dsl+`"}`, at("10:05"), nil)
+	status, a := w.addAction(dsl, c, `{"type":"referral","assigneeEmail":"`+head+`","referralTo":"childrens-social-care"}`, at("10:10"), nil)
+	if status != 201 || a["id"] != string(c)+"-A2" || a["dueAt"] != at("10:00").Add(24*time.Hour).UTC().Format(time.RFC3339) {
+		t.Fatalf("%d %v", status, a)
+	}
+}
+
+func TestActionsAreForDSLsAndRefusedWhenInvalid(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	for _, tc := range []struct {
+		name, who, body string
+		status          int
+	}{
+		{"a teacher", teacher, `{"type":"dsl-action","assigneeEmail":"` + staff + `"}`, 403},
+		{"another school's DSL", other, `{"type":"dsl-action","assigneeEmail":"` + staff + `"}`, 403},
+		{"unknown type", dsl, `{"type":"tea","assigneeEmail":"` + staff + `"}`, 400},
+		{"assignee not on the staff", dsl, `{"type":"monitoring","assigneeEmail":"nobody@x.example"}`, 400},
+		{"later due time without reason", dsl, `{"type":"dsl-action","assigneeEmail":"` + staff + `","dueAt":"2026-11-30T12:00:00Z"}`, 400},
+		{"bad due time", dsl, `{"type":"dsl-action","assigneeEmail":"` + staff + `","dueAt":"tomorrow"}`, 400},
+		{"unknown field", dsl, `{"type":"dsl-action","assigneeEmail":"` + staff + `","priority":1}`, 400},
+	} {
+		if status, body := w.addAction(tc.who, c, tc.body, at("11:00"), nil); status != tc.status {
+			t.Errorf("%s: %d %v, want %d", tc.name, status, body, tc.status)
+		}
+	}
+	if status, _ := w.addAction(dsl, "01JNOSUCHCONCERN00000000000", `{"type":"dsl-action","assigneeEmail":"`+staff+`"}`, at("11:00"), nil); status != 404 {
+		t.Errorf("no such concern: %d", status)
+	}
+	if n := w.items()["action"]; n != 0 {
+		t.Errorf("%d actions written by refused requests", n)
+	}
+}
+
+func TestCompletingAnActionRecordsItsOutcomeOnce(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	_, a := w.addAction(dsl, c, `{"type":"monitoring","assigneeEmail":"`+staff+`"}`, at("11:00"), nil)
+	id := a["id"].(string)
+	if status, body := w.onAction("complete", staff, id, `{"outcome":""}`, at("12:00")); status != 400 {
+		t.Errorf("no outcome: %d %v", status, body)
+	}
+	if status, body := w.onAction("complete", teacher, id, `{"outcome":"x"}`, at("12:00")); status != 404 && status != 403 {
+		t.Errorf("someone else completing: %d %v", status, body)
+	}
+	status, done := w.onAction("complete", staff, id, `{"outcome":"Checked in at lunch; settled."}`, at("12:00"))
+	if status != 200 || done["status"] != "completed" || done["outcome"] != "Checked in at lunch; settled." {
+		t.Fatalf("%d %v", status, done)
+	}
+	if status, _ := w.onAction("complete", staff, id, `{"outcome":"again"}`, at("12:01")); status != 409 {
+		t.Errorf("completing twice: %d", status)
+	}
+	if _, list := w.myWork(staff, "me", at("12:02")); len(list) != 0 {
+		t.Errorf("a completed action is still in my work: %v", list)
+	}
+}
+
+func TestConcurrentChangesToOneActionGive409NotLastWriteWins(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	_, a := w.addAction(dsl, c, `{"type":"monitoring","assigneeEmail":"`+dsl+`"}`, at("11:00"), nil)
+	id := a["id"].(string)
+	var wg sync.WaitGroup
+	codes := make([]int, 6)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = w.onAction("complete", dsl, id, `{"outcome":"done `+string(rune('a'+i))+`"}`, at("12:00"))
+		}()
+	}
+	wg.Wait()
+	ok, conflict := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 200:
+			ok++
+		case 409:
+			conflict++
+		}
+	}
+	if ok != 1 || conflict != len(codes)-1 {
+		t.Errorf("codes %v: want one 200 and the rest 409", codes)
+	}
+}
+
+func TestRule_D6_AssigneeCannotFollowUpSeniorDSLReallocates(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	_, a := w.addAction(dsl, c, `{"type":"check-in","assigneeEmail":"`+staff+`"}`, at("11:00"), nil)
+	id := a["id"].(string)
+	if status, body := w.onAction("unable", staff, id, `{"reason":"Off sick until Friday"}`, at("11:30")); status != 200 || body["needsReallocation"] != true {
+		t.Fatalf("unable: %d %v", status, body)
+	}
+	if w.items()["outbox:reallocation-needed"] != 1 {
+		t.Error("the Senior DSL was not alerted to reallocate")
+	}
+	if status, _ := w.onAction("reallocate", dsl, id, `{"assigneeEmail":"`+teacher+`"}`, at("11:40")); status != 403 {
+		t.Errorf("a DSL who is not the Senior DSL reallocating: %d", status)
+	}
+	status, body := w.onAction("reallocate", head, id, `{"assigneeEmail":"`+teacher+`","reason":"Covering Priya"}`, at("11:45"))
+	if status != 200 || body["assigneeEmail"] != teacher {
+		t.Fatalf("reallocate: %d %v", status, body)
+	}
+	history := body["history"].([]any)
+	last := history[len(history)-1].(map[string]any)
+	if len(history) != 3 || last["from"] != staff || last["to"] != teacher || last["kind"] != "reallocated" {
+		t.Errorf("history %v", history)
+	}
+	if _, list := w.myWork(teacher, "me", at("12:00")); len(list) != 1 {
+		t.Errorf("the new assignee's work: %v", list)
+	}
+	if _, list := w.myWork(staff, "me", at("12:00")); len(list) != 0 {
+		t.Errorf("the old assignee's work: %v", list)
+	}
+}
+
+func TestMyWorkIsDueSoonestFirstAndDSLsSeeEveryones(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("09:00"))
+	w.addAction(dsl, c, `{"type":"check-in","assigneeEmail":"`+staff+`"}`, at("09:30"), nil)   // due in a week
+	w.addAction(dsl, c, `{"type":"dsl-action","assigneeEmail":"`+staff+`"}`, at("09:31"), nil) // due 17:00 today
+	w.addAction(dsl, c, `{"type":"monitoring","assigneeEmail":"`+dsl+`"}`, at("09:32"), nil)   // due 09:00 tomorrow
+	status, mine := w.myWork(staff, "me", at("10:00"))
+	if status != 200 || len(mine) != 2 || mine[0].(map[string]any)["type"] != "dsl-action" || mine[1].(map[string]any)["type"] != "check-in" {
+		t.Fatalf("%d %v", status, mine)
+	}
+	if status, all := w.myWork(dsl, "all", at("10:00")); status != 200 || len(all) != 3 {
+		t.Errorf("DSL, everyone's: %d %v", status, all)
+	}
+	if status, _ := w.myWork(staff, "all", at("10:00")); status != 403 {
+		t.Errorf("staff asking for everyone's work: %d", status)
+	}
+	if status, _ := w.myWork(other, "me", at("10:00")); status != 403 {
+		t.Errorf("another school's staff: %d", status)
+	}
+	if _, all := w.myWork(dsl, "all", at("18:00")); all[0].(map[string]any)["overdue"] != true {
+		t.Errorf("the 17:00 action is not shown overdue at 18:00: %v", all[0])
+	}
+}
+
+func TestAddActionIsIdempotent(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	key := map[string]string{"Idempotency-Key": "add-1"}
+	body := `{"type":"dsl-action","assigneeEmail":"` + staff + `"}`
+	s1, a1 := w.addAction(dsl, c, body, at("11:00"), key)
+	s2, a2 := w.addAction(dsl, c, body, at("11:01"), key)
+	if s1 != 201 || s2 != 201 || a1["id"] != a2["id"] || w.items()["action"] != 1 {
+		t.Fatalf("%d %v / %d %v", s1, a1, s2, a2)
+	}
+	if s3, _ := w.addAction(dsl, c, `{"type":"monitoring","assigneeEmail":"`+staff+`"}`, at("11:02"), key); s3 != 422 {
+		t.Errorf("same key, other body: %d", s3)
+	}
+}

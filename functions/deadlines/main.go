@@ -1,0 +1,27 @@
+// Command deadlines is the DeadlinesFunction: every 15 minutes (EventBridge Scheduler,
+// Europe/London) it walks every due item of every school one step up the escalation ladder
+// (rule D8).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		slog.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := handler{engine: safeguarding.Deadlines{Store: store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), Parallel: 16}}
+	lambda.Start(h.Handle)
+}
