@@ -154,9 +154,13 @@ type axeResult struct {
 	} `json:"violations"`
 }
 
-// checkAxe runs axe-core on the page and fails on any serious or critical violation.
+// checkAxe runs axe-core on the page and fails on any serious or critical violation. It also
+// checks that the page fits the phone's width, with nothing to scroll sideways.
 func (b *browser) checkAxe(t *testing.T, page string) {
 	t.Helper()
+	if w := b.eval(t, `String(document.documentElement.scrollWidth)`); w != "360" {
+		t.Errorf("%s is %s px wide on a 360 px screen", page, w)
+	}
 	b.eval(t, `(() => { if (!window.axe) { (0, eval)(`+jsString(b.axe)+`); } return "ok"; })()`)
 	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
 		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r))`, chromedp.EvalAwaitPromise))
@@ -201,7 +205,7 @@ func rowsInChronology(t *testing.T, b *browser, s site, pupilID string) int {
 	b.do(t, "opening the chronology", chromedp.Navigate(s.base+"/schools/"+s.school+"/pupils/"+pupilID+"/chronology"),
 		chromedp.WaitVisible(chromedp.ID("chronology")))
 	b.checkAxe(t, "the chronology")
-	n := b.eval(t, `String(document.querySelectorAll("#chronology tbody tr").length)`)
+	n := b.eval(t, `String(document.querySelectorAll("#chronology > li").length)`)
 	var rows int
 	fmt.Sscan(n, &rows)
 	return rows
@@ -218,9 +222,6 @@ func recordConcernFlow(t *testing.T, b *browser, s site) {
 
 	b.do(t, "opening the form", chromedp.Click(chromedp.CSS(`a[href="/schools/`+s.school+`/concerns/new"]`)),
 		chromedp.WaitVisible(chromedp.ID("details")))
-	if w := b.eval(t, `String(document.documentElement.scrollWidth)`); w != "360" {
-		t.Errorf("the form is %s px wide on a 360 px screen", w)
-	}
 	b.checkAxe(t, "the concern form")
 
 	b.do(t, "searching for the pupil", chromedp.SendKeys(chromedp.ID("q"), s.pupilQuery),
