@@ -30,6 +30,7 @@ bootstraps:
 	done
 
 run: ## Run the local stack on http://127.0.0.1:8080 (PORT overrides)
+	@rm -rf build/local
 	@$(MAKE) --no-print-directory bootstraps OUT=build/local GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
 	$(GO) run ./infra/local
 

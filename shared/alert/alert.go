@@ -21,32 +21,28 @@ type Message struct {
 	Attributes map[string]string
 }
 
-// Compose writes the message for an alert (rule S2): the school, the kind, the category, the
-// priority, a reference and a link that needs sign-in. Nothing else: no pupil, no narrative, no
-// contact detail. appURL is the web app's base URL.
+// Compose writes the message for an alert (rule S2): the school, what happened, the category,
+// the priority, a reference and a link that needs sign-in. Nothing else: no pupil, no
+// narrative, no contact detail. appURL is the web app's base URL.
 func Compose(a safeguarding.Alert, appURL string) Message {
-	what := "concern"
-	if a.Category != "" {
-		what = categoryTitle(a.Category) + " concern"
-	}
 	urgent := ""
 	if a.Priority == safeguarding.PriorityHigh {
 		urgent = "URGENT: "
 	}
-	subject := fmt.Sprintf("%sNew %s %s", urgent, what, a.Reference)
+	what := headline(a)
 	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + "/concerns/" + a.Subject
 	var text string
 	switch a.Channel {
 	case safeguarding.ChannelSMS:
-		text = fmt.Sprintf("Keepsafe %s%s: new %s, ref %s. Sign in: %s", urgent, a.SchoolName, what, a.Reference, link)
+		text = fmt.Sprintf("Keepsafe %s%s: %s. Sign in: %s", urgent, a.SchoolName, what, link)
 	default:
-		text = fmt.Sprintf("%sA new %s (reference %s) has been recorded at %s.\n\nPriority: %s.\n\n"+
+		text = fmt.Sprintf("%s%s at %s.\n\nPriority: %s.\n\n"+
 			"Sign in to read it and record your actions: %s\n\n"+
 			"This message contains no details by design. Do not forward it.",
-			urgent, what, a.Reference, a.SchoolName, a.Priority, link)
+			urgent, capitalise(what), a.SchoolName, a.Priority, link)
 	}
 	return Message{
-		Subject: subject,
+		Subject: urgent + capitalise(what),
 		Text:    text,
 		Attributes: map[string]string{
 			"school": string(a.School), "audience": string(a.Audience), "recipient": a.Recipient,
@@ -54,6 +50,39 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 			"reference": a.Reference,
 		},
 	}
+}
+
+// headline says what happened, by the alert's kind, naming only the reference.
+func headline(a safeguarding.Alert) string {
+	ref := a.Reference
+	switch a.Kind {
+	case "concern":
+		what := "concern"
+		if a.Category != "" {
+			what = categoryTitle(a.Category) + " concern"
+		}
+		return "new " + what + " " + ref
+	case "action-assigned":
+		return "an action on " + ref + " is assigned to you"
+	case "reminder":
+		return "an action on " + ref + " assigned to you is due soon"
+	case "overdue":
+		if a.Audience == safeguarding.AudienceAssignee {
+			return "an action on " + ref + " assigned to you is overdue"
+		}
+		return "an action on " + ref + " is overdue"
+	case "reallocation-needed":
+		return "an action on " + ref + " needs reallocating"
+	default:
+		return "an update on " + ref
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func categoryTitle(c safeguarding.Category) string {

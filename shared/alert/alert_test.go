@@ -69,3 +69,20 @@ func TestPublisherSendsAttributesAsStrings(t *testing.T) {
 		t.Errorf("publish input %+v", rec.in)
 	}
 }
+
+func TestRule_S2_EveryKindSaysWhatHappenedWithTheReferenceOnly(t *testing.T) {
+	for kind, want := range map[string]string{
+		"concern":             "New safeguarding concern C-ABCDEF12",
+		"action-assigned":     "An action on C-ABCDEF12 is assigned to you",
+		"reminder":            "An action on C-ABCDEF12 assigned to you is due soon",
+		"overdue":             "An action on C-ABCDEF12 is overdue",
+		"reallocation-needed": "An action on C-ABCDEF12 needs reallocating",
+		"something-new":       "An update on C-ABCDEF12",
+	} {
+		a := sample(safeguarding.ChannelEmail, safeguarding.PriorityNormal)
+		a.Kind = kind
+		if m := Compose(a, "https://x"); m.Subject != want || !strings.HasPrefix(m.Text, want+" at Brook Lane Primary.") {
+			t.Errorf("%s: subject %q text %q, want %q", kind, m.Subject, m.Text, want)
+		}
+	}
+}

@@ -473,8 +473,58 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, def template.TableDef
 		fresh = true
 	case err != nil:
 		return false, "", fmt.Errorf("stack: describe table: %w", err)
+	default:
+		if err := addMissingIndexes(ctx, db, def, name, out.Table); err != nil {
+			return false, "", err
+		}
 	}
 	return fresh, aws.ToString(out.Table.LatestStreamArn), nil
+}
+
+// addMissingIndexes brings a table kept from an earlier run up to the template: each global
+// secondary index the template has and the table lacks is created, and waited for. Data stays.
+func addMissingIndexes(ctx context.Context, db *dynamodb.Client, def template.TableDef, name string, table *dbtypes.TableDescription) error {
+	have := map[string]bool{}
+	for _, ix := range table.GlobalSecondaryIndexes {
+		have[aws.ToString(ix.IndexName)] = true
+	}
+	want := def.CreateTableInput(name)
+	for _, ix := range want.GlobalSecondaryIndexes {
+		if have[aws.ToString(ix.IndexName)] {
+			continue
+		}
+		_, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+			TableName:            aws.String(name),
+			AttributeDefinitions: want.AttributeDefinitions,
+			GlobalSecondaryIndexUpdates: []dbtypes.GlobalSecondaryIndexUpdate{{Create: &dbtypes.CreateGlobalSecondaryIndexAction{
+				IndexName: ix.IndexName, KeySchema: ix.KeySchema, Projection: ix.Projection,
+			}}},
+		})
+		if err != nil {
+			return fmt.Errorf("stack: adding index %s to the kept table: %w", aws.ToString(ix.IndexName), err)
+		}
+		for {
+			out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+			if err != nil {
+				return fmt.Errorf("stack: describe table: %w", err)
+			}
+			active := false
+			for _, g := range out.Table.GlobalSecondaryIndexes {
+				if aws.ToString(g.IndexName) == aws.ToString(ix.IndexName) && g.IndexStatus == dbtypes.IndexStatusActive {
+					active = true
+				}
+			}
+			if active {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // build compiles each function's package into <binDir>/<folder>/bootstrap for this machine,
