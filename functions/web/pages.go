@@ -133,7 +133,10 @@ func (h *Handler) submitConcern(ctx context.Context, r *request, s session) even
 func (h *Handler) renderForm(ctx context.Context, r *request, s session, f concernForm, errs []fieldError, search bool) events.APIGatewayV2HTTPResponse {
 	schoolID := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
-	if err != nil || !p.IsMember(schoolID) {
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	if !p.IsMember(schoolID) {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	school, err := h.Directory.School(ctx, schoolID)

@@ -153,7 +153,7 @@ func (h *Handler) errorPage(r *request, status int, s *session) events.APIGatewa
 	case http.StatusForbidden:
 		v.Heading, v.Message = "The form could not be sent", "The form had expired or did not come from this site. Go back, reload the page and try again."
 	case http.StatusBadRequest:
-		v.Heading, v.Message = "Sign-in did not work", "Try signing in again."
+		v.Heading, v.Message = "Sorry, that did not work", "Go back and try again."
 	case http.StatusRequestEntityTooLarge:
 		v.Heading, v.Message = "The form is too long", "Shorten what you wrote and try again."
 	case http.StatusConflict:
@@ -161,11 +161,15 @@ func (h *Handler) errorPage(r *request, status int, s *session) events.APIGatewa
 	default:
 		v.Heading, v.Message = "Sorry, there is a problem", "Try again later. If it keeps happening, tell your designated safeguarding lead another way."
 	}
+	return h.showError(r, v, s)
+}
+
+func (h *Handler) showError(r *request, v errorView, s *session) events.APIGatewayV2HTTPResponse {
 	d := pageData{Title: v.Heading, Page: v}
 	if s != nil {
 		d.SignedIn, d.CSRF = true, s.csrf()
 	}
-	return h.page(r, status, "error", d)
+	return h.page(r, v.Status, "error", d)
 }
 
 // serveAsset serves a static file under /assets/<version>/<name>. The current version is

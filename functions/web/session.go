@@ -133,7 +133,8 @@ func localPath(p string) string {
 // Only a real identity provider comes here; the local stack's sign-in sets the cookie itself.
 func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewayV2HTTPResponse {
 	fail := func() events.APIGatewayV2HTTPResponse {
-		resp := h.errorPage(r, http.StatusBadRequest, nil)
+		resp := h.showError(r, errorView{Status: http.StatusBadRequest, Heading: "Sign-in did not work",
+			Message: "The sign-in had expired or was already used. Try signing in again."}, nil)
 		resp.Cookies = append(resp.Cookies, cookieLine(signInCookie, "", "/auth/callback", -1, h.Config.secure()))
 		return resp
 	}
