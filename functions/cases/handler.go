@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
@@ -26,6 +28,9 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/actions/{id}/unable":     h.unable,
 		"POST /api/schools/{school}/actions/{id}/reallocate": h.reallocate,
 		"GET /api/schools/{school}/actions":                  h.list,
+		"GET /api/schools/{school}/concerns/{id}/case":       h.caseOf,
+		"POST /api/schools/{school}/concerns/{id}/case":      h.changeCase,
+		"GET /api/schools/{school}/review":                   h.review,
 	}
 }
 
@@ -184,5 +189,106 @@ func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	for _, a := range list {
 		out.Actions = append(out.Actions, toResponse(a, who.At))
 	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+type caseEvent struct {
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Kind     string    `json:"kind"`
+	Decision string    `json:"decision,omitempty"`
+	Reason   string    `json:"reason"`
+}
+
+type caseResponse struct {
+	ConcernID  string           `json:"concernId"`
+	Reference  string           `json:"reference"`
+	RecordedAt time.Time        `json:"recordedAt"`
+	Status     string           `json:"status"`
+	Complex    bool             `json:"complex"`
+	ReviewDue  bool             `json:"reviewDue"`
+	Pupils     []string         `json:"pupilIds"`
+	Events     []caseEvent      `json:"events"`
+	Actions    []actionResponse `json:"actions,omitempty"`
+}
+
+func toCase(c safeguarding.Concern, now time.Time) caseResponse {
+	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
+		Complex: c.Complex(), ReviewDue: c.ReviewDue(now), Events: []caseEvent{}, Pupils: []string{}}
+	for _, p := range c.Pupils() {
+		out.Pupils = append(out.Pupils, string(p.ID))
+	}
+	for _, e := range c.CaseEvents() {
+		out.Events = append(out.Events, caseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
+	}
+	return out
+}
+
+// caseOf is a concern's case: its status, history and actions (audited: rule P4).
+func (h handler) caseOf(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	c, actions, err := h.cases.CaseActions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := toCase(c, who.At)
+	out.Actions = []actionResponse{}
+	for _, a := range actions {
+		out.Actions = append(out.Actions, toResponse(a, who.At))
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// changeCase closes, reopens, marks complex or not, or reviews a case, with a reason (D9).
+func (h handler) changeCase(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Change   string `json:"change"`
+		Decision string `json:"decision"`
+		Reason   string `json:"reason"`
+	}
+	who, key, fp, err := command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	c, err := h.cases.ChangeCase(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]), in.Change, in.Decision, in.Reason, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toCase(c, who.At)), nil
+}
+
+type frequentPupil struct {
+	PupilID  string `json:"pupilId"`
+	Concerns int    `json:"concerns"`
+}
+
+// review is the SLT meeting's list (rule D9), for DSLs.
+func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	r, err := h.cases.ReviewList(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		OpenCases      []caseResponse  `json:"openCases"`
+		ComplexDue     []caseResponse  `json:"complexDue"`
+		FrequentPupils []frequentPupil `json:"frequentPupils"`
+	}{OpenCases: []caseResponse{}, ComplexDue: []caseResponse{}, FrequentPupils: []frequentPupil{}}
+	for _, c := range r.Open {
+		out.OpenCases = append(out.OpenCases, toCase(c, who.At))
+	}
+	for _, c := range r.ComplexDue {
+		out.ComplexDue = append(out.ComplexDue, toCase(c, who.At))
+	}
+	for p, n := range r.FrequentPupils {
+		out.FrequentPupils = append(out.FrequentPupils, frequentPupil{PupilID: string(p), Concerns: n})
+	}
+	slices.SortFunc(out.FrequentPupils, func(a, b frequentPupil) int { return strings.Compare(a.PupilID, b.PupilID) })
 	return httpapi.JSON(http.StatusOK, out), nil
 }

@@ -181,3 +181,59 @@ func TestAddActionIsIdempotent(t *testing.T) {
 		t.Errorf("same key, other body: %d", s3)
 	}
 }
+
+func (w *world) changeCase(email string, c string, body string, now time.Time) (int, map[string]any) {
+	return w.call("POST", "/api/schools/{school}/concerns/{id}/case", "/api/schools/brook-lane/concerns/"+c+"/case",
+		email, body, map[string]string{"id": c}, nil, now, nil)
+}
+
+func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
+	w := newWorld(t)
+	c1 := string(w.concern(false, at("09:00")))
+	c2 := string(w.concern(false, at("09:10")))
+	c3 := string(w.concern(false, at("09:20")))
+	if status, _ := w.changeCase(teacher, c1, `{"change":"close","reason":"x"}`, at("10:00")); status != 403 {
+		t.Errorf("a teacher closing: %d", status)
+	}
+	if status, body := w.changeCase(dsl, c1, `{"change":"close"}`, at("10:00")); status != 400 {
+		t.Errorf("closing without reason: %d %v", status, body)
+	}
+	status, body := w.changeCase(dsl, c1, `{"change":"close","reason":"Resolved with parents"}`, at("10:00"))
+	if status != 200 || body["status"] != "closed" {
+		t.Fatalf("close: %d %v", status, body)
+	}
+	if status, _ := w.changeCase(dsl, c2, `{"change":"complex","reason":"Police and CSC involved"}`, at("10:05")); status != 200 {
+		t.Fatalf("complex: %d", status)
+	}
+	status, review := w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", dsl, "", nil, nil, at("11:00"), nil)
+	if status != 200 {
+		t.Fatalf("review: %d %v", status, review)
+	}
+	open := review["openCases"].([]any)
+	if len(open) != 2 || open[0].(map[string]any)["concernId"] != c2 || open[1].(map[string]any)["concernId"] != c3 {
+		t.Errorf("open cases %v", open)
+	}
+	// Both pupils of the three concerns are flagged: 3 concerns today.
+	if fp := review["frequentPupils"].([]any); len(fp) != 2 || fp[0].(map[string]any)["concerns"] != float64(3) {
+		t.Errorf("frequent pupils %v", fp)
+	}
+	// Six weeks on, the complex case is due its review.
+	later := at("11:00").Add(43 * 24 * time.Hour)
+	_, review = w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", dsl, "", nil, nil, later, nil)
+	if due := review["complexDue"].([]any); len(due) != 1 || due[0].(map[string]any)["concernId"] != c2 {
+		t.Errorf("complex due %v", due)
+	}
+	if status, _ := w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", teacher, "", nil, nil, later, nil); status != 403 {
+		t.Errorf("a teacher reading the review: %d", status)
+	}
+	// Reopening keeps the closing reason in the history, and both show in the chronology.
+	status, body = w.changeCase(dsl, c1, `{"change":"reopen","reason":"New disclosure"}`, at("12:00"))
+	events := body["events"].([]any)
+	if status != 200 || body["status"] != "open" || len(events) != 2 || events[0].(map[string]any)["reason"] != "Resolved with parents" {
+		t.Errorf("reopen: %d %v", status, body)
+	}
+	status, caseBody := w.call("GET", "/api/schools/{school}/concerns/{id}/case", "/api/schools/brook-lane/concerns/"+c1+"/case", dsl, "", map[string]string{"id": c1}, nil, at("12:30"), nil)
+	if status != 200 || len(caseBody["events"].([]any)) != 2 {
+		t.Errorf("case: %d %v", status, caseBody)
+	}
+}

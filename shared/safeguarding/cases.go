@@ -49,6 +49,22 @@ type CaseStore interface {
 	Principal(ctx context.Context, email string) (Principal, error)
 	// Actions lists actions with a status, due soonest first: one assignee's, or all ("").
 	Actions(ctx context.Context, school SchoolID, assignee string, status ActionStatus) ([]Action, error)
+	// SaveCaseChange saves a concern's case fields on the condition that its version is
+	// PrevVersion (ErrConflict).
+	SaveCaseChange(ctx context.Context, w CaseWrite) error
+	Audit(ctx context.Context, e AuditEntry) error
+	// ReviewData reads the viewer, the school's open cases and the concerns recorded since.
+	ReviewData(ctx context.Context, viewer string, school SchoolID, since time.Time) (Principal, []Concern, []Concern, error)
+}
+
+// CaseWrite is everything a change of a case's status commits, together or not at all.
+type CaseWrite struct {
+	Concern     Concern
+	PrevVersion int
+	Entries     []ChronologyEntry
+	Audit       AuditEntry
+	Request     *RequestRecord
+	At          time.Time
 }
 
 // Cases holds the DSL case-work use cases (rules D1-D8).
@@ -62,7 +78,7 @@ type Cases struct {
 const (
 	AuditActionAdded   = "action.added"
 	AuditActionChanged = "action.changed"
-	AuditActionsListed = "actions.listed"
+	AuditActionsRead   = "actions.read"
 )
 
 // AddAction records a DSL's action on a concern, with the due time the rules give it (D1-D5)
@@ -283,4 +299,136 @@ func (s Cases) MyWork(ctx context.Context, who Caller, school SchoolID, assignee
 		}
 	}
 	return out, nil
+}
+
+// Case changes a DSL makes (rule D9).
+const (
+	ChangeClose   = "close"
+	ChangeReopen  = "reopen"
+	ChangeComplex = "complex"
+	ChangePlain   = "not-complex"
+	ChangeReview  = "review"
+)
+
+// ChangeCase closes, reopens, marks complex (or not) or reviews a case, with its reason, as a
+// chronology entry of each pupil ("decision") and an audit entry.
+func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id ConcernID, change, decision, reason string, key RequestKey, fingerprint string) (Concern, error) {
+	c, err := s.Store.LoadCase(ctx, who.Email, school, id, key)
+	if err != nil {
+		return Concern{}, err
+	}
+	if c.Prior != nil {
+		if c.Prior.Fingerprint != fingerprint {
+			return Concern{}, ErrIdempotencyMismatch
+		}
+		return c.Concern, nil
+	}
+	if !c.Concern.CanView(c.Viewer) {
+		return Concern{}, ErrNotFound
+	}
+	con := c.Concern
+	prev := con.version
+	switch change {
+	case ChangeClose:
+		err = con.Close(c.Viewer, reason, who.At)
+	case ChangeReopen:
+		err = con.Reopen(c.Viewer, reason, who.At)
+	case ChangeComplex, ChangePlain:
+		err = con.MarkComplex(c.Viewer, change == ChangeComplex, reason, who.At)
+	case ChangeReview:
+		err = con.Review(c.Viewer, decision, reason, who.At)
+	default:
+		err = &ValidationError{Problems: []FieldProblem{{Field: "change", Message: "close, reopen, complex, not-complex or review"}}}
+	}
+	if err != nil {
+		return Concern{}, err
+	}
+	ev := con.caseEvents[len(con.caseEvents)-1]
+	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At,
+		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "case." + ev.Kind,
+			Subject: "concern/" + string(con.id), Pupils: pupilIDs(con.pupils), At: who.At, Source: who.Source}}
+	entryID := s.NewID(who.At)
+	summary := "Case " + ev.Kind
+	if ev.Decision != "" {
+		summary += " (" + ev.Decision + ")"
+	}
+	for _, p := range con.pupils {
+		w.Entries = append(w.Entries, ChronologyEntry{ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: EntryDecision, At: who.At,
+			ConcernID: con.id, Reference: con.reference, Role: p.Role, Category: con.category, AuthorName: who.Email,
+			Summary: summary + ": " + ev.Reason, Visibility: con.Visibility()})
+	}
+	if key.Key != "" {
+		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(con.id)}}
+	}
+	err = s.Store.SaveCaseChange(ctx, w)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return Concern{}, err
+		}
+		if prior.Fingerprint != fingerprint {
+			return Concern{}, ErrIdempotencyMismatch
+		}
+		c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
+		return c.Concern, err
+	}
+	if err != nil {
+		return Concern{}, err
+	}
+	return con, nil
+}
+
+// CaseActions is a concern's actions for someone who may see the concern, oldest first.
+func (s Cases) CaseActions(ctx context.Context, who Caller, school SchoolID, id ConcernID) (Concern, []Action, error) {
+	c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
+	if err != nil {
+		return Concern{}, nil, err
+	}
+	if !c.Concern.CanView(c.Viewer) {
+		return Concern{}, nil, ErrNotFound
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditActionsRead,
+		Subject: "concern/" + string(id), Pupils: pupilIDs(c.Concern.pupils), At: who.At, Source: who.Source})
+	if err != nil {
+		return Concern{}, nil, err
+	}
+	return c.Concern, c.Actions, nil
+}
+
+// Review is the list for the SLT meeting (rule D9): the open cases, the complex ones due their
+// review, and the pupils with several concerns in a short time.
+type Review struct {
+	Open           []Concern
+	ComplexDue     []Concern
+	FrequentPupils map[PupilID]int
+}
+
+// ReviewList builds the SLT review for a DSL of the school, leaving out any case about them.
+func (s Cases) ReviewList(ctx context.Context, who Caller, school SchoolID) (Review, error) {
+	since := SchoolDaysBefore(s.Calendar, who.At, FrequentWindow)
+	p, open, recent, err := s.Store.ReviewData(ctx, who.Email, school, since)
+	if err != nil {
+		return Review{}, err
+	}
+	if !p.IsDSL(school) {
+		return Review{}, ErrForbidden
+	}
+	var r Review
+	for _, c := range open {
+		if !c.CanView(p) {
+			continue
+		}
+		r.Open = append(r.Open, c)
+		if c.ReviewDue(who.At) {
+			r.ComplexDue = append(r.ComplexDue, c)
+		}
+	}
+	visible := recent[:0:0]
+	for _, c := range recent {
+		if c.CanView(p) {
+			visible = append(visible, c)
+		}
+	}
+	r.FrequentPupils = FrequentPupils(visible, s.Calendar, who.At, FrequentThreshold, FrequentWindow)
+	return r, nil
 }

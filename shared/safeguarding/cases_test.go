@@ -219,3 +219,78 @@ func TestParseActionID(t *testing.T) {
 		}
 	}
 }
+
+func TestRule_D9_ClosedCaseKeepsItsReasonWhenReopened(t *testing.T) {
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	now := london(t, "2026-11-24 10:00:00")
+	if err := c.Close(teacher, "x", now); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a teacher closing a case: %v", err)
+	}
+	if err := c.Close(dsl, "", now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("closing without a reason: %v", err)
+	}
+	if err := c.Close(dsl, "Support in place; no further concerns", now); err != nil || c.Status() != CaseClosed {
+		t.Fatal(err)
+	}
+	if err := c.Close(dsl, "again", now); !errors.Is(err, ErrConflict) {
+		t.Errorf("closing a closed case: %v", err)
+	}
+	if err := c.Reopen(dsl, "New disclosure", now.Add(time.Hour)); err != nil || c.Status() != CaseOpen {
+		t.Fatal(err)
+	}
+	ev := c.CaseEvents()
+	if len(ev) != 2 || ev[0].Kind != CaseClosedEvent || ev[0].Reason != "Support in place; no further concerns" || ev[1].Kind != CaseReopened {
+		t.Errorf("history %+v", ev)
+	}
+}
+
+func TestRule_D9_ComplexCaseReviewedTwiceATerm(t *testing.T) {
+	c := concernAt(t, "2026-09-07 10:00:00", false)
+	marked := london(t, "2026-09-08 10:00:00")
+	if err := c.MarkComplex(dsl, true, "Several agencies involved", marked); err != nil {
+		t.Fatal(err)
+	}
+	if c.ReviewDue(marked.Add(41 * 24 * time.Hour)) {
+		t.Error("review due before six weeks")
+	}
+	due := marked.Add(ComplexReviewEvery)
+	if !c.ReviewDue(due) {
+		t.Error("review not due after six weeks")
+	}
+	if err := c.Review(dsl, "maybe", "x", due); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown decision: %v", err)
+	}
+	if err := c.Review(dsl, DecisionKeepOpen, "Plan still running", due); err != nil {
+		t.Fatal(err)
+	}
+	if c.ReviewDue(due.Add(time.Hour)) || c.Status() != CaseOpen {
+		t.Error("a reviewed case is still due, or was closed")
+	}
+	if err := c.Review(dsl, DecisionClose, "Plan complete", due.Add(ComplexReviewEvery)); err != nil || c.Status() != CaseClosed {
+		t.Errorf("review closing the case: %v %s", err, c.Status())
+	}
+}
+
+func TestRule_D9_ThreeConcernsWithinTenSchoolDaysFlagAPupil(t *testing.T) {
+	mk := func(day string, pupil PupilID) Concern {
+		at := london(t, day+" 10:00:00")
+		c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.PupilIDs = []PupilID{pupil}; n.ObservedAt = at }), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	now := london(t, "2026-11-27 15:00:00") // Friday
+	concerns := []Concern{
+		mk("2026-11-16", "p1"), // Monday of the week before: the 10th school day back
+		mk("2026-11-20", "p1"),
+		mk("2026-11-27", "p1"),
+		mk("2026-11-13", "p2"), // 11 school days back: outside the window
+		mk("2026-11-20", "p2"),
+		mk("2026-11-26", "p2"),
+	}
+	got := FrequentPupils(concerns, Weekdays{}, now, FrequentThreshold, FrequentWindow)
+	if len(got) != 1 || got["p1"] != 3 {
+		t.Errorf("flagged %v, want p1 with 3", got)
+	}
+}

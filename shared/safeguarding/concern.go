@@ -86,6 +86,9 @@ type Concern struct {
 	authorEmail       string
 	authorName        string
 	version           int
+	closed            bool
+	complex           bool
+	caseEvents        []CaseEvent
 }
 
 // RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
@@ -294,6 +297,9 @@ type ConcernSnapshot struct {
 	AuthorEmail       string
 	AuthorName        string
 	Version           int
+	Closed            bool
+	Complex           bool
+	CaseEvents        []CaseEvent
 }
 
 // Snapshot exposes every field, for a store to save.
@@ -305,6 +311,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		Details: c.details, PupilWords: c.pupilWords, PeopleInvolved: c.PeopleInvolved(),
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
+		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(),
 	}
 }
 
@@ -317,5 +324,6 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		details: s.Details, pupilWords: s.PupilWords, peopleInvolved: s.PeopleInvolved,
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
+		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents,
 	}
 }

@@ -24,6 +24,8 @@ type concernItem struct {
 	Type              string        `dynamodbav:"type"`
 	GSI1PK            string        `dynamodbav:"GSI1PK"`
 	GSI1SK            string        `dynamodbav:"GSI1SK"`
+	GSI3PK            string        `dynamodbav:"GSI3PK"`
+	GSI3SK            string        `dynamodbav:"GSI3SK"`
 	ID                string        `dynamodbav:"id"`
 	Reference         string        `dynamodbav:"reference"`
 	School            string        `dynamodbav:"school"`
@@ -45,6 +47,17 @@ type concernItem struct {
 	AuthorEmail       string        `dynamodbav:"authorEmail"`
 	AuthorName        string        `dynamodbav:"authorName"`
 	Version           int           `dynamodbav:"version"`
+	Closed            bool          `dynamodbav:"closed"`
+	Complex           bool          `dynamodbav:"complex"`
+	CaseEvents        []caseEvent   `dynamodbav:"caseEvents"`
+}
+
+type caseEvent struct {
+	At       time.Time `dynamodbav:"at"`
+	By       string    `dynamodbav:"by"`
+	Kind     string    `dynamodbav:"kind"`
+	Decision string    `dynamodbav:"decision,omitempty"`
+	Reason   string    `dynamodbav:"reason"`
 }
 
 func concernToItem(c safeguarding.Concern) concernItem {
@@ -52,15 +65,19 @@ func concernToItem(c safeguarding.Concern) concernItem {
 	it := concernItem{
 		key: concernKey(s.School, s.ID), Type: typeConcern,
 		GSI1PK: concernsByTimePK(s.School), GSI1SK: stamp(s.RecordedAt) + "#" + string(s.ID),
+		GSI3PK: casesPK(s.School, s.Closed), GSI3SK: stamp(s.RecordedAt) + "#" + string(s.ID),
 		ID: string(s.ID), Reference: s.Reference, School: string(s.School), Category: string(s.Category),
 		Subcategories: s.Subcategories, HighPriority: s.HighPriority, ObservedAt: s.ObservedAt,
 		RecordedAt: s.RecordedAt, Deadline: s.Deadline, Late: s.Late, MinutesLate: s.MinutesLate,
 		Details: s.Details, PupilWords: s.PupilWords, PeopleInvolved: s.PeopleInvolved, TagStaff: s.TagStaff,
 		AboutStaff: s.AboutStaff, SubjectStaffEmail: s.SubjectStaffEmail, AuthorEmail: s.AuthorEmail,
-		AuthorName: s.AuthorName, Version: s.Version,
+		AuthorName: s.AuthorName, Version: s.Version, Closed: s.Closed, Complex: s.Complex,
 	}
 	for _, p := range s.Pupils {
 		it.Pupils = append(it.Pupils, linkedPupil{ID: string(p.ID), Role: string(p.Role)})
+	}
+	for _, e := range s.CaseEvents {
+		it.CaseEvents = append(it.CaseEvents, caseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
 	}
 	return it
 }
@@ -72,7 +89,10 @@ func concernFromItem(it concernItem) safeguarding.Concern {
 		ObservedAt: it.ObservedAt, RecordedAt: it.RecordedAt, Deadline: it.Deadline, Late: it.Late,
 		MinutesLate: it.MinutesLate, Details: it.Details, PupilWords: it.PupilWords, PeopleInvolved: it.PeopleInvolved,
 		TagStaff: it.TagStaff, AboutStaff: it.AboutStaff, SubjectStaffEmail: it.SubjectStaffEmail,
-		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version,
+		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
+	}
+	for _, e := range it.CaseEvents {
+		s.CaseEvents = append(s.CaseEvents, safeguarding.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
 	}
 	for _, p := range it.Pupils {
 		s.Pupils = append(s.Pupils, safeguarding.LinkedPupil{ID: safeguarding.PupilID(p.ID), Role: safeguarding.PupilRole(p.Role)})

@@ -114,3 +114,11 @@ func dueDay(t time.Time) string { return t.In(safeguarding.London).Format(time.D
 
 // schoolsKey lists every school, for the schedules to visit each.
 func schoolsKey(s safeguarding.SchoolID) key { return key{PK: "SCHOOLS", SK: string(s)} }
+
+// casesPK lists a school's open (or closed) cases, oldest first (GSI3), for the SLT review.
+func casesPK(s safeguarding.SchoolID, closed bool) string {
+	if closed {
+		return "SCHOOL#" + string(s) + "#CASES#closed"
+	}
+	return "SCHOOL#" + string(s) + "#CASES#open"
+}

@@ -1,0 +1,194 @@
+package safeguarding
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CaseStatus is whether a concern's case is being worked.
+type CaseStatus string
+
+const (
+	CaseOpen   CaseStatus = "open"
+	CaseClosed CaseStatus = "closed"
+)
+
+// Case events.
+const (
+	CaseClosedEvent   = "closed"
+	CaseReopened      = "reopened"
+	CaseMarkedComplex = "marked-complex"
+	CaseNotComplex    = "not-complex"
+	CaseReviewed      = "reviewed"
+)
+
+// Review decisions for a complex case (rule D9).
+const (
+	DecisionKeepOpen = "keep-open"
+	DecisionClose    = "close"
+)
+
+// ComplexReviewEvery is how often a complex case is reviewed: twice a term, taken as every
+// six weeks from when it was marked complex or last reviewed (rule D9).
+const ComplexReviewEvery = 42 * 24 * time.Hour
+
+// CaseEvent is one line of a case's history. Nothing is removed from it: a closed case keeps
+// the reason it was closed for after it is reopened.
+type CaseEvent struct {
+	At       time.Time
+	By       string
+	Kind     string
+	Decision string
+	Reason   string
+}
+
+func (c *Concern) caseChange(by Principal, kind, decision, reason string, now time.Time) error {
+	if !by.IsDSL(c.school) || !c.CanView(by) {
+		return ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	var ps problems
+	if reason == "" {
+		ps.add("reason", "record the reason")
+	}
+	checkText(&ps, "reason", reason, MaxNotesChars)
+	if err := ps.err(); err != nil {
+		return err
+	}
+	c.caseEvents = append(c.caseEvents, CaseEvent{At: now.UTC(), By: by.Email, Kind: kind, Decision: decision, Reason: reason})
+	c.version++
+	return nil
+}
+
+// Close closes an open case with the reason, which is kept (rule D9).
+func (c *Concern) Close(by Principal, reason string, now time.Time) error {
+	if c.Status() != CaseOpen {
+		return fmt.Errorf("case %s is already closed: %w", c.reference, ErrConflict)
+	}
+	if err := c.caseChange(by, CaseClosedEvent, "", reason, now); err != nil {
+		return err
+	}
+	c.closed = true
+	return nil
+}
+
+// Reopen opens a closed case again, with the reason.
+func (c *Concern) Reopen(by Principal, reason string, now time.Time) error {
+	if c.Status() != CaseClosed {
+		return fmt.Errorf("case %s is open: %w", c.reference, ErrConflict)
+	}
+	if err := c.caseChange(by, CaseReopened, "", reason, now); err != nil {
+		return err
+	}
+	c.closed = false
+	return nil
+}
+
+// MarkComplex marks a case complex (or not), with the reason; a complex case is reviewed
+// twice a term (rule D9).
+func (c *Concern) MarkComplex(by Principal, complex bool, reason string, now time.Time) error {
+	if c.complex == complex {
+		return fmt.Errorf("case %s is already so: %w", c.reference, ErrConflict)
+	}
+	kind := CaseMarkedComplex
+	if !complex {
+		kind = CaseNotComplex
+	}
+	if err := c.caseChange(by, kind, "", reason, now); err != nil {
+		return err
+	}
+	c.complex = complex
+	return nil
+}
+
+// Review records a complex case's review with the decision to keep it open or close it and
+// the reason for it (rule D9).
+func (c *Concern) Review(by Principal, decision, reason string, now time.Time) error {
+	if decision != DecisionKeepOpen && decision != DecisionClose {
+		return &ValidationError{Problems: []FieldProblem{{Field: "decision", Message: "keep-open or close"}}}
+	}
+	if c.Status() != CaseOpen {
+		return fmt.Errorf("case %s is closed: %w", c.reference, ErrConflict)
+	}
+	if err := c.caseChange(by, CaseReviewed, decision, reason, now); err != nil {
+		return err
+	}
+	if decision == DecisionClose {
+		c.closed = true
+	}
+	return nil
+}
+
+// Status is whether the case is open or closed.
+func (c Concern) Status() CaseStatus {
+	if c.closed {
+		return CaseClosed
+	}
+	return CaseOpen
+}
+
+// Complex reports whether a DSL marked the case complex.
+func (c Concern) Complex() bool { return c.complex }
+
+// CaseEvents is the case's history, oldest first.
+func (c Concern) CaseEvents() []CaseEvent { return slices.Clone(c.caseEvents) }
+
+// ReviewDue reports whether a complex open case is due its review at now (rule D9).
+func (c Concern) ReviewDue(now time.Time) bool {
+	if !c.complex || c.closed {
+		return false
+	}
+	since := c.recordedAt
+	for _, e := range c.caseEvents {
+		if e.Kind == CaseMarkedComplex || e.Kind == CaseReviewed {
+			since = e.At
+		}
+	}
+	return !now.Before(since.Add(ComplexReviewEvery))
+}
+
+// FrequentPupils flags the pupils with at least threshold concerns recorded in the last
+// window school days up to now (rule D9: by default 3 within 10 school days).
+func FrequentPupils(concerns []Concern, cal Calendar, now time.Time, threshold, window int) map[PupilID]int {
+	from := SchoolDaysBefore(cal, now, window)
+	counts := map[PupilID]int{}
+	for _, c := range concerns {
+		if c.recordedAt.Before(from) || c.recordedAt.After(now) {
+			continue
+		}
+		for _, p := range c.pupils {
+			counts[p.ID]++
+		}
+	}
+	for p, n := range counts {
+		if n < threshold {
+			delete(counts, p)
+		}
+	}
+	return counts
+}
+
+// Defaults of rule D9's flag: 3 entries within 10 school days.
+const (
+	FrequentThreshold = 3
+	FrequentWindow    = 10
+)
+
+// SchoolDaysBefore is local midnight of the school day n school days back from now's day,
+// counting now's day as the first when it is a school day.
+func SchoolDaysBefore(cal Calendar, now time.Time, n int) time.Time {
+	d := LocalDay(now)
+	counted := 0
+	for i := 0; i < 366*2; i++ {
+		if cal.IsSchoolDay(d) {
+			counted++
+			if counted == n {
+				return d
+			}
+		}
+		d = time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, London)
+	}
+	return d
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+var _ safeguarding.CaseStore = (*Store)(nil)
+
+// SaveCaseChange saves a concern's case status, complexity and history with its chronology
+// entries, audit entry and idempotency record, on the condition that the concern's version is
+// still the one read (ErrConflict).
+func (s *Store) SaveCaseChange(ctx context.Context, w safeguarding.CaseWrite) error {
+	it := concernToItem(w.Concern)
+	events, err := marshalValue(it.CaseEvents)
+	if err != nil {
+		return err
+	}
+	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, nil, w.At)
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: it.key.av(),
+		UpdateExpression:    aws.String("SET closed = :closed, complex = :complex, caseEvents = :events, version = :version, GSI3PK = :g3pk"),
+		ConditionExpression: aws.String("version = :prev"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":closed": &types.AttributeValueMemberBOOL{Value: it.Closed}, ":complex": &types.AttributeValueMemberBOOL{Value: it.Complex},
+			":events": events, ":version": num(it.Version), ":prev": num(w.PrevVersion), ":g3pk": str(it.GSI3PK),
+		},
+	}})
+	err = s.transact(ctx, items, requestAt)
+	if errors.Is(err, safeguarding.ErrConflict) {
+		return fmt.Errorf("case %s was changed by someone else: %w", w.Concern.Reference(), safeguarding.ErrConflict)
+	}
+	return err
+}
+
+// ReviewData reads what the SLT review needs (rule D9), side by side: the viewer, the
+// school's open cases (GSI3) and the concerns recorded since `since` (GSI1).
+func (s *Store) ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []safeguarding.Concern, []safeguarding.Concern, error) {
+	var (
+		p            safeguarding.Principal
+		open, recent []safeguarding.Concern
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		p, err = s.Principal(gctx, viewer)
+		return err
+	})
+	g.Go(func() (err error) {
+		open, err = s.concernsOnIndex(gctx, "GSI3", "GSI3PK", casesPK(school, false), "GSI3SK", "")
+		return err
+	})
+	g.Go(func() (err error) {
+		recent, err = s.concernsOnIndex(gctx, "GSI1", "GSI1PK", concernsByTimePK(school), "GSI1SK", stamp(since))
+		return err
+	})
+	err := g.Wait()
+	return p, open, recent, err
+}
+
+// concernsOnIndex reads every concern under a list key of an index, from sort key `from`.
+func (s *Store) concernsOnIndex(ctx context.Context, index, pkName, pk, skName, from string) ([]safeguarding.Concern, error) {
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: &index,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	}
+	if from != "" {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk >= :from")
+		in.ExpressionAttributeNames["#sk"] = skName
+		in.ExpressionAttributeValues[":from"] = str(from)
+	}
+	var out []safeguarding.Concern
+	pager := dynamodb.NewQueryPaginator(s.db, in)
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("concern list", err)
+		}
+		for _, item := range page.Items {
+			var it concernItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, concernFromItem(it))
+		}
+	}
+	return out, nil
+}
