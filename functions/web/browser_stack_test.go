@@ -107,3 +107,8 @@ func TestRule_S3_BrowserLocalStack_EscapeHidesThePage(t *testing.T) {
 	b := newBrowser(t)
 	hideFlow(t, b, stackSite(t, b, "", ""))
 }
+
+func TestBrowserLocalStack_NotFoundAndSignOut(t *testing.T) {
+	b := newBrowser(t)
+	notFoundAndSignOutFlow(t, b, stackSite(t, b, "", ""))
+}

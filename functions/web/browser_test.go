@@ -339,3 +339,25 @@ func idleFlow(t *testing.T, b *browser, s site) {
 		chromedp.WaitVisible(chromedp.ID("details")), chromedp.WaitNotVisible(chromedp.ID("details")),
 		chromedp.WaitVisible(chromedp.ID("screen-show")))
 }
+
+// notFoundAndSignOutFlow visits a concern that does not exist, then signs out: the session
+// cookie is gone and the pages ask for sign-in again.
+func notFoundAndSignOutFlow(t *testing.T, b *browser, s site) {
+	s.signIn(t, b)
+	b.do(t, "opening a concern that does not exist", chromedp.Navigate(s.base+"/schools/"+s.school+"/concerns/NO-SUCH-CONCERN"),
+		chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+	if h := b.text(t, "main h1"); h != "Page not found" {
+		t.Errorf("a missing concern shows %q", h)
+	}
+	b.checkAxe(t, "the not-found page")
+	b.do(t, "signing out", chromedp.Click(chromedp.CSS(`form[action="/sign-out"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/sign-in"]`)))
+	if h := b.text(t, "main h1"); h != "You have signed out" {
+		t.Errorf("after signing out the page says %q", h)
+	}
+	b.checkAxe(t, "the signed-out page")
+	b.do(t, "opening the form again", chromedp.Navigate(s.base+"/schools/"+s.school+"/concerns/new"))
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.Contains(loc, "/dev/sign-in") {
+		t.Errorf("after signing out the form opened at %s, not the sign-in page", loc)
+	}
+}
