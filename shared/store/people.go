@@ -209,3 +209,28 @@ func wrap(what string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }
+
+// Pupils reads the named pupils of a school in one BatchGetItem (up to 100); absent ones are
+// left out.
+func (s *Store) Pupils(ctx context.Context, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error) {
+	keys := make([]key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, pupilKey(school, id))
+	}
+	out := map[safeguarding.PupilID]safeguarding.Pupil{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range found {
+		var it pupilItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
+	}
+	return out, nil
+}
