@@ -29,17 +29,24 @@ func (h handler) routes() httpapi.Router {
 
 // concernRequest is the wire form of a new concern (rule C1).
 type concernRequest struct {
-	PupilIDs          []string `json:"pupilIds"`
-	Category          string   `json:"category"`
-	Subcategories     []string `json:"subcategories"`
-	HighPriority      bool     `json:"highPriority"`
-	ObservedAt        string   `json:"observedAt"`
-	Details           string   `json:"details"`
-	PupilWords        string   `json:"pupilWords"`
-	PeopleInvolved    []string `json:"peopleInvolved"`
-	TagStaff          []string `json:"tagStaff"`
-	AboutStaff        bool     `json:"aboutStaff"`
-	SubjectStaffEmail string   `json:"subjectStaffEmail"`
+	PupilIDs          []string      `json:"pupilIds"`
+	Pupils            []linkRequest `json:"pupils"`
+	Category          string        `json:"category"`
+	Subcategories     []string      `json:"subcategories"`
+	HighPriority      bool          `json:"highPriority"`
+	ObservedAt        string        `json:"observedAt"`
+	Details           string        `json:"details"`
+	PupilWords        string        `json:"pupilWords"`
+	PeopleInvolved    []string      `json:"peopleInvolved"`
+	TagStaff          []string      `json:"tagStaff"`
+	AboutStaff        bool          `json:"aboutStaff"`
+	SubjectStaffEmail string        `json:"subjectStaffEmail"`
+}
+
+// linkRequest is a linked pupil with their own role (rule C1).
+type linkRequest struct {
+	ID   string `json:"id"`
+	Role string `json:"role"`
 }
 
 // decodeConcern reads and checks the body's shape; the rules check its content.
@@ -64,6 +71,13 @@ func decodeConcern(req httpapi.Request) (safeguarding.NewConcern, []byte, error)
 	}
 	for _, id := range in.PupilIDs {
 		nc.PupilIDs = append(nc.PupilIDs, safeguarding.PupilID(id))
+	}
+	for _, p := range in.Pupils {
+		role := safeguarding.PupilRole(p.Role)
+		if role == "" {
+			role = safeguarding.RoleSubject
+		}
+		nc.Pupils = append(nc.Pupils, safeguarding.LinkedPupil{ID: safeguarding.PupilID(p.ID), Role: role})
 	}
 	return nc, body, nil
 }

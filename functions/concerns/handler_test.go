@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -256,3 +257,36 @@ func namesField(problem map[string]any, field string) bool {
 
 // The store satisfies the port the use cases need.
 var _ safeguarding.ConcernStore = (*store.Store)(nil)
+
+func TestRule_C1_EachLinkedPupilKeepsTheirOwnRole(t *testing.T) {
+	w := newWorld(t)
+	body := `{"pupils":[{"id":"p1","role":"subject"},{"id":"p2","role":"alleged-to-have-harmed"}],"category":"behaviour",
+		"subcategories":["physical-bullying"],"observedAt":"2026-11-23T09:00:00Z","details":"Ben pushed Ava over in the playground."}`
+	resp, _ := w.record(teacher, body, at("09:30"), nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	roles := map[string]string{}
+	for _, p := range []string{"p1", "p2"} {
+		_, chron := w.do(event("GET", "/api/schools/"+brook+"/pupils/"+p+"/chronology", dsl, "", at("10:00"), nil))
+		entries := chron["entries"].([]any)
+		if len(entries) != 1 {
+			t.Fatalf("%s: %v", p, entries)
+		}
+		roles[p] = entries[0].(map[string]any)["role"].(string)
+		if strings.Contains(fmt.Sprint(entries[0]), "alleged") && p == "p1" {
+			t.Errorf("the other pupil's role leaks into %s's chronology: %v", p, entries[0])
+		}
+	}
+	if roles["p1"] != "subject" || roles["p2"] != "alleged-to-have-harmed" {
+		t.Errorf("roles %v", roles)
+	}
+	for _, bad := range []string{
+		`{"pupils":[{"id":"p1","role":"victim"}],"category":"behaviour","details":"x"}`,
+		`{"pupils":[{"id":"p1","role":"witness"}],"category":"behaviour","details":"x"}`,
+	} {
+		if resp, body := w.record(teacher, bad, at("09:30"), nil); resp.StatusCode != 400 || !namesField(body, "pupils") {
+			t.Errorf("%s: %d %v", bad, resp.StatusCode, body)
+		}
+	}
+}

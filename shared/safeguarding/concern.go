@@ -39,7 +39,18 @@ type ConcernID string
 // PupilRole is a linked pupil's part in a concern; each pupil keeps their own (rule C1).
 type PupilRole string
 
-const RoleSubject PupilRole = "subject"
+// Pupil roles in a concern (rule C1). Each linked pupil has their own: a role shown on one
+// pupil's chronology never leaks to another's.
+const (
+	RoleSubject         PupilRole = "subject"
+	RoleInvolved        PupilRole = "involved"
+	RoleWitness         PupilRole = "witness"
+	RoleAllegedToHarm   PupilRole = "alleged-to-have-harmed"
+	RoleAffectedSibling PupilRole = "sibling"
+)
+
+// PupilRoles lists every role a linked pupil can have.
+var PupilRoles = []PupilRole{RoleSubject, RoleInvolved, RoleWitness, RoleAllegedToHarm, RoleAffectedSibling}
 
 // LinkedPupil is one pupil a concern is about, with their role in it.
 type LinkedPupil struct {
@@ -49,7 +60,9 @@ type LinkedPupil struct {
 
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {
+	// PupilIDs are pupils the concern is about (role subject); Pupils name each one's role.
 	PupilIDs          []PupilID
+	Pupils            []LinkedPupil
 	Category          string
 	Subcategories     []string
 	HighPriority      bool
@@ -60,6 +73,16 @@ type NewConcern struct {
 	TagStaff          []string
 	AboutStaff        bool
 	SubjectStaffEmail string
+}
+
+// LinkedPupils is every pupil the submission names with their role: PupilIDs as subjects,
+// then Pupils with theirs.
+func (in NewConcern) LinkedPupils() []LinkedPupil {
+	out := make([]LinkedPupil, 0, len(in.PupilIDs)+len(in.Pupils))
+	for _, id := range in.PupilIDs {
+		out = append(out, LinkedPupil{ID: id, Role: RoleSubject})
+	}
+	return append(out, in.Pupils...)
 }
 
 // Concern is a recorded concern. Its fields are unexported: NewConcern's checks are the only
@@ -101,26 +124,36 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		return Concern{}, ErrForbidden
 	}
 
-	// Pupils (C1): at least one, each on this school's roll, none twice.
-	if len(in.PupilIDs) == 0 {
-		ps.add("pupilIds", "choose at least one pupil")
+	// Pupils (C1): at least one, each on this school's roll, none twice, each with a role.
+	asked := in.LinkedPupils()
+	field := "pupilIds"
+	if len(in.Pupils) > 0 {
+		field = "pupils"
 	}
-	if len(in.PupilIDs) > MaxPupilsPerConcern {
-		ps.add("pupilIds", "at most %d pupils in one concern", MaxPupilsPerConcern)
+	if len(asked) == 0 {
+		ps.add(field, "choose at least one pupil")
 	}
-	linked := make([]LinkedPupil, 0, len(in.PupilIDs))
+	if len(asked) > MaxPupilsPerConcern {
+		ps.add(field, "at most %d pupils in one concern", MaxPupilsPerConcern)
+	}
+	linked := make([]LinkedPupil, 0, len(asked))
 	seen := map[PupilID]bool{}
-	for _, pid := range in.PupilIDs {
-		p, ok := pupils[pid]
+	for _, lp := range asked {
+		p, ok := pupils[lp.ID]
 		switch {
-		case seen[pid]:
-			ps.add("pupilIds", "pupil %q is listed twice", pid)
+		case seen[lp.ID]:
+			ps.add(field, "pupil %q is listed twice", lp.ID)
 		case !ok || p.School != school.ID:
-			ps.add("pupilIds", "no pupil %q in this school", pid)
+			ps.add(field, "no pupil %q in this school", lp.ID)
+		case !slices.Contains(PupilRoles, lp.Role):
+			ps.add(field, "pupil %q: role must be one of subject, involved, witness, alleged-to-have-harmed, sibling", lp.ID)
 		default:
-			linked = append(linked, LinkedPupil{ID: pid, Role: RoleSubject})
+			linked = append(linked, lp)
 		}
-		seen[pid] = true
+		seen[lp.ID] = true
+	}
+	if len(linked) > 0 && !slices.ContainsFunc(linked, func(l LinkedPupil) bool { return l.Role == RoleSubject }) {
+		ps.add(field, "at least one pupil is the subject of the concern")
 	}
 
 	// Category and sub-categories (C2).

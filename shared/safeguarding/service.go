@@ -96,7 +96,11 @@ type Caller struct {
 // The same key with the same fingerprint returns the first receipt; with another fingerprint,
 // ErrIdempotencyMismatch.
 func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in NewConcern, key RequestKey, fingerprint string) (Receipt, error) {
-	rec, err := s.Store.LoadRecording(ctx, who.Email, school, in.PupilIDs, key)
+	var ids []PupilID
+	for _, p := range in.LinkedPupils() {
+		ids = append(ids, p.ID)
+	}
+	rec, err := s.Store.LoadRecording(ctx, who.Email, school, ids, key)
 	if err != nil {
 		return Receipt{}, err
 	}
