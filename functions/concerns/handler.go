@@ -24,6 +24,8 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/concerns":                 h.record,
 		"GET /api/schools/{school}/concerns/{id}":             h.get,
 		"GET /api/schools/{school}/pupils/{pupil}/chronology": h.chronology,
+		"POST /api/schools/{school}/concerns/{id}/amendments": h.amend,
+		"GET /api/schools/{school}/concerns/{id}/revisions":   h.revisions,
 	}
 }
 
@@ -141,6 +143,8 @@ type concernResponse struct {
 	SubjectStaffEmail string      `json:"subjectStaffEmail,omitempty"`
 	Author            person      `json:"author"`
 	Version           int         `json:"version"`
+	Revision          int         `json:"revision"`
+	Status            string      `json:"status"`
 }
 
 type person struct {
@@ -156,6 +160,7 @@ func toConcernResponse(c safeguarding.Concern) concernResponse {
 		Details: c.Details(), PupilWords: c.PupilWords(), PeopleInvolved: nonNil(c.PeopleInvolved()),
 		TagStaff: nonNil(c.TagStaff()), AboutStaff: c.AboutStaff(), SubjectStaffEmail: c.SubjectStaffEmail(),
 		Author: person{Email: c.AuthorEmail(), Name: c.AuthorName()}, Version: c.Version(),
+		Revision: c.Revision().Number, Status: string(c.Status()),
 		Pupils: []pupilLink{},
 	}
 	for _, p := range c.Pupils() {
@@ -232,4 +237,85 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// amendmentRequest corrects a concern: the version read, the reason, and the fields to change.
+type amendmentRequest struct {
+	Version        *int      `json:"version"`
+	Reason         string    `json:"reason"`
+	Category       *string   `json:"category"`
+	Subcategories  *[]string `json:"subcategories"`
+	ObservedAt     *string   `json:"observedAt"`
+	Details        *string   `json:"details"`
+	PupilWords     *string   `json:"pupilWords"`
+	PeopleInvolved *[]string `json:"peopleInvolved"`
+}
+
+func (h handler) amend(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	key, err := httpapi.IdempotencyKey(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in amendmentRequest
+	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version == nil {
+		return httpapi.Response{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "version", Message: "give the version you are correcting"}}}
+	}
+	a := safeguarding.Amendment{Reason: in.Reason, Category: in.Category, Subcategories: in.Subcategories, Details: in.Details,
+		PupilWords: in.PupilWords, PeopleInvolved: in.PeopleInvolved}
+	if in.ObservedAt != nil {
+		t, err := time.Parse(time.RFC3339, *in.ObservedAt)
+		if err != nil {
+			return httpapi.Response{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "observedAt", Message: "must be an RFC 3339 date and time"}}}
+		}
+		a.ObservedAt = &t
+	}
+	school := httpapi.School(req)
+	c, err := h.concerns.Amend(ctx, who, school, safeguarding.ConcernID(req.PathParameters["id"]), *in.Version, a,
+		safeguarding.RequestKey{School: school, Actor: who.Email, Key: key}, httpapi.Fingerprint(req, body))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toConcernResponse(c)), nil
+}
+
+type revisionResponse struct {
+	Revision       int       `json:"revision"`
+	At             time.Time `json:"at"`
+	By             string    `json:"by"`
+	Reason         string    `json:"reason,omitempty"`
+	Category       string    `json:"category"`
+	Subcategories  []string  `json:"subcategories"`
+	ObservedAt     time.Time `json:"observedAt"`
+	Details        string    `json:"details"`
+	PupilWords     string    `json:"pupilWords"`
+	PeopleInvolved []string  `json:"peopleInvolved"`
+}
+
+// revisions is every version of a concern's content, oldest first (rule P4; audited).
+func (h handler) revisions(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	_, revs, err := h.concerns.Revisions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		Revisions []revisionResponse `json:"revisions"`
+	}{Revisions: make([]revisionResponse, 0, len(revs))}
+	for _, r := range revs {
+		out.Revisions = append(out.Revisions, revisionResponse{Revision: r.Number, At: r.At, By: r.By, Reason: r.Reason,
+			Category: string(r.Category), Subcategories: nonNil(r.Subcategories), ObservedAt: r.ObservedAt, Details: r.Details,
+			PupilWords: r.PupilWords, PeopleInvolved: nonNil(r.PeopleInvolved)})
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -288,5 +289,92 @@ func TestRule_C1_EachLinkedPupilKeepsTheirOwnRole(t *testing.T) {
 		if resp, body := w.record(teacher, bad, at("09:30"), nil); resp.StatusCode != 400 || !namesField(body, "pupils") {
 			t.Errorf("%s: %d %v", bad, resp.StatusCode, body)
 		}
+	}
+}
+
+func (w *world) amend(email, id, body string, now time.Time) (httpapi.Response, map[string]any) {
+	req := event("POST", "/api/schools/"+brook+"/concerns/"+id+"/amendments", email, body, now, nil)
+	req.RouteKey, req.PathParameters = "POST /api/schools/{school}/concerns/{id}/amendments", map[string]string{"school": brook, "id": id}
+	return w.do(req)
+}
+
+func (w *world) revisions(email, id string, now time.Time) (httpapi.Response, map[string]any) {
+	req := event("GET", "/api/schools/"+brook+"/concerns/"+id+"/revisions", email, "", now, nil)
+	req.RouteKey, req.PathParameters = "GET /api/schools/{school}/concerns/{id}/revisions", map[string]string{"school": brook, "id": id}
+	return w.do(req)
+}
+
+func TestRule_P4_AmendmentsAreNewRevisionsWithAReasonAndTheOldTextStays(t *testing.T) {
+	w := newWorld(t)
+	_, rec := w.record(teacher, validBody, at("09:30"), nil)
+	id := rec["id"].(string)
+	if resp, body := w.amend(teacher, id, `{"version":1,"details":"Bruise on Ava's right arm."}`, at("10:00")); resp.StatusCode != 400 || !namesField(body, "reason") {
+		t.Errorf("no reason: %d %v", resp.StatusCode, body)
+	}
+	// The tagged colleague may read the concern but only its author or a DSL corrects it.
+	if resp, _ := w.amend(colleague, id, `{"version":1,"details":"x","reason":"y"}`, at("10:00")); resp.StatusCode != 403 {
+		t.Errorf("a tagged colleague amending: %d", resp.StatusCode)
+	}
+	resp, body := w.amend(teacher, id, `{"version":1,"details":"Bruise on Ava's right arm, about 3cm.","reason":"I wrote left; it was the right arm."}`, at("10:00"))
+	if resp.StatusCode != 200 || body["revision"] != float64(2) || body["version"] != float64(2) {
+		t.Fatalf("amend: %d %v", resp.StatusCode, body)
+	}
+	resp, body = w.amend(dsl, id, `{"version":2,"pupilWords":"Dad grabbed my arm.","reason":"Fuller quote from the child"}`, at("11:00"))
+	if resp.StatusCode != 200 || body["revision"] != float64(3) {
+		t.Fatalf("second amendment: %d %v", resp.StatusCode, body)
+	}
+	resp, revs := w.revisions(dsl, id, at("12:00"))
+	list := revs["revisions"].([]any)
+	if resp.StatusCode != 200 || len(list) != 3 {
+		t.Fatalf("revisions: %d %v", resp.StatusCode, revs)
+	}
+	first, second, third := list[0].(map[string]any), list[1].(map[string]any), list[2].(map[string]any)
+	if first["details"] != "Bruise on Ava's left arm, about 3cm." || first["revision"] != float64(1) ||
+		second["reason"] != "I wrote left; it was the right arm." || third["pupilWords"] != "Dad grabbed my arm." || third["by"] != dsl {
+		t.Errorf("revisions out of order or incomplete: %v", list)
+	}
+	_, chron := w.do(event("GET", "/api/schools/"+brook+"/pupils/p1/chronology", dsl, "", at("12:00"), nil))
+	types := []string{}
+	for _, e := range chron["entries"].([]any) {
+		types = append(types, e.(map[string]any)["type"].(string))
+	}
+	if fmt.Sprint(types) != "[concern amendment amendment]" {
+		t.Errorf("chronology %v", types)
+	}
+}
+
+func TestRule_P4_AnAmendmentRacingAnotherGets409(t *testing.T) {
+	w := newWorld(t)
+	_, rec := w.record(teacher, validBody, at("09:30"), nil)
+	id := rec["id"].(string)
+	var wg sync.WaitGroup
+	codes := make([]int, 5)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, _ := w.amend(dsl, id, fmt.Sprintf(`{"version":1,"details":"Version %d","reason":"race"}`, i), at("10:00"))
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, c := range codes {
+		if c == 200 {
+			won++
+		} else if c != 409 {
+			t.Errorf("status %d, want 200 or 409", c)
+		}
+	}
+	if won != 1 {
+		t.Errorf("codes %v: want exactly one amendment to win", codes)
+	}
+	// A stale version read before the winner is refused too, not silently overwritten.
+	if resp, _ := w.amend(teacher, id, `{"version":1,"details":"late","reason":"stale"}`, at("10:05")); resp.StatusCode != 409 {
+		t.Errorf("stale version: %d", resp.StatusCode)
+	}
+	_, revs := w.revisions(dsl, id, at("11:00"))
+	if n := len(revs["revisions"].([]any)); n != 2 {
+		t.Errorf("%d revisions, want the original and the one winner", n)
 	}
 }

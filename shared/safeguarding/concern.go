@@ -112,6 +112,8 @@ type Concern struct {
 	closed            bool
 	complex           bool
 	caseEvents        []CaseEvent
+	revision          int
+	amended           *amendedBy
 }
 
 // RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
@@ -333,30 +335,44 @@ type ConcernSnapshot struct {
 	Closed            bool
 	Complex           bool
 	CaseEvents        []CaseEvent
+	// Revision is the content's revision (1 for the original); Amended* describe the latest
+	// amendment, if any.
+	Revision      int
+	AmendedAt     time.Time
+	AmendedBy     string
+	AmendedReason string
 }
 
 // Snapshot exposes every field, for a store to save.
 func (c Concern) Snapshot() ConcernSnapshot {
-	return ConcernSnapshot{
+	s := ConcernSnapshot{
 		ID: c.id, Reference: c.reference, School: c.school, Pupils: c.Pupils(), Category: c.category,
 		Subcategories: c.Subcategories(), HighPriority: c.highPriority, ObservedAt: c.observedAt,
 		RecordedAt: c.recordedAt, Deadline: c.deadline, Late: c.late, MinutesLate: c.minutesLate,
 		Details: c.details, PupilWords: c.pupilWords, PeopleInvolved: c.PeopleInvolved(),
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
-		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(),
+		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
 	}
+	if c.amended != nil {
+		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
+	}
+	return s
 }
 
 // RestoreConcern rebuilds a concern a store saved. Only stores call it.
 func RestoreConcern(s ConcernSnapshot) Concern {
-	return Concern{
+	c := Concern{
 		id: s.ID, reference: s.Reference, school: s.School, pupils: s.Pupils, category: s.Category,
 		subcategories: s.Subcategories, highPriority: s.HighPriority, observedAt: s.ObservedAt,
 		recordedAt: s.RecordedAt, deadline: s.Deadline, late: s.Late, minutesLate: s.MinutesLate,
 		details: s.Details, pupilWords: s.PupilWords, peopleInvolved: s.PeopleInvolved,
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
-		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents,
+		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
 	}
+	if s.AmendedBy != "" {
+		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}
+	}
+	return c
 }

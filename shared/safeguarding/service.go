@@ -73,6 +73,94 @@ type ConcernStore interface {
 	ChronologyFor(ctx context.Context, viewer string, school SchoolID, pupil PupilID) (Principal, Pupil, []ChronologyEntry, error)
 	// Audit saves one audit entry.
 	Audit(ctx context.Context, e AuditEntry) error
+	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
+	// SaveAmendment saves the next revision on the condition that the concern's version is
+	// PrevVersion (ErrConflict).
+	SaveAmendment(ctx context.Context, w AmendmentWrite) error
+	// Revisions reads the viewer, the concern and every revision of it, oldest first.
+	Revisions(ctx context.Context, viewer string, school SchoolID, id ConcernID) (Principal, Concern, []Revision, error)
+}
+
+// AmendmentWrite is everything an amendment commits, together or not at all.
+type AmendmentWrite struct {
+	Concern     Concern
+	PrevVersion int
+	Entries     []ChronologyEntry
+	Audit       AuditEntry
+	Request     *RequestRecord
+	At          time.Time
+}
+
+// Audit actions of amendments.
+const (
+	AuditConcernAmended = "concern.amended"
+	AuditRevisionsRead  = "concern.revisions.read"
+)
+
+// Amend corrects a concern (rule P4): the author or a DSL, with a reason, against the version
+// they read (a stale one is ErrConflict, 409). The correction is a new revision; the earlier
+// ones stay, and each pupil's chronology shows an amendment entry.
+func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id ConcernID, version int, a Amendment, key RequestKey, fingerprint string) (Concern, error) {
+	c, err := s.Store.LoadCase(ctx, who.Email, school, id, key)
+	if err != nil {
+		return Concern{}, err
+	}
+	if c.Prior != nil {
+		if c.Prior.Fingerprint != fingerprint {
+			return Concern{}, ErrIdempotencyMismatch
+		}
+		return c.Concern, nil
+	}
+	if !c.Concern.CanView(c.Viewer) {
+		return Concern{}, ErrNotFound
+	}
+	con := c.Concern
+	if version != con.version {
+		return Concern{}, fmt.Errorf("amending version %d of a concern now at %d: %w", version, con.version, ErrConflict)
+	}
+	if err := con.Amend(c.Viewer, a, s.Catalogue, who.At); err != nil {
+		return Concern{}, err
+	}
+	w := AmendmentWrite{Concern: con, PrevVersion: version, At: who.At, Entries: AmendmentEntries(con, s.NewID(who.At)),
+		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernAmended,
+			Subject: "concern/" + string(id), Pupils: pupilIDs(con.pupils), At: who.At, Source: who.Source}}
+	if key.Key != "" {
+		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(id)}}
+	}
+	err = s.Store.SaveAmendment(ctx, w)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return Concern{}, err
+		}
+		if prior.Fingerprint != fingerprint {
+			return Concern{}, ErrIdempotencyMismatch
+		}
+		c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
+		return c.Concern, err
+	}
+	if err != nil {
+		return Concern{}, err
+	}
+	return con, nil
+}
+
+// Revisions returns every revision of a concern the caller may see, oldest first, and audits
+// the read (P4).
+func (s Concerns) Revisions(ctx context.Context, who Caller, school SchoolID, id ConcernID) (Concern, []Revision, error) {
+	p, c, revs, err := s.Store.Revisions(ctx, who.Email, school, id)
+	if err != nil {
+		return Concern{}, nil, err
+	}
+	if !c.CanView(p) {
+		return Concern{}, nil, ErrNotFound
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditRevisionsRead,
+		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+	if err != nil {
+		return Concern{}, nil, err
+	}
+	return c, revs, nil
 }
 
 // Concerns holds the concern use cases.

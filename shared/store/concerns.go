@@ -50,6 +50,40 @@ type concernItem struct {
 	Closed            bool          `dynamodbav:"closed"`
 	Complex           bool          `dynamodbav:"complex"`
 	CaseEvents        []caseEvent   `dynamodbav:"caseEvents"`
+	Revision          int           `dynamodbav:"revision"`
+	AmendedAt         time.Time     `dynamodbav:"amendedAt,omitempty"`
+	AmendedBy         string        `dynamodbav:"amendedBy,omitempty"`
+	AmendedReason     string        `dynamodbav:"amendedReason,omitempty"`
+}
+
+// revisionItem is one immutable revision of a concern's content (rule P4).
+type revisionItem struct {
+	key
+	Type           string    `dynamodbav:"type"`
+	Number         int       `dynamodbav:"number"`
+	At             time.Time `dynamodbav:"at"`
+	By             string    `dynamodbav:"by"`
+	Reason         string    `dynamodbav:"reason,omitempty"`
+	Category       string    `dynamodbav:"category"`
+	Subcategories  []string  `dynamodbav:"subcategories"`
+	ObservedAt     time.Time `dynamodbav:"observedAt"`
+	Details        string    `dynamodbav:"details"`
+	PupilWords     string    `dynamodbav:"pupilWords"`
+	PeopleInvolved []string  `dynamodbav:"peopleInvolved"`
+}
+
+func revisionToItem(c safeguarding.Concern) revisionItem {
+	r := c.Revision()
+	return revisionItem{key: key{PK: concernKey(c.School(), c.ID()).PK, SK: fmt.Sprintf("REVISION#%04d", r.Number)},
+		Type: typeRevision, Number: r.Number, At: r.At, By: r.By, Reason: r.Reason, Category: string(r.Category),
+		Subcategories: r.Subcategories, ObservedAt: r.ObservedAt, Details: r.Details, PupilWords: r.PupilWords,
+		PeopleInvolved: r.PeopleInvolved}
+}
+
+func revisionFromItem(it revisionItem) safeguarding.Revision {
+	return safeguarding.Revision{Number: it.Number, At: it.At, By: it.By, Reason: it.Reason, Category: safeguarding.Category(it.Category),
+		Subcategories: it.Subcategories, ObservedAt: it.ObservedAt, Details: it.Details, PupilWords: it.PupilWords,
+		PeopleInvolved: it.PeopleInvolved}
 }
 
 type caseEvent struct {
@@ -72,6 +106,7 @@ func concernToItem(c safeguarding.Concern) concernItem {
 		Details: s.Details, PupilWords: s.PupilWords, PeopleInvolved: s.PeopleInvolved, TagStaff: s.TagStaff,
 		AboutStaff: s.AboutStaff, SubjectStaffEmail: s.SubjectStaffEmail, AuthorEmail: s.AuthorEmail,
 		AuthorName: s.AuthorName, Version: s.Version, Closed: s.Closed, Complex: s.Complex,
+		Revision: s.Revision, AmendedAt: s.AmendedAt, AmendedBy: s.AmendedBy, AmendedReason: s.AmendedReason,
 	}
 	for _, p := range s.Pupils {
 		it.Pupils = append(it.Pupils, linkedPupil{ID: string(p.ID), Role: string(p.Role)})
@@ -90,6 +125,7 @@ func concernFromItem(it concernItem) safeguarding.Concern {
 		MinutesLate: it.MinutesLate, Details: it.Details, PupilWords: it.PupilWords, PeopleInvolved: it.PeopleInvolved,
 		TagStaff: it.TagStaff, AboutStaff: it.AboutStaff, SubjectStaffEmail: it.SubjectStaffEmail,
 		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
+		Revision: it.Revision, AmendedAt: it.AmendedAt, AmendedBy: it.AmendedBy, AmendedReason: it.AmendedReason,
 	}
 	for _, e := range it.CaseEvents {
 		s.CaseEvents = append(s.CaseEvents, safeguarding.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
@@ -272,7 +308,7 @@ func (s *Store) SaveConcern(ctx context.Context, w safeguarding.ConcernWrite) er
 		requestAt = len(items)
 		items = append(items, put(requestToItem(*w.Request)))
 	}
-	items = append(items, put(concernToItem(w.Concern)))
+	items = append(items, put(concernToItem(w.Concern)), put(revisionToItem(w.Concern)))
 	for _, e := range w.Entries {
 		items = append(items, put(chronologyToItem(e)))
 	}
@@ -432,4 +468,79 @@ func (s *Store) ChronologyFor(ctx context.Context, viewer string, school safegua
 func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e))})
 	return wrap("audit", err)
+}
+
+// SaveAmendment commits a concern's next revision: the concern's current content moves on,
+// on the condition that its version is still the one read (ErrConflict), and the revision is
+// kept as an item of its own beside every earlier one, with the chronology entries, the audit
+// entry and the idempotency record, in one transaction.
+func (s *Store) SaveAmendment(ctx context.Context, w safeguarding.AmendmentWrite) error {
+	it := concernToItem(w.Concern)
+	subcats, _ := marshalValue(it.Subcategories)
+	people, _ := marshalValue(it.PeopleInvolved)
+	observed, _ := marshalValue(it.ObservedAt)
+	amendedAt, _ := marshalValue(it.AmendedAt)
+	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, nil, w.At)
+	items = append(items,
+		types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: it.key.av(),
+			UpdateExpression: aws.String("SET category = :category, subcategories = :subcats, observedAt = :observed, details = :details, " +
+				"pupilWords = :words, peopleInvolved = :people, revision = :revision, amendedAt = :amendedAt, amendedBy = :amendedBy, " +
+				"amendedReason = :reason, version = :version"),
+			ConditionExpression: aws.String("version = :prev"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":category": str(it.Category), ":subcats": subcats, ":observed": observed, ":details": str(it.Details),
+				":words": str(it.PupilWords), ":people": people, ":revision": num(it.Revision), ":amendedAt": amendedAt,
+				":amendedBy": str(it.AmendedBy), ":reason": str(it.AmendedReason), ":version": num(it.Version), ":prev": num(w.PrevVersion),
+			},
+		}},
+		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(revisionToItem(w.Concern)),
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	)
+	err := s.transact(ctx, items, requestAt)
+	if errors.Is(err, safeguarding.ErrConflict) {
+		return fmt.Errorf("concern %s was changed by someone else: %w", w.Concern.Reference(), safeguarding.ErrConflict)
+	}
+	return err
+}
+
+// Revisions reads the viewer (GetItem) and the concern's partition: the concern and every
+// revision of its content, oldest first (Query), side by side.
+func (s *Store) Revisions(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, safeguarding.Concern, []safeguarding.Revision, error) {
+	var (
+		p    safeguarding.Principal
+		c    *concernItem
+		revs []safeguarding.Revision
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		p, err = s.Principal(gctx, viewer)
+		return err
+	})
+	g.Go(func() error {
+		return s.queryPartition(gctx, concernKey(school, id).PK, func(typ string, item map[string]types.AttributeValue) error {
+			switch typ {
+			case typeConcern:
+				c = &concernItem{}
+				return unmarshal(item, c)
+			case typeRevision:
+				var it revisionItem
+				if err := unmarshal(item, &it); err != nil {
+					return err
+				}
+				revs = append(revs, revisionFromItem(it))
+			}
+			return nil
+		})
+	})
+	if err := g.Wait(); err != nil {
+		return p, safeguarding.Concern{}, nil, err
+	}
+	if !p.IsMember(school) {
+		return p, safeguarding.Concern{}, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	if c == nil {
+		return p, safeguarding.Concern{}, nil, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
+	}
+	return p, concernFromItem(*c), revs, nil
 }

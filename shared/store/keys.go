@@ -22,6 +22,7 @@ const (
 	typeOutbox     = "outbox"
 	typeAction     = "action"
 	typeRegistry   = "registry"
+	typeRevision   = "revision"
 )
 
 // Retention of the records that expire (TTL). Nothing else ever expires.
