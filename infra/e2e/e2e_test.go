@@ -260,6 +260,50 @@ func TestRule_D8_DeadlineScheduleThroughTheLocalStack(t *testing.T) {
 	}
 }
 
+func TestRule_C5_ConcernAboutADSLIsHiddenFromThatDSLAndNeverAlertsThem(t *testing.T) {
+	pinClock(t, local("2026-11-25 10:00"))
+	status, rec := call(t, "POST", concernsURL(t), token(t, teacher), map[string]any{
+		"pupilIds": []string{"bl-05"}, "category": "safeguarding", "highPriority": true,
+		"observedAt": "2026-11-25T09:40:00Z", "details": "Saw a member of staff grab a pupil's wrist.",
+		"aboutStaff": true, "subjectStaffEmail": dsl,
+	})
+	if status != 201 {
+		t.Fatalf("%d %v", status, rec)
+	}
+	id, ref := rec["id"].(string), rec["reference"].(string)
+	if status, _ := call(t, "GET", concernsURL(t)+"/"+id, token(t, dsl), nil); status != 404 {
+		t.Errorf("the DSL it is about reads it: %d", status)
+	}
+	_, chron := call(t, "GET", product(t)+"/api/schools/brook-lane/pupils/bl-05/chronology", token(t, dsl), nil)
+	for _, e := range chron["entries"].([]any) {
+		if e.(map[string]any)["concernId"] == id {
+			t.Errorf("the DSL it is about sees it in the chronology: %v", e)
+		}
+	}
+	_, work := call(t, "GET", product(t)+"/api/schools/brook-lane/review", token(t, dsl), nil)
+	for _, c := range work["openCases"].([]any) {
+		if c.(map[string]any)["concernId"] == id {
+			t.Error("the DSL it is about sees it in the SLT review")
+		}
+	}
+	for _, who := range []string{head, seed.Email("Martin", "Doyle")} { // the Senior DSL and the governor
+		if status, _ := call(t, "GET", concernsURL(t)+"/"+id, token(t, who), nil); status != 200 {
+			t.Errorf("%s cannot read it: %d", who, status)
+		}
+	}
+	got := waitAlerts(t, 4, func(a alert) bool { return a.Attributes["reference"] == ref })
+	audiences := map[string]bool{}
+	for _, a := range got {
+		if a.Attributes["recipient"] == dsl {
+			t.Errorf("the DSL it is about was alerted: %v", a.Attributes)
+		}
+		audiences[a.Attributes["audience"]] = true
+	}
+	if !audiences["governor"] || !audiences["senior_dsl"] || audiences["dsl"] {
+		t.Errorf("audiences %v: want the governor and the Senior DSL only", audiences)
+	}
+}
+
 // Runs last (Go runs tests in source order): no alert the suite produced names a pupil,
 // quotes a record or holds a phone number (rule S2).
 func TestRule_S2_NoAlertCarriesPersonalData(t *testing.T) {
