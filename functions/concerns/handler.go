@@ -26,6 +26,7 @@ func (h handler) routes() httpapi.Router {
 		"GET /api/schools/{school}/pupils/{pupil}/chronology": h.chronology,
 		"POST /api/schools/{school}/concerns/{id}/amendments": h.amend,
 		"GET /api/schools/{school}/concerns/{id}/revisions":   h.revisions,
+		"GET /api/schools/{school}/concerns":                  h.dashboard,
 	}
 }
 
@@ -316,6 +317,47 @@ func (h handler) revisions(ctx context.Context, req httpapi.Request) (httpapi.Re
 		out.Revisions = append(out.Revisions, revisionResponse{Revision: r.Number, At: r.At, By: r.By, Reason: r.Reason,
 			Category: string(r.Category), Subcategories: nonNil(r.Subcategories), ObservedAt: r.ObservedAt, Details: r.Details,
 			PupilWords: r.PupilWords, PeopleInvolved: nonNil(r.PeopleInvolved)})
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+type dashboardRow struct {
+	ID           string    `json:"id"`
+	Reference    string    `json:"reference"`
+	Category     string    `json:"category"`
+	HighPriority bool      `json:"highPriority"`
+	RecordedAt   time.Time `json:"recordedAt"`
+	Late         bool      `json:"late"`
+	MinutesLate  int       `json:"minutesLate"`
+	Read         bool      `json:"read"`
+	Status       string    `json:"status"`
+	PupilIDs     []string  `json:"pupilIds"`
+	AboutStaff   bool      `json:"aboutStaff"`
+}
+
+// dashboard lists the school's recent concerns the caller may see: high priority on top,
+// then newest first, unread marked, lateness shown (the DSL dashboard; staff see their own).
+func (h handler) dashboard(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	rows, err := h.concerns.Dashboard(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		Concerns []dashboardRow `json:"concerns"`
+	}{Concerns: make([]dashboardRow, 0, len(rows))}
+	for _, r := range rows {
+		c := r.Concern
+		row := dashboardRow{ID: string(c.ID()), Reference: c.Reference(), Category: string(c.Category()), HighPriority: c.HighPriority(),
+			RecordedAt: c.RecordedAt(), Late: c.Late(), MinutesLate: c.MinutesLate(), Read: r.Read, Status: string(c.Status()),
+			AboutStaff: c.AboutStaff(), PupilIDs: []string{}}
+		for _, p := range c.Pupils() {
+			row.PupilIDs = append(row.PupilIDs, string(p.ID))
+		}
+		out.Concerns = append(out.Concerns, row)
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
 }

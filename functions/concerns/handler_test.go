@@ -378,3 +378,38 @@ func TestRule_P4_AnAmendmentRacingAnotherGets409(t *testing.T) {
 		t.Errorf("%d revisions, want the original and the one winner", n)
 	}
 }
+
+func TestDashboardHighPriorityOnTopNewestFirstUnreadMarked(t *testing.T) {
+	w := newWorld(t)
+	normal := strings.Replace(validBody, `"highPriority":true`, `"highPriority":false`, 1)
+	_, old := w.record(teacher, normal, at("09:10"), nil)
+	_, urgent := w.record(teacher, validBody, at("09:20"), nil)
+	_, late := w.record(teacher, normal, at("12:30"), nil) // observed 09:00: 30 minutes late
+	dash := func(who string) []any {
+		req := event("GET", "/api/schools/"+brook+"/concerns", who, "", at("13:00"), nil)
+		req.RouteKey = "GET /api/schools/{school}/concerns"
+		resp, body := w.do(req)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", who, resp.StatusCode, body)
+		}
+		return body["concerns"].([]any)
+	}
+	rows := dash(dsl)
+	order := []string{}
+	for _, r := range rows {
+		order = append(order, r.(map[string]any)["id"].(string))
+	}
+	if fmt.Sprint(order) != fmt.Sprint([]string{urgent["id"].(string), late["id"].(string), old["id"].(string)}) {
+		t.Fatalf("order %v", order)
+	}
+	if rows[1].(map[string]any)["late"] != true || rows[1].(map[string]any)["minutesLate"] != float64(30) || rows[0].(map[string]any)["read"] != false {
+		t.Errorf("rows %v", rows)
+	}
+	w.do(event("GET", "/api/schools/"+brook+"/concerns/"+urgent["id"].(string), dsl, "", at("13:05"), nil))
+	if rows := dash(dsl); rows[0].(map[string]any)["read"] != true || rows[1].(map[string]any)["read"] != false {
+		t.Errorf("after reading the urgent one: %v", rows)
+	}
+	if rows := dash(colleague); len(rows) != 3 { // tagged in all three
+		t.Errorf("the tagged colleague sees %d", len(rows))
+	}
+}

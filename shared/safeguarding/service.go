@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -79,6 +80,44 @@ type ConcernStore interface {
 	SaveAmendment(ctx context.Context, w AmendmentWrite) error
 	// Revisions reads the viewer, the concern and every revision of it, oldest first.
 	Revisions(ctx context.Context, viewer string, school SchoolID, id ConcernID) (Principal, Concern, []Revision, error)
+	// AuditConcernRead saves a concern read's audit entry and marks it read by the reader.
+	AuditConcernRead(ctx context.Context, e AuditEntry, id ConcernID) error
+	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
+	RecentConcerns(ctx context.Context, viewer string, school SchoolID, limit int) (Principal, []Concern, map[ConcernID]bool, error)
+}
+
+// DashboardRow is one concern on the dashboard.
+type DashboardRow struct {
+	Concern Concern
+	Read    bool
+}
+
+// DashboardSize is how many recent concerns the dashboard looks at.
+const DashboardSize = 100
+
+// Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on
+// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each.
+func (s Concerns) Dashboard(ctx context.Context, who Caller, school SchoolID) ([]DashboardRow, error) {
+	p, concerns, read, err := s.Store.RecentConcerns(ctx, who.Email, school, DashboardSize)
+	if err != nil {
+		return nil, err
+	}
+	var rows []DashboardRow
+	for _, c := range concerns {
+		if c.CanView(p) {
+			rows = append(rows, DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email})
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b DashboardRow) int {
+		if a.Concern.highPriority != b.Concern.highPriority {
+			if a.Concern.highPriority {
+				return -1
+			}
+			return 1
+		}
+		return b.Concern.recordedAt.Compare(a.Concern.recordedAt)
+	})
+	return rows, nil
 }
 
 // AmendmentWrite is everything an amendment commits, together or not at all.
@@ -244,8 +283,8 @@ func (s Concerns) Concern(ctx context.Context, who Caller, school SchoolID, id C
 	if c.school != school || !c.CanView(p) {
 		return Concern{}, ErrNotFound
 	}
-	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
-		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+	err = s.Store.AuditConcernRead(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
+		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source}, id)
 	if err != nil {
 		return Concern{}, err
 	}

@@ -23,6 +23,7 @@ const (
 	typeAction     = "action"
 	typeRegistry   = "registry"
 	typeRevision   = "revision"
+	typeRead       = "read"
 )
 
 // Retention of the records that expire (TTL). Nothing else ever expires.

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// readKey marks that one person has read a concern, for the dashboard's "unread".
+func readKey(s safeguarding.SchoolID, id safeguarding.ConcernID, email string) key {
+	return key{PK: concernKey(s, id).PK, SK: "READ#" + email}
+}
+
+type readItem struct {
+	key
+	Type string `dynamodbav:"type"`
+	At   string `dynamodbav:"at"`
+}
+
+// AuditConcernRead saves the audit entry of a read of a concern and marks it read by the
+// reader, in one transaction.
+func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(e))}},
+		{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}},
+	}})
+	return wrap("audit read", err)
+}
+
+// RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
+// limit) side by side, then which of them the viewer has read (one BatchGetItem).
+func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []safeguarding.Concern, map[safeguarding.ConcernID]bool, error) {
+	var (
+		p        safeguarding.Principal
+		concerns []safeguarding.Concern
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		p, err = s.Principal(gctx, viewer)
+		return err
+	})
+	g.Go(func() error {
+		out, err := s.db.Query(gctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String("GSI1"),
+			KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(concernsByTimePK(school))},
+			ScanIndexForward:          aws.Bool(false),
+			Limit:                     aws.Int32(int32(limit)),
+		})
+		if err != nil {
+			return wrap("recent concerns", err)
+		}
+		for _, item := range out.Items {
+			var it concernItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			concerns = append(concerns, concernFromItem(it))
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return p, nil, nil, err
+	}
+	if !p.IsMember(school) {
+		return p, nil, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	read := map[safeguarding.ConcernID]bool{}
+	if len(concerns) == 0 {
+		return p, concerns, read, nil
+	}
+	keys := make([]key, 0, len(concerns))
+	for _, c := range concerns {
+		keys = append(keys, readKey(school, c.ID(), viewer))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	for _, c := range concerns {
+		k := readKey(school, c.ID(), viewer)
+		_, read[c.ID()] = found[k.PK+"|"+k.SK]
+	}
+	return p, concerns, read, nil
+}
