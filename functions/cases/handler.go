@@ -81,26 +81,9 @@ func toResponse(a safeguarding.Action, now time.Time) actionResponse {
 	return out
 }
 
-// command reads what every write starts from: the caller, the idempotency key and the body.
-func command(req httpapi.Request, v any) (safeguarding.Caller, safeguarding.RequestKey, string, error) {
-	who, err := httpapi.Caller(req)
-	if err != nil {
-		return who, safeguarding.RequestKey{}, "", err
-	}
-	key, err := httpapi.IdempotencyKey(req)
-	if err != nil {
-		return who, safeguarding.RequestKey{}, "", err
-	}
-	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, v)
-	if err != nil {
-		return who, safeguarding.RequestKey{}, "", err
-	}
-	return who, safeguarding.RequestKey{School: httpapi.School(req), Actor: who.Email, Key: key}, httpapi.Fingerprint(req, body), nil
-}
-
 func (h handler) add(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in actionRequest
-	who, key, fp, err := command(req, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -126,7 +109,7 @@ func (h handler) complete(ctx context.Context, req httpapi.Request) (httpapi.Res
 	var in struct {
 		Outcome string `json:"outcome"`
 	}
-	who, key, fp, err := command(req, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -141,7 +124,7 @@ func (h handler) unable(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	who, key, fp, err := command(req, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -157,7 +140,7 @@ func (h handler) reallocate(ctx context.Context, req httpapi.Request) (httpapi.R
 		AssigneeEmail string `json:"assigneeEmail"`
 		Reason        string `json:"reason"`
 	}
-	who, key, fp, err := command(req, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -249,7 +232,7 @@ func (h handler) changeCase(ctx context.Context, req httpapi.Request) (httpapi.R
 		Decision string `json:"decision"`
 		Reason   string `json:"reason"`
 	}
-	who, key, fp, err := command(req, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

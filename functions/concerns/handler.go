@@ -253,16 +253,8 @@ type amendmentRequest struct {
 }
 
 func (h handler) amend(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	who, err := httpapi.Caller(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	key, err := httpapi.IdempotencyKey(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	var in amendmentRequest
-	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, &in)
+	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -278,9 +270,7 @@ func (h handler) amend(ctx context.Context, req httpapi.Request) (httpapi.Respon
 		}
 		a.ObservedAt = &t
 	}
-	school := httpapi.School(req)
-	c, err := h.concerns.Amend(ctx, who, school, safeguarding.ConcernID(req.PathParameters["id"]), *in.Version, a,
-		safeguarding.RequestKey{School: school, Actor: who.Email, Key: key}, httpapi.Fingerprint(req, body))
+	c, err := h.concerns.Amend(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]), *in.Version, a, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -136,3 +136,21 @@ func Fingerprint(req Request, body []byte) string {
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Command reads what every write starts from: the caller, the body decoded into v, and the
+// idempotency key scoped to the caller and school with the body's fingerprint.
+func Command(req Request, v any) (safeguarding.Caller, safeguarding.RequestKey, string, error) {
+	who, err := Caller(req)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	key, err := IdempotencyKey(req)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	body, err := DecodeJSON(req, MaxBody, v)
+	if err != nil {
+		return who, safeguarding.RequestKey{}, "", err
+	}
+	return who, safeguarding.RequestKey{School: School(req), Actor: who.Email, Key: key}, Fingerprint(req, body), nil
+}

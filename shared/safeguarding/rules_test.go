@@ -298,3 +298,20 @@ func TestRule_S2_AlertsCarryNoPupilData(t *testing.T) {
 	// The Alert type has no field that could hold a name or narrative: its fields are ids,
 	// role groups, channels and the category. shared/alert tests the composed text.
 }
+
+func TestRule_S6_TheStaffMemberAConcernIsAboutIsNeverAlerted(t *testing.T) {
+	for _, subject := range []Principal{dsl, head, colleague} {
+		c, err := record(t, teacher, newConcern(func(n *NewConcern) {
+			n.AboutStaff, n.SubjectStaffEmail, n.HighPriority = true, subject.Email, true
+			n.TagStaff = []string{subject.Email} // even when tagged
+		}), london(t, "2026-11-23 09:30:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range ConcernAlerts(c, brookLane) {
+			if a.Recipient == subject.Email {
+				t.Errorf("%s, the subject, is alerted: %+v", subject.Name, a)
+			}
+		}
+	}
+}
