@@ -10,7 +10,8 @@ import (
 )
 
 type handler struct {
-	concerns safeguarding.Concerns
+	concerns   safeguarding.Concerns
+	catalogues safeguarding.Catalogues
 }
 
 // Handle serves an API Gateway event.
@@ -21,12 +22,15 @@ func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Respo
 // routes maps each route of the ConcernsFunction in template.yaml to its use case.
 func (h handler) routes() httpapi.Router {
 	return httpapi.Router{
-		"POST /api/schools/{school}/concerns":                 h.record,
-		"GET /api/schools/{school}/concerns/{id}":             h.get,
-		"GET /api/schools/{school}/pupils/{pupil}/chronology": h.chronology,
-		"POST /api/schools/{school}/concerns/{id}/amendments": h.amend,
-		"GET /api/schools/{school}/concerns/{id}/revisions":   h.revisions,
-		"GET /api/schools/{school}/concerns":                  h.dashboard,
+		"POST /api/schools/{school}/concerns":                                 h.record,
+		"GET /api/schools/{school}/concerns/{id}":                             h.get,
+		"GET /api/schools/{school}/pupils/{pupil}/chronology":                 h.chronology,
+		"POST /api/schools/{school}/concerns/{id}/amendments":                 h.amend,
+		"GET /api/schools/{school}/concerns/{id}/revisions":                   h.revisions,
+		"GET /api/schools/{school}/concerns":                                  h.dashboard,
+		"GET /api/schools/{school}/categories":                                h.categories,
+		"POST /api/schools/{school}/categories/{category}/subcategories":      h.addSubcategory,
+		"POST /api/schools/{school}/categories/{category}/subcategories/{id}": h.changeSubcategory,
 	}
 }
 
@@ -351,3 +355,87 @@ func (h handler) dashboard(ctx context.Context, req httpapi.Request) (httpapi.Re
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
 }
+
+type subcategoryJSON struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Retired bool   `json:"retired"`
+}
+
+type categoryJSON struct {
+	ID            string            `json:"id"`
+	Title         string            `json:"title"`
+	Subcategories []subcategoryJSON `json:"subcategories"`
+}
+
+// categories is the school's catalogue (rule C2): the policy's table as the school governs it.
+func (h handler) categories(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	c, err := h.catalogues.Categories(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		Version    int            `json:"version"`
+		Categories []categoryJSON `json:"categories"`
+	}{Version: c.Version, Categories: []categoryJSON{}}
+	for _, d := range c.Catalogue {
+		cj := categoryJSON{ID: string(d.ID), Title: d.Title, Subcategories: []subcategoryJSON{}}
+		for _, s := range d.Subcategories {
+			cj.Subcategories = append(cj.Subcategories, subcategoryJSON{ID: s.ID, Title: s.Title, Retired: s.Retired})
+		}
+		out.Categories = append(out.Categories, cj)
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+func (h handler) addSubcategory(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Title   string `json:"title"`
+		Version *int   `json:"version"`
+	}
+	who, _, _, err := httpapi.Command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version == nil {
+		return httpapi.Response{}, versionMissing
+	}
+	category := safeguarding.Category(req.PathParameters["category"])
+	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+		return c.AddSubcategory(category, in.Title)
+	})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, subcategoryJSON{ID: sub.ID, Title: sub.Title, Retired: sub.Retired}), nil
+}
+
+// changeSubcategory renames (the id stays) or retires or restores a sub-category.
+func (h handler) changeSubcategory(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Title   *string `json:"title"`
+		Retired *bool   `json:"retired"`
+		Version *int    `json:"version"`
+	}
+	who, _, _, err := httpapi.Command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version == nil {
+		return httpapi.Response{}, versionMissing
+	}
+	category := safeguarding.Category(req.PathParameters["category"])
+	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+		return c.ChangeSubcategory(category, req.PathParameters["id"], in.Title, in.Retired)
+	})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, subcategoryJSON{ID: sub.ID, Title: sub.Title, Retired: sub.Retired}), nil
+}
+
+var versionMissing = &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "version", Message: "give the catalogue version you read"}}}

@@ -413,3 +413,52 @@ func TestDashboardHighPriorityOnTopNewestFirstUnreadMarked(t *testing.T) {
 		t.Errorf("the tagged colleague sees %d", len(rows))
 	}
 }
+
+func (w *world) catalogue(method, route, path, email, body string, params map[string]string) (httpapi.Response, map[string]any) {
+	req := event(method, path, email, body, at("08:00"), nil)
+	req.RouteKey = method + " " + route
+	req.PathParameters = map[string]string{"school": brook}
+	for k, v := range params {
+		req.PathParameters[k] = v
+	}
+	return w.do(req)
+}
+
+func TestRule_C2_TheSchoolGovernsItsSubcategories(t *testing.T) {
+	w := newWorld(t)
+	const list, subs, one = "/api/schools/{school}/categories", "/api/schools/{school}/categories/{category}/subcategories", "/api/schools/{school}/categories/{category}/subcategories/{id}"
+	base := "/api/schools/" + brook + "/categories"
+	resp, body := w.catalogue("GET", list, base, teacher, "", nil)
+	if resp.StatusCode != 200 || body["version"] != float64(0) || len(body["categories"].([]any)) != 6 {
+		t.Fatalf("catalogue: %d %v", resp.StatusCode, body)
+	}
+	add := func(who, body string) (httpapi.Response, map[string]any) {
+		return w.catalogue("POST", subs, base+"/safeguarding/subcategories", who, body, map[string]string{"category": "safeguarding"})
+	}
+	if resp, _ := add(teacher, `{"title":"Online safety","version":0}`); resp.StatusCode != 403 {
+		t.Errorf("a teacher changing the catalogue: %d", resp.StatusCode)
+	}
+	if resp, body := add(dsl, `{"title":"Online safety","version":0}`); resp.StatusCode != 201 || body["id"] != "online-safety" {
+		t.Fatalf("add: %d %v", resp.StatusCode, body)
+	}
+	if resp, _ := add(dsl, `{"title":"Radicalisation","version":0}`); resp.StatusCode != 409 {
+		t.Errorf("a stale catalogue version: %d", resp.StatusCode)
+	}
+	withNew := strings.Replace(validBody, `"physical-related"`, `"online-safety"`, 1)
+	resp, rec := w.record(teacher, withNew, at("09:30"), nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("recording with the school's new sub-category: %d %v", resp.StatusCode, rec)
+	}
+	resp, _ = w.catalogue("POST", one, base+"/safeguarding/subcategories/online-safety", dsl, `{"retired":true,"version":1}`,
+		map[string]string{"category": "safeguarding", "id": "online-safety"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("retire: %d", resp.StatusCode)
+	}
+	if resp, body := w.record(teacher, withNew, at("09:40"), nil); resp.StatusCode != 400 || !namesField(body, "subcategories") {
+		t.Errorf("recording with a retired sub-category: %d %v", resp.StatusCode, body)
+	}
+	_, old := w.do(event("GET", "/api/schools/"+brook+"/concerns/"+rec["id"].(string), dsl, "", at("10:00"), nil))
+	if fmt.Sprint(old["subcategories"]) != "[online-safety]" {
+		t.Errorf("the old record lost its retired sub-category: %v", old["subcategories"])
+	}
+}

@@ -26,10 +26,13 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{concerns: safeguarding.Concerns{
-		Store:     st,
-		Catalogue: safeguarding.PolicyCatalogue(),
-		Calendar:  calendar.EnglandAndWales(),
-		NewID:     store.NewID,
-	}}
+	return handler{
+		concerns: safeguarding.Concerns{
+			Store:     st,
+			Catalogue: safeguarding.PolicyCatalogue(),
+			Calendar:  calendar.EnglandAndWales(),
+			NewID:     store.NewID,
+		},
+		catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
+	}
 }

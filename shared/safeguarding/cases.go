@@ -10,11 +10,12 @@ import (
 
 // Case is a concern with its actions, as a DSL works on it, and who asks.
 type Case struct {
-	Viewer  Principal
-	School  School
-	Concern Concern
-	Actions []Action
-	Prior   *PriorRequest
+	Viewer    Principal
+	School    School
+	Catalogue Catalogue
+	Concern   Concern
+	Actions   []Action
+	Prior     *PriorRequest
 }
 
 // ActionCase is one action with its concern, and who asks.

@@ -315,3 +315,38 @@ func TestRule_S6_TheStaffMemberAConcernIsAboutIsNeverAlerted(t *testing.T) {
 		}
 	}
 }
+
+func TestRule_C2_ASchoolAddsRenamesAndRetiresSubcategories(t *testing.T) {
+	cat, sub, err := PolicyCatalogue().AddSubcategory(CategorySafeguarding, "Online safety")
+	if err != nil || sub.ID != "online-safety" {
+		t.Fatalf("add: %v %+v", err, sub)
+	}
+	if _, _, err := cat.AddSubcategory(CategorySafeguarding, "online SAFETY"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("adding it twice: %v", err)
+	}
+	renamed := "Online safety and social media"
+	cat, sub, err = cat.ChangeSubcategory(CategorySafeguarding, "online-safety", &renamed, nil)
+	if err != nil || sub.ID != "online-safety" || sub.Title != renamed {
+		t.Fatalf("rename keeps the id: %v %+v", err, sub)
+	}
+	retired := true
+	cat, _, err = cat.ChangeSubcategory(CategorySafeguarding, "online-safety", nil, &retired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = RecordConcern("01J", newConcern(func(n *NewConcern) { n.Subcategories = []string{"online-safety"} }),
+		teacher, brookLane, pupils, cat, Weekdays{}, london(t, "2026-11-23 09:30:00"))
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("recording with a retired sub-category: %v", err)
+	}
+	if d, _ := cat.Find(CategorySafeguarding); !d.Subcategories[len(d.Subcategories)-1].Retired {
+		t.Error("the retired sub-category is gone from the catalogue; old records could not show it")
+	}
+	if _, _, err := cat.ChangeSubcategory("gossip", "x", nil, &retired); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown category: %v", err)
+	}
+	// The policy's table itself is untouched.
+	if d, _ := PolicyCatalogue().Find(CategorySafeguarding); len(d.Subcategories) != 15 {
+		t.Errorf("the policy catalogue changed: %d", len(d.Subcategories))
+	}
+}

@@ -39,8 +39,10 @@ type Receipt struct {
 type Recording struct {
 	Author Principal
 	School School
-	Pupils map[PupilID]Pupil
-	Prior  *PriorRequest
+	// Catalogue is the school's own (rule C2).
+	Catalogue Catalogue
+	Pupils    map[PupilID]Pupil
+	Prior     *PriorRequest
 }
 
 // ConcernWrite is everything one new concern commits, together or not at all.
@@ -157,7 +159,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	if version != con.version {
 		return Concern{}, fmt.Errorf("amending version %d of a concern now at %d: %w", version, con.version, ErrConflict)
 	}
-	if err := con.Amend(c.Viewer, a, s.Catalogue, who.At); err != nil {
+	if err := con.Amend(c.Viewer, a, catalogueOr(c.Catalogue, s.Catalogue), who.At); err != nil {
 		return Concern{}, err
 	}
 	w := AmendmentWrite{Concern: con, PrevVersion: version, At: who.At, Entries: AmendmentEntries(con, s.NewID(who.At)),
@@ -234,7 +236,7 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 	if rec.Prior != nil {
 		return replay(*rec.Prior, fingerprint)
 	}
-	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, s.Catalogue, s.Calendar, who.At)
+	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, catalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -261,6 +263,14 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 		return Receipt{}, err
 	}
 	return receipt, nil
+}
+
+// catalogueOr is the school's catalogue, or the default when the store gave none.
+func catalogueOr(school, def Catalogue) Catalogue {
+	if len(school) > 0 {
+		return school
+	}
+	return def
 }
 
 func replay(prior PriorRequest, fingerprint string) (Receipt, error) {

@@ -125,7 +125,7 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		keys := []key{userKey(viewer), schoolKey(school)}
+		keys := []key{userKey(viewer), schoolKey(school), catalogueKey(school)}
 		if rk.Key != "" {
 			keys = append(keys, requestKey(rk))
 		}
@@ -156,6 +156,11 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 	if c.Viewer, c.School, c.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
 		return c, err
 	}
+	cat, err := catalogueFromFound(found, school)
+	if err != nil {
+		return c, err
+	}
+	c.Catalogue = cat.Catalogue
 	if concern == nil {
 		return c, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}

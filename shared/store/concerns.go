@@ -232,10 +232,10 @@ func requestFromItem(it requestItem) safeguarding.PriorRequest {
 		Late: it.Late, MinutesLate: it.MinutesLate}}
 }
 
-// LoadRecording reads the author, the school, the named pupils and the idempotency record in
-// one BatchGetItem.
+// LoadRecording reads the author, the school, its catalogue, the named pupils and the
+// idempotency record in one BatchGetItem.
 func (s *Store) LoadRecording(ctx context.Context, author string, school safeguarding.SchoolID, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (safeguarding.Recording, error) {
-	keys := []key{userKey(author), schoolKey(school)}
+	keys := []key{userKey(author), schoolKey(school), catalogueKey(school)}
 	if len(pupils) > safeguarding.MaxPupilsPerConcern {
 		pupils = pupils[:safeguarding.MaxPupilsPerConcern+1] // enough for the rule to refuse them
 	}
@@ -264,6 +264,11 @@ func (s *Store) LoadRecording(ctx context.Context, author string, school safegua
 		return rec, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
 	rec.School = schoolFromItem(sc)
+	cat, err := catalogueFromFound(found, school)
+	if err != nil {
+		return rec, err
+	}
+	rec.Catalogue = cat.Catalogue
 	for _, p := range pupils {
 		var it pupilItem
 		if err := unmarshalFound(found, pupilKey(school, p), &it); err != nil {

@@ -24,6 +24,7 @@ const (
 	typeRegistry   = "registry"
 	typeRevision   = "revision"
 	typeRead       = "read"
+	typeCatalogue  = "catalogue"
 )
 
 // Retention of the records that expire (TTL). Nothing else ever expires.
