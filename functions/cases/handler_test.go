@@ -23,13 +23,17 @@ func TestRule_D1_ActionWithoutDueTimeGetsTheRulesOne(t *testing.T) {
 	}
 }
 
-func TestRule_D4_ReferralDueWithin24HoursAndNumberedOnItsConcern(t *testing.T) {
+func TestRule_D4_ReferralDueWithin24HoursAndNumberedOnItsConcern_D7_ReporterToldOnce(t *testing.T) {
 	w := newWorld(t)
 	c := w.concern(true, at("10:00"))
 	w.addAction(dsl, c, `{"type":"dsl-action","assigneeEmail":"`+dsl+`"}`, at("10:05"), nil)
 	status, a := w.addAction(dsl, c, `{"type":"referral","assigneeEmail":"`+head+`","referralTo":"childrens-social-care"}`, at("10:10"), nil)
 	if status != 201 || a["id"] != string(c)+"-A2" || a["dueAt"] != at("10:00").Add(24*time.Hour).UTC().Format(time.RFC3339) {
 		t.Fatalf("%d %v", status, a)
+	}
+	// Rule D7: the reporter is told once, at the first action, that steps were taken.
+	if n := w.items()["outbox:action-taken"]; n != 1 {
+		t.Errorf("%d 'action taken' emails to the reporter, want 1", n)
 	}
 }
 

@@ -29,6 +29,7 @@ func (h handler) routes() httpapi.Router {
 		"GET /api/schools/{school}/concerns/{id}/revisions":                   h.revisions,
 		"GET /api/schools/{school}/concerns":                                  h.dashboard,
 		"GET /api/schools/{school}/categories":                                h.categories,
+		"POST /api/schools/{school}/concerns/{id}/update-requests":            h.requestUpdate,
 		"POST /api/schools/{school}/categories/{category}/subcategories":      h.addSubcategory,
 		"POST /api/schools/{school}/categories/{category}/subcategories/{id}": h.changeSubcategory,
 	}
@@ -150,6 +151,20 @@ type concernResponse struct {
 	Version           int         `json:"version"`
 	Revision          int         `json:"revision"`
 	Status            string      `json:"status"`
+	Progress          progress    `json:"progress"`
+}
+
+// progress is the status the reporter sees (rule D7): when, never what.
+type progress struct {
+	DSLOpenedAt   *time.Time `json:"dslOpenedAt"`
+	ActionTakenAt *time.Time `json:"actionTakenAt"`
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 type person struct {
@@ -166,7 +181,8 @@ func toConcernResponse(c safeguarding.Concern) concernResponse {
 		TagStaff: nonNil(c.TagStaff()), AboutStaff: c.AboutStaff(), SubjectStaffEmail: c.SubjectStaffEmail(),
 		Author: person{Email: c.AuthorEmail(), Name: c.AuthorName()}, Version: c.Version(),
 		Revision: c.Revision().Number, Status: string(c.Status()),
-		Pupils: []pupilLink{},
+		Progress: progress{DSLOpenedAt: timeOrNil(c.Progress().DSLOpenedAt), ActionTakenAt: timeOrNil(c.Progress().ActionTakenAt)},
+		Pupils:   []pupilLink{},
 	}
 	for _, p := range c.Pupils() {
 		out.Pupils = append(out.Pupils, pupilLink{ID: string(p.ID), Role: string(p.Role)})
@@ -439,3 +455,16 @@ func (h handler) changeSubcategory(ctx context.Context, req httpapi.Request) (ht
 }
 
 var versionMissing = &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "version", Message: "give the catalogue version you read"}}}
+
+// requestUpdate is the reporter asking what happened with their concern (rule D7): the DSLs
+// are emailed, at most once a day.
+func (h handler) requestUpdate(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.concerns.RequestUpdate(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"])); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, map[string]string{"status": "the DSLs have been asked"}), nil
+}

@@ -462,3 +462,66 @@ func TestRule_C2_TheSchoolGovernsItsSubcategories(t *testing.T) {
 		t.Errorf("the old record lost its retired sub-category: %v", old["subcategories"])
 	}
 }
+
+// outbox lists the outbox items' kinds and recipients, "kind recipient".
+func (w *world) outbox() []string {
+	w.t.Helper()
+	var out []string
+	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		must(w.t, err)
+		for _, it := range page.Items {
+			if s, ok := it["type"].(*types.AttributeValueMemberS); ok && s.Value == "outbox" {
+				out = append(out, it["kind"].(*types.AttributeValueMemberS).Value+" "+it["recipient"].(*types.AttributeValueMemberS).Value)
+			}
+		}
+	}
+	return out
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRule_D7_TheReporterLearnsThatADSLOpenedItNeverTheDetails(t *testing.T) {
+	w := newWorld(t)
+	_, rec := w.record(teacher, validBody, at("09:30"), nil)
+	id := rec["id"].(string)
+	_, c := w.do(event("GET", "/api/schools/"+brook+"/concerns/"+id, teacher, "", at("09:40"), nil))
+	if c["progress"].(map[string]any)["dslOpenedAt"] != nil {
+		t.Fatalf("opened before any DSL read it: %v", c["progress"])
+	}
+	w.do(event("GET", "/api/schools/"+brook+"/concerns/"+id, dsl, "", at("10:00"), nil))
+	w.do(event("GET", "/api/schools/"+brook+"/concerns/"+id, head, "", at("10:05"), nil)) // a second DSL: no second email
+	_, c = w.do(event("GET", "/api/schools/"+brook+"/concerns/"+id, teacher, "", at("10:10"), nil))
+	if c["progress"].(map[string]any)["dslOpenedAt"] != at("10:00").UTC().Format(time.RFC3339) {
+		t.Errorf("progress %v", c["progress"])
+	}
+	if n := count(w.outbox(), "concern-opened "+teacher); n != 1 {
+		t.Errorf("%d 'opened' emails to the reporter, want 1", n)
+	}
+	// The reporter asks what happened: the DSLs are emailed, once a day however often asked.
+	ask := func(who string) int {
+		req := event("POST", "/api/schools/"+brook+"/concerns/"+id+"/update-requests", who, "", at("11:00"), nil)
+		req.RouteKey, req.PathParameters = "POST /api/schools/{school}/concerns/{id}/update-requests", map[string]string{"school": brook, "id": id}
+		resp, _ := w.do(req)
+		return resp.StatusCode
+	}
+	if ask(teacher) != 202 || ask(teacher) != 202 {
+		t.Fatal("asking for an update")
+	}
+	if ask(colleague) != 403 {
+		t.Error("someone other than the reporter asking")
+	}
+	out := w.outbox()
+	if count(out, "update-requested "+dsl) != 1 || count(out, "update-requested "+head) != 1 {
+		t.Errorf("outbox %v", out)
+	}
+}

@@ -104,6 +104,11 @@ func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, conce
 		}
 		w := s.write(who, a, 0, c.Concern, c.School, "assigned", key, fingerprint)
 		w.Alerts = assignedAlerts(a, c.School)
+		if len(c.Actions) == 0 { // the first action: the reporter learns steps were taken (D7)
+			if note := reporterAlert(c.Concern, c.School, "action-taken"); note != nil && note.Recipient != a.assignee && note.Recipient != who.Email {
+				w.Alerts = append(w.Alerts, *note)
+			}
+		}
 		err = s.Store.SaveNewAction(ctx, w)
 		switch {
 		case errors.Is(err, ErrDuplicateRequest):

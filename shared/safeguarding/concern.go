@@ -114,6 +114,8 @@ type Concern struct {
 	caseEvents        []CaseEvent
 	revision          int
 	amended           *amendedBy
+	dslOpenedAt       time.Time
+	actionTakenAt     time.Time
 }
 
 // RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
@@ -341,6 +343,9 @@ type ConcernSnapshot struct {
 	AmendedAt     time.Time
 	AmendedBy     string
 	AmendedReason string
+	// DSLOpenedAt and ActionTakenAt are the status the reporter sees (rule D7).
+	DSLOpenedAt   time.Time
+	ActionTakenAt time.Time
 }
 
 // Snapshot exposes every field, for a store to save.
@@ -353,6 +358,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
 		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
+		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt,
 	}
 	if c.amended != nil {
 		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
@@ -370,6 +376,7 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
 		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
+		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt,
 	}
 	if s.AmendedBy != "" {
 		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}

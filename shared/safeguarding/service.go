@@ -76,14 +76,19 @@ type ConcernStore interface {
 	ChronologyFor(ctx context.Context, viewer string, school SchoolID, pupil PupilID) (Principal, Pupil, []ChronologyEntry, error)
 	// Audit saves one audit entry.
 	Audit(ctx context.Context, e AuditEntry) error
+	School(ctx context.Context, id SchoolID) (School, error)
 	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
 	// SaveAmendment saves the next revision on the condition that the concern's version is
 	// PrevVersion (ErrConflict).
 	SaveAmendment(ctx context.Context, w AmendmentWrite) error
 	// Revisions reads the viewer, the concern and every revision of it, oldest first.
 	Revisions(ctx context.Context, viewer string, school SchoolID, id ConcernID) (Principal, Concern, []Revision, error)
-	// AuditConcernRead saves a concern read's audit entry and marks it read by the reader.
-	AuditConcernRead(ctx context.Context, e AuditEntry, id ConcernID) error
+	// AuditConcernRead saves a concern read's audit entry and marks it read by the reader;
+	// with a note, it also records the first DSL's opening and emails the reporter (D7), on the
+	// condition that no DSL opened it first (ErrConflict).
+	AuditConcernRead(ctx context.Context, e AuditEntry, id ConcernID, opened *StatusNote) error
+	// SaveNotice saves an audit entry with alerts that are sent at most once (their ids).
+	SaveNotice(ctx context.Context, e AuditEntry, alerts []Alert) error
 	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
 	RecentConcerns(ctx context.Context, viewer string, school SchoolID, limit int) (Principal, []Concern, map[ConcernID]bool, error)
 }
@@ -293,10 +298,25 @@ func (s Concerns) Concern(ctx context.Context, who Caller, school SchoolID, id C
 	if c.school != school || !c.CanView(p) {
 		return Concern{}, ErrNotFound
 	}
-	err = s.Store.AuditConcernRead(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
-		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source}, id)
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
+		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source}
+	var opened *StatusNote
+	if p.IsDSL(school) && c.dslOpenedAt.IsZero() && p.Email != c.authorEmail {
+		sc, err := s.Store.School(ctx, school)
+		if err != nil {
+			return Concern{}, err
+		}
+		opened = firstOpen(c, sc, p, who.At)
+	}
+	err = s.Store.AuditConcernRead(ctx, audit, id, opened)
+	if errors.Is(err, ErrConflict) { // another DSL opened it first: just the read
+		err = s.Store.AuditConcernRead(ctx, audit, id, nil)
+	}
 	if err != nil {
 		return Concern{}, err
+	}
+	if opened != nil {
+		c.dslOpenedAt = opened.At
 	}
 	return c, nil
 }

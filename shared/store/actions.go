@@ -264,14 +264,16 @@ func (s *Store) SaveNewAction(ctx context.Context, w safeguarding.ActionWrite) e
 	a := w.Action
 	_, n, _ := safeguarding.ParseActionID(a.ID())
 	ck := concernKey(a.School(), a.Concern())
+	createdAt, _ := marshalValue(a.CreatedAt())
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, w.Alerts, a.CreatedAt())
 	items = append(items,
 		types.TransactWriteItem{Update: &types.Update{
 			TableName: &s.table, Key: ck.av(),
-			UpdateExpression:    aws.String("SET actionCount = :n"),
+			// The first action is when the reporter learns that steps were taken (rule D7).
+			UpdateExpression:    aws.String("SET actionCount = :n, actionTakenAt = if_not_exists(actionTakenAt, :at)"),
 			ConditionExpression: aws.String("attribute_exists(PK) AND (actionCount = :prev OR (attribute_not_exists(actionCount) AND :prev = :zero))"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":n": num(n), ":prev": num(n - 1), ":zero": num(0),
+				":n": num(n), ":prev": num(n - 1), ":zero": num(0), ":at": createdAt,
 			},
 		}},
 		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(actionToItem(a)), ConditionExpression: aws.String("attribute_not_exists(PK)")}},

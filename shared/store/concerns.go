@@ -54,6 +54,8 @@ type concernItem struct {
 	AmendedAt         time.Time     `dynamodbav:"amendedAt,omitempty"`
 	AmendedBy         string        `dynamodbav:"amendedBy,omitempty"`
 	AmendedReason     string        `dynamodbav:"amendedReason,omitempty"`
+	DSLOpenedAt       *time.Time    `dynamodbav:"dslOpenedAt,omitempty"` // absent until set: conditions test for it
+	ActionTakenAt     *time.Time    `dynamodbav:"actionTakenAt,omitempty"`
 }
 
 // revisionItem is one immutable revision of a concern's content (rule P4).
@@ -107,6 +109,7 @@ func concernToItem(c safeguarding.Concern) concernItem {
 		AboutStaff: s.AboutStaff, SubjectStaffEmail: s.SubjectStaffEmail, AuthorEmail: s.AuthorEmail,
 		AuthorName: s.AuthorName, Version: s.Version, Closed: s.Closed, Complex: s.Complex,
 		Revision: s.Revision, AmendedAt: s.AmendedAt, AmendedBy: s.AmendedBy, AmendedReason: s.AmendedReason,
+		DSLOpenedAt: timePtr(s.DSLOpenedAt), ActionTakenAt: timePtr(s.ActionTakenAt),
 	}
 	for _, p := range s.Pupils {
 		it.Pupils = append(it.Pupils, linkedPupil{ID: string(p.ID), Role: string(p.Role)})
@@ -126,6 +129,7 @@ func concernFromItem(it concernItem) safeguarding.Concern {
 		TagStaff: it.TagStaff, AboutStaff: it.AboutStaff, SubjectStaffEmail: it.SubjectStaffEmail,
 		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
 		Revision: it.Revision, AmendedAt: it.AmendedAt, AmendedBy: it.AmendedBy, AmendedReason: it.AmendedReason,
+		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt),
 	}
 	for _, e := range it.CaseEvents {
 		s.CaseEvents = append(s.CaseEvents, safeguarding.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
@@ -548,4 +552,18 @@ func (s *Store) Revisions(ctx context.Context, viewer string, school safeguardin
 		return p, safeguarding.Concern{}, nil, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, concernFromItem(*c), revs, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

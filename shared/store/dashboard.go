@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,13 +25,45 @@ type readItem struct {
 }
 
 // AuditConcernRead saves the audit entry of a read of a concern and marks it read by the
-// reader, in one transaction.
-func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+// reader, in one transaction. With a note (the first DSL to open it, rule D7) the same
+// transaction records when, on the condition nobody did first (ErrConflict), and emails the
+// reporter.
+func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *safeguarding.StatusNote) error {
+	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(e))}},
 		{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}},
-	}})
+	}
+	if opened != nil {
+		at, _ := marshalValue(opened.At)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: concernKey(e.School, id).av(),
+			UpdateExpression:          aws.String("SET dslOpenedAt = :at"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(dslOpenedAt)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
+		}})
+		if opened.Alert != nil {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(outboxToItem(*opened.Alert, opened.At)),
+				ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		}
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if opened != nil && errors.As(err, &canceled) {
+		return fmt.Errorf("store: concern %s was opened first by another DSL: %w", id, safeguarding.ErrConflict)
+	}
 	return wrap("audit read", err)
+}
+
+// SaveNotice saves an audit entry and alerts in one transaction; an alert already sent (the
+// same id) makes it a no-op, so a notice goes at most once.
+func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alerts []safeguarding.Alert) error {
+	items, _ := s.commandItems(nil, nil, e, alerts, e.At)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		return s.Audit(ctx, e) // sent already today: the request is still audited
+	}
+	return wrap("notice", err)
 }
 
 // RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
