@@ -49,6 +49,15 @@ type concernRequest struct {
 	TagStaff          []string      `json:"tagStaff"`
 	AboutStaff        bool          `json:"aboutStaff"`
 	SubjectStaffEmail string        `json:"subjectStaffEmail"`
+	BodyMap           []bodyMark    `json:"bodyMap"`
+}
+
+// bodyMark is a place on the front or back outline, x and y from 0 to 1 from the top left.
+type bodyMark struct {
+	Side string  `json:"side"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+	Note string  `json:"note"`
 }
 
 // linkRequest is a linked pupil with their own role (rule C1).
@@ -79,6 +88,9 @@ func decodeConcern(req httpapi.Request) (safeguarding.NewConcern, []byte, error)
 	}
 	for _, id := range in.PupilIDs {
 		nc.PupilIDs = append(nc.PupilIDs, safeguarding.PupilID(id))
+	}
+	for _, m := range in.BodyMap {
+		nc.BodyMap = append(nc.BodyMap, safeguarding.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
 	}
 	for _, p := range in.Pupils {
 		role := safeguarding.PupilRole(p.Role)
@@ -152,6 +164,7 @@ type concernResponse struct {
 	Revision          int         `json:"revision"`
 	Status            string      `json:"status"`
 	Progress          progress    `json:"progress"`
+	BodyMap           []bodyMark  `json:"bodyMap"`
 }
 
 // progress is the status the reporter sees (rule D7): when, never what.
@@ -182,10 +195,14 @@ func toConcernResponse(c safeguarding.Concern) concernResponse {
 		Author: person{Email: c.AuthorEmail(), Name: c.AuthorName()}, Version: c.Version(),
 		Revision: c.Revision().Number, Status: string(c.Status()),
 		Progress: progress{DSLOpenedAt: timeOrNil(c.Progress().DSLOpenedAt), ActionTakenAt: timeOrNil(c.Progress().ActionTakenAt)},
+		BodyMap:  []bodyMark{},
 		Pupils:   []pupilLink{},
 	}
 	for _, p := range c.Pupils() {
 		out.Pupils = append(out.Pupils, pupilLink{ID: string(p.ID), Role: string(p.Role)})
+	}
+	for _, m := range c.BodyMap() {
+		out.BodyMap = append(out.BodyMap, bodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
 	}
 	return out
 }

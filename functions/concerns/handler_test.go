@@ -525,3 +525,23 @@ func TestRule_D7_TheReporterLearnsThatADSLOpenedItNeverTheDetails(t *testing.T) 
 		t.Errorf("outbox %v", out)
 	}
 }
+
+func TestRule_C1_BodyMapMarksAreKeptWithTheConcern(t *testing.T) {
+	w := newWorld(t)
+	body := strings.Replace(validBody, `"tagStaff"`, `"bodyMap":[{"side":"front","x":0.31,"y":0.42,"note":"3cm bruise, yellowing"},{"side":"back","x":0.5,"y":0.2,"note":""}],"tagStaff"`, 1)
+	resp, rec := w.record(teacher, body, at("09:30"), nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("%d %v", resp.StatusCode, rec)
+	}
+	_, c := w.do(event("GET", "/api/schools/"+brook+"/concerns/"+rec["id"].(string), dsl, "", at("10:00"), nil))
+	marks := c["bodyMap"].([]any)
+	if len(marks) != 2 || marks[0].(map[string]any)["note"] != "3cm bruise, yellowing" || marks[0].(map[string]any)["x"] != 0.31 {
+		t.Errorf("body map %v", marks)
+	}
+	for _, bad := range []string{`[{"side":"left","x":0.1,"y":0.1}]`, `[{"side":"front","x":1.5,"y":0.1}]`, `[{"side":"front","x":"a","y":0.1}]`} {
+		b := strings.Replace(validBody, `"tagStaff"`, `"bodyMap":`+bad+`,"tagStaff"`, 1)
+		if resp, body := w.record(teacher, b, at("09:30"), nil); resp.StatusCode != 400 || !strings.Contains(fmt.Sprint(body), "bodyMap") {
+			t.Errorf("%s: %d %v", bad, resp.StatusCode, body)
+		}
+	}
+}

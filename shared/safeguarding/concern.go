@@ -73,6 +73,7 @@ type NewConcern struct {
 	TagStaff          []string
 	AboutStaff        bool
 	SubjectStaffEmail string
+	BodyMap           []BodyMark
 }
 
 // LinkedPupils is every pupil the submission names with their role: PupilIDs as subjects,
@@ -116,6 +117,7 @@ type Concern struct {
 	amended           *amendedBy
 	dslOpenedAt       time.Time
 	actionTakenAt     time.Time
+	bodyMap           []BodyMark
 }
 
 // RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
@@ -244,6 +246,7 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	} else if strings.TrimSpace(in.SubjectStaffEmail) != "" {
 		ps.add("subjectStaffEmail", "only for a concern about a member of staff")
 	}
+	marks := checkBodyMap(&ps, in.BodyMap)
 	if err := ps.err(); err != nil {
 		return Concern{}, err
 	}
@@ -256,7 +259,7 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		observedAt: in.ObservedAt.UTC(), recordedAt: recordedAt.UTC(), deadline: deadline.UTC(),
 		late: late, minutesLate: minutes, details: details, pupilWords: words,
 		peopleInvolved: people, tagStaff: tagged, aboutStaff: in.AboutStaff, subjectStaffEmail: subject,
-		authorEmail: author.Email, authorName: author.Name, version: 1,
+		authorEmail: author.Email, authorName: author.Name, version: 1, bodyMap: marks,
 	}, nil
 }
 
@@ -346,6 +349,7 @@ type ConcernSnapshot struct {
 	// DSLOpenedAt and ActionTakenAt are the status the reporter sees (rule D7).
 	DSLOpenedAt   time.Time
 	ActionTakenAt time.Time
+	BodyMap       []BodyMark
 }
 
 // Snapshot exposes every field, for a store to save.
@@ -358,7 +362,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
 		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
-		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt,
+		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, BodyMap: c.BodyMap(),
 	}
 	if c.amended != nil {
 		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
@@ -376,7 +380,7 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
 		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
-		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt,
+		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, bodyMap: s.BodyMap,
 	}
 	if s.AmendedBy != "" {
 		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}

@@ -56,6 +56,14 @@ type concernItem struct {
 	AmendedReason     string        `dynamodbav:"amendedReason,omitempty"`
 	DSLOpenedAt       *time.Time    `dynamodbav:"dslOpenedAt,omitempty"` // absent until set: conditions test for it
 	ActionTakenAt     *time.Time    `dynamodbav:"actionTakenAt,omitempty"`
+	BodyMap           []bodyMark    `dynamodbav:"bodyMap,omitempty"`
+}
+
+type bodyMark struct {
+	Side string  `dynamodbav:"side"`
+	X    float64 `dynamodbav:"x"`
+	Y    float64 `dynamodbav:"y"`
+	Note string  `dynamodbav:"note"`
 }
 
 // revisionItem is one immutable revision of a concern's content (rule P4).
@@ -111,6 +119,9 @@ func concernToItem(c safeguarding.Concern) concernItem {
 		Revision: s.Revision, AmendedAt: s.AmendedAt, AmendedBy: s.AmendedBy, AmendedReason: s.AmendedReason,
 		DSLOpenedAt: timePtr(s.DSLOpenedAt), ActionTakenAt: timePtr(s.ActionTakenAt),
 	}
+	for _, m := range s.BodyMap {
+		it.BodyMap = append(it.BodyMap, bodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
+	}
 	for _, p := range s.Pupils {
 		it.Pupils = append(it.Pupils, linkedPupil{ID: string(p.ID), Role: string(p.Role)})
 	}
@@ -130,6 +141,9 @@ func concernFromItem(it concernItem) safeguarding.Concern {
 		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
 		Revision: it.Revision, AmendedAt: it.AmendedAt, AmendedBy: it.AmendedBy, AmendedReason: it.AmendedReason,
 		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt),
+	}
+	for _, m := range it.BodyMap {
+		s.BodyMap = append(s.BodyMap, safeguarding.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
 	}
 	for _, e := range it.CaseEvents {
 		s.CaseEvents = append(s.CaseEvents, safeguarding.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
