@@ -304,7 +304,9 @@ func (s Cases) MyWork(ctx context.Context, who Caller, school SchoolID, assignee
 			out = append(out, a)
 		}
 	}
-	return out, nil
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "actions.listed",
+		Subject: "actions", At: who.At, Source: who.Source})
+	return out, err
 }
 
 // Case changes a DSL makes (rule D9).
@@ -436,5 +438,11 @@ func (s Cases) ReviewList(ctx context.Context, who Caller, school SchoolID) (Rev
 		}
 	}
 	r.FrequentPupils = FrequentPupils(visible, s.Calendar, who.At, FrequentThreshold, FrequentWindow)
-	return r, nil
+	var listed []PupilID
+	for _, c := range r.Open {
+		listed = append(listed, pupilIDs(c.pupils)...)
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "review.read",
+		Subject: "review", Pupils: listed, At: who.At, Source: who.Source})
+	return r, err
 }

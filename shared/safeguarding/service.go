@@ -110,10 +110,17 @@ func (s Concerns) Dashboard(ctx context.Context, who Caller, school SchoolID) ([
 		return nil, err
 	}
 	var rows []DashboardRow
+	var listed []PupilID
 	for _, c := range concerns {
 		if c.CanView(p) {
 			rows = append(rows, DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email})
+			listed = append(listed, pupilIDs(c.pupils)...)
 		}
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "dashboard.read",
+		Subject: "dashboard", Pupils: listed, At: who.At, Source: who.Source})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(rows, func(a, b DashboardRow) int {
 		if a.Concern.highPriority != b.Concern.highPriority {
