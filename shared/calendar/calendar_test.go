@@ -42,3 +42,22 @@ func TestBankHolidaysOfEnglandAndWales(t *testing.T) {
 		}
 	}
 }
+
+// rule E2 counts school days with the real bank holidays beneath each school's calendar.
+func TestRule_E2_SchoolDaysBetweenSkipBankHolidaysAndSubstituteDays(t *testing.T) {
+	open := safeguarding.SchoolCalendar{BankHolidays: EnglandAndWales()} // a school that enters no holidays
+	for _, tc := range []struct {
+		from, to string
+		want     int
+	}{
+		{"2026-12-24", "2026-12-29", 1}, // Christmas (Fri) and Boxing Day's substitute (Mon 28)
+		{"2027-12-24", "2027-12-29", 1}, // both substitutes: Mon 27 and Tue 28
+		{"2026-04-02", "2026-04-07", 1}, // Good Friday and Easter Monday
+		{"2026-11-20", "2026-11-30", 6},
+		{"2026-11-30", "2026-11-20", 0},
+	} {
+		if got := safeguarding.SchoolDaysBetween(open, day(tc.from), day(tc.to)); got != tc.want {
+			t.Errorf("school days after %s up to %s: %d, want %d", tc.from, tc.to, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package safeguarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Thresholds of rules E2 and E5, in silent school days.
+const (
+	SilentDaysMissing = 5  // more than this is MISSING (E2)
+	SilentDaysLA      = 20 // at this the LA is informed (E5)
+	CallWithin        = 24 * time.Hour
+)
+
+// Check is the escalation job's look at one family at now (rules E2, E3, E5), with the
+// school's calendar cal and lookCal, a calendar with no more school days than any school can
+// have (weekdays less bank holidays) used to say when to look next, so an edit of the school's
+// calendar can delay a look but never make one too late. Every step is conditional on the
+// family's state, so a rerun the same day finds nothing to do, and a run after missed days
+// takes every step that fell due, in order, without skipping one. ok is false when the family
+// needs no write at all.
+func (f Family) Check(cal, lookCal Calendar, school School, id string, now time.Time) (FamilyWrite, bool) {
+	from := f.silenceFrom()
+	if from.IsZero() {
+		return FamilyWrite{}, false
+	}
+	next := f
+	w := FamilyWrite{PrevVersion: f.Version, At: now}
+	silent := f.SilentSchoolDays(cal, now)
+	if next.Status != FamilyMissing && silent > SilentDaysMissing {
+		// rule E2: MISSING in each child's chronology, the DSLs alerted (no names: S2).
+		next.Status, next.MissingSince = FamilyMissing, now.UTC()
+		for _, c := range f.Children {
+			w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryMissing, At: now.UTC(),
+				Reference: f.Reference(), AuthorName: "Keepsafe",
+				Summary:    fmt.Sprintf("Family logged MISSING: %d school days without acknowledging school communication (more than %d). A phone call is due within 24 hours.", silent, SilentDaysMissing),
+				Visibility: Visibility{School: f.School}})
+		}
+		w.Alerts = append(w.Alerts, familyAlerts(f, school, "missing", AudienceDSL, RoleDSL, now)...)
+		// rule E3: a phone call within 24 hours, on the deadline engine's ladder (D8).
+		call := DueItem{ID: f.ID + "-call-" + LocalDay(now).Format("20060102"), School: f.School, Kind: "phone-call",
+			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.ID, Due: NewDueState(now.Add(CallWithin), now)}
+		w.OpenCall = &call
+		next.CallDueAt = call.Due.DueAt
+	}
+	if next.Status == FamilyMissing && silent >= SilentDaysLA && next.LARaisedAt.IsZero() {
+		// rule E5: the Senior DSL is asked to inform the LA, with what to send.
+		next.LARaisedAt = now.UTC()
+		w.Alerts = append(w.Alerts, familyAlerts(f, school, "la-notification", AudienceSeniorDSL, RoleSeniorDSL, now)...)
+	}
+	next.NextLook = nextLook(next, lookCal, now)
+	if next.Status == f.Status && next.LARaisedAt.Equal(f.LARaisedAt) && next.NextLook.Equal(f.NextLook) {
+		return FamilyWrite{}, false
+	}
+	next.Version++
+	w.Family = next
+	return w, true
+}
+
+// nextLook is the first local day on which a check could find a step to take: the day after
+// the school day on which the silence would reach the next threshold, counted with lookCal.
+func nextLook(f Family, lookCal Calendar, now time.Time) time.Time {
+	threshold := SilentDaysMissing + 1
+	switch {
+	case f.silenceFrom().IsZero():
+		return time.Time{}
+	case f.Status == FamilyMissing && f.LARaisedAt.IsZero():
+		threshold = SilentDaysLA
+	case f.Status == FamilyMissing:
+		return time.Time{} // every step is taken; only a contact changes anything now
+	}
+	from, start := LocalDay(f.silenceFrom()), LocalDay(now).AddDate(0, 0, -1)
+	if from.After(start) {
+		start = from
+	}
+	need := max(1, threshold-SchoolDaysBetween(lookCal, from, start))
+	return AddSchoolDays(lookCal, start, need).AddDate(0, 0, 1)
+}
+
+// NextLookAfterContact is where a family's look goes once its silence restarts.
+func (f Family) NextLookAfterContact(lookCal Calendar, now time.Time) time.Time {
+	return nextLook(f, lookCal, now)
+}
+
+// callAssignee is who the E3 phone call is given to: the first DSL on the roster, else the
+// Senior DSL; the DSLs and the Senior DSL are told anyway if it is not done (D8).
+func callAssignee(s School) string {
+	for _, r := range []Role{RoleDSL, RoleSeniorDSL} {
+		if ms := rosterWith(s.Roster, r); len(ms) > 0 {
+			return ms[0].Email
+		}
+	}
+	return ""
+}
+
+// familyAlerts tells everyone with role in the school, by email, with the family's reference
+// only (rule S2). Ids name the family, the kind and the day, so a rerun cannot send twice.
+func familyAlerts(f Family, school School, kind string, aud Audience, role Role, now time.Time) []Alert {
+	var out []Alert
+	day := LocalDay(now).Format(time.DateOnly)
+	for _, m := range rosterWith(school.Roster, role) {
+		out = append(out, Alert{ID: "family#" + string(f.School) + "#" + f.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
+			School: f.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: ChannelEmail,
+			Priority: PriorityHigh, Reference: f.Reference(), Subject: f.ID})
+	}
+	return out
+}
+
+// EscalationStore is the storage port of the escalation job.
+type EscalationStore interface {
+	// EscalationSchools lists every school with the last local day the job reached for it.
+	EscalationSchools(ctx context.Context) ([]SchoolDue, error)
+	// FamiliesToLook lists a school's families whose next look is on a local day from `from`
+	// to the day of now, through the sparse look index (never every family).
+	FamiliesToLook(ctx context.Context, school SchoolID, from, now time.Time) ([]Family, error)
+	School(ctx context.Context, id SchoolID) (School, error)
+	SchoolCalendar(ctx context.Context, id SchoolID) (SchoolCalendar, error)
+	// SaveFamily commits a write on the condition that the family's version is PrevVersion
+	// (ErrConflict otherwise).
+	SaveFamily(ctx context.Context, w FamilyWrite) error
+	// EscalationReached records the local day a run reached for a school.
+	EscalationReached(ctx context.Context, school SchoolID, now time.Time) error
+}
+
+// EscalationRun is what one run (or one school's part of it) did.
+type EscalationRun struct {
+	At        time.Time `json:"at"`
+	Schools   int       `json:"schools"`
+	Enqueued  int       `json:"enqueued,omitempty"`
+	SchoolDay bool      `json:"schoolDay"`
+	Looked    int       `json:"looked"`
+	Missing   int       `json:"missing"`
+	LARaised  int       `json:"laRaised"`
+	Alerts    int       `json:"alerts"`
+	Skipped   int       `json:"skipped"`
+}
+
+// FamilyEscalation is the daily job of rules E2, E3 and E5.
+type FamilyEscalation struct {
+	Store        EscalationStore
+	BankHolidays Calendar
+	NewID        func(at time.Time) string
+}
+
+// firstEscalationLook is how far back a school's first run looks.
+const firstEscalationLook = 60 * 24 * time.Hour
+
+// RunSchool is one school's run at now: nothing on a day that is not a school day of that
+// school; otherwise every family due a look, each in its own conditional write.
+func (e FamilyEscalation) RunSchool(ctx context.Context, s SchoolDue, now time.Time) (EscalationRun, error) {
+	run := EscalationRun{At: now.UTC(), Schools: 1}
+	cal, err := e.Store.SchoolCalendar(ctx, s.ID)
+	if err != nil {
+		return run, err
+	}
+	cal.BankHolidays = e.BankHolidays
+	if !cal.IsSchoolDay(now) {
+		return run, nil
+	}
+	run.SchoolDay = true
+	from := s.From
+	if from.IsZero() {
+		from = now.Add(-firstEscalationLook)
+	}
+	families, err := e.Store.FamiliesToLook(ctx, s.ID, from, now)
+	if err != nil {
+		return run, err
+	}
+	run.Looked = len(families)
+	var school School
+	if len(families) > 0 {
+		if school, err = e.Store.School(ctx, s.ID); err != nil {
+			return run, err
+		}
+	}
+	for _, f := range families {
+		w, ok := f.Check(cal, e.BankHolidays, school, e.NewID(now), now)
+		if !ok {
+			continue
+		}
+		err := e.Store.SaveFamily(ctx, w)
+		switch {
+		case errors.Is(err, ErrConflict):
+			run.Skipped++ // a contact or another run changed the family first
+			continue
+		case err != nil:
+			return run, fmt.Errorf("family %s: %w", f.ID, err)
+		}
+		if w.Family.Status == FamilyMissing && f.Status != FamilyMissing {
+			run.Missing++
+		}
+		if !w.Family.LARaisedAt.IsZero() && f.LARaisedAt.IsZero() {
+			run.LARaised++
+		}
+		run.Alerts += len(w.Alerts)
+	}
+	return run, e.Store.EscalationReached(ctx, s.ID, now)
+}
