@@ -1,0 +1,32 @@
+// Command engagement is the EngagementFunction: teachers' acknowledgements of families (rule
+// E1), the DSLs' families view, contact attempts, the Senior DSL's LA notifications and
+// decisions (E4-E6), and each school's calendar.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		slog.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")))
+	lambda.Start(h.Handle)
+}
+
+func newHandler(st *store.Store) handler {
+	return handler{svc: safeguarding.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}}
+}

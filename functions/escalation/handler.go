@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// Queue is the part of the SQS client the fan-out uses.
+type Queue interface {
+	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
+// Schools lists the schools a run visits.
+type Schools interface {
+	EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue, error)
+}
+
+type handler struct {
+	job      safeguarding.FamilyEscalation
+	schools  Schools
+	queue    Queue
+	queueURL string
+}
+
+// message is one school's share of a run: the school, the day the job last reached for it and
+// the schedule's time, so a redelivered message runs at the same "now".
+type message struct {
+	School string `json:"school"`
+	From   string `json:"from,omitempty"`
+	Time   string `json:"time"`
+}
+
+// Handle serves both events of the EscalationFunction: the daily schedule, which fans out one
+// message per school, and the queue's batches, each message one school's run.
+func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &probe); err == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs" {
+		var ev events.SQSEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("escalation: queue event: %w", err)
+		}
+		return h.work(ctx, ev), nil
+	}
+	now, err := eventTime(raw)
+	if err != nil {
+		return nil, err
+	}
+	return h.fanOut(ctx, now)
+}
+
+// fanOut lists the schools and queues one message per school, ten to a SendMessageBatch. On a
+// weekend or a bank holiday no school has a school day: the run does nothing at all.
+func (h handler) fanOut(ctx context.Context, now time.Time) (safeguarding.EscalationRun, error) {
+	run := safeguarding.EscalationRun{At: now.UTC()}
+	if !h.job.BankHolidays.IsSchoolDay(now) {
+		slog.InfoContext(ctx, "escalation run", "at", run.At, "schoolDay", false)
+		return run, nil
+	}
+	run.SchoolDay = true
+	schools, err := h.schools.EscalationSchools(ctx)
+	if err != nil {
+		return run, err
+	}
+	run.Schools = len(schools)
+	for start := 0; start < len(schools); start += 10 {
+		var entries []sqstypes.SendMessageBatchRequestEntry
+		for i, s := range schools[start:min(start+10, len(schools))] {
+			m := message{School: string(s.ID), Time: now.UTC().Format(time.RFC3339)}
+			if !s.From.IsZero() {
+				m.From = s.From.Format(time.DateOnly)
+			}
+			body, _ := json.Marshal(m)
+			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))})
+		}
+		if err := h.send(ctx, entries); err != nil {
+			return run, err
+		}
+		run.Enqueued += len(entries)
+	}
+	slog.InfoContext(ctx, "escalation run", "at", run.At, "schoolDay", true, "schools", run.Schools, "enqueued", run.Enqueued)
+	return run, nil
+}
+
+// send sends a batch, sending again the entries SQS did not take (a few times).
+func (h handler) send(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
+	for attempt := 0; len(entries) > 0; attempt++ {
+		out, err := h.queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &h.queueURL, Entries: entries})
+		if err != nil {
+			return fmt.Errorf("escalation: queue: %w", err)
+		}
+		if len(out.Failed) == 0 {
+			return nil
+		}
+		if attempt == 3 {
+			return fmt.Errorf("escalation: queue refused %d messages (%s)", len(out.Failed), aws.ToString(out.Failed[0].Code))
+		}
+		failed := map[string]bool{}
+		for _, f := range out.Failed {
+			failed[aws.ToString(f.Id)] = true
+		}
+		var again []sqstypes.SendMessageBatchRequestEntry
+		for _, e := range entries {
+			if failed[aws.ToString(e.Id)] {
+				again = append(again, e)
+			}
+		}
+		entries = again
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	return nil
+}
+
+// work runs one school per message and reports the messages that failed, so only those come
+// back (and, after the queue's retries, land in its dead-letter queue).
+func (h handler) work(ctx context.Context, ev events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for _, rec := range ev.Records {
+		var m message
+		err := json.Unmarshal([]byte(rec.Body), &m)
+		var now time.Time
+		if err == nil {
+			now, err = time.Parse(time.RFC3339, m.Time)
+		}
+		s := safeguarding.SchoolDue{ID: safeguarding.SchoolID(m.School)}
+		if err == nil && m.From != "" {
+			s.From, err = time.ParseInLocation(time.DateOnly, m.From, safeguarding.London)
+		}
+		if err == nil && m.School == "" {
+			err = errors.New("no school")
+		}
+		if err != nil {
+			// A malformed message will never succeed; it is logged and dropped, not retried.
+			slog.ErrorContext(ctx, "escalation message unreadable", "messageId", rec.MessageId, "error", err.Error())
+			continue
+		}
+		r, err := h.job.RunSchool(ctx, s, now)
+		slog.InfoContext(ctx, "escalation school", "school", m.School, "at", r.At, "schoolDay", r.SchoolDay, "looked", r.Looked,
+			"missing", r.Missing, "laRaised", r.LARaised, "alerts", r.Alerts, "skipped", r.Skipped, "failed", err != nil)
+		if err != nil {
+			slog.ErrorContext(ctx, "escalation school failed", "school", m.School, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		}
+	}
+	return resp
+}
+
+func eventTime(raw json.RawMessage) (time.Time, error) {
+	var ev struct {
+		Time string `json:"time"`
+	}
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return time.Time{}, fmt.Errorf("escalation: event is not JSON: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339, ev.Time)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("escalation: event time %q: %w", ev.Time, err)
+	}
+	return t, nil
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/template"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+var (
+	tom  = seed.Email("Tom", "Hughes")   // teaches Acorns
+	sam  = seed.Email("Sam", "Ellis")    // teaches Saplings
+	dsl  = seed.Email("Daniel", "Reyes") // DSL, teaches Willows
+	head = seed.Email("Helen", "Carter")
+)
+
+// queue delivers each batch to the worker at once, as the local stack's stand-in does.
+type queue struct {
+	h    *handler
+	sent int
+	runs []events.SQSEventResponse
+}
+
+func (q *queue) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	var ev events.SQSEvent
+	for _, e := range in.Entries {
+		q.sent++
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m" + strconv.Itoa(q.sent), Body: aws.ToString(e.MessageBody), EventSource: "aws:sqs"})
+	}
+	raw, _ := json.Marshal(ev)
+	out, err := q.h.Handle(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	q.runs = append(q.runs, out.(events.SQSEventResponse))
+	var ok []sqstypes.SendMessageBatchResultEntry
+	for _, e := range in.Entries {
+		ok = append(ok, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	return &sqs.SendMessageBatchOutput{Successful: ok}, nil
+}
+
+type world struct {
+	t     *testing.T
+	db    *dynamodb.Client
+	table string
+	st    *store.Store
+	h     *handler
+	q     *queue
+	eng   safeguarding.Engagement
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db, table := dynamotest.New(t)
+	st := store.New(db, table)
+	ctx := context.Background()
+	if err := seed.Apply(ctx, st, seed.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.ApplyFamilies(ctx, st, seed.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	bank := calendar.EnglandAndWales()
+	h := &handler{job: safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
+	q := &queue{h: h}
+	h.queue = q
+	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: safeguarding.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
+}
+
+func local(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, safeguarding.London)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgement) safeguarding.AckResult {
+	w.t.Helper()
+	for i := range acks {
+		acks[i].At, acks[i].Kind = at, safeguarding.AckThumbsUp
+	}
+	r, err := w.eng.Acknowledge(context.Background(), safeguarding.Caller{Email: by, At: at.Add(time.Minute)}, seed.BrookLane, acks, safeguarding.RequestKey{}, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+// run runs the schedule at 05:30 on a local date.
+func (w *world) run(date string) safeguarding.EscalationRun {
+	w.t.Helper()
+	ev, _ := json.Marshal(map[string]string{"time": local(date + " 05:30").UTC().Format(time.RFC3339)})
+	out, err := w.h.Handle(context.Background(), ev)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, r := range w.q.runs {
+		if len(r.BatchItemFailures) > 0 {
+			w.t.Fatalf("worker failures %+v", r.BatchItemFailures)
+		}
+	}
+	return out.(safeguarding.EscalationRun)
+}
+
+// scan lists items of a type as "attr1 attr2 ..." (tests only: no request path scans).
+func (w *world) scan(typ string, attrs ...string) []string {
+	w.t.Helper()
+	var out []string
+	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if v, _ := it["type"].(*types.AttributeValueMemberS); v == nil || v.Value != typ {
+				continue
+			}
+			var parts []string
+			for _, a := range attrs {
+				switch v := it[a].(type) {
+				case *types.AttributeValueMemberS:
+					parts = append(parts, v.Value)
+				case *types.AttributeValueMemberBOOL:
+					parts = append(parts, strconv.FormatBool(v.Value))
+				default:
+					parts = append(parts, "-")
+				}
+			}
+			out = append(out, fmt.Sprint(parts))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (w *world) family(id string) safeguarding.Family {
+	w.t.Helper()
+	_, f, err := w.st.Family(context.Background(), dsl, seed.BrookLane, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return f
+}
+
+func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) {
+	w := newWorld(t)
+	// fam-03: Zofia and Jakub Kowalski, both in Willows; acknowledged on Friday 6 Nov 2026.
+	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
+	if r := w.run("2026-11-16"); r.Enqueued != 2 || w.family("fam-03").Status != safeguarding.FamilyEngaged {
+		t.Fatalf("five silent days: %+v %+v", r, w.family("fam-03"))
+	}
+	w.run("2026-11-17")
+	f := w.family("fam-03")
+	if f.Status != safeguarding.FamilyMissing || f.CallDueAt.IsZero() {
+		t.Fatalf("six silent days: %+v", f)
+	}
+	if got := w.scan("chronology", "pupil", "entryType"); !slices.Equal(got, []string{"[bl-04 missing]", "[bl-05 missing]"}) {
+		t.Errorf("chronology %v", got)
+	}
+	if got := w.scan("outbox", "kind", "audience", "recipient", "reference"); !slices.Equal(got, []string{"[missing dsl " + dsl + " FAM-FAM-03]"}) {
+		t.Errorf("alerts %v", got)
+	}
+	// Rerunning the same day changes nothing.
+	before := w.family("fam-03")
+	w.run("2026-11-17")
+	if after := w.family("fam-03"); after.Version != before.Version || len(w.scan("outbox", "id")) != 1 {
+		t.Errorf("a rerun changed the family or alerted again: %+v", after)
+	}
+	// The phone call is on the deadline engine's ladder (D8): overdue the next morning.
+	engine := safeguarding.Deadlines{Store: w.st, Parallel: 1}
+	if r, err := engine.Run(context.Background(), local("2026-11-18 06:00")); err != nil || r.Escalated != 1 {
+		t.Fatalf("the engine on the call: %+v %v", r, err)
+	}
+	// E6: an acknowledgement ends MISSING, closes the call, and says when and how.
+	w.ack(dsl, local("2026-11-18 08:00"), safeguarding.Acknowledgement{PupilID: "bl-04"})
+	f = w.family("fam-03")
+	if f.Status != safeguarding.FamilyEngaged || f.CallKey != "" {
+		t.Errorf("after an acknowledgement: %+v", f)
+	}
+	if got := w.scan("chronology", "pupil", "entryType"); len(got) != 4 || got[1] != "[bl-04 missing]" || got[0] != "[bl-04 contact_restored]" {
+		t.Errorf("chronology %v", got)
+	}
+	if got := w.scan("call", "dueActive", "GSI2PK"); !slices.Equal(got, []string{"[false -]"}) {
+		t.Errorf("the call stays on the ladder: %v", got)
+	}
+}
+
+func TestRule_E1_ATeacherAcknowledgesOnlyForTheirOwnClass(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.eng.Acknowledge(context.Background(), safeguarding.Caller{Email: tom, At: local("2026-11-06 16:00")}, seed.BrookLane,
+		[]safeguarding.Acknowledgement{{FamilyID: "fam-03", At: local("2026-11-06 15:00"), Kind: safeguarding.AckThumbsUp}}, safeguarding.RequestKey{}, "")
+	if err == nil {
+		t.Fatal("Tom acknowledged for a family of Willows")
+	}
+}
+
+func TestRule_E2_NothingOnANonSchoolDay(t *testing.T) {
+	w := newWorld(t)
+	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
+	for _, day := range []string{"2026-11-21", "2026-12-25"} { // a Saturday; Christmas Day
+		if r := w.run(day); r.SchoolDay || r.Enqueued != 0 {
+			t.Errorf("%s: %+v", day, r)
+		}
+	}
+	// A closure day in Brook Lane's own calendar: its worker does nothing.
+	err := w.st.PutSchoolCalendar(context.Background(), safeguarding.SchoolCalendar{School: seed.BrookLane, Version: 1,
+		DaysOff: []safeguarding.DayOff{{Kind: safeguarding.DayOffClosure, From: local("2026-11-17 00:00"), To: local("2026-11-17 00:00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run("2026-11-17")
+	if f := w.family("fam-03"); f.Status == safeguarding.FamilyMissing {
+		t.Errorf("missing on a closure day: %+v", f)
+	}
+	// The closure is not a school day: Wednesday counts Mon 9 - Mon 16 (six), and logs it.
+	w.run("2026-11-18")
+	if f := w.family("fam-03"); f.Status != safeguarding.FamilyMissing {
+		t.Errorf("not missing the next school day: %+v", f)
+	}
+}
+
+func TestRule_E2_E5_AMissedDayIsCaughtUpAndTwentyDaysRaiseTheLA(t *testing.T) {
+	w := newWorld(t)
+	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
+	w.run("2026-11-13")
+	// No run on 16, 17 or 18 Nov: Thursday's run logs it missing.
+	w.run("2026-11-19")
+	if f := w.family("fam-03"); f.Status != safeguarding.FamilyMissing {
+		t.Fatalf("a missed day was skipped: %+v", f)
+	}
+	w.run("2026-12-04") // 19 silent school days
+	if f := w.family("fam-03"); !f.LARaisedAt.IsZero() {
+		t.Fatalf("19 days raised the LA")
+	}
+	w.run("2026-12-07") // 20
+	if got := w.scan("outbox", "kind", "audience", "recipient"); !slices.Contains(got, "[la-notification senior_dsl "+head+"]") {
+		t.Errorf("alerts %v", got)
+	}
+	_, err := w.eng.RecordLANotification(context.Background(), safeguarding.Caller{Email: head, At: local("2026-12-07 10:00")}, seed.BrookLane, "fam-03",
+		local("2026-12-07 09:45"), "Sent by email.", safeguarding.RequestKey{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.scan("chronology", "entryType"); !slices.Contains(got, "[la_notification]") {
+		t.Errorf("chronology %v", got)
+	}
+}
+
+func TestRule_E1_OneSiblingAcknowledgingInAnotherClassCountsForTheFamily(t *testing.T) {
+	w := newWorld(t)
+	// fam-02: Alfie (Acorns, Tom's class) and Poppy (Saplings, Sam's class).
+	w.ack(tom, local("2026-11-06 16:00"), safeguarding.Acknowledgement{PupilID: "bl-02"})
+	w.ack(sam, local("2026-11-13 16:00"), safeguarding.Acknowledgement{PupilID: "bl-03"})
+	w.run("2026-11-17")
+	if f := w.family("fam-02"); f.Status == safeguarding.FamilyMissing || !f.LastContactAt.Equal(local("2026-11-13 16:00")) {
+		t.Errorf("one sibling's acknowledgement did not count for the family: %+v", f)
+	}
+}
+
+func TestTemplateRunsEscalationEarlyEachMorningInLondonTime(t *testing.T) {
+	tpl, err := template.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, ok := tpl.FunctionByFolder("escalation")
+	if !ok || len(fn.Schedules) != 1 {
+		t.Fatalf("EscalationFunction: %+v", fn)
+	}
+	s := fn.Schedules[0]
+	if s.Name != "escalation" || s.Expression != "cron(30 5 * * ? *)" || s.Timezone != "Europe/London" {
+		t.Errorf("schedule %+v", s)
+	}
+}

@@ -1,0 +1,76 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// classTeachers names the teachers of each demo class (rule E1: a teacher acknowledges for
+// the families of their own class). Sam Ellis teaches in both schools.
+var classTeachers = map[safeguarding.SchoolID]map[string][]string{
+	BrookLane: {"Acorns": {Email("Tom", "Hughes")}, "Saplings": {Email("Sam", "Ellis")}, "Willows": {Email("Daniel", "Reyes")}},
+	Hillcrest: {"Kestrels": {Email("Owen", "Price")}, "Falcons": {Email("Owen", "Price")},
+		"Merlins": {Email("Sam", "Ellis")}, "Harriers": {Email("Sam", "Ellis")}},
+}
+
+// FamilyRecords are the demo families as each school tracks them: one record per family and
+// school, with that school's children and their classes. Tracking starts at each family's
+// first acknowledgement, so the demo's clock can be set anywhere without every family going
+// missing at once.
+func FamilyRecords(d Data) []safeguarding.Family {
+	pupils := map[safeguarding.PupilID]safeguarding.Pupil{}
+	for _, p := range d.Pupils {
+		pupils[p.ID] = p
+	}
+	var out []safeguarding.Family
+	for _, f := range d.Families {
+		bySchool := map[safeguarding.SchoolID]*safeguarding.Family{}
+		var order []safeguarding.SchoolID
+		for _, id := range f.Pupils {
+			p := pupils[id]
+			rec, ok := bySchool[p.School]
+			if !ok {
+				rec = &safeguarding.Family{ID: f.ID, School: p.School, Status: safeguarding.FamilyEngaged}
+				bySchool[p.School] = rec
+				order = append(order, p.School)
+			}
+			rec.Children = append(rec.Children, safeguarding.FamilyChild{Pupil: p.ID, ClassName: p.ClassName})
+		}
+		for _, s := range order {
+			out = append(out, *bySchool[s])
+		}
+	}
+	return out
+}
+
+// FamilyWriter is what seeding families needs of the store (shared/store.Store).
+type FamilyWriter interface {
+	PutFamily(context.Context, safeguarding.Family) error
+	PutClass(ctx context.Context, school safeguarding.SchoolID, name string, teachers []string) error
+}
+
+// ApplyFamilies writes the demo classes and family records through w; running it twice
+// leaves the same records.
+func ApplyFamilies(ctx context.Context, w FamilyWriter, d Data) error {
+	for _, s := range d.Schools {
+		names := make([]string, 0, len(classTeachers[s.ID]))
+		for n := range classTeachers[s.ID] {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			if err := w.PutClass(ctx, s.ID, n, classTeachers[s.ID][n]); err != nil {
+				return fmt.Errorf("seed: class %s/%s: %w", s.ID, n, err)
+			}
+		}
+	}
+	for _, f := range FamilyRecords(d) {
+		if err := w.PutFamily(ctx, f); err != nil {
+			return fmt.Errorf("seed: family %s/%s: %w", f.School, f.ID, err)
+		}
+	}
+	return nil
+}

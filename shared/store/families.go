@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+var (
+	_ safeguarding.EscalationStore = (*Store)(nil)
+	_ safeguarding.EngagementStore = (*Store)(nil)
+)
+
+const (
+	typeFamily = "family"
+	typeCall   = "call"
+)
+
+// familyPK is a family's partition in one school: the family record and its phone calls.
+func familyPK(s safeguarding.SchoolID, id string) string { return "SCHOOL#" + string(s) + "#FAMILY#" + id }
+
+func familyKey(s safeguarding.SchoolID, id string) key { return key{PK: familyPK(s, id), SK: "FAMILY"} }
+
+// lookPK is the escalation job's sparse index (GSI2): the families of a school to look at on
+// a local day. A family is in it only while a look could change something.
+func lookPK(s safeguarding.SchoolID, day string) string { return "SCHOOL#" + string(s) + "#LOOK#" + day }
+
+// missingPK lists a school's MISSING families, longest missing first (GSI3).
+func missingPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#FAMILIES#missing" }
+
+type childItem struct {
+	Pupil     string `dynamodbav:"pupil"`
+	ClassName string `dynamodbav:"className"`
+}
+
+type familyItem struct {
+	key
+	Type           string      `dynamodbav:"type"`
+	GSI2PK         string      `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK         string      `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK         string      `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK         string      `dynamodbav:"GSI3SK,omitempty"`
+	ID             string      `dynamodbav:"id"`
+	School         string      `dynamodbav:"school"`
+	Children       []childItem `dynamodbav:"children"`
+	TrackedSince   time.Time   `dynamodbav:"trackedSince"`
+	LastContactAt  time.Time   `dynamodbav:"lastContactAt"`
+	LastContactHow string      `dynamodbav:"lastContactHow,omitempty"`
+	Status         string      `dynamodbav:"status"`
+	MissingSince   time.Time   `dynamodbav:"missingSince"`
+	LARaisedAt     time.Time   `dynamodbav:"laRaisedAt"`
+	LANotifiedAt   time.Time   `dynamodbav:"laNotifiedAt"`
+	Attempts       int         `dynamodbav:"attempts"`
+	LastAttemptAt  time.Time   `dynamodbav:"lastAttemptAt"`
+	CallDueAt      time.Time   `dynamodbav:"callDueAt"`
+	CallKey        string      `dynamodbav:"callKey,omitempty"`
+	Decision       string      `dynamodbav:"decision,omitempty"`
+	NextLook       string      `dynamodbav:"nextLook,omitempty"`
+	Version        int         `dynamodbav:"version"`
+}
+
+func familyToItem(f safeguarding.Family) familyItem {
+	it := familyItem{key: familyKey(f.School, f.ID), Type: typeFamily, ID: f.ID, School: string(f.School),
+		TrackedSince: f.TrackedSince, LastContactAt: f.LastContactAt, LastContactHow: f.LastContactHow, Status: string(f.Status),
+		MissingSince: f.MissingSince, LARaisedAt: f.LARaisedAt, LANotifiedAt: f.LANotifiedAt, Attempts: f.Attempts,
+		LastAttemptAt: f.LastAttemptAt, CallDueAt: f.CallDueAt, CallKey: f.CallKey, Decision: f.Decision, Version: f.Version,
+		Children: []childItem{}}
+	if it.Status == "" {
+		it.Status = string(safeguarding.FamilyEngaged)
+	}
+	for _, c := range f.Children {
+		it.Children = append(it.Children, childItem{Pupil: string(c.Pupil), ClassName: c.ClassName})
+	}
+	if !f.NextLook.IsZero() {
+		it.NextLook = localDate(f.NextLook)
+		it.GSI2PK, it.GSI2SK = lookPK(f.School, it.NextLook), f.ID
+	}
+	if f.Status == safeguarding.FamilyMissing {
+		it.GSI3PK, it.GSI3SK = missingPK(f.School), stamp(f.MissingSince)+"#"+f.ID
+	}
+	return it
+}
+
+func familyFromItem(it familyItem) safeguarding.Family {
+	f := safeguarding.Family{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
+		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: safeguarding.FamilyStatus(it.Status),
+		MissingSince: it.MissingSince, LARaisedAt: it.LARaisedAt, LANotifiedAt: it.LANotifiedAt, Attempts: it.Attempts,
+		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version}
+	for _, c := range it.Children {
+		f.Children = append(f.Children, safeguarding.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
+	}
+	if it.NextLook != "" {
+		f.NextLook, _ = parseLocalDate(it.NextLook)
+	}
+	return f
+}
+
+// callItem is the phone call of rule E3: an item with the deadline engine's due attributes,
+// so the engine walks it up the ladder of rule D8 like an action.
+type callItem struct {
+	key
+	Type   string `dynamodbav:"type"`
+	School string `dynamodbav:"school"`
+	Family string `dynamodbav:"family"`
+	dueAttrs
+}
+
+func putInput(table string, item any) *dynamodb.PutItemInput {
+	return &dynamodb.PutItemInput{TableName: &table, Item: marshal(item)}
+}
+
+// PutFamily saves a family as it is, for seeding and imports (never a person's command).
+func (s *Store) PutFamily(ctx context.Context, f safeguarding.Family) error {
+	_, err := s.db.PutItem(ctx, putInput(s.table, familyToItem(f)))
+	return wrap("put family", err)
+}
+
+// PutFamilies loads families in bulk, 25 to a BatchWriteItem: imports and benchmarks.
+func (s *Store) PutFamilies(ctx context.Context, families []safeguarding.Family) error {
+	for start := 0; start < len(families); start += 25 {
+		var reqs []types.WriteRequest
+		for _, f := range families[start:min(start+25, len(families))] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(familyToItem(f))}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return wrap("put families", err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
+// SaveFamily commits one change to a family in one transaction: the family on the condition
+// that its version is still the one read (ErrConflict), its chronology entries, alerts, audit
+// entry and idempotency record, and the phone call it opens or closes.
+func (s *Store) SaveFamily(ctx context.Context, w safeguarding.FamilyWrite) error {
+	f := w.Family
+	notExists := aws.String("attribute_not_exists(PK)")
+	put := func(item any) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
+	}
+	var items []types.TransactWriteItem
+	requestAt := -1
+	if w.Request != nil {
+		requestAt = 0
+		items = append(items, put(requestToItem(*w.Request)))
+	}
+	if w.OpenCall != nil {
+		ck := key{PK: familyPK(f.School, f.ID), SK: "CALL#" + w.OpenCall.ID}
+		f.CallKey = ck.SK
+		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School), Family: f.ID, dueAttrs: dueToAttrs(*w.OpenCall)}))
+	}
+	famPut := &types.Put{TableName: &s.table, Item: marshal(familyToItem(f)),
+		ConditionExpression:       aws.String("version = :prev"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(w.PrevVersion)}}
+	items = append(items, types.TransactWriteItem{Put: famPut})
+	if w.CloseCall != "" {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
+			Key:                       key{PK: familyPK(f.School, f.ID), SK: w.CloseCall}.av(),
+			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
+	}
+	for _, e := range w.Entries {
+		items = append(items, put(chronologyToItem(e)))
+	}
+	if w.Audit != nil {
+		items = append(items, put(auditToItem(*w.Audit)))
+	}
+	for _, a := range w.Alerts {
+		items = append(items, put(outboxToItem(a, w.At)))
+	}
+	if len(items) > 100 {
+		return fmt.Errorf("store: a family change of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
+	}
+	return s.transact(ctx, items, requestAt)
+}
+
+// EscalationSchools lists every school from the registry with the last local day the
+// escalation job reached for it (one Query, paged).
+func (s *Store) EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue, error) {
+	var out []safeguarding.SchoolDue
+	err := s.queryPartition(ctx, "SCHOOLS", func(typ string, item map[string]types.AttributeValue) error {
+		var it struct {
+			School  string `dynamodbav:"school"`
+			Reached string `dynamodbav:"escalationReached"`
+		}
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		sd := safeguarding.SchoolDue{ID: safeguarding.SchoolID(it.School)}
+		if it.Reached != "" {
+			from, err := parseLocalDate(it.Reached)
+			if err != nil {
+				return fmt.Errorf("store: school %s: escalation reached %q: %w", it.School, it.Reached, err)
+			}
+			sd.From = from
+		}
+		out = append(out, sd)
+		return nil
+	})
+	return out, err
+}
+
+// EscalationReached records the local day the escalation job reached for a school.
+func (s *Store) EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: schoolsKey(school).av(),
+		UpdateExpression:          aws.String("SET escalationReached = :day"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":day": str(localDate(now))},
+	})
+	return wrap("escalation reached", err)
+}
+
+// FamiliesToLook queries the look index (GSI2) of one school for each local day from `from`
+// to the day of now: only families due a look, never every family.
+func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]safeguarding.Family, error) {
+	var out []safeguarding.Family
+	seen := map[string]bool{}
+	last := localDate(now)
+	for day := safeguarding.LocalDay(from); localDate(day) <= last; day = day.AddDate(0, 0, 1) {
+		pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String("GSI2"),
+			KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(lookPK(school, localDate(day)))},
+		})
+		for pager.HasMorePages() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				return nil, wrap("families to look at", err)
+			}
+			for _, item := range page.Items {
+				var it familyItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				if !seen[it.ID] {
+					seen[it.ID] = true
+					out = append(out, familyFromItem(it))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// MissingFamilies reads the viewer and a school's MISSING families (GSI3), longest first.
+func (s *Store) MissingFamilies(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []safeguarding.Family, error) {
+	p, err := s.Principal(ctx, viewer)
+	if err != nil {
+		return p, nil, err
+	}
+	p.Email = viewer
+	if !p.IsMember(school) {
+		return p, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	var out []safeguarding.Family
+	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String("GSI3"),
+		KeyConditionExpression:    aws.String("GSI3PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(missingPK(school))},
+	})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return p, nil, wrap("missing families", err)
+		}
+		for _, item := range page.Items {
+			var it familyItem
+			if err := unmarshal(item, &it); err != nil {
+				return p, nil, err
+			}
+			out = append(out, familyFromItem(it))
+		}
+	}
+	return p, out, nil
+}
+
+// Family reads the viewer and one family in one BatchGetItem.
+func (s *Store) Family(ctx context.Context, viewer string, school safeguarding.SchoolID, id string) (safeguarding.Principal, safeguarding.Family, error) {
+	found, err := s.batchGet(ctx, []key{userKey(viewer), familyKey(school, id)})
+	if err != nil {
+		return safeguarding.Principal{}, safeguarding.Family{}, err
+	}
+	var u userItem
+	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
+		return safeguarding.Principal{}, safeguarding.Family{}, err
+	}
+	p := userFromItem(u)
+	p.Email = viewer
+	if !p.IsMember(school) {
+		return p, safeguarding.Family{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	var it familyItem
+	if err := unmarshalFound(found, familyKey(school, id), &it); err != nil {
+		return p, safeguarding.Family{}, err
+	}
+	if it.ID == "" {
+		return p, safeguarding.Family{}, fmt.Errorf("family %q: %w", id, safeguarding.ErrNotFound)
+	}
+	return p, familyFromItem(it), nil
+}
