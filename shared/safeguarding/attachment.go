@@ -419,9 +419,9 @@ func (s Attachments) List(ctx context.Context, who Caller, school SchoolID, conc
 
 // Verify checks a file that arrived under key (rule C6) from its actual size and first bytes,
 // and records the verdict with its audit entry. It returns the attachment as decided; the
-// caller deletes the object of a rejected one. A key that names no pending attachment is
-// ErrNotFound (a stray object: delete it); one already decided is returned as it is, so a
-// repeated notification is harmless.
+// caller deletes the object of a rejected one. A key that names no attachment is ErrNotFound
+// (a stray object: delete it); one already decided keeps its verdict, so a repeated
+// notification is harmless.
 func (s Attachments) Verify(ctx context.Context, key string, size int64, head []byte, at time.Time) (Attachment, error) {
 	school, concern, id, ok := ParseObjectKey(key)
 	if !ok {
@@ -432,6 +432,12 @@ func (s Attachments) Verify(ctx context.Context, key string, size int64, head []
 		return Attachment{}, err
 	}
 	if a.status != AttachmentPending {
+		// A repeated notification, or the upload URL used again while it is valid: the recorded
+		// verdict stands, and an object that fails the check is still reported rejected, so the
+		// caller deletes it (in a versioned bucket the verified version stays).
+		if c := a.Check(size, head, at); a.status == AttachmentVerified && c.status == AttachmentRejected {
+			return c, nil
+		}
 		return a, nil
 	}
 	a = a.Check(size, head, at)

@@ -3,7 +3,9 @@
 // bootstrap behind a local Lambda Runtime API, a gateway that does what API Gateway's HTTP API
 // and JWT authorizer do, an identity provider for the demo users, a local SNS that keeps every
 // alert, a DynamoDB Streams poller that feeds stream events (with their filters, batch sizes
-// and retries) to their functions, and the schedules of the template on their cadence.
+// and retries) to their functions, the schedules of the template on their cadence, and a
+// local S3 (s3rver behind a signature check) whose new objects notify the functions with an
+// S3 event.
 //
 // The /dev/* endpoints exist only here, never in a deployed build:
 //
@@ -112,6 +114,8 @@ type Stack struct {
 	TableName        string
 	// SNSEndpoint is the local SNS's URL.
 	SNSEndpoint string
+	// S3Endpoint is the local S3's URL (path-style), with the bucket AttachmentsBucket.
+	S3Endpoint string
 	// Users are the demo users who can sign in.
 	Users []safeguarding.Principal
 	// Seeded is true when this start created the table and wrote the demo data.
@@ -123,6 +127,7 @@ type Stack struct {
 	functions map[string]*function
 	db        *dynamodblocal.Server
 	sns       *snsServer
+	s3        *S3
 	poller    *poller
 	tmpDir    string
 	bg        sync.WaitGroup
@@ -284,6 +289,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			"users", len(demo.Users), "pupils", len(demo.Pupils))
 	}
 
+	if err := s.startS3(ctx, cfg, tpl, functions, log, out); err != nil {
+		_ = gwLn.Close()
+		return nil, err
+	}
+
 	// The functions.
 	env := map[string]string{
 		"TABLE_NAME":                  TableName,
@@ -293,6 +303,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"AWS_SECRET_ACCESS_KEY":       secretKey,
 		"AWS_ENDPOINT_URL_DYNAMODB":   s.DynamoDBEndpoint,
 		"AWS_ENDPOINT_URL_SNS":        s.SNSEndpoint,
+		"AWS_ENDPOINT_URL_S3":         s.S3Endpoint,
+		"ATTACHMENTS_BUCKET":          AttachmentsBucket,
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"ALERTS_TOPIC_ARN":            AlertsTopicARN,
 		"APP_URL":                     s.URL,
@@ -450,6 +462,9 @@ func (s *Stack) Close() {
 		s.bg.Wait()
 		if s.db != nil {
 			s.db.Stop()
+		}
+		if s.s3 != nil {
+			s.s3.Close()
 		}
 		if s.tmpDir != "" {
 			_ = os.RemoveAll(s.tmpDir)

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+)
+
+// FuzzDecodeUpload: whatever arrives, the decoder never panics, and it either returns a
+// request to check or a 4xx problem.
+func FuzzDecodeUpload(f *testing.F) {
+	f.Add(`{"fileName":"notes.pdf","contentType":"application/pdf","size":1234}`, false)
+	f.Add(`{"fileName":"a.jpg","contentType":"image/jpeg","size":1e99}`, false)
+	f.Add(`{"size":"big"}`, false)
+	f.Add(`{"fileName":"\ud800"}`, false)
+	f.Add(`[]`, false)
+	f.Add("eyJzaXplIjoxfQ==", true)
+	f.Add("%%%", true)
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		req := event("POST", "/api/schools/"+brook+"/concerns/"+concernID+"/attachments", teacher, body, at("10:00"), nil)
+		req.IsBase64Encoded = b64
+		_, _, err := decodeUpload(req)
+		if err == nil {
+			return
+		}
+		var p *httpapi.ProblemError
+		if !errors.As(err, &p) || p.Status < 400 || p.Status > 499 {
+			t.Fatalf("decode error %T %v is not a 4xx problem", err, err)
+		}
+	})
+}

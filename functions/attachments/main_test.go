@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+const (
+	brook     = "brook-lane"
+	hill      = "hillcrest"
+	teacher   = "t.jones@brook.example"
+	colleague = "a.patel@brook.example"
+	dsl       = "d.okafor@brook.example"
+	hillDSL   = "o.dsl@hill.example"
+	bucket    = "attachments-test"
+	concernID = "01JCONCERNBROOK00000000001"
+)
+
+// world is a fresh table with two schools and a concern, a real local S3 (s3rver behind the
+// signature check), and the handler over both. Every object S3 reports as created goes to the
+// handler as Lambda would deliver it; checked receives each result.
+type world struct {
+	t       *testing.T
+	db      *dynamodb.Client
+	table   string
+	s3      *s3.Client
+	h       handler
+	checked chan error
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db, table := dynamotest.New(t)
+	st := store.New(db, table)
+	ctx := context.Background()
+	w := &world{t: t, db: db, table: table, checked: make(chan error, 8)}
+	root, err := filepath.Abs("../..")
+	must(t, err)
+	local, err := stack.StartS3(ctx, stack.S3Options{Root: root, Buckets: []string{bucket},
+		Credentials: map[string]string{"test": "test-secret"},
+		OnObjectCreated: func(ctx context.Context, ev events.S3Event) {
+			raw, _ := json.Marshal(ev)
+			_, err := w.h.Handle(ctx, raw)
+			w.checked <- err
+		}})
+	must(t, err)
+	t.Cleanup(local.Close)
+	w.s3 = s3.New(s3.Options{Region: "eu-west-2", BaseEndpoint: aws.String(local.Endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test-secret", "")})
+	w.h = newHandler(st, w.s3, bucket)
+
+	staff := map[string][]safeguarding.Role{
+		teacher: {safeguarding.RoleStaff, safeguarding.RoleTeacher}, colleague: {safeguarding.RoleStaff},
+		dsl: {safeguarding.RoleStaff, safeguarding.RoleDSL},
+	}
+	school := safeguarding.School{ID: brook, Name: "Brook Lane Primary"}
+	for email, roles := range staff {
+		school.Roster = append(school.Roster, safeguarding.StaffMember{Email: email, Roles: roles})
+		must(t, st.PutUser(ctx, safeguarding.Principal{Email: email, Name: email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: roles}}))
+	}
+	must(t, st.PutSchool(ctx, school))
+	must(t, st.PutSchool(ctx, safeguarding.School{ID: hill, Name: "Hillcrest Juniors"}))
+	must(t, st.PutUser(ctx, safeguarding.Principal{Email: hillDSL, Name: "Omar", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{hill: {safeguarding.RoleStaff, safeguarding.RoleDSL}}}))
+	pupil := safeguarding.Pupil{ID: "p1", School: brook, Name: "Ava Brown"}
+	must(t, st.PutPupil(ctx, pupil))
+	recorded := at("09:30")
+	c, err := safeguarding.RecordConcern(concernID, safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "wellbeing",
+		ObservedAt: recorded.Add(-time.Hour), Details: "Ava was upset at break."}, safeguarding.Principal{Email: teacher, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: staff[teacher]}},
+		school, map[safeguarding.PupilID]safeguarding.Pupil{"p1": pupil}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, recorded)
+	must(t, err)
+	must(t, st.SaveConcern(ctx, safeguarding.ConcernWrite{Concern: c, Entries: safeguarding.ConcernEntries(c),
+		Audit: safeguarding.AuditEntry{ID: "seed", School: brook, Actor: teacher, Action: safeguarding.AuditConcernRecorded, At: recorded}}))
+	return w
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// at is a school-local time on Monday 23 November 2026.
+func at(hhmm string) time.Time {
+	t, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-23 "+hhmm, safeguarding.London)
+	return t
+}
+
+func event(method, path, email, body string, now time.Time, headers map[string]string) httpapi.Request {
+	parts := strings.Split(strings.Trim(path, "/"), "/") // api schools {school} concerns {id} attachments
+	h := map[string]string{"content-type": "application/json"}
+	for k, v := range headers {
+		h[strings.ToLower(k)] = v
+	}
+	req := httpapi.Request{
+		Version: "2.0", RouteKey: method + " /api/schools/{school}/concerns/{id}/attachments", RawPath: path, Headers: h,
+		PathParameters: map[string]string{"school": parts[2], "id": parts[4]}, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: fmt.Sprint(now.UnixNano()), TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, SourceIP: "192.0.2.10"},
+		},
+	}
+	if email != "" {
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"email": email, "sub": "sub-" + email}},
+		}
+	}
+	return req
+}
+
+// do sends an API request through Handle as Lambda would, with the event's JSON.
+func (w *world) do(req httpapi.Request) (httpapi.Response, map[string]any) {
+	w.t.Helper()
+	raw, err := json.Marshal(req)
+	must(w.t, err)
+	out, err := w.h.Handle(context.Background(), raw)
+	if err != nil {
+		w.t.Fatalf("handler error: %v", err)
+	}
+	resp := out.(httpapi.Response)
+	var body map[string]any
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+			w.t.Fatalf("body %q: %v", resp.Body, err)
+		}
+	}
+	return resp, body
+}
+
+func (w *world) request(email, school, concern, body string) (httpapi.Response, map[string]any) {
+	return w.do(event("POST", "/api/schools/"+school+"/concerns/"+concern+"/attachments", email, body, at("10:00"), nil))
+}
+
+func (w *world) list(email, school, concern string) (httpapi.Response, map[string]any) {
+	return w.do(event("GET", "/api/schools/"+school+"/concerns/"+concern+"/attachments", email, "", at("10:30"), nil))
+}
+
+// upload PUTs body to a presigned URL with a plain HTTP client, as a browser does.
+func upload(t *testing.T, url, contentType string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(string(body)))
+	must(t, err)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitChecked waits for the handler's check of the next arrived object.
+func (w *world) waitChecked() {
+	w.t.Helper()
+	select {
+	case err := <-w.checked:
+		must(w.t, err)
+	case <-time.After(10 * time.Second):
+		w.t.Fatal("no S3 notification reached the handler")
+	}
+}
+
+// objectExists asks the bucket for key.
+func (w *world) objectExists(key string) bool {
+	w.t.Helper()
+	_, err := w.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	return err == nil
+}
+
+// items returns every item of the test's table by type. A test may Scan; the product never does.
+func (w *world) items() map[string]int {
+	w.t.Helper()
+	out := map[string]int{}
+	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		must(w.t, err)
+		for _, it := range page.Items {
+			if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
+				out[s.Value]++
+			}
+		}
+	}
+	return out
+}
