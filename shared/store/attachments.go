@@ -18,7 +18,7 @@ const typeAttachment = "attachment"
 
 var _ safeguarding.AttachmentStore = (*Store)(nil)
 
-// attachmentKey files an attachment in its concern's partition (A22), so a request for school
+// attachmentKey files an attachment in its concern's partition (A30), so a request for school
 // B can never address an attachment of school A.
 func attachmentKey(s safeguarding.SchoolID, c safeguarding.ConcernID, id safeguarding.AttachmentID) key {
 	return key{PK: concernKey(s, c).PK, SK: attachmentSKPrefix + string(id)}
