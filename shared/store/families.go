@@ -23,13 +23,17 @@ const (
 )
 
 // familyPK is a family's partition in one school: the family record and its phone calls.
-func familyPK(s safeguarding.SchoolID, id string) string { return "SCHOOL#" + string(s) + "#FAMILY#" + id }
+func familyPK(s safeguarding.SchoolID, id string) string {
+	return "SCHOOL#" + string(s) + "#FAMILY#" + id
+}
 
 func familyKey(s safeguarding.SchoolID, id string) key { return key{PK: familyPK(s, id), SK: "FAMILY"} }
 
 // lookPK is the escalation job's sparse index (GSI2): the families of a school to look at on
 // a local day. A family is in it only while a look could change something.
-func lookPK(s safeguarding.SchoolID, day string) string { return "SCHOOL#" + string(s) + "#LOOK#" + day }
+func lookPK(s safeguarding.SchoolID, day string) string {
+	return "SCHOOL#" + string(s) + "#LOOK#" + day
+}
 
 // missingPK lists a school's MISSING families, longest missing first (GSI3).
 func missingPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#FAMILIES#missing" }

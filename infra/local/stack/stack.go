@@ -17,6 +17,7 @@
 //	GET  /dev/schedules             the schedules of the template
 //	POST /dev/schedules/{name}/run  runs a schedule now, at the local clock
 //	GET  /dev/alerts                every message published to SNS, oldest first
+//	GET  /dev/queues                messages the local SQS sent, and those dropped after every retry
 //	GET  /dev/dead-letters          stream records that failed after every retry
 package stack
 
@@ -127,6 +128,7 @@ type Stack struct {
 	functions map[string]*function
 	db        *dynamodblocal.Server
 	sns       *snsServer
+	sqs       *sqsServer
 	s3        *S3
 	poller    *poller
 	tmpDir    string
@@ -227,6 +229,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.SNSEndpoint = "http://" + snsLn.Addr().String()
 	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now}
 	s.serve(snsLn, s.sns)
+	if err := s.listenSQS(log); err != nil {
+		_ = gwLn.Close()
+		return nil, err
+	}
 
 	// DynamoDB Local and the bootstraps, side by side.
 	functions := tpl.Functions()
@@ -284,6 +290,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			_ = gwLn.Close()
 			return nil, err
 		}
+		if err := seed.ApplyFamilies(ctx, store.New(db, TableName), demo); err != nil {
+			_ = gwLn.Close()
+			return nil, err
+		}
 		s.Seeded = true
 		log.Info("table created and demo data written", "table", TableName, "schools", len(demo.Schools),
 			"users", len(demo.Users), "pupils", len(demo.Pupils))
@@ -303,6 +313,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"AWS_SECRET_ACCESS_KEY":       secretKey,
 		"AWS_ENDPOINT_URL_DYNAMODB":   s.DynamoDBEndpoint,
 		"AWS_ENDPOINT_URL_SNS":        s.SNSEndpoint,
+		"AWS_ENDPOINT_URL_SQS":        s.sqs.endpoint,
 		"AWS_ENDPOINT_URL_S3":         s.S3Endpoint,
 		"ATTACHMENTS_BUCKET":          AttachmentsBucket,
 		"AWS_EC2_METADATA_DISABLED":   "true",
@@ -336,6 +347,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		for k, v := range env {
 			vars[k] = v
 		}
+		for k, v := range s.sqs.env(tpl, f.LogicalID) {
+			vars[k] = v
+		}
 		vars["AWS_LAMBDA_FUNCTION_NAME"] = f.LogicalID
 		vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(memory)
 		vars["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + f.LogicalID
@@ -348,6 +362,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		_ = gwLn.Close()
 		return nil, fmt.Errorf("stack: no bootstrap at %s (build the functions first, or leave BinDir empty)", strings.Join(missing, ", "))
 	}
+
+	s.sqs.bind(tpl, s.functions)
 
 	// Streams.
 	var sources []*streamSource
@@ -426,6 +442,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.HandleFunc("GET /dev/schedules", sched.serveList)
 	mux.HandleFunc("POST /dev/schedules/{name}/run", sched.serveRun)
 	mux.HandleFunc("GET /dev/alerts", s.sns.serveAlerts)
+	mux.HandleFunc("GET /dev/queues", s.sqs.serveDeadLetters)
 	mux.HandleFunc("GET /dev/dead-letters", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
 	})

@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+)
+
+// Families who go quiet (E1-E6) through the local stack: the engagement API, the local clock,
+// /dev/schedules/escalation/run (schedule -> local SQS -> one school per message) and
+// /dev/alerts. The Ali family (fam-13) has three children at Hillcrest in three classes.
+func TestRule_E1_E6_FamiliesWhoGoQuietThroughTheLocalStack(t *testing.T) {
+	base := product(t) + "/api/schools/hillcrest"
+	owen := token(t, seed.Email("Owen", "Price")) // teaches Kestrels (Ilhan) and Falcons (Amina)
+	chloe := token(t, seed.Email("Chloe", "Adams"))
+	robert := token(t, seed.Email("Robert", "King")) // the Senior DSL
+	ref := "FAM-FAM-13"
+
+	// E1: Owen marks his class; one child's acknowledgement is the family's. A retry with the
+	// same key is the same answer; a family with no child in his classes (Ngozi Okafor) is refused.
+	pinClock(t, local("2027-01-08 15:30"))
+	ack := map[string]any{"acknowledgements": []map[string]string{{"pupilId": "hc-11", "at": "2027-01-08T15:00:00Z", "kind": "thumbs-up"}}}
+	for range 2 {
+		if status, body := call(t, "POST", base+"/engagement", owen, ack, "Idempotency-Key", "ack-0108"); status != 200 {
+			t.Fatalf("acknowledge: %d %v", status, body)
+		}
+	}
+	other := map[string]any{"acknowledgements": []map[string]string{{"pupilId": "hc-01", "at": "2027-01-08T15:00:00Z", "kind": "message"}}}
+	if status, _ := call(t, "POST", base+"/engagement", owen, other); status != http.StatusForbidden {
+		t.Errorf("a teacher acknowledged for another class: %d", status)
+	}
+
+	run := func(at string) map[string]any {
+		t.Helper()
+		pinClock(t, local(at))
+		status, body := call(t, "POST", product(t)+"/dev/schedules/escalation/run", "", nil)
+		if status != 200 {
+			t.Fatalf("run at %s: %d %v", at, status, body)
+		}
+		return body
+	}
+	missing := func() map[string]any {
+		t.Helper()
+		status, body := call(t, "GET", base+"/families?status=missing", chloe, nil)
+		if status != 200 {
+			t.Fatalf("families: %d %v", status, body)
+		}
+		for _, f := range body["families"].([]any) {
+			if f := f.(map[string]any); f["id"] == "fam-13" {
+				return f
+			}
+		}
+		return nil
+	}
+	kind := func(k string) func(alert) bool {
+		return func(a alert) bool { return a.Attributes["reference"] == ref && a.Attributes["kind"] == k }
+	}
+
+	// E2: five silent school days (Mon 11 - Fri 15 Jan) is not missing; six is.
+	if r := run("2027-01-18 05:30"); r["schoolDay"] != true || r["enqueued"] != float64(2) {
+		t.Fatalf("summary %v", r)
+	}
+	if f := missing(); f != nil {
+		t.Fatalf("missing after five days: %v", f)
+	}
+	run("2027-01-19 05:30")
+	f := missing()
+	if f == nil || f["schoolDaysSilent"] != float64(6) || f["missingSince"] != "2027-01-19T05:30:00Z" || f["nextDue"] != "phone-call" {
+		t.Fatalf("after six days: %v", f)
+	}
+	got := waitAlerts(t, 2, kind("missing"))
+	var to []string
+	for _, a := range got {
+		to = append(to, a.Attributes["recipient"]+" "+a.Attributes["audience"])
+	}
+	slices.Sort(to)
+	if !slices.Equal(to, []string{seed.Email("Chloe", "Adams") + " dsl", seed.Email("Sam", "Ellis") + " dsl"}) {
+		t.Errorf("missing alerts to %v", to)
+	}
+	// Rerunning the same day changes nothing.
+	run("2027-01-19 05:45")
+	if again := missing(); again["version"] != f["version"] {
+		t.Errorf("a rerun changed the family: %v", again)
+	}
+	// A missing entry in each child's chronology.
+	for _, p := range []string{"hc-09", "hc-10", "hc-11"} {
+		_, body := call(t, "GET", base+"/pupils/"+p+"/chronology", chloe, nil)
+		if !hasEntry(body, "missing") {
+			t.Errorf("%s: no missing entry in %v", p, body)
+		}
+	}
+	// E3: the call is on the deadline engine's ladder; undone the next morning, it is overdue.
+	pinClock(t, local("2027-01-20 06:00"))
+	if status, body := call(t, "POST", product(t)+"/dev/schedules/deadlines/run", "", nil); status != 200 {
+		t.Fatalf("deadlines: %d %v", status, body)
+	}
+	if got := waitAlerts(t, 1, kind("overdue")); len(got) != 1 || got[0].Attributes["recipient"] != seed.Email("Chloe", "Adams") {
+		t.Errorf("overdue call alerts %v", got)
+	}
+	// Nothing on a Saturday.
+	if r := run("2027-01-23 05:30"); r["schoolDay"] != false || r["enqueued"] != nil {
+		t.Errorf("Saturday: %v", r)
+	}
+	// E5: 19 silent school days (to Thu 4 Feb) is not the LA; a missed Friday is caught up on
+	// Monday with 20.
+	run("2027-02-04 05:30")
+	if got := waitAlerts(t, 1, kind("la-notification")); len(got) != 0 {
+		t.Fatalf("the LA at 19 days: %v", got)
+	}
+	run("2027-02-08 05:30")
+	if got := waitAlerts(t, 1, kind("la-notification")); len(got) != 1 || got[0].Attributes["audience"] != "senior_dsl" ||
+		got[0].Attributes["recipient"] != seed.Email("Robert", "King") {
+		t.Fatalf("LA alerts %v", got)
+	}
+	if f := missing(); f["laBrief"] == nil || f["nextDue"] != "phone-call" && f["nextDue"] != "la-notification" {
+		t.Errorf("what to send the LA: %v", f)
+	}
+	pinClock(t, local("2027-02-08 11:00"))
+	if status, body := call(t, "POST", base+"/families/fam-13/la-notification", robert, map[string]any{"sentAt": "2027-02-08T10:30:00Z"}); status != 200 {
+		t.Fatalf("la-notification: %d %v", status, body)
+	}
+	// E4: the Senior DSL's decision, with its reason.
+	if status, body := call(t, "POST", base+"/families/fam-13/decision", chloe, map[string]any{"decision": "contact-social-care", "reason": "x"}); status != http.StatusForbidden {
+		t.Errorf("a DSL decided: %d %v", status, body)
+	}
+	if status, body := call(t, "POST", base+"/families/fam-13/decision", robert,
+		map[string]any{"decision": "contact-social-care", "reason": "No contact in four weeks."}); status != 200 {
+		t.Fatalf("decision: %d %v", status, body)
+	}
+	// E6: an acknowledgement ends MISSING and the chronology says when and how.
+	ack = map[string]any{"acknowledgements": []map[string]string{{"familyId": "fam-13", "at": "2027-02-08T10:45:00Z", "kind": "message"}}}
+	if status, body := call(t, "POST", base+"/engagement", owen, ack); status != 200 {
+		t.Fatalf("acknowledge: %d %v", status, body)
+	}
+	if f := missing(); f != nil {
+		t.Errorf("still missing: %v", f)
+	}
+	_, body := call(t, "GET", base+"/pupils/hc-10/chronology", chloe, nil)
+	for _, typ := range []string{"la_notification", "decision", "contact_restored"} {
+		if !hasEntry(body, typ) {
+			t.Errorf("no %s entry in %v", typ, body)
+		}
+	}
+}
+
+func hasEntry(chronology map[string]any, typ string) bool {
+	entries, _ := chronology["entries"].([]any)
+	return slices.ContainsFunc(entries, func(e any) bool { m, _ := e.(map[string]any); return m["type"] == typ })
+}
