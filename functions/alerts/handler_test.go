@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/shared/alert"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -160,5 +161,88 @@ func TestNotAnOutboxItemIsSkipped(t *testing.T) {
 	resp, err := newHandler(db, table, sns).Handle(context.Background(), ev)
 	if err != nil || len(resp.BatchItemFailures) != 0 || len(sns.sent) != 0 {
 		t.Fatalf("resp %+v err %v sent %d", resp, err, len(sns.sent))
+	}
+}
+
+// routedSNS answers as alert.Publisher does for a recipient with no subscription on a channel.
+type routedSNS struct {
+	fakeSNS
+	missing map[safeguarding.Channel]error
+}
+
+func (r *routedSNS) Publish(ctx context.Context, a safeguarding.Alert) (string, error) {
+	if err := r.missing[a.Channel]; err != nil {
+		return "", err
+	}
+	return r.fakeSNS.Publish(ctx, a)
+}
+
+func outboxAttr(t *testing.T, db *dynamodb.Client, table, id, name string) string {
+	t.Helper()
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &table, Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "OUTBOX#" + id}, "SK": &types.AttributeValueMemberS{Value: "OUTBOX"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := out.Item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// A DSL with no mobile: the email goes, the SMS is recorded on its outbox item as
+// undeliverable (and counted in the log), and the batch does not fail for it.
+func TestRule_C4_AnSMSForSomeoneWithNoMobileIsRecordedUndeliverable(t *testing.T) {
+	db, table, ev := outboxEvent(t)
+	sns := &routedSNS{missing: map[safeguarding.Channel]error{safeguarding.ChannelSMS: alert.ErrNoEndpoint}}
+	h := handler{outbox: store.New(db, table), publisher: sns, now: time.Now}
+	resp, err := h.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp %+v err %v", resp, err)
+	}
+	if len(sns.sent) != 1 || sns.sent[0].Channel != safeguarding.ChannelEmail {
+		t.Fatalf("sent %+v, want the email", sns.sent)
+	}
+	for _, rec := range ev.Records {
+		a, _ := store.AlertFromImage(rec.Change.NewImage)
+		why, sent := outboxAttr(t, db, table, a.ID, "undeliverable"), outboxAttr(t, db, table, a.ID, "sentAt")
+		switch a.Channel {
+		case safeguarding.ChannelSMS:
+			if why != reasonNoEndpoint || sent != "" {
+				t.Errorf("SMS: undeliverable %q sentAt %q", why, sent)
+			}
+		default:
+			if why != "" || sent == "" {
+				t.Errorf("email: undeliverable %q sentAt %q", why, sent)
+			}
+		}
+	}
+}
+
+// Someone not subscribed yet may be a moment from it: a recent alert is retried, an older one
+// recorded as undeliverable.
+func TestAnAlertForSomeoneNotSubscribedIsRetriedWhileRecentThenRecorded(t *testing.T) {
+	db, table, ev := outboxEvent(t)
+	sns := &routedSNS{missing: map[safeguarding.Channel]error{
+		safeguarding.ChannelSMS: alert.ErrNotSubscribed, safeguarding.ChannelEmail: alert.ErrNotSubscribed}}
+	now := time.Now()
+	h := handler{outbox: store.New(db, table), publisher: sns, now: func() time.Time { return now }}
+	for i := range ev.Records {
+		ev.Records[i].Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: now.Add(-10 * time.Second)}
+	}
+	resp, _ := h.Handle(context.Background(), ev)
+	if len(resp.BatchItemFailures) != 2 {
+		t.Fatalf("failures %+v, want both retried", resp.BatchItemFailures)
+	}
+	now = now.Add(settle)
+	resp, _ = h.Handle(context.Background(), ev)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v, want both recorded", resp.BatchItemFailures)
+	}
+	for _, rec := range ev.Records {
+		a, _ := store.AlertFromImage(rec.Change.NewImage)
+		if why := outboxAttr(t, db, table, a.ID, "undeliverable"); why != reasonNotSubscribed {
+			t.Errorf("%s: undeliverable %q", a.Channel, why)
+		}
 	}
 }

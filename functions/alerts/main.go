@@ -1,5 +1,6 @@
 // Command alerts is the AlertsFunction: outbox items arrive from the table's stream and are
-// published to SNS, which carries them by SMS and email.
+// published to the SNS topic of the recipient's school that holds their subscriptions, which
+// carry them by SMS and email.
 package main
 
 import (
@@ -23,9 +24,10 @@ func main() {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
+	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
 	h := handler{
-		outbox:    store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")),
-		publisher: alert.Publisher{SNS: sns.NewFromConfig(cfg), Topic: os.Getenv("ALERTS_TOPIC_ARN"), AppURL: os.Getenv("APP_URL")},
+		outbox:    st,
+		publisher: alert.Publisher{SNS: sns.NewFromConfig(cfg), Routes: st, AppURL: os.Getenv("APP_URL")},
 		now:       time.Now,
 	}
 	lambda.Start(h.Handle)

@@ -1,10 +1,14 @@
 // Package alert turns outbox alerts into SNS messages: a subject and text that carry no names
-// and no details (rule S2), and message attributes that subscriptions filter on.
+// and no details (rule S2), and message attributes that subscriptions filter on. It also keeps
+// each school's SNS topics and each person's subscriptions in step with the school's roster
+// and the people's profiles (Reconciler).
 package alert
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,15 +103,44 @@ type SNSAPI interface {
 
 var _ SNSAPI = (*sns.Client)(nil)
 
-// Publisher publishes alerts to one SNS topic; subscriptions filter on the attributes.
+// Routes finds the subscriptions of one person to a school's alerts (shared/store.Store).
+type Routes interface {
+	AlertRoute(ctx context.Context, school safeguarding.SchoolID, email string) ([]safeguarding.AlertSubscription, error)
+}
+
+// Why an alert cannot be delivered. Neither is retried by the publisher; the caller records
+// the alert as undeliverable (or, for a person not subscribed yet, may try again shortly).
+var (
+	// ErrNoEndpoint: the person is subscribed to the school's alerts, but not on this channel
+	// (an SMS to someone with no mobile in their profile).
+	ErrNoEndpoint = errors.New("alert: the recipient has no address for this channel")
+	// ErrNotSubscribed: the person has no subscription to the school's alerts at all (not on
+	// its roster, or added a moment ago and not subscribed yet).
+	ErrNotSubscribed = errors.New("alert: the recipient is not subscribed to the school's alerts")
+)
+
+// Publisher publishes each alert to the school's topic shard that holds its recipient's
+// subscriptions; their filter policies pass it to that person on that channel only.
 type Publisher struct {
 	SNS    SNSAPI
-	Topic  string
+	Routes Routes
 	AppURL string
 }
 
-// Publish sends one alert and returns SNS's message id.
+// Publish sends one alert and returns SNS's message id, or ErrNoEndpoint / ErrNotSubscribed
+// when no subscription would deliver it.
 func (p Publisher) Publish(ctx context.Context, a safeguarding.Alert) (string, error) {
+	subs, err := p.Routes.AlertRoute(ctx, a.School, a.Recipient)
+	if err != nil {
+		return "", fmt.Errorf("alert: route: %w", err)
+	}
+	if len(subs) == 0 {
+		return "", ErrNotSubscribed
+	}
+	i := slices.IndexFunc(subs, func(s safeguarding.AlertSubscription) bool { return s.Channel == a.Channel })
+	if i < 0 {
+		return "", ErrNoEndpoint
+	}
 	m := Compose(a, p.AppURL)
 	attrs := make(map[string]snstypes.MessageAttributeValue, len(m.Attributes))
 	for k, v := range m.Attributes {
@@ -116,7 +149,7 @@ func (p Publisher) Publish(ctx context.Context, a safeguarding.Alert) (string, e
 		}
 	}
 	out, err := p.SNS.Publish(ctx, &sns.PublishInput{
-		TopicArn: &p.Topic, Subject: aws.String(m.Subject), Message: aws.String(m.Text), MessageAttributes: attrs,
+		TopicArn: aws.String(subs[i].TopicARN), Subject: aws.String(m.Subject), Message: aws.String(m.Text), MessageAttributes: attrs,
 	})
 	if err != nil {
 		return "", fmt.Errorf("alert: publish: %w", err)

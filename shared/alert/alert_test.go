@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -59,14 +60,43 @@ func (r *recordingSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...fun
 	return &sns.PublishOutput{MessageId: aws.String("m-1")}, nil
 }
 
-func TestPublisherSendsAttributesAsStrings(t *testing.T) {
+type routes map[string][]safeguarding.AlertSubscription
+
+func (r routes) AlertRoute(_ context.Context, school safeguarding.SchoolID, email string) ([]safeguarding.AlertSubscription, error) {
+	return r[string(school)+"|"+email], nil
+}
+
+func TestPublisherSendsToTheRecipientsShardWithAttributesAsStrings(t *testing.T) {
 	rec := &recordingSNS{}
-	id, err := Publisher{SNS: rec, Topic: "arn:aws:sns:eu-west-2:1:alerts", AppURL: "https://x"}.Publish(context.Background(), sample(safeguarding.ChannelSMS, safeguarding.PriorityHigh))
+	r := routes{"brook-lane|d.okafor@brook.example": {
+		{AlertEndpoint: safeguarding.AlertEndpoint{School: "brook-lane", Email: "d.okafor@brook.example", Channel: safeguarding.ChannelEmail}, Shard: 2, TopicARN: "arn:aws:sns:eu-west-2:1:keepsafe-prod-brook-lane-2"},
+		{AlertEndpoint: safeguarding.AlertEndpoint{School: "brook-lane", Email: "d.okafor@brook.example", Channel: safeguarding.ChannelSMS}, Shard: 2, TopicARN: "arn:aws:sns:eu-west-2:1:keepsafe-prod-brook-lane-2"},
+	}}
+	id, err := Publisher{SNS: rec, Routes: r, AppURL: "https://x"}.Publish(context.Background(), sample(safeguarding.ChannelSMS, safeguarding.PriorityHigh))
 	if err != nil || id != "m-1" {
 		t.Fatalf("publish: %q %v", id, err)
 	}
-	if aws.ToString(rec.in.TopicArn) != "arn:aws:sns:eu-west-2:1:alerts" || aws.ToString(rec.in.MessageAttributes["channel"].StringValue) != "sms" {
+	if aws.ToString(rec.in.TopicArn) != "arn:aws:sns:eu-west-2:1:keepsafe-prod-brook-lane-2" || aws.ToString(rec.in.MessageAttributes["channel"].StringValue) != "sms" {
 		t.Errorf("publish input %+v", rec.in)
+	}
+}
+
+func TestPublisherSaysWhyAnAlertCannotBeDelivered(t *testing.T) {
+	r := routes{"brook-lane|d.okafor@brook.example": {
+		{AlertEndpoint: safeguarding.AlertEndpoint{School: "brook-lane", Email: "d.okafor@brook.example", Channel: safeguarding.ChannelEmail}, Shard: 1, TopicARN: "arn:t"},
+	}}
+	rec := &recordingSNS{}
+	p := Publisher{SNS: rec, Routes: r, AppURL: "https://x"}
+	if _, err := p.Publish(context.Background(), sample(safeguarding.ChannelSMS, safeguarding.PriorityHigh)); !errors.Is(err, ErrNoEndpoint) {
+		t.Errorf("SMS to someone with no mobile: %v, want ErrNoEndpoint", err)
+	}
+	other := sample(safeguarding.ChannelEmail, safeguarding.PriorityHigh)
+	other.Recipient = "left@brook.example"
+	if _, err := p.Publish(context.Background(), other); !errors.Is(err, ErrNotSubscribed) {
+		t.Errorf("email to someone not subscribed: %v, want ErrNotSubscribed", err)
+	}
+	if rec.in != nil {
+		t.Errorf("published %+v", rec.in)
 	}
 }
 

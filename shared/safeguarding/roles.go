@@ -3,6 +3,7 @@ package safeguarding
 import (
 	"net/mail"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -24,11 +25,27 @@ const (
 // Roles lists every role of rule P1, in the order screens show them.
 var Roles = []Role{RoleStaff, RoleTeacher, RoleAdmin, RoleDSL, RoleSeniorDSL, RoleGovernor}
 
-// Principal is the signed-in person and the roles they hold in each school (rule P1).
+// Principal is the signed-in person and the roles they hold in each school (rule P1). The
+// profile also says how alerts reach them: by email at their sign-in email always, and by SMS
+// at Mobile when they gave one.
 type Principal struct {
 	Email       string
 	Name        string
 	Memberships map[SchoolID][]Role
+	// Mobile is an E.164 number ("+447700900123") for SMS alerts; "" for none.
+	Mobile string
+}
+
+// AlertAddress is where the person receives alerts on ch: their email for email, their mobile
+// for SMS. ok is false when they have no address for that channel.
+func (p Principal) AlertAddress(ch Channel) (addr string, ok bool) {
+	switch ch {
+	case ChannelEmail:
+		return p.Email, p.Email != ""
+	case ChannelSMS:
+		return p.Mobile, p.Mobile != ""
+	}
+	return "", false
 }
 
 // Has reports whether the principal holds role in school.
@@ -77,4 +94,102 @@ func NormaliseEmail(s string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// NormaliseMobile turns a mobile number as people write it into E.164: a UK number
+// ("07700 900123", "+44 7700 900123", "0044 7700 900123") or any "+" number of 8 to 15
+// digits. It reports false for anything else, and for UK numbers that are not mobiles.
+func NormaliseMobile(s string) (string, bool) {
+	var digits strings.Builder
+	plus := false
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+			plus = true
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", false
+		}
+	}
+	d := digits.String()
+	switch {
+	case plus:
+	case strings.HasPrefix(d, "00"):
+		d = d[2:]
+	case strings.HasPrefix(d, "07") && len(d) == 11:
+		d = "44" + d[1:]
+	default:
+		return "", false
+	}
+	if len(d) < 8 || len(d) > 15 || d[0] == '0' {
+		return "", false
+	}
+	if strings.HasPrefix(d, "44") && (len(d) != 12 || d[2] != '7') {
+		return "", false // a UK number that is not a mobile cannot take an SMS
+	}
+	return "+" + d, true
+}
+
+// AlertEndpoint is one address that one person receives a school's alerts at.
+type AlertEndpoint struct {
+	School  SchoolID
+	Email   string // who: the person's sign-in email, the alert's recipient
+	Channel Channel
+	Address string // where: the email address, or the E.164 mobile
+}
+
+// AlertEndpoints lists where each person on a school's roster receives its alerts (rules C4,
+// C5, D7, D8): everyone who holds a role there may be alerted (a DSL of every concern, anyone
+// when tagged, assigned an action or as a reporter), by email always and by SMS when their
+// profile has a mobile. Which alert goes by which channel is planned per alert (ConcernAlerts,
+// the deadline ladder); this is only where each channel reaches. The roster decides who: a
+// person removed from it, or left with no role, has no endpoint. profiles are keyed by email;
+// a person without a profile is reached by email only. Sorted by email, then channel.
+func AlertEndpoints(s School, profiles map[string]Principal) []AlertEndpoint {
+	var out []AlertEndpoint
+	seen := map[string]bool{}
+	for _, m := range s.Roster {
+		if len(m.Roles) == 0 || m.Email == "" || seen[m.Email] {
+			continue
+		}
+		seen[m.Email] = true
+		p, ok := profiles[m.Email]
+		if !ok {
+			p = Principal{Email: m.Email}
+		}
+		p.Email = m.Email
+		for _, ch := range []Channel{ChannelEmail, ChannelSMS} {
+			if addr, ok := p.AlertAddress(ch); ok {
+				out = append(out, AlertEndpoint{School: s.ID, Email: m.Email, Channel: ch, Address: addr})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Email != out[j].Email {
+			return out[i].Email < out[j].Email
+		}
+		return out[i].Channel < out[j].Channel
+	})
+	return out
+}
+
+// AlertTopic is one SNS topic that carries a school's alerts. A school starts with shard 1;
+// when a topic holds as many subscriptions as the limit allows, the next people go to shard 2,
+// and so on (SNS allows 200 subscriptions with a filter policy per topic by default).
+type AlertTopic struct {
+	School SchoolID
+	Shard  int
+	ARN    string
+}
+
+// AlertSubscription is one person's subscription to a school's alerts on one channel: the
+// topic shard it lives on and the SNS subscription with its filter policy.
+type AlertSubscription struct {
+	AlertEndpoint
+	Shard           int
+	TopicARN        string
+	SubscriptionARN string
+	FilterPolicy    string
 }

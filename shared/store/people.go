@@ -20,6 +20,8 @@ type userItem struct {
 	Email       string              `dynamodbav:"email"`
 	Name        string              `dynamodbav:"name"`
 	Memberships map[string][]string `dynamodbav:"memberships"`
+	// Mobile is the E.164 number for SMS alerts; absent when the person gave none.
+	Mobile string `dynamodbav:"mobile,omitempty"`
 }
 
 func userToItem(p safeguarding.Principal) userItem {
@@ -29,7 +31,7 @@ func userToItem(p safeguarding.Principal) userItem {
 			m[string(s)] = append(m[string(s)], string(r))
 		}
 	}
-	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m}
+	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m, Mobile: p.Mobile}
 }
 
 func userFromItem(it userItem) safeguarding.Principal {
@@ -39,7 +41,7 @@ func userFromItem(it userItem) safeguarding.Principal {
 			m[safeguarding.SchoolID(s)] = append(m[safeguarding.SchoolID(s)], safeguarding.Role(r))
 		}
 	}
-	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m}
+	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m, Mobile: it.Mobile}
 }
 
 type staffEntry struct {
@@ -101,7 +103,9 @@ func pupilFromItem(it pupilItem) safeguarding.Pupil {
 		YearGroup: it.YearGroup, ClassName: it.ClassName, FamilyID: it.FamilyID}
 }
 
-// PutUser saves a person and their roles in each school (rule P1).
+// PutUser saves a person, their roles in each school (rule P1) and their mobile for SMS
+// alerts. The table's stream carries the change to the subscriptions function, which
+// subscribes their endpoints to their schools' alert topics.
 func (s *Store) PutUser(ctx context.Context, p safeguarding.Principal) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(userToItem(p))})
 	return wrap("put user", err)

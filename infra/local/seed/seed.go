@@ -42,29 +42,31 @@ type Data struct {
 type staff struct {
 	first, last string
 	roles       map[safeguarding.SchoolID][]safeguarding.Role
+	mobile      string // for SMS alerts; "" for someone who gave none
 }
 
 func roles(rs ...safeguarding.Role) []safeguarding.Role { return rs }
 
 // The staff: every role of rule P1 in each school, a DSL who also teaches (Daniel Reyes) and
-// one person who works in both schools (Sam Ellis).
+// one person who works in both schools (Sam Ellis). Everyone but two (Priya Shah, Fatima Begum)
+// gave a mobile for SMS alerts.
 var people = []staff{
-	{"Helen", "Carter", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleSeniorDSL)}},
-	{"Daniel", "Reyes", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleTeacher, safeguarding.RoleDSL)}},
-	{"Tom", "Hughes", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleTeacher)}},
-	{"Priya", "Shah", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleStaff)}},
-	{"Grace", "Bennett", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleAdmin)}},
-	{"Martin", "Doyle", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleGovernor)}},
-	{"Robert", "King", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleSeniorDSL)}},
-	{"Chloe", "Adams", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleDSL)}},
-	{"Owen", "Price", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleTeacher)}},
-	{"Leah", "Morgan", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleStaff)}},
-	{"Fatima", "Begum", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleAdmin)}},
-	{"Ruth", "Palmer", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleGovernor)}},
+	{"Helen", "Carter", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleSeniorDSL)}, "07700 900001"},
+	{"Daniel", "Reyes", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleTeacher, safeguarding.RoleDSL)}, "07700 900002"},
+	{"Tom", "Hughes", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleTeacher)}, "07700 900003"},
+	{"Priya", "Shah", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleStaff)}, ""},
+	{"Grace", "Bennett", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleAdmin)}, "07700 900005"},
+	{"Martin", "Doyle", map[safeguarding.SchoolID][]safeguarding.Role{BrookLane: roles(safeguarding.RoleGovernor)}, "07700 900006"},
+	{"Robert", "King", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleSeniorDSL)}, "07700 900007"},
+	{"Chloe", "Adams", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleDSL)}, "07700 900008"},
+	{"Owen", "Price", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleTeacher)}, "07700 900009"},
+	{"Leah", "Morgan", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleStaff)}, "07700 900010"},
+	{"Fatima", "Begum", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleAdmin)}, ""},
+	{"Ruth", "Palmer", map[safeguarding.SchoolID][]safeguarding.Role{Hillcrest: roles(safeguarding.RoleGovernor)}, "07700 900012"},
 	{"Sam", "Ellis", map[safeguarding.SchoolID][]safeguarding.Role{
 		BrookLane: roles(safeguarding.RoleTeacher),
 		Hillcrest: roles(safeguarding.RoleTeacher, safeguarding.RoleDSL),
-	}},
+	}, "07700 900013"},
 }
 
 type child struct {
@@ -116,6 +118,9 @@ func Demo() Data {
 	var d Data
 	for _, p := range people {
 		u := safeguarding.Principal{Email: Email(p.first, p.last), Name: p.first + " " + p.last, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{}}
+		if p.mobile != "" {
+			u.Mobile, _ = safeguarding.NormaliseMobile(p.mobile)
+		}
 		for s, rs := range p.roles {
 			u.Memberships[s] = append([]safeguarding.Role(nil), rs...)
 		}
