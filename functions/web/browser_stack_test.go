@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -23,14 +28,6 @@ var (
 	localStackErr error
 	localOnce     sync.Once
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if localStack != nil {
-		localStack.Close()
-	}
-	os.Exit(code)
-}
 
 func startLocalStack(t *testing.T) *stack.Stack {
 	t.Helper()
@@ -111,4 +108,138 @@ func TestRule_S3_BrowserLocalStack_EscapeHidesThePage(t *testing.T) {
 func TestBrowserLocalStack_NotFoundAndSignOut(t *testing.T) {
 	b := newBrowser(t)
 	notFoundAndSignOutFlow(t, b, stackSite(t, b, "", ""))
+}
+
+// signInAs signs the browser in as email through the local sign-in page, which then opens next.
+func signInAs(t *testing.T, b *browser, base, email, next string) {
+	t.Helper()
+	b.do(t, "signing in as "+email, chromedp.Navigate(base+"/dev/sign-in?"+url.Values{"next": {next}}.Encode()),
+		chromedp.WaitReady(chromedp.CSS(`input[name="email"][value="`+email+`"]`)),
+		chromedp.Click(chromedp.CSS(`form:has(input[name="email"][value="`+email+`"]) button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.govuk-generic-header__homepage-link`)))
+}
+
+// apiConcern records a concern through the API as the teacher, with a token from the local
+// identity provider; it returns the concern's id.
+func apiConcern(t *testing.T, base, email string) string {
+	t.Helper()
+	post := func(path, token string, body any) map[string]any {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", rand.Text())
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d %v %v", path, resp.StatusCode, out, err)
+		}
+		return out
+	}
+	token, _ := post("/dev/token", "", map[string]string{"email": email})["token"].(string)
+	out := post("/api/schools/"+string(seed.BrookLane)+"/concerns", token, map[string]any{
+		"pupilIds": []string{"bl-03"}, "category": "wellbeing", "subcategories": []string{"clothing-or-footwear"},
+		"observedAt": time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339),
+		"details":    "Arrived without shoes that fit and said her feet hurt.",
+	})
+	id, _ := out["id"].(string)
+	if id == "" {
+		t.Fatalf("the API gave no concern id: %v", out)
+	}
+	return id
+}
+
+// Rules D3, D6, D9 on a phone: the DSL adds a monitoring action for Priya Shah; Priya sees it
+// on My work and completes it with an outcome; the DSL sees it completed, closes the case with
+// a reason, and the review no longer lists it among the open cases.
+func TestBrowserLocalStack_CaseWorkFromActionToClosedCase(t *testing.T) {
+	b := newBrowser(t)
+	s := startLocalStack(t)
+	var (
+		dsl     = seed.Email("Daniel", "Reyes")
+		staff   = seed.Email("Priya", "Shah")
+		school  = "/schools/" + string(seed.BrookLane)
+		concern = school + "/concerns/" + apiConcern(t, s.URL, seed.Email("Tom", "Hughes"))
+	)
+
+	signInAs(t, b, s.URL, dsl, concern)
+	b.do(t, "opening the case work", chromedp.WaitVisible(chromedp.ID("case-work")))
+	b.checkAxe(t, "the DSL's concern page")
+	b.do(t, "adding a monitoring action for Priya Shah",
+		chromedp.Click(chromedp.ID("action-type-monitoring")),
+		chromedp.SetValue(chromedp.ID("assignee"), staff),
+		chromedp.SendKeys(chromedp.ID("action-notes"), "Check her shoes at the start of each day."),
+		chromedp.Click(chromedp.ID("add-action-button")),
+		chromedp.WaitVisible(chromedp.ID("done")))
+	actions := b.text(t, "#actions")
+	for _, want := range []string{"Monitoring", staff, "Open", "Check her shoes"} {
+		if !strings.Contains(actions, want) {
+			t.Errorf("the actions lack %q:\n%s", want, actions)
+		}
+	}
+	b.checkAxe(t, "the concern page with an action")
+
+	signInAs(t, b, s.URL, staff, school+"/work")
+	b.do(t, "opening My work", chromedp.WaitVisible(chromedp.ID("work")))
+	b.checkAxe(t, "My work")
+	id := strings.TrimPrefix(b.eval(t, `(() => { const li = document.querySelector("#work li.app-action"); return li ? li.id : ""; })()`), "action-")
+	if id == "" {
+		t.Fatalf("My work lists no action%s", b.where())
+	}
+	if strings.Contains(b.eval(t, `document.querySelector("main").innerHTML`), `href="`+concern+`"`) {
+		t.Error("My work links the assignee to a concern they may not see (P2)")
+	}
+	b.do(t, "completing the action",
+		chromedp.Click(chromedp.CSS(`#action-`+id+` details:has(form[action$="/complete"]) summary`)),
+		chromedp.WaitVisible(chromedp.ID("outcome-"+id)),
+		chromedp.SendKeys(chromedp.ID("outcome-"+id), "Shoes checked on Monday morning: they fit."),
+		chromedp.Click(chromedp.ID("complete-"+id)),
+		chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#work"); !strings.Contains(got, "no open actions") {
+		t.Errorf("after completing, My work says %q", got)
+	}
+	b.checkAxe(t, "My work after completing")
+
+	signInAs(t, b, s.URL, dsl, concern)
+	b.do(t, "opening the case work", chromedp.WaitVisible(chromedp.ID("case-work")))
+	if got := b.text(t, "#action-"+id); !strings.Contains(got, "Completed") || !strings.Contains(got, "they fit") {
+		t.Errorf("the DSL sees the action as %q", got)
+	}
+	b.do(t, "closing the case",
+		chromedp.Click(chromedp.ID("change")),
+		chromedp.SendKeys(chromedp.ID("case-reason"), "Shoes replaced by the family; no further concern."),
+		chromedp.Click(chromedp.ID("change-case-button")),
+		chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#case-status"); !strings.Contains(got, "Closed") {
+		t.Errorf("the case status is %q after closing", got)
+	}
+	if got := b.text(t, "#case-history"); !strings.Contains(got, "no further concern") {
+		t.Errorf("the case history lacks the reason: %q", got)
+	}
+	b.checkAxe(t, "the closed case")
+
+	b.do(t, "opening the review", chromedp.Navigate(s.URL+school+"/review"), chromedp.WaitVisible(chromedp.ID("open-cases")))
+	if strings.Contains(b.eval(t, `document.querySelector("main").innerHTML`), `href="`+concern+`"`) {
+		t.Error("the review still lists the closed case among the open ones")
+	}
+	b.checkAxe(t, "the review")
+}
+
+// Rule S3's other half: a page left alone hides by itself. The pages are served by the
+// handler on DynamoDB Local with a short idle time, which the deployed function does not set.
+func TestRule_S3_BrowserPages_APageLeftAloneHides(t *testing.T) {
+	w := newWorld(t)
+	w.h.IdleTimeout = 2 * time.Second
+	srv := httptest.NewServer(httpHandler(w.h, time.Now))
+	t.Cleanup(srv.Close)
+	w.h.Config.AppURL = srv.URL
+	b := newBrowser(t)
+	idleFlow(t, b, site{base: srv.URL, school: school,
+		signIn: func(t *testing.T, b *browser) { b.setCookie(t, srv.URL, SessionCookie, tokenFor(teacher)) }})
 }

@@ -217,10 +217,10 @@ func rowsInChronology(t *testing.T, b *browser, s site, pupilID string) int {
 func recordConcernFlow(t *testing.T, b *browser, s site) {
 	s.signIn(t, b)
 	b.do(t, "opening the home page", chromedp.Navigate(s.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/schools/`+s.school+`/concerns/new"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`main a[href="/schools/`+s.school+`/concerns/new"]`)))
 	b.checkAxe(t, "the home page")
 
-	b.do(t, "opening the form", chromedp.Click(chromedp.CSS(`a[href="/schools/`+s.school+`/concerns/new"]`)),
+	b.do(t, "opening the form", chromedp.Click(chromedp.CSS(`main a[href="/schools/`+s.school+`/concerns/new"]`)),
 		chromedp.WaitVisible(chromedp.ID("details")))
 	b.checkAxe(t, "the concern form")
 

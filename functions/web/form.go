@@ -121,13 +121,19 @@ func (f concernForm) observedAt() (time.Time, string) {
 	if f.Day == "" && f.Month == "" && f.Year == "" && f.Time == "" {
 		return time.Time{}, "Enter the date and time it was seen or heard"
 	}
-	d, errD := strconv.Atoi(f.Day)
-	m, errM := strconv.Atoi(f.Month)
-	y, errY := strconv.Atoi(f.Year)
+	return localTime(f.Day, f.Month, f.Year, f.Time)
+}
+
+// localTime reads a date's day, month and year and a clock time as school time
+// (Europe/London), or says what is wrong with them.
+func localTime(day, month, year, clock string) (time.Time, string) {
+	d, errD := strconv.Atoi(day)
+	m, errM := strconv.Atoi(month)
+	y, errY := strconv.Atoi(year)
 	if errD != nil || errM != nil || errY != nil || y < 2000 || y > 9999 {
 		return time.Time{}, "The date must be a real date, for example 27 3 2026"
 	}
-	hh, mm, ok := parseClock(f.Time)
+	hh, mm, ok := parseClock(clock)
 	if !ok {
 		return time.Time{}, "Enter the time as hours and minutes, for example 14:30"
 	}

@@ -27,15 +27,35 @@ type concernService interface {
 
 var _ concernService = safeguarding.Concerns{}
 
+// caseService is the part of safeguarding.Cases the pages use: a DSL's case work, an
+// assignee's actions and the SLT review, the same use cases the cases API calls.
+type caseService interface {
+	AddAction(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
+		in safeguarding.NewAction, key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
+	Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, outcome string,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
+	CannotFollowUp(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, reason string,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
+	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, to, reason string,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
+	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]safeguarding.Action, error)
+	CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, []safeguarding.Action, error)
+	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
+	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.Review, error)
+}
+
+var _ caseService = safeguarding.Cases{}
+
 // directory answers who the signed-in person is and what the form needs to show: schools and
 // pupils by name.
 type directory interface {
 	Principal(ctx context.Context, email string) (safeguarding.Principal, error)
 	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
 	SearchPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error)
-	// Pupils reads the named pupils of a school, for a viewer who is a member of it; unknown
-	// ids are absent from the result.
-	Pupils(ctx context.Context, viewer string, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
+	// Pupils reads the named pupils of a school; unknown ids are absent from the result. The
+	// caller checks first that the viewer may see them.
+	Pupils(ctx context.Context, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
 }
 
 // tokenVerifier checks the ID token the session cookie holds.
@@ -79,8 +99,11 @@ func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.AppUR
 
 // Handler serves the web pages from API Gateway HTTP API events.
 type Handler struct {
-	Config    Config
-	Concerns  concernService
+	Config   Config
+	Concerns concernService
+	Cases    caseService
+	// Calendar tells school days, for the due times the add-action form shows (D1-D5).
+	Calendar  safeguarding.Calendar
 	Directory directory
 	Verifier  tokenVerifier
 	// HTTP makes the token exchange with the identity provider.
@@ -153,6 +176,32 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// page serves one route for a signed-in person.
+type pageFunc func(h *Handler, ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse
+
+// routes maps each route of the WebFunction in template.yaml to its page; the routes of
+// publicRoutes are served without a session. The template test checks both against the
+// template.
+var routes = map[string]pageFunc{
+	"GET /": (*Handler).home,
+	"POST /sign-out": func(h *Handler, _ context.Context, r *request, _ session) events.APIGatewayV2HTTPResponse {
+		return h.signedOut(r)
+	},
+	"GET /schools/{school}/concerns/new":              (*Handler).newConcern,
+	"POST /schools/{school}/concerns":                 (*Handler).submitConcern,
+	"GET /schools/{school}/concerns/{id}":             (*Handler).viewConcern,
+	"GET /schools/{school}/pupils/{pupil}/chronology": (*Handler).chronology,
+	"POST /schools/{school}/concerns/{id}/actions":    (*Handler).addAction,
+	"POST /schools/{school}/concerns/{id}/case":       (*Handler).changeCase,
+	"POST /schools/{school}/actions/{id}/complete":    (*Handler).completeAction,
+	"POST /schools/{school}/actions/{id}/unable":      (*Handler).cannotFollowUp,
+	"POST /schools/{school}/actions/{id}/reallocate":  (*Handler).reallocate,
+	"GET /schools/{school}/work":                      (*Handler).myWork,
+	"GET /schools/{school}/review":                    (*Handler).review,
+}
+
+var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}
+
 func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTPResponse {
 	switch r.ev.RouteKey {
 	case "GET /assets/{file+}":
@@ -181,19 +230,8 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 	if strings.HasPrefix(r.ev.RouteKey, "POST ") && !s.allowsPost(r) {
 		return h.errorPage(r, http.StatusForbidden, &s)
 	}
-	switch r.ev.RouteKey {
-	case "GET /":
-		return h.home(ctx, r, s)
-	case "POST /sign-out":
-		return h.signedOut(r)
-	case "GET /schools/{school}/concerns/new":
-		return h.newConcern(ctx, r, s)
-	case "POST /schools/{school}/concerns":
-		return h.submitConcern(ctx, r, s)
-	case "GET /schools/{school}/concerns/{id}":
-		return h.viewConcern(ctx, r, s)
-	case "GET /schools/{school}/pupils/{pupil}/chronology":
-		return h.chronology(ctx, r, s)
+	if serve, ok := routes[r.ev.RouteKey]; ok {
+		return serve(h, ctx, r, s)
 	}
 	return h.errorPage(r, http.StatusNotFound, &s)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -49,18 +50,18 @@ func call(t *testing.T, h *Handler, method, target, session string, form url.Val
 func validForm(h *Handler, session string) url.Values {
 	return url.Values{
 		"csrf": {(sessionFor(session)).csrf()}, "key": {"form-key-1"}, "intent": {"submit"},
-		"pupil": {"p1"}, "category": {"wellbeing"}, "sub-wellbeing": {"clothing-or-footwear"},
+		"pupil": {"bl-01"}, "category": {"wellbeing"}, "sub-wellbeing": {"clothing-or-footwear"},
 		"high-priority": {"yes"}, "observed-day": {"1"}, "observed-month": {"6"}, "observed-year": {"2026"},
-		"observed-time": {"09:40"}, "details": {"Amara Okafor came in without a coat in the rain."},
-		"pupil-words": {"\"Mum said I lost it.\""}, "people-involved": {"Jane Okafor\n"},
+		"observed-time": {"09:40"}, "details": {"Chidi Okafor came in without a coat in the rain."},
+		"pupil-words": {"\"Mum said I lost it.\""}, "people-involved": {"Jane Example\n"},
 	}
 }
 
 func sessionFor(token string) session { return session{token: token} }
 
 func TestNoSessionRedirectsToSignIn(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	for _, target := range []string{"/", "/schools/oak/concerns/new", "/schools/oak/concerns/X"} {
+	h := newWorld(t).h
+	for _, target := range []string{"/", "/schools/brook-lane/concerns/new", "/schools/brook-lane/concerns/X"} {
 		resp := call(t, h, "GET", target, "", nil, monday1030)
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Headers["Location"], "/sign-in") {
 			t.Errorf("GET %s without a session: %d %q, want 303 to /sign-in", target, resp.StatusCode, resp.Headers["Location"])
@@ -73,8 +74,8 @@ func TestNoSessionRedirectsToSignIn(t *testing.T) {
 }
 
 func TestSignInRedirectsToTheProviderWithStateAndPKCE(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	resp := call(t, h, "GET", "/sign-in?return=/schools/oak/concerns/C1", "", nil, monday1030)
+	h := newWorld(t).h
+	resp := call(t, h, "GET", "/sign-in?return=/schools/brook-lane/concerns/C1", "", nil, monday1030)
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -107,14 +108,14 @@ func TestAuthCallbackExchangesTheCodeAndKeepsTheIDToken(t *testing.T) {
 		io.WriteString(w, `{"id_token":"token-for:`+teacher+`","access_token":"a","expires_in":3600,"token_type":"Bearer"}`)
 	}))
 	defer tokenServer.Close()
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	h.Config.TokenURL = tokenServer.URL
 	h.HTTP = tokenServer.Client()
 
-	back := "L3NjaG9vbHMvb2FrL2NvbmNlcm5zL25ldw" // "/schools/oak/concerns/new"
+	back := base64.RawURLEncoding.EncodeToString([]byte("/schools/brook-lane/concerns/new"))
 	resp := call(t, h, "GET", "/auth/callback?code=the-code&state=S1", "", nil, monday1030,
 		"Cookie", signInCookie+"=S1.verifier1."+back)
-	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/schools/oak/concerns/new" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/schools/brook-lane/concerns/new" {
 		t.Fatalf("callback: %d %q", resp.StatusCode, resp.Headers["Location"])
 	}
 	if got.Get("grant_type") != "authorization_code" || got.Get("code") != "the-code" || got.Get("code_verifier") != "verifier1" ||
@@ -136,8 +137,8 @@ func TestAuthCallbackExchangesTheCodeAndKeepsTheIDToken(t *testing.T) {
 }
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	for _, target := range []string{"/", "/schools/oak/concerns/new", "/schools/oak/pupils/p1/chronology"} {
+	h := newWorld(t).h
+	for _, target := range []string{"/", "/schools/brook-lane/concerns/new", "/schools/brook-lane/pupils/bl-01/chronology"} {
 		resp := call(t, h, "GET", target, tokenFor(teacher), nil, monday1030)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, resp.Body)
@@ -154,15 +155,15 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 }
 
 func TestAssetsAreServedWithTypeAndLongCache(t *testing.T) {
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	for name, ctype := range map[string]string{"app.css": "text/css", "app.js": "text/javascript", "govuk-frontend.min.js": "text/javascript"} {
-		resp := call(t, h, "GET", "/assets/"+assetVersion+"/"+name, "", nil, monday1030)
+		resp := call(t, h, "GET", "/assets/"+assetVersion()+"/"+name, "", nil, monday1030)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Headers["Content-Type"], ctype) ||
 			!strings.Contains(resp.Headers["Cache-Control"], "max-age=31536000") || len(resp.Body) < 100 {
 			t.Errorf("%s: %d %v", name, resp.StatusCode, resp.Headers)
 		}
 	}
-	if resp := call(t, h, "GET", "/assets/"+assetVersion+"/nothing.css", "", nil, monday1030); resp.StatusCode != http.StatusNotFound {
+	if resp := call(t, h, "GET", "/assets/"+assetVersion()+"/nothing.css", "", nil, monday1030); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a missing asset: %d", resp.StatusCode)
 	}
 	if resp := call(t, h, "GET", "/assets/old/app.css", "", nil, monday1030); resp.Headers["Cache-Control"] != "no-cache" {
@@ -171,23 +172,23 @@ func TestAssetsAreServedWithTypeAndLongCache(t *testing.T) {
 }
 
 func TestHomeListsTheSchoolsWithRecordLinks(t *testing.T) {
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	resp := call(t, h, "GET", "/", tokenFor(teacher), nil, monday1030)
-	if !strings.Contains(resp.Body, "Oak Primary") || !strings.Contains(resp.Body, `href="/schools/oak/concerns/new"`) {
+	if !strings.Contains(resp.Body, "Brook Lane Primary") || !strings.Contains(resp.Body, `href="/schools/brook-lane/concerns/new"`) {
 		t.Errorf("home page:\n%s", resp.Body)
 	}
 }
 
 func TestRule_C7_FormOffersEveryFieldAndTheReminders(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	resp := call(t, h, "GET", "/schools/oak/concerns/new?pupil=p2", tokenFor(teacher), nil, monday1030)
+	h := newWorld(t).h
+	resp := call(t, h, "GET", "/schools/brook-lane/concerns/new?pupil=bl-04", tokenFor(teacher), nil, monday1030)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d", resp.StatusCode)
 	}
 	b := resp.Body
 	for _, want := range []string{
 		// C1, C2: pupils, the policy's categories and sub-categories, high priority.
-		`name="q"`, `value="p2" checked`, "Ben Carter", "Communication with parents", "Contact with an outside agency/professional",
+		`name="q"`, `value="bl-04" checked`, "Zofia Kowalski", "Communication with parents", "Contact with an outside agency/professional",
 		`name="sub-safeguarding" type="checkbox" value="peer-on-peer-abuse"`, "High priority (needs URGENT action)",
 		// When, defaulting to now in school time.
 		`name="observed-day" type="text" inputmode="numeric" value="1"`, `name="observed-time" type="text" value="10:30"`,
@@ -204,60 +205,60 @@ func TestRule_C7_FormOffersEveryFieldAndTheReminders(t *testing.T) {
 }
 
 func TestSearchKeepsWhatWasTyped(t *testing.T) {
-	st := newMemStore()
-	h := newTestHandler(st)
+	w := newWorld(t)
+	h := w.h
 	f := validForm(h, tokenFor(teacher))
 	f.Set("intent", "search")
-	f.Set("q", "ben")
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030)
+	f.Set("q", "zofia")
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d", resp.StatusCode)
 	}
-	for _, want := range []string{"Ben Carter", `name="pupil" type="checkbox" value="p2" aria-describedby`, `value="p1" checked`, "came in without a coat", "Jane Okafor"} {
+	for _, want := range []string{"Zofia Kowalski", `name="pupil" type="checkbox" value="bl-04" aria-describedby`, `value="bl-01" checked`, "came in without a coat", "Jane Example"} {
 		if !strings.Contains(resp.Body, want) {
 			t.Errorf("after a search the form lacks %q", want)
 		}
 	}
-	if st.writeCount() != 0 {
+	if w.items("concern") != 0 {
 		t.Error("a search wrote a concern")
 	}
 }
 
 func TestFormPostsNeedTheTokenAndThisSite(t *testing.T) {
-	st := newMemStore()
-	h := newTestHandler(st)
+	w := newWorld(t)
+	h := w.h
 	f := validForm(h, tokenFor(teacher))
 	f.Set("csrf", sessionFor(tokenFor(dsl)).csrf())
-	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030); resp.StatusCode != http.StatusForbidden {
+	if resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another session's token: %d", resp.StatusCode)
 	}
 	f = validForm(h, tokenFor(teacher))
-	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != http.StatusForbidden {
+	if resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a cross-site post: %d", resp.StatusCode)
 	}
-	if resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030, "Origin", "https://evil.example"); resp.StatusCode != http.StatusForbidden {
+	if resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030, "Origin", "https://evil.example"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a post from another origin: %d", resp.StatusCode)
 	}
-	if st.writeCount() != 0 {
+	if w.items("concern") != 0 {
 		t.Error("a refused post wrote a concern")
 	}
 }
 
 func TestRule_C1_SubmitRecordsTheConcernAndShowsIt(t *testing.T) {
-	st := newMemStore()
-	h := newTestHandler(st)
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030,
+	w := newWorld(t)
+	h := w.h
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030,
 		"Sec-Fetch-Site", "same-origin", "Origin", "https://keepsafe.example")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("submit: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	loc := resp.Headers["Location"]
-	if !strings.HasPrefix(loc, "/schools/oak/concerns/") {
+	if !strings.HasPrefix(loc, "/schools/brook-lane/concerns/") {
 		t.Fatalf("location %q", loc)
 	}
 	page := call(t, h, "GET", loc, tokenFor(teacher), nil, monday1030.Add(time.Minute))
-	for _, want := range []string{"Concern recorded", "C-", "Amara Okafor", "Wellbeing", "Clothing or footwear", "High priority",
-		"came in without a coat", "Mum said I lost it.", "Jane Okafor", "1 June 2026 at 09:40", `href="/schools/oak/pupils/p1/chronology"`} {
+	for _, want := range []string{"Concern recorded", "C-", "Chidi Okafor", "Wellbeing", "Clothing or footwear", "High priority",
+		"came in without a coat", "Mum said I lost it.", "Jane Example", "1 June 2026 at 09:40", `href="/schools/brook-lane/pupils/bl-01/chronology"`} {
 		if !strings.Contains(page.Body, strings.ReplaceAll(want, `"`, "&#34;")) && !strings.Contains(page.Body, want) {
 			t.Errorf("the concern page lacks %q", want)
 		}
@@ -267,17 +268,17 @@ func TestRule_C1_SubmitRecordsTheConcernAndShowsIt(t *testing.T) {
 	}
 
 	// The same form sent twice (a double click) records one concern.
-	again := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
-	if again.Headers["Location"] != loc || st.writeCount() != 1 {
-		t.Errorf("a repeated post: %q (first %q), %d writes", again.Headers["Location"], loc, st.writeCount())
+	again := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	if again.Headers["Location"] != loc || w.items("concern") != 1 {
+		t.Errorf("a repeated post: %q (first %q), %d concerns", again.Headers["Location"], loc, w.items("concern"))
 	}
 }
 
 func TestRule_C3_LateConcernSaysByHowManyMinutes(t *testing.T) {
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	f := validForm(h, tokenFor(teacher))
 	at := time.Date(2026, 6, 1, 12, 25, 0, 0, safeguarding.London) // observed 09:40, due 12:00
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, at)
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, at)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d", resp.StatusCode)
 	}
@@ -288,12 +289,12 @@ func TestRule_C3_LateConcernSaysByHowManyMinutes(t *testing.T) {
 }
 
 func TestSubmitWithProblemsShowsThemAndWritesNothing(t *testing.T) {
-	st := newMemStore()
-	h := newTestHandler(st)
+	w := newWorld(t)
+	h := w.h
 	f := url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}, "key": {"k"}, "intent": {"submit"},
 		"observed-day": {"31"}, "observed-month": {"2"}, "observed-year": {"2026"}, "observed-time": {"9:00"},
 		"pupil-words": {"I don't want to go home"}, "about-staff": {"yes"}}
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030)
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030)
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("%d", resp.StatusCode)
 	}
@@ -307,43 +308,46 @@ func TestSubmitWithProblemsShowsThemAndWritesNothing(t *testing.T) {
 	if i, j := strings.Index(resp.Body, "Choose at least one pupil"), strings.Index(resp.Body, "Write what happened"); i > j {
 		t.Error("the error summary is not in the order of the page")
 	}
-	if st.writeCount() != 0 {
+	if w.items("concern") != 0 {
 		t.Error("an invalid concern was written")
 	}
 }
 
 func TestRule_P2_AConcernOthersMayNotSeeIsNotFound(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	h := newWorld(t).h
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
 	loc := resp.Headers["Location"]
-	if page := call(t, h, "GET", loc, tokenFor(outsider), nil, monday1030); page.StatusCode != http.StatusNotFound ||
-		strings.Contains(page.Body, "Amara") {
+	if page := call(t, h, "GET", loc, tokenFor(staff), nil, monday1030); page.StatusCode != http.StatusNotFound ||
+		strings.Contains(page.Body, "Chidi") {
 		t.Errorf("another member of staff: %d", page.StatusCode)
+	}
+	if page := call(t, h, "GET", loc, tokenFor(outsider), nil, monday1030); page.StatusCode != http.StatusNotFound {
+		t.Errorf("a DSL of another school: %d", page.StatusCode)
 	}
 	if page := call(t, h, "GET", loc, tokenFor(dsl), nil, monday1030); page.StatusCode != http.StatusOK {
 		t.Errorf("the DSL: %d", page.StatusCode)
 	}
-	if page := call(t, h, "GET", "/schools/oak/concerns/NOPE", tokenFor(dsl), nil, monday1030); page.StatusCode != http.StatusNotFound {
+	if page := call(t, h, "GET", "/schools/brook-lane/concerns/NOPE", tokenFor(dsl), nil, monday1030); page.StatusCode != http.StatusNotFound {
 		t.Errorf("no such concern: %d", page.StatusCode)
 	}
-	if page := call(t, h, "GET", "/schools/elm/concerns/new", tokenFor(teacher), nil, monday1030); page.StatusCode != http.StatusNotFound {
+	if page := call(t, h, "GET", "/schools/hillcrest/concerns/new", tokenFor(teacher), nil, monday1030); page.StatusCode != http.StatusNotFound {
 		t.Errorf("another school's form: %d", page.StatusCode)
 	}
 	// The chronology shows the other member of staff nothing of it.
-	chron := call(t, h, "GET", "/schools/oak/pupils/p1/chronology", tokenFor(outsider), nil, monday1030)
+	chron := call(t, h, "GET", "/schools/brook-lane/pupils/bl-01/chronology", tokenFor(staff), nil, monday1030)
 	if chron.StatusCode != http.StatusOK || strings.Contains(chron.Body, "without a coat") {
 		t.Errorf("another member of staff's chronology: %d", chron.StatusCode)
 	}
 }
 
 func TestRule_D10_ChronologyListsEntriesOldestFirstWithLinks(t *testing.T) {
-	h := newTestHandler(newMemStore())
-	first := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	h := newWorld(t).h
+	first := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
 	f := validForm(h, tokenFor(teacher))
 	f.Set("key", "form-key-2")
 	f.Set("details", "Second entry.")
-	second := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), f, monday1030.Add(time.Hour))
-	page := call(t, h, "GET", "/schools/oak/pupils/p1/chronology", tokenFor(dsl), nil, monday1030.Add(2*time.Hour))
+	second := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030.Add(time.Hour))
+	page := call(t, h, "GET", "/schools/brook-lane/pupils/bl-01/chronology", tokenFor(dsl), nil, monday1030.Add(2*time.Hour))
 	i, j := strings.Index(page.Body, `href="`+first.Headers["Location"][:strings.Index(first.Headers["Location"], "?")]),
 		strings.Index(page.Body, `href="`+second.Headers["Location"][:strings.Index(second.Headers["Location"], "?")])
 	if i < 0 || j < 0 || i > j {
@@ -352,7 +356,7 @@ func TestRule_D10_ChronologyListsEntriesOldestFirstWithLinks(t *testing.T) {
 }
 
 func TestSignOutClearsTheCookieAndEndsTheProvidersSession(t *testing.T) {
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	form := url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}}
 	resp := call(t, h, "POST", "/sign-out", tokenFor(teacher), form, monday1030)
 	if !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
@@ -378,12 +382,12 @@ func TestSignOutClearsTheCookieAndEndsTheProvidersSession(t *testing.T) {
 
 func TestLogsHoldNoPersonalData(t *testing.T) {
 	var logs bytes.Buffer
-	h := newTestHandler(newMemStore())
+	h := newWorld(t).h
 	h.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
-	resp := call(t, h, "POST", "/schools/oak/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), validForm(h, tokenFor(teacher)), monday1030)
 	call(t, h, "GET", resp.Headers["Location"], tokenFor(teacher), nil, monday1030)
 	out := logs.String()
-	for _, secret := range []string{teacher, "Amara", "coat", "Okafor", "p1"} {
+	for _, secret := range []string{teacher, "Chidi", "coat", "Okafor", "bl-01"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs hold %q:\n%s", secret, out)
 		}

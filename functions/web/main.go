@@ -1,5 +1,5 @@
 // Command web serves Keepsafe's pages for phones and laptops: sign-in, the concern form, a
-// concern and a pupil's chronology. It calls the same use cases as the API functions.
+// concern and a pupil's chronology, a DSL's case work, My work and the SLT review. It calls the same use cases as the API functions.
 package main
 
 import (
@@ -29,6 +29,7 @@ func main() {
 	// The SDK takes AWS_ENDPOINT_URL_DYNAMODB from the environment (the local stack sets it).
 	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
 	client := &http.Client{Timeout: 5 * time.Second}
+	cal := calendar.EnglandAndWales()
 	h := &Handler{
 		Config: Config{
 			AppURL:    strings.TrimRight(os.Getenv("APP_URL"), "/"),
@@ -37,8 +38,10 @@ func main() {
 			TokenURL:  os.Getenv("TOKEN_URL"),
 		},
 		Concerns: safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(),
-			Calendar: calendar.EnglandAndWales(), NewID: store.NewID},
-		Directory: storeDirectory{st},
+			Calendar: cal, NewID: store.NewID},
+		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Calendar:  cal,
+		Directory: st,
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		HTTP:     client,

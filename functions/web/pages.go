@@ -24,6 +24,7 @@ type schoolView struct {
 	ID    safeguarding.SchoolID
 	Name  string
 	Roles []safeguarding.Role
+	IsDSL bool
 }
 
 type homeView struct {
@@ -41,14 +42,19 @@ func (h *Handler) home(ctx context.Context, r *request, s session) events.APIGat
 		if len(roles) == 0 {
 			continue
 		}
-		sv := schoolView{ID: id, Name: string(id), Roles: roles}
+		sv := schoolView{ID: id, Name: string(id), Roles: roles, IsDSL: p.IsDSL(id)}
 		if school, err := h.Directory.School(ctx, id); err == nil && school.Name != "" {
 			sv.Name = school.Name
 		}
 		v.Schools = append(v.Schools, sv)
 	}
 	slices.SortFunc(v.Schools, func(a, b schoolView) int { return cmp.Compare(a.Name, b.Name) })
-	return h.page(r, http.StatusOK, "home", pageData{Title: "Your schools", SignedIn: true, CSRF: s.csrf(), Page: v})
+	// With one school the menu is that school's; with several, each has its links below.
+	nav := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: true}}}
+	if len(v.Schools) == 1 {
+		nav = navFor(p, v.Schools[0].ID, "home")
+	}
+	return h.page(r, http.StatusOK, "home", pageData{Title: "Your schools", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: nav})
 }
 
 // ---- The concern form (rules C1, C2, C3, C5, C7) ------------------------------------------
@@ -147,7 +153,7 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 		Errors: errs, ErrorFor: map[string]string{}, Anchor: map[string]string{}}
 
 	if len(f.PupilIDs) > 0 {
-		known, err := h.Directory.Pupils(ctx, s.claims.Email, schoolID, f.PupilIDs)
+		known, err := h.Directory.Pupils(ctx, schoolID, f.PupilIDs)
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
@@ -208,7 +214,8 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 		title = "Error: " + title
 		status = http.StatusBadRequest
 	}
-	return h.page(r, status, "concern-form", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v})
+	return h.page(r, status, "concern-form", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v,
+		Nav: navFor(p, schoolID, "record")})
 }
 
 func pupilDetail(p safeguarding.Pupil) string {
@@ -233,24 +240,40 @@ type linkedPupilView struct {
 type concernView struct {
 	SchoolName     string
 	Recorded       bool
+	Done           string
 	Concern        safeguarding.Concern
 	CategoryTitle  string
 	Subcategories  []string
 	Pupils         []linkedPupilView
 	PupilWords     string
 	PeopleInvolved []string
+	// Case is the case work, for a DSL (rules D1-D9).
+	Case     *caseView
+	Problems formProblems
 }
 
 func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
-	schoolID := safeguarding.SchoolID(r.param("school"))
-	c, err := h.Concerns.Concern(ctx, r.caller(s.claims.Email), schoolID, safeguarding.ConcernID(r.param("id")))
+	return h.concernPage(ctx, r, s, safeguarding.SchoolID(r.param("school")), safeguarding.ConcernID(r.param("id")), pageState{})
+}
+
+// concernPage shows a concern the person may see (P2), with its case work for a DSL; st is a
+// case-work form sent with problems, shown again.
+func (h *Handler) concernPage(ctx context.Context, r *request, s session, schoolID safeguarding.SchoolID, id safeguarding.ConcernID, st pageState) events.APIGatewayV2HTTPResponse {
+	c, err := h.Concerns.Concern(ctx, r.caller(s.claims.Email), schoolID, id)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := concernView{Concern: c, Recorded: r.ev.QueryStringParameters["recorded"] == "1", CategoryTitle: string(c.Category())}
-	if school, err := h.Directory.School(ctx, schoolID); err == nil {
-		v.SchoolName = school.Name
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
 	}
+	v := concernView{Concern: c, Recorded: r.ev.QueryStringParameters["recorded"] == "1", Done: doneMessage(r),
+		CategoryTitle: string(c.Category()), Problems: st.problems}
+	school, err := h.Directory.School(ctx, schoolID)
+	if err != nil && !errors.Is(err, safeguarding.ErrNotFound) {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v.SchoolName = school.Name
 	if def, ok := safeguarding.PolicyCatalogue().Find(c.Category()); ok {
 		v.CategoryTitle = def.Title
 		for _, id := range c.Subcategories() {
@@ -265,7 +288,7 @@ func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events
 	for _, lp := range c.Pupils() {
 		ids = append(ids, lp.ID)
 	}
-	names, err := h.Directory.Pupils(ctx, s.claims.Email, schoolID, ids)
+	names, err := h.Directory.Pupils(ctx, schoolID, ids)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -277,7 +300,17 @@ func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events
 		v.Pupils = append(v.Pupils, linkedPupilView{ID: id, Name: name,
 			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(id)) + "/chronology"})
 	}
-	return h.page(r, http.StatusOK, "concern", pageData{Title: "Concern " + c.Reference(), SignedIn: true, CSRF: s.csrf(), Page: v})
+	if p.IsDSL(schoolID) && h.Cases != nil {
+		if v.Case, err = h.caseSection(ctx, r, s, p, school, id, st); err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+	}
+	title := "Concern " + c.Reference()
+	if len(st.problems.List) > 0 {
+		title = "Error: " + title
+	}
+	return h.page(r, st.status(), "concern", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v,
+		Nav: navFor(p, schoolID, "")})
 }
 
 // ---- A pupil's chronology (rule D10) ------------------------------------------------------
@@ -302,6 +335,10 @@ func (h *Handler) chronology(ctx context.Context, r *request, s session) events.
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	// Newest last, as a chronology reads.
 	slices.SortStableFunc(entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
 	cat := safeguarding.PolicyCatalogue()
@@ -317,7 +354,8 @@ func (h *Handler) chronology(ctx context.Context, r *request, s session) events.
 		}
 		v.Entries = append(v.Entries, ev)
 	}
-	return h.page(r, http.StatusOK, "chronology", pageData{Title: "Chronology of " + pupil.Name, SignedIn: true, CSRF: s.csrf(), Page: v})
+	return h.page(r, http.StatusOK, "chronology", pageData{Title: "Chronology of " + pupil.Name, SignedIn: true, CSRF: s.csrf(), Page: v,
+		Nav: navFor(p, schoolID, "")})
 }
 
 func entryTypeTitle(t safeguarding.EntryType) string {

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,8 +27,9 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // assetVersion names the current set of static files in their URLs (/assets/<version>/app.css),
-// so they can be cached for a year and a new deployment is fetched at once.
-var assetVersion = func() string {
+// so they can be cached for a year and a new deployment is fetched at once. It is worked out
+// on first use, not at start-up: hashing every file would slow each cold start.
+var assetVersion = sync.OnceValue(func() string {
 	h := sha256.New()
 	_ = fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -38,7 +41,7 @@ var assetVersion = func() string {
 		return nil
 	})
 	return "v" + hex.EncodeToString(h.Sum(nil))[:12]
-}()
+})
 
 // contentSecurityPolicy allows this site's own styles and scripts only: no inline script, no
 // other origin, no framing. Forms post to this site, and may be sent on to formOrigin (the
@@ -65,14 +68,26 @@ func withSecurityHeaders(h map[string]string) map[string]string {
 	return h
 }
 
+// when shows a time in school time (Europe/London, with BST).
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(safeguarding.London).Format("2 January 2006 at 15:04")
+}
+
+// whenDay is when with the day of the week, for due times.
+func whenDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(safeguarding.London).Format("Monday 2 January 2006 at 15:04")
+}
+
 var funcs = template.FuncMap{
-	"asset": func(name string) string { return "/assets/" + assetVersion + "/" + name },
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(safeguarding.London).Format("2 January 2006 at 15:04")
-	},
+	"asset":   func(name string) string { return "/assets/" + assetVersion() + "/" + name },
+	"when":    when,
+	"whenDay": whenDay,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -88,23 +103,37 @@ var funcs = template.FuncMap{
 	},
 }
 
-// pages are parsed once: the layout plus each page's own template.
-var pages = func() map[string]*template.Template {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+// pages are parsed once, on the first page served rather than at start-up: the layout and
+// the parts in _*.html, plus each page's own template. A template that does not parse is an error of every page (and of
+// the tests), never a panic at start-up.
+var pages = sync.OnceValues(parsePages)
+
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" {
-			continue
+		if base == "layout" || strings.HasPrefix(base, "_") {
+			continue // parts every page shares, parsed with the layout
 		}
-		out[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, n))
+		t, err := layout.Clone()
+		if err == nil {
+			t, err = t.ParseFS(templateFiles, n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", base, err)
+		}
+		out[base] = t
 	}
-	return out
-}()
+	return out, nil
+}
 
 // pageData is what every page gets; Page holds the page's own view.
 type pageData struct {
@@ -113,6 +142,8 @@ type pageData struct {
 	SignedIn bool
 	CSRF     string
 	Page     any
+	// Nav is the header's menu for the school the page is about.
+	Nav *navView
 	// IdleMs is how long the page stays on screen without use (rule S3), for its script.
 	IdleMs int64
 }
@@ -123,9 +154,18 @@ func (h *Handler) page(r *request, status int, name string, d pageData) events.A
 		d.IdleMs = h.IdleTimeout.Milliseconds()
 	}
 	var b bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+	all, err := pages()
+	if err != nil {
+		// A parse error names a template file, never a record.
+		h.logger().Error("templates do not parse", "requestId", r.ev.RequestContext.RequestID, "error", err.Error())
+	} else if t, ok := all[name]; !ok {
+		err = fmt.Errorf("no template %q", name)
+		h.logger().Error("no such template", "requestId", r.ev.RequestContext.RequestID, "template", name)
+	} else if err = t.ExecuteTemplate(&b, "layout.html", d); err != nil {
 		// The error could quote the page's data, so only the template's name is logged.
 		h.logger().Error("template failed", "requestId", r.ev.RequestContext.RequestID, "template", name)
+	}
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError,
 			Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}),
 			Body:    "Something went wrong.\n"}
@@ -143,6 +183,37 @@ type errorView struct {
 	Status  int
 	Heading string
 	Message string
+	// Link is where to go next (the home page when empty).
+	Link     string
+	LinkText string
+}
+
+// navView is the header's menu: Home, Record a concern, My work and, for DSLs, Review.
+type navView struct {
+	Items []navItem
+}
+
+type navItem struct {
+	Href    string
+	Text    string
+	Current bool
+}
+
+// navFor is the menu of p at school; current names the page it is on ("home", "record",
+// "work", "review" or "").
+func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
+	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
+	if !p.IsMember(school) {
+		return n
+	}
+	base := schoolPath(school)
+	n.Items = append(n.Items,
+		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
+		navItem{Href: base + "/work", Text: "My work", Current: current == "work"})
+	if p.IsDSL(school) {
+		n.Items = append(n.Items, navItem{Href: base + "/review", Text: "Review", Current: current == "review"})
+	}
+	return n
 }
 
 func (h *Handler) errorPage(r *request, status int, s *session) events.APIGatewayV2HTTPResponse {
@@ -184,7 +255,7 @@ func serveAsset(file string) events.APIGatewayV2HTTPResponse {
 		return notFoundAsset()
 	}
 	cache := "public, max-age=31536000, immutable"
-	if version != assetVersion {
+	if version != assetVersion() {
 		cache = "no-cache"
 	}
 	ctype := mime.TypeByExtension(path.Ext(name))

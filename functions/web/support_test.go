@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/template"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+// The handler tests run the real use cases on the real store, against DynamoDB Local (one
+// per test binary, a fresh table per test) with the demo federation seeded. Only the
+// identity provider is a stand-in: fakeVerifier reads the email from the token.
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if localStack != nil {
+		localStack.Close()
+	}
+	dynamotest.Stop()
+	os.Exit(code)
+}
+
+// The demo federation's people at Brook Lane, and a DSL of Hillcrest only.
+var (
+	school   = string(seed.BrookLane)
+	teacher  = seed.Email("Tom", "Hughes")
+	staff    = seed.Email("Priya", "Shah")
+	dsl      = seed.Email("Daniel", "Reyes")
+	head     = seed.Email("Helen", "Carter")
+	outsider = seed.Email("Chloe", "Adams")
+)
+
+// world is one test's Keepsafe: a fresh table with the demo data, and the web handler on it.
+type world struct {
+	t     *testing.T
+	db    *dynamodb.Client
+	table string
+	st    *store.Store
+	h     *Handler
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db, table := dynamotest.New(t)
+	st := store.New(db, table)
+	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	cal := calendar.EnglandAndWales()
+	h := &Handler{
+		Config: Config{AppURL: "https://keepsafe.example", ClientID: "client-1",
+			SignInURL: "https://auth.example/oauth2/authorize", TokenURL: "https://auth.example/oauth2/token"},
+		Concerns:  safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: cal, NewID: store.NewID},
+		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Calendar:  cal,
+		Directory: st,
+		Verifier:  fakeVerifier{},
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	return &world{t: t, db: db, table: table, st: st, h: h}
+}
+
+// items counts the test table's items of one type. A test may Scan; the product never does.
+func (w *world) items(typ string) int {
+	w.t.Helper()
+	n := 0
+	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if s, ok := it["type"].(*types.AttributeValueMemberS); ok && s.Value == typ {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// fakeVerifier stands in for the identity provider's token check: it accepts
+// "token-for:<email>".
+type fakeVerifier struct{}
+
+func (fakeVerifier) Verify(_ context.Context, token string) (identity.Claims, error) {
+	email, ok := strings.CutPrefix(token, "token-for:")
+	if !ok || email == "" {
+		return identity.Claims{}, identity.ErrInvalidToken
+	}
+	return identity.Claims{Subject: "sub-" + email, Email: email, Name: email}, nil
+}
+
+func tokenFor(email string) string { return "token-for:" + email }
+
+// webRoutes are the handler's routes, which the template test holds to template.yaml's.
+func webRoutes() []string {
+	return slices.Concat(slices.Sorted(maps.Keys(routes)), publicRoutes)
+}
+
+func TestTemplateRoutesAreTheHandlersRoutes(t *testing.T) {
+	template.CheckRoutes(t, "web", webRoutes())
+}
+
+// toEvent turns an HTTP request into the event API Gateway would send for it, as the
+// handler tests' small stand-in for the gateway (the browser tests use the local stack's).
+func toEvent(r *http.Request, now time.Time) (events.APIGatewayV2HTTPRequest, bool) {
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		Headers: map[string]string{}, QueryStringParameters: map[string]string{},
+	}
+	for k, v := range r.Header {
+		if strings.EqualFold(k, "Cookie") {
+			for _, c := range v {
+				ev.Cookies = append(ev.Cookies, strings.Split(c, "; ")...)
+			}
+			continue
+		}
+		ev.Headers[strings.ToLower(k)] = strings.Join(v, ",")
+	}
+	ev.Headers["host"] = r.Host
+	for k, v := range r.URL.Query() {
+		ev.QueryStringParameters[k] = strings.Join(v, ",")
+	}
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(b), true
+	}
+	ev.RequestContext.HTTP.Method = r.Method
+	ev.RequestContext.HTTP.Path = r.URL.Path
+	ev.RequestContext.HTTP.SourceIP = "192.0.2.1"
+	ev.RequestContext.RequestID = "req-1"
+	ev.RequestContext.TimeEpoch = now.UnixMilli()
+	// The most specific route first, as API Gateway matches: /concerns/new before /concerns/{id}.
+	keys := webRoutes()
+	slices.SortFunc(keys, func(a, b string) int { return strings.Count(a, "{") - strings.Count(b, "{") })
+	for _, rk := range keys {
+		method, pattern, _ := strings.Cut(rk, " ")
+		if method != r.Method {
+			continue
+		}
+		if params, ok := matchPath(pattern, r.URL.Path); ok {
+			ev.RouteKey, ev.PathParameters = rk, params
+			return ev, true
+		}
+	}
+	return ev, false
+}
+
+func matchPath(pattern, path string) (map[string]string, bool) {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	params := map[string]string{}
+	for i, p := range ps {
+		if i >= len(xs) {
+			return nil, false
+		}
+		if name, ok := strings.CutSuffix(strings.TrimPrefix(p, "{"), "+}"); ok && strings.HasPrefix(p, "{") {
+			params[name] = strings.Join(xs[i:], "/")
+			return params, xs[i] != ""
+		}
+		if strings.HasPrefix(p, "{") {
+			if xs[i] == "" {
+				return nil, false
+			}
+			params[strings.Trim(p, "{}")] = xs[i]
+			continue
+		}
+		if p != xs[i] {
+			return nil, false
+		}
+	}
+	return params, len(ps) == len(xs)
+}
+
+// httpHandler serves h over HTTP for the browser tests that need a handler setting of their
+// own, with "now" from clock.
+func httpHandler(h *Handler, clock func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, ok := toEvent(r, clock())
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		resp, err := h.Handle(r.Context(), ev)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for k, v := range resp.Headers {
+			w.Header().Set(k, v)
+		}
+		for _, c := range resp.Cookies {
+			w.Header().Add("Set-Cookie", c)
+		}
+		w.WriteHeader(resp.StatusCode)
+		body := []byte(resp.Body)
+		if resp.IsBase64Encoded {
+			body, _ = base64.StdEncoding.DecodeString(resp.Body)
+		}
+		w.Write(body)
+	})
+}
