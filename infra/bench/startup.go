@@ -102,6 +102,8 @@ func lambdaEnv() []string {
 		"TABLE_NAME=bench", "ALERTS_TOPIC_ARN=arn:aws:sns:eu-west-2:000000000000:alerts", "APP_URL=https://bench.example",
 		"TOKEN_ISSUER=https://issuer.example", "TOKEN_AUDIENCE=bench", "JWKS_URL=https://issuer.example/jwks.json",
 		"SIGN_IN_URL=https://issuer.example/authorize", "TOKEN_URL=https://issuer.example/token",
+		"ALERTS_TOPIC_PREFIX=keepsafe-bench", "ALERTS_KMS_KEY=bench", "ALERTS_SUBSCRIPTIONS_PER_TOPIC=190",
+		"ATTACHMENTS_BUCKET=keepsafe-attachments-bench", "ESCALATION_QUEUE_URL=https://sqs.eu-west-2.amazonaws.com/000000000000/bench",
 		"HOME=" + os.TempDir(), "PATH=/usr/bin:/bin",
 	}
 }
