@@ -34,7 +34,11 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 		urgent = "URGENT: "
 	}
 	what := headline(a)
-	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + "/concerns/" + a.Subject
+	page := "/concerns/"
+	if a.SubjectKind == safeguarding.SubjectFamily {
+		page = "/families/"
+	}
+	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + page + a.Subject
 	var text string
 	switch a.Channel {
 	case safeguarding.ChannelSMS:

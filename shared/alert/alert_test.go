@@ -116,3 +116,11 @@ func TestRule_S2_EveryKindSaysWhatHappenedWithTheReferenceOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestAlertAboutAFamilyLinksToTheFamily(t *testing.T) {
+	a := sample(safeguarding.ChannelEmail, safeguarding.PriorityHigh)
+	a.Kind, a.Subject, a.SubjectKind = "missing", "fam-01", safeguarding.SubjectFamily
+	if m := Compose(a, "https://x"); !strings.Contains(m.Text, "https://x/schools/brook-lane/families/fam-01") {
+		t.Errorf("text %q", m.Text)
+	}
+}

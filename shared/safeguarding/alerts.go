@@ -39,8 +39,10 @@ type Alert struct {
 	Priority   Priority
 	Category   Category
 	Reference  string
-	// Subject is the id of the record the alert is about, for the link that needs sign-in.
-	Subject string
+	// Subject is the id of the record the alert is about, for the link that needs sign-in;
+	// SubjectKind says what it is: a concern ("", the default) or a family (SubjectFamily).
+	Subject     string
+	SubjectKind string
 }
 
 // ConcernAlerts plans who is alerted of a new concern and how (rules C4, C5, S6):
@@ -104,4 +106,15 @@ func rosterWith(roster []StaffMember, r Role) []StaffMember {
 		}
 	}
 	return out
+}
+
+// SubjectFamily marks an alert about a family (E2, E5, the phone call of E3), not a concern.
+const SubjectFamily = "family"
+
+// subjectKindOf is what a due item of a kind is about.
+func subjectKindOf(dueKind string) string {
+	if dueKind == "phone-call" {
+		return SubjectFamily
+	}
+	return ""
 }

@@ -141,7 +141,7 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 			out = append(out, Alert{
 				ID:     item.ID + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
 				School: item.School, SchoolName: school.Name, Kind: e.Kind, Audience: e.Audience, Recipient: r,
-				Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject,
+				Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject, SubjectKind: subjectKindOf(item.Kind),
 			})
 		}
 	}

@@ -103,7 +103,7 @@ func familyAlerts(f Family, school School, kind string, aud Audience, role Role,
 	for _, m := range rosterWith(school.Roster, role) {
 		out = append(out, Alert{ID: "family#" + string(f.School) + "#" + f.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
 			School: f.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: ChannelEmail,
-			Priority: PriorityHigh, Reference: f.Reference(), Subject: f.ID})
+			Priority: PriorityHigh, Reference: f.Reference(), Subject: f.ID, SubjectKind: SubjectFamily})
 	}
 	return out
 }

@@ -30,6 +30,7 @@ type outboxItem struct {
 	Category   string `dynamodbav:"category"`
 	Reference  string `dynamodbav:"reference"`
 	Subject    string `dynamodbav:"subject"`
+	SubjectOf  string `dynamodbav:"subjectKind,omitempty"`
 	CreatedAt  string `dynamodbav:"createdAt"`
 	ExpiresAt  int64  `dynamodbav:"expiresAt"`
 }
@@ -38,7 +39,7 @@ func outboxToItem(a safeguarding.Alert, at time.Time) outboxItem {
 	return outboxItem{key: outboxKey(a.ID), Type: typeOutbox, ID: a.ID, School: string(a.School),
 		SchoolName: a.SchoolName, Kind: a.Kind, Audience: string(a.Audience), Recipient: a.Recipient,
 		Channel: string(a.Channel), Priority: string(a.Priority), Category: string(a.Category),
-		Reference: a.Reference, Subject: a.Subject, CreatedAt: stamp(at), ExpiresAt: at.Add(outboxTTL).Unix()}
+		Reference: a.Reference, Subject: a.Subject, SubjectOf: a.SubjectKind, CreatedAt: stamp(at), ExpiresAt: at.Add(outboxTTL).Unix()}
 }
 
 // AlertFromImage reads an outbox item from a stream record's new image.
@@ -57,7 +58,7 @@ func AlertFromImage(img map[string]events.DynamoDBAttributeValue) (safeguarding.
 		ID: str("id"), School: safeguarding.SchoolID(str("school")), SchoolName: str("schoolName"), Kind: str("kind"),
 		Audience: safeguarding.Audience(str("audience")), Recipient: str("recipient"),
 		Channel: safeguarding.Channel(str("channel")), Priority: safeguarding.Priority(str("priority")),
-		Category: safeguarding.Category(str("category")), Reference: str("reference"), Subject: str("subject"),
+		Category: safeguarding.Category(str("category")), Reference: str("reference"), Subject: str("subject"), SubjectKind: str("subjectKind"),
 	}
 	if a.ID == "" || a.School == "" || a.Recipient == "" || a.Channel == "" {
 		return a, fmt.Errorf("store: outbox item lacks id, school, recipient or channel: %w", safeguarding.ErrInvalid)
