@@ -385,24 +385,9 @@ func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value
 // PutActions loads actions in bulk, 25 to a BatchWriteItem, without their chronology, audit or
 // alerts: for importing from another system and for benchmarks, never for a user's command.
 func (s *Store) PutActions(ctx context.Context, actions []safeguarding.Action) error {
-	for start := 0; start < len(actions); start += 25 {
-		var reqs []types.WriteRequest
-		for _, a := range actions[start:min(start+25, len(actions))] {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(actionToItem(a))}})
-		}
-		pending := map[string][]types.WriteRequest{s.table: reqs}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-			}
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
-				return wrap("put actions", err)
-			}
-			pending = out.UnprocessedItems
-		}
+	items := make([]map[string]types.AttributeValue, len(actions))
+	for i, a := range actions {
+		items[i] = marshal(actionToItem(a))
 	}
-	return nil
+	return s.batchPut(ctx, "put actions", items)
 }

@@ -127,26 +127,11 @@ func (s *Store) PutFamily(ctx context.Context, f safeguarding.Family) error {
 
 // PutFamilies loads families in bulk, 25 to a BatchWriteItem: imports and benchmarks.
 func (s *Store) PutFamilies(ctx context.Context, families []safeguarding.Family) error {
-	for start := 0; start < len(families); start += 25 {
-		var reqs []types.WriteRequest
-		for _, f := range families[start:min(start+25, len(families))] {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(familyToItem(f))}})
-		}
-		pending := map[string][]types.WriteRequest{s.table: reqs}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-			}
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
-				return wrap("put families", err)
-			}
-			pending = out.UnprocessedItems
-		}
+	items := make([]map[string]types.AttributeValue, len(families))
+	for i, f := range families {
+		items[i] = marshal(familyToItem(f))
 	}
-	return nil
+	return s.batchPut(ctx, "put families", items)
 }
 
 // SaveFamily commits one change to a family in one transaction: the family on the condition

@@ -128,6 +128,31 @@ func (s *Store) batchGet(ctx context.Context, keys []key) (map[string]map[string
 	return found, nil
 }
 
+// batchPut writes items 25 to a BatchWriteItem, retrying what DynamoDB leaves unprocessed:
+// for bulk loads (imports and benchmarks), never for a user's command.
+func (s *Store) batchPut(ctx context.Context, what string, items []map[string]types.AttributeValue) error {
+	for start := 0; start < len(items); start += 25 {
+		var reqs []types.WriteRequest
+		for _, item := range items[start:min(start+25, len(items))] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return wrap(what, err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1<<min(attempt, 6)) * 10 * time.Millisecond
 	t := time.NewTimer(d)
