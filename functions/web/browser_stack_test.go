@@ -243,3 +243,111 @@ func TestRule_S3_BrowserPages_APageLeftAloneHides(t *testing.T) {
 	idleFlow(t, b, site{base: srv.URL, school: school,
 		signIn: func(t *testing.T, b *browser) { b.setCookie(t, srv.URL, SessionCookie, tokenFor(teacher)) }})
 }
+
+// devToken is an API token for email from the local identity provider.
+func devToken(t *testing.T, base, email string) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"email": email})
+	resp, err := http.Post(base+"/dev/token", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		t.Fatalf("no token from /dev/token: %d %v", resp.StatusCode, err)
+	}
+	return out.Token
+}
+
+// apiGet reads a JSON resource of the API as email.
+func apiGet(t *testing.T, base, email, path string, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+devToken(t, base, email))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// tapOn taps the element id at fractions fx, fy of its box.
+func tapOn(t *testing.T, b *browser, id string, fx, fy float64) {
+	t.Helper()
+	raw := b.eval(t, `(() => { const e = document.getElementById(`+jsString(id)+`); e.scrollIntoView({block: "center"});
+		const r = e.getBoundingClientRect(); return JSON.stringify([r.left, r.top, r.width, r.height]); })()`)
+	var box [4]float64
+	if err := json.Unmarshal([]byte(raw), &box); err != nil {
+		t.Fatalf("the box of %s: %v", id, err)
+	}
+	b.do(t, "tapping "+id, chromedp.MouseClickXY(box[0]+fx*box[2], box[1]+fy*box[3]))
+}
+
+// Rule C1 on a phone: two marks on the front of the body map and one on the back, each with a
+// note; the concern page draws the three and the API holds their places as fractions 0 to 1.
+func TestRule_C1_BrowserLocalStack_BodyMap(t *testing.T) {
+	b := newBrowser(t)
+	s := startLocalStack(t)
+	teacher := seed.Email("Tom", "Hughes")
+	school := "/schools/" + string(seed.BrookLane)
+	signInAs(t, b, s.URL, teacher, school+"/concerns/new?pupil=bl-03")
+	b.do(t, "opening the form", chromedp.WaitVisible(chromedp.ID("body-map-front")))
+	if b.eval(t, `document.getElementById("body-map-nojs").hidden ? "hidden" : "shown"`) != "hidden" {
+		t.Error("the body map still says it needs JavaScript")
+	}
+	b.do(t, "filling in the form",
+		chromedp.Click(chromedp.ID("category-wellbeing")),
+		chromedp.WaitVisible(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
+		chromedp.Click(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
+		chromedp.SendKeys(chromedp.ID("details"), "Bruising seen on both arms and the back when changing for PE."))
+	tapOn(t, b, "body-map-front", 0.2, 0.3)
+	tapOn(t, b, "body-map-front", 0.8, 0.35)
+	tapOn(t, b, "body-map-back", 0.5, 0.4)
+	b.do(t, "writing the notes", chromedp.WaitVisible(chromedp.ID("mark-note-2")),
+		chromedp.SendKeys(chromedp.ID("mark-note-0"), "Bruise on the right forearm"),
+		chromedp.SendKeys(chromedp.ID("mark-note-1"), "Bruise on the left upper arm"),
+		chromedp.SendKeys(chromedp.ID("mark-note-2"), "Red mark between the shoulder blades"))
+	if n := b.eval(t, `String(document.querySelectorAll("#body-map-outlines circle").length)`); n != "5" {
+		t.Errorf("the form draws %s circles, want 2 heads and 3 marks", n)
+	}
+	b.checkAxe(t, "the form with a body map")
+	b.do(t, "submitting the form", chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
+	if n := b.eval(t, `String(document.querySelectorAll("#body-map circle.app-mark").length)`); n != "3" {
+		t.Errorf("the concern page draws %s marks, want 3%s", n, b.where())
+	}
+	marks := b.text(t, "#body-marks")
+	for _, want := range []string{"1. Front: Bruise on the right forearm", "2. Front: Bruise on the left upper arm", "3. Back: Red mark between"} {
+		if !strings.Contains(marks, want) {
+			t.Errorf("the body map lacks %q:\n%s", want, marks)
+		}
+	}
+	b.checkAxe(t, "the concern page with a body map")
+
+	id := b.eval(t, `location.pathname.split("/").pop()`)
+	var got struct {
+		BodyMap []struct {
+			Side string
+			X, Y float64
+			Note string
+		} `json:"bodyMap"`
+	}
+	apiGet(t, s.URL, teacher, "/api"+school+"/concerns/"+id, &got)
+	if len(got.BodyMap) != 3 {
+		t.Fatalf("the API holds %d marks: %+v", len(got.BodyMap), got.BodyMap)
+	}
+	for i, m := range got.BodyMap {
+		if m.X < 0 || m.X > 1 || m.Y < 0 || m.Y > 1 {
+			t.Errorf("mark %d is at %v, %v: not fractions of the outline", i+1, m.X, m.Y)
+		}
+	}
+	if got.BodyMap[0].Side != "front" || got.BodyMap[2].Side != "back" || got.BodyMap[0].X > 0.3 || got.BodyMap[1].X < 0.7 {
+		t.Errorf("the marks are not where they were tapped: %+v", got.BodyMap)
+	}
+}

@@ -33,6 +33,14 @@ type concernForm struct {
 	TagStaff          string
 	AboutStaff        bool
 	SubjectStaffEmail string
+	// Marks are the body map's marks as posted (rule C1): each a side, a place and a note.
+	Marks []markForm
+}
+
+// markForm is one body map mark as the form posts it: the outline's side, x and y as
+// fractions (0 to 1) of the outline's box from its top left, and the note.
+type markForm struct {
+	Side, X, Y, Note string
 }
 
 // newForm is an empty form, observed "now" in school time.
@@ -62,6 +70,13 @@ func readForm(v url.Values) concernForm {
 		AboutStaff:        v.Get("about-staff") == "yes",
 		SubjectStaffEmail: strings.TrimSpace(v.Get("subject-staff-email")),
 	}
+	sides, xs, ys, notes := v["mark-side"], v["mark-x"], v["mark-y"], v["mark-note"]
+	for i, side := range sides {
+		if i >= safeguarding.MaxBodyMarks+1 {
+			break // one over the limit is enough for the domain to say so
+		}
+		f.Marks = append(f.Marks, markForm{Side: side, X: at(xs, i), Y: at(ys, i), Note: at(notes, i)})
+	}
 	for _, id := range v["pupil"] {
 		pid := safeguarding.PupilID(strings.TrimSpace(id))
 		if pid != "" && !slices.Contains(f.PupilIDs, pid) {
@@ -76,6 +91,14 @@ func readForm(v url.Values) concernForm {
 	return f
 }
 
+// at is the i-th value of a repeated field, or "" when there are fewer.
+func at(vs []string, i int) string {
+	if i < len(vs) {
+		return vs[i]
+	}
+	return ""
+}
+
 // fieldError is one problem, by the form field it belongs to.
 type fieldError struct {
 	Field   string
@@ -84,7 +107,7 @@ type fieldError struct {
 
 // fieldOrder is the order of the fields on the page, which the error summary follows.
 var fieldOrder = []string{"pupilIds", "category", "subcategories", "observedAt", "details", "pupilWords",
-	"peopleInvolved", "tagStaff", "subjectStaffEmail"}
+	"peopleInvolved", "tagStaff", "subjectStaffEmail", "bodyMap"}
 
 // toNewConcern turns the form into the domain's command. Problems only the form can see (a
 // date that is not a date) come back as field errors; everything else is the domain's to check.
@@ -104,6 +127,15 @@ func (f concernForm) toNewConcern() (safeguarding.NewConcern, []fieldError) {
 	}
 	if !f.AboutStaff {
 		in.SubjectStaffEmail = ""
+	}
+	for _, m := range f.Marks {
+		x, errX := strconv.ParseFloat(strings.TrimSpace(m.X), 64)
+		y, errY := strconv.ParseFloat(strings.TrimSpace(m.Y), 64)
+		if errX != nil || errY != nil {
+			errs = append(errs, fieldError{"bodyMap", "Place each mark on the body map again"})
+			continue
+		}
+		in.BodyMap = append(in.BodyMap, safeguarding.BodyMark{Side: m.Side, X: x, Y: y, Note: m.Note})
 	}
 	if f.Category == "" {
 		errs = append(errs, fieldError{"category", "Choose the category that fits best"})
@@ -220,5 +252,8 @@ func fingerprint(school safeguarding.SchoolID, in safeguarding.NewConcern) strin
 	fmt.Fprintf(h, "%q|%q|%q|%q|%t|%s|%q|%q|%q|%q|%t|%q", school, in.PupilIDs, in.Category, in.Subcategories,
 		in.HighPriority, in.ObservedAt.UTC().Format(time.RFC3339), in.Details, in.PupilWords, in.PeopleInvolved,
 		in.TagStaff, in.AboutStaff, in.SubjectStaffEmail)
+	for _, m := range in.BodyMap {
+		fmt.Fprintf(h, "|%q,%v,%v,%q", m.Side, m.X, m.Y, m.Note)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -15,6 +15,7 @@ func FuzzConcernForm(f *testing.F) {
 	f.Add("observed-day=31&observed-month=2&observed-year=2026&observed-time=2400")
 	f.Add("observed-time=9.5&people-involved=%0A%0AJane&tag-staff=a%40b.c,%20d%40e.f;g")
 	f.Add("pupil=&pupil=%00&category=%FF&about-staff=yes&subject-staff-email=%20")
+	f.Add("mark-side=front&mark-x=0.25&mark-y=0.5&mark-note=bruise&mark-side=back&mark-x=NaN&mark-y=x")
 	f.Fuzz(func(t *testing.T, body string) {
 		v, err := url.ParseQuery(body)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -189,7 +190,8 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 
 	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": "observed-day",
 		"details": "details", "pupilWords": "pupil-words", "peopleInvolved": "people-involved",
-		"tagStaff": "tag-staff", "subjectStaffEmail": "subject-staff-email", "subcategories": "category"}
+		"tagStaff": "tag-staff", "subjectStaffEmail": "subject-staff-email", "subcategories": "category",
+		"bodyMap": "body-map"}
 	if len(v.Chosen) > 0 {
 		v.Anchor["pupilIds"] = "pupil-" + string(v.Chosen[0].ID)
 	}
@@ -247,9 +249,18 @@ type concernView struct {
 	Pupils         []linkedPupilView
 	PupilWords     string
 	PeopleInvolved []string
+	// Marks are the body map's marks (rule C1), numbered from 1.
+	Marks []markView
 	// Case is the case work, for a DSL (rules D1-D9).
 	Case     *caseView
 	Problems formProblems
+}
+
+// markView is one body map mark drawn on its outline (100 by 220 units).
+type markView struct {
+	N          int
+	Side, Note string
+	CX, CY, TY string
 }
 
 func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -274,6 +285,11 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v.SchoolName = school.Name
+	for i, m := range c.BodyMap() {
+		v.Marks = append(v.Marks, markView{N: i + 1, Side: m.Side, Note: m.Note,
+			CX: strconv.FormatFloat(m.X*100, 'f', 2, 64), CY: strconv.FormatFloat(m.Y*220, 'f', 2, 64),
+			TY: strconv.FormatFloat(m.Y*220+3.5, 'f', 2, 64)})
+	}
 	if def, ok := safeguarding.PolicyCatalogue().Find(c.Category()); ok {
 		v.CategoryTitle = def.Title
 		for _, id := range c.Subcategories() {

@@ -87,6 +87,7 @@ func whenDay(t time.Time) string {
 var funcs = template.FuncMap{
 	"asset":   func(name string) string { return "/assets/" + assetVersion() + "/" + name },
 	"when":    when,
+	"inc":     func(i int) int { return i + 1 },
 	"whenDay": whenDay,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}

@@ -16,6 +16,70 @@ function revealSubcategories() {
 for (const radio of categories) radio.addEventListener("change", revealSubcategories);
 revealSubcategories();
 
+// The body map (rule C1): a tap on the front or back outline adds a numbered mark, with a
+// note field and hidden inputs holding its side and place (fractions 0 to 1 of the outline's
+// box). Without this script the section says the body map needs JavaScript.
+const marksList = document.getElementById("body-marks");
+const markTemplate = document.getElementById("body-mark-template");
+const SVG = "http://www.w3.org/2000/svg";
+
+function drawMarks() {
+  for (const g of document.querySelectorAll("#body-map-outlines .app-marks")) g.replaceChildren();
+  marksList.querySelectorAll("li.app-body-mark").forEach((li, i) => {
+    const side = li.querySelector('input[name="mark-side"]').value;
+    const x = Number(li.querySelector('input[name="mark-x"]').value);
+    const y = Number(li.querySelector('input[name="mark-y"]').value);
+    li.querySelector(".app-mark-number").textContent = String(i + 1);
+    li.querySelector(".app-mark-side").textContent = side;
+    const note = li.querySelector('input[name="mark-note"]');
+    note.id = "mark-note-" + i;
+    li.querySelector("label").htmlFor = note.id;
+    li.querySelector("[data-remove-mark]").textContent = "Remove mark " + (i + 1);
+    const g = document.querySelector("#body-map-" + side + " .app-marks");
+    if (!g || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) return;
+    const dot = document.createElementNS(SVG, "circle");
+    dot.setAttribute("cx", String(x * 100));
+    dot.setAttribute("cy", String(y * 220));
+    dot.setAttribute("r", "6");
+    dot.setAttribute("fill", "#d4351c");
+    const label = document.createElementNS(SVG, "text");
+    label.setAttribute("x", String(x * 100));
+    label.setAttribute("y", String(y * 220 + 3.5));
+    label.setAttribute("text-anchor", "middle");
+    label.setAttribute("font-size", "9");
+    label.setAttribute("fill", "#ffffff");
+    label.textContent = String(i + 1);
+    g.append(dot, label);
+  });
+}
+
+if (marksList && markTemplate) {
+  document.getElementById("body-map-nojs").hidden = true;
+  document.getElementById("body-map-outlines").hidden = false;
+  for (const svg of document.querySelectorAll("#body-map-outlines svg")) {
+    svg.addEventListener("click", (event) => {
+      if (marksList.children.length >= 30) return;
+      const box = svg.getBoundingClientRect();
+      const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+      const li = markTemplate.content.firstElementChild.cloneNode(true);
+      li.querySelector('input[name="mark-side"]').value = svg.dataset.side;
+      li.querySelector('input[name="mark-x"]').value = x.toFixed(4);
+      li.querySelector('input[name="mark-y"]').value = y.toFixed(4);
+      marksList.append(li);
+      drawMarks();
+      li.querySelector('input[name="mark-note"]').focus();
+    });
+  }
+  marksList.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-mark]");
+    if (!button) return;
+    button.closest("li").remove();
+    drawMarks();
+  });
+  drawMarks();
+}
+
 const body = document.body;
 const idleMs = Number(body.dataset.idleMs) || 5 * 60 * 1000;
 const showButton = document.getElementById("screen-show");
