@@ -370,15 +370,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 	}
 	err = s.Store.SaveCaseChange(ctx, w)
 	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Concern{}, err
-		}
-		if prior.Fingerprint != fingerprint {
-			return Concern{}, ErrIdempotencyMismatch
-		}
-		c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
-		return c.Concern, err
+		return concernAfterDuplicate(ctx, s.Store, who, school, id, key, fingerprint)
 	}
 	if err != nil {
 		return Concern{}, err
@@ -445,4 +437,25 @@ func (s Cases) ReviewList(ctx context.Context, who Caller, school SchoolID) (Rev
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "review.read",
 		Subject: "review", Pupils: listed, At: who.At, Source: who.Source})
 	return r, err
+}
+
+// concernReloader is what answering a repeated command on a concern needs of a store.
+type concernReloader interface {
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
+}
+
+// concernAfterDuplicate answers a command on a concern whose idempotency key another request
+// took while this one ran: the concern as that request left it, or ErrIdempotencyMismatch
+// when the two requests differ.
+func concernAfterDuplicate(ctx context.Context, st concernReloader, who Caller, school SchoolID, id ConcernID, key RequestKey, fingerprint string) (Concern, error) {
+	prior, err := st.PriorRequest(ctx, key)
+	if err != nil {
+		return Concern{}, err
+	}
+	if prior.Fingerprint != fingerprint {
+		return Concern{}, ErrIdempotencyMismatch
+	}
+	c, err := st.LoadCase(ctx, who.Email, school, id, RequestKey{})
+	return c.Concern, err
 }

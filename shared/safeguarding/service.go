@@ -182,15 +182,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	}
 	err = s.Store.SaveAmendment(ctx, w)
 	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Concern{}, err
-		}
-		if prior.Fingerprint != fingerprint {
-			return Concern{}, ErrIdempotencyMismatch
-		}
-		c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
-		return c.Concern, err
+		return concernAfterDuplicate(ctx, s.Store, who, school, id, key, fingerprint)
 	}
 	if err != nil {
 		return Concern{}, err
