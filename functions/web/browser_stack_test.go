@@ -351,3 +351,56 @@ func TestRule_C1_BrowserLocalStack_BodyMap(t *testing.T) {
 		t.Errorf("the marks are not where they were tapped: %+v", got.BodyMap)
 	}
 }
+
+// Rule C5 on a phone: a teacher records a concern about the DSL Daniel Reyes; the page says
+// the safeguarding governor and the Senior DSL are told. Daniel gets "Page not found" on it and
+// does not see it in the pupil's chronology; the Senior DSL Helen Carter can open it.
+func TestRule_C5_BrowserLocalStack_AConcernAboutADSL(t *testing.T) {
+	b := newBrowser(t)
+	s := startLocalStack(t)
+	var (
+		teacher = seed.Email("Tom", "Hughes")
+		dsl     = seed.Email("Daniel", "Reyes")
+		senior  = seed.Email("Helen", "Carter")
+		school  = "/schools/" + string(seed.BrookLane)
+	)
+	signInAs(t, b, s.URL, teacher, school+"/concerns/new?pupil=bl-03")
+	b.do(t, "opening the form", chromedp.WaitVisible(chromedp.ID("about-staff")))
+	if b.eval(t, `getComputedStyle(document.getElementById("subject-staff-email")).display === "none" || document.getElementById("subject-staff-email").offsetParent === null ? "hidden" : "shown"`) != "hidden" {
+		t.Error("the subject's email field shows before the box is ticked")
+	}
+	b.do(t, "recording a concern about Daniel Reyes",
+		chromedp.Click(chromedp.ID("category-wellbeing")),
+		chromedp.WaitVisible(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
+		chromedp.Click(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
+		chromedp.SendKeys(chromedp.ID("details"), "Overheard shouting at the pupil in the corridor at 12:15 and grabbing her coat."),
+		chromedp.Click(chromedp.ID("about-staff")),
+		chromedp.WaitVisible(chromedp.ID("subject-staff-email")))
+	b.checkAxe(t, "the form about a member of staff")
+	b.do(t, "submitting", chromedp.SendKeys(chromedp.ID("subject-staff-email"), dsl),
+		chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
+	ref := strings.TrimSpace(b.text(t, "#reference"))
+	if told := b.text(t, "#told"); !strings.Contains(told, "safeguarding governor and the Senior DSL") {
+		t.Errorf("the page says %q about who is told", told)
+	}
+	b.checkAxe(t, "the concern about a member of staff")
+	concern := b.eval(t, `location.pathname`)
+
+	signInAs(t, b, s.URL, dsl, concern)
+	if h := b.text(t, "main h1"); h != "Page not found" {
+		t.Errorf("the DSL it is about sees %q on the concern", h)
+	}
+	if strings.Contains(b.eval(t, `document.body.innerText`), ref) {
+		t.Error("the not-found page shows the reference")
+	}
+	b.do(t, "opening the pupil's chronology as Daniel", chromedp.Navigate(s.URL+school+"/pupils/bl-03/chronology"),
+		chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if strings.Contains(b.eval(t, `document.querySelector("main").innerText`), ref) {
+		t.Errorf("Daniel sees %s in the pupil's chronology", ref)
+	}
+
+	signInAs(t, b, s.URL, senior, concern)
+	if got := strings.TrimSpace(b.text(t, "#reference")); got != ref {
+		t.Errorf("the Senior DSL sees %q, want the concern %s%s", got, ref, b.where())
+	}
+}

@@ -23,6 +23,7 @@ type concernService interface {
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Receipt, error)
 	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, error)
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
+	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.DashboardRow, error)
 }
 
 var _ concernService = safeguarding.Concerns{}
@@ -198,6 +199,7 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/actions/{id}/reallocate":  (*Handler).reallocate,
 	"GET /schools/{school}/work":                      (*Handler).myWork,
 	"GET /schools/{school}/review":                    (*Handler).review,
+	"GET /schools/{school}/concerns":                  (*Handler).dashboard,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

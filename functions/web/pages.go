@@ -249,6 +249,9 @@ type concernView struct {
 	Pupils         []linkedPupilView
 	PupilWords     string
 	PeopleInvolved []string
+	// SeniorDSLTold is false for a concern about the Senior DSL themself (C5): only the
+	// safeguarding governor is told.
+	SeniorDSLTold bool
 	// Marks are the body map's marks (rule C1), numbered from 1.
 	Marks []markView
 	// Case is the case work, for a DSL (rules D1-D9).
@@ -285,6 +288,12 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v.SchoolName = school.Name
+	v.SeniorDSLTold = true
+	for _, m := range school.Roster {
+		if c.AboutStaff() && m.Email == c.SubjectStaffEmail() && slices.Contains(m.Roles, safeguarding.RoleSeniorDSL) {
+			v.SeniorDSLTold = false
+		}
+	}
 	for i, m := range c.BodyMap() {
 		v.Marks = append(v.Marks, markView{N: i + 1, Side: m.Side, Note: m.Note,
 			CX: strconv.FormatFloat(m.X*100, 'f', 2, 64), CY: strconv.FormatFloat(m.Y*220, 'f', 2, 64),

@@ -201,7 +201,7 @@ type navItem struct {
 }
 
 // navFor is the menu of p at school; current names the page it is on ("home", "record",
-// "work", "review" or "").
+// "work", "concerns", "review" or "").
 func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
 	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
 	if !p.IsMember(school) {
@@ -212,7 +212,8 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
 		navItem{Href: base + "/work", Text: "My work", Current: current == "work"})
 	if p.IsDSL(school) {
-		n.Items = append(n.Items, navItem{Href: base + "/review", Text: "Review", Current: current == "review"})
+		n.Items = append(n.Items, navItem{Href: base + "/concerns", Text: "Concerns", Current: current == "concerns"},
+			navItem{Href: base + "/review", Text: "Review", Current: current == "review"})
 	}
 	return n
 }
