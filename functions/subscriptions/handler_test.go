@@ -107,7 +107,7 @@ func TestSettings(t *testing.T) {
 	if p, n, err := settings(env("ALERTS_TOPIC_PREFIX", "keepsafe-prod")); err != nil || p != "keepsafe-prod" || n != alert.DefaultPerTopic {
 		t.Errorf("defaults: %q %d %v", p, n, err)
 	}
-	if p, n, err := settings(env("LOCAL_STACK", "1", "ALERTS_SUBSCRIPTIONS_PER_TOPIC", "3")); err != nil || p != "keepsafe-local" || n != 3 {
+	if p, n, err := settings(env("ALERTS_TOPIC_PREFIX", "keepsafe-local", "ALERTS_SUBSCRIPTIONS_PER_TOPIC", "3")); err != nil || p != "keepsafe-local" || n != 3 {
 		t.Errorf("local: %q %d %v", p, n, err)
 	}
 	for _, bad := range []func(string) string{

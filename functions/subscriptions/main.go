@@ -41,14 +41,10 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-// settings reads the topic prefix (ALERTS_TOPIC_PREFIX, "keepsafe-<stage>" in template.yaml;
-// the local stack, which sets LOCAL_STACK, uses "keepsafe-local") and the subscriptions per
-// topic (ALERTS_SUBSCRIPTIONS_PER_TOPIC, alert.DefaultPerTopic when unset).
+// settings reads the topic prefix (ALERTS_TOPIC_PREFIX: "keepsafe-<stage>" in template.yaml,
+// "keepsafe-local" in the local stack) and the subscriptions per topic (ALERTS_SUBSCRIPTIONS_PER_TOPIC, alert.DefaultPerTopic when unset).
 func settings(getenv func(string) string) (prefix string, perTopic int, err error) {
 	prefix = getenv("ALERTS_TOPIC_PREFIX")
-	if prefix == "" && getenv("LOCAL_STACK") != "" {
-		prefix = "keepsafe-local"
-	}
 	if prefix == "" {
 		return "", 0, fmt.Errorf("ALERTS_TOPIC_PREFIX is not set")
 	}

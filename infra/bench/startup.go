@@ -99,7 +99,7 @@ func lambdaEnv() []string {
 	return []string{
 		"AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_SESSION_TOKEN=bench",
 		"AWS_LAMBDA_FUNCTION_NAME=bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "_HANDLER=bootstrap",
-		"TABLE_NAME=bench", "ALERTS_TOPIC_ARN=arn:aws:sns:eu-west-2:000000000000:alerts", "APP_URL=https://bench.example",
+		"TABLE_NAME=bench", "APP_URL=https://bench.example",
 		"TOKEN_ISSUER=https://issuer.example", "TOKEN_AUDIENCE=bench", "JWKS_URL=https://issuer.example/jwks.json",
 		"SIGN_IN_URL=https://issuer.example/authorize", "TOKEN_URL=https://issuer.example/token",
 		"ALERTS_TOPIC_PREFIX=keepsafe-bench", "ALERTS_KMS_KEY=bench", "ALERTS_SUBSCRIPTIONS_PER_TOPIC=190",
