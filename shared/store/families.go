@@ -46,6 +46,8 @@ type childItem struct {
 type familyItem struct {
 	key
 	Type           string      `dynamodbav:"type"`
+	GSI1PK         string      `dynamodbav:"GSI1PK"`
+	GSI1SK         string      `dynamodbav:"GSI1SK"`
 	GSI2PK         string      `dynamodbav:"GSI2PK,omitempty"`
 	GSI2SK         string      `dynamodbav:"GSI2SK,omitempty"`
 	GSI3PK         string      `dynamodbav:"GSI3PK,omitempty"`
@@ -74,7 +76,7 @@ func familyToItem(f safeguarding.Family) familyItem {
 		TrackedSince: f.TrackedSince, LastContactAt: f.LastContactAt, LastContactHow: f.LastContactHow, Status: string(f.Status),
 		MissingSince: f.MissingSince, LARaisedAt: f.LARaisedAt, LANotifiedAt: f.LANotifiedAt, Attempts: f.Attempts,
 		LastAttemptAt: f.LastAttemptAt, CallDueAt: f.CallDueAt, CallKey: f.CallKey, Decision: f.Decision, Version: f.Version,
-		Children: []childItem{}}
+		Children: []childItem{}, GSI1PK: familiesPK(f.School), GSI1SK: f.ID + "#FAMILY"}
 	if it.Status == "" {
 		it.Status = string(safeguarding.FamilyEngaged)
 	}

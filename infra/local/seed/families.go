@@ -46,10 +46,52 @@ func FamilyRecords(d Data) []safeguarding.Family {
 	return out
 }
 
+// ContactDetails are the demo families' numbers and addresses as each school holds them
+// (rule P3), one per family record of FamilyRecords, version 1.
+func ContactDetails(d Data) []safeguarding.ContactDetails {
+	byID := map[string]Family{}
+	for _, f := range d.Families {
+		byID[f.ID] = f
+	}
+	var out []safeguarding.ContactDetails
+	for _, rec := range FamilyRecords(d) {
+		f := byID[rec.ID]
+		c := safeguarding.ContactDetails{School: rec.School, Family: rec.ID, Pupils: rec.Pupils(), Version: 1,
+			Address:   safeguarding.ContactAddress{Lines: f.Address, Postcode: f.Postcode},
+			ChangedAt: ContactsConfirmed.UTC(), ChangedBy: Email("Grace", "Bennett"), Reason: "Data collection sheet, autumn term"}
+		if rec.School == Hillcrest {
+			c.ChangedBy = Email("Fatima", "Begum")
+		}
+		for i, n := range f.Phones {
+			label := "Home"
+			if i < len(f.Carers) {
+				label = f.Carers[i] + ", mobile"
+			}
+			c.Phones = append(c.Phones, safeguarding.ContactPhone{Label: label, Number: n, ConfirmedAt: f.Confirmed[i].UTC()})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// ClosureContacts are the demo designations for closure contact (rule P3): in each school a
+// member of staff who is not a DSL, designated by a DSL.
+func ClosureContacts() []safeguarding.ClosureContact {
+	at := ContactsConfirmed.UTC()
+	return []safeguarding.ClosureContact{
+		{School: BrookLane, Email: Email("Tom", "Hughes"), Active: true, Version: 1, History: []safeguarding.ClosureContactEvent{
+			{At: at, By: Email("Daniel", "Reyes"), Active: true, Reason: "Calls Acorns families during a closure"}}},
+		{School: Hillcrest, Email: Email("Leah", "Morgan"), Active: true, Version: 1, History: []safeguarding.ClosureContactEvent{
+			{At: at, By: Email("Chloe", "Adams"), Active: true, Reason: "Calls families during a closure"}}},
+	}
+}
+
 // FamilyWriter is what seeding families needs of the store (shared/store.Store).
 type FamilyWriter interface {
 	PutFamily(context.Context, safeguarding.Family) error
 	PutClass(ctx context.Context, school safeguarding.SchoolID, name string, teachers []string) error
+	PutContactDetails(context.Context, safeguarding.ContactDetails) error
+	PutClosureContact(context.Context, safeguarding.ClosureContact) error
 }
 
 // ApplyFamilies writes the demo classes and family records through w; running it twice
@@ -70,6 +112,16 @@ func ApplyFamilies(ctx context.Context, w FamilyWriter, d Data) error {
 	for _, f := range FamilyRecords(d) {
 		if err := w.PutFamily(ctx, f); err != nil {
 			return fmt.Errorf("seed: family %s/%s: %w", f.School, f.ID, err)
+		}
+	}
+	for _, c := range ContactDetails(d) {
+		if err := w.PutContactDetails(ctx, c); err != nil {
+			return fmt.Errorf("seed: contact details %s/%s: %w", c.School, c.Family, err)
+		}
+	}
+	for _, c := range ClosureContacts() {
+		if err := w.PutClosureContact(ctx, c); err != nil {
+			return fmt.Errorf("seed: closure contact in %s: %w", c.School, err)
 		}
 	}
 	return nil

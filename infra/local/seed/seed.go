@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -21,15 +22,30 @@ const (
 // EmailDomain is the federation's made-up mail domain.
 const EmailDomain = "brookhill.example.org"
 
-// Family is a household with children in the federation. The store does not keep families
-// yet; pupils carry their family id, and the contacts here are what a family record will hold.
+// Family is a household with children in the federation: its carers, its two phone numbers
+// with when each was last confirmed, its address (all invented) and its children.
 type Family struct {
-	ID      string
-	Surname string
-	Carers  []string
-	Phones  []string // two numbers for every family
-	Pupils  []safeguarding.PupilID
+	ID        string
+	Surname   string
+	Carers    []string
+	Phones    []string // two numbers for every family
+	Confirmed []time.Time
+	Address   []string
+	Postcode  string
+	Pupils    []safeguarding.PupilID
 }
+
+// ContactsConfirmed is when the demo families confirmed their numbers: the data-collection
+// check at the start of the autumn term 2026.
+var ContactsConfirmed = time.Date(2026, 9, 7, 9, 0, 0, 0, safeguarding.London)
+
+// staleNumbers are the demo families whose numbers were not all confirmed at that check, so
+// the H1 report has something to show: one number last confirmed in 2024, or both.
+var staleNumbers = map[string]int{"fam-05": 1, "fam-13": 2}
+
+// streets are the invented streets of the invented town of Brookhill (postcode area ZZ, which
+// does not exist).
+var streets = []string{"Alder Road", "Beech Close", "Cedar Way", "Damson Lane", "Elm Terrace", "Fern Street"}
 
 // Data is the whole demo data set.
 type Data struct {
@@ -143,7 +159,13 @@ func Demo() Data {
 	for i, h := range households {
 		f := Family{
 			ID: fmt.Sprintf("fam-%02d", i+1), Surname: h.surname, Carers: h.carers,
-			Phones: []string{fmt.Sprintf("07700 900%03d", phone), fmt.Sprintf("07700 900%03d", phone+1)},
+			Phones:    []string{fmt.Sprintf("07700 900%03d", phone), fmt.Sprintf("07700 900%03d", phone+1)},
+			Confirmed: []time.Time{ContactsConfirmed, ContactsConfirmed},
+			Address:   []string{fmt.Sprintf("%d %s", 3+4*i, streets[i%len(streets)]), "Brookhill"},
+			Postcode:  fmt.Sprintf("ZZ%d %dA%c", 1+i%3, 1+i%9, 'A'+rune(i)),
+		}
+		for n := range staleNumbers[f.ID] {
+			f.Confirmed[n] = time.Date(2024, 9, 9, 9, 0, 0, 0, safeguarding.London)
 		}
 		phone += 2
 		for _, k := range h.kids {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -119,5 +120,44 @@ func TestApplyWritesEverything(t *testing.T) {
 	}
 	if r.schools != len(d.Schools) || r.users != len(d.Users) || r.pupils != len(d.Pupils) {
 		t.Errorf("wrote %+v", r)
+	}
+}
+
+// rule H1, P3: every demo family has an address and two numbers; two families have fewer than
+// two up-to-date ones, so the report has something to show; a non-DSL in each school is
+// designated for closure contact.
+func TestRule_H1_DemoContactDetails(t *testing.T) {
+	d := Demo()
+	details := ContactDetails(d)
+	if len(details) != len(FamilyRecords(d)) {
+		t.Fatalf("%d contact details for %d family records", len(details), len(FamilyRecords(d)))
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, safeguarding.London)
+	within := safeguarding.DefaultUpToDateDays * 24 * time.Hour
+	short := map[string]bool{}
+	for _, c := range details {
+		if len(c.Phones) != 2 || len(c.Address.Lines) == 0 || c.Address.Postcode == "" || c.Version != 1 || c.Reason == "" || len(c.Pupils) == 0 {
+			t.Errorf("%s/%s: %+v", c.School, c.Family, c)
+		}
+		if pc, ok := safeguarding.NormalisePostcode(c.Address.Postcode); !ok || pc != c.Address.Postcode {
+			t.Errorf("%s: postcode %q", c.Family, c.Address.Postcode)
+		}
+		for _, p := range c.Phones {
+			if n, ok := safeguarding.NormalisePhone(p.Number); !ok || n != p.Number {
+				t.Errorf("%s: number %q is not in the stored form", c.Family, p.Number)
+			}
+		}
+		if c.ShortOfNumbers(now, within) {
+			short[c.Family] = true
+		}
+	}
+	if len(short) != 2 || !short["fam-05"] || !short["fam-13"] {
+		t.Errorf("families short of numbers: %v", short)
+	}
+	for _, cc := range ClosureContacts() {
+		u := d.Users[indexOf(d.Users, cc.Email)]
+		if !cc.Active || u.IsDSL(cc.School) || !u.IsMember(cc.School) || len(cc.History) != 1 {
+			t.Errorf("closure contact %+v", cc)
+		}
 	}
 }

@@ -1,0 +1,302 @@
+package safeguarding
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// ContactPhone is one of a family's phone numbers (rules H1, P3): who or what it reaches, the
+// number, and when someone last confirmed it is up to date (zero: never confirmed).
+type ContactPhone struct {
+	Label       string
+	Number      string
+	ConfirmedAt time.Time
+}
+
+// ContactAddress is a family's postal address (rule P3).
+type ContactAddress struct {
+	Lines    []string
+	Postcode string
+}
+
+// IsZero reports whether no address is recorded.
+func (a ContactAddress) IsZero() bool { return len(a.Lines) == 0 && a.Postcode == "" }
+
+// ContactDetails are a family's phone numbers and address as one school holds them. They are
+// kept apart from the family record that lists and engagement read: only designated staff see
+// them (rule P3). Each change is a new version with who, when and why; earlier versions stay
+// (rule P4).
+type ContactDetails struct {
+	School  SchoolID
+	Family  string
+	Phones  []ContactPhone
+	Address ContactAddress
+	// Pupils are the family's children at the school when the version was written (for the
+	// audit trail and the H1 report, which carry no numbers).
+	Pupils    []PupilID
+	Version   int // 0: none recorded yet
+	ChangedAt time.Time
+	ChangedBy string
+	Reason    string
+}
+
+// Limits of contact details.
+const (
+	MaxContactPhones    = 6
+	MaxContactLabel     = 60
+	MaxAddressLines     = 4
+	MaxAddressLineChars = 100
+	MaxContactReason    = 500
+	// MinUpToDateNumbers is rule H1: every family needs at least two up-to-date numbers.
+	MinUpToDateNumbers = 2
+	// DefaultUpToDateDays is how recently a number must have been confirmed to count as up to
+	// date for rule H1, unless the report is asked for another period: about half a school
+	// year, so the data-collection check each autumn and a spring check keep families off the
+	// list.
+	DefaultUpToDateDays = 183
+	MaxUpToDateDays     = 730
+)
+
+// UpToDateNumbers counts the numbers confirmed within the period before now (rule H1).
+func (c ContactDetails) UpToDateNumbers(now time.Time, within time.Duration) int {
+	confirmed := make([]time.Time, len(c.Phones))
+	for i, p := range c.Phones {
+		confirmed[i] = p.ConfirmedAt
+	}
+	return upToDate(confirmed, now, within)
+}
+
+// ShortOfNumbers reports whether the family has fewer than two up-to-date numbers (rule H1).
+func (c ContactDetails) ShortOfNumbers(now time.Time, within time.Duration) bool {
+	return c.UpToDateNumbers(now, within) < MinUpToDateNumbers
+}
+
+// ContactCheck is one family as the H1 report sees it: how many numbers it has and when each
+// was confirmed, whether an address is held; never a number or an address (rule P3).
+type ContactCheck struct {
+	Family     Family // ID, School and Children only
+	HasDetails bool
+	Numbers    int
+	Confirmed  []time.Time
+	HasAddress bool
+	Version    int
+}
+
+// UpToDateNumbers counts the numbers confirmed within the period before now (rule H1).
+func (c ContactCheck) UpToDateNumbers(now time.Time, within time.Duration) int {
+	return upToDate(c.Confirmed, now, within)
+}
+
+func upToDate(confirmed []time.Time, now time.Time, within time.Duration) int {
+	n := 0
+	for _, at := range confirmed {
+		if !at.IsZero() && !at.Before(now.Add(-within)) {
+			n++
+		}
+	}
+	return n
+}
+
+// ContactDetailsWrite is one new version of a family's contact details with its audit entry
+// and the idempotency record of the request, committed together.
+type ContactDetailsWrite struct {
+	Details ContactDetails
+	Audit   AuditEntry
+	Request *RequestRecord
+}
+
+// ContactInput is a change to a family's contact details as the office or a DSL gives it.
+type ContactInput struct {
+	Phones  []ContactPhone
+	Address ContactAddress
+	Reason  string
+	// Version is the version the editor read (0 when none was recorded yet).
+	Version int
+}
+
+// CanEditContactDetails: the office (admin) and the DSLs keep contact details up to date.
+func CanEditContactDetails(p Principal, school SchoolID) bool {
+	return p.IsDSL(school) || p.Has(school, RoleAdmin)
+}
+
+// CanSeeContactDetails is rule P3: a DSL, the Senior DSL, or a member of staff a DSL designated
+// for closure contact in that school.
+func CanSeeContactDetails(p Principal, school SchoolID, designated bool) bool {
+	return p.IsDSL(school) || designated && p.IsMember(school)
+}
+
+var postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
+
+// NormalisePostcode upper-cases a UK postcode and puts one space before its last three
+// characters; it reports false for anything that is not shaped like one.
+func NormalisePostcode(s string) (string, bool) {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	if len(s) < 5 || len(s) > 7 {
+		return "", false
+	}
+	s = s[:len(s)-3] + " " + s[len(s)-3:]
+	return s, postcodePattern.MatchString(s)
+}
+
+// NormalisePhone turns a phone number as people write it into one form: a UK number
+// ("07700 900123", "0117 496 0123", "+44 7700 900123") as a national number with a space after
+// its area code or mobile prefix, any other "+" number as "+" and its digits. It reports false
+// for anything else.
+func NormalisePhone(s string) (string, bool) {
+	var digits strings.Builder
+	plus := false
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+			plus = true
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", false
+		}
+	}
+	d := digits.String()
+	switch {
+	case plus && strings.HasPrefix(d, "44"):
+		d = "0" + d[2:]
+	case !plus && strings.HasPrefix(d, "0044"):
+		d = "0" + d[4:]
+	case plus:
+		if len(d) < 8 || len(d) > 15 || d[0] == '0' {
+			return "", false
+		}
+		return "+" + d, true
+	}
+	if len(d) < 10 || len(d) > 11 || d[0] != '0' || d[1] == '0' {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(d, "02"):
+		return d[:3] + " " + d[3:], true // 020 7946 0123
+	case strings.HasPrefix(d, "011") || strings.HasPrefix(d, "01") && d[3] == '1' || strings.HasPrefix(d, "08") || strings.HasPrefix(d, "03"):
+		return d[:4] + " " + d[4:], true // 0117 4960123, 0121 4960123, 0800 ...
+	}
+	return d[:5] + " " + d[5:], true // 07700 900123, 01632 960123
+}
+
+// ReviseContactDetails is the next version of a family's contact details: p is the office or
+// a DSL (ErrForbidden otherwise), in.Version must be the version read (ErrConflict), every
+// field is checked (a *ValidationError naming each field), and the reason is kept (rule P4).
+func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now time.Time) (ContactDetails, error) {
+	if !CanEditContactDetails(p, prev.School) {
+		return ContactDetails{}, ErrForbidden
+	}
+	var ps problems
+	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
+		ChangedAt: now.UTC(), ChangedBy: p.Email}
+	if len(in.Phones) > MaxContactPhones {
+		ps.add("phones", "at most %d numbers", MaxContactPhones)
+	}
+	seen := map[string]bool{}
+	for i, ph := range in.Phones {
+		if i >= MaxContactPhones {
+			break
+		}
+		field := fmt.Sprintf("phones[%d]", i)
+		label := strings.TrimSpace(ph.Label)
+		if label == "" {
+			ps.add(field+".label", "say whose number it is (for example \"Mum, mobile\")")
+		}
+		checkText(&ps, field+".label", label, MaxContactLabel)
+		number, ok := NormalisePhone(ph.Number)
+		if !ok {
+			ps.add(field+".number", "a UK phone number (like 07700 900123) or an international one starting with +")
+		} else if seen[number] {
+			ps.add(field+".number", "the same number is listed twice")
+		}
+		seen[number] = true
+		if ph.ConfirmedAt.After(now.Add(5 * time.Minute)) {
+			ps.add(field+".confirmedAt", "when the number was last confirmed, not in the future")
+		}
+		confirmed := time.Time{}
+		if !ph.ConfirmedAt.IsZero() {
+			confirmed = ph.ConfirmedAt.UTC()
+		}
+		next.Phones = append(next.Phones, ContactPhone{Label: label, Number: number, ConfirmedAt: confirmed})
+	}
+	if len(in.Address.Lines) > MaxAddressLines {
+		ps.add("address.lines", "at most %d lines", MaxAddressLines)
+	}
+	for i, l := range in.Address.Lines {
+		if i >= MaxAddressLines {
+			break
+		}
+		l = strings.TrimSpace(l)
+		if l == "" {
+			ps.add(fmt.Sprintf("address.lines[%d]", i), "leave out empty lines")
+			continue
+		}
+		checkText(&ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
+		next.Address.Lines = append(next.Address.Lines, l)
+	}
+	if strings.TrimSpace(in.Address.Postcode) != "" {
+		pc, ok := NormalisePostcode(in.Address.Postcode)
+		if !ok {
+			ps.add("address.postcode", "a UK postcode, like ZZ1 1AA")
+		}
+		next.Address.Postcode = pc
+	}
+	if len(next.Address.Lines) == 0 && next.Address.Postcode != "" {
+		ps.add("address.lines", "the first line of the address, with the postcode")
+	}
+	next.Reason = strings.TrimSpace(in.Reason)
+	if next.Reason == "" {
+		ps.add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
+	}
+	checkText(&ps, "reason", next.Reason, MaxContactReason)
+	if err := ps.err(); err != nil {
+		return ContactDetails{}, err
+	}
+	if in.Version != prev.Version {
+		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.Version, ErrConflict)
+	}
+	return next, nil
+}
+
+// ClosureContact says whether a member of staff is designated by a DSL to contact families
+// during a closure (rule P3), with the history of who designated or undesignated them.
+type ClosureContact struct {
+	School  SchoolID
+	Email   string
+	Active  bool
+	History []ClosureContactEvent
+	Version int
+}
+
+// ClosureContactEvent is one designation or its end.
+type ClosureContactEvent struct {
+	At     time.Time
+	By     string
+	Active bool
+	Reason string
+}
+
+// Designate sets whether the person is designated for closure contact (a DSL only); staff
+// must be members of the school. The history keeps every change (rule P4).
+func (c ClosureContact) Designate(p Principal, staff Principal, active bool, reason string, now time.Time) (ClosureContact, error) {
+	if !p.IsDSL(c.School) {
+		return ClosureContact{}, ErrForbidden
+	}
+	var ps problems
+	if active && !staff.IsMember(c.School) {
+		ps.add("email", "not a member of staff of this school")
+	}
+	reason = strings.TrimSpace(reason)
+	checkText(&ps, "reason", reason, MaxContactReason)
+	if err := ps.err(); err != nil {
+		return ClosureContact{}, err
+	}
+	next := c
+	next.History = append(append([]ClosureContactEvent(nil), c.History...), ClosureContactEvent{At: now.UTC(), By: p.Email, Active: active, Reason: reason})
+	next.Active = active
+	next.Version++
+	return next, nil
+}

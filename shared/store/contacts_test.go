@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// rule P3, P4: contact details live in a partition of their own; each version is kept.
+func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
+	db, table := dynamotest.New(t)
+	s := New(db, table)
+	ctx := context.Background()
+	const school = safeguarding.SchoolID("brook-lane")
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	fam := safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "bl-01", ClassName: "Acorns"}}}
+	if err := s.PutFamily(ctx, fam); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := s.ContactDetails(ctx, school, "fam-01")
+	if err != nil || empty.Version != 0 || len(empty.Phones) != 0 {
+		t.Fatalf("before any: %+v %v", empty, err)
+	}
+	v1 := safeguarding.ContactDetails{School: school, Family: "fam-01", Pupils: []safeguarding.PupilID{"bl-01"}, Version: 1,
+		Phones:    []safeguarding.ContactPhone{{Label: "Mum", Number: "07700 900100", ConfirmedAt: at}},
+		Address:   safeguarding.ContactAddress{Lines: []string{"3 Alder Road", "Brookhill"}, Postcode: "ZZ1 1AA"},
+		ChangedAt: at, ChangedBy: "office@x", Reason: "form"}
+	audit := func(id string) safeguarding.AuditEntry {
+		return safeguarding.AuditEntry{ID: id, School: school, Actor: "office@x", Action: "contacts.changed", Subject: "family/fam-01/contacts", At: at}
+	}
+	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v1, Audit: audit("a1")}); err != nil {
+		t.Fatal(err)
+	}
+	// A second "first version" from someone who read none loses.
+	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v1, Audit: audit("a2")}); !errors.Is(err, safeguarding.ErrConflict) {
+		t.Fatalf("second version 1: %v", err)
+	}
+	v2 := v1
+	v2.Version, v2.Reason = 2, "new mobile"
+	v2.Phones = append(v2.Phones, safeguarding.ContactPhone{Label: "Dad", Number: "07700 900101", ConfirmedAt: at})
+	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v2, Audit: audit("a3")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ContactDetails(ctx, school, "fam-01")
+	if err != nil || got.Version != 2 || len(got.Phones) != 2 || got.Address.Postcode != "ZZ1 1AA" {
+		t.Fatalf("current %+v %v", got, err)
+	}
+	versions, err := s.ContactDetailsVersions(ctx, school, "fam-01")
+	if err != nil || len(versions) != 2 || versions[0].Reason != "form" || len(versions[0].Phones) != 1 || versions[1].Reason != "new mobile" {
+		t.Fatalf("versions %+v %v", versions, err)
+	}
+	// The family item, which lists and engagement read, has no number in it.
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: familyKey(school, "fam-01").av()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain map[string]any
+	if err := attributevalue.UnmarshalMap(out.Item, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.ToLower(fmt.Sprint(plain)); strings.Contains(text, "07700") || strings.Contains(text, "alder") {
+		t.Errorf("family item carries contact details: %s", text)
+	}
+	// The H1 report's read: every family, with a summary and no number; one without details too.
+	if err := s.PutFamily(ctx, safeguarding.Family{ID: "fam-02", School: school}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.ContactFamilies(ctx, school)
+	if err != nil || len(rows) != 2 || rows[0].Family.ID != "fam-01" || len(rows[0].Family.Children) != 1 || !rows[0].HasDetails ||
+		rows[0].Version != 2 || rows[0].Numbers != 2 || len(rows[0].Confirmed) != 2 || !rows[0].HasAddress || rows[1].HasDetails {
+		t.Fatalf("report rows %+v %v", rows, err)
+	}
+}
+
+func TestClosureContactDesignationIsVersioned(t *testing.T) {
+	db, table := dynamotest.New(t)
+	s := New(db, table)
+	ctx := context.Background()
+	const school = safeguarding.SchoolID("brook-lane")
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	c := safeguarding.ClosureContact{School: school, Email: "t@x", Active: true, Version: 1,
+		History: []safeguarding.ClosureContactEvent{{At: at, By: "dsl@x", Active: true}}}
+	a := safeguarding.AuditEntry{ID: "a1", School: school, Actor: "dsl@x", Action: "closure-contact.designated", Subject: "staff/t@x", At: at}
+	if err := s.SaveClosureContact(ctx, c, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.ID = "a2"
+	if err := s.SaveClosureContact(ctx, c, a, nil); !errors.Is(err, safeguarding.ErrConflict) {
+		t.Fatalf("repeat of version 1: %v", err)
+	}
+	off := c
+	off.Active, off.Version = false, 2
+	off.History = append(off.History, safeguarding.ClosureContactEvent{At: at.Add(time.Hour), By: "dsl@x"})
+	a.ID = "a3"
+	if err := s.SaveClosureContact(ctx, off, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ClosureContacts(ctx, school)
+	if err != nil || len(list) != 1 || list[0].Active || len(list[0].History) != 2 {
+		t.Fatalf("designations %+v %v", list, err)
+	}
+}
