@@ -530,21 +530,7 @@ func (s Engagement) MissingFamilies(ctx context.Context, who Caller, school Scho
 	var rows []FamilyRow
 	var pupils []PupilID
 	for _, f := range families {
-		r := FamilyRow{Family: f, SchoolDaysSilent: f.SilentSchoolDays(cal, who.At)}
-		switch {
-		case !f.CallDueAt.IsZero():
-			r.NextDue, r.NextDueAt = "phone-call", f.CallDueAt
-		case !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero():
-			r.NextDue = "la-notification"
-		case f.Decision == "":
-			r.NextDue = "decision"
-		default:
-			r.NextDue = "contact-attempt"
-		}
-		if !f.LARaisedAt.IsZero() {
-			r.LABrief = f.LABrief(cal, who.At)
-		}
-		rows = append(rows, r)
+		rows = append(rows, familyRow(f, cal, who.At))
 		pupils = append(pupils, f.Pupils()...)
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamiliesRead,

@@ -84,7 +84,11 @@ func schoolFromItem(it schoolItem) safeguarding.School {
 
 type pupilItem struct {
 	key
-	Type      string `dynamodbav:"type"`
+	Type string `dynamodbav:"type"`
+	// GSI1PK and GSI1SK list the pupil in their class (rule E1); only the pupil item has
+	// them, not its name-search copies.
+	GSI1PK    string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK    string `dynamodbav:"GSI1SK,omitempty"`
 	ID        string `dynamodbav:"id"`
 	School    string `dynamodbav:"school"`
 	Name      string `dynamodbav:"name"`
@@ -94,8 +98,12 @@ type pupilItem struct {
 }
 
 func pupilToItem(p safeguarding.Pupil) pupilItem {
-	return pupilItem{key: pupilKey(p.School, p.ID), Type: typePupil, ID: string(p.ID), School: string(p.School),
+	it := pupilItem{key: pupilKey(p.School, p.ID), Type: typePupil, ID: string(p.ID), School: string(p.School),
 		Name: p.Name, YearGroup: p.YearGroup, ClassName: p.ClassName, FamilyID: p.FamilyID}
+	if p.ClassName != "" {
+		it.GSI1PK, it.GSI1SK = classPupilsPK(p.School, p.ClassName), classPupilSK(p)
+	}
+	return it
 }
 
 func pupilFromItem(it pupilItem) safeguarding.Pupil {
@@ -131,7 +139,7 @@ func (s *Store) PutPupil(ctx context.Context, p safeguarding.Pupil) error {
 	for _, tok := range nameTokens(p.Name) {
 		it := pupilToItem(p)
 		it.key = key{PK: pupilNamePK(p.School), SK: tok + "#" + string(p.ID)}
-		it.Type = typePupilName
+		it.Type, it.GSI1PK, it.GSI1SK = typePupilName, "", ""
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(it)}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
