@@ -22,8 +22,9 @@ import (
 // and access key unless -sharedDb is given.
 const Region = "eu-west-2"
 
-// StartTimeout is how long Start waits for the server to answer.
-const StartTimeout = 30 * time.Second
+// StartTimeout is how long Start waits for the server to answer: a JVM starting on a busy
+// two-core machine (several test binaries at once) can take well over half a minute.
+const StartTimeout = 2 * time.Minute
 
 // Options says how to run DynamoDB Local.
 type Options struct {
