@@ -195,6 +195,7 @@ var doneMessages = map[string]string{
 	"case-complex":       "Case marked complex. It will come up for review twice a term.",
 	"case-not-complex":   "Case no longer marked complex.",
 	"case-review":        "Review recorded.",
+	"update-requested":   "The designated safeguarding leads have been asked for an update. Asking again today sends them no second email.",
 }
 
 func doneMessage(r *request) string { return doneMessages[r.ev.QueryStringParameters["done"]] }

@@ -24,6 +24,7 @@ type concernService interface {
 	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, error)
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
 	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.DashboardRow, error)
+	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
 }
 
 var _ concernService = safeguarding.Concerns{}
@@ -200,6 +201,9 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/work":                      (*Handler).myWork,
 	"GET /schools/{school}/review":                    (*Handler).review,
 	"GET /schools/{school}/concerns":                  (*Handler).dashboard,
+
+	// A concern's reporter, its corrections, its attachments; the school's categories.
+	"POST /schools/{school}/concerns/{id}/update-requests": (*Handler).requestUpdate,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

@@ -255,7 +255,9 @@ type concernView struct {
 	// Marks are the body map's marks (rule C1), numbered from 1.
 	Marks []markView
 	// Case is the case work, for a DSL (rules D1-D9).
-	Case     *caseView
+	Case *caseView
+	// Status is the concern's progress for its reporter (rule D7).
+	Status   *reporterView
 	Problems formProblems
 }
 
@@ -325,6 +327,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 		v.Pupils = append(v.Pupils, linkedPupilView{ID: id, Name: name,
 			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(id)) + "/chronology"})
 	}
+	v.Status = reporterStatus(c, p)
 	if p.IsDSL(schoolID) && h.Cases != nil {
 		if v.Case, err = h.caseSection(ctx, r, s, p, school, id, st); err != nil {
 			return h.errorPage(r, statusFor(err), &s)

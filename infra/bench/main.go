@@ -1,7 +1,7 @@
 // Command bench measures what the project promises to keep small and writes BENCHMARKS.md:
-// DynamoDB round trips per operation, the deadline engine's read capacity at scale against a
-// Scan, the size of each function's bootstrap, and each function's start-up time next to the
-// smallest possible Go Lambda. Run it with `make bench`.
+// DynamoDB round trips per operation, the deadline engine's and the escalation job's read
+// capacity at scale against a Scan, the size of each function's bootstrap, and each
+// function's start-up time next to the smallest possible Go Lambda. Run it with `make bench`.
 package main
 
 import (
@@ -48,6 +48,11 @@ func main() {
 		log.Fatal(err)
 	}
 	deadlines, err := deadlinesAtScale(ctx, srv.Endpoint)
+	if err != nil {
+		srv.Stop()
+		log.Fatal(err)
+	}
+	escalation, err := escalationAtScale(ctx, srv.Endpoint)
 	srv.Stop()
 	if err != nil {
 		log.Fatal(err)
@@ -59,6 +64,7 @@ func main() {
 		fmt.Fprintf(&md, "| %s | %s | %s |\n", op.name, callList(op.calls), op.perOp.Round(10*time.Microsecond))
 	}
 	deadlines.markdown(&md)
+	escalationMarkdown(&md, escalation...)
 
 	// Bootstrap sizes and start-up.
 	tmp, err := os.MkdirTemp("", "bench")

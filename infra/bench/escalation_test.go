@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+)
+
+// The escalation job reads the families due a look and little else (rules E2-E5, data.md
+// A24): for one school of 600 families, a real run reads far less than a Scan-based check
+// of the same data, finds exactly the families the data has due, logs MISSING and raises the
+// LA for exactly those it should, and a rerun the same day changes nothing. Capacity units,
+// not time: `make bench` runs the same at 2,000 schools.
+func TestRule_E2_E5_EscalationRunReadsOnlyTheFamiliesDueALook(t *testing.T) {
+	meter := newCapacityMeter()
+	db, table := dynamotest.New(t, meter.Install)
+	r, err := escalationScale(context.Background(), db, table, meter, escalationConfig{
+		Name: "one school", Schools: 1, MinFamilies: 600, MaxFamilies: 600, Loaders: 4, Parallel: 1, ScanSegments: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEscalation(t, r)
+	run, scan := r.Run.reads(), r.Scan.reads()
+	if ratio := scan.Units / run.Units; ratio < 5 {
+		t.Errorf("the Scan read %v RCU, only %.1fx the run's %v RCU; want at least 5x\n%v", scan.Units, ratio, run.Units, r.Run)
+	}
+	// One school: the registry, the calendar, the school, a Query per day since Monday.
+	if run.Calls != 5 {
+		t.Errorf("%d reads, want 5 (registry, calendar, two days of the look index, school): %v", run.Calls, r.Run)
+	}
+}
+
+// The same at a federation of small schools, run side by side as the SQS worker's
+// concurrency would: every school's due families are found and nothing else is read.
+func TestEscalationRunAcrossAFederationReadsEachSchoolsDueFamilies(t *testing.T) {
+	meter := newCapacityMeter()
+	db, table := dynamotest.New(t, meter.Install)
+	r, err := escalationScale(context.Background(), db, table, meter, escalationConfig{
+		Name: "federation", Schools: 30, MinFamilies: 50, MaxFamilies: 100, Loaders: 4, Parallel: 8, ScanSegments: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEscalation(t, r)
+	// Per school at most: its calendar, two look-index Queries, the school; plus the registry.
+	if run := r.Run.reads(); run.Calls > 4*30+1 {
+		t.Errorf("%d reads for 30 schools: %v", run.Calls, r.Run)
+	}
+	if got := r.Run["GetItem"].Calls; got > 60 {
+		t.Errorf("%d GetItem calls for 30 schools", got)
+	}
+}
+
+func checkEscalation(t *testing.T, r escalationResult) {
+	t.Helper()
+	p := r.Plan
+	run, rerun, scan := r.Run.reads(), r.Rerun.reads(), r.Scan.reads()
+	if run.Missing+rerun.Missing+scan.Missing > 0 {
+		t.Fatalf("DynamoDB Local did not report the consumed capacity of every read: run %+v, rerun %+v, scan %+v", run, rerun, scan)
+	}
+	if p.MissingToday == 0 || p.LAToday == 0 || p.Due < p.MissingToday+p.LAToday || p.Recent < p.Families/2 {
+		t.Fatalf("the data does not have the spread it is meant to: %+v", p)
+	}
+	// escalationScale itself fails unless these hold; checked here so a change there shows.
+	if r.RunResult.Looked != p.Due || r.ScanDue != p.Due || r.RunResult.Missing != p.MissingToday || r.RunResult.LARaised != p.LAToday {
+		t.Errorf("run %+v, scan found %d; plan %+v", r.RunResult, r.ScanDue, p)
+	}
+	if r.RunResult.Alerts != 2*p.MissingToday+p.LAToday {
+		t.Errorf("%d alerts; want one per DSL (two a school) per family logged MISSING and one to the Senior DSL per LA step", r.RunResult.Alerts)
+	}
+	if items := r.Run["Query GSI2"].Items; items != p.Due {
+		t.Errorf("the look index returned %d families; %d are due", items, p.Due)
+	}
+	// The rerun reads the registry and each school's calendar, and finds the look index empty.
+	if r.Rerun["Query GSI2"].Items != 0 || r.Rerun["TransactWriteItems"].Calls != 0 || r.RerunResult.Looked != 0 ||
+		rerun.Calls != 1+2*r.Config.Schools {
+		t.Errorf("the rerun the same day: %v", r.Rerun)
+	}
+	if scan.Scanned <= p.Families || scan.Units <= run.Units {
+		t.Errorf("the Scan scanned %d items for %v RCU, the run read %v", scan.Scanned, scan.Units, run.Units)
+	}
+	if est, got := r.RunGSI2Est, r.Run["Query GSI2"].Units; est != got {
+		t.Errorf("item sizes give %v RCU for the run's look-index pages, DynamoDB Local reported %v", est, got)
+	}
+	var md strings.Builder
+	escalationMarkdown(&md, r)
+	t.Log(md.String())
+}
