@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -74,16 +75,19 @@ type familyResponse struct {
 	LANotifiedAt     *time.Time `json:"laNotifiedAt,omitempty"`
 	LABrief          string     `json:"laBrief,omitempty"`
 	Decision         string     `json:"decision,omitempty"`
-	NextDue          string     `json:"nextDue,omitempty"`
-	NextDueAt        *time.Time `json:"nextDueAt,omitempty"`
-	Version          int        `json:"version"`
+	// ContactDeclinedAt: the family asked not to be contacted, or refused (rules H2, H3).
+	ContactDeclinedAt *time.Time `json:"contactDeclinedAt,omitempty"`
+	NextDue           string     `json:"nextDue,omitempty"`
+	NextDueAt         *time.Time `json:"nextDueAt,omitempty"`
+	Version           int        `json:"version"`
 }
 
 func toResponse(f safeguarding.Family) familyResponse {
 	out := familyResponse{ID: f.ID, Reference: f.Reference(), Status: string(f.Status), PupilIDs: []string{},
 		LastContactAt: optional(f.LastContactAt), LastContactHow: f.LastContactHow, MissingSince: optional(f.MissingSince),
 		Attempts: f.Attempts, LastAttemptAt: optional(f.LastAttemptAt), CallDueAt: optional(f.CallDueAt),
-		LARaisedAt: optional(f.LARaisedAt), LANotifiedAt: optional(f.LANotifiedAt), Decision: f.Decision, Version: f.Version}
+		LARaisedAt: optional(f.LARaisedAt), LANotifiedAt: optional(f.LANotifiedAt), Decision: f.Decision, Version: f.Version,
+		ContactDeclinedAt: optional(f.ContactDeclinedAt)}
 	for _, p := range f.Pupils() {
 		out.PupilIDs = append(out.PupilIDs, string(p))
 	}
@@ -153,24 +157,84 @@ func (h handler) families(ctx context.Context, req httpapi.Request) (httpapi.Res
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
-// contact records an attempt to contact a family (rules H2, E5, E6).
-func (h handler) contact(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	var in struct {
-		At          string `json:"at"`
-		Method      string `json:"method"`
-		Established bool   `json:"established"`
-		Notes       string `json:"notes"`
+// contactRequest is the body of a contact attempt (rule H2) and, for an answered phone call,
+// its record (rule H3).
+type contactRequest struct {
+	At          string `json:"at"`
+	Method      string `json:"method"`
+	Outcome     string `json:"outcome"`
+	Established bool   `json:"established"`
+	Notes       string `json:"notes"`
+	Call        *struct {
+		SpokenTo     string `json:"spokenTo"`
+		IdentifiedBy string `json:"identifiedBy"`
+		AgreedCarer  bool   `json:"agreedCarer"`
+		IsOK         string `json:"isOk"`
+		Worries      string `json:"worries"`
+		Background   string `json:"background"`
+		Quotes       []struct {
+			Speaker string `json:"speaker"`
+			Words   string `json:"words"`
+		} `json:"quotes"`
+		Actions []struct {
+			Description   string `json:"description"`
+			AssigneeEmail string `json:"assigneeEmail"`
+			DueAt         string `json:"dueAt"`
+		} `json:"actions"`
+		FurtherContact     string `json:"furtherContact"`
+		NextCallAt         string `json:"nextCallAt"`
+		HappyToBeContacted *bool  `json:"happyToBeContacted"`
+	} `json:"call"`
+}
+
+// attempt turns the body into the domain's contact attempt, naming any field that is not a
+// time where one is due.
+func (in contactRequest) attempt() (safeguarding.ContactAttempt, error) {
+	at, err := parseTime("at", in.At)
+	if err != nil {
+		return safeguarding.ContactAttempt{}, err
 	}
+	out := safeguarding.ContactAttempt{At: at, Method: in.Method, Outcome: in.Outcome, Established: in.Established, Notes: in.Notes}
+	if in.Call == nil {
+		return out, nil
+	}
+	c := in.Call
+	call := &safeguarding.PhoneCall{SpokenTo: c.SpokenTo, IdentifiedBy: c.IdentifiedBy, AgreedCarer: c.AgreedCarer, IsOK: c.IsOK,
+		Worries: c.Worries, Background: c.Background, FurtherContact: c.FurtherContact, HappyToBeContacted: c.HappyToBeContacted}
+	for _, q := range c.Quotes {
+		call.Quotes = append(call.Quotes, safeguarding.Quote{Speaker: q.Speaker, Words: q.Words})
+	}
+	for i, a := range c.Actions {
+		var due time.Time
+		if a.DueAt != "" {
+			if due, err = parseTime(fmt.Sprintf("call.actions[%d].dueAt", i), a.DueAt); err != nil {
+				return safeguarding.ContactAttempt{}, err
+			}
+		}
+		call.Actions = append(call.Actions, safeguarding.AgreedAction{Description: a.Description, Assignee: a.AssigneeEmail, DueAt: due})
+	}
+	if c.NextCallAt != "" {
+		if call.NextCallAt, err = parseTime("call.nextCallAt", c.NextCallAt); err != nil {
+			return safeguarding.ContactAttempt{}, err
+		}
+	}
+	out.Call = call
+	return out, nil
+}
+
+// contact records an attempt to contact a family (rules H2, E5, E6) and, for an answered
+// phone call, its record (H3): by a DSL or staff designated for closure contact.
+func (h handler) contact(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in contactRequest
 	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	at, err := parseTime("at", in.At)
+	attempt, err := in.attempt()
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	f, err := h.svc.RecordContact(ctx, who, httpapi.School(req), req.PathParameters["id"],
-		safeguarding.ContactAttempt{At: at, Method: in.Method, Established: in.Established, Notes: in.Notes}, key, fp)
+	f, err := h.svc.RecordContact(ctx, who, httpapi.School(req), req.PathParameters["id"], attempt, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

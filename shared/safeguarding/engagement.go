@@ -19,9 +19,6 @@ const (
 // AckKinds lists them, in the order screens show them.
 var AckKinds = []string{AckThumbsUp, AckMessage, AckWorkSeen}
 
-// Contact methods of an attempt to reach a family (rule H2).
-var ContactMethods = []string{"phone-call", "message", "email", "home-visit", "letter"}
-
 // MaxAcknowledgements is the largest batch: a whole class, with room to spare.
 const MaxAcknowledgements = 60
 
@@ -64,6 +61,9 @@ type Family struct {
 	CallDueAt time.Time
 	CallKey   string
 	Decision  string
+	// ContactDeclinedAt is when the family said it no longer wants to be contacted, or
+	// refused contact (rules H2, H3); zero while it is happy to be.
+	ContactDeclinedAt time.Time
 	// NextLook is the local day the escalation job should look at the family again; zero
 	// when nothing can change without a new contact.
 	NextLook time.Time
@@ -129,6 +129,8 @@ type FamilyWrite struct {
 	Alerts      []Alert
 	OpenCall    *DueItem
 	CloseCall   string // the CallKey of the call to take off the ladder
+	// Actions are actions agreed on a call (rule H3), each put on the deadline engine's ladder.
+	Actions []FamilyAction
 	// Audit and Request, when set, commit with the change (rule P4; an Idempotency-Key).
 	Audit   *AuditEntry
 	Request *RequestRecord
@@ -184,66 +186,6 @@ func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Ti
 	next.Version++
 	w.Family = next
 	return w, true, nil
-}
-
-// ContactAttempt is an attempt to reach a family, successful or not (rule H2).
-type ContactAttempt struct {
-	At          time.Time
-	Method      string
-	Established bool
-	Notes       string
-}
-
-// RecordContact records an attempt to contact the family (rules H2, E5) with a contact entry
-// in each child's chronology; an established contact ends MISSING (E6). A phone call, answered
-// or not, is the call rule E3 asks for: it leaves the ladder.
-func (f Family) RecordContact(p Principal, in ContactAttempt, id string, now time.Time) (FamilyWrite, error) {
-	if !p.IsDSL(f.School) {
-		return FamilyWrite{}, ErrForbidden
-	}
-	var ps problems
-	if !slices.Contains(ContactMethods, in.Method) {
-		ps.add("method", "must be one of %s", strings.Join(ContactMethods, ", "))
-	}
-	if in.At.IsZero() || in.At.After(now.Add(5*time.Minute)) {
-		ps.add("at", "when the contact was made, not in the future")
-	}
-	in.Notes = strings.TrimSpace(in.Notes)
-	checkText(&ps, "notes", in.Notes, MaxNotesChars)
-	if err := ps.err(); err != nil {
-		return FamilyWrite{}, err
-	}
-	next := f
-	w := FamilyWrite{PrevVersion: f.Version, At: now}
-	outcome := "no contact established"
-	if in.Established {
-		outcome = "contact established"
-	}
-	summary := fmt.Sprintf("%s on %s: %s.", in.Method, in.At.In(London).Format("Mon 2 Jan 2006 15:04"), outcome)
-	if in.Notes != "" {
-		summary += " " + in.Notes
-	}
-	for _, c := range f.Children {
-		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryContact, At: in.At.UTC(),
-			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: Visibility{School: f.School}})
-	}
-	if in.Established {
-		if in.At.After(next.LastContactAt) {
-			next.LastContactAt, next.LastContactHow = in.At.UTC(), "contact: "+in.Method
-		}
-		next.restore(&w, id+"R", in.At.UTC(), "an established "+in.Method, p.Email)
-	} else {
-		next.Attempts++
-		if in.At.After(next.LastAttemptAt) {
-			next.LastAttemptAt = in.At.UTC()
-		}
-		if in.Method == "phone-call" && next.CallKey != "" {
-			w.CloseCall, next.CallKey, next.CallDueAt = next.CallKey, "", time.Time{}
-		}
-	}
-	next.Version++
-	w.Family = next
-	return w, nil
 }
 
 // Decisions on contacting social care (rule E4).
@@ -350,6 +292,10 @@ type EngagementStore interface {
 	// MissingFamilies reads the viewer and the school's MISSING families, longest missing first.
 	MissingFamilies(ctx context.Context, viewer string, school SchoolID) (Principal, []Family, error)
 	SaveFamily(ctx context.Context, w FamilyWrite) error
+	// ClosureContact reads whether a person is designated for closure contact (rule P3).
+	ClosureContact(ctx context.Context, school SchoolID, email string) (ClosureContact, error)
+	// Profiles reads the named people (absent ones left out), keyed by email.
+	Profiles(ctx context.Context, emails []string) (map[string]Principal, error)
 	// SaveCommand saves an audit entry with the idempotency record of the request, if any;
 	// ErrDuplicateRequest when the key was taken.
 	SaveCommand(ctx context.Context, audit AuditEntry, req *RequestRecord) error
@@ -583,13 +529,6 @@ func (s Engagement) ChangeFamily(ctx context.Context, who Caller, school SchoolI
 		return Family{}, err
 	}
 	return w.Family, nil
-}
-
-// RecordContact records an attempt to contact a family (H2, E5, E6).
-func (s Engagement) RecordContact(ctx context.Context, who Caller, school SchoolID, id string, in ContactAttempt, key RequestKey, fp string) (Family, error) {
-	return s.ChangeFamily(ctx, who, school, id, key, fp, func(p Principal, f Family, eid string) (FamilyWrite, error) {
-		return f.RecordContact(p, in, eid, who.At)
-	})
 }
 
 // Decide records the Senior DSL's decision on contacting social care (E4).

@@ -190,7 +190,8 @@ func TestRule_E6_AnAcknowledgementEndsMissingWithAContactRestoredEntry(t *testin
 	if len(w.Entries) != 2 || w.Entries[0].Type != EntryContactRestored || !strings.Contains(w.Entries[0].Summary, "message") {
 		t.Errorf("entries %+v", w.Entries)
 	}
-	c, err := missing.RecordContact(dsl, ContactAttempt{At: london(t, "2026-11-17 09:00:00"), Method: "phone-call", Established: true}, "01JC", london(t, "2026-11-17 09:05:00"))
+	c, err := missing.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-17 09:00:00"), Method: "phone-call", Established: true,
+		Call: answeredCall(london(t, "2026-11-18 09:00:00"))}, "01JC", london(t, "2026-11-17 09:05:00"))
 	if err != nil || c.Family.Status != FamilyEngaged || len(c.Entries) != 4 || c.Entries[0].Type != EntryContact || c.Entries[2].Type != EntryContactRestored {
 		t.Errorf("an established contact: %+v %v", c, err)
 	}
@@ -200,11 +201,11 @@ func TestRule_E5_AttemptsAreCountedAndAPhoneCallAttemptClosesTheCall(t *testing.
 	m, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
 	f := m.Family
 	f.CallKey = "CALL#1"
-	w, err := f.RecordContact(dsl, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call", Notes: "No answer."}, "01JC", london(t, "2026-11-17 10:01:00"))
+	w, err := f.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call", Notes: "No answer."}, "01JC", london(t, "2026-11-17 10:01:00"))
 	if err != nil || w.Family.Status != FamilyMissing || w.Family.Attempts != 1 || w.CloseCall != "CALL#1" || len(w.Entries) != 2 {
 		t.Fatalf("%+v %v", w, err)
 	}
-	if _, err := f.RecordContact(teacher, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call"}, "x", london(t, "2026-11-17 10:01:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call"}, "x", london(t, "2026-11-17 10:01:00")); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a teacher records contact attempts: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -314,6 +315,275 @@ func (s *Store) SaveClosureContact(ctx context.Context, c safeguarding.ClosureCo
 	err := s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {
 		return fmt.Errorf("designation of a member of staff was changed by someone else: %w", safeguarding.ErrConflict)
+	}
+	return err
+}
+
+var _ safeguarding.ContactsStore = (*Store)(nil)
+
+// ClosureContact reads one person's designation for closure contact (inactive when none).
+func (s *Store) ClosureContact(ctx context.Context, school safeguarding.SchoolID, email string) (safeguarding.ClosureContact, error) {
+	var it closureContactItem
+	ok, err := s.getItem(ctx, closureContactKey(school, email), &it, true)
+	if err != nil || !ok {
+		return safeguarding.ClosureContact{School: school, Email: email}, err
+	}
+	return closureContactFromItem(it), nil
+}
+
+// LoadContactView reads the viewer, their designation, the family and its contact details in
+// one BatchGetItem (A1, A42, A23, A40).
+func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string) (safeguarding.ContactView, error) {
+	var v safeguarding.ContactView
+	if !validFamilyID(family) {
+		return v, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+	}
+	found, err := s.batchGet(ctx, []key{userKey(viewer), closureContactKey(school, viewer), familyKey(school, family), contactsKey(school, family)})
+	if err != nil {
+		return v, err
+	}
+	var u userItem
+	var cc closureContactItem
+	var f familyItem
+	var c contactsItem
+	for k, dst := range map[key]any{userKey(viewer): &u, closureContactKey(school, viewer): &cc, familyKey(school, family): &f, contactsKey(school, family): &c} {
+		if err := unmarshalFound(found, k, dst); err != nil {
+			return v, err
+		}
+	}
+	v.Viewer = userFromItem(u)
+	v.Viewer.Email = viewer
+	v.Designated = cc.Active
+	if f.ID != "" {
+		v.Family = familyFromItem(f)
+	}
+	v.Details = safeguarding.ContactDetails{School: school, Family: family}
+	if c.Type != "" {
+		v.Details = contactsFromItem(c)
+	}
+	return v, nil
+}
+
+// LoadContactEdit reads the editor, the family, its current contact details and any earlier
+// request with the same key in one BatchGetItem.
+func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (safeguarding.ContactEdit, error) {
+	var e safeguarding.ContactEdit
+	if !validFamilyID(family) {
+		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+	}
+	keys := []key{userKey(viewer), familyKey(school, family), contactsKey(school, family)}
+	if rk.Key != "" {
+		keys = append(keys, requestKey(rk))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return e, err
+	}
+	var u userItem
+	var f familyItem
+	var c contactsItem
+	var r requestItem
+	for k, dst := range map[key]any{userKey(viewer): &u, familyKey(school, family): &f, contactsKey(school, family): &c, requestKey(rk): &r} {
+		if err := unmarshalFound(found, k, dst); err != nil {
+			return e, err
+		}
+	}
+	e.Viewer = userFromItem(u)
+	e.Viewer.Email = viewer
+	if f.ID != "" {
+		e.Family = familyFromItem(f)
+	}
+	e.Details = safeguarding.ContactDetails{School: school, Family: family}
+	if c.Type != "" {
+		e.Details = contactsFromItem(c)
+	}
+	if rk.Key != "" && r.Type != "" {
+		prior := requestFromItem(r)
+		e.Prior = &prior
+	}
+	return e, nil
+}
+
+// LoadDesignation reads the DSL, the member of staff, their designation and any earlier
+// request with the same key in one BatchGetItem.
+func (s *Store) LoadDesignation(ctx context.Context, viewer string, school safeguarding.SchoolID, staff string, rk safeguarding.RequestKey) (safeguarding.DesignationEdit, error) {
+	var e safeguarding.DesignationEdit
+	keys := []key{userKey(viewer), userKey(staff), closureContactKey(school, staff)}
+	if rk.Key != "" {
+		keys = append(keys, requestKey(rk))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return e, err
+	}
+	var u, st userItem
+	var cc closureContactItem
+	var r requestItem
+	for k, dst := range map[key]any{userKey(viewer): &u, userKey(staff): &st, closureContactKey(school, staff): &cc, requestKey(rk): &r} {
+		if err := unmarshalFound(found, k, dst); err != nil {
+			return e, err
+		}
+	}
+	e.Viewer = userFromItem(u)
+	e.Viewer.Email = viewer
+	if st.Email != "" {
+		e.Staff = userFromItem(st)
+	}
+	e.Current = safeguarding.ClosureContact{School: school, Email: staff}
+	if cc.Type != "" {
+		e.Current = closureContactFromItem(cc)
+	}
+	if rk.Key != "" && r.Type != "" {
+		prior := requestFromItem(r)
+		e.Prior = &prior
+	}
+	return e, nil
+}
+
+// validFamilyID refuses ids that could address another kind of item.
+func validFamilyID(id string) bool {
+	return id != "" && len(id) <= 100 && !strings.ContainsAny(id, "#\x00")
+}
+
+const typeFamilyAction = "family-action"
+
+// familyActionItem is an action agreed with a family on a call (rule H3), under the family,
+// with the deadline engine's due attributes so the engine of rule D8 walks it up the ladder.
+type familyActionItem struct {
+	key
+	Type        string     `dynamodbav:"type"`
+	ID          string     `dynamodbav:"id"`
+	School      string     `dynamodbav:"school"`
+	Family      string     `dynamodbav:"family"`
+	Reference   string     `dynamodbav:"reference"`
+	Description string     `dynamodbav:"description"`
+	Assignee    string     `dynamodbav:"assignee"`
+	Status      string     `dynamodbav:"status"`
+	Outcome     string     `dynamodbav:"outcome,omitempty"`
+	CreatedAt   time.Time  `dynamodbav:"createdAt"`
+	CreatedBy   string     `dynamodbav:"createdBy"`
+	CompletedAt *time.Time `dynamodbav:"completedAt,omitempty"`
+	CompletedBy string     `dynamodbav:"completedBy,omitempty"`
+	Version     int        `dynamodbav:"version"`
+	dueAttrs
+}
+
+func familyActionKey(school safeguarding.SchoolID, family, id string) key {
+	return key{PK: familyPK(school, family), SK: "ACTION#" + id}
+}
+
+func familyActionToItem(a safeguarding.FamilyAction) familyActionItem {
+	return familyActionItem{key: familyActionKey(a.School, a.Family, a.ID), Type: typeFamilyAction, ID: a.ID, School: string(a.School),
+		Family: a.Family, Reference: a.Reference, Description: a.Description, Assignee: a.Assignee, Status: string(a.Status),
+		Outcome: a.Outcome, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, CompletedAt: timePtr(a.CompletedAt),
+		CompletedBy: a.CompletedBy, Version: a.Version, dueAttrs: dueToAttrs(a.DueItem())}
+}
+
+func familyActionFromItem(it familyActionItem) safeguarding.FamilyAction {
+	return safeguarding.FamilyAction{ID: it.ID, School: safeguarding.SchoolID(it.School), Family: it.Family, Reference: it.Reference,
+		Description: it.Description, Assignee: it.Assignee, Status: safeguarding.ActionStatus(it.Status), Outcome: it.Outcome,
+		CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, CompletedAt: timeOf(it.CompletedAt), CompletedBy: it.CompletedBy,
+		Version: it.Version, Due: safeguarding.DueState{DueAt: it.DueAt, Step: it.DueStep, NextAt: it.DueNextAt, Active: it.DueActive}}
+}
+
+// FamilyActions lists the actions agreed with a family, oldest first (one Query of the
+// family's partition, begins_with).
+func (s *Store) FamilyActions(ctx context.Context, school safeguarding.SchoolID, family string) ([]safeguarding.FamilyAction, error) {
+	var out []safeguarding.FamilyAction
+	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :a)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(familyPK(school, family)), ":a": str("ACTION#"),
+		},
+	})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("family actions", err)
+		}
+		for _, item := range page.Items {
+			var it familyActionItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, familyActionFromItem(it))
+		}
+	}
+	return out, nil
+}
+
+// LoadFamilyAction reads the viewer, one action agreed with a family and any earlier request
+// with the same key in one BatchGetItem.
+func (s *Store) LoadFamilyAction(ctx context.Context, viewer string, school safeguarding.SchoolID, family, id string, rk safeguarding.RequestKey) (safeguarding.FamilyActionEdit, error) {
+	var e safeguarding.FamilyActionEdit
+	if !validFamilyID(family) {
+		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+	}
+	ak := familyActionKey(school, family, id)
+	keys := []key{userKey(viewer), ak}
+	if rk.Key != "" {
+		keys = append(keys, requestKey(rk))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return e, err
+	}
+	var u userItem
+	var a familyActionItem
+	var r requestItem
+	for k, dst := range map[key]any{userKey(viewer): &u, ak: &a, requestKey(rk): &r} {
+		if err := unmarshalFound(found, k, dst); err != nil {
+			return e, err
+		}
+	}
+	e.Viewer = userFromItem(u)
+	e.Viewer.Email = viewer
+	if !e.Viewer.IsMember(school) {
+		return e, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	if a.Type == typeFamilyAction {
+		e.Action = familyActionFromItem(a)
+	}
+	if rk.Key != "" && r.Type != "" {
+		prior := requestFromItem(r)
+		e.Prior = &prior
+	}
+	return e, nil
+}
+
+// SaveFamilyActionChange saves a completed action on the condition that its version is still
+// the one read (ErrConflict); the deadline engine's step attributes are left alone and the
+// action leaves the due index.
+func (s *Store) SaveFamilyActionChange(ctx context.Context, a safeguarding.FamilyAction, prevVersion int, audit safeguarding.AuditEntry, req *safeguarding.RequestRecord) error {
+	it := familyActionToItem(a)
+	items, requestAt := s.commandItems(req, nil, audit, nil, audit.At)
+	vals := map[string]types.AttributeValue{
+		":status": str(it.Status), ":outcome": str(it.Outcome), ":by": str(it.CompletedBy), ":version": num(it.Version),
+		":prev": num(prevVersion), ":active": &types.AttributeValueMemberBOOL{Value: it.DueActive},
+	}
+	set := "SET #status = :status, outcome = :outcome, completedBy = :by, version = :version, dueActive = :active"
+	if it.CompletedAt != nil {
+		at, err := marshalValue(*it.CompletedAt)
+		if err != nil {
+			return err
+		}
+		vals[":at"] = at
+		set += ", completedAt = :at"
+	}
+	if !it.DueActive {
+		set += " REMOVE GSI2PK, GSI2SK"
+	}
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: it.key.av(),
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String("version = :prev"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: vals,
+	}})
+	err := s.transact(ctx, items, requestAt)
+	if errors.Is(err, safeguarding.ErrConflict) {
+		return fmt.Errorf("action %s was changed by someone else: %w", a.ID, safeguarding.ErrConflict)
 	}
 	return err
 }

@@ -109,3 +109,54 @@ func TestClosureContactDesignationIsVersioned(t *testing.T) {
 		t.Fatalf("designations %+v %v", list, err)
 	}
 }
+
+// rule H3, D8: actions agreed on a call are due items the engine finds, until completed.
+func TestRule_H3_AgreedActionsAreOnTheDueIndexUntilCompleted(t *testing.T) {
+	db, table := dynamotest.New(t)
+	s := New(db, table)
+	ctx := context.Background()
+	const school = safeguarding.SchoolID("brook-lane")
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	fam := safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "bl-01"}}, Version: 1}
+	if err := s.PutFamily(ctx, fam); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUser(ctx, safeguarding.Principal{Email: "t@x", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: {safeguarding.RoleTeacher}}}); err != nil {
+		t.Fatal(err)
+	}
+	next := fam
+	next.Version = 2
+	a := safeguarding.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
+		Assignee: "t@x", Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: "t@x", Version: 1,
+		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}
+	if err := s.SaveFamily(ctx, safeguarding.FamilyWrite{Family: next, PrevVersion: 1, Actions: []safeguarding.FamilyAction{a}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.DueItems(ctx, school, now, now.Add(25*time.Hour))
+	if err != nil || len(due) != 1 || due[0].Kind != safeguarding.DueFamilyAction || due[0].Subject != "fam-01" || due[0].Assignee != "t@x" {
+		t.Fatalf("due %+v %v", due, err)
+	}
+	list, err := s.FamilyActions(ctx, school, "fam-01")
+	if err != nil || len(list) != 1 || list[0].Description != "books" || !list[0].Due.Active {
+		t.Fatalf("actions %+v %v", list, err)
+	}
+	e, err := s.LoadFamilyAction(ctx, "t@x", school, "fam-01", "01JCALL-A1", safeguarding.RequestKey{})
+	if err != nil || e.Action.ID != a.ID {
+		t.Fatalf("load %+v %v", e, err)
+	}
+	done, err := e.Action.Complete(e.Viewer, "posted", now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := safeguarding.AuditEntry{ID: "a1", School: school, Actor: "t@x", Action: "family-action.completed", Subject: "x", At: now}
+	if err := s.SaveFamilyActionChange(ctx, done, 1, audit, nil); err != nil {
+		t.Fatal(err)
+	}
+	audit.ID = "a2"
+	if err := s.SaveFamilyActionChange(ctx, done, 1, audit, nil); !errors.Is(err, safeguarding.ErrConflict) {
+		t.Errorf("a second completion on the old version: %v", err)
+	}
+	if due, err := s.DueItems(ctx, school, now, now.Add(25*time.Hour)); err != nil || len(due) != 0 {
+		t.Errorf("a completed action is still due: %+v %v", due, err)
+	}
+}

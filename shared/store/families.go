@@ -67,8 +67,10 @@ type familyItem struct {
 	CallDueAt      time.Time   `dynamodbav:"callDueAt"`
 	CallKey        string      `dynamodbav:"callKey,omitempty"`
 	Decision       string      `dynamodbav:"decision,omitempty"`
-	NextLook       string      `dynamodbav:"nextLook,omitempty"`
-	Version        int         `dynamodbav:"version"`
+	// ContactDeclinedAt: the family asked not to be contacted (absent while happy to be).
+	ContactDeclinedAt *time.Time `dynamodbav:"contactDeclinedAt,omitempty"`
+	NextLook          string     `dynamodbav:"nextLook,omitempty"`
+	Version           int        `dynamodbav:"version"`
 }
 
 func familyToItem(f safeguarding.Family) familyItem {
@@ -76,7 +78,7 @@ func familyToItem(f safeguarding.Family) familyItem {
 		TrackedSince: f.TrackedSince, LastContactAt: f.LastContactAt, LastContactHow: f.LastContactHow, Status: string(f.Status),
 		MissingSince: f.MissingSince, LARaisedAt: f.LARaisedAt, LANotifiedAt: f.LANotifiedAt, Attempts: f.Attempts,
 		LastAttemptAt: f.LastAttemptAt, CallDueAt: f.CallDueAt, CallKey: f.CallKey, Decision: f.Decision, Version: f.Version,
-		Children: []childItem{}, GSI1PK: familiesPK(f.School), GSI1SK: f.ID + "#FAMILY"}
+		Children: []childItem{}, GSI1PK: familiesPK(f.School), GSI1SK: f.ID + "#FAMILY", ContactDeclinedAt: timePtr(f.ContactDeclinedAt)}
 	if it.Status == "" {
 		it.Status = string(safeguarding.FamilyEngaged)
 	}
@@ -97,7 +99,8 @@ func familyFromItem(it familyItem) safeguarding.Family {
 	f := safeguarding.Family{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
 		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: safeguarding.FamilyStatus(it.Status),
 		MissingSince: it.MissingSince, LARaisedAt: it.LARaisedAt, LANotifiedAt: it.LANotifiedAt, Attempts: it.Attempts,
-		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version}
+		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version,
+		ContactDeclinedAt: timeOf(it.ContactDeclinedAt)}
 	for _, c := range it.Children {
 		f.Children = append(f.Children, safeguarding.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
 	}
@@ -165,6 +168,9 @@ func (s *Store) SaveFamily(ctx context.Context, w safeguarding.FamilyWrite) erro
 			Key:                       key{PK: familyPK(f.School, f.ID), SK: w.CloseCall}.av(),
 			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
+	}
+	for _, a := range w.Actions {
+		items = append(items, put(familyActionToItem(a)))
 	}
 	for _, e := range w.Entries {
 		items = append(items, put(chronologyToItem(e)))

@@ -1,0 +1,317 @@
+package safeguarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Audit actions of contact details (rules P3, P4).
+const (
+	AuditContactsViewed        = "contacts.viewed"
+	AuditContactsViewRefused   = "contacts.view-refused"
+	AuditContactsChanged       = "contacts.changed"
+	AuditContactsReport        = "contacts.report"
+	AuditClosureContactChanged = "closure-contact.changed"
+	AuditClosureContactsRead   = "closure-contacts.read"
+)
+
+// WithholdCallerID is the reminder the call screen shows staff who call from a personal phone.
+const WithholdCallerID = "Calling from your own phone? Withhold your number: dial 141 before the number, or turn off Show My Caller ID in your phone's settings."
+
+// ContactView is what showing a family's contact details needs, read together: the viewer,
+// whether they are designated for closure contact, the family and its details.
+type ContactView struct {
+	Viewer     Principal
+	Designated bool
+	Family     Family // zero ID when there is no such family
+	Details    ContactDetails
+}
+
+// ContactEdit is what changing a family's contact details needs, read together.
+type ContactEdit struct {
+	Viewer  Principal
+	Family  Family
+	Details ContactDetails
+	Prior   *PriorRequest
+}
+
+// DesignationEdit is what designating a member of staff needs, read together.
+type DesignationEdit struct {
+	Viewer  Principal
+	Staff   Principal // Email "" when the person has no profile
+	Current ClosureContact
+	Prior   *PriorRequest
+}
+
+// FamilyActionEdit is what completing an action agreed with a family needs, read together.
+type FamilyActionEdit struct {
+	Viewer Principal
+	Action FamilyAction // zero ID when there is none
+	Prior  *PriorRequest
+}
+
+// ContactsStore is the storage port of contact details and closure contact.
+type ContactsStore interface {
+	// LoadContactView reads the viewer, their designation, the family and its contact details
+	// in one round trip.
+	LoadContactView(ctx context.Context, viewer string, school SchoolID, family string) (ContactView, error)
+	Audit(ctx context.Context, e AuditEntry) error
+	LoadContactEdit(ctx context.Context, viewer string, school SchoolID, family string, key RequestKey) (ContactEdit, error)
+	SaveContactDetails(ctx context.Context, w ContactDetailsWrite) error
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	Principal(ctx context.Context, email string) (Principal, error)
+	// ContactFamilies reads every family of the school with a summary of its contact details
+	// and no number (rule H1).
+	ContactFamilies(ctx context.Context, school SchoolID) ([]ContactCheck, error)
+	ClosureContacts(ctx context.Context, school SchoolID) ([]ClosureContact, error)
+	LoadDesignation(ctx context.Context, viewer string, school SchoolID, staff string, key RequestKey) (DesignationEdit, error)
+	SaveClosureContact(ctx context.Context, c ClosureContact, audit AuditEntry, req *RequestRecord) error
+	LoadFamilyAction(ctx context.Context, viewer string, school SchoolID, family, id string, key RequestKey) (FamilyActionEdit, error)
+	// SaveFamilyActionChange saves the action on the condition that its version is
+	// prevVersion (ErrConflict), with its audit entry and idempotency record.
+	SaveFamilyActionChange(ctx context.Context, a FamilyAction, prevVersion int, audit AuditEntry, req *RequestRecord) error
+}
+
+// Contacts holds the use cases of contact details (P3, H1) and closure contact.
+type Contacts struct {
+	Store ContactsStore
+	NewID func(at time.Time) string
+}
+
+// ContactDetailsShown is a family's contact details as a designated person sees them.
+type ContactDetailsShown struct {
+	Family  Family
+	Details ContactDetails
+}
+
+// View shows one family's contact details to a DSL, the Senior DSL or staff designated for
+// closure contact (rule P3). Every view is audited before it is shown: who, when, which
+// family; a refused view is audited too. Anyone else gets ErrForbidden.
+func (s Contacts) View(ctx context.Context, who Caller, school SchoolID, family string) (ContactDetailsShown, error) {
+	v, err := s.Store.LoadContactView(ctx, who.Email, school, family)
+	if err != nil {
+		return ContactDetailsShown{}, err
+	}
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsViewed,
+		Subject: "family/" + family + "/contact-details", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
+	if !CanSeeContactDetails(v.Viewer, school, v.Designated) {
+		if v.Viewer.IsMember(school) {
+			audit.Action = AuditContactsViewRefused
+			if err := s.Store.Audit(ctx, audit); err != nil {
+				return ContactDetailsShown{}, err
+			}
+		}
+		return ContactDetailsShown{}, ErrForbidden
+	}
+	if v.Family.ID == "" {
+		return ContactDetailsShown{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+	}
+	if err := s.Store.Audit(ctx, audit); err != nil {
+		return ContactDetailsShown{}, err
+	}
+	return ContactDetailsShown{Family: v.Family, Details: v.Details}, nil
+}
+
+// Edit saves a new version of a family's contact details (the office or a DSL), with the
+// reason, against the version the editor read (rules P3, P4, H1). The answer carries no
+// number: the office may keep details up to date without being designated to see them.
+func (s Contacts) Edit(ctx context.Context, who Caller, school SchoolID, family string, in ContactInput, key RequestKey, fp string) (ContactDetails, error) {
+	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, key)
+	if err != nil {
+		return ContactDetails{}, err
+	}
+	if !CanEditContactDetails(e.Viewer, school) {
+		return ContactDetails{}, ErrForbidden
+	}
+	if e.Family.ID == "" {
+		return ContactDetails{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+	}
+	if e.Prior != nil {
+		if e.Prior.Fingerprint != fp {
+			return ContactDetails{}, ErrIdempotencyMismatch
+		}
+		return e.Details, nil
+	}
+	prev := e.Details
+	prev.School, prev.Family, prev.Pupils = school, family, e.Family.Pupils()
+	next, err := ReviseContactDetails(e.Viewer, prev, in, who.At)
+	if err != nil {
+		return ContactDetails{}, err
+	}
+	w := ContactDetailsWrite{Details: next, Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
+		Action: AuditContactsChanged, Subject: "family/" + family + "/contact-details", Pupils: next.Pupils, At: who.At, Source: who.Source}}
+	if key.Key != "" {
+		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: family, RecordedAt: who.At}}
+	}
+	err = s.Store.SaveContactDetails(ctx, w)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return ContactDetails{}, err
+		}
+		if prior.Fingerprint != fp {
+			return ContactDetails{}, ErrIdempotencyMismatch
+		}
+		e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, RequestKey{})
+		return e.Details, err
+	}
+	return next, err
+}
+
+// ContactReportRow is one family short of up-to-date numbers (rule H1): no number, no address.
+type ContactReportRow struct {
+	Check    ContactCheck
+	UpToDate int
+	// LastConfirmedAt is the newest confirmation of any of its numbers (zero: none).
+	LastConfirmedAt time.Time
+}
+
+// ContactReport lists the families of a school with fewer than two numbers confirmed within
+// the period before now (rule H1), for the office to fix before a closure: the office and the
+// DSLs. It carries no number or address (rule P3). The read is audited.
+func (s Contacts) ContactReport(ctx context.Context, who Caller, school SchoolID, within time.Duration) ([]ContactReportRow, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !CanEditContactDetails(p, school) {
+		return nil, ErrForbidden
+	}
+	checks, err := s.Store.ContactFamilies(ctx, school)
+	if err != nil {
+		return nil, err
+	}
+	var out []ContactReportRow
+	var pupils []PupilID
+	for _, c := range checks {
+		if c.Family.ID == "" {
+			continue
+		}
+		n := c.UpToDateNumbers(who.At, within)
+		if n >= MinUpToDateNumbers {
+			continue
+		}
+		r := ContactReportRow{Check: c, UpToDate: n}
+		for _, at := range c.Confirmed {
+			if at.After(r.LastConfirmedAt) {
+				r.LastConfirmedAt = at
+			}
+		}
+		out = append(out, r)
+		pupils = append(pupils, c.Family.Pupils()...)
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsReport,
+		Subject: "families/contact-details-report", Pupils: pupils, At: who.At, Source: who.Source})
+	return out, err
+}
+
+// ClosureContacts lists the school's designations for closure contact, for its DSLs.
+func (s Contacts) ClosureContacts(ctx context.Context, who Caller, school SchoolID) ([]ClosureContact, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsDSL(school) {
+		return nil, ErrForbidden
+	}
+	list, err := s.Store.ClosureContacts(ctx, school)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditClosureContactsRead,
+		Subject: "closure-contacts", At: who.At, Source: who.Source})
+	return list, err
+}
+
+// Designate designates a member of staff for closure contact, or ends it (a DSL, rule P3).
+func (s Contacts) Designate(ctx context.Context, who Caller, school SchoolID, staff string, active bool, reason string, key RequestKey, fp string) (ClosureContact, error) {
+	email, ok := NormaliseEmail(staff)
+	if !ok {
+		return ClosureContact{}, &ValidationError{Problems: []FieldProblem{{Field: "email", Message: "the email of a member of staff"}}}
+	}
+	e, err := s.Store.LoadDesignation(ctx, who.Email, school, email, key)
+	if err != nil {
+		return ClosureContact{}, err
+	}
+	if !e.Viewer.IsDSL(school) {
+		return ClosureContact{}, ErrForbidden
+	}
+	if e.Prior != nil {
+		if e.Prior.Fingerprint != fp {
+			return ClosureContact{}, ErrIdempotencyMismatch
+		}
+		return e.Current, nil
+	}
+	cur := e.Current
+	cur.School, cur.Email = school, email
+	next, err := cur.Designate(e.Viewer, e.Staff, active, reason, who.At)
+	if err != nil {
+		return ClosureContact{}, err
+	}
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditClosureContactChanged,
+		Subject: "closure-contact/" + email, At: who.At, Source: who.Source}
+	var req *RequestRecord
+	if key.Key != "" {
+		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: email, RecordedAt: who.At}}
+	}
+	err = s.Store.SaveClosureContact(ctx, next, audit, req)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return ClosureContact{}, err
+		}
+		if prior.Fingerprint != fp {
+			return ClosureContact{}, ErrIdempotencyMismatch
+		}
+		e, err := s.Store.LoadDesignation(ctx, who.Email, school, email, RequestKey{})
+		return e.Current, err
+	}
+	return next, err
+}
+
+// CompleteFamilyAction records the outcome of an action agreed with a family on a call (its
+// assignee or a DSL); it leaves the deadline engine's ladder.
+func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school SchoolID, family, id, outcome string, key RequestKey, fp string) (FamilyAction, error) {
+	if id == "" || strings.ContainsAny(id, "#\x00") {
+		return FamilyAction{}, fmt.Errorf("action %q: %w", id, ErrNotFound)
+	}
+	e, err := s.Store.LoadFamilyAction(ctx, who.Email, school, family, id, key)
+	if err != nil {
+		return FamilyAction{}, err
+	}
+	if e.Action.ID == "" || (!e.Viewer.IsDSL(school) && e.Action.Assignee != who.Email) {
+		return FamilyAction{}, fmt.Errorf("action %q: %w", id, ErrNotFound)
+	}
+	if e.Prior != nil {
+		if e.Prior.Fingerprint != fp {
+			return FamilyAction{}, ErrIdempotencyMismatch
+		}
+		return e.Action, nil
+	}
+	next, err := e.Action.Complete(e.Viewer, outcome, who.At)
+	if err != nil {
+		return FamilyAction{}, err
+	}
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyActionCompleted,
+		Subject: "family/" + family + "/action/" + id, At: who.At, Source: who.Source}
+	var req *RequestRecord
+	if key.Key != "" {
+		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At}}
+	}
+	err = s.Store.SaveFamilyActionChange(ctx, next, e.Action.Version, audit, req)
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := s.Store.PriorRequest(ctx, key)
+		if err != nil {
+			return FamilyAction{}, err
+		}
+		if prior.Fingerprint != fp {
+			return FamilyAction{}, ErrIdempotencyMismatch
+		}
+		e, err := s.Store.LoadFamilyAction(ctx, who.Email, school, family, id, RequestKey{})
+		return e.Action, err
+	}
+	return next, err
+}
