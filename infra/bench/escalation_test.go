@@ -23,9 +23,12 @@ func TestRule_E2_E5_EscalationRunReadsOnlyTheFamiliesDueALook(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEscalation(t, r)
-	run, scan := r.Run.reads(), r.Scan.reads()
+	run, scan, every := r.Run.reads(), r.Scan.reads(), r.Every.reads()
 	if ratio := scan.Units / run.Units; ratio < 5 {
 		t.Errorf("the Scan read %v RCU, only %.1fx the run's %v RCU; want at least 5x\n%v", scan.Units, ratio, run.Units, r.Run)
+	}
+	if ratio := every.Units / run.Units; ratio < 5 {
+		t.Errorf("a Query of every family read %v RCU, only %.1fx the run's %v RCU; want at least 5x", every.Units, ratio, run.Units)
 	}
 	// One school: the registry, the calendar, the school, a Query per day since Monday.
 	if run.Calls != 5 {
@@ -57,8 +60,8 @@ func TestEscalationRunAcrossAFederationReadsEachSchoolsDueFamilies(t *testing.T)
 func checkEscalation(t *testing.T, r escalationResult) {
 	t.Helper()
 	p := r.Plan
-	run, rerun, scan := r.Run.reads(), r.Rerun.reads(), r.Scan.reads()
-	if run.Missing+rerun.Missing+scan.Missing > 0 {
+	run, rerun, scan, every := r.Run.reads(), r.Rerun.reads(), r.Scan.reads(), r.Every.reads()
+	if run.Missing+rerun.Missing+scan.Missing+every.Missing > 0 {
 		t.Fatalf("DynamoDB Local did not report the consumed capacity of every read: run %+v, rerun %+v, scan %+v", run, rerun, scan)
 	}
 	if p.MissingToday == 0 || p.LAToday == 0 || p.Due < p.MissingToday+p.LAToday || p.Recent < p.Families/2 {
@@ -81,6 +84,9 @@ func checkEscalation(t *testing.T, r escalationResult) {
 	}
 	if scan.Scanned <= p.Families || scan.Units <= run.Units {
 		t.Errorf("the Scan scanned %d items for %v RCU, the run read %v", scan.Scanned, scan.Units, run.Units)
+	}
+	if every.Items != p.Families || every.Calls < r.Config.Schools || every.Units <= run.Units || r.EveryDue != p.Due {
+		t.Errorf("a Query of every family per school: %+v, %d due found; the run read %v", every, r.EveryDue, run.Units)
 	}
 	if est, got := r.RunGSI2Est, r.Run["Query GSI2"].Units; est != got {
 		t.Errorf("item sizes give %v RCU for the run's look-index pages, DynamoDB Local reported %v", est, got)
