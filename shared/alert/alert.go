@@ -35,8 +35,11 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 	}
 	what := headline(a)
 	page := "/concerns/"
-	if a.SubjectKind == safeguarding.SubjectFamily {
+	switch a.SubjectKind {
+	case safeguarding.SubjectFamily:
 		page = "/families/"
+	case safeguarding.SubjectVisit:
+		page = "/visits/"
 	}
 	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + page + a.Subject
 	var text string
@@ -63,6 +66,9 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 // headline says what happened, by the alert's kind, naming only the reference.
 func headline(a safeguarding.Alert) string {
 	ref := a.Reference
+	if a.SubjectKind == safeguarding.SubjectVisit {
+		return visitHeadline(a)
+	}
 	switch a.Kind {
 	case "concern":
 		what := "concern"
@@ -81,6 +87,32 @@ func headline(a safeguarding.Alert) string {
 		return "an action on " + ref + " is overdue"
 	case "reallocation-needed":
 		return "an action on " + ref + " needs reallocating"
+	default:
+		return "an update on " + ref
+	}
+}
+
+// visitHeadline says what happened on a home visit (rules V1-V8): never the family, the
+// address or the staff, only the visit's reference.
+func visitHeadline(a safeguarding.Alert) string {
+	ref := "home visit " + a.Reference
+	switch a.Kind {
+	case "lone-worker":
+		return "no check-out from " + ref + ": call the staff now"
+	case "lone-worker-safe":
+		return "the staff of " + ref + " checked out: stand down"
+	case "visit-planned":
+		return ref + " is planned and you are the line manager"
+	case "visit-authorisation":
+		return ref + " needs your authorisation"
+	case "visit-started":
+		return "the staff of " + ref + " set off; expect their check-out"
+	case "visit-declined":
+		return "a family declined " + ref + "; visits to it are blocked"
+	case "reminder":
+		return "the record of " + ref + " is due soon"
+	case "overdue":
+		return "the record of " + ref + " is overdue"
 	default:
 		return "an update on " + ref
 	}

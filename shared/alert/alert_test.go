@@ -124,3 +124,17 @@ func TestAlertAboutAFamilyLinksToTheFamily(t *testing.T) {
 		t.Errorf("text %q", m.Text)
 	}
 }
+
+func TestRule_V8_LoneWorkerAlarmLinksTheVisitAndNamesNoOne(t *testing.T) {
+	a := safeguarding.Alert{ID: "v#lone-worker1", School: "brook-lane", SchoolName: "Brook Lane Primary", Kind: "lone-worker",
+		Audience: safeguarding.AudienceLineManager, Recipient: "d.okafor@brook.example", Channel: safeguarding.ChannelSMS,
+		Priority: safeguarding.PriorityHigh, Reference: "V-ABCDEF12", Subject: "01JVISIT", SubjectKind: safeguarding.SubjectVisit}
+	m := Compose(a, "https://keepsafe.example.org")
+	want := "Keepsafe URGENT: Brook Lane Primary: no check-out from home visit V-ABCDEF12: call the staff now. Sign in: https://keepsafe.example.org/schools/brook-lane/visits/01JVISIT"
+	if m.Text != want {
+		t.Errorf("SMS %q, want %q", m.Text, want)
+	}
+	if m.Attributes["kind"] != "lone-worker" || m.Attributes["audience"] != "line_manager" || m.Attributes["priority"] != "high" {
+		t.Errorf("attributes %v", m.Attributes)
+	}
+}

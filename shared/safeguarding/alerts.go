@@ -113,8 +113,11 @@ const SubjectFamily = "family"
 
 // subjectKindOf is what a due item of a kind is about.
 func subjectKindOf(dueKind string) string {
-	if dueKind == "phone-call" {
+	switch dueKind {
+	case "phone-call":
 		return SubjectFamily
+	case DueVisitCheckout, DueVisitObservations, DueVisitNext:
+		return SubjectVisit
 	}
 	return ""
 }

@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// The escalation ladder of rule D8, for every item with a due time (an action now; a phone
-// call, observations or a visit check-out later): a reminder to the assignee before the due
-// time, an alert to the assignee when it is overdue, then the DSLs, then the Senior DSL, who
-// is alerted again each day until the item is done. No step alerts about the same item more
-// than once a day.
+// The escalation ladder of rule D8, for every item with a due time (an action, a phone call,
+// a home visit's observations or its next visit; a visit's check-out has its own policy, see
+// LoneWorkerAdvance): a reminder to the assignee before the due time, an alert to the
+// assignee when it is overdue, then the DSLs, then the Senior DSL, who is alerted again each
+// day until the item is done. No step alerts about the same item more than once a day.
 const (
 	StepPending       = 0 // nothing sent yet
 	StepReminded      = 1 // the assignee was reminded before the due time
@@ -49,10 +49,26 @@ func (s DueState) Stop() DueState {
 // Escalation is one step the engine takes: who to tell, how and why.
 type Escalation struct {
 	Step     int
-	Kind     string // "reminder" or "overdue"
+	Kind     string // "reminder", "overdue", or a kind's own ("lone-worker")
 	Audience Audience
+	// Also are further audiences told in the same step (rule V8: the line manager and the
+	// Senior DSL at once).
+	Also     []Audience
 	Channels []Channel
 	Priority Priority
+}
+
+// Ladder is an escalation policy: the step due at now for an item in state s and the state
+// after it, or ok=false when nothing is due.
+type Ladder func(s DueState, now time.Time) (next DueState, e Escalation, ok bool)
+
+// ladderFor is the policy of each kind of due item: a lone-worker check-out (rule V8) has its
+// own; every other kind climbs the ladder of rule D8.
+func ladderFor(kind string) Ladder {
+	if kind == DueVisitCheckout {
+		return LoneWorkerAdvance
+	}
+	return DueState.Advance
 }
 
 // Advance returns the step due at now and the state after it, or ok=false when nothing is due.
@@ -98,7 +114,7 @@ func later(a, b time.Time) time.Time {
 type DueItem struct {
 	ID        string
 	School    SchoolID
-	Kind      string // what is due: "action", later "phone-call", "observations", "visit-checkout"
+	Kind      string // what is due: "action", "phone-call", "visit-checkout", "visit-observations", "visit-next"
 	Assignee  string
 	Reference string
 	// Subject is the id of the record the link in the alert opens.
@@ -110,39 +126,47 @@ type DueItem struct {
 	Ref string
 }
 
+// Advance is the item's next step under the policy of its kind.
+func (d DueItem) Advance(now time.Time) (DueState, Escalation, bool) {
+	return ladderFor(d.Kind)(d.Due, now)
+}
+
 // AudienceAssignee is the person an item is assigned to.
 const AudienceAssignee Audience = "assignee"
 
 // EscalationAlerts are the alerts of one step for one item (rule D8, S2, S6). Their ids name
 // the item, the step and the local day, so a repeated run cannot send a step twice.
+// A person in several audiences of one step is alerted once, as the first audience.
 func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) []Alert {
-	var recipients []string
-	switch e.Audience {
-	case AudienceAssignee:
-		recipients = []string{item.Assignee}
-	case AudienceDSL:
-		for _, m := range rosterWith(school.Roster, RoleDSL) {
-			recipients = append(recipients, m.Email)
-		}
-	case AudienceSeniorDSL:
-		for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
-			recipients = append(recipients, m.Email)
-		}
-	}
 	day := LocalDay(now).Format(time.DateOnly)
 	var out []Alert
 	seen := map[string]bool{}
-	for _, r := range recipients {
-		if seen[r] || r == "" || slices.Contains(item.Exclude, r) {
-			continue
+	for _, aud := range append([]Audience{e.Audience}, e.Also...) {
+		var recipients []string
+		switch aud {
+		case AudienceAssignee, AudienceLineManager:
+			recipients = []string{item.Assignee}
+		case AudienceDSL:
+			for _, m := range rosterWith(school.Roster, RoleDSL) {
+				recipients = append(recipients, m.Email)
+			}
+		case AudienceSeniorDSL:
+			for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
+				recipients = append(recipients, m.Email)
+			}
 		}
-		seen[r] = true
-		for _, ch := range e.Channels {
-			out = append(out, Alert{
-				ID:     item.ID + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
-				School: item.School, SchoolName: school.Name, Kind: e.Kind, Audience: e.Audience, Recipient: r,
-				Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject, SubjectKind: subjectKindOf(item.Kind),
-			})
+		for _, r := range recipients {
+			if seen[r] || r == "" || slices.Contains(item.Exclude, r) {
+				continue
+			}
+			seen[r] = true
+			for _, ch := range e.Channels {
+				out = append(out, Alert{
+					ID:     item.ID + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
+					School: item.School, SchoolName: school.Name, Kind: e.Kind, Audience: aud, Recipient: r,
+					Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject, SubjectKind: subjectKindOf(item.Kind),
+				})
+			}
 		}
 	}
 	return out

@@ -97,7 +97,7 @@ func (d Deadlines) RunSchool(ctx context.Context, s SchoolDue, now time.Time) (D
 		}
 	}
 	for _, item := range items {
-		next, step, ok := item.Due.Advance(now)
+		next, step, ok := item.Advance(now)
 		if !ok {
 			run.Skipped++
 			continue

@@ -76,6 +76,12 @@ type School struct {
 	Roster []StaffMember
 	// EndOfDayMinutes is "the end of the day" in minutes after local midnight (default 17:00).
 	EndOfDayMinutes int
+	// LoneWorkerMinutes is how long after a home visit's planned end a missing check-out
+	// alerts (rule V8; 0: DefaultLoneWorkerMinutes).
+	LoneWorkerMinutes int
+	// DutyTeamNumber is the local authority's children's social care duty team, shown with
+	// an immediate concern on a home visit (rule V5). Never put in an alert.
+	DutyTeamNumber string
 }
 
 // HasStaff reports whether email is on the school's roster.

@@ -362,7 +362,7 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, r
 			case i == requestAt && code == "ConditionalCheckFailed":
 				return safeguarding.ErrDuplicateRequest
 			case code == "ConditionalCheckFailed":
-				return fmt.Errorf("store: transaction: item %d exists: %w", i, safeguarding.ErrConflict)
+				return &conditionFailed{index: i}
 			case code == "TransactionConflict":
 				conflict = true
 			}
@@ -379,6 +379,16 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, r
 		}
 	}
 }
+
+// conditionFailed is a transaction cancelled by the condition of the item at index (it exists,
+// or its version moved); errors.Is(err, ErrConflict) holds.
+type conditionFailed struct{ index int }
+
+func (e *conditionFailed) Error() string {
+	return fmt.Sprintf("store: transaction: the condition of item %d failed: %v", e.index, safeguarding.ErrConflict)
+}
+
+func (e *conditionFailed) Unwrap() error { return safeguarding.ErrConflict }
 
 // PriorRequest reads the idempotency record of a request, waiting briefly for a concurrent
 // request with the same key to commit.

@@ -56,10 +56,14 @@ type schoolItem struct {
 	Name     string       `dynamodbav:"name"`
 	EndOfDay int          `dynamodbav:"endOfDayMinutes"`
 	Roster   []staffEntry `dynamodbav:"roster"`
+	// LoneWorker is rule V8's minutes after a visit's planned end; DutyTeam rule V5's number.
+	LoneWorker int    `dynamodbav:"loneWorkerMinutes,omitempty"`
+	DutyTeam   string `dynamodbav:"dutyTeamNumber,omitempty"`
 }
 
 func schoolToItem(s safeguarding.School) schoolItem {
-	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes}
+	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes,
+		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber}
 	for _, m := range s.Roster {
 		e := staffEntry{Email: m.Email}
 		for _, r := range m.Roles {
@@ -71,7 +75,8 @@ func schoolToItem(s safeguarding.School) schoolItem {
 }
 
 func schoolFromItem(it schoolItem) safeguarding.School {
-	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay}
+	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay,
+		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam}
 	for _, e := range it.Roster {
 		m := safeguarding.StaffMember{Email: e.Email}
 		for _, r := range e.Roles {

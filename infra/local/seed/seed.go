@@ -1,7 +1,8 @@
 // Package seed is the demo data of the local stack: a made-up federation of two schools,
 // Brook Lane Primary and Hillcrest Juniors, with pupils, their families (siblings, some of them
 // in both schools) and staff in every role of rule P1. Every name, address and number here is
-// invented; phone numbers are in the 07700 900xxx range that Ofcom keeps for drama.
+// invented; phone numbers are in the ranges Ofcom keeps for drama (07700 900xxx mobiles,
+// 01632 960xxx for the duty teams).
 package seed
 
 import (
@@ -142,11 +143,13 @@ func Demo() Data {
 		}
 		d.Users = append(d.Users, u)
 	}
+	// Each school's local authority duty team (rule V5), in Ofcom's drama range 01632 960xxx.
 	for _, sc := range []struct {
-		id   safeguarding.SchoolID
-		name string
-	}{{BrookLane, "Brook Lane Primary"}, {Hillcrest, "Hillcrest Juniors"}} {
-		s := safeguarding.School{ID: sc.id, Name: sc.name, EndOfDayMinutes: safeguarding.DefaultEndOfDayMinutes}
+		id         safeguarding.SchoolID
+		name, duty string
+	}{{BrookLane, "Brook Lane Primary", "01632 960100"}, {Hillcrest, "Hillcrest Juniors", "01632 960200"}} {
+		s := safeguarding.School{ID: sc.id, Name: sc.name, EndOfDayMinutes: safeguarding.DefaultEndOfDayMinutes,
+			LoneWorkerMinutes: safeguarding.DefaultLoneWorkerMinutes, DutyTeamNumber: sc.duty}
 		for _, u := range d.Users {
 			if rs := u.Memberships[sc.id]; len(rs) > 0 {
 				s.Roster = append(s.Roster, safeguarding.StaffMember{Email: u.Email, Roles: append([]safeguarding.Role(nil), rs...)})
