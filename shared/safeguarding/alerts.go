@@ -114,7 +114,7 @@ const SubjectFamily = "family"
 // subjectKindOf is what a due item of a kind is about.
 func subjectKindOf(dueKind string) string {
 	switch dueKind {
-	case "phone-call":
+	case "phone-call", DueFamilyAction:
 		return SubjectFamily
 	case DueVisitCheckout, DueVisitObservations, DueVisitNext:
 		return SubjectVisit

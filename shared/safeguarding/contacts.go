@@ -208,7 +208,7 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 		checkText(&ps, field+".label", label, MaxContactLabel)
 		number, ok := NormalisePhone(ph.Number)
 		if !ok {
-			ps.add(field+".number", "a UK phone number (like 07700 900123) or an international one starting with +")
+			ps.add(field+".number", "a UK phone number (like 07700 900000) or an international one starting with +")
 		} else if seen[number] {
 			ps.add(field+".number", "the same number is listed twice")
 		}
@@ -240,7 +240,7 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 	if strings.TrimSpace(in.Address.Postcode) != "" {
 		pc, ok := NormalisePostcode(in.Address.Postcode)
 		if !ok {
-			ps.add("address.postcode", "a UK postcode, like ZZ1 1AA")
+			ps.add("address.postcode", "a UK postcode, like ZZ99 9ZZ")
 		}
 		next.Address.Postcode = pc
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Audit actions of contact details (rules P3, P4).
 const (
+	AuditFamilyActionsRead     = "family-actions.read"
 	AuditContactsViewed        = "contacts.viewed"
 	AuditContactsViewRefused   = "contacts.view-refused"
 	AuditContactsChanged       = "contacts.changed"
@@ -73,6 +75,8 @@ type ContactsStore interface {
 	// SaveFamilyActionChange saves the action on the condition that its version is
 	// prevVersion (ErrConflict), with its audit entry and idempotency record.
 	SaveFamilyActionChange(ctx context.Context, a FamilyAction, prevVersion int, audit AuditEntry, req *RequestRecord) error
+	ClosureContact(ctx context.Context, school SchoolID, email string) (ClosureContact, error)
+	FamilyActions(ctx context.Context, school SchoolID, family string) ([]FamilyAction, error)
 }
 
 // Contacts holds the use cases of contact details (P3, H1) and closure contact.
@@ -314,4 +318,35 @@ func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school S
 		return e.Action, err
 	}
 	return next, err
+}
+
+// FamilyActions lists the actions agreed with a family on calls (rule H3): all of them for
+// the DSLs and staff designated for closure contact, only their own for anyone else. The
+// read is audited.
+func (s Contacts) FamilyActions(ctx context.Context, who Caller, school SchoolID, family string) ([]FamilyAction, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsMember(school) {
+		return nil, ErrForbidden
+	}
+	designated := false
+	if !p.IsDSL(school) {
+		cc, err := s.Store.ClosureContact(ctx, school, who.Email)
+		if err != nil {
+			return nil, err
+		}
+		designated = cc.Active
+	}
+	list, err := s.Store.FamilyActions(ctx, school, family)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSeeContactDetails(p, school, designated) {
+		list = slices.DeleteFunc(list, func(a FamilyAction) bool { return a.Assignee != who.Email })
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyActionsRead,
+		Subject: "family/" + family + "/actions", At: who.At, Source: who.Source})
+	return list, err
 }

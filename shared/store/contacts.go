@@ -489,6 +489,9 @@ func familyActionFromItem(it familyActionItem) safeguarding.FamilyAction {
 // FamilyActions lists the actions agreed with a family, oldest first (one Query of the
 // family's partition, begins_with).
 func (s *Store) FamilyActions(ctx context.Context, school safeguarding.SchoolID, family string) ([]safeguarding.FamilyAction, error) {
+	if !validFamilyID(family) {
+		return nil, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+	}
 	var out []safeguarding.FamilyAction
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:              &s.table,

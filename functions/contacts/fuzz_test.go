@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+func fuzzRequest(route, body string, b64 bool) httpapi.Request {
+	return httpapi.Request{RouteKey: route, Body: body, IsBase64Encoded: b64,
+		PathParameters: map[string]string{"school": brook, "id": "fam-01"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{TimeEpoch: now.UnixMilli(),
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+				Claims: map[string]string{"email": grace}}}}}
+}
+
+func isProblem(t *testing.T, err error) {
+	t.Helper()
+	var p *httpapi.ProblemError
+	var v *safeguarding.ValidationError
+	if !errors.As(err, &p) && !errors.As(err, &v) {
+		t.Fatalf("decode error %T %v is not a problem", err, err)
+	}
+	if p != nil && (p.Status < 400 || p.Status > 499) {
+		t.Fatalf("status %d", p.Status)
+	}
+}
+
+// FuzzDecodeContactDetails: whatever body arrives, decoding a change of contact details (and
+// checking it as the domain does) never panics; it fails only with a 4xx problem.
+func FuzzDecodeContactDetails(f *testing.F) {
+	f.Add(`{"version":1,"reason":"form","phones":[{"label":"Mum","number":"07700 900100","confirmedAt":"2026-11-23T09:00:00Z"}],"address":{"lines":["3 Alder Road"],"postcode":"ZZ1 1AA"}}`, false)
+	f.Add(`{"version":0,"phones":[{"number":"+33 1 23 45 67 89"}]}`, false)
+	f.Add(`{"version":"1"}`, false)
+	f.Add(`{"phones":[{"confirmedAt":"soon"}],"version":2}`, false)
+	f.Add(`{"address":{"lines":[1]}}`, false)
+	f.Add(`null`, false)
+	f.Add("%%%", true)
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		var in editRequest
+		_, _, _, err := httpapi.Command(fuzzRequest(editRoute, body, b64), &in)
+		if err != nil {
+			isProblem(t, err)
+			return
+		}
+		ci, err := in.input()
+		if err != nil {
+			isProblem(t, err)
+			return
+		}
+		office := safeguarding.Principal{Email: grace, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: {safeguarding.RoleAdmin}}}
+		prev := safeguarding.ContactDetails{School: brook, Family: "fam-01", Version: ci.Version}
+		if _, err := safeguarding.ReviseContactDetails(office, prev, ci, now); err != nil {
+			isProblem(t, err)
+		}
+	})
+}
+
+// FuzzDecodeDesignation: the body of a designation decodes or fails with a 4xx problem.
+func FuzzDecodeDesignation(f *testing.F) {
+	f.Add(`{"active":true,"reason":"calls families"}`, false)
+	f.Add(`{"active":"yes"}`, false)
+	f.Add(`{}`, false)
+	f.Add("e30=", true)
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		var in designationRequest
+		if _, _, _, err := httpapi.Command(fuzzRequest("PUT /api/schools/{school}/closure-contacts/{email}", body, b64), &in); err != nil {
+			isProblem(t, err)
+		}
+	})
+}
