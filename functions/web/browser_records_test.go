@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,8 +40,8 @@ func waitAlert(t *testing.T, s *stack.Stack, after int, kind, recipient string) 
 // Rule D7 on a phone: the teacher sees their concern not yet opened; the DSL opens it; the
 // teacher sees it opened, never the case work, and asks for an update, which emails the DSL.
 func TestRule_D7_BrowserLocalStack_ReporterStatusAndAskForAnUpdate(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's time budget starts with it
 	b := newBrowser(t)
-	s := startLocalStack(t)
 	var (
 		teacher = seed.Email("Tom", "Hughes")
 		dsl     = seed.Email("Daniel", "Reyes")
@@ -71,4 +75,101 @@ func TestRule_D7_BrowserLocalStack_ReporterStatusAndAskForAnUpdate(t *testing.T)
 	if strings.Contains(a.Message, "shoes") || strings.Contains(a.Message, "Kowalski") {
 		t.Errorf("the alert holds personal data: %q", a.Message)
 	}
+}
+
+// apiPost sends a JSON command to the API as email, with an idempotency key, and decodes the
+// answer into out when it is not nil; it returns the status.
+func apiPost(t *testing.T, base, email, path string, body, out any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", rand.Text())
+	req.Header.Set("Authorization", "Bearer "+devToken(t, base, email))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// Rule P4 on a phone: the teacher corrects their concern with a reason; the page shows the
+// correction and both versions, the first readable as it was. Then the DSL corrects it
+// through the API while the teacher has the form open: the teacher's correction comes back
+// as a 409 page with what they typed, and goes through when sent again.
+func TestRule_P4_BrowserLocalStack_CorrectionsAndAConflict(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's time budget starts with it
+	b := newBrowser(t)
+	var (
+		teacher = seed.Email("Tom", "Hughes")
+		dsl     = seed.Email("Daniel", "Reyes")
+		id      = apiConcern(t, s.URL, teacher)
+		concern = "/schools/" + string(seed.BrookLane) + "/concerns/" + id
+	)
+	signInAs(t, b, s.URL, teacher, concern)
+	b.do(t, "opening the correction form", chromedp.WaitVisible(chromedp.ID("amend-link")), chromedp.Click(chromedp.ID("amend-link")),
+		chromedp.WaitVisible(chromedp.ID("amend-form")))
+	if got := b.eval(t, `document.getElementById("details").value`); !strings.Contains(got, "without shoes that fit") {
+		t.Errorf("the correction form holds %q, not the record", got)
+	}
+	b.checkAxe(t, "the correction form")
+	b.eval(t, `(() => { document.getElementById("details").value = ""; return ""; })()`)
+	b.do(t, "correcting the record",
+		chromedp.SendKeys(chromedp.ID("details"), "Arrived in shoes two sizes too small and said her feet hurt."),
+		chromedp.SendKeys(chromedp.ID("reason"), "The shoes were too small, not missing."),
+		chromedp.Click(chromedp.ID("save-correction")),
+		chromedp.WaitVisible(chromedp.ID("versions")))
+	if got := b.text(t, "#details"); !strings.Contains(got, "two sizes too small") {
+		t.Errorf("the page shows %q after the correction", got)
+	}
+	if got := b.text(t, "#version-2"); !strings.Contains(got, "The shoes were too small, not missing.") || !strings.Contains(got, teacher) {
+		t.Errorf("version 2 says %q", got)
+	}
+	b.do(t, "reading version 1", chromedp.Click(chromedp.CSS("#version-1 summary")), chromedp.WaitVisible(chromedp.CSS("#version-1 .govuk-details__text")))
+	if got := b.text(t, "#version-1"); !strings.Contains(got, "without shoes that fit") {
+		t.Errorf("version 1 reads %q, not as it was", got)
+	}
+	b.checkAxe(t, "the corrected concern with its versions")
+
+	// A race: the teacher opens the form, the DSL corrects version 2 first.
+	b.do(t, "opening the correction form again", chromedp.Click(chromedp.ID("amend-link")), chromedp.WaitVisible(chromedp.ID("amend-form")))
+	if st := apiPost(t, s.URL, dsl, "/api"+concern+"/amendments", map[string]any{"version": versionOf(t, s.URL, dsl, concern),
+		"pupilWords": "My feet hurt all the time.", "reason": "The pupil's words, told to the DSL."}, nil); st != http.StatusOK {
+		t.Fatalf("the DSL's correction through the API: %d", st)
+	}
+	b.do(t, "sending a stale correction",
+		chromedp.SendKeys(chromedp.ID("people-involved"), "Ms Ada Lovelace"),
+		chromedp.SendKeys(chromedp.ID("reason"), "Added who saw it."),
+		chromedp.Click(chromedp.ID("save-correction")),
+		chromedp.WaitVisible(chromedp.ID("conflict")))
+	if got := b.text(t, "#conflict"); !strings.Contains(got, "Someone else changed this record first") {
+		t.Errorf("the conflict says %q", got)
+	}
+	if got := b.eval(t, `document.getElementById("people-involved").value + "|" + document.getElementById("reason").value`); !strings.Contains(got, "Ms Ada Lovelace") || !strings.Contains(got, "Added who saw it.") {
+		t.Errorf("what was typed is lost: %q", got)
+	}
+	if got := b.text(t, "#record-now"); !strings.Contains(got, "My feet hurt all the time.") {
+		t.Errorf("the 409 page does not show the record as it now is: %q", got)
+	}
+	b.checkAxe(t, "the 409 page of a stale correction")
+	b.do(t, "sending it again", chromedp.Click(chromedp.ID("save-correction")), chromedp.WaitVisible(chromedp.ID("version-4")))
+	if got := b.text(t, "#version-4"); !strings.Contains(got, "Added who saw it.") {
+		t.Errorf("version 4 says %q", got)
+	}
+}
+
+// versionOf reads a concern's version through the API.
+func versionOf(t *testing.T, base, email, concern string) int {
+	t.Helper()
+	var c struct {
+		Version int `json:"version"`
+	}
+	apiGet(t, base, email, "/api"+concern, &c)
+	return c.Version
 }

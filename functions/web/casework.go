@@ -196,6 +196,7 @@ var doneMessages = map[string]string{
 	"case-not-complex":   "Case no longer marked complex.",
 	"case-review":        "Review recorded.",
 	"update-requested":   "The designated safeguarding leads have been asked for an update. Asking again today sends them no second email.",
+	"amended":            "Correction saved as a new version. The earlier versions stay readable below.",
 }
 
 func doneMessage(r *request) string { return doneMessages[r.ev.QueryStringParameters["done"]] }

@@ -25,6 +25,9 @@ type concernService interface {
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
 	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.DashboardRow, error)
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
+	Amend(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, version int,
+		a safeguarding.Amendment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
+	Revisions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, []safeguarding.Revision, error)
 }
 
 var _ concernService = safeguarding.Concerns{}
@@ -104,6 +107,8 @@ type Handler struct {
 	Config   Config
 	Concerns concernService
 	Cases    caseService
+	// Catalogues serves the school's own categories and sub-categories (rule C2).
+	Catalogues catalogueService
 	// Calendar tells school days, for the due times the add-action form shows (D1-D5).
 	Calendar  safeguarding.Calendar
 	Directory directory
@@ -204,6 +209,8 @@ var routes = map[string]pageFunc{
 
 	// A concern's reporter, its corrections, its attachments; the school's categories.
 	"POST /schools/{school}/concerns/{id}/update-requests": (*Handler).requestUpdate,
+	"GET /schools/{school}/concerns/{id}/amend":            (*Handler).showAmendForm,
+	"POST /schools/{school}/concerns/{id}/amendments":      (*Handler).amend,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

@@ -42,6 +42,8 @@ func main() {
 		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:  cal,
 		Directory: st,
+		// The school's own categories and sub-categories (rule C2).
+		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		HTTP:     client,

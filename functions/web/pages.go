@@ -257,7 +257,13 @@ type concernView struct {
 	// Case is the case work, for a DSL (rules D1-D9).
 	Case *caseView
 	// Status is the concern's progress for its reporter (rule D7).
-	Status   *reporterView
+	Status *reporterView
+	// Revision is the current version of the record; Versions every version, oldest first,
+	// when it has been corrected (rule P4). AmendURL is the correction form, for its author
+	// or a DSL.
+	Revision revisionView
+	Versions []revisionView
+	AmendURL string
 	Problems formProblems
 }
 
@@ -301,15 +307,20 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 			CX: strconv.FormatFloat(m.X*100, 'f', 2, 64), CY: strconv.FormatFloat(m.Y*220, 'f', 2, 64),
 			TY: strconv.FormatFloat(m.Y*220+3.5, 'f', 2, 64)})
 	}
-	if def, ok := safeguarding.PolicyCatalogue().Find(c.Category()); ok {
-		v.CategoryTitle = def.Title
-		for _, id := range c.Subcategories() {
-			title := id
-			if sc, ok := def.Subcategory(id); ok {
-				title = sc.Title
-			}
-			v.Subcategories = append(v.Subcategories, title)
+	// The school's catalogue names the sub-categories: a renamed one by its new name, a
+	// retired one still by its own (rule C2).
+	cat, err := h.catalogue(ctx, r, s, schoolID)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v.CategoryTitle, v.Subcategories = categoryTitles(cat, c.Category(), c.Subcategories())
+	if v.Revision = newRevisionView(c.Revision(), cat); v.Revision.Corrected {
+		if v.Versions, err = h.versions(ctx, r, s, c, cat); err != nil {
+			return h.errorPage(r, statusFor(err), &s)
 		}
+	}
+	if canAmend(c, p) {
+		v.AmendURL = concernPath(schoolID, id) + "/amend"
 	}
 	ids := make([]safeguarding.PupilID, 0, len(c.Pupils()))
 	for _, lp := range c.Pupils() {

@@ -75,6 +75,8 @@ func newWorld(t *testing.T) *world {
 		Directory: st,
 		Verifier:  fakeVerifier{},
 		Logger:    slog.New(slog.DiscardHandler),
+		// The school's own categories (rule C2).
+		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h}
 }
