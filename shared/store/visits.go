@@ -387,9 +387,10 @@ func (s *Store) SaveVisit(ctx context.Context, w safeguarding.VisitWrite) error 
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table, Key: bk.av(),
-			UpdateExpression: aws.String("SET #type = :type, school = :school, family = :family, blocked = :true, " +
-				"history = list_append(if_not_exists(history, :none), :ev), version = if_not_exists(version, :zero) + :one"),
-			ExpressionAttributeNames: map[string]string{"#type": "type"},
+			UpdateExpression: aws.String("SET #type = :type, #school = :school, #family = :family, #blocked = :true, " +
+				"#history = list_append(if_not_exists(#history, :none), :ev), #version = if_not_exists(#version, :zero) + :one"),
+			ExpressionAttributeNames: map[string]string{"#type": "type", "#school": "school", "#family": "family",
+				"#blocked": "blocked", "#history": "history", "#version": "version"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str(typeVisitBlock), ":school": str(string(v.School())),
 				":family": str(v.Family()), ":true": &types.AttributeValueMemberBOOL{Value: true}, ":ev": ev,
 				":none": &types.AttributeValueMemberL{Value: []types.AttributeValue{}}, ":zero": num(0), ":one": num(1)}}})

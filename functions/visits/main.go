@@ -1,0 +1,33 @@
+// Command visits is the VisitsFunction: home visits during a closure (rules V1-V8): plan,
+// authorise, call ahead, start, the doorstep record, an immediate concern, observations, the
+// next visit, check-out, cancel, and lifting a family's block on visits.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		slog.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")))
+	lambda.Start(h.Handle)
+}
+
+func newHandler(st *store.Store) handler {
+	return handler{visits: safeguarding.Visits{Store: st, Calendar: calendar.EnglandAndWales(),
+		Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID}}
+}
