@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +174,80 @@ func versionOf(t *testing.T, base, email, concern string) int {
 	}
 	apiGet(t, base, email, "/api"+concern, &c)
 	return c.Version
+}
+
+// waitForText reloads the page until the element sel holds want, for what another function
+// does after the page was served (the check of an arrived file).
+func waitForText(t *testing.T, b *browser, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if strings.Contains(b.eval(t, `(() => { const e = document.querySelector(`+jsString(sel)+`); return e ? e.innerText : ""; })()`), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never says %q%s", sel, want, b.where())
+		}
+		time.Sleep(time.Second)
+		b.do(t, "reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("attachments")))
+	}
+}
+
+// Rule C6 on a phone: the teacher is reminded to shred the paper; a text file is refused at
+// once with a clear message; a photo goes straight to the local S3 and is listed as uploaded
+// once the attachments function has checked it; a "PDF" that is not one is listed as refused
+// (and deleted) with the reason.
+func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's time budget starts with it
+	b := newBrowser(t)
+	var (
+		teacher = seed.Email("Tom", "Hughes")
+		concern = "/schools/" + string(seed.BrookLane) + "/concerns/" + apiConcern(t, s.URL, teacher)
+		dir     = t.TempDir()
+		photo   = filepath.Join(dir, "notes-page-1.png")
+		fake    = filepath.Join(dir, "notes-page-2.pdf")
+		text    = filepath.Join(dir, "notes.txt")
+	)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 3000)...)
+	for name, content := range map[string][]byte{photo: png, fake: []byte("These are not the bytes of a PDF."), text: []byte("typed notes")} {
+		if err := os.WriteFile(name, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signInAs(t, b, s.URL, teacher, concern)
+	b.do(t, "opening the concern", chromedp.WaitVisible(chromedp.ID("upload-form")))
+	if b.eval(t, `document.getElementById("upload-nojs").hidden ? "hidden" : "shown"`) != "hidden" {
+		t.Error("the page still says uploading needs JavaScript")
+	}
+	if got := b.text(t, "#shred-reminder"); !strings.Contains(got, "shred the paper") {
+		t.Errorf("the reminder says %q", got)
+	}
+	b.checkAxe(t, "the concern page with the upload form")
+
+	b.do(t, "uploading a text file", chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{text}),
+		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("attachment-file-error")))
+	if got := b.text(t, "#attachment-file-error"); !strings.Contains(got, "must be a JPEG, PNG or HEIC photo or scan, or a PDF") {
+		t.Errorf("the refused file's message: %q", got)
+	}
+	b.checkAxe(t, "the upload form with a refused file")
+
+	b.do(t, "uploading a photo", chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{photo}),
+		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#done"); !strings.Contains(got, "shred the paper notes") {
+		t.Errorf("after uploading the page says %q", got)
+	}
+	waitForText(t, b, "#attachment-list", "Uploaded")
+	if got := b.text(t, "#attachment-list"); !strings.Contains(got, "notes-page-1.png") || !strings.Contains(got, "Photo or scan (PNG)") {
+		t.Errorf("the list says %q", got)
+	}
+	b.checkAxe(t, "the concern page with an uploaded photo")
+
+	b.do(t, "uploading a file that is not the PDF it says", chromedp.WaitVisible(chromedp.ID("upload-form")),
+		chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{fake}),
+		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("done")))
+	waitForText(t, b, "#attachment-list", "Refused")
+	if got := b.text(t, "#attachment-list"); !strings.Contains(got, "not a photo, scan or PDF") {
+		t.Errorf("the refused file's reason: %q", got)
+	}
+	b.checkAxe(t, "the concern page with a refused file")
 }

@@ -197,6 +197,7 @@ var doneMessages = map[string]string{
 	"case-review":        "Review recorded.",
 	"update-requested":   "The designated safeguarding leads have been asked for an update. Asking again today sends them no second email.",
 	"amended":            "Correction saved as a new version. The earlier versions stay readable below.",
+	"uploaded":           "File uploaded. It is checked in a moment: once the list shows it as uploaded, shred the paper notes.",
 }
 
 func doneMessage(r *request) string { return doneMessages[r.ev.QueryStringParameters["done"]] }

@@ -78,6 +78,9 @@ type Config struct {
 	SignInURL string
 	// TokenURL is the provider's token endpoint, for the authorization code exchange.
 	TokenURL string
+	// UploadOrigin is where browsers send attachments (the bucket's origin), which the pages'
+	// Content Security Policy lets them connect to (rule C6).
+	UploadOrigin string
 }
 
 // providerOrigin is the identity provider's origin when its sign-in page is on another site.
@@ -109,6 +112,8 @@ type Handler struct {
 	Cases    caseService
 	// Catalogues serves the school's own categories and sub-categories (rule C2).
 	Catalogues catalogueService
+	// Attachments serves a concern's files (rule C6): the list, and upload URLs.
+	Attachments attachmentService
 	// Calendar tells school days, for the due times the add-action form shows (D1-D5).
 	Calendar  safeguarding.Calendar
 	Directory directory
@@ -211,6 +216,7 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/concerns/{id}/update-requests": (*Handler).requestUpdate,
 	"GET /schools/{school}/concerns/{id}/amend":            (*Handler).showAmendForm,
 	"POST /schools/{school}/concerns/{id}/amendments":      (*Handler).amend,
+	"POST /schools/{school}/concerns/{id}/attachments":     (*Handler).requestUpload,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

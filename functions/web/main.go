@@ -44,10 +44,14 @@ func main() {
 		Directory: st,
 		// The school's own categories and sub-categories (rule C2).
 		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
+		// A concern's files (rule C6): upload URLs for the attachments bucket.
+		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID,
+			Signer: newBucket(cfg, os.Getenv("ATTACHMENTS_BUCKET"), os.Getenv("AWS_ENDPOINT_URL_S3") != "")},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		HTTP:     client,
 		Logger:   logger,
 	}
+	h.Config.UploadOrigin = uploadOrigin(os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("ATTACHMENTS_BUCKET"), cfg.Region)
 	lambda.Start(h.Handle)
 }

@@ -264,7 +264,11 @@ type concernView struct {
 	Revision revisionView
 	Versions []revisionView
 	AmendURL string
-	Problems formProblems
+	// Attachments are the concern's files; Upload the form to add one, for the author or a DSL
+	// (rule C6).
+	Attachments []attachmentView
+	Upload      *uploadView
+	Problems    formProblems
 }
 
 // markView is one body map mark drawn on its outline (100 by 220 units).
@@ -321,6 +325,9 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	}
 	if canAmend(c, p) {
 		v.AmendURL = concernPath(schoolID, id) + "/amend"
+	}
+	if v.Attachments, v.Upload, err = h.attachmentsSection(ctx, r, s, c, p); err != nil {
+		return h.errorPage(r, statusFor(err), &s)
 	}
 	ids := make([]safeguarding.PupilID, 0, len(c.Pupils()))
 	for _, lp := range c.Pupils() {

@@ -45,21 +45,22 @@ var assetVersion = sync.OnceValue(func() string {
 
 // contentSecurityPolicy allows this site's own styles and scripts only: no inline script, no
 // other origin, no framing. Forms post to this site, and may be sent on to formOrigin (the
-// identity provider, where signing out ends its session too).
-func contentSecurityPolicy(formOrigin string) string {
+// identity provider, where signing out ends its session too). Scripts may connect to this
+// site and to uploadOrigin (the attachments bucket, rule C6).
+func contentSecurityPolicy(formOrigin, uploadOrigin string) string {
 	formAction := "'self'"
 	if formOrigin != "" {
 		formAction += " " + formOrigin
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+		"connect-src 'self'" + strings.TrimRight(" "+uploadOrigin, " ") + "; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // withSecurityHeaders adds the headers every response carries (the policy of a page without
 // forms to other origins unless a page sets its own first).
 func withSecurityHeaders(h map[string]string) map[string]string {
 	if _, ok := h["Content-Security-Policy"]; !ok {
-		h["Content-Security-Policy"] = contentSecurityPolicy("")
+		h["Content-Security-Policy"] = contentSecurityPolicy("", "")
 	}
 	h["X-Content-Type-Options"] = "nosniff"
 	h["Referrer-Policy"] = "no-referrer"
@@ -175,7 +176,7 @@ func (h *Handler) page(r *request, status int, name string, d pageData) events.A
 		StatusCode: status,
 		// no-store: nothing of a record stays in the browser's cache (rule S3).
 		Headers: withSecurityHeaders(map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-			"Content-Security-Policy": contentSecurityPolicy(h.Config.providerOrigin())}),
+			"Content-Security-Policy": contentSecurityPolicy(h.Config.providerOrigin(), h.Config.UploadOrigin)}),
 		Body: b.String(),
 	}
 }

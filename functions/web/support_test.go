@@ -77,6 +77,8 @@ func newWorld(t *testing.T) *world {
 		Logger:    slog.New(slog.DiscardHandler),
 		// The school's own categories (rule C2).
 		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
+		// A concern's files (rule C6), signed for a bucket these tests never send to.
+		Attachments: safeguarding.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h}
 }
