@@ -117,7 +117,11 @@ type Handler struct {
 	// Calendar tells school days, for the due times the add-action form shows (D1-D5).
 	Calendar  safeguarding.Calendar
 	Directory directory
-	Verifier  tokenVerifier
+	// Engagement and Classes serve families who go quiet (rules E1-E6) and the school
+	// calendar: the engagement API's use cases.
+	Engagement engagementService
+	Classes    classService
+	Verifier   tokenVerifier
 	// HTTP makes the token exchange with the identity provider.
 	HTTP   *http.Client
 	Logger *slog.Logger
@@ -217,6 +221,17 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/concerns/{id}/amend":            (*Handler).showAmendForm,
 	"POST /schools/{school}/concerns/{id}/amendments":      (*Handler).amend,
 	"POST /schools/{school}/concerns/{id}/attachments":     (*Handler).requestUpload,
+
+	// Families who go quiet (E1-E6, H2) and the school calendar.
+	"GET /schools/{school}/acknowledgements":               (*Handler).acknowledgements,
+	"POST /schools/{school}/acknowledgements":              (*Handler).submitAcknowledgements,
+	"GET /schools/{school}/families":                       (*Handler).families,
+	"GET /schools/{school}/families/{id}":                  (*Handler).family,
+	"POST /schools/{school}/families/{id}/contacts":        (*Handler).recordContact,
+	"POST /schools/{school}/families/{id}/la-notification": (*Handler).recordLANotification,
+	"POST /schools/{school}/families/{id}/decision":        (*Handler).decide,
+	"GET /schools/{school}/calendar":                       (*Handler).calendar,
+	"POST /schools/{school}/calendar":                      (*Handler).editCalendar,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

@@ -1,5 +1,7 @@
 // Command web serves Keepsafe's pages for phones and laptops: sign-in, the concern form, a
-// concern and a pupil's chronology, a DSL's case work, My work and the SLT review. It calls the same use cases as the API functions.
+// concern and a pupil's chronology, a DSL's case work, My work and the SLT review, a class's
+// acknowledgements, the DSLs' families who have gone quiet and the school calendar. It calls
+// the same use cases as the API functions.
 package main
 
 import (
@@ -39,9 +41,11 @@ func main() {
 		},
 		Concerns: safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(),
 			Calendar: cal, NewID: store.NewID},
-		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
-		Calendar:  cal,
-		Directory: st,
+		Cases:      safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Calendar:   cal,
+		Directory:  st,
+		Engagement: safeguarding.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
+		Classes:    safeguarding.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
 		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
 		// A concern's files (rule C6): upload URLs for the attachments bucket.

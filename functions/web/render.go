@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,11 +98,10 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return many
+	"plural": plural,
+	// hasRole reports whether roles hold any of names: what a page offers to whom.
+	"hasRole": func(roles []safeguarding.Role, names ...string) bool {
+		return slices.ContainsFunc(roles, func(r safeguarding.Role) bool { return slices.Contains(names, string(r)) })
 	},
 }
 
@@ -190,7 +190,8 @@ type errorView struct {
 	LinkText string
 }
 
-// navView is the header's menu: Home, Record a concern, My work and, for DSLs, Review.
+// navView is the header's menu: Home, Record a concern, My work, Acknowledgements for those
+// who mark classes, Concerns, Review and Families for DSLs, Calendar for those who keep it.
 type navView struct {
 	Items []navItem
 }
@@ -202,7 +203,7 @@ type navItem struct {
 }
 
 // navFor is the menu of p at school; current names the page it is on ("home", "record",
-// "work", "concerns", "review" or "").
+// "work", "acknowledgements", "concerns", "review", "families", "calendar" or "").
 func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
 	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
 	if !p.IsMember(school) {
@@ -212,9 +213,16 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	n.Items = append(n.Items,
 		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
 		navItem{Href: base + "/work", Text: "My work", Current: current == "work"})
+	if marksClasses(p, school) {
+		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
+	}
 	if p.IsDSL(school) {
 		n.Items = append(n.Items, navItem{Href: base + "/concerns", Text: "Concerns", Current: current == "concerns"},
-			navItem{Href: base + "/review", Text: "Review", Current: current == "review"})
+			navItem{Href: base + "/review", Text: "Review", Current: current == "review"},
+			navItem{Href: base + "/families", Text: "Families", Current: current == "families"})
+	}
+	if safeguarding.CanEditCalendar(p, school) {
+		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}
 	return n
 }
