@@ -128,6 +128,8 @@ type Handler struct {
 	// IdleTimeout is how long a page stays on screen without use before it hides (rule S3);
 	// 5 minutes when zero.
 	IdleTimeout time.Duration
+	// Visits serves home visits (rules V1-V8): the visits API's use cases.
+	Visits visitService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.

@@ -51,6 +51,8 @@ func main() {
 		// A concern's files (rule C6): upload URLs for the attachments bucket.
 		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID,
 			Signer: newBucket(cfg, os.Getenv("ATTACHMENTS_BUCKET"), os.Getenv("AWS_ENDPOINT_URL_S3") != "")},
+		// Home visits (rules V1-V8).
+		Visits: safeguarding.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		HTTP:     client,

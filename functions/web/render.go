@@ -212,7 +212,8 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	base := schoolPath(school)
 	n.Items = append(n.Items,
 		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
-		navItem{Href: base + "/work", Text: "My work", Current: current == "work"})
+		navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
+		navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
 	if marksClasses(p, school) {
 		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
 	}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// A home visit on a phone (360 px) through the local stack (rules V1-V8): the DSL plans it,
+// the Senior DSL authorises it, and the two staff call ahead, set off, record the doorstep
+// and check out, each step one big tap that posts and comes back to the visit's page.
+
+func pinVisitClock(t *testing.T, local string) {
+	t.Helper()
+	at, err := time.ParseInLocation("2006-01-02 15:04", local, safeguarding.London)
+	if err != nil {
+		t.Fatal(err)
+	}
+	localStack.Clock().Pin(at)
+	t.Cleanup(localStack.Clock().Release)
+}
+
+// tapBig taps a step's button after checking it is a big target across the screen: at least
+// 48 px high and nearly the page's width, for a thumb on a phone held in one hand.
+func tapBig(t *testing.T, b *browser, sel string) {
+	t.Helper()
+	size := b.eval(t, `(() => { const e = document.querySelector(`+jsString(sel)+`); if (!e) return "none";
+		e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect();
+		return JSON.stringify([Math.round(r.height), Math.round(r.width)]); })()`)
+	if size == "none" {
+		t.Fatalf("no %s to tap%s", sel, b.where())
+	}
+	var hw [2]int
+	if err := json.Unmarshal([]byte(size), &hw); err != nil || hw[0] < 48 || hw[1] < 300 {
+		t.Errorf("%s is %v (height, width) px: too small a target for a thumb", sel, size)
+	}
+	b.do(t, "tapping "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// nothingKept checks that a page keeps nothing typed: it is the page the post redirected to,
+// and no form of the page lets the browser remember what is typed in it.
+func nothingKept(t *testing.T, b *browser, page string) {
+	t.Helper()
+	if q := b.eval(t, `location.search`); !strings.Contains(q, "done=") {
+		t.Errorf("%s: the post did not redirect back (search %q)", page, q)
+	}
+	if n := b.eval(t, `String(document.querySelectorAll("main form:not([autocomplete=off])").length)`); n != "0" {
+		t.Errorf("%s: %s forms let the browser remember what is typed", page, n)
+	}
+}
+
+func TestRule_V1_V8_BrowserLocalStack_AHomeVisitOnAPhone(t *testing.T) {
+	b := newBrowser(t)
+	s := startLocalStack(t)
+	var (
+		dsl     = seed.Email("Daniel", "Reyes")
+		head    = seed.Email("Helen", "Carter")
+		tom     = seed.Email("Tom", "Hughes")
+		priya   = seed.Email("Priya", "Shah")
+		sam     = seed.Email("Sam", "Ellis")
+		visits  = "/schools/" + string(seed.BrookLane) + "/visits"
+		planned = "2027-03-01"
+	)
+	pinVisitClock(t, "2027-02-26 15:00")
+
+	// The DSL plans it (V2): the Whitfields, Tom and Priya, Sam their line manager.
+	signInAs(t, b, s.URL, dsl, visits+"/new?family=fam-02")
+	b.do(t, "opening the plan", chromedp.WaitVisible(chromedp.ID("plan-form")))
+	b.checkAxe(t, "the plan form")
+	b.do(t, "planning the visit",
+		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+tom+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+priya+`"]`)),
+		chromedp.SetValue(chromedp.ID("line-manager"), sam),
+		chromedp.SetValue(chromedp.ID("day"), "1"), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
+		chromedp.SetValue(chromedp.ID("start"), "10:00"), chromedp.SetValue(chromedp.ID("end"), "11:00"))
+	tapBig(t, b, "#plan-button")
+	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
+	visit := b.eval(t, `location.pathname`)
+	if !strings.HasPrefix(visit, visits+"/") || !strings.Contains(b.text(t, "#visit-status"), "Waiting for the Senior DSL") {
+		t.Fatalf("after planning: %s %q%s", visit, b.text(t, "#visit-status"), b.where())
+	}
+	nothingKept(t, b, "the planned visit")
+	b.checkAxe(t, "a planned visit")
+
+	// The Senior DSL authorises it (V1).
+	signInAs(t, b, s.URL, head, visit)
+	b.do(t, "opening the visit", chromedp.WaitVisible(chromedp.ID("authorise-form")))
+	tapBig(t, b, "#authorise-button")
+	b.do(t, "authorised", chromedp.WaitVisible(chromedp.ID("done")))
+	if st := b.text(t, "#visit-status"); !strings.Contains(st, "Authorised") {
+		t.Fatalf("status %q", st)
+	}
+
+	// Tom calls ahead (V3) and, on the day, sets off with Priya.
+	signInAs(t, b, s.URL, tom, visit)
+	b.do(t, "opening the visit", chromedp.WaitVisible(chromedp.ID("call-form")))
+	if addr := b.text(t, "#visit-address"); addr == "" {
+		t.Error("the staff going do not see the address (V2)")
+	}
+	b.do(t, "recording the call", chromedp.Click(chromedp.CSS(`#outcome`)))
+	tapBig(t, b, "#call-button")
+	b.do(t, "called", chromedp.WaitVisible(chromedp.ID("start-form")))
+	nothingKept(t, b, "the visit after the call")
+	pinVisitClock(t, planned+" 09:55")
+	tapBig(t, b, "#start-button")
+	b.do(t, "out on the visit", chromedp.WaitVisible(chromedp.ID("checkout-form")))
+	if d := b.text(t, "#duty-team"); !strings.Contains(d, "01632 960100") {
+		t.Errorf("the duty team's number is not shown (V5): %q", d)
+	}
+	b.checkAxe(t, "the visit in progress")
+
+	// On the doorstep (V4): Alfie seen, Poppy not seen.
+	b.do(t, "recording the doorstep",
+		chromedp.Click(chromedp.ID("seen-bl-02")), chromedp.Click(chromedp.ID("not-seen-bl-03")),
+		chromedp.SendKeys(chromedp.ID("notes-bl-03"), "Mum said she was asleep."))
+	tapBig(t, b, "#doorstep-button")
+	b.do(t, "doorstep saved", chromedp.WaitVisible(chromedp.ID("doorstep-record")))
+	if rec := b.text(t, "#doorstep-record"); !strings.Contains(rec, "Alfie Whitfield: Seen") || !strings.Contains(rec, "Poppy Whitfield: Not seen") {
+		t.Errorf("doorstep record %q", rec)
+	}
+	if v := b.eval(t, `String(document.querySelector("#notes-bl-03"))`); v != "null" {
+		t.Error("the doorstep form is still on the page with what was typed")
+	}
+	nothingKept(t, b, "the visit after the doorstep")
+
+	// They leave and check out in time (V8).
+	pinVisitClock(t, planned+" 10:55")
+	tapBig(t, b, "#checkout-button")
+	b.do(t, "checked out", chromedp.WaitVisible(chromedp.ID("done")))
+	if st := b.text(t, "#visit-status"); !strings.Contains(st, "Checked out") {
+		t.Errorf("status %q", st)
+	}
+	nothingKept(t, b, "the visit after the check-out")
+	b.checkAxe(t, "a visit checked out")
+}

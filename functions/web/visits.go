@@ -1,0 +1,476 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// Home visits on a phone (rules V1-V8): the list of visits, the DSL's plan, and one page per
+// visit that offers its viewer the next step: the Senior DSL's authorisation, the call ahead,
+// the start, the doorstep record with any immediate concern, the check-out, the observations
+// and the next visit. Every form posts and redirects back (nothing typed stays in the browser:
+// no autocomplete, no cache); the same use cases as the visits API.
+
+// visitService is the part of safeguarding.Visits the pages use.
+type visitService interface {
+	Plan(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in safeguarding.NewVisit, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	Visit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.VisitResult, error)
+	List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.Visit, error)
+	Authorise(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	RecordCall(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, outcome, notes string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	Start(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, present []string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	RecordDoorstep(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []safeguarding.ChildSeen,
+		concern *safeguarding.ImmediateConcern, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	RecordObservations(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []safeguarding.ChildObservation,
+		adults safeguarding.Appearance, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	RecordNext(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in safeguarding.NextVisit, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	CheckOut(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+}
+
+var _ visitService = safeguarding.Visits{}
+
+// visitRoutes are the pages of home visits: the list, the plan, a visit and each of its steps
+// (authorise, call-ahead, start, doorstep, checkout, observations, next). They join the
+// function's routes, which the template test checks against template.yaml.
+var visitRoutes = map[string]pageFunc{
+	"GET /schools/{school}/visits":              (*Handler).visitList,
+	"GET /schools/{school}/visits/new":          (*Handler).visitPlanForm,
+	"POST /schools/{school}/visits":             (*Handler).planVisit,
+	"GET /schools/{school}/visits/{id}":         (*Handler).visitPage,
+	"POST /schools/{school}/visits/{id}/{step}": (*Handler).visitStep,
+}
+
+func init() { maps.Copy(routes, visitRoutes) }
+
+func visitsPath(school safeguarding.SchoolID) string { return schoolPath(school) + "/visits" }
+
+func visitPath(school safeguarding.SchoolID, id string) string {
+	return visitsPath(school) + "/" + url.PathEscape(id)
+}
+
+var visitStatusTitles = map[safeguarding.VisitStatus]string{
+	safeguarding.VisitPlanned:    "Waiting for the Senior DSL",
+	safeguarding.VisitAuthorised: "Authorised",
+	safeguarding.VisitDeclined:   "Declined by the family",
+	safeguarding.VisitCancelled:  "Cancelled",
+	safeguarding.VisitInProgress: "Out on the visit",
+	safeguarding.VisitCheckedOut: "Checked out",
+}
+
+var callOutcomeTitles = map[string]string{
+	safeguarding.CallAgreed:   "The family agreed to the visit",
+	safeguarding.CallNoAnswer: "No answer",
+	safeguarding.CallDeclined: "The family does not want contact: do not go",
+}
+
+type visitRow struct {
+	Reference string
+	Link      string
+	When      string
+	Status    string
+	Family    string
+}
+
+type visitListView struct {
+	SchoolName string
+	PlanLink   string
+	Visits     []visitRow
+}
+
+// visitWindow is a visit's day and times, as people say them.
+func visitWindow(start, end time.Time) string {
+	return start.In(safeguarding.London).Format("Monday 2 January, 15:04") + " to " + end.In(safeguarding.London).Format("15:04")
+}
+
+// visitList lists the visits the person goes on, manages or, for a DSL, every visit.
+func (h *Handler) visitList(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil || !p.IsMember(school) || h.Visits == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	visits, err := h.Visits.List(ctx, r.caller(s.claims.Email), school)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v := visitListView{}
+	if p.IsDSL(school) {
+		v.PlanLink = visitsPath(school) + "/new"
+	}
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		v.SchoolName = sc.Name
+	}
+	for _, vis := range visits {
+		snap := vis.Snapshot()
+		v.Visits = append(v.Visits, visitRow{Reference: snap.Reference, Link: visitPath(school, snap.ID),
+			When: visitWindow(snap.PlannedStart, snap.PlannedEnd), Status: visitStatusTitles[snap.Status],
+			Family: "FAM-" + strings.ToUpper(snap.Family)})
+	}
+	return h.page(r, http.StatusOK, "visits", pageData{Title: "Home visits", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
+}
+
+// planForm is the plan as it was sent.
+type planForm struct {
+	Key, Family, LineManager string
+	Staff                    []string
+	Day, Month, Year         string
+	Start, End               string
+}
+
+type planView struct {
+	SchoolName string
+	PostURL    string
+	Form       planForm
+	Staff      []option
+	Managers   []option
+	Problems   formProblems
+}
+
+func (h *Handler) visitPlanForm(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	l := r.now.In(safeguarding.London).AddDate(0, 0, 1)
+	f := planForm{Key: rand.Text(), Family: r.ev.QueryStringParameters["family"], Day: strconv.Itoa(l.Day()), Month: strconv.Itoa(int(l.Month())), Year: strconv.Itoa(l.Year())}
+	return h.planPage(ctx, r, s, f, formProblems{})
+}
+
+func (h *Handler) planPage(ctx context.Context, r *request, s session, f planForm, problems formProblems) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil || !p.IsDSL(school) || h.Visits == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	sc, err := h.Directory.School(ctx, school)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v := planView{SchoolName: sc.Name, PostURL: visitsPath(school), Form: f, Problems: problems,
+		Managers: staffOptions(sc, f.LineManager)}
+	for _, o := range staffOptions(sc, "") {
+		o.Checked = slices.Contains(f.Staff, o.Value)
+		v.Staff = append(v.Staff, o)
+	}
+	title, status := "Plan a home visit", http.StatusOK
+	if len(problems.List) > 0 {
+		title, status = "Error: "+title, http.StatusBadRequest
+	}
+	return h.page(r, status, "visit-plan", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
+}
+
+var planAnchors = map[string]string{"familyId": "family", "staffEmails": "staff", "lineManagerEmail": "line-manager",
+	"plannedStart": "day", "plannedEnd": "end"}
+
+// planVisit plans the visit (V2) and opens its page.
+func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	f := planForm{Key: formKey(r.form), Family: strings.TrimSpace(r.form.Get("family")), LineManager: r.form.Get("line-manager"),
+		Staff: r.form["staff"], Day: strings.TrimSpace(r.form.Get("day")), Month: strings.TrimSpace(r.form.Get("month")),
+		Year: strings.TrimSpace(r.form.Get("year")), Start: strings.TrimSpace(r.form.Get("start")), End: strings.TrimSpace(r.form.Get("end"))}
+	var ps formProblems
+	if f.Family == "" {
+		ps.add("family", "Enter the family's id, for example fam-02")
+	}
+	start, msg := localTime(f.Day, f.Month, f.Year, f.Start)
+	if msg != "" {
+		ps.add("day", msg)
+	}
+	end, msg := localTime(f.Day, f.Month, f.Year, f.End)
+	if msg != "" {
+		ps.add("end", "Enter when the visit ends, for example 11:00")
+	}
+	if len(ps.List) > 0 {
+		return h.planPage(ctx, r, s, f, ps)
+	}
+	in := safeguarding.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager, PlannedStart: start, PlannedEnd: end}
+	who := r.caller(s.claims.Email)
+	res, err := h.Visits.Plan(ctx, who, school, in, requestKey(school, who.Email, f.Key),
+		commandFingerprint(append([]string{"plan", in.FamilyID, in.LineManagerEmail, start.String(), end.String()}, in.StaffEmails...)...))
+	var ve *safeguarding.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		ps.addValidation(ve, planAnchors, "family")
+		return h.planPage(ctx, r, s, f, ps)
+	case err != nil:
+		return h.caseWorkFailed(r, s, err, visitsPath(school))
+	}
+	return redirect(visitPath(school, res.Visit.ID())+"?done=planned#done", http.StatusSeeOther)
+}
+
+// childRow is one child of the visit, with their forms' answers.
+type childRow struct {
+	ID, Name  string
+	Seen      string // "yes", "no" or "" on the doorstep form
+	Notes     string
+	Emotional string
+	Physical  string
+	// Recorded is what the doorstep record says of the child.
+	Recorded string
+}
+
+type visitView struct {
+	SchoolName string
+	Done       string
+	Reference  string
+	Status     string
+	StatusTag  string
+	When       string
+	Staff      []string
+	Going      []option
+	Manager    string
+	Family     string
+	Address    []string
+	Authorised string
+	Calls      []string
+	Children   []childRow
+	Doorstep   bool
+	Concerns   []string
+	Checkout   string
+	Alarmed    bool
+	Duty       string
+	Problems   formProblems
+	PostURL    string
+	Keys       map[string]string
+
+	CanAuthorise, CanCall, CanStart, CanDoorstep, CanCheckOut, CanObserve, CanNext bool
+
+	Outcomes []option
+	Concern  bool
+	Details  string
+	Adults   safeguarding.Appearance
+	Next     nextForm
+	Observed string
+	Arranged string
+}
+
+type nextForm struct {
+	Day, Month, Year, Time, None, Support string
+}
+
+var visitDone = map[string]string{
+	"planned":      "Visit planned. The line manager and the Senior DSL are told.",
+	"authorise":    "Visit authorised.",
+	"call-ahead":   "Call recorded.",
+	"start":        "You are out on the visit. Check out when you leave.",
+	"doorstep":     "Doorstep record saved.",
+	"concern":      "Doorstep record saved and the concern sent to the DSLs as high priority. Call the duty team now.",
+	"checkout":     "Checked out. Your line manager knows you have left.",
+	"observations": "Observations saved.",
+	"next":         "Next visit saved.",
+}
+
+func (h *Handler) visitPage(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	return h.showVisit(ctx, r, s, safeguarding.SchoolID(r.param("school")), r.param("id"), nil, formProblems{})
+}
+
+// showVisit shows one visit to someone who may see it, with the forms of its next steps;
+// sent holds a form that came back with problems.
+func (h *Handler) showVisit(ctx context.Context, r *request, s session, school safeguarding.SchoolID, id string, sent url.Values, problems formProblems) events.APIGatewayV2HTTPResponse {
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil || h.Visits == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	res, err := h.Visits.Visit(ctx, r.caller(s.claims.Email), school, id)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	vs := res.Visit.Snapshot()
+	mine := slices.Contains(vs.Staff, p.Email)
+	v := visitView{Done: visitDone[r.ev.QueryStringParameters["done"]], Reference: vs.Reference, Status: visitStatusTitles[vs.Status],
+		StatusTag: statusTag(vs.Status), When: visitWindow(vs.PlannedStart, vs.PlannedEnd), Staff: vs.Staff, Manager: vs.LineManager,
+		Family: "FAM-" + strings.ToUpper(vs.Family), Duty: res.DutyTeamNumber, Problems: problems, PostURL: visitPath(school, id),
+		Keys: map[string]string{}}
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		v.SchoolName = sc.Name
+	}
+	if res.Address != nil {
+		v.Address = append(slices.Clone(res.Address.Lines), res.Address.Postcode)
+	}
+	if vs.AuthorisedBy != "" {
+		v.Authorised = vs.AuthorisedBy + ", " + when(vs.AuthorisedAt)
+	}
+	for _, c := range vs.Calls {
+		v.Calls = append(v.Calls, when(c.At)+": "+callOutcomeTitles[c.Outcome])
+	}
+	for _, c := range vs.Concerns {
+		v.Concerns = append(v.Concerns, c.Reference+", "+when(c.At))
+	}
+	if !vs.Checkout.DueAt.IsZero() {
+		v.Checkout = whenDay(vs.Checkout.DueAt)
+		v.Alarmed = vs.Checkout.Active && vs.Checkout.Step > 0
+	}
+	names, err := h.Directory.Pupils(ctx, school, vs.Children)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	for _, c := range vs.Children {
+		row := childRow{ID: string(c), Name: cmp.Or(names[c].Name, "Pupil "+string(c)), Seen: sent.Get("seen-" + string(c)),
+			Notes: sent.Get("notes-" + string(c)), Emotional: sent.Get("emotional-" + string(c)), Physical: sent.Get("physical-" + string(c))}
+		if d := vs.Doorstep; d != nil {
+			v.Doorstep = true
+			if i := slices.IndexFunc(d.Children, func(x safeguarding.ChildSeen) bool { return x.Pupil == c }); i >= 0 {
+				row.Recorded = map[bool]string{true: "Seen", false: "Not seen"}[d.Children[i].Seen]
+				if d.Children[i].Notes != "" {
+					row.Recorded += ": " + d.Children[i].Notes
+				}
+			}
+		}
+		v.Children = append(v.Children, row)
+	}
+	open := vs.Status == safeguarding.VisitPlanned || vs.Status == safeguarding.VisitAuthorised
+	started := vs.Status == safeguarding.VisitInProgress || vs.Status == safeguarding.VisitCheckedOut
+	v.CanAuthorise = vs.Status == safeguarding.VisitPlanned && p.Has(school, safeguarding.RoleSeniorDSL)
+	v.CanCall = open && (mine || p.IsDSL(school))
+	v.CanStart = vs.Status == safeguarding.VisitAuthorised && mine && len(vs.Calls) > 0
+	v.CanDoorstep = started && mine && vs.Doorstep == nil
+	v.CanCheckOut = vs.Status == safeguarding.VisitInProgress && (mine || p.Email == vs.LineManager)
+	v.CanObserve = started && mine && vs.Observations == nil
+	v.CanNext = started && mine && vs.Next == nil
+	if o := vs.Observations; o != nil {
+		v.Observed = when(o.At)
+		if o.Late {
+			v.Observed += " (late)"
+		}
+	}
+	if n := vs.Next; n != nil {
+		v.Arranged = "Support: " + n.SupportOffered
+		if !n.NextAt.IsZero() {
+			v.Arranged = whenDay(n.NextAt) + ". " + v.Arranged
+		} else {
+			v.Arranged = "No next visit: " + n.NoneReason + ". " + v.Arranged
+		}
+	}
+	for _, k := range []string{"authorise", "call-ahead", "start", "doorstep", "checkout", "observations", "next"} {
+		v.Keys[k] = rand.Text()
+	}
+	for _, o := range safeguarding.CallOutcomes {
+		v.Outcomes = append(v.Outcomes, option{Value: o, Title: callOutcomeTitles[o], Checked: sent.Get("outcome") == o})
+	}
+	for _, e := range vs.Staff {
+		v.Going = append(v.Going, option{Value: e, Title: e, Checked: sent == nil || slices.Contains(sent["going"], e)})
+	}
+	v.Concern, v.Details = sent.Get("concern") == "yes", sent.Get("details")
+	v.Adults = safeguarding.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}
+	v.Next = nextForm{Day: sent.Get("next-day"), Month: sent.Get("next-month"), Year: sent.Get("next-year"), Time: sent.Get("next-time"),
+		None: sent.Get("none"), Support: sent.Get("support")}
+	title, status := "Home visit "+vs.Reference, http.StatusOK
+	if len(problems.List) > 0 {
+		title, status = "Error: "+title, http.StatusBadRequest
+	}
+	return h.page(r, status, "visit", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
+}
+
+func statusTag(s safeguarding.VisitStatus) string {
+	switch s {
+	case safeguarding.VisitInProgress:
+		return "govuk-tag--orange"
+	case safeguarding.VisitCheckedOut:
+		return "govuk-tag--green"
+	case safeguarding.VisitDeclined, safeguarding.VisitCancelled:
+		return "govuk-tag--grey"
+	}
+	return "govuk-tag--blue"
+}
+
+// visitAnchors place the domain's problems at the page's fields.
+var visitAnchors = map[string]string{"status": "steps", "calledAhead": "outcome", "outcome": "outcome", "notes": "call-notes",
+	"staffEmails": "going", "plannedEnd": "steps", "plannedStart": "steps", "familyId": "steps", "children": "children",
+	"children.notes": "children", "immediateConcern.details": "details", "immediateConcern.pupilIds": "details",
+	"adults.emotional": "adults-emotional", "adults.physical": "adults-physical", "nextVisitAt": "next-day",
+	"noNextVisitReason": "none", "supportOffered": "support"}
+
+// visitStep runs one step of a visit from its page: problems come back on the page with what
+// was typed; success redirects to the page (a reload never sends it twice).
+func (h *Handler) visitStep(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	id, step := r.param("id"), r.param("step")
+	if h.Visits == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	who := r.caller(s.claims.Email)
+	f := r.form
+	key := requestKey(school, who.Email, formKey(f))
+	fp := func(parts ...string) string { return commandFingerprint(append([]string{step, id}, parts...)...) }
+	var ps formProblems
+	var err error
+	done := step
+	switch step {
+	case "authorise":
+		_, err = h.Visits.Authorise(ctx, who, school, id, key, fp())
+	case "call-ahead":
+		_, err = h.Visits.RecordCall(ctx, who, school, id, f.Get("outcome"), f.Get("notes"), key, fp(f.Get("outcome"), f.Get("notes")))
+	case "start":
+		_, err = h.Visits.Start(ctx, who, school, id, f["going"], key, fp(f["going"]...))
+	case "doorstep":
+		var children []safeguarding.ChildSeen
+		var parts []string
+		for _, c := range f["child"] {
+			seen := f.Get("seen-" + c)
+			if seen != "yes" && seen != "no" {
+				ps.add("children", "Say for every child whether they were seen")
+			}
+			children = append(children, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c), Seen: seen == "yes", Notes: f.Get("notes-" + c)})
+			parts = append(parts, c, seen, f.Get("notes-"+c))
+		}
+		var concern *safeguarding.ImmediateConcern
+		if f.Get("concern") == "yes" {
+			concern = &safeguarding.ImmediateConcern{Details: f.Get("details")}
+			parts = append(parts, "concern", f.Get("details"))
+			done = "concern"
+		}
+		if len(ps.List) == 0 {
+			_, err = h.Visits.RecordDoorstep(ctx, who, school, id, children, concern, key, fp(parts...))
+		}
+	case "checkout":
+		_, err = h.Visits.CheckOut(ctx, who, school, id, key, fp())
+	case "observations":
+		var children []safeguarding.ChildObservation
+		parts := []string{f.Get("adults-emotional"), f.Get("adults-physical")}
+		for _, c := range f["child"] {
+			children = append(children, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c),
+				Appearance: safeguarding.Appearance{Emotional: f.Get("emotional-" + c), Physical: f.Get("physical-" + c)}})
+			parts = append(parts, c, f.Get("emotional-"+c), f.Get("physical-"+c))
+		}
+		_, err = h.Visits.RecordObservations(ctx, who, school, id, children,
+			safeguarding.Appearance{Emotional: f.Get("adults-emotional"), Physical: f.Get("adults-physical")}, key, fp(parts...))
+	case "next":
+		in := safeguarding.NextVisit{NoneReason: f.Get("none"), SupportOffered: f.Get("support")}
+		if d, m, y, t := strings.TrimSpace(f.Get("next-day")), strings.TrimSpace(f.Get("next-month")), strings.TrimSpace(f.Get("next-year")), strings.TrimSpace(f.Get("next-time")); d+m+y+t != "" {
+			at, msg := localTime(d, m, y, t)
+			if msg != "" {
+				ps.add("next-day", msg)
+			}
+			in.NextAt = at
+		}
+		if len(ps.List) == 0 {
+			_, err = h.Visits.RecordNext(ctx, who, school, id, in, key, fp(in.NextAt.String(), in.NoneReason, in.SupportOffered))
+		}
+	default:
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	var ve *safeguarding.ValidationError
+	switch {
+	case len(ps.List) > 0:
+		return h.showVisit(ctx, r, s, school, id, f, ps)
+	case errors.As(err, &ve):
+		anchors := visitAnchors
+		if step == "observations" {
+			anchors = map[string]string{"children": "observations", "adults.emotional": "adults-emotional", "adults.physical": "adults-physical", "status": "steps"}
+		}
+		ps.addValidation(ve, anchors, "steps")
+		return h.showVisit(ctx, r, s, school, id, f, ps)
+	case err != nil:
+		return h.caseWorkFailed(r, s, err, visitPath(school, id))
+	}
+	return redirect(visitPath(school, id)+"?done="+done+"#done", http.StatusSeeOther)
+}

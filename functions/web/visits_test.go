@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+// visitWorld is the handler on the demo data with its families, and the visits' use cases.
+func visitWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t)
+	if err := seed.ApplyFamilies(context.Background(), w.st, seed.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	w.h.Visits = safeguarding.Visits{Store: w.st, Calendar: calendar.EnglandAndWales(), Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID}
+	return w
+}
+
+func visitAt(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, safeguarding.London)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+var sam = seed.Email("Sam", "Ellis")
+
+// plannedVisit has the DSL plan the Whitfields' visit for Monday 1 March 2027, 10:00 to 11:00:
+// its page's path.
+func plannedVisit(t *testing.T, h *Handler) string {
+	t.Helper()
+	loc := wantRedirect(t, post(t, h, "/schools/brook-lane/visits", dsl, url.Values{"key": {"plan-1"}, "family": {"fam-02"},
+		"staff": {teacher, staff}, "line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}},
+		visitAt("2027-02-26 15:00")), "/schools/brook-lane/visits/")
+	return loc[:strings.Index(loc, "?")]
+}
+
+func TestRule_V1_V8_TheVisitPagesFromPlanToCheckOut(t *testing.T) {
+	w := visitWorld(t)
+	h := w.h
+	form := call(t, h, "GET", "/schools/brook-lane/visits/new?family=fam-02", tokenFor(dsl), nil, visitAt("2027-02-26 14:55"))
+	wantBody(t, "the plan form", form, http.StatusOK, `value="fam-02"`, `autocomplete="off"`, `name="staff" type="checkbox" value="`+teacher+`"`)
+	if status := call(t, h, "GET", "/schools/brook-lane/visits/new", tokenFor(teacher), nil, visitAt("2027-02-26 14:55")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("a teacher opened the plan form: %d", status)
+	}
+	// Not with one member of staff (V2): the form comes back saying so, with what was typed.
+	alone := post(t, h, "/schools/brook-lane/visits", dsl, url.Values{"key": {"plan-0"}, "family": {"fam-02"}, "staff": {teacher},
+		"line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}}, visitAt("2027-02-26 14:58"))
+	wantBody(t, "a plan with one member of staff", alone, http.StatusBadRequest, "never alone", `href="#staff"`, `value="fam-02"`)
+
+	visit := plannedVisit(t, h)
+	page := call(t, h, "GET", visit, tokenFor(dsl), nil, visitAt("2027-02-26 15:01"))
+	wantBody(t, "the planned visit", page, http.StatusOK, "Waiting for the Senior DSL", "Alfie Whitfield", sam)
+	if page.Headers["Cache-Control"] != "no-store" {
+		t.Errorf("the visit page may be cached: %q", page.Headers["Cache-Control"])
+	}
+	if strings.Contains(page.Body, `id="authorise-form"`) {
+		t.Error("a DSL who is not the Senior DSL is offered the authorisation")
+	}
+	if status := call(t, h, "GET", visit, tokenFor(seed.Email("Grace", "Bennett")), nil, visitAt("2027-02-26 15:02")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("the office sees a visit it is not on: %d", status)
+	}
+
+	// Tom calls ahead; starting before the Senior DSL authorises is refused on the page (V1).
+	wantRedirect(t, post(t, h, visit+"/call-ahead", teacher, url.Values{"key": {"c1"}, "outcome": {"agreed"}}, visitAt("2027-02-26 16:00")), visit+"?done=call-ahead")
+	early := post(t, h, visit+"/start", teacher, url.Values{"key": {"s0"}, "going": {teacher, staff}}, visitAt("2027-03-01 09:55"))
+	wantBody(t, "an unauthorised start", early, http.StatusBadRequest, "has not authorised this visit")
+	wantBody(t, "the Senior DSL's view", call(t, h, "GET", visit, tokenFor(head), nil, visitAt("2027-02-26 16:05")), http.StatusOK, `id="authorise-form"`)
+	wantRedirect(t, post(t, h, visit+"/authorise", head, url.Values{"key": {"a1"}}, visitAt("2027-02-26 16:06")), visit+"?done=authorise")
+
+	// Not alone either at the start (V2), then the two of them set off.
+	one := post(t, h, visit+"/start", teacher, url.Values{"key": {"s1"}, "going": {teacher}}, visitAt("2027-03-01 09:55"))
+	wantBody(t, "a start alone", one, http.StatusBadRequest, "cannot start with one", `href="#going"`)
+	wantRedirect(t, post(t, h, visit+"/start", teacher, url.Values{"key": {"s2"}, "going": {teacher, staff}}, visitAt("2027-03-01 09:56")), visit+"?done=start")
+	out := call(t, h, "GET", visit, tokenFor(staff), nil, visitAt("2027-03-01 10:05"))
+	wantBody(t, "the visit in progress", out, http.StatusOK, `id="checkout-button"`, "01632 960100", `id="visit-address"`, `id="doorstep-form"`)
+
+	// The doorstep (V4): every child must be answered for; an immediate concern goes at once (V5).
+	missing := post(t, h, visit+"/doorstep", staff, url.Values{"key": {"d0"}, "child": {"bl-02", "bl-03"}, "seen-bl-02": {"yes"}}, visitAt("2027-03-01 10:10"))
+	wantBody(t, "a doorstep record with a child left out", missing, http.StatusBadRequest, "Say for every child", `href="#children"`)
+	before := w.items("concern")
+	wantRedirect(t, post(t, h, visit+"/doorstep", staff, url.Values{"key": {"d1"}, "child": {"bl-02", "bl-03"}, "seen-bl-02": {"yes"},
+		"seen-bl-03": {"no"}, "notes-bl-03": {"Mum said she was asleep."}, "concern": {"yes"}, "details": {"Shouting from upstairs."}},
+		visitAt("2027-03-01 10:15")), visit+"?done=concern")
+	if w.items("concern") != before+1 {
+		t.Error("the immediate concern was not recorded")
+	}
+	after := call(t, h, "GET", visit, tokenFor(teacher), nil, visitAt("2027-03-01 10:16"))
+	wantBody(t, "the visit after the doorstep", after, http.StatusOK, "Alfie Whitfield: Seen", "Poppy Whitfield: Not seen: Mum said she was asleep.", `id="visit-concerns"`)
+	if strings.Contains(after.Body, `id="doorstep-form"`) {
+		t.Error("the doorstep form is offered again")
+	}
+
+	// Sam, the line manager, takes their call and checks them out (V8).
+	wantRedirect(t, post(t, h, visit+"/checkout", sam, url.Values{"key": {"o1"}}, visitAt("2027-03-01 10:58")), visit+"?done=checkout")
+	wantBody(t, "the visit checked out", call(t, h, "GET", visit, tokenFor(teacher), nil, visitAt("2027-03-01 11:00")), http.StatusOK,
+		"Checked out", `id="observations-form"`, `id="next-form"`)
+	if n := w.items("visit-due"); n != 3 {
+		t.Errorf("%d due items", n)
+	}
+}
+
+func TestVisitPagesRefuseWhatTheyDoNotKnow(t *testing.T) {
+	w := visitWorld(t)
+	visit := plannedVisit(t, w.h)
+	if status := post(t, w.h, visit+"/dance", teacher, url.Values{"key": {"x"}}, visitAt("2027-02-26 16:00")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("an unknown step: %d", status)
+	}
+	if status := post(t, w.h, visit+"/authorise", teacher, url.Values{"key": {"x"}}, visitAt("2027-02-26 16:00")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("a teacher authorised: %d", status)
+	}
+	if status := call(t, w.h, "GET", "/schools/brook-lane/visits/01JNOSUCHVISIT000000000000", tokenFor(dsl), nil, visitAt("2027-02-26 16:00")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("no such visit: %d", status)
+	}
+	list := call(t, w.h, "GET", "/schools/brook-lane/visits", tokenFor(teacher), nil, visitAt("2027-02-26 16:00"))
+	wantBody(t, "Tom's visits", list, http.StatusOK, "Home visit V-")
+	if strings.Contains(list.Body, "Plan a home visit") {
+		t.Error("a teacher is offered to plan visits")
+	}
+}
