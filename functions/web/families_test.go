@@ -514,3 +514,23 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 	wantBody(t, "the family after the call", page, http.StatusOK, "Phone call recorded", "Spoke to Linh Nguyen, mother",
 		"Linh Nguyen said: &#34;We are fine, the internet was down.&#34;", "Post a reading book to Minh.", "In contact")
 }
+
+// Rule E1: a pupil of the class with no family record cannot be acknowledged for; the sheet
+// names them and says who can link them, rather than leaving them out in silence.
+func TestRule_E1_PupilsWithoutAFamilyAreNamedOnTheSheet(t *testing.T) {
+	w := withFamilies(t)
+	for _, p := range []safeguarding.Pupil{
+		{ID: "bl-90", School: seed.BrookLane, Name: "Nia Newcomer", YearGroup: "Reception", ClassName: "Acorns"},
+		{ID: "bl-91", School: seed.BrookLane, Name: "Olu Unlisted", YearGroup: "Reception", ClassName: "Acorns", FamilyID: "fam-99"},
+	} {
+		if err := w.st.PutPupil(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := call(t, w.h, "GET", "/schools/brook-lane/acknowledgements", tokenFor(teacher), nil, london(t, "2026-11-06 15:30"))
+	wantBody(t, "the sheet with unlinked pupils", page, http.StatusOK, `id="unlinked"`, "Nia Newcomer", "Olu Unlisted", "Ask the school office to link them",
+		`id="family-fam-06"`)
+	if strings.Contains(page.Body, `name="ack-fam-99"`) || strings.Contains(page.Body, `name="ack-"`) {
+		t.Error("a pupil without a family record can be marked")
+	}
+}
