@@ -130,6 +130,9 @@ type Handler struct {
 	IdleTimeout time.Duration
 	// Visits serves home visits (rules V1-V8): the visits API's use cases.
 	Visits visitService
+	// Contacts serves the call screens of a closure (rules P3, H2, H3): the contacts API's
+	// use cases.
+	Contacts contactsService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -234,6 +237,9 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/decision":        (*Handler).decide,
 	"GET /schools/{school}/calendar":                       (*Handler).calendar,
 	"POST /schools/{school}/calendar":                      (*Handler).editCalendar,
+	"GET /schools/{school}/calls":                          (*Handler).callList,
+	"GET /schools/{school}/families/{id}/call":             (*Handler).callScreen,
+	"POST /schools/{school}/families/{id}/call":            (*Handler).submitCall,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

@@ -45,6 +45,7 @@ func main() {
 		Calendar:   cal,
 		Directory:  st,
 		Engagement: safeguarding.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
+		Contacts:   safeguarding.Contacts{Store: st, NewID: store.NewID},
 		Classes:    safeguarding.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
 		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},

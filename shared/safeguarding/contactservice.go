@@ -350,3 +350,38 @@ func (s Contacts) FamilyActions(ctx context.Context, who Caller, school SchoolID
 		Subject: "family/" + family + "/actions", At: who.At, Source: who.Source})
 	return list, err
 }
+
+// AuditCallListRead is the read of the families a designated person may call.
+const AuditCallListRead = "call-list.read"
+
+// CallList lists the school's families, without a number, for the people who call them: the
+// DSLs and staff designated for closure contact (rule P3). Each family's numbers are then
+// shown one family at a time by View. The read is audited.
+func (s Contacts) CallList(ctx context.Context, who Caller, school SchoolID) ([]ContactCheck, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	designated := false
+	if p.IsMember(school) && !p.IsDSL(school) {
+		cc, err := s.Store.ClosureContact(ctx, school, who.Email)
+		if err != nil {
+			return nil, err
+		}
+		designated = cc.Active
+	}
+	if !CanSeeContactDetails(p, school, designated) {
+		return nil, ErrForbidden
+	}
+	list, err := s.Store.ContactFamilies(ctx, school)
+	if err != nil {
+		return nil, err
+	}
+	var pupils []PupilID
+	for _, c := range list {
+		pupils = append(pupils, c.Family.Pupils()...)
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditCallListRead,
+		Subject: "families/call-list", Pupils: pupils, At: who.At, Source: who.Source})
+	return list, err
+}
