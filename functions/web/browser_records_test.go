@@ -251,3 +251,54 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 	}
 	b.checkAxe(t, "the concern page with a refused file")
 }
+
+// Rule C2 on a phone: the DSL adds "Young carer" under Wellbeing and retires "Housing
+// concerns"; the teacher's concern form offers the new one and not the retired one, and the
+// concern recorded with it shows it. The DSL restores the retired one at the end.
+func TestRule_C2_BrowserLocalStack_TheSchoolsOwnSubcategories(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's time budget starts with it
+	b := newBrowser(t)
+	var (
+		dsl     = seed.Email("Daniel", "Reyes")
+		teacher = seed.Email("Tom", "Hughes")
+		school  = "/schools/" + string(seed.BrookLane)
+	)
+	signInAs(t, b, s.URL, dsl, school+"/categories")
+	b.do(t, "opening the categories", chromedp.WaitVisible(chromedp.ID("category-wellbeing")))
+	b.checkAxe(t, "the categories page")
+	b.do(t, "adding a sub-category", chromedp.SendKeys(chromedp.ID("add-title-wellbeing"), "Young carer"),
+		chromedp.Click(chromedp.ID("add-wellbeing")), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#subs-wellbeing"); !strings.Contains(got, "Young carer") {
+		t.Errorf("Wellbeing's sub-categories after adding: %q", got)
+	}
+	b.do(t, "retiring one", chromedp.Click(chromedp.CSS("#sub-wellbeing-housing-concerns summary")),
+		chromedp.WaitVisible(chromedp.ID("retire-wellbeing-housing-concerns")),
+		chromedp.Click(chromedp.ID("retire-wellbeing-housing-concerns")), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#sub-wellbeing-housing-concerns"); !strings.Contains(got, "Retired") {
+		t.Errorf("the retired sub-category reads %q", got)
+	}
+	b.checkAxe(t, "the categories page after changes")
+
+	signInAs(t, b, s.URL, teacher, school+"/concerns/new?pupil=bl-03")
+	b.do(t, "choosing Wellbeing", chromedp.WaitVisible(chromedp.ID("category-wellbeing")), chromedp.Click(chromedp.ID("category-wellbeing")),
+		chromedp.WaitVisible(chromedp.ID("sub-wellbeing-young-carer")))
+	if b.eval(t, `document.getElementById("sub-wellbeing-housing-concerns") ? "offered" : "not offered"`) != "not offered" {
+		t.Error("the form offers the retired sub-category")
+	}
+	b.checkAxe(t, "the concern form with the school's sub-categories")
+	b.do(t, "recording a concern with the new sub-category", chromedp.Click(chromedp.ID("sub-wellbeing-young-carer")),
+		chromedp.SendKeys(chromedp.ID("details"), "Said she makes tea for her younger brothers every night while mum is in hospital."),
+		chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
+	if got := b.eval(t, `document.querySelector("main").innerText`); !strings.Contains(got, "Young carer") {
+		t.Errorf("the concern page does not show the new sub-category%s", b.where())
+	}
+
+	signInAs(t, b, s.URL, dsl, school+"/categories")
+	b.do(t, "restoring the retired one", chromedp.WaitVisible(chromedp.ID("category-wellbeing")),
+		chromedp.Click(chromedp.CSS("#sub-wellbeing-housing-concerns summary")),
+		chromedp.WaitVisible(chromedp.ID("restore-wellbeing-housing-concerns")),
+		chromedp.Click(chromedp.ID("restore-wellbeing-housing-concerns")), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#sub-wellbeing-housing-concerns"); strings.Contains(got, "Retired") {
+		t.Errorf("after restoring it reads %q", got)
+	}
+}

@@ -222,10 +222,13 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/concerns":                  (*Handler).dashboard,
 
 	// A concern's reporter, its corrections, its attachments; the school's categories.
-	"POST /schools/{school}/concerns/{id}/update-requests": (*Handler).requestUpdate,
-	"GET /schools/{school}/concerns/{id}/amend":            (*Handler).showAmendForm,
-	"POST /schools/{school}/concerns/{id}/amendments":      (*Handler).amend,
-	"POST /schools/{school}/concerns/{id}/attachments":     (*Handler).requestUpload,
+	"POST /schools/{school}/concerns/{id}/update-requests":            (*Handler).requestUpdate,
+	"GET /schools/{school}/concerns/{id}/amend":                       (*Handler).showAmendForm,
+	"POST /schools/{school}/concerns/{id}/amendments":                 (*Handler).amend,
+	"POST /schools/{school}/concerns/{id}/attachments":                (*Handler).requestUpload,
+	"GET /schools/{school}/categories":                                (*Handler).categories,
+	"POST /schools/{school}/categories/{category}/subcategories":      (*Handler).addSubcategory,
+	"POST /schools/{school}/categories/{category}/subcategories/{id}": (*Handler).changeSubcategory,
 
 	// Families who go quiet (E1-E6, H2) and the school calendar.
 	"GET /schools/{school}/acknowledgements":               (*Handler).acknowledgements,

@@ -177,16 +177,12 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 		}
 	}
 
-	for _, c := range safeguarding.PolicyCatalogue() {
-		cv := categoryView{ID: c.ID, Title: c.Title, Checked: string(c.ID) == f.Category}
-		for _, sc := range c.Subcategories {
-			if sc.Retired {
-				continue
-			}
-			cv.Subs = append(cv.Subs, subView{ID: sc.ID, Title: sc.Title, Checked: cv.Checked && slices.Contains(f.Subcategories, sc.ID)})
-		}
-		v.Categories = append(v.Categories, cv)
+	// The school's own sub-categories: new ones offered, retired ones not (rule C2).
+	cat, err := h.catalogue(ctx, r, s, schoolID)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
 	}
+	v.Categories = categoryViews(cat, f.Category, f.Subcategories, "", nil)
 
 	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": "observed-day",
 		"details": "details", "pupilWords": "pupil-words", "peopleInvolved": "people-involved",

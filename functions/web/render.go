@@ -225,6 +225,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if safeguarding.CanEditCalendar(p, school) {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}
+	if p.IsDSL(school) {
+		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"})
+	}
 	return n
 }
 
