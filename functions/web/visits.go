@@ -171,12 +171,11 @@ func (h *Handler) planPage(ctx context.Context, r *request, s session, f planFor
 var planAnchors = map[string]string{"familyId": "family", "staffEmails": "staff", "lineManagerEmail": "line-manager",
 	"plannedStart": "day", "plannedEnd": "end"}
 
-// planVisit plans the visit (V2) and opens its page.
-func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
-	school := safeguarding.SchoolID(r.param("school"))
-	f := planForm{Key: formKey(r.form), Family: strings.TrimSpace(r.form.Get("family")), LineManager: r.form.Get("line-manager"),
-		Staff: r.form["staff"], Day: strings.TrimSpace(r.form.Get("day")), Month: strings.TrimSpace(r.form.Get("month")),
-		Year: strings.TrimSpace(r.form.Get("year")), Start: strings.TrimSpace(r.form.Get("start")), End: strings.TrimSpace(r.form.Get("end"))}
+// readPlan decodes the plan form: the plan as sent, and what only the form can tell is wrong.
+func readPlan(v url.Values) (planForm, safeguarding.NewVisit, formProblems) {
+	f := planForm{Key: formKey(v), Family: strings.TrimSpace(v.Get("family")), LineManager: v.Get("line-manager"),
+		Staff: v["staff"], Day: strings.TrimSpace(v.Get("day")), Month: strings.TrimSpace(v.Get("month")),
+		Year: strings.TrimSpace(v.Get("year")), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end"))}
 	var ps formProblems
 	if f.Family == "" {
 		ps.add("family", "Enter the family's id, for example fam-02")
@@ -189,13 +188,20 @@ func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.A
 	if msg != "" {
 		ps.add("end", "Enter when the visit ends, for example 11:00")
 	}
+	return f, safeguarding.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager,
+		PlannedStart: start, PlannedEnd: end}, ps
+}
+
+// planVisit plans the visit (V2) and opens its page.
+func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	f, in, ps := readPlan(r.form)
 	if len(ps.List) > 0 {
 		return h.planPage(ctx, r, s, f, ps)
 	}
-	in := safeguarding.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager, PlannedStart: start, PlannedEnd: end}
 	who := r.caller(s.claims.Email)
 	res, err := h.Visits.Plan(ctx, who, school, in, requestKey(school, who.Email, f.Key),
-		commandFingerprint(append([]string{"plan", in.FamilyID, in.LineManagerEmail, start.String(), end.String()}, in.StaffEmails...)...))
+		commandFingerprint(append([]string{"plan", in.FamilyID, in.LineManagerEmail, in.PlannedStart.String(), in.PlannedEnd.String()}, in.StaffEmails...)...))
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -389,75 +395,107 @@ var visitAnchors = map[string]string{"status": "steps", "calledAhead": "outcome"
 	"adults.emotional": "adults-emotional", "adults.physical": "adults-physical", "nextVisitAt": "next-day",
 	"noNextVisitReason": "none", "supportOffered": "support"}
 
+// stepForm is one step's form as the domain takes it: what was sent, read and checked for
+// what only the form can tell (a date that is no date, a child left unanswered), with the
+// parts that identify the command for its Idempotency-Key.
+type stepForm struct {
+	Outcome, Notes string
+	Going          []string
+	Seen           []safeguarding.ChildSeen
+	Concern        *safeguarding.ImmediateConcern
+	Observed       []safeguarding.ChildObservation
+	Adults         safeguarding.Appearance
+	Next           safeguarding.NextVisit
+	// Parts identify the command; Done names what the page says when it is saved.
+	Parts []string
+	Done  string
+}
+
+// visitSteps are the steps a visit's page posts.
+var visitSteps = []string{"authorise", "call-ahead", "start", "doorstep", "checkout", "observations", "next"}
+
+// readStep decodes a step's form; ok is false for a step there is none of.
+func readStep(step string, f url.Values) (sf stepForm, ps formProblems, ok bool) {
+	if !slices.Contains(visitSteps, step) {
+		return sf, ps, false
+	}
+	sf.Done = step
+	switch step {
+	case "call-ahead":
+		sf.Outcome, sf.Notes = f.Get("outcome"), f.Get("notes")
+		sf.Parts = []string{sf.Outcome, sf.Notes}
+	case "start":
+		sf.Going = f["going"]
+		sf.Parts = sf.Going
+	case "doorstep":
+		for _, c := range f["child"] {
+			seen := f.Get("seen-" + c)
+			if seen != "yes" && seen != "no" && len(ps.List) == 0 {
+				ps.add("children", "Say for every child whether they were seen")
+			}
+			sf.Seen = append(sf.Seen, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c), Seen: seen == "yes", Notes: f.Get("notes-" + c)})
+			sf.Parts = append(sf.Parts, c, seen, f.Get("notes-"+c))
+		}
+		if f.Get("concern") == "yes" {
+			sf.Concern = &safeguarding.ImmediateConcern{Details: f.Get("details")}
+			sf.Parts = append(sf.Parts, "concern", sf.Concern.Details)
+			sf.Done = "concern"
+		}
+	case "observations":
+		sf.Adults = safeguarding.Appearance{Emotional: f.Get("adults-emotional"), Physical: f.Get("adults-physical")}
+		sf.Parts = []string{sf.Adults.Emotional, sf.Adults.Physical}
+		for _, c := range f["child"] {
+			sf.Observed = append(sf.Observed, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c),
+				Appearance: safeguarding.Appearance{Emotional: f.Get("emotional-" + c), Physical: f.Get("physical-" + c)}})
+			sf.Parts = append(sf.Parts, c, f.Get("emotional-"+c), f.Get("physical-"+c))
+		}
+	case "next":
+		sf.Next = safeguarding.NextVisit{NoneReason: f.Get("none"), SupportOffered: f.Get("support")}
+		d, m, y, t := strings.TrimSpace(f.Get("next-day")), strings.TrimSpace(f.Get("next-month")), strings.TrimSpace(f.Get("next-year")), strings.TrimSpace(f.Get("next-time"))
+		if d+m+y+t != "" {
+			at, msg := localTime(d, m, y, t)
+			if msg != "" {
+				ps.add("next-day", msg)
+			}
+			sf.Next.NextAt = at
+		}
+		sf.Parts = []string{sf.Next.NextAt.String(), sf.Next.NoneReason, sf.Next.SupportOffered}
+	}
+	return sf, ps, true
+}
+
 // visitStep runs one step of a visit from its page: problems come back on the page with what
 // was typed; success redirects to the page (a reload never sends it twice).
 func (h *Handler) visitStep(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	id, step := r.param("id"), r.param("step")
-	if h.Visits == nil {
+	sf, ps, ok := readStep(step, r.form)
+	if h.Visits == nil || !ok {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	who := r.caller(s.claims.Email)
-	f := r.form
-	key := requestKey(school, who.Email, formKey(f))
-	fp := func(parts ...string) string { return commandFingerprint(append([]string{step, id}, parts...)...) }
-	var ps formProblems
+	key := requestKey(school, who.Email, formKey(r.form))
+	fp := commandFingerprint(append([]string{step, id}, sf.Parts...)...)
 	var err error
-	done := step
-	switch step {
-	case "authorise":
-		_, err = h.Visits.Authorise(ctx, who, school, id, key, fp())
-	case "call-ahead":
-		_, err = h.Visits.RecordCall(ctx, who, school, id, f.Get("outcome"), f.Get("notes"), key, fp(f.Get("outcome"), f.Get("notes")))
-	case "start":
-		_, err = h.Visits.Start(ctx, who, school, id, f["going"], key, fp(f["going"]...))
-	case "doorstep":
-		var children []safeguarding.ChildSeen
-		var parts []string
-		for _, c := range f["child"] {
-			seen := f.Get("seen-" + c)
-			if seen != "yes" && seen != "no" {
-				ps.add("children", "Say for every child whether they were seen")
-			}
-			children = append(children, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c), Seen: seen == "yes", Notes: f.Get("notes-" + c)})
-			parts = append(parts, c, seen, f.Get("notes-"+c))
+	if len(ps.List) == 0 {
+		switch step {
+		case "authorise":
+			_, err = h.Visits.Authorise(ctx, who, school, id, key, fp)
+		case "call-ahead":
+			_, err = h.Visits.RecordCall(ctx, who, school, id, sf.Outcome, sf.Notes, key, fp)
+		case "start":
+			_, err = h.Visits.Start(ctx, who, school, id, sf.Going, key, fp)
+		case "doorstep":
+			_, err = h.Visits.RecordDoorstep(ctx, who, school, id, sf.Seen, sf.Concern, key, fp)
+		case "checkout":
+			_, err = h.Visits.CheckOut(ctx, who, school, id, key, fp)
+		case "observations":
+			_, err = h.Visits.RecordObservations(ctx, who, school, id, sf.Observed, sf.Adults, key, fp)
+		case "next":
+			_, err = h.Visits.RecordNext(ctx, who, school, id, sf.Next, key, fp)
 		}
-		var concern *safeguarding.ImmediateConcern
-		if f.Get("concern") == "yes" {
-			concern = &safeguarding.ImmediateConcern{Details: f.Get("details")}
-			parts = append(parts, "concern", f.Get("details"))
-			done = "concern"
-		}
-		if len(ps.List) == 0 {
-			_, err = h.Visits.RecordDoorstep(ctx, who, school, id, children, concern, key, fp(parts...))
-		}
-	case "checkout":
-		_, err = h.Visits.CheckOut(ctx, who, school, id, key, fp())
-	case "observations":
-		var children []safeguarding.ChildObservation
-		parts := []string{f.Get("adults-emotional"), f.Get("adults-physical")}
-		for _, c := range f["child"] {
-			children = append(children, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c),
-				Appearance: safeguarding.Appearance{Emotional: f.Get("emotional-" + c), Physical: f.Get("physical-" + c)}})
-			parts = append(parts, c, f.Get("emotional-"+c), f.Get("physical-"+c))
-		}
-		_, err = h.Visits.RecordObservations(ctx, who, school, id, children,
-			safeguarding.Appearance{Emotional: f.Get("adults-emotional"), Physical: f.Get("adults-physical")}, key, fp(parts...))
-	case "next":
-		in := safeguarding.NextVisit{NoneReason: f.Get("none"), SupportOffered: f.Get("support")}
-		if d, m, y, t := strings.TrimSpace(f.Get("next-day")), strings.TrimSpace(f.Get("next-month")), strings.TrimSpace(f.Get("next-year")), strings.TrimSpace(f.Get("next-time")); d+m+y+t != "" {
-			at, msg := localTime(d, m, y, t)
-			if msg != "" {
-				ps.add("next-day", msg)
-			}
-			in.NextAt = at
-		}
-		if len(ps.List) == 0 {
-			_, err = h.Visits.RecordNext(ctx, who, school, id, in, key, fp(in.NextAt.String(), in.NoneReason, in.SupportOffered))
-		}
-	default:
-		return h.errorPage(r, http.StatusNotFound, &s)
 	}
+	f, done := r.form, sf.Done
 	var ve *safeguarding.ValidationError
 	switch {
 	case len(ps.List) > 0:
