@@ -337,14 +337,15 @@ func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 	}
 	// A class in a handful of round trips, not one per pupil: the caller, school, request and
 	// pupils in one BatchGetItem, the caller's classes in one Query, the families in one
-	// BatchGetItem, then a transaction per family and one for the audit entry and the key.
+	// BatchGetItem, then a transaction per family with its audit entry (P4) and one for the
+	// batch's audit entry and the key.
 	want := map[string]int{"BatchGetItem": 2, "Query": 1, "TransactWriteItems": len(families) + 1}
 	if got := w.calls.Counts(); !mapsEqual(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 	items := w.items()
-	if items["audit:"+safeguarding.AuditAcknowledged] != 1 || items["request"] != 1 {
-		t.Errorf("items %v: want one audit entry and one idempotency record", items)
+	if items["audit:"+safeguarding.AuditAcknowledged] != len(families)+1 || items["request"] != 1 {
+		t.Errorf("items %v: want an audit entry per family and one for the batch, and one idempotency record", items)
 	}
 	for _, id := range families {
 		if f := w.family(brook, id); !f.LastContactAt.Equal(at) || f.NextLook.IsZero() {

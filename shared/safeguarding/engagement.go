@@ -410,6 +410,10 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 				break
 			}
 			w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
+			// Each family's change commits with its own audit entry (rule P4): a batch cut
+			// short leaves no change unaudited, and its retry changes nothing twice.
+			w.Audit = &AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAcknowledged,
+				Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
 			err = s.Store.SaveFamily(ctx, w)
 			if errors.Is(err, ErrConflict) && attempt < 3 {
 				if _, f, err = s.Store.Family(ctx, who.Email, school, id); err != nil {
