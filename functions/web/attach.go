@@ -171,7 +171,9 @@ func (h *Handler) requestUpload(ctx context.Context, r *request, s session) even
 		return jsonAnswer(http.StatusConflict, uploadAnswer{Message: "This file was already uploaded. Reload the page to see it."})
 	}
 	return jsonAnswer(http.StatusCreated, uploadAnswer{UploadURL: up.URL, ContentType: up.Attachment.ContentType(),
-		Next: concernPath(school, id) + "?done=uploaded#attachments"})
+		// The attachment's id makes each upload's address new, so the page loads again even
+		// after another upload.
+		Next: concernPath(school, id) + "?done=uploaded&attachment=" + url.QueryEscape(string(up.Attachment.ID())) + "#attachments"})
 }
 
 // ---- On the concern page -----------------------------------------------------------------------

@@ -68,7 +68,8 @@ func TestRule_D7_BrowserLocalStack_ReporterStatusAndAskForAnUpdate(t *testing.T)
 		t.Error("the reporter sees the case work")
 	}
 	before := len(s.Alerts())
-	b.do(t, "asking for an update", chromedp.Click(chromedp.ID("ask-update")), chromedp.WaitVisible(chromedp.ID("done")))
+	b.do(t, "asking for an update", chromedp.Click(chromedp.ID("ask-update")))
+	waitDone(t, b, "asked for an update")
 	if got := b.text(t, "#done"); !strings.Contains(got, "asked for an update") {
 		t.Errorf("after asking, the page says %q", got)
 	}
@@ -176,6 +177,36 @@ func versionOf(t *testing.T, base, email, concern string) int {
 	return c.Version
 }
 
+// waitFor evaluates js until it is true, across the navigation a form or a script starts.
+func waitFor(t *testing.T, b *browser, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 30 s (%v)%s", what, err, b.where())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitDone waits for the page a form led to: its confirmation says word (the page before
+// may have had a confirmation of its own).
+func waitDone(t *testing.T, b *browser, word string) {
+	t.Helper()
+	waitFor(t, b, "a confirmation saying "+word, `(() => { const d = document.getElementById("done"); return document.readyState === "complete" && !!d && d.textContent.includes(`+jsString(word)+`); })()`)
+}
+
+// waitNewPage waits until the browser has left the page at from and loaded one with a
+// confirmation.
+func waitNewPage(t *testing.T, b *browser, from string) {
+	t.Helper()
+	waitFor(t, b, "leaving "+from, `(() => location.href !== `+jsString(from)+` && document.readyState === "complete" && !!document.getElementById("done"))()`)
+}
+
 // waitForText reloads the page until the element sel holds want, for what another function
 // does after the page was served (the check of an arrived file).
 func waitForText(t *testing.T, b *browser, sel, want string) {
@@ -216,8 +247,11 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 	}
 	signInAs(t, b, s.URL, teacher, concern)
 	b.do(t, "opening the concern", chromedp.WaitVisible(chromedp.ID("upload-form")))
-	if b.eval(t, `document.getElementById("upload-nojs").hidden ? "hidden" : "shown"`) != "hidden" {
-		t.Error("the page still says uploading needs JavaScript")
+	shown := func(id string) bool {
+		return b.eval(t, `getComputedStyle(document.getElementById(`+jsString(id)+`)).display === "none" ? "hidden" : "shown"`) == "shown"
+	}
+	if shown("upload-nojs") || shown("attachment-file-error") {
+		t.Error("the page shows that uploading needs JavaScript, or an error before any upload")
 	}
 	if got := b.text(t, "#shred-reminder"); !strings.Contains(got, "shred the paper") {
 		t.Errorf("the reminder says %q", got)
@@ -226,13 +260,15 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 
 	b.do(t, "uploading a text file", chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{text}),
 		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("attachment-file-error")))
-	if got := b.text(t, "#attachment-file-error"); !strings.Contains(got, "must be a JPEG, PNG or HEIC photo or scan, or a PDF") {
+	if got := b.eval(t, `document.getElementById("attachment-file-error").textContent`); !strings.Contains(got, "must be a JPEG, PNG or HEIC photo or scan, or a PDF") {
 		t.Errorf("the refused file's message: %q", got)
 	}
 	b.checkAxe(t, "the upload form with a refused file")
 
+	from := b.eval(t, `location.href`)
 	b.do(t, "uploading a photo", chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{photo}),
-		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("upload-button")))
+	waitNewPage(t, b, from)
 	if got := b.text(t, "#done"); !strings.Contains(got, "shred the paper notes") {
 		t.Errorf("after uploading the page says %q", got)
 	}
@@ -242,9 +278,11 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 	}
 	b.checkAxe(t, "the concern page with an uploaded photo")
 
+	from = b.eval(t, `location.href`)
 	b.do(t, "uploading a file that is not the PDF it says", chromedp.WaitVisible(chromedp.ID("upload-form")),
 		chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{fake}),
-		chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("upload-button")))
+	waitNewPage(t, b, from)
 	waitForText(t, b, "#attachment-list", "Refused")
 	if got := b.text(t, "#attachment-list"); !strings.Contains(got, "not a photo, scan or PDF") {
 		t.Errorf("the refused file's reason: %q", got)
@@ -267,13 +305,15 @@ func TestRule_C2_BrowserLocalStack_TheSchoolsOwnSubcategories(t *testing.T) {
 	b.do(t, "opening the categories", chromedp.WaitVisible(chromedp.ID("category-wellbeing")))
 	b.checkAxe(t, "the categories page")
 	b.do(t, "adding a sub-category", chromedp.SendKeys(chromedp.ID("add-title-wellbeing"), "Young carer"),
-		chromedp.Click(chromedp.ID("add-wellbeing")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("add-wellbeing")))
+	waitDone(t, b, "added")
 	if got := b.text(t, "#subs-wellbeing"); !strings.Contains(got, "Young carer") {
 		t.Errorf("Wellbeing's sub-categories after adding: %q", got)
 	}
 	b.do(t, "retiring one", chromedp.Click(chromedp.CSS("#sub-wellbeing-housing-concerns summary")),
 		chromedp.WaitVisible(chromedp.ID("retire-wellbeing-housing-concerns")),
-		chromedp.Click(chromedp.ID("retire-wellbeing-housing-concerns")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("retire-wellbeing-housing-concerns")))
+	waitDone(t, b, "retired")
 	if got := b.text(t, "#sub-wellbeing-housing-concerns"); !strings.Contains(got, "Retired") {
 		t.Errorf("the retired sub-category reads %q", got)
 	}
@@ -297,7 +337,8 @@ func TestRule_C2_BrowserLocalStack_TheSchoolsOwnSubcategories(t *testing.T) {
 	b.do(t, "restoring the retired one", chromedp.WaitVisible(chromedp.ID("category-wellbeing")),
 		chromedp.Click(chromedp.CSS("#sub-wellbeing-housing-concerns summary")),
 		chromedp.WaitVisible(chromedp.ID("restore-wellbeing-housing-concerns")),
-		chromedp.Click(chromedp.ID("restore-wellbeing-housing-concerns")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("restore-wellbeing-housing-concerns")))
+	waitDone(t, b, "restored")
 	if got := b.text(t, "#sub-wellbeing-housing-concerns"); strings.Contains(got, "Retired") {
 		t.Errorf("after restoring it reads %q", got)
 	}

@@ -21,7 +21,7 @@ if (form) {
 
   const fail = (message) => {
     error.querySelector(".app-message").textContent = message;
-    error.hidden = false;
+    error.classList.remove("govuk-!-display-none");
     group.classList.add("govuk-form-group--error");
     input.classList.add("govuk-file-upload--error");
     input.setAttribute("aria-describedby", "attachment-file-hint attachment-file-error");
@@ -35,7 +35,7 @@ if (form) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.hidden = true;
+    error.classList.add("govuk-!-display-none");
     group.classList.remove("govuk-form-group--error");
     input.classList.remove("govuk-file-upload--error");
     const file = input.files[0];
