@@ -222,6 +222,11 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 			navItem{Href: base + "/review", Text: "Review", Current: current == "review"},
 			navItem{Href: base + "/families", Text: "Families", Current: current == "families"})
 	}
+	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
+	// the designation comes with the Principal, so the link costs no read of its own.
+	if safeguarding.CanSeeContactDetails(p, school, p.IsClosureContact(school)) {
+		n.Items = append(n.Items, navItem{Href: callsPath(school), Text: "Families to call", Current: current == "calls"})
+	}
 	if safeguarding.CanEditCalendar(p, school) {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}

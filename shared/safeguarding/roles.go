@@ -34,6 +34,11 @@ type Principal struct {
 	Memberships map[SchoolID][]Role
 	// Mobile is an E.164 number ("+447700900123") for SMS alerts; "" for none.
 	Mobile string
+	// ClosureContact lists the schools whose DSLs designated the person for closure contact
+	// (rule P3): a copy, kept with the profile, of each school's current ClosureContact, so
+	// every page can show them the way to the families to call without reading it. Seeing a
+	// family's details still checks the designation itself.
+	ClosureContact []SchoolID
 }
 
 // AlertAddress is where the person receives alerts on ch: their email for email, their mobile
@@ -55,6 +60,12 @@ func (p Principal) Has(school SchoolID, role Role) bool {
 
 // IsMember reports whether the principal holds any role in school.
 func (p Principal) IsMember(school SchoolID) bool { return len(p.Memberships[school]) > 0 }
+
+// IsClosureContact reports whether the principal's profile says a DSL of school designated
+// them for closure contact (rule P3).
+func (p Principal) IsClosureContact(school SchoolID) bool {
+	return slices.Contains(p.ClosureContact, school)
+}
 
 // IsDSL reports whether the principal is a DSL (or deputy) or the Senior DSL of school.
 func (p Principal) IsDSL(school SchoolID) bool {

@@ -294,10 +294,31 @@ func (s *Store) ClosureContacts(ctx context.Context, school safeguarding.SchoolI
 	return out, nil
 }
 
-// PutClosureContact saves a designation as it is, for seeding (never a person's command).
+// PutClosureContact saves a designation as it is, for seeding (never a person's command),
+// with its copy on the person's profile.
 func (s *Store) PutClosureContact(ctx context.Context, c safeguarding.ClosureContact) error {
-	_, err := s.db.PutItem(ctx, putInput(s.table, closureContactToItem(c)))
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: marshal(closureContactToItem(c))}},
+		{Update: s.profileClosureContact(c)},
+	}})
 	return wrap("put closure contact", err)
+}
+
+// profileClosureContact copies a designation onto the person's profile (adds or removes the
+// school in its closureContact set), so the Principal every page reads carries it. The
+// profile must exist: a designation never makes one.
+func (s *Store) profileClosureContact(c safeguarding.ClosureContact) *types.Update {
+	expr := "DELETE closureContact :school"
+	if c.Active {
+		expr = "ADD closureContact :school"
+	}
+	return &types.Update{
+		TableName:                 &s.table,
+		Key:                       userKey(c.Email).av(),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":school": &types.AttributeValueMemberSS{Value: []string{string(c.School)}}},
+	}
 }
 
 // SaveClosureContact commits a designation's change with its audit entry and idempotency
@@ -311,7 +332,7 @@ func (s *Store) SaveClosureContact(ctx context.Context, c safeguarding.ClosureCo
 		put.ConditionExpression = aws.String("version = :prev")
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version - 1)}
 	}
-	items = append(items, types.TransactWriteItem{Put: put})
+	items = append(items, types.TransactWriteItem{Put: put}, types.TransactWriteItem{Update: s.profileClosureContact(c)})
 	err := s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {
 		return fmt.Errorf("designation of a member of staff was changed by someone else: %w", safeguarding.ErrConflict)

@@ -90,8 +90,19 @@ func TestClosureContactDesignationIsVersioned(t *testing.T) {
 	c := safeguarding.ClosureContact{School: school, Email: "t@x", Active: true, Version: 1,
 		History: []safeguarding.ClosureContactEvent{{At: at, By: "dsl@x", Active: true}}}
 	a := safeguarding.AuditEntry{ID: "a1", School: school, Actor: "dsl@x", Action: "closure-contact.designated", Subject: "staff/t@x", At: at}
+	// A designation's person has a profile: the designation is never saved without one.
+	if err := s.SaveClosureContact(ctx, c, a, nil); !errors.Is(err, safeguarding.ErrConflict) {
+		t.Fatalf("a designation of someone with no profile: %v", err)
+	}
+	if err := s.PutUser(ctx, safeguarding.Principal{Email: "t@x", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: {safeguarding.RoleTeacher}}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.SaveClosureContact(ctx, c, a, nil); err != nil {
 		t.Fatal(err)
+	}
+	// The profile carries the designation, so the Principal read on every page knows it.
+	if p, err := s.Principal(ctx, "t@x"); err != nil || !p.IsClosureContact(school) || !p.Has(school, safeguarding.RoleTeacher) {
+		t.Fatalf("the designated person's profile %+v %v", p, err)
 	}
 	a.ID = "a2"
 	if err := s.SaveClosureContact(ctx, c, a, nil); !errors.Is(err, safeguarding.ErrConflict) {
@@ -107,6 +118,9 @@ func TestClosureContactDesignationIsVersioned(t *testing.T) {
 	list, err := s.ClosureContacts(ctx, school)
 	if err != nil || len(list) != 1 || list[0].Active || len(list[0].History) != 2 {
 		t.Fatalf("designations %+v %v", list, err)
+	}
+	if p, err := s.Principal(ctx, "t@x"); err != nil || p.IsClosureContact(school) || len(p.ClosureContact) != 0 || p.Name != "" || !p.IsMember(school) {
+		t.Fatalf("the profile after the designation ended %+v %v", p, err)
 	}
 }
 

@@ -22,6 +22,9 @@ type userItem struct {
 	Memberships map[string][]string `dynamodbav:"memberships"`
 	// Mobile is the E.164 number for SMS alerts; absent when the person gave none.
 	Mobile string `dynamodbav:"mobile,omitempty"`
+	// ClosureContact is the set of schools that designated the person for closure contact
+	// (rule P3), kept by SaveClosureContact in the designation's own transaction.
+	ClosureContact []string `dynamodbav:"closureContact,stringset,omitempty"`
 }
 
 func userToItem(p safeguarding.Principal) userItem {
@@ -31,7 +34,11 @@ func userToItem(p safeguarding.Principal) userItem {
 			m[string(s)] = append(m[string(s)], string(r))
 		}
 	}
-	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m, Mobile: p.Mobile}
+	var cc []string
+	for _, s := range p.ClosureContact {
+		cc = append(cc, string(s))
+	}
+	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m, Mobile: p.Mobile, ClosureContact: cc}
 }
 
 func userFromItem(it userItem) safeguarding.Principal {
@@ -41,7 +48,12 @@ func userFromItem(it userItem) safeguarding.Principal {
 			m[safeguarding.SchoolID(s)] = append(m[safeguarding.SchoolID(s)], safeguarding.Role(r))
 		}
 	}
-	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m, Mobile: it.Mobile}
+	var cc []safeguarding.SchoolID
+	for _, s := range it.ClosureContact {
+		cc = append(cc, safeguarding.SchoolID(s))
+	}
+	slices.Sort(cc)
+	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m, Mobile: it.Mobile, ClosureContact: cc}
 }
 
 type staffEntry struct {
