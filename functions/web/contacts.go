@@ -27,6 +27,8 @@ import (
 type contactsService interface {
 	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (safeguarding.ContactDetailsShown, error)
 	CallList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.ContactCheck, error)
+	// The H1 report for the office and the DSLs: see contactreport.go.
+	ContactReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, within time.Duration) ([]safeguarding.ContactReportRow, error)
 }
 
 var _ contactsService = safeguarding.Contacts{}
