@@ -308,12 +308,9 @@ func categoryViews(cat safeguarding.Catalogue, chosen string, ticked []string, k
 	return out
 }
 
-// versions reads every version of a corrected concern, oldest first (the read is audited).
-func (h *Handler) versions(ctx context.Context, r *request, s session, c safeguarding.Concern, cat safeguarding.Catalogue) ([]revisionView, error) {
-	_, revs, err := h.Concerns.Revisions(ctx, r.caller(s.claims.Email), c.School(), c.ID())
-	if err != nil {
-		return nil, err
-	}
+// versions lists every version of a corrected concern, oldest first, the current one marked.
+func versions(c safeguarding.Concern, revs []safeguarding.Revision, cat safeguarding.Catalogue) []revisionView {
+	revs = slices.Clone(revs)
 	slices.SortFunc(revs, func(a, b safeguarding.Revision) int { return a.Number - b.Number })
 	out := make([]revisionView, 0, len(revs))
 	for _, rev := range revs {
@@ -321,7 +318,7 @@ func (h *Handler) versions(ctx context.Context, r *request, s session, c safegua
 		rv.Current = rev.Number == c.Revision().Number
 		out = append(out, rv)
 	}
-	return out, nil
+	return out
 }
 
 // ---- Handlers ------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import (
 type attachmentService interface {
 	RequestUpload(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
 		in safeguarding.NewAttachment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Upload, error)
-	List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID) ([]safeguarding.Attachment, error)
 }
 
 var _ attachmentService = safeguarding.Attachments{}
@@ -239,18 +238,14 @@ func humanSize(n int64) string {
 
 // attachmentsSection lists concern c's attachments for p and offers the upload form to those
 // who may attach (the author or a DSL, rule C6).
-func (h *Handler) attachmentsSection(ctx context.Context, r *request, s session, c safeguarding.Concern, p safeguarding.Principal) ([]attachmentView, *uploadView, error) {
-	list, err := h.Attachments.List(ctx, r.caller(s.claims.Email), c.School(), c.ID())
-	if err != nil {
-		return nil, nil, err
-	}
+func attachmentsSection(r *request, c safeguarding.Concern, p safeguarding.Principal, list []safeguarding.Attachment) ([]attachmentView, *uploadView) {
 	var out []attachmentView
 	for _, a := range list {
 		out = append(out, newAttachmentView(a, r.now))
 	}
 	if safeguarding.MayAttach(c, p) != nil {
-		return out, nil, nil
+		return out, nil
 	}
 	return out, &uploadView{Action: concernPath(c.School(), c.ID()) + "/attachments", Key: rand.Text(),
-		MaxBytes: safeguarding.MaxAttachmentBytes, MaxMB: safeguarding.MaxAttachmentBytes >> 20}, nil
+		MaxBytes: safeguarding.MaxAttachmentBytes, MaxMB: safeguarding.MaxAttachmentBytes >> 20}
 }

@@ -324,13 +324,10 @@ func newActionView(a safeguarding.Action, p safeguarding.Principal, school safeg
 
 // ---- The concern page's case section (rules D1-D6, D9) -------------------------------------
 
-// caseSection builds the case section of concern id for a DSL p.
-func (h *Handler) caseSection(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.School,
-	id safeguarding.ConcernID, st pageState) (*caseView, error) {
-	c, actions, err := h.Cases.CaseActions(ctx, r.caller(s.claims.Email), school.ID, id)
-	if err != nil {
-		return nil, err
-	}
+// caseSection builds the case section of concern c, with its actions, for a DSL p.
+func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c safeguarding.Concern,
+	actions []safeguarding.Action, st pageState) *caseView {
+	id := c.ID()
 	base := concernPath(school.ID, id)
 	v := &caseView{Closed: c.Status() == safeguarding.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
@@ -379,7 +376,7 @@ func (h *Handler) caseSection(ctx context.Context, r *request, s session, p safe
 	if v.Case.Key == "" {
 		v.Case.Key = rand.Text()
 	}
-	return v, nil
+	return v
 }
 
 // caseWorkFailed shows the page for a case-work error that is not a problem with the form: a

@@ -27,7 +27,7 @@ type concernService interface {
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
 	Amend(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, version int,
 		a safeguarding.Amendment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
-	Revisions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, []safeguarding.Revision, error)
+	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.ConcernPage, error)
 }
 
 var _ concernService = safeguarding.Concerns{}
@@ -44,7 +44,6 @@ type caseService interface {
 	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, to, reason string,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
 	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]safeguarding.Action, error)
-	CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, []safeguarding.Action, error)
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
 	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.Review, error)

@@ -281,20 +281,14 @@ func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events
 // concernPage shows a concern the person may see (P2), with its case work for a DSL; st is a
 // case-work form sent with problems, shown again.
 func (h *Handler) concernPage(ctx context.Context, r *request, s session, schoolID safeguarding.SchoolID, id safeguarding.ConcernID, st pageState) events.APIGatewayV2HTTPResponse {
-	c, err := h.Concerns.Concern(ctx, r.caller(s.claims.Email), schoolID, id)
+	// One read of everything the page shows, and one audit entry for the view (P4).
+	pg, err := h.Concerns.ConcernPage(ctx, r.caller(s.claims.Email), schoolID, id)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	p, err := h.Directory.Principal(ctx, s.claims.Email)
-	if err != nil {
-		return h.errorPage(r, statusFor(err), &s)
-	}
+	c, p, school, cat := pg.Concern, pg.Viewer, pg.School, pg.Catalogue
 	v := concernView{Concern: c, Recorded: r.ev.QueryStringParameters["recorded"] == "1", Done: doneMessage(r),
 		CategoryTitle: string(c.Category()), Problems: st.problems}
-	school, err := h.Directory.School(ctx, schoolID)
-	if err != nil && !errors.Is(err, safeguarding.ErrNotFound) {
-		return h.errorPage(r, statusFor(err), &s)
-	}
 	v.SchoolName = school.Name
 	v.SeniorDSLTold = true
 	for _, m := range school.Roster {
@@ -309,43 +303,25 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	}
 	// The school's catalogue names the sub-categories: a renamed one by its new name, a
 	// retired one still by its own (rule C2).
-	cat, err := h.catalogue(ctx, r, s, schoolID)
-	if err != nil {
-		return h.errorPage(r, statusFor(err), &s)
-	}
 	v.CategoryTitle, v.Subcategories = categoryTitles(cat, c.Category(), c.Subcategories())
 	if v.Revision = newRevisionView(c.Revision(), cat); v.Revision.Corrected {
-		if v.Versions, err = h.versions(ctx, r, s, c, cat); err != nil {
-			return h.errorPage(r, statusFor(err), &s)
-		}
+		v.Versions = versions(c, pg.Revisions, cat)
 	}
 	if canAmend(c, p) {
 		v.AmendURL = concernPath(schoolID, id) + "/amend"
 	}
-	if v.Attachments, v.Upload, err = h.attachmentsSection(ctx, r, s, c, p); err != nil {
-		return h.errorPage(r, statusFor(err), &s)
-	}
-	ids := make([]safeguarding.PupilID, 0, len(c.Pupils()))
+	v.Attachments, v.Upload = attachmentsSection(r, c, p, pg.Attachments)
 	for _, lp := range c.Pupils() {
-		ids = append(ids, lp.ID)
-	}
-	names, err := h.Directory.Pupils(ctx, schoolID, ids)
-	if err != nil {
-		return h.errorPage(r, statusFor(err), &s)
-	}
-	for _, id := range ids {
-		name := names[id].Name
+		name := pg.Pupils[lp.ID].Name
 		if name == "" {
-			name = "Pupil " + string(id)
+			name = "Pupil " + string(lp.ID)
 		}
-		v.Pupils = append(v.Pupils, linkedPupilView{ID: id, Name: name,
-			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(id)) + "/chronology"})
+		v.Pupils = append(v.Pupils, linkedPupilView{ID: lp.ID, Name: name,
+			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(lp.ID)) + "/chronology"})
 	}
 	v.Status = reporterStatus(c, p)
 	if p.IsDSL(schoolID) && h.Cases != nil {
-		if v.Case, err = h.caseSection(ctx, r, s, p, school, id, st); err != nil {
-			return h.errorPage(r, statusFor(err), &s)
-		}
+		v.Case = h.caseSection(r, p, school, c, pg.Actions, st)
 	}
 	title := "Concern " + c.Reference()
 	if len(st.problems.List) > 0 {

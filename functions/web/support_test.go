@@ -56,11 +56,13 @@ type world struct {
 	table string
 	st    *store.Store
 	h     *Handler
+	// calls counts the handler's DynamoDB calls, per operation.
+	calls *dynamotest.Counter
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, table := dynamotest.New(t)
+	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
 	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func newWorld(t *testing.T) *world {
 		// A concern's files (rule C6), signed for a bucket these tests never send to.
 		Attachments: safeguarding.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
 	}
-	return &world{t: t, db: db, table: table, st: st, h: h}
+	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }
 
 // items counts the test table's items of one type. A test may Scan; the product never does.

@@ -81,6 +81,10 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			_, err := uc.Concern(ctx, dsl, school, lastID)
 			return err
 		}},
+		{"view a concern's page (web: with its versions, files, case work and pupils; audited once)", func() error {
+			_, err := uc.ConcernPage(ctx, dsl, school, lastID)
+			return err
+		}},
 		{"read a pupil's chronology (audited)", func() error {
 			_, _, err := uc.Chronology(ctx, dsl, school, "p1")
 			return err

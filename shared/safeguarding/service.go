@@ -89,6 +89,10 @@ type ConcernStore interface {
 	AuditConcernRead(ctx context.Context, e AuditEntry, id ConcernID, opened *StatusNote) error
 	// SaveNotice saves an audit entry with alerts that are sent at most once (their ids).
 	SaveNotice(ctx context.Context, e AuditEntry, alerts []Alert) error
+	// ConcernPage reads the viewer, the school, its catalogue (the policy's if never changed), a
+	// concern with its revisions, attachments and actions, and its pupils; ErrNotFound if
+	// there is no such concern (ErrForbidden first for a viewer of another school).
+	ConcernPage(ctx context.Context, viewer string, school SchoolID, id ConcernID) (ConcernPage, error)
 	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
 	RecentConcerns(ctx context.Context, viewer string, school SchoolID, limit int) (Principal, []Concern, map[ConcernID]bool, error)
 }
@@ -297,27 +301,7 @@ func (s Concerns) Concern(ctx context.Context, who Caller, school SchoolID, id C
 	if c.school != school || !c.CanView(p) {
 		return Concern{}, ErrNotFound
 	}
-	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRead,
-		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source}
-	var opened *StatusNote
-	if p.IsDSL(school) && c.dslOpenedAt.IsZero() && p.Email != c.authorEmail {
-		sc, err := s.Store.School(ctx, school)
-		if err != nil {
-			return Concern{}, err
-		}
-		opened = firstOpen(c, sc, p, who.At)
-	}
-	err = s.Store.AuditConcernRead(ctx, audit, id, opened)
-	if errors.Is(err, ErrConflict) { // another DSL opened it first: just the read
-		err = s.Store.AuditConcernRead(ctx, audit, id, nil)
-	}
-	if err != nil {
-		return Concern{}, err
-	}
-	if opened != nil {
-		c.dslOpenedAt = opened.At
-	}
-	return c, nil
+	return s.auditRead(ctx, who, p, c, func() (School, error) { return s.Store.School(ctx, school) })
 }
 
 // Chronology returns the entries of a pupil's chronology the caller may see (P2), in date

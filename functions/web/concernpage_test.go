@@ -1,0 +1,51 @@
+package main
+
+import (
+	"maps"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// Rule P4: a view of a concern reads what its page shows in as few DynamoDB round trips as it
+// can (one Query of the concern's partition, one BatchGetItem) and audits the view once, in
+// the write that marks it read: a corrected concern with a file, for its author, for the first
+// DSL to open it (D7: the reporter is emailed in the same write) and for a DSL again. Before,
+// the author's view took 12 calls and wrote 3 audit entries, a DSL's 15 and 4.
+func TestRule_P4_AConcernPageIsOneReadAndOneAuditedWrite(t *testing.T) {
+	w := newWorld(t)
+	h := w.h
+	concern := recorded(t, h)
+	at := monday1030.Add(20 * time.Minute)
+	f := amendFormOf(t, h, concern, teacher, at)
+	f.Set("details", "Chidi Okafor came in without a coat in the rain at 08:50.")
+	f.Set("reason", "Added the time he arrived.")
+	wantRedirect(t, post(t, h, concern+"/amendments", teacher, f, at.Add(time.Minute)), concern+"?done=amended")
+	if status, _ := askUpload(t, h, concern, teacher, "k-1", "notes.jpg", "image/jpeg", "2048", at.Add(2*time.Minute)); status != http.StatusCreated {
+		t.Fatalf("asking for an upload: %d", status)
+	}
+	for _, tc := range []struct {
+		what, who string
+		wants     []string
+		emails    int
+	}{
+		{"the author", teacher, []string{`id="versions"`, "notes.jpg", "Chidi Okafor", `id="progress"`}, 0},
+		{"the first DSL", dsl, []string{`id="versions"`, "notes.jpg", "Chidi Okafor", `id="case-work"`}, 1},
+		{"a DSL again", dsl, []string{`id="versions"`, "notes.jpg", "Chidi Okafor", `id="case-work"`}, 0},
+	} {
+		audits, outbox := w.items("audit"), w.items("outbox")
+		w.calls.Reset()
+		page := call(t, h, "GET", concern, tokenFor(tc.who), nil, at.Add(10*time.Minute))
+		got := w.calls.Counts()
+		wantBody(t, "the concern page for "+tc.what, page, http.StatusOK, tc.wants...)
+		if want := map[string]int{"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}; !maps.Equal(got, want) {
+			t.Errorf("a view of the concern by %s: %v, want %v", tc.what, got, want)
+		}
+		if n := w.items("audit") - audits; n != 1 {
+			t.Errorf("a view of the concern by %s wrote %d audit entries, want 1", tc.what, n)
+		}
+		if n := w.items("outbox") - outbox; n != tc.emails {
+			t.Errorf("a view of the concern by %s sent %d emails, want %d", tc.what, n, tc.emails)
+		}
+	}
+}
