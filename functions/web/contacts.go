@@ -27,8 +27,12 @@ import (
 type contactsService interface {
 	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (safeguarding.ContactDetailsShown, error)
 	CallList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.ContactCheck, error)
-	// The H1 report for the office and the DSLs: see contactreport.go.
+	// The H1 report and the form that changes a family's details, for the office and the
+	// DSLs: see contactreport.go and contactedit.go.
 	ContactReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, within time.Duration) ([]safeguarding.ContactReportRow, error)
+	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (safeguarding.ContactEditStart, error)
+	Edit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in safeguarding.ContactInput,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.ContactDetails, error)
 }
 
 var _ contactsService = safeguarding.Contacts{}

@@ -1,0 +1,57 @@
+package safeguarding
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AuditContactsEditOpened is the office opening a family's contact details to change them
+// without seeing them (rule P3): the family, its version and how many numbers it holds.
+const AuditContactsEditOpened = "contacts.edit-opened"
+
+// ContactEditStart is what the page that changes a family's contact details starts from: the
+// version it saves against (rule P4) and a summary without a number or an address. Shown says
+// the editor may see the details (rule P3: a DSL or the Senior DSL); only then does Details
+// hold the numbers and the address.
+type ContactEditStart struct {
+	Family     Family
+	Version    int
+	Numbers    int
+	UpToDate   int
+	HasAddress bool
+	ChangedAt  time.Time
+	Shown      bool
+	Details    ContactDetails
+}
+
+// StartContactEdit opens a family's contact details for the office or a DSL to change them
+// (rules P3, P4). The office keeps details up to date without seeing them: it gets the
+// version and a count of the numbers, never a number or the address. A DSL gets the details
+// too. The read is audited either way (a DSL's as a view of the details); anyone else gets
+// ErrForbidden.
+func (s Contacts) StartContactEdit(ctx context.Context, who Caller, school SchoolID, family string, within time.Duration) (ContactEditStart, error) {
+	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, RequestKey{})
+	if err != nil {
+		return ContactEditStart{}, err
+	}
+	if !CanEditContactDetails(e.Viewer, school) {
+		return ContactEditStart{}, ErrForbidden
+	}
+	if e.Family.ID == "" {
+		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+	}
+	d := e.Details
+	out := ContactEditStart{Family: e.Family, Version: d.Version, Numbers: len(d.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
+		HasAddress: !d.Address.IsZero(), ChangedAt: d.ChangedAt, Shown: CanSeeContactDetails(e.Viewer, school, false)}
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
+		Subject: "family/" + family + "/contact-details", Pupils: e.Family.Pupils(), At: who.At, Source: who.Source}
+	if out.Shown {
+		audit.Action = AuditContactsViewed
+		out.Details = d
+	}
+	if err := s.Store.Audit(ctx, audit); err != nil {
+		return ContactEditStart{}, err
+	}
+	return out, nil
+}
