@@ -234,11 +234,19 @@ func (h handler) contact(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	f, err := h.svc.RecordContact(ctx, who, httpapi.School(req), req.PathParameters["id"], attempt, key, fp)
+	c, err := h.svc.LogContact(ctx, who, httpapi.School(req), req.PathParameters["id"], attempt, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, toResponse(f)), nil
+	return httpapi.JSON(http.StatusOK, contactResponse{familyResponse: toResponse(c.Family), Late: c.Late, MinutesLate: c.MinutesLate}), nil
+}
+
+// contactResponse is the family after a contact, and whether the contact was recorded more
+// than rule H2's 24 hours after it happened (accepted, marked late), by how many minutes.
+type contactResponse struct {
+	familyResponse
+	Late        bool `json:"late"`
+	MinutesLate int  `json:"minutesLate"`
 }
 
 // laNotification records when the Senior DSL informed the LA (rule E5).

@@ -28,6 +28,10 @@ var ContactOutcomes = []string{OutcomeEstablished, OutcomeNoAnswer, OutcomeMessa
 // Whether the person spoken to is ok (rule H3).
 var CallWellbeing = []string{"yes", "no", "not-sure"}
 
+// ContactRecordWithin is rule H2's time to record a contact or an attempt in each child's
+// chronology; one recorded later is accepted and marked late.
+const ContactRecordWithin = 24 * time.Hour
+
 // Limits of a phone-call record.
 const (
 	MaxCallText     = 4000
@@ -295,9 +299,14 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 	if in.Notes != "" {
 		summary += " " + in.Notes
 	}
+	// Rule H2: recorded within 24 hours of the contact; later is accepted, marked late with how late.
+	w.Late, w.MinutesLate = Lateness(in.At.Add(ContactRecordWithin), now)
+	if w.Late {
+		summary += fmt.Sprintf(" (Recorded %d minutes after the 24 hours of rule H2.)", w.MinutesLate)
+	}
 	for _, c := range f.Children {
 		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryContact, At: in.At.UTC(),
-			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: Visibility{School: f.School, Author: p.Email}})
+			Reference: f.Reference(), Late: w.Late, AuthorName: p.Email, Summary: summary, Visibility: Visibility{School: f.School, Author: p.Email}})
 	}
 	if in.reached() {
 		if in.At.After(next.LastContactAt) {
@@ -338,21 +347,37 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 // Audit actions of the contact log.
 const AuditFamilyActionCompleted = "family-action.completed"
 
-// RecordContact records an attempt to contact a family (H2, H3, E5, E6): by a DSL, or by staff
-// designated for closure contact; every agreed action's assignee must be staff of the school.
+// ContactLogged is a recorded contact: the family as it stands, and whether the contact was
+// recorded late (rule H2), as first recorded, on every replay too.
+type ContactLogged struct {
+	Family      Family
+	Late        bool
+	MinutesLate int
+}
+
+// RecordContact records an attempt to contact a family, for callers that need only the family
+// (see LogContact).
 func (s Engagement) RecordContact(ctx context.Context, who Caller, school SchoolID, id string, in ContactAttempt, key RequestKey, fp string) (Family, error) {
+	c, err := s.LogContact(ctx, who, school, id, in, key, fp)
+	return c.Family, err
+}
+
+// LogContact records an attempt to contact a family (H2, H3, E5, E6): by a DSL, or by staff
+// designated for closure contact; every agreed action's assignee must be staff of the school.
+// A contact recorded more than 24 hours after it happened is marked late (H2).
+func (s Engagement) LogContact(ctx context.Context, who Caller, school SchoolID, id string, in ContactAttempt, key RequestKey, fp string) (ContactLogged, error) {
 	p, f, err := s.Store.Family(ctx, who.Email, school, id)
 	if err != nil {
-		return Family{}, err
+		return ContactLogged{}, err
 	}
 	designated := false
 	if !p.IsDSL(school) {
 		cc, err := s.Store.ClosureContact(ctx, school, who.Email)
 		if err != nil {
-			return Family{}, err
+			return ContactLogged{}, err
 		}
 		if designated = cc.Active; !designated {
-			return Family{}, ErrNotFound
+			return ContactLogged{}, ErrNotFound
 		}
 	}
 	if in.Call != nil {
@@ -366,7 +391,7 @@ func (s Engagement) RecordContact(ctx context.Context, who Caller, school School
 		if len(others) > 0 {
 			staff, err := s.Store.Profiles(ctx, others)
 			if err != nil {
-				return Family{}, err
+				return ContactLogged{}, err
 			}
 			for i, a := range in.Call.Actions {
 				if e, ok := NormaliseEmail(a.Assignee); ok && e != who.Email && !staff[e].IsMember(school) {
@@ -375,12 +400,12 @@ func (s Engagement) RecordContact(ctx context.Context, who Caller, school School
 			}
 		}
 		if err := ps.err(); err != nil {
-			return Family{}, err
+			return ContactLogged{}, err
 		}
 	}
 	w, err := f.RecordContact(p, designated, in, s.NewID(who.At), who.At)
 	if err != nil {
-		return Family{}, err
+		return ContactLogged{}, err
 	}
 	if w.Family.Status != FamilyMissing && f.Status == FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
 		w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
@@ -389,27 +414,28 @@ func (s Engagement) RecordContact(ctx context.Context, who Caller, school School
 }
 
 // commitFamily saves one person's change to a family with its audit entry and the request's
-// idempotency record; a repeated request returns the family as it stands.
-func (s Engagement) commitFamily(ctx context.Context, who Caller, school SchoolID, id string, f Family, w FamilyWrite, key RequestKey, fp string) (Family, error) {
+// idempotency record (which keeps whether the contact was late); a repeated request returns
+// the family as it stands, with the lateness first recorded.
+func (s Engagement) commitFamily(ctx context.Context, who Caller, school SchoolID, id string, f Family, w FamilyWrite, key RequestKey, fp string) (ContactLogged, error) {
 	w.Audit = &AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
 		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
 	if key.Key != "" {
-		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At}}
+		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At, Late: w.Late, MinutesLate: w.MinutesLate}}
 	}
 	err := s.Store.SaveFamily(ctx, w)
 	if errors.Is(err, ErrDuplicateRequest) {
 		prior, err := s.Store.PriorRequest(ctx, key)
 		if err != nil {
-			return Family{}, err
+			return ContactLogged{}, err
 		}
 		if prior.Fingerprint != fp {
-			return Family{}, ErrIdempotencyMismatch
+			return ContactLogged{}, ErrIdempotencyMismatch
 		}
 		_, f, err := s.Store.Family(ctx, who.Email, school, id)
-		return f, err
+		return ContactLogged{Family: f, Late: prior.Receipt.Late, MinutesLate: prior.Receipt.MinutesLate}, err
 	}
 	if err != nil {
-		return Family{}, err
+		return ContactLogged{}, err
 	}
-	return w.Family, nil
+	return ContactLogged{Family: w.Family, Late: w.Late, MinutesLate: w.MinutesLate}, nil
 }

@@ -131,6 +131,10 @@ type FamilyWrite struct {
 	CloseCall   string // the CallKey of the call to take off the ladder
 	// Actions are actions agreed on a call (rule H3), each put on the deadline engine's ladder.
 	Actions []FamilyAction
+	// Late says a contact was recorded more than rule H2's 24 hours after it happened, and
+	// MinutesLate by how much (accepted, never refused, like a late concern of rule C3).
+	Late        bool
+	MinutesLate int
 	// Audit and Request, when set, commit with the change (rule P4; an Idempotency-Key).
 	Audit   *AuditEntry
 	Request *RequestRecord
