@@ -64,4 +64,12 @@ func TestRule_H1_TheReportListsFamiliesShortOfNumbersWithoutThem(t *testing.T) {
 	wantBody(t, "the report in March", resp, http.StatusOK, "Chidi Okafor", "Mason Fletcher", "0 of 2", "Last confirmed")
 	noContactDetails(t, "the report in March", resp)
 
+	// The menu leads the office and the DSLs to it, not other staff.
+	link := `href="` + report + `"`
+	for who, want := range map[string]bool{office: true, dsl: true, teacher: false, staff: false} {
+		page := call(t, h, "GET", "/schools/brook-lane/work", tokenFor(who), nil, nov20)
+		if strings.Contains(page.Body, link) != want {
+			t.Errorf("menu link to the report for %s: %v, want %v", who, !want, want)
+		}
+	}
 }

@@ -227,6 +227,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if safeguarding.CanSeeContactDetails(p, school, p.IsClosureContact(school)) {
 		n.Items = append(n.Items, navItem{Href: callsPath(school), Text: "Families to call", Current: current == "calls"})
 	}
+	if safeguarding.CanEditContactDetails(p, school) { // the office and the DSLs (rule H1)
+		n.Items = append(n.Items, navItem{Href: contactReportPath(school), Text: "Contact numbers", Current: current == "contact-report"})
+	}
 	if safeguarding.CanEditCalendar(p, school) {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}
