@@ -65,9 +65,9 @@ func FuzzDecodeDoorstep(f *testing.F) {
 			problem(t, err)
 			return
 		}
-		_, err := in.toDomain()
+		_, err := in.childrenSeen()
 		problem(t, err)
-		in.ImmediateConcern.toDomain()
+		in.ImmediateConcern.immediateConcern()
 	})
 }
 
@@ -89,7 +89,7 @@ func FuzzDecodeNext(f *testing.F) {
 			problem(t, err)
 			return
 		}
-		_, err := in.toDomain()
+		_, err := in.nextVisit()
 		problem(t, err)
 	})
 }

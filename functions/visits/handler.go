@@ -207,7 +207,8 @@ type concernRequest struct {
 	Details  string   `json:"details"`
 }
 
-func (c *concernRequest) toDomain() *safeguarding.ImmediateConcern {
+// immediateConcern is the body's immediate concern (V5); nil when there is none.
+func (c *concernRequest) immediateConcern() *safeguarding.ImmediateConcern {
 	if c == nil {
 		return nil
 	}
@@ -227,7 +228,8 @@ type doorstepRequest struct {
 	ImmediateConcern *concernRequest `json:"immediateConcern"`
 }
 
-func (in doorstepRequest) toDomain() ([]safeguarding.ChildSeen, error) {
+// childrenSeen is each child seen or not seen on the doorstep (V4), naming a field with no answer.
+func (in doorstepRequest) childrenSeen() ([]safeguarding.ChildSeen, error) {
 	var out []safeguarding.ChildSeen
 	for _, c := range in.Children {
 		if c.Seen == nil {
@@ -242,11 +244,11 @@ func (in doorstepRequest) toDomain() ([]safeguarding.ChildSeen, error) {
 func (h handler) doorstep(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in doorstepRequest
 	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
-		children, err := in.toDomain()
+		children, err := in.childrenSeen()
 		if err != nil {
 			return safeguarding.VisitResult{}, err
 		}
-		return h.visits.RecordDoorstep(ctx, who, school, id, children, in.ImmediateConcern.toDomain(), key, fp)
+		return h.visits.RecordDoorstep(ctx, who, school, id, children, in.ImmediateConcern.immediateConcern(), key, fp)
 	})
 }
 
@@ -255,7 +257,7 @@ func (h handler) doorstep(ctx context.Context, req httpapi.Request) (httpapi.Res
 func (h handler) concern(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in concernRequest
 	resp, err := h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
-		return h.visits.RaiseConcern(ctx, who, school, id, *in.toDomain(), key, fp)
+		return h.visits.RaiseConcern(ctx, who, school, id, *in.immediateConcern(), key, fp)
 	})
 	if err == nil {
 		resp.StatusCode = http.StatusCreated
@@ -295,7 +297,8 @@ type nextRequest struct {
 	SupportOffered    string `json:"supportOffered"`
 }
 
-func (in nextRequest) toDomain() (safeguarding.NextVisit, error) {
+// nextVisit is the next visit, or why there is none, with the support offered.
+func (in nextRequest) nextVisit() (safeguarding.NextVisit, error) {
 	n := safeguarding.NextVisit{NoneReason: in.NoNextVisitReason, SupportOffered: in.SupportOffered}
 	if in.NextVisitAt != "" {
 		at, err := parseTime("nextVisitAt", in.NextVisitAt)
@@ -311,7 +314,7 @@ func (in nextRequest) toDomain() (safeguarding.NextVisit, error) {
 func (h handler) next(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in nextRequest
 	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
-		n, err := in.toDomain()
+		n, err := in.nextVisit()
 		if err != nil {
 			return safeguarding.VisitResult{}, err
 		}
