@@ -234,7 +234,8 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}
 	if p.IsDSL(school) {
-		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"})
+		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},
+			navItem{Href: closureContactsPath(school), Text: "Closure contacts", Current: current == "closure-contacts"})
 	}
 	return n
 }
