@@ -1,0 +1,77 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+)
+
+// Rules H1, P3, P4 on a phone, through the local stack: Grace Bennett, Brook Lane's office,
+// finds the families short of contact numbers in the menu and opens them (no number on it), opens the
+// Fletchers' form (blank, saying why), sends it without a reason and is told so, then types
+// two numbers ticked as confirmed today and a reason: the save is redirected to the report,
+// which no longer lists the family.
+func TestRule_H1_BrowserLocalStack_TheOfficeUpdatesContactNumbersOnAPhone(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's deadline starts with it
+	b := newBrowser(t)
+	school := "/schools/" + string(seed.BrookLane)
+	report := school + "/contact-details/report"
+	form := school + "/families/fam-05/contact-details/edit"
+
+	signInAs(t, b, s.URL, seed.Email("Grace", "Bennett"), school+"/work")
+	if n := b.eval(t, `String(document.querySelectorAll('a[href="`+report+`"]').length)`); n == "0" {
+		t.Error("the office's menu has no link to the report")
+	}
+	b.do(t, "opening the report", chromedp.Navigate(s.URL+report), chromedp.WaitVisible(chromedp.ID("contact-report")))
+	if list := b.text(t, "#contact-report"); !strings.Contains(list, "Mason Fletcher") || strings.Contains(list, "07700") {
+		t.Errorf("the report: %q", list)
+	}
+	b.checkAxe(t, "the report")
+
+	b.do(t, "opening the Fletchers' form", chromedp.Click(chromedp.CSS(`a[href="`+form+`"]`), chromedp.NodeReady),
+		chromedp.WaitVisible(chromedp.ID("contact-edit")))
+	if sum := b.text(t, "#edit-summary"); !strings.Contains(sum, "not shown") || !strings.Contains(sum, "2 numbers") {
+		t.Errorf("the office's form says %q", sum)
+	}
+	if strings.Contains(b.eval(t, `document.body.innerText`), "07700") || b.eval(t, `document.getElementById("phone-0-number").value`) != "" {
+		t.Error("the office is shown a number")
+	}
+	if ac := b.eval(t, `document.getElementById("contact-edit").getAttribute("autocomplete")`); ac != "off" {
+		t.Errorf("the form's autocomplete: %q", ac)
+	}
+	b.checkAxe(t, "the office's form")
+
+	b.do(t, "sending a number without a reason",
+		chromedp.SendKeys(chromedp.ID("phone-0-label"), "Kelly Fletcher, mobile"),
+		chromedp.SendKeys(chromedp.ID("phone-0-number"), "07700 900108"),
+		chromedp.Click(chromedp.ID("contact-edit-button")),
+		chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+	if summary := b.text(t, ".govuk-error-summary"); !strings.Contains(summary, "Say why the details change") {
+		t.Errorf("the error summary: %q", summary)
+	}
+	if v := b.eval(t, `document.getElementById("phone-0-number").value`); v != "07700 900108" {
+		t.Errorf("the form lost what was typed: %q", v)
+	}
+	b.checkAxe(t, "the form with a problem")
+
+	b.do(t, "saving two numbers confirmed today",
+		chromedp.Click(chromedp.ID("phone-0-confirmed")),
+		chromedp.SendKeys(chromedp.ID("phone-1-label"), "Dean Fletcher, mobile"),
+		chromedp.SendKeys(chromedp.ID("phone-1-number"), "07700 900109"),
+		chromedp.Click(chromedp.ID("phone-1-confirmed")),
+		chromedp.SendKeys(chromedp.ID("address-line-0"), "19 Elm Terrace"),
+		chromedp.SendKeys(chromedp.ID("address-line-1"), "Brookhill"),
+		chromedp.SendKeys(chromedp.ID("address-postcode"), "ZZ2 5AE"),
+		chromedp.SendKeys(chromedp.ID("reason"), "Confirmed by phone with Kelly"),
+		chromedp.Click(chromedp.ID("contact-edit-button")),
+		chromedp.WaitVisible(chromedp.ID("done")))
+	if loc := b.eval(t, `location.pathname + location.search`); loc != report+"?done=saved" {
+		t.Errorf("after the save the browser is at %q", loc)
+	}
+	if list := b.text(t, "#contact-report"); strings.Contains(list, "Mason Fletcher") {
+		t.Errorf("the family is still short of numbers: %q", list)
+	}
+}
