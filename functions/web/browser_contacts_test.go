@@ -75,3 +75,44 @@ func TestRule_H1_BrowserLocalStack_TheOfficeUpdatesContactNumbersOnAPhone(t *tes
 		t.Errorf("the family is still short of numbers: %q", list)
 	}
 }
+
+// Rule P3 on a phone, through the local stack: Daniel Reyes, a DSL at Brook Lane, designates
+// Sam Ellis for closure contact from the menu's page, with a reason, then ends it, leaving the
+// demo's designations as they were.
+func TestRule_P3_BrowserLocalStack_ADSLDesignatesStaffOnAPhone(t *testing.T) {
+	s := startLocalStack(t) // first: the browser's deadline starts with it
+	b := newBrowser(t)
+	page := "/schools/" + string(seed.BrookLane) + "/closure-contacts"
+	sam := seed.Email("Sam", "Ellis")
+
+	signInAs(t, b, s.URL, seed.Email("Daniel", "Reyes"), "/schools/"+string(seed.BrookLane)+"/work")
+	if n := b.eval(t, `String(document.querySelectorAll('a[href="`+page+`"]').length)`); n == "0" {
+		t.Error("the DSL's menu has no link to the designations")
+	}
+	b.do(t, "opening the designations", chromedp.Navigate(s.URL+page), chromedp.WaitVisible(chromedp.ID("designate")))
+	if d := b.text(t, "#designated"); !strings.Contains(d, seed.Email("Tom", "Hughes")) {
+		t.Errorf("designated now: %q", d)
+	}
+	b.checkAxe(t, "the designations")
+
+	b.do(t, "designating nobody", chromedp.Click(chromedp.ID("designate-button")), chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+	b.checkAxe(t, "the designations with a problem")
+
+	b.do(t, "designating Sam Ellis",
+		chromedp.SetValue(chromedp.ID("email"), sam),
+		chromedp.SendKeys(chromedp.ID("reason"), "Calls the Saplings families"),
+		chromedp.Click(chromedp.ID("designate-button")),
+		chromedp.WaitVisible(chromedp.ID("done")))
+	if d := b.text(t, "#designated"); !strings.Contains(d, sam) || !strings.Contains(d, "Calls the Saplings families") {
+		t.Errorf("after designating: %q", d)
+	}
+	b.do(t, "ending it",
+		chromedp.Click(chromedp.CSS(`form:has(input[name="email"][value="`+sam+`"]) button`)),
+		chromedp.WaitVisible(chromedp.ID("ended")))
+	if d := b.text(t, "#designated"); strings.Contains(d, sam) {
+		t.Errorf("still designated: %q", d)
+	}
+	if loc := b.eval(t, `location.pathname + location.search`); loc != page+"?done=ended" {
+		t.Errorf("after ending the browser is at %q", loc)
+	}
+}
