@@ -115,11 +115,6 @@ func (f contactEditForm) input(now time.Time) (safeguarding.ContactInput, map[st
 	return in, anchors, ps
 }
 
-func init() {
-	routes["GET /schools/{school}/families/{id}/contact-details/edit"] = (*Handler).contactEdit
-	routes["POST /schools/{school}/families/{id}/contact-details/edit"] = (*Handler).submitContactEdit
-}
-
 type contactEditView struct {
 	SchoolName, Reference string
 	Children              []string

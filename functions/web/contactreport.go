@@ -24,12 +24,6 @@ func contactEditPath(school safeguarding.SchoolID, family string) string {
 	return schoolPath(school) + "/families/" + url.PathEscape(family) + "/contact-details/edit"
 }
 
-// The office's routes of contact details join the WebFunction's routes here, beside their
-// pages; the template test holds them to template.yaml like every other.
-func init() {
-	routes["GET /schools/{school}/contact-details/report"] = (*Handler).contactReport
-}
-
 // upToDateWithin is how recently a number must have been confirmed to count (rule H1).
 const upToDateWithin = time.Duration(safeguarding.DefaultUpToDateDays) * 24 * time.Hour
 

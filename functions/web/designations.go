@@ -22,11 +22,6 @@ func closureContactsPath(school safeguarding.SchoolID) string {
 	return schoolPath(school) + "/closure-contacts"
 }
 
-func init() {
-	routes["GET /schools/{school}/closure-contacts"] = (*Handler).closureContacts
-	routes["POST /schools/{school}/closure-contacts"] = (*Handler).designate
-}
-
 // designationForm is the designate or end form as it was sent: Form is "designate" or "end".
 type designationForm struct {
 	Key, Form, Email, Reason string
