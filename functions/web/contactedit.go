@@ -209,9 +209,13 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 			v.Form.Postcode = start.Details.Address.Postcode
 		}
 	}
-	// The form is sent against the version as it is now: after a conflict, the person has
-	// seen the warning and sends what they typed again on purpose.
-	v.Form.Version = strconv.Itoa(start.Version)
+	// A new form is sent against the version as it is now, and so is one that lost to someone
+	// else's save: the person has seen the warning and sends what they typed again on purpose.
+	// A form sent back with problems keeps the version it was opened at, so a save made
+	// meanwhile still conflicts.
+	if _, err := strconv.Atoi(v.Form.Version); !st.sent || st.conflict || err != nil {
+		v.Form.Version = strconv.Itoa(start.Version)
+	}
 	rows := max(phoneRowsMin, min(len(v.Form.Phones)+2, safeguarding.MaxContactPhones))
 	for len(v.Form.Phones) < rows {
 		v.Form.Phones = append(v.Form.Phones, phoneRow{})

@@ -102,6 +102,12 @@ func TestRule_P4_ContactDetailsAreSavedAsANewVersionAgainstTheOneRead(t *testing
 	page := call(t, h, "GET", fletchers, tokenFor(dsl), nil, nov20)
 	wantBody(t, "the DSL's form", page, http.StatusOK, `value="07700 900555"`, `value="Dad, work"`, `value="5 New Street"`,
 		`value="ZZ1 1AA"`, "Last confirmed", `name="version" value="2"`)
+	// A form opened at version 1 and sent back with a problem keeps version 1, so its next save
+	// still conflicts.
+	unsure := newNumbers("k-2a", "1")
+	unsure.Set("reason", "")
+	wantBody(t, "a stale form with a problem", post(t, h, fletchers, office, unsure, nov20), http.StatusBadRequest,
+		"Say why the details change", `name="version" value="1"`)
 	stale := newNumbers("k-2", "1")
 	stale.Set("phone-0-number", "07700 900666")
 	resp = post(t, h, fletchers, office, stale, nov20)
