@@ -61,6 +61,15 @@ func TestRule_P3_TheOfficeChangesContactDetailsWithoutSeeingThem(t *testing.T) {
 	if d := w.contactDetails("fam-05"); d.Version != 1 || w.items("contacts-version") != len(seed.ContactDetails(seed.Demo())) {
 		t.Errorf("refused saves wrote: version %d", d.Version)
 	}
+
+	// A DSL designates the office for closure contact: it may see the details, so its form
+	// starts from them, as a DSL's does.
+	if _, err := h.Contacts.Designate(context.Background(), safeguarding.Caller{Email: dsl, At: nov20, Source: "test"}, seed.BrookLane,
+		office, true, "Calls families during the closure", safeguarding.RequestKey{}, "d"); err != nil {
+		t.Fatal(err)
+	}
+	wantBody(t, "the designated office's form", call(t, h, "GET", fletchers, tokenFor(office), nil, nov20), http.StatusOK,
+		`value="07700 900108"`, "Opening this page is recorded")
 }
 
 // Rule P4: a save is a new version with its reason, against the version the page was opened

@@ -12,7 +12,7 @@ const AuditContactsEditOpened = "contacts.edit-opened"
 
 // ContactEditStart is what the page that changes a family's contact details starts from: the
 // version it saves against (rule P4) and a summary without a number or an address. Shown says
-// the editor may see the details (rule P3: a DSL or the Senior DSL); only then does Details
+// the editor may see the details (rule P3: a DSL, the Senior DSL or designated staff); only then does Details
 // hold the numbers and the address.
 type ContactEditStart struct {
 	Family     Family
@@ -27,8 +27,8 @@ type ContactEditStart struct {
 
 // StartContactEdit opens a family's contact details for the office or a DSL to change them
 // (rules P3, P4). The office keeps details up to date without seeing them: it gets the
-// version and a count of the numbers, never a number or the address. A DSL gets the details
-// too. The read is audited either way (a DSL's as a view of the details); anyone else gets
+// version and a count of the numbers, never a number or the address. A DSL, or a member of
+// the office a DSL designated for closure contact, gets the details too. The read is audited either way (a DSL's as a view of the details); anyone else gets
 // ErrForbidden.
 func (s Contacts) StartContactEdit(ctx context.Context, who Caller, school SchoolID, family string, within time.Duration) (ContactEditStart, error) {
 	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, RequestKey{})
@@ -41,9 +41,20 @@ func (s Contacts) StartContactEdit(ctx context.Context, who Caller, school Schoo
 	if e.Family.ID == "" {
 		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
 	}
+	// The office may see the details too when a DSL designated them for closure contact: the
+	// profile says so, and the designation itself is read to make sure (one more read, only
+	// for them).
+	designated := false
+	if !e.Viewer.IsDSL(school) && e.Viewer.IsClosureContact(school) {
+		cc, err := s.Store.ClosureContact(ctx, school, who.Email)
+		if err != nil {
+			return ContactEditStart{}, err
+		}
+		designated = cc.Active
+	}
 	d := e.Details
 	out := ContactEditStart{Family: e.Family, Version: d.Version, Numbers: len(d.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
-		HasAddress: !d.Address.IsZero(), ChangedAt: d.ChangedAt, Shown: CanSeeContactDetails(e.Viewer, school, false)}
+		HasAddress: !d.Address.IsZero(), ChangedAt: d.ChangedAt, Shown: CanSeeContactDetails(e.Viewer, school, designated)}
 	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
 		Subject: "family/" + family + "/contact-details", Pupils: e.Family.Pupils(), At: who.At, Source: who.Source}
 	if out.Shown {
