@@ -514,8 +514,8 @@ func TestRule_D7_TheReporterLearnsThatADSLOpenedItNeverTheDetails(t *testing.T) 
 		resp, _ := w.do(req)
 		return resp.StatusCode
 	}
-	if ask(teacher) != 202 || ask(teacher) != 202 {
-		t.Fatal("asking for an update")
+	if first, again := ask(teacher), ask(teacher); first != 202 || again != 202 {
+		t.Fatalf("asking for an update: %d, then %d", first, again)
 	}
 	if ask(colleague) != 403 {
 		t.Error("someone other than the reporter asking")
