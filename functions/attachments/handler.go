@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -30,12 +31,11 @@ type handler struct {
 	bucket      string
 }
 
-func newHandler(st *store.Store, client *s3.Client, bucket string) handler {
-	o := newObjects(client, bucket)
+func newHandler(st *store.Store, client *s3.Client, uploads bucket.Uploads, name string) handler {
 	return handler{
-		attachments: safeguarding.Attachments{Store: st, Signer: o, NewID: store.NewID},
-		objects:     o,
-		bucket:      bucket,
+		attachments: safeguarding.Attachments{Store: st, Signer: uploads, NewID: store.NewID},
+		objects:     objects{client: client, bucket: name},
+		bucket:      name,
 	}
 }
 

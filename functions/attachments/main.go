@@ -3,26 +3,32 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config()
 	if err != nil {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
-	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), newS3Client(cfg), os.Getenv("ATTACHMENTS_BUCKET"))
+	name := os.Getenv("ATTACHMENTS_BUCKET")
+	uploads, err := bucket.New(cfg, name, os.Getenv("AWS_ENDPOINT_URL_S3"))
+	if err != nil {
+		slog.Error("the attachments bucket", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), newS3Client(cfg), uploads, name)
 	lambda.Start(h.Handle)
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -28,14 +29,14 @@ import (
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
 const (
-	brook     = "brook-lane"
-	hill      = "hillcrest"
-	teacher   = "t.jones@brook.example"
-	colleague = "a.patel@brook.example"
-	dsl       = "d.okafor@brook.example"
-	hillDSL   = "o.dsl@hill.example"
-	bucket    = "attachments-test"
-	concernID = "01JCONCERNBROOK00000000001"
+	brook      = "brook-lane"
+	hill       = "hillcrest"
+	teacher    = "t.jones@brook.example"
+	colleague  = "a.patel@brook.example"
+	dsl        = "d.okafor@brook.example"
+	hillDSL    = "o.dsl@hill.example"
+	bucketName = "attachments-test"
+	concernID  = "01JCONCERNBROOK00000000001"
 )
 
 // world is a fresh table with two schools and a concern, a real local S3 (s3rver behind the
@@ -58,7 +59,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, db: db, table: table, checked: make(chan error, 8)}
 	root, err := filepath.Abs("../..")
 	must(t, err)
-	local, err := stack.StartS3(ctx, stack.S3Options{Root: root, Buckets: []string{bucket},
+	local, err := stack.StartS3(ctx, stack.S3Options{Root: root, Buckets: []string{bucketName},
 		Credentials: map[string]string{"test": "test-secret"},
 		OnObjectCreated: func(ctx context.Context, ev events.S3Event) {
 			raw, _ := json.Marshal(ev)
@@ -69,7 +70,10 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(local.Close)
 	w.s3 = s3.New(s3.Options{Region: "eu-west-2", BaseEndpoint: aws.String(local.Endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test-secret", "")})
-	w.h = newHandler(st, w.s3, bucket)
+	uploads, err := bucket.New(aws.Config{Region: "eu-west-2",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test-secret", "")}, bucketName, local.Endpoint)
+	must(t, err)
+	w.h = newHandler(st, w.s3, uploads, bucketName)
 
 	staff := map[string][]safeguarding.Role{
 		teacher: {safeguarding.RoleStaff, safeguarding.RoleTeacher}, colleague: {safeguarding.RoleStaff},
@@ -184,7 +188,7 @@ func (w *world) waitChecked() {
 // objectExists asks the bucket for key.
 func (w *world) objectExists(key string) bool {
 	w.t.Helper()
-	_, err := w.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	_, err := w.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucketName), Key: aws.String(key)})
 	return err == nil
 }
 

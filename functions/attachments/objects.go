@@ -6,39 +6,17 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
-// objects is the bucket of attachments: it signs upload URLs (the domain's UploadSigner),
-// reads the first bytes of an arrived file and deletes a rejected one.
+// objects is the bucket of attachments as the check of each arrived file sees it: it reads
+// the first bytes of a file and deletes a rejected one. Upload URLs are signed by
+// bucket.Uploads.
 type objects struct {
-	client  *s3.Client
-	presign *s3.PresignClient
-	bucket  string
-}
-
-var _ safeguarding.UploadSigner = objects{}
-
-func newObjects(client *s3.Client, bucket string) objects {
-	return objects{client: client, presign: s3.NewPresignClient(client), bucket: bucket}
-}
-
-// PresignUpload signs a PUT of key with its Content-Type and Content-Length: S3 refuses the
-// upload when either differs from what was signed. The bucket's default encryption (KMS)
-// applies, so no encryption header is asked of the browser.
-func (o objects) PresignUpload(ctx context.Context, key, contentType string, size int64, validFor time.Duration) (string, error) {
-	req, err := o.presign.PresignPutObject(ctx, &s3.PutObjectInput{
-		Bucket: &o.bucket, Key: &key, ContentType: &contentType, ContentLength: &size,
-	}, s3.WithPresignExpires(validFor))
-	if err != nil {
-		return "", err
-	}
-	return req.URL, nil
+	client *s3.Client
+	bucket string
 }
 
 // Head reads up to n leading bytes of an object (one ranged GET) and its whole size.

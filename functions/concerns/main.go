@@ -2,13 +2,12 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -16,7 +15,7 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config()
 	if err != nil {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -34,49 +32,6 @@ type attachmentService interface {
 }
 
 var _ attachmentService = safeguarding.Attachments{}
-
-// bucket signs upload URLs for the attachments bucket: a PUT of one object with its
-// Content-Type and Content-Length, which S3 refuses when either differs.
-type bucket struct {
-	presign *s3.PresignClient
-	name    string
-}
-
-var _ safeguarding.UploadSigner = bucket{}
-
-// newBucket is the attachments bucket. With AWS_ENDPOINT_URL_S3 set (the local stack's S3) it
-// is addressed by path, as a loopback endpoint needs.
-func newBucket(cfg aws.Config, name string, local bool) bucket {
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = local })
-	return bucket{presign: s3.NewPresignClient(client), name: name}
-}
-
-func (b bucket) PresignUpload(ctx context.Context, key, contentType string, size int64, validFor time.Duration) (string, error) {
-	req, err := b.presign.PresignPutObject(ctx, &s3.PutObjectInput{
-		Bucket: &b.name, Key: &key, ContentType: &contentType, ContentLength: &size,
-	}, s3.WithPresignExpires(validFor))
-	if err != nil {
-		return "", err
-	}
-	return req.URL, nil
-}
-
-// uploadOrigin is the origin the browser sends files to, which the pages' Content Security
-// Policy must allow: the S3 endpoint given (the local stack's), or the bucket's
-// virtual-hosted address in its region, as the SDK signs it.
-func uploadOrigin(endpoint, bucket, region string) string {
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return ""
-		}
-		return u.Scheme + "://" + u.Host
-	}
-	if bucket == "" || region == "" {
-		return ""
-	}
-	return "https://" + bucket + ".s3." + region + ".amazonaws.com"
-}
 
 // ---- The upload request ----------------------------------------------------------------------
 

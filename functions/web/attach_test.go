@@ -11,20 +11,23 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 const testBucketName = "keepsafe-test"
 
-// testBucket signs real upload URLs (the SDK's presigner) for a bucket on an address nobody
-// serves: the handler tests check the URLs and record arrivals through the use case.
-func testBucket() bucket {
-	client := s3.New(s3.Options{Region: "eu-west-2", UsePathStyle: true, BaseEndpoint: aws.String("http://127.0.0.1:9"),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")})
-	return bucket{presign: s3.NewPresignClient(client), name: testBucketName}
+// testBucket signs real upload URLs for a bucket on an address nobody serves: the handler
+// tests check the URLs and record arrivals through the use case.
+func testBucket() bucket.Uploads {
+	u, err := bucket.New(aws.Config{Region: "eu-west-2",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, testBucketName, "http://127.0.0.1:9")
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 // askUpload posts the page script's request for an upload URL as email.
@@ -177,32 +180,5 @@ func TestRule_C6_OnlyTheAuthorOrADSLAttaches(t *testing.T) {
 	}
 	if status, _ := askUpload(t, h, concern, dsl, "k-dsl", "notes.pdf", "application/pdf", "100", at); status != http.StatusCreated {
 		t.Errorf("the DSL asking to attach: %d", status)
-	}
-}
-
-// The pages' policy lets scripts connect to the origin the SDK signs upload URLs for, in AWS
-// (virtual-hosted) and in the local stack (an endpoint, by path).
-func TestUploadOriginIsWhereTheSignedURLsGo(t *testing.T) {
-	cfg := aws.Config{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "secret", "")}
-	for _, tc := range []struct {
-		endpoint string
-		local    bool
-	}{{"", false}, {"http://127.0.0.1:4569", true}} {
-		c := cfg
-		if tc.endpoint != "" {
-			c.BaseEndpoint = aws.String(tc.endpoint)
-		}
-		b := newBucket(c, "keepsafe-attachments-123456789012-eu-west-2-prod", tc.local)
-		signed, err := b.PresignUpload(context.Background(), "schools/s/concerns/c/a", "image/png", 10, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse(signed)
-		if got, want := uploadOrigin(tc.endpoint, b.name, "eu-west-2"), u.Scheme+"://"+u.Host; got != want {
-			t.Errorf("endpoint %q: the policy allows %s, the URL goes to %s", tc.endpoint, got, want)
-		}
-	}
-	if uploadOrigin("not a url", "", "") != "" || uploadOrigin("", "", "eu-west-2") != "" {
-		t.Error("an origin from nothing")
 	}
 }

@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"os"
@@ -13,8 +12,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -23,12 +23,18 @@ import (
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config()
 	if err != nil {
 		logger.Error("loading AWS configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	// The SDK takes AWS_ENDPOINT_URL_DYNAMODB from the environment (the local stack sets it).
+	// A concern's files (rule C6): upload URLs for the attachments bucket, at the local stack's
+	// S3 when AWS_ENDPOINT_URL_S3 is set.
+	uploads, err := bucket.New(cfg, os.Getenv("ATTACHMENTS_BUCKET"), os.Getenv("AWS_ENDPOINT_URL_S3"))
+	if err != nil {
+		logger.Error("the attachments bucket", "error", err.Error())
+		os.Exit(1)
+	}
 	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
 	client := &http.Client{Timeout: 5 * time.Second}
 	cal := calendar.EnglandAndWales()
@@ -48,10 +54,8 @@ func main() {
 		Contacts:   safeguarding.Contacts{Store: st, NewID: store.NewID},
 		Classes:    safeguarding.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
-		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
-		// A concern's files (rule C6): upload URLs for the attachments bucket.
-		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID,
-			Signer: newBucket(cfg, os.Getenv("ATTACHMENTS_BUCKET"), os.Getenv("AWS_ENDPOINT_URL_S3") != "")},
+		Catalogues:  safeguarding.Catalogues{Store: st, NewID: store.NewID},
+		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID, Signer: uploads},
 		// Home visits (rules V1-V8).
 		Visits: safeguarding.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
@@ -59,6 +63,6 @@ func main() {
 		HTTP:     client,
 		Logger:   logger,
 	}
-	h.Config.UploadOrigin = uploadOrigin(os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("ATTACHMENTS_BUCKET"), cfg.Region)
+	h.Config.UploadOrigin = uploads.Origin()
 	lambda.Start(h.Handle)
 }

@@ -316,7 +316,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"AWS_ENDPOINT_URL_SQS":        s.sqs.endpoint,
 		"AWS_ENDPOINT_URL_S3":         s.S3Endpoint,
 		"ATTACHMENTS_BUCKET":          AttachmentsBucket,
-		"AWS_EC2_METADATA_DISABLED":   "true",
 		"ALERTS_TOPIC_PREFIX":         "keepsafe-local",
 		"APP_URL":                     s.URL,
 		"TOKEN_ISSUER":                s.Issuer,

@@ -1,0 +1,52 @@
+// Package awsenv builds the AWS SDK's configuration from the environment Lambda gives every
+// function: the region, the execution role's credentials and, in the local stack, an endpoint
+// per service (AWS_ENDPOINT_URL_DYNAMODB, _SNS, _SQS, _S3).
+//
+// It stands in for config.LoadDefaultConfig, which reads the same variables but also links in
+// the shared config files and the SSO, sign-in, STS and instance-metadata providers. A Lambda
+// uses none of them, and their package initialisation alone costs a few milliseconds of every
+// cold start.
+package awsenv
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Config reads AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+// Every service client built from it takes its endpoint from AWS_ENDPOINT_URL_<SERVICE> when
+// that is set, or else from AWS_ENDPOINT_URL, as the SDK's own loader would.
+func Config() (aws.Config, error) {
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		return aws.Config{}, errors.New("AWS_REGION is not set")
+	}
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Config{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set")
+	}
+	cfg := aws.Config{
+		Region:        region,
+		Credentials:   credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")),
+		ConfigSources: []any{endpoints{}},
+	}
+	if url := os.Getenv("AWS_ENDPOINT_URL"); url != "" {
+		cfg.BaseEndpoint = aws.String(url)
+	}
+	return cfg, nil
+}
+
+// endpoints answers each service client's question "is there an endpoint for me?" from
+// AWS_ENDPOINT_URL_<SERVICE ID>, the service ID upper-cased with spaces as underscores.
+type endpoints struct{}
+
+func (endpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	name := "AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_")
+	url := os.Getenv(name)
+	return url, url != "", nil
+}
