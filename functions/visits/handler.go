@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -39,15 +38,37 @@ func (h handler) routes() httpapi.Router {
 	}
 }
 
-var (
-	visitID  = regexp.MustCompile(`^[0-9A-Z]{26}$`)
-	familyID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-)
+// visitID reports whether s is shaped like a visit's ID (a ULID): 26 digits or capitals.
+func visitID(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// familyID reports whether s is shaped like a family's ID: 1 to 64 lower-case letters, digits
+// and hyphens, not starting with a hyphen.
+func familyID(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // id is the {id} path parameter when it can name a record: anything else cannot exist (404).
-func id(req httpapi.Request, shape *regexp.Regexp) (string, error) {
+func id(req httpapi.Request, shaped func(string) bool) (string, error) {
 	s := req.PathParameters["id"]
-	if !shape.MatchString(s) {
+	if !shaped(s) {
 		return "", safeguarding.ErrNotFound
 	}
 	return s, nil
@@ -89,7 +110,7 @@ func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestK
 		return who, key, fp, safeguarding.NewVisit{}, err
 	}
 	nv := safeguarding.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail}
-	if !familyID.MatchString(in.FamilyID) {
+	if !familyID(in.FamilyID) {
 		return who, key, fp, nv, invalid("familyId", "name the family by its id")
 	}
 	if nv.PlannedStart, err = parseTime("plannedStart", in.PlannedStart); err != nil {

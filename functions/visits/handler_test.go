@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -398,5 +399,26 @@ func TestAVisitCommandIsIdempotentAndOneWinsARace(t *testing.T) {
 	slices.Sort(codes)
 	if fmt.Sprint(codes) != "[200 409 409 409]" {
 		t.Errorf("concurrent check-outs: %v, want one 200", codes)
+	}
+}
+
+// Path and body IDs are checked for shape before anything is read: a visit's ID is a ULID, a
+// family's a slug.
+func TestIDShapes(t *testing.T) {
+	for s, want := range map[string]bool{
+		"01JVISIT000000000000000001": true, "01JVISIT00000000000000001": false, "01jvisit000000000000000001": false,
+		"01JVISIT00000000000000000!": false, "": false,
+	} {
+		if visitID(s) != want {
+			t.Errorf("visitID(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"okafor-2": true, "a": true, "-okafor": false, "Okafor": false, "okafor family": false, "": false,
+		strings.Repeat("a", 64): true, strings.Repeat("a", 65): false,
+	} {
+		if familyID(s) != want {
+			t.Errorf("familyID(%q) = %v", s, !want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -127,7 +128,10 @@ func CanSeeContactDetails(p Principal, school SchoolID, designated bool) bool {
 	return p.IsDSL(school) || designated && p.IsMember(school)
 }
 
-var postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
+// postcodePattern is compiled on first use, not at every function's start-up.
+var postcodePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
+})
 
 // NormalisePostcode upper-cases a UK postcode and puts one space before its last three
 // characters; it reports false for anything that is not shaped like one.
@@ -137,7 +141,7 @@ func NormalisePostcode(s string) (string, bool) {
 		return "", false
 	}
 	s = s[:len(s)-3] + " " + s[len(s)-3:]
-	return s, postcodePattern.MatchString(s)
+	return s, postcodePattern().MatchString(s)
 }
 
 // NormalisePhone turns a phone number as people write it into one form: a UK number

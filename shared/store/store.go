@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/oklog/ulid/v2"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -40,9 +40,29 @@ var _ safeguarding.ConcernStore = (*Store)(nil)
 // it can point at DynamoDB in AWS or at DynamoDB Local.
 func New(db API, table string) *Store { return &Store{db: db, table: table} }
 
-// NewID returns a ULID for an event at t: unique, and sorting by time.
+// crockford is the alphabet of a ULID: Crockford's base32, without I, L, O and U.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewID returns a ULID (https://github.com/ulid/spec) for an event at t: 48 bits of Unix
+// milliseconds then 80 random bits, written as 26 characters of Crockford's base32, so that
+// IDs are unique and sort by time. Written out here rather than taken from a ULID package,
+// whose package initialisation (a seeded math/rand source, database/sql/driver) every
+// function would pay at start-up for these few lines.
 func NewID(t time.Time) string {
-	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+	var b [16]byte
+	ms := uint64(t.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	rand.Read(b[6:]) // crypto/rand.Read never fails
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	var out [26]byte
+	for i := 25; i >= 0; i-- { // 5 bits a character, the lowest last; 130 bits, 2 of them zero
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
 }
 
 type key struct {
