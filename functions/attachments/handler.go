@@ -31,7 +31,7 @@ type handler struct {
 	bucket      string
 }
 
-func newHandler(st *store.Store, client *s3.Client, uploads bucket.Uploads, name string) handler {
+func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name string) handler {
 	return handler{
 		attachments: safeguarding.Attachments{Store: st, Signer: uploads, NewID: store.NewID},
 		objects:     objects{client: client, bucket: name},
@@ -66,8 +66,9 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 // routes maps each route of the AttachmentsFunction in template.yaml to its use case.
 func (h handler) routes() httpapi.Router {
 	return httpapi.Router{
-		"POST /api/schools/{school}/concerns/{id}/attachments": h.requestUpload,
-		"GET /api/schools/{school}/concerns/{id}/attachments":  h.list,
+		"POST /api/schools/{school}/concerns/{id}/attachments":             h.requestUpload,
+		"GET /api/schools/{school}/concerns/{id}/attachments":              h.list,
+		"GET /api/schools/{school}/concerns/{id}/attachments/{attachment}": h.open,
 	}
 }
 
@@ -167,6 +168,26 @@ func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
+// openResponse is a verified file with a short-lived URL to read it.
+type openResponse struct {
+	attachmentResponse
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (h handler) open(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	o, err := h.attachments.Open(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]),
+		safeguarding.AttachmentID(req.PathParameters["attachment"]))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, openResponse{attachmentResponse: toResponse(o.Attachment), URL: o.URL, ExpiresAt: o.ExpiresAt}), nil
+}
+
 // arrived checks every file S3 reports as created (rule C6): its size and first bytes against
 // what was declared. A rejected file, or one that is no attachment at all, is deleted. An error
 // fails the invocation so that Lambda retries it; a repeated notification changes nothing.
@@ -197,7 +218,7 @@ func (h handler) check(ctx context.Context, r events.S3EventRecord) error {
 	if at.IsZero() {
 		at = time.Now() // S3 always sets it; a hand-made event may not
 	}
-	a, err := h.attachments.Verify(ctx, key, size, head, at)
+	a, err := h.attachments.Verify(ctx, key, version, size, head, at)
 	switch {
 	case errors.Is(err, safeguarding.ErrNotFound):
 		slog.WarnContext(ctx, "object is no attachment: deleted", "key", key)

@@ -54,6 +54,56 @@ func TestRule_C6_TeacherAttachesAPDFThatIsVerifiedAndListed(t *testing.T) {
 	}
 }
 
+func TestRule_C6_WhoeverMaySeeTheConcernOpensItsVerifiedFileAndEachOpeningIsAudited(t *testing.T) {
+	w := newWorld(t)
+	_, body := w.request(teacher, brook, concernID, pdfRequest(len(pdf)))
+	id := body["id"].(string)
+	// Not yet arrived: nothing to open.
+	if resp, _ := w.open(dsl, brook, concernID, id); resp.StatusCode != 404 {
+		t.Errorf("a file being checked: %d %s", resp.StatusCode, resp.Body)
+	}
+	if code := upload(t, body["uploadUrl"].(string), "application/pdf", pdf); code != 200 {
+		t.Fatalf("upload: %d", code)
+	}
+	w.waitChecked()
+
+	for _, who := range []string{teacher, dsl} {
+		before := w.items()["audit"]
+		resp, opened := w.open(who, brook, concernID, id)
+		if resp.StatusCode != 200 || opened["id"] != id || opened["url"] == nil || opened["expiresAt"] == nil {
+			t.Fatalf("%s opens: %d %s", who, resp.StatusCode, resp.Body)
+		}
+		if after := w.items()["audit"]; after != before+1 {
+			t.Errorf("%s: audit entries %d -> %d, want one for the opening", who, before, after)
+		}
+		got, content := download(t, opened["url"].(string))
+		if got.StatusCode != 200 || string(content) != string(pdf) {
+			t.Fatalf("%s: the URL gives %d: %q", who, got.StatusCode, content)
+		}
+		// Saved under the attachment's ID, never the name it came with, which may name a pupil.
+		if cd := got.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, "attachment-"+id+".pdf") {
+			t.Errorf("%s: Content-Disposition %q", who, cd)
+		}
+		if strings.Contains(opened["url"].(string), "handwritten") {
+			t.Errorf("the URL carries the uploaded file name: %s", opened["url"])
+		}
+	}
+	// P2: a colleague who may not see the concern, and another school's DSL, get nothing.
+	before := w.items()
+	if resp, _ := w.open(colleague, brook, concernID, id); resp.StatusCode != 404 {
+		t.Errorf("colleague: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp, _ := w.open(hillDSL, brook, concernID, id); resp.StatusCode != 403 {
+		t.Errorf("another school's DSL: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp, _ := w.open(dsl, brook, concernID, "01JNOSUCHATTACHMENT0000000"); resp.StatusCode != 404 {
+		t.Errorf("no such file: %d %s", resp.StatusCode, resp.Body)
+	}
+	if after := w.items(); !maps.Equal(before, after) {
+		t.Errorf("items %v -> %v: a refused opening wrote something", before, after)
+	}
+}
+
 func TestRule_C6_TooLargeOrWrongTypeIsRefusedAndWritesNothing(t *testing.T) {
 	w := newWorld(t)
 	before := w.items()

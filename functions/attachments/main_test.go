@@ -161,6 +161,24 @@ func (w *world) list(email, school, concern string) (httpapi.Response, map[strin
 	return w.do(event("GET", "/api/schools/"+school+"/concerns/"+concern+"/attachments", email, "", at("10:30"), nil))
 }
 
+func (w *world) open(email, school, concern, id string) (httpapi.Response, map[string]any) {
+	req := event("GET", "/api/schools/"+school+"/concerns/"+concern+"/attachments/"+id, email, "", at("11:00"), nil)
+	req.RouteKey = "GET /api/schools/{school}/concerns/{id}/attachments/{attachment}"
+	req.PathParameters["attachment"] = id
+	return w.do(req)
+}
+
+// download GETs a signed URL as a browser does.
+func download(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	return resp, b
+}
+
 // upload PUTs body to a presigned URL with a plain HTTP client, as a browser does.
 func upload(t *testing.T, url, contentType string, body []byte) int {
 	t.Helper()

@@ -13,7 +13,7 @@ import (
 
 // objects is the bucket of attachments as the check of each arrived file sees it: it reads
 // the first bytes of a file and deletes a rejected one. Upload URLs are signed by
-// bucket.Uploads.
+// bucket.Signer.
 type objects struct {
 	client *s3.Client
 	bucket string

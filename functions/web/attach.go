@@ -29,6 +29,8 @@ import (
 type attachmentService interface {
 	RequestUpload(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
 		in safeguarding.NewAttachment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Upload, error)
+	Open(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
+		id safeguarding.AttachmentID) (safeguarding.Opened, error)
 }
 
 var _ attachmentService = safeguarding.Attachments{}
@@ -130,6 +132,17 @@ func (h *Handler) requestUpload(ctx context.Context, r *request, s session) even
 		Next: concernPath(school, id) + "?done=uploaded&attachment=" + url.QueryEscape(string(up.Attachment.ID())) + "#attachments"})
 }
 
+// openAttachment sends whoever may see the concern to a short-lived URL of one of its verified
+// files (rule C6); the use case audits the read. The browser saves the file as a download.
+func (h *Handler) openAttachment(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	o, err := h.Attachments.Open(ctx, r.caller(s.claims.Email), safeguarding.SchoolID(r.param("school")),
+		safeguarding.ConcernID(r.param("id")), safeguarding.AttachmentID(r.param("attachment")))
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	return redirect(o.URL, http.StatusSeeOther)
+}
+
 // ---- On the concern page -----------------------------------------------------------------------
 
 // attachmentView is one attachment in the concern page's list.
@@ -143,6 +156,8 @@ type attachmentView struct {
 	// Status is "verified", "pending", "lost" (never arrived) or "rejected", with Reason.
 	Status string
 	Reason string
+	// Open is the address that opens a verified file.
+	Open string
 }
 
 // uploadView is the upload form, for those who may attach files.
@@ -196,7 +211,11 @@ func humanSize(n int64) string {
 func attachmentsSection(r *request, c safeguarding.Concern, p safeguarding.Principal, list []safeguarding.Attachment) ([]attachmentView, *uploadView) {
 	var out []attachmentView
 	for _, a := range list {
-		out = append(out, newAttachmentView(a, r.now))
+		v := newAttachmentView(a, r.now)
+		if v.Status == string(safeguarding.AttachmentVerified) {
+			v.Open = concernPath(c.School(), c.ID()) + "/attachments/" + string(a.ID())
+		}
+		out = append(out, v)
 	}
 	if safeguarding.MayAttach(c, p) != nil {
 		return out, nil

@@ -21,7 +21,7 @@ const testBucketName = "keepsafe-test"
 
 // testBucket signs real upload URLs for a bucket on an address nobody serves: the handler
 // tests check the URLs and record arrivals through the use case.
-func testBucket() bucket.Uploads {
+func testBucket() bucket.Signer {
 	u, err := bucket.New(aws.Config{Region: "eu-west-2",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, testBucketName, "http://127.0.0.1:9")
 	if err != nil {
@@ -102,12 +102,12 @@ func TestRule_C6_AuthorUploadsAndThePageShowsEachFilesCheck(t *testing.T) {
 	// The file arrives and passes the check (the attachments function's use case).
 	check := safeguarding.Attachments{Store: w.st, NewID: store.NewID}
 	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 2044)...)
-	if _, err := check.Verify(context.Background(), key, 2048, jpeg[:512], at.Add(2*time.Minute)); err != nil {
+	if _, err := check.Verify(context.Background(), key, "", 2048, jpeg[:512], at.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	// A "PDF" that is not one, and a file that never arrives.
 	_, b := askUpload(t, h, concern, teacher, "k-2", "scan.pdf", "application/pdf", "1200", at.Add(3*time.Minute))
-	if _, err := check.Verify(context.Background(), objectKeyOf(t, b.UploadURL), 1200, []byte("hello, not a PDF"), at.Add(4*time.Minute)); err != nil {
+	if _, err := check.Verify(context.Background(), objectKeyOf(t, b.UploadURL), "", 1200, []byte("hello, not a PDF"), at.Add(4*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	askUpload(t, h, concern, teacher, "k-3", "page2.png", "image/png", "5000000", at.Add(5*time.Minute))
@@ -120,6 +120,29 @@ func TestRule_C6_AuthorUploadsAndThePageShowsEachFilesCheck(t *testing.T) {
 	}
 	later := call(t, h, "GET", concern, tokenFor(dsl), nil, at.Add(time.Hour))
 	wantBody(t, "the list an hour later, for the DSL", later, http.StatusOK, "Not received", "The upload did not finish", `id="upload-form"`)
+
+	// The verified file is offered to open, the others are not; opening it sends the DSL to a
+	// one-minute URL of that object, saved under its ID, and is audited.
+	verified := key[strings.LastIndex(key, "/")+1:]
+	open := concern + "/attachments/" + verified
+	wantBody(t, "the DSL's list", later, http.StatusOK, `href="`+open+`"`, "Download<span class=\"govuk-visually-hidden\"> notes.jpg</span>")
+	if n := strings.Count(later.Body, "app-open-attachment"); n != 1 {
+		t.Errorf("%d files offered to open, want only the verified one", n)
+	}
+	audits := w.items("audit")
+	resp := call(t, h, "GET", open, tokenFor(dsl), nil, at.Add(time.Hour))
+	signed, _ := url.Parse(resp.Headers["Location"])
+	if resp.StatusCode != http.StatusSeeOther || signed == nil || !strings.HasSuffix(signed.Path, "/"+key) ||
+		signed.Query().Get("X-Amz-Expires") != "60" || signed.Query().Get("response-content-disposition") != "attachment; filename=attachment-"+verified+".jpg" {
+		t.Fatalf("opening the file: %d %v", resp.StatusCode, resp.Headers)
+	}
+	if n := w.items("audit"); n != audits+1 {
+		t.Errorf("audit entries %d -> %d, want one for the opening", audits, n)
+	}
+	refused := objectKeyOf(t, b.UploadURL)
+	if resp := call(t, h, "GET", concern+"/attachments/"+refused[strings.LastIndex(refused, "/")+1:], tokenFor(dsl), nil, at.Add(time.Hour)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("opening a refused file: %d", resp.StatusCode)
+	}
 }
 
 // Rule C6: a file of another type, too large, empty or misnamed is refused with a message

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
@@ -272,11 +275,33 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 	if got := b.text(t, "#done"); !strings.Contains(got, "shred the paper notes") {
 		t.Errorf("after uploading the page says %q", got)
 	}
-	waitForText(t, b, "#attachment-list", "Uploaded")
+	// "Download" is offered once the check has passed ("Uploaded ... by" shows before).
+	waitForText(t, b, "#attachment-list", "Download")
 	if got := b.text(t, "#attachment-list"); !strings.Contains(got, "notes-page-1.png") || !strings.Contains(got, "Photo or scan (PNG)") {
 		t.Errorf("the list says %q", got)
 	}
 	b.checkAxe(t, "the concern page with an uploaded photo")
+
+	// The photo opens again from the page: the browser downloads exactly the bytes sent.
+	downloads := t.TempDir()
+	b.do(t, "allowing downloads", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads})
+		return err
+	}))
+	b.eval(t, `document.querySelector("#attachment-list .app-open-attachment").click(), "clicked"`)
+	var got []byte
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && !bytes.Equal(got, png); time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(downloads, "*"))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && bytes.Equal(b, png) {
+				got = b
+			}
+		}
+	}
+	if !bytes.Equal(got, png) {
+		t.Errorf("the photo was not downloaded as uploaded (%d bytes)", len(got))
+	}
 
 	from = b.eval(t, `location.href`)
 	b.do(t, "uploading a file that is not the PDF it says", chromedp.WaitVisible(chromedp.ID("upload-form")),

@@ -225,6 +225,7 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/concerns/{id}/amend":                       (*Handler).showAmendForm,
 	"POST /schools/{school}/concerns/{id}/amendments":                 (*Handler).amend,
 	"POST /schools/{school}/concerns/{id}/attachments":                (*Handler).requestUpload,
+	"GET /schools/{school}/concerns/{id}/attachments/{attachment}":    (*Handler).openAttachment,
 	"GET /schools/{school}/categories":                                (*Handler).categories,
 	"POST /schools/{school}/categories/{category}/subcategories":      (*Handler).addSubcategory,
 	"POST /schools/{school}/categories/{category}/subcategories/{id}": (*Handler).changeSubcategory,

@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -61,6 +65,26 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 	var lastID safeguarding.ConcernID
 	n := 0
 
+	// A concern with one checked file, to open.
+	signer, err := bucket.New(aws.Config{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("bench", "bench", "")}, "bench-attachments", "")
+	if err != nil {
+		return nil, err
+	}
+	files := safeguarding.Attachments{Store: st, Signer: signer, NewID: store.NewID}
+	teacher.At = now
+	withFile, err := uc.Record(ctx, teacher, school, newConcern, safeguarding.RequestKey{}, "fp")
+	if err != nil {
+		return nil, err
+	}
+	up, err := files.RequestUpload(ctx, teacher, school, safeguarding.ConcernID(withFile.ID),
+		safeguarding.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9}, safeguarding.RequestKey{}, "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := files.Verify(ctx, up.Attachment.ObjectKey(), "v1", 9, []byte("%PDF-1.7\n"), now); err != nil {
+		return nil, err
+	}
+
 	ops := []struct {
 		name string
 		run  func() error
@@ -87,6 +111,10 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 		}},
 		{"read a pupil's chronology (audited)", func() error {
 			_, _, err := uc.Chronology(ctx, dsl, school, "p1")
+			return err
+		}},
+		{"open a checked attachment (audited; signs a one-minute URL)", func() error {
+			_, err := files.Open(ctx, dsl, school, safeguarding.ConcernID(withFile.ID), up.Attachment.ID())
 			return err
 		}},
 	}

@@ -41,7 +41,7 @@ func put(t *testing.T, signed, contentType, body string) int {
 
 // The local S3 checks Signature Version 4 as S3 does: the signed URL takes exactly the file
 // it was signed for, under its key, until it expires.
-func TestUploadURLTakesOnlyTheSignedFile(t *testing.T) {
+func TestURLsTakeAndGiveOnlyTheSignedFile(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +72,28 @@ func TestUploadURLTakesOnlyTheSignedFile(t *testing.T) {
 		if got := put(t, signed, "application/pdf", body); got != http.StatusOK {
 			t.Errorf("%s: the signed file got %d, want 200", key, got)
 		}
+		// Opened: the file, as a download under the name given.
+		open, err := u.PresignOpen(ctx, key, "", "attachment-01JFILE.pdf", "application/pdf", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(got) != body || resp.Header.Get("Content-Disposition") != "attachment; filename=attachment-01JFILE.pdf" {
+			t.Errorf("%s: opened %d %q as %q", key, resp.StatusCode, got, resp.Header.Get("Content-Disposition"))
+		}
+		changed, err := http.Get(strings.Replace(open, "attachment%3B", "inline%3B", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = changed.Body.Close()
+		if changed.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: a changed disposition got %d, want 403", key, changed.StatusCode)
+		}
 	}
 
 	expired := u
@@ -97,10 +119,10 @@ func TestUploadURLTakesOnlyTheSignedFile(t *testing.T) {
 	}
 }
 
-// On AWS the URL is the one the S3 client's presigner makes: the bucket's virtual-hosted
+// On AWS the URLs are the ones the S3 client's presigner makes: the bucket's virtual-hosted
 // address in its region, the same path and the same signed headers. The pages' Content
 // Security Policy allows its origin.
-func TestUploadURLIsTheS3Presigners(t *testing.T) {
+func TestURLsAreTheS3Presigners(t *testing.T) {
 	ctx := context.Background()
 	const key, size = "schools/brook-lane/concerns/01JCONCERN/01JFILE", 2048
 	u, err := New(config("secret"), testBucket, "")
@@ -133,6 +155,29 @@ func TestUploadURLIsTheS3Presigners(t *testing.T) {
 	if got := u.Origin(); got != "https://"+testBucket+".s3.eu-west-2.amazonaws.com" || got != o.Scheme+"://"+o.Host {
 		t.Errorf("origin %q for a URL to %s", got, o.Host)
 	}
+	// The URL to open a version of a file is the presigner's too.
+	ours, err = u.PresignOpen(ctx, key, "v3", "attachment-01JFILE.jpg", "image/jpeg", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get, err := s3.NewPresignClient(s3.NewFromConfig(config("secret"))).PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(testBucket), Key: aws.String(key), VersionId: aws.String("v3"),
+		ResponseContentDisposition: aws.String("attachment; filename=attachment-01JFILE.jpg"), ResponseContentType: aws.String("image/jpeg"),
+	}, s3.WithPresignExpires(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ = url.Parse(ours)
+	s, _ = url.Parse(get.URL)
+	if o.Host != s.Host || o.EscapedPath() != s.EscapedPath() {
+		t.Errorf("our URL goes to %s%s, the SDK's to %s%s", o.Host, o.EscapedPath(), s.Host, s.EscapedPath())
+	}
+	for _, p := range []string{"versionId", "response-content-disposition", "response-content-type", "X-Amz-Expires", "X-Amz-SignedHeaders"} {
+		if o.Query().Get(p) != s.Query().Get(p) {
+			t.Errorf("%s: ours %q, the SDK's %q", p, o.Query().Get(p), s.Query().Get(p))
+		}
+	}
+
 	local, err := New(config("secret"), testBucket, "http://127.0.0.1:4569")
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,9 @@ const (
 	MaxAttachmentBytes = 10 << 20
 	// UploadURLValidity is how long an upload URL may be used.
 	UploadURLValidity = 10 * time.Minute
+	// OpenURLValidity is how long a URL to read a file may be used: long enough for the browser
+	// to follow it at once, short enough that a copied link is soon useless.
+	OpenURLValidity = time.Minute
 	// MaxFileNameChars bounds the file name kept as given.
 	MaxFileNameChars = 200
 	// SniffBytes is how many leading bytes Verify needs to recognise a file's type.
@@ -82,6 +85,9 @@ type Attachment struct {
 	uploadedBy  string
 	at          time.Time
 	checkedAt   time.Time
+	// version is the object version that was checked and verified: the one that is opened,
+	// whatever else is later written under the same key.
+	version string
 }
 
 // ObjectKey is where an attachment's file lives in the bucket. The school and the concern are
@@ -233,6 +239,7 @@ func (a Attachment) Reason() string           { return a.reason }
 func (a Attachment) UploadedBy() string       { return a.uploadedBy }
 func (a Attachment) At() time.Time            { return a.at }
 func (a Attachment) CheckedAt() time.Time     { return a.checkedAt }
+func (a Attachment) Version() string          { return a.version }
 func (a Attachment) ObjectKey() string        { return ObjectKey(a.school, a.concern, a.id) }
 
 // AttachmentSnapshot is every field of a stored attachment, for a store to rebuild it.
@@ -248,20 +255,21 @@ type AttachmentSnapshot struct {
 	UploadedBy  string
 	At          time.Time
 	CheckedAt   time.Time
+	Version     string
 }
 
 // Snapshot exposes every field, for a store to save.
 func (a Attachment) Snapshot() AttachmentSnapshot {
 	return AttachmentSnapshot{ID: a.id, School: a.school, Concern: a.concern, FileName: a.fileName,
 		ContentType: a.contentType, Size: a.size, Status: a.status, Reason: a.reason, UploadedBy: a.uploadedBy,
-		At: a.at, CheckedAt: a.checkedAt}
+		At: a.at, CheckedAt: a.checkedAt, Version: a.version}
 }
 
 // RestoreAttachment rebuilds an attachment a store saved. Only stores call it.
 func RestoreAttachment(s AttachmentSnapshot) Attachment {
 	return Attachment{id: s.ID, school: s.School, concern: s.Concern, fileName: s.FileName,
 		contentType: s.ContentType, size: s.Size, status: s.Status, reason: s.Reason, uploadedBy: s.UploadedBy,
-		at: s.At, checkedAt: s.CheckedAt}
+		at: s.At, checkedAt: s.CheckedAt, version: s.Version}
 }
 
 // Audit actions of attachments.
@@ -270,6 +278,7 @@ const (
 	AuditAttachmentVerified  = "attachment.verified"
 	AuditAttachmentRejected  = "attachment.rejected"
 	AuditAttachmentsRead     = "attachments.read"
+	AuditAttachmentOpened    = "attachment.opened"
 )
 
 // AttachmentTarget is what an upload request needs, read in one round trip: the caller, the
@@ -297,6 +306,10 @@ type AttachmentStore interface {
 	SaveAttachment(ctx context.Context, w AttachmentWrite) error
 	// Attachments reads the viewer, the concern and its attachments, oldest first.
 	Attachments(ctx context.Context, viewer string, school SchoolID, concern ConcernID) (Principal, Concern, []Attachment, error)
+	// AttachmentFor reads the viewer, the concern and one of its attachments in one round trip.
+	// A concern or an attachment that does not exist is ErrNotFound; a viewer of another school
+	// ErrForbidden.
+	AttachmentFor(ctx context.Context, viewer string, school SchoolID, concern ConcernID, id AttachmentID) (Principal, Concern, Attachment, error)
 	// Attachment reads one attachment; ErrNotFound if there is none.
 	Attachment(ctx context.Context, school SchoolID, concern ConcernID, id AttachmentID) (Attachment, error)
 	// SaveCheck records a pending attachment's verdict with its audit entry, on the condition
@@ -308,10 +321,13 @@ type AttachmentStore interface {
 	Audit(ctx context.Context, e AuditEntry) error
 }
 
-// UploadSigner makes upload URLs: an HTTP PUT of exactly one object, with exactly the given
-// content type and length, valid for a while.
-type UploadSigner interface {
+// ObjectSigner makes the URLs of the attachments' files: an upload, an HTTP PUT of exactly one
+// object with exactly the given content type and length; and a read, an HTTP GET of one
+// version of an object, given to the browser as a download named fileName. Each is valid for
+// a while.
+type ObjectSigner interface {
 	PresignUpload(ctx context.Context, key, contentType string, size int64, validFor time.Duration) (url string, err error)
+	PresignOpen(ctx context.Context, key, version, fileName, contentType string, validFor time.Duration) (url string, err error)
 }
 
 // Upload is what the caller gets to send the file: the attachment, and where and until when.
@@ -324,7 +340,7 @@ type Upload struct {
 // Attachments holds the attachment use cases (rule C6).
 type Attachments struct {
 	Store  AttachmentStore
-	Signer UploadSigner
+	Signer ObjectSigner
 	// NewID returns a new unique, time-ordered id.
 	NewID func(at time.Time) string
 }
@@ -418,11 +434,12 @@ func (s Attachments) List(ctx context.Context, who Caller, school SchoolID, conc
 }
 
 // Verify checks a file that arrived under key (rule C6) from its actual size and first bytes,
-// and records the verdict with its audit entry. It returns the attachment as decided; the
+// and records the verdict with its audit entry; a verified file keeps the object version
+// checked ("" in a bucket without versions), the one Open reads. It returns the attachment as decided; the
 // caller deletes the object of a rejected one. A key that names no attachment is ErrNotFound
 // (a stray object: delete it); one already decided keeps its verdict, so a repeated
 // notification is harmless.
-func (s Attachments) Verify(ctx context.Context, key string, size int64, head []byte, at time.Time) (Attachment, error) {
+func (s Attachments) Verify(ctx context.Context, key, version string, size int64, head []byte, at time.Time) (Attachment, error) {
 	school, concern, id, ok := ParseObjectKey(key)
 	if !ok {
 		return Attachment{}, fmt.Errorf("object %q is not an attachment: %w", key, ErrNotFound)
@@ -441,6 +458,9 @@ func (s Attachments) Verify(ctx context.Context, key string, size int64, head []
 		return a, nil
 	}
 	a = a.Check(size, head, at)
+	if a.status == AttachmentVerified {
+		a.version = version
+	}
 	action := AuditAttachmentVerified
 	if a.status == AttachmentRejected {
 		action = AuditAttachmentRejected
@@ -454,4 +474,50 @@ func (s Attachments) Verify(ctx context.Context, key string, size int64, head []
 		return Attachment{}, err
 	}
 	return a, nil
+}
+
+// Opened is a verified file ready to read: the attachment and a URL to it, valid until
+// ExpiresAt.
+type Opened struct {
+	Attachment Attachment
+	URL        string
+	ExpiresAt  time.Time
+}
+
+// Open gives whoever may see a concern (P2, C5) a short-lived URL to one of its verified files
+// (rule C6), and audits the read (P4). The URL reads the version that was checked, and the
+// browser saves it under a name made of the attachment's ID, never the name it was uploaded
+// with, which may name a pupil. A file not yet checked, or rejected, cannot be opened
+// (ErrNotFound); nor can one of a concern the caller may not see.
+func (s Attachments) Open(ctx context.Context, who Caller, school SchoolID, concern ConcernID, id AttachmentID) (Opened, error) {
+	p, c, a, err := s.Store.AttachmentFor(ctx, who.Email, school, concern, id)
+	if err != nil {
+		return Opened{}, err
+	}
+	if !p.IsMember(school) {
+		return Opened{}, ErrForbidden
+	}
+	if c.school != school || !c.CanView(p) || a.concern != concern || a.status != AttachmentVerified {
+		return Opened{}, ErrNotFound
+	}
+	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentOpened,
+		Subject: "concern/" + string(concern) + "/attachment/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+	if err != nil {
+		return Opened{}, err
+	}
+	url, err := s.Signer.PresignOpen(ctx, a.ObjectKey(), a.version, a.SavedName(), a.contentType, OpenURLValidity)
+	if err != nil {
+		return Opened{}, fmt.Errorf("signing the URL to open: %w", err)
+	}
+	return Opened{Attachment: a, URL: url, ExpiresAt: who.At.Add(OpenURLValidity).UTC()}, nil
+}
+
+// SavedName is the name a downloaded file is saved under: "attachment-" and the attachment's
+// ID, with the extension of its type.
+func (a Attachment) SavedName() string {
+	name := "attachment-" + string(a.id)
+	if exts := attachmentTypes[a.contentType]; len(exts) > 0 {
+		name += exts[0]
+	}
+	return name
 }

@@ -40,6 +40,7 @@ type attachmentItem struct {
 	UploadedBy  string     `dynamodbav:"uploadedBy"`
 	At          time.Time  `dynamodbav:"at"`
 	CheckedAt   *time.Time `dynamodbav:"checkedAt,omitempty"`
+	Version     string     `dynamodbav:"version,omitempty"`
 }
 
 func attachmentToItem(a safeguarding.Attachment) attachmentItem {
@@ -47,14 +48,14 @@ func attachmentToItem(a safeguarding.Attachment) attachmentItem {
 	return attachmentItem{key: attachmentKey(s.School, s.Concern, s.ID), Type: typeAttachment, ID: string(s.ID),
 		School: string(s.School), Concern: string(s.Concern), FileName: s.FileName, ContentType: s.ContentType,
 		Size: s.Size, Status: string(s.Status), Reason: s.Reason, UploadedBy: s.UploadedBy, At: s.At,
-		CheckedAt: timePtr(s.CheckedAt)}
+		CheckedAt: timePtr(s.CheckedAt), Version: s.Version}
 }
 
 func attachmentFromItem(it attachmentItem) safeguarding.Attachment {
 	return safeguarding.RestoreAttachment(safeguarding.AttachmentSnapshot{
 		ID: safeguarding.AttachmentID(it.ID), School: safeguarding.SchoolID(it.School), Concern: safeguarding.ConcernID(it.Concern),
 		FileName: it.FileName, ContentType: it.ContentType, Size: it.Size, Status: safeguarding.AttachmentStatus(it.Status),
-		Reason: it.Reason, UploadedBy: it.UploadedBy, At: it.At, CheckedAt: timeOf(it.CheckedAt)})
+		Reason: it.Reason, UploadedBy: it.UploadedBy, At: it.At, CheckedAt: timeOf(it.CheckedAt), Version: it.Version})
 }
 
 // AttachmentTarget reads the viewer, the concern and the idempotency record in one
@@ -155,6 +156,40 @@ func (s *Store) Attachments(ctx context.Context, viewer string, school safeguard
 	return p, c, list, nil
 }
 
+// AttachmentFor reads the viewer, the concern and one of its attachments in one BatchGetItem.
+func (s *Store) AttachmentFor(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, id safeguarding.AttachmentID) (safeguarding.Principal, safeguarding.Concern, safeguarding.Attachment, error) {
+	var (
+		p safeguarding.Principal
+		c safeguarding.Concern
+		a safeguarding.Attachment
+	)
+	found, err := s.batchGet(ctx, []key{userKey(viewer), concernKey(school, concern), attachmentKey(school, concern, id)})
+	if err != nil {
+		return p, c, a, err
+	}
+	var u userItem
+	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
+		return p, c, a, err
+	}
+	p = userFromItem(u)
+	p.Email = viewer
+	if !p.IsMember(school) {
+		return p, c, a, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+	}
+	var ci concernItem
+	if err := unmarshalFound(found, concernKey(school, concern), &ci); err != nil {
+		return p, c, a, err
+	}
+	var ai attachmentItem
+	if err := unmarshalFound(found, attachmentKey(school, concern, id), &ai); err != nil {
+		return p, c, a, err
+	}
+	if ci.ID == "" || ai.ID == "" {
+		return p, c, a, fmt.Errorf("concern %q, attachment %q: %w", concern, id, safeguarding.ErrNotFound)
+	}
+	return p, concernFromItem(ci), attachmentFromItem(ai), nil
+}
+
 // Attachment reads one attachment (consistent: the verifier may run right after the write).
 func (s *Store) Attachment(ctx context.Context, school safeguarding.SchoolID, concern safeguarding.ConcernID, id safeguarding.AttachmentID) (safeguarding.Attachment, error) {
 	var it attachmentItem
@@ -175,11 +210,11 @@ func (s *Store) SaveCheck(ctx context.Context, a safeguarding.Attachment, audit 
 	items, _ := s.commandItems(nil, nil, audit, nil, audit.At)
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: attachmentKey(a.School(), a.Concern(), a.ID()).av(),
-		UpdateExpression:         aws.String("SET #status = :status, reason = :reason, checkedAt = :checked"),
+		UpdateExpression:         aws.String("SET #status = :status, reason = :reason, checkedAt = :checked, #version = :version"),
 		ConditionExpression:      aws.String("#status = :pending"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#version": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":status": str(string(a.Status())), ":reason": str(a.Reason()), ":checked": checked,
+			":status": str(string(a.Status())), ":reason": str(a.Reason()), ":checked": checked, ":version": str(a.Version()),
 			":pending": str(string(safeguarding.AttachmentPending)),
 		},
 	}})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -74,5 +75,31 @@ func TestRule_C6_AttachmentItemsLiveInTheConcernsPartitionAndAreCheckedOnce(t *t
 	again, err := s.Attachment(ctx, school, "C1", "A1")
 	if err != nil || again.Status() != safeguarding.AttachmentVerified || !again.CheckedAt().Equal(at.Add(time.Minute)) {
 		t.Errorf("after the check: %v %+v", err, again.Snapshot())
+	}
+
+	// The use case's check keeps the object version it verified, and AttachmentFor reads the
+	// viewer, the concern and the attachment together.
+	b, err := safeguarding.NewAttachmentFor("A2", safeguarding.NewAttachment{FileName: "scan.pdf", ContentType: "application/pdf", Size: 9},
+		c, author, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveAttachment(ctx, safeguarding.AttachmentWrite{Attachment: b, Audit: safeguarding.AuditEntry{ID: "a5", School: school, At: at}}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	uc := safeguarding.Attachments{Store: s, NewID: func(time.Time) string { n++; return fmt.Sprint("v", n) }}
+	if _, err := uc.Verify(ctx, b.ObjectKey(), "version-42", 9, []byte("%PDF-1.7\n"), at.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	viewer, concern, opened, err := s.AttachmentFor(ctx, author.Email, school, "C1", "A2")
+	if err != nil || viewer.Email != author.Email || concern.ID() != "C1" || opened.Version() != "version-42" || opened.Status() != safeguarding.AttachmentVerified {
+		t.Errorf("attachment for: %v %v %v %+v", err, viewer.Email, concern.ID(), opened.Snapshot())
+	}
+	if _, _, _, err := s.AttachmentFor(ctx, author.Email, school, "C1", "A9"); !errors.Is(err, safeguarding.ErrNotFound) {
+		t.Errorf("no such attachment: %v", err)
+	}
+	if _, _, _, err := s.AttachmentFor(ctx, author.Email, "hillcrest", "C1", "A2"); !errors.Is(err, safeguarding.ErrForbidden) {
+		t.Errorf("another school: %v", err)
 	}
 }

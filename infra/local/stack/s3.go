@@ -256,7 +256,8 @@ func (s *S3) Close() {
 	})
 }
 
-// ServeHTTP checks the request's signature, passes it to s3rver without it, and notifies
+// ServeHTTP checks the request's signature, passes it to s3rver without it (applying the
+// response-* overrides of a signed GET itself, as S3 does), and notifies
 // OnObjectCreated of an object written.
 func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodOptions { // a CORS preflight carries no signature
@@ -290,10 +291,21 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for _, p := range sigV4Params {
 				q.Del(p)
 			}
+			// s3rver refuses these on the unsigned request it gets; the front applies them.
+			for p := range responseOverrides {
+				q.Del(p)
+			}
 			pr.Out.URL.RawQuery = q.Encode()
 			pr.Out.Header.Del("Authorization")
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			if r.Method == http.MethodGet && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent) {
+				for p, header := range responseOverrides {
+					if v := r.URL.Query().Get(p); v != "" {
+						resp.Header.Set(header, v)
+					}
+				}
+			}
 			if created != "" && resp.StatusCode == http.StatusOK && s.opts.OnObjectCreated != nil {
 				s.notify(created, bucket, key, r.RemoteAddr)
 			}
@@ -301,6 +313,17 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	proxy.ServeHTTP(w, r)
+}
+
+// responseOverrides are the query parameters of a signed GET that set headers of S3's answer,
+// such as the name a browser saves the file under.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
 }
 
 func splitBucketKey(p string) (bucket, key string) {

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"maps"
+	"testing"
+
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+)
+
+// The round trips BENCHMARKS.md reports are the ones each use case makes: one write round trip
+// per concern, one read and one audit write per opened file. Calls, not time.
+func TestRoundTripsPerOperation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("each operation is also timed")
+	}
+	ops, err := roundTrips(context.Background(), dynamotest.Endpoint(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int{
+		"record a concern (2 pupils, high priority, Idempotency-Key)": {"BatchGetItem": 1, "TransactWriteItems": 1},
+		"replay of the same Idempotency-Key":                          {"BatchGetItem": 1},
+		"open a checked attachment (audited; signs a one-minute URL)": {"BatchGetItem": 1, "PutItem": 1},
+	}
+	for _, op := range ops {
+		if w, ok := want[op.name]; ok {
+			if !maps.Equal(op.calls, w) {
+				t.Errorf("%s: %v, want %v", op.name, op.calls, w)
+			}
+			delete(want, op.name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not measured: %v", want)
+	}
+}
