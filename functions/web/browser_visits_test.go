@@ -139,3 +139,46 @@ func TestRule_V1_V8_BrowserLocalStack_AHomeVisitOnAPhone(t *testing.T) {
 	nothingKept(t, b, "the visit after the check-out")
 	b.checkAxe(t, "a visit checked out")
 }
+
+// On a phone, the DSL calls off a visit that has not started: the reason is asked for, then
+// the visit says it is cancelled, by whom and why, and offers no step.
+func TestBrowserLocalStack_ADSLCancelsAVisit(t *testing.T) {
+	b := newBrowser(t)
+	s := startLocalStack(t)
+	var (
+		dsl    = seed.Email("Daniel", "Reyes")
+		tom    = seed.Email("Tom", "Hughes")
+		priya  = seed.Email("Priya", "Shah")
+		sam    = seed.Email("Sam", "Ellis")
+		visits = "/schools/" + string(seed.BrookLane) + "/visits"
+	)
+	pinVisitClock(t, "2027-02-26 15:30")
+	signInAs(t, b, s.URL, dsl, visits+"/new?family=fam-02")
+	b.do(t, "planning a visit",
+		chromedp.WaitVisible(chromedp.ID("plan-form")),
+		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+tom+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+priya+`"]`)),
+		chromedp.SetValue(chromedp.ID("line-manager"), sam),
+		chromedp.SetValue(chromedp.ID("day"), "3"), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
+		chromedp.SetValue(chromedp.ID("start"), "14:00"), chromedp.SetValue(chromedp.ID("end"), "15:00"))
+	tapBig(t, b, "#plan-button")
+	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
+
+	b.do(t, "cancelling without a reason", chromedp.Click(chromedp.CSS("#cancel summary")),
+		chromedp.WaitVisible(chromedp.ID("cancel-button")), chromedp.Click(chromedp.ID("cancel-button")),
+		chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+	if got := b.text(t, ".govuk-error-summary"); !strings.Contains(got, "Say why the visit is cancelled") {
+		t.Errorf("the error summary says %q", got)
+	}
+	b.checkAxe(t, "the cancel form with a problem")
+	b.do(t, "cancelling with a reason", chromedp.SendKeys(chromedp.ID("cancel-reason"), "The family moved away"),
+		chromedp.Click(chromedp.ID("cancel-button")), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := b.text(t, "#visit-cancelled"); !strings.Contains(got, dsl) || !strings.Contains(got, "The family moved away") {
+		t.Errorf("the visit says %q", got)
+	}
+	if n := b.eval(t, `String(document.querySelectorAll("main form").length)`); n != "0" {
+		t.Errorf("a cancelled visit offers %s forms", n)
+	}
+	nothingKept(t, b, "the cancelled visit")
+	b.checkAxe(t, "a cancelled visit")
+}

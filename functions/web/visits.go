@@ -38,12 +38,13 @@ type visitService interface {
 		adults safeguarding.Appearance, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
 	RecordNext(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in safeguarding.NextVisit, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
 	CheckOut(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	Cancel(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, reason string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
 }
 
 var _ visitService = safeguarding.Visits{}
 
 // visitRoutes are the pages of home visits: the list, the plan, a visit and each of its steps
-// (authorise, call-ahead, start, doorstep, checkout, observations, next). They join the
+// (authorise, call-ahead, start, doorstep, checkout, observations, next, cancel). They join the
 // function's routes, which the template test checks against template.yaml.
 var visitRoutes = map[string]pageFunc{
 	"GET /schools/{school}/visits":              (*Handler).visitList,
@@ -237,6 +238,7 @@ type visitView struct {
 	Family     string
 	Address    []string
 	Authorised string
+	Cancelled  string
 	Calls      []string
 	Children   []childRow
 	Doorstep   bool
@@ -248,13 +250,14 @@ type visitView struct {
 	PostURL    string
 	Keys       map[string]string
 
-	CanAuthorise, CanCall, CanStart, CanDoorstep, CanCheckOut, CanObserve, CanNext bool
+	CanAuthorise, CanCall, CanStart, CanDoorstep, CanCheckOut, CanObserve, CanNext, CanCancel bool
 
 	Outcomes []option
 	Concern  bool
 	Details  string
 	Adults   safeguarding.Appearance
 	Next     nextForm
+	Reason   string
 	Observed string
 	Arranged string
 }
@@ -273,6 +276,7 @@ var visitDone = map[string]string{
 	"checkout":     "Checked out. Your line manager knows you have left.",
 	"observations": "Observations saved.",
 	"next":         "Next visit saved.",
+	"cancel":       "Visit cancelled. Nobody goes; the reason is in each child's chronology.",
 }
 
 func (h *Handler) visitPage(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -304,6 +308,9 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	}
 	if vs.AuthorisedBy != "" {
 		v.Authorised = vs.AuthorisedBy + ", " + when(vs.AuthorisedAt)
+	}
+	if vs.Status == safeguarding.VisitCancelled {
+		v.Cancelled = vs.CancelledBy + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
 	}
 	for _, c := range vs.Calls {
 		v.Calls = append(v.Calls, when(c.At)+": "+callOutcomeTitles[c.Outcome])
@@ -342,6 +349,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	v.CanCheckOut = vs.Status == safeguarding.VisitInProgress && (mine || p.Email == vs.LineManager)
 	v.CanObserve = started && mine && vs.Observations == nil
 	v.CanNext = started && mine && vs.Next == nil
+	v.CanCancel = open && p.IsDSL(school)
 	if o := vs.Observations; o != nil {
 		v.Observed = when(o.At)
 		if o.Late {
@@ -356,7 +364,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 			v.Arranged = "No next visit: " + n.NoneReason + ". " + v.Arranged
 		}
 	}
-	for _, k := range []string{"authorise", "call-ahead", "start", "doorstep", "checkout", "observations", "next"} {
+	for _, k := range visitSteps {
 		v.Keys[k] = rand.Text()
 	}
 	for _, o := range safeguarding.CallOutcomes {
@@ -365,7 +373,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	for _, e := range vs.Staff {
 		v.Going = append(v.Going, option{Value: e, Title: e, Checked: sent == nil || slices.Contains(sent["going"], e)})
 	}
-	v.Concern, v.Details = sent.Get("concern") == "yes", sent.Get("details")
+	v.Concern, v.Details, v.Reason = sent.Get("concern") == "yes", sent.Get("details"), sent.Get("reason")
 	v.Adults = safeguarding.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}
 	v.Next = nextForm{Day: sent.Get("next-day"), Month: sent.Get("next-month"), Year: sent.Get("next-year"), Time: sent.Get("next-time"),
 		None: sent.Get("none"), Support: sent.Get("support")}
@@ -393,7 +401,7 @@ var visitAnchors = map[string]string{"status": "steps", "calledAhead": "outcome"
 	"staffEmails": "going", "plannedEnd": "steps", "plannedStart": "steps", "familyId": "steps", "children": "children",
 	"children.notes": "children", "immediateConcern.details": "details", "immediateConcern.pupilIds": "details",
 	"adults.emotional": "adults-emotional", "adults.physical": "adults-physical", "nextVisitAt": "next-day",
-	"noNextVisitReason": "none", "supportOffered": "support"}
+	"noNextVisitReason": "none", "supportOffered": "support", "reason": "cancel-reason"}
 
 // stepForm is one step's form as the domain takes it: what was sent, read and checked for
 // what only the form can tell (a date that is no date, a child left unanswered), with the
@@ -406,13 +414,14 @@ type stepForm struct {
 	Observed       []safeguarding.ChildObservation
 	Adults         safeguarding.Appearance
 	Next           safeguarding.NextVisit
+	Reason         string
 	// Parts identify the command; Done names what the page says when it is saved.
 	Parts []string
 	Done  string
 }
 
 // visitSteps are the steps a visit's page posts.
-var visitSteps = []string{"authorise", "call-ahead", "start", "doorstep", "checkout", "observations", "next"}
+var visitSteps = []string{"authorise", "call-ahead", "start", "doorstep", "checkout", "observations", "next", "cancel"}
 
 // readStep decodes a step's form; ok is false for a step there is none of.
 func readStep(step string, f url.Values) (sf stepForm, ps formProblems, ok bool) {
@@ -424,6 +433,9 @@ func readStep(step string, f url.Values) (sf stepForm, ps formProblems, ok bool)
 	case "call-ahead":
 		sf.Outcome, sf.Notes = f.Get("outcome"), f.Get("notes")
 		sf.Parts = []string{sf.Outcome, sf.Notes}
+	case "cancel":
+		sf.Reason = f.Get("reason")
+		sf.Parts = []string{sf.Reason}
 	case "start":
 		sf.Going = f["going"]
 		sf.Parts = sf.Going
@@ -493,6 +505,8 @@ func (h *Handler) visitStep(ctx context.Context, r *request, s session) events.A
 			_, err = h.Visits.RecordObservations(ctx, who, school, id, sf.Observed, sf.Adults, key, fp)
 		case "next":
 			_, err = h.Visits.RecordNext(ctx, who, school, id, sf.Next, key, fp)
+		case "cancel":
+			_, err = h.Visits.Cancel(ctx, who, school, id, sf.Reason, key, fp)
 		}
 	}
 	f, done := r.form, sf.Done

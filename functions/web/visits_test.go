@@ -128,3 +128,35 @@ func TestVisitPagesRefuseWhatTheyDoNotKnow(t *testing.T) {
 		t.Error("a teacher is offered to plan visits")
 	}
 }
+
+// A DSL calls off a visit that has not started, with a reason (the reason is required, and
+// the form keeps the page); the visit then says so, offers no further step, and a teacher on
+// the visit cannot cancel one.
+func TestVisitPageCancelsAVisitThatHasNotStarted(t *testing.T) {
+	w := visitWorld(t)
+	h := w.h
+	visit := plannedVisit(t, h)
+	wantBody(t, "the DSL's view", call(t, h, "GET", visit, tokenFor(dsl), nil, visitAt("2027-02-26 15:01")), http.StatusOK,
+		`id="cancel-form"`, "Cancel this visit")
+	if page := call(t, h, "GET", visit, tokenFor(teacher), nil, visitAt("2027-02-26 15:01")); strings.Contains(page.Body, `id="cancel-form"`) {
+		t.Error("a teacher on the visit is offered to cancel it")
+	}
+	if status := post(t, h, visit+"/cancel", teacher, url.Values{"key": {"x0"}, "reason": {"Not needed"}}, visitAt("2027-02-26 15:02")).StatusCode; status != http.StatusNotFound {
+		t.Errorf("a teacher cancelled: %d", status)
+	}
+	blank := post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x1"}, "reason": {"  "}}, visitAt("2027-02-26 15:03"))
+	wantBody(t, "a cancel without a reason", blank, http.StatusBadRequest, `href="#cancel-reason"`, "Say why the visit is cancelled", `id="cancel" open`)
+
+	wantRedirect(t, post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x2"}, "reason": {"The family moved to another school"}}, visitAt("2027-02-26 15:04")), visit+"?done=cancel")
+	page := call(t, h, "GET", visit+"?done=cancel", tokenFor(dsl), nil, visitAt("2027-02-26 15:05"))
+	wantBody(t, "the cancelled visit", page, http.StatusOK, "Visit cancelled.", "Cancelled", "The family moved to another school")
+	for _, form := range []string{`id="cancel-form"`, `id="call-form"`, `id="authorise-form"`} {
+		if strings.Contains(page.Body, form) {
+			t.Errorf("a cancelled visit offers %s", form)
+		}
+	}
+	// The same form sent again changes nothing; a fresh one is refused by the domain.
+	wantRedirect(t, post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x2"}, "reason": {"The family moved to another school"}}, visitAt("2027-02-26 15:06")), visit+"?done=cancel")
+	wantBody(t, "cancelling again", post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x3"}, "reason": {"again"}}, visitAt("2027-02-26 15:07")),
+		http.StatusBadRequest, "Only a visit that has not started can be cancelled")
+}
