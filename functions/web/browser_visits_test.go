@@ -43,6 +43,22 @@ func tapBig(t *testing.T, b *browser, sel string) {
 	b.do(t, "tapping "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
+// planOnPage fills in the open plan form for a visit on a day of March 2027 with staff and
+// their line manager, sends it, and waits for the planned visit's page.
+func planOnPage(t *testing.T, b *browser, staff []string, manager, day, start, end string) {
+	t.Helper()
+	var steps []chromedp.Action[chromedp.Void]
+	for _, e := range staff {
+		steps = append(steps, chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+e+`"]`)))
+	}
+	steps = append(steps, chromedp.SetValue(chromedp.ID("line-manager"), manager),
+		chromedp.SetValue(chromedp.ID("day"), day), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
+		chromedp.SetValue(chromedp.ID("start"), start), chromedp.SetValue(chromedp.ID("end"), end))
+	b.do(t, "planning the visit", steps...)
+	tapBig(t, b, "#plan-button")
+	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
+}
+
 // nothingKept checks that a page keeps nothing typed: it is the page the post redirected to,
 // and no form of the page lets the browser remember what is typed in it.
 func nothingKept(t *testing.T, b *browser, page string) {
@@ -73,14 +89,7 @@ func TestRule_V1_V8_BrowserLocalStack_AHomeVisitOnAPhone(t *testing.T) {
 	signInAs(t, b, s.URL, dsl, visits+"/new?family=fam-02")
 	b.do(t, "opening the plan", chromedp.WaitVisible(chromedp.ID("plan-form")))
 	b.checkAxe(t, "the plan form")
-	b.do(t, "planning the visit",
-		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+tom+`"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+priya+`"]`)),
-		chromedp.SetValue(chromedp.ID("line-manager"), sam),
-		chromedp.SetValue(chromedp.ID("day"), "1"), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
-		chromedp.SetValue(chromedp.ID("start"), "10:00"), chromedp.SetValue(chromedp.ID("end"), "11:00"))
-	tapBig(t, b, "#plan-button")
-	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
+	planOnPage(t, b, []string{tom, priya}, sam, "1", "10:00", "11:00")
 	visit := b.eval(t, `location.pathname`)
 	if !strings.HasPrefix(visit, visits+"/") || !strings.Contains(b.text(t, "#visit-status"), "Waiting for the Senior DSL") {
 		t.Fatalf("after planning: %s %q%s", visit, b.text(t, "#visit-status"), b.where())
@@ -154,15 +163,8 @@ func TestBrowserLocalStack_ADSLCancelsAVisit(t *testing.T) {
 	)
 	pinVisitClock(t, "2027-02-26 15:30")
 	signInAs(t, b, s.URL, dsl, visits+"/new?family=fam-02")
-	b.do(t, "planning a visit",
-		chromedp.WaitVisible(chromedp.ID("plan-form")),
-		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+tom+`"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="staff"][value="`+priya+`"]`)),
-		chromedp.SetValue(chromedp.ID("line-manager"), sam),
-		chromedp.SetValue(chromedp.ID("day"), "3"), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
-		chromedp.SetValue(chromedp.ID("start"), "14:00"), chromedp.SetValue(chromedp.ID("end"), "15:00"))
-	tapBig(t, b, "#plan-button")
-	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
+	b.do(t, "opening the plan", chromedp.WaitVisible(chromedp.ID("plan-form")))
+	planOnPage(t, b, []string{tom, priya}, sam, "3", "14:00", "15:00")
 
 	b.do(t, "cancelling without a reason", chromedp.Click(chromedp.CSS("#cancel summary")),
 		chromedp.WaitVisible(chromedp.ID("cancel-button")), chromedp.Click(chromedp.ID("cancel-button")),
