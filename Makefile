@@ -13,7 +13,7 @@ TEST_FLAGS  ?= -count=1 -timeout 12m
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build bootstraps run test bench lint fmt-check vet staticcheck depcheck deploy clean fuzz node_modules
+.PHONY: help build bootstraps run test bench lint fmt-check vet staticcheck depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,10 +29,14 @@ bootstraps:
 			-o $(OUT)/$$f/bootstrap ./functions/$$f; \
 	done
 
-run: ## Run the local stack on http://127.0.0.1:8080 (PORT overrides)
+run: node_modules dynamodb-local ## Run the local stack on http://127.0.0.1:8080 (PORT overrides)
 	@rm -rf build/local
 	@$(MAKE) --no-print-directory bootstraps OUT=build/local GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
 	$(GO) run ./infra/local
+
+# DynamoDB Local, fetched once into .cache/ (checksum pinned) before anything starts it.
+dynamodb-local:
+	@$(GO) run ./infra/dynamodblocal/cmd/fetch
 
 # npm ci when node_modules is missing or older than package-lock.json.
 node_modules:
@@ -40,13 +44,13 @@ node_modules:
 		echo "npm ci"; npm ci --no-audit --no-fund && touch node_modules; \
 	fi
 
-test: node_modules ## Run every test (unit, integration with DynamoDB Local, browser)
+test: node_modules dynamodb-local ## Run every test (unit, integration with DynamoDB Local, browser)
 	$(GO) test $(TEST_FLAGS) ./...
 
 bench: ## Run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./infra/bench
 
-lint: fmt-check vet staticcheck depcheck ## gofmt, go vet, staticcheck and the dependency direction
+lint: fmt-check vet staticcheck depcheck openapi-lint ## gofmt, go vet, staticcheck, the dependency direction and docs/openapi.yaml
 
 fmt-check:
 	@out="$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './build/*' -print0 | xargs -0 -r gofmt -l)"; \
@@ -60,6 +64,10 @@ staticcheck:
 
 depcheck:
 	$(GO) run ./infra/depcheck
+
+# The API document against the OpenAPI rules (redocly.yaml).
+openapi-lint: node_modules
+	npx --no-install redocly lint docs/openapi.yaml
 
 deploy: ## Build for arm64 and deploy with SAM (guided the first time)
 	$(MAKE) build GOARCH=arm64

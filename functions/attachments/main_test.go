@@ -20,6 +20,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -144,6 +145,7 @@ func (w *world) do(req httpapi.Request) (httpapi.Response, map[string]any) {
 		w.t.Fatalf("handler error: %v", err)
 	}
 	resp := out.(httpapi.Response)
+	openapitest.Check(w.t, req, resp)
 	var body map[string]any
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {

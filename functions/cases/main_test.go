@@ -13,6 +13,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -86,6 +87,7 @@ func (w *world) call(method, route, path, email, body string, params, query map[
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	openapitest.Check(w.t, req, resp)
 	var out map[string]any
 	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
 		w.t.Fatalf("%d %q: %v", resp.StatusCode, resp.Body, err)

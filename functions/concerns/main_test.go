@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -124,6 +125,7 @@ func (w *world) do(req httpapi.Request) (httpapi.Response, map[string]any) {
 	if err != nil {
 		w.t.Fatalf("handler error: %v", err)
 	}
+	openapitest.Check(w.t, req, resp)
 	var body map[string]any
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {

@@ -73,3 +73,41 @@ func FuzzDecodeDesignation(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeContactPatch: whatever body arrives, decoding a change that names what changes
+// (and applying it to a family's details as the domain does) never panics; it fails only with
+// a 4xx problem, and what it keeps never exceeds the limits.
+func FuzzDecodeContactPatch(f *testing.F) {
+	f.Add(`{"version":1,"reason":"Gran phoned","phones":[{"label":"Gran","number":"07700 900555","confirmed":true}]}`, false)
+	f.Add(`{"version":1,"reason":"x","confirm":["Mum"],"remove":[{"label":"Home","reason":"cut off"}]}`, false)
+	f.Add(`{"version":1,"reason":"x","address":{"lines":["1 Road"],"postcode":"zz1 1aa"}}`, false)
+	f.Add(`{"version":1,"reason":"x","address":null,"remove":[{"label":"Mum"}],"phones":[{"label":"mum","number":"1"}]}`, false)
+	f.Add(`{"confirm":[1]}`, false)
+	f.Add(`[]`, false)
+	f.Add("e30=", true)
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		var in patchRequest
+		_, _, _, err := httpapi.Command(fuzzRequest(patchRoute, body, b64), &in)
+		if err != nil {
+			isProblem(t, err)
+			return
+		}
+		p, err := in.patch()
+		if err != nil {
+			isProblem(t, err)
+			return
+		}
+		office := safeguarding.Principal{Email: grace, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: {safeguarding.RoleAdmin}}}
+		prev := safeguarding.ContactDetails{School: brook, Family: "fam-01", Version: p.Version, Phones: []safeguarding.ContactPhone{
+			{Label: "Mum", Number: "07700 900100"}, {Label: "Home", Number: "0117 4960100"}},
+			Address: safeguarding.ContactAddress{Lines: []string{"1 Alder Road"}, Postcode: "ZZ1 1AA"}}
+		next, err := safeguarding.PatchContactDetails(office, prev, p, now)
+		if err != nil {
+			isProblem(t, err)
+			return
+		}
+		if len(next.Phones) > safeguarding.MaxContactPhones || len(next.Address.Lines) > safeguarding.MaxAddressLines || next.Changes.IsZero() {
+			t.Fatalf("kept %+v from %q", next, body)
+		}
+	})
+}

@@ -26,6 +26,8 @@ func (h handler) routes() httpapi.Router {
 	return httpapi.Router{
 		"GET /api/schools/{school}/families/{id}/contact-details":            h.view,
 		"PUT /api/schools/{school}/families/{id}/contact-details":            h.edit,
+		"PATCH /api/schools/{school}/families/{id}/contact-details":          h.patch,
+		"GET /api/schools/{school}/families/{id}/contact-details/versions":   h.versions,
 		"GET /api/schools/{school}/contact-details/report":                   h.report,
 		"GET /api/schools/{school}/closure-contacts":                         h.closureContacts,
 		"PUT /api/schools/{school}/closure-contacts/{email}":                 h.designate,
@@ -162,9 +164,144 @@ func (h handler) edit(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, summaryResponse{FamilyID: d.Family, Version: d.Version, ChangedAt: d.ChangedAt,
-		Numbers: len(d.Phones), UpToDate: d.UpToDateNumbers(who.At, safeguarding.DefaultUpToDateDays*24*time.Hour),
-		Address: !d.Address.IsZero()}), nil
+	return httpapi.JSON(http.StatusOK, summary(d, who.At)), nil
+}
+
+func summary(d safeguarding.ContactDetails, at time.Time) summaryResponse {
+	return summaryResponse{FamilyID: d.Family, Version: d.Version, ChangedAt: d.ChangedAt, Numbers: len(d.Phones),
+		UpToDate: d.UpToDateNumbers(at, safeguarding.DefaultUpToDateDays*24*time.Hour), Address: !d.Address.IsZero()}
+}
+
+// patchRequest changes only what it names: numbers added or replaced by label, numbers
+// confirmed or removed by label, the address only when given.
+type patchRequest struct {
+	Version *int   `json:"version"`
+	Reason  string `json:"reason"`
+	Phones  []struct {
+		Label     string `json:"label"`
+		Number    string `json:"number"`
+		Confirmed bool   `json:"confirmed"`
+	} `json:"phones"`
+	Confirm []string `json:"confirm"`
+	Remove  []struct {
+		Label  string `json:"label"`
+		Reason string `json:"reason"`
+	} `json:"remove"`
+	Address *struct {
+		Lines    []string `json:"lines"`
+		Postcode string   `json:"postcode"`
+	} `json:"address"`
+}
+
+func (in patchRequest) patch() (safeguarding.ContactPatch, error) {
+	if in.Version == nil {
+		return safeguarding.ContactPatch{}, invalid("version", "the version you read (0 when none was recorded)")
+	}
+	out := safeguarding.ContactPatch{Version: *in.Version, Reason: in.Reason, Confirm: in.Confirm}
+	for _, p := range in.Phones {
+		out.Phones = append(out.Phones, safeguarding.PatchPhone{Label: p.Label, Number: p.Number, Confirmed: p.Confirmed})
+	}
+	for _, r := range in.Remove {
+		out.Remove = append(out.Remove, safeguarding.ContactRemoval{Label: r.Label, Reason: r.Reason})
+	}
+	if in.Address != nil {
+		out.Address = &safeguarding.ContactAddress{Lines: in.Address.Lines, Postcode: in.Address.Postcode}
+	}
+	return out, nil
+}
+
+type removalBody struct {
+	Label  string `json:"label"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// changesBody is what a version changed, by label: never a number or an address line.
+type changesBody struct {
+	Added     []string      `json:"added"`
+	Replaced  []string      `json:"replaced"`
+	Confirmed []string      `json:"confirmed"`
+	Removed   []removalBody `json:"removed"`
+	Kept      []string      `json:"kept"`
+	Address   string        `json:"address"`
+	Summary   string        `json:"summary"`
+}
+
+func toChanges(c safeguarding.ContactChanges) changesBody {
+	out := changesBody{Added: nonNil(c.Added), Replaced: nonNil(c.Replaced), Confirmed: nonNil(c.Confirmed),
+		Removed: []removalBody{}, Kept: nonNil(c.Kept), Address: string(c.Address), Summary: c.Summary()}
+	for _, r := range c.Removed {
+		out.Removed = append(out.Removed, removalBody(r))
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// patch saves a new version that changes only what the request names (the office or a DSL:
+// rules P3, P4): the office's way to keep details up to date without seeing them.
+func (h handler) patch(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in patchRequest
+	who, key, fp, err := httpapi.Command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p, err := in.patch()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.svc.Patch(ctx, who, httpapi.School(req), req.PathParameters["id"], p, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		summaryResponse
+		Changes changesBody `json:"changes"`
+	}{summary(d, who.At), toChanges(d.Changes)}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+type versionBody struct {
+	Version   int           `json:"version"`
+	ChangedAt time.Time     `json:"changedAt"`
+	ChangedBy string        `json:"changedBy"`
+	Reason    string        `json:"reason"`
+	Phones    []phoneBody   `json:"phones"`
+	Address   addressBody   `json:"address"`
+	Removed   []removalBody `json:"removed"`
+}
+
+// versions reads back every version of a family's contact details, oldest first (the DSLs
+// and the Senior DSL; rules P3, P4), audited.
+func (h handler) versions(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	vs, err := h.svc.Versions(ctx, who, httpapi.School(req), req.PathParameters["id"])
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		FamilyID string        `json:"familyId"`
+		Versions []versionBody `json:"versions"`
+	}{FamilyID: vs.Family.ID, Versions: []versionBody{}}
+	for _, d := range vs.Versions {
+		v := versionBody{Version: d.Version, ChangedAt: d.ChangedAt, ChangedBy: d.ChangedBy, Reason: d.Reason, Phones: []phoneBody{},
+			Address: addressBody{Lines: append([]string{}, d.Address.Lines...), Postcode: d.Address.Postcode}, Removed: []removalBody{}}
+		for _, p := range d.Phones {
+			v.Phones = append(v.Phones, phoneBody{Label: p.Label, Number: p.Number, ConfirmedAt: optional(p.ConfirmedAt)})
+		}
+		for _, r := range d.Changes.Removed {
+			v.Removed = append(v.Removed, removalBody(r))
+		}
+		out.Versions = append(out.Versions, v)
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
 }
 
 // report lists the families with fewer than two up-to-date numbers (rule H1), without a number.

@@ -44,7 +44,7 @@ func TestRule_H2_AContactRecordedMoreThan24HoursAfterIsMarkedLate(t *testing.T) 
 			continue
 		}
 		switch {
-		case e.Late && strings.Contains(e.Summary, "Recorded 125 minutes after the 24 hours of rule H2"):
+		case e.Late && strings.Contains(e.Summary, "Recorded 125 minutes after the 24 hours allowed"):
 			lates++
 		case !e.Late && !strings.Contains(e.Summary, "rule H2"):
 			timely++

@@ -16,6 +16,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -129,6 +130,7 @@ func (w *world) do(req httpapi.Request) response {
 	if err != nil {
 		w.t.Fatalf("%s: the handler failed instead of answering: %v", req.RouteKey, err)
 	}
+	openapitest.Check(w.t, req, resp)
 	r := response{status: resp.StatusCode, contentType: resp.Headers["Content-Type"], raw: resp.Body}
 	if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {
 		w.t.Fatalf("%s: %d %q is not a JSON object: %v", req.RouteKey, resp.StatusCode, resp.Body, err)

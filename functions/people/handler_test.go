@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -47,6 +48,7 @@ func get(t *testing.T, h handler, route, path, email string, params, query map[s
 	if err != nil {
 		t.Fatal(err)
 	}
+	openapitest.Check(t, req, resp)
 	var body map[string]any
 	_ = json.Unmarshal([]byte(resp.Body), &body)
 	return resp.StatusCode, body

@@ -13,6 +13,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -96,6 +97,7 @@ func (w *world) call(method, path, email, body string, at string, headers ...str
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	openapitest.Check(w.t, req, resp)
 	var out map[string]any
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {

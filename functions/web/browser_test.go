@@ -56,7 +56,8 @@ type browser struct {
 	axe string
 }
 
-func newBrowser(t *testing.T) *browser {
+// newBrowser starts chromium; extra adds command-line options, such as a feature turned off.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path, err := exec.LookPath(chromiumPath)
 	if err != nil {
@@ -83,6 +84,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(360, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() {

@@ -133,11 +133,11 @@ var actionTypeTitles = map[safeguarding.ActionType]string{
 
 // actionTypeRules says when each type of action is due by the rules.
 var actionTypeRules = map[safeguarding.ActionType]string{
-	safeguarding.ActionDSL:           "Rule D1: by the end of the day the concern was recorded.",
-	safeguarding.ActionParentMeeting: "Rule D2: arranged by the end of the day the concern was recorded, ideally held that day.",
-	safeguarding.ActionMonitoring:    "Rule D3: completed within 24 hours of the first alert.",
-	safeguarding.ActionReferral:      "Rule D4: made within 24 hours, ideally the same day. Choose where it goes below.",
-	safeguarding.ActionCheckIn:       "Rule D5: updated weekly, or by the end of the day when the concern is high priority.",
+	safeguarding.ActionDSL:           "By the end of the day the concern was recorded.",
+	safeguarding.ActionParentMeeting: "Arranged by the end of the day the concern was recorded, ideally held that day.",
+	safeguarding.ActionMonitoring:    "Completed within 24 hours of the first alert.",
+	safeguarding.ActionReferral:      "Made within 24 hours, ideally the same day. Choose where it goes below.",
+	safeguarding.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority.",
 }
 
 var referralTitles = map[string]string{

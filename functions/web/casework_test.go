@@ -72,7 +72,7 @@ func TestRule_D3_DSLAddsAnActionDueByTheRule(t *testing.T) {
 	wantBody(t, "the DSL's concern page", page, http.StatusOK,
 		"Case work", `id="case-status"`, "Open", "No actions yet",
 		// The rules' due times, in school time (D1-D5).
-		"Rule D1", "Due by Monday 1 June 2026 at 17:00", "Rule D3", "Due by Tuesday 2 June 2026 at 10:30", "Rule D4", "Rule D5",
+		"By the end of the day the concern was recorded.", "Due by Monday 1 June 2026 at 17:00", "Completed within 24 hours of the first alert.", "Due by Tuesday 2 June 2026 at 10:30", "Made within 24 hours", "Updated weekly",
 		// The roster to choose from, and the referral destinations.
 		`<option value="`+staff+`">`, "Children&#39;s social care", "Close the case", "Mark it complex",
 		// The menu, with the DSL's review.

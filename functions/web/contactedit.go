@@ -17,9 +17,9 @@ import (
 )
 
 // Changing a family's contact details (rules P3, P4), by the office or a DSL: a new version
-// with a reason, saved against the version the page was opened at. The form shows the numbers
-// and the address only to someone who may see them (a DSL); to the office it is a blank form
-// that replaces the details, with how many numbers the family has. Nothing typed stays in the
+// with a reason, saved against the version the page was opened at. Someone who may see the
+// details (a DSL) gets them in the form and saves them all; the office, which may not, gets
+// its own form that names only what changes (contactpatch.go). Nothing typed stays in the
 // browser (autocomplete off, no cache).
 
 // phoneRow is one number as the form sends it. ConfirmedAt is the confirmation the page was
@@ -131,6 +131,12 @@ type contactEditView struct {
 	Form                contactEditForm
 	PostURL, ReportLink string
 	UpToDateDays        int
+	// Patch is the office's form (when not Shown); Changes what saving it will do, once
+	// checked; Recheck that it changed after it was checked.
+	Patch        contactPatchForm
+	Changes      *changesView
+	Recheck      bool
+	VersionsLink string
 }
 
 // contactEditState is the form as sent, its problems, and whether it lost to someone else's
@@ -140,6 +146,12 @@ type contactEditState struct {
 	problems formProblems
 	form     contactEditForm
 	conflict bool
+	// The office's form as sent, the change to check, its anchors, and whether it was sent
+	// to be saved but had changed since it was checked.
+	patch   *contactPatchForm
+	check   *safeguarding.ContactPatch
+	anchors map[string]string
+	recheck bool
 }
 
 func (h *Handler) contactEdit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -164,9 +176,28 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
+	var changes *changesView
+	if st.check != nil && len(st.problems.List) == 0 && !st.conflict {
+		c, err := start.Preview(*st.check, r.now)
+		var ve *safeguarding.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			st.problems.addValidation(ve, st.anchors, "reason")
+		case errors.Is(err, safeguarding.ErrConflict):
+			st.conflict = true
+		case err != nil:
+			return h.errorPage(r, statusFor(err), &s)
+		default:
+			changes = toChangesView(c)
+		}
+	}
 	v := contactEditView{Reference: start.Family.Reference(), Shown: start.Shown, Numbers: start.Numbers, UpToDate: start.UpToDate,
 		HasAddress: start.HasAddress, ChangedAt: when(start.ChangedAt), Conflict: st.conflict, Problems: st.problems,
-		PostURL: contactEditPath(school, id), ReportLink: contactReportPath(school), UpToDateDays: safeguarding.DefaultUpToDateDays}
+		PostURL: contactEditPath(school, id), ReportLink: contactReportPath(school), UpToDateDays: safeguarding.DefaultUpToDateDays,
+		Changes: changes, Recheck: st.recheck && changes != nil}
+	if p.IsDSL(school) {
+		v.VersionsLink = contactVersionsPath(school, id)
+	}
 	if start.ChangedAt.IsZero() {
 		v.ChangedAt = ""
 	}
@@ -216,6 +247,18 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	if _, err := strconv.Atoi(v.Form.Version); !st.sent || st.conflict || err != nil {
 		v.Form.Version = strconv.Itoa(start.Version)
 	}
+	if !start.Shown {
+		v.Patch = patchForm(start, st.patch)
+		if st.patch == nil {
+			v.Patch.Key = rand.Text()
+		}
+		if _, err := strconv.Atoi(v.Patch.Version); st.patch == nil || st.conflict || err != nil {
+			v.Patch.Version = strconv.Itoa(start.Version)
+		}
+		if changes != nil {
+			v.Patch.Checked = v.Patch.fingerprint(school, id)
+		}
+	}
 	rows := max(phoneRowsMin, min(len(v.Form.Phones)+2, safeguarding.MaxContactPhones))
 	for len(v.Form.Phones) < rows {
 		v.Form.Phones = append(v.Form.Phones, phoneRow{})
@@ -243,6 +286,9 @@ func (h *Handler) submitContactEdit(ctx context.Context, r *request, s session) 
 	id := r.param("id")
 	if h.Contacts == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	if r.form.Get("form") == "patch" {
+		return h.submitContactPatch(ctx, r, s)
 	}
 	f := readContactEditForm(r.form)
 	st := contactEditState{sent: true, form: f}

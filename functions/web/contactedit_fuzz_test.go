@@ -45,3 +45,50 @@ func FuzzContactEditForm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzContactPatchForm feeds any posted body to the office's form decoder: it never panics,
+// gives the domain at most one number more than it allows, every field the domain may name
+// has an element on the form, and the same body always gives the same fingerprint.
+func FuzzContactPatchForm(f *testing.F) {
+	f.Add("form=patch&version=1&held-0-label=Mum&held-0-confirmed=yes&new-0-label=Gran&new-0-number=07700+900555&reason=x&step=check")
+	f.Add("version=2&held-0-label=Mum&held-0-number=07700+900556&held-0-remove=yes&held-0-remove-reason=&step=save&checked=abc")
+	f.Add("version=x&change-address=yes&address-line-0=1+Road&address-line-3=%FF&address-postcode=zz1+1aa")
+	f.Add("held-0-label=&held-1-label=%00&held-7-label=x&new-6-number=1&new-7-label=y")
+	f.Fuzz(func(t *testing.T, body string) {
+		v, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		form := readContactPatchForm(v)
+		in, anchors, own := form.patch()
+		if len(in.Phones) > 2*(safeguarding.MaxContactPhones+1) || len(in.Remove) > safeguarding.MaxContactPhones+1 ||
+			in.Address != nil && len(in.Address.Lines) > safeguarding.MaxAddressLines {
+			t.Fatalf("%d numbers, %d removals from %q", len(in.Phones), len(in.Remove), body)
+		}
+		for i := range in.Phones {
+			for _, part := range []string{".label", ".number"} {
+				if anchors["phones["+strconv.Itoa(i)+"]"+part] == "" {
+					t.Fatalf("number %d's %s has no element", i, part)
+				}
+			}
+		}
+		for i := range in.Remove {
+			if anchors["remove["+strconv.Itoa(i)+"].label"] == "" || anchors["remove["+strconv.Itoa(i)+"].reason"] == "" {
+				t.Fatalf("removal %d has no element", i)
+			}
+		}
+		for i := range in.Confirm {
+			if anchors["confirm["+strconv.Itoa(i)+"]"] == "" {
+				t.Fatalf("confirmation %d has no element", i)
+			}
+		}
+		for _, p := range own {
+			if p.Anchor == "" || p.Message == "" {
+				t.Fatalf("a problem without its field: %+v", p)
+			}
+		}
+		if form.fingerprint("s", "f") != readContactPatchForm(v).fingerprint("s", "f") {
+			t.Fatalf("fingerprint differs for the same body %q", body)
+		}
+	})
+}

@@ -24,6 +24,10 @@ func contactEditPath(school safeguarding.SchoolID, family string) string {
 	return schoolPath(school) + "/families/" + url.PathEscape(family) + "/contact-details/edit"
 }
 
+func contactVersionsPath(school safeguarding.SchoolID, family string) string {
+	return schoolPath(school) + "/families/" + url.PathEscape(family) + "/contact-details/versions"
+}
+
 // upToDateWithin is how recently a number must have been confirmed to count (rule H1).
 const upToDateWithin = time.Duration(safeguarding.DefaultUpToDateDays) * 24 * time.Hour
 

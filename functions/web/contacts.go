@@ -33,6 +33,10 @@ type contactsService interface {
 	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (safeguarding.ContactEditStart, error)
 	Edit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in safeguarding.ContactInput,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.ContactDetails, error)
+	Patch(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in safeguarding.ContactPatch,
+		key safeguarding.RequestKey, fingerprint string) (safeguarding.ContactDetails, error)
+	// Every version of a family's details, for the DSLs: see contactversions.go.
+	Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (safeguarding.ContactVersions, error)
 	// A DSL's designations for closure contact: see designations.go.
 	ClosureContacts(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.ClosureContact, error)
 	Designate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, staff string, active bool, reason string,

@@ -160,7 +160,7 @@ func (f contactForm) attempt() (safeguarding.ContactAttempt, []problem) {
 	case f.Outcome == "":
 		ps = append(ps, problem{Anchor: "outcome", Message: "Say what happened: whether contact was established"})
 	case f.Method == "phone-call" && f.Outcome == safeguarding.OutcomeEstablished:
-		ps = append(ps, problem{Anchor: "outcome", Message: "Record a phone call that was answered with its call record below (rule H3)"})
+		ps = append(ps, problem{Anchor: "outcome", Message: "Record a phone call that was answered with its call record below"})
 	}
 	return safeguarding.ContactAttempt{At: at, Method: f.Method, Outcome: f.Outcome, Notes: f.Notes}, ps
 }

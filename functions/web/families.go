@@ -55,13 +55,13 @@ var decisionTitles = map[string]string{
 func nextDueTitle(row safeguarding.FamilyRow) string {
 	switch row.NextDue {
 	case "phone-call":
-		return "A phone call (rule E3), due by " + whenDay(row.NextDueAt)
+		return "A phone call, due by " + whenDay(row.NextDueAt)
 	case "la-notification":
-		return "The Senior DSL informs the local authority (rule E5)"
+		return "The Senior DSL informs the local authority"
 	case "decision":
-		return "The Senior DSL decides whether to contact social care (rule E4)"
+		return "The Senior DSL decides whether to contact social care"
 	case "contact-attempt":
-		return "Keep trying to make contact (rule E5)"
+		return "Keep trying to make contact"
 	}
 	return ""
 }
@@ -228,7 +228,7 @@ type familyView struct {
 
 var familyDone = map[string]string{
 	"contact":             "Contact attempt recorded in each child's chronology.",
-	"contact-established": "Contact recorded in each child's chronology. The family is no longer missing (rule E6).",
+	"contact-established": "Contact recorded in each child's chronology. The family is no longer missing.",
 	"call":                "Phone call recorded in each child's chronology, its agreed actions assigned and the next call put on the deadline ladder.",
 	"la":                  "Recorded when the local authority was informed, in each child's chronology.",
 	"decision":            "Decision recorded, with its reason, in each child's chronology.",

@@ -260,7 +260,7 @@ func TestRule_E2_E3_DSLsSeeTheMissingFamiliesAndOnlyThey(t *testing.T) {
 		`href="/schools/brook-lane/families/fam-06"`, "Minh Nguyen, Lan Nguyen", "FAM-FAM-06",
 		`href="/schools/brook-lane/families/fam-08"`, "Isla Campbell, Rory Campbell",
 		"Missing since", "Tuesday 17 November 2026 at 05:30", `<dd class="govuk-summary-list__value app-silent">6</dd>`,
-		"A phone call (rule E3), due by Wednesday 18 November 2026 at 05:30",
+		"A phone call, due by Wednesday 18 November 2026 at 05:30",
 		`href="/schools/brook-lane/families" aria-current="page"`)
 	if strings.Contains(page.Body, "inform the LA") {
 		t.Error("a family six days silent is marked for the LA")
@@ -368,7 +368,7 @@ func TestRule_E4_E5_TheSeniorDSLInformsTheLAAndDecidesWithAReason(t *testing.T) 
 	page := call(t, h, "GET", "/schools/brook-lane/families", tokenFor(dsl), nil, mon)
 	wantBody(t, "the families view at 20 days", page, http.StatusOK, "20 school days: inform the LA")
 	page = call(t, h, "GET", family, tokenFor(dsl), nil, mon)
-	wantBody(t, "a DSL's family page at 20 days", page, http.StatusOK, "The Senior DSL informs the local authority (rule E5) with: Family FAM-FAM-08")
+	wantBody(t, "a DSL's family page at 20 days", page, http.StatusOK, "The Senior DSL informs the local authority with: Family FAM-FAM-08")
 	if strings.Contains(page.Body, `id="la-notification"`) {
 		t.Error("a DSL is offered the LA form")
 	}
@@ -484,7 +484,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 	answered := url.Values{"key": {"c-1"}, "method": {"phone-call"}, "outcome": {"established"}, "contact-day": {"17"}, "contact-month": {"11"},
 		"contact-year": {"2026"}, "contact-time": {"09:10"}}
 	wantBody(t, "an answered call on the attempt form", post(t, h, family+"/contacts", dsl, answered, tue), http.StatusBadRequest,
-		"Record a phone call that was answered with its call record below (rule H3)")
+		"Record a phone call that was answered with its call record below")
 
 	record := url.Values{"form": {"call"}, "key": {"call-1"}, "call-day": {"17"}, "call-month": {"11"}, "call-year": {"2026"}, "call-time": {"09:10"},
 		"spoken-to": {"Linh Nguyen, mother"}, "identified-by": {""}, "is-ok": {"yes"}, "worries": {"Minh is not sleeping."},

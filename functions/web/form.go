@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -220,14 +221,20 @@ func orderOf(field string) int {
 	return len(fieldOrder)
 }
 
-// sentence starts a domain message with a capital letter, as the error summary shows it.
+// sentence starts a domain message with a capital letter, as the error summary shows it, and
+// without the ids of the rules it names for developers ("never alone (V2)"): pages speak plain
+// words.
 func sentence(s string) string {
+	s = domainRuleIDs.ReplaceAllString(s, "")
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
 }
+
+// domainRuleIDs are the rule ids at the end of a domain message's clause: " (V2)", " (rule H3)".
+var domainRuleIDs = regexp.MustCompile(`\s*\((?:rules? )?[PCDHVES]\d{1,2}(?:(?:-|, ?)[PCDHVES]?\d{1,2})*\)`)
 
 // lines splits a textarea into its non-empty lines.
 func lines(s string) []string {

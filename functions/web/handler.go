@@ -245,11 +245,12 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/call":            (*Handler).submitCall,
 
 	// The office's contact details (H1, P3, P4) and a DSL's designations for closure contact.
-	"GET /schools/{school}/contact-details/report":              (*Handler).contactReport,
-	"GET /schools/{school}/families/{id}/contact-details/edit":  (*Handler).contactEdit,
-	"POST /schools/{school}/families/{id}/contact-details/edit": (*Handler).submitContactEdit,
-	"GET /schools/{school}/closure-contacts":                    (*Handler).closureContacts,
-	"POST /schools/{school}/closure-contacts":                   (*Handler).designate,
+	"GET /schools/{school}/contact-details/report":                 (*Handler).contactReport,
+	"GET /schools/{school}/families/{id}/contact-details/edit":     (*Handler).contactEdit,
+	"POST /schools/{school}/families/{id}/contact-details/edit":    (*Handler).submitContactEdit,
+	"GET /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,
+	"GET /schools/{school}/closure-contacts":                       (*Handler).closureContacts,
+	"POST /schools/{school}/closure-contacts":                      (*Handler).designate,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

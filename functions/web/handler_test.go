@@ -43,6 +43,9 @@ func call(t *testing.T, h *Handler, method, target, session string, form url.Val
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
+	if strings.HasPrefix(resp.Headers["Content-Type"], "text/html") && !resp.IsBase64Encoded {
+		noRuleIDs(t, method+" "+target, resp.Body)
+	}
 	return resp
 }
 

@@ -47,11 +47,18 @@ func TestRule_P3_H1_H2_H3_ContactDuringAClosureThroughTheLocalStack(t *testing.T
 	if status != 200 || len(body["families"].([]any)) != 1 || body["families"].([]any)[0].(map[string]any)["id"] != "fam-05" {
 		t.Fatalf("report: %d %v", status, body)
 	}
-	fix := map[string]any{"version": 1, "reason": "Both numbers confirmed by phone", "phones": []any{
-		map[string]any{"label": "Kelly Fletcher, mobile", "number": "07700 900108", "confirmedAt": "2026-11-23T07:50:00Z"},
-		map[string]any{"label": "Dean Fletcher, mobile", "number": "07700 900109", "confirmedAt": "2026-11-23T07:55:00Z"}},
-		"address": map[string]any{"lines": []any{"19 Elm Terrace", "Brookhill"}, "postcode": "ZZ2 5AE"}}
-	if status, body := call(t, "PUT", base+"/families/fam-05/contact-details", grace, fix, "Idempotency-Key", "fix-fam-05"); status != 200 || body["version"] != float64(2) {
+	// The office may change the details but not see them (P3): it may not replace them all
+	// (PUT), and confirms both numbers by their labels instead (PATCH), keeping everything else.
+	replace := map[string]any{"version": 1, "reason": "Both numbers confirmed by phone", "phones": []any{
+		map[string]any{"label": "Kelly Fletcher, mobile", "number": "07700 900108", "confirmedAt": "2026-11-23T07:50:00Z"}},
+		"address": map[string]any{"lines": []any{"19 Elm Terrace"}, "postcode": "ZZ2 5AE"}}
+	if status, body := call(t, "PUT", base+"/families/fam-05/contact-details", grace, replace); status != 403 {
+		t.Errorf("the office replaces what it cannot see: %d %v", status, body)
+	}
+	fix := map[string]any{"version": 1, "reason": "Both numbers confirmed by phone", "confirm": []any{"Kelly Fletcher, mobile", "Dean Fletcher, mobile"}}
+	status, body = call(t, "PATCH", base+"/families/fam-05/contact-details", grace, fix, "Idempotency-Key", "fix-fam-05")
+	if status != 200 || body["version"] != float64(2) || body["numbers"] != float64(2) || body["hasAddress"] != true ||
+		body["changes"].(map[string]any)["summary"] != "confirms 2 numbers, keeps the address" {
 		t.Fatalf("fix: %d %v", status, body)
 	}
 	if status, body := call(t, "GET", base+"/contact-details/report", grace, nil); status != 200 || len(body["families"].([]any)) != 0 {

@@ -37,7 +37,7 @@ func TestRule_H2_AContactRecordedMoreThan24HoursAfterIsMarkedLate(t *testing.T) 
 			if e.Late != c.late {
 				t.Errorf("%s: the entry of %s is late %v, want %v", c.name, e.Pupil, e.Late, c.late)
 			}
-			says := strings.Contains(e.Summary, "after the 24 hours of rule H2")
+			says := strings.Contains(e.Summary, "after the 24 hours allowed")
 			if says != c.late || c.late && !strings.Contains(e.Summary, "Recorded "+strconv.Itoa(c.minutes)+" minutes after") {
 				t.Errorf("%s: the entry's summary %q", c.name, e.Summary)
 			}

@@ -279,7 +279,7 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 	var call PhoneCall
 	switch {
 	case answeredCall && in.Call == nil:
-		ps.add("call", "an answered phone call is recorded with who was spoken to, how they were identified, whether they are ok, worries, what was heard, quotes, agreed actions, further contact, the next call and whether the family is still happy to be contacted (rule H3)")
+		ps.add("call", "an answered phone call is recorded with who was spoken to, how they were identified, whether they are ok, worries, what was heard, quotes, agreed actions, further contact, the next call and whether the family is still happy to be contacted")
 	case answeredCall:
 		call = checkCall(&ps, *in.Call, in.At, now)
 	case in.Call != nil:
@@ -302,7 +302,7 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 	// Rule H2: recorded within 24 hours of the contact; later is accepted, marked late with how late.
 	w.Late, w.MinutesLate = Lateness(in.At.Add(ContactRecordWithin), now)
 	if w.Late {
-		summary += fmt.Sprintf(" (Recorded %d minutes after the 24 hours of rule H2.)", w.MinutesLate)
+		summary += fmt.Sprintf(" (Recorded %d minutes after the 24 hours allowed.)", w.MinutesLate)
 	}
 	for _, c := range f.Children {
 		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryContact, At: in.At.UTC(),

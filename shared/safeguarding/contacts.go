@@ -3,6 +3,7 @@ package safeguarding
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,8 @@ type ContactDetails struct {
 	ChangedAt time.Time
 	ChangedBy string
 	Reason    string
+	// Changes is what this version changed from the one before, by label (never a number).
+	Changes ContactChanges
 }
 
 // Limits of contact details.
@@ -206,17 +209,15 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 		}
 		field := fmt.Sprintf("phones[%d]", i)
 		label := strings.TrimSpace(ph.Label)
-		if label == "" {
-			ps.add(field+".label", "say whose number it is (for example \"Mum, mobile\")")
-		}
-		checkText(&ps, field+".label", label, MaxContactLabel)
-		number, ok := NormalisePhone(ph.Number)
-		if !ok {
-			ps.add(field+".number", "a UK phone number (like 07700 900000) or an international one starting with +")
-		} else if seen[number] {
+		number, ok := checkPhone(&ps, field, label, ph.Number)
+		if ok && seen[number] {
 			ps.add(field+".number", "the same number is listed twice")
 		}
 		seen[number] = true
+		// A label names its number in later changes and in the history: no two alike.
+		if slices.ContainsFunc(next.Phones, func(o ContactPhone) bool { return sameLabel(o.Label, label) }) && label != "" {
+			ps.add(field+".label", "two numbers have the same name: tell them apart (for example \"Mum, mobile\" and \"Mum, work\")")
+		}
 		if ph.ConfirmedAt.After(now.Add(5 * time.Minute)) {
 			ps.add(field+".confirmedAt", "when the number was last confirmed, not in the future")
 		}
@@ -226,31 +227,7 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 		}
 		next.Phones = append(next.Phones, ContactPhone{Label: label, Number: number, ConfirmedAt: confirmed})
 	}
-	if len(in.Address.Lines) > MaxAddressLines {
-		ps.add("address.lines", "at most %d lines", MaxAddressLines)
-	}
-	for i, l := range in.Address.Lines {
-		if i >= MaxAddressLines {
-			break
-		}
-		l = strings.TrimSpace(l)
-		if l == "" {
-			ps.add(fmt.Sprintf("address.lines[%d]", i), "leave out empty lines")
-			continue
-		}
-		checkText(&ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
-		next.Address.Lines = append(next.Address.Lines, l)
-	}
-	if strings.TrimSpace(in.Address.Postcode) != "" {
-		pc, ok := NormalisePostcode(in.Address.Postcode)
-		if !ok {
-			ps.add("address.postcode", "a UK postcode, like ZZ99 9ZZ")
-		}
-		next.Address.Postcode = pc
-	}
-	if len(next.Address.Lines) == 0 && next.Address.Postcode != "" {
-		ps.add("address.lines", "the first line of the address, with the postcode")
-	}
+	next.Address = checkAddress(&ps, in.Address)
 	next.Reason = strings.TrimSpace(in.Reason)
 	if next.Reason == "" {
 		ps.add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
@@ -259,6 +236,7 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 	if err := ps.err(); err != nil {
 		return ContactDetails{}, err
 	}
+	next.Changes = DescribeChanges(prev, next, nil)
 	if in.Version != prev.Version {
 		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.Version, ErrConflict)
 	}

@@ -15,6 +15,7 @@ const (
 	AuditContactsViewed        = "contacts.viewed"
 	AuditContactsViewRefused   = "contacts.view-refused"
 	AuditContactsChanged       = "contacts.changed"
+	AuditContactsVersionsRead  = "contacts.versions-read"
 	AuditContactsReport        = "contacts.report"
 	AuditClosureContactChanged = "closure-contact.changed"
 	AuditClosureContactsRead   = "closure-contacts.read"
@@ -63,6 +64,11 @@ type ContactsStore interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	LoadContactEdit(ctx context.Context, viewer string, school SchoolID, family string, key RequestKey) (ContactEdit, error)
 	SaveContactDetails(ctx context.Context, w ContactDetailsWrite) error
+	ContactDetails(ctx context.Context, school SchoolID, family string) (ContactDetails, error)
+	// ContactDetailsVersion reads one version (Version 0 when there is none).
+	ContactDetailsVersion(ctx context.Context, school SchoolID, family string, version int) (ContactDetails, error)
+	// ContactDetailsVersions reads every version, oldest first.
+	ContactDetailsVersions(ctx context.Context, school SchoolID, family string) ([]ContactDetails, error)
 	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
 	Principal(ctx context.Context, email string) (Principal, error)
 	// ContactFamilies reads every family of the school with a summary of its contact details
@@ -119,10 +125,51 @@ func (s Contacts) View(ctx context.Context, who Caller, school SchoolID, family 
 	return ContactDetailsShown{Family: v.Family, Details: v.Details}, nil
 }
 
-// Edit saves a new version of a family's contact details (the office or a DSL), with the
-// reason, against the version the editor read (rules P3, P4, H1). The answer carries no
-// number: the office may keep details up to date without being designated to see them.
+// Edit saves a new version of a family's contact details that replaces every number and the
+// address, with the reason, against the version the editor read (rules P3, P4, H1): only for
+// an editor who may see the details (a DSL, or the office designated for closure contact),
+// since replacing what one cannot see loses it. The office changes them with Patch. The
+// answer carries no number.
 func (s Contacts) Edit(ctx context.Context, who Caller, school SchoolID, family string, in ContactInput, key RequestKey, fp string) (ContactDetails, error) {
+	return s.change(ctx, who, school, family, key, fp, func(p Principal, prev ContactDetails) (ContactDetails, error) {
+		sees, err := s.seesDetails(ctx, p, school)
+		if err != nil {
+			return ContactDetails{}, err
+		}
+		if !sees {
+			return ContactDetails{}, fmt.Errorf("replacing contact details one may not see: %w", ErrForbidden)
+		}
+		return ReviseContactDetails(p, prev, in, who.At)
+	})
+}
+
+// seesDetails is rule P3 for an editor: a DSL, or a member of staff a DSL designated for
+// closure contact. The profile says who may be designated; the designation itself is read to
+// make sure (one more read, only for them).
+func (s Contacts) seesDetails(ctx context.Context, p Principal, school SchoolID) (bool, error) {
+	if p.IsDSL(school) || !p.IsClosureContact(school) {
+		return p.IsDSL(school), nil
+	}
+	cc, err := s.Store.ClosureContact(ctx, school, p.Email)
+	if err != nil {
+		return false, err
+	}
+	return CanSeeContactDetails(p, school, cc.Active), nil
+}
+
+// Patch saves a new version of a family's contact details that changes only what it names
+// (rules P3, P4): the office's way, since it may change the details without seeing them. The
+// version keeps what changed, by label, and each removal's reason.
+func (s Contacts) Patch(ctx context.Context, who Caller, school SchoolID, family string, in ContactPatch, key RequestKey, fp string) (ContactDetails, error) {
+	return s.change(ctx, who, school, family, key, fp, func(p Principal, prev ContactDetails) (ContactDetails, error) {
+		return PatchContactDetails(p, prev, in, who.At)
+	})
+}
+
+// change loads a family's contact details, makes the next version with next and saves it with
+// its audit entry and idempotency record. A replayed request answers the version it made.
+func (s Contacts) change(ctx context.Context, who Caller, school SchoolID, family string, key RequestKey, fp string,
+	next func(Principal, ContactDetails) (ContactDetails, error)) (ContactDetails, error) {
 	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, key)
 	if err != nil {
 		return ContactDetails{}, err
@@ -134,21 +181,18 @@ func (s Contacts) Edit(ctx context.Context, who Caller, school SchoolID, family 
 		return ContactDetails{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
 	}
 	if e.Prior != nil {
-		if e.Prior.Fingerprint != fp {
-			return ContactDetails{}, ErrIdempotencyMismatch
-		}
-		return e.Details, nil
+		return s.replay(ctx, school, family, *e.Prior, fp)
 	}
 	prev := e.Details
 	prev.School, prev.Family, prev.Pupils = school, family, e.Family.Pupils()
-	next, err := ReviseContactDetails(e.Viewer, prev, in, who.At)
+	d, err := next(e.Viewer, prev)
 	if err != nil {
 		return ContactDetails{}, err
 	}
-	w := ContactDetailsWrite{Details: next, Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
-		Action: AuditContactsChanged, Subject: "family/" + family + "/contact-details", Pupils: next.Pupils, At: who.At, Source: who.Source}}
+	w := ContactDetailsWrite{Details: d, Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
+		Action: AuditContactsChanged, Subject: "family/" + family + "/contact-details", Pupils: d.Pupils, At: who.At, Source: who.Source}}
 	if key.Key != "" {
-		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: family, RecordedAt: who.At}}
+		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: family, RecordedAt: who.At, Version: d.Version}}
 	}
 	err = s.Store.SaveContactDetails(ctx, w)
 	if errors.Is(err, ErrDuplicateRequest) {
@@ -156,13 +200,58 @@ func (s Contacts) Edit(ctx context.Context, who Caller, school SchoolID, family 
 		if err != nil {
 			return ContactDetails{}, err
 		}
-		if prior.Fingerprint != fp {
-			return ContactDetails{}, ErrIdempotencyMismatch
-		}
-		e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, RequestKey{})
-		return e.Details, err
+		return s.replay(ctx, school, family, prior, fp)
 	}
-	return next, err
+	return d, err
+}
+
+// replay answers a request already served: the version it made, whatever came after it.
+func (s Contacts) replay(ctx context.Context, school SchoolID, family string, prior PriorRequest, fp string) (ContactDetails, error) {
+	if prior.Fingerprint != fp {
+		return ContactDetails{}, ErrIdempotencyMismatch
+	}
+	if prior.Receipt.Version == 0 { // a request kept before receipts named their version
+		return s.Store.ContactDetails(ctx, school, family)
+	}
+	return s.Store.ContactDetailsVersion(ctx, school, family, prior.Receipt.Version)
+}
+
+// ContactVersions are every version of a family's contact details, oldest first.
+type ContactVersions struct {
+	Family   Family
+	Versions []ContactDetails
+}
+
+// Versions reads back every version of a family's contact details, oldest first, with who
+// changed them, when, why and what changed (rule P4): for the DSLs and the Senior DSL of the
+// school only (rule P3), each reading audited.
+func (s Contacts) Versions(ctx context.Context, who Caller, school SchoolID, family string) (ContactVersions, error) {
+	v, err := s.Store.LoadContactView(ctx, who.Email, school, family)
+	if err != nil {
+		return ContactVersions{}, err
+	}
+	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsVersionsRead,
+		Subject: "family/" + family + "/contact-details/versions", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
+	if !v.Viewer.IsDSL(school) {
+		if v.Viewer.IsMember(school) {
+			audit.Action = AuditContactsViewRefused
+			if err := s.Store.Audit(ctx, audit); err != nil {
+				return ContactVersions{}, err
+			}
+		}
+		return ContactVersions{}, ErrForbidden
+	}
+	if v.Family.ID == "" {
+		return ContactVersions{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+	}
+	versions, err := s.Store.ContactDetailsVersions(ctx, school, family)
+	if err != nil {
+		return ContactVersions{}, err
+	}
+	if err := s.Store.Audit(ctx, audit); err != nil {
+		return ContactVersions{}, err
+	}
+	return ContactVersions{Family: v.Family, Versions: versions}, nil
 }
 
 // ContactReportRow is one family short of up-to-date numbers (rule H1): no number, no address.

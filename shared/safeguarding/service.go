@@ -33,6 +33,8 @@ type Receipt struct {
 	RecordedAt  time.Time
 	Late        bool
 	MinutesLate int
+	// Version is the version a change made, for a record kept as versions (contact details).
+	Version int
 }
 
 // Recording is what the rules need to check a new concern, loaded in one round trip.

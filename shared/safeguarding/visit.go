@@ -822,7 +822,7 @@ func (v Visit) observationsSummary(c PupilID) string {
 	o := v.s.Observations
 	s := "Home visit " + v.s.Reference + ", observations"
 	if o.Late {
-		s += fmt.Sprintf(" (recorded %d minutes after the 24 hours of rule V6)", o.MinutesLate)
+		s += fmt.Sprintf(" (recorded %d minutes after the 24 hours allowed)", o.MinutesLate)
 	}
 	s += "."
 	if i := slices.IndexFunc(o.Children, func(x ChildObservation) bool { return x.Pupil == c }); i >= 0 {

@@ -235,19 +235,20 @@ type requestItem struct {
 	RecordedAt  time.Time `dynamodbav:"recordedAt"`
 	Late        bool      `dynamodbav:"late"`
 	MinutesLate int       `dynamodbav:"minutesLate"`
+	Version     int       `dynamodbav:"version,omitempty"`
 	ExpiresAt   int64     `dynamodbav:"expiresAt"`
 }
 
 func requestToItem(r safeguarding.RequestRecord) requestItem {
 	return requestItem{key: requestKey(r.Key), Type: typeRequest, Fingerprint: r.Fingerprint,
 		ResultID: r.Receipt.ID, Reference: r.Receipt.Reference, RecordedAt: r.Receipt.RecordedAt,
-		Late: r.Receipt.Late, MinutesLate: r.Receipt.MinutesLate, ExpiresAt: r.Receipt.RecordedAt.Add(requestTTL).Unix()}
+		Late: r.Receipt.Late, MinutesLate: r.Receipt.MinutesLate, Version: r.Receipt.Version, ExpiresAt: r.Receipt.RecordedAt.Add(requestTTL).Unix()}
 }
 
 func requestFromItem(it requestItem) safeguarding.PriorRequest {
 	return safeguarding.PriorRequest{Fingerprint: it.Fingerprint, Receipt: safeguarding.Receipt{
 		ID: it.ResultID, Reference: it.Reference, RecordedAt: it.RecordedAt,
-		Late: it.Late, MinutesLate: it.MinutesLate}}
+		Late: it.Late, MinutesLate: it.MinutesLate, Version: it.Version}}
 }
 
 // LoadRecording reads the author, the school, its catalogue, the named pupils and the

@@ -62,28 +62,67 @@ type addressItem struct {
 // all the H1 report projects.
 type contactsItem struct {
 	key
-	Type         string      `dynamodbav:"type"`
-	GSI1PK       string      `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK       string      `dynamodbav:"GSI1SK,omitempty"`
-	School       string      `dynamodbav:"school"`
-	Family       string      `dynamodbav:"family"`
-	Phones       []phoneItem `dynamodbav:"phones"`
-	Address      addressItem `dynamodbav:"address"`
-	Pupils       []string    `dynamodbav:"pupils"`
-	PhoneCount   int         `dynamodbav:"phoneCount"`
-	ConfirmedAts []time.Time `dynamodbav:"confirmedAts"`
-	HasAddress   bool        `dynamodbav:"hasAddress"`
-	Version      int         `dynamodbav:"version"`
-	ChangedAt    time.Time   `dynamodbav:"changedAt"`
-	ChangedBy    string      `dynamodbav:"changedBy"`
-	Reason       string      `dynamodbav:"reason"`
+	Type         string       `dynamodbav:"type"`
+	GSI1PK       string       `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK       string       `dynamodbav:"GSI1SK,omitempty"`
+	School       string       `dynamodbav:"school"`
+	Family       string       `dynamodbav:"family"`
+	Phones       []phoneItem  `dynamodbav:"phones"`
+	Address      addressItem  `dynamodbav:"address"`
+	Pupils       []string     `dynamodbav:"pupils"`
+	PhoneCount   int          `dynamodbav:"phoneCount"`
+	ConfirmedAts []time.Time  `dynamodbav:"confirmedAts"`
+	HasAddress   bool         `dynamodbav:"hasAddress"`
+	Version      int          `dynamodbav:"version"`
+	ChangedAt    time.Time    `dynamodbav:"changedAt"`
+	ChangedBy    string       `dynamodbav:"changedBy"`
+	Reason       string       `dynamodbav:"reason"`
+	Changes      *changesItem `dynamodbav:"changes,omitempty"`
+}
+
+// changesItem is what a version changed, by label: never a number or an address line.
+type changesItem struct {
+	Added     []string      `dynamodbav:"added,omitempty"`
+	Replaced  []string      `dynamodbav:"replaced,omitempty"`
+	Confirmed []string      `dynamodbav:"confirmed,omitempty"`
+	Removed   []removalItem `dynamodbav:"removed,omitempty"`
+	Kept      []string      `dynamodbav:"kept,omitempty"`
+	Address   string        `dynamodbav:"address"`
+}
+
+type removalItem struct {
+	Label  string `dynamodbav:"label"`
+	Reason string `dynamodbav:"reason,omitempty"`
+}
+
+func changesToItem(c safeguarding.ContactChanges) *changesItem {
+	if c.Address == "" {
+		return nil // written before versions kept their changes
+	}
+	it := &changesItem{Added: c.Added, Replaced: c.Replaced, Confirmed: c.Confirmed, Kept: c.Kept, Address: string(c.Address)}
+	for _, r := range c.Removed {
+		it.Removed = append(it.Removed, removalItem(r))
+	}
+	return it
+}
+
+func changesFromItem(it *changesItem) safeguarding.ContactChanges {
+	if it == nil {
+		return safeguarding.ContactChanges{}
+	}
+	c := safeguarding.ContactChanges{Added: it.Added, Replaced: it.Replaced, Confirmed: it.Confirmed, Kept: it.Kept,
+		Address: safeguarding.AddressChange(it.Address)}
+	for _, r := range it.Removed {
+		c.Removed = append(c.Removed, safeguarding.ContactRemoval(r))
+	}
+	return c
 }
 
 func contactsToItem(c safeguarding.ContactDetails, current bool) contactsItem {
 	it := contactsItem{School: string(c.School), Family: c.Family, Phones: []phoneItem{}, Pupils: []string{},
 		Address:    addressItem{Lines: append([]string{}, c.Address.Lines...), Postcode: c.Address.Postcode},
 		PhoneCount: len(c.Phones), ConfirmedAts: []time.Time{}, HasAddress: !c.Address.IsZero(),
-		Version: c.Version, ChangedAt: c.ChangedAt, ChangedBy: c.ChangedBy, Reason: c.Reason}
+		Version: c.Version, ChangedAt: c.ChangedAt, ChangedBy: c.ChangedBy, Reason: c.Reason, Changes: changesToItem(c.Changes)}
 	for _, p := range c.Phones {
 		it.Phones = append(it.Phones, phoneItem{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
 		it.ConfirmedAts = append(it.ConfirmedAts, p.ConfirmedAt)
@@ -103,7 +142,7 @@ func contactsToItem(c safeguarding.ContactDetails, current bool) contactsItem {
 func contactsFromItem(it contactsItem) safeguarding.ContactDetails {
 	c := safeguarding.ContactDetails{School: safeguarding.SchoolID(it.School), Family: it.Family,
 		Address: safeguarding.ContactAddress{Lines: it.Address.Lines, Postcode: it.Address.Postcode},
-		Version: it.Version, ChangedAt: it.ChangedAt, ChangedBy: it.ChangedBy, Reason: it.Reason}
+		Version: it.Version, ChangedAt: it.ChangedAt, ChangedBy: it.ChangedBy, Reason: it.Reason, Changes: changesFromItem(it.Changes)}
 	for _, p := range it.Phones {
 		c.Phones = append(c.Phones, safeguarding.ContactPhone{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
 	}
@@ -133,6 +172,17 @@ func (s *Store) PutContactDetails(ctx context.Context, c safeguarding.ContactDet
 		{Put: &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, false))}},
 	}})
 	return wrap("put contact details", err)
+}
+
+// ContactDetailsVersion reads one version of a family's contact details (Version 0 when there
+// is no such version).
+func (s *Store) ContactDetailsVersion(ctx context.Context, school safeguarding.SchoolID, family string, version int) (safeguarding.ContactDetails, error) {
+	var it contactsItem
+	ok, err := s.getItem(ctx, contactsVersionKey(school, family, version), &it, true)
+	if err != nil || !ok {
+		return safeguarding.ContactDetails{School: school, Family: family}, err
+	}
+	return contactsFromItem(it), nil
 }
 
 // ContactDetailsVersions reads every version of a family's contact details, oldest first.

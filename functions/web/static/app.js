@@ -2,6 +2,28 @@
 // while without use or when Escape is pressed (rule S3), so a screen left open shows no record.
 import { initAll } from "./govuk-frontend.min.js";
 
+// Nothing typed comes back once it is sent (rules P3, P4). Pages are no-store and the forms
+// have autocomplete="off", yet Back can still show a page as it was left: Chromium keeps even
+// no-store pages in its back-forward cache, typed text and all. Such a page is emptied at once
+// and fetched again, with a fresh idempotency key. A page the history loads again, or a reload,
+// gets its forms reset to what the server sent, in case a browser refilled them. This runs
+// before the components' own pageshow handlers, so they see the forms as reset.
+function resetForms() {
+  for (const form of document.forms) form.reset();
+}
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    resetForms();
+    location.reload();
+    return;
+  }
+  const navigation = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : undefined;
+  if (navigation && (navigation.type === "back_forward" || navigation.type === "reload")) {
+    resetForms();
+    revealSubcategories();
+  }
+});
+
 initAll();
 
 // Each category's sub-categories show under it once it is chosen. GOV.UK Frontend's own
