@@ -47,7 +47,7 @@ func post(t *testing.T, url, token string, body any) map[string]any {
 // The whole product on the local stack, each function its real bootstrap: the demo data's
 // people are subscribed through the table's stream, a high-priority concern's SMS reaches the
 // DSL's and the Senior DSL's phones only (the local SNS's delivery records), and a DSL taken off
-// the roster is unsubscribed and receives nothing after (rules C4, S6).
+// the roster is unsubscribed and receives nothing after (rule C4).
 func TestRule_C4_ThroughTheLocalStackSMSReachesOnlyTheDSLsPhonesAndALeaverNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the local stack")

@@ -8,7 +8,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 )
 
-// The escalation job reads the families due a look and little else (rules E2-E5, data.md
+// The escalation job reads the families due a look and little else (rules E2, E5, data.md
 // A24): for one school of 600 families, a real run reads far less than a Scan-based check
 // of the same data, finds exactly the families the data has due, logs MISSING and raises the
 // LA for exactly those it should, and a rerun the same day changes nothing. Capacity units,
