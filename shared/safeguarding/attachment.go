@@ -358,7 +358,7 @@ func (s Attachments) RequestUpload(ctx context.Context, who Caller, school Schoo
 		return Upload{}, err
 	}
 	if t.Prior != nil {
-		return s.replay(ctx, who, school, concern, *t.Prior, fingerprint)
+		return replayed(*t.Prior, fingerprint, s.uploadOf(ctx, who, school, concern))
 	}
 	if !t.Viewer.IsMember(school) {
 		return Upload{}, ErrForbidden
@@ -376,32 +376,25 @@ func (s Attachments) RequestUpload(ctx context.Context, who Caller, school Schoo
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(a.id), RecordedAt: a.at}}
 	}
-	err = s.Store.SaveAttachment(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Upload{}, err
-		}
-		return s.replay(ctx, who, school, concern, prior, fingerprint)
-	}
-	if err != nil {
-		return Upload{}, err
+	if err := s.Store.SaveAttachment(ctx, w); err != nil {
+		return savedOnce(ctx, s.Store, key, fingerprint, Upload{}, err, s.uploadOf(ctx, who, school, concern))
 	}
 	return s.sign(ctx, a, who.At)
 }
 
-func (s Attachments) replay(ctx context.Context, who Caller, school SchoolID, concern ConcernID, prior PriorRequest, fingerprint string) (Upload, error) {
-	if prior.Fingerprint != fingerprint {
-		return Upload{}, ErrIdempotencyMismatch
+// uploadOf answers a repeated request with the attachment it made, and a fresh URL while the
+// file has not arrived.
+func (s Attachments) uploadOf(ctx context.Context, who Caller, school SchoolID, concern ConcernID) func(PriorRequest) (Upload, error) {
+	return func(prior PriorRequest) (Upload, error) {
+		a, err := s.Store.Attachment(ctx, school, concern, AttachmentID(prior.Receipt.ID))
+		if err != nil {
+			return Upload{}, err
+		}
+		if a.status != AttachmentPending {
+			return Upload{Attachment: a}, nil
+		}
+		return s.sign(ctx, a, who.At)
 	}
-	a, err := s.Store.Attachment(ctx, school, concern, AttachmentID(prior.Receipt.ID))
-	if err != nil {
-		return Upload{}, err
-	}
-	if a.status != AttachmentPending {
-		return Upload{Attachment: a}, nil
-	}
-	return s.sign(ctx, a, who.At)
 }
 
 func (s Attachments) sign(ctx context.Context, a Attachment, at time.Time) (Upload, error) {

@@ -92,7 +92,7 @@ func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, conce
 			return Action{}, err
 		}
 		if c.Prior != nil {
-			return s.replayAction(ctx, who, school, c.Prior, fingerprint)
+			return replayed(*c.Prior, fingerprint, s.actionOf(ctx, who, school))
 		}
 		if !c.Concern.CanView(c.Viewer) {
 			return Action{}, ErrNotFound
@@ -110,19 +110,10 @@ func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, conce
 			}
 		}
 		err = s.Store.SaveNewAction(ctx, w)
-		switch {
-		case errors.Is(err, ErrDuplicateRequest):
-			prior, err := s.Store.PriorRequest(ctx, key)
-			if err != nil {
-				return Action{}, err
-			}
-			return s.replayAction(ctx, who, school, &prior, fingerprint)
-		case errors.Is(err, ErrConflict) && attempt < 3:
+		if errors.Is(err, ErrConflict) && attempt < 3 {
 			continue // another DSL numbered an action on this concern first
-		case err != nil:
-			return Action{}, err
 		}
-		return a, nil
+		return savedOnce(ctx, s.Store, key, fingerprint, a, err, s.actionOf(ctx, who, school))
 	}
 }
 
@@ -173,15 +164,12 @@ func assignedAlerts(a Action, school School) []Alert {
 	}}
 }
 
-func (s Cases) replayAction(ctx context.Context, who Caller, school SchoolID, prior *PriorRequest, fingerprint string) (Action, error) {
-	if prior.Fingerprint != fingerprint {
-		return Action{}, ErrIdempotencyMismatch
+// actionOf answers a repeated command on an action with the action as it is now.
+func (s Cases) actionOf(ctx context.Context, who Caller, school SchoolID) func(PriorRequest) (Action, error) {
+	return func(prior PriorRequest) (Action, error) {
+		ac, err := s.Store.LoadAction(ctx, who.Email, school, ActionID(prior.Receipt.ID), RequestKey{})
+		return ac.Action, err
 	}
-	ac, err := s.Store.LoadAction(ctx, who.Email, school, ActionID(prior.Receipt.ID), RequestKey{})
-	if err != nil {
-		return Action{}, err
-	}
-	return ac.Action, nil
 }
 
 // change loads an action, applies one change to it and saves it with its chronology entries,
@@ -193,7 +181,7 @@ func (s Cases) change(ctx context.Context, who Caller, school SchoolID, id Actio
 		return Action{}, err
 	}
 	if ac.Prior != nil {
-		return s.replayAction(ctx, who, school, ac.Prior, fingerprint)
+		return replayed(*ac.Prior, fingerprint, s.actionOf(ctx, who, school))
 	}
 	if !ac.Concern.CanView(ac.Viewer) && ac.Action.assignee != who.Email {
 		return Action{}, ErrNotFound
@@ -206,18 +194,7 @@ func (s Cases) change(ctx context.Context, who Caller, school SchoolID, id Actio
 	}
 	w := s.write(who, a, prev, ac.Concern, ac.School, what, key, fingerprint)
 	w.Alerts = alerts
-	err = s.Store.SaveActionChange(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Action{}, err
-		}
-		return s.replayAction(ctx, who, school, &prior, fingerprint)
-	}
-	if err != nil {
-		return Action{}, err
-	}
-	return a, nil
+	return savedOnce(ctx, s.Store, key, fingerprint, a, s.Store.SaveActionChange(ctx, w), s.actionOf(ctx, who, school))
 }
 
 // Complete records an action's outcome; it leaves the deadline engine's ladder.
@@ -326,10 +303,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 		return Concern{}, err
 	}
 	if c.Prior != nil {
-		if c.Prior.Fingerprint != fingerprint {
-			return Concern{}, ErrIdempotencyMismatch
-		}
-		return c.Concern, nil
+		return replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
 	}
 	if !c.Concern.CanView(c.Viewer) {
 		return Concern{}, ErrNotFound
@@ -368,14 +342,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(con.id)}}
 	}
-	err = s.Store.SaveCaseChange(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		return concernAfterDuplicate(ctx, s.Store, who, school, id, key, fingerprint)
-	}
-	if err != nil {
-		return Concern{}, err
-	}
-	return con, nil
+	return savedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
 }
 
 // CaseActions is a concern's actions for someone who may see the concern, oldest first.
@@ -445,17 +412,10 @@ type concernReloader interface {
 	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
 }
 
-// concernAfterDuplicate answers a command on a concern whose idempotency key another request
-// took while this one ran: the concern as that request left it, or ErrIdempotencyMismatch
-// when the two requests differ.
-func concernAfterDuplicate(ctx context.Context, st concernReloader, who Caller, school SchoolID, id ConcernID, key RequestKey, fingerprint string) (Concern, error) {
-	prior, err := st.PriorRequest(ctx, key)
-	if err != nil {
-		return Concern{}, err
+// reloadConcern answers a repeated command on a concern with the concern as it is now.
+func reloadConcern(ctx context.Context, st concernReloader, who Caller, school SchoolID, id ConcernID) func(PriorRequest) (Concern, error) {
+	return func(PriorRequest) (Concern, error) {
+		c, err := st.LoadCase(ctx, who.Email, school, id, RequestKey{})
+		return c.Concern, err
 	}
-	if prior.Fingerprint != fingerprint {
-		return Concern{}, ErrIdempotencyMismatch
-	}
-	c, err := st.LoadCase(ctx, who.Email, school, id, RequestKey{})
-	return c.Concern, err
 }

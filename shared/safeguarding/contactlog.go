@@ -2,7 +2,6 @@ package safeguarding
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -422,20 +421,15 @@ func (s Engagement) commitFamily(ctx context.Context, who Caller, school SchoolI
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At, Late: w.Late, MinutesLate: w.MinutesLate}}
 	}
-	err := s.Store.SaveFamily(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return ContactLogged{}, err
-		}
-		if prior.Fingerprint != fp {
-			return ContactLogged{}, ErrIdempotencyMismatch
-		}
+	made := ContactLogged{Family: w.Family, Late: w.Late, MinutesLate: w.MinutesLate}
+	return savedOnce(ctx, s.Store, key, fp, made, s.Store.SaveFamily(ctx, w), s.loggedOf(ctx, who, school, id))
+}
+
+// loggedOf answers a repeated request with the family as it stands and the lateness first
+// recorded.
+func (s Engagement) loggedOf(ctx context.Context, who Caller, school SchoolID, id string) func(PriorRequest) (ContactLogged, error) {
+	return func(prior PriorRequest) (ContactLogged, error) {
 		_, f, err := s.Store.Family(ctx, who.Email, school, id)
 		return ContactLogged{Family: f, Late: prior.Receipt.Late, MinutesLate: prior.Receipt.MinutesLate}, err
 	}
-	if err != nil {
-		return ContactLogged{}, err
-	}
-	return ContactLogged{Family: w.Family, Late: w.Late, MinutesLate: w.MinutesLate}, nil
 }

@@ -147,48 +147,6 @@ func NormalisePostcode(s string) (string, bool) {
 	return s, postcodePattern().MatchString(s)
 }
 
-// NormalisePhone turns a phone number as people write it into one form: a UK number
-// ("07700 900123", "0117 496 0123", "+44 7700 900123") as a national number with a space after
-// its area code or mobile prefix, any other "+" number as "+" and its digits. It reports false
-// for anything else.
-func NormalisePhone(s string) (string, bool) {
-	var digits strings.Builder
-	plus := false
-	for i, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			digits.WriteRune(r)
-		case r == '+' && i == 0:
-			plus = true
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
-		default:
-			return "", false
-		}
-	}
-	d := digits.String()
-	switch {
-	case plus && strings.HasPrefix(d, "44"):
-		d = "0" + d[2:]
-	case !plus && strings.HasPrefix(d, "0044"):
-		d = "0" + d[4:]
-	case plus:
-		if len(d) < 8 || len(d) > 15 || d[0] == '0' {
-			return "", false
-		}
-		return "+" + d, true
-	}
-	if len(d) < 10 || len(d) > 11 || d[0] != '0' || d[1] == '0' {
-		return "", false
-	}
-	switch {
-	case strings.HasPrefix(d, "02"):
-		return d[:3] + " " + d[3:], true // 020 7946 0123
-	case strings.HasPrefix(d, "011") || strings.HasPrefix(d, "01") && d[3] == '1' || strings.HasPrefix(d, "08") || strings.HasPrefix(d, "03"):
-		return d[:4] + " " + d[4:], true // 0117 4960123, 0121 4960123, 0800 ...
-	}
-	return d[:5] + " " + d[5:], true // 07700 900123, 01632 960123
-}
-
 // ReviseContactDetails is the next version of a family's contact details: p is the office or
 // a DSL (ErrForbidden otherwise), in.Version must be the version read (ErrConflict), every
 // field is checked (a *ValidationError naming each field), and the reason is kept (rule P4).

@@ -2,7 +2,6 @@ package safeguarding
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -181,7 +180,7 @@ func (s Contacts) change(ctx context.Context, who Caller, school SchoolID, famil
 		return ContactDetails{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
 	}
 	if e.Prior != nil {
-		return s.replay(ctx, school, family, *e.Prior, fp)
+		return replayed(*e.Prior, fp, s.versionMade(ctx, school, family))
 	}
 	prev := e.Details
 	prev.School, prev.Family, prev.Pupils = school, family, e.Family.Pupils()
@@ -194,26 +193,17 @@ func (s Contacts) change(ctx context.Context, who Caller, school SchoolID, famil
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: family, RecordedAt: who.At, Version: d.Version}}
 	}
-	err = s.Store.SaveContactDetails(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return ContactDetails{}, err
-		}
-		return s.replay(ctx, school, family, prior, fp)
-	}
-	return d, err
+	return savedOnce(ctx, s.Store, key, fp, d, s.Store.SaveContactDetails(ctx, w), s.versionMade(ctx, school, family))
 }
 
-// replay answers a request already served: the version it made, whatever came after it.
-func (s Contacts) replay(ctx context.Context, school SchoolID, family string, prior PriorRequest, fp string) (ContactDetails, error) {
-	if prior.Fingerprint != fp {
-		return ContactDetails{}, ErrIdempotencyMismatch
+// versionMade answers a request already served with the version it made, whatever came after.
+func (s Contacts) versionMade(ctx context.Context, school SchoolID, family string) func(PriorRequest) (ContactDetails, error) {
+	return func(prior PriorRequest) (ContactDetails, error) {
+		if prior.Receipt.Version == 0 { // a request kept before receipts named their version
+			return s.Store.ContactDetails(ctx, school, family)
+		}
+		return s.Store.ContactDetailsVersion(ctx, school, family, prior.Receipt.Version)
 	}
-	if prior.Receipt.Version == 0 { // a request kept before receipts named their version
-		return s.Store.ContactDetails(ctx, school, family)
-	}
-	return s.Store.ContactDetailsVersion(ctx, school, family, prior.Receipt.Version)
 }
 
 // ContactVersions are every version of a family's contact details, oldest first.
@@ -333,10 +323,7 @@ func (s Contacts) Designate(ctx context.Context, who Caller, school SchoolID, st
 		return ClosureContact{}, ErrForbidden
 	}
 	if e.Prior != nil {
-		if e.Prior.Fingerprint != fp {
-			return ClosureContact{}, ErrIdempotencyMismatch
-		}
-		return e.Current, nil
+		return replayed(*e.Prior, fp, func(PriorRequest) (ClosureContact, error) { return e.Current, nil })
 	}
 	cur := e.Current
 	cur.School, cur.Email = school, email
@@ -350,19 +337,10 @@ func (s Contacts) Designate(ctx context.Context, who Caller, school SchoolID, st
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: email, RecordedAt: who.At}}
 	}
-	err = s.Store.SaveClosureContact(ctx, next, audit, req)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return ClosureContact{}, err
-		}
-		if prior.Fingerprint != fp {
-			return ClosureContact{}, ErrIdempotencyMismatch
-		}
+	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveClosureContact(ctx, next, audit, req), func(PriorRequest) (ClosureContact, error) {
 		e, err := s.Store.LoadDesignation(ctx, who.Email, school, email, RequestKey{})
 		return e.Current, err
-	}
-	return next, err
+	})
 }
 
 // CompleteFamilyAction records the outcome of an action agreed with a family on a call (its
@@ -379,10 +357,7 @@ func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school S
 		return FamilyAction{}, fmt.Errorf("action %q: %w", id, ErrNotFound)
 	}
 	if e.Prior != nil {
-		if e.Prior.Fingerprint != fp {
-			return FamilyAction{}, ErrIdempotencyMismatch
-		}
-		return e.Action, nil
+		return replayed(*e.Prior, fp, func(PriorRequest) (FamilyAction, error) { return e.Action, nil })
 	}
 	next, err := e.Action.Complete(e.Viewer, outcome, who.At)
 	if err != nil {
@@ -394,19 +369,10 @@ func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school S
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At}}
 	}
-	err = s.Store.SaveFamilyActionChange(ctx, next, e.Action.Version, audit, req)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return FamilyAction{}, err
-		}
-		if prior.Fingerprint != fp {
-			return FamilyAction{}, ErrIdempotencyMismatch
-		}
+	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveFamilyActionChange(ctx, next, e.Action.Version, audit, req), func(PriorRequest) (FamilyAction, error) {
 		e, err := s.Store.LoadFamilyAction(ctx, who.Email, school, family, id, RequestKey{})
 		return e.Action, err
-	}
-	return next, err
+	})
 }
 
 // FamilyActions lists the actions agreed with a family on calls (rule H3): all of them for

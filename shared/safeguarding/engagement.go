@@ -444,18 +444,8 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: "engagement", RecordedAt: who.At}}
 	}
-	err = s.Store.SaveCommand(ctx, audit, req)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return res, err
-		}
-		if prior.Fingerprint != fingerprint {
-			return res, ErrIdempotencyMismatch
-		}
-		return res, nil
-	}
-	return res, err
+	return savedOnce(ctx, s.Store, key, fingerprint, res, s.Store.SaveCommand(ctx, audit, req),
+		func(PriorRequest) (AckResult, error) { return res, nil })
 }
 
 // FamilyRow is one family on the DSLs' families view.
@@ -521,22 +511,10 @@ func (s Engagement) ChangeFamily(ctx context.Context, who Caller, school SchoolI
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: id, RecordedAt: who.At}}
 	}
-	err = s.Store.SaveFamily(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Family{}, err
-		}
-		if prior.Fingerprint != fingerprint {
-			return Family{}, ErrIdempotencyMismatch
-		}
+	return savedOnce(ctx, s.Store, key, fingerprint, w.Family, s.Store.SaveFamily(ctx, w), func(PriorRequest) (Family, error) {
 		_, f, err := s.Store.Family(ctx, who.Email, school, id)
 		return f, err
-	}
-	if err != nil {
-		return Family{}, err
-	}
-	return w.Family, nil
+	})
 }
 
 // Decide records the Senior DSL's decision on contacting social care (E4).

@@ -113,42 +113,6 @@ func NormaliseEmail(s string) (string, bool) {
 	return s, true
 }
 
-// NormaliseMobile turns a mobile number as people write it into E.164: a UK number
-// ("07700 900123", "+44 7700 900123", "0044 7700 900123") or any "+" number of 8 to 15
-// digits. It reports false for anything else, and for UK numbers that are not mobiles.
-func NormaliseMobile(s string) (string, bool) {
-	var digits strings.Builder
-	plus := false
-	for i, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			digits.WriteRune(r)
-		case r == '+' && i == 0:
-			plus = true
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
-		default:
-			return "", false
-		}
-	}
-	d := digits.String()
-	switch {
-	case plus:
-	case strings.HasPrefix(d, "00"):
-		d = d[2:]
-	case strings.HasPrefix(d, "07") && len(d) == 11:
-		d = "44" + d[1:]
-	default:
-		return "", false
-	}
-	if len(d) < 8 || len(d) > 15 || d[0] == '0' {
-		return "", false
-	}
-	if strings.HasPrefix(d, "44") && (len(d) != 12 || d[2] != '7') {
-		return "", false // a UK number that is not a mobile cannot take an SMS
-	}
-	return "+" + d, true
-}
-
 // AlertEndpoint is one address that one person receives a school's alerts at.
 type AlertEndpoint struct {
 	School  SchoolID

@@ -165,10 +165,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 		return Concern{}, err
 	}
 	if c.Prior != nil {
-		if c.Prior.Fingerprint != fingerprint {
-			return Concern{}, ErrIdempotencyMismatch
-		}
-		return c.Concern, nil
+		return replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
 	}
 	if !c.Concern.CanView(c.Viewer) {
 		return Concern{}, ErrNotFound
@@ -186,14 +183,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(id)}}
 	}
-	err = s.Store.SaveAmendment(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		return concernAfterDuplicate(ctx, s.Store, who, school, id, key, fingerprint)
-	}
-	if err != nil {
-		return Concern{}, err
-	}
-	return con, nil
+	return savedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveAmendment(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
 }
 
 // Revisions returns every revision of a concern the caller may see, oldest first, and audits
@@ -244,7 +234,7 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 		return Receipt{}, err
 	}
 	if rec.Prior != nil {
-		return replay(*rec.Prior, fingerprint)
+		return replayed(*rec.Prior, fingerprint, receiptOf)
 	}
 	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, catalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
 	if err != nil {
@@ -261,18 +251,7 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: receipt}
 	}
-	err = s.Store.SaveConcern(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return Receipt{}, fmt.Errorf("reading the first request with this key: %w", err)
-		}
-		return replay(prior, fingerprint)
-	}
-	if err != nil {
-		return Receipt{}, err
-	}
-	return receipt, nil
+	return savedOnce(ctx, s.Store, key, fingerprint, receipt, s.Store.SaveConcern(ctx, w), receiptOf)
 }
 
 // catalogueOr is the school's catalogue, or the default when the store gave none.
@@ -281,13 +260,6 @@ func catalogueOr(school, def Catalogue) Catalogue {
 		return school
 	}
 	return def
-}
-
-func replay(prior PriorRequest, fingerprint string) (Receipt, error) {
-	if prior.Fingerprint != fingerprint {
-		return Receipt{}, ErrIdempotencyMismatch
-	}
-	return prior.Receipt, nil
 }
 
 // Concern returns a concern the caller may see (P2, C5) and audits the read (P4). A concern

@@ -135,7 +135,7 @@ func (s Visits) Plan(ctx context.Context, who Caller, school SchoolID, in NewVis
 		return VisitResult{}, err
 	}
 	if pl.Prior != nil {
-		return s.replay(ctx, who, school, *pl.Prior, fingerprint)
+		return replayed(*pl.Prior, fingerprint, s.visitOf(ctx, who, school))
 	}
 	v, err := PlanVisit(s.NewID(who.At), in, pl.Viewer, pl.School, pl.Family, pl.Block, who.At)
 	if err != nil {
@@ -146,34 +146,19 @@ func (s Visits) Plan(ctx context.Context, who Caller, school SchoolID, in NewVis
 	w := VisitWrite{Visit: v, RequireUnblocked: true, At: who.At, Alerts: v.PlannedAlerts(pl.School),
 		Entries: v.Entries(s.NewID(who.At), who.At, pl.Viewer, same(summary)),
 		Audit:   s.audit(who, school, AuditVisitPlanned, v), Request: request(key, fingerprint, v.ID(), who.At)}
-	err = s.Store.SaveVisit(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		return s.afterDuplicate(ctx, who, school, key, fingerprint)
-	}
-	if err != nil {
-		return VisitResult{}, err
-	}
-	return VisitResult{Visit: v, DutyTeamNumber: pl.School.DutyTeamNumber}, nil
+	made := VisitResult{Visit: v, DutyTeamNumber: pl.School.DutyTeamNumber}
+	return savedOnce(ctx, s.Store, key, fingerprint, made, s.Store.SaveVisit(ctx, w), s.visitOf(ctx, who, school))
 }
 
-func (s Visits) afterDuplicate(ctx context.Context, who Caller, school SchoolID, key RequestKey, fingerprint string) (VisitResult, error) {
-	prior, err := s.Store.PriorRequest(ctx, key)
-	if err != nil {
-		return VisitResult{}, err
+// visitOf answers a repeated request with the visit as it is now.
+func (s Visits) visitOf(ctx context.Context, who Caller, school SchoolID) func(PriorRequest) (VisitResult, error) {
+	return func(prior PriorRequest) (VisitResult, error) {
+		vc, err := s.Store.LoadVisit(ctx, who.Email, school, prior.Receipt.ID, RequestKey{})
+		if err != nil {
+			return VisitResult{}, err
+		}
+		return VisitResult{Visit: vc.Visit, DutyTeamNumber: vc.School.DutyTeamNumber}, nil
 	}
-	return s.replay(ctx, who, school, prior, fingerprint)
-}
-
-// replay answers a repeated request with the visit as it is now.
-func (s Visits) replay(ctx context.Context, who Caller, school SchoolID, prior PriorRequest, fingerprint string) (VisitResult, error) {
-	if prior.Fingerprint != fingerprint {
-		return VisitResult{}, ErrIdempotencyMismatch
-	}
-	vc, err := s.Store.LoadVisit(ctx, who.Email, school, prior.Receipt.ID, RequestKey{})
-	if err != nil {
-		return VisitResult{}, err
-	}
-	return VisitResult{Visit: vc.Visit, DutyTeamNumber: vc.School.DutyTeamNumber}, nil
 }
 
 // Visit returns a visit to someone who may see it, with the family's address: the staff
@@ -238,7 +223,7 @@ func (s Visits) change(ctx context.Context, who Caller, school SchoolID, id stri
 			return VisitResult{}, err
 		}
 		if vc.Prior != nil {
-			return s.replay(ctx, who, school, *vc.Prior, fingerprint)
+			return replayed(*vc.Prior, fingerprint, s.visitOf(ctx, who, school))
 		}
 		if !vc.Visit.CanView(vc.Viewer) {
 			return VisitResult{}, ErrNotFound
@@ -258,15 +243,11 @@ func (s Visits) change(ctx context.Context, who Caller, school SchoolID, id stri
 			}
 		}
 		err = s.Store.SaveVisit(ctx, w)
-		switch {
-		case errors.Is(err, ErrDuplicateRequest):
-			return s.afterDuplicate(ctx, who, school, key, fingerprint)
-		case errors.Is(err, ErrConflict) && attempt < 3:
+		if errors.Is(err, ErrConflict) && attempt < 3 {
 			continue
-		case err != nil:
-			return VisitResult{}, err
 		}
-		return VisitResult{Visit: v, DutyTeamNumber: vc.School.DutyTeamNumber, Raised: w.Concern}, nil
+		made := VisitResult{Visit: v, DutyTeamNumber: vc.School.DutyTeamNumber, Raised: w.Concern}
+		return savedOnce(ctx, s.Store, key, fingerprint, made, err, s.visitOf(ctx, who, school))
 	}
 }
 
@@ -421,10 +402,7 @@ func (s Visits) LiftBlock(ctx context.Context, who Caller, school SchoolID, fami
 		return VisitBlock{}, err
 	}
 	if pl.Prior != nil {
-		if pl.Prior.Fingerprint != fp {
-			return VisitBlock{}, ErrIdempotencyMismatch
-		}
-		return pl.Block, nil
+		return replayed(*pl.Prior, fp, func(PriorRequest) (VisitBlock, error) { return pl.Block, nil })
 	}
 	if pl.Family == nil {
 		return VisitBlock{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
@@ -447,17 +425,8 @@ func (s Visits) LiftBlock(ctx context.Context, who Caller, school SchoolID, fami
 			Reference: pl.Family.Reference(), AuthorName: author, Summary: "Home visits to the family may go ahead again (a DSL lifted the block): " + next.History[len(next.History)-1].Reason,
 			Visibility: Visibility{School: school, Author: who.Email}})
 	}
-	err = s.Store.SaveVisitBlock(ctx, w)
-	if errors.Is(err, ErrDuplicateRequest) {
-		prior, err := s.Store.PriorRequest(ctx, key)
-		if err != nil {
-			return VisitBlock{}, err
-		}
-		if prior.Fingerprint != fp {
-			return VisitBlock{}, ErrIdempotencyMismatch
-		}
+	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveVisitBlock(ctx, w), func(PriorRequest) (VisitBlock, error) {
 		pl, err := s.Store.LoadVisitPlan(ctx, who.Email, school, family, RequestKey{})
 		return pl.Block, err
-	}
-	return next, err
+	})
 }

@@ -1,0 +1,50 @@
+package safeguarding
+
+import (
+	"context"
+	"errors"
+)
+
+// Every write that carries an idempotency key is served once (Lambda and its triggers
+// deliver at least once, and people tap twice): the store keeps a RequestRecord with the write,
+// in its transaction, and a request that comes again with the key gets the first one's answer.
+// The same key with another body is ErrIdempotencyMismatch. A use case asks its store for any
+// earlier request with the key as it loads what it needs (one read), and answers with
+// replayed; when two requests race, the store refuses the second write with
+// ErrDuplicateRequest, and savedOnce answers it as the first one was answered.
+
+// priorRequests is what answering a raced request needs of a store.
+type priorRequests interface {
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+}
+
+// replayed answers a request already served under its key: answer(prior) for the same body,
+// ErrIdempotencyMismatch for another.
+func replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRequest) (T, error)) (T, error) {
+	if prior.Fingerprint != fingerprint {
+		var zero T
+		return zero, ErrIdempotencyMismatch
+	}
+	return answer(prior)
+}
+
+// savedOnce is the answer to a write that carried key: made when the write succeeded; the
+// first request's answer when the store refused it because the key was taken meanwhile; the
+// error otherwise.
+func savedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fingerprint string, made T, err error, answer func(PriorRequest) (T, error)) (T, error) {
+	var zero T
+	if errors.Is(err, ErrDuplicateRequest) {
+		prior, err := st.PriorRequest(ctx, key)
+		if err != nil {
+			return zero, err
+		}
+		return replayed(prior, fingerprint, answer)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return made, nil
+}
+
+// receiptOf answers with the receipt the first request got.
+func receiptOf(prior PriorRequest) (Receipt, error) { return prior.Receipt, nil }
