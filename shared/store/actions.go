@@ -119,19 +119,11 @@ func actionFromItem(it actionItem) safeguarding.Action {
 // LoadCase reads the viewer, the school and any earlier request with the key (one
 // BatchGetItem) beside the concern with all its actions (one Query on its partition).
 func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (safeguarding.Case, error) {
-	var (
-		c     safeguarding.Case
-		found map[string]map[string]types.AttributeValue
-	)
+	var c safeguarding.Case
+	var cat catalogueItem
+	b := newBatch().viewer(viewer, &c.Viewer).school(school, &c.Viewer, &c.School).item(catalogueKey(school), &cat).prior(rk, &c.Prior)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		keys := []key{userKey(viewer), schoolKey(school), catalogueKey(school)}
-		if rk.Key != "" {
-			keys = append(keys, requestKey(rk))
-		}
-		found, err = s.batchGet(gctx, keys)
-		return err
-	})
+	g.Go(func() error { return s.load(gctx, b) })
 	var concern *concernItem
 	g.Go(func() error {
 		return s.queryPartition(gctx, concernKey(school, id).PK, func(typ string, item map[string]types.AttributeValue) error {
@@ -152,15 +144,7 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 	if err := g.Wait(); err != nil {
 		return c, err
 	}
-	var err error
-	if c.Viewer, c.School, c.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
-		return c, err
-	}
-	cat, err := catalogueFromFound(found, school)
-	if err != nil {
-		return c, err
-	}
-	c.Catalogue = cat.Catalogue
+	c.Catalogue = catalogueFromItem(cat, school).Catalogue
 	if concern == nil {
 		return c, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}
@@ -176,24 +160,10 @@ func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguardi
 	if !ok {
 		return ac, fmt.Errorf("action %q: %w", id, safeguarding.ErrNotFound)
 	}
-	ck := key{PK: ak.PK, SK: "CONCERN"}
-	keys := []key{userKey(viewer), schoolKey(school), ak, ck}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return ac, err
-	}
-	if ac.Viewer, ac.School, ac.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
-		return ac, err
-	}
 	var a actionItem
 	var c concernItem
-	if err := unmarshalFound(found, ak, &a); err != nil {
-		return ac, err
-	}
-	if err := unmarshalFound(found, ck, &c); err != nil {
+	b := newBatch().viewer(viewer, &ac.Viewer).school(school, &ac.Viewer, &ac.School).item(ak, &a).item(key{PK: ak.PK, SK: "CONCERN"}, &c).prior(rk, &ac.Prior)
+	if err := s.load(ctx, b); err != nil {
 		return ac, err
 	}
 	if a.ID == "" || c.ID == "" {
@@ -201,35 +171,6 @@ func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguardi
 	}
 	ac.Action, ac.Concern = actionFromItem(a), concernFromItem(c)
 	return ac, nil
-}
-
-// viewerSchoolRequest reads the three items most commands start from out of a batch.
-func (s *Store) viewerSchoolRequest(found map[string]map[string]types.AttributeValue, viewer string, school safeguarding.SchoolID, rk safeguarding.RequestKey) (safeguarding.Principal, safeguarding.School, *safeguarding.PriorRequest, error) {
-	var u userItem
-	var sc schoolItem
-	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
-		return safeguarding.Principal{}, safeguarding.School{}, nil, err
-	}
-	p := userFromItem(u)
-	p.Email = viewer
-	if err := unmarshalFound(found, schoolKey(school), &sc); err != nil {
-		return p, safeguarding.School{}, nil, err
-	}
-	if sc.ID == "" || !p.IsMember(school) {
-		return p, safeguarding.School{}, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
-	}
-	var prior *safeguarding.PriorRequest
-	if rk.Key != "" {
-		var it requestItem
-		if err := unmarshalFound(found, requestKey(rk), &it); err != nil {
-			return p, safeguarding.School{}, nil, err
-		}
-		if it.Type != "" {
-			pr := requestFromItem(it)
-			prior = &pr
-		}
-	}
-	return p, schoolFromItem(sc), prior, nil
 }
 
 // queryPartition reads every item of a partition, in sort-key order, page by page.

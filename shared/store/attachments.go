@@ -61,37 +61,13 @@ func attachmentFromItem(it attachmentItem) safeguarding.Attachment {
 // AttachmentTarget reads the viewer, the concern and the idempotency record in one
 // BatchGetItem.
 func (s *Store) AttachmentTarget(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, rk safeguarding.RequestKey) (safeguarding.AttachmentTarget, error) {
-	keys := []key{userKey(viewer), concernKey(school, concern)}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return safeguarding.AttachmentTarget{}, err
-	}
 	var t safeguarding.AttachmentTarget
-	var u userItem
-	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
+	var c concernItem
+	if err := s.load(ctx, newBatch().viewer(viewer, &t.Viewer).item(concernKey(school, concern), &c).prior(rk, &t.Prior)); err != nil {
 		return t, err
 	}
-	t.Viewer = userFromItem(u)
-	t.Viewer.Email = viewer
 	if !t.Viewer.IsMember(school) {
 		return t, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
-	}
-	if rk.Key != "" {
-		var it requestItem
-		if err := unmarshalFound(found, requestKey(rk), &it); err != nil {
-			return t, err
-		}
-		if it.Type != "" {
-			prior := requestFromItem(it)
-			t.Prior = &prior
-		}
-	}
-	var c concernItem
-	if err := unmarshalFound(found, concernKey(school, concern), &c); err != nil {
-		return t, err
 	}
 	if c.ID == "" {
 		return t, fmt.Errorf("concern %q: %w", concern, safeguarding.ErrNotFound)

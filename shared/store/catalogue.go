@@ -53,10 +53,16 @@ func catalogueToItem(c safeguarding.SchoolCatalogue) catalogueItem {
 
 // catalogueFromFound reads a school's catalogue out of a batch, or the policy's table.
 func catalogueFromFound(found map[string]map[string]types.AttributeValue, school safeguarding.SchoolID) (safeguarding.SchoolCatalogue, error) {
-	out := safeguarding.SchoolCatalogue{School: school, Catalogue: safeguarding.PolicyCatalogue()}
 	var it catalogueItem
-	if err := unmarshalFound(found, catalogueKey(school), &it); err != nil || it.Type == "" {
-		return out, err
+	err := unmarshalFound(found, catalogueKey(school), &it)
+	return catalogueFromItem(it, school), err
+}
+
+// catalogueFromItem is a school's catalogue, or the policy's table when it has none (it.Type "").
+func catalogueFromItem(it catalogueItem, school safeguarding.SchoolID) safeguarding.SchoolCatalogue {
+	out := safeguarding.SchoolCatalogue{School: school, Catalogue: safeguarding.PolicyCatalogue()}
+	if it.Type == "" {
+		return out
 	}
 	out.Version, out.Catalogue = it.Version, nil
 	for _, ca := range it.Categories {
@@ -66,7 +72,7 @@ func catalogueFromFound(found map[string]map[string]types.AttributeValue, school
 		}
 		out.Catalogue = append(out.Catalogue, d)
 	}
-	return out, nil
+	return out
 }
 
 // Catalogue reads the viewer and the school's catalogue in one BatchGetItem.

@@ -409,21 +409,13 @@ func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeg
 	if !validFamilyID(family) {
 		return v, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
-	found, err := s.batchGet(ctx, []key{userKey(viewer), closureContactKey(school, viewer), familyKey(school, family), contactsKey(school, family)})
-	if err != nil {
-		return v, err
-	}
-	var u userItem
 	var cc closureContactItem
 	var f familyItem
 	var c contactsItem
-	for k, dst := range map[key]any{userKey(viewer): &u, closureContactKey(school, viewer): &cc, familyKey(school, family): &f, contactsKey(school, family): &c} {
-		if err := unmarshalFound(found, k, dst); err != nil {
-			return v, err
-		}
+	b := newBatch().viewer(viewer, &v.Viewer).item(closureContactKey(school, viewer), &cc).item(familyKey(school, family), &f).item(contactsKey(school, family), &c)
+	if err := s.load(ctx, b); err != nil {
+		return v, err
 	}
-	v.Viewer = userFromItem(u)
-	v.Viewer.Email = viewer
 	v.Designated = cc.Active
 	if f.ID != "" {
 		v.Family = familyFromItem(f)
@@ -442,35 +434,18 @@ func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeg
 	if !validFamilyID(family) {
 		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
-	keys := []key{userKey(viewer), familyKey(school, family), contactsKey(school, family)}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return e, err
-	}
-	var u userItem
 	var f familyItem
 	var c contactsItem
-	var r requestItem
-	for k, dst := range map[key]any{userKey(viewer): &u, familyKey(school, family): &f, contactsKey(school, family): &c, requestKey(rk): &r} {
-		if err := unmarshalFound(found, k, dst); err != nil {
-			return e, err
-		}
+	b := newBatch().viewer(viewer, &e.Viewer).item(familyKey(school, family), &f).item(contactsKey(school, family), &c).prior(rk, &e.Prior)
+	if err := s.load(ctx, b); err != nil {
+		return e, err
 	}
-	e.Viewer = userFromItem(u)
-	e.Viewer.Email = viewer
 	if f.ID != "" {
 		e.Family = familyFromItem(f)
 	}
 	e.Details = safeguarding.ContactDetails{School: school, Family: family}
 	if c.Type != "" {
 		e.Details = contactsFromItem(c)
-	}
-	if rk.Key != "" && r.Type != "" {
-		prior := requestFromItem(r)
-		e.Prior = &prior
 	}
 	return e, nil
 }
@@ -479,34 +454,18 @@ func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeg
 // request with the same key in one BatchGetItem.
 func (s *Store) LoadDesignation(ctx context.Context, viewer string, school safeguarding.SchoolID, staff string, rk safeguarding.RequestKey) (safeguarding.DesignationEdit, error) {
 	var e safeguarding.DesignationEdit
-	keys := []key{userKey(viewer), userKey(staff), closureContactKey(school, staff)}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
+	var st userItem
+	var cc closureContactItem
+	b := newBatch().viewer(viewer, &e.Viewer).item(userKey(staff), &st).item(closureContactKey(school, staff), &cc).prior(rk, &e.Prior)
+	if err := s.load(ctx, b); err != nil {
 		return e, err
 	}
-	var u, st userItem
-	var cc closureContactItem
-	var r requestItem
-	for k, dst := range map[key]any{userKey(viewer): &u, userKey(staff): &st, closureContactKey(school, staff): &cc, requestKey(rk): &r} {
-		if err := unmarshalFound(found, k, dst); err != nil {
-			return e, err
-		}
-	}
-	e.Viewer = userFromItem(u)
-	e.Viewer.Email = viewer
 	if st.Email != "" {
 		e.Staff = userFromItem(st)
 	}
 	e.Current = safeguarding.ClosureContact{School: school, Email: staff}
 	if cc.Type != "" {
 		e.Current = closureContactFromItem(cc)
-	}
-	if rk.Key != "" && r.Type != "" {
-		prior := requestFromItem(r)
-		e.Prior = &prior
 	}
 	return e, nil
 }
@@ -594,34 +553,15 @@ func (s *Store) LoadFamilyAction(ctx context.Context, viewer string, school safe
 	if !validFamilyID(family) {
 		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
-	ak := familyActionKey(school, family, id)
-	keys := []key{userKey(viewer), ak}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
+	var a familyActionItem
+	if err := s.load(ctx, newBatch().viewer(viewer, &e.Viewer).item(familyActionKey(school, family, id), &a).prior(rk, &e.Prior)); err != nil {
 		return e, err
 	}
-	var u userItem
-	var a familyActionItem
-	var r requestItem
-	for k, dst := range map[key]any{userKey(viewer): &u, ak: &a, requestKey(rk): &r} {
-		if err := unmarshalFound(found, k, dst); err != nil {
-			return e, err
-		}
-	}
-	e.Viewer = userFromItem(u)
-	e.Viewer.Email = viewer
 	if !e.Viewer.IsMember(school) {
 		return e, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
 	if a.Type == typeFamilyAction {
 		e.Action = familyActionFromItem(a)
-	}
-	if rk.Key != "" && r.Type != "" {
-		prior := requestFromItem(r)
-		e.Prior = &prior
 	}
 	return e, nil
 }

@@ -66,19 +66,17 @@ func (s *Store) classesOf(ctx context.Context, school safeguarding.SchoolID, ema
 // BatchGetItem).
 func (s *Store) LoadEngagement(ctx context.Context, viewer string, school safeguarding.SchoolID, families []string, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (safeguarding.EngagementBatch, error) {
 	b := safeguarding.EngagementBatch{Families: map[string]safeguarding.Family{}, PupilFamily: map[safeguarding.PupilID]string{}}
-	var found map[string]map[string]types.AttributeValue
+	var sc safeguarding.School
+	bt := newBatch().viewer(viewer, &b.Viewer).school(school, &b.Viewer, &sc).prior(rk, &b.Prior)
+	named := map[safeguarding.PupilID]*pupilItem{} // a pupil named twice is read once
+	for _, p := range pupils {
+		if named[p] == nil {
+			named[p] = &pupilItem{}
+			bt.item(pupilKey(school, p), named[p])
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		keys := []key{userKey(viewer), schoolKey(school)}
-		if rk.Key != "" {
-			keys = append(keys, requestKey(rk))
-		}
-		for _, p := range pupils {
-			keys = append(keys, pupilKey(school, p))
-		}
-		found, err = s.batchGet(gctx, keys)
-		return err
-	})
+	g.Go(func() error { return s.load(gctx, bt) })
 	g.Go(func() (err error) {
 		b.Classes, err = s.classesOf(gctx, school, viewer)
 		return err
@@ -86,17 +84,9 @@ func (s *Store) LoadEngagement(ctx context.Context, viewer string, school safegu
 	if err := g.Wait(); err != nil {
 		return b, err
 	}
-	var err error
-	if b.Viewer, _, b.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
-		return b, err
-	}
 	ids := slices.Clone(families)
 	for _, p := range pupils {
-		var it pupilItem
-		if err := unmarshalFound(found, pupilKey(school, p), &it); err != nil {
-			return b, err
-		}
-		if it.FamilyID != "" {
+		if it := named[p]; it.FamilyID != "" {
 			b.PupilFamily[p] = it.FamilyID
 			ids = append(ids, it.FamilyID)
 		}

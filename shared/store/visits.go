@@ -273,31 +273,18 @@ func blockToItem(b safeguarding.VisitBlock) visitBlockItem {
 // request with the key in one BatchGetItem.
 func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (safeguarding.VisitPlanning, error) {
 	var pl safeguarding.VisitPlanning
-	keys := []key{userKey(viewer), schoolKey(school)}
+	var f familyItem
+	var b visitBlockItem
+	bt := newBatch().viewer(viewer, &pl.Viewer).school(school, &pl.Viewer, &pl.School).prior(rk, &pl.Prior)
 	if family != "" {
-		keys = append(keys, familyKey(school, family), visitBlockKey(school, family))
+		bt.item(familyKey(school, family), &f).item(visitBlockKey(school, family), &b)
 	}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return pl, err
-	}
-	if pl.Viewer, pl.School, pl.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
+	if err := s.load(ctx, bt); err != nil {
 		return pl, err
 	}
 	pl.Block = safeguarding.VisitBlock{School: school, Family: family}
 	if family == "" {
 		return pl, nil
-	}
-	var f familyItem
-	var b visitBlockItem
-	if err := unmarshalFound(found, familyKey(school, family), &f); err != nil {
-		return pl, err
-	}
-	if err := unmarshalFound(found, visitBlockKey(school, family), &b); err != nil {
-		return pl, err
 	}
 	if f.ID != "" {
 		fam := familyFromItem(f)
@@ -313,35 +300,22 @@ func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safegua
 // with the key in one BatchGetItem.
 func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguarding.SchoolID, id string, rk safeguarding.RequestKey) (safeguarding.VisitCase, error) {
 	var vc safeguarding.VisitCase
-	keys := []key{userKey(viewer), schoolKey(school), visitKey(school, id)}
-	for _, k := range visitDueKinds {
-		keys = append(keys, visitDueKey(school, id, k))
-	}
-	if rk.Key != "" {
-		keys = append(keys, requestKey(rk))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return vc, err
-	}
-	if vc.Viewer, vc.School, vc.Prior, err = s.viewerSchoolRequest(found, viewer, school, rk); err != nil {
-		return vc, err
-	}
 	var it visitItem
-	if err := unmarshalFound(found, visitKey(school, id), &it); err != nil {
+	b := newBatch().viewer(viewer, &vc.Viewer).school(school, &vc.Viewer, &vc.School).item(visitKey(school, id), &it).prior(rk, &vc.Prior)
+	dues := make([]visitDueItem, len(visitDueKinds))
+	for i, k := range visitDueKinds {
+		b.item(visitDueKey(school, id, k), &dues[i])
+	}
+	if err := s.load(ctx, b); err != nil {
 		return vc, err
 	}
 	if it.ID == "" {
 		return vc, fmt.Errorf("visit %q: %w", id, safeguarding.ErrNotFound)
 	}
 	due := map[string]dueAttrs{}
-	for _, k := range visitDueKinds {
-		var d visitDueItem
-		if err := unmarshalFound(found, visitDueKey(school, id, k), &d); err != nil {
-			return vc, err
-		}
-		if d.Type != "" {
-			due[k] = d.dueAttrs
+	for i, k := range visitDueKinds {
+		if dues[i].Type != "" {
+			due[k] = dues[i].dueAttrs
 		}
 	}
 	vc.Visit = visitFromItem(it, due)
