@@ -97,7 +97,7 @@ func (h handler) pupils(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if !p.IsMember(school) {
+	if !safeguarding.AccessFor(p, school).Member {
 		return httpapi.Response{}, safeguarding.ErrForbidden
 	}
 	found, err := h.store.SearchPupils(ctx, school, q, maxResults)

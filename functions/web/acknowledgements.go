@@ -115,7 +115,8 @@ func (h *Handler) acknowledgements(ctx context.Context, r *request, s session) e
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !marksClasses(p, school) {
+	access := safeguarding.AccessFor(p, school)
+	if !access.Acknowledgements {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	if class == "" {
@@ -123,10 +124,10 @@ func (h *Handler) acknowledgements(ctx context.Context, r *request, s session) e
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
-		if len(classes) == 1 && !p.IsDSL(school) && !p.Has(school, safeguarding.RoleAdmin) {
+		if len(classes) == 1 && !access.AnyClass {
 			class = classes[0].Name
 		} else {
-			v := classesView{IsTeacher: p.Has(school, safeguarding.RoleTeacher)}
+			v := classesView{IsTeacher: access.Teacher}
 			if sc, err := h.Directory.School(ctx, school); err == nil {
 				v.SchoolName = sc.Name
 			}
@@ -142,12 +143,6 @@ func (h *Handler) acknowledgements(ctx context.Context, r *request, s session) e
 		saved = "Saved: " + strconv.Itoa(n) + " " + plural(n, "family", "families") + " acknowledged today."
 	}
 	return h.sheetPage(ctx, r, s, p, school, class, ackForm{}, saved, formProblems{})
-}
-
-// marksClasses reports whether p is someone who marks acknowledgements at school: a teacher,
-// the office, a DSL or the Senior DSL (rule E1).
-func marksClasses(p safeguarding.Principal, school safeguarding.SchoolID) bool {
-	return p.IsDSL(school) || p.Has(school, safeguarding.RoleTeacher) || p.Has(school, safeguarding.RoleAdmin)
 }
 
 func plural(n int, one, many string) string {
@@ -257,7 +252,7 @@ func (h *Handler) submitAcknowledgements(ctx context.Context, r *request, s sess
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !marksClasses(p, school) {
+	if !safeguarding.AccessFor(p, school).Acknowledgements {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	f := readAckForm(r.form)

@@ -212,12 +212,6 @@ type amendView struct {
 	Conflict bool
 }
 
-// canAmend is rule P4's who: the concern's author or a DSL of its school (who may see it,
-// checked when it was read).
-func canAmend(c safeguarding.Concern, p safeguarding.Principal) bool {
-	return c.AuthorEmail() == p.Email || p.IsDSL(c.School())
-}
-
 // amendPage shows the correction form for concern id with f typed into it.
 // amendState is a correction form sent back: what was typed, the form's own problems and the
 // amendment to check with the domain beside them, the domain's answer, or a lost race.
@@ -239,7 +233,7 @@ func (h *Handler) amendPage(ctx context.Context, r *request, s session, school s
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !canAmend(c, p) {
+	if !c.CanAmend(p) {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	cat, err := h.catalogue(ctx, r, s, school)

@@ -49,11 +49,6 @@ type dayOffLine struct {
 	Note     string
 }
 
-// mayViewCalendar: the school's DSLs and its office see its calendar.
-func mayViewCalendar(p safeguarding.Principal, school safeguarding.SchoolID) bool {
-	return p.IsDSL(school) || safeguarding.CanEditCalendar(p, school)
-}
-
 func (h *Handler) calendar(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	done := ""
 	if r.ev.QueryStringParameters["done"] == "saved" {
@@ -69,14 +64,14 @@ func (h *Handler) calendarPage(ctx context.Context, r *request, s session, schoo
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !mayViewCalendar(p, school) || h.Engagement == nil {
+	if !safeguarding.AccessFor(p, school).Calendar || h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	cal, err := h.Engagement.Calendar(ctx, r.caller(s.claims.Email), school)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := calendarView{Done: done, CanEdit: safeguarding.CanEditCalendar(p, school), PostURL: schoolPath(school) + "/calendar",
+	v := calendarView{Done: done, CanEdit: safeguarding.AccessFor(p, school).CalendarEdit, PostURL: schoolPath(school) + "/calendar",
 		Version: cal.Version, Problems: problems, TermList: cal.Terms}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
@@ -143,7 +138,7 @@ func (h *Handler) editCalendar(ctx context.Context, r *request, s session) event
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !safeguarding.CanEditCalendar(p, school) || h.Engagement == nil {
+	if !safeguarding.AccessFor(p, school).CalendarEdit || h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	f := readCalendarForm(r.form)

@@ -303,7 +303,7 @@ func newActionView(a safeguarding.Action, p safeguarding.Principal, school safeg
 		PostURL: schoolPath(a.School()) + "/actions/" + url.PathEscape(string(a.ID())),
 		Keys:    map[string]string{"complete": rand.Text(), "unable": rand.Text(), "reallocate": rand.Text()},
 	}
-	if p.IsDSL(a.School()) {
+	if a.CanOpenConcern(p) {
 		// Rule P2: only those who may see the concern get a link to it.
 		v.ConcernLink = concernPath(a.School(), a.Concern())
 	}
@@ -311,8 +311,8 @@ func newActionView(a safeguarding.Action, p safeguarding.Principal, school safeg
 		v.History = append(v.History, historyView{At: e.At, By: e.By, What: actionEventTitle(e), Note: e.Note})
 	}
 	v.CanComplete = open && a.CanChange(p)
-	v.CanUnable = open && v.Mine && !a.NeedsReallocation()
-	v.CanReallocate = open && a.NeedsReallocation() && p.Has(a.School(), safeguarding.RoleSeniorDSL)
+	v.CanUnable = a.CanReportUnable(p)
+	v.CanReallocate = a.CanReallocate(p)
 	if st.action.ActionID == a.ID() {
 		v.Form, v.Open = st.action, true
 	}
@@ -552,7 +552,8 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !p.IsMember(schoolID) || (everyone && !p.IsDSL(schoolID)) {
+	access := safeguarding.AccessFor(p, schoolID)
+	if !access.Member || (everyone && !access.EveryonesWork) {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	who := "me"
@@ -568,7 +569,7 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	base := schoolPath(schoolID) + "/work"
-	v := workView{SchoolName: school.Name, Done: doneMessage(r), Everyone: everyone, CanSwitch: p.IsDSL(schoolID),
+	v := workView{SchoolName: school.Name, Done: doneMessage(r), Everyone: everyone, CanSwitch: access.EveryonesWork,
 		MineLink: base, AllLink: base + "?who=all", Problems: st.problems}
 	back := "work"
 	for _, a := range list {
@@ -578,7 +579,7 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 		}
 		v.Actions = append(v.Actions, av)
 	}
-	if p.Has(schoolID, safeguarding.RoleSeniorDSL) && !everyone {
+	if access.Reallocations && !everyone {
 		all, err := h.Cases.MyWork(ctx, r.caller(s.claims.Email), schoolID, "all", safeguarding.ActionOpen)
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
@@ -634,7 +635,7 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !p.IsDSL(schoolID) {
+	if !safeguarding.AccessFor(p, schoolID).Review {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	rv, err := h.Cases.ReviewList(ctx, r.caller(s.claims.Email), schoolID)

@@ -164,7 +164,7 @@ func (h *Handler) categoriesPage(ctx context.Context, r *request, s session, sch
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !p.IsDSL(schoolID) {
+	if !safeguarding.AccessFor(p, schoolID).Categories {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	cat, err := h.Catalogues.Categories(ctx, r.caller(s.claims.Email), schoolID)

@@ -195,7 +195,7 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 		HasAddress: start.HasAddress, ChangedAt: when(start.ChangedAt), Conflict: st.conflict, Problems: st.problems,
 		PostURL: contactEditPath(school, id), ReportLink: contactReportPath(school), UpToDateDays: safeguarding.DefaultUpToDateDays,
 		Changes: changes, Recheck: st.recheck && changes != nil}
-	if p.IsDSL(school) {
+	if safeguarding.AccessFor(p, school).ContactVersions {
 		v.VersionsLink = contactVersionsPath(school, id)
 	}
 	if start.ChangedAt.IsZero() {

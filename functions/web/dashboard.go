@@ -40,7 +40,7 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !p.IsDSL(schoolID) {
+	if !safeguarding.AccessFor(p, schoolID).Dashboard {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	rows, err := h.Concerns.Dashboard(ctx, r.caller(s.claims.Email), schoolID)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -108,7 +107,7 @@ func (h *Handler) closureContactsWith(ctx context.Context, r *request, s session
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 		for _, m := range sc.Roster {
-			if m.Email != "" && (slices.Contains(m.Roles, safeguarding.RoleDSL) || slices.Contains(m.Roles, safeguarding.RoleSeniorDSL)) {
+			if m.Email != "" && m.IsDSL() {
 				leaveOut = append(leaveOut, m.Email) // the DSLs see the numbers already
 			}
 		}

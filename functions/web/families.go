@@ -142,7 +142,7 @@ func (h *Handler) dslPrincipal(ctx context.Context, r *request, s session, schoo
 		resp := h.errorPage(r, statusFor(err), &s)
 		return p, &resp
 	}
-	if !p.IsDSL(school) || h.Engagement == nil {
+	if !safeguarding.AccessFor(p, school).Families || h.Engagement == nil {
 		resp := h.errorPage(r, http.StatusNotFound, &s)
 		return p, &resp
 	}
@@ -221,7 +221,6 @@ type familyView struct {
 	Happy                          []option
 	Staff                          []option
 	Decisions                      []option
-	IsSenior                       bool
 	CanRecordLA                    bool
 	CanDecide                      bool
 }
@@ -258,9 +257,7 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 	v := familyView{Family: h.familyRowView(row, names, r.now), Done: familyDone[r.ev.QueryStringParameters["done"]], Problems: st.problems,
 		ListLink: familiesPath(school), ContactURL: base + "/contacts", LAURL: base + "/la-notification", DecisionURL: base + "/decision",
 		Contact: st.contact, Call: st.call, CallOpen: st.call.Key != "", LA: st.la, Decision: st.decision,
-		IsSenior: p.Has(school, safeguarding.RoleSeniorDSL)}
-	v.CanRecordLA = v.IsSenior && f.Status == safeguarding.FamilyMissing && !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero()
-	v.CanDecide = v.IsSenior && f.Status == safeguarding.FamilyMissing
+		CanRecordLA: f.CanRecordLANotification(p), CanDecide: f.CanDecide(p)}
 	var staff []option
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name

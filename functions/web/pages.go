@@ -22,10 +22,9 @@ const searchLimit = 20
 // ---- Home ---------------------------------------------------------------------------------
 
 type schoolView struct {
-	ID    safeguarding.SchoolID
-	Name  string
-	Roles []safeguarding.Role
-	IsDSL bool
+	ID     safeguarding.SchoolID
+	Name   string
+	Access safeguarding.Access
 }
 
 type homeView struct {
@@ -39,11 +38,11 @@ func (h *Handler) home(ctx context.Context, r *request, s session) events.APIGat
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v := homeView{Name: cmp.Or(p.Name, s.claims.Name)}
-	for id, roles := range p.Memberships {
-		if len(roles) == 0 {
+	for id := range p.Memberships {
+		sv := schoolView{ID: id, Name: string(id), Access: safeguarding.AccessFor(p, id)}
+		if !sv.Access.Member {
 			continue
 		}
-		sv := schoolView{ID: id, Name: string(id), Roles: roles, IsDSL: p.IsDSL(id)}
 		if school, err := h.Directory.School(ctx, id); err == nil && school.Name != "" {
 			sv.Name = school.Name
 		}
@@ -143,7 +142,7 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !p.IsMember(schoolID) {
+	if !safeguarding.AccessFor(p, schoolID).Member {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	school, err := h.Directory.School(ctx, schoolID)
@@ -290,12 +289,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	v := concernView{Concern: c, Recorded: r.ev.QueryStringParameters["recorded"] == "1", Done: doneMessage(r),
 		CategoryTitle: string(c.Category()), Problems: st.problems}
 	v.SchoolName = school.Name
-	v.SeniorDSLTold = true
-	for _, m := range school.Roster {
-		if c.AboutStaff() && m.Email == c.SubjectStaffEmail() && slices.Contains(m.Roles, safeguarding.RoleSeniorDSL) {
-			v.SeniorDSLTold = false
-		}
-	}
+	v.SeniorDSLTold = c.TellsSeniorDSL(school)
 	for i, m := range c.BodyMap() {
 		v.Marks = append(v.Marks, markView{N: i + 1, Side: m.Side, Note: m.Note,
 			CX: strconv.FormatFloat(m.X*100, 'f', 2, 64), CY: strconv.FormatFloat(m.Y*220, 'f', 2, 64),
@@ -307,7 +301,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	if v.Revision = newRevisionView(c.Revision(), cat); v.Revision.Corrected {
 		v.Versions = versions(c, pg.Revisions, cat)
 	}
-	if canAmend(c, p) {
+	if c.CanAmend(p) {
 		v.AmendURL = concernPath(schoolID, id) + "/amend"
 	}
 	v.Attachments, v.Upload = attachmentsSection(r, c, p, pg.Attachments)
@@ -320,7 +314,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(lp.ID)) + "/chronology"})
 	}
 	v.Status = reporterStatus(c, p)
-	if p.IsDSL(schoolID) && h.Cases != nil {
+	if c.CanSeeCaseWork(p) && h.Cases != nil {
 		v.Case = h.caseSection(r, p, school, c, pg.Actions, st)
 	}
 	title := "Concern " + c.Reference()

@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,10 +98,6 @@ var funcs = template.FuncMap{
 		return m
 	},
 	"plural": plural,
-	// hasRole reports whether roles hold any of names: what a page offers to whom.
-	"hasRole": func(roles []safeguarding.Role, names ...string) bool {
-		return slices.ContainsFunc(roles, func(r safeguarding.Role) bool { return slices.Contains(names, string(r)) })
-	},
 }
 
 // pages are parsed once, on the first page served rather than at start-up: the layout and
@@ -206,7 +201,8 @@ type navItem struct {
 // "work", "acknowledgements", "concerns", "review", "families", "calendar" or "").
 func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
 	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
-	if !p.IsMember(school) {
+	a := safeguarding.AccessFor(p, school)
+	if !a.Member {
 		return n
 	}
 	base := schoolPath(school)
@@ -214,26 +210,26 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
 		navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
 		navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
-	if marksClasses(p, school) {
+	if a.Acknowledgements {
 		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
 	}
-	if p.IsDSL(school) {
+	if a.Dashboard {
 		n.Items = append(n.Items, navItem{Href: base + "/concerns", Text: "Concerns", Current: current == "concerns"},
 			navItem{Href: base + "/review", Text: "Review", Current: current == "review"},
 			navItem{Href: base + "/families", Text: "Families", Current: current == "families"})
 	}
 	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
 	// the designation comes with the Principal, so the link costs no read of its own.
-	if safeguarding.CanSeeContactDetails(p, school, p.IsClosureContact(school)) {
+	if a.CallFamilies {
 		n.Items = append(n.Items, navItem{Href: callsPath(school), Text: "Families to call", Current: current == "calls"})
 	}
-	if safeguarding.CanEditContactDetails(p, school) { // the office and the DSLs (rule H1)
+	if a.ContactNumbers {
 		n.Items = append(n.Items, navItem{Href: contactReportPath(school), Text: "Contact numbers", Current: current == "contact-report"})
 	}
-	if safeguarding.CanEditCalendar(p, school) {
+	if a.CalendarEdit {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}
-	if p.IsDSL(school) {
+	if a.Categories {
 		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},
 			navItem{Href: closureContactsPath(school), Text: "Closure contacts", Current: current == "closure-contacts"})
 	}

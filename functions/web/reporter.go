@@ -24,7 +24,7 @@ type reporterView struct {
 // reporterStatus is the status section for p on concern c: only its author sees it, and not
 // a DSL, who sees the whole case work instead.
 func reporterStatus(c safeguarding.Concern, p safeguarding.Principal) *reporterView {
-	if c.AuthorEmail() != p.Email || p.IsDSL(c.School()) {
+	if !c.ShowsStatusTo(p) {
 		return nil
 	}
 	pr := c.Progress()

@@ -100,7 +100,7 @@ func visitWindow(start, end time.Time) string {
 func (h *Handler) visitList(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
-	if err != nil || !p.IsMember(school) || h.Visits == nil {
+	if err != nil || !safeguarding.AccessFor(p, school).Member || h.Visits == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	visits, err := h.Visits.List(ctx, r.caller(s.claims.Email), school)
@@ -108,7 +108,7 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v := visitListView{}
-	if p.IsDSL(school) {
+	if safeguarding.AccessFor(p, school).PlanVisits {
 		v.PlanLink = visitsPath(school) + "/new"
 	}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
@@ -149,7 +149,7 @@ func (h *Handler) visitPlanForm(ctx context.Context, r *request, s session) even
 func (h *Handler) planPage(ctx context.Context, r *request, s session, f planForm, problems formProblems) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
-	if err != nil || !p.IsDSL(school) || h.Visits == nil {
+	if err != nil || !safeguarding.AccessFor(p, school).PlanVisits || h.Visits == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	sc, err := h.Directory.School(ctx, school)
@@ -295,7 +295,6 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	vs := res.Visit.Snapshot()
-	mine := slices.Contains(vs.Staff, p.Email)
 	v := visitView{Done: visitDone[r.ev.QueryStringParameters["done"]], Reference: vs.Reference, Status: visitStatusTitles[vs.Status],
 		StatusTag: statusTag(vs.Status), When: visitWindow(vs.PlannedStart, vs.PlannedEnd), Staff: vs.Staff, Manager: vs.LineManager,
 		Family: "FAM-" + strings.ToUpper(vs.Family), Duty: res.DutyTeamNumber, Problems: problems, PostURL: visitPath(school, id),
@@ -340,16 +339,9 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 		}
 		v.Children = append(v.Children, row)
 	}
-	open := vs.Status == safeguarding.VisitPlanned || vs.Status == safeguarding.VisitAuthorised
-	started := vs.Status == safeguarding.VisitInProgress || vs.Status == safeguarding.VisitCheckedOut
-	v.CanAuthorise = vs.Status == safeguarding.VisitPlanned && p.Has(school, safeguarding.RoleSeniorDSL)
-	v.CanCall = open && (mine || p.IsDSL(school))
-	v.CanStart = vs.Status == safeguarding.VisitAuthorised && mine && len(vs.Calls) > 0
-	v.CanDoorstep = started && mine && vs.Doorstep == nil
-	v.CanCheckOut = vs.Status == safeguarding.VisitInProgress && (mine || p.Email == vs.LineManager)
-	v.CanObserve = started && mine && vs.Observations == nil
-	v.CanNext = started && mine && vs.Next == nil
-	v.CanCancel = open && p.IsDSL(school)
+	steps := res.Visit.StepsFor(p)
+	v.CanAuthorise, v.CanCall, v.CanStart, v.CanDoorstep = steps.Authorise, steps.Call, steps.Start, steps.Doorstep
+	v.CanCheckOut, v.CanObserve, v.CanNext, v.CanCancel = steps.CheckOut, steps.Observe, steps.Next, steps.Cancel
 	if o := vs.Observations; o != nil {
 		v.Observed = when(o.At)
 		if o.Late {

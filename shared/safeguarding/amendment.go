@@ -53,7 +53,7 @@ type amendedBy struct {
 // Amend applies an amendment by the concern's author or a DSL who may see it (rule P4). It
 // never edits in place: the result is the next revision, and the store keeps the earlier ones.
 func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time) error {
-	if !c.CanView(by) || (by.Email != c.authorEmail && !by.IsDSL(c.school)) {
+	if !c.CanAmend(by) {
 		return ErrForbidden
 	}
 	var ps problems

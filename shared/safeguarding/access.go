@@ -1,0 +1,129 @@
+package safeguarding
+
+import "slices"
+
+// Who may do what is decided here, once, and nowhere else: the web pages and the API ask
+// these instead of checking roles themselves, and the use cases refuse whoever these refuse.
+
+// Access is what a person may open in one school: the pages and lists of the product, each
+// true only for the roles the rules give it to.
+type Access struct {
+	// Member: any role in the school (rule P1): record a concern (C1), their own work, the
+	// home visits they go on or manage.
+	Member bool
+	// Teacher: marks their own classes' acknowledgements; with one class they go straight to it.
+	Teacher bool
+	// Acknowledgements: teachers, the office and the DSLs mark families' acknowledgements (E1).
+	Acknowledgements bool
+	// AnyClass: the office and the DSLs mark any class, so they always choose one.
+	AnyClass bool
+	// Dashboard, Review, EveryonesWork, Families, Categories, Designations, PlanVisits,
+	// ContactVersions: the DSLs and the Senior DSL (C4, D9, D6, E2, C2, P3, V1, P4).
+	Dashboard, Review, EveryonesWork, Families, Categories, Designations, PlanVisits, ContactVersions bool
+	// Reallocations: the Senior DSL reallocates actions their assignees cannot follow up (D6).
+	Reallocations bool
+	// CallFamilies: the DSLs and staff a DSL designated for closure contact (P3), as their
+	// profile says; the use case reads the designation itself.
+	CallFamilies bool
+	// ContactNumbers: the office and the DSLs keep families' numbers up to date (H1).
+	ContactNumbers bool
+	// Calendar: the DSLs and the office see the school's calendar; CalendarEdit: the Senior
+	// DSL and the office change it.
+	Calendar, CalendarEdit bool
+}
+
+// AccessFor is what p may open at school.
+func AccessFor(p Principal, school SchoolID) Access {
+	if !p.IsMember(school) {
+		return Access{}
+	}
+	dsl, office, senior := p.IsDSL(school), p.Has(school, RoleAdmin), p.Has(school, RoleSeniorDSL)
+	teacher := p.Has(school, RoleTeacher)
+	return Access{
+		Member: true, Teacher: teacher,
+		Acknowledgements: dsl || office || teacher, AnyClass: dsl || office,
+		Dashboard: dsl, Review: dsl, EveryonesWork: dsl, Families: dsl, Categories: dsl, Designations: dsl, PlanVisits: dsl,
+		ContactVersions: dsl, Reallocations: senior,
+		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
+		ContactNumbers: CanEditContactDetails(p, school),
+		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
+	}
+}
+
+// CanAmend is rule P4's who: the concern's author, or a DSL of its school who may see it.
+func (c Concern) CanAmend(p Principal) bool {
+	return c.CanView(p) && (p.Email == c.authorEmail || p.IsDSL(c.school))
+}
+
+// CanSeeCaseWork: the DSLs and the Senior DSL who may see the concern work it (D1-D9); its
+// reporter sees only its status (D7).
+func (c Concern) CanSeeCaseWork(p Principal) bool { return c.CanView(p) && p.IsDSL(c.school) }
+
+// ShowsStatusTo says whether p sees the reporter's status of the concern (D7): its author,
+// unless they are a DSL, who sees the case work instead.
+func (c Concern) ShowsStatusTo(p Principal) bool {
+	return p.Email == c.authorEmail && !p.IsDSL(c.school)
+}
+
+// TellsSeniorDSL says whether the Senior DSL is told of the concern: always, unless the
+// concern is about them (C5).
+func (c Concern) TellsSeniorDSL(school School) bool {
+	return !c.aboutStaff || !slices.ContainsFunc(school.Roster, func(m StaffMember) bool {
+		return m.Email == c.subjectStaffEmail && m.has(RoleSeniorDSL)
+	})
+}
+
+// CanOpenConcern: an action's page links to its concern only for those who may see it (P2).
+func (a Action) CanOpenConcern(p Principal) bool { return p.IsDSL(a.school) }
+
+// CanReportUnable: the assignee says they cannot follow the action up (D6).
+func (a Action) CanReportUnable(p Principal) bool {
+	return a.status == ActionOpen && p.Email == a.assignee && !a.needsRealloc
+}
+
+// CanReallocate: the Senior DSL gives an action its assignee cannot follow up to someone
+// else (D6).
+func (a Action) CanReallocate(p Principal) bool {
+	return a.status == ActionOpen && a.needsRealloc && p.Has(a.school, RoleSeniorDSL)
+}
+
+// IsDSL reports whether the member of staff is a DSL or the Senior DSL, who see families'
+// contact details already (P3).
+func (m StaffMember) IsDSL() bool { return m.has(RoleDSL) || m.has(RoleSeniorDSL) }
+
+// VisitSteps are the steps of a home visit p may take now (V1-V8).
+type VisitSteps struct {
+	Authorise, Call, Start, Doorstep, CheckOut, Observe, Next, Cancel bool
+}
+
+// StepsFor is what p may do on the visit now: the Senior DSL authorises it (V1); the staff
+// going, or a DSL, call ahead (V3); the staff going start it, record the doorstep (V4), the
+// observations (V6) and the next visit (V7); they or the line manager check out (V8); a DSL
+// cancels a visit that has not started.
+func (v Visit) StepsFor(p Principal) VisitSteps {
+	s := v.s
+	mine := slices.Contains(s.Staff, p.Email)
+	open := s.Status == VisitPlanned || s.Status == VisitAuthorised
+	started := s.Status == VisitInProgress || s.Status == VisitCheckedOut
+	dsl := p.IsDSL(s.School)
+	return VisitSteps{
+		Authorise: s.Status == VisitPlanned && p.Has(s.School, RoleSeniorDSL),
+		Call:      open && (mine || dsl),
+		Start:     s.Status == VisitAuthorised && mine && len(s.Calls) > 0,
+		Doorstep:  started && mine && s.Doorstep == nil,
+		CheckOut:  s.Status == VisitInProgress && (mine || p.Email == s.LineManager),
+		Observe:   started && mine && s.Observations == nil,
+		Next:      started && mine && s.Next == nil,
+		Cancel:    open && dsl,
+	}
+}
+
+// CanDecide: the Senior DSL decides on contacting social care for a MISSING family (E4).
+func (f Family) CanDecide(p Principal) bool {
+	return f.Status == FamilyMissing && p.Has(f.School, RoleSeniorDSL)
+}
+
+// CanRecordLANotification: the Senior DSL records informing the LA once it is raised (E5).
+func (f Family) CanRecordLANotification(p Principal) bool {
+	return f.CanDecide(p) && !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero()
+}

@@ -1,0 +1,71 @@
+package safeguarding
+
+import (
+	"testing"
+)
+
+// Rules P1, P2, P3, H1, E1, D6, D9, C2, V1: what each role may open in a school, decided once
+// for the pages and the API alike. A role in another school opens nothing here.
+func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
+	designated := Principal{Email: "s.cole@brook.example", Memberships: map[SchoolID][]Role{school: {RoleStaff}},
+		ClosureContact: []SchoolID{school}}
+	for _, c := range []struct {
+		who  Principal
+		want Access
+	}{
+		{teacher, Access{Member: true, Teacher: true, Acknowledgements: true}},
+		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true}},
+		{dsl, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
+			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, CallFamilies: true,
+			ContactNumbers: true, Calendar: true}},
+		{head, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
+			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Reallocations: true,
+			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true}},
+		{governor, Access{Member: true}},
+		{designated, Access{Member: true, CallFamilies: true}},
+		{outsider, Access{}},
+	} {
+		if got := AccessFor(c.who, school); got != c.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.who.Email, got, c.want)
+		}
+	}
+}
+
+// Rules P4, D7, C5: a concern's author corrects it and sees its status; a DSL corrects it and
+// sees its case work instead; the Senior DSL is told unless the concern is about them.
+func TestRule_P4_D7_C5_WhoCorrectsAConcernAndWhoSeesWhatOfIt(t *testing.T) {
+	now := london(t, "2026-11-23 10:00:00")
+	c, err := RecordConcern("c1", NewConcern{PupilIDs: []PupilID{"p1"}, Category: string(CategorySafeguarding), ObservedAt: now,
+		Details: "Bruise on the arm"}, teacher, brookLane, pupils, PolicyCatalogue(), Weekdays{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		who                     Principal
+		amend, caseWork, status bool
+	}{
+		{teacher, true, false, true}, {dsl, true, true, false}, {head, true, true, false},
+		{colleague, false, false, false}, {governor, false, false, false}, {outsider, false, false, false},
+	} {
+		if got := c.CanAmend(x.who); got != x.amend {
+			t.Errorf("%s corrects it: %v", x.who.Email, got)
+		}
+		if got := c.CanSeeCaseWork(x.who); got != x.caseWork {
+			t.Errorf("%s sees its case work: %v", x.who.Email, got)
+		}
+		if got := c.ShowsStatusTo(x.who); got != x.status {
+			t.Errorf("%s sees its status: %v", x.who.Email, got)
+		}
+	}
+	if !c.TellsSeniorDSL(brookLane) {
+		t.Error("the Senior DSL is not told of a concern about a pupil")
+	}
+	about, err := RecordConcern("c2", NewConcern{PupilIDs: []PupilID{"p1"}, Category: string(CategorySafeguarding), ObservedAt: now,
+		Details: "Said something", AboutStaff: true, SubjectStaffEmail: head.Email}, teacher, brookLane, pupils, PolicyCatalogue(), Weekdays{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if about.TellsSeniorDSL(brookLane) {
+		t.Error("the Senior DSL is told of a concern about themselves")
+	}
+}
