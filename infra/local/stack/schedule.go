@@ -23,9 +23,10 @@ type cadence interface {
 	next(after time.Time) (time.Time, bool)
 }
 
-// parseCadence reads an EventBridge Scheduler expression: rate(N minutes|hours|days),
-// cron(min hour day-of-month month day-of-week year) in timezone (UTC when empty), or
-// at(yyyy-mm-ddThh:mm:ss).
+// parseCadence reads the EventBridge Scheduler expressions the templates use, in timezone
+// (UTC when empty): rate(N minutes|hours|days), and cron(M H * * ? *) or cron(M H ? * D *)
+// (every day, or on the weekdays D, a day or a range such as MON-FRI, at H:M). Anything else
+// is an error naming the expression, so a template that needs more fails at start.
 func parseCadence(expr, timezone string) (cadence, error) {
 	loc := time.UTC
 	if timezone != "" {
@@ -40,15 +41,9 @@ func parseCadence(expr, timezone string) (cadence, error) {
 	case strings.HasPrefix(expr, "rate(") && strings.HasSuffix(expr, ")"):
 		return parseRate(expr[5 : len(expr)-1])
 	case strings.HasPrefix(expr, "cron(") && strings.HasSuffix(expr, ")"):
-		return parseCron(expr[5:len(expr)-1], loc)
-	case strings.HasPrefix(expr, "at(") && strings.HasSuffix(expr, ")"):
-		t, err := time.ParseInLocation("2006-01-02T15:04:05", expr[3:len(expr)-1], loc)
-		if err != nil {
-			return nil, fmt.Errorf("schedule %q: %w", expr, err)
-		}
-		return atCadence(t), nil
+		return parseDaily(expr[5:len(expr)-1], loc)
 	}
-	return nil, fmt.Errorf("schedule expression %q: want rate(...), cron(...) or at(...)", expr)
+	return nil, fmt.Errorf("schedule expression %q: the local stack runs rate(...) and cron(...) only", expr)
 }
 
 type rateCadence time.Duration
@@ -80,171 +75,60 @@ func (r rateCadence) next(after time.Time) (time.Time, bool) {
 	return after.Add(time.Duration(r)), true
 }
 
-type atCadence time.Time
-
-func (a atCadence) next(after time.Time) (time.Time, bool) {
-	t := time.Time(a)
-	return t, t.After(after)
+// dailyCadence is a cron expression of a fixed time of day, on every day or on some weekdays.
+type dailyCadence struct {
+	loc          *time.Location
+	hour, minute int
+	days         [7]bool // by time.Weekday
 }
 
-// cronCadence is an EventBridge cron expression. Supported: *, ?, values, ranges, lists,
-// steps (a/n, */n, a-b/n), month and weekday names, and L in day-of-month. W and # are not.
-type cronCadence struct {
-	loc                     *time.Location
-	minutes, hours          []bool
-	dom, months, dow        []bool
-	domAny, dowAny, lastDay bool
-	years                   []bool // index year-1970; nil for any
-}
+var dayNames = map[string]time.Weekday{"SUN": time.Sunday, "MON": time.Monday, "TUE": time.Tuesday, "WED": time.Wednesday,
+	"THU": time.Thursday, "FRI": time.Friday, "SAT": time.Saturday}
 
-var monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
-var dayNames = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-
-func parseCron(s string, loc *time.Location) (cadence, error) {
+func parseDaily(s string, loc *time.Location) (cadence, error) {
+	unsupported := fmt.Errorf("cron(%s): the local stack runs cron(M H * * ? *) and cron(M H ? * DAY[-DAY] *) only", s)
 	f := strings.Fields(s)
-	if len(f) != 6 {
-		return nil, fmt.Errorf("cron(%s): want six fields", s)
+	if len(f) != 6 || f[3] != "*" || f[5] != "*" {
+		return nil, unsupported
 	}
-	c := &cronCadence{loc: loc}
-	var err error
-	if c.minutes, err = cronField(f[0], 0, 59, nil); err != nil {
-		return nil, fmt.Errorf("cron(%s) minutes: %w", s, err)
+	c := &dailyCadence{loc: loc}
+	var err1, err2 error
+	c.minute, err1 = strconv.Atoi(f[0])
+	c.hour, err2 = strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || c.minute < 0 || c.minute > 59 || c.hour < 0 || c.hour > 23 {
+		return nil, unsupported
 	}
-	if c.hours, err = cronField(f[1], 0, 23, nil); err != nil {
-		return nil, fmt.Errorf("cron(%s) hours: %w", s, err)
-	}
-	switch f[2] {
-	case "?":
-		c.domAny = true
-	case "L":
-		c.lastDay = true
+	switch dom, dow := f[2], f[4]; {
+	case dom == "*" && dow == "?", dom == "?" && dow == "*":
+		c.days = [7]bool{true, true, true, true, true, true, true}
+	case dom == "?":
+		first, last, isRange := strings.Cut(strings.ToUpper(dow), "-")
+		if !isRange {
+			last = first
+		}
+		a, ok1 := dayNames[first]
+		b, ok2 := dayNames[last]
+		if !ok1 || !ok2 || a > b {
+			return nil, unsupported
+		}
+		for d := a; d <= b; d++ {
+			c.days[d] = true
+		}
 	default:
-		if c.dom, err = cronField(f[2], 1, 31, nil); err != nil {
-			return nil, fmt.Errorf("cron(%s) day-of-month: %w", s, err)
-		}
-	}
-	if c.months, err = cronField(f[3], 1, 12, monthNames); err != nil {
-		return nil, fmt.Errorf("cron(%s) month: %w", s, err)
-	}
-	if f[4] == "?" {
-		c.dowAny = true
-	} else if c.dow, err = cronField(f[4], 1, 7, dayNames); err != nil {
-		return nil, fmt.Errorf("cron(%s) day-of-week: %w", s, err)
-	}
-	if c.domAny == c.dowAny {
-		return nil, fmt.Errorf("cron(%s): exactly one of day-of-month and day-of-week must be ?", s)
-	}
-	if f[5] != "*" {
-		if c.years, err = cronField(f[5], 1970, 2199, nil); err != nil {
-			return nil, fmt.Errorf("cron(%s) year: %w", s, err)
-		}
+		return nil, unsupported
 	}
 	return c, nil
 }
 
-// cronField returns a set indexed by value-lo.
-func cronField(s string, lo, hi int, names map[string]int) ([]bool, error) {
-	set := make([]bool, hi-lo+1)
-	val := func(v string) (int, error) {
-		if n, ok := names[strings.ToUpper(v)]; ok {
-			return n, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return 0, fmt.Errorf("%q is not a value from %d to %d", v, lo, hi)
-		}
-		return n, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		rng, stepS, hasStep := strings.Cut(part, "/")
-		step := 1
-		if hasStep {
-			n, err := strconv.Atoi(stepS)
-			if err != nil || n <= 0 {
-				return nil, fmt.Errorf("bad step %q", stepS)
-			}
-			step = n
-		}
-		a, b := lo, hi
-		switch {
-		case rng == "*" || rng == "?":
-		case strings.Contains(rng, "-"):
-			x, y, _ := strings.Cut(rng, "-")
-			var err error
-			if a, err = val(x); err != nil {
-				return nil, err
-			}
-			if b, err = val(y); err != nil {
-				return nil, err
-			}
-		default:
-			if strings.ContainsAny(rng, "LW#") {
-				return nil, fmt.Errorf("%q is not supported locally", rng)
-			}
-			n, err := val(rng)
-			if err != nil {
-				return nil, err
-			}
-			a = n
-			if !hasStep {
-				b = n
-			}
-		}
-		if a > b {
-			return nil, fmt.Errorf("range %q runs backwards", rng)
-		}
-		for v := a; v <= b; v += step {
-			set[v-lo] = true
-		}
-	}
-	return set, nil
-}
-
-func (c *cronCadence) dayMatches(d time.Time) bool {
-	if c.years != nil {
-		y := d.Year() - 1970
-		if y < 0 || y >= len(c.years) || !c.years[y] {
-			return false
-		}
-	}
-	if !c.months[int(d.Month())-1] {
-		return false
-	}
-	switch {
-	case c.lastDay:
-		return d.AddDate(0, 0, 1).Day() == 1
-	case !c.domAny:
-		return c.dom[d.Day()-1]
-	default:
-		return c.dow[int(d.Weekday())] // the set starts at 1 = Sunday, and time.Sunday is 0
-	}
-}
-
-// next returns the first instant after `after` that the expression names, within five years.
-func (c *cronCadence) next(after time.Time) (time.Time, bool) {
+// next returns the first time of day on one of the days after `after`; a time the clocks skip
+// that day (going forward) is skipped.
+func (c *dailyCadence) next(after time.Time) (time.Time, bool) {
 	start := after.In(c.loc).Truncate(time.Minute).Add(time.Minute)
-	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, c.loc)
-	for i := 0; i < 5*366; i++ {
-		d := day.AddDate(0, 0, i)
-		if !c.dayMatches(d) {
-			continue
-		}
-		for h := 0; h < 24; h++ {
-			if !c.hours[h] {
-				continue
-			}
-			for m := 0; m < 60; m++ {
-				if !c.minutes[m] {
-					continue
-				}
-				t := time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, c.loc)
-				if t.Hour() != h {
-					continue // a local time that does not exist (the clocks went forward)
-				}
-				if !t.Before(start) {
-					return t, true
-				}
-			}
+	for i := 0; i < 15; i++ {
+		d := start.AddDate(0, 0, i)
+		t := time.Date(d.Year(), d.Month(), d.Day(), c.hour, c.minute, 0, 0, c.loc)
+		if c.days[t.Weekday()] && t.Hour() == c.hour && !t.Before(start) {
+			return t, true
 		}
 	}
 	return time.Time{}, false

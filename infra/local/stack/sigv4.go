@@ -1,16 +1,21 @@
 package stack
 
 import (
-	"crypto/hmac"
+	"bytes"
+	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
-	"fmt"
+	"io"
 	"net/http"
+	"net/textproto"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // s3Error is an S3 error reply.
@@ -31,7 +36,9 @@ var sigV4Params = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", 
 // presigned URL's query, as S3 does: the signature covers the method, path, query and every
 // signed header (so a presigned PUT's Content-Type and Content-Length must be the ones signed),
 // and a presigned URL is refused after it expires. secrets maps access key ids to secret keys.
-// The payload's hash is taken as the client declared it, not recomputed.
+// The signature is recomputed by the SDK's own signer (resign). The payload's hash is the one
+// the client declared (UNSIGNED-PAYLOAD and the STREAMING-* forms as they are); a declared
+// SHA-256 must also be the body's.
 func verifySigV4(r *http.Request, secrets map[string]string, now time.Time) error {
 	q := r.URL.Query()
 	var (
@@ -98,93 +105,77 @@ func verifySigV4(r *http.Request, secrets map[string]string, now time.Time) erro
 		return &s3Error{http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."}
 	}
 
-	headers := strings.Split(signedHeaders, ";")
-	var canon strings.Builder
-	canon.WriteString(r.Method + "\n")
-	path, _, _ := strings.Cut(r.RequestURI, "?")
-	canon.WriteString(path + "\n")
-	canon.WriteString(canonicalQuery(q) + "\n")
-	for _, h := range headers {
-		canon.WriteString(h + ":" + headerValue(r, h) + "\n")
-	}
-	canon.WriteString("\n" + signedHeaders + "\n" + payloadHash)
-	sum := sha256.Sum256([]byte(canon.String()))
-	scope := strings.Join(scopeParts[1:], "/")
-	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
-	key := []byte("AWS4" + secret)
-	for _, part := range scopeParts[1:] {
-		key = hmacSHA256(key, part)
-	}
-	want := hex.EncodeToString(hmacSHA256(key, toSign))
-	if !hmac.Equal([]byte(want), []byte(signature)) {
+	creds := aws.Credentials{AccessKeyID: scopeParts[0], SecretAccessKey: secret}
+	want, err := resign(r, presigned, strings.Split(signedHeaders, ";"), creds, payloadHash, scopeParts[2], scopeParts[3], signedAt)
+	if err != nil || subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
 		return &s3Error{http.StatusForbidden, "SignatureDoesNotMatch",
 			"The request signature we calculated does not match the signature you provided. Check your key and signing method."}
 	}
-	return nil
+	return checkPayload(r, payloadHash)
 }
 
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
-
-// headerValue is a header's canonical value: values joined by commas, spaces trimmed and runs
-// of spaces made one. Host and Content-Length come from where Go's server keeps them.
-func headerValue(r *http.Request, name string) string {
-	var v string
-	switch name {
-	case "host":
-		v = r.Host
-	case "content-length":
-		v = r.Header.Get("Content-Length")
-		if v == "" && r.ContentLength >= 0 {
-			v = strconv.FormatInt(r.ContentLength, 10)
-		}
-	default:
-		vals := r.Header.Values(name)
-		for i := range vals {
-			vals[i] = strings.Join(strings.Fields(vals[i]), " ")
-		}
-		v = strings.Join(vals, ",")
-	}
-	return strings.TrimSpace(v)
-}
-
-// canonicalQuery is the query without the signature, each name and value URI-encoded, sorted.
-func canonicalQuery(q url.Values) string {
-	var pairs [][2]string
-	for k, vs := range q {
-		if k == "X-Amz-Signature" {
-			continue
-		}
-		for _, v := range vs {
-			pairs = append(pairs, [2]string{uriEncode(k), uriEncode(v)})
+// resign signs a copy of r with the SDK's signer, as S3's clients sign (the path as sent, not
+// escaped again), with the request's own credential scope and time, and returns the signature
+// the copy gets. The copy holds only the headers r signed, so that the signer signs the same
+// set: it always signs host (and content-length when there is a body), and never the headers
+// it ignores (User-Agent, Expect, Transfer-Encoding...), so a request that signed those, or a
+// content-length of 0, does not verify here.
+func resign(r *http.Request, presigned bool, signed []string, creds aws.Credentials, payloadHash, region, service string, signedAt time.Time) (string, error) {
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+	q := r.URL.Query()
+	q.Del("X-Amz-Signature")
+	c := &http.Request{Method: r.Method, Host: r.Host, Header: http.Header{},
+		URL: &url.URL{Scheme: "http", Host: r.Host, Opaque: "//" + r.Host + path, RawQuery: q.Encode()}}
+	for _, h := range signed {
+		switch h {
+		case "host": // the signer takes it from c.Host
+		case "content-length":
+			c.ContentLength = r.ContentLength
+		default:
+			if v := r.Header.Values(h); v != nil {
+				c.Header[textproto.CanonicalMIMEHeaderKey(h)] = v
+			}
 		}
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i][0] != pairs[j][0] {
-			return pairs[i][0] < pairs[j][0]
-		}
-		return pairs[i][1] < pairs[j][1]
+	signer := v4.NewSigner(func(o *v4.SignerOptions) {
+		o.DisableURIPathEscaping = true // S3 signs the path as sent
+		o.DisableHeaderHoisting = true  // a presigned URL's query already holds what was hoisted
 	})
-	out := make([]string, len(pairs))
-	for i, p := range pairs {
-		out[i] = p[0] + "=" + p[1]
+	if presigned {
+		signedURL, _, err := signer.PresignHTTP(context.Background(), creds, c, payloadHash, service, region, signedAt)
+		if err != nil {
+			return "", err
+		}
+		u, err := url.Parse(signedURL)
+		if err != nil {
+			return "", err
+		}
+		return u.Query().Get("X-Amz-Signature"), nil
 	}
-	return strings.Join(out, "&")
+	if err := signer.SignHTTP(context.Background(), creds, c, payloadHash, service, region, signedAt); err != nil {
+		return "", err
+	}
+	_, sig, _ := strings.Cut(c.Header.Get("Authorization"), "Signature=")
+	return sig, nil
 }
 
-// uriEncode escapes everything but the unreserved characters of RFC 3986, as SigV4 asks.
-func uriEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
+// checkPayload reads the body when the client declared its SHA-256 (rather than
+// UNSIGNED-PAYLOAD or a STREAMING-* form) and refuses it unless the hash is the body's, as S3
+// does; the body is put back for the store.
+func checkPayload(r *http.Request, declared string) error {
+	if len(declared) != sha256.Size*2 {
+		return nil
 	}
-	return b.String()
+	if _, err := hex.DecodeString(declared); err != nil {
+		return nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return &s3Error{http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if sum := sha256.Sum256(body); !strings.EqualFold(hex.EncodeToString(sum[:]), declared) {
+		return &s3Error{http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."}
+	}
+	return nil
 }

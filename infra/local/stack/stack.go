@@ -153,10 +153,113 @@ func (s *Stack) DeadLetters() []DeadLetter {
 // DynamoDB returns a client for the stack's DynamoDB Local.
 func (s *Stack) DynamoDB() *dynamodb.Client { return dynamodblocal.NewClient(s.DynamoDBEndpoint) }
 
-// Start runs the stack and returns once it serves requests. Close stops it.
+// Start runs the stack and returns once it serves requests. Close stops it. Each step keeps
+// what it started in the Stack, so that when a step fails Close stops all the steps before it
+// started (and the gateway's listener, not served yet, is closed).
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	tpl, err := template.Load(cfg.Template)
+	if err != nil {
+		return nil, err
+	}
+	tableDef, err := tpl.Table()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	log := cfg.Logger
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s := &Stack{
+		Audience: Audience, TableName: TableName, clock: NewClock(cfg.Clock), cancel: cancel,
+		functions: map[string]*function{},
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	// Listeners first: the functions need the URLs. The gateway's is served last.
+	gwLn, err := s.listenGateway(cfg.Port)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = gwLn.Close()
+		}
+	}()
+	if err := s.startSNS(log); err != nil {
+		return nil, err
+	}
+	if err := s.listenSQS(log); err != nil {
+		return nil, err
+	}
+
+	// DynamoDB Local and the bootstraps, side by side.
+	functions := tpl.Functions()
+	binDir := cfg.BinDir
+	if binDir == "" {
+		if s.tmpDir, err = os.MkdirTemp("", "keepsafe-functions-"); err != nil {
+			return nil, err
+		}
+		binDir = s.tmpDir
+	}
+	err = sideBySide(func() error {
+		if cfg.BinDir != "" {
+			return nil // built already
+		}
+		return build(ctx, cfg.SourceDir, binDir, functions)
+	}, func() error { return s.startDynamoDB(ctx, cfg) })
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+
+	fresh, streamARN, err := ensureTable(ctx, s.DynamoDB(), tableDef, TableName)
+	if err != nil {
+		return nil, err
+	}
+	demo := seed.Demo()
+	s.Users = demo.Users
+	if fresh {
+		if err := s.seed(ctx, demo, log); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.startS3(ctx, cfg, tpl, functions, log, cfg.FunctionOutput); err != nil {
+		return nil, err
+	}
+	if err := s.newFunctions(cfg, tpl, functions, binDir); err != nil {
+		return nil, err
+	}
+	s.sqs.bind(tpl, s.functions)
+	streams, err := s.startStreams(runCtx, cfg, functions, streamARN, fresh)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := s.startSchedules(runCtx, cfg, functions)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.serveGateway(gwLn, cfg, tpl, sched); err != nil {
+		return nil, err
+	}
+	log.Info("local stack ready", "url", s.URL, "functions", len(s.functions), "schedules", len(sched.schedules),
+		"streams", streams)
+	return s, nil
+}
+
+// fill sets the defaults of what cfg leaves out, and finds the template.
+func (cfg *Config) fill() error {
 	if !cfg.InMemory && cfg.DataDir == "" {
-		return nil, errors.New("stack: set Config.DataDir or Config.InMemory")
+		return errors.New("stack: set Config.DataDir or Config.InMemory")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -170,141 +273,95 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.StreamRetryDelay <= 0 {
 		cfg.StreamRetryDelay = 200 * time.Millisecond
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	out := cfg.FunctionOutput
-	if out == nil {
-		out = os.Stderr
+	if cfg.FunctionOutput == nil {
+		cfg.FunctionOutput = os.Stderr
 	}
 	if cfg.Template == "" {
 		p, err := template.Find()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		cfg.Template = p
-	}
-	tpl, err := template.Load(cfg.Template)
-	if err != nil {
-		return nil, err
-	}
-	tableDef, err := tpl.Table()
-	if err != nil {
-		return nil, err
 	}
 	if cfg.SourceDir == "" {
 		cfg.SourceDir = filepath.Join(filepath.Dir(cfg.Template), "functions")
 	}
-	if cfg.DataDir != "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, err
-		}
-	}
+	return nil
+}
 
-	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Stack{
-		Audience: Audience, TableName: TableName, clock: NewClock(cfg.Clock), cancel: cancel,
-		functions: map[string]*function{},
+// sideBySide runs the steps at once and waits for them all; their errors are joined in order.
+func sideBySide(steps ...func() error) error {
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step() })
 	}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
+	wg.Wait()
+	return errors.Join(errs...)
+}
 
-	// Listeners first: the functions need the URLs.
-	gwLn, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(cfg.Port))
+// listenGateway opens the gateway's port, which names the stack's URL and its issuer.
+func (s *Stack) listenGateway(port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return nil, fmt.Errorf("stack: listen: %w", err)
 	}
-	s.URL = "http://" + gwLn.Addr().String()
+	s.URL = "http://" + ln.Addr().String()
 	s.Issuer = s.URL + "/dev"
 	s.JWKSURL = s.URL + "/dev/jwks.json"
-	snsLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		_ = gwLn.Close()
-		return nil, fmt.Errorf("stack: listen: %w", err)
-	}
-	s.SNSEndpoint = "http://" + snsLn.Addr().String()
-	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now}
-	s.serve(snsLn, s.sns)
-	if err := s.listenSQS(log); err != nil {
-		_ = gwLn.Close()
-		return nil, err
-	}
+	return ln, nil
+}
 
-	// DynamoDB Local and the bootstraps, side by side.
-	functions := tpl.Functions()
-	var (
-		wg       sync.WaitGroup
-		buildErr error
-		dbErr    error
-		binDir   = cfg.BinDir
-	)
-	if binDir == "" {
-		s.tmpDir, err = os.MkdirTemp("", "keepsafe-functions-")
-		if err != nil {
-			_ = gwLn.Close()
-			return nil, err
-		}
-		binDir = s.tmpDir
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buildErr = build(ctx, cfg.SourceDir, binDir, functions)
-		}()
+// startSNS serves the local SNS.
+func (s *Stack) startSNS(log *slog.Logger) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("stack: listen: %w", err)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		dir, err := dynamodblocal.Ensure(dynamodblocal.CacheDir())
-		if err != nil {
-			dbErr = err
-			return
-		}
-		opts := dynamodblocal.Options{Dir: dir, InMemory: cfg.InMemory}
-		if !cfg.InMemory {
-			opts.DBPath = filepath.Join(cfg.DataDir, "dynamodb")
-		}
-		s.db, dbErr = dynamodblocal.Start(ctx, opts)
-	}()
-	wg.Wait()
-	if err := errors.Join(buildErr, dbErr); err != nil {
-		_ = gwLn.Close()
-		return nil, fmt.Errorf("stack: %w", err)
+	s.SNSEndpoint = "http://" + ln.Addr().String()
+	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now}
+	s.serve(ln, s.sns)
+	return nil
+}
+
+// startDynamoDB runs DynamoDB Local, its data under DataDir unless InMemory.
+func (s *Stack) startDynamoDB(ctx context.Context, cfg Config) error {
+	dir, err := dynamodblocal.Ensure(dynamodblocal.CacheDir())
+	if err != nil {
+		return err
+	}
+	opts := dynamodblocal.Options{Dir: dir, InMemory: cfg.InMemory}
+	if !cfg.InMemory {
+		opts.DBPath = filepath.Join(cfg.DataDir, "dynamodb")
+	}
+	if s.db, err = dynamodblocal.Start(ctx, opts); err != nil {
+		return err
 	}
 	s.DynamoDBEndpoint = s.db.Endpoint
+	return nil
+}
 
-	// The table, and the demo data when the table is new.
-	db := s.DynamoDB()
-	fresh, streamARN, err := ensureTable(ctx, db, tableDef, TableName)
-	if err != nil {
-		_ = gwLn.Close()
-		return nil, err
+// seed writes the demo data to a new table.
+func (s *Stack) seed(ctx context.Context, demo seed.Data, log *slog.Logger) error {
+	st := store.New(s.DynamoDB(), TableName)
+	if err := seed.Apply(ctx, st, demo); err != nil {
+		return err
 	}
-	demo := seed.Demo()
-	s.Users = demo.Users
-	if fresh {
-		if err := seed.Apply(ctx, store.New(db, TableName), demo); err != nil {
-			_ = gwLn.Close()
-			return nil, err
-		}
-		if err := seed.ApplyFamilies(ctx, store.New(db, TableName), demo); err != nil {
-			_ = gwLn.Close()
-			return nil, err
-		}
-		s.Seeded = true
-		log.Info("table created and demo data written", "table", TableName, "schools", len(demo.Schools),
-			"users", len(demo.Users), "pupils", len(demo.Pupils))
+	if err := seed.ApplyFamilies(ctx, st, demo); err != nil {
+		return err
 	}
+	s.Seeded = true
+	log.Info("table created and demo data written", "table", TableName, "schools", len(demo.Schools),
+		"users", len(demo.Users), "pupils", len(demo.Pupils))
+	return nil
+}
 
-	if err := s.startS3(ctx, cfg, tpl, functions, log, out); err != nil {
-		_ = gwLn.Close()
-		return nil, err
-	}
-
-	// The functions.
+// newFunctions makes each function of the template from its bootstrap under binDir, with the
+// environment that points it at the local endpoints.
+func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []template.Function, binDir string) error {
 	env := map[string]string{
 		"TABLE_NAME":                  TableName,
 		"AWS_REGION":                  Region,
@@ -354,82 +411,84 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		for k, v := range cfg.Env {
 			vars[k] = v
 		}
-		s.functions[f.LogicalID] = newFunction(f.LogicalID, f.Folder, bin, envList(vars), timeout, cfg.MaxProcs, log, out)
+		s.functions[f.LogicalID] = newFunction(f.LogicalID, f.Folder, bin, envList(vars), timeout, cfg.MaxProcs, cfg.Logger, cfg.FunctionOutput)
 	}
 	if len(missing) > 0 {
-		_ = gwLn.Close()
-		return nil, fmt.Errorf("stack: no bootstrap at %s (build the functions first, or leave BinDir empty)", strings.Join(missing, ", "))
+		return fmt.Errorf("stack: no bootstrap at %s (build the functions first, or leave BinDir empty)", strings.Join(missing, ", "))
 	}
+	return nil
+}
 
-	s.sqs.bind(tpl, s.functions)
-
-	// Streams.
+// startStreams polls the table's stream for the functions with a DynamoDB event, until ctx
+// ends, and returns how many event sources it feeds.
+func (s *Stack) startStreams(ctx context.Context, cfg Config, functions []template.Function, streamARN string, fresh bool) (int, error) {
 	var sources []*streamSource
 	for _, f := range functions {
 		for _, ev := range f.Streams {
 			fs, err := compileFilters(ev.FilterPatterns)
 			if err != nil {
-				_ = gwLn.Close()
-				return nil, fmt.Errorf("stack: %s %s: %w", f.LogicalID, ev.Name, err)
+				return 0, fmt.Errorf("stack: %s %s: %w", f.LogicalID, ev.Name, err)
 			}
 			sources = append(sources, &streamSource{fn: s.functions[f.LogicalID], ev: ev, filters: fs})
 		}
 	}
-	if len(sources) > 0 {
-		if streamARN == "" {
-			_ = gwLn.Close()
-			return nil, errors.New("stack: functions read the table's stream but the table has none")
-		}
-		checkpoint := ""
-		if !cfg.InMemory {
-			checkpoint = filepath.Join(cfg.DataDir, "stream-checkpoint.json")
-		}
-		s.poller = &poller{
-			client: dynamodbstreams.New(dynamodbstreams.Options{
-				Region:       Region,
-				Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, ""),
-				BaseEndpoint: aws.String(s.DynamoDBEndpoint),
-			}),
-			streamARN: streamARN, region: Region, sources: sources, interval: cfg.StreamPollInterval,
-			retryBase: cfg.StreamRetryDelay, checkpoint: checkpoint, fresh: fresh,
-			log: log.With("component", "streams"), now: s.clock.Now,
-		}
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			s.poller.run(runCtx)
-		}()
+	if len(sources) == 0 {
+		return 0, nil
 	}
+	if streamARN == "" {
+		return 0, errors.New("stack: functions read the table's stream but the table has none")
+	}
+	checkpoint := ""
+	if !cfg.InMemory {
+		checkpoint = filepath.Join(cfg.DataDir, "stream-checkpoint.json")
+	}
+	s.poller = &poller{
+		client: dynamodbstreams.New(dynamodbstreams.Options{
+			Region:       Region,
+			Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, ""),
+			BaseEndpoint: aws.String(s.DynamoDBEndpoint),
+		}),
+		streamARN: streamARN, region: Region, sources: sources, interval: cfg.StreamPollInterval,
+		retryBase: cfg.StreamRetryDelay, checkpoint: checkpoint, fresh: fresh,
+		log: cfg.Logger.With("component", "streams"), now: s.clock.Now,
+	}
+	s.bg.Go(func() { s.poller.run(ctx) })
+	return len(sources), nil
+}
 
-	// Schedules.
-	sched := &scheduler{schedules: map[string]*schedule{}, clock: s.clock, log: log.With("component", "scheduler"), disabled: cfg.DisableScheduler}
+// startSchedules reads the template's schedules and, unless DisableScheduler, fires them on
+// their cadence until ctx ends.
+func (s *Stack) startSchedules(ctx context.Context, cfg Config, functions []template.Function) (*scheduler, error) {
+	sched := &scheduler{schedules: map[string]*schedule{}, clock: s.clock, log: cfg.Logger.With("component", "scheduler"), disabled: cfg.DisableScheduler}
 	for _, f := range functions {
 		for _, def := range f.Schedules {
 			c, err := parseCadence(def.Expression, def.Timezone)
 			if err != nil {
-				_ = gwLn.Close()
 				return nil, fmt.Errorf("stack: %s %s: %w", f.LogicalID, def.Event, err)
 			}
 			sched.schedules[def.Name] = &schedule{def: def, fn: s.functions[f.LogicalID], cadence: c}
 		}
 	}
 	if !cfg.DisableScheduler {
-		sched.start(runCtx, cfg.Clock)
+		sched.start(ctx, cfg.Clock)
 	}
+	return sched, nil
+}
 
-	// The identity provider and the gateway.
+// serveGateway serves the identity provider's /dev endpoints, the stack's own, and the
+// template's routes on the gateway's listener.
+func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template, sched *scheduler) error {
 	keyDir := ""
 	if !cfg.InMemory {
 		keyDir = cfg.DataDir
 	}
 	key, err := loadOrCreateKey(keyDir)
 	if err != nil {
-		_ = gwLn.Close()
-		return nil, err
+		return err
 	}
-	idp := newIDP(key, s.Issuer, demo.Users, time.Now)
+	idp := newIDP(key, s.Issuer, s.Users, time.Now)
 	verifier := identity.NewVerifier(s.JWKSURL, s.Issuer, Audience, &http.Client{Timeout: 5 * time.Second})
-	gw := &gateway{routes: tpl.Routes(), functions: s.functions, verifier: verifier, clock: s.clock, log: log.With("component", "gateway")}
+	gw := &gateway{routes: tpl.Routes(), functions: s.functions, verifier: verifier, clock: s.clock, log: cfg.Logger.With("component", "gateway")}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /dev/users", idp.serveUsers)
@@ -445,10 +504,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
 	})
 	mux.Handle("/", gw)
-	s.serve(gwLn, mux)
-	log.Info("local stack ready", "url", s.URL, "functions", len(s.functions), "schedules", len(sched.schedules),
-		"streams", len(sources))
-	return s, nil
+	s.serve(ln, mux)
+	return nil
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -603,4 +605,72 @@ func TestSchedulesFireOnTheirCadence(t *testing.T) {
 	if runs("off") != 0 {
 		t.Error("a disabled schedule fired")
 	}
+}
+
+// children are the processes this test process has started and not yet reaped (Linux).
+func children(t *testing.T) map[string]bool {
+	t.Helper()
+	files, _ := filepath.Glob("/proc/self/task/*/children")
+	if len(files) == 0 {
+		t.Skip("no /proc/self/task/*/children here")
+	}
+	out := map[string]bool{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, pid := range strings.Fields(string(b)) {
+			out[pid] = true
+		}
+	}
+	return out
+}
+
+// A step of Start that fails (here a schedule the local stack cannot run, the last step but
+// the gateway) fails the start with the expression named, and stops all that went before:
+// DynamoDB Local, s3rver and the listeners.
+func TestStartFailingLateStopsWhatItStarted(t *testing.T) {
+	testStack(t) // the shared stack's processes are running before, and still after
+	wd, _ := os.Getwd()
+	testdata := filepath.Join(wd, "..", "testdata")
+	src, err := os.ReadFile(filepath.Join(testdata, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tplPath := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(tplPath, bytes.Replace(src, []byte("rate(1 day)"), []byte("rate(1 week)"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// s3rver is found from the template's folder up.
+	if err := os.Symlink(filepath.Join(wd, "..", "..", "..", "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := children(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	s, err := Start(ctx, Config{InMemory: true, Port: port, Template: tplPath, SourceDir: testdata, DisableScheduler: true,
+		FunctionOutput: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		s.Close()
+		t.Fatal("a template with rate(1 week) started")
+	}
+	if !strings.Contains(err.Error(), "rate(1 week)") {
+		t.Errorf("the error does not name the expression: %v", err)
+	}
+	waitFor(t, "the processes Start started to stop", func() bool {
+		for pid := range children(t) {
+			if !before[pid] {
+				return false
+			}
+		}
+		return true
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("the gateway's port is still held: %v", err)
+	}
+	_ = ln.Close()
 }
