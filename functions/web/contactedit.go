@@ -300,6 +300,13 @@ func (h *Handler) submitContactEdit(ctx context.Context, r *request, s session) 
 		return h.contactEditWith(ctx, r, s, st)
 	}
 	_, err := h.Contacts.Edit(ctx, r.caller(s.claims.Email), school, id, in, requestKey(school, s.claims.Email, formKeyOf(f.Key)), f.fingerprint(school, id))
+	return h.contactSaved(ctx, r, s, st, anchors, err)
+}
+
+// contactSaved answers a save of either form: the form again with the problems named or the
+// conflict shown, what was typed kept; else back to the report.
+func (h *Handler) contactSaved(ctx context.Context, r *request, s session, st contactEditState, anchors map[string]string, err error) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -309,7 +316,7 @@ func (h *Handler) submitContactEdit(ctx context.Context, r *request, s session) 
 		st.conflict = true
 		return h.contactEditWith(ctx, r, s, st)
 	case err != nil:
-		return h.caseWorkFailed(r, s, err, contactEditPath(school, id))
+		return h.caseWorkFailed(r, s, err, contactEditPath(school, r.param("id")))
 	}
 	return redirect(contactReportPath(school)+"?done=saved#done", http.StatusSeeOther)
 }

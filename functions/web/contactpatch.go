@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -219,16 +217,5 @@ func (h *Handler) submitContactPatch(ctx context.Context, r *request, s session)
 		return h.contactEditWith(ctx, r, s, st)
 	}
 	_, err := h.Contacts.Patch(ctx, r.caller(s.claims.Email), school, id, in, requestKey(school, s.claims.Email, formKeyOf(f.Key)), fp)
-	var ve *safeguarding.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		st.problems.addValidation(ve, anchors, "reason")
-		return h.contactEditWith(ctx, r, s, st)
-	case errors.Is(err, safeguarding.ErrConflict):
-		st.conflict = true
-		return h.contactEditWith(ctx, r, s, st)
-	case err != nil:
-		return h.caseWorkFailed(r, s, err, contactEditPath(school, id))
-	}
-	return redirect(contactReportPath(school)+"?done=saved#done", http.StatusSeeOther)
+	return h.contactSaved(ctx, r, s, st, anchors, err)
 }
