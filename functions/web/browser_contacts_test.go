@@ -15,7 +15,8 @@ import (
 // number and sees the reason it needs, then changes her mind; confirms Kelly's number and adds
 // Gran's without a reason and is told so; with the reason, the page says what saving will do
 // ("adds 1 number, confirms 1 number, keeps 1 number and the address"), and the save is
-// redirected to the report, which no longer lists the family.
+// redirected to the report, which no longer lists the family. Daniel Reyes, a DSL, then reads
+// every version back from his form.
 func TestRule_H1_BrowserLocalStack_TheOfficeUpdatesContactNumbersOnAPhone(t *testing.T) {
 	s := startLocalStack(t) // first: the browser's deadline starts with it
 	b := newBrowser(t)
@@ -87,6 +88,16 @@ func TestRule_H1_BrowserLocalStack_TheOfficeUpdatesContactNumbersOnAPhone(t *tes
 	if list := b.text(t, "#contact-report"); strings.Contains(list, "Mason Fletcher") {
 		t.Errorf("the family is still short of numbers: %q", list)
 	}
+
+	// A DSL reads the versions back from their form: the office's, with its reason, and the first.
+	signInAs(t, b, s.URL, seed.Email("Daniel", "Reyes"), form)
+	b.do(t, "opening the earlier versions", chromedp.Click(chromedp.ID("versions-link"), chromedp.NodeReady),
+		chromedp.WaitVisible(chromedp.ID("versions")))
+	if v := b.text(t, "#versions"); !strings.Contains(v, "Version 2") || !strings.Contains(v, "Grace Bennett") ||
+		!strings.Contains(v, "Confirmed by phone with Kelly") || !strings.Contains(v, "Version 1") || !strings.Contains(v, "07700 900555") {
+		t.Errorf("the versions: %q", v)
+	}
+	b.checkAxe(t, "the earlier versions")
 }
 
 // Rule P3 on a phone, through the local stack: Daniel Reyes, a DSL at Brook Lane, designates
