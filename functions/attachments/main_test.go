@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -15,12 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
-	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -80,12 +78,7 @@ func newWorld(t *testing.T) *world {
 		teacher: {safeguarding.RoleStaff, safeguarding.RoleTeacher}, colleague: {safeguarding.RoleStaff},
 		dsl: {safeguarding.RoleStaff, safeguarding.RoleDSL},
 	}
-	school := safeguarding.School{ID: brook, Name: "Brook Lane Primary"}
-	for email, roles := range staff {
-		school.Roster = append(school.Roster, safeguarding.StaffMember{Email: email, Roles: roles})
-		must(t, st.PutUser(ctx, safeguarding.Principal{Email: email, Name: email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: roles}}))
-	}
-	must(t, st.PutSchool(ctx, school))
+	school := apitest.School(t, st, safeguarding.School{ID: brook, Name: "Brook Lane Primary"}, staff)
 	must(t, st.PutSchool(ctx, safeguarding.School{ID: hill, Name: "Hillcrest Juniors"}))
 	must(t, st.PutUser(ctx, safeguarding.Principal{Email: hillDSL, Name: "Omar", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{hill: {safeguarding.RoleStaff, safeguarding.RoleDSL}}}))
 	pupil := safeguarding.Pupil{ID: "p1", School: brook, Name: "Ava Brown"}
@@ -100,59 +93,32 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// at is a school-local time on Monday 23 November 2026.
-func at(hhmm string) time.Time {
-	t, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-23 "+hhmm, safeguarding.London)
-	return t
-}
-
-func event(method, path, email, body string, now time.Time, headers map[string]string) httpapi.Request {
-	parts := strings.Split(strings.Trim(path, "/"), "/") // api schools {school} concerns {id} attachments
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	req := httpapi.Request{
-		Version: "2.0", RouteKey: method + " /api/schools/{school}/concerns/{id}/attachments", RawPath: path, Headers: h,
-		PathParameters: map[string]string{"school": parts[2], "id": parts[4]}, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: fmt.Sprint(now.UnixNano()), TimeEpoch: now.UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, SourceIP: "192.0.2.10"},
-		},
-	}
-	if email != "" {
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"email": email, "sub": "sub-" + email}},
-		}
-	}
-	return req
-}
+var (
+	must = apitest.Must
+	at   = apitest.At // a school-local time on Monday 23 November 2026
+	// event is the API Gateway event of a request to one of the function's routes.
+	event = apitest.For("attachments").Event
+)
 
 // do sends an API request through Handle as Lambda would, with the event's JSON.
 func (w *world) do(req httpapi.Request) (httpapi.Response, map[string]any) {
 	w.t.Helper()
+	resp := apitest.Serve(w.t, w.handleJSON, req)
+	return resp, apitest.JSON(w.t, resp)
+}
+
+// handleJSON hands the handler the event's JSON, as Lambda does: the function tells an API
+// request from an S3 notification by reading it.
+func (w *world) handleJSON(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	raw, err := json.Marshal(req)
-	must(w.t, err)
-	out, err := w.h.Handle(context.Background(), raw)
 	if err != nil {
-		w.t.Fatalf("handler error: %v", err)
+		return httpapi.Response{}, err
 	}
-	resp := out.(httpapi.Response)
-	openapitest.Check(w.t, req, resp)
-	var body map[string]any
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-			w.t.Fatalf("body %q: %v", resp.Body, err)
-		}
+	out, err := w.h.Handle(ctx, raw)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	return resp, body
+	return out.(httpapi.Response), nil
 }
 
 func (w *world) request(email, school, concern, body string) (httpapi.Response, map[string]any) {
@@ -164,10 +130,7 @@ func (w *world) list(email, school, concern string) (httpapi.Response, map[strin
 }
 
 func (w *world) open(email, school, concern, id string) (httpapi.Response, map[string]any) {
-	req := event("GET", "/api/schools/"+school+"/concerns/"+concern+"/attachments/"+id, email, "", at("11:00"), nil)
-	req.RouteKey = "GET /api/schools/{school}/concerns/{id}/attachments/{attachment}"
-	req.PathParameters["attachment"] = id
-	return w.do(req)
+	return w.do(event("GET", "/api/schools/"+school+"/concerns/"+concern+"/attachments/"+id, email, "", at("11:00"), nil))
 }
 
 // download GETs a signed URL as a browser does.
@@ -212,19 +175,8 @@ func (w *world) objectExists(key string) bool {
 	return err == nil
 }
 
-// items returns every item of the test's table by type. A test may Scan; the product never does.
+// items counts the test table's items by type.
 func (w *world) items() map[string]int {
 	w.t.Helper()
-	out := map[string]int{}
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		must(w.t, err)
-		for _, it := range page.Items {
-			if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
-				out[s.Value]++
-			}
-		}
-	}
-	return out
+	return apitest.CountItems(w.t, w.db, w.table, nil)
 }

@@ -187,8 +187,7 @@ func TestAddActionIsIdempotent(t *testing.T) {
 }
 
 func (w *world) changeCase(email string, c string, body string, now time.Time) (int, map[string]any) {
-	return w.call("POST", "/api/schools/{school}/concerns/{id}/case", "/api/schools/brook-lane/concerns/"+c+"/case",
-		email, body, map[string]string{"id": c}, nil, now, nil)
+	return w.call("POST", "/api/schools/brook-lane/concerns/"+c+"/case", email, body, now, nil)
 }
 
 func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
@@ -209,7 +208,7 @@ func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
 	if status, _ := w.changeCase(dsl, c2, `{"change":"complex","reason":"Police and CSC involved"}`, at("10:05")); status != 200 {
 		t.Fatalf("complex: %d", status)
 	}
-	status, review := w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", dsl, "", nil, nil, at("11:00"), nil)
+	status, review := w.call("GET", "/api/schools/brook-lane/review", dsl, "", at("11:00"), nil)
 	if status != 200 {
 		t.Fatalf("review: %d %v", status, review)
 	}
@@ -223,11 +222,11 @@ func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
 	}
 	// Six weeks on, the complex case is due its review.
 	later := at("11:00").Add(43 * 24 * time.Hour)
-	_, review = w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", dsl, "", nil, nil, later, nil)
+	_, review = w.call("GET", "/api/schools/brook-lane/review", dsl, "", later, nil)
 	if due := review["complexDue"].([]any); len(due) != 1 || due[0].(map[string]any)["concernId"] != c2 {
 		t.Errorf("complex due %v", due)
 	}
-	if status, _ := w.call("GET", "/api/schools/{school}/review", "/api/schools/brook-lane/review", teacher, "", nil, nil, later, nil); status != 403 {
+	if status, _ := w.call("GET", "/api/schools/brook-lane/review", teacher, "", later, nil); status != 403 {
 		t.Errorf("a teacher reading the review: %d", status)
 	}
 	// Reopening keeps the closing reason in the history, and both show in the chronology.
@@ -236,7 +235,7 @@ func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
 	if status != 200 || body["status"] != "open" || len(events) != 2 || events[0].(map[string]any)["reason"] != "Resolved with parents" {
 		t.Errorf("reopen: %d %v", status, body)
 	}
-	status, caseBody := w.call("GET", "/api/schools/{school}/concerns/{id}/case", "/api/schools/brook-lane/concerns/"+c1+"/case", dsl, "", map[string]string{"id": c1}, nil, at("12:30"), nil)
+	status, caseBody := w.call("GET", "/api/schools/brook-lane/concerns/"+c1+"/case", dsl, "", at("12:30"), nil)
 	if status != 200 || len(caseBody["events"].([]any)) != 2 {
 		t.Errorf("case: %d %v", status, caseBody)
 	}

@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
+	"net/url"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
-	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -24,11 +20,11 @@ func TestMain(m *testing.M) { dynamotest.Main(m) }
 
 // The demo federation's people at Brook Lane.
 var (
-	teacher = seed.Email("Tom", "Hughes")
-	staff   = seed.Email("Priya", "Shah")
-	dsl     = seed.Email("Daniel", "Reyes")
-	head    = seed.Email("Helen", "Carter")
-	other   = seed.Email("Chloe", "Adams") // a DSL of Hillcrest only
+	teacher = apitest.Tom
+	staff   = apitest.Priya
+	dsl     = apitest.Daniel
+	head    = apitest.Helen
+	other   = apitest.Chloe // a DSL of Hillcrest only
 )
 
 type world struct {
@@ -43,17 +39,14 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemo(t, st)
 	return &world{t: t, db: db, table: table, st: st, h: newHandler(st)}
 }
 
-// at is a school-local time on Monday 23 November 2026.
-func at(hhmm string) time.Time {
-	t, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-23 "+hhmm, safeguarding.London)
-	return t
-}
+var (
+	at  = apitest.At // a school-local time on Monday 23 November 2026
+	api = apitest.For("cases")
+)
 
 // concern records a concern by the teacher about two Brook Lane pupils.
 func (w *world) concern(high bool, now time.Time) safeguarding.ConcernID {
@@ -69,67 +62,30 @@ func (w *world) concern(high bool, now time.Time) safeguarding.ConcernID {
 	return safeguarding.ConcernID(r.ID)
 }
 
-func (w *world) call(method, route, path, email, body string, params, query map[string]string, now time.Time, headers map[string]string) (int, map[string]any) {
+// call serves a request (path as sent, with any query) and reads its JSON answer.
+func (w *world) call(method, path, email, body string, now time.Time, headers map[string]string) (int, map[string]any) {
 	w.t.Helper()
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	if params == nil {
-		params = map[string]string{}
-	}
-	params["school"] = string(seed.BrookLane)
-	req := httpapi.Request{RouteKey: method + " " + route, RawPath: path, Headers: h, Body: body, PathParameters: params, QueryStringParameters: query,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "r", TimeEpoch: now.UnixMilli(),
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"email": email}}}}}
-	resp, err := w.h.Handle(context.Background(), req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	openapitest.Check(w.t, req, resp)
-	var out map[string]any
-	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
-		w.t.Fatalf("%d %q: %v", resp.StatusCode, resp.Body, err)
-	}
-	return resp.StatusCode, out
+	resp := apitest.Serve(w.t, w.h.Handle, api.Event(method, path, email, body, now, headers))
+	return resp.StatusCode, apitest.Object(w.t, resp)
 }
 
 func (w *world) addAction(email string, concern safeguarding.ConcernID, body string, now time.Time, headers map[string]string) (int, map[string]any) {
-	return w.call("POST", "/api/schools/{school}/concerns/{id}/actions", "/api/schools/brook-lane/concerns/"+string(concern)+"/actions",
-		email, body, map[string]string{"id": string(concern)}, nil, now, headers)
+	return w.call("POST", "/api/schools/brook-lane/concerns/"+string(concern)+"/actions", email, body, now, headers)
 }
 
 func (w *world) onAction(verb, email, id, body string, now time.Time) (int, map[string]any) {
-	return w.call("POST", "/api/schools/{school}/actions/{id}/"+verb, "/api/schools/brook-lane/actions/"+id+"/"+verb,
-		email, body, map[string]string{"id": id}, nil, now, nil)
+	return w.call("POST", "/api/schools/brook-lane/actions/"+id+"/"+verb, email, body, now, nil)
 }
 
 func (w *world) myWork(email, assignee string, now time.Time) (int, []any) {
-	status, body := w.call("GET", "/api/schools/{school}/actions", "/api/schools/brook-lane/actions", email, "", nil,
-		map[string]string{"assignee": assignee, "status": "open"}, now, nil)
+	query := url.Values{"assignee": {assignee}, "status": {"open"}}.Encode()
+	status, body := w.call("GET", "/api/schools/brook-lane/actions?"+query, email, "", now, nil)
 	list, _ := body["actions"].([]any)
 	return status, list
 }
 
-// items counts the test table's items by type. A test may Scan; the product never does.
+// items counts the test table's items by type, outbox items also by kind.
 func (w *world) items() map[string]int {
 	w.t.Helper()
-	out := map[string]int{}
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
-				out[s.Value]++
-				if s.Value == "outbox" {
-					out["outbox:"+it["kind"].(*types.AttributeValueMemberS).Value]++
-				}
-			}
-		}
-	}
-	return out
+	return apitest.CountItems(w.t, w.db, w.table, map[string]string{"outbox": "kind"})
 }

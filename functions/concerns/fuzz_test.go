@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 )
 
 // FuzzDecodeConcern: whatever arrives, the decoder never panics, and it either returns a
@@ -23,16 +21,6 @@ func FuzzDecodeConcern(f *testing.F) {
 		req := event("POST", "/api/schools/"+brook+"/concerns", teacher, body, at("09:30"), nil)
 		req.IsBase64Encoded = b64
 		_, _, err := decodeConcern(req)
-		if err == nil {
-			return
-		}
-		var p *httpapi.ProblemError
-		var v *safeguarding.ValidationError
-		if !errors.As(err, &p) && !errors.As(err, &v) {
-			t.Fatalf("decode error %T %v is not a problem", err, err)
-		}
-		if p != nil && (p.Status < 400 || p.Status > 499) {
-			t.Fatalf("status %d", p.Status)
-		}
+		apitest.Refusal(t, err)
 	})
 }

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
-	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -45,16 +40,10 @@ func newWorld(t *testing.T) *world {
 	db, table, counter := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
 	ctx := context.Background()
-	staff := map[string][]safeguarding.Role{
+	apitest.School(t, st, safeguarding.School{ID: brook, Name: "Brook Lane Primary"}, map[string][]safeguarding.Role{
 		teacher: {safeguarding.RoleStaff, safeguarding.RoleTeacher}, colleague: {safeguarding.RoleStaff},
 		dsl: {safeguarding.RoleStaff, safeguarding.RoleDSL}, head: {safeguarding.RoleStaff, safeguarding.RoleSeniorDSL},
-	}
-	school := safeguarding.School{ID: brook, Name: "Brook Lane Primary"}
-	for email, roles := range staff {
-		school.Roster = append(school.Roster, safeguarding.StaffMember{Email: email, Roles: roles})
-		must(t, st.PutUser(ctx, safeguarding.Principal{Email: email, Name: email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: roles}}))
-	}
-	must(t, st.PutSchool(ctx, school))
+	})
 	must(t, st.PutSchool(ctx, safeguarding.School{ID: hill, Name: "Hillcrest Juniors", Roster: []safeguarding.StaffMember{{Email: hillDSL, Roles: []safeguarding.Role{safeguarding.RoleDSL}}}}))
 	must(t, st.PutUser(ctx, safeguarding.Principal{Email: hillDSL, Name: "Omar", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{hill: {safeguarding.RoleDSL}}}))
 	for _, p := range []safeguarding.Pupil{
@@ -68,71 +57,20 @@ func newWorld(t *testing.T) *world {
 	return &world{t: t, db: db, table: table, counter: counter, h: newHandler(st)}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+var (
+	must = apitest.Must
+	at   = apitest.At // a school-local time on Monday 23 November 2026
+	// event is the API Gateway event of a request to one of the function's routes.
+	event = apitest.For("concerns").Event
+	// namesField reports whether a problem lists a field among its errors.
+	namesField = apitest.NamesField
+)
 
-// at is a school-local time on Monday 23 November 2026.
-func at(hhmm string) time.Time {
-	t, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-23 "+hhmm, safeguarding.London)
-	return t
-}
-
-func event(method, path, email, body string, now time.Time, headers map[string]string) httpapi.Request {
-	route, params := routeOf(method, path)
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	req := httpapi.Request{
-		Version: "2.0", RouteKey: route, RawPath: path, Headers: h, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: fmt.Sprint(now.UnixNano()), TimeEpoch: now.UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, SourceIP: "192.0.2.10"},
-		},
-	}
-	if email != "" {
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"email": email, "sub": "sub-" + email}},
-		}
-	}
-	return req
-}
-
-// routeOf turns a concrete path into its template route key and path parameters.
-func routeOf(method, path string) (string, map[string]string) {
-	parts := strings.Split(strings.Trim(path, "/"), "/") // api schools {school} ...
-	params := map[string]string{"school": parts[2]}
-	switch {
-	case len(parts) == 4 && parts[3] == "concerns":
-		return method + " /api/schools/{school}/concerns", params
-	case len(parts) == 5 && parts[3] == "concerns":
-		params["id"] = parts[4]
-		return method + " /api/schools/{school}/concerns/{id}", params
-	case len(parts) == 6 && parts[5] == "chronology":
-		params["pupil"] = parts[4]
-		return method + " /api/schools/{school}/pupils/{pupil}/chronology", params
-	}
-	return method + " " + path, params
-}
-
+// do serves a request and reads its JSON answer.
 func (w *world) do(req httpapi.Request) (httpapi.Response, map[string]any) {
 	w.t.Helper()
-	resp, err := w.h.Handle(context.Background(), req)
-	if err != nil {
-		w.t.Fatalf("handler error: %v", err)
-	}
-	openapitest.Check(w.t, req, resp)
-	var body map[string]any
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-			w.t.Fatalf("body %q: %v", resp.Body, err)
-		}
-	}
-	return resp, body
+	resp := apitest.Serve(w.t, w.h.Handle, req)
+	return resp, apitest.JSON(w.t, resp)
 }
 
 const validBody = `{"pupilIds":["p1","p2"],"category":"safeguarding","subcategories":["physical-related"],
@@ -143,19 +81,8 @@ func (w *world) record(email, body string, now time.Time, headers map[string]str
 	return w.do(event("POST", "/api/schools/"+brook+"/concerns", email, body, now, headers))
 }
 
-// items returns every item of the test's table by type. A test may Scan; the product never does.
+// items counts the test table's items by type.
 func (w *world) items() map[string]int {
 	w.t.Helper()
-	out := map[string]int{}
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		must(w.t, err)
-		for _, it := range page.Items {
-			if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
-				out[s.Value]++
-			}
-		}
-	}
-	return out
+	return apitest.CountItems(w.t, w.db, w.table, nil)
 }

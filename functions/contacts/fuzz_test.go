@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -18,17 +18,8 @@ func fuzzRequest(route, body string, b64 bool) httpapi.Request {
 				Claims: map[string]string{"email": grace}}}}}
 }
 
-func isProblem(t *testing.T, err error) {
-	t.Helper()
-	var p *httpapi.ProblemError
-	var v *safeguarding.ValidationError
-	if !errors.As(err, &p) && !errors.As(err, &v) {
-		t.Fatalf("decode error %T %v is not a problem", err, err)
-	}
-	if p != nil && (p.Status < 400 || p.Status > 499) {
-		t.Fatalf("status %d", p.Status)
-	}
-}
+// isProblem fails unless a decoding error is a 4xx problem.
+var isProblem = apitest.Refusal
 
 // FuzzDecodeContactDetails: whatever body arrives, decoding a change of contact details (and
 // checking it as the domain does) never panics; it fails only with a 4xx problem.

@@ -3,21 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
-	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
-	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -36,20 +33,20 @@ var (
 )
 
 var (
-	helen  = seed.Email("Helen", "Carter")   // Senior DSL, Brook Lane
-	daniel = seed.Email("Daniel", "Reyes")   // DSL, Brook Lane
-	tom    = seed.Email("Tom", "Hughes")     // teacher, designated for closure contact in the seed
-	priya  = seed.Email("Priya", "Shah")     // staff
-	grace  = seed.Email("Grace", "Bennett")  // admin (office)
-	martin = seed.Email("Martin", "Doyle")   // governor
-	sam    = seed.Email("Sam", "Ellis")      // teacher here, DSL at Hillcrest
-	robert = seed.Email("Robert", "King")    // Senior DSL at Hillcrest
-	leah   = seed.Email("Leah", "Morgan")    // staff at Hillcrest, designated there
-	owen   = seed.Email("Owen", "Price")     // teacher at Hillcrest
-	chloe  = seed.Email("Chloe", "Adams")    // DSL at Hillcrest
-	fatima = seed.Email("Fatima", "Begum")   // admin at Hillcrest
-	ruth   = seed.Email("Ruth", "Palmer")    // governor at Hillcrest
-	nobody = "someone@elsewhere.example.org" // no role anywhere
+	helen  = apitest.Helen
+	daniel = apitest.Daniel
+	tom    = apitest.Tom // designated for closure contact in the seed
+	priya  = apitest.Priya
+	grace  = apitest.Grace
+	martin = apitest.Martin
+	sam    = apitest.Sam
+	robert = apitest.Robert
+	leah   = apitest.Leah // designated for closure contact at Hillcrest
+	owen   = apitest.Owen
+	chloe  = apitest.Chloe
+	fatima = apitest.Fatima
+	ruth   = apitest.Ruth
+	nobody = apitest.Stranger
 )
 
 type fixture struct {
@@ -64,43 +61,27 @@ func setup(t *testing.T) fixture {
 	t.Helper()
 	db, table, count := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	ctx := context.Background()
-	d := seed.Demo()
-	if err := seed.Apply(ctx, st, d); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.ApplyFamilies(ctx, st, d); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemoWithFamilies(t, st)
 	return fixture{h: newHandler(st), db: db, table: table, st: st, count: count}
 }
 
-// call serves one request and scans its answer (rule P3): no family number or address in any
-// response but a successful GET of contact details.
+var api = apitest.For("contacts")
+
+// call serves one request to a route with its path parameters and scans its answer (rule P3):
+// no family number or address in any response but a successful GET of contact details.
 func (f fixture) call(t *testing.T, method, route, email string, params map[string]string, query map[string]string, body any, key string) (int, map[string]any) {
 	t.Helper()
-	path := route[strings.Index(route, " ")+1:]
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
-	}
-	req := httpapi.Request{RouteKey: route, RawPath: path, PathParameters: params, QueryStringParameters: query,
-		Headers: map[string]string{},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{TimeEpoch: now.UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, SourceIP: "192.0.2.1"},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"email": email}}}}}
+	var b []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		req.Body = string(b)
+		b, _ = json.Marshal(body)
 	}
+	var headers map[string]string
 	if key != "" {
-		req.Headers["idempotency-key"] = key
+		headers = map[string]string{"Idempotency-Key": key}
 	}
-	resp, err := f.h.Handle(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	openapitest.Check(t, req, resp)
+	req := api.Event(method, apitest.Path(route, params), email, string(b), now, headers)
+	req.QueryStringParameters = query
+	resp := apitest.Serve(t, f.h.Handle, req)
 	scanResponse(t, route, resp)
 	var out map[string]any
 	_ = json.Unmarshal([]byte(resp.Body), &out)
@@ -137,12 +118,8 @@ func (f fixture) audits(t *testing.T, school string) []map[string]types.Attribut
 	return out.Items
 }
 
-func attr(item map[string]types.AttributeValue, name string) string {
-	if s, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
+// attr is an item's string attribute.
+var attr = apitest.Attr
 
 func TestRule_P3_OnlyDesignatedStaffSeeContactDetailsAndEveryViewIsAudited(t *testing.T) {
 	f := setup(t)

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
@@ -23,11 +23,12 @@ import (
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
+// The demo federation's people at Brook Lane.
 var (
-	teacher = seed.Email("Tom", "Hughes")
-	staff   = seed.Email("Priya", "Shah")
-	dsl     = seed.Email("Daniel", "Reyes")
-	head    = seed.Email("Helen", "Carter")
+	teacher = apitest.Tom
+	staff   = apitest.Priya
+	dsl     = apitest.Daniel
+	head    = apitest.Helen
 )
 
 type world struct {
@@ -42,19 +43,12 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemo(t, st)
 	return &world{t: t, db: db, table: table, st: st, h: handler{engine: safeguarding.Deadlines{Store: st, Parallel: 4}}}
 }
 
-func local(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04:05", s, safeguarding.London)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+// local is a school-local time "2006-01-02 15:04:05".
+var local = apitest.Local
 
 // action records a concern at 10:00 and a DSL action on it at 11:00, due 17:00 that day.
 func (w *world) action(school safeguarding.SchoolID, author, by, assignee string, pupil safeguarding.PupilID) safeguarding.Action {
@@ -90,23 +84,10 @@ func (w *world) run(at time.Time) safeguarding.DeadlineRun {
 func (w *world) sent() []string {
 	w.t.Helper()
 	var out []string
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			s := func(k string) string {
-				v, _ := it[k].(*types.AttributeValueMemberS)
-				if v == nil {
-					return ""
-				}
-				return v.Value
-			}
-			if s("type") == "outbox" && (s("kind") == "reminder" || s("kind") == "overdue") {
-				out = append(out, fmt.Sprintf("%s %s %s %s %s", s("school"), s("kind"), s("audience"), s("recipient"), s("channel")))
-			}
+	for _, it := range apitest.Items(w.t, w.db, w.table) {
+		s := func(k string) string { return apitest.Attr(it, k) }
+		if s("type") == "outbox" && (s("kind") == "reminder" || s("kind") == "overdue") {
+			out = append(out, fmt.Sprintf("%s %s %s %s %s", s("school"), s("kind"), s("audience"), s("recipient"), s("channel")))
 		}
 	}
 	sort.Strings(out)

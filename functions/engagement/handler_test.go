@@ -10,13 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
-	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -27,16 +26,16 @@ func TestMain(m *testing.M) { dynamotest.Main(m) }
 
 // The demo federation's people (infra/local/seed).
 var (
-	tom      = seed.Email("Tom", "Hughes")     // teaches Acorns at Brook Lane
-	sam      = seed.Email("Sam", "Ellis")      // teaches Saplings at Brook Lane; teacher and DSL at Hillcrest
-	dsl      = seed.Email("Daniel", "Reyes")   // Brook Lane DSL, teaches Willows
-	head     = seed.Email("Helen", "Carter")   // Brook Lane Senior DSL
-	office   = seed.Email("Grace", "Bennett")  // Brook Lane admin
-	priya    = seed.Email("Priya", "Shah")     // Brook Lane staff, no class
-	governor = seed.Email("Martin", "Doyle")   // Brook Lane governor
-	owen     = seed.Email("Owen", "Price")     // Hillcrest teacher
-	chloe    = seed.Email("Chloe", "Adams")    // Hillcrest DSL
-	stranger = "someone@elsewhere.example.org" // no profile at all
+	tom      = apitest.Tom
+	sam      = apitest.Sam
+	dsl      = apitest.Daniel
+	head     = apitest.Helen
+	office   = apitest.Grace
+	priya    = apitest.Priya
+	governor = apitest.Martin
+	owen     = apitest.Owen
+	chloe    = apitest.Chloe
+	stranger = apitest.Stranger
 )
 
 const (
@@ -47,14 +46,10 @@ const (
 	familiesRoute = "GET /api/schools/{school}/families"
 )
 
-// local is a Europe/London wall-clock time.
-func local(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, safeguarding.London)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+var (
+	local = apitest.Local // a Europe/London wall-clock time
+	api   = apitest.For("engagement")
+)
 
 // classPupils lists the demo pupils of a class, and the families they belong to.
 func classPupils(class string) (pupils []string, families []string) {
@@ -84,37 +79,15 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	ctx := context.Background()
-	if err := seed.Apply(ctx, st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.ApplyFamilies(ctx, st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemoWithFamilies(t, st)
 	calls.Reset()
 	return &world{t: t, db: db, table: table, st: st, calls: calls, h: newHandler(st)}
 }
 
-// event is the API Gateway event of a request by email (no email claim when "") at now.
+// event is the API Gateway event of a request to a route with its path parameters, by email
+// (no email claim when "") at now.
 func event(method, route, email, body string, now time.Time, params map[string]string, headers map[string]string) httpapi.Request {
-	path := strings.TrimPrefix(route, method+" ")
-	pp := map[string]string{}
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-		pp[k] = v
-	}
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	claims := map[string]string{"sub": "user-sub"}
-	if email != "" {
-		claims["email"] = email
-	}
-	return httpapi.Request{RouteKey: route, RawPath: path, Headers: h, Body: body, PathParameters: pp,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-1", TimeEpoch: now.UnixMilli(),
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: claims}}}}
+	return api.Event(method, apitest.Path(route, params), email, body, now, headers)
 }
 
 type response struct {
@@ -126,16 +99,8 @@ type response struct {
 
 func (w *world) do(req httpapi.Request) response {
 	w.t.Helper()
-	resp, err := w.h.Handle(context.Background(), req)
-	if err != nil {
-		w.t.Fatalf("%s: the handler failed instead of answering: %v", req.RouteKey, err)
-	}
-	openapitest.Check(w.t, req, resp)
-	r := response{status: resp.StatusCode, contentType: resp.Headers["Content-Type"], raw: resp.Body}
-	if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {
-		w.t.Fatalf("%s: %d %q is not a JSON object: %v", req.RouteKey, resp.StatusCode, resp.Body, err)
-	}
-	return r
+	resp := apitest.Serve(w.t, w.h.Handle, req)
+	return response{status: resp.StatusCode, contentType: resp.Headers["Content-Type"], raw: resp.Body, body: apitest.Object(w.t, resp)}
 }
 
 // ack posts a batch of acknowledgements to a school.
@@ -170,16 +135,9 @@ func acks(at time.Time, kind string, who ...string) string {
 func (w *world) snapshot() []string {
 	w.t.Helper()
 	var out []string
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			b, _ := json.Marshal(plain(&types.AttributeValueMemberM{Value: it}))
-			out = append(out, string(b))
-		}
+	for _, it := range apitest.Items(w.t, w.db, w.table) {
+		b, _ := json.Marshal(plain(&types.AttributeValueMemberM{Value: it}))
+		out = append(out, string(b))
 	}
 	sort.Strings(out)
 	return out
@@ -217,22 +175,7 @@ func plain(v types.AttributeValue) any {
 // items counts the table's items by type, and outbox items and chronology entries by kind.
 func (w *world) items() map[string]int {
 	w.t.Helper()
-	out := map[string]int{}
-	for _, line := range w.snapshot() {
-		var it map[string]any
-		_ = json.Unmarshal([]byte(line), &it)
-		typ, _ := it["type"].(string)
-		out[typ]++
-		switch typ {
-		case "outbox":
-			out["outbox:"+fmt.Sprint(it["kind"])]++
-		case "chronology":
-			out["chronology:"+fmt.Sprint(it["entryType"])]++
-		case "audit":
-			out["audit:"+fmt.Sprint(it["action"])]++
-		}
-	}
-	return out
+	return apitest.CountItems(w.t, w.db, w.table, map[string]string{"outbox": "kind", "chronology": "entryType", "audit": "action"})
 }
 
 // writes is how many write calls the handler made since the last Reset of the counter.
@@ -302,15 +245,7 @@ func isProblem(t testing.TB, name string, r response, status int) {
 }
 
 // namesField reports whether a problem lists field among its errors.
-func namesField(r response, field string) bool {
-	list, _ := r.body["errors"].([]any)
-	for _, e := range list {
-		if m, ok := e.(map[string]any); ok && m["field"] == field {
-			return true
-		}
-	}
-	return false
-}
+func namesField(r response, field string) bool { return apitest.NamesField(r.body, field) }
 
 func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 	w := newWorld(t)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
@@ -27,11 +28,12 @@ import (
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
+// The demo federation's people at Brook Lane.
 var (
-	tom  = seed.Email("Tom", "Hughes")   // teaches Acorns
-	sam  = seed.Email("Sam", "Ellis")    // teaches Saplings
-	dsl  = seed.Email("Daniel", "Reyes") // DSL, teaches Willows
-	head = seed.Email("Helen", "Carter")
+	tom  = apitest.Tom    // teaches Acorns
+	sam  = apitest.Sam    // teaches Saplings
+	dsl  = apitest.Daniel // DSL, teaches Willows
+	head = apitest.Helen
 )
 
 // queue delivers each batch to the worker at once, as the local stack's stand-in does.
@@ -74,13 +76,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	ctx := context.Background()
-	if err := seed.Apply(ctx, st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.ApplyFamilies(ctx, st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemoWithFamilies(t, st)
 	bank := calendar.EnglandAndWales()
 	h := &handler{job: safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
 	q := &queue{h: h}
@@ -88,13 +84,8 @@ func newWorld(t *testing.T) *world {
 	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: safeguarding.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
 }
 
-func local(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, safeguarding.London)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+// local is a school-local time "2006-01-02 15:04".
+var local = apitest.Local
 
 func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgement) safeguarding.AckResult {
 	w.t.Helper()
@@ -128,29 +119,22 @@ func (w *world) run(date string) safeguarding.EscalationRun {
 func (w *world) scan(typ string, attrs ...string) []string {
 	w.t.Helper()
 	var out []string
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
+	for _, it := range apitest.Items(w.t, w.db, w.table) {
+		if apitest.Attr(it, "type") != typ {
+			continue
 		}
-		for _, it := range page.Items {
-			if v, _ := it["type"].(*types.AttributeValueMemberS); v == nil || v.Value != typ {
-				continue
+		var parts []string
+		for _, a := range attrs {
+			switch v := it[a].(type) {
+			case *types.AttributeValueMemberS:
+				parts = append(parts, v.Value)
+			case *types.AttributeValueMemberBOOL:
+				parts = append(parts, strconv.FormatBool(v.Value))
+			default:
+				parts = append(parts, "-")
 			}
-			var parts []string
-			for _, a := range attrs {
-				switch v := it[a].(type) {
-				case *types.AttributeValueMemberS:
-					parts = append(parts, v.Value)
-				case *types.AttributeValueMemberBOOL:
-					parts = append(parts, strconv.FormatBool(v.Value))
-				default:
-					parts = append(parts, "-")
-				}
-			}
-			out = append(out, fmt.Sprint(parts))
 		}
+		out = append(out, fmt.Sprint(parts))
 	}
 	sort.Strings(out)
 	return out

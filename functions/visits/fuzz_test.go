@@ -1,13 +1,12 @@
 package main
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // fuzzRequest is a request with an arbitrary body, base64-encoded or not.
@@ -21,20 +20,7 @@ func fuzzRequest(body string, b64 bool) httpapi.Request {
 }
 
 // problem fails unless err is nil or a 4xx problem naming what is wrong.
-func problem(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	var p *httpapi.ProblemError
-	var v *safeguarding.ValidationError
-	if !errors.As(err, &p) && !errors.As(err, &v) {
-		t.Fatalf("decode error %T %v is not a problem", err, err)
-	}
-	if p != nil && (p.Status < 400 || p.Status > 499) {
-		t.Fatalf("status %d", p.Status)
-	}
-}
+var problem = apitest.Refusal
 
 func seeds(f *testing.F, bodies ...string) {
 	for _, b := range bodies {

@@ -72,16 +72,6 @@ func TestRule_V1_V2_PlannedWithTwoStaffShownToTheLineManagerAndStartedOnlyOnceAu
 	}
 }
 
-func problemOn(body map[string]any, field string) bool {
-	errs, _ := body["errors"].([]any)
-	for _, e := range errs {
-		if e.(map[string]any)["field"] == field {
-			return true
-		}
-	}
-	return false
-}
-
 func TestRule_V2_TheLineManagerSeesTheAddressAndEveryViewIsAudited(t *testing.T) {
 	w := newWorld(t)
 	id := w.plan("2027-02-26 15:00")

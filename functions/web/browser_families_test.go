@@ -96,8 +96,7 @@ func TestRule_E1_BrowserLocalStack_MarkAClassOnAPhone(t *testing.T) {
 	noNumbersOnScreen(t, b, "the Willows sheet")
 	tapTarget(t, b, `label[for="ack-fam-06-thumbs-up"]`)
 	tapTarget(t, b, `label[for="ack-fam-03-work-seen"]`)
-	tapTarget(t, b, `#save-acknowledgements`)
-	b.do(t, "saving", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#save-acknowledgements`, "saving")
 	if got := b.text(t, "#done"); !strings.Contains(got, "Saved: 2 families acknowledged today.") {
 		t.Errorf("after saving the page says %q", got)
 	}
@@ -116,8 +115,7 @@ func TestRule_E1_BrowserLocalStack_MarkAClassOnAPhone(t *testing.T) {
 		t.Errorf("the Nguyens on Tom's sheet: %q", got)
 	}
 	tapTarget(t, b, `label[for="ack-fam-05-message"]`)
-	tapTarget(t, b, `#save-acknowledgements`)
-	b.do(t, "saving", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#save-acknowledgements`, "saving")
 	if got := b.text(t, "#family-fam-05"); !strings.Contains(got, "Acknowledged today at 10:05: message") {
 		t.Errorf("Mason Fletcher's family after saving: %q", got)
 	}
@@ -163,8 +161,7 @@ func TestRule_E6_BrowserLocalStack_FamiliesWhoGoQuietOnAPhone(t *testing.T) {
 	tapTarget(t, b, `label[for="method"]`)
 	tapTarget(t, b, `label[for="outcome-no-answer"]`)
 	b.do(t, "writing the notes", chromedp.SendKeys(chromedp.ID("contact-notes"), "Rang the first number at 08:55: no answer."))
-	tapTarget(t, b, `#record-contact-button`)
-	b.do(t, "recording the attempt", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#record-contact-button`, "recording the attempt")
 	if got := b.text(t, "#family-history"); !strings.Contains(got, "phone-call on Thu 17 Jun 2027 09:00: no answer. Rang the first number") {
 		t.Errorf("the history after the attempt: %q", got)
 	}
@@ -187,15 +184,13 @@ func TestRule_E6_BrowserLocalStack_FamiliesWhoGoQuietOnAPhone(t *testing.T) {
 	}
 	b.checkAxe(t, "the Senior DSL's family page")
 	b.do(t, "noting how it was sent", chromedp.SendKeys(chromedp.ID("sent-notes"), "Emailed to the LA's children missing education team."))
-	tapTarget(t, b, `#la-button`)
-	b.do(t, "recording the LA", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#la-button`, "recording the LA")
 	if got := b.text(t, "#la-status"); !strings.Contains(got, "Informed on 7 July 2027 at 09:00") {
 		t.Errorf("the LA status: %q", got)
 	}
 	tapTarget(t, b, `label[for="decision"]`)
 	b.do(t, "giving the reason", chromedp.SendKeys(chromedp.ID("decision-reason"), "No contact for four weeks despite calls."))
-	tapTarget(t, b, `#decide-button`)
-	b.do(t, "recording the decision", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#decide-button`, "recording the decision")
 	if got := b.text(t, "#decision-status"); got != "Contact children's social care" {
 		t.Errorf("the decision shows as %q", got)
 	}
@@ -208,8 +203,7 @@ func TestRule_E6_BrowserLocalStack_FamiliesWhoGoQuietOnAPhone(t *testing.T) {
 	tapTarget(t, b, `label[for="method-message"]`)
 	tapTarget(t, b, `label[for="outcome"]`)
 	b.do(t, "writing the notes", chromedp.SendKeys(chromedp.ID("contact-notes"), "Hodan Ali replied by text: they were away."))
-	tapTarget(t, b, `#record-contact-button`)
-	b.do(t, "recording the contact", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#record-contact-button`, "recording the contact")
 	if got := b.text(t, "#family-status"); !strings.Contains(got, "In contact") {
 		t.Errorf("the family after contact: %q", got)
 	}
@@ -237,10 +231,18 @@ func TestRule_E2_BrowserLocalStack_TheSeniorDSLKeepsTheCalendar(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("off-kind-0"), "inset"),
 		chromedp.SetValue(chromedp.ID("off-from-0"), "2027-04-19"),
 		chromedp.SendKeys(chromedp.ID("off-note-0"), "Staff training"))
-	tapTarget(t, b, `#save-calendar`)
-	b.do(t, "saving", chromedp.WaitVisible(chromedp.ID("done")))
+	submitAndWait(t, b, `#save-calendar`, "saving")
 	if got := b.eval(t, `document.getElementById("off-from-0").value + " " + document.getElementById("off-to-0").value + " " + document.getElementById("off-kind-0").value`); got != "2027-04-19 2027-04-19 inset" {
 		t.Errorf("the saved day off reads %q", got)
 	}
 	b.checkAxe(t, "the calendar after saving")
+}
+
+// submitAndWait taps the button sel and waits for the page its form leads to, with its "done"
+// banner: the page before is marked first, so a banner it shows already does not count.
+func submitAndWait(t *testing.T, b *browser, sel, what string) {
+	t.Helper()
+	b.eval(t, `(() => { document.documentElement.dataset.left = "yes"; return "ok"; })()`)
+	tapTarget(t, b, sel)
+	waitFor(t, b, what, `(() => document.documentElement.dataset.left !== "yes" && document.readyState === "complete" && !!document.getElementById("done"))()`)
 }

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 )
 
 // alerts lists the recipients of the outbox's alerts of one kind. A test may Scan; the
@@ -17,21 +15,9 @@ import (
 func (w *world) alerts(kind string) []string {
 	w.t.Helper()
 	var out []string
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			typ, _ := it["type"].(*types.AttributeValueMemberS)
-			k, _ := it["kind"].(*types.AttributeValueMemberS)
-			if typ != nil && typ.Value == "outbox" && k != nil && k.Value == kind {
-				r, _ := it["recipient"].(*types.AttributeValueMemberS)
-				if r != nil {
-					out = append(out, r.Value)
-				}
-			}
+	for _, it := range apitest.Items(w.t, w.db, w.table) {
+		if apitest.Attr(it, "type") == "outbox" && apitest.Attr(it, "kind") == kind && apitest.Attr(it, "recipient") != "" {
+			out = append(out, apitest.Attr(it, "recipient"))
 		}
 	}
 	slices.Sort(out)

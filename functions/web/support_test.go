@@ -15,8 +15,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
@@ -42,11 +42,11 @@ func TestMain(m *testing.M) {
 // The demo federation's people at Brook Lane, and a DSL of Hillcrest only.
 var (
 	school   = string(seed.BrookLane)
-	teacher  = seed.Email("Tom", "Hughes")
-	staff    = seed.Email("Priya", "Shah")
-	dsl      = seed.Email("Daniel", "Reyes")
-	head     = seed.Email("Helen", "Carter")
-	outsider = seed.Email("Chloe", "Adams")
+	teacher  = apitest.Tom
+	staff    = apitest.Priya
+	dsl      = apitest.Daniel
+	head     = apitest.Helen
+	outsider = apitest.Chloe
 )
 
 // world is one test's Keepsafe: a fresh table with the demo data, and the web handler on it.
@@ -88,20 +88,7 @@ func newWorld(t *testing.T) *world {
 // items counts the test table's items of one type. A test may Scan; the product never does.
 func (w *world) items(typ string) int {
 	w.t.Helper()
-	n := 0
-	p := dynamodb.NewScanPaginator(w.db, &dynamodb.ScanInput{TableName: &w.table})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, ok := it["type"].(*types.AttributeValueMemberS); ok && s.Value == typ {
-				n++
-			}
-		}
-	}
-	return n
+	return apitest.CountItems(w.t, w.db, w.table, nil)[typ]
 }
 
 // fakeVerifier stands in for the identity provider's token check: it accepts

@@ -18,25 +18,7 @@ func TestRule_C6_AttachmentItemsLiveInTheConcernsPartitionAndAreCheckedOnce(t *t
 	s := New(db, table)
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
-	author := safeguarding.Principal{Email: "t.jones@brook.example", Name: "Tia",
-		Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: {safeguarding.RoleStaff}}}
-	sc := safeguarding.School{ID: school, Name: "Brook Lane", Roster: []safeguarding.StaffMember{{Email: author.Email, Roles: []safeguarding.Role{safeguarding.RoleStaff}}}}
-	pupil := safeguarding.Pupil{ID: "p1", School: school, Name: "Ava Brown"}
-	for _, err := range []error{s.PutUser(ctx, author), s.PutSchool(ctx, sc), s.PutPupil(ctx, pupil)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	at := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	c, err := safeguarding.RecordConcern("C1", safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "wellbeing",
-		ObservedAt: at.Add(-time.Hour), Details: "x"}, author, sc, map[safeguarding.PupilID]safeguarding.Pupil{"p1": pupil},
-		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveConcern(ctx, safeguarding.ConcernWrite{Concern: c, Audit: safeguarding.AuditEntry{ID: "a0", School: school, At: at}}); err != nil {
-		t.Fatal(err)
-	}
+	author, c, at := concernC1(t, s, school)
 	a, err := safeguarding.NewAttachmentFor("A1", safeguarding.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9},
 		c, author, at)
 	if err != nil {
@@ -102,4 +84,32 @@ func TestRule_C6_AttachmentItemsLiveInTheConcernsPartitionAndAreCheckedOnce(t *t
 	if _, _, _, err := s.AttachmentFor(ctx, author.Email, "hillcrest", "C1", "A2"); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("another school: %v", err)
 	}
+}
+
+// concernC1 writes a member of staff of school (Tia), the school, its pupil p1 (Ava Brown) and
+// concern C1 about Ava, recorded by Tia at 09:30 UTC on 23 November 2026; it returns Tia, the
+// concern and when it was recorded.
+func concernC1(t *testing.T, s *Store, school safeguarding.SchoolID) (safeguarding.Principal, safeguarding.Concern, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	author := safeguarding.Principal{Email: "t.jones@brook.example", Name: "Tia",
+		Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: {safeguarding.RoleStaff}}}
+	sc := safeguarding.School{ID: school, Name: "Brook Lane", Roster: []safeguarding.StaffMember{{Email: author.Email, Roles: []safeguarding.Role{safeguarding.RoleStaff}}}}
+	pupil := safeguarding.Pupil{ID: "p1", School: school, Name: "Ava Brown"}
+	for _, err := range []error{s.PutUser(ctx, author), s.PutSchool(ctx, sc), s.PutPupil(ctx, pupil)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	c, err := safeguarding.RecordConcern("C1", safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "wellbeing",
+		ObservedAt: at.Add(-time.Hour), Details: "x"}, author, sc, map[safeguarding.PupilID]safeguarding.Pupil{"p1": pupil},
+		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveConcern(ctx, safeguarding.ConcernWrite{Concern: c, Audit: safeguarding.AuditEntry{ID: "a0", School: school, At: at}}); err != nil {
+		t.Fatal(err)
+	}
+	return author, c, at
 }
