@@ -44,8 +44,13 @@ node_modules:
 		echo "npm ci"; npm ci --no-audit --no-fund && touch node_modules; \
 	fi
 
+# The bootstraps are built once for the run, afresh (quick from the Go cache), and every test
+# binary that starts the local stack uses them (KEEPSAFE_BOOTSTRAPS); one DynamoDB Local serves
+# the run's test binaries (KEEPSAFE_DYNAMODB_ENDPOINT, set by cmd/with, which stops it after).
 test: node_modules dynamodb-local ## Run every test (unit, integration with DynamoDB Local, browser)
-	$(GO) test $(TEST_FLAGS) ./...
+	@rm -rf build/test
+	@$(MAKE) --no-print-directory bootstraps OUT=build/test GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
+	KEEPSAFE_BOOTSTRAPS=$(abspath build/test) $(GO) run ./infra/dynamodblocal/cmd/with -- $(GO) test $(TEST_FLAGS) ./...
 
 bench: ## Run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./infra/bench

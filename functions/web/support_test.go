@@ -27,8 +27,9 @@ import (
 )
 
 // The handler tests run the real use cases on the real store, against DynamoDB Local (one
-// per test binary, a fresh table per test) with the demo federation seeded. Only the
-// identity provider is a stand-in: fakeVerifier reads the email from the token.
+// per test binary, or those `make test` shares; a fresh table per test) with the demo
+// federation seeded. Only the identity provider is a stand-in: fakeVerifier reads the email
+// from the token. A test's world is its own, so the tests that make one run in parallel.
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -60,8 +61,11 @@ type world struct {
 	calls *dynamotest.Counter
 }
 
+// newWorld makes the test parallel (t.Parallel), so a test calls it once: what the test does
+// after it runs beside other tests, each with its own table, store, handler and call counter.
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	t.Parallel()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
 	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {

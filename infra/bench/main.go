@@ -115,10 +115,43 @@ func main() {
 		fmt.Fprintf(&md, "| %s | %.1f MiB | %s | %.2fx |\n", f.name, float64(sizes[i])/(1<<20),
 			medians[i].Round(10*time.Microsecond), float64(medians[i])/float64(medians[0]))
 	}
-	if err := os.WriteFile(filepath.Join(root, "BENCHMARKS.md"), []byte(md.String()), 0o644); err != nil {
+	file := filepath.Join(root, "BENCHMARKS.md")
+	md.WriteString(keptSections(file))
+	if err := os.WriteFile(file, []byte(md.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Print(md.String())
+}
+
+// handWritten are the sections of BENCHMARKS.md that bench does not measure (the test suite's
+// times are taken by hand, on a fresh clone); a new run keeps them as they were, at the end.
+var handWritten = []string{"## The test suite"}
+
+// keptSections returns the hand-written sections of the file, each up to the next "## "
+// heading, with a blank line before each.
+func keptSections(file string) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for i := 0; i < len(lines); i++ {
+		if !slices.Contains(handWritten, strings.TrimRight(lines[i], "\n")) {
+			continue
+		}
+		out.WriteString("\n")
+		out.WriteString(lines[i])
+		for i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "## ") {
+			i++
+			out.WriteString(lines[i])
+		}
+	}
+	kept := strings.TrimRight(out.String(), "\n")
+	if kept == "" {
+		return ""
+	}
+	return kept + "\n"
 }
 
 func callList(calls map[string]int) string {

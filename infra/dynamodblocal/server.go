@@ -22,6 +22,12 @@ import (
 // and access key unless -sharedDb is given.
 const Region = "eu-west-2"
 
+// EndpointEnv names the environment variable through which running DynamoDB Local servers are
+// shared: when it holds their URLs ("http://127.0.0.1:<port>", comma-separated when there are
+// several), infra/dynamotest makes its tables there instead of starting a server in each test
+// binary. cmd/with sets it for the command it runs.
+const EndpointEnv = "KEEPSAFE_DYNAMODB_ENDPOINT"
+
 // StartTimeout is how long Start waits for the server to answer: a JVM starting on a busy
 // two-core machine (several test binaries at once) can take well over half a minute.
 const StartTimeout = 2 * time.Minute

@@ -2,7 +2,14 @@
 // on a free port, started on first use) and a fresh table from template.yaml for every call of
 // New, so tests are independent and may run in parallel.
 //
-// A package that uses it stops the server when its tests end by calling Main from TestMain:
+// When $KEEPSAFE_DYNAMODB_ENDPOINT names running DynamoDB Local servers ("http://127.0.0.1:<port>",
+// comma-separated when there are several), every test binary uses them instead of starting its
+// own: `make test` starts one per CPU for the whole run (infra/dynamodblocal/cmd/with), and New
+// spreads the tables over them in turn, because one server answers about one call at a time.
+// Table names carry the process id, so binaries that share a server never meet in one table.
+//
+// A package that uses it stops the server it started when its tests end by calling Main from
+// TestMain:
 //
 //	func TestMain(m *testing.M) { dynamotest.Main(m) }
 //
@@ -32,11 +39,12 @@ import (
 )
 
 var (
-	once     sync.Once
-	server   *dynamodblocal.Server
-	tableDef template.TableDef
-	setupErr error
-	tables   atomic.Int64
+	once      sync.Once
+	server    *dynamodblocal.Server // nil when $KEEPSAFE_DYNAMODB_ENDPOINT gave the servers
+	endpoints []string
+	tableDef  template.TableDef
+	setupErr  error
+	tables    atomic.Int64
 )
 
 func setup() {
@@ -45,13 +53,43 @@ func setup() {
 		if setupErr != nil {
 			return
 		}
+		if env := os.Getenv(dynamodblocal.EndpointEnv); env != "" {
+			for e := range strings.SplitSeq(env, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					endpoints = append(endpoints, e)
+				}
+			}
+			for _, e := range endpoints {
+				if setupErr = answers(e); setupErr != nil {
+					return
+				}
+			}
+			if len(endpoints) > 0 {
+				return
+			}
+		}
 		var dir string
 		dir, setupErr = dynamodblocal.Ensure(dynamodblocal.CacheDir())
 		if setupErr != nil {
 			return
 		}
 		server, setupErr = dynamodblocal.Start(context.Background(), dynamodblocal.Options{Dir: dir, InMemory: true})
+		if setupErr == nil {
+			endpoints = []string{server.Endpoint}
+		}
 	})
+}
+
+// answers checks that the DynamoDB Local named by EndpointEnv is there, so that a stale
+// variable fails with its name rather than as a refused connection in each test.
+func answers(url string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := dynamodblocal.NewClient(url)
+	if _, err := client.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)}); err != nil {
+		return fmt.Errorf("%s=%s does not answer: %w", dynamodblocal.EndpointEnv, url, err)
+	}
+	return nil
 }
 
 // Main runs the tests and then stops the server; call it from TestMain.
@@ -61,21 +99,22 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// Stop stops the shared server, if it was started. Main calls it.
+// Stop stops the server this binary started, if it did. Main calls it.
 func Stop() {
 	if server != nil {
 		server.Stop()
 	}
 }
 
-// Endpoint returns the shared server's endpoint, starting it if needed.
+// Endpoint returns the shared server's endpoint, starting it if needed. Of a pool it is always
+// the same one in a test binary.
 func Endpoint(t testing.TB) string {
 	t.Helper()
 	setup()
 	if setupErr != nil {
 		t.Fatalf("dynamotest: DynamoDB Local: %v", setupErr)
 	}
-	return server.Endpoint
+	return endpoints[os.Getpid()%len(endpoints)]
 }
 
 // TableDef returns the table definition read from template.yaml.
@@ -89,9 +128,11 @@ func TableDef(t testing.TB) template.TableDef {
 // template.yaml defines it. The table is deleted when the test ends.
 func New(t testing.TB, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, string) {
 	t.Helper()
-	endpoint := Endpoint(t)
+	Endpoint(t)
+	n := tables.Add(1)
+	endpoint := endpoints[(os.Getpid()+int(n))%len(endpoints)] // a pool's servers take turns
 	admin := dynamodblocal.NewClient(endpoint)
-	name := tableName(t)
+	name := tableName(t, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := dynamodblocal.CreateTableFromDef(ctx, admin, tableDef, name); err != nil {
@@ -114,8 +155,9 @@ func NewCountingClient(t testing.TB) (*dynamodb.Client, string, *Counter) {
 	return client, name, c
 }
 
-// tableName makes a valid, unique table name that says which test made it.
-func tableName(t testing.TB) string {
+// tableName makes a valid table name that says which test made it, unique on a server that
+// test binaries share: the process id tells the binaries apart, a counter the tables of one.
+func tableName(t testing.TB, n int64) string {
 	var b strings.Builder
 	for _, r := range t.Name() {
 		switch {
@@ -132,5 +174,5 @@ func tableName(t testing.TB) string {
 	if len(base) > 200 {
 		base = base[:200]
 	}
-	return fmt.Sprintf("%s-%d", base, tables.Add(1))
+	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), n)
 }

@@ -123,10 +123,14 @@ func alerts(t *testing.T) []alert {
 	return out
 }
 
-// waitAlerts polls /dev/alerts until match finds n alerts (the stream and SNS take a moment).
+// waitAlerts polls /dev/alerts until match finds n alerts (the stream and SNS take a moment),
+// or until the stack has settled (POST /dev/settle: all that follows from what the test did
+// has been delivered) with fewer, or 20 seconds have passed. A test that expects fewer than n
+// reads them once nothing more can come, not after a fixed wait.
 func waitAlerts(t *testing.T, n int, match func(alert) bool) []alert {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	settled := false
 	for {
 		var got []alert
 		for _, a := range alerts(t) {
@@ -134,11 +138,28 @@ func waitAlerts(t *testing.T, n int, match func(alert) bool) []alert {
 				got = append(got, a)
 			}
 		}
-		if len(got) >= n || time.Now().After(deadline) {
+		if len(got) >= n || settled || time.Now().After(deadline) {
 			return got
 		}
-		time.Sleep(200 * time.Millisecond)
+		if settled = settle(t, time.Until(deadline)); !settled {
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
+}
+
+// settle asks the stack to settle within d and reports whether it did.
+func settle(t *testing.T, d time.Duration) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), max(d, time.Second))
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, product(t)+"/dev/settle", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode == http.StatusOK
 }
 
 // Every response the suite sees, for the personal-data scan.

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,6 +77,7 @@ type S3 struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	once     sync.Once
+	pending  atomic.Int64 // notifications not yet sent
 }
 
 // StartS3 starts s3rver with node on a free loopback port, creates the buckets, and serves
@@ -347,8 +349,10 @@ func writeS3Error(w http.ResponseWriter, e *s3Error) {
 // notify reads the stored object's size and ETag and sends the event S3 would send.
 func (s *S3) notify(name, bucket, key, source string) {
 	s.wg.Add(1)
+	s.pending.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer s.pending.Add(-1)
 		req, _ := http.NewRequestWithContext(s.ctx, http.MethodHead, s.upstream.String()+"/"+bucket+"/"+key, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -19,6 +19,7 @@
 //	GET  /dev/alerts                every message published to SNS, oldest first
 //	GET  /dev/queues                messages the local SQS sent, and those dropped after every retry
 //	GET  /dev/dead-letters          stream records that failed after every retry
+//	POST /dev/settle                waits until what was done has had its effects (see Settle)
 package stack
 
 import (
@@ -71,8 +72,12 @@ type Config struct {
 	// signing key and the stream checkpoint. Required unless InMemory.
 	DataDir string
 	// BinDir holds <folder>/bootstrap for each function of the template, built for this
-	// machine with -tags lambda.norpc. When empty, Start builds them with `go build` into a
-	// temporary folder.
+	// machine with -tags lambda.norpc. When empty, Start uses the folder named by
+	// $KEEPSAFE_BOOTSTRAPS (BootstrapsEnv; an absolute path) if the stack runs the functions/
+	// of the repository's own template and that folder holds a bootstrap for every function:
+	// `make test` builds them there once per run, afresh, for all the test binaries that start
+	// a stack. Otherwise Start builds them with `go build` into a temporary folder. Whoever
+	// sets the variable answers for the bootstraps being built from the code under test.
 	BinDir string
 	// Clock is real time for the local clock (time.Now when nil); /dev/clock pins over it.
 	Clock func() time.Time
@@ -153,6 +158,44 @@ func (s *Stack) DeadLetters() []DeadLetter {
 // DynamoDB returns a client for the stack's DynamoDB Local.
 func (s *Stack) DynamoDB() *dynamodb.Client { return dynamodblocal.NewClient(s.DynamoDBEndpoint) }
 
+// Settle waits until what has been done so far has had all its effects, or until ctx ends:
+// the local S3 has sent the notification of every object stored, and then the stream poller
+// has read the table's stream to its end and given every function it feeds what was written
+// (the shards described anew, then two poll cycles in a row that read nothing and held no
+// record back). SQS and SNS deliver before they answer, so nothing waits there. Work that
+// starts later, such as a schedule firing, is not waited for. Tests use it to check that
+// something did not happen without waiting a fixed time.
+func (s *Stack) Settle(ctx context.Context) error {
+	for {
+		for s.s3 != nil && s.s3.pending.Load() > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		if s.poller != nil {
+			if err := s.poller.settle(ctx); err != nil {
+				return err
+			}
+		}
+		if s.s3 == nil || s.s3.pending.Load() == 0 {
+			return nil
+		}
+	}
+}
+
+// serveSettle: POST /dev/settle answers once the stack has settled (Settle), within a minute.
+func (s *Stack) serveSettle(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+	defer cancel()
+	if err := s.Settle(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the stack did not settle: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"settled": true})
+}
+
 // Start runs the stack and returns once it serves requests. Close stops it. Each step keeps
 // what it started in the Stack, so that when a step fails Close stops all the steps before it
 // started (and the gateway's listener, not served yet, is closed).
@@ -205,7 +248,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	// DynamoDB Local and the bootstraps, side by side.
 	functions := tpl.Functions()
-	binDir := cfg.BinDir
+	binDir, built := cfg.BinDir, cfg.BinDir != ""
+	if !built {
+		if dir := prebuilt(cfg.SourceDir, functions); dir != "" {
+			binDir, built = dir, true
+			log.Debug("bootstraps built already", "dir", dir)
+		}
+	}
 	if binDir == "" {
 		if s.tmpDir, err = os.MkdirTemp("", "keepsafe-functions-"); err != nil {
 			return nil, err
@@ -213,8 +262,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		binDir = s.tmpDir
 	}
 	err = sideBySide(func() error {
-		if cfg.BinDir != "" {
-			return nil // built already
+		if built {
+			return nil
 		}
 		return build(ctx, cfg.SourceDir, binDir, functions)
 	}, func() error { return s.startDynamoDB(ctx, cfg) })
@@ -503,6 +552,7 @@ func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template
 	mux.HandleFunc("GET /dev/dead-letters", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
 	})
+	mux.HandleFunc("POST /dev/settle", s.serveSettle)
 	mux.Handle("/", gw)
 	s.serve(ln, mux)
 	return nil
@@ -612,6 +662,36 @@ func addMissingIndexes(ctx context.Context, db *dynamodb.Client, def template.Ta
 		}
 	}
 	return nil
+}
+
+// BootstrapsEnv names the environment variable that may hold a folder of bootstraps built
+// already (see Config.BinDir).
+const BootstrapsEnv = "KEEPSAFE_BOOTSTRAPS"
+
+// prebuilt returns the folder of $KEEPSAFE_BOOTSTRAPS when it may stand in for a build from
+// sourceDir: sourceDir is the functions/ folder of the repository's own template (found from
+// the working directory, not a test's fixture) and the folder holds <folder>/bootstrap for
+// every function. Otherwise it returns "".
+func prebuilt(sourceDir string, functions []template.Function) string {
+	dir := os.Getenv(BootstrapsEnv)
+	if dir == "" || !filepath.IsAbs(dir) {
+		return ""
+	}
+	tpl, err := template.Find()
+	if err != nil {
+		return ""
+	}
+	src, err := filepath.Abs(sourceDir)
+	if err != nil || src != filepath.Join(filepath.Dir(tpl), "functions") {
+		return ""
+	}
+	for _, f := range functions {
+		st, err := os.Stat(filepath.Join(dir, f.Folder, "bootstrap"))
+		if err != nil || !st.Mode().IsRegular() {
+			return ""
+		}
+	}
+	return dir
 }
 
 // build compiles each function's package into <binDir>/<folder>/bootstrap for this machine,

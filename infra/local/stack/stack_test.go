@@ -582,6 +582,39 @@ func TestStreamsDeliverFilteredBatchesWithRetries(t *testing.T) {
 	}
 }
 
+// POST /dev/settle answers once what was written has gone through the stream to its function
+// (here after the source's one-second batching window), so a test can check what did not
+// happen without waiting a fixed time.
+func TestSettleWaitsUntilTheStreamIsDelivered(t *testing.T) {
+	s := testStack(t)
+	db := s.DynamoDB()
+	sink.mu.Lock()
+	sink.fail, sink.crash, sink.batches = nil, nil, nil
+	sink.mu.Unlock()
+
+	putItem(t, db, "outbox", "settle-1")
+	putItem(t, db, "user", "settle-not-outbox")
+	resp, b := do(t, "POST", s.URL+"/dev/settle", "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"settled":true`) {
+		t.Fatalf("settle: %d %s", resp.StatusCode, b)
+	}
+	delivered := map[string]int{}
+	for _, batch := range sink.seen() {
+		for _, id := range batch {
+			delivered[id]++
+		}
+	}
+	if delivered["settle-1"] != 1 || delivered["settle-not-outbox"] != 0 {
+		t.Errorf("settled with deliveries %v", sink.seen())
+	}
+	// Settling again with nothing new written answers too.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Settle(ctx); err != nil {
+		t.Errorf("settle again: %v", err)
+	}
+}
+
 type everyFew time.Duration
 
 func (e everyFew) next(after time.Time) (time.Time, bool) { return after.Add(time.Duration(e)), true }

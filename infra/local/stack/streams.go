@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -96,8 +97,21 @@ type poller struct {
 	pos     map[string]map[string]*shardPos // source key -> shard id -> position
 	saved   map[string]string               // source key + "|" + shard id -> last sequence number
 
+	busy bool // the current poll cycle read or delivered records, or failed
+
 	mu          sync.Mutex
 	deadLetters []DeadLetter
+	waiters     []*settleWaiter
+}
+
+// settleWaiter is a caller of settle. It is done when, in cycles that began after since, the
+// stream's shards were described anew and two cycles in a row read nothing, delivered nothing
+// and held no record back; a busy cycle starts the count again.
+type settleWaiter struct {
+	since     time.Time
+	described bool
+	quiet     int
+	done      chan struct{}
 }
 
 func (p *poller) run(ctx context.Context) {
@@ -110,16 +124,20 @@ func (p *poller) run(ctx context.Context) {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	for {
-		if time.Since(lastDescribe) > 2*time.Second {
+		start, described := time.Now(), false
+		p.busy = false
+		if time.Since(lastDescribe) > 2*time.Second || p.waitingForDescribe() {
 			if err := p.describe(ctx); err != nil && ctx.Err() == nil {
 				p.log.Warn("stream: describe failed", "err", err)
+				p.busy = true
 			} else {
-				lastDescribe = time.Now()
+				lastDescribe, described = time.Now(), err == nil
 			}
 		}
 		for _, s := range p.sources {
 			p.pollSource(ctx, s)
 		}
+		p.endCycle(start, described)
 		select {
 		case <-ctx.Done():
 			return
@@ -183,6 +201,7 @@ func (p *poller) pollSource(ctx context.Context, s *streamSource) {
 		if err := p.pollShard(ctx, s, sp); err != nil && ctx.Err() == nil {
 			p.log.Warn("stream: read failed", "shard", sp.id, "err", err)
 			sp.iterator = nil // get a new one next time, from the checkpoint
+			p.busy = true
 		}
 		if ctx.Err() != nil {
 			return
@@ -243,6 +262,9 @@ func (p *poller) pollShard(ctx context.Context, s *streamSource, sp *shardPos) e
 		sp.iterator = out.NextShardIterator
 		if sp.iterator == nil {
 			sp.closed = true
+		}
+		if len(out.Records) > 0 {
+			p.busy = true
 		}
 		for _, r := range out.Records {
 			p.take(s, sp, r)
@@ -310,6 +332,7 @@ func (p *poller) advance(s *streamSource, sp *shardPos) {
 // failed record (ReportBatchItemFailures) or the whole batch (a function error), up to the
 // source's MaximumRetryAttempts; what still fails then goes to the dead letters.
 func (p *poller) deliver(ctx context.Context, s *streamSource, recs []events.DynamoDBEventRecord) {
+	p.busy = true
 	attempts := 0
 	for len(recs) > 0 && ctx.Err() == nil {
 		payload, _ := json.Marshal(events.DynamoDBEvent{Records: recs})
@@ -340,6 +363,68 @@ func (p *poller) deliver(ctx context.Context, s *streamSource, recs []events.Dyn
 		case <-time.After(min(d, 5*time.Second)):
 		}
 	}
+}
+
+// settle waits until the poller has read the stream to its end and delivered what it read
+// (see settleWaiter), or until ctx ends.
+func (p *poller) settle(ctx context.Context) error {
+	w := &settleWaiter{since: time.Now(), done: make(chan struct{})}
+	p.mu.Lock()
+	p.waiters = append(p.waiters, w)
+	p.mu.Unlock()
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		p.waiters = slices.DeleteFunc(p.waiters, func(x *settleWaiter) bool { return x == w })
+		p.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// waitingForDescribe reports whether a caller of settle waits for the shards to be described.
+func (p *poller) waitingForDescribe() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, w := range p.waiters {
+		if !w.described {
+			return true
+		}
+	}
+	return false
+}
+
+// endCycle counts a finished poll cycle, begun at start, for the callers of settle.
+func (p *poller) endCycle(start time.Time, described bool) {
+	quiet := !p.busy
+	for _, shards := range p.pos {
+		for _, sp := range shards {
+			if len(sp.buffer) > 0 {
+				quiet = false
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waiters = slices.DeleteFunc(p.waiters, func(w *settleWaiter) bool {
+		switch {
+		case start.Before(w.since):
+			return false
+		case !quiet:
+			w.described, w.quiet = false, 0
+			return false
+		}
+		w.described = w.described || described
+		if w.described {
+			w.quiet++
+		}
+		if w.described && w.quiet >= 2 {
+			close(w.done)
+			return true
+		}
+		return false
+	})
 }
 
 // firstFailure reads a DynamoDBEventResponse: the index of the first failed record, or -1
