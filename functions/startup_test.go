@@ -11,14 +11,11 @@ import (
 // its time (GODEBUG=inittrace=1; BENCHMARKS.md has the start-up of each function), and what
 // each function uses instead. The test reads what the Lambda builds link, not timings.
 var slowToStart = map[string]string{
-	"github.com/aws/aws-sdk-go-v2/config":                          "shared/awsenv: the SDK's loader links the SSO, sign-in, STS and IMDS clients",
-	"github.com/aws/aws-sdk-go-v2/service/sts":                     "shared/awsenv",
-	"github.com/aws/aws-sdk-go-v2/service/sso":                     "shared/awsenv",
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds":                "shared/awsenv",
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas":        "the DynamoDB modules held before schema-based serialisation (go.mod)",
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/schemas": "the DynamoDB modules held before schema-based serialisation (go.mod)",
-	"github.com/aws/aws-sdk-go-v2/service/sqs/schemas":             "the SQS module held before schema-based serialisation (go.mod)",
-	"github.com/oklog/ulid/v2":                                     "store.NewID",
+	"github.com/aws/aws-sdk-go-v2/config":           "shared/awsenv: the SDK's loader links the SSO, sign-in, STS and IMDS clients",
+	"github.com/aws/aws-sdk-go-v2/service/sts":      "shared/awsenv",
+	"github.com/aws/aws-sdk-go-v2/service/sso":      "shared/awsenv",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds": "shared/awsenv",
+	"github.com/oklog/ulid/v2":                      "store.NewID",
 }
 
 func TestNoFunctionLinksWhatIsSlowToStart(t *testing.T) {

@@ -7,6 +7,8 @@ package seed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -228,4 +230,13 @@ func indexOf(users []safeguarding.Principal, email string) int {
 		}
 	}
 	return -1
+}
+
+// Subject is the identity provider's subject (Cognito's "sub") of a demo person, made up and
+// stable for their email: the local identity provider signs it into their tokens and the seed
+// records it on their profile (rule S8), as the user pool and the staff admin would in AWS.
+func Subject(email string) string {
+	s := sha256.Sum256([]byte("keepsafe-local:" + strings.ToLower(email)))
+	h := hex.EncodeToString(s[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

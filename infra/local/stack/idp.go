@@ -20,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -98,21 +99,33 @@ func (p *idp) user(email string) (safeguarding.Principal, bool) {
 	return safeguarding.Principal{}, false
 }
 
-// subject is a stable, made-up user id for an email, shaped like a Cognito sub.
-func subject(email string) string {
-	s := sha256.Sum256([]byte("keepsafe-local:" + email))
-	h := hex.EncodeToString(s[:16])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+// claims says what a local token asserts. A real identity provider asserts the person's own
+// subject, their email as verified; the contract lets a test forge the rest (see serveToken).
+type claims struct {
+	Subject, Email, Name string
+	EmailVerified        bool
 }
 
-// Token signs an ID token for a demo user.
-func (p *idp) token(u safeguarding.Principal) (string, error) {
+// claimsFor is what the identity provider asserts about a demo user (or anyone else: the
+// local provider signs for any email, known or not, as a stolen or self-registered account
+// would get): their subject (seed.Subject), their email lower-cased and verified.
+func (p *idp) claimsFor(email string) claims {
+	email = strings.ToLower(strings.TrimSpace(email))
+	c := claims{Subject: seed.Subject(email), Email: email, Name: email, EmailVerified: true}
+	if u, ok := p.user(email); ok {
+		c.Name = u.Name
+	}
+	return c
+}
+
+// token signs an ID token shaped like Cognito's.
+func (p *idp) token(c claims) (string, error) {
 	now := p.now()
-	c := jwt.MapClaims{
-		"sub":            subject(u.Email),
-		"email":          u.Email,
-		"email_verified": true,
-		"name":           u.Name,
+	mc := jwt.MapClaims{
+		"sub":            c.Subject,
+		"email":          c.Email,
+		"email_verified": c.EmailVerified,
+		"name":           c.Name,
 		"iss":            p.issuer,
 		"aud":            Audience,
 		"token_use":      "id",
@@ -120,7 +133,7 @@ func (p *idp) token(u safeguarding.Principal) (string, error) {
 		"iat":            now.Unix(),
 		"exp":            now.Add(TokenLifetime).Unix(),
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, mc)
 	t.Header["kid"] = p.kid
 	return t.SignedString(p.key)
 }
@@ -157,21 +170,35 @@ func (p *idp) serveUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p.devUsers())
 }
 
-// serveToken: POST /dev/token {"email"} -> {"token"}.
+// serveToken: POST /dev/token {"email"} -> {"token"}, for any email, known or not. The
+// optional fields forge what a real identity provider could issue, so tests can try it: "sub"
+// (another subject than the person's own), "emailVerified": false, "emailAsWritten": true (the
+// email claim exactly as given, capitals kept; otherwise it is lower-cased).
 func (p *idp) serveToken(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Email string `json:"email"`
+		Email          string  `json:"email"`
+		Sub            *string `json:"sub"`
+		EmailVerified  *bool   `json:"emailVerified"`
+		EmailAsWritten bool    `json:"emailAsWritten"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil || in.Email == "" {
-		writeProblem(w, http.StatusBadRequest, "Invalid request", "body must be {\"email\": \"...\"}")
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil || strings.TrimSpace(in.Email) == "" {
+		writeProblem(w, http.StatusBadRequest, "Invalid request",
+			`body must be {"email": "...", "sub"?: "...", "emailVerified"?: false, "emailAsWritten"?: true}`)
 		return
 	}
-	u, ok := p.user(in.Email)
-	if !ok {
-		writeProblem(w, http.StatusNotFound, "No such demo user", "GET /dev/users lists the demo users")
-		return
+	c := p.claimsFor(in.Email)
+	if in.Sub != nil {
+		c.Subject = *in.Sub
 	}
-	tok, err := p.token(u)
+	if in.EmailVerified != nil {
+		c.EmailVerified = *in.EmailVerified
+	}
+	if in.EmailAsWritten {
+		c.Email = in.Email
+	}
+	tok, err := p.token(c)
 	if err != nil {
 		writeProblem(w, http.StatusInternalServerError, "Could not sign a token", err.Error())
 		return
@@ -264,7 +291,7 @@ func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, http.StatusNotFound, "No such demo user", "GET /dev/users lists the demo users")
 			return
 		}
-		tok, err := p.token(u)
+		tok, err := p.token(p.claimsFor(u.Email))
 		if err != nil {
 			writeProblem(w, http.StatusInternalServerError, "Could not sign a token", err.Error())
 			return

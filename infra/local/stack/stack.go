@@ -10,7 +10,7 @@
 // The /dev/* endpoints exist only here, never in a deployed build:
 //
 //	GET  /dev/users                 the demo users and their roles
-//	POST /dev/token {"email"}       -> {"token"}: a signed ID token for a demo user
+//	POST /dev/token {"email"}       -> {"token"}: a signed ID token for any email (forging fields: see serveToken)
 //	GET  /dev/jwks.json             the identity provider's public key
 //	GET  /dev/sign-in               a page to sign in to the web pages as a demo user
 //	GET|POST|DELETE /dev/clock      the local clock (POST {"now": RFC 3339} pins it; see Clock)

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 )
 
@@ -149,9 +150,11 @@ func TestDevUsers(t *testing.T) {
 
 func TestTokenAndAuthorizer(t *testing.T) {
 	s := testStack(t)
-	resp, b := do(t, "POST", s.URL+"/dev/token", "", strings.NewReader(`{"email":"nobody@example.org"}`))
-	if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
-		t.Errorf("unknown user: %d %s", resp.StatusCode, b)
+	for name, body := range map[string]string{"no email": `{}`, "unknown field": `{"email":"a@b.example","admin":true}`, "not JSON": `email=x`} {
+		resp, b := do(t, "POST", s.URL+"/dev/token", "", strings.NewReader(body))
+		if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, b)
+		}
 	}
 
 	for name, tok := range map[string]string{"no token": "", "bad token": "not.a.jwt"} {
@@ -162,7 +165,7 @@ func TestTokenAndAuthorizer(t *testing.T) {
 	}
 
 	tok := tokenFor(t, s, strings.ToUpper(dslEmail))
-	resp, b = do(t, "GET", s.URL+"/echo/42?q=a&q=b&x=1", tok, nil,
+	resp, b := do(t, "GET", s.URL+"/echo/42?q=a&q=b&x=1", tok, nil,
 		"Cookie", "a=1; b=2", "X-Two", "one", "X-Two", "two", "User-Agent", "stack-test")
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d %s", resp.StatusCode, b)
@@ -193,9 +196,43 @@ func TestTokenAndAuthorizer(t *testing.T) {
 		t.Fatal("no JWT authorizer context")
 	}
 	c := rc.Authorizer.JWT.Claims
-	if c["email"] != dslEmail || c["name"] != "Daniel Reyes" || c["sub"] == "" || c["iss"] != s.Issuer ||
-		c["aud"] != Audience || c["token_use"] != "id" {
+	if c["email"] != dslEmail || c["name"] != "Daniel Reyes" || c["sub"] != seed.Subject(dslEmail) || c["iss"] != s.Issuer ||
+		c["aud"] != Audience || c["token_use"] != "id" || c["email_verified"] != "true" {
 		t.Errorf("claims = %v", c)
+	}
+}
+
+// The local identity provider signs for any email, and forges what a real one could issue
+// (the contract's optional fields), so that the product's refusals can be tried (rule S8).
+func TestRule_S8_LocalTokensCanBeForged(t *testing.T) {
+	s := testStack(t)
+	claims := func(body string) map[string]string {
+		t.Helper()
+		resp, b := do(t, "POST", s.URL+"/dev/token", "", strings.NewReader(body))
+		if resp.StatusCode != 200 {
+			t.Fatalf("token %s: %d %s", body, resp.StatusCode, b)
+		}
+		var out struct{ Token string }
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatal(err)
+		}
+		resp, b = do(t, "GET", s.URL+"/echo/1", out.Token, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("echo: %d %s", resp.StatusCode, b)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev.RequestContext.Authorizer.JWT.Claims
+	}
+	if c := claims(`{"email":"Nobody@Example.org"}`); c["email"] != "nobody@example.org" || c["sub"] != seed.Subject("nobody@example.org") || c["email_verified"] != "true" {
+		t.Errorf("an unknown email: %v", c)
+	}
+	upper := strings.ToUpper(dslEmail[:1]) + dslEmail[1:]
+	c := claims(`{"email":"` + upper + `","sub":"another-subject","emailVerified":false,"emailAsWritten":true}`)
+	if c["email"] != upper || c["sub"] != "another-subject" || c["email_verified"] != "false" {
+		t.Errorf("forged: %v", c)
 	}
 }
 
