@@ -19,6 +19,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // The browser tests against the local stack run the web function's real bootstrap behind the
@@ -231,6 +232,45 @@ func TestBrowserLocalStack_CaseWorkFromActionToClosedCase(t *testing.T) {
 	b.checkAxe(t, "the review")
 }
 
+// Rule S3 on a phone, which has no Escape key: the Hide button hides the page at once. Shown
+// again while the session is open, the page comes back as it was; once the session has ended
+// on the server (here: its idle time passed), showing it leads to signing in instead.
+func TestRule_S3_BrowserPages_HideOnAPhoneAndShowOnlyWhileTheSessionIsOpen(t *testing.T) {
+	w := newWorld(t)
+	srv := httptest.NewServer(httpHandler(w.h, time.Now))
+	t.Cleanup(srv.Close)
+	w.h.Config.AppURL = srv.URL
+	b := newBrowser(t)
+	now := time.Now()
+	if err := w.h.Sessions.StartSession(context.Background(), "a-session-of-the-hide-test", store.Session{Email: teacher, Subject: "sub-" + teacher,
+		Name: "Tom Hughes", Started: now, Idle: DefaultSessionIdle, Ends: now.Add(DefaultSessionLifetime)}); err != nil {
+		t.Fatal(err)
+	}
+	b.setCookie(t, srv.URL, SessionCookie, "a-session-of-the-hide-test")
+	form := srv.URL + "/schools/" + school + "/concerns/new"
+	b.do(t, "opening the form", chromedp.Navigate(form), chromedp.WaitVisible(chromedp.ID("details")))
+	b.checkAxe(t, "the form with its Hide button")
+	b.do(t, "hiding the page", chromedp.Click(chromedp.ID("screen-hide")),
+		chromedp.WaitNotVisible(chromedp.ID("details")), chromedp.WaitVisible(chromedp.ID("screen-show")))
+	b.do(t, "showing it again", chromedp.Click(chromedp.ID("screen-show")), chromedp.WaitVisible(chromedp.ID("details")))
+
+	// The session's idle time passes while the page is hidden.
+	w.h.SessionClock = func() time.Time { return time.Now().Add(DefaultSessionIdle + time.Minute) }
+	b.do(t, "hiding the page again", chromedp.Click(chromedp.ID("screen-hide")), chromedp.WaitVisible(chromedp.ID("screen-show")))
+	b.do(t, "showing it after the session ended", chromedp.Click(chromedp.ID("screen-show")))
+	// The browser leaves the form for the way to sign in (the identity provider's site, which
+	// this test does not serve).
+	left := false
+	for deadline := time.Now().Add(10 * time.Second); !left && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		left = err == nil && !strings.Contains(loc, "/schools/")
+	}
+	if !left {
+		t.Errorf("the form stayed after the session ended; its text shown: %v",
+			b.eval(t, `String(!document.body.classList.contains("app-screen-hidden"))`))
+	}
+}
+
 // Rule S3's other half: a page left alone hides by itself. The pages are served by the
 // handler on DynamoDB Local with a short idle time, which the deployed function does not set.
 func TestRule_S3_BrowserPages_APageLeftAloneHides(t *testing.T) {
@@ -241,7 +281,9 @@ func TestRule_S3_BrowserPages_APageLeftAloneHides(t *testing.T) {
 	w.h.Config.AppURL = srv.URL
 	b := newBrowser(t)
 	idleFlow(t, b, site{base: srv.URL, school: school,
-		signIn: func(t *testing.T, b *browser) { b.setCookie(t, srv.URL, SessionCookie, tokenFor(teacher)) }})
+		signIn: func(t *testing.T, b *browser) {
+			b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(teacher)))
+		}})
 }
 
 // devToken is an API token for email from the local identity provider.

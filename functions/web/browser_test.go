@@ -139,7 +139,7 @@ func (b *browser) setCookie(t *testing.T, base, name, value string) {
 	t.Helper()
 	b.do(t, "setting the session cookie", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
-			Name: name, Value: value, URL: base + "/", HTTPOnly: new(true), SameSite: network.CookieSameSiteLax,
+			Name: name, Value: value, URL: base + "/", HTTPOnly: new(true), Secure: new(true), SameSite: network.CookieSameSiteLax,
 		})
 		return err
 	}))

@@ -77,6 +77,9 @@ type Config struct {
 	SignInURL string
 	// TokenURL is the provider's token endpoint, for the authorization code exchange.
 	TokenURL string
+	// SessionIdle and SessionLifetime bound a session (rule S3): how long it lasts without a
+	// request, and at most. DefaultSessionIdle and DefaultSessionLifetime when zero.
+	SessionIdle, SessionLifetime time.Duration
 	// UploadOrigin is where browsers send attachments (the bucket's origin), which the pages'
 	// Content Security Policy lets them connect to (rule C6).
 	UploadOrigin string
@@ -101,8 +104,24 @@ func (c Config) logoutURL() string {
 	return base + "/logout?" + url.Values{"client_id": {c.ClientID}, "logout_uri": {c.AppURL + "/"}}.Encode()
 }
 
-// secure reports whether cookies must be Secure: whenever the pages are served over https.
-func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.AppURL), "https://") }
+func (h *Handler) sessionNow() time.Time {
+	if h.SessionClock != nil {
+		return h.SessionClock()
+	}
+	return time.Now()
+}
+
+// sessionLengths is how long a session lasts without a request, and at most.
+func (c Config) sessionLengths() (idle, lifetime time.Duration) {
+	idle, lifetime = c.SessionIdle, c.SessionLifetime
+	if idle <= 0 {
+		idle = DefaultSessionIdle
+	}
+	if lifetime <= 0 {
+		lifetime = DefaultSessionLifetime
+	}
+	return idle, lifetime
+}
 
 // Handler serves the web pages from API Gateway HTTP API events.
 type Handler struct {
@@ -121,6 +140,12 @@ type Handler struct {
 	Engagement engagementService
 	Classes    classService
 	Verifier   tokenVerifier
+	// Sessions keeps the signed-in sessions on the server (rules S3, S8).
+	Sessions sessionStore
+	// SessionClock is the wall clock sessions are timed by (time.Now when nil): a session is
+	// about a browser left alone in real time, so it never follows a request's time, which the
+	// local stack may pin to a school day for a demonstration.
+	SessionClock func() time.Time
 	// HTTP makes the token exchange with the identity provider.
 	HTTP   *http.Client
 	Logger *slog.Logger
@@ -204,8 +229,13 @@ type pageFunc func(h *Handler, ctx context.Context, r *request, s session) event
 // template.
 var routes = map[string]pageFunc{
 	"GET /": (*Handler).home,
-	"POST /sign-out": func(h *Handler, _ context.Context, r *request, _ session) events.APIGatewayV2HTTPResponse {
-		return h.signedOut(r)
+	"POST /sign-out": func(h *Handler, ctx context.Context, r *request, _ session) events.APIGatewayV2HTTPResponse {
+		return h.signedOut(ctx, r)
+	},
+	// A page in use keeps its session open, and asks before showing itself again (rule S3):
+	// 204 while the session is open; without one, the way to sign in, like any page.
+	"GET /session": func(*Handler, context.Context, *request, session) events.APIGatewayV2HTTPResponse {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}
 	},
 	"GET /schools/{school}/concerns/new":              (*Handler).newConcern,
 	"POST /schools/{school}/concerns":                 (*Handler).submitConcern,
@@ -269,16 +299,20 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 			return h.errorPage(r, http.StatusRequestEntityTooLarge, nil)
 		}
 	}
-	s, ok := h.session(ctx, r)
+	s, ok, err := h.session(ctx, r)
+	if err != nil {
+		h.logger().ErrorContext(ctx, "open session", "error", err.Error())
+		return h.errorPage(r, http.StatusServiceUnavailable, nil)
+	}
 	if !ok {
 		if r.ev.RouteKey == "POST /sign-out" {
-			return h.signedOut(r)
+			return h.signedOut(ctx, r)
 		}
 		to := "/sign-in"
 		if r.ev.RequestContext.HTTP.Method == http.MethodGet && r.ev.RawPath != "" && r.ev.RawPath != "/" {
 			to += "?" + url.Values{"return": {r.ev.RawPath}}.Encode()
 		}
-		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie, h.Config.secure()))
+		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie))
 	}
 	if strings.HasPrefix(r.ev.RouteKey, "POST ") && !s.allowsPost(r) {
 		return h.errorPage(r, http.StatusForbidden, &s)

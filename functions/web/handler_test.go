@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
@@ -29,6 +31,9 @@ func call(t *testing.T, h *Handler, method, target, session string, form url.Val
 		body = strings.NewReader(form.Encode())
 	}
 	r := httptest.NewRequest(method, "https://keepsafe.example"+target, body)
+	if strings.HasPrefix(session, "token-for:") {
+		session = testSession(t, h, session)
+	}
 	if session != "" {
 		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: session})
 	}
@@ -60,7 +65,7 @@ func validForm(h *Handler, session string) url.Values {
 	}
 }
 
-func sessionFor(token string) session { return session{token: token} }
+func sessionFor(token string) session { return session{id: testSessionID(token)} }
 
 func TestNoSessionRedirectsToSignIn(t *testing.T) {
 	h := newWorld(t).h
@@ -96,28 +101,50 @@ func TestSignInRedirectsToTheProviderWithStateAndPKCE(t *testing.T) {
 	if q.Get("state") == "" || q.Get("code_challenge") == "" {
 		t.Errorf("no state or code challenge: %v", q)
 	}
+	if q.Get("nonce") == "" || !strings.Contains(resp.Cookies[0], "."+q.Get("nonce")+".") {
+		t.Errorf("no nonce, or not kept for the callback: %v %v", q, resp.Cookies)
+	}
 	if len(resp.Cookies) != 1 || !strings.Contains(resp.Cookies[0], signInCookie+"="+q.Get("state")+".") ||
 		!strings.Contains(resp.Cookies[0], "HttpOnly") || !strings.Contains(resp.Cookies[0], "Secure") {
 		t.Errorf("state cookie %v", resp.Cookies)
 	}
 }
 
-func TestAuthCallbackExchangesTheCodeAndKeepsTheIDToken(t *testing.T) {
+// signInThrough runs /auth/callback with a token server that answers idToken, for a sign-in
+// whose cookie asked for nonce N1, at the given time; it returns the response and the token
+// request the handler made.
+func signInThrough(t *testing.T, h *Handler, idToken string, at time.Time) (events.APIGatewayV2HTTPResponse, url.Values) {
+	t.Helper()
 	var got url.Values
 	tokenServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
 		got = r.PostForm
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id_token":"token-for:`+teacher+`","access_token":"a","expires_in":3600,"token_type":"Bearer"}`)
+		json.NewEncoder(w).Encode(map[string]any{"id_token": idToken, "access_token": "a", "expires_in": 3600, "token_type": "Bearer"})
 	}))
 	defer tokenServer.Close()
-	h := newWorld(t).h
 	h.Config.TokenURL = tokenServer.URL
 	h.HTTP = tokenServer.Client()
-
 	back := base64.RawURLEncoding.EncodeToString([]byte("/schools/brook-lane/concerns/new"))
-	resp := call(t, h, "GET", "/auth/callback?code=the-code&state=S1", "", nil, monday1030,
-		"Cookie", signInCookie+"=S1.verifier1."+back)
+	resp := call(t, h, "GET", "/auth/callback?code=the-code&state=S1", "", nil, at,
+		"Cookie", signInCookie+"=S1.verifier1.N1."+back)
+	return resp, got
+}
+
+// sessionCookie is the session id a response sets, or "".
+func sessionCookie(resp events.APIGatewayV2HTTPResponse) string {
+	for _, c := range resp.Cookies {
+		if v, ok := strings.CutPrefix(c, SessionCookie+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return v
+		}
+	}
+	return ""
+}
+
+func TestAuthCallbackExchangesTheCodeAndOpensASession(t *testing.T) {
+	h := newWorld(t).h
+	resp, got := signInThrough(t, h, tokenFor(teacher)+";nonce=N1", monday1030)
 	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/schools/brook-lane/concerns/new" {
 		t.Fatalf("callback: %d %q", resp.StatusCode, resp.Headers["Location"])
 	}
@@ -126,16 +153,104 @@ func TestAuthCallbackExchangesTheCodeAndKeepsTheIDToken(t *testing.T) {
 		t.Errorf("token request %v", got)
 	}
 	joined := strings.Join(resp.Cookies, "\n")
-	for _, want := range []string{SessionCookie + "=token-for:" + teacher, "HttpOnly", "SameSite=Lax", "Secure"} {
+	id := sessionCookie(resp)
+	if len(id) < 40 || strings.Contains(id, teacher) || strings.Contains(id, "token") {
+		t.Errorf("the session cookie should hold an opaque id, not the token: %q", joined)
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=36000"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("cookies %q lack %q", joined, want)
 		}
 	}
+	if page := call(t, h, "GET", "/", "", nil, monday1030.Add(time.Minute), "Cookie", SessionCookie+"="+id); page.StatusCode != http.StatusOK {
+		t.Errorf("the new session does not open the home page: %d", page.StatusCode)
+	}
 
+	for name, token := range map[string]string{
+		"a wrong nonce": tokenFor(teacher) + ";nonce=other",
+		"no nonce":      tokenFor(teacher),
+	} {
+		resp, _ := signInThrough(t, h, token, monday1030)
+		if resp.StatusCode != http.StatusBadRequest || sessionCookie(resp) != "" {
+			t.Errorf("%s: %d %v", name, resp.StatusCode, resp.Cookies)
+		}
+	}
+	back := base64.RawURLEncoding.EncodeToString([]byte("/"))
 	resp = call(t, h, "GET", "/auth/callback?code=the-code&state=other", "", nil, monday1030,
-		"Cookie", signInCookie+"=S1.verifier1."+back)
-	if resp.StatusCode != http.StatusBadRequest || strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=token") {
+		"Cookie", signInCookie+"=S1.verifier1.N1."+back)
+	if resp.StatusCode != http.StatusBadRequest || sessionCookie(resp) != "" {
 		t.Errorf("a wrong state: %d %v", resp.StatusCode, resp.Cookies)
+	}
+}
+
+// Rule S8: a sign-in whose email the provider has not verified opens no session.
+func TestRule_S8_SignInNeedsAVerifiedEmail(t *testing.T) {
+	h := newWorld(t).h
+	h.Verifier = unverifiedEmails{}
+	resp, _ := signInThrough(t, h, tokenFor(teacher)+";nonce=N1", monday1030)
+	if resp.StatusCode != http.StatusForbidden || sessionCookie(resp) != "" {
+		t.Errorf("an unverified email: %d %v", resp.StatusCode, resp.Cookies)
+	}
+}
+
+type unverifiedEmails struct{ fakeVerifier }
+
+func (u unverifiedEmails) Verify(ctx context.Context, token string) (identity.Claims, error) {
+	c, err := u.fakeVerifier.Verify(ctx, token)
+	c.EmailVerified = false
+	return c, err
+}
+
+// Rule S3: a session ends after its idle time without a request, at the end of its lifetime
+// however busy, and at once on signing out; its old cookie then gets the way to sign in.
+func TestRule_S3_SessionsEndOnTheServer(t *testing.T) {
+	h := newWorld(t).h
+	h.Config.SessionIdle, h.Config.SessionLifetime = 30*time.Minute, 2*time.Hour
+	var clock time.Time
+	h.SessionClock = func() time.Time { return clock }
+	open := func(at time.Time) string {
+		t.Helper()
+		clock = at
+		resp, _ := signInThrough(t, h, tokenFor(teacher)+";nonce=N1", at)
+		if id := sessionCookie(resp); id != "" {
+			return id
+		}
+		t.Fatalf("no session: %d", resp.StatusCode)
+		return ""
+	}
+	page := func(id string, at time.Time) int {
+		t.Helper()
+		clock = at
+		return call(t, h, "GET", "/", "", nil, at, "Cookie", SessionCookie+"="+id).StatusCode
+	}
+
+	idle := open(monday1030)
+	if got := page(idle, monday1030.Add(29*time.Minute)); got != http.StatusOK {
+		t.Errorf("used within its idle time: %d", got)
+	}
+	if got := page(idle, monday1030.Add(29*time.Minute+31*time.Minute)); got != http.StatusSeeOther {
+		t.Errorf("after 31 idle minutes: %d, want the way to sign in", got)
+	}
+
+	busy := open(monday1030)
+	for at := monday1030.Add(20 * time.Minute); at.Before(monday1030.Add(2 * time.Hour)); at = at.Add(20 * time.Minute) {
+		if got := page(busy, at); got != http.StatusOK {
+			t.Fatalf("a busy session at %s: %d", at.Format(time.Kitchen), got)
+		}
+	}
+	if got := page(busy, monday1030.Add(2*time.Hour+time.Minute)); got != http.StatusSeeOther {
+		t.Errorf("past its lifetime: %d, want the way to sign in", got)
+	}
+
+	out := open(monday1030)
+	form := url.Values{"csrf": {session{id: out}.csrf()}}
+	clock = monday1030.Add(time.Minute)
+	resp := call(t, h, "POST", "/sign-out", "", form, clock, "Cookie", SessionCookie+"="+out)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", resp.StatusCode)
+	}
+	if got := page(out, monday1030.Add(2*time.Minute)); got != http.StatusSeeOther {
+		t.Errorf("the cookie of a session signed out: %d, want the way to sign in", got)
 	}
 }
 
@@ -362,14 +477,17 @@ func TestSignOutClearsTheCookieAndEndsTheProvidersSession(t *testing.T) {
 	h := newWorld(t).h
 	form := url.Values{"csrf": {sessionFor(tokenFor(teacher)).csrf()}}
 	resp := call(t, h, "POST", "/sign-out", tokenFor(teacher), form, monday1030)
-	if !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
+	if !strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0; HttpOnly; Secure") {
 		t.Errorf("sign out keeps the cookie: %v", resp.Cookies)
 	}
 	want := "https://auth.example/logout?client_id=client-1&logout_uri=https%3A%2F%2Fkeepsafe.example%2F"
 	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != want {
 		t.Errorf("sign out: %d to %q, want the provider's logout %q", resp.StatusCode, resp.Headers["Location"], want)
 	}
-	page := call(t, h, "GET", "/", tokenFor(teacher), nil, monday1030)
+	if page := call(t, h, "GET", "/", tokenFor(teacher), nil, monday1030); page.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session signed out still opens a page: %d", page.StatusCode)
+	}
+	page := call(t, h, "GET", "/", tokenFor(dsl), nil, monday1030)
 	if !strings.Contains(page.Headers["Content-Security-Policy"], "form-action 'self' https://auth.example;") {
 		t.Errorf("the pages' policy does not let the sign-out form go on to the provider: %q", page.Headers["Content-Security-Policy"])
 	}
@@ -378,7 +496,7 @@ func TestSignOutClearsTheCookieAndEndsTheProvidersSession(t *testing.T) {
 	h.Config.SignInURL = "/dev/sign-in"
 	resp = call(t, h, "POST", "/sign-out", tokenFor(teacher), form, monday1030)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "You have signed out") ||
-		!strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0") {
+		!strings.Contains(strings.Join(resp.Cookies, ""), SessionCookie+"=; Path=/; Max-Age=0; HttpOnly; Secure") {
 		t.Errorf("local sign out: %d %v", resp.StatusCode, resp.Cookies)
 	}
 }

@@ -60,6 +60,7 @@ func main() {
 		Visits: safeguarding.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
+		Sessions: st,
 		HTTP:     client,
 		Logger:   logger,
 	}

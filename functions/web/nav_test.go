@@ -24,6 +24,7 @@ func TestRule_P3_DesignatedStaffHaveTheFamiliesToCallInTheMenu(t *testing.T) {
 	link := `href="/schools/brook-lane/calls"`
 	page := func(who string, at time.Time) (string, map[string]int) {
 		t.Helper()
+		testSession(t, h, tokenFor(who))
 		w.calls.Reset()
 		resp := call(t, h, "GET", "/schools/brook-lane/work", tokenFor(who), nil, at)
 		got := w.calls.Counts()

@@ -8,53 +8,73 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
-// SessionCookie holds the signed-in person's ID token (a JWT), checked on every request. The
-// local stack's /dev/sign-in sets the same cookie.
-const SessionCookie = "keepsafe_session"
+// SessionCookie holds the opaque id of the signed-in person's session, which the table keeps
+// (rules S3, S8): the cookie proves nothing by itself, so signing out, an idle timeout or a
+// leaver's removal ends it on the server at once. The __Host- prefix makes the browser keep it
+// only when Secure, for this host alone, on every path.
+const SessionCookie = "__Host-keepsafe_session"
 
-// signInCookie carries the OAuth state, the PKCE verifier and the page to return to, from
-// /sign-in to /auth/callback.
-const signInCookie = "keepsafe_sign_in"
+// signInCookie carries the OAuth state, the PKCE verifier, the OIDC nonce and the page to
+// return to, from /sign-in to /auth/callback.
+const signInCookie = "__Host-keepsafe_sign_in"
 
-// sessionMaxAge matches the ID token's lifetime in the user pool (60 minutes).
-const sessionMaxAge = 3600
+// Session lengths when the configuration gives none (rule S3): 30 minutes without a request,
+// 10 hours at most.
+const (
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionLifetime = 10 * time.Hour
+)
 
-// session is a signed-in person, from a verified token.
+// sessionStore keeps the sessions (shared/store).
+type sessionStore interface {
+	StartSession(ctx context.Context, id string, s store.Session) error
+	OpenSession(ctx context.Context, id string, now time.Time) (store.Session, error)
+	EndSession(ctx context.Context, id string, now time.Time) error
+}
+
+// session is a signed-in person, from an open session.
 type session struct {
-	token  string
+	id     string
 	claims identity.Claims
 }
 
-// session verifies the session cookie; false when there is none or it does not verify.
-func (h *Handler) session(ctx context.Context, r *request) (session, bool) {
-	token := r.cookie(SessionCookie)
-	if token == "" {
-		return session{}, false
+// session opens the session the cookie names. ok is false when there is none, or it has
+// ended; err is a failure to read it.
+func (h *Handler) session(ctx context.Context, r *request) (_ session, ok bool, err error) {
+	id := r.cookie(SessionCookie)
+	if id == "" {
+		return session{}, false, nil
 	}
-	claims, err := h.Verifier.Verify(ctx, token)
-	if err != nil || claims.Email == "" {
-		return session{}, false
+	s, err := h.Sessions.OpenSession(ctx, id, h.sessionNow())
+	if errors.Is(err, store.ErrNoSession) {
+		return session{}, false, nil
 	}
-	return session{token: token, claims: claims}, true
+	if err != nil {
+		return session{}, false, err
+	}
+	return session{id: id, claims: identity.Claims{Subject: s.Subject, Email: s.Email, Name: s.Name, EmailVerified: true}}, true, nil
 }
 
-// csrf is the token every form of this session carries: a MAC of the session's token, which
-// the page's script cannot read (HttpOnly) and another site cannot guess, so a form posted from
+// csrf is the token every form of this session carries: a MAC of the session's id, which the
+// page's script cannot read (HttpOnly) and another site cannot guess, so a form posted from
 // elsewhere never carries the right one.
 func (s session) csrf() string {
-	m := hmac.New(sha256.New, []byte(s.token))
+	m := hmac.New(sha256.New, []byte(s.id))
 	m.Write([]byte("keepsafe form token v1"))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
@@ -82,18 +102,21 @@ func sameOrigin(r *request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.header("host"))
 }
 
-func clearCookie(name string, secure bool) string { return cookieLine(name, "", "/", -1, secure) }
+func clearCookie(name string) string { return cookieLine(name, "", -1) }
 
-func cookieLine(name, value, path string, maxAge int, secure bool) string {
-	c := &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: secure}
+// cookieLine is a Set-Cookie line for a __Host- cookie: Secure, HttpOnly, SameSite=Lax, Path=/.
+// Browsers keep Secure cookies from http://127.0.0.1 and localhost too, so the local stack
+// needs no exception.
+func cookieLine(name, value string, maxAge int) string {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: true}
 	return c.String()
 }
 
 // signIn sends the browser to the identity provider's sign-in page (the authorization code
 // flow with PKCE), remembering the state and verifier in a short-lived cookie.
 func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
-	state := rand.Text()
+	state, nonce := rand.Text(), rand.Text()
 	verifier := rand.Text() + rand.Text()
 	challenge := sha256.Sum256([]byte(verifier))
 	q := url.Values{
@@ -102,21 +125,16 @@ func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
 		"scope":                 {"openid email profile"},
 		"redirect_uri":          {h.Config.AppURL + "/auth/callback"},
 		"state":                 {state},
+		"nonce":                 {nonce},
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(challenge[:])},
 		"code_challenge_method": {"S256"},
 	}
 	back := localPath(r.ev.QueryStringParameters["return"])
-	if strings.HasPrefix(h.Config.SignInURL, "/") {
-		// The local stack's sign-in page is on this site; it sets the session cookie itself
-		// and goes back to "next".
-		q.Set("next", back)
-	}
 	sep := "?"
 	if strings.Contains(h.Config.SignInURL, "?") {
 		sep = "&"
 	}
-	c := cookieLine(signInCookie, state+"."+verifier+"."+base64.RawURLEncoding.EncodeToString([]byte(back)),
-		"/auth/callback", 600, h.Config.secure())
+	c := cookieLine(signInCookie, state+"."+verifier+"."+nonce+"."+base64.RawURLEncoding.EncodeToString([]byte(back)), 600)
 	return redirect(h.Config.SignInURL+sep+q.Encode(), http.StatusFound, c)
 }
 
@@ -129,39 +147,48 @@ func localPath(p string) string {
 }
 
 // authCallback finishes the sign-in: it checks the state, exchanges the code for tokens at
-// the provider's token endpoint, verifies the ID token and keeps it in the session cookie.
-// Only a real identity provider comes here; the local stack's sign-in sets the cookie itself.
+// the provider's token endpoint, verifies the ID token (its nonce, and a verified email: rule
+// S8) and opens a session on the server, whose id the session cookie holds.
 func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewayV2HTTPResponse {
 	fail := func() events.APIGatewayV2HTTPResponse {
 		resp := h.showError(r, errorView{Status: http.StatusBadRequest, Heading: "Sign-in did not work",
 			Message: "The sign-in had expired or was already used. Try signing in again."}, nil)
-		resp.Cookies = append(resp.Cookies, cookieLine(signInCookie, "", "/auth/callback", -1, h.Config.secure()))
+		resp.Cookies = append(resp.Cookies, clearCookie(signInCookie))
 		return resp
 	}
 	q := r.ev.QueryStringParameters
 	parts := strings.Split(r.cookie(signInCookie), ".")
-	if len(parts) != 3 || q["code"] == "" ||
+	if len(parts) != 4 || q["code"] == "" ||
 		subtle.ConstantTimeCompare([]byte(parts[0]), []byte(q["state"])) != 1 {
 		return fail()
 	}
 	back := "/"
-	if b, err := base64.RawURLEncoding.DecodeString(parts[2]); err == nil {
+	if b, err := base64.RawURLEncoding.DecodeString(parts[3]); err == nil {
 		back = localPath(string(b))
 	}
 	tok, err := h.exchangeCode(ctx, q["code"], parts[1])
 	if err != nil {
 		return fail()
 	}
-	if _, err := h.Verifier.Verify(ctx, tok.IDToken); err != nil {
+	claims, err := h.Verifier.Verify(ctx, tok.IDToken)
+	if err != nil || subtle.ConstantTimeCompare([]byte(claims.Nonce), []byte(parts[2])) != 1 {
 		return fail()
 	}
-	maxAge := sessionMaxAge
-	if tok.ExpiresIn > 0 && tok.ExpiresIn < maxAge {
-		maxAge = tok.ExpiresIn
+	if !claims.EmailVerified || claims.Email == "" {
+		return h.showError(r, errorView{Status: http.StatusForbidden, Heading: "Your email address is not confirmed",
+			Message: "Confirm your email address with the sign-in service, then sign in again."}, nil)
+	}
+	id := rand.Text() + rand.Text()
+	idle, lifetime := h.Config.sessionLengths()
+	now := h.sessionNow()
+	if err := h.Sessions.StartSession(ctx, id, store.Session{Email: claims.Email, Subject: claims.Subject, Name: claims.Name,
+		Started: now, Idle: idle, Ends: now.Add(lifetime)}); err != nil {
+		h.logger().ErrorContext(ctx, "start session", "error", err.Error())
+		return h.errorPage(r, http.StatusServiceUnavailable, nil)
 	}
 	return redirect(back, http.StatusSeeOther,
-		cookieLine(SessionCookie, tok.IDToken, "/", maxAge, h.Config.secure()),
-		cookieLine(signInCookie, "", "/auth/callback", -1, h.Config.secure()))
+		cookieLine(SessionCookie, id, int(lifetime/time.Second)),
+		clearCookie(signInCookie))
 }
 
 type tokenResponse struct {
@@ -208,14 +235,21 @@ func (h *Handler) exchangeCode(ctx context.Context, code, verifier string) (toke
 	return tok, nil
 }
 
-// signedOut clears the session cookie. With a hosted identity provider it then ends the
-// provider's session too (else the next sign-in would need no password), and the provider
-// comes back to the home page; otherwise it shows a page that says so.
-func (h *Handler) signedOut(r *request) events.APIGatewayV2HTTPResponse {
+// signedOut ends the session on the server and clears its cookie. With a hosted identity
+// provider it then ends the provider's session too (else the next sign-in would need no
+// password), and the provider comes back to the home page; otherwise it shows a page that says
+// so.
+func (h *Handler) signedOut(ctx context.Context, r *request) events.APIGatewayV2HTTPResponse {
+	if id := r.cookie(SessionCookie); id != "" {
+		if err := h.Sessions.EndSession(ctx, id, h.sessionNow()); err != nil {
+			h.logger().ErrorContext(ctx, "end session", "error", err.Error())
+			return h.errorPage(r, http.StatusServiceUnavailable, nil)
+		}
+	}
 	if to := h.Config.logoutURL(); to != "" {
-		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie, h.Config.secure()))
+		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie))
 	}
 	resp := h.page(r, http.StatusOK, "signed-out", pageData{Title: "You have signed out"})
-	resp.Cookies = append(resp.Cookies, clearCookie(SessionCookie, h.Config.secure()))
+	resp.Cookies = append(resp.Cookies, clearCookie(SessionCookie))
 	return resp
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,6 +81,7 @@ func newWorld(t *testing.T) *world {
 		Calendar:  cal,
 		Directory: st,
 		Verifier:  fakeVerifier{},
+		Sessions:  st,
 		Logger:    slog.New(slog.DiscardHandler),
 		// The school's own categories (rule C2).
 		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
@@ -96,18 +98,50 @@ func (w *world) items(typ string) int {
 }
 
 // fakeVerifier stands in for the identity provider's token check: it accepts
-// "token-for:<email>".
+// "token-for:<email>", with ";nonce=<nonce>" after it when the sign-in asked for one.
 type fakeVerifier struct{}
 
 func (fakeVerifier) Verify(_ context.Context, token string) (identity.Claims, error) {
+	token, nonce, _ := strings.Cut(token, ";nonce=")
 	email, ok := strings.CutPrefix(token, "token-for:")
 	if !ok || email == "" {
 		return identity.Claims{}, identity.ErrInvalidToken
 	}
-	return identity.Claims{Subject: "sub-" + email, Email: email, Name: email}, nil
+	return identity.Claims{Subject: "sub-" + email, Email: email, EmailVerified: true, Name: email, Nonce: nonce}, nil
 }
 
+// tokenFor names a signed-in person in a test: call gives the handler the cookie of a session
+// opened for them (testSession).
 func tokenFor(email string) string { return "token-for:" + email }
+
+// testSessionID is the id of the session a test opens for the holder of token, in any world.
+func testSessionID(token string) string { return "test-session:" + token }
+
+// testSession opens (once per handler) the session that tokenFor's holder signs in with: it
+// starts far in the future, so that it is open at every time a test sends a request and never
+// needs marking as used, and the store's calls a test counts are the page's own.
+func testSession(t *testing.T, h *Handler, token string) string {
+	t.Helper()
+	id := testSessionID(token)
+	if _, done := testSessions.LoadOrStore(sessionOf{h, id}, true); done {
+		return id
+	}
+	email, _ := strings.CutPrefix(token, "token-for:")
+	never := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := h.Sessions.StartSession(context.Background(), id, store.Session{Email: email, Subject: "sub-" + email, Name: email,
+		Started: never, Idle: 100 * 365 * 24 * time.Hour, Ends: never.Add(100 * 365 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatalf("open a test session: %v", err)
+	}
+	return id
+}
+
+type sessionOf struct {
+	h  *Handler
+	id string
+}
+
+var testSessions sync.Map
 
 // webRoutes are the handler's routes, which the template test holds to template.yaml's.
 func webRoutes() []string {

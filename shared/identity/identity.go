@@ -49,7 +49,12 @@ type Claims struct {
 	Subject string
 	// Email is lower-cased and trimmed.
 	Email string
-	Name  string
+	// EmailVerified is the provider's word that the holder proved the email is theirs (rule
+	// S8): Cognito's email_verified, a boolean in the token and "true" through API Gateway.
+	EmailVerified bool
+	Name          string
+	// Nonce is the OIDC nonce the sign-in asked for, which the ID token must carry back.
+	Nonce string
 	// Raw holds every claim as text, as API Gateway's JWT authorizer passes them on: strings
 	// as they are, numbers in decimal, arrays as "[a b]".
 	Raw map[string]string
@@ -134,6 +139,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	c := Claims{Raw: flatten(mc)}
 	c.Subject, _ = mc["sub"].(string)
 	c.Name, _ = mc["name"].(string)
+	c.Nonce, _ = mc["nonce"].(string)
+	c.EmailVerified = c.Raw["email_verified"] == "true"
 	email, _ := mc["email"].(string)
 	c.Email = strings.ToLower(strings.TrimSpace(email))
 	if c.Subject == "" {

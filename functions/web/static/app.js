@@ -1,5 +1,8 @@
 // Keepsafe's page script: starts GOV.UK Frontend's components and hides the page after a
-// while without use or when Escape is pressed (rule S3), so a screen left open shows no record.
+// while without use, or when Hide or Escape is pressed (rule S3), so a screen left open shows
+// no record. While the page is in use it tells the server now and then (GET /session), so
+// that typing a long record does not count as idle; showing a hidden page asks the server
+// first, and a session that ended in the meantime leads to signing in again.
 import { initAll } from "./govuk-frontend.min.js";
 
 // Nothing typed comes back once it is sent (rules P3, P4). Pages are no-store and the forms
@@ -105,6 +108,9 @@ if (marksList && markTemplate) {
 const body = document.body;
 const idleMs = Number(body.dataset.idleMs) || 5 * 60 * 1000;
 const showButton = document.getElementById("screen-show");
+const hideButton = document.getElementById("screen-hide");
+const keepAliveMs = 60 * 1000;
+let lastKeptAlive = Date.now();
 const noticeHeading = document.getElementById("screen-notice-heading");
 let timer;
 
@@ -117,7 +123,22 @@ function hide() {
 
 const title = document.title;
 
-function show() {
+// sessionOpen asks the server whether the session is still open, which also keeps it so.
+async function sessionOpen() {
+  lastKeptAlive = Date.now();
+  try {
+    const response = await fetch("/session", { credentials: "same-origin", redirect: "manual", cache: "no-store" });
+    return response.status === 204;
+  } catch {
+    return true; // offline: the next request to the server decides
+  }
+}
+
+async function show() {
+  if (body.dataset.signedIn === "yes" && !(await sessionOpen())) {
+    window.location.assign("/sign-in?return=" + encodeURIComponent(window.location.pathname));
+    return;
+  }
   body.classList.remove("app-screen-hidden");
   document.title = title;
   restart();
@@ -126,6 +147,7 @@ function show() {
 function restart() {
   clearTimeout(timer);
   timer = setTimeout(hide, idleMs);
+  if (Date.now() - lastKeptAlive > keepAliveMs && body.dataset.signedIn === "yes") sessionOpen();
 }
 
 document.addEventListener("keydown", (event) => {
@@ -141,4 +163,5 @@ for (const type of ["pointerdown", "pointermove", "wheel", "touchstart", "input"
   }, { passive: true, capture: true });
 }
 if (showButton) showButton.addEventListener("click", show);
+if (hideButton) hideButton.addEventListener("click", hide);
 restart();

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -12,10 +13,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -30,9 +33,8 @@ const (
 	Audience = "keepsafe-local"
 	// TokenLifetime is how long a local token is valid.
 	TokenLifetime = 8 * time.Hour
-	// SessionCookie is the web function's session cookie (functions/web SessionCookie), set
-	// by POST /dev/sign-in.
-	SessionCookie = "keepsafe_session"
+	// codeLifetime is how long an authorization code may wait for its exchange.
+	codeLifetime = 5 * time.Minute
 )
 
 // idp is the local identity provider: it signs RS256 ID tokens, shaped like Cognito's, for
@@ -44,6 +46,17 @@ type idp struct {
 	issuer string
 	users  []safeguarding.Principal
 	now    func() time.Time
+
+	mu    sync.Mutex
+	codes map[string]grant // authorization codes not yet exchanged
+}
+
+// grant is what an authorization code stands for until the web function exchanges it.
+type grant struct {
+	claims      claims
+	challenge   string // the PKCE S256 code challenge
+	redirectURI string
+	expires     time.Time
 }
 
 // loadOrCreateKey reads the signing key kept in dir, or makes one (and keeps it there when dir
@@ -86,7 +99,7 @@ func loadOrCreateKey(dir string) (*rsa.PrivateKey, error) {
 
 func newIDP(key *rsa.PrivateKey, issuer string, users []safeguarding.Principal, now func() time.Time) *idp {
 	sum := sha256.Sum256(key.N.Bytes())
-	return &idp{key: key, kid: hex.EncodeToString(sum[:8]), issuer: issuer, users: users, now: now}
+	return &idp{key: key, kid: hex.EncodeToString(sum[:8]), issuer: issuer, users: users, now: now, codes: map[string]grant{}}
 }
 
 func (p *idp) user(email string) (safeguarding.Principal, bool) {
@@ -104,6 +117,7 @@ func (p *idp) user(email string) (safeguarding.Principal, bool) {
 type claims struct {
 	Subject, Email, Name string
 	EmailVerified        bool
+	Nonce                string // the sign-in's OIDC nonce, when it gave one
 }
 
 // claimsFor is what the identity provider asserts about a demo user (or anyone else: the
@@ -132,6 +146,9 @@ func (p *idp) token(c claims) (string, error) {
 		"auth_time":      now.Unix(),
 		"iat":            now.Unix(),
 		"exp":            now.Add(TokenLifetime).Unix(),
+	}
+	if c.Nonce != "" {
+		mc["nonce"] = c.Nonce
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, mc)
 	t.Header["kid"] = p.kid
@@ -227,8 +244,8 @@ button:hover,button:focus{background:#ffdd00;outline:3px solid #0b0c0c}
 <ul style="list-style:none;padding:0">
 {{range .Users}}<li><form method="post" action="/dev/sign-in">
 <input type="hidden" name="email" value="{{.Email}}">
-<input type="hidden" name="next" value="{{$.Next}}">
-<button type="submit">{{.Name}} <span class="roles">({{.Email}}) {{.Summary}}</span></button>
+{{range $k, $v := $.Request}}<input type="hidden" name="{{$k}}" value="{{$v}}">
+{{end}}<button type="submit">{{.Name}} <span class="roles">({{.Email}}) {{.Summary}}</span></button>
 </form></li>
 {{end}}</ul>
 </main>
@@ -257,23 +274,31 @@ func rolesSummary(u safeguarding.Principal) string {
 	return strings.Join(parts, "; ")
 }
 
-// localPath keeps a redirect target on this site.
-func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	return next
-}
+// authorizeParams are the parameters of an authorization request that the sign-in page carries
+// from its GET to its POST.
+var authorizeParams = []string{"client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method", "response_type", "scope"}
 
-// serveSignIn: GET lists the demo users as buttons; POST signs one in with the web session
-// cookie and goes back to the site.
+// serveSignIn is the provider's authorize endpoint, as Cognito's hosted sign-in is for the
+// deployed product: the authorization code flow with PKCE and an OIDC nonce. GET lists the demo
+// users as buttons; POST signs one in and sends the browser back to the web function's
+// /auth/callback with a code, which the function exchanges at /dev/oauth2/token. A visit
+// without an authorization request (a bookmark, a test) goes through the web function's
+// /sign-in, which makes one.
 func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
+		q := r.URL.Query()
+		if q.Get("redirect_uri") == "" {
+			http.Redirect(w, r, "/sign-in?"+url.Values{"return": {localPath(q.Get("next"))}}.Encode(), http.StatusFound)
+			return
+		}
 		data := struct {
-			Users []signInUser
-			Next  string
-		}{Next: localPath(r.URL.Query().Get("next"))}
+			Users   []signInUser
+			Request map[string]string
+		}{Request: map[string]string{}}
+		for _, k := range authorizeParams {
+			data.Request[k] = q.Get(k)
+		}
 		for _, u := range p.users {
 			data.Users = append(data.Users, signInUser{Email: u.Email, Name: u.Name, Summary: rolesSummary(u)})
 		}
@@ -281,28 +306,82 @@ func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = signInPage.Execute(w, data)
 	case http.MethodPost:
-		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		r.Body = http.MaxBytesReader(w, r.Body, 8192)
 		if err := r.ParseForm(); err != nil {
 			writeProblem(w, http.StatusBadRequest, "Invalid request", "")
 			return
 		}
-		u, ok := p.user(r.PostForm.Get("email"))
+		f := r.PostForm
+		u, ok := p.user(f.Get("email"))
 		if !ok {
 			writeProblem(w, http.StatusNotFound, "No such demo user", "GET /dev/users lists the demo users")
 			return
 		}
-		tok, err := p.token(p.claimsFor(u.Email))
-		if err != nil {
-			writeProblem(w, http.StatusInternalServerError, "Could not sign a token", err.Error())
+		back, err := url.Parse(f.Get("redirect_uri"))
+		if err != nil || f.Get("client_id") != Audience || f.Get("response_type") != "code" || f.Get("state") == "" ||
+			f.Get("code_challenge_method") != "S256" || f.Get("code_challenge") == "" ||
+			back.Path != "/auth/callback" || back.Host != r.Host {
+			writeProblem(w, http.StatusBadRequest, "Invalid authorization request",
+				"client_id, response_type=code, state, an S256 code_challenge and this site's /auth/callback are required")
 			return
 		}
-		http.SetCookie(w, &http.Cookie{
-			Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-			MaxAge: int(TokenLifetime / time.Second),
-		})
-		http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
+		c := p.claimsFor(u.Email)
+		c.Nonce = f.Get("nonce")
+		code := rand.Text()
+		p.mu.Lock()
+		for k, g := range p.codes {
+			if p.now().After(g.expires) {
+				delete(p.codes, k)
+			}
+		}
+		p.codes[code] = grant{claims: c, challenge: f.Get("code_challenge"), redirectURI: back.String(), expires: p.now().Add(codeLifetime)}
+		p.mu.Unlock()
+		q := back.Query()
+		q.Set("code", code)
+		q.Set("state", f.Get("state"))
+		back.RawQuery = q.Encode()
+		http.Redirect(w, r, back.String(), http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		writeProblem(w, http.StatusMethodNotAllowed, "Method not allowed", "")
 	}
+}
+
+// serveTokenExchange is the provider's token endpoint (POST /dev/oauth2/token): an
+// authorization code, once, for its ID token, when the PKCE verifier, the client and the
+// redirect address match the sign-in's.
+func (p *idp) serveTokenExchange(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8192)
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	f := r.PostForm
+	p.mu.Lock()
+	g, ok := p.codes[f.Get("code")]
+	delete(p.codes, f.Get("code"))
+	p.mu.Unlock()
+	sum := sha256.Sum256([]byte(f.Get("code_verifier")))
+	if !ok || p.now().After(g.expires) || f.Get("grant_type") != "authorization_code" || f.Get("client_id") != Audience ||
+		f.Get("redirect_uri") != strings.Split(g.redirectURI, "?")[0] ||
+		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+		return
+	}
+	tok, err := p.token(g.claims)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"id_token": tok, "access_token": tok, "token_type": "Bearer",
+		"expires_in": int(TokenLifetime / time.Second)})
+}
+
+// localPath keeps a return address on this site.
+func localPath(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
 }

@@ -428,6 +428,7 @@ func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []tem
 		"TOKEN_AUDIENCE":              Audience,
 		"JWKS_URL":                    s.JWKSURL,
 		"SIGN_IN_URL":                 "/dev/sign-in",
+		"TOKEN_URL":                   s.URL + "/dev/oauth2/token",
 		"_HANDLER":                    "bootstrap",
 		"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
 		"AWS_LAMBDA_LOG_FORMAT":       "JSON",
@@ -544,6 +545,7 @@ func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template
 	mux.HandleFunc("POST /dev/token", idp.serveToken)
 	mux.HandleFunc("GET /dev/jwks.json", idp.serveJWKS)
 	mux.HandleFunc("/dev/sign-in", idp.serveSignIn)
+	mux.HandleFunc("POST /dev/oauth2/token", idp.serveTokenExchange)
 	mux.HandleFunc("/dev/clock", s.clock.serveHTTP)
 	mux.HandleFunc("GET /dev/schedules", sched.serveList)
 	mux.HandleFunc("POST /dev/schedules/{name}/run", sched.serveRun)

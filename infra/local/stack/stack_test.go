@@ -3,6 +3,7 @@ package stack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -384,30 +386,86 @@ func TestScheduleRun(t *testing.T) {
 	}
 }
 
-func TestSignInSetsSessionCookie(t *testing.T) {
+// The local sign-in is an authorization code flow with PKCE and a nonce, as Cognito's hosted
+// sign-in is: a code for this site's /auth/callback, exchanged once, with the right verifier,
+// for an ID token that carries the nonce back.
+func TestSignInIsTheAuthorizationCodeFlow(t *testing.T) {
 	s := testStack(t)
-	resp, b := do(t, "GET", s.URL+"/dev/sign-in", "", nil)
-	if resp.StatusCode != 200 || !strings.Contains(string(b), dslEmail) {
-		t.Fatalf("page: %d", resp.StatusCode)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(s.URL + "/dev/sign-in?next=//evil.example")
+	if err != nil || resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/sign-in?return=%2F" {
+		t.Fatalf("a visit without an authorization request should go through the web's /sign-in: %v %v", err, resp.Header)
 	}
-	resp, _ = do(t, "POST", s.URL+"/dev/sign-in", "", strings.NewReader("email="+dslEmail+"&next=//evil.example"),
-		"Content-Type", "application/x-www-form-urlencoded")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Errorf("sign in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	resp.Body.Close()
+
+	verifier := "a-verifier-long-enough-for-pkce-0123456789abcdef"
+	sum := sha256.Sum256([]byte(verifier))
+	req := url.Values{"client_id": {Audience}, "response_type": {"code"}, "scope": {"openid email profile"},
+		"redirect_uri": {s.URL + "/auth/callback"}, "state": {"S1"}, "nonce": {"N1"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	resp, b := do(t, "GET", s.URL+"/dev/sign-in?"+req.Encode(), "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), dslEmail) || !strings.Contains(string(b), `name="nonce" value="N1"`) {
+		t.Fatalf("page: %d %s", resp.StatusCode, b)
 	}
-	var session *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == SessionCookie {
-			session = c
+	signIn := func(form url.Values) *http.Response {
+		t.Helper()
+		resp, err := noRedirect.PostForm(s.URL+"/dev/sign-in", form)
+		if err != nil {
+			t.Fatal(err)
 		}
+		resp.Body.Close()
+		return resp
 	}
-	if session == nil || !session.HttpOnly || session.Path != "/" || session.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("session cookie = %+v", session)
+	form := url.Values{"email": {dslEmail}}
+	for k, v := range req {
+		form[k] = v
 	}
-	// The cookie holds a token the gateway accepts.
-	resp, b = do(t, "GET", s.URL+"/echo/me", session.Value, nil)
-	if resp.StatusCode != 200 {
-		t.Errorf("token from the cookie: %d %s", resp.StatusCode, b)
+	hostile := url.Values{}
+	for k, v := range form {
+		hostile[k] = v
+	}
+	hostile.Set("redirect_uri", "https://evil.example/auth/callback")
+	if resp := signIn(hostile); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a code for another site: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp = signIn(form)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || back.Path != "/auth/callback" || back.Query().Get("state") != "S1" || back.Query().Get("code") == "" {
+		t.Fatalf("sign in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	exchange := func(code, verifier string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.PostForm(s.URL+"/dev/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {Audience},
+			"code": {code}, "redirect_uri": {s.URL + "/auth/callback"}, "code_verifier": {verifier}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code := back.Query().Get("code")
+	if status, _ := exchange(code, "another-verifier"); status != http.StatusBadRequest {
+		t.Errorf("a wrong verifier: %d", status)
+	}
+	// A code is spent by its first exchange, right or wrong; sign in again for a new one.
+	if status, _ := exchange(code, verifier); status != http.StatusBadRequest {
+		t.Errorf("a code used twice: %d", status)
+	}
+	back, _ = url.Parse(signIn(form).Header.Get("Location"))
+	status, out := exchange(back.Query().Get("code"), verifier)
+	tok, _ := out["id_token"].(string)
+	if status != 200 || tok == "" {
+		t.Fatalf("exchange: %d %v", status, out)
+	}
+	resp, b = do(t, "GET", s.URL+"/echo/me", tok, nil)
+	var ev events.APIGatewayV2HTTPRequest
+	if resp.StatusCode != 200 || json.Unmarshal(b, &ev) != nil {
+		t.Fatalf("the ID token at the gateway: %d %s", resp.StatusCode, b)
+	}
+	if c := ev.RequestContext.Authorizer.JWT.Claims; c["nonce"] != "N1" || c["email"] != dslEmail || c["sub"] != seed.Subject(dslEmail) {
+		t.Errorf("claims %v", c)
 	}
 }
 
