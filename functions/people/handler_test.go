@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -19,7 +21,7 @@ func setup(t *testing.T) handler {
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
 	ctx := context.Background()
-	both := safeguarding.Principal{Email: "sam@fed.example", Name: "Sam Lee", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{
+	both := safeguarding.Principal{Email: "sam@fed.example", Subject: seed.Subject("sam@fed.example"), Name: "Sam Lee", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{
 		"brook-lane": {safeguarding.RoleStaff, safeguarding.RoleDSL}, "hillcrest": {safeguarding.RoleTeacher}}}
 	for _, err := range []error{
 		st.PutUser(ctx, both),
@@ -46,6 +48,38 @@ func get(t *testing.T, h handler, path, email string, query map[string]string) (
 	var body map[string]any
 	_ = json.Unmarshal([]byte(resp.Body), &body)
 	return resp.StatusCode, body
+}
+
+// Rule S8: a person is the identity provider's subject with a verified email. A token that
+// carries Sam's email (as written, or in other capitals) for another account, or Sam's own
+// account with an email the provider has not verified, reads nothing of Sam's; Sam's own does.
+func TestRule_S8_AnotherAccountWithTheSameEmailIsRefused(t *testing.T) {
+	h := setup(t)
+	me := func(email string, claims map[string]string) (int, map[string]any) {
+		t.Helper()
+		req := api.Event("GET", "/api/me", email, "", time.Now(), nil)
+		maps.Copy(req.RequestContext.Authorizer.JWT.Claims, claims)
+		resp := apitest.Serve(t, h.Handle, req)
+		var body map[string]any
+		_ = json.Unmarshal([]byte(resp.Body), &body)
+		return resp.StatusCode, body
+	}
+	for name, tc := range map[string]struct {
+		email  string
+		claims map[string]string
+	}{
+		"Sam's email, another account":                   {"sam@fed.example", map[string]string{"sub": "another-account"}},
+		"Sam's email in other capitals, another account": {"SAM@Fed.Example", map[string]string{"sub": "another-account"}},
+		"Sam's account, the email not verified":          {"sam@fed.example", map[string]string{"email_verified": "false"}},
+		"Sam's account, no word on the email":            {"sam@fed.example", map[string]string{"email_verified": ""}},
+	} {
+		if status, body := me(tc.email, tc.claims); status != 403 || body["name"] != nil || body["memberships"] != nil {
+			t.Errorf("%s: %d %v, want 403 and nothing of Sam's", name, status, body)
+		}
+	}
+	if status, body := me("sam@fed.example", nil); status != 200 || body["name"] != "Sam Lee" {
+		t.Errorf("Sam's own token: %d %v", status, body)
+	}
 }
 
 func TestRule_P1_MeListsRolesPerSchool(t *testing.T) {

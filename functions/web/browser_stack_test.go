@@ -242,7 +242,7 @@ func TestRule_S3_BrowserPages_HideOnAPhoneAndShowOnlyWhileTheSessionIsOpen(t *te
 	w.h.Config.AppURL = srv.URL
 	b := newBrowser(t)
 	now := time.Now()
-	if err := w.h.Sessions.StartSession(context.Background(), "a-session-of-the-hide-test", store.Session{Email: teacher, Subject: "sub-" + teacher,
+	if err := w.h.Sessions.StartSession(context.Background(), "a-session-of-the-hide-test", store.Session{Email: teacher, Subject: seed.Subject(teacher),
 		Name: "Tom Hughes", Started: now, Idle: DefaultSessionIdle, Ends: now.Add(DefaultSessionLifetime)}); err != nil {
 		t.Fatal(err)
 	}

@@ -314,6 +314,8 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 		}
 		return redirect(to, http.StatusSeeOther, clearCookie(SessionCookie))
 	}
+	// Every use case the page runs reads the person's profile for this account only (S8).
+	ctx = safeguarding.WithIdentity(ctx, safeguarding.Identity{Email: s.claims.Email, Subject: s.claims.Subject})
 	if strings.HasPrefix(r.ev.RouteKey, "POST ") && !s.allowsPost(r) {
 		return h.errorPage(r, http.StatusForbidden, &s)
 	}

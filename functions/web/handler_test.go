@@ -193,6 +193,29 @@ func TestRule_S8_SignInNeedsAVerifiedEmail(t *testing.T) {
 	}
 }
 
+// Rule S8: an account the identity provider gave the same email as someone on record (in other
+// capitals too) is not them, and opens no session.
+func TestRule_S8_AnotherAccountWithTheSameEmailCannotSignIn(t *testing.T) {
+	h := newWorld(t).h
+	h.Verifier = otherAccounts{}
+	for _, email := range []string{dsl, strings.ToUpper(dsl[:1]) + dsl[1:]} {
+		resp, _ := signInThrough(t, h, tokenFor(email)+";nonce=N1", monday1030)
+		if resp.StatusCode != http.StatusForbidden || sessionCookie(resp) != "" {
+			t.Errorf("another account with the email %s: %d %v", email, resp.StatusCode, resp.Cookies)
+		}
+	}
+}
+
+// otherAccounts verifies tokens as fakeVerifier does, for another account than the person's.
+type otherAccounts struct{ fakeVerifier }
+
+func (o otherAccounts) Verify(ctx context.Context, token string) (identity.Claims, error) {
+	c, err := o.fakeVerifier.Verify(ctx, token)
+	c.Subject = "another-account"
+	c.Email = strings.ToLower(c.Email)
+	return c, err
+}
+
 type unverifiedEmails struct{ fakeVerifier }
 
 func (u unverifiedEmails) Verify(ctx context.Context, token string) (identity.Claims, error) {

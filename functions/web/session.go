@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -177,6 +178,16 @@ func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewa
 	if !claims.EmailVerified || claims.Email == "" {
 		return h.showError(r, errorView{Status: http.StatusForbidden, Heading: "Your email address is not confirmed",
 			Message: "Confirm your email address with the sign-in service, then sign in again."}, nil)
+	}
+	// The person on record for the email must be this account (rule S8): another account given
+	// the same email, in any capitals, is not them.
+	who := safeguarding.Identity{Email: claims.Email, Subject: claims.Subject}
+	if _, err := h.Directory.Principal(safeguarding.WithIdentity(ctx, who), who.Email); errors.Is(err, safeguarding.ErrForbidden) {
+		return h.showError(r, errorView{Status: http.StatusForbidden, Heading: "This account cannot sign in here",
+			Message: "The account you signed in with is not the one the school holds for your email address. Ask your school office to check your account."}, nil)
+	} else if err != nil {
+		h.logger().ErrorContext(ctx, "sign-in profile", "error", err.Error())
+		return h.errorPage(r, http.StatusServiceUnavailable, nil)
 	}
 	id := rand.Text() + rand.Text()
 	idle, lifetime := h.Config.sessionLengths()

@@ -107,7 +107,7 @@ func (fakeVerifier) Verify(_ context.Context, token string) (identity.Claims, er
 	if !ok || email == "" {
 		return identity.Claims{}, identity.ErrInvalidToken
 	}
-	return identity.Claims{Subject: "sub-" + email, Email: email, EmailVerified: true, Name: email, Nonce: nonce}, nil
+	return identity.Claims{Subject: seed.Subject(email), Email: email, EmailVerified: true, Name: email, Nonce: nonce}, nil
 }
 
 // tokenFor names a signed-in person in a test: call gives the handler the cookie of a session
@@ -128,7 +128,7 @@ func testSession(t *testing.T, h *Handler, token string) string {
 	}
 	email, _ := strings.CutPrefix(token, "token-for:")
 	never := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
-	err := h.Sessions.StartSession(context.Background(), id, store.Session{Email: email, Subject: "sub-" + email, Name: email,
+	err := h.Sessions.StartSession(context.Background(), id, store.Session{Email: email, Subject: seed.Subject(email), Name: email,
 		Started: never, Idle: 100 * 365 * 24 * time.Hour, Ends: never.Add(100 * 365 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatalf("open a test session: %v", err)

@@ -97,7 +97,7 @@ func (a API) Event(method, path, email, body string, now time.Time, headers map[
 	if err != nil {
 		decoded = rawPath
 	}
-	claims := map[string]string{"sub": "sub-" + email}
+	claims := map[string]string{"sub": seed.Subject(email), "email_verified": "true"}
 	if email != "" {
 		claims["email"] = email
 	}
@@ -285,7 +285,7 @@ func School(t testing.TB, st seed.Writer, school safeguarding.School, staff map[
 	for _, email := range emails {
 		roles := staff[email]
 		school.Roster = append(school.Roster, safeguarding.StaffMember{Email: email, Roles: roles})
-		Must(t, st.PutUser(ctx, safeguarding.Principal{Email: email, Name: email,
+		Must(t, st.PutUser(ctx, safeguarding.Principal{Email: email, Subject: seed.Subject(email), Name: email,
 			Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school.ID: roles}}))
 	}
 	Must(t, st.PutSchool(ctx, school))

@@ -364,3 +364,33 @@ func TestRule_S2_NoAlertCarriesPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// Rule S8 through the local stack, with tokens its identity provider forges: the Senior DSL's
+// email on another account (as written, or in other capitals), and the Senior DSL's own account
+// with an unverified email, are each refused; the Senior DSL's own token works.
+func TestRule_S8_TokensForAnotherAccountAreRefused(t *testing.T) {
+	forged := func(fields map[string]any) string {
+		t.Helper()
+		status, body := call(t, "POST", product(t)+"/dev/token", "", fields)
+		if status != 200 {
+			t.Fatalf("token %v: %d %v", fields, status, body)
+		}
+		return body["token"].(string)
+	}
+	upper := strings.ToUpper(head[:1]) + head[1:]
+	for name, fields := range map[string]map[string]any{
+		"the email, another account":                   {"email": head, "sub": "an-account-of-someone-else"},
+		"the email in other capitals, another account": {"email": upper, "emailAsWritten": true, "sub": "an-account-of-someone-else"},
+		"the account, its email not verified":          {"email": head, "emailVerified": false},
+	} {
+		tok := forged(fields)
+		for _, url := range []string{"/api/me", "/api/schools/brook-lane/families?status=missing"} {
+			if status, body := call(t, "GET", product(t)+url, tok, nil); status != 401 && status != 403 {
+				t.Errorf("%s: GET %s answered %d %v", name, url, status, body)
+			}
+		}
+	}
+	if status, body := call(t, "GET", product(t)+"/api/me", token(t, head), nil); status != 200 || body["email"] != head {
+		t.Errorf("the Senior DSL's own token: %d %v", status, body)
+	}
+}

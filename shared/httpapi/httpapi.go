@@ -40,7 +40,11 @@ func (r Router) Handle(ctx context.Context, req Request) (Response, error) {
 	if !ok {
 		return Problem(404, "Not found", "no route "+req.RouteKey), nil
 	}
-	resp, err := h(ctx, req)
+	id, err := identity(req)
+	var resp Response
+	if err == nil {
+		resp, err = h(safeguarding.WithIdentity(ctx, id), req)
+	}
 	if err != nil {
 		resp = Error(ctx, req, err)
 	}
@@ -63,6 +67,24 @@ func claim(req Request, name string) string {
 		return ""
 	}
 	return req.RequestContext.Authorizer.JWT.Claims[name]
+}
+
+// identity is who the JWT authorizer's claims say sent the request (rule S8): the account's
+// subject, with an email the identity provider verified. The store gives the sender's profile
+// only to the subject on record (safeguarding.Identity.Matches).
+func identity(req Request) (safeguarding.Identity, error) {
+	sub := claim(req, "sub")
+	if sub == "" {
+		return safeguarding.Identity{}, &ProblemError{Status: 401, Title: "Unauthorized", Detail: "the token has no subject"}
+	}
+	if claim(req, "email_verified") != "true" {
+		return safeguarding.Identity{}, &ProblemError{Status: 403, Title: "Forbidden", Detail: "the token's email address is not verified"}
+	}
+	email, ok := safeguarding.NormaliseEmail(claim(req, "email"))
+	if !ok {
+		return safeguarding.Identity{}, &ProblemError{Status: 401, Title: "Unauthorized", Detail: "the token has no email claim"}
+	}
+	return safeguarding.Identity{Email: email, Subject: sub}, nil
 }
 
 // Caller is who sent the request (the authorizer's verified email claim), when (the request's

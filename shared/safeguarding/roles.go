@@ -29,7 +29,10 @@ var Roles = []Role{RoleStaff, RoleTeacher, RoleAdmin, RoleDSL, RoleSeniorDSL, Ro
 // profile also says how alerts reach them: by email at their sign-in email always, and by SMS
 // at Mobile when they gave one.
 type Principal struct {
-	Email       string
+	Email string
+	// Subject is the identity provider's immutable id of the person's account (rule S8),
+	// recorded when the account is made; "" until then.
+	Subject     string
 	Name        string
 	Memberships map[SchoolID][]Role
 	// Mobile is an E.164 number ("+447700900123") for SMS alerts; "" for none.

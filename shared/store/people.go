@@ -18,6 +18,7 @@ type userItem struct {
 	key
 	Type        string              `dynamodbav:"type"`
 	Email       string              `dynamodbav:"email"`
+	Subject     string              `dynamodbav:"subject,omitempty"`
 	Name        string              `dynamodbav:"name"`
 	Memberships map[string][]string `dynamodbav:"memberships"`
 	// Mobile is the E.164 number for SMS alerts; absent when the person gave none.
@@ -38,7 +39,7 @@ func userToItem(p safeguarding.Principal) userItem {
 	for _, s := range p.ClosureContact {
 		cc = append(cc, string(s))
 	}
-	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Name: p.Name, Memberships: m, Mobile: p.Mobile, ClosureContact: cc}
+	return userItem{key: userKey(p.Email), Type: typeUser, Email: p.Email, Subject: p.Subject, Name: p.Name, Memberships: m, Mobile: p.Mobile, ClosureContact: cc}
 }
 
 func userFromItem(it userItem) safeguarding.Principal {
@@ -53,7 +54,7 @@ func userFromItem(it userItem) safeguarding.Principal {
 		cc = append(cc, safeguarding.SchoolID(s))
 	}
 	slices.Sort(cc)
-	return safeguarding.Principal{Email: it.Email, Name: it.Name, Memberships: m, Mobile: it.Mobile, ClosureContact: cc}
+	return safeguarding.Principal{Email: it.Email, Subject: it.Subject, Name: it.Name, Memberships: m, Mobile: it.Mobile, ClosureContact: cc}
 }
 
 type staffEntry struct {
@@ -163,14 +164,26 @@ func (s *Store) PutPupil(ctx context.Context, p safeguarding.Pupil) error {
 	return wrap("put pupil", err)
 }
 
-// Principal reads a signed-in person's roles. Someone with no profile has no roles.
+// Principal reads a person's profile and roles. Someone with no profile has no roles. When
+// ctx carries the request's verified identity (safeguarding.WithIdentity) and email is its
+// email, the profile is the sender's own only if its subject is theirs (rule S8): anyone
+// else holding a token with that email, in any capitals, is refused with ErrForbidden.
 func (s *Store) Principal(ctx context.Context, email string) (safeguarding.Principal, error) {
 	var it userItem
 	ok, err := s.getItem(ctx, userKey(email), &it, false)
-	if err != nil || !ok {
+	if err != nil {
 		return safeguarding.Principal{Email: email}, err
 	}
-	return userFromItem(it), nil
+	id, signedIn := safeguarding.IdentityFrom(ctx)
+	sender := signedIn && id.Email == email
+	if !ok {
+		return safeguarding.Principal{Email: email}, nil
+	}
+	p := userFromItem(it)
+	if sender && !id.Matches(p) {
+		return safeguarding.Principal{}, fmt.Errorf("store: the sender's account is not the one on record for their email: %w", safeguarding.ErrForbidden)
+	}
+	return p, nil
 }
 
 // School reads a school's settings and roster.

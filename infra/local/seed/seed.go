@@ -136,7 +136,8 @@ func Email(first, last string) string {
 func Demo() Data {
 	var d Data
 	for _, p := range people {
-		u := safeguarding.Principal{Email: Email(p.first, p.last), Name: p.first + " " + p.last, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{}}
+		email := Email(p.first, p.last)
+		u := safeguarding.Principal{Email: email, Subject: Subject(email), Name: p.first + " " + p.last, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{}}
 		if p.mobile != "" {
 			u.Mobile, _ = safeguarding.NormaliseMobile(p.mobile)
 		}
