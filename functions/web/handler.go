@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,7 +103,20 @@ func (c Config) logoutURL() string {
 }
 
 // secure reports whether cookies must be Secure: whenever the pages are served over https.
-func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.AppURL), "https://") }
+// secure says whether cookies carry Secure: always, but for a site served over plain http on
+// this machine (the local stack on http://127.0.0.1), whose browser would not send them back.
+// An AppURL of http:// anywhere else still gets Secure cookies.
+func (c Config) secure() bool {
+	u, err := url.Parse(c.AppURL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return true
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); ip != nil {
+		return !ip.IsLoopback()
+	}
+	return !strings.EqualFold(h, "localhost")
+}
 
 // Handler serves the web pages from API Gateway HTTP API events.
 type Handler struct {

@@ -69,6 +69,13 @@ func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alert
 // RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
 // limit) side by side, then which of them the viewer has read (one BatchGetItem).
 func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []safeguarding.Concern, map[safeguarding.ConcernID]bool, error) {
+	// One page of a Query holds at most 1 MB whatever the limit: a limit out of range reads
+	// one page of the newest.
+	const maxLimit = 1000
+	var pageLimit int32 = maxLimit
+	if limit > 0 && limit < maxLimit {
+		pageLimit = int32(limit)
+	}
 	var (
 		p        safeguarding.Principal
 		concerns []safeguarding.Concern
@@ -84,7 +91,7 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 			KeyConditionExpression:    aws.String("GSI1PK = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(concernsByTimePK(school))},
 			ScanIndexForward:          aws.Bool(false),
-			Limit:                     aws.Int32(int32(limit)),
+			Limit:                     aws.Int32(pageLimit),
 		})
 		if err != nil {
 			return wrap("recent concerns", err)
