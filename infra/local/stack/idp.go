@@ -230,13 +230,8 @@ func rolesSummary(u safeguarding.Principal) string {
 	return strings.Join(parts, "; ")
 }
 
-// localPath keeps a redirect target on this site.
-func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	return next
-}
+// localPath keeps a redirect target on this site, as the web function does (identity.ReturnPath).
+func localPath(next string) string { return identity.ReturnPath(next) }
 
 // serveSignIn: GET lists the demo users as buttons; POST signs one in with the web session
 // cookie and goes back to the site.
