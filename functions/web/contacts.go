@@ -202,10 +202,11 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	}
 	for _, ph := range d.Phones {
 		digits := telDigits(ph.Number)
+		// #nosec G203 -- telDigits keeps only '+' and the digits 0-9: the URL is "tel:" and those, nothing a browser could run.
 		c := callPhone{Label: ph.Label, Number: ph.Number, Plain: template.URL("tel:" + digits),
 			UpToDate: safeguarding.ContactDetails{Phones: []safeguarding.ContactPhone{ph}}.UpToDateNumbers(r.now, within) == 1}
 		if !strings.HasPrefix(digits, "+") {
-			c.Withheld = template.URL("tel:141" + digits)
+			c.Withheld = template.URL("tel:141" + digits) // #nosec G203 -- only '+' and 0-9 after "tel:141", as above.
 		}
 		if !ph.ConfirmedAt.IsZero() {
 			c.Confirmed = when(ph.ConfirmedAt)

@@ -139,13 +139,8 @@ func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
 	return redirect(h.Config.SignInURL+sep+q.Encode(), http.StatusFound, c)
 }
 
-// localPath keeps a return address only when it is a path of this site.
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
-		return "/"
-	}
-	return p
-}
+// localPath keeps a return address only when it is a path of this site (identity.ReturnPath).
+func localPath(p string) string { return identity.ReturnPath(p) }
 
 // authCallback finishes the sign-in: it checks the state, exchanges the code for tokens at
 // the provider's token endpoint, verifies the ID token (its nonce, and a verified email: rule

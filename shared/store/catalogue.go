@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -94,14 +93,15 @@ func (s *Store) Catalogue(ctx context.Context, viewer string, school safeguardin
 // SaveCatalogue saves a school's catalogue with its audit entry, on the condition that the
 // stored version is prev (0: none stored yet).
 func (s *Store) SaveCatalogue(ctx context.Context, c safeguarding.SchoolCatalogue, prev int, audit safeguarding.AuditEntry) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// A TransactionConflict is tried again (transact); only the version's condition failing
+	// means someone else changed the catalogue.
+	err := s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(catalogueToItem(c)),
 			ConditionExpression:       aws.String("version = :prev OR (attribute_not_exists(PK) AND :prev = :zero)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(prev), ":zero": num(0)}}},
 		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(audit))}},
-	}})
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) {
+	}, -1)
+	if cf := (*conditionFailed)(nil); errors.As(err, &cf) {
 		return fmt.Errorf("store: the catalogue was changed by someone else: %w", safeguarding.ErrConflict)
 	}
 	return wrap("save catalogue", err)

@@ -46,9 +46,10 @@ func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry,
 				ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		}
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var canceled *types.TransactionCanceledException
-	if opened != nil && errors.As(err, &canceled) {
+	// A TransactionConflict (another transaction on the same items) is tried again; only a
+	// failed condition means another DSL opened it first.
+	err := s.transact(ctx, items, -1)
+	if cf := (*conditionFailed)(nil); opened != nil && errors.As(err, &cf) {
 		return fmt.Errorf("store: concern %s was opened first by another DSL: %w", id, safeguarding.ErrConflict)
 	}
 	return wrap("audit read", err)
@@ -58,9 +59,10 @@ func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry,
 // same id) makes it a no-op, so a notice goes at most once.
 func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alerts []safeguarding.Alert) error {
 	items, _ := s.commandItems(nil, nil, e, alerts, e.At)
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) {
+	// Only a failed condition (an alert with that id exists) means it was sent; a
+	// TransactionConflict is tried again, never taken for "sent".
+	err := s.transact(ctx, items, -1)
+	if cf := (*conditionFailed)(nil); errors.As(err, &cf) {
 		return s.Audit(ctx, e) // sent already today: the request is still audited
 	}
 	return wrap("notice", err)
@@ -69,6 +71,13 @@ func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alert
 // RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
 // limit) side by side, then which of them the viewer has read (one BatchGetItem).
 func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []safeguarding.Concern, map[safeguarding.ConcernID]bool, error) {
+	// One page of a Query holds at most 1 MB whatever the limit: a limit out of range reads
+	// one page of the newest.
+	const maxLimit = 1000
+	var pageLimit int32 = maxLimit
+	if limit > 0 && limit < maxLimit {
+		pageLimit = int32(limit)
+	}
 	var (
 		p        safeguarding.Principal
 		concerns []safeguarding.Concern
@@ -84,7 +93,7 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 			KeyConditionExpression:    aws.String("GSI1PK = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(concernsByTimePK(school))},
 			ScanIndexForward:          aws.Bool(false),
-			Limit:                     aws.Int32(int32(limit)),
+			Limit:                     aws.Int32(pageLimit),
 		})
 		if err != nil {
 			return wrap("recent concerns", err)

@@ -112,26 +112,22 @@ func (s *Store) Escalate(ctx context.Context, item safeguarding.DueItem, next sa
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(outboxToItem(a, at)),
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var canceled *types.TransactionCanceledException
-	if !errors.As(err, &canceled) {
-		return wrap("escalate", err)
-	}
-	reasons := canceled.CancellationReasons
-	if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+	// A TransactionConflict is tried again (transact): it is not another run having moved the
+	// item, and taking it for one would leave the step undone until the next run.
+	err := s.transact(ctx, items, -1)
+	var cf *conditionFailed
+	switch {
+	case !errors.As(err, &cf):
+		return wrap("escalate "+item.ID, err)
+	case cf.index == 0:
 		return fmt.Errorf("store: due item %s moved: %w", item.ID, safeguarding.ErrConflict)
 	}
-	for _, r := range reasons[min(1, len(reasons)):] {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			// The step's alerts were written by a run that did not move the item: move it only.
-			_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items[:1]})
-			if errors.As(err, &canceled) {
-				return fmt.Errorf("store: due item %s moved: %w", item.ID, safeguarding.ErrConflict)
-			}
-			return wrap("escalate", err)
-		}
+	// The step's alerts were written by a run that did not move the item: move it only.
+	err = s.transact(ctx, items[:1], -1)
+	if errors.As(err, &cf) {
+		return fmt.Errorf("store: due item %s moved: %w", item.ID, safeguarding.ErrConflict)
 	}
-	return fmt.Errorf("store: escalate %s: %w: %w", item.ID, safeguarding.ErrConflict, err)
+	return wrap("escalate "+item.ID, err)
 }
 
 // Reached records the local day a run reached for a school.

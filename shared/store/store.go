@@ -50,11 +50,16 @@ const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // function would pay at start-up for these few lines.
 func NewID(t time.Time) string {
 	var b [16]byte
-	ms := uint64(t.UnixMilli())
-	for i := range 6 {
-		b[i] = byte(ms >> (40 - 8*i))
+	// A ULID's time is 48 bits of milliseconds since 1970: a time before that is 0, never a
+	// negative number wrapped round to the far future.
+	ms := uint64(0)
+	if m := t.UnixMilli(); m > 0 {
+		ms = uint64(m)
 	}
-	rand.Read(b[6:]) // crypto/rand.Read never fails
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], ms)
+	copy(b[:6], ts[2:]) // the low 48 bits, big-endian
+	rand.Read(b[6:])    // crypto/rand.Read never fails
 	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 	var out [26]byte
 	for i := 25; i >= 0; i-- { // 5 bits a character, the lowest last; 130 bits, 2 of them zero

@@ -278,6 +278,9 @@ func rolesSummary(u safeguarding.Principal) string {
 // from its GET to its POST.
 var authorizeParams = []string{"client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method", "response_type", "scope"}
 
+// localPath keeps a redirect target on this site, as the web function does (identity.ReturnPath).
+func localPath(next string) string { return identity.ReturnPath(next) }
+
 // serveSignIn is the provider's authorize endpoint, as Cognito's hosted sign-in is for the
 // deployed product: the authorization code flow with PKCE and an OIDC nonce. GET lists the demo
 // users as buttons; POST signs one in and sends the browser back to the web function's
@@ -378,10 +381,3 @@ func (p *idp) serveTokenExchange(w http.ResponseWriter, r *http.Request) {
 		"expires_in": int(TokenLifetime / time.Second)})
 }
 
-// localPath keeps a return address on this site.
-func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	return next
-}

@@ -202,7 +202,8 @@ func TestIsText(t *testing.T) {
 }
 
 func TestLocalPath(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/schools/x": "/schools/x", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/"} {
+	for in, want := range map[string]string{"": "/", "/schools/x": "/schools/x", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/",
+		"/%09/evil.example": "/", "/\t/evil.example": "/", "/%2F%2Fevil.example": "/", "/%5Cevil.example": "/", " /\n/evil.example": "/"} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q", in, got)
 		}
