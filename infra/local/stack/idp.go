@@ -380,4 +380,3 @@ func (p *idp) serveTokenExchange(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id_token": tok, "access_token": tok, "token_type": "Bearer",
 		"expires_in": int(TokenLifetime / time.Second)})
 }
-
