@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log"
 	"os"
@@ -22,14 +23,24 @@ import (
 // startRuns is how many cold starts each bootstrap is timed over.
 const startRuns = 41
 
+// startupOnly measures the bootstraps alone and prints their table without writing
+// BENCHMARKS.md: a quick look while working on start-up (go run ./infra/bench -startup).
+var startupOnly = flag.Bool("startup", false, "measure only the bootstraps' size and start-up, print it, write nothing")
+
 func main() {
 	testing.Init()
+	flag.Parse()
 	ctx := context.Background()
 	root, err := dynamodblocal.RepoRoot()
 	if err != nil {
 		log.Fatal(err)
 	}
 	var md strings.Builder
+	if *startupOnly {
+		bootstraps(&md, root)
+		fmt.Print(md.String())
+		return
+	}
 	fmt.Fprintf(&md, "# Benchmarks\n\nWritten by `make bench` on %s (%s/%s, %d CPUs). Figures from one machine: compare them with each other, not with AWS.\n\n",
 		time.Now().UTC().Format(time.DateOnly), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 
@@ -73,7 +84,18 @@ func main() {
 	deadlines.markdown(&md)
 	escalationMarkdown(&md, escalation...)
 
-	// Bootstrap sizes and start-up.
+	bootstraps(&md, root)
+	file := filepath.Join(root, "BENCHMARKS.md")
+	md.WriteString(keptSections(file))
+	if err := os.WriteFile(file, []byte(md.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(md.String())
+}
+
+// bootstraps builds each function as `make build` does and writes the table of their sizes and
+// start-up times, next to the smallest Go Lambda's.
+func bootstraps(md *strings.Builder, root string) {
 	tmp, err := os.MkdirTemp("", "bench")
 	if err != nil {
 		log.Fatal(err)
@@ -86,7 +108,7 @@ func main() {
 		name := filepath.Base(filepath.Dir(f))
 		fns = append(fns, fn{name, "./functions/" + name})
 	}
-	fmt.Fprintf(&md, "\n## Bootstraps\n\nBuilt as `make build` does (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, CGO off). "+
+	fmt.Fprintf(md, "\n## Bootstraps\n\nBuilt as `make build` does (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, CGO off). "+
 		"Size is of the arm64 binary Lambda runs. Start-up is the host build's time from exec to its first request to the Lambda Runtime API "+
 		"(the end of Lambda's init phase), median of %d runs taken in turns.\n\n| function | arm64 size | start-up | vs minimal |\n|---|---|---|---|\n", startRuns)
 	var hosts []string
@@ -112,15 +134,9 @@ func main() {
 		log.Fatal(err)
 	}
 	for i, f := range fns {
-		fmt.Fprintf(&md, "| %s | %.1f MiB | %s | %.2fx |\n", f.name, float64(sizes[i])/(1<<20),
+		fmt.Fprintf(md, "| %s | %.1f MiB | %s | %.2fx |\n", f.name, float64(sizes[i])/(1<<20),
 			medians[i].Round(10*time.Microsecond), float64(medians[i])/float64(medians[0]))
 	}
-	file := filepath.Join(root, "BENCHMARKS.md")
-	md.WriteString(keptSections(file))
-	if err := os.WriteFile(file, []byte(md.String()), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Print(md.String())
 }
 
 // handWritten are the sections of BENCHMARKS.md that bench does not measure (the test suite's

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // the schedules' time zones, on a machine without a time zone database
 
 	"github.com/aws/aws-lambda-go/events"
 
