@@ -1,9 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 func TestRule_D1_ActionWithoutDueTimeGetsTheRulesOne(t *testing.T) {
@@ -238,5 +247,65 @@ func TestRule_D9_CaseStatusAndTheSLTReview(t *testing.T) {
 	status, caseBody := w.call("GET", "/api/schools/brook-lane/concerns/"+c1+"/case", dsl, "", at("12:30"), nil)
 	if status != 200 || len(caseBody["events"].([]any)) != 2 {
 		t.Errorf("case: %d %v", status, caseBody)
+	}
+}
+
+// Rule D7 with P2: the case work (actions, their notes and outcomes, case decisions) is for the
+// DSLs; the teacher who raised the concern gets 403 for it, and a DSL of another school 403
+// or 404, with nothing of it.
+func TestRule_D7_P2_TheReporterGetsNoCaseWork(t *testing.T) {
+	w := newWorld(t)
+	c := w.concern(false, at("10:00"))
+	if status, a := w.addAction(dsl, c, `{"type":"referral","assigneeEmail":"`+head+`","referralTo":"childrens-social-care","notes":"Spoke to the duty social worker"}`, at("10:10"), nil); status != 201 {
+		t.Fatalf("%d %v", status, a)
+	}
+	caseOf := func(email string) (int, map[string]any) {
+		return w.call("GET", "/api/schools/brook-lane/concerns/"+string(c)+"/case", email, "", at("11:00"), nil)
+	}
+	if status, body := caseOf(teacher); status != 403 || body["actions"] != nil {
+		t.Errorf("the reporter reading the case work: %d %v", status, body)
+	}
+	if status, body := caseOf(other); (status != 403 && status != 404) || body["actions"] != nil {
+		t.Errorf("a DSL of another school: %d %v", status, body)
+	}
+	if status, body := caseOf(dsl); status != 200 || len(body["actions"].([]any)) != 1 {
+		t.Errorf("a DSL: %d %v", status, body)
+	}
+}
+
+// Rule C5: the case work of a concern about a member of staff is read by the governor and the
+// Senior DSL it is routed to, never by its subject; and no action is given to its subject,
+// neither when it is added nor when it is reallocated.
+func TestRule_C5_CaseWorkOfAConcernAboutStaff(t *testing.T) {
+	w := newWorld(t)
+	uc := safeguarding.Concerns{Store: w.st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	r, err := uc.Record(context.Background(), safeguarding.Caller{Email: teacher, At: at("09:00")}, seed.BrookLane, safeguarding.NewConcern{
+		PupilIDs: []safeguarding.PupilID{"bl-01"}, Category: "safeguarding", ObservedAt: at("08:50"),
+		Details: "A member of staff shouted at a pupil.", AboutStaff: true, SubjectStaffEmail: staff,
+	}, safeguarding.RequestKey{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := safeguarding.ConcernID(r.ID)
+	status, a := w.addAction(head, c, `{"type":"dsl-action","assigneeEmail":"`+head+`","notes":"Speak to the LADO"}`, at("09:30"), nil)
+	if status != 201 {
+		t.Fatalf("the Senior DSL's action: %d %v", status, a)
+	}
+	caseOf := func(email string) int {
+		status, _ := w.call("GET", "/api/schools/brook-lane/concerns/"+string(c)+"/case", email, "", at("10:00"), nil)
+		return status
+	}
+	for who, want := range map[string]int{apitest.Martin: 200, head: 200, staff: 404, teacher: 403} {
+		if got := caseOf(who); got != want {
+			t.Errorf("%s reading the case work: %d, want %d", who, got, want)
+		}
+	}
+	if status, body := w.addAction(head, c, `{"type":"dsl-action","assigneeEmail":"`+staff+`"}`, at("10:05"), nil); status != 400 {
+		t.Errorf("an action for the concern's subject: %d %v", status, body)
+	}
+	id := a["id"].(string)
+	status, body := w.onAction("reallocate", head, id, `{"assigneeEmail":"`+staff+`","reason":"Cover"}`, at("10:10"))
+	if status != 400 || !strings.Contains(fmt.Sprint(body), "assigneeEmail") {
+		t.Errorf("reallocating to the concern's subject: %d %v", status, body)
 	}
 }

@@ -55,9 +55,18 @@ func (c Concern) CanAmend(p Principal) bool {
 	return c.CanView(p) && (p.Email == c.authorEmail || p.IsDSL(c.school))
 }
 
-// CanSeeCaseWork: the DSLs and the Senior DSL who may see the concern work it (D1-D9); its
-// reporter sees only its status (D7).
-func (c Concern) CanSeeCaseWork(p Principal) bool { return c.CanView(p) && p.IsDSL(c.school) }
+// CanSeeCaseWork: the DSLs and the Senior DSL who may see the concern work it (D1-D9), and the
+// governor reads the case work of a concern about staff routed to them (C5); its reporter and
+// tagged staff see only its status (D7).
+func (c Concern) CanSeeCaseWork(p Principal) bool { return c.CaseWorkVisibility().CanView(p) }
+
+// CaseWorkVisibility is who may see the case work on the concern, and every chronology entry
+// that repeats it (D7, C5).
+func (c Concern) CaseWorkVisibility() Visibility {
+	v := c.Visibility()
+	v.CaseWork = true
+	return v
+}
 
 // ShowsStatusTo says whether p sees the reporter's status of the concern (D7): its author,
 // unless they are a DSL, who sees the case work instead.

@@ -270,8 +270,9 @@ func (a *Action) CannotFollowUp(by Principal, reason string, now time.Time) erro
 }
 
 // Reallocate gives the action to another member of staff; only the Senior DSL does (rule
-// D6). The history keeps both assignees.
-func (a *Action) Reallocate(by Principal, to string, reason string, school School, now time.Time) error {
+// D6), and never to the member of staff the concern c is about (C5). The history keeps both
+// assignees.
+func (a *Action) Reallocate(by Principal, to string, reason string, c Concern, school School, now time.Time) error {
 	if !by.Has(a.school, RoleSeniorDSL) {
 		return ErrForbidden
 	}
@@ -285,6 +286,8 @@ func (a *Action) Reallocate(by Principal, to string, reason string, school Schoo
 		ps.add("assigneeEmail", "name the member of staff who will do it")
 	case !school.HasStaff(addr):
 		ps.add("assigneeEmail", "%q is not on the staff of this school", to)
+	case c.aboutStaff && addr == c.subjectStaffEmail:
+		ps.add("assigneeEmail", "cannot be the member of staff the concern is about")
 	case addr == a.assignee:
 		ps.add("assigneeEmail", "is already the assignee")
 	}

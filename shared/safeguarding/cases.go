@@ -131,7 +131,7 @@ func (s Cases) write(who Caller, a Action, prev int, c Concern, school School, w
 		w.Entries = append(w.Entries, ChronologyEntry{
 			ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: EntryAction, At: who.At, ConcernID: c.id,
 			Reference: c.reference, Role: p.Role, Category: c.category, AuthorName: who.Email,
-			Summary: actionSummary(a, what), Visibility: c.Visibility(),
+			Summary: actionSummary(a, what), Visibility: c.CaseWorkVisibility(),
 		})
 	}
 	if key.Key != "" {
@@ -228,7 +228,7 @@ func (s Cases) CannotFollowUp(ctx context.Context, who Caller, school SchoolID, 
 // alerted; the history keeps both.
 func (s Cases) Reallocate(ctx context.Context, who Caller, school SchoolID, id ActionID, to, reason string, key RequestKey, fingerprint string) (Action, error) {
 	return s.change(ctx, who, school, id, key, fingerprint, "reallocated", func(ac ActionCase, a *Action) ([]Alert, error) {
-		if err := a.Reallocate(ac.Viewer, to, reason, ac.School, who.At); err != nil {
+		if err := a.Reallocate(ac.Viewer, to, reason, ac.Concern, ac.School, who.At); err != nil {
 			return nil, err
 		}
 		alerts := assignedAlerts(*a, ac.School)
@@ -337,7 +337,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 	for _, p := range con.pupils {
 		w.Entries = append(w.Entries, ChronologyEntry{ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: EntryDecision, At: who.At,
 			ConcernID: con.id, Reference: con.reference, Role: p.Role, Category: con.category, AuthorName: who.Email,
-			Summary: summary + ": " + ev.Reason, Visibility: con.Visibility()})
+			Summary: summary + ": " + ev.Reason, Visibility: con.CaseWorkVisibility()})
 	}
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(con.id)}}
@@ -351,7 +351,10 @@ func (s Cases) CaseActions(ctx context.Context, who Caller, school SchoolID, id 
 	if err != nil {
 		return Concern{}, nil, err
 	}
-	if !c.Concern.CanView(c.Viewer) {
+	if !c.Concern.CanSeeCaseWork(c.Viewer) {
+		if c.Concern.CanView(c.Viewer) {
+			return Concern{}, nil, ErrForbidden // its reporter: the status only (D7)
+		}
 		return Concern{}, nil, ErrNotFound
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditActionsRead,

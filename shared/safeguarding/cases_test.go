@@ -107,7 +107,8 @@ func TestRule_D1_OnlyDSLsRecordActions(t *testing.T) {
 }
 
 func TestRule_D6_ReallocationByTheSeniorDSLKeepsBothInTheHistory(t *testing.T) {
-	a := addAction(t, concernAt(t, "2026-11-23 10:00:00", false), ActionMonitoring, "2026-11-23 11:00:00")
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	a := addAction(t, c, ActionMonitoring, "2026-11-23 11:00:00")
 	now := london(t, "2026-11-23 12:00:00")
 	if err := a.CannotFollowUp(dsl, "not mine", now); !errors.Is(err, ErrForbidden) {
 		t.Errorf("someone else saying the assignee cannot: %v", err)
@@ -115,10 +116,10 @@ func TestRule_D6_ReallocationByTheSeniorDSLKeepsBothInTheHistory(t *testing.T) {
 	if err := a.CannotFollowUp(colleague, "Off sick until Friday", now); err != nil || !a.NeedsReallocation() {
 		t.Fatalf("cannot follow up: %v", err)
 	}
-	if err := a.Reallocate(dsl, dsl.Email, "", brookLane, now); !errors.Is(err, ErrForbidden) {
+	if err := a.Reallocate(dsl, dsl.Email, "", c, brookLane, now); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a DSL who is not the Senior DSL reallocating: %v", err)
 	}
-	if err := a.Reallocate(head, dsl.Email, "Covering", brookLane, now); err != nil {
+	if err := a.Reallocate(head, dsl.Email, "Covering", c, brookLane, now); err != nil {
 		t.Fatal(err)
 	}
 	h := a.History()
@@ -292,5 +293,56 @@ func TestRule_D9_ThreeConcernsWithinTenSchoolDaysFlagAPupil(t *testing.T) {
 	got := FrequentPupils(concerns, Weekdays{}, now, FrequentThreshold, FrequentWindow)
 	if len(got) != 1 || got["p1"] != 3 {
 		t.Errorf("flagged %v, want p1 with 3", got)
+	}
+}
+
+// Rule D7 with P2: in a pupil's chronology, the concern is the reporter's to read but the
+// actions and case decisions on it are the DSLs', however an entry was written (entries
+// written before case work had a visibility of its own carry the concern's).
+func TestRule_D7_CaseWorkEntriesAreForTheDSLsNotTheReporter(t *testing.T) {
+	c := concernAt(t, "2026-11-23 10:00:00", false)
+	entries := ConcernEntries(c)
+	old := ChronologyEntry{ID: "old-action", Pupil: entries[0].Pupil, Type: EntryAction, ConcernID: c.ID(), Visibility: c.Visibility()}
+	action := ChronologyEntry{ID: "action", Pupil: entries[0].Pupil, Type: EntryAction, ConcernID: c.ID(), Visibility: c.CaseWorkVisibility()}
+	decision := ChronologyEntry{ID: "decision", Pupil: entries[0].Pupil, Type: EntryDecision, ConcernID: c.ID(), Visibility: c.CaseWorkVisibility()}
+	all := append(entries[:1:1], old, action, decision)
+	ids := func(es []ChronologyEntry) (out []string) {
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(Visible(all, teacher)); len(got) != 1 || got[0] != entries[0].ID {
+		t.Errorf("the reporter sees %v, want the concern only", got)
+	}
+	for _, p := range []Principal{dsl, head} {
+		if got := Visible(all, p); len(got) != 4 {
+			t.Errorf("%s sees %v, want all four", p.Name, ids(got))
+		}
+	}
+	if c.CanSeeCaseWork(teacher) || !c.CanSeeCaseWork(dsl) || c.CanSeeCaseWork(outsider) {
+		t.Error("case work: the DSLs of the school only")
+	}
+}
+
+// Rule C5: the case work of a concern about a member of staff is for the governor and the
+// Senior DSL, not for its subject (a DSL here), nor for another DSL, nor its reporter.
+func TestRule_C5_CaseWorkOfAConcernAboutStaffIsRouted(t *testing.T) {
+	at := london(t, "2026-11-23 10:00:00")
+	c, err := record(t, teacher, newConcern(func(n *NewConcern) {
+		n.ObservedAt = at.Add(-10 * time.Minute)
+		n.AboutStaff, n.SubjectStaffEmail = true, dsl.Email
+	}), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[*Principal]bool{&governor: true, &head: true, &dsl: false, &teacher: false, &colleague: false} {
+		if got := c.CanSeeCaseWork(*p); got != want {
+			t.Errorf("%s sees the case work: %v, want %v", p.Name, got, want)
+		}
+	}
+	a := addAction(t, concernAt(t, "2026-11-23 10:00:00", false), ActionMonitoring, "2026-11-23 11:00:00")
+	if err := a.Reallocate(head, dsl.Email, "Cover", c, brookLane, at.Add(time.Hour)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("reallocating to the concern's subject: %v", err)
 	}
 }

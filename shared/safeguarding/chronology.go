@@ -38,6 +38,20 @@ type ChronologyEntry struct {
 	Visibility   Visibility
 }
 
+// IsCaseWork says whether the entry repeats case work on a concern: an action or a case
+// decision (D7).
+func (e ChronologyEntry) IsCaseWork() bool {
+	return e.ConcernID != "" && (e.Type == EntryAction || e.Type == EntryDecision)
+}
+
+// visibility is who may see the entry: case work on a concern is for those who may see the
+// case work (D7), however the entry was written.
+func (e ChronologyEntry) visibility() Visibility {
+	v := e.Visibility
+	v.CaseWork = v.CaseWork || e.IsCaseWork()
+	return v
+}
+
 // ConcernEntries is the chronology entry a concern adds to each of its pupils' chronologies.
 func ConcernEntries(c Concern) []ChronologyEntry {
 	out := make([]ChronologyEntry, 0, len(c.pupils))
@@ -52,11 +66,11 @@ func ConcernEntries(c Concern) []ChronologyEntry {
 	return out
 }
 
-// Visible keeps the entries p may see (rule P2), in their order.
+// Visible keeps the entries p may see (rules P2, D7), in their order.
 func Visible(entries []ChronologyEntry, p Principal) []ChronologyEntry {
 	out := entries[:0:0]
 	for _, e := range entries {
-		if e.Visibility.CanView(p) {
+		if e.visibility().CanView(p) {
 			out = append(out, e)
 		}
 	}

@@ -38,7 +38,7 @@ func (s Concerns) ConcernPage(ctx context.Context, who Caller, school SchoolID, 
 	if c.school != school || !c.CanView(p) {
 		return ConcernPage{}, ErrNotFound
 	}
-	if !p.IsDSL(school) {
+	if !c.CanSeeCaseWork(p) {
 		pg.Actions = nil
 	}
 	pg.Catalogue = catalogueOr(pg.Catalogue, s.Catalogue)
