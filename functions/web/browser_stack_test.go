@@ -19,6 +19,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -243,7 +244,7 @@ func TestRule_S3_BrowserPages_HideOnAPhoneAndShowOnlyWhileTheSessionIsOpen(t *te
 	b := newBrowser(t)
 	now := time.Now()
 	if err := w.h.Sessions.StartSession(context.Background(), "a-session-of-the-hide-test", store.Session{Email: teacher, Subject: seed.Subject(teacher),
-		Name: "Tom Hughes", Started: now, Idle: DefaultSessionIdle, Ends: now.Add(DefaultSessionLifetime)}); err != nil {
+		Name: "Tom Hughes", Started: now, Idle: safeguarding.DefaultSessionIdle, Ends: now.Add(safeguarding.DefaultSessionLifetime)}); err != nil {
 		t.Fatal(err)
 	}
 	b.setCookie(t, srv.URL, SessionCookie, "a-session-of-the-hide-test")
@@ -255,7 +256,7 @@ func TestRule_S3_BrowserPages_HideOnAPhoneAndShowOnlyWhileTheSessionIsOpen(t *te
 	b.do(t, "showing it again", chromedp.Click(chromedp.ID("screen-show")), chromedp.WaitVisible(chromedp.ID("details")))
 
 	// The session's idle time passes while the page is hidden.
-	w.h.SessionClock = func() time.Time { return time.Now().Add(DefaultSessionIdle + time.Minute) }
+	w.h.SessionClock = func() time.Time { return time.Now().Add(safeguarding.DefaultSessionIdle + time.Minute) }
 	b.do(t, "hiding the page again", chromedp.Click(chromedp.ID("screen-hide")), chromedp.WaitVisible(chromedp.ID("screen-show")))
 	b.do(t, "showing it after the session ended", chromedp.Click(chromedp.ID("screen-show")))
 	// The browser leaves the form for the way to sign in (the identity provider's site, which

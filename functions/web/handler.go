@@ -77,9 +77,6 @@ type Config struct {
 	SignInURL string
 	// TokenURL is the provider's token endpoint, for the authorization code exchange.
 	TokenURL string
-	// SessionIdle and SessionLifetime bound a session (rule S3): how long it lasts without a
-	// request, and at most. DefaultSessionIdle and DefaultSessionLifetime when zero.
-	SessionIdle, SessionLifetime time.Duration
 	// UploadOrigin is where browsers send attachments (the bucket's origin), which the pages'
 	// Content Security Policy lets them connect to (rule C6).
 	UploadOrigin string
@@ -111,17 +108,6 @@ func (h *Handler) sessionNow() time.Time {
 	return time.Now()
 }
 
-// sessionLengths is how long a session lasts without a request, and at most.
-func (c Config) sessionLengths() (idle, lifetime time.Duration) {
-	idle, lifetime = c.SessionIdle, c.SessionLifetime
-	if idle <= 0 {
-		idle = DefaultSessionIdle
-	}
-	if lifetime <= 0 {
-		lifetime = DefaultSessionLifetime
-	}
-	return idle, lifetime
-}
 
 // Handler serves the web pages from API Gateway HTTP API events.
 type Handler struct {

@@ -34,12 +34,6 @@ const SessionCookie = "__Host-keepsafe_session"
 // return to, from /sign-in to /auth/callback.
 const signInCookie = "__Host-keepsafe_sign_in"
 
-// Session lengths when the configuration gives none (rule S3): 30 minutes without a request,
-// 10 hours at most.
-const (
-	DefaultSessionIdle     = 30 * time.Minute
-	DefaultSessionLifetime = 10 * time.Hour
-)
 
 // sessionStore keeps the sessions (shared/store).
 type sessionStore interface {
@@ -177,15 +171,17 @@ func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewa
 	// The person on record for the email must be this account (rule S8): another account given
 	// the same email, in any capitals, is not them.
 	who := safeguarding.Identity{Email: claims.Email, Subject: claims.Subject}
-	if _, err := h.Directory.Principal(safeguarding.WithIdentity(ctx, who), who.Email); errors.Is(err, safeguarding.ErrForbidden) {
+	p, err := h.Directory.Principal(safeguarding.WithIdentity(ctx, who), who.Email)
+	if errors.Is(err, safeguarding.ErrForbidden) {
 		return h.showError(r, errorView{Status: http.StatusForbidden, Heading: "This account cannot sign in here",
 			Message: "The account you signed in with is not the one the school holds for your email address. Ask your school office to check your account."}, nil)
-	} else if err != nil {
+	}
+	idle, lifetime, err := h.sessionLimits(ctx, p)
+	if err != nil {
 		h.logger().ErrorContext(ctx, "sign-in profile", "error", err.Error())
 		return h.errorPage(r, http.StatusServiceUnavailable, nil)
 	}
 	id := rand.Text() + rand.Text()
-	idle, lifetime := h.Config.sessionLengths()
 	now := h.sessionNow()
 	if err := h.Sessions.StartSession(ctx, id, store.Session{Email: claims.Email, Subject: claims.Subject, Name: claims.Name,
 		Started: now, Idle: idle, Ends: now.Add(lifetime)}); err != nil {
@@ -195,6 +191,21 @@ func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewa
 	return redirect(back, http.StatusSeeOther,
 		cookieLine(SessionCookie, id, int(lifetime/time.Second)),
 		clearCookie(signInCookie))
+}
+
+// sessionLimits is how long p's session lasts without use and at most: the strictest settings
+// of p's schools (rule S3), one read per school.
+func (h *Handler) sessionLimits(ctx context.Context, p safeguarding.Principal) (idle, lifetime time.Duration, err error) {
+	var schools []safeguarding.School
+	for id := range p.Memberships {
+		s, err := h.Directory.School(ctx, id)
+		if err != nil && !errors.Is(err, safeguarding.ErrNotFound) {
+			return 0, 0, err
+		}
+		schools = append(schools, s)
+	}
+	idle, lifetime = safeguarding.SessionLimits(schools)
+	return idle, lifetime, nil
 }
 
 type tokenResponse struct {

@@ -2,6 +2,7 @@ package safeguarding
 
 import (
 	"testing"
+	"time"
 )
 
 // Rules P1, P2, P3, H1, E1, D6, D9, C2, V1: what each role may open in a school, decided once
@@ -67,5 +68,21 @@ func TestRule_P4_D7_C5_WhoCorrectsAConcernAndWhoSeesWhatOfIt(t *testing.T) {
 	}
 	if about.TellsSeniorDSL(brookLane) {
 		t.Error("the Senior DSL is told of a concern about themselves")
+	}
+}
+
+// Rule S3: a session lasts as long as the strictest of its person's schools allows, and 30
+// minutes without use and 10 hours at most where no school says otherwise.
+func TestRule_S3_SessionLimitsAreTheStrictestSchools(t *testing.T) {
+	if idle, life := SessionLimits(nil); idle != 30*time.Minute || life != 10*time.Hour {
+		t.Errorf("no school: %v %v", idle, life)
+	}
+	relaxed := School{ID: "a", SessionIdleMinutes: 60}
+	strict := School{ID: "b", SessionIdleMinutes: 15, SessionLifetimeMinutes: 240}
+	if idle, life := SessionLimits([]School{relaxed, strict}); idle != 15*time.Minute || life != 4*time.Hour {
+		t.Errorf("two schools: %v %v, want 15m and 4h", idle, life)
+	}
+	if idle, life := SessionLimits([]School{relaxed}); idle != time.Hour || life != 10*time.Hour {
+		t.Errorf("one school that sets its idle time: %v %v", idle, life)
 	}
 }

@@ -2,6 +2,7 @@ package safeguarding
 
 import (
 	"net/mail"
+	"time"
 	"slices"
 	"sort"
 	"strings"
@@ -96,6 +97,38 @@ type School struct {
 	// DutyTeamNumber is the local authority's children's social care duty team, shown with
 	// an immediate concern on a home visit (rule V5). Never put in an alert.
 	DutyTeamNumber string
+	// SessionIdleMinutes and SessionLifetimeMinutes bound a signed-in session on the web pages
+	// (rule S3): how long it lasts without use, and at most (0: DefaultSessionIdle and
+	// DefaultSessionLifetime).
+	SessionIdleMinutes, SessionLifetimeMinutes int
+}
+
+// Session lengths a school has not set (rule S3).
+const (
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionLifetime = 10 * time.Hour
+)
+
+// SessionLimits is how long a session of someone working in schools lasts without use, and
+// at most: the strictest of the schools' settings (rule S3), the defaults when there is none.
+func SessionLimits(schools []School) (idle, lifetime time.Duration) {
+	idle, lifetime = DefaultSessionIdle, DefaultSessionLifetime
+	for i, s := range schools {
+		si, sl := DefaultSessionIdle, DefaultSessionLifetime
+		if s.SessionIdleMinutes > 0 {
+			si = time.Duration(s.SessionIdleMinutes) * time.Minute
+		}
+		if s.SessionLifetimeMinutes > 0 {
+			sl = time.Duration(s.SessionLifetimeMinutes) * time.Minute
+		}
+		if i == 0 || si < idle {
+			idle = si
+		}
+		if i == 0 || sl < lifetime {
+			lifetime = sl
+		}
+	}
+	return idle, lifetime
 }
 
 // HasStaff reports whether email is on the school's roster.

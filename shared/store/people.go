@@ -72,11 +72,14 @@ type schoolItem struct {
 	// LoneWorker is rule V8's minutes after a visit's planned end; DutyTeam rule V5's number.
 	LoneWorker int    `dynamodbav:"loneWorkerMinutes,omitempty"`
 	DutyTeam   string `dynamodbav:"dutyTeamNumber,omitempty"`
+	// SessionIdle and SessionLifetime are rule S3's minutes for a web session.
+	SessionIdle     int `dynamodbav:"sessionIdleMinutes,omitempty"`
+	SessionLifetime int `dynamodbav:"sessionLifetimeMinutes,omitempty"`
 }
 
 func schoolToItem(s safeguarding.School) schoolItem {
 	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes,
-		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber}
+		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber, SessionIdle: s.SessionIdleMinutes, SessionLifetime: s.SessionLifetimeMinutes}
 	for _, m := range s.Roster {
 		e := staffEntry{Email: m.Email}
 		for _, r := range m.Roles {
@@ -89,7 +92,7 @@ func schoolToItem(s safeguarding.School) schoolItem {
 
 func schoolFromItem(it schoolItem) safeguarding.School {
 	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay,
-		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam}
+		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam, SessionIdleMinutes: it.SessionIdle, SessionLifetimeMinutes: it.SessionLifetime}
 	for _, e := range it.Roster {
 		m := safeguarding.StaffMember{Email: e.Email}
 		for _, r := range e.Roles {
