@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -44,7 +45,7 @@ func newWorld(t *testing.T) *world {
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
 	apitest.SeedDemo(t, st)
-	return &world{t: t, db: db, table: table, st: st, h: handler{engine: safeguarding.Deadlines{Store: st, Parallel: 4}}}
+	return &world{t: t, db: db, table: table, st: st, h: handler{engine: deadlines.Deadlines{Store: st, Parallel: 4}}}
 }
 
 // local is a school-local time "2006-01-02 15:04:05".
@@ -70,7 +71,7 @@ func (w *world) action(school safeguarding.SchoolID, author, by, assignee string
 	return a
 }
 
-func (w *world) run(at time.Time) safeguarding.DeadlineRun {
+func (w *world) run(at time.Time) deadlines.DeadlineRun {
 	w.t.Helper()
 	ev, _ := json.Marshal(map[string]string{"time": at.UTC().Format(time.RFC3339), "id": "run"})
 	r, err := w.h.Handle(context.Background(), ev)
@@ -130,7 +131,7 @@ func TestRule_D8_ExactlyOneAlertPerStepUnderFiveConcurrentRuns(t *testing.T) {
 	w.action(seed.BrookLane, teacher, dsl, staff, "bl-01")
 	for _, at := range []string{"2026-11-23 15:00:00", "2026-11-23 17:00:00", "2026-11-24 17:00:00"} {
 		var wg sync.WaitGroup
-		runs := make([]safeguarding.DeadlineRun, 5)
+		runs := make([]deadlines.DeadlineRun, 5)
 		for i := range runs {
 			wg.Add(1)
 			go func() {

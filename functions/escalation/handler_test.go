@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -174,7 +175,7 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 		t.Errorf("a rerun changed the family or alerted again: %+v", after)
 	}
 	// The phone call is on the deadline engine's ladder (D8): overdue the next morning.
-	engine := safeguarding.Deadlines{Store: w.st, Parallel: 1}
+	engine := deadlines.Deadlines{Store: w.st, Parallel: 1}
 	if r, err := engine.Run(context.Background(), local("2026-11-18 06:00")); err != nil || r.Escalated != 1 {
 		t.Fatalf("the engine on the call: %+v %v", r, err)
 	}

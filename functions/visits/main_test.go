@@ -8,7 +8,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	deadlinespkg "github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -125,9 +125,9 @@ func (w *world) alerts(kind string) []string {
 }
 
 // deadlines runs the deadline engine at a local time, as the schedule would.
-func (w *world) deadlines(at string) safeguarding.DeadlineRun {
+func (w *world) deadlines(at string) deadlinespkg.DeadlineRun {
 	w.t.Helper()
-	run, err := safeguarding.Deadlines{Store: w.st, Parallel: 2}.Run(context.Background(), local(at))
+	run, err := deadlinespkg.Deadlines{Store: w.st, Parallel: 2}.Run(context.Background(), local(at))
 	if err != nil {
 		w.t.Fatal(err)
 	}

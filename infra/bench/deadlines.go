@@ -19,6 +19,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -55,7 +56,7 @@ type deadlineResult struct {
 	FirstRun    usage // the reads of a school's first run (no day reached yet), without its writes
 	FirstRunDue int
 	Run         usage // the real run, with the registry as a run earlier today left it
-	RunResult   safeguarding.DeadlineRun
+	RunResult   deadlines.DeadlineRun
 	RunDur      time.Duration
 	// RunGSI2Estimate is the run's due-index pages worked out from their items' sizes, per page:
 	// a check of the size rules against DynamoDB Local's own figure.
@@ -166,7 +167,7 @@ func deadlineScale(ctx context.Context, db *dynamodb.Client, table string, meter
 		res.RunGSI2Estimate += readUnits(size)
 	})
 	start = time.Now()
-	res.RunResult, err = safeguarding.Deadlines{Store: st, Parallel: cfg.Parallel}.Run(ctx, now)
+	res.RunResult, err = deadlines.Deadlines{Store: st, Parallel: cfg.Parallel}.Run(ctx, now)
 	res.RunDur = time.Since(start)
 	meter.Keep(nil)
 	res.Run = meter.Snapshot()

@@ -171,3 +171,10 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 	}
 	return out
 }
+
+// SchoolDue is a school as the deadline engine visits it: its id and the earliest local day
+// whose due items an earlier run may not have reached.
+type SchoolDue struct {
+	ID   SchoolID
+	From time.Time
+}

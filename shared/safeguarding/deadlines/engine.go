@@ -1,4 +1,4 @@
-package safeguarding
+package deadlines
 
 import (
 	"context"
@@ -6,29 +6,24 @@ import (
 	"fmt"
 	"sync"
 	"time"
-)
 
-// SchoolDue is a school as the deadline engine visits it: its id and the earliest local day
-// whose due items an earlier run may not have reached.
-type SchoolDue struct {
-	ID   SchoolID
-	From time.Time
-}
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
 
 // DeadlineStore is the storage port of the deadline engine.
 type DeadlineStore interface {
 	// Schools lists every school with the day its last run reached.
-	Schools(ctx context.Context) ([]SchoolDue, error)
+	Schools(ctx context.Context) ([]safeguarding.SchoolDue, error)
 	// DueItems lists a school's active items whose next look is at or before now, from the
 	// local day from, through the due index (never a Scan).
-	DueItems(ctx context.Context, school SchoolID, from, now time.Time) ([]DueItem, error)
-	School(ctx context.Context, id SchoolID) (School, error)
+	DueItems(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]safeguarding.DueItem, error)
+	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
 	// Escalate moves one item from its state to next and writes the alerts, in one
 	// transaction conditioned on the item still being in the state read: ErrConflict when
 	// another run (or its completion) moved it first.
-	Escalate(ctx context.Context, item DueItem, next DueState, alerts []Alert, at time.Time) error
+	Escalate(ctx context.Context, item safeguarding.DueItem, next safeguarding.DueState, alerts []safeguarding.Alert, at time.Time) error
 	// Reached records that a run reached now for the school.
-	Reached(ctx context.Context, school SchoolID, now time.Time) error
+	Reached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
 }
 
 // DeadlineRun is what one run of the engine did.
@@ -83,14 +78,14 @@ func (d Deadlines) Run(ctx context.Context, now time.Time) (DeadlineRun, error) 
 }
 
 // RunSchool walks one school's due items; a fan-out worker calls it for one school.
-func (d Deadlines) RunSchool(ctx context.Context, s SchoolDue, now time.Time) (DeadlineRun, error) {
+func (d Deadlines) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now time.Time) (DeadlineRun, error) {
 	run := DeadlineRun{At: now.UTC(), Schools: 1}
 	items, err := d.Store.DueItems(ctx, s.ID, s.From, now)
 	if err != nil {
 		return run, err
 	}
 	run.Due = len(items)
-	var school School
+	var school safeguarding.School
 	if len(items) > 0 {
 		if school, err = d.Store.School(ctx, s.ID); err != nil {
 			return run, err
@@ -102,10 +97,10 @@ func (d Deadlines) RunSchool(ctx context.Context, s SchoolDue, now time.Time) (D
 			run.Skipped++
 			continue
 		}
-		alerts := EscalationAlerts(item, step, school, now)
+		alerts := safeguarding.EscalationAlerts(item, step, school, now)
 		err := d.Store.Escalate(ctx, item, next, alerts, now)
 		switch {
-		case errors.Is(err, ErrConflict):
+		case errors.Is(err, safeguarding.ErrConflict):
 			run.Skipped++ // another run took this step, or the item was done meanwhile
 		case err != nil:
 			return run, err
