@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -57,7 +58,7 @@ func main() {
 		Catalogues:  safeguarding.Catalogues{Store: st, NewID: store.NewID},
 		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID, Signer: uploads},
 		// Home visits (rules V1-V8).
-		Visits: safeguarding.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
+		Visits: visits.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		HTTP:     client,

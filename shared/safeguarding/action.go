@@ -141,28 +141,28 @@ func CreateAction(id ActionID, in NewAction, c Concern, by Principal, school Sch
 	if !by.IsDSL(c.school) || !c.CanView(by) {
 		return Action{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	typ := ActionType(in.Type)
 	if !slices.Contains(ActionTypes, typ) {
-		ps.add("type", "must be one of %s", joinTypes())
+		ps.Add("type", "must be one of %s", joinTypes())
 	}
 	assignee, ok := NormaliseEmail(in.AssigneeEmail)
 	switch {
 	case !ok:
-		ps.add("assigneeEmail", "name the member of staff who will do it")
+		ps.Add("assigneeEmail", "name the member of staff who will do it")
 	case !school.HasStaff(assignee):
-		ps.add("assigneeEmail", "%q is not on the staff of this school", in.AssigneeEmail)
+		ps.Add("assigneeEmail", "%q is not on the staff of this school", in.AssigneeEmail)
 	case c.aboutStaff && assignee == c.subjectStaffEmail:
-		ps.add("assigneeEmail", "cannot be the member of staff the concern is about")
+		ps.Add("assigneeEmail", "cannot be the member of staff the concern is about")
 	}
 	notes := strings.TrimSpace(in.Notes)
-	checkText(&ps, "notes", notes, MaxNotesChars)
+	CheckText(&ps, "notes", notes, MaxNotesChars)
 	referral := strings.TrimSpace(in.ReferralTo)
 	if typ == ActionReferral && referral != "" && !slices.Contains(ReferralDestinations, referral) {
-		ps.add("referralTo", "must be one of %s", strings.Join(ReferralDestinations, ", "))
+		ps.Add("referralTo", "must be one of %s", strings.Join(ReferralDestinations, ", "))
 	}
 	if typ != ActionReferral && referral != "" {
-		ps.add("referralTo", "only for a referral")
+		ps.Add("referralTo", "only for a referral")
 	}
 	ruleDue := RuleDue(typ, c, cal, school.EndOfDayMinutes, now)
 	due := ruleDue
@@ -171,13 +171,13 @@ func CreateAction(id ActionID, in NewAction, c Concern, by Principal, school Sch
 		due = in.DueAt.UTC()
 		switch {
 		case due.Before(now):
-			ps.add("dueAt", "cannot be in the past")
+			ps.Add("dueAt", "cannot be in the past")
 		case due.After(ruleDue) && reason == "":
-			ps.add("dueReason", "a due time later than the rules' (%s) needs a recorded reason", ruleDue.In(London).Format("Mon 2 Jan 15:04"))
+			ps.Add("dueReason", "a due time later than the rules' (%s) needs a recorded reason", ruleDue.In(London).Format("Mon 2 Jan 15:04"))
 		}
 	}
-	checkText(&ps, "dueReason", reason, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "dueReason", reason, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return Action{}, err
 	}
 	return Action{
@@ -230,12 +230,12 @@ func (a *Action) Complete(by Principal, outcome string, now time.Time) error {
 		return fmt.Errorf("action %s is already %s: %w", a.id, a.status, ErrConflict)
 	}
 	outcome = strings.TrimSpace(outcome)
-	var ps problems
+	var ps Problems
 	if outcome == "" {
-		ps.add("outcome", "record what was done")
+		ps.Add("outcome", "record what was done")
 	}
-	checkText(&ps, "outcome", outcome, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "outcome", outcome, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	a.status, a.outcome, a.needsRealloc = ActionCompleted, outcome, false
@@ -255,12 +255,12 @@ func (a *Action) CannotFollowUp(by Principal, reason string, now time.Time) erro
 		return fmt.Errorf("action %s is %s: %w", a.id, a.status, ErrConflict)
 	}
 	reason = strings.TrimSpace(reason)
-	var ps problems
+	var ps Problems
 	if reason == "" {
-		ps.add("reason", "say why you cannot follow it up")
+		ps.Add("reason", "say why you cannot follow it up")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", reason, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	a.needsRealloc = true
@@ -278,19 +278,19 @@ func (a *Action) Reallocate(by Principal, to string, reason string, school Schoo
 	if a.status != ActionOpen {
 		return fmt.Errorf("action %s is %s: %w", a.id, a.status, ErrConflict)
 	}
-	var ps problems
+	var ps Problems
 	addr, ok := NormaliseEmail(to)
 	switch {
 	case !ok:
-		ps.add("assigneeEmail", "name the member of staff who will do it")
+		ps.Add("assigneeEmail", "name the member of staff who will do it")
 	case !school.HasStaff(addr):
-		ps.add("assigneeEmail", "%q is not on the staff of this school", to)
+		ps.Add("assigneeEmail", "%q is not on the staff of this school", to)
 	case addr == a.assignee:
-		ps.add("assigneeEmail", "is already the assignee")
+		ps.Add("assigneeEmail", "is already the assignee")
 	}
 	reason = strings.TrimSpace(reason)
-	checkText(&ps, "reason", reason, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", reason, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	a.history = append(a.history, ActionEvent{At: now.UTC(), By: by.Email, Kind: EventReallocated, From: a.assignee, To: addr, Note: reason})
@@ -299,24 +299,41 @@ func (a *Action) Reallocate(by Principal, to string, reason string, school Schoo
 	return nil
 }
 
-func (a Action) ID() ActionID            { return a.id }
-func (a Action) School() SchoolID        { return a.school }
-func (a Action) Concern() ConcernID      { return a.concern }
-func (a Action) Reference() string       { return a.reference }
-func (a Action) Type() ActionType        { return a.typ }
-func (a Action) Assignee() string        { return a.assignee }
-func (a Action) Notes() string           { return a.notes }
-func (a Action) ReferralTo() string      { return a.referralTo }
-func (a Action) DueAt() time.Time        { return a.dueAt }
-func (a Action) DueReason() string       { return a.dueReason }
-func (a Action) Status() ActionStatus    { return a.status }
-func (a Action) Outcome() string         { return a.outcome }
-func (a Action) CreatedAt() time.Time    { return a.createdAt }
-func (a Action) CreatedBy() string       { return a.createdBy }
+func (a Action) ID() ActionID { return a.id }
+
+func (a Action) School() SchoolID { return a.school }
+
+func (a Action) Concern() ConcernID { return a.concern }
+
+func (a Action) Reference() string { return a.reference }
+
+func (a Action) Type() ActionType { return a.typ }
+
+func (a Action) Assignee() string { return a.assignee }
+
+func (a Action) Notes() string { return a.notes }
+
+func (a Action) ReferralTo() string { return a.referralTo }
+
+func (a Action) DueAt() time.Time { return a.dueAt }
+
+func (a Action) DueReason() string { return a.dueReason }
+
+func (a Action) Status() ActionStatus { return a.status }
+
+func (a Action) Outcome() string { return a.outcome }
+
+func (a Action) CreatedAt() time.Time { return a.createdAt }
+
+func (a Action) CreatedBy() string { return a.createdBy }
+
 func (a Action) NeedsReallocation() bool { return a.needsRealloc }
-func (a Action) History() []ActionEvent  { return slices.Clone(a.history) }
-func (a Action) Version() int            { return a.version }
-func (a Action) Due() DueState           { return a.due }
+
+func (a Action) History() []ActionEvent { return slices.Clone(a.history) }
+
+func (a Action) Version() int { return a.version }
+
+func (a Action) Due() DueState { return a.due }
 
 // Overdue reports whether the action is open past its due time at now.
 func (a Action) Overdue(now time.Time) bool { return a.status == ActionOpen && now.After(a.dueAt) }

@@ -78,15 +78,15 @@ func ConcernAlerts(c Concern, school School) []Alert {
 		}
 	}
 	// The Senior DSL first, so a person who is both is addressed by the more specific role.
-	for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
+	for _, m := range RosterWith(school.Roster, RoleSeniorDSL) {
 		add(m.Email, AudienceSeniorDSL, channels)
 	}
 	if c.aboutStaff {
-		for _, m := range rosterWith(school.Roster, RoleGovernor) {
+		for _, m := range RosterWith(school.Roster, RoleGovernor) {
 			add(m.Email, AudienceGovernor, channels)
 		}
 	} else {
-		for _, m := range rosterWith(school.Roster, RoleDSL) {
+		for _, m := range RosterWith(school.Roster, RoleDSL) {
 			add(m.Email, AudienceDSL, channels)
 		}
 	}
@@ -98,7 +98,7 @@ func ConcernAlerts(c Concern, school School) []Alert {
 	return out
 }
 
-func rosterWith(roster []StaffMember, r Role) []StaffMember {
+func RosterWith(roster []StaffMember, r Role) []StaffMember {
 	var out []StaffMember
 	for _, m := range roster {
 		if m.has(r) {
@@ -121,3 +121,9 @@ func subjectKindOf(dueKind string) string {
 	}
 	return ""
 }
+
+// AudienceLineManager is the line manager of a home visit (V2, V8).
+const AudienceLineManager Audience = "line_manager"
+
+// SubjectVisit marks an alert about a home visit: its link opens the visit.
+const SubjectVisit = "visit"

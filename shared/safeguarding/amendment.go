@@ -56,12 +56,12 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 	if !c.CanAmend(by) {
 		return ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	reason := strings.TrimSpace(a.Reason)
 	if reason == "" {
-		ps.add("reason", "say why the record is corrected")
+		ps.Add("reason", "say why the record is corrected")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
+	CheckText(&ps, "reason", reason, MaxNotesChars)
 	next := *c
 	if a.Category != nil || a.Subcategories != nil {
 		category := string(c.category)
@@ -74,16 +74,16 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 		}
 		def, ok := cat.Find(Category(category))
 		if !ok {
-			ps.add("category", "unknown category %q", category)
+			ps.Add("category", "unknown category %q", category)
 		} else {
 			next.category, next.subcategories = def.ID, nil
 			for _, s := range subcats {
 				sub, ok := def.Subcategory(s)
 				switch {
 				case !ok:
-					ps.add("subcategories", "%q is not a sub-category of %s", s, def.Title)
+					ps.Add("subcategories", "%q is not a sub-category of %s", s, def.Title)
 				case sub.Retired && !slices.Contains(c.subcategories, sub.ID):
-					ps.add("subcategories", "%q is retired and cannot be chosen", sub.Title)
+					ps.Add("subcategories", "%q is retired and cannot be chosen", sub.Title)
 				case !slices.Contains(next.subcategories, sub.ID):
 					next.subcategories = append(next.subcategories, sub.ID)
 				}
@@ -92,34 +92,34 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 	}
 	if a.ObservedAt != nil {
 		if a.ObservedAt.After(now.Add(ClockSkew)) {
-			ps.add("observedAt", "cannot be in the future")
+			ps.Add("observedAt", "cannot be in the future")
 		}
 		next.observedAt = a.ObservedAt.UTC()
 	}
 	if a.Details != nil {
 		next.details = strings.TrimSpace(*a.Details)
 		if next.details == "" {
-			ps.add("details", "write what happened")
+			ps.Add("details", "write what happened")
 		}
-		checkText(&ps, "details", next.details, MaxDetailsChars)
+		CheckText(&ps, "details", next.details, MaxDetailsChars)
 	}
 	if a.PupilWords != nil {
 		next.pupilWords = strings.TrimSpace(*a.PupilWords)
-		checkText(&ps, "pupilWords", next.pupilWords, MaxPupilWordsChars)
+		CheckText(&ps, "pupilWords", next.pupilWords, MaxPupilWordsChars)
 	}
 	if a.PeopleInvolved != nil {
 		next.peopleInvolved = nil
 		for _, n := range *a.PeopleInvolved {
 			if n = strings.TrimSpace(n); n != "" {
-				checkText(&ps, "peopleInvolved", n, MaxNameChars)
+				CheckText(&ps, "peopleInvolved", n, MaxNameChars)
 				next.peopleInvolved = append(next.peopleInvolved, n)
 			}
 		}
 		if len(next.peopleInvolved) > MaxPeopleInvolved {
-			ps.add("peopleInvolved", "at most %d people", MaxPeopleInvolved)
+			ps.Add("peopleInvolved", "at most %d people", MaxPeopleInvolved)
 		}
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	if next.Revision().sameContent(c.Revision()) {

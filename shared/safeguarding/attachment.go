@@ -130,25 +130,25 @@ func NewAttachmentFor(id AttachmentID, in NewAttachment, c Concern, p Principal,
 	if err := MayAttach(c, p); err != nil {
 		return Attachment{}, err
 	}
-	var ps problems
+	var ps Problems
 	name := SanitiseFileName(in.FileName)
 	if name == "" {
-		ps.add("fileName", "name the file")
+		ps.Add("fileName", "name the file")
 	}
 	ct, ok := attachmentType(in.ContentType)
 	if !ok {
-		ps.add("contentType", "attach a photo or scan (JPEG, PNG, HEIC) or a PDF, not %q", in.ContentType)
+		ps.Add("contentType", "attach a photo or scan (JPEG, PNG, HEIC) or a PDF, not %q", in.ContentType)
 	}
 	if ext := strings.ToLower(path.Ext(name)); ok && ext != "" && !slices.Contains(attachmentTypes[ct], ext) {
-		ps.add("fileName", "a %s file is not a %s; attach a photo or scan (JPEG, PNG, HEIC) or a PDF", ext, ct)
+		ps.Add("fileName", "a %s file is not a %s; attach a photo or scan (JPEG, PNG, HEIC) or a PDF", ext, ct)
 	}
 	switch {
 	case in.Size <= 0:
-		ps.add("size", "give the file's size in bytes")
+		ps.Add("size", "give the file's size in bytes")
 	case in.Size > MaxAttachmentBytes:
-		ps.add("size", "at most %d MiB", MaxAttachmentBytes>>20)
+		ps.Add("size", "at most %d MiB", MaxAttachmentBytes>>20)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Attachment{}, err
 	}
 	return Attachment{id: id, school: c.school, concern: c.id, fileName: name, contentType: ct, size: in.Size,
@@ -228,19 +228,31 @@ func (a Attachment) Check(size int64, head []byte, at time.Time) Attachment {
 	return a
 }
 
-func (a Attachment) ID() AttachmentID         { return a.id }
-func (a Attachment) School() SchoolID         { return a.school }
-func (a Attachment) Concern() ConcernID       { return a.concern }
-func (a Attachment) FileName() string         { return a.fileName }
-func (a Attachment) ContentType() string      { return a.contentType }
-func (a Attachment) Size() int64              { return a.size }
+func (a Attachment) ID() AttachmentID { return a.id }
+
+func (a Attachment) School() SchoolID { return a.school }
+
+func (a Attachment) Concern() ConcernID { return a.concern }
+
+func (a Attachment) FileName() string { return a.fileName }
+
+func (a Attachment) ContentType() string { return a.contentType }
+
+func (a Attachment) Size() int64 { return a.size }
+
 func (a Attachment) Status() AttachmentStatus { return a.status }
-func (a Attachment) Reason() string           { return a.reason }
-func (a Attachment) UploadedBy() string       { return a.uploadedBy }
-func (a Attachment) At() time.Time            { return a.at }
-func (a Attachment) CheckedAt() time.Time     { return a.checkedAt }
-func (a Attachment) Version() string          { return a.version }
-func (a Attachment) ObjectKey() string        { return ObjectKey(a.school, a.concern, a.id) }
+
+func (a Attachment) Reason() string { return a.reason }
+
+func (a Attachment) UploadedBy() string { return a.uploadedBy }
+
+func (a Attachment) At() time.Time { return a.at }
+
+func (a Attachment) CheckedAt() time.Time { return a.checkedAt }
+
+func (a Attachment) Version() string { return a.version }
+
+func (a Attachment) ObjectKey() string { return ObjectKey(a.school, a.concern, a.id) }
 
 // AttachmentSnapshot is every field of a stored attachment, for a store to rebuild it.
 type AttachmentSnapshot struct {
@@ -358,7 +370,7 @@ func (s Attachments) RequestUpload(ctx context.Context, who Caller, school Schoo
 		return Upload{}, err
 	}
 	if t.Prior != nil {
-		return replayed(*t.Prior, fingerprint, s.uploadOf(ctx, who, school, concern))
+		return Replayed(*t.Prior, fingerprint, s.uploadOf(ctx, who, school, concern))
 	}
 	if !t.Viewer.IsMember(school) {
 		return Upload{}, ErrForbidden
@@ -377,7 +389,7 @@ func (s Attachments) RequestUpload(ctx context.Context, who Caller, school Schoo
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(a.id), RecordedAt: a.at}}
 	}
 	if err := s.Store.SaveAttachment(ctx, w); err != nil {
-		return savedOnce(ctx, s.Store, key, fingerprint, Upload{}, err, s.uploadOf(ctx, who, school, concern))
+		return SavedOnce(ctx, s.Store, key, fingerprint, Upload{}, err, s.uploadOf(ctx, who, school, concern))
 	}
 	return s.sign(ctx, a, who.At)
 }

@@ -20,9 +20,9 @@ const (
 	MaxBodyNoteChars = 500
 )
 
-func checkBodyMap(ps *problems, marks []BodyMark) []BodyMark {
+func checkBodyMap(ps *Problems, marks []BodyMark) []BodyMark {
 	if len(marks) > MaxBodyMarks {
-		ps.add("bodyMap", "at most %d marks", MaxBodyMarks)
+		ps.Add("bodyMap", "at most %d marks", MaxBodyMarks)
 		return nil
 	}
 	out := make([]BodyMark, 0, len(marks))
@@ -30,11 +30,11 @@ func checkBodyMap(ps *problems, marks []BodyMark) []BodyMark {
 		m.Note = strings.TrimSpace(m.Note)
 		switch {
 		case m.Side != "front" && m.Side != "back":
-			ps.add("bodyMap", "side must be front or back")
+			ps.Add("bodyMap", "side must be front or back")
 		case !unit(m.X) || !unit(m.Y):
-			ps.add("bodyMap", "x and y must be between 0 and 1")
+			ps.Add("bodyMap", "x and y must be between 0 and 1")
 		default:
-			checkText(ps, "bodyMap", m.Note, MaxBodyNoteChars)
+			CheckText(ps, "bodyMap", m.Note, MaxBodyNoteChars)
 			out = append(out, m)
 		}
 	}

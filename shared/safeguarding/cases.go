@@ -92,7 +92,7 @@ func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, conce
 			return Action{}, err
 		}
 		if c.Prior != nil {
-			return replayed(*c.Prior, fingerprint, s.actionOf(ctx, who, school))
+			return Replayed(*c.Prior, fingerprint, s.actionOf(ctx, who, school))
 		}
 		if !c.Concern.CanView(c.Viewer) {
 			return Action{}, ErrNotFound
@@ -113,7 +113,7 @@ func (s Cases) AddAction(ctx context.Context, who Caller, school SchoolID, conce
 		if errors.Is(err, ErrConflict) && attempt < 3 {
 			continue // another DSL numbered an action on this concern first
 		}
-		return savedOnce(ctx, s.Store, key, fingerprint, a, err, s.actionOf(ctx, who, school))
+		return SavedOnce(ctx, s.Store, key, fingerprint, a, err, s.actionOf(ctx, who, school))
 	}
 }
 
@@ -181,7 +181,7 @@ func (s Cases) change(ctx context.Context, who Caller, school SchoolID, id Actio
 		return Action{}, err
 	}
 	if ac.Prior != nil {
-		return replayed(*ac.Prior, fingerprint, s.actionOf(ctx, who, school))
+		return Replayed(*ac.Prior, fingerprint, s.actionOf(ctx, who, school))
 	}
 	if !ac.Concern.CanView(ac.Viewer) && ac.Action.assignee != who.Email {
 		return Action{}, ErrNotFound
@@ -194,7 +194,7 @@ func (s Cases) change(ctx context.Context, who Caller, school SchoolID, id Actio
 	}
 	w := s.write(who, a, prev, ac.Concern, ac.School, what, key, fingerprint)
 	w.Alerts = alerts
-	return savedOnce(ctx, s.Store, key, fingerprint, a, s.Store.SaveActionChange(ctx, w), s.actionOf(ctx, who, school))
+	return SavedOnce(ctx, s.Store, key, fingerprint, a, s.Store.SaveActionChange(ctx, w), s.actionOf(ctx, who, school))
 }
 
 // Complete records an action's outcome; it leaves the deadline engine's ladder.
@@ -212,7 +212,7 @@ func (s Cases) CannotFollowUp(ctx context.Context, who Caller, school SchoolID, 
 			return nil, err
 		}
 		var out []Alert
-		for _, m := range rosterWith(ac.School.Roster, RoleSeniorDSL) {
+		for _, m := range RosterWith(ac.School.Roster, RoleSeniorDSL) {
 			if slices.Contains(a.exclude, m.Email) {
 				continue
 			}
@@ -303,7 +303,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 		return Concern{}, err
 	}
 	if c.Prior != nil {
-		return replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
+		return Replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
 	}
 	if !c.Concern.CanView(c.Viewer) {
 		return Concern{}, ErrNotFound
@@ -342,7 +342,7 @@ func (s Cases) ChangeCase(ctx context.Context, who Caller, school SchoolID, id C
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(con.id)}}
 	}
-	return savedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
+	return SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
 }
 
 // CaseActions is a concern's actions for someone who may see the concern, oldest first.

@@ -49,12 +49,12 @@ func (c *Concern) caseChange(by Principal, kind, decision, reason string, now ti
 		return ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	var ps problems
+	var ps Problems
 	if reason == "" {
-		ps.add("reason", "record the reason")
+		ps.Add("reason", "record the reason")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", reason, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	c.caseEvents = append(c.caseEvents, CaseEvent{At: now.UTC(), By: by.Email, Kind: kind, Decision: decision, Reason: reason})

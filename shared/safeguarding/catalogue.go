@@ -84,12 +84,12 @@ func (c Catalogue) clone() Catalogue {
 
 func checkTitle(title string) (string, error) {
 	title = strings.TrimSpace(title)
-	var ps problems
+	var ps Problems
 	if Kebab(title) == "" {
-		ps.add("title", "give the sub-category a name")
+		ps.Add("title", "give the sub-category a name")
 	}
-	checkText(&ps, "title", title, MaxTitleChars)
-	return title, ps.err()
+	CheckText(&ps, "title", title, MaxTitleChars)
+	return title, ps.Err()
 }
 
 // SchoolCatalogue is a school's catalogue as stored, with its version for optimistic locking.

@@ -125,7 +125,7 @@ type Concern struct {
 // recordedAt is the time of the request, never the wall clock.
 func RecordConcern(id ConcernID, in NewConcern, author Principal, school School, pupils map[PupilID]Pupil,
 	cat Catalogue, cal Calendar, recordedAt time.Time) (Concern, error) {
-	var ps problems
+	var ps Problems
 	if !author.IsMember(school.ID) {
 		return Concern{}, ErrForbidden
 	}
@@ -137,10 +137,10 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		field = "pupils"
 	}
 	if len(asked) == 0 {
-		ps.add(field, "choose at least one pupil")
+		ps.Add(field, "choose at least one pupil")
 	}
 	if len(asked) > MaxPupilsPerConcern {
-		ps.add(field, "at most %d pupils in one concern", MaxPupilsPerConcern)
+		ps.Add(field, "at most %d pupils in one concern", MaxPupilsPerConcern)
 	}
 	linked := make([]LinkedPupil, 0, len(asked))
 	seen := map[PupilID]bool{}
@@ -148,18 +148,18 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		p, ok := pupils[lp.ID]
 		switch {
 		case seen[lp.ID]:
-			ps.add(field, "pupil %q is listed twice", lp.ID)
+			ps.Add(field, "pupil %q is listed twice", lp.ID)
 		case !ok || p.School != school.ID:
-			ps.add(field, "no pupil %q in this school", lp.ID)
+			ps.Add(field, "no pupil %q in this school", lp.ID)
 		case !slices.Contains(PupilRoles, lp.Role):
-			ps.add(field, "pupil %q: role must be one of subject, involved, witness, alleged-to-have-harmed, sibling", lp.ID)
+			ps.Add(field, "pupil %q: role must be one of subject, involved, witness, alleged-to-have-harmed, sibling", lp.ID)
 		default:
 			linked = append(linked, lp)
 		}
 		seen[lp.ID] = true
 	}
 	if len(linked) > 0 && !slices.ContainsFunc(linked, func(l LinkedPupil) bool { return l.Role == RoleSubject }) {
-		ps.add(field, "at least one pupil is the subject of the concern")
+		ps.Add(field, "at least one pupil is the subject of the concern")
 	}
 
 	// Category and sub-categories (C2).
@@ -167,16 +167,16 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	var chosen []string
 	def, ok := cat.Find(Category(in.Category))
 	if !ok {
-		ps.add("category", "unknown category %q", in.Category)
+		ps.Add("category", "unknown category %q", in.Category)
 	} else {
 		category = def.ID
 		for _, s := range in.Subcategories {
 			sub, ok := def.Subcategory(s)
 			switch {
 			case !ok:
-				ps.add("subcategories", "%q is not a sub-category of %s", s, def.Title)
+				ps.Add("subcategories", "%q is not a sub-category of %s", s, def.Title)
 			case sub.Retired:
-				ps.add("subcategories", "%q is retired and cannot be chosen", sub.Title)
+				ps.Add("subcategories", "%q is retired and cannot be chosen", sub.Title)
 			case !slices.Contains(chosen, sub.ID):
 				chosen = append(chosen, sub.ID)
 			}
@@ -185,21 +185,21 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 
 	// When and what (C1, C3).
 	if in.ObservedAt.IsZero() {
-		ps.add("observedAt", "say when it was observed")
+		ps.Add("observedAt", "say when it was observed")
 	} else if in.ObservedAt.After(recordedAt.Add(ClockSkew)) {
-		ps.add("observedAt", "cannot be in the future")
+		ps.Add("observedAt", "cannot be in the future")
 	}
 	details := strings.TrimSpace(in.Details)
 	if details == "" {
-		ps.add("details", "write what happened")
+		ps.Add("details", "write what happened")
 	}
-	checkText(&ps, "details", details, MaxDetailsChars)
+	CheckText(&ps, "details", details, MaxDetailsChars)
 	words := strings.TrimSpace(in.PupilWords)
-	checkText(&ps, "pupilWords", words, MaxPupilWordsChars)
+	CheckText(&ps, "pupilWords", words, MaxPupilWordsChars)
 
 	// People involved by full name, staff to tag (C1).
 	if len(in.PeopleInvolved) > MaxPeopleInvolved {
-		ps.add("peopleInvolved", "at most %d people", MaxPeopleInvolved)
+		ps.Add("peopleInvolved", "at most %d people", MaxPeopleInvolved)
 	}
 	var people []string
 	for _, n := range in.PeopleInvolved {
@@ -207,21 +207,21 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		if n == "" {
 			continue
 		}
-		checkText(&ps, "peopleInvolved", n, MaxNameChars)
+		CheckText(&ps, "peopleInvolved", n, MaxNameChars)
 		people = append(people, n)
 	}
 	if len(in.TagStaff) > MaxTaggedStaff {
-		ps.add("tagStaff", "at most %d staff", MaxTaggedStaff)
+		ps.Add("tagStaff", "at most %d staff", MaxTaggedStaff)
 	}
 	var tagged []string
 	for _, e := range in.TagStaff {
 		addr, ok := NormaliseEmail(e)
 		if !ok {
-			ps.add("tagStaff", "%q is not an email address", e)
+			ps.Add("tagStaff", "%q is not an email address", e)
 			continue
 		}
 		if !school.HasStaff(addr) {
-			ps.add("tagStaff", "%q is not on the staff of this school", e)
+			ps.Add("tagStaff", "%q is not on the staff of this school", e)
 			continue
 		}
 		if !slices.Contains(tagged, addr) {
@@ -234,20 +234,20 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	if in.AboutStaff {
 		addr, ok := NormaliseEmail(in.SubjectStaffEmail)
 		if !ok {
-			ps.add("subjectStaffEmail", "name the member of staff the concern is about")
+			ps.Add("subjectStaffEmail", "name the member of staff the concern is about")
 		}
 		subject = addr
 		if ok && !school.HasStaff(addr) {
-			ps.add("subjectStaffEmail", "%q is not on the staff of this school", in.SubjectStaffEmail)
+			ps.Add("subjectStaffEmail", "%q is not on the staff of this school", in.SubjectStaffEmail)
 		}
 		if ok && subject == author.Email {
-			ps.add("subjectStaffEmail", "a concern about yourself goes to the safeguarding governor directly")
+			ps.Add("subjectStaffEmail", "a concern about yourself goes to the safeguarding governor directly")
 		}
 	} else if strings.TrimSpace(in.SubjectStaffEmail) != "" {
-		ps.add("subjectStaffEmail", "only for a concern about a member of staff")
+		ps.Add("subjectStaffEmail", "only for a concern about a member of staff")
 	}
 	marks := checkBodyMap(&ps, in.BodyMap)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Concern{}, err
 	}
 
@@ -263,13 +263,13 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	}, nil
 }
 
-func checkText(ps *problems, field, s string, max int) {
+func CheckText(ps *Problems, field, s string, max int) {
 	if !utf8.ValidString(s) {
-		ps.add(field, "is not valid text")
+		ps.Add(field, "is not valid text")
 		return
 	}
 	if utf8.RuneCountInString(s) > max {
-		ps.add(field, "at most %d characters", max)
+		ps.Add(field, "at most %d characters", max)
 	}
 }
 
@@ -292,27 +292,47 @@ func (c Concern) Visibility() Visibility {
 		AboutStaff: c.aboutStaff, Subject: c.subjectStaffEmail}
 }
 
-func (c Concern) ID() ConcernID             { return c.id }
-func (c Concern) Reference() string         { return c.reference }
-func (c Concern) School() SchoolID          { return c.school }
-func (c Concern) Pupils() []LinkedPupil     { return slices.Clone(c.pupils) }
-func (c Concern) Category() Category        { return c.category }
-func (c Concern) Subcategories() []string   { return slices.Clone(c.subcategories) }
-func (c Concern) HighPriority() bool        { return c.highPriority }
-func (c Concern) ObservedAt() time.Time     { return c.observedAt }
-func (c Concern) RecordedAt() time.Time     { return c.recordedAt }
-func (c Concern) Deadline() time.Time       { return c.deadline }
-func (c Concern) Late() bool                { return c.late }
-func (c Concern) MinutesLate() int          { return c.minutesLate }
-func (c Concern) Details() string           { return c.details }
-func (c Concern) PupilWords() string        { return c.pupilWords }
-func (c Concern) PeopleInvolved() []string  { return slices.Clone(c.peopleInvolved) }
-func (c Concern) TagStaff() []string        { return slices.Clone(c.tagStaff) }
-func (c Concern) AboutStaff() bool          { return c.aboutStaff }
+func (c Concern) ID() ConcernID { return c.id }
+
+func (c Concern) Reference() string { return c.reference }
+
+func (c Concern) School() SchoolID { return c.school }
+
+func (c Concern) Pupils() []LinkedPupil { return slices.Clone(c.pupils) }
+
+func (c Concern) Category() Category { return c.category }
+
+func (c Concern) Subcategories() []string { return slices.Clone(c.subcategories) }
+
+func (c Concern) HighPriority() bool { return c.highPriority }
+
+func (c Concern) ObservedAt() time.Time { return c.observedAt }
+
+func (c Concern) RecordedAt() time.Time { return c.recordedAt }
+
+func (c Concern) Deadline() time.Time { return c.deadline }
+
+func (c Concern) Late() bool { return c.late }
+
+func (c Concern) MinutesLate() int { return c.minutesLate }
+
+func (c Concern) Details() string { return c.details }
+
+func (c Concern) PupilWords() string { return c.pupilWords }
+
+func (c Concern) PeopleInvolved() []string { return slices.Clone(c.peopleInvolved) }
+
+func (c Concern) TagStaff() []string { return slices.Clone(c.tagStaff) }
+
+func (c Concern) AboutStaff() bool { return c.aboutStaff }
+
 func (c Concern) SubjectStaffEmail() string { return c.subjectStaffEmail }
-func (c Concern) AuthorEmail() string       { return c.authorEmail }
-func (c Concern) AuthorName() string        { return c.authorName }
-func (c Concern) Version() int              { return c.version }
+
+func (c Concern) AuthorEmail() string { return c.authorEmail }
+
+func (c Concern) AuthorName() string { return c.authorName }
+
+func (c Concern) Version() int { return c.version }
 
 // ConcernSnapshot is every field of a stored concern, for a store to rebuild it.
 type ConcernSnapshot struct {

@@ -41,7 +41,7 @@ func (s Concerns) ConcernPage(ctx context.Context, who Caller, school SchoolID, 
 	if !p.IsDSL(school) {
 		pg.Actions = nil
 	}
-	pg.Catalogue = catalogueOr(pg.Catalogue, s.Catalogue)
+	pg.Catalogue = CatalogueOr(pg.Catalogue, s.Catalogue)
 	if pg.Concern, err = s.auditRead(ctx, who, p, c, func() (School, error) { return pg.School, nil }); err != nil {
 		return ConcernPage{}, err
 	}

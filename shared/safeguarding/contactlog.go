@@ -119,16 +119,16 @@ func (a FamilyAction) Complete(p Principal, outcome string, now time.Time) (Fami
 	if p.Email != a.Assignee && !p.IsDSL(a.School) {
 		return FamilyAction{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" {
-		ps.add("outcome", "say what was done")
+		ps.Add("outcome", "say what was done")
 	}
-	checkText(&ps, "outcome", outcome, MaxNotesChars)
+	CheckText(&ps, "outcome", outcome, MaxNotesChars)
 	if a.Status != ActionOpen {
-		ps.add("outcome", "the action is already completed")
+		ps.Add("outcome", "the action is already completed")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return FamilyAction{}, err
 	}
 	next := a
@@ -163,27 +163,27 @@ func (in ContactAttempt) reached() bool {
 func clockTime(t time.Time) string { return t.In(London).Format("Mon 2 Jan 2006 15:04") }
 
 // checkCall validates every field of rule H3 and returns the record cleaned.
-func checkCall(ps *problems, c PhoneCall, at, now time.Time) PhoneCall {
+func checkCall(ps *Problems, c PhoneCall, at, now time.Time) PhoneCall {
 	text := func(field, s string, max int, missing string) string {
 		s = strings.TrimSpace(s)
 		if s == "" && missing != "" {
-			ps.add(field, "%s", missing)
+			ps.Add(field, "%s", missing)
 		}
-		checkText(ps, field, s, max)
+		CheckText(ps, field, s, max)
 		return s
 	}
 	c.SpokenTo = text("call.spokenTo", c.SpokenTo, MaxCallShort, "who you spoke to (name and relationship to the children)")
 	c.IdentifiedBy = text("call.identifiedBy", c.IdentifiedBy, MaxCallText, "how you identified them as an agreed parent or carer")
 	if !c.AgreedCarer {
-		ps.add("call.agreedCarer", "speak only to an agreed parent or carer; if it was someone else, record the call as not established")
+		ps.Add("call.agreedCarer", "speak only to an agreed parent or carer; if it was someone else, record the call as not established")
 	}
 	if !slices.Contains(CallWellbeing, c.IsOK) {
-		ps.add("call.isOk", "must be one of %s", strings.Join(CallWellbeing, ", "))
+		ps.Add("call.isOk", "must be one of %s", strings.Join(CallWellbeing, ", "))
 	}
 	c.Worries = text("call.worries", c.Worries, MaxCallText, "any worries they have, or \"none\"")
 	c.Background = text("call.background", c.Background, MaxCallText, "what you heard in the background (children talking or laughing...), or \"nothing heard\"")
 	if len(c.Quotes) > MaxCallQuotes {
-		ps.add("call.quotes", "at most %d quotes", MaxCallQuotes)
+		ps.Add("call.quotes", "at most %d quotes", MaxCallQuotes)
 		c.Quotes = c.Quotes[:MaxCallQuotes]
 	}
 	for i, q := range c.Quotes {
@@ -192,7 +192,7 @@ func checkCall(ps *problems, c PhoneCall, at, now time.Time) PhoneCall {
 			Words: text(f+".words", q.Words, MaxCallText, "their words, as they said them")}
 	}
 	if len(c.Actions) > MaxCallActions {
-		ps.add("call.actions", "at most %d actions", MaxCallActions)
+		ps.Add("call.actions", "at most %d actions", MaxCallActions)
 		c.Actions = c.Actions[:MaxCallActions]
 	}
 	for i, a := range c.Actions {
@@ -200,33 +200,33 @@ func checkCall(ps *problems, c PhoneCall, at, now time.Time) PhoneCall {
 		c.Actions[i].Description = text(f+".description", a.Description, MaxNotesChars, "what was agreed")
 		email, ok := NormaliseEmail(a.Assignee)
 		if !ok {
-			ps.add(f+".assigneeEmail", "the email of the member of staff who will do it")
+			ps.Add(f+".assigneeEmail", "the email of the member of staff who will do it")
 		}
 		c.Actions[i].Assignee = email
 		switch {
 		case a.DueAt.IsZero():
-			ps.add(f+".dueAt", "when it is due (its timescale)")
+			ps.Add(f+".dueAt", "when it is due (its timescale)")
 		case !a.DueAt.After(at) || !a.DueAt.After(now):
-			ps.add(f+".dueAt", "after the call and not in the past")
+			ps.Add(f+".dueAt", "after the call and not in the past")
 		case a.DueAt.After(now.AddDate(0, 0, MaxActionDays)):
-			ps.add(f+".dueAt", "within a year")
+			ps.Add(f+".dueAt", "within a year")
 		}
 		c.Actions[i].DueAt = a.DueAt.UTC()
 	}
 	c.FurtherContact = text("call.furtherContact", c.FurtherContact, MaxCallText, "how contact will continue (who calls, how often, on which number)")
 	if c.HappyToBeContacted == nil {
-		ps.add("call.happyToBeContacted", "whether the family is still happy to be contacted")
+		ps.Add("call.happyToBeContacted", "whether the family is still happy to be contacted")
 	} else if *c.HappyToBeContacted {
 		switch {
 		case c.NextCallAt.IsZero():
-			ps.add("call.nextCallAt", "the date of the next call")
+			ps.Add("call.nextCallAt", "the date of the next call")
 		case !c.NextCallAt.After(at) || !c.NextCallAt.After(now):
-			ps.add("call.nextCallAt", "after this call and not in the past")
+			ps.Add("call.nextCallAt", "after this call and not in the past")
 		case c.NextCallAt.After(now.AddDate(0, 0, MaxNextCallDays)):
-			ps.add("call.nextCallAt", "within %d days", MaxNextCallDays)
+			ps.Add("call.nextCallAt", "within %d days", MaxNextCallDays)
 		}
 	} else if !c.NextCallAt.IsZero() {
-		ps.add("call.nextCallAt", "no next call when the family is not happy to be contacted")
+		ps.Add("call.nextCallAt", "no next call when the family is not happy to be contacted")
 	}
 	c.NextCallAt = c.NextCallAt.UTC()
 	return c
@@ -262,29 +262,29 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 	if !CanRecordContact(p, f.School, designated) {
 		return FamilyWrite{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	if !slices.Contains(ContactMethods, in.Method) {
-		ps.add("method", "must be one of %s", strings.Join(ContactMethods, ", "))
+		ps.Add("method", "must be one of %s", strings.Join(ContactMethods, ", "))
 	}
 	if in.Outcome != "" && !slices.Contains(ContactOutcomes, in.Outcome) {
-		ps.add("outcome", "must be one of %s", strings.Join(ContactOutcomes, ", "))
+		ps.Add("outcome", "must be one of %s", strings.Join(ContactOutcomes, ", "))
 	}
 	if in.At.IsZero() || in.At.After(now.Add(5*time.Minute)) {
-		ps.add("at", "when the contact was made, not in the future")
+		ps.Add("at", "when the contact was made, not in the future")
 	}
 	in.Notes = strings.TrimSpace(in.Notes)
-	checkText(&ps, "notes", in.Notes, MaxNotesChars)
+	CheckText(&ps, "notes", in.Notes, MaxNotesChars)
 	answeredCall := in.Method == "phone-call" && in.outcome() == OutcomeEstablished
 	var call PhoneCall
 	switch {
 	case answeredCall && in.Call == nil:
-		ps.add("call", "an answered phone call is recorded with who was spoken to, how they were identified, whether they are ok, worries, what was heard, quotes, agreed actions, further contact, the next call and whether the family is still happy to be contacted")
+		ps.Add("call", "an answered phone call is recorded with who was spoken to, how they were identified, whether they are ok, worries, what was heard, quotes, agreed actions, further contact, the next call and whether the family is still happy to be contacted")
 	case answeredCall:
 		call = checkCall(&ps, *in.Call, in.At, now)
 	case in.Call != nil:
-		ps.add("call", "only an answered phone call has the record of a call")
+		ps.Add("call", "only an answered phone call has the record of a call")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, err
 	}
 	next := f
@@ -380,7 +380,7 @@ func (s Engagement) LogContact(ctx context.Context, who Caller, school SchoolID,
 		}
 	}
 	if in.Call != nil {
-		var ps problems
+		var ps Problems
 		var others []string
 		for _, a := range in.Call.Actions {
 			if e, ok := NormaliseEmail(a.Assignee); ok && e != who.Email && !slices.Contains(others, e) {
@@ -394,11 +394,11 @@ func (s Engagement) LogContact(ctx context.Context, who Caller, school SchoolID,
 			}
 			for i, a := range in.Call.Actions {
 				if e, ok := NormaliseEmail(a.Assignee); ok && e != who.Email && !staff[e].IsMember(school) {
-					ps.add(fmt.Sprintf("call.actions[%d].assigneeEmail", i), "not a member of staff of this school")
+					ps.Add(fmt.Sprintf("call.actions[%d].assigneeEmail", i), "not a member of staff of this school")
 				}
 			}
 		}
-		if err := ps.err(); err != nil {
+		if err := ps.Err(); err != nil {
 			return ContactLogged{}, err
 		}
 	}
@@ -422,7 +422,7 @@ func (s Engagement) commitFamily(ctx context.Context, who Caller, school SchoolI
 		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At, Late: w.Late, MinutesLate: w.MinutesLate}}
 	}
 	made := ContactLogged{Family: w.Family, Late: w.Late, MinutesLate: w.MinutesLate}
-	return savedOnce(ctx, s.Store, key, fp, made, s.Store.SaveFamily(ctx, w), s.loggedOf(ctx, who, school, id))
+	return SavedOnce(ctx, s.Store, key, fp, made, s.Store.SaveFamily(ctx, w), s.loggedOf(ctx, who, school, id))
 }
 
 // loggedOf answers a repeated request with the family as it stands and the lateness first

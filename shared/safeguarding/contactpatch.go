@@ -163,7 +163,7 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 	if !CanEditContactDetails(p, prev.School) {
 		return ContactDetails{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
 		ChangedAt: now.UTC(), ChangedBy: p.Email, Phones: slices.Clone(prev.Phones), Address: prev.Address}
 	held := func(label string) int {
@@ -177,14 +177,14 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 		j := held(label)
 		switch {
 		case j < 0:
-			ps.add(field+".label", "the family has no number under this name")
+			ps.Add(field+".label", "the family has no number under this name")
 		case slices.ContainsFunc(in.Phones, func(ph PatchPhone) bool { return sameLabel(ph.Label, label) }):
-			ps.add(field+".label", "a new number is typed for it: replace it or remove it, not both")
+			ps.Add(field+".label", "a new number is typed for it: replace it or remove it, not both")
 		}
 		if reason == "" {
-			ps.add(field+".reason", "say why the number is removed (for example \"no longer in use\")")
+			ps.Add(field+".reason", "say why the number is removed (for example \"no longer in use\")")
 		}
-		checkText(&ps, field+".reason", reason, MaxContactReason)
+		CheckText(&ps, field+".reason", reason, MaxContactReason)
 		if j >= 0 {
 			removals = append(removals, ContactRemoval{Label: next.Phones[j].Label, Reason: reason})
 			next.Phones = slices.Delete(next.Phones, j, j+1)
@@ -196,14 +196,14 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 		label := strings.TrimSpace(ph.Label)
 		number, ok := checkPhone(&ps, field, label, ph.Number)
 		if slices.ContainsFunc(in.Phones[:i], func(o PatchPhone) bool { return sameLabel(o.Label, label) }) {
-			ps.add(field+".label", "two numbers are typed under the same name")
+			ps.Add(field+".label", "two numbers are typed under the same name")
 			continue
 		}
 		if !ok {
 			continue
 		}
 		if k := slices.IndexFunc(next.Phones, func(o ContactPhone) bool { return o.Number == number && !sameLabel(o.Label, label) }); k >= 0 {
-			ps.add(field+".number", "the family already has this number, under %q", next.Phones[k].Label)
+			ps.Add(field+".number", "the family already has this number, under %q", next.Phones[k].Label)
 			continue
 		}
 		row := ContactPhone{Label: label, Number: number}
@@ -224,27 +224,27 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 	for i, label := range in.Confirm {
 		j := held(strings.TrimSpace(label))
 		if j < 0 {
-			ps.add(fmt.Sprintf("confirm[%d]", i), "the family has no number under this name")
+			ps.Add(fmt.Sprintf("confirm[%d]", i), "the family has no number under this name")
 			continue
 		}
 		next.Phones[j].ConfirmedAt = now.UTC()
 	}
 
 	if len(next.Phones) > MaxContactPhones {
-		ps.add("phones", "at most %d numbers: remove one first", MaxContactPhones)
+		ps.Add("phones", "at most %d numbers: remove one first", MaxContactPhones)
 	}
 	if in.Address != nil {
 		next.Address = checkAddress(&ps, *in.Address)
 		if len(in.Address.Lines) == 0 && strings.TrimSpace(in.Address.Postcode) == "" {
-			ps.add("address.lines", "the new address: its first line and its postcode")
+			ps.Add("address.lines", "the new address: its first line and its postcode")
 		}
 	}
 	next.Reason = strings.TrimSpace(in.Reason)
 	if next.Reason == "" {
-		ps.add("reason", "say why the details change (for example \"Mum phoned with her new number\")")
+		ps.Add("reason", "say why the details change (for example \"Mum phoned with her new number\")")
 	}
-	checkText(&ps, "reason", next.Reason, MaxContactReason)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
 	// A stale change is a conflict before anything else: what it would change was meant
@@ -261,23 +261,23 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 }
 
 // checkPhone checks one number and its label, and returns the number in its one written form.
-func checkPhone(ps *problems, field, label, number string) (string, bool) {
+func checkPhone(ps *Problems, field, label, number string) (string, bool) {
 	if label == "" {
-		ps.add(field+".label", "say whose number it is (for example \"Mum, mobile\")")
+		ps.Add(field+".label", "say whose number it is (for example \"Mum, mobile\")")
 	}
-	checkText(ps, field+".label", label, MaxContactLabel)
+	CheckText(ps, field+".label", label, MaxContactLabel)
 	n, ok := NormalisePhone(number)
 	if !ok {
-		ps.add(field+".number", "a UK phone number (like 07700 900000) or an international one starting with +")
+		ps.Add(field+".number", "a UK phone number (like 07700 900000) or an international one starting with +")
 	}
 	return n, ok
 }
 
 // checkAddress checks an address and returns it trimmed, its postcode in its written form.
-func checkAddress(ps *problems, in ContactAddress) ContactAddress {
+func checkAddress(ps *Problems, in ContactAddress) ContactAddress {
 	var out ContactAddress
 	if len(in.Lines) > MaxAddressLines {
-		ps.add("address.lines", "at most %d lines", MaxAddressLines)
+		ps.Add("address.lines", "at most %d lines", MaxAddressLines)
 	}
 	for i, l := range in.Lines {
 		if i >= MaxAddressLines {
@@ -285,21 +285,21 @@ func checkAddress(ps *problems, in ContactAddress) ContactAddress {
 		}
 		l = strings.TrimSpace(l)
 		if l == "" {
-			ps.add(fmt.Sprintf("address.lines[%d]", i), "leave out empty lines")
+			ps.Add(fmt.Sprintf("address.lines[%d]", i), "leave out empty lines")
 			continue
 		}
-		checkText(ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
+		CheckText(ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
 		out.Lines = append(out.Lines, l)
 	}
 	if strings.TrimSpace(in.Postcode) != "" {
 		pc, ok := NormalisePostcode(in.Postcode)
 		if !ok {
-			ps.add("address.postcode", "a UK postcode, like ZZ99 9ZZ")
+			ps.Add("address.postcode", "a UK postcode, like ZZ99 9ZZ")
 		}
 		out.Postcode = pc
 	}
 	if len(out.Lines) == 0 && out.Postcode != "" {
-		ps.add("address.lines", "the first line of the address, with the postcode")
+		ps.Add("address.lines", "the first line of the address, with the postcode")
 	}
 	return out
 }

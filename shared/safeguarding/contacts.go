@@ -154,11 +154,11 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 	if !CanEditContactDetails(p, prev.School) {
 		return ContactDetails{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
 		ChangedAt: now.UTC(), ChangedBy: p.Email}
 	if len(in.Phones) > MaxContactPhones {
-		ps.add("phones", "at most %d numbers", MaxContactPhones)
+		ps.Add("phones", "at most %d numbers", MaxContactPhones)
 	}
 	seen := map[string]bool{}
 	for i, ph := range in.Phones {
@@ -169,15 +169,15 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 		label := strings.TrimSpace(ph.Label)
 		number, ok := checkPhone(&ps, field, label, ph.Number)
 		if ok && seen[number] {
-			ps.add(field+".number", "the same number is listed twice")
+			ps.Add(field+".number", "the same number is listed twice")
 		}
 		seen[number] = true
 		// A label names its number in later changes and in the history: no two alike.
 		if slices.ContainsFunc(next.Phones, func(o ContactPhone) bool { return sameLabel(o.Label, label) }) && label != "" {
-			ps.add(field+".label", "two numbers have the same name: tell them apart (for example \"Mum, mobile\" and \"Mum, work\")")
+			ps.Add(field+".label", "two numbers have the same name: tell them apart (for example \"Mum, mobile\" and \"Mum, work\")")
 		}
 		if ph.ConfirmedAt.After(now.Add(5 * time.Minute)) {
-			ps.add(field+".confirmedAt", "when the number was last confirmed, not in the future")
+			ps.Add(field+".confirmedAt", "when the number was last confirmed, not in the future")
 		}
 		confirmed := time.Time{}
 		if !ph.ConfirmedAt.IsZero() {
@@ -188,10 +188,10 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 	next.Address = checkAddress(&ps, in.Address)
 	next.Reason = strings.TrimSpace(in.Reason)
 	if next.Reason == "" {
-		ps.add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
+		ps.Add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
 	}
-	checkText(&ps, "reason", next.Reason, MaxContactReason)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
 	next.Changes = DescribeChanges(prev, next, nil)
@@ -225,13 +225,13 @@ func (c ClosureContact) Designate(p Principal, staff Principal, active bool, rea
 	if !p.IsDSL(c.School) {
 		return ClosureContact{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	if active && !staff.IsMember(c.School) {
-		ps.add("email", "not a member of staff of this school")
+		ps.Add("email", "not a member of staff of this school")
 	}
 	reason = strings.TrimSpace(reason)
-	checkText(&ps, "reason", reason, MaxContactReason)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "reason", reason, MaxContactReason)
+	if err := ps.Err(); err != nil {
 		return ClosureContact{}, err
 	}
 	next := c

@@ -180,7 +180,7 @@ func (s Contacts) change(ctx context.Context, who Caller, school SchoolID, famil
 		return ContactDetails{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
 	}
 	if e.Prior != nil {
-		return replayed(*e.Prior, fp, s.versionMade(ctx, school, family))
+		return Replayed(*e.Prior, fp, s.versionMade(ctx, school, family))
 	}
 	prev := e.Details
 	prev.School, prev.Family, prev.Pupils = school, family, e.Family.Pupils()
@@ -193,7 +193,7 @@ func (s Contacts) change(ctx context.Context, who Caller, school SchoolID, famil
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: family, RecordedAt: who.At, Version: d.Version}}
 	}
-	return savedOnce(ctx, s.Store, key, fp, d, s.Store.SaveContactDetails(ctx, w), s.versionMade(ctx, school, family))
+	return SavedOnce(ctx, s.Store, key, fp, d, s.Store.SaveContactDetails(ctx, w), s.versionMade(ctx, school, family))
 }
 
 // versionMade answers a request already served with the version it made, whatever came after.
@@ -323,7 +323,7 @@ func (s Contacts) Designate(ctx context.Context, who Caller, school SchoolID, st
 		return ClosureContact{}, ErrForbidden
 	}
 	if e.Prior != nil {
-		return replayed(*e.Prior, fp, func(PriorRequest) (ClosureContact, error) { return e.Current, nil })
+		return Replayed(*e.Prior, fp, func(PriorRequest) (ClosureContact, error) { return e.Current, nil })
 	}
 	cur := e.Current
 	cur.School, cur.Email = school, email
@@ -337,7 +337,7 @@ func (s Contacts) Designate(ctx context.Context, who Caller, school SchoolID, st
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: email, RecordedAt: who.At}}
 	}
-	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveClosureContact(ctx, next, audit, req), func(PriorRequest) (ClosureContact, error) {
+	return SavedOnce(ctx, s.Store, key, fp, next, s.Store.SaveClosureContact(ctx, next, audit, req), func(PriorRequest) (ClosureContact, error) {
 		e, err := s.Store.LoadDesignation(ctx, who.Email, school, email, RequestKey{})
 		return e.Current, err
 	})
@@ -357,7 +357,7 @@ func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school S
 		return FamilyAction{}, fmt.Errorf("action %q: %w", id, ErrNotFound)
 	}
 	if e.Prior != nil {
-		return replayed(*e.Prior, fp, func(PriorRequest) (FamilyAction, error) { return e.Action, nil })
+		return Replayed(*e.Prior, fp, func(PriorRequest) (FamilyAction, error) { return e.Action, nil })
 	}
 	next, err := e.Action.Complete(e.Viewer, outcome, who.At)
 	if err != nil {
@@ -369,7 +369,7 @@ func (s Contacts) CompleteFamilyAction(ctx context.Context, who Caller, school S
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At}}
 	}
-	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveFamilyActionChange(ctx, next, e.Action.Version, audit, req), func(PriorRequest) (FamilyAction, error) {
+	return SavedOnce(ctx, s.Store, key, fp, next, s.Store.SaveFamilyActionChange(ctx, next, e.Action.Version, audit, req), func(PriorRequest) (FamilyAction, error) {
 		e, err := s.Store.LoadFamilyAction(ctx, who.Email, school, family, id, RequestKey{})
 		return e.Action, err
 	})

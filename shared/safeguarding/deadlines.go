@@ -147,11 +147,11 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 		case AudienceAssignee, AudienceLineManager:
 			recipients = []string{item.Assignee}
 		case AudienceDSL:
-			for _, m := range rosterWith(school.Roster, RoleDSL) {
+			for _, m := range RosterWith(school.Roster, RoleDSL) {
 				recipients = append(recipients, m.Email)
 			}
 		case AudienceSeniorDSL:
-			for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
+			for _, m := range RosterWith(school.Roster, RoleSeniorDSL) {
 				recipients = append(recipients, m.Email)
 			}
 		}
@@ -177,4 +177,48 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 type SchoolDue struct {
 	ID   SchoolID
 	From time.Time
+}
+
+// The due items a started visit puts on the deadline engine: the check-out (V8, its own
+// policy, LoneWorkerAdvance), the observations (V6) and the next visit (V7), both on the
+// ladder of rule D8.
+const (
+	DueVisitCheckout     = "visit-checkout"
+	DueVisitObservations = "visit-observations"
+	DueVisitNext         = "visit-next"
+)
+
+// The lone-worker alarm of a home visit (V8).
+const (
+	// DefaultLoneWorkerMinutes is how long after the planned end a missing check-out raises
+	// the alarm (V8), unless the school configures another.
+	DefaultLoneWorkerMinutes = 30
+	// LoneWorkerWiden is how long after the first lone-worker alarm the DSLs are told too.
+	LoneWorkerWiden = 30 * time.Minute
+)
+
+// LoneWorkerAdvance is rule V8's policy for a missing check-out, within D8's once-a-day bound
+// per step:
+//   - at the due time (the planned end plus the school's lone-worker minutes): the line
+//     manager and the Senior DSL at once, by SMS and email, high priority;
+//   - LoneWorkerWiden later, still no check-out: the same people again and the DSLs;
+//   - then that step again once a day until someone checks out.
+//
+// The engine runs every 15 minutes, so the first alarm goes within one run of the due time.
+func LoneWorkerAdvance(s DueState, now time.Time) (DueState, Escalation, bool) {
+	if !s.Active || now.Before(s.NextAt) {
+		return s, Escalation{}, false
+	}
+	next := s
+	e := Escalation{Kind: "lone-worker", Audience: AudienceLineManager, Also: []Audience{AudienceSeniorDSL},
+		Channels: []Channel{ChannelSMS, ChannelEmail}, Priority: PriorityHigh}
+	if s.Step == 0 {
+		e.Step, next.Step = 1, 1
+		next.NextAt = later(s.DueAt.Add(LoneWorkerWiden), now).UTC()
+		return next, e, true
+	}
+	e.Step, next.Step = 2, 2
+	e.Also = append(e.Also, AudienceDSL)
+	next.NextAt = later(s.DueAt.Add(escalationSpacing), now.Add(escalationSpacing)).UTC()
+	return next, e, true
 }

@@ -170,14 +170,14 @@ func (f *Family) restore(w *FamilyWrite, id string, at time.Time, how, by string
 // batch is harmless; a newer one ends MISSING with a contact_restored entry in each child's
 // chronology. ok is false when there is nothing to write.
 func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Time) (FamilyWrite, bool, error) {
-	var ps problems
+	var ps Problems
 	if !slices.Contains(AckKinds, a.Kind) {
-		ps.add("acknowledgements.kind", "must be one of %s", strings.Join(AckKinds, ", "))
+		ps.Add("acknowledgements.kind", "must be one of %s", strings.Join(AckKinds, ", "))
 	}
 	if a.At.IsZero() || a.At.After(now.Add(5*time.Minute)) {
-		ps.add("acknowledgements.at", "when the family acknowledged, not in the future")
+		ps.Add("acknowledgements.at", "when the family acknowledged, not in the future")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, false, err
 	}
 	if !a.At.After(f.LastContactAt) {
@@ -201,19 +201,19 @@ func (f Family) Decide(p Principal, decision, reason, id string, now time.Time) 
 	if !p.Has(f.School, RoleSeniorDSL) {
 		return FamilyWrite{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	if !slices.Contains(SocialCareDecisions, decision) {
-		ps.add("decision", "must be one of %s", strings.Join(SocialCareDecisions, ", "))
+		ps.Add("decision", "must be one of %s", strings.Join(SocialCareDecisions, ", "))
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		ps.add("reason", "record the reason for the decision")
+		ps.Add("reason", "record the reason for the decision")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
+	CheckText(&ps, "reason", reason, MaxNotesChars)
 	if f.Status != FamilyMissing {
-		ps.add("decision", "the family is not missing")
+		ps.Add("decision", "the family is not missing")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, err
 	}
 	next := f
@@ -235,16 +235,16 @@ func (f Family) RecordLANotification(p Principal, sentAt time.Time, notes, id st
 	if !p.Has(f.School, RoleSeniorDSL) {
 		return FamilyWrite{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	if f.Status != FamilyMissing || f.LARaisedAt.IsZero() {
-		ps.add("sentAt", "the LA is informed once a missing family reaches %d silent school days", SilentDaysLA)
+		ps.Add("sentAt", "the LA is informed once a missing family reaches %d silent school days", SilentDaysLA)
 	}
 	if sentAt.IsZero() || sentAt.After(now.Add(5*time.Minute)) {
-		ps.add("sentAt", "when it was sent, not in the future")
+		ps.Add("sentAt", "when it was sent, not in the future")
 	}
 	notes = strings.TrimSpace(notes)
-	checkText(&ps, "notes", notes, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	CheckText(&ps, "notes", notes, MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, err
 	}
 	next := f
@@ -338,10 +338,10 @@ type AckResult struct {
 // kept and ends MISSING (E6). Repeating a batch changes nothing: an acknowledgement no newer
 // than the family's last contact is a no-op, and the Idempotency-Key is honoured.
 func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID, acks []Acknowledgement, key RequestKey, fingerprint string) (AckResult, error) {
-	var ps problems
+	var ps Problems
 	if len(acks) == 0 || len(acks) > MaxAcknowledgements {
-		ps.add("acknowledgements", "between 1 and %d acknowledgements", MaxAcknowledgements)
-		return AckResult{}, ps.err()
+		ps.Add("acknowledgements", "between 1 and %d acknowledgements", MaxAcknowledgements)
+		return AckResult{}, ps.Err()
 	}
 	var famIDs []string
 	var pupilIDs []PupilID
@@ -352,10 +352,10 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 		case a.PupilID != "":
 			pupilIDs = append(pupilIDs, a.PupilID)
 		default:
-			ps.add(fmt.Sprintf("acknowledgements[%d]", i), "name a familyId or a pupilId")
+			ps.Add(fmt.Sprintf("acknowledgements[%d]", i), "name a familyId or a pupilId")
 		}
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return AckResult{}, err
 	}
 	b, err := s.Store.LoadEngagement(ctx, who.Email, school, famIDs, pupilIDs, key)
@@ -374,7 +374,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 		}
 		f, ok := b.Families[id]
 		if !ok {
-			ps.add(fmt.Sprintf("acknowledgements[%d]", i), "no such family or pupil in this school")
+			ps.Add(fmt.Sprintf("acknowledgements[%d]", i), "no such family or pupil in this school")
 			continue
 		}
 		if !CanAcknowledge(b.Viewer, f, b.Classes) {
@@ -385,7 +385,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 			var v *ValidationError
 			if errors.As(err, &v) {
 				for _, p := range v.Problems {
-					ps.add(fmt.Sprintf("acknowledgements[%d].%s", i, strings.TrimPrefix(p.Field, "acknowledgements.")), "%s", p.Message)
+					ps.Add(fmt.Sprintf("acknowledgements[%d].%s", i, strings.TrimPrefix(p.Field, "acknowledgements.")), "%s", p.Message)
 				}
 				continue
 			}
@@ -398,7 +398,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 			latest[id] = a
 		}
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return AckResult{}, err
 	}
 	var res AckResult
@@ -444,7 +444,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who Caller, school SchoolID
 	if key.Key != "" {
 		req = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: "engagement", RecordedAt: who.At}}
 	}
-	return savedOnce(ctx, s.Store, key, fingerprint, res, s.Store.SaveCommand(ctx, audit, req),
+	return SavedOnce(ctx, s.Store, key, fingerprint, res, s.Store.SaveCommand(ctx, audit, req),
 		func(PriorRequest) (AckResult, error) { return res, nil })
 }
 
@@ -511,7 +511,7 @@ func (s Engagement) ChangeFamily(ctx context.Context, who Caller, school SchoolI
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: id, RecordedAt: who.At}}
 	}
-	return savedOnce(ctx, s.Store, key, fingerprint, w.Family, s.Store.SaveFamily(ctx, w), func(PriorRequest) (Family, error) {
+	return SavedOnce(ctx, s.Store, key, fingerprint, w.Family, s.Store.SaveFamily(ctx, w), func(PriorRequest) (Family, error) {
 		_, f, err := s.Store.Family(ctx, who.Email, school, id)
 		return f, err
 	})

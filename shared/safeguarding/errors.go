@@ -37,13 +37,13 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
-type problems []FieldProblem
+type Problems []FieldProblem
 
-func (ps *problems) add(field, format string, args ...any) {
+func (ps *Problems) Add(field, format string, args ...any) {
 	*ps = append(*ps, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func (ps problems) err() error {
+func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}

@@ -88,7 +88,7 @@ func (f Family) NextLookAfterContact(lookCal Calendar, now time.Time) time.Time 
 // Senior DSL; the DSLs and the Senior DSL are told anyway if it is not done (D8).
 func callAssignee(s School) string {
 	for _, r := range []Role{RoleDSL, RoleSeniorDSL} {
-		if ms := rosterWith(s.Roster, r); len(ms) > 0 {
+		if ms := RosterWith(s.Roster, r); len(ms) > 0 {
 			return ms[0].Email
 		}
 	}
@@ -100,7 +100,7 @@ func callAssignee(s School) string {
 func familyAlerts(f Family, school School, kind string, aud Audience, role Role, now time.Time) []Alert {
 	var out []Alert
 	day := LocalDay(now).Format(time.DateOnly)
-	for _, m := range rosterWith(school.Roster, role) {
+	for _, m := range RosterWith(school.Roster, role) {
 		out = append(out, Alert{ID: "family#" + string(f.School) + "#" + f.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
 			School: f.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: ChannelEmail,
 			Priority: PriorityHigh, Reference: f.Reference(), Subject: f.ID, SubjectKind: SubjectFamily})

@@ -20,7 +20,7 @@ type priorRequests interface {
 
 // replayed answers a request already served under its key: answer(prior) for the same body,
 // ErrIdempotencyMismatch for another.
-func replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRequest) (T, error)) (T, error) {
+func Replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRequest) (T, error)) (T, error) {
 	if prior.Fingerprint != fingerprint {
 		var zero T
 		return zero, ErrIdempotencyMismatch
@@ -31,14 +31,14 @@ func replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRe
 // savedOnce is the answer to a write that carried key: made when the write succeeded; the
 // first request's answer when the store refused it because the key was taken meanwhile; the
 // error otherwise.
-func savedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fingerprint string, made T, err error, answer func(PriorRequest) (T, error)) (T, error) {
+func SavedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fingerprint string, made T, err error, answer func(PriorRequest) (T, error)) (T, error) {
 	var zero T
 	if errors.Is(err, ErrDuplicateRequest) {
 		prior, err := st.PriorRequest(ctx, key)
 		if err != nil {
 			return zero, err
 		}
-		return replayed(prior, fingerprint, answer)
+		return Replayed(prior, fingerprint, answer)
 	}
 	if err != nil {
 		return zero, err

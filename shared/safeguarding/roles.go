@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // SchoolID identifies one school of a federation.
@@ -173,4 +174,14 @@ type AlertSubscription struct {
 	TopicARN        string
 	SubscriptionARN string
 	FilterPolicy    string
+}
+
+// LoneWorkerAfter is how long after a visit's planned end a missing check-out raises the
+// alarm: the school's setting, or the default.
+func (s School) LoneWorkerAfter() time.Duration {
+	m := s.LoneWorkerMinutes
+	if m <= 0 {
+		m = DefaultLoneWorkerMinutes
+	}
+	return time.Duration(m) * time.Minute
 }

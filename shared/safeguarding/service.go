@@ -165,7 +165,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 		return Concern{}, err
 	}
 	if c.Prior != nil {
-		return replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
+		return Replayed(*c.Prior, fingerprint, func(PriorRequest) (Concern, error) { return c.Concern, nil })
 	}
 	if !c.Concern.CanView(c.Viewer) {
 		return Concern{}, ErrNotFound
@@ -174,7 +174,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	if version != con.version {
 		return Concern{}, fmt.Errorf("amending version %d of a concern now at %d: %w", version, con.version, ErrConflict)
 	}
-	if err := con.Amend(c.Viewer, a, catalogueOr(c.Catalogue, s.Catalogue), who.At); err != nil {
+	if err := con.Amend(c.Viewer, a, CatalogueOr(c.Catalogue, s.Catalogue), who.At); err != nil {
 		return Concern{}, err
 	}
 	w := AmendmentWrite{Concern: con, PrevVersion: version, At: who.At, Entries: AmendmentEntries(con, s.NewID(who.At)),
@@ -183,7 +183,7 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(id)}}
 	}
-	return savedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveAmendment(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
+	return SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveAmendment(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
 }
 
 // Revisions returns every revision of a concern the caller may see, oldest first, and audits
@@ -234,9 +234,9 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 		return Receipt{}, err
 	}
 	if rec.Prior != nil {
-		return replayed(*rec.Prior, fingerprint, receiptOf)
+		return Replayed(*rec.Prior, fingerprint, receiptOf)
 	}
-	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, catalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
+	c, err := RecordConcern(ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, CatalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -251,11 +251,11 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: receipt}
 	}
-	return savedOnce(ctx, s.Store, key, fingerprint, receipt, s.Store.SaveConcern(ctx, w), receiptOf)
+	return SavedOnce(ctx, s.Store, key, fingerprint, receipt, s.Store.SaveConcern(ctx, w), receiptOf)
 }
 
 // catalogueOr is the school's catalogue, or the default when the store gave none.
-func catalogueOr(school, def Catalogue) Catalogue {
+func CatalogueOr(school, def Catalogue) Catalogue {
 	if len(school) > 0 {
 		return school
 	}

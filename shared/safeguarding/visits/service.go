@@ -1,29 +1,31 @@
-package safeguarding
+package visits
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // VisitPlanning is what planning a visit (or lifting a family's block) needs, read in one
 // round trip: who asks, the school, the family (nil when the school has no such family), its
 // visit block and any earlier request with the same key.
 type VisitPlanning struct {
-	Viewer Principal
-	School School
-	Family *Family
+	Viewer safeguarding.Principal
+	School safeguarding.School
+	Family *safeguarding.Family
 	Block  VisitBlock
-	Prior  *PriorRequest
+	Prior  *safeguarding.PriorRequest
 }
 
 // VisitCase is a visit with what a change to it needs, read in one round trip.
 type VisitCase struct {
-	Viewer Principal
-	School School
+	Viewer safeguarding.Principal
+	School safeguarding.School
 	Visit  Visit
-	Prior  *PriorRequest
+	Prior  *safeguarding.PriorRequest
 }
 
 // VisitWrite is everything one command on a visit commits, together or not at all.
@@ -35,18 +37,18 @@ type VisitWrite struct {
 	OpenDue bool
 	// Close are due items taken off the ladder, as read: each is conditioned on its step, so
 	// a check-out knows exactly which alarms went out.
-	Close []DueItem
+	Close []safeguarding.DueItem
 	// Concern is a concern the command raises (V5), with its entries and alerts below.
-	Concern *Concern
+	Concern *safeguarding.Concern
 	// Block is a block the command puts on the family's visits (V3), added to its history
 	// whatever the block's version (blocking twice is harmless).
 	Block *BlockEvent
 	// RequireUnblocked makes the write fail with ErrVisitsBlocked if the family is blocked.
 	RequireUnblocked bool
-	Entries          []ChronologyEntry
-	Audit            AuditEntry
-	Alerts           []Alert
-	Request          *RequestRecord
+	Entries          []safeguarding.ChronologyEntry
+	Audit            safeguarding.AuditEntry
+	Alerts           []safeguarding.Alert
+	Request          *safeguarding.RequestRecord
 	At               time.Time
 }
 
@@ -54,9 +56,9 @@ type VisitWrite struct {
 type BlockWrite struct {
 	Block       VisitBlock
 	PrevVersion int
-	Entries     []ChronologyEntry
-	Audit       AuditEntry
-	Request     *RequestRecord
+	Entries     []safeguarding.ChronologyEntry
+	Audit       safeguarding.AuditEntry
+	Request     *safeguarding.RequestRecord
 	At          time.Time
 }
 
@@ -64,28 +66,28 @@ type BlockWrite struct {
 type VisitStore interface {
 	// LoadVisitPlan reads the viewer, the school, the family, its visit block and any earlier
 	// request with the key. A viewer who is not a member of the school is ErrForbidden.
-	LoadVisitPlan(ctx context.Context, viewer string, school SchoolID, family string, key RequestKey) (VisitPlanning, error)
+	LoadVisitPlan(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, key safeguarding.RequestKey) (VisitPlanning, error)
 	// LoadVisit reads the viewer, the school, the visit with its due items and any earlier
 	// request with the key (ErrNotFound: no such visit).
-	LoadVisit(ctx context.Context, viewer string, school SchoolID, id string, key RequestKey) (VisitCase, error)
+	LoadVisit(ctx context.Context, viewer string, school safeguarding.SchoolID, id string, key safeguarding.RequestKey) (VisitCase, error)
 	// SaveVisit commits a write in one transaction: ErrConflict when the visit, a due item or
 	// the block moved since it was read; ErrVisitsBlocked; ErrDuplicateRequest.
 	SaveVisit(ctx context.Context, w VisitWrite) error
 	SaveVisitBlock(ctx context.Context, w BlockWrite) error
 	// Visits reads the viewer and the school's visits planned to start from since on.
-	Visits(ctx context.Context, viewer string, school SchoolID, since time.Time) (Principal, []Visit, error)
+	Visits(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []Visit, error)
 	// FamilyAddress reads the family's address from its contact details (rule P3): the caller
 	// shows it only to people who may see it and audits the view.
-	FamilyAddress(ctx context.Context, school SchoolID, family string) (ContactAddress, error)
-	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
-	Audit(ctx context.Context, e AuditEntry) error
+	FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (safeguarding.ContactAddress, error)
+	PriorRequest(ctx context.Context, key safeguarding.RequestKey) (safeguarding.PriorRequest, error)
+	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 }
 
 // Visits holds the home-visit use cases (rules V1-V8).
 type Visits struct {
 	Store     VisitStore
-	Calendar  Calendar
-	Catalogue Catalogue
+	Calendar  safeguarding.Calendar
+	Catalogue safeguarding.Catalogue
 	NewID     func(at time.Time) string
 }
 
@@ -106,54 +108,54 @@ const (
 type VisitResult struct {
 	Visit          Visit
 	DutyTeamNumber string
-	Raised         *Concern
+	Raised         *safeguarding.Concern
 	// Address is the family's address, on a read of the visit by its staff, its line manager
 	// or a DSL (V2, P3); nil elsewhere or when none is recorded.
-	Address *ContactAddress
+	Address *safeguarding.ContactAddress
 }
 
 // VisitsListed is how far back the list of visits goes.
 const VisitsListed = 7 * 24 * time.Hour
 
-func (s Visits) audit(who Caller, school SchoolID, action string, v Visit) AuditEntry {
-	return AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: action,
+func (s Visits) audit(who safeguarding.Caller, school safeguarding.SchoolID, action string, v Visit) safeguarding.AuditEntry {
+	return safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: action,
 		Subject: "visit/" + v.ID(), Pupils: v.Children(), At: who.At, Source: who.Source}
 }
 
-func request(key RequestKey, fingerprint, id string, at time.Time) *RequestRecord {
+func request(key safeguarding.RequestKey, fingerprint, id string, at time.Time) *safeguarding.RequestRecord {
 	if key.Key == "" {
 		return nil
 	}
-	return &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: id, RecordedAt: at}}
+	return &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: id, RecordedAt: at}}
 }
 
 // Plan plans a home visit (V2). The line manager is told there is a visit to look at and the
 // Senior DSL that it needs authorising (V1); each child's chronology shows the plan.
-func (s Visits) Plan(ctx context.Context, who Caller, school SchoolID, in NewVisit, key RequestKey, fingerprint string) (VisitResult, error) {
+func (s Visits) Plan(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in NewVisit, key safeguarding.RequestKey, fingerprint string) (VisitResult, error) {
 	pl, err := s.Store.LoadVisitPlan(ctx, who.Email, school, in.FamilyID, key)
 	if err != nil {
 		return VisitResult{}, err
 	}
 	if pl.Prior != nil {
-		return replayed(*pl.Prior, fingerprint, s.visitOf(ctx, who, school))
+		return safeguarding.Replayed(*pl.Prior, fingerprint, s.visitOf(ctx, who, school))
 	}
 	v, err := PlanVisit(s.NewID(who.At), in, pl.Viewer, pl.School, pl.Family, pl.Block, who.At)
 	if err != nil {
 		return VisitResult{}, err
 	}
 	summary := fmt.Sprintf("Home visit %s planned for %s to %s by %d staff; the line manager knows where, when and who.",
-		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(London).Format("15:04"), len(v.s.Staff))
+		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"), len(v.s.Staff))
 	w := VisitWrite{Visit: v, RequireUnblocked: true, At: who.At, Alerts: v.PlannedAlerts(pl.School),
 		Entries: v.Entries(s.NewID(who.At), who.At, pl.Viewer, same(summary)),
 		Audit:   s.audit(who, school, AuditVisitPlanned, v), Request: request(key, fingerprint, v.ID(), who.At)}
 	made := VisitResult{Visit: v, DutyTeamNumber: pl.School.DutyTeamNumber}
-	return savedOnce(ctx, s.Store, key, fingerprint, made, s.Store.SaveVisit(ctx, w), s.visitOf(ctx, who, school))
+	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, made, s.Store.SaveVisit(ctx, w), s.visitOf(ctx, who, school))
 }
 
 // visitOf answers a repeated request with the visit as it is now.
-func (s Visits) visitOf(ctx context.Context, who Caller, school SchoolID) func(PriorRequest) (VisitResult, error) {
-	return func(prior PriorRequest) (VisitResult, error) {
-		vc, err := s.Store.LoadVisit(ctx, who.Email, school, prior.Receipt.ID, RequestKey{})
+func (s Visits) visitOf(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) func(safeguarding.PriorRequest) (VisitResult, error) {
+	return func(prior safeguarding.PriorRequest) (VisitResult, error) {
+		vc, err := s.Store.LoadVisit(ctx, who.Email, school, prior.Receipt.ID, safeguarding.RequestKey{})
 		if err != nil {
 			return VisitResult{}, err
 		}
@@ -164,13 +166,13 @@ func (s Visits) visitOf(ctx context.Context, who Caller, school SchoolID) func(P
 // Visit returns a visit to someone who may see it, with the family's address: the staff
 // going, their line manager (V2) and the DSLs may see it (P3). The read and the view of the
 // address are audited (P4, P3).
-func (s Visits) Visit(ctx context.Context, who Caller, school SchoolID, id string) (VisitResult, error) {
-	vc, err := s.Store.LoadVisit(ctx, who.Email, school, id, RequestKey{})
+func (s Visits) Visit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (VisitResult, error) {
+	vc, err := s.Store.LoadVisit(ctx, who.Email, school, id, safeguarding.RequestKey{})
 	if err != nil {
 		return VisitResult{}, err
 	}
 	if !vc.Visit.CanView(vc.Viewer) {
-		return VisitResult{}, ErrNotFound
+		return VisitResult{}, safeguarding.ErrNotFound
 	}
 	res := VisitResult{Visit: vc.Visit, DutyTeamNumber: vc.School.DutyTeamNumber}
 	if err := s.Store.Audit(ctx, s.audit(who, school, AuditVisitRead, vc.Visit)); err != nil {
@@ -180,7 +182,7 @@ func (s Visits) Visit(ctx context.Context, who Caller, school SchoolID, id strin
 	if err != nil || addr.IsZero() {
 		return res, err
 	}
-	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitAddressViewed,
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitAddressViewed,
 		Subject: "family/" + vc.Visit.Family() + "/contact-details", Pupils: vc.Visit.Children(), At: who.At, Source: who.Source})
 	if err != nil {
 		return VisitResult{}, err
@@ -191,23 +193,23 @@ func (s Visits) Visit(ctx context.Context, who Caller, school SchoolID, id strin
 
 // List returns the school's visits from a week ago on that the caller may see, soonest
 // first, and audits the list (P4).
-func (s Visits) List(ctx context.Context, who Caller, school SchoolID) ([]Visit, error) {
+func (s Visits) List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]Visit, error) {
 	p, visits, err := s.Store.Visits(ctx, who.Email, school, who.At.Add(-VisitsListed))
 	if err != nil {
 		return nil, err
 	}
 	if !p.IsMember(school) {
-		return nil, ErrForbidden
+		return nil, safeguarding.ErrForbidden
 	}
 	var out []Visit
-	var pupils []PupilID
+	var pupils []safeguarding.PupilID
 	for _, v := range visits {
 		if v.CanView(p) {
 			out = append(out, v)
 			pupils = append(pupils, v.s.Children...)
 		}
 	}
-	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitsRead,
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitsRead,
 		Subject: "visits", Pupils: pupils, At: who.At, Source: who.Source})
 	return out, err
 }
@@ -215,7 +217,7 @@ func (s Visits) List(ctx context.Context, who Caller, school SchoolID) ([]Visit,
 // change loads a visit, applies one command to it and saves it with its entries, audit entry
 // and alerts on the version read. A save that lost a race (another command on the visit, the
 // deadline engine moving its check-out alarm) is tried again on what is there now.
-func (s Visits) change(ctx context.Context, who Caller, school SchoolID, id string, key RequestKey, fingerprint string,
+func (s Visits) change(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fingerprint string,
 	apply func(vc VisitCase, v *Visit, w *VisitWrite) error) (VisitResult, error) {
 	for attempt := 0; ; attempt++ {
 		vc, err := s.Store.LoadVisit(ctx, who.Email, school, id, key)
@@ -223,10 +225,10 @@ func (s Visits) change(ctx context.Context, who Caller, school SchoolID, id stri
 			return VisitResult{}, err
 		}
 		if vc.Prior != nil {
-			return replayed(*vc.Prior, fingerprint, s.visitOf(ctx, who, school))
+			return safeguarding.Replayed(*vc.Prior, fingerprint, s.visitOf(ctx, who, school))
 		}
 		if !vc.Visit.CanView(vc.Viewer) {
-			return VisitResult{}, ErrNotFound
+			return VisitResult{}, safeguarding.ErrNotFound
 		}
 		before := vc.Visit
 		v := RestoreVisit(before.Snapshot())
@@ -243,16 +245,16 @@ func (s Visits) change(ctx context.Context, who Caller, school SchoolID, id stri
 			}
 		}
 		err = s.Store.SaveVisit(ctx, w)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, safeguarding.ErrConflict) && attempt < 3 {
 			continue
 		}
 		made := VisitResult{Visit: v, DutyTeamNumber: vc.School.DutyTeamNumber, Raised: w.Concern}
-		return savedOnce(ctx, s.Store, key, fingerprint, made, err, s.visitOf(ctx, who, school))
+		return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, made, err, s.visitOf(ctx, who, school))
 	}
 }
 
 // Authorise records the Senior DSL's authorisation (V1).
-func (s Visits) Authorise(ctx context.Context, who Caller, school SchoolID, id string, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) Authorise(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.Authorise(vc.Viewer, who.At); err != nil {
 			return err
@@ -264,7 +266,7 @@ func (s Visits) Authorise(ctx context.Context, who Caller, school SchoolID, id s
 
 // RecordCall records a call ahead (V3); a family that declines blocks further visits until a
 // DSL lifts it, and the DSLs are told.
-func (s Visits) RecordCall(ctx context.Context, who Caller, school SchoolID, id, outcome, notes string, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) RecordCall(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, outcome, notes string, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		block, err := v.RecordCall(vc.Viewer, outcome, notes, who.At)
 		if err != nil {
@@ -285,7 +287,7 @@ func (s Visits) RecordCall(ctx context.Context, who Caller, school SchoolID, id,
 }
 
 // Start sets off on the visit (V1, V2, V3) and arms the lone-worker alarm (V8).
-func (s Visits) Start(ctx context.Context, who Caller, school SchoolID, id string, present []string, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) Start(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, present []string, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.Start(vc.Viewer, present, vc.School, who.At); err != nil {
 			return err
@@ -293,7 +295,7 @@ func (s Visits) Start(ctx context.Context, who Caller, school SchoolID, id strin
 		w.OpenDue, w.RequireUnblocked = true, true
 		w.Alerts = v.StartedAlerts(vc.School)
 		w.Entries = v.Entries(s.NewID(who.At), who.At, vc.Viewer, same(fmt.Sprintf("Home visit %s started by %d staff; check-out expected by %s.",
-			v.s.Reference, len(v.s.StaffPresent), v.s.PlannedEnd.In(London).Format("15:04"))))
+			v.s.Reference, len(v.s.StaffPresent), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"))))
 		return nil
 	})
 }
@@ -301,9 +303,9 @@ func (s Visits) Start(ctx context.Context, who Caller, school SchoolID, id strin
 // raise adds an immediate concern (V5) to the visit's write: the concern, its chronology
 // entries and the DSLs' alerts at once by SMS and email (C4). Problems are named under field.
 func (s Visits) raise(vc VisitCase, v *Visit, w *VisitWrite, in ImmediateConcern, field string, at time.Time) error {
-	c, err := v.RaiseConcern(ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, catalogueOr(s.Catalogue, PolicyCatalogue()), s.Calendar, at)
+	c, err := v.RaiseConcern(safeguarding.ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, safeguarding.CatalogueOr(s.Catalogue, safeguarding.PolicyCatalogue()), s.Calendar, at)
 	if err != nil {
-		var verr *ValidationError
+		var verr *safeguarding.ValidationError
 		if errors.As(err, &verr) {
 			for i := range verr.Problems {
 				verr.Problems[i].Field = field + verr.Problems[i].Field
@@ -312,14 +314,14 @@ func (s Visits) raise(vc VisitCase, v *Visit, w *VisitWrite, in ImmediateConcern
 		return err
 	}
 	w.Concern = &c
-	w.Entries = append(w.Entries, ConcernEntries(c)...)
-	w.Alerts = append(w.Alerts, ConcernAlerts(c, vc.School)...)
+	w.Entries = append(w.Entries, safeguarding.ConcernEntries(c)...)
+	w.Alerts = append(w.Alerts, safeguarding.ConcernAlerts(c, vc.School)...)
 	return nil
 }
 
 // RecordDoorstep records each child seen or not seen (V4), and an immediate concern if any
 // (V5) in the same transaction.
-func (s Visits) RecordDoorstep(ctx context.Context, who Caller, school SchoolID, id string, children []ChildSeen, concern *ImmediateConcern, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) RecordDoorstep(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []ChildSeen, concern *ImmediateConcern, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.RecordDoorstep(vc.Viewer, children, who.At); err != nil {
 			return err
@@ -334,7 +336,7 @@ func (s Visits) RecordDoorstep(ctx context.Context, who Caller, school SchoolID,
 
 // RaiseConcern raises an immediate concern on a visit that started (V5): a high-priority
 // concern, with the duty team number in the answer.
-func (s Visits) RaiseConcern(ctx context.Context, who Caller, school SchoolID, id string, in ImmediateConcern, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) RaiseConcern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in ImmediateConcern, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.started(vc.Viewer); err != nil {
 			return err
@@ -344,7 +346,7 @@ func (s Visits) RaiseConcern(ctx context.Context, who Caller, school SchoolID, i
 }
 
 // RecordObservations records the observations (V4), late or not (V6).
-func (s Visits) RecordObservations(ctx context.Context, who Caller, school SchoolID, id string, children []ChildObservation, adults Appearance, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) RecordObservations(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []ChildObservation, adults Appearance, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.RecordObservations(vc.Viewer, children, adults, who.At); err != nil {
 			return err
@@ -355,7 +357,7 @@ func (s Visits) RecordObservations(ctx context.Context, who Caller, school Schoo
 }
 
 // RecordNext records the next visit and the support offered (V7).
-func (s Visits) RecordNext(ctx context.Context, who Caller, school SchoolID, id string, in NextVisit, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) RecordNext(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in NextVisit, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.RecordNext(vc.Viewer, in, who.At); err != nil {
 			return err
@@ -366,7 +368,7 @@ func (s Visits) RecordNext(ctx context.Context, who Caller, school SchoolID, id 
 }
 
 // CheckOut records the check-out (V8); whoever a lone-worker alarm reached is told it is over.
-func (s Visits) CheckOut(ctx context.Context, who Caller, school SchoolID, id string, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) CheckOut(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		alarmed, err := v.CheckOut(vc.Viewer, who.At)
 		if err != nil {
@@ -374,7 +376,7 @@ func (s Visits) CheckOut(ctx context.Context, who Caller, school SchoolID, id st
 		}
 		w.Alerts = v.SafeAlerts(alarmed, vc.School, who.At)
 		summary := fmt.Sprintf("Home visit %s: the staff left and checked out at %s (planned end %s).", v.s.Reference,
-			who.At.In(London).Format("15:04"), v.s.PlannedEnd.In(London).Format("15:04"))
+			who.At.In(safeguarding.London).Format("15:04"), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"))
 		if alarmed > 0 {
 			summary += " The lone-worker alarm had been raised; those it reached were told."
 		}
@@ -384,7 +386,7 @@ func (s Visits) CheckOut(ctx context.Context, who Caller, school SchoolID, id st
 }
 
 // Cancel calls off a visit that has not started.
-func (s Visits) Cancel(ctx context.Context, who Caller, school SchoolID, id, reason string, key RequestKey, fp string) (VisitResult, error) {
+func (s Visits) Cancel(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, reason string, key safeguarding.RequestKey, fp string) (VisitResult, error) {
 	return s.change(ctx, who, school, id, key, fp, func(vc VisitCase, v *Visit, w *VisitWrite) error {
 		if err := v.Cancel(vc.Viewer, reason, who.At); err != nil {
 			return err
@@ -396,16 +398,16 @@ func (s Visits) Cancel(ctx context.Context, who Caller, school SchoolID, id, rea
 
 // LiftBlock lets visits to a family go ahead again (V3): a DSL, with a reason, in each child's
 // chronology.
-func (s Visits) LiftBlock(ctx context.Context, who Caller, school SchoolID, family, reason string, key RequestKey, fp string) (VisitBlock, error) {
+func (s Visits) LiftBlock(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family, reason string, key safeguarding.RequestKey, fp string) (VisitBlock, error) {
 	pl, err := s.Store.LoadVisitPlan(ctx, who.Email, school, family, key)
 	if err != nil {
 		return VisitBlock{}, err
 	}
 	if pl.Prior != nil {
-		return replayed(*pl.Prior, fp, func(PriorRequest) (VisitBlock, error) { return pl.Block, nil })
+		return safeguarding.Replayed(*pl.Prior, fp, func(safeguarding.PriorRequest) (VisitBlock, error) { return pl.Block, nil })
 	}
 	if pl.Family == nil {
-		return VisitBlock{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+		return VisitBlock{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	pl.Block.School, pl.Block.Family = school, family
 	next, err := pl.Block.Lift(pl.Viewer, reason, who.At)
@@ -413,7 +415,7 @@ func (s Visits) LiftBlock(ctx context.Context, who Caller, school SchoolID, fami
 		return VisitBlock{}, err
 	}
 	w := BlockWrite{Block: next, PrevVersion: pl.Block.Version, At: who.At, Request: request(key, fp, family, who.At),
-		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitBlockLifted,
+		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditVisitBlockLifted,
 			Subject: "family/" + family, Pupils: pl.Family.Pupils(), At: who.At, Source: who.Source}}
 	entryID := s.NewID(who.At)
 	author := pl.Viewer.Name
@@ -421,12 +423,12 @@ func (s Visits) LiftBlock(ctx context.Context, who Caller, school SchoolID, fami
 		author = who.Email
 	}
 	for _, c := range pl.Family.Children {
-		w.Entries = append(w.Entries, ChronologyEntry{ID: entryID + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryVisit, At: who.At.UTC(),
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: entryID + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryVisit, At: who.At.UTC(),
 			Reference: pl.Family.Reference(), AuthorName: author, Summary: "Home visits to the family may go ahead again (a DSL lifted the block): " + next.History[len(next.History)-1].Reason,
-			Visibility: Visibility{School: school, Author: who.Email}})
+			Visibility: safeguarding.Visibility{School: school, Author: who.Email}})
 	}
-	return savedOnce(ctx, s.Store, key, fp, next, s.Store.SaveVisitBlock(ctx, w), func(PriorRequest) (VisitBlock, error) {
-		pl, err := s.Store.LoadVisitPlan(ctx, who.Email, school, family, RequestKey{})
+	return safeguarding.SavedOnce(ctx, s.Store, key, fp, next, s.Store.SaveVisitBlock(ctx, w), func(safeguarding.PriorRequest) (VisitBlock, error) {
+		pl, err := s.Store.LoadVisitPlan(ctx, who.Email, school, family, safeguarding.RequestKey{})
 		return pl.Block, err
 	})
 }

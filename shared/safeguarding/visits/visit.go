@@ -1,10 +1,12 @@
-package safeguarding
+package visits
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // Home visits during a closure (rules V1-V8). A DSL plans a visit to a family with two staff
@@ -26,21 +28,6 @@ const (
 	VisitCheckedOut VisitStatus = "checked-out"
 )
 
-// The due items a started visit puts on the deadline engine: the check-out (V8, its own
-// policy, LoneWorkerAdvance), the observations (V6) and the next visit (V7), both on the
-// ladder of rule D8.
-const (
-	DueVisitCheckout     = "visit-checkout"
-	DueVisitObservations = "visit-observations"
-	DueVisitNext         = "visit-next"
-)
-
-// AudienceLineManager is the line manager of a home visit (V2, V8).
-const AudienceLineManager Audience = "line_manager"
-
-// SubjectVisit marks an alert about a home visit: its link opens the visit.
-const SubjectVisit = "visit"
-
 // Call-ahead outcomes (V3).
 const (
 	CallAgreed   = "agreed"
@@ -53,31 +40,16 @@ var CallOutcomes = []string{CallAgreed, CallNoAnswer, CallDeclined}
 
 // Limits and defaults of home visits.
 const (
-	MinVisitStaff = 2 // V2: pairs
-	MaxVisitStaff = 4
-	// DefaultLoneWorkerMinutes is how long after the planned end a missing check-out raises
-	// the alarm (V8), unless the school configures another.
-	DefaultLoneWorkerMinutes = 30
-	MaxVisitLength           = 8 * time.Hour
-	MaxVisitAhead            = 60 * 24 * time.Hour
+	MinVisitStaff  = 2 // V2: pairs
+	MaxVisitStaff  = 4
+	MaxVisitLength = 8 * time.Hour
+	MaxVisitAhead  = 60 * 24 * time.Hour
 	// VisitStartEarly is how long before the planned start staff may set off.
 	VisitStartEarly = time.Hour
 	// ObservationsWithin is rule V6's deadline after the visit's planned end.
 	ObservationsWithin = 24 * time.Hour
-	// LoneWorkerWiden is how long after the first lone-worker alarm the DSLs are told too.
-	LoneWorkerWiden   = 30 * time.Minute
-	maxNextVisitAhead = 90 * 24 * time.Hour
+	maxNextVisitAhead  = 90 * 24 * time.Hour
 )
-
-// LoneWorkerAfter is how long after a visit's planned end a missing check-out raises the
-// alarm: the school's setting, or the default.
-func (s School) LoneWorkerAfter() time.Duration {
-	m := s.LoneWorkerMinutes
-	if m <= 0 {
-		m = DefaultLoneWorkerMinutes
-	}
-	return time.Duration(m) * time.Minute
-}
 
 // NewVisit is what a DSL plans (V2).
 type NewVisit struct {
@@ -98,7 +70,7 @@ type CallAhead struct {
 
 // ChildSeen says whether one child was seen on the doorstep (V4).
 type ChildSeen struct {
-	Pupil PupilID
+	Pupil safeguarding.PupilID
 	Seen  bool
 	Notes string
 }
@@ -118,7 +90,7 @@ type Appearance struct {
 
 // ChildObservation is the observations of one child.
 type ChildObservation struct {
-	Pupil PupilID
+	Pupil safeguarding.PupilID
 	Appearance
 }
 
@@ -145,7 +117,7 @@ type NextVisit struct {
 
 // VisitConcern is a concern raised on the visit (V5).
 type VisitConcern struct {
-	ID        ConcernID
+	ID        safeguarding.ConcernID
 	Reference string
 	At        time.Time
 	By        string
@@ -154,10 +126,10 @@ type VisitConcern struct {
 // VisitSnapshot is every field of a visit, for the store and for screens.
 type VisitSnapshot struct {
 	ID           string
-	School       SchoolID
+	School       safeguarding.SchoolID
 	Reference    string
 	Family       string
-	Children     []PupilID
+	Children     []safeguarding.PupilID
 	Staff        []string
 	LineManager  string
 	PlannedStart time.Time
@@ -181,9 +153,9 @@ type VisitSnapshot struct {
 	CancelledBy  string
 	CancelReason string
 	// The due items' states (zero until the visit starts).
-	Checkout        DueState
-	ObservationsDue DueState
-	NextDue         DueState
+	Checkout        safeguarding.DueState
+	ObservationsDue safeguarding.DueState
+	NextDue         safeguarding.DueState
 	Version         int
 }
 
@@ -202,15 +174,24 @@ func (v Visit) Snapshot() VisitSnapshot {
 	return s
 }
 
-func (v Visit) ID() string              { return v.s.ID }
-func (v Visit) School() SchoolID        { return v.s.School }
-func (v Visit) Family() string          { return v.s.Family }
-func (v Visit) Reference() string       { return v.s.Reference }
-func (v Visit) Status() VisitStatus     { return v.s.Status }
-func (v Visit) Children() []PupilID     { return slices.Clone(v.s.Children) }
-func (v Visit) Version() int            { return v.s.Version }
-func (v Visit) CheckoutDue() DueState   { return v.s.Checkout }
-func (v Visit) PlannedEnd() time.Time   { return v.s.PlannedEnd }
+func (v Visit) ID() string { return v.s.ID }
+
+func (v Visit) School() safeguarding.SchoolID { return v.s.School }
+
+func (v Visit) Family() string { return v.s.Family }
+
+func (v Visit) Reference() string { return v.s.Reference }
+
+func (v Visit) Status() VisitStatus { return v.s.Status }
+
+func (v Visit) Children() []safeguarding.PupilID { return slices.Clone(v.s.Children) }
+
+func (v Visit) Version() int { return v.s.Version }
+
+func (v Visit) CheckoutDue() safeguarding.DueState { return v.s.Checkout }
+
+func (v Visit) PlannedEnd() time.Time { return v.s.PlannedEnd }
+
 func (v Visit) PlannedStart() time.Time { return v.s.PlannedStart }
 
 // VisitReference is what alerts and screens quote instead of names (rule S2): the id's last
@@ -225,7 +206,7 @@ func VisitReference(id string) string {
 
 // CanView reports whether p may see the visit: the school's DSLs and Senior DSL, the staff
 // who go and their line manager.
-func (v Visit) CanView(p Principal) bool {
+func (v Visit) CanView(p safeguarding.Principal) bool {
 	if !p.IsMember(v.s.School) {
 		return false
 	}
@@ -245,7 +226,7 @@ func (v Visit) lead() string {
 // VisitBlock is a family's block on home visits (V3): set when the family says it does not
 // want contact, lifted only by a DSL. Its history keeps every block and lift.
 type VisitBlock struct {
-	School  SchoolID
+	School  safeguarding.SchoolID
 	Family  string
 	Blocked bool
 	History []BlockEvent
@@ -263,9 +244,9 @@ type BlockEvent struct {
 
 // blockedProblem is what planning or starting a visit to a blocked family is told.
 func blockedProblem() error {
-	var ps problems
-	ps.add("familyId", "the family said it does not want contact: visits are blocked until a DSL lifts the block (V3)")
-	return ps.err()
+	var ps safeguarding.Problems
+	ps.Add("familyId", "the family said it does not want contact: visits are blocked until a DSL lifts the block (V3)")
+	return ps.Err()
 }
 
 // ErrVisitsBlocked is returned by a store when a family was blocked between the read and
@@ -275,63 +256,63 @@ var ErrVisitsBlocked = blockedProblem()
 // PlanVisit checks a DSL's plan (V2): two to four staff of the school, a line manager who is
 // someone else, a time window ahead, a family of the school with children that has not
 // declined visits.
-func PlanVisit(id string, in NewVisit, by Principal, school School, family *Family, block VisitBlock, now time.Time) (Visit, error) {
+func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safeguarding.School, family *safeguarding.Family, block VisitBlock, now time.Time) (Visit, error) {
 	if !by.IsDSL(school.ID) {
-		return Visit{}, ErrForbidden
+		return Visit{}, safeguarding.ErrForbidden
 	}
-	var ps problems
+	var ps safeguarding.Problems
 	switch {
 	case family == nil || family.School != school.ID:
-		ps.add("familyId", "no such family in this school")
+		ps.Add("familyId", "no such family in this school")
 	case len(family.Children) == 0:
-		ps.add("familyId", "the family has no children at this school")
+		ps.Add("familyId", "the family has no children at this school")
 	case block.Blocked:
 		return Visit{}, blockedProblem()
 	}
 	var staff []string
 	for _, e := range in.StaffEmails {
-		addr, ok := NormaliseEmail(e)
+		addr, ok := safeguarding.NormaliseEmail(e)
 		switch {
 		case !ok:
-			ps.add("staffEmails", "%q is not an email address", e)
+			ps.Add("staffEmails", "%q is not an email address", e)
 		case !school.HasStaff(addr):
-			ps.add("staffEmails", "%q is not on the staff of this school", e)
+			ps.Add("staffEmails", "%q is not on the staff of this school", e)
 		case slices.Contains(staff, addr):
-			ps.add("staffEmails", "%q is listed twice", e)
+			ps.Add("staffEmails", "%q is listed twice", e)
 		default:
 			staff = append(staff, addr)
 		}
 	}
 	if len(in.StaffEmails) < MinVisitStaff || len(in.StaffEmails) > MaxVisitStaff {
-		ps.add("staffEmails", "a home visit is made by %d to %d staff, never alone (V2)", MinVisitStaff, MaxVisitStaff)
+		ps.Add("staffEmails", "a home visit is made by %d to %d staff, never alone (V2)", MinVisitStaff, MaxVisitStaff)
 	}
-	lm, ok := NormaliseEmail(in.LineManagerEmail)
+	lm, ok := safeguarding.NormaliseEmail(in.LineManagerEmail)
 	switch {
 	case !ok:
-		ps.add("lineManagerEmail", "name the line manager who will know where the staff are (V2)")
+		ps.Add("lineManagerEmail", "name the line manager who will know where the staff are (V2)")
 	case !school.HasStaff(lm):
-		ps.add("lineManagerEmail", "%q is not on the staff of this school", in.LineManagerEmail)
+		ps.Add("lineManagerEmail", "%q is not on the staff of this school", in.LineManagerEmail)
 	case slices.Contains(staff, lm):
-		ps.add("lineManagerEmail", "the line manager is someone who is not going on the visit (V2)")
+		ps.Add("lineManagerEmail", "the line manager is someone who is not going on the visit (V2)")
 	}
 	start, end := in.PlannedStart.UTC(), in.PlannedEnd.UTC()
 	switch {
 	case start.IsZero():
-		ps.add("plannedStart", "say when the visit starts")
-	case start.Before(now.Add(-ClockSkew)):
-		ps.add("plannedStart", "cannot be in the past")
+		ps.Add("plannedStart", "say when the visit starts")
+	case start.Before(now.Add(-safeguarding.ClockSkew)):
+		ps.Add("plannedStart", "cannot be in the past")
 	case start.After(now.Add(MaxVisitAhead)):
-		ps.add("plannedStart", "at most %d days ahead", int(MaxVisitAhead.Hours()/24))
+		ps.Add("plannedStart", "at most %d days ahead", int(MaxVisitAhead.Hours()/24))
 	}
 	switch {
 	case end.IsZero():
-		ps.add("plannedEnd", "say when the visit ends")
+		ps.Add("plannedEnd", "say when the visit ends")
 	case !end.After(start):
-		ps.add("plannedEnd", "must be after the planned start")
+		ps.Add("plannedEnd", "must be after the planned start")
 	case end.Sub(start) > MaxVisitLength:
-		ps.add("plannedEnd", "a visit lasts at most %d hours", int(MaxVisitLength.Hours()))
+		ps.Add("plannedEnd", "a visit lasts at most %d hours", int(MaxVisitLength.Hours()))
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Visit{}, err
 	}
 	return Visit{s: VisitSnapshot{
@@ -343,18 +324,18 @@ func PlanVisit(id string, in NewVisit, by Principal, school School, family *Fami
 
 // stateProblem refuses a change the visit's status does not allow.
 func stateProblem(field, format string, args ...any) error {
-	var ps problems
-	ps.add(field, format, args...)
-	return ps.err()
+	var ps safeguarding.Problems
+	ps.Add(field, format, args...)
+	return ps.Err()
 }
 
 // Authorise records the Senior DSL's authorisation (V1).
-func (v *Visit) Authorise(p Principal, now time.Time) error {
-	if !p.Has(v.s.School, RoleSeniorDSL) {
-		return ErrForbidden
+func (v *Visit) Authorise(p safeguarding.Principal, now time.Time) error {
+	if !p.Has(v.s.School, safeguarding.RoleSeniorDSL) {
+		return safeguarding.ErrForbidden
 	}
 	if v.s.Status != VisitPlanned {
-		return fmt.Errorf("visit %s is %s: %w", v.s.ID, v.s.Status, ErrConflict)
+		return fmt.Errorf("visit %s is %s: %w", v.s.ID, v.s.Status, safeguarding.ErrConflict)
 	}
 	v.s.Status, v.s.AuthorisedBy, v.s.AuthorisedAt = VisitAuthorised, p.Email, now.UTC()
 	return nil
@@ -363,20 +344,20 @@ func (v *Visit) Authorise(p Principal, now time.Time) error {
 // RecordCall records a call ahead (V3) by one of the staff or a DSL. A family that does not
 // want contact declines the visit, and staff do not persist: block is then the block this
 // puts on the family's visits until a DSL lifts it.
-func (v *Visit) RecordCall(p Principal, outcome, notes string, now time.Time) (block *BlockEvent, err error) {
+func (v *Visit) RecordCall(p safeguarding.Principal, outcome, notes string, now time.Time) (block *BlockEvent, err error) {
 	if !v.isStaff(p.Email) && !p.IsDSL(v.s.School) {
-		return nil, ErrForbidden
+		return nil, safeguarding.ErrForbidden
 	}
-	var ps problems
+	var ps safeguarding.Problems
 	if !slices.Contains(CallOutcomes, outcome) {
-		ps.add("outcome", "must be one of %s", strings.Join(CallOutcomes, ", "))
+		ps.Add("outcome", "must be one of %s", strings.Join(CallOutcomes, ", "))
 	}
 	notes = strings.TrimSpace(notes)
-	checkText(&ps, "notes", notes, MaxNotesChars)
+	safeguarding.CheckText(&ps, "notes", notes, safeguarding.MaxNotesChars)
 	if v.s.Status != VisitPlanned && v.s.Status != VisitAuthorised {
-		ps.add("status", "calls ahead are recorded before the visit starts; this visit is %s", v.s.Status)
+		ps.Add("status", "calls ahead are recorded before the visit starts; this visit is %s", v.s.Status)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	v.s.Calls = append(v.s.Calls, CallAhead{At: now.UTC(), By: p.Email, Outcome: outcome, Notes: notes})
@@ -392,61 +373,61 @@ func (v *Visit) RecordCall(p Principal, outcome, notes string, now time.Time) (b
 // visit's due items: the check-out alarm at the planned end plus the school's lone-worker
 // minutes (V8), the observations 24 hours after the planned end (V6) and the next visit by
 // the planned end (V7).
-func (v *Visit) Start(p Principal, present []string, school School, now time.Time) error {
+func (v *Visit) Start(p safeguarding.Principal, present []string, school safeguarding.School, now time.Time) error {
 	if !v.isStaff(p.Email) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
 	switch v.s.Status {
 	case VisitInProgress, VisitCheckedOut:
-		return fmt.Errorf("visit %s is %s: %w", v.s.ID, v.s.Status, ErrConflict)
+		return fmt.Errorf("visit %s is %s: %w", v.s.ID, v.s.Status, safeguarding.ErrConflict)
 	case VisitPlanned:
 		return stateProblem("status", "the Senior DSL has not authorised this visit: it cannot start (V1)")
 	case VisitDeclined, VisitCancelled:
 		return stateProblem("status", "this visit was %s", v.s.Status)
 	}
-	var ps problems
+	var ps safeguarding.Problems
 	if len(v.s.Calls) == 0 {
-		ps.add("calledAhead", "call the family ahead and record it before setting off (V3)")
+		ps.Add("calledAhead", "call the family ahead and record it before setting off (V3)")
 	}
 	if len(present) == 0 {
 		present = v.s.Staff
 	}
 	var going []string
 	for _, e := range present {
-		addr, _ := NormaliseEmail(e)
+		addr, _ := safeguarding.NormaliseEmail(e)
 		switch {
 		case !v.isStaff(addr):
-			ps.add("staffEmails", "%q is not planned for this visit: plan it again so the line manager knows who is going (V2)", e)
+			ps.Add("staffEmails", "%q is not planned for this visit: plan it again so the line manager knows who is going (V2)", e)
 		case !slices.Contains(going, addr):
 			going = append(going, addr)
 		}
 	}
 	if len(going) < MinVisitStaff {
-		ps.add("staffEmails", "a home visit needs at least %d staff: it cannot start with one (V2)", MinVisitStaff)
+		ps.Add("staffEmails", "a home visit needs at least %d staff: it cannot start with one (V2)", MinVisitStaff)
 	}
 	if !slices.Contains(going, p.Email) {
-		ps.add("staffEmails", "the person starting the visit is one of those going")
+		ps.Add("staffEmails", "the person starting the visit is one of those going")
 	}
 	switch {
 	case !now.Before(v.s.PlannedEnd):
-		ps.add("plannedEnd", "the planned end has passed: plan the visit again so the line manager knows the time (V2)")
+		ps.Add("plannedEnd", "the planned end has passed: plan the visit again so the line manager knows the time (V2)")
 	case now.Before(v.s.PlannedStart.Add(-VisitStartEarly)):
-		ps.add("plannedStart", "the visit is planned for %s", v.s.PlannedStart.In(London).Format("Mon 2 Jan 15:04"))
+		ps.Add("plannedStart", "the visit is planned for %s", v.s.PlannedStart.In(safeguarding.London).Format("Mon 2 Jan 15:04"))
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	v.s.Status, v.s.StartedAt, v.s.StartedBy, v.s.StaffPresent = VisitInProgress, now.UTC(), p.Email, going
 	v.s.Checkout = NewAlarmState(v.s.PlannedEnd.Add(school.LoneWorkerAfter()))
-	v.s.ObservationsDue = NewDueState(v.s.PlannedEnd.Add(ObservationsWithin), now)
-	v.s.NextDue = NewDueState(v.s.PlannedEnd, now)
+	v.s.ObservationsDue = safeguarding.NewDueState(v.s.PlannedEnd.Add(ObservationsWithin), now)
+	v.s.NextDue = safeguarding.NewDueState(v.s.PlannedEnd, now)
 	return nil
 }
 
 // started refuses a record before the visit began, or by someone not on it.
-func (v Visit) started(p Principal) error {
+func (v Visit) started(p safeguarding.Principal) error {
 	if !v.isStaff(p.Email) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
 	if v.s.Status != VisitInProgress && v.s.Status != VisitCheckedOut {
 		return stateProblem("status", "the visit has not started")
@@ -455,42 +436,42 @@ func (v Visit) started(p Principal) error {
 }
 
 // checkChildren checks that every child of the visit is named exactly once.
-func (v Visit) checkChildren(ps *problems, field string, named []PupilID) {
-	seen := map[PupilID]bool{}
+func (v Visit) checkChildren(ps *safeguarding.Problems, field string, named []safeguarding.PupilID) {
+	seen := map[safeguarding.PupilID]bool{}
 	for _, id := range named {
 		switch {
 		case !slices.Contains(v.s.Children, id):
-			ps.add(field, "%q is not a child of this family at this school", id)
+			ps.Add(field, "%q is not a child of this family at this school", id)
 		case seen[id]:
-			ps.add(field, "%q is listed twice", id)
+			ps.Add(field, "%q is listed twice", id)
 		}
 		seen[id] = true
 	}
 	for _, id := range v.s.Children {
 		if !seen[id] {
-			ps.add(field, "say for every child: %q is missing", id)
+			ps.Add(field, "say for every child: %q is missing", id)
 		}
 	}
 }
 
 // RecordDoorstep records, on the doorstep, whether each child was seen (V4). Staff stay on the
 // doorstep and cannot insist on seeing the children: "not seen" is a valid answer.
-func (v *Visit) RecordDoorstep(p Principal, children []ChildSeen, now time.Time) error {
+func (v *Visit) RecordDoorstep(p safeguarding.Principal, children []ChildSeen, now time.Time) error {
 	if err := v.started(p); err != nil {
 		return err
 	}
 	if v.s.Doorstep != nil {
-		return fmt.Errorf("visit %s: the doorstep record was made: %w", v.s.ID, ErrConflict)
+		return fmt.Errorf("visit %s: the doorstep record was made: %w", v.s.ID, safeguarding.ErrConflict)
 	}
-	var ps problems
-	ids := make([]PupilID, len(children))
+	var ps safeguarding.Problems
+	ids := make([]safeguarding.PupilID, len(children))
 	for i := range children {
 		ids[i] = children[i].Pupil
 		children[i].Notes = strings.TrimSpace(children[i].Notes)
-		checkText(&ps, "children.notes", children[i].Notes, MaxNotesChars)
+		safeguarding.CheckText(&ps, "children.notes", children[i].Notes, safeguarding.MaxNotesChars)
 	}
 	v.checkChildren(&ps, "children", ids)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	v.s.Doorstep = &Doorstep{At: now.UTC(), By: p.Email, Children: slices.Clone(children)}
@@ -499,77 +480,77 @@ func (v *Visit) RecordDoorstep(p Principal, children []ChildSeen, now time.Time)
 
 // ImmediateConcern is a concern for a child, seen or not seen, raised on a visit (V5).
 type ImmediateConcern struct {
-	Pupils  []PupilID // empty: every child of the visit
+	Pupils  []safeguarding.PupilID // empty: every child of the visit
 	Details string
 }
 
 // RaiseConcern turns an immediate concern on a started visit into a high-priority
 // safeguarding concern about the children it names (V5, C4), recorded by p now, and notes it
 // on the visit. The answer to the person shows the school's duty team number.
-func (v *Visit) RaiseConcern(id ConcernID, p Principal, school School, in ImmediateConcern, cat Catalogue, cal Calendar, now time.Time) (Concern, error) {
+func (v *Visit) RaiseConcern(id safeguarding.ConcernID, p safeguarding.Principal, school safeguarding.School, in ImmediateConcern, cat safeguarding.Catalogue, cal safeguarding.Calendar, now time.Time) (safeguarding.Concern, error) {
 	if err := v.started(p); err != nil {
-		return Concern{}, err
+		return safeguarding.Concern{}, err
 	}
 	pupils := in.Pupils
 	if len(pupils) == 0 {
 		pupils = v.s.Children
 	}
-	var ps problems
-	known := map[PupilID]Pupil{}
+	var ps safeguarding.Problems
+	known := map[safeguarding.PupilID]safeguarding.Pupil{}
 	for _, id := range pupils {
 		if !slices.Contains(v.s.Children, id) {
-			ps.add("pupilIds", "%q is not a child of this family at this school", id)
+			ps.Add("pupilIds", "%q is not a child of this family at this school", id)
 		}
-		known[id] = Pupil{ID: id, School: v.s.School}
+		known[id] = safeguarding.Pupil{ID: id, School: v.s.School}
 	}
 	details := strings.TrimSpace(in.Details)
 	if details == "" {
-		ps.add("details", "write what the concern is: it goes to the DSLs at once as high priority (V5)")
+		ps.Add("details", "write what the concern is: it goes to the DSLs at once as high priority (V5)")
 	}
-	if err := ps.err(); err != nil {
-		return Concern{}, err
+	if err := ps.Err(); err != nil {
+		return safeguarding.Concern{}, err
 	}
-	c, err := RecordConcern(id, NewConcern{PupilIDs: pupils, Category: string(CategorySafeguarding), HighPriority: true,
+	c, err := safeguarding.RecordConcern(id, safeguarding.NewConcern{PupilIDs: pupils, Category: string(safeguarding.CategorySafeguarding), HighPriority: true,
 		ObservedAt: now, Details: "Immediate concern on home visit " + v.s.Reference + ": " + details}, p, school, known, cat, cal, now)
 	if err != nil {
-		return Concern{}, err
+		return safeguarding.Concern{}, err
 	}
-	v.s.Concerns = append(v.s.Concerns, VisitConcern{ID: c.id, Reference: c.reference, At: now.UTC(), By: p.Email})
+	v.s.Concerns = append(v.s.Concerns, VisitConcern{ID: c.ID(), Reference: c.Reference(), At: now.UTC(), By: p.Email})
 	return c, nil
 }
 
 // RecordObservations records the observations of the children's and adults' emotional and
 // physical appearance (V4), due within 24 hours of the visit (V6); a later record is accepted
 // and marked late. It takes the observations off the deadline ladder.
-func (v *Visit) RecordObservations(p Principal, children []ChildObservation, adults Appearance, now time.Time) error {
+func (v *Visit) RecordObservations(p safeguarding.Principal, children []ChildObservation, adults Appearance, now time.Time) error {
 	if err := v.started(p); err != nil {
 		return err
 	}
 	if v.s.Observations != nil {
-		return fmt.Errorf("visit %s: observations were recorded: %w", v.s.ID, ErrConflict)
+		return fmt.Errorf("visit %s: observations were recorded: %w", v.s.ID, safeguarding.ErrConflict)
 	}
-	var ps problems
-	ids := make([]PupilID, len(children))
+	var ps safeguarding.Problems
+	ids := make([]safeguarding.PupilID, len(children))
 	written := false
 	for i := range children {
 		c := &children[i]
 		ids[i] = c.Pupil
 		c.Emotional, c.Physical = strings.TrimSpace(c.Emotional), strings.TrimSpace(c.Physical)
-		checkText(&ps, "children.emotional", c.Emotional, MaxNotesChars)
-		checkText(&ps, "children.physical", c.Physical, MaxNotesChars)
+		safeguarding.CheckText(&ps, "children.emotional", c.Emotional, safeguarding.MaxNotesChars)
+		safeguarding.CheckText(&ps, "children.physical", c.Physical, safeguarding.MaxNotesChars)
 		written = written || c.Emotional != "" || c.Physical != ""
 	}
 	v.checkChildren(&ps, "children", ids)
 	adults.Emotional, adults.Physical = strings.TrimSpace(adults.Emotional), strings.TrimSpace(adults.Physical)
-	checkText(&ps, "adults.emotional", adults.Emotional, MaxNotesChars)
-	checkText(&ps, "adults.physical", adults.Physical, MaxNotesChars)
+	safeguarding.CheckText(&ps, "adults.emotional", adults.Emotional, safeguarding.MaxNotesChars)
+	safeguarding.CheckText(&ps, "adults.physical", adults.Physical, safeguarding.MaxNotesChars)
 	if !written && adults.Emotional == "" && adults.Physical == "" {
-		ps.add("children", "write what you observed of the children and the adults (V4)")
+		ps.Add("children", "write what you observed of the children and the adults (V4)")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
-	late, minutes := Lateness(v.s.ObservationsDue.DueAt, now)
+	late, minutes := safeguarding.Lateness(v.s.ObservationsDue.DueAt, now)
 	v.s.Observations = &Observations{At: now.UTC(), By: p.Email, Children: slices.Clone(children), Adults: adults, Late: late, MinutesLate: minutes}
 	v.s.ObservationsDue = v.s.ObservationsDue.Stop()
 	return nil
@@ -577,31 +558,31 @@ func (v *Visit) RecordObservations(p Principal, children []ChildObservation, adu
 
 // RecordNext records the next visit arranged before leaving, or why there is none, and the
 // support offered or signposted (V7). It takes the next visit off the deadline ladder.
-func (v *Visit) RecordNext(p Principal, in NextVisit, now time.Time) error {
+func (v *Visit) RecordNext(p safeguarding.Principal, in NextVisit, now time.Time) error {
 	if err := v.started(p); err != nil {
 		return err
 	}
 	if v.s.Next != nil {
-		return fmt.Errorf("visit %s: the next visit was recorded: %w", v.s.ID, ErrConflict)
+		return fmt.Errorf("visit %s: the next visit was recorded: %w", v.s.ID, safeguarding.ErrConflict)
 	}
-	var ps problems
+	var ps safeguarding.Problems
 	in.NoneReason, in.SupportOffered = strings.TrimSpace(in.NoneReason), strings.TrimSpace(in.SupportOffered)
 	switch {
 	case in.NextAt.IsZero() && in.NoneReason == "":
-		ps.add("nextVisitAt", "give the next visit's date and time, or why there is none (V7)")
+		ps.Add("nextVisitAt", "give the next visit's date and time, or why there is none (V7)")
 	case !in.NextAt.IsZero() && in.NoneReason != "":
-		ps.add("noNextVisitReason", "either a next visit or a reason for none, not both")
+		ps.Add("noNextVisitReason", "either a next visit or a reason for none, not both")
 	case !in.NextAt.IsZero() && !in.NextAt.After(now):
-		ps.add("nextVisitAt", "must be in the future")
+		ps.Add("nextVisitAt", "must be in the future")
 	case in.NextAt.After(now.Add(maxNextVisitAhead)):
-		ps.add("nextVisitAt", "at most %d days ahead", int(maxNextVisitAhead.Hours()/24))
+		ps.Add("nextVisitAt", "at most %d days ahead", int(maxNextVisitAhead.Hours()/24))
 	}
 	if in.SupportOffered == "" {
-		ps.add("supportOffered", "record the support offered or signposted, or write none (V7)")
+		ps.Add("supportOffered", "record the support offered or signposted, or write none (V7)")
 	}
-	checkText(&ps, "noNextVisitReason", in.NoneReason, MaxNotesChars)
-	checkText(&ps, "supportOffered", in.SupportOffered, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	safeguarding.CheckText(&ps, "noNextVisitReason", in.NoneReason, safeguarding.MaxNotesChars)
+	safeguarding.CheckText(&ps, "supportOffered", in.SupportOffered, safeguarding.MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	in.At, in.By, in.NextAt = now.UTC(), p.Email, in.NextAt.UTC()
@@ -613,13 +594,13 @@ func (v *Visit) RecordNext(p Principal, in NextVisit, now time.Time) error {
 // CheckOut records that the staff left and checked out with their line manager (V8): one of
 // the staff, or the line manager recording their call. It is never refused for missing
 // paperwork. It stops the lone-worker alarm; the step it had reached says who was alarmed.
-func (v *Visit) CheckOut(p Principal, now time.Time) (alarmed int, err error) {
+func (v *Visit) CheckOut(p safeguarding.Principal, now time.Time) (alarmed int, err error) {
 	if !v.isStaff(p.Email) && p.Email != v.s.LineManager {
-		return 0, ErrForbidden
+		return 0, safeguarding.ErrForbidden
 	}
 	switch v.s.Status {
 	case VisitCheckedOut:
-		return 0, fmt.Errorf("visit %s is checked out: %w", v.s.ID, ErrConflict)
+		return 0, fmt.Errorf("visit %s is checked out: %w", v.s.ID, safeguarding.ErrConflict)
 	case VisitInProgress:
 	default:
 		return 0, stateProblem("status", "the visit has not started")
@@ -631,20 +612,20 @@ func (v *Visit) CheckOut(p Principal, now time.Time) (alarmed int, err error) {
 }
 
 // Cancel calls off a visit that has not started (a DSL), with a reason.
-func (v *Visit) Cancel(p Principal, reason string, now time.Time) error {
+func (v *Visit) Cancel(p safeguarding.Principal, reason string, now time.Time) error {
 	if !p.IsDSL(v.s.School) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	var ps problems
+	var ps safeguarding.Problems
 	if reason == "" {
-		ps.add("reason", "say why the visit is cancelled")
+		ps.Add("reason", "say why the visit is cancelled")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	if v.s.Status != VisitPlanned && v.s.Status != VisitAuthorised {
-		ps.add("status", "only a visit that has not started can be cancelled; this one is %s", v.s.Status)
+		ps.Add("status", "only a visit that has not started can be cancelled; this one is %s", v.s.Status)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	v.s.Status, v.s.CancelledAt, v.s.CancelledBy, v.s.CancelReason = VisitCancelled, now.UTC(), p.Email, reason
@@ -652,21 +633,21 @@ func (v *Visit) Cancel(p Principal, reason string, now time.Time) error {
 }
 
 // Lift lifts a family's block on home visits (V3): a DSL, with a reason.
-func (b VisitBlock) Lift(p Principal, reason string, now time.Time) (VisitBlock, error) {
+func (b VisitBlock) Lift(p safeguarding.Principal, reason string, now time.Time) (VisitBlock, error) {
 	if !p.IsDSL(b.School) {
-		return VisitBlock{}, ErrForbidden
+		return VisitBlock{}, safeguarding.ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	var ps problems
+	var ps safeguarding.Problems
 	if reason == "" {
-		ps.add("reason", "say why visits to the family may go ahead again")
+		ps.Add("reason", "say why visits to the family may go ahead again")
 	}
-	checkText(&ps, "reason", reason, MaxNotesChars)
-	if err := ps.err(); err != nil {
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
+	if err := ps.Err(); err != nil {
 		return VisitBlock{}, err
 	}
 	if !b.Blocked {
-		return VisitBlock{}, fmt.Errorf("visits to family %s are not blocked: %w", b.Family, ErrConflict)
+		return VisitBlock{}, fmt.Errorf("visits to family %s are not blocked: %w", b.Family, safeguarding.ErrConflict)
 	}
 	next := b
 	next.Blocked, next.Version = false, b.Version+1
@@ -675,20 +656,20 @@ func (b VisitBlock) Lift(p Principal, reason string, now time.Time) (VisitBlock,
 }
 
 // DueItems are the visit's items on the deadline engine, once it started.
-func (v Visit) DueItems() []DueItem {
+func (v Visit) DueItems() []safeguarding.DueItem {
 	if v.s.StartedAt.IsZero() {
 		return nil
 	}
-	return []DueItem{v.dueItem(DueVisitCheckout), v.dueItem(DueVisitObservations), v.dueItem(DueVisitNext)}
+	return []safeguarding.DueItem{v.dueItem(safeguarding.DueVisitCheckout), v.dueItem(safeguarding.DueVisitObservations), v.dueItem(safeguarding.DueVisitNext)}
 }
 
-func (v Visit) dueItem(kind string) DueItem {
-	d := DueItem{ID: v.s.ID + "-" + strings.TrimPrefix(kind, "visit-"), School: v.s.School, Kind: kind,
+func (v Visit) dueItem(kind string) safeguarding.DueItem {
+	d := safeguarding.DueItem{ID: v.s.ID + "-" + strings.TrimPrefix(kind, "visit-"), School: v.s.School, Kind: kind,
 		Assignee: v.lead(), Reference: v.s.Reference, Subject: v.s.ID}
 	switch kind {
-	case DueVisitCheckout:
+	case safeguarding.DueVisitCheckout:
 		d.Assignee, d.Due = v.s.LineManager, v.s.Checkout
-	case DueVisitObservations:
+	case safeguarding.DueVisitObservations:
 		d.Due = v.s.ObservationsDue
 	default:
 		d.Due = v.s.NextDue
@@ -698,110 +679,86 @@ func (v Visit) dueItem(kind string) DueItem {
 
 // NewAlarmState starts an item that sends nothing before its due time: the lone-worker
 // check-out (V8) is silent until the moment it is missed.
-func NewAlarmState(dueAt time.Time) DueState {
-	return DueState{DueAt: dueAt.UTC(), NextAt: dueAt.UTC(), Active: true}
-}
-
-// LoneWorkerAdvance is rule V8's policy for a missing check-out, within D8's once-a-day bound
-// per step:
-//   - at the due time (the planned end plus the school's lone-worker minutes): the line
-//     manager and the Senior DSL at once, by SMS and email, high priority;
-//   - LoneWorkerWiden later, still no check-out: the same people again and the DSLs;
-//   - then that step again once a day until someone checks out.
-//
-// The engine runs every 15 minutes, so the first alarm goes within one run of the due time.
-func LoneWorkerAdvance(s DueState, now time.Time) (DueState, Escalation, bool) {
-	if !s.Active || now.Before(s.NextAt) {
-		return s, Escalation{}, false
-	}
-	next := s
-	e := Escalation{Kind: "lone-worker", Audience: AudienceLineManager, Also: []Audience{AudienceSeniorDSL},
-		Channels: []Channel{ChannelSMS, ChannelEmail}, Priority: PriorityHigh}
-	if s.Step == 0 {
-		e.Step, next.Step = 1, 1
-		next.NextAt = later(s.DueAt.Add(LoneWorkerWiden), now).UTC()
-		return next, e, true
-	}
-	e.Step, next.Step = 2, 2
-	e.Also = append(e.Also, AudienceDSL)
-	next.NextAt = later(s.DueAt.Add(escalationSpacing), now.Add(escalationSpacing)).UTC()
-	return next, e, true
+func NewAlarmState(dueAt time.Time) safeguarding.DueState {
+	return safeguarding.DueState{DueAt: dueAt.UTC(), NextAt: dueAt.UTC(), Active: true}
 }
 
 // SafeAlerts tell the people a lone-worker alarm reached that the staff checked out after
 // all (V8), so nobody goes looking for them: step is how far the alarm had gone.
-func (v Visit) SafeAlerts(step int, school School, now time.Time) []Alert {
+func (v Visit) SafeAlerts(step int, school safeguarding.School, now time.Time) []safeguarding.Alert {
 	if step < 1 {
 		return nil
 	}
-	e := Escalation{Step: step, Kind: "lone-worker-safe", Audience: AudienceLineManager, Also: []Audience{AudienceSeniorDSL},
-		Channels: []Channel{ChannelSMS, ChannelEmail}, Priority: PriorityHigh}
+	e := safeguarding.Escalation{Step: step, Kind: "lone-worker-safe", Audience: safeguarding.AudienceLineManager, Also: []safeguarding.Audience{safeguarding.AudienceSeniorDSL},
+		Channels: []safeguarding.Channel{safeguarding.ChannelSMS, safeguarding.ChannelEmail}, Priority: safeguarding.PriorityHigh}
 	if step >= 2 {
-		e.Also = append(e.Also, AudienceDSL)
+		e.Also = append(e.Also, safeguarding.AudienceDSL)
 	}
-	return EscalationAlerts(v.dueItem(DueVisitCheckout), e, school, now)
+	return safeguarding.EscalationAlerts(v.dueItem(safeguarding.DueVisitCheckout), e, school, now)
 }
 
 // visitAlert is one email about a visit to one person.
-func (v Visit) visitAlert(kind string, aud Audience, to string, school School) Alert {
-	return Alert{ID: v.s.ID + "#" + kind + "#" + to + "#" + string(ChannelEmail), School: v.s.School, SchoolName: school.Name,
-		Kind: kind, Audience: aud, Recipient: to, Channel: ChannelEmail, Priority: PriorityNormal,
-		Reference: v.s.Reference, Subject: v.s.ID, SubjectKind: SubjectVisit}
+func (v Visit) visitAlert(kind string, aud safeguarding.Audience, to string, school safeguarding.School) safeguarding.Alert {
+	return safeguarding.Alert{ID: v.s.ID + "#" + kind + "#" + to + "#" + string(safeguarding.ChannelEmail), School: v.s.School, SchoolName: school.Name,
+		Kind: kind, Audience: aud, Recipient: to, Channel: safeguarding.ChannelEmail, Priority: safeguarding.PriorityNormal,
+		Reference: v.s.Reference, Subject: v.s.ID, SubjectKind: safeguarding.SubjectVisit}
 }
 
 // PlannedAlerts share the plan with the line manager (V2: they must know where, when and
 // who; the alert says only that there is a visit to look at) and ask the Senior DSL to
 // authorise it (V1). Nobody is told of what they did themselves.
-func (v Visit) PlannedAlerts(school School) []Alert {
-	var out []Alert
+func (v Visit) PlannedAlerts(school safeguarding.School) []safeguarding.Alert {
+	var out []safeguarding.Alert
 	if v.s.LineManager != v.s.PlannedBy {
-		out = append(out, v.visitAlert("visit-planned", AudienceLineManager, v.s.LineManager, school))
+		out = append(out, v.visitAlert("visit-planned", safeguarding.AudienceLineManager, v.s.LineManager, school))
 	}
-	for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
+	for _, m := range safeguarding.RosterWith(school.Roster, safeguarding.RoleSeniorDSL) {
 		if m.Email != v.s.PlannedBy {
-			out = append(out, v.visitAlert("visit-authorisation", AudienceSeniorDSL, m.Email, school))
+			out = append(out, v.visitAlert("visit-authorisation", safeguarding.AudienceSeniorDSL, m.Email, school))
 		}
 	}
 	return out
 }
 
 // StartedAlerts tell the line manager the staff have set off (V8: they expect the check-out).
-func (v Visit) StartedAlerts(school School) []Alert {
-	return []Alert{v.visitAlert("visit-started", AudienceLineManager, v.s.LineManager, school)}
+func (v Visit) StartedAlerts(school safeguarding.School) []safeguarding.Alert {
+	return []safeguarding.Alert{v.visitAlert("visit-started", safeguarding.AudienceLineManager, v.s.LineManager, school)}
 }
 
 // DeclinedAlerts tell the DSLs a family declined contact: only a DSL can lift the block (V3).
-func (v Visit) DeclinedAlerts(school School) []Alert {
-	var out []Alert
-	for _, m := range rosterWith(school.Roster, RoleDSL) {
-		out = append(out, v.visitAlert("visit-declined", AudienceDSL, m.Email, school))
+func (v Visit) DeclinedAlerts(school safeguarding.School) []safeguarding.Alert {
+	var out []safeguarding.Alert
+	for _, m := range safeguarding.RosterWith(school.Roster, safeguarding.RoleDSL) {
+		out = append(out, v.visitAlert("visit-declined", safeguarding.AudienceDSL, m.Email, school))
 	}
 	return out
 }
 
 // Entries are one visit entry in each child's chronology (rule H2: every contact and
 // attempted contact), written by by; summary gives each child's line.
-func (v Visit) Entries(id string, at time.Time, by Principal, summary func(PupilID) string) []ChronologyEntry {
+func (v Visit) Entries(id string, at time.Time, by safeguarding.Principal, summary func(safeguarding.PupilID) string) []safeguarding.ChronologyEntry {
 	author := by.Name
 	if author == "" {
 		author = by.Email
 	}
-	out := make([]ChronologyEntry, 0, len(v.s.Children))
+	out := make([]safeguarding.ChronologyEntry, 0, len(v.s.Children))
 	for _, c := range v.s.Children {
-		out = append(out, ChronologyEntry{ID: id + "#" + string(c), Pupil: c, Type: EntryVisit, At: at.UTC(),
+		out = append(out, safeguarding.ChronologyEntry{ID: id + "#" + string(c), Pupil: c, Type: safeguarding.EntryVisit, At: at.UTC(),
 			Reference: v.s.Reference, AuthorName: author, Summary: summary(c),
-			Visibility: Visibility{School: v.s.School, Author: by.Email}})
+			Visibility: safeguarding.Visibility{School: v.s.School, Author: by.Email}})
 	}
 	return out
 }
 
 // same is a summary that is the same for every child.
-func same(s string) func(PupilID) string { return func(PupilID) string { return s } }
+func same(s string) func(safeguarding.PupilID) string {
+	return func(safeguarding.PupilID) string { return s }
+}
 
-func localTime(t time.Time) string { return t.In(London).Format("Mon 2 Jan 2006 15:04") }
+func localTime(t time.Time) string { return t.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04") }
 
 // DoorstepSummary is one child's line of the doorstep record.
-func (v Visit) doorstepSummary(c PupilID) string {
+func (v Visit) doorstepSummary(c safeguarding.PupilID) string {
 	d := v.s.Doorstep
 	i := slices.IndexFunc(d.Children, func(s ChildSeen) bool { return s.Pupil == c })
 	if i < 0 {
@@ -818,7 +775,7 @@ func (v Visit) doorstepSummary(c PupilID) string {
 	return s
 }
 
-func (v Visit) observationsSummary(c PupilID) string {
+func (v Visit) observationsSummary(c safeguarding.PupilID) string {
 	o := v.s.Observations
 	s := "Home visit " + v.s.Reference + ", observations"
 	if o.Late {

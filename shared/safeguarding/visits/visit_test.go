@@ -1,16 +1,18 @@
-package safeguarding
+package visits
 
 import (
 	"errors"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // A family of two children at Brook Lane, and the visit plan the tests start from: the
 // teacher and a colleague go on Monday 1 March 2027 from 10:00 to 11:00, the DSL is their
 // line manager.
-var visitFamily = &Family{ID: "fam-01", School: school, Children: []FamilyChild{{Pupil: "p1"}, {Pupil: "p2"}}}
+var visitFamily = &safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "p1"}, {Pupil: "p2"}}}
 
 func planned(t *testing.T, mut func(*NewVisit)) (Visit, error) {
 	t.Helper()
@@ -46,8 +48,8 @@ func must(t *testing.T, err error) {
 
 func invalidField(t *testing.T, err error, field string) {
 	t.Helper()
-	var v *ValidationError
-	if !errors.As(err, &v) || !slices.ContainsFunc(v.Problems, func(p FieldProblem) bool { return p.Field == field }) {
+	var v *safeguarding.ValidationError
+	if !errors.As(err, &v) || !slices.ContainsFunc(v.Problems, func(p safeguarding.FieldProblem) bool { return p.Field == field }) {
 		t.Errorf("got %v, want a problem with %s", err, field)
 	}
 }
@@ -62,11 +64,11 @@ func TestRule_V1_AVisitCannotStartUntilTheSeniorDSLAuthorisesIt(t *testing.T) {
 	if v.Status() != VisitPlanned || v.DueItems() != nil {
 		t.Fatalf("an unauthorised visit started: %s", v.Status())
 	}
-	if err := v.Authorise(dsl, london(t, "2027-03-01 09:40:00")); !errors.Is(err, ErrForbidden) {
+	if err := v.Authorise(dsl, london(t, "2027-03-01 09:40:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a DSL who is not the Senior DSL authorised it: %v", err)
 	}
 	must(t, v.Authorise(head, london(t, "2027-03-01 09:45:00")))
-	if err := v.Authorise(head, london(t, "2027-03-01 09:46:00")); !errors.Is(err, ErrConflict) {
+	if err := v.Authorise(head, london(t, "2027-03-01 09:46:00")); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("authorised twice: %v", err)
 	}
 	must(t, v.Start(teacher, nil, brookLane, london(t, "2027-03-01 09:55:00")))
@@ -100,7 +102,7 @@ func TestRule_V2_TwoStaffAndALineManagerWhoIsSomeoneElse(t *testing.T) {
 	}
 	in := NewVisit{FamilyID: "fam-01", StaffEmails: []string{dsl.Email, colleague.Email}, LineManagerEmail: head.Email,
 		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00")}
-	if _, err := PlanVisit("v", in, teacher, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := PlanVisit("v", in, teacher, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher planned a visit: %v", err)
 	}
 	if _, err := PlanVisit("v", in, dsl, brookLane, nil, VisitBlock{}, london(t, "2027-02-26 15:00:00")); err == nil {
@@ -119,7 +121,7 @@ func TestRule_V2_TwoStaffAndALineManagerWhoIsSomeoneElse(t *testing.T) {
 	v2, err := PlanVisit("01JVISIT00000000000ZZZZZZZ", in, dsl, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00"))
 	must(t, err)
 	alerts = v2.PlannedAlerts(brookLane)
-	if len(alerts) != 2 || alerts[0].Recipient != teacher.Email || alerts[0].Audience != AudienceLineManager || alerts[0].SubjectKind != SubjectVisit {
+	if len(alerts) != 2 || alerts[0].Recipient != teacher.Email || alerts[0].Audience != safeguarding.AudienceLineManager || alerts[0].SubjectKind != safeguarding.SubjectVisit {
 		t.Errorf("alerts %+v", alerts)
 	}
 
@@ -130,7 +132,7 @@ func TestRule_V2_TwoStaffAndALineManagerWhoIsSomeoneElse(t *testing.T) {
 	}
 	invalidField(t, v.Start(teacher, []string{teacher.Email}, brookLane, london(t, "2027-03-01 09:55:00")), "staffEmails")
 	invalidField(t, v.Start(teacher, []string{teacher.Email, head.Email}, brookLane, london(t, "2027-03-01 09:55:00")), "staffEmails")
-	if err := v.Start(dsl, nil, brookLane, london(t, "2027-03-01 09:55:00")); !errors.Is(err, ErrForbidden) {
+	if err := v.Start(dsl, nil, brookLane, london(t, "2027-03-01 09:55:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("the line manager started it: %v", err)
 	}
 	invalidField(t, v.Start(teacher, nil, brookLane, london(t, "2027-03-01 11:00:00")), "plannedEnd")
@@ -144,7 +146,7 @@ func TestRule_V2_OnlyTheStaffTheLineManagerAndTheDSLsSeeAVisit(t *testing.T) {
 	v, err := planned(t, func(in *NewVisit) { in.LineManagerEmail = head.Email })
 	must(t, err)
 	for _, tc := range []struct {
-		p    Principal
+		p    safeguarding.Principal
 		sees bool
 	}{{teacher, true}, {colleague, true}, {head, true}, {dsl, true}, {governor, false}, {outsider, false}} {
 		if v.CanView(tc.p) != tc.sees {
@@ -167,7 +169,7 @@ func TestRule_V3_CallAheadIsRecordedAndADeclineBlocksVisitsUntilADSLLiftsIt(t *t
 	if _, err := v.RecordCall(teacher, "maybe", "", london(t, "2027-03-01 09:30:00")); err == nil {
 		t.Error("an unknown outcome")
 	}
-	if _, err := v.RecordCall(governor, CallAgreed, "", london(t, "2027-03-01 09:30:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := v.RecordCall(governor, CallAgreed, "", london(t, "2027-03-01 09:30:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("someone not on the visit called ahead: %v", err)
 	}
 	block, err := v.RecordCall(colleague, CallDeclined, "Mum said please do not come.", london(t, "2027-03-01 09:30:00"))
@@ -184,7 +186,7 @@ func TestRule_V3_CallAheadIsRecordedAndADeclineBlocksVisitsUntilADSLLiftsIt(t *t
 	_, err = PlanVisit("v2", NewVisit{FamilyID: "fam-01", StaffEmails: []string{teacher.Email, colleague.Email}, LineManagerEmail: dsl.Email,
 		PlannedStart: london(t, "2027-03-08 10:00:00"), PlannedEnd: london(t, "2027-03-08 11:00:00")}, dsl, brookLane, visitFamily, blocked, london(t, "2027-03-01 12:00:00"))
 	invalidField(t, err, "familyId")
-	if _, err := blocked.Lift(teacher, "x", london(t, "2027-03-02 09:00:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := blocked.Lift(teacher, "x", london(t, "2027-03-02 09:00:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher lifted the block: %v", err)
 	}
 	_, err = blocked.Lift(dsl, " ", london(t, "2027-03-02 09:00:00"))
@@ -194,7 +196,7 @@ func TestRule_V3_CallAheadIsRecordedAndADeclineBlocksVisitsUntilADSLLiftsIt(t *t
 	if lifted.Blocked || len(lifted.History) != 2 || lifted.History[0].Kind != "blocked" || lifted.Version != 2 {
 		t.Errorf("lifted %+v", lifted)
 	}
-	if _, err := lifted.Lift(dsl, "again", london(t, "2027-03-02 09:05:00")); !errors.Is(err, ErrConflict) {
+	if _, err := lifted.Lift(dsl, "again", london(t, "2027-03-02 09:05:00")); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("lifted twice: %v", err)
 	}
 }
@@ -212,16 +214,16 @@ func TestRule_V4_TheRecordSaysForEachChildWhetherTheyWereSeenAndWhatWasObserved(
 			t.Errorf("%s: recorded", name)
 		}
 	}
-	if err := v.RecordDoorstep(dsl, []ChildSeen{{Pupil: "p1", Seen: true}, {Pupil: "p2"}}, at); !errors.Is(err, ErrForbidden) {
+	if err := v.RecordDoorstep(dsl, []ChildSeen{{Pupil: "p1", Seen: true}, {Pupil: "p2"}}, at); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("someone not on the visit recorded the doorstep: %v", err)
 	}
 	// Staff stay on the doorstep and cannot insist: "not seen" is an answer.
 	must(t, v.RecordDoorstep(colleague, []ChildSeen{{Pupil: "p2", Seen: false, Notes: "Mum said he was asleep."}, {Pupil: "p1", Seen: true}}, at))
-	if err := v.RecordDoorstep(teacher, []ChildSeen{{Pupil: "p1", Seen: true}, {Pupil: "p2", Seen: true}}, at); !errors.Is(err, ErrConflict) {
+	if err := v.RecordDoorstep(teacher, []ChildSeen{{Pupil: "p1", Seen: true}, {Pupil: "p2", Seen: true}}, at); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("the doorstep record was overwritten: %v", err)
 	}
 	entries := v.Entries("e1", at, colleague, v.doorstepSummary)
-	if len(entries) != 2 || entries[0].Pupil != "p1" || entries[0].Type != EntryVisit ||
+	if len(entries) != 2 || entries[0].Pupil != "p1" || entries[0].Type != safeguarding.EntryVisit ||
 		entries[0].Summary != "Home visit V-0ABCDEFG, Mon 1 Mar 2027 10:20: the child was seen on the doorstep." ||
 		entries[1].Summary != "Home visit V-0ABCDEFG, Mon 1 Mar 2027 10:20: the child was not seen on the doorstep. Mum said he was asleep." {
 		t.Errorf("entries %+v", entries)
@@ -238,26 +240,26 @@ func TestRule_V4_TheRecordSaysForEachChildWhetherTheyWereSeenAndWhatWasObserved(
 func TestRule_V5_AnImmediateConcernIsAHighPriorityConcernAboutTheChildren(t *testing.T) {
 	v, err := planned(t, nil)
 	must(t, err)
-	if _, err := v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "x"}, PolicyCatalogue(), Weekdays{}, london(t, "2027-02-26 15:00:00")); err == nil {
+	if _, err := v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "x"}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, london(t, "2027-02-26 15:00:00")); err == nil {
 		t.Error("a concern on a visit that has not started")
 	}
 	v = started(t)
 	at := london(t, "2027-03-01 10:25:00")
-	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "  "}, PolicyCatalogue(), Weekdays{}, at)
+	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "  "}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	invalidField(t, err, "details")
-	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Pupils: []PupilID{"x1"}, Details: "x"}, PolicyCatalogue(), Weekdays{}, at)
+	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Pupils: []safeguarding.PupilID{"x1"}, Details: "x"}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	invalidField(t, err, "pupilIds")
 	// A child not seen is a child like any other: the concern names them.
-	c, err := v.RaiseConcern("01JCONCERN0000000000VISIT1", teacher, brookLane, ImmediateConcern{Pupils: []PupilID{"p2"}, Details: "Heard shouting; p2 not seen."},
-		PolicyCatalogue(), Weekdays{}, at)
+	c, err := v.RaiseConcern("01JCONCERN0000000000VISIT1", teacher, brookLane, ImmediateConcern{Pupils: []safeguarding.PupilID{"p2"}, Details: "Heard shouting; p2 not seen."},
+		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	must(t, err)
-	if !c.HighPriority() || c.Category() != CategorySafeguarding || len(c.Pupils()) != 1 || c.Pupils()[0].ID != "p2" {
+	if !c.HighPriority() || c.Category() != safeguarding.CategorySafeguarding || len(c.Pupils()) != 1 || c.Pupils()[0].ID != "p2" {
 		t.Errorf("concern %+v", c.Snapshot())
 	}
-	alerts := ConcernAlerts(c, brookLane)
+	alerts := safeguarding.ConcernAlerts(c, brookLane)
 	sms := 0
 	for _, a := range alerts {
-		if a.Channel == ChannelSMS && a.Priority == PriorityHigh {
+		if a.Channel == safeguarding.ChannelSMS && a.Priority == safeguarding.PriorityHigh {
 			sms++
 		}
 	}
@@ -269,7 +271,7 @@ func TestRule_V5_AnImmediateConcernIsAHighPriorityConcernAboutTheChildren(t *tes
 	}
 	withNumber := brookLane
 	withNumber.DutyTeamNumber = "01632 960001"
-	for _, a := range ConcernAlerts(c, withNumber) {
+	for _, a := range safeguarding.ConcernAlerts(c, withNumber) {
 		if a.Reference == withNumber.DutyTeamNumber {
 			t.Error("the duty number is in an alert")
 		}
@@ -279,17 +281,17 @@ func TestRule_V5_AnImmediateConcernIsAHighPriorityConcernAboutTheChildren(t *tes
 func TestRule_V6_ObservationsAreDueWithin24HoursAndALateRecordIsMarked(t *testing.T) {
 	v := started(t)
 	items := v.DueItems()
-	if len(items) != 3 || items[1].Kind != DueVisitObservations || items[1].Assignee != teacher.Email ||
+	if len(items) != 3 || items[1].Kind != safeguarding.DueVisitObservations || items[1].Assignee != teacher.Email ||
 		!items[1].Due.DueAt.Equal(london(t, "2027-03-02 11:00:00")) || !items[1].Due.Active {
 		t.Fatalf("items %+v", items)
 	}
 	// On the ladder of rule D8: the assignee when overdue.
 	next, e, ok := items[1].Advance(london(t, "2027-03-02 11:00:00"))
-	if !ok || e.Audience != AudienceAssignee || e.Kind != "overdue" {
+	if !ok || e.Audience != safeguarding.AudienceAssignee || e.Kind != "overdue" {
 		t.Fatalf("%v %+v", ok, e)
 	}
-	alerts := EscalationAlerts(items[1], e, brookLane, london(t, "2027-03-02 11:00:00"))
-	if len(alerts) != 1 || alerts[0].SubjectKind != SubjectVisit || alerts[0].Subject != v.ID() {
+	alerts := safeguarding.EscalationAlerts(items[1], e, brookLane, london(t, "2027-03-02 11:00:00"))
+	if len(alerts) != 1 || alerts[0].SubjectKind != safeguarding.SubjectVisit || alerts[0].Subject != v.ID() {
 		t.Errorf("alerts %+v", alerts)
 	}
 	_ = next
@@ -298,7 +300,7 @@ func TestRule_V6_ObservationsAreDueWithin24HoursAndALateRecordIsMarked(t *testin
 	if !o.Late || o.MinutesLate != 30 || v.DueItems()[1].Due.Active {
 		t.Errorf("observations %+v, item %+v", o, v.DueItems()[1])
 	}
-	if err := v.RecordObservations(colleague, []ChildObservation{{Pupil: "p1", Appearance: Appearance{Emotional: "x"}}, {Pupil: "p2"}}, Appearance{}, london(t, "2027-03-02 11:40:00")); !errors.Is(err, ErrConflict) {
+	if err := v.RecordObservations(colleague, []ChildObservation{{Pupil: "p1", Appearance: Appearance{Emotional: "x"}}, {Pupil: "p2"}}, Appearance{}, london(t, "2027-03-02 11:40:00")); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("observations overwritten: %v", err)
 	}
 }
@@ -306,7 +308,7 @@ func TestRule_V6_ObservationsAreDueWithin24HoursAndALateRecordIsMarked(t *testin
 func TestRule_V7_TheNextVisitIsArrangedBeforeLeavingWithTheSupportOffered(t *testing.T) {
 	v := started(t)
 	item := v.DueItems()[2]
-	if item.Kind != DueVisitNext || !item.Due.DueAt.Equal(london(t, "2027-03-01 11:00:00")) {
+	if item.Kind != safeguarding.DueVisitNext || !item.Due.DueAt.Equal(london(t, "2027-03-01 11:00:00")) {
 		t.Fatalf("item %+v", item)
 	}
 	at := london(t, "2027-03-01 10:40:00")
@@ -327,7 +329,7 @@ func TestRule_V8_NoCheckOutAlertsTheLineManagerAndTheSeniorDSLAtOnceBySMS(t *tes
 	v := started(t)
 	item := v.DueItems()[0]
 	due := london(t, "2027-03-01 11:30:00") // planned end 11:00 + 30 minutes
-	if item.Kind != DueVisitCheckout || item.Assignee != dsl.Email || !item.Due.DueAt.Equal(due) || !item.Due.NextAt.Equal(due) {
+	if item.Kind != safeguarding.DueVisitCheckout || item.Assignee != dsl.Email || !item.Due.DueAt.Equal(due) || !item.Due.NextAt.Equal(due) {
 		t.Fatalf("item %+v", item)
 	}
 	// Silent until the moment it is missed: no reminder.
@@ -335,14 +337,14 @@ func TestRule_V8_NoCheckOutAlertsTheLineManagerAndTheSeniorDSLAtOnceBySMS(t *tes
 		t.Fatal("an alarm before the due time")
 	}
 	next, e, ok := item.Advance(due)
-	if !ok || e.Kind != "lone-worker" || e.Priority != PriorityHigh || !slices.Contains(e.Channels, ChannelSMS) {
+	if !ok || e.Kind != "lone-worker" || e.Priority != safeguarding.PriorityHigh || !slices.Contains(e.Channels, safeguarding.ChannelSMS) {
 		t.Fatalf("%v %+v", ok, e)
 	}
-	alerts := EscalationAlerts(item, e, brookLane, due)
-	got := map[string][]Channel{}
+	alerts := safeguarding.EscalationAlerts(item, e, brookLane, due)
+	got := map[string][]safeguarding.Channel{}
 	for _, a := range alerts {
 		got[a.Recipient+" "+string(a.Audience)] = append(got[a.Recipient+" "+string(a.Audience)], a.Channel)
-		if a.Kind != "lone-worker" || a.SubjectKind != SubjectVisit || a.Reference != v.Reference() {
+		if a.Kind != "lone-worker" || a.SubjectKind != safeguarding.SubjectVisit || a.Reference != v.Reference() {
 			t.Errorf("alert %+v", a)
 		}
 	}
@@ -354,15 +356,15 @@ func TestRule_V8_NoCheckOutAlertsTheLineManagerAndTheSeniorDSLAtOnceBySMS(t *tes
 	if _, _, ok := item.Advance(due.Add(15 * time.Minute)); ok {
 		t.Error("the same alarm twice within half an hour")
 	}
-	next, e, ok = item.Advance(due.Add(LoneWorkerWiden))
-	if !ok || e.Step != 2 || !slices.Contains(e.Also, AudienceDSL) {
+	next, e, ok = item.Advance(due.Add(safeguarding.LoneWorkerWiden))
+	if !ok || e.Step != 2 || !slices.Contains(e.Also, safeguarding.AudienceDSL) {
 		t.Fatalf("widened: %v %+v", ok, e)
 	}
 	item.Due = next
 	if _, _, ok := item.Advance(due.Add(2 * time.Hour)); ok {
 		t.Error("step 2 repeated within the day")
 	}
-	if _, _, ok := item.Advance(due.Add(LoneWorkerWiden + 24*time.Hour)); !ok {
+	if _, _, ok := item.Advance(due.Add(safeguarding.LoneWorkerWiden + 24*time.Hour)); !ok {
 		t.Error("no repeat the next day")
 	}
 
@@ -378,7 +380,7 @@ func TestRule_V8_NoCheckOutAlertsTheLineManagerAndTheSeniorDSLAtOnceBySMS(t *tes
 
 func TestRule_V8_CheckOutInTimeAlertsNobody(t *testing.T) {
 	v := started(t)
-	if _, err := v.CheckOut(governor, london(t, "2027-03-01 10:58:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := v.CheckOut(governor, london(t, "2027-03-01 10:58:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("someone else checked them out: %v", err)
 	}
 	step, err := v.CheckOut(dsl, london(t, "2027-03-01 10:58:00")) // the line manager takes their call
@@ -389,7 +391,7 @@ func TestRule_V8_CheckOutInTimeAlertsNobody(t *testing.T) {
 	if _, _, ok := v.DueItems()[0].Advance(london(t, "2027-03-01 11:30:00")); ok {
 		t.Error("an alarm after the check-out")
 	}
-	if _, err := v.CheckOut(teacher, london(t, "2027-03-01 10:59:00")); !errors.Is(err, ErrConflict) {
+	if _, err := v.CheckOut(teacher, london(t, "2027-03-01 10:59:00")); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("checked out twice: %v", err)
 	}
 }
@@ -422,10 +424,10 @@ func TestRule_V8_TheAlarmGoesAtTheFirstScheduleTickAfterTheSchoolsSetting(t *tes
 }
 
 func TestRule_D8_OtherKindsKeepTheirLadder(t *testing.T) {
-	s := NewDueState(london(t, "2026-11-23 17:00:00"), london(t, "2026-11-23 10:00:00"))
+	s := safeguarding.NewDueState(london(t, "2026-11-23 17:00:00"), london(t, "2026-11-23 10:00:00"))
 	for _, at := range []string{"2026-11-23 15:00:00", "2026-11-23 17:00:00", "2026-11-24 17:00:00"} {
 		want, we, wok := s.Advance(london(t, at))
-		got, ge, gok := DueItem{Kind: "action", Due: s}.Advance(london(t, at))
+		got, ge, gok := safeguarding.DueItem{Kind: "action", Due: s}.Advance(london(t, at))
 		if want != got || wok != gok || we.Audience != ge.Audience || we.Kind != ge.Kind {
 			t.Errorf("at %s: %+v %+v, want %+v %+v", at, got, ge, want, we)
 		}
