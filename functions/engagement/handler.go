@@ -8,10 +8,11 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 type handler struct {
-	svc safeguarding.Engagement
+	svc engagement.Engagement
 }
 
 // Handle serves an API Gateway event.

@@ -19,6 +19,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -203,7 +204,7 @@ func (w *world) family(school, id string) safeguarding.Family {
 func (w *world) escalate(date string) {
 	w.t.Helper()
 	ctx := context.Background()
-	job := safeguarding.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
 	schools, err := w.st.EscalationSchools(ctx)
 	if err != nil {
 		w.t.Fatal(err)
@@ -281,7 +282,7 @@ func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 	items := w.items()
-	if items["audit:"+safeguarding.AuditAcknowledged] != len(families)+1 || items["request"] != 1 {
+	if items["audit:"+engagement.AuditAcknowledged] != len(families)+1 || items["request"] != 1 {
 		t.Errorf("items %v: want an audit entry per family and one for the batch, and one idempotency record", items)
 	}
 	for _, id := range families {
@@ -493,7 +494,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 	w.escalate("2026-11-18")
 
 	now := local("2026-11-18 10:00")
-	before := w.items()["audit:"+safeguarding.AuditFamiliesRead]
+	before := w.items()["audit:"+engagement.AuditFamiliesRead]
 	r := w.missing(dsl, brook, "missing", now)
 	if r.status != 200 || r.contentType != "application/json" {
 		t.Fatalf("%d %q %s", r.status, r.contentType, r.raw)
@@ -523,7 +524,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 			}
 		}
 	}
-	if n := w.items()["audit:"+safeguarding.AuditFamiliesRead]; n != before+1 {
+	if n := w.items()["audit:"+engagement.AuditFamiliesRead]; n != before+1 {
 		t.Errorf("%d audit entries of the read, want %d (rule P4)", n, before+1)
 	}
 	// No status lists the same; another status is refused.

@@ -24,6 +24,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -70,7 +71,7 @@ type world struct {
 	st    *store.Store
 	h     *handler
 	q     *queue
-	eng   safeguarding.Engagement
+	eng   engagement.Engagement
 }
 
 func newWorld(t *testing.T) *world {
@@ -79,16 +80,16 @@ func newWorld(t *testing.T) *world {
 	st := store.New(db, table)
 	apitest.SeedDemoWithFamilies(t, st)
 	bank := calendar.EnglandAndWales()
-	h := &handler{job: safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
+	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
 	q := &queue{h: h}
 	h.queue = q
-	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: safeguarding.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
+	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: engagement.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
 }
 
 // local is a school-local time "2006-01-02 15:04".
 var local = apitest.Local
 
-func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgement) safeguarding.AckResult {
+func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgement) engagement.AckResult {
 	w.t.Helper()
 	for i := range acks {
 		acks[i].At, acks[i].Kind = at, safeguarding.AckThumbsUp
@@ -101,7 +102,7 @@ func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgemen
 }
 
 // run runs the schedule at 05:30 on a local date.
-func (w *world) run(date string) safeguarding.EscalationRun {
+func (w *world) run(date string) engagement.EscalationRun {
 	w.t.Helper()
 	ev, _ := json.Marshal(map[string]string{"time": local(date + " 05:30").UTC().Format(time.RFC3339)})
 	out, err := w.h.Handle(context.Background(), ev)
@@ -113,7 +114,7 @@ func (w *world) run(date string) safeguarding.EscalationRun {
 			w.t.Fatalf("worker failures %+v", r.BatchItemFailures)
 		}
 	}
-	return out.(safeguarding.EscalationRun)
+	return out.(engagement.EscalationRun)
 }
 
 // scan lists items of a type as "attr1 attr2 ..." (tests only: no request path scans).

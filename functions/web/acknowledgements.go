@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // Marking a class's acknowledgements (rule E1): a teacher opens their class, taps how each
@@ -21,19 +22,19 @@ import (
 
 // classService is the part of safeguarding.ClassLists the pages use.
 type classService interface {
-	Classes(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.Class, error)
-	Sheet(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, class string) (safeguarding.ClassSheet, error)
+	Classes(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.Class, error)
+	Sheet(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, class string) (engagement.ClassSheet, error)
 }
 
-var _ classService = safeguarding.ClassLists{}
+var _ classService = engagement.ClassLists{}
 
 // engagementService is the part of safeguarding.Engagement the pages use: the engagement
 // API's use cases.
 type engagementService interface {
 	Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []safeguarding.Acknowledgement,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.AckResult, error)
-	MissingFamilies(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.FamilyRow, error)
-	Family(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.FamilyRow, error)
+		key safeguarding.RequestKey, fingerprint string) (engagement.AckResult, error)
+	MissingFamilies(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.FamilyRow, error)
+	Family(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (engagement.FamilyRow, error)
 	RecordContact(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in safeguarding.ContactAttempt,
 		key safeguarding.RequestKey, fp string) (safeguarding.Family, error)
 	RecordLANotification(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, sentAt time.Time, notes string,
@@ -45,7 +46,7 @@ type engagementService interface {
 		in safeguarding.CalendarInput) (safeguarding.SchoolCalendar, error)
 }
 
-var _ engagementService = safeguarding.Engagement{}
+var _ engagementService = engagement.Engagement{}
 
 // ackTitles are the choices of the class sheet, "nothing today" first.
 var ackTitles = map[string]string{

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // The DSLs' view of families who have gone quiet (rules E2-E6, H2): the missing families,
@@ -52,7 +53,7 @@ var decisionTitles = map[string]string{
 }
 
 // nextDueTitle says what is due next for a missing family, and by whom.
-func nextDueTitle(row safeguarding.FamilyRow) string {
+func nextDueTitle(row engagement.FamilyRow) string {
 	switch row.NextDue {
 	case "phone-call":
 		return "A phone call, due by " + whenDay(row.NextDueAt)
@@ -95,7 +96,7 @@ type childView struct {
 	Chronology string
 }
 
-func (h *Handler) familyRowView(row safeguarding.FamilyRow, names map[safeguarding.PupilID]safeguarding.Pupil, now time.Time) familyRowView {
+func (h *Handler) familyRowView(row engagement.FamilyRow, names map[safeguarding.PupilID]safeguarding.Pupil, now time.Time) familyRowView {
 	f := row.Family
 	v := familyRowView{ID: f.ID, Reference: f.Reference(), Link: familyPath(f.School, f.ID), Missing: f.Status == safeguarding.FamilyMissing,
 		MissingSince: f.MissingSince, Silent: row.SchoolDaysSilent, Attempts: f.Attempts, LastAttempt: f.LastAttemptAt,
@@ -114,7 +115,7 @@ func (h *Handler) familyRowView(row safeguarding.FamilyRow, names map[safeguardi
 }
 
 // childrenOf reads the names of the families' children in batches the store accepts.
-func (h *Handler) childrenOf(ctx context.Context, school safeguarding.SchoolID, rows []safeguarding.FamilyRow) (map[safeguarding.PupilID]safeguarding.Pupil, error) {
+func (h *Handler) childrenOf(ctx context.Context, school safeguarding.SchoolID, rows []engagement.FamilyRow) (map[safeguarding.PupilID]safeguarding.Pupil, error) {
 	var ids []safeguarding.PupilID
 	for _, r := range rows {
 		ids = append(ids, r.Family.Pupils()...)
@@ -249,7 +250,7 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	f := row.Family
-	names, err := h.childrenOf(ctx, school, []safeguarding.FamilyRow{row})
+	names, err := h.childrenOf(ctx, school, []engagement.FamilyRow{row})
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}

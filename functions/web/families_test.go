@@ -14,6 +14,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -31,8 +32,8 @@ func withFamilies(t *testing.T) *world {
 	if err := seed.ApplyFamilies(context.Background(), w.st, seed.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	w.h.Engagement = safeguarding.Engagement{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
-	w.h.Classes = safeguarding.ClassLists{Store: w.st}
+	w.h.Engagement = engagement.Engagement{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	w.h.Classes = engagement.ClassLists{Store: w.st}
 	return w
 }
 
@@ -46,9 +47,9 @@ func (w *world) family(id string) safeguarding.Family {
 }
 
 // escalate runs the daily families job for Brook Lane at 05:30 on a local date (rules E2-E5).
-func (w *world) escalate(date string) safeguarding.EscalationRun {
+func (w *world) escalate(date string) engagement.EscalationRun {
 	w.t.Helper()
-	job := safeguarding.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
 	run, err := job.RunSchool(context.Background(), safeguarding.SchoolDue{ID: seed.BrookLane}, london(w.t, date+" 05:30"))
 	if err != nil {
 		w.t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -51,9 +52,9 @@ func main() {
 		Cases:      safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:   cal,
 		Directory:  st,
-		Engagement: safeguarding.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
+		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
 		Contacts:   safeguarding.Contacts{Store: st, NewID: store.NewID},
-		Classes:    safeguarding.ClassLists{Store: st},
+		Classes:    engagement.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
 		Catalogues:  safeguarding.Catalogues{Store: st, NewID: store.NewID},
 		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID, Signer: uploads},

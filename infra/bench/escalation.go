@@ -21,6 +21,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -73,11 +74,11 @@ type escalationResult struct {
 	DuePerSchool float64 // the due families alone, one read per school
 
 	Run         usage // the real run: the fan-out's read of the registry, then each school's worker
-	RunResult   safeguarding.EscalationRun
+	RunResult   engagement.EscalationRun
 	RunDur      time.Duration
 	RunGSI2Est  float64 // the run's look-index pages worked out from their items' sizes
 	Rerun       usage   // the same run again, the same day
-	RerunResult safeguarding.EscalationRun
+	RerunResult engagement.EscalationRun
 	RerunDur    time.Duration
 }
 
@@ -193,7 +194,7 @@ func escalationScale(ctx context.Context, db *dynamodb.Client, table string, met
 		return res, fmt.Errorf("a Query per school read %d families and found %d due; the data has %d families, %d due", got, res.EveryDue, plan.Families, plan.Due)
 	}
 
-	job := safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}
 	meter.Reset()
 	meter.Keep(func(label string, items []map[string]types.AttributeValue) {
 		if label != "Query GSI2" {
@@ -247,8 +248,8 @@ func attrString(item map[string]types.AttributeValue, name string) string {
 // runEscalation is one daily run as the EscalationFunction makes it: on a day that is a school
 // day somewhere, the registry read once (the fan-out), then one school per message, each the
 // worker's FamilyEscalation.RunSchool, parallel schools at once.
-func runEscalation(ctx context.Context, st *store.Store, job safeguarding.FamilyEscalation, now time.Time, parallel int) (safeguarding.EscalationRun, error) {
-	total := safeguarding.EscalationRun{At: now.UTC()}
+func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEscalation, now time.Time, parallel int) (engagement.EscalationRun, error) {
+	total := engagement.EscalationRun{At: now.UTC()}
 	if !job.BankHolidays.IsSchoolDay(now) {
 		return total, nil
 	}

@@ -1,7 +1,6 @@
 package safeguarding
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -352,84 +351,4 @@ type ContactLogged struct {
 	Family      Family
 	Late        bool
 	MinutesLate int
-}
-
-// RecordContact records an attempt to contact a family, for callers that need only the family
-// (see LogContact).
-func (s Engagement) RecordContact(ctx context.Context, who Caller, school SchoolID, id string, in ContactAttempt, key RequestKey, fp string) (Family, error) {
-	c, err := s.LogContact(ctx, who, school, id, in, key, fp)
-	return c.Family, err
-}
-
-// LogContact records an attempt to contact a family (H2, H3, E5, E6): by a DSL, or by staff
-// designated for closure contact; every agreed action's assignee must be staff of the school.
-// A contact recorded more than 24 hours after it happened is marked late (H2).
-func (s Engagement) LogContact(ctx context.Context, who Caller, school SchoolID, id string, in ContactAttempt, key RequestKey, fp string) (ContactLogged, error) {
-	p, f, err := s.Store.Family(ctx, who.Email, school, id)
-	if err != nil {
-		return ContactLogged{}, err
-	}
-	designated := false
-	if !p.IsDSL(school) {
-		cc, err := s.Store.ClosureContact(ctx, school, who.Email)
-		if err != nil {
-			return ContactLogged{}, err
-		}
-		if designated = cc.Active; !designated {
-			return ContactLogged{}, ErrNotFound
-		}
-	}
-	if in.Call != nil {
-		var ps Problems
-		var others []string
-		for _, a := range in.Call.Actions {
-			if e, ok := NormaliseEmail(a.Assignee); ok && e != who.Email && !slices.Contains(others, e) {
-				others = append(others, e)
-			}
-		}
-		if len(others) > 0 {
-			staff, err := s.Store.Profiles(ctx, others)
-			if err != nil {
-				return ContactLogged{}, err
-			}
-			for i, a := range in.Call.Actions {
-				if e, ok := NormaliseEmail(a.Assignee); ok && e != who.Email && !staff[e].IsMember(school) {
-					ps.Add(fmt.Sprintf("call.actions[%d].assigneeEmail", i), "not a member of staff of this school")
-				}
-			}
-		}
-		if err := ps.Err(); err != nil {
-			return ContactLogged{}, err
-		}
-	}
-	w, err := f.RecordContact(p, designated, in, s.NewID(who.At), who.At)
-	if err != nil {
-		return ContactLogged{}, err
-	}
-	if w.Family.Status != FamilyMissing && f.Status == FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
-		w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
-	}
-	return s.commitFamily(ctx, who, school, id, f, w, key, fp)
-}
-
-// commitFamily saves one person's change to a family with its audit entry and the request's
-// idempotency record (which keeps whether the contact was late); a repeated request returns
-// the family as it stands, with the lateness first recorded.
-func (s Engagement) commitFamily(ctx context.Context, who Caller, school SchoolID, id string, f Family, w FamilyWrite, key RequestKey, fp string) (ContactLogged, error) {
-	w.Audit = &AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
-		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
-	if key.Key != "" {
-		w.Request = &RequestRecord{Key: key, Fingerprint: fp, Receipt: Receipt{ID: id, RecordedAt: who.At, Late: w.Late, MinutesLate: w.MinutesLate}}
-	}
-	made := ContactLogged{Family: w.Family, Late: w.Late, MinutesLate: w.MinutesLate}
-	return SavedOnce(ctx, s.Store, key, fp, made, s.Store.SaveFamily(ctx, w), s.loggedOf(ctx, who, school, id))
-}
-
-// loggedOf answers a repeated request with the family as it stands and the lateness first
-// recorded.
-func (s Engagement) loggedOf(ctx context.Context, who Caller, school SchoolID, id string) func(PriorRequest) (ContactLogged, error) {
-	return func(prior PriorRequest) (ContactLogged, error) {
-		_, f, err := s.Store.Family(ctx, who.Email, school, id)
-		return ContactLogged{Family: f, Late: prior.Receipt.Late, MinutesLate: prior.Receipt.MinutesLate}, err
-	}
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 var (
-	_ safeguarding.EscalationStore = (*Store)(nil)
-	_ safeguarding.EngagementStore = (*Store)(nil)
+	_ engagement.EscalationStore = (*Store)(nil)
+	_ engagement.EngagementStore = (*Store)(nil)
 )
 
 const (

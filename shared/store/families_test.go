@@ -17,6 +17,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // Families against DynamoDB Local: the sparse look index the escalation job reads (A24), the
@@ -404,7 +405,7 @@ func TestSaveFamilyWithAnIdempotencyKeyIsDoneOnce(t *testing.T) {
 		next := f
 		next.Attempts, next.LastAttemptAt, next.Version = 1, at.UTC(), version+1
 		return safeguarding.FamilyWrite{Family: next, PrevVersion: version, At: at,
-			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: safeguarding.AuditFamilyChanged, Subject: "family/f1", At: at},
+			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: engagement.AuditFamilyChanged, Subject: "family/f1", At: at},
 			Request: &safeguarding.RequestRecord{Key: rk, Fingerprint: "fp-1", Receipt: safeguarding.Receipt{ID: "f1", RecordedAt: at}}}
 	}
 	if err := w.s.SaveFamily(ctx, change(0)); err != nil {
@@ -521,7 +522,7 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 	if err := w.s.PutFamilies(ctx, fams); err != nil {
 		t.Fatal(err)
 	}
-	eng := safeguarding.Engagement{Store: w.s, BankHolidays: safeguarding.Weekdays{}, NewID: NewID}
+	eng := engagement.Engagement{Store: w.s, BankHolidays: safeguarding.Weekdays{}, NewID: NewID}
 	who := safeguarding.Caller{Email: famTeacher, At: famLocal("2026-11-23 16:00")}
 	rk := safeguarding.RequestKey{School: famSchool, Actor: famTeacher, Key: "acorns"}
 	w.calls.Reset()

@@ -20,6 +20,7 @@ var (
 	DSL       = safeguarding.Principal{Email: "d.okafor@brook.example", Name: "Dami Okafor", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{School: {safeguarding.RoleStaff, safeguarding.RoleDSL}}}
 	Head      = safeguarding.Principal{Email: "h.reid@brook.example", Name: "Helen Reid", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{School: {safeguarding.RoleStaff, safeguarding.RoleSeniorDSL}}}
 	Governor  = safeguarding.Principal{Email: "g.shaw@brook.example", Name: "Gail Shaw", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{School: {safeguarding.RoleGovernor}}}
+	Office    = safeguarding.Principal{Email: "g.bennett@brook.example", Name: "Grace Bennett", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{School: {safeguarding.RoleAdmin}}}
 	Outsider  = safeguarding.Principal{Email: "o.dsl@hill.example", Name: "Omar Dsl", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{"hillcrest": {safeguarding.RoleStaff, safeguarding.RoleDSL}}}
 
 	BrookLane = safeguarding.School{ID: School, Name: "Brook Lane Primary", Roster: []safeguarding.StaffMember{

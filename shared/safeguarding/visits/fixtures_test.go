@@ -2,7 +2,7 @@ package visits
 
 import "github.com/keepsafe-schools/keepsafe/shared/safeguarding/safeguardingtest"
 
-// The fixtures every domain package's tests share.
+// The fixtures the domain packages' tests share.
 const school = safeguardingtest.School
 
 var (
@@ -14,5 +14,4 @@ var (
 	outsider  = safeguardingtest.Outsider
 	brookLane = safeguardingtest.BrookLane
 	london    = safeguardingtest.London
-	record    = safeguardingtest.Record
 )
