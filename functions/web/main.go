@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -53,7 +54,7 @@ func main() {
 		Calendar:   cal,
 		Directory:  st,
 		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
-		Contacts:   safeguarding.Contacts{Store: st, NewID: store.NewID},
+		Contacts:   contact.Contacts{Store: st, NewID: store.NewID},
 		Classes:    engagement.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
 		Catalogues:  safeguarding.Catalogues{Store: st, NewID: store.NewID},

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -85,7 +85,7 @@ func TestPagesSpeakPlainWords_NoRuleIDs(t *testing.T) {
 	w := visitWorld(t)
 	w.h.Engagement = engagement.Engagement{Store: w.st, BankHolidays: w.h.Calendar, NewID: store.NewID}
 	w.h.Classes = engagement.ClassLists{Store: w.st}
-	w.h.Contacts = safeguarding.Contacts{Store: w.st, NewID: store.NewID}
+	w.h.Contacts = contact.Contacts{Store: w.st, NewID: store.NewID}
 	h := w.h
 	at := visitAt("2027-02-26 15:00")
 	concern := recorded(t, h)

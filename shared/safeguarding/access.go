@@ -93,12 +93,13 @@ func (a Action) CanReallocate(p Principal) bool {
 // contact details already (P3).
 func (m StaffMember) IsDSL() bool { return m.has(RoleDSL) || m.has(RoleSeniorDSL) }
 
-// CanDecide: the Senior DSL decides on contacting social care for a MISSING family (E4).
-func (f Family) CanDecide(p Principal) bool {
-	return f.Status == FamilyMissing && p.Has(f.School, RoleSeniorDSL)
+// CanEditContactDetails: the office (admin) and the DSLs keep contact details up to date.
+func CanEditContactDetails(p Principal, school SchoolID) bool {
+	return p.IsDSL(school) || p.Has(school, RoleAdmin)
 }
 
-// CanRecordLANotification: the Senior DSL records informing the LA once it is raised (E5).
-func (f Family) CanRecordLANotification(p Principal) bool {
-	return f.CanDecide(p) && !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero()
+// CanSeeContactDetails is rule P3: a DSL, the Senior DSL, or a member of staff a DSL designated
+// for closure contact in that school.
+func CanSeeContactDetails(p Principal, school SchoolID, designated bool) bool {
+	return p.IsDSL(school) || designated && p.IsMember(school)
 }

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// DueFamilyAction is the deadline engine's kind of an action agreed with a family.
+const DueFamilyAction = "family-action"
+
 // The escalation ladder of rule D8, for every item with a due time (an action, a phone call,
 // a home visit's observations or its next visit; a visit's check-out has its own policy, see
 // LoneWorkerAdvance): a reminder to the assignee before the due time, an alert to the

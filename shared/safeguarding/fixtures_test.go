@@ -13,6 +13,7 @@ var (
 	dsl       = Principal{Email: "d.okafor@brook.example", Name: "Dami Okafor", Memberships: map[SchoolID][]Role{school: {RoleStaff, RoleDSL}}}
 	head      = Principal{Email: "h.reid@brook.example", Name: "Helen Reid", Memberships: map[SchoolID][]Role{school: {RoleStaff, RoleSeniorDSL}}}
 	governor  = Principal{Email: "g.shaw@brook.example", Name: "Gail Shaw", Memberships: map[SchoolID][]Role{school: {RoleGovernor}}}
+	office    = Principal{Email: "g.bennett@brook.example", Name: "Grace Bennett", Memberships: map[SchoolID][]Role{school: {RoleAdmin}}}
 	outsider  = Principal{Email: "o.dsl@hill.example", Name: "Omar Dsl", Memberships: map[SchoolID][]Role{"hillcrest": {RoleStaff, RoleDSL}}}
 
 	brookLane = School{ID: school, Name: "Brook Lane Primary", Roster: []StaffMember{

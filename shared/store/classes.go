@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
@@ -80,8 +81,8 @@ func (s *Store) ClassPupils(ctx context.Context, school safeguarding.SchoolID, c
 
 // Families reads the named families of a school, 100 to a BatchGetItem; absent ones are left
 // out.
-func (s *Store) Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]safeguarding.Family, error) {
-	out := map[string]safeguarding.Family{}
+func (s *Store) Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]contact.Family, error) {
+	out := map[string]contact.Family{}
 	var keys []key
 	for _, id := range ids {
 		if id != "" && !strings.Contains(id, "#") {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
@@ -66,7 +67,7 @@ func (s *Store) classesOf(ctx context.Context, school safeguarding.SchoolID, ema
 // caller's classes (one Query), then the families named directly or through a pupil (one
 // BatchGetItem).
 func (s *Store) LoadEngagement(ctx context.Context, viewer string, school safeguarding.SchoolID, families []string, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (engagement.EngagementBatch, error) {
-	b := engagement.EngagementBatch{Families: map[string]safeguarding.Family{}, PupilFamily: map[safeguarding.PupilID]string{}}
+	b := engagement.EngagementBatch{Families: map[string]contact.Family{}, PupilFamily: map[safeguarding.PupilID]string{}}
 	var sc safeguarding.School
 	bt := newBatch().viewer(viewer, &b.Viewer).school(school, &b.Viewer, &sc).prior(rk, &b.Prior)
 	named := map[safeguarding.PupilID]*pupilItem{} // a pupil named twice is read once

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
@@ -440,7 +441,7 @@ func (s *Store) Visits(ctx context.Context, viewer string, school safeguarding.S
 }
 
 // FamilyAddress reads the address of a family's current contact details (one GetItem).
-func (s *Store) FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (safeguarding.ContactAddress, error) {
+func (s *Store) FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (contact.ContactAddress, error) {
 	c, err := s.ContactDetails(ctx, school, family)
 	return c.Address, err
 }

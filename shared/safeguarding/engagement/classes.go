@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Class is one class of a school and the staff who teach it (rule E1: a teacher marks the
@@ -39,7 +40,7 @@ type ClassStore interface {
 	// ClassPupils lists the pupils of one class, in name order.
 	ClassPupils(ctx context.Context, school safeguarding.SchoolID, class string) ([]safeguarding.Pupil, error)
 	// Families reads the named families of a school; unknown ones are absent.
-	Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]safeguarding.Family, error)
+	Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]contact.Family, error)
 	// Pupils reads the named pupils of a school; unknown ones are absent.
 	Pupils(ctx context.Context, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
 }
@@ -57,7 +58,7 @@ type ClassSheet struct {
 // ClassFamily is one family on a class sheet: its children in this class and its children in
 // the school's other classes, whose acknowledgement counts for it too.
 type ClassFamily struct {
-	Family   safeguarding.Family
+	Family   contact.Family
 	InClass  []safeguarding.Pupil
 	Siblings []safeguarding.Pupil
 }
@@ -94,7 +95,7 @@ func (c ClassLists) Classes(ctx context.Context, who safeguarding.Caller, school
 }
 
 // MaxClassFamilies bounds a class sheet: one submission records a whole class in one batch.
-const MaxClassFamilies = safeguarding.MaxAcknowledgements
+const MaxClassFamilies = contact.MaxAcknowledgements
 
 // Sheet reads one class for marking: its families (each once, however many children it has
 // there), their siblings in other classes and where each family stands, so a family a

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // EscalationStore is the storage port of the escalation job.
@@ -15,12 +16,12 @@ type EscalationStore interface {
 	EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue, error)
 	// FamiliesToLook lists a school's families whose next look is on a local day from `from`
 	// to the day of now, through the sparse look index (never every family).
-	FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]safeguarding.Family, error)
+	FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]contact.Family, error)
 	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
 	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
 	// SaveFamily commits a write on the condition that the family's version is PrevVersion
 	// (ErrConflict otherwise).
-	SaveFamily(ctx context.Context, w safeguarding.FamilyWrite) error
+	SaveFamily(ctx context.Context, w contact.FamilyWrite) error
 	// EscalationReached records the local day a run reached for a school.
 	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
 }
@@ -89,7 +90,7 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 		case err != nil:
 			return run, fmt.Errorf("family %s: %w", f.ID, err)
 		}
-		if w.Family.Status == safeguarding.FamilyMissing && f.Status != safeguarding.FamilyMissing {
+		if w.Family.Status == contact.FamilyMissing && f.Status != contact.FamilyMissing {
 			run.Missing++
 		}
 		if !w.Family.LARaisedAt.IsZero() && f.LARaisedAt.IsZero() {

@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // familyRow is where one family stands at now for its DSLs: school days silent (E2), the next
 // thing due (the phone call of E3, the LA of E5, the Senior DSL's decision of E4, or another
 // attempt) and, once the LA is to be informed, what to send (E5).
-func familyRow(f safeguarding.Family, cal safeguarding.Calendar, now time.Time) FamilyRow {
+func familyRow(f contact.Family, cal safeguarding.Calendar, now time.Time) FamilyRow {
 	r := FamilyRow{Family: f, SchoolDaysSilent: f.SilentSchoolDays(cal, now)}
-	if f.Status != safeguarding.FamilyMissing {
+	if f.Status != contact.FamilyMissing {
 		return r
 	}
 	switch {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // EngagementBatch is what a batch of acknowledgements needs, read together: the caller, the
@@ -16,7 +17,7 @@ import (
 type EngagementBatch struct {
 	Viewer      safeguarding.Principal
 	Classes     []string
-	Families    map[string]safeguarding.Family
+	Families    map[string]contact.Family
 	PupilFamily map[safeguarding.PupilID]string
 	Prior       *safeguarding.PriorRequest
 }
@@ -25,12 +26,12 @@ type EngagementBatch struct {
 type EngagementStore interface {
 	LoadEngagement(ctx context.Context, viewer string, school safeguarding.SchoolID, families []string, pupils []safeguarding.PupilID, key safeguarding.RequestKey) (EngagementBatch, error)
 	// Family reads the viewer and one family (ErrNotFound when there is none).
-	Family(ctx context.Context, viewer string, school safeguarding.SchoolID, id string) (safeguarding.Principal, safeguarding.Family, error)
+	Family(ctx context.Context, viewer string, school safeguarding.SchoolID, id string) (safeguarding.Principal, contact.Family, error)
 	// MissingFamilies reads the viewer and the school's MISSING families, longest missing first.
-	MissingFamilies(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []safeguarding.Family, error)
-	SaveFamily(ctx context.Context, w safeguarding.FamilyWrite) error
+	MissingFamilies(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []contact.Family, error)
+	SaveFamily(ctx context.Context, w contact.FamilyWrite) error
 	// ClosureContact reads whether a person is designated for closure contact (rule P3).
-	ClosureContact(ctx context.Context, school safeguarding.SchoolID, email string) (safeguarding.ClosureContact, error)
+	ClosureContact(ctx context.Context, school safeguarding.SchoolID, email string) (contact.ClosureContact, error)
 	// Profiles reads the named people (absent ones left out), keyed by email.
 	Profiles(ctx context.Context, emails []string) (map[string]safeguarding.Principal, error)
 	// SaveCommand saves an audit entry with the idempotency record of the request, if any;
@@ -62,7 +63,7 @@ const (
 
 // AckResult is where each family of a batch stands after it.
 type AckResult struct {
-	Families []safeguarding.Family
+	Families []contact.Family
 	Changed  int
 }
 
@@ -70,10 +71,10 @@ type AckResult struct {
 // pupil's acknowledgement counts for their family; each family's newest acknowledgement is
 // kept and ends MISSING (E6). Repeating a batch changes nothing: an acknowledgement no newer
 // than the family's last contact is a no-op, and the Idempotency-Key is honoured.
-func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []safeguarding.Acknowledgement, key safeguarding.RequestKey, fingerprint string) (AckResult, error) {
+func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []contact.Acknowledgement, key safeguarding.RequestKey, fingerprint string) (AckResult, error) {
 	var ps safeguarding.Problems
-	if len(acks) == 0 || len(acks) > safeguarding.MaxAcknowledgements {
-		ps.Add("acknowledgements", "between 1 and %d acknowledgements", safeguarding.MaxAcknowledgements)
+	if len(acks) == 0 || len(acks) > contact.MaxAcknowledgements {
+		ps.Add("acknowledgements", "between 1 and %d acknowledgements", contact.MaxAcknowledgements)
 		return AckResult{}, ps.Err()
 	}
 	var famIDs []string
@@ -98,7 +99,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, sc
 	if b.Prior != nil && b.Prior.Fingerprint != fingerprint {
 		return AckResult{}, safeguarding.ErrIdempotencyMismatch
 	}
-	latest := map[string]safeguarding.Acknowledgement{}
+	latest := map[string]contact.Acknowledgement{}
 	var order []string
 	for i, a := range acks {
 		id := a.FamilyID
@@ -110,7 +111,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, sc
 			ps.Add(fmt.Sprintf("acknowledgements[%d]", i), "no such family or pupil in this school")
 			continue
 		}
-		if !safeguarding.CanAcknowledge(b.Viewer, f, b.Classes) {
+		if !contact.CanAcknowledge(b.Viewer, f, b.Classes) {
 			return AckResult{}, safeguarding.ErrForbidden
 		}
 		a.FamilyID = id
@@ -183,7 +184,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, sc
 
 // FamilyRow is one family on the DSLs' families view.
 type FamilyRow struct {
-	Family           safeguarding.Family
+	Family           contact.Family
 	SchoolDaysSilent int
 	NextDue          string
 	NextDueAt        time.Time
@@ -224,19 +225,19 @@ func (s Engagement) calendar(ctx context.Context, school safeguarding.SchoolID) 
 // ChangeFamily applies one person's change to a family (a contact attempt, a decision, the
 // LA notification) and saves it with its audit entry, against the version read.
 func (s Engagement) ChangeFamily(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fingerprint string,
-	change func(p safeguarding.Principal, f safeguarding.Family, entryID string) (safeguarding.FamilyWrite, error)) (safeguarding.Family, error) {
+	change func(p safeguarding.Principal, f contact.Family, entryID string) (contact.FamilyWrite, error)) (contact.Family, error) {
 	p, f, err := s.Store.Family(ctx, who.Email, school, id)
 	if err != nil {
-		return safeguarding.Family{}, err
+		return contact.Family{}, err
 	}
 	if !p.IsDSL(school) {
-		return safeguarding.Family{}, safeguarding.ErrNotFound
+		return contact.Family{}, safeguarding.ErrNotFound
 	}
 	w, err := change(p, f, s.NewID(who.At))
 	if err != nil {
-		return safeguarding.Family{}, err
+		return contact.Family{}, err
 	}
-	if w.Family.Status != safeguarding.FamilyMissing && f.Status == safeguarding.FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
+	if w.Family.Status != contact.FamilyMissing && f.Status == contact.FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
 		w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
 	}
 	w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
@@ -244,22 +245,22 @@ func (s Engagement) ChangeFamily(ctx context.Context, who safeguarding.Caller, s
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: id, RecordedAt: who.At}}
 	}
-	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, w.Family, s.Store.SaveFamily(ctx, w), func(safeguarding.PriorRequest) (safeguarding.Family, error) {
+	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, w.Family, s.Store.SaveFamily(ctx, w), func(safeguarding.PriorRequest) (contact.Family, error) {
 		_, f, err := s.Store.Family(ctx, who.Email, school, id)
 		return f, err
 	})
 }
 
 // Decide records the Senior DSL's decision on contacting social care (E4).
-func (s Engagement) Decide(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, decision, reason string, key safeguarding.RequestKey, fp string) (safeguarding.Family, error) {
-	return s.ChangeFamily(ctx, who, school, id, key, fp, func(p safeguarding.Principal, f safeguarding.Family, eid string) (safeguarding.FamilyWrite, error) {
+func (s Engagement) Decide(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, decision, reason string, key safeguarding.RequestKey, fp string) (contact.Family, error) {
+	return s.ChangeFamily(ctx, who, school, id, key, fp, func(p safeguarding.Principal, f contact.Family, eid string) (contact.FamilyWrite, error) {
 		return f.Decide(p, decision, reason, eid, who.At)
 	})
 }
 
 // RecordLANotification records when the LA was informed (E5).
-func (s Engagement) RecordLANotification(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, sentAt time.Time, notes string, key safeguarding.RequestKey, fp string) (safeguarding.Family, error) {
-	return s.ChangeFamily(ctx, who, school, id, key, fp, func(p safeguarding.Principal, f safeguarding.Family, eid string) (safeguarding.FamilyWrite, error) {
+func (s Engagement) RecordLANotification(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, sentAt time.Time, notes string, key safeguarding.RequestKey, fp string) (contact.Family, error) {
+	return s.ChangeFamily(ctx, who, school, id, key, fp, func(p safeguarding.Principal, f contact.Family, eid string) (contact.FamilyWrite, error) {
 		return f.RecordLANotification(p, sentAt, notes, eid, who.At)
 	})
 }

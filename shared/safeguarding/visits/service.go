@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // VisitPlanning is what planning a visit (or lifting a family's block) needs, read in one
@@ -15,7 +16,7 @@ import (
 type VisitPlanning struct {
 	Viewer safeguarding.Principal
 	School safeguarding.School
-	Family *safeguarding.Family
+	Family *contact.Family
 	Block  VisitBlock
 	Prior  *safeguarding.PriorRequest
 }
@@ -78,7 +79,7 @@ type VisitStore interface {
 	Visits(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []Visit, error)
 	// FamilyAddress reads the family's address from its contact details (rule P3): the caller
 	// shows it only to people who may see it and audits the view.
-	FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (safeguarding.ContactAddress, error)
+	FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (contact.ContactAddress, error)
 	PriorRequest(ctx context.Context, key safeguarding.RequestKey) (safeguarding.PriorRequest, error)
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 }
@@ -111,7 +112,7 @@ type VisitResult struct {
 	Raised         *safeguarding.Concern
 	// Address is the family's address, on a read of the visit by its staff, its line manager
 	// or a DSL (V2, P3); nil elsewhere or when none is recorded.
-	Address *safeguarding.ContactAddress
+	Address *contact.ContactAddress
 }
 
 // VisitsListed is how far back the list of visits goes.

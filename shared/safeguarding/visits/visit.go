@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Home visits during a closure (rules V1-V8). A DSL plans a visit to a family with two staff
@@ -256,7 +257,7 @@ var ErrVisitsBlocked = blockedProblem()
 // PlanVisit checks a DSL's plan (V2): two to four staff of the school, a line manager who is
 // someone else, a time window ahead, a family of the school with children that has not
 // declined visits.
-func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safeguarding.School, family *safeguarding.Family, block VisitBlock, now time.Time) (Visit, error) {
+func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safeguarding.School, family *contact.Family, block VisitBlock, now time.Time) (Visit, error) {
 	if !by.IsDSL(school.ID) {
 		return Visit{}, safeguarding.ErrForbidden
 	}

@@ -1,9 +1,11 @@
-package safeguarding
+package contact
 
 import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // heldDetails is a family with two numbers and an address, at version 3.
@@ -125,10 +127,10 @@ func TestRule_P4_APatchIsCheckedBeforeAnythingChanges(t *testing.T) {
 			t.Errorf("%s: problems %v (%v), want %v", c.name, got, err, c.want)
 		}
 	}
-	if _, err := PatchContactDetails(office, prev, ContactPatch{Version: 2, Reason: "x", Confirm: []string{"Home"}}, now); !errors.Is(err, ErrConflict) {
+	if _, err := PatchContactDetails(office, prev, ContactPatch{Version: 2, Reason: "x", Confirm: []string{"Home"}}, now); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("a stale change: %v, want a conflict", err)
 	}
-	if _, err := PatchContactDetails(teacher, prev, ContactPatch{Version: 3, Reason: "x", Confirm: []string{"Home"}}, now); !errors.Is(err, ErrForbidden) {
+	if _, err := PatchContactDetails(teacher, prev, ContactPatch{Version: 3, Reason: "x", Confirm: []string{"Home"}}, now); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher's change: %v, want forbidden", err)
 	}
 }

@@ -1,10 +1,12 @@
-package safeguarding
+package contact
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // Contact methods of an attempt to reach a family (rule H2).
@@ -85,62 +87,53 @@ type PhoneCall struct {
 	HappyToBeContacted *bool
 }
 
-// DueFamilyAction is the deadline engine's kind of an action agreed with a family.
-const DueFamilyAction = "family-action"
-
 // FamilyAction is an action agreed with a family on a call (rule H3), on the deadline
 // engine's ladder until someone completes it (D8).
 type FamilyAction struct {
 	ID          string
-	School      SchoolID
+	School      safeguarding.SchoolID
 	Family      string
 	Reference   string
 	Description string
 	Assignee    string
-	Status      ActionStatus
+	Status      safeguarding.ActionStatus
 	Outcome     string
 	CreatedAt   time.Time
 	CreatedBy   string
 	CompletedAt time.Time
 	CompletedBy string
-	Due         DueState
+	Due         safeguarding.DueState
 	Version     int
 }
 
 // DueItem is the action as the deadline engine walks it.
-func (a FamilyAction) DueItem() DueItem {
-	return DueItem{ID: a.ID, School: a.School, Kind: DueFamilyAction, Assignee: a.Assignee, Reference: a.Reference,
+func (a FamilyAction) DueItem() safeguarding.DueItem {
+	return safeguarding.DueItem{ID: a.ID, School: a.School, Kind: safeguarding.DueFamilyAction, Assignee: a.Assignee, Reference: a.Reference,
 		Subject: a.Family, Due: a.Due}
 }
 
 // Complete records the outcome of an action agreed with a family: its assignee or a DSL.
-func (a FamilyAction) Complete(p Principal, outcome string, now time.Time) (FamilyAction, error) {
+func (a FamilyAction) Complete(p safeguarding.Principal, outcome string, now time.Time) (FamilyAction, error) {
 	if p.Email != a.Assignee && !p.IsDSL(a.School) {
-		return FamilyAction{}, ErrForbidden
+		return FamilyAction{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" {
 		ps.Add("outcome", "say what was done")
 	}
-	CheckText(&ps, "outcome", outcome, MaxNotesChars)
-	if a.Status != ActionOpen {
+	safeguarding.CheckText(&ps, "outcome", outcome, safeguarding.MaxNotesChars)
+	if a.Status != safeguarding.ActionOpen {
 		ps.Add("outcome", "the action is already completed")
 	}
 	if err := ps.Err(); err != nil {
 		return FamilyAction{}, err
 	}
 	next := a
-	next.Status, next.Outcome, next.CompletedAt, next.CompletedBy = ActionCompleted, outcome, now.UTC(), p.Email
+	next.Status, next.Outcome, next.CompletedAt, next.CompletedBy = safeguarding.ActionCompleted, outcome, now.UTC(), p.Email
 	next.Due = a.Due.Stop()
 	next.Version++
 	return next, nil
-}
-
-// CanRecordContact: the DSLs, and staff a DSL designated for closure contact (rule P3: they
-// are the ones who call).
-func CanRecordContact(p Principal, school SchoolID, designated bool) bool {
-	return CanSeeContactDetails(p, school, designated)
 }
 
 // outcome is the attempt's outcome, from Established when none was given.
@@ -159,16 +152,16 @@ func (in ContactAttempt) reached() bool {
 	return o == OutcomeEstablished || o == OutcomeRefused
 }
 
-func clockTime(t time.Time) string { return t.In(London).Format("Mon 2 Jan 2006 15:04") }
+func clockTime(t time.Time) string { return t.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04") }
 
 // checkCall validates every field of rule H3 and returns the record cleaned.
-func checkCall(ps *Problems, c PhoneCall, at, now time.Time) PhoneCall {
+func checkCall(ps *safeguarding.Problems, c PhoneCall, at, now time.Time) PhoneCall {
 	text := func(field, s string, max int, missing string) string {
 		s = strings.TrimSpace(s)
 		if s == "" && missing != "" {
 			ps.Add(field, "%s", missing)
 		}
-		CheckText(ps, field, s, max)
+		safeguarding.CheckText(ps, field, s, max)
 		return s
 	}
 	c.SpokenTo = text("call.spokenTo", c.SpokenTo, MaxCallShort, "who you spoke to (name and relationship to the children)")
@@ -196,8 +189,8 @@ func checkCall(ps *Problems, c PhoneCall, at, now time.Time) PhoneCall {
 	}
 	for i, a := range c.Actions {
 		f := fmt.Sprintf("call.actions[%d]", i)
-		c.Actions[i].Description = text(f+".description", a.Description, MaxNotesChars, "what was agreed")
-		email, ok := NormaliseEmail(a.Assignee)
+		c.Actions[i].Description = text(f+".description", a.Description, safeguarding.MaxNotesChars, "what was agreed")
+		email, ok := safeguarding.NormaliseEmail(a.Assignee)
 		if !ok {
 			ps.Add(f+".assigneeEmail", "the email of the member of staff who will do it")
 		}
@@ -257,11 +250,11 @@ func callSummary(c PhoneCall) string {
 // rule H3's record: its agreed actions go on the deadline engine's ladder, its next call is
 // the family's next phone call due, and a family no longer happy to be contacted is marked
 // so (as is one that refused). designated says whether p is designated for closure contact.
-func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, id string, now time.Time) (FamilyWrite, error) {
+func (f Family) RecordContact(p safeguarding.Principal, designated bool, in ContactAttempt, id string, now time.Time) (FamilyWrite, error) {
 	if !CanRecordContact(p, f.School, designated) {
-		return FamilyWrite{}, ErrForbidden
+		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	if !slices.Contains(ContactMethods, in.Method) {
 		ps.Add("method", "must be one of %s", strings.Join(ContactMethods, ", "))
 	}
@@ -272,7 +265,7 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 		ps.Add("at", "when the contact was made, not in the future")
 	}
 	in.Notes = strings.TrimSpace(in.Notes)
-	CheckText(&ps, "notes", in.Notes, MaxNotesChars)
+	safeguarding.CheckText(&ps, "notes", in.Notes, safeguarding.MaxNotesChars)
 	answeredCall := in.Method == "phone-call" && in.outcome() == OutcomeEstablished
 	var call PhoneCall
 	switch {
@@ -298,13 +291,13 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 		summary += " " + in.Notes
 	}
 	// Rule H2: recorded within 24 hours of the contact; later is accepted, marked late with how late.
-	w.Late, w.MinutesLate = Lateness(in.At.Add(ContactRecordWithin), now)
+	w.Late, w.MinutesLate = safeguarding.Lateness(in.At.Add(ContactRecordWithin), now)
 	if w.Late {
 		summary += fmt.Sprintf(" (Recorded %d minutes after the 24 hours allowed.)", w.MinutesLate)
 	}
 	for _, c := range f.Children {
-		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryContact, At: in.At.UTC(),
-			Reference: f.Reference(), Late: w.Late, AuthorName: p.Email, Summary: summary, Visibility: Visibility{School: f.School, Author: p.Email}})
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryContact, At: in.At.UTC(),
+			Reference: f.Reference(), Late: w.Late, AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.School, Author: p.Email}})
 	}
 	if in.reached() {
 		if in.At.After(next.LastContactAt) {
@@ -328,14 +321,14 @@ func (f Family) RecordContact(p Principal, designated bool, in ContactAttempt, i
 	case answeredCall:
 		next.ContactDeclinedAt = time.Time{}
 		// The next call is the family's phone call due, assigned to who made this one.
-		due := DueItem{ID: id + "-next-call", School: f.School, Kind: "phone-call", Assignee: p.Email, Reference: f.Reference(),
-			Subject: f.ID, Due: NewDueState(call.NextCallAt, now)}
+		due := safeguarding.DueItem{ID: id + "-next-call", School: f.School, Kind: "phone-call", Assignee: p.Email, Reference: f.Reference(),
+			Subject: f.ID, Due: safeguarding.NewDueState(call.NextCallAt, now)}
 		w.OpenCall, next.CallDueAt = &due, call.NextCallAt
 	}
 	for i, a := range call.Actions {
 		w.Actions = append(w.Actions, FamilyAction{ID: fmt.Sprintf("%s-A%d", id, i+1), School: f.School, Family: f.ID,
-			Reference: f.Reference(), Description: a.Description, Assignee: a.Assignee, Status: ActionOpen,
-			CreatedAt: now.UTC(), CreatedBy: p.Email, Due: NewDueState(a.DueAt, now), Version: 1})
+			Reference: f.Reference(), Description: a.Description, Assignee: a.Assignee, Status: safeguarding.ActionOpen,
+			CreatedAt: now.UTC(), CreatedBy: p.Email, Due: safeguarding.NewDueState(a.DueAt, now), Version: 1})
 	}
 	next.Version++
 	w.Family = next

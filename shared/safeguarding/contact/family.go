@@ -1,16 +1,18 @@
-package safeguarding
+package contact
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // HeardFromOn reports whether the family's last acknowledgement or established contact was
 // on the local day of now (rule E1: one sibling's acknowledgement counts for the family).
 func (f Family) HeardFromOn(now time.Time) bool {
-	return !f.LastContactAt.IsZero() && LocalDay(f.LastContactAt).Equal(LocalDay(now))
+	return !f.LastContactAt.IsZero() && safeguarding.LocalDay(f.LastContactAt).Equal(safeguarding.LocalDay(now))
 }
 
 // Acknowledgement kinds (rule E1): how a family acknowledged the school's communication.
@@ -37,7 +39,7 @@ const (
 // FamilyChild is one of a family's children at the school, with their class (rule E1: a
 // teacher acknowledges for their own class).
 type FamilyChild struct {
-	Pupil     PupilID
+	Pupil     safeguarding.PupilID
 	ClassName string
 }
 
@@ -45,7 +47,7 @@ type FamilyChild struct {
 // family, not per child: one sibling's acknowledgement counts for all of them.
 type Family struct {
 	ID       string
-	School   SchoolID
+	School   safeguarding.SchoolID
 	Children []FamilyChild
 	// TrackedSince is when tracking started; silence is counted from the later of it and the
 	// last contact. A family with neither is not tracked yet.
@@ -78,8 +80,8 @@ type Family struct {
 func (f Family) Reference() string { return "FAM-" + strings.ToUpper(f.ID) }
 
 // Pupils are the family's children at the school.
-func (f Family) Pupils() []PupilID {
-	out := make([]PupilID, len(f.Children))
+func (f Family) Pupils() []safeguarding.PupilID {
+	out := make([]safeguarding.PupilID, len(f.Children))
 	for i, c := range f.Children {
 		out[i] = c.Pupil
 	}
@@ -96,31 +98,20 @@ func (f Family) silenceFrom() time.Time {
 
 // SilentSchoolDays is rule E2's count at a check at now: the school days after the day of the
 // family's last acknowledgement or established contact, up to and including the day before.
-func (f Family) SilentSchoolDays(cal Calendar, now time.Time) int {
+func (f Family) SilentSchoolDays(cal safeguarding.Calendar, now time.Time) int {
 	from := f.silenceFrom()
 	if from.IsZero() {
 		return 0
 	}
-	return SchoolDaysBetween(cal, from, LocalDay(now).AddDate(0, 0, -1))
+	return safeguarding.SchoolDaysBetween(cal, from, safeguarding.LocalDay(now).AddDate(0, 0, -1))
 }
 
 // Acknowledgement is one family's acknowledgement as a teacher records it (rule E1).
 type Acknowledgement struct {
 	FamilyID string
-	PupilID  PupilID
+	PupilID  safeguarding.PupilID
 	At       time.Time
 	Kind     string
-}
-
-// CanAcknowledge reports whether p may record acknowledgements for f: a DSL, the Senior DSL
-// or the office for any family of the school, a teacher for the families of their classes.
-func CanAcknowledge(p Principal, f Family, classes []string) bool {
-	if p.IsDSL(f.School) || p.Has(f.School, RoleAdmin) {
-		return true
-	}
-	return p.Has(f.School, RoleTeacher) && slices.ContainsFunc(f.Children, func(c FamilyChild) bool {
-		return c.ClassName != "" && slices.Contains(classes, c.ClassName)
-	})
 }
 
 // FamilyWrite is what one change to one family commits together: the family on the
@@ -129,9 +120,9 @@ func CanAcknowledge(p Principal, f Family, classes []string) bool {
 type FamilyWrite struct {
 	Family      Family
 	PrevVersion int
-	Entries     []ChronologyEntry
-	Alerts      []Alert
-	OpenCall    *DueItem
+	Entries     []safeguarding.ChronologyEntry
+	Alerts      []safeguarding.Alert
+	OpenCall    *safeguarding.DueItem
 	CloseCall   string // the CallKey of the call to take off the ladder
 	// Actions are actions agreed on a call (rule H3), each put on the deadline engine's ladder.
 	Actions []FamilyAction
@@ -140,19 +131,19 @@ type FamilyWrite struct {
 	Late        bool
 	MinutesLate int
 	// Audit and Request, when set, commit with the change (rule P4; an Idempotency-Key).
-	Audit   *AuditEntry
-	Request *RequestRecord
+	Audit   *safeguarding.AuditEntry
+	Request *safeguarding.RequestRecord
 	At      time.Time
 }
 
 // restoredEntries are rule E6's contact_restored entries, one in each child's chronology.
-func restoredEntries(f Family, id string, at time.Time, how, by string) []ChronologyEntry {
-	var out []ChronologyEntry
+func restoredEntries(f Family, id string, at time.Time, how, by string) []safeguarding.ChronologyEntry {
+	var out []safeguarding.ChronologyEntry
 	for _, c := range f.Children {
-		out = append(out, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryContactRestored, At: at,
+		out = append(out, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryContactRestored, At: at,
 			Reference: f.Reference(), AuthorName: by,
-			Summary:    fmt.Sprintf("Contact restored on %s by %s; missing since %s.", at.In(London).Format("Mon 2 Jan 2006 15:04"), how, f.MissingSince.In(London).Format("Mon 2 Jan 2006")),
-			Visibility: Visibility{School: f.School}})
+			Summary:    fmt.Sprintf("Contact restored on %s by %s; missing since %s.", at.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04"), how, f.MissingSince.In(safeguarding.London).Format("Mon 2 Jan 2006")),
+			Visibility: safeguarding.Visibility{School: f.School}})
 	}
 	return out
 }
@@ -174,7 +165,7 @@ func (f *Family) restore(w *FamilyWrite, id string, at time.Time, how, by string
 // batch is harmless; a newer one ends MISSING with a contact_restored entry in each child's
 // chronology. ok is false when there is nothing to write.
 func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Time) (FamilyWrite, bool, error) {
-	var ps Problems
+	var ps safeguarding.Problems
 	if !slices.Contains(AckKinds, a.Kind) {
 		ps.Add("acknowledgements.kind", "must be one of %s", strings.Join(AckKinds, ", "))
 	}
@@ -201,11 +192,11 @@ var SocialCareDecisions = []string{"contact-social-care", "do-not-contact-social
 
 // Decide records the Senior DSL's decision on contacting social care about a family with no
 // contact, with its reason, as a decision entry in each child's chronology (rule E4).
-func (f Family) Decide(p Principal, decision, reason, id string, now time.Time) (FamilyWrite, error) {
-	if !p.Has(f.School, RoleSeniorDSL) {
-		return FamilyWrite{}, ErrForbidden
+func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, now time.Time) (FamilyWrite, error) {
+	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	if !slices.Contains(SocialCareDecisions, decision) {
 		ps.Add("decision", "must be one of %s", strings.Join(SocialCareDecisions, ", "))
 	}
@@ -213,7 +204,7 @@ func (f Family) Decide(p Principal, decision, reason, id string, now time.Time) 
 	if reason == "" {
 		ps.Add("reason", "record the reason for the decision")
 	}
-	CheckText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	if f.Status != FamilyMissing {
 		ps.Add("decision", "the family is not missing")
 	}
@@ -225,9 +216,9 @@ func (f Family) Decide(p Principal, decision, reason, id string, now time.Time) 
 	next.Version++
 	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
 	for _, c := range f.Children {
-		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryDecision, At: now,
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryDecision, At: now,
 			Reference: f.Reference(), AuthorName: p.Email, Summary: "Decision (Senior DSL): " + decision + ". Reason: " + reason,
-			Visibility: Visibility{School: f.School}})
+			Visibility: safeguarding.Visibility{School: f.School}})
 	}
 	return w, nil
 }
@@ -235,11 +226,11 @@ func (f Family) Decide(p Principal, decision, reason, id string, now time.Time) 
 // RecordLANotification records when the Senior DSL informed the local authority about a
 // family silent for 20 school days, with a la_notification entry in each child's chronology
 // (rule E5).
-func (f Family) RecordLANotification(p Principal, sentAt time.Time, notes, id string, now time.Time) (FamilyWrite, error) {
-	if !p.Has(f.School, RoleSeniorDSL) {
-		return FamilyWrite{}, ErrForbidden
+func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time, notes, id string, now time.Time) (FamilyWrite, error) {
+	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	if f.Status != FamilyMissing || f.LARaisedAt.IsZero() {
 		ps.Add("sentAt", "the LA is informed once a missing family reaches %d silent school days", SilentDaysLA)
 	}
@@ -247,7 +238,7 @@ func (f Family) RecordLANotification(p Principal, sentAt time.Time, notes, id st
 		ps.Add("sentAt", "when it was sent, not in the future")
 	}
 	notes = strings.TrimSpace(notes)
-	CheckText(&ps, "notes", notes, MaxNotesChars)
+	safeguarding.CheckText(&ps, "notes", notes, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, err
 	}
@@ -255,28 +246,28 @@ func (f Family) RecordLANotification(p Principal, sentAt time.Time, notes, id st
 	next.LANotifiedAt = sentAt.UTC()
 	next.Version++
 	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
-	summary := "The local authority was informed and advice requested on " + sentAt.In(London).Format("Mon 2 Jan 2006 15:04") + "."
+	summary := "The local authority was informed and advice requested on " + sentAt.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04") + "."
 	if notes != "" {
 		summary += " " + notes
 	}
 	for _, c := range f.Children {
-		w.Entries = append(w.Entries, ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: EntryLANotification, At: sentAt.UTC(),
-			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: Visibility{School: f.School}})
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryLANotification, At: sentAt.UTC(),
+			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.School}})
 	}
 	return w, nil
 }
 
 // LABrief is what the Senior DSL sends the LA (rule E5): the reference, dates and attempts,
 // never a name.
-func (f Family) LABrief(cal Calendar, now time.Time) string {
-	last := "no acknowledgement or contact recorded since tracking began on " + f.TrackedSince.In(London).Format("2 Jan 2006")
+func (f Family) LABrief(cal safeguarding.Calendar, now time.Time) string {
+	last := "no acknowledgement or contact recorded since tracking began on " + f.TrackedSince.In(safeguarding.London).Format("2 Jan 2006")
 	if !f.LastContactAt.IsZero() {
-		last = "last acknowledgement or contact " + f.LastContactAt.In(London).Format("2 Jan 2006") + " (" + f.LastContactHow + ")"
+		last = "last acknowledgement or contact " + f.LastContactAt.In(safeguarding.London).Format("2 Jan 2006") + " (" + f.LastContactHow + ")"
 	}
 	s := fmt.Sprintf("Family %s: %s; %d school days without contact; logged missing %s; %d attempts to contact",
-		f.Reference(), last, f.SilentSchoolDays(cal, now), f.MissingSince.In(London).Format("2 Jan 2006"), f.Attempts)
+		f.Reference(), last, f.SilentSchoolDays(cal, now), f.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.Attempts)
 	if !f.LastAttemptAt.IsZero() {
-		s += ", the last on " + f.LastAttemptAt.In(London).Format("2 Jan 2006")
+		s += ", the last on " + f.LastAttemptAt.In(safeguarding.London).Format("2 Jan 2006")
 	}
 	return s + "."
 }

@@ -1,4 +1,4 @@
-package safeguarding
+package contact
 
 import (
 	"errors"
@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var office = Principal{Email: "g.bennett@brook.example", Name: "Grace Bennett", Memberships: map[SchoolID][]Role{school: {RoleAdmin}}}
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
 
 // answeredCall is a complete record of rule H3 with the next call at next.
 func answeredCall(next time.Time) *PhoneCall {
@@ -20,7 +20,7 @@ func answeredCall(next time.Time) *PhoneCall {
 }
 
 func problemFields(err error) []string {
-	var v *ValidationError
+	var v *safeguarding.ValidationError
 	if !errors.As(err, &v) {
 		return nil
 	}
@@ -33,7 +33,7 @@ func problemFields(err error) []string {
 
 func TestRule_P3_OnlyDSLsTheSeniorDSLAndDesignatedStaffSeeContactDetails(t *testing.T) {
 	for _, c := range []struct {
-		who        Principal
+		who        safeguarding.Principal
 		designated bool
 		want       bool
 	}{
@@ -41,11 +41,11 @@ func TestRule_P3_OnlyDSLsTheSeniorDSLAndDesignatedStaffSeeContactDetails(t *test
 		{teacher, false, false}, {office, false, false}, {governor, false, false},
 		{outsider, false, false}, {outsider, true, false}, // a designation elsewhere counts for nothing here
 	} {
-		if got := CanSeeContactDetails(c.who, school, c.designated); got != c.want {
+		if got := safeguarding.CanSeeContactDetails(c.who, school, c.designated); got != c.want {
 			t.Errorf("%s designated=%v: %v, want %v", c.who.Email, c.designated, got, c.want)
 		}
 	}
-	if !CanEditContactDetails(office, school) || !CanEditContactDetails(dsl, school) || CanEditContactDetails(teacher, school) {
+	if !safeguarding.CanEditContactDetails(office, school) || !safeguarding.CanEditContactDetails(dsl, school) || safeguarding.CanEditContactDetails(teacher, school) {
 		t.Error("the office and the DSLs keep details up to date, nobody else")
 	}
 }
@@ -84,12 +84,12 @@ func TestNormalisePhoneAndPostcode(t *testing.T) {
 		"0044 (7700) 900-123": "07700 900123", "0117 496 0123": "0117 4960123", "020 7946 0123": "020 79460123",
 		"+33 1 23 45 67 89": "+33123456789", "01632 960123": "01632 960123",
 	} {
-		if got, ok := NormalisePhone(in); !ok || got != want {
+		if got, ok := safeguarding.NormalisePhone(in); !ok || got != want {
 			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
 		}
 	}
 	for _, bad := range []string{"", "999", "07700 900 12a", "7700900123", "+0 123", "0044", "00 7700 900123", "07700 900123 ext 4"} {
-		if got, ok := NormalisePhone(bad); ok {
+		if got, ok := safeguarding.NormalisePhone(bad); ok {
 			t.Errorf("%q accepted as %q", bad, got)
 		}
 	}
@@ -105,7 +105,7 @@ func TestNormalisePhoneAndPostcode(t *testing.T) {
 
 func TestRule_P4_AChangeOfContactDetailsIsANewVersionWithItsReason(t *testing.T) {
 	now := london(t, "2026-11-23 09:00:00")
-	prev := ContactDetails{School: school, Family: "fam-07", Version: 1, Pupils: []PupilID{"p1"}}
+	prev := ContactDetails{School: school, Family: "fam-07", Version: 1, Pupils: []safeguarding.PupilID{"p1"}}
 	in := ContactInput{Version: 1, Reason: "Confirmed by phone with Mum",
 		Phones:  []ContactPhone{{Label: "Mum, mobile", Number: "+44 7700 900100", ConfirmedAt: now}, {Label: "Home", Number: "0117 496 0123"}},
 		Address: ContactAddress{Lines: []string{" 3 Alder Road ", "Brookhill"}, Postcode: "zz1 1aa"}}
@@ -118,12 +118,12 @@ func TestRule_P4_AChangeOfContactDetailsIsANewVersionWithItsReason(t *testing.T)
 		!slices.Equal(next.Pupils, prev.Pupils) {
 		t.Errorf("next %+v", next)
 	}
-	if _, err := ReviseContactDetails(teacher, prev, in, now); !errors.Is(err, ErrForbidden) {
+	if _, err := ReviseContactDetails(teacher, prev, in, now); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher edits: %v", err)
 	}
 	stale := in
 	stale.Version = 0
-	if _, err := ReviseContactDetails(dsl, prev, stale, now); !errors.Is(err, ErrConflict) {
+	if _, err := ReviseContactDetails(dsl, prev, stale, now); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("a stale edit: %v", err)
 	}
 	bad := ContactInput{Version: 1, Phones: []ContactPhone{{Label: "", Number: "12"}, {Label: "Dad", Number: "07700900101", ConfirmedAt: now.Add(time.Hour)},
@@ -147,7 +147,7 @@ func TestRule_P3_ADSLDesignatesStaffForClosureContact(t *testing.T) {
 	if err != nil || off.Active || off.Version != 2 || len(off.History) != 2 || len(on.History) != 1 {
 		t.Fatalf("%+v %v", off, err)
 	}
-	if _, err := c.Designate(office, teacher, true, "", now); !errors.Is(err, ErrForbidden) {
+	if _, err := c.Designate(office, teacher, true, "", now); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("the office designates: %v", err)
 	}
 	if _, err := c.Designate(dsl, outsider, true, "", now); !slices.Contains(problemFields(err), "email") {
@@ -173,7 +173,7 @@ func TestRule_H2_EveryAttemptIsAContactEntryInEachChildsChronology(t *testing.T)
 		if err != nil {
 			t.Fatalf("%s %s: %v", c.method, c.outcome, err)
 		}
-		if len(w.Entries) != 2 || w.Entries[0].Type != EntryContact || w.Entries[1].Pupil != "p2" || !strings.Contains(w.Entries[0].Summary, c.says) {
+		if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryContact || w.Entries[1].Pupil != "p2" || !strings.Contains(w.Entries[0].Summary, c.says) {
 			t.Errorf("%s: entries %+v", c.outcome, w.Entries)
 		}
 		if reached := w.Family.LastContactAt.Equal(at); reached != c.reached {
@@ -187,7 +187,7 @@ func TestRule_H2_EveryAttemptIsAContactEntryInEachChildsChronology(t *testing.T)
 	if _, err := f.RecordContact(teacher, true, ContactAttempt{At: at, Method: "phone-call", Outcome: OutcomeNoAnswer}, "x", now); err != nil {
 		t.Errorf("a designated teacher: %v", err)
 	}
-	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: at, Method: "phone-call", Outcome: OutcomeNoAnswer}, "x", now); !errors.Is(err, ErrForbidden) {
+	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: at, Method: "phone-call", Outcome: OutcomeNoAnswer}, "x", now); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher not designated: %v", err)
 	}
 	if _, err := f.RecordContact(dsl, false, ContactAttempt{At: at, Method: "phone-call", Outcome: "maybe"}, "x", now); !slices.Contains(problemFields(err), "outcome") {
@@ -240,8 +240,8 @@ func TestRule_H3_AgreedActionsAndTheNextCallAreDueItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.Actions) != 2 || w.Actions[0].Assignee != teacher.Email || w.Actions[0].DueItem().Kind != DueFamilyAction ||
-		!w.Actions[0].Due.Active || !w.Actions[0].Due.DueAt.Equal(c.Actions[0].DueAt) || w.Actions[1].ID != "01JCALL-A2" || w.Actions[1].Status != ActionOpen {
+	if len(w.Actions) != 2 || w.Actions[0].Assignee != teacher.Email || w.Actions[0].DueItem().Kind != safeguarding.DueFamilyAction ||
+		!w.Actions[0].Due.Active || !w.Actions[0].Due.DueAt.Equal(c.Actions[0].DueAt) || w.Actions[1].ID != "01JCALL-A2" || w.Actions[1].Status != safeguarding.ActionOpen {
 		t.Errorf("actions %+v", w.Actions)
 	}
 	if w.OpenCall == nil || w.OpenCall.Kind != "phone-call" || w.OpenCall.Assignee != teacher.Email || !w.OpenCall.Due.DueAt.Equal(c.NextCallAt) ||
@@ -251,9 +251,9 @@ func TestRule_H3_AgreedActionsAndTheNextCallAreDueItems(t *testing.T) {
 	if w.Family.Status != FamilyEngaged || !w.Family.ContactDeclinedAt.IsZero() {
 		t.Errorf("family %+v", w.Family)
 	}
-	var contact ChronologyEntry
+	var contact safeguarding.ChronologyEntry
 	for _, e := range w.Entries {
-		if e.Type == EntryContact && e.Pupil == "p1" {
+		if e.Type == safeguarding.EntryContact && e.Pupil == "p1" {
 			contact = e
 		}
 	}
@@ -295,16 +295,16 @@ func TestRule_H3_AFamilyNoLongerHappyToBeContactedIsRecordedAndGetsNoNextCall(t 
 
 func TestRule_D8_AnActionAgreedWithAFamilyIsCompletedByItsAssigneeOrADSL(t *testing.T) {
 	now := london(t, "2026-11-23 10:00:00")
-	a := FamilyAction{ID: "01J-A1", School: school, Family: "fam-07", Assignee: teacher.Email, Status: ActionOpen, Version: 1,
-		Due: NewDueState(now.Add(48*time.Hour), now)}
-	if _, err := a.Complete(colleague, "done", now); !errors.Is(err, ErrForbidden) {
+	a := FamilyAction{ID: "01J-A1", School: school, Family: "fam-07", Assignee: teacher.Email, Status: safeguarding.ActionOpen, Version: 1,
+		Due: safeguarding.NewDueState(now.Add(48*time.Hour), now)}
+	if _, err := a.Complete(colleague, "done", now); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a colleague completes: %v", err)
 	}
 	if _, err := a.Complete(teacher, " ", now); !slices.Contains(problemFields(err), "outcome") {
 		t.Errorf("no outcome: %v", err)
 	}
 	done, err := a.Complete(teacher, "Books posted", now)
-	if err != nil || done.Status != ActionCompleted || done.Due.Active || done.Version != 2 || done.CompletedBy != teacher.Email {
+	if err != nil || done.Status != safeguarding.ActionCompleted || done.Due.Active || done.Version != 2 || done.CompletedBy != teacher.Email {
 		t.Fatalf("%+v %v", done, err)
 	}
 	if _, err := done.Complete(dsl, "again", now); !slices.Contains(problemFields(err), "outcome") {

@@ -1,9 +1,11 @@
-package safeguarding
+package contact
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // AuditContactsEditOpened is the office opening a family's contact details to change them
@@ -26,7 +28,7 @@ type ContactEditStart struct {
 	Shown      bool
 	Details    ContactDetails
 
-	editor  Principal
+	editor  safeguarding.Principal
 	current ContactDetails
 }
 
@@ -49,16 +51,16 @@ func (e ContactEditStart) Preview(in ContactPatch, now time.Time) (ContactChange
 // version and each number's label, never a number or the address. A DSL, or a member of
 // the office a DSL designated for closure contact, gets the details too. The read is audited either way (a DSL's as a view of the details); anyone else gets
 // ErrForbidden.
-func (s Contacts) StartContactEdit(ctx context.Context, who Caller, school SchoolID, family string, within time.Duration) (ContactEditStart, error) {
-	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, RequestKey{})
+func (s Contacts) StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (ContactEditStart, error) {
+	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, safeguarding.RequestKey{})
 	if err != nil {
 		return ContactEditStart{}, err
 	}
-	if !CanEditContactDetails(e.Viewer, school) {
-		return ContactEditStart{}, ErrForbidden
+	if !safeguarding.CanEditContactDetails(e.Viewer, school) {
+		return ContactEditStart{}, safeguarding.ErrForbidden
 	}
 	if e.Family.ID == "" {
-		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, ErrNotFound)
+		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	// The office may see the details too when a DSL designated them for closure contact.
 	shown, err := s.seesDetails(ctx, e.Viewer, school)
@@ -73,7 +75,7 @@ func (s Contacts) StartContactEdit(ctx context.Context, who Caller, school Schoo
 	for _, p := range d.Phones {
 		out.Held = append(out.Held, HeldNumber{Label: p.Label, ConfirmedAt: p.ConfirmedAt})
 	}
-	audit := AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
+	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
 		Subject: "family/" + family + "/contact-details", Pupils: e.Family.Pupils(), At: who.At, Source: who.Source}
 	if out.Shown {
 		audit.Action = AuditContactsViewed

@@ -1,10 +1,12 @@
-package safeguarding
+package contact
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // holidays is a calendar of weekends and a few bank holidays of England and Wales, enough for
@@ -12,7 +14,7 @@ import (
 type holidays map[string]bool
 
 func (h holidays) IsSchoolDay(d time.Time) bool {
-	return Weekdays{}.IsSchoolDay(d) && !h[LocalDay(d).Format(time.DateOnly)]
+	return safeguarding.Weekdays{}.IsSchoolDay(d) && !h[safeguarding.LocalDay(d).Format(time.DateOnly)]
 }
 
 var bankHolidays = holidays{"2026-12-25": true, "2026-12-28": true, "2027-01-01": true, "2027-03-26": true, "2027-03-29": true}
@@ -23,7 +25,7 @@ func family(lastContact time.Time) Family {
 }
 
 // check runs the job's look at a family at 06:00 on a local date.
-func check(t *testing.T, f Family, cal Calendar, date string) (FamilyWrite, bool) {
+func check(t *testing.T, f Family, cal safeguarding.Calendar, date string) (FamilyWrite, bool) {
 	t.Helper()
 	return f.Check(cal, bankHolidays, brookLane, "01JRUN", london(t, date+" 06:00:00"))
 }
@@ -46,13 +48,13 @@ func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 	if !ok || w.Family.Status != FamilyMissing || w.PrevVersion != 3 || w.Family.Version != 4 {
 		t.Fatalf("six silent school days: %+v", w)
 	}
-	if len(w.Entries) != 2 || w.Entries[0].Type != EntryMissing || w.Entries[0].Pupil != "p1" || w.Entries[1].Pupil != "p2" {
+	if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryMissing || w.Entries[0].Pupil != "p1" || w.Entries[1].Pupil != "p2" {
 		t.Errorf("a missing entry in each child's chronology: %+v", w.Entries)
 	}
 	var dsls []string
 	for _, a := range w.Alerts {
 		dsls = append(dsls, a.Recipient)
-		if a.Kind != "missing" || a.Audience != AudienceDSL || a.Reference != "FAM-FAM-07" {
+		if a.Kind != "missing" || a.Audience != safeguarding.AudienceDSL || a.Reference != "FAM-FAM-07" {
 			t.Errorf("alert %+v", a)
 		}
 	}
@@ -62,10 +64,10 @@ func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 }
 
 func TestRule_E2_WeekendsBankHolidaysINSETAndHalfTermAreNotCounted(t *testing.T) {
-	cal := SchoolCalendar{School: school, BankHolidays: bankHolidays, DaysOff: []DayOff{
-		{Kind: DayOffINSET, From: london(t, "2027-01-04 00:00:00"), To: london(t, "2027-01-04 00:00:00")},
-		{Kind: DayOffHoliday, From: london(t, "2026-12-21 00:00:00"), To: london(t, "2027-01-01 00:00:00")},
-		{Kind: DayOffHoliday, From: london(t, "2027-02-15 00:00:00"), To: london(t, "2027-02-19 00:00:00")},
+	cal := safeguarding.SchoolCalendar{School: school, BankHolidays: bankHolidays, DaysOff: []safeguarding.DayOff{
+		{Kind: safeguarding.DayOffINSET, From: london(t, "2027-01-04 00:00:00"), To: london(t, "2027-01-04 00:00:00")},
+		{Kind: safeguarding.DayOffHoliday, From: london(t, "2026-12-21 00:00:00"), To: london(t, "2027-01-01 00:00:00")},
+		{Kind: safeguarding.DayOffHoliday, From: london(t, "2027-02-15 00:00:00"), To: london(t, "2027-02-19 00:00:00")},
 	}}
 	for _, tc := range []struct {
 		name, last, check string
@@ -117,7 +119,7 @@ func TestRule_E5_NineteenSilentSchoolDaysIsNotYetTheLA(t *testing.T) {
 	}
 	w, ok = check(t, missing.Family, bankHolidays, "2026-12-07")
 	if !ok || w.Family.LARaisedAt.IsZero() || len(w.Alerts) != 1 || w.Alerts[0].Kind != "la-notification" ||
-		w.Alerts[0].Audience != AudienceSeniorDSL || w.Alerts[0].Recipient != head.Email {
+		w.Alerts[0].Audience != safeguarding.AudienceSeniorDSL || w.Alerts[0].Recipient != head.Email {
 		t.Fatalf("20 silent school days: %+v", w)
 	}
 	brief := w.Family.LABrief(bankHolidays, london(t, "2026-12-07 09:00:00"))
@@ -174,7 +176,7 @@ func TestRule_E1_OneSiblingsAcknowledgementCountsForTheFamily(t *testing.T) {
 	if _, ok, _ := w.Family.Acknowledge(Acknowledgement{At: london(t, "2026-11-16 10:00:00"), Kind: AckWorkSeen}, teacher.Email, "x", london(t, "2026-11-16 12:05:00")); ok {
 		t.Error("the same acknowledgement again changed the family")
 	}
-	if _, _, err := f.Acknowledge(Acknowledgement{At: london(t, "2026-11-16 10:00:00"), Kind: "emoji"}, teacher.Email, "x", london(t, "2026-11-16 12:05:00")); !errors.Is(err, ErrInvalid) {
+	if _, _, err := f.Acknowledge(Acknowledgement{At: london(t, "2026-11-16 10:00:00"), Kind: "emoji"}, teacher.Email, "x", london(t, "2026-11-16 12:05:00")); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("an unknown kind: %v", err)
 	}
 }
@@ -187,12 +189,12 @@ func TestRule_E6_AnAcknowledgementEndsMissingWithAContactRestoredEntry(t *testin
 	if err != nil || !ok || w.Family.Status != FamilyEngaged || w.CloseCall != "CALL#1" || w.Family.CallKey != "" {
 		t.Fatalf("%+v %v", w, err)
 	}
-	if len(w.Entries) != 2 || w.Entries[0].Type != EntryContactRestored || !strings.Contains(w.Entries[0].Summary, "message") {
+	if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryContactRestored || !strings.Contains(w.Entries[0].Summary, "message") {
 		t.Errorf("entries %+v", w.Entries)
 	}
 	c, err := missing.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-17 09:00:00"), Method: "phone-call", Established: true,
 		Call: answeredCall(london(t, "2026-11-18 09:00:00"))}, "01JC", london(t, "2026-11-17 09:05:00"))
-	if err != nil || c.Family.Status != FamilyEngaged || len(c.Entries) != 4 || c.Entries[0].Type != EntryContact || c.Entries[2].Type != EntryContactRestored {
+	if err != nil || c.Family.Status != FamilyEngaged || len(c.Entries) != 4 || c.Entries[0].Type != safeguarding.EntryContact || c.Entries[2].Type != safeguarding.EntryContactRestored {
 		t.Errorf("an established contact: %+v %v", c, err)
 	}
 }
@@ -205,33 +207,33 @@ func TestRule_E5_AttemptsAreCountedAndAPhoneCallAttemptClosesTheCall(t *testing.
 	if err != nil || w.Family.Status != FamilyMissing || w.Family.Attempts != 1 || w.CloseCall != "CALL#1" || len(w.Entries) != 2 {
 		t.Fatalf("%+v %v", w, err)
 	}
-	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call"}, "x", london(t, "2026-11-17 10:01:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call"}, "x", london(t, "2026-11-17 10:01:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher records contact attempts: %v", err)
 	}
 }
 
 func TestRule_E4_TheSeniorDSLsDecisionWithItsReasonIsADecisionEntry(t *testing.T) {
 	m, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
-	if _, err := m.Family.Decide(dsl, "contact-social-care", "x", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, ErrForbidden) {
+	if _, err := m.Family.Decide(dsl, "contact-social-care", "x", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a DSL decides: %v", err)
 	}
-	if _, err := m.Family.Decide(head, "contact-social-care", " ", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, ErrInvalid) {
+	if _, err := m.Family.Decide(head, "contact-social-care", " ", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("without a reason: %v", err)
 	}
 	w, err := m.Family.Decide(head, "contact-social-care", "Known to early help; no answer in two days.", "id", london(t, "2026-11-18 10:00:00"))
-	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != EntryDecision || !strings.Contains(w.Entries[0].Summary, "early help") {
+	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryDecision || !strings.Contains(w.Entries[0].Summary, "early help") {
 		t.Fatalf("%+v %v", w, err)
 	}
 }
 
 func TestRule_E5_TheSeniorDSLRecordsWhenTheLAWasInformed(t *testing.T) {
 	m, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
-	if _, err := m.Family.RecordLANotification(head, london(t, "2026-11-18 10:00:00"), "", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, ErrInvalid) {
+	if _, err := m.Family.RecordLANotification(head, london(t, "2026-11-18 10:00:00"), "", "id", london(t, "2026-11-18 10:00:00")); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("before 20 days: %v", err)
 	}
 	la, _ := check(t, m.Family, bankHolidays, "2026-12-07")
 	w, err := la.Family.RecordLANotification(head, london(t, "2026-12-07 11:00:00"), "Emailed the LA's inclusion team.", "id", london(t, "2026-12-07 11:30:00"))
-	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != EntryLANotification || w.Family.LANotifiedAt.IsZero() {
+	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryLANotification || w.Family.LANotifiedAt.IsZero() {
 		t.Fatalf("%+v %v", w, err)
 	}
 }
@@ -246,19 +248,19 @@ func TestRule_S2_FamilyAlertsNameNoOne(t *testing.T) {
 }
 
 func TestSchoolCalendarTermsAndEditors(t *testing.T) {
-	in := CalendarInput{Terms: []Term{{Name: "Autumn", From: london(t, "2026-09-03 00:00:00"), To: london(t, "2026-12-18 00:00:00")}}}
-	if _, err := NewSchoolCalendar(teacher, SchoolCalendar{School: school}, in); !errors.Is(err, ErrForbidden) {
+	in := safeguarding.CalendarInput{Terms: []safeguarding.Term{{Name: "Autumn", From: london(t, "2026-09-03 00:00:00"), To: london(t, "2026-12-18 00:00:00")}}}
+	if _, err := safeguarding.NewSchoolCalendar(teacher, safeguarding.SchoolCalendar{School: school}, in); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher edits the calendar: %v", err)
 	}
-	cal, err := NewSchoolCalendar(head, SchoolCalendar{School: school, BankHolidays: bankHolidays, Version: 2}, in)
+	cal, err := safeguarding.NewSchoolCalendar(head, safeguarding.SchoolCalendar{School: school, BankHolidays: bankHolidays, Version: 2}, in)
 	if err != nil || cal.Version != 3 {
 		t.Fatalf("%+v %v", cal, err)
 	}
 	if cal.IsSchoolDay(london(t, "2026-09-02 12:00:00")) || !cal.IsSchoolDay(london(t, "2026-09-03 12:00:00")) || cal.IsSchoolDay(london(t, "2026-12-21 12:00:00")) {
 		t.Error("outside a term is not a school day")
 	}
-	bad := CalendarInput{DaysOff: []DayOff{{Kind: "party", From: london(t, "2026-09-04 00:00:00"), To: london(t, "2026-09-03 00:00:00")}}}
-	if _, err := NewSchoolCalendar(head, SchoolCalendar{School: school}, bad); !errors.Is(err, ErrInvalid) {
+	bad := safeguarding.CalendarInput{DaysOff: []safeguarding.DayOff{{Kind: "party", From: london(t, "2026-09-04 00:00:00"), To: london(t, "2026-09-03 00:00:00")}}}
+	if _, err := safeguarding.NewSchoolCalendar(head, safeguarding.SchoolCalendar{School: school}, bad); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("a backwards period of an unknown kind: %v", err)
 	}
 }

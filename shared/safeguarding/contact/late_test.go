@@ -1,4 +1,4 @@
-package safeguarding
+package contact
 
 import (
 	"slices"

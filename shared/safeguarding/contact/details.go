@@ -1,4 +1,4 @@
-package safeguarding
+package contact
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // ContactPhone is one of a family's phone numbers (rules H1, P3): who or what it reaches, the
@@ -31,13 +33,13 @@ func (a ContactAddress) IsZero() bool { return len(a.Lines) == 0 && a.Postcode =
 // them (rule P3). Each change is a new version with who, when and why; earlier versions stay
 // (rule P4).
 type ContactDetails struct {
-	School  SchoolID
+	School  safeguarding.SchoolID
 	Family  string
 	Phones  []ContactPhone
 	Address ContactAddress
 	// Pupils are the family's children at the school when the version was written (for the
 	// audit trail and the H1 report, which carry no numbers).
-	Pupils    []PupilID
+	Pupils    []safeguarding.PupilID
 	Version   int // 0: none recorded yet
 	ChangedAt time.Time
 	ChangedBy string
@@ -107,8 +109,8 @@ func upToDate(confirmed []time.Time, now time.Time, within time.Duration) int {
 // and the idempotency record of the request, committed together.
 type ContactDetailsWrite struct {
 	Details ContactDetails
-	Audit   AuditEntry
-	Request *RequestRecord
+	Audit   safeguarding.AuditEntry
+	Request *safeguarding.RequestRecord
 }
 
 // ContactInput is a change to a family's contact details as the office or a DSL gives it.
@@ -118,17 +120,6 @@ type ContactInput struct {
 	Reason  string
 	// Version is the version the editor read (0 when none was recorded yet).
 	Version int
-}
-
-// CanEditContactDetails: the office (admin) and the DSLs keep contact details up to date.
-func CanEditContactDetails(p Principal, school SchoolID) bool {
-	return p.IsDSL(school) || p.Has(school, RoleAdmin)
-}
-
-// CanSeeContactDetails is rule P3: a DSL, the Senior DSL, or a member of staff a DSL designated
-// for closure contact in that school.
-func CanSeeContactDetails(p Principal, school SchoolID, designated bool) bool {
-	return p.IsDSL(school) || designated && p.IsMember(school)
 }
 
 // postcodePattern is compiled on first use, not at every function's start-up.
@@ -150,11 +141,11 @@ func NormalisePostcode(s string) (string, bool) {
 // ReviseContactDetails is the next version of a family's contact details: p is the office or
 // a DSL (ErrForbidden otherwise), in.Version must be the version read (ErrConflict), every
 // field is checked (a *ValidationError naming each field), and the reason is kept (rule P4).
-func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now time.Time) (ContactDetails, error) {
-	if !CanEditContactDetails(p, prev.School) {
-		return ContactDetails{}, ErrForbidden
+func ReviseContactDetails(p safeguarding.Principal, prev ContactDetails, in ContactInput, now time.Time) (ContactDetails, error) {
+	if !safeguarding.CanEditContactDetails(p, prev.School) {
+		return ContactDetails{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
 		ChangedAt: now.UTC(), ChangedBy: p.Email}
 	if len(in.Phones) > MaxContactPhones {
@@ -190,47 +181,29 @@ func ReviseContactDetails(p Principal, prev ContactDetails, in ContactInput, now
 	if next.Reason == "" {
 		ps.Add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
 	}
-	CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	safeguarding.CheckText(&ps, "reason", next.Reason, MaxContactReason)
 	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
 	next.Changes = DescribeChanges(prev, next, nil)
 	if in.Version != prev.Version {
-		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.Version, ErrConflict)
+		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.Version, safeguarding.ErrConflict)
 	}
 	return next, nil
 }
 
-// ClosureContact says whether a member of staff is designated by a DSL to contact families
-// during a closure (rule P3), with the history of who designated or undesignated them.
-type ClosureContact struct {
-	School  SchoolID
-	Email   string
-	Active  bool
-	History []ClosureContactEvent
-	Version int
-}
-
-// ClosureContactEvent is one designation or its end.
-type ClosureContactEvent struct {
-	At     time.Time
-	By     string
-	Active bool
-	Reason string
-}
-
 // Designate sets whether the person is designated for closure contact (a DSL only); staff
 // must be members of the school. The history keeps every change (rule P4).
-func (c ClosureContact) Designate(p Principal, staff Principal, active bool, reason string, now time.Time) (ClosureContact, error) {
+func (c ClosureContact) Designate(p safeguarding.Principal, staff safeguarding.Principal, active bool, reason string, now time.Time) (ClosureContact, error) {
 	if !p.IsDSL(c.School) {
-		return ClosureContact{}, ErrForbidden
+		return ClosureContact{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	if active && !staff.IsMember(c.School) {
 		ps.Add("email", "not a member of staff of this school")
 	}
 	reason = strings.TrimSpace(reason)
-	CheckText(&ps, "reason", reason, MaxContactReason)
+	safeguarding.CheckText(&ps, "reason", reason, MaxContactReason)
 	if err := ps.Err(); err != nil {
 		return ClosureContact{}, err
 	}

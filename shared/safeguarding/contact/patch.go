@@ -1,4 +1,4 @@
-package safeguarding
+package contact
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // ContactPatch is a change to a family's contact details that names only what changes (rule
@@ -159,11 +161,11 @@ func DescribeChanges(prev, next ContactDetails, removed []ContactRemoval) Contac
 // removals name numbers held, a removal says why, the address changes only when a new one is
 // given, and everything else is kept. in.Version must be the version read (ErrConflict). A
 // change that changes nothing is refused, so no empty version hides the last real one.
-func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now time.Time) (ContactDetails, error) {
-	if !CanEditContactDetails(p, prev.School) {
-		return ContactDetails{}, ErrForbidden
+func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in ContactPatch, now time.Time) (ContactDetails, error) {
+	if !safeguarding.CanEditContactDetails(p, prev.School) {
+		return ContactDetails{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
 		ChangedAt: now.UTC(), ChangedBy: p.Email, Phones: slices.Clone(prev.Phones), Address: prev.Address}
 	held := func(label string) int {
@@ -184,7 +186,7 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 		if reason == "" {
 			ps.Add(field+".reason", "say why the number is removed (for example \"no longer in use\")")
 		}
-		CheckText(&ps, field+".reason", reason, MaxContactReason)
+		safeguarding.CheckText(&ps, field+".reason", reason, MaxContactReason)
 		if j >= 0 {
 			removals = append(removals, ContactRemoval{Label: next.Phones[j].Label, Reason: reason})
 			next.Phones = slices.Delete(next.Phones, j, j+1)
@@ -243,30 +245,30 @@ func PatchContactDetails(p Principal, prev ContactDetails, in ContactPatch, now 
 	if next.Reason == "" {
 		ps.Add("reason", "say why the details change (for example \"Mum phoned with her new number\")")
 	}
-	CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	safeguarding.CheckText(&ps, "reason", next.Reason, MaxContactReason)
 	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
 	// A stale change is a conflict before anything else: what it would change was meant
 	// against the version its editor read.
 	if in.Version != prev.Version {
-		return ContactDetails{}, fmt.Errorf("changing version %d of contact details now at %d: %w", in.Version, prev.Version, ErrConflict)
+		return ContactDetails{}, fmt.Errorf("changing version %d of contact details now at %d: %w", in.Version, prev.Version, safeguarding.ErrConflict)
 	}
 	next.Changes = DescribeChanges(prev, next, removals)
 	if next.Changes.IsZero() {
-		return ContactDetails{}, &ValidationError{Problems: []FieldProblem{{Field: "phones",
+		return ContactDetails{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "phones",
 			Message: "nothing changes: add or replace a number, confirm or remove one, or change the address"}}}
 	}
 	return next, nil
 }
 
 // checkPhone checks one number and its label, and returns the number in its one written form.
-func checkPhone(ps *Problems, field, label, number string) (string, bool) {
+func checkPhone(ps *safeguarding.Problems, field, label, number string) (string, bool) {
 	if label == "" {
 		ps.Add(field+".label", "say whose number it is (for example \"Mum, mobile\")")
 	}
-	CheckText(ps, field+".label", label, MaxContactLabel)
-	n, ok := NormalisePhone(number)
+	safeguarding.CheckText(ps, field+".label", label, MaxContactLabel)
+	n, ok := safeguarding.NormalisePhone(number)
 	if !ok {
 		ps.Add(field+".number", "a UK phone number (like 07700 900000) or an international one starting with +")
 	}
@@ -274,7 +276,7 @@ func checkPhone(ps *Problems, field, label, number string) (string, bool) {
 }
 
 // checkAddress checks an address and returns it trimmed, its postcode in its written form.
-func checkAddress(ps *Problems, in ContactAddress) ContactAddress {
+func checkAddress(ps *safeguarding.Problems, in ContactAddress) ContactAddress {
 	var out ContactAddress
 	if len(in.Lines) > MaxAddressLines {
 		ps.Add("address.lines", "at most %d lines", MaxAddressLines)
@@ -288,7 +290,7 @@ func checkAddress(ps *Problems, in ContactAddress) ContactAddress {
 			ps.Add(fmt.Sprintf("address.lines[%d]", i), "leave out empty lines")
 			continue
 		}
-		CheckText(ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
+		safeguarding.CheckText(ps, fmt.Sprintf("address.lines[%d]", i), l, MaxAddressLineChars)
 		out.Lines = append(out.Lines, l)
 	}
 	if strings.TrimSpace(in.Postcode) != "" {
