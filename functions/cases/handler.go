@@ -9,10 +9,11 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 )
 
 type handler struct {
-	cases safeguarding.Cases
+	cases casework.Cases
 }
 
 // Handle serves an API Gateway event.
@@ -70,7 +71,7 @@ type actionResponse struct {
 	Version           int       `json:"version"`
 }
 
-func toResponse(a safeguarding.Action, now time.Time) actionResponse {
+func toResponse(a casework.Action, now time.Time) actionResponse {
 	out := actionResponse{ID: string(a.ID()), ConcernID: string(a.Concern()), Reference: a.Reference(), Type: string(a.Type()),
 		AssigneeEmail: a.Assignee(), Notes: a.Notes(), ReferralTo: a.ReferralTo(), DueAt: a.DueAt(), DueReason: a.DueReason(),
 		Status: string(a.Status()), Overdue: a.Overdue(now), Outcome: a.Outcome(), NeedsReallocation: a.NeedsReallocation(),
@@ -87,7 +88,7 @@ func (h handler) add(ctx context.Context, req httpapi.Request) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	na := safeguarding.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
+	na := casework.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
 	if in.DueAt != "" {
 		due, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {
@@ -113,7 +114,7 @@ func (h handler) complete(ctx context.Context, req httpapi.Request) (httpapi.Res
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.Complete(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Outcome, key, fp)
+	a, err := h.cases.Complete(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Outcome, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -128,7 +129,7 @@ func (h handler) unable(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
+	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -144,7 +145,7 @@ func (h handler) reallocate(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.Reallocate(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.AssigneeEmail, in.Reason, key, fp)
+	a, err := h.cases.Reallocate(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.AssigneeEmail, in.Reason, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -52,7 +53,7 @@ func newWorld(t *testing.T) *world {
 var local = apitest.Local
 
 // action records a concern at 10:00 and a DSL action on it at 11:00, due 17:00 that day.
-func (w *world) action(school safeguarding.SchoolID, author, by, assignee string, pupil safeguarding.PupilID) safeguarding.Action {
+func (w *world) action(school safeguarding.SchoolID, author, by, assignee string, pupil safeguarding.PupilID) casework.Action {
 	w.t.Helper()
 	ctx := context.Background()
 	cal := calendar.EnglandAndWales()
@@ -63,8 +64,8 @@ func (w *world) action(school safeguarding.SchoolID, author, by, assignee string
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	a, err := safeguarding.Cases{Store: w.st, Calendar: cal, NewID: store.NewID}.AddAction(ctx, safeguarding.Caller{Email: by, At: local("2026-11-23 11:00:00")},
-		school, safeguarding.ConcernID(r.ID), safeguarding.NewAction{Type: "dsl-action", AssigneeEmail: assignee}, safeguarding.RequestKey{}, "")
+	a, err := casework.Cases{Store: w.st, Calendar: cal, NewID: store.NewID}.AddAction(ctx, safeguarding.Caller{Email: by, At: local("2026-11-23 11:00:00")},
+		school, safeguarding.ConcernID(r.ID), casework.NewAction{Type: "dsl-action", AssigneeEmail: assignee}, safeguarding.RequestKey{}, "")
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestRule_D8_AnActionCompletedASecondBeforeTheRunIsNotEscalated(t *testing.T
 	w := newWorld(t)
 	a := w.action(seed.BrookLane, teacher, dsl, staff, "bl-01")
 	w.run(local("2026-11-23 15:00:00")) // the reminder
-	_, err := safeguarding.Cases{Store: w.st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}.Complete(context.Background(),
+	_, err := casework.Cases{Store: w.st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}.Complete(context.Background(),
 		safeguarding.Caller{Email: staff, At: local("2026-11-23 16:59:59")}, seed.BrookLane, a.ID(), "Done.", safeguarding.RequestKey{}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 )
 
 // concernService is the part of safeguarding.Concerns the pages use: the same use cases the
@@ -27,29 +28,30 @@ type concernService interface {
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
 	Amend(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, version int,
 		a safeguarding.Amendment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
-	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.ConcernPage, error)
 }
 
 var _ concernService = safeguarding.Concerns{}
 
 // caseService is the part of safeguarding.Cases the pages use: a DSL's case work, an
-// assignee's actions and the SLT review, the same use cases the cases API calls.
+// assignee's actions and the SLT review, the same use cases the cases API calls, and a
+// concern's page with its case work.
 type caseService interface {
 	AddAction(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
-		in safeguarding.NewAction, key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, outcome string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	CannotFollowUp(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, to, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]safeguarding.Action, error)
+		in casework.NewAction, key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, outcome string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	CannotFollowUp(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, reason string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, to, reason string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]casework.Action, error)
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
-	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.Review, error)
+	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (casework.Review, error)
+	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error)
 }
 
-var _ caseService = safeguarding.Cases{}
+var _ caseService = casework.Cases{}
 
 // directory answers who the signed-in person is and what the form needs to show: schools and
 // pupils by name.

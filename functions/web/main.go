@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
@@ -50,7 +51,7 @@ func main() {
 		},
 		Concerns: safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(),
 			Calendar: cal, NewID: store.NewID},
-		Cases:      safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Cases:      casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:   cal,
 		Directory:  st,
 		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},

@@ -281,7 +281,7 @@ func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events
 // case-work form sent with problems, shown again.
 func (h *Handler) concernPage(ctx context.Context, r *request, s session, schoolID safeguarding.SchoolID, id safeguarding.ConcernID, st pageState) events.APIGatewayV2HTTPResponse {
 	// One read of everything the page shows, and one audit entry for the view (P4).
-	pg, err := h.Concerns.ConcernPage(ctx, r.caller(s.claims.Email), schoolID, id)
+	pg, err := h.Cases.ConcernPage(ctx, r.caller(s.claims.Email), schoolID, id)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -76,7 +77,7 @@ func newWorld(t *testing.T) *world {
 		Config: Config{AppURL: "https://keepsafe.example", ClientID: "client-1",
 			SignInURL: "https://auth.example/oauth2/authorize", TokenURL: "https://auth.example/oauth2/token"},
 		Concerns:  safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: cal, NewID: store.NewID},
-		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Cases:     casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:  cal,
 		Directory: st,
 		Verifier:  fakeVerifier{},

@@ -19,6 +19,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -222,13 +223,13 @@ func scanDue(ctx context.Context, db *dynamodb.Client, table string, now time.Ti
 // recorded by a teacher, actions set by the DSL, assigned in turn to the teacher and the DSL.
 // One action in cfg.DueEvery has its next look (a reminder) between five hours before now and
 // now, on today's date; every other one is due 2 to 30 days later.
-func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now time.Time) ([]safeguarding.Action, int, error) {
+func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now time.Time) ([]casework.Action, int, error) {
 	cal := calendar.EnglandAndWales()
 	cat := safeguarding.PolicyCatalogue()
 	recordedAt := now.Add(-7 * time.Hour)
 	createdAt := now.Add(-6 * time.Hour)
 	perSchool := cfg.Actions / cfg.Schools
-	var out []safeguarding.Action
+	var out []casework.Action
 	due := 0
 	for s := range cfg.Schools {
 		id := safeguarding.SchoolID(fmt.Sprintf("bench-%03d", s+1))
@@ -269,15 +270,15 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 				dueAt = now.AddDate(0, 0, 2+j%29).Add(time.Duration(j%360)*time.Minute - 3*time.Hour)
 			}
 			assignee := roster[j%2].Email
-			a, err := safeguarding.CreateAction(safeguarding.ActionID(fmt.Sprintf("%s-A%d", c.ID(), n)), safeguarding.NewAction{
-				Type: string(safeguarding.ActionCheckIn), AssigneeEmail: assignee,
+			a, err := casework.CreateAction(casework.ActionID(fmt.Sprintf("%s-A%d", c.ID(), n)), casework.NewAction{
+				Type: string(casework.ActionCheckIn), AssigneeEmail: assignee,
 				Notes: "Check in with the pupil at morning break; ask about meals and sleep, and note what is said in their own words.",
 				DueAt: &dueAt, DueReason: "Agreed with the family at the meeting.",
 			}, c, dsl, school, cal, createdAt)
 			if err != nil {
 				return nil, 0, fmt.Errorf("action %d of %s: %w", j, id, err)
 			}
-			if _, _, ok := safeguarding.ParseActionID(a.ID()); !ok {
+			if _, _, ok := casework.ParseActionID(a.ID()); !ok {
 				return nil, 0, fmt.Errorf("action id %q does not parse", a.ID())
 			}
 			if next := a.DueItem().Due.NextAt; !next.After(now) != isDue || (isDue && safeguarding.LocalDay(next) != safeguarding.LocalDay(now)) {
@@ -294,10 +295,10 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 
 // loadActions writes the actions with PutActions (BatchWriteItem, 25 a call) from several
 // goroutines, reporting every 10,000.
-func loadActions(ctx context.Context, st *store.Store, actions []safeguarding.Action, workers int, progress io.Writer) error {
+func loadActions(ctx context.Context, st *store.Store, actions []casework.Action, workers int, progress io.Writer) error {
 	const chunk = 500
 	var done atomic.Int64
-	next := make(chan []safeguarding.Action)
+	next := make(chan []casework.Action)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(next)

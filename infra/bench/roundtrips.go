@@ -14,6 +14,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -57,6 +58,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 		}
 	}
 	uc := safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	cases := casework.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
 	teacher := safeguarding.Caller{Email: "staff0@bench.example", Source: "bench"}
 	dsl := safeguarding.Caller{Email: "staff1@bench.example", Source: "bench"}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
@@ -106,7 +108,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			return err
 		}},
 		{"view a concern's page (web: with its versions, files, case work and pupils; audited once)", func() error {
-			_, err := uc.ConcernPage(ctx, dsl, school, lastID)
+			_, err := cases.ConcernPage(ctx, dsl, school, lastID)
 			return err
 		}},
 		{"read a pupil's chronology (audited)", func() error {

@@ -75,20 +75,6 @@ func (c Concern) TellsSeniorDSL(school School) bool {
 	})
 }
 
-// CanOpenConcern: an action's page links to its concern only for those who may see it (P2).
-func (a Action) CanOpenConcern(p Principal) bool { return p.IsDSL(a.school) }
-
-// CanReportUnable: the assignee says they cannot follow the action up (D6).
-func (a Action) CanReportUnable(p Principal) bool {
-	return a.status == ActionOpen && p.Email == a.assignee && !a.needsRealloc
-}
-
-// CanReallocate: the Senior DSL gives an action its assignee cannot follow up to someone
-// else (D6).
-func (a Action) CanReallocate(p Principal) bool {
-	return a.status == ActionOpen && a.needsRealloc && p.Has(a.school, RoleSeniorDSL)
-}
-
 // IsDSL reports whether the member of staff is a DSL or the Senior DSL, who see families'
 // contact details already (P3).
 func (m StaffMember) IsDSL() bool { return m.has(RoleDSL) || m.has(RoleSeniorDSL) }

@@ -384,7 +384,7 @@ func (s Attachments) RequestUpload(ctx context.Context, who Caller, school Schoo
 	}
 	w := AttachmentWrite{Attachment: a, Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
 		Action: AuditAttachmentRequested, Subject: "concern/" + string(concern) + "/attachment/" + string(a.id),
-		Pupils: pupilIDs(t.Concern.pupils), At: who.At, Source: who.Source}}
+		Pupils: PupilIDs(t.Concern.pupils), At: who.At, Source: who.Source}}
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(a.id), RecordedAt: a.at}}
 	}
@@ -431,7 +431,7 @@ func (s Attachments) List(ctx context.Context, who Caller, school SchoolID, conc
 		return nil, ErrNotFound
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentsRead,
-		Subject: "concern/" + string(concern), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+		Subject: "concern/" + string(concern), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source})
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +506,7 @@ func (s Attachments) Open(ctx context.Context, who Caller, school SchoolID, conc
 		return Opened{}, ErrNotFound
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentOpened,
-		Subject: "concern/" + string(concern) + "/attachment/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+		Subject: "concern/" + string(concern) + "/attachment/" + string(id), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source})
 	if err != nil {
 		return Opened{}, err
 	}

@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// ActionStatus is where an action stands.
+type ActionStatus string
+
+const (
+	ActionOpen      ActionStatus = "open"
+	ActionCompleted ActionStatus = "completed"
+)
+
 // DueFamilyAction is the deadline engine's kind of an action agreed with a family.
 const DueFamilyAction = "family-action"
 

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// MaxNotesChars bounds an action's notes and outcome.
+const MaxNotesChars = 10000
+
 // Sentinel errors. Adapters wrap them with %w; the HTTP layer maps them to statuses in one place.
 var (
 	ErrNotFound  = errors.New("not found")

@@ -31,7 +31,7 @@ type StatusNote struct {
 }
 
 // reporterAlert tells the reporter, by email and without details, that kind happened.
-func reporterAlert(c Concern, school School, kind string) *Alert {
+func ReporterAlert(c Concern, school School, kind string) *Alert {
 	if !school.HasStaff(c.authorEmail) {
 		return nil // a leaver is not emailed
 	}
@@ -45,13 +45,13 @@ func firstOpen(c Concern, school School, p Principal, now time.Time) *StatusNote
 	if !c.dslOpenedAt.IsZero() || !p.IsDSL(c.school) || p.Email == c.authorEmail {
 		return nil
 	}
-	return &StatusNote{At: now.UTC(), Alert: reporterAlert(c, school, "concern-opened")}
+	return &StatusNote{At: now.UTC(), Alert: ReporterAlert(c, school, "concern-opened")}
 }
 
 // RequestUpdate is the reporter asking what happened (rule D7): the DSLs are emailed, at most
 // once a day for one concern, and the request is audited.
 func (s Concerns) RequestUpdate(ctx context.Context, who Caller, school SchoolID, id ConcernID) error {
-	c, err := s.Store.LoadCase(ctx, who.Email, school, id, RequestKey{})
+	c, err := s.Store.LoadAmending(ctx, who.Email, school, id, RequestKey{})
 	if err != nil {
 		return err
 	}
@@ -72,5 +72,5 @@ func (s Concerns) RequestUpdate(ctx context.Context, who Caller, school SchoolID
 		}
 	}
 	return s.Store.SaveNotice(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "concern.update-requested",
-		Subject: "concern/" + string(id), Pupils: pupilIDs(c.Concern.pupils), At: who.At, Source: who.Source}, alerts)
+		Subject: "concern/" + string(id), Pupils: PupilIDs(c.Concern.pupils), At: who.At, Source: who.Source}, alerts)
 }

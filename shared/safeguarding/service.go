@@ -8,6 +8,20 @@ import (
 	"time"
 )
 
+// concernReloader is what answering a repeated command on a concern needs of a store.
+type concernReloader interface {
+	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	LoadAmending(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Amending, error)
+}
+
+// reloadConcern answers a repeated command on a concern with the concern as it is now.
+func ReloadConcern(ctx context.Context, st concernReloader, who Caller, school SchoolID, id ConcernID) func(PriorRequest) (Concern, error) {
+	return func(PriorRequest) (Concern, error) {
+		c, err := st.LoadAmending(ctx, who.Email, school, id, RequestKey{})
+		return c.Concern, err
+	}
+}
+
 // ErrDuplicateRequest: a store refused a write because its idempotency key was already taken.
 var ErrDuplicateRequest = errors.New("duplicate request")
 
@@ -47,6 +61,17 @@ type Recording struct {
 	Prior     *PriorRequest
 }
 
+// Amending is what a command on a concern needs, read together (a correction, the reporter
+// asking what happened): who asks, the school and its catalogue (rule C2), the concern and any
+// earlier request with the key.
+type Amending struct {
+	Viewer    Principal
+	School    School
+	Catalogue Catalogue
+	Concern   Concern
+	Prior     *PriorRequest
+}
+
 // ConcernWrite is everything one new concern commits, together or not at all.
 type ConcernWrite struct {
 	Concern Concern
@@ -79,7 +104,9 @@ type ConcernStore interface {
 	// Audit saves one audit entry.
 	Audit(ctx context.Context, e AuditEntry) error
 	School(ctx context.Context, id SchoolID) (School, error)
-	LoadCase(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Case, error)
+	// LoadAmending reads the viewer, the school, its catalogue, a concern and any earlier
+	// request with the key; ErrNotFound if there is no such concern.
+	LoadAmending(ctx context.Context, viewer string, school SchoolID, id ConcernID, key RequestKey) (Amending, error)
 	// SaveAmendment saves the next revision on the condition that the concern's version is
 	// PrevVersion (ErrConflict).
 	SaveAmendment(ctx context.Context, w AmendmentWrite) error
@@ -91,10 +118,6 @@ type ConcernStore interface {
 	AuditConcernRead(ctx context.Context, e AuditEntry, id ConcernID, opened *StatusNote) error
 	// SaveNotice saves an audit entry with alerts that are sent at most once (their ids).
 	SaveNotice(ctx context.Context, e AuditEntry, alerts []Alert) error
-	// ConcernPage reads the viewer, the school, its catalogue (the policy's if never changed), a
-	// concern with its revisions, attachments and actions, and its pupils; ErrNotFound if
-	// there is no such concern (ErrForbidden first for a viewer of another school).
-	ConcernPage(ctx context.Context, viewer string, school SchoolID, id ConcernID) (ConcernPage, error)
 	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
 	RecentConcerns(ctx context.Context, viewer string, school SchoolID, limit int) (Principal, []Concern, map[ConcernID]bool, error)
 }
@@ -120,7 +143,7 @@ func (s Concerns) Dashboard(ctx context.Context, who Caller, school SchoolID) ([
 	for _, c := range concerns {
 		if c.CanView(p) {
 			rows = append(rows, DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email})
-			listed = append(listed, pupilIDs(c.pupils)...)
+			listed = append(listed, PupilIDs(c.pupils)...)
 		}
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "dashboard.read",
@@ -160,7 +183,7 @@ const (
 // they read (a stale one is ErrConflict, 409). The correction is a new revision; the earlier
 // ones stay, and each pupil's chronology shows an amendment entry.
 func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id ConcernID, version int, a Amendment, key RequestKey, fingerprint string) (Concern, error) {
-	c, err := s.Store.LoadCase(ctx, who.Email, school, id, key)
+	c, err := s.Store.LoadAmending(ctx, who.Email, school, id, key)
 	if err != nil {
 		return Concern{}, err
 	}
@@ -179,11 +202,11 @@ func (s Concerns) Amend(ctx context.Context, who Caller, school SchoolID, id Con
 	}
 	w := AmendmentWrite{Concern: con, PrevVersion: version, At: who.At, Entries: AmendmentEntries(con, s.NewID(who.At)),
 		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernAmended,
-			Subject: "concern/" + string(id), Pupils: pupilIDs(con.pupils), At: who.At, Source: who.Source}}
+			Subject: "concern/" + string(id), Pupils: PupilIDs(con.pupils), At: who.At, Source: who.Source}}
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(id)}}
 	}
-	return SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveAmendment(ctx, w), reloadConcern(ctx, s.Store, who, school, id))
+	return SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveAmendment(ctx, w), ReloadConcern(ctx, s.Store, who, school, id))
 }
 
 // Revisions returns every revision of a concern the caller may see, oldest first, and audits
@@ -197,7 +220,7 @@ func (s Concerns) Revisions(ctx context.Context, who Caller, school SchoolID, id
 		return Concern{}, nil, ErrNotFound
 	}
 	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditRevisionsRead,
-		Subject: "concern/" + string(id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source})
+		Subject: "concern/" + string(id), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source})
 	if err != nil {
 		return Concern{}, nil, err
 	}
@@ -246,7 +269,7 @@ func (s Concerns) Record(ctx context.Context, who Caller, school SchoolID, in Ne
 		Entries: ConcernEntries(c),
 		Alerts:  ConcernAlerts(c, rec.School),
 		Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRecorded,
-			Subject: "concern/" + string(c.id), Pupils: pupilIDs(c.pupils), At: who.At, Source: who.Source},
+			Subject: "concern/" + string(c.id), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source},
 	}
 	if key.Key != "" {
 		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: receipt}
@@ -275,7 +298,7 @@ func (s Concerns) Concern(ctx context.Context, who Caller, school SchoolID, id C
 	if c.school != school || !c.CanView(p) {
 		return Concern{}, ErrNotFound
 	}
-	return s.auditRead(ctx, who, p, c, func() (School, error) { return s.Store.School(ctx, school) })
+	return AuditRead(ctx, s.Store, s.NewID, who, p, c, func() (School, error) { return s.Store.School(ctx, school) })
 }
 
 // Chronology returns the entries of a pupil's chronology the caller may see (P2), in date
@@ -296,7 +319,7 @@ func (s Concerns) Chronology(ctx context.Context, who Caller, school SchoolID, p
 	return pu, Visible(entries, p), nil
 }
 
-func pupilIDs(ls []LinkedPupil) []PupilID {
+func PupilIDs(ls []LinkedPupil) []PupilID {
 	out := make([]PupilID, len(ls))
 	for i, l := range ls {
 		out[i] = l.ID

@@ -12,14 +12,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 )
 
-var _ safeguarding.CaseStore = (*Store)(nil)
+var _ casework.CaseStore = (*Store)(nil)
 
 // SaveCaseChange saves a concern's case status, complexity and history with its chronology
 // entries, audit entry and idempotency record, on the condition that the concern's version is
 // still the one read (ErrConflict).
-func (s *Store) SaveCaseChange(ctx context.Context, w safeguarding.CaseWrite) error {
+func (s *Store) SaveCaseChange(ctx context.Context, w casework.CaseWrite) error {
 	it := concernToItem(w.Concern)
 	events, err := marshalValue(it.CaseEvents)
 	if err != nil {

@@ -1,10 +1,12 @@
-package safeguarding
+package casework
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // ActionType is the kind of work a DSL records on a concern (rules D1-D5).
@@ -24,22 +26,11 @@ var ActionTypes = []ActionType{ActionDSL, ActionMonitoring, ActionReferral, Acti
 // Referral destinations (rule D4).
 var ReferralDestinations = []string{"childrens-social-care", "early-help", "police", "lado"}
 
-// ActionStatus is where an action stands.
-type ActionStatus string
-
-const (
-	ActionOpen      ActionStatus = "open"
-	ActionCompleted ActionStatus = "completed"
-)
-
-// MaxNotesChars bounds an action's notes and outcome.
-const MaxNotesChars = 10000
-
 // ActionID identifies an action: its concern's id and its number on that concern ("<id>-A3").
 type ActionID string
 
 // ParseActionID splits an action id into its concern and its number.
-func ParseActionID(id ActionID) (ConcernID, int, bool) {
+func ParseActionID(id ActionID) (safeguarding.ConcernID, int, bool) {
 	c, n, ok := strings.Cut(string(id), "-A")
 	if !ok || c == "" {
 		return "", 0, false
@@ -48,7 +39,7 @@ func ParseActionID(id ActionID) (ConcernID, int, bool) {
 	if _, err := fmt.Sscanf(n, "%d", &num); err != nil || num < 1 || fmt.Sprint(num) != n {
 		return "", 0, false
 	}
-	return ConcernID(c), num, true
+	return safeguarding.ConcernID(c), num, true
 }
 
 // ActionEvent is one line of an action's history: created, reallocation asked for,
@@ -83,8 +74,8 @@ type NewAction struct {
 // Action is a piece of case work with an assignee and a due time.
 type Action struct {
 	id           ActionID
-	school       SchoolID
-	concern      ConcernID
+	school       safeguarding.SchoolID
+	concern      safeguarding.ConcernID
 	reference    string
 	typ          ActionType
 	assignee     string
@@ -92,7 +83,7 @@ type Action struct {
 	referralTo   string
 	dueAt        time.Time
 	dueReason    string
-	status       ActionStatus
+	status       safeguarding.ActionStatus
 	outcome      string
 	createdAt    time.Time
 	createdBy    string
@@ -100,7 +91,7 @@ type Action struct {
 	exclude      []string
 	history      []ActionEvent
 	version      int
-	due          DueState
+	due          safeguarding.DueState
 }
 
 // RuleDue is the due time the rules give an action on concern c created at now:
@@ -110,53 +101,53 @@ type Action struct {
 //   - D3 monitoring and D4 referral: 24 hours after the first alert (the concern's recording);
 //   - D5 check-in: by the end of that day when there is a concern (a high-priority concern),
 //     otherwise weekly: seven days after the check-in is set.
-func RuleDue(t ActionType, c Concern, cal Calendar, endOfDayMinutes int, now time.Time) time.Time {
+func RuleDue(t ActionType, c safeguarding.Concern, cal safeguarding.Calendar, endOfDayMinutes int, now time.Time) time.Time {
 	if endOfDayMinutes <= 0 {
-		endOfDayMinutes = DefaultEndOfDayMinutes
+		endOfDayMinutes = safeguarding.DefaultEndOfDayMinutes
 	}
 	endOfDay := func(from time.Time) time.Time {
-		day := LocalDay(from)
-		if cal.IsSchoolDay(day) && from.Before(At(day, endOfDayMinutes)) {
-			return At(day, endOfDayMinutes)
+		day := safeguarding.LocalDay(from)
+		if cal.IsSchoolDay(day) && from.Before(safeguarding.At(day, endOfDayMinutes)) {
+			return safeguarding.At(day, endOfDayMinutes)
 		}
-		return At(NextSchoolDay(cal, day), endOfDayMinutes)
+		return safeguarding.At(safeguarding.NextSchoolDay(cal, day), endOfDayMinutes)
 	}
 	switch t {
 	case ActionMonitoring, ActionReferral:
-		return c.recordedAt.Add(24 * time.Hour)
+		return c.RecordedAt().Add(24 * time.Hour)
 	case ActionCheckIn:
-		if c.highPriority {
+		if c.HighPriority() {
 			return endOfDay(now)
 		}
 		return now.Add(7 * 24 * time.Hour)
 	default: // D1, D2
-		return endOfDay(c.recordedAt)
+		return endOfDay(c.RecordedAt())
 	}
 }
 
 // CreateAction checks a DSL's new action on a concern (rules D1-D5). Only a DSL or the
 // Senior DSL of the concern's school records actions; the assignee is on the school's staff.
 // A DSL may set an earlier due time than the rule's, never a later one without a reason.
-func CreateAction(id ActionID, in NewAction, c Concern, by Principal, school School, cal Calendar, now time.Time) (Action, error) {
-	if !by.IsDSL(c.school) || !c.CanView(by) {
-		return Action{}, ErrForbidden
+func CreateAction(id ActionID, in NewAction, c safeguarding.Concern, by safeguarding.Principal, school safeguarding.School, cal safeguarding.Calendar, now time.Time) (Action, error) {
+	if !by.IsDSL(c.School()) || !c.CanView(by) {
+		return Action{}, safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	typ := ActionType(in.Type)
 	if !slices.Contains(ActionTypes, typ) {
 		ps.Add("type", "must be one of %s", joinTypes())
 	}
-	assignee, ok := NormaliseEmail(in.AssigneeEmail)
+	assignee, ok := safeguarding.NormaliseEmail(in.AssigneeEmail)
 	switch {
 	case !ok:
 		ps.Add("assigneeEmail", "name the member of staff who will do it")
 	case !school.HasStaff(assignee):
 		ps.Add("assigneeEmail", "%q is not on the staff of this school", in.AssigneeEmail)
-	case c.aboutStaff && assignee == c.subjectStaffEmail:
+	case c.AboutStaff() && assignee == c.SubjectStaffEmail():
 		ps.Add("assigneeEmail", "cannot be the member of staff the concern is about")
 	}
 	notes := strings.TrimSpace(in.Notes)
-	CheckText(&ps, "notes", notes, MaxNotesChars)
+	safeguarding.CheckText(&ps, "notes", notes, safeguarding.MaxNotesChars)
 	referral := strings.TrimSpace(in.ReferralTo)
 	if typ == ActionReferral && referral != "" && !slices.Contains(ReferralDestinations, referral) {
 		ps.Add("referralTo", "must be one of %s", strings.Join(ReferralDestinations, ", "))
@@ -173,40 +164,40 @@ func CreateAction(id ActionID, in NewAction, c Concern, by Principal, school Sch
 		case due.Before(now):
 			ps.Add("dueAt", "cannot be in the past")
 		case due.After(ruleDue) && reason == "":
-			ps.Add("dueReason", "a due time later than the rules' (%s) needs a recorded reason", ruleDue.In(London).Format("Mon 2 Jan 15:04"))
+			ps.Add("dueReason", "a due time later than the rules' (%s) needs a recorded reason", ruleDue.In(safeguarding.London).Format("Mon 2 Jan 15:04"))
 		}
 	}
-	CheckText(&ps, "dueReason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "dueReason", reason, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return Action{}, err
 	}
 	return Action{
-		id: id, school: c.school, concern: c.id, reference: c.reference, typ: typ, assignee: assignee,
-		notes: notes, referralTo: referral, dueAt: due, dueReason: reason, status: ActionOpen,
+		id: id, school: c.School(), concern: c.ID(), reference: c.Reference(), typ: typ, assignee: assignee,
+		notes: notes, referralTo: referral, dueAt: due, dueReason: reason, status: safeguarding.ActionOpen,
 		createdAt: now.UTC(), createdBy: by.Email, version: 1,
 		history: []ActionEvent{{At: now.UTC(), By: by.Email, Kind: EventCreated, To: assignee, Note: reason}},
-		due:     NewDueState(due, now),
+		due:     safeguarding.NewDueState(due, now),
 		exclude: excluded(c),
 	}, nil
 }
 
 // excluded are the people never alerted about work on concern c (rule S6).
-func excluded(c Concern) []string {
-	if c.aboutStaff {
-		return []string{c.subjectStaffEmail}
+func excluded(c safeguarding.Concern) []string {
+	if c.AboutStaff() {
+		return []string{c.SubjectStaffEmail()}
 	}
 	return nil
 }
 
 // DueItem is the action as the deadline engine sees it (rule D8).
-func (a Action) DueItem() DueItem {
-	return DueItem{ID: string(a.id), School: a.school, Kind: "action", Assignee: a.assignee, Reference: a.reference,
+func (a Action) DueItem() safeguarding.DueItem {
+	return safeguarding.DueItem{ID: string(a.id), School: a.school, Kind: "action", Assignee: a.assignee, Reference: a.reference,
 		Subject: string(a.concern), Exclude: slices.Clone(a.exclude), Due: a.due}
 }
 
 // Escalate moves the action one step up the ladder; the store saves it on the condition
 // that nobody moved it first.
-func (a *Action) Escalate(next DueState) { a.due = next }
+func (a *Action) Escalate(next safeguarding.DueState) { a.due = next }
 
 func joinTypes() string {
 	s := make([]string, len(ActionTypes))
@@ -217,28 +208,28 @@ func joinTypes() string {
 }
 
 // CanChange reports whether p may work on the action: its assignee, or a DSL of the school.
-func (a Action) CanChange(p Principal) bool {
+func (a Action) CanChange(p safeguarding.Principal) bool {
 	return p.Email == a.assignee || p.IsDSL(a.school)
 }
 
 // Complete records the outcome of an open action (rule D1-D5), by its assignee or a DSL.
-func (a *Action) Complete(by Principal, outcome string, now time.Time) error {
+func (a *Action) Complete(by safeguarding.Principal, outcome string, now time.Time) error {
 	if !a.CanChange(by) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
-	if a.status != ActionOpen {
-		return fmt.Errorf("action %s is already %s: %w", a.id, a.status, ErrConflict)
+	if a.status != safeguarding.ActionOpen {
+		return fmt.Errorf("action %s is already %s: %w", a.id, a.status, safeguarding.ErrConflict)
 	}
 	outcome = strings.TrimSpace(outcome)
-	var ps Problems
+	var ps safeguarding.Problems
 	if outcome == "" {
 		ps.Add("outcome", "record what was done")
 	}
-	CheckText(&ps, "outcome", outcome, MaxNotesChars)
+	safeguarding.CheckText(&ps, "outcome", outcome, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	a.status, a.outcome, a.needsRealloc = ActionCompleted, outcome, false
+	a.status, a.outcome, a.needsRealloc = safeguarding.ActionCompleted, outcome, false
 	a.history = append(a.history, ActionEvent{At: now.UTC(), By: by.Email, Kind: EventCompleted, Note: outcome})
 	a.due = a.due.Stop()
 	a.version++
@@ -247,19 +238,19 @@ func (a *Action) Complete(by Principal, outcome string, now time.Time) error {
 
 // CannotFollowUp is the assignee saying they cannot do the action (illness...); the Senior
 // DSL is alerted to reallocate it (rule D6).
-func (a *Action) CannotFollowUp(by Principal, reason string, now time.Time) error {
+func (a *Action) CannotFollowUp(by safeguarding.Principal, reason string, now time.Time) error {
 	if by.Email != a.assignee {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
-	if a.status != ActionOpen {
-		return fmt.Errorf("action %s is %s: %w", a.id, a.status, ErrConflict)
+	if a.status != safeguarding.ActionOpen {
+		return fmt.Errorf("action %s is %s: %w", a.id, a.status, safeguarding.ErrConflict)
 	}
 	reason = strings.TrimSpace(reason)
-	var ps Problems
+	var ps safeguarding.Problems
 	if reason == "" {
 		ps.Add("reason", "say why you cannot follow it up")
 	}
-	CheckText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return err
 	}
@@ -271,15 +262,15 @@ func (a *Action) CannotFollowUp(by Principal, reason string, now time.Time) erro
 
 // Reallocate gives the action to another member of staff; only the Senior DSL does (rule
 // D6). The history keeps both assignees.
-func (a *Action) Reallocate(by Principal, to string, reason string, school School, now time.Time) error {
-	if !by.Has(a.school, RoleSeniorDSL) {
-		return ErrForbidden
+func (a *Action) Reallocate(by safeguarding.Principal, to string, reason string, school safeguarding.School, now time.Time) error {
+	if !by.Has(a.school, safeguarding.RoleSeniorDSL) {
+		return safeguarding.ErrForbidden
 	}
-	if a.status != ActionOpen {
-		return fmt.Errorf("action %s is %s: %w", a.id, a.status, ErrConflict)
+	if a.status != safeguarding.ActionOpen {
+		return fmt.Errorf("action %s is %s: %w", a.id, a.status, safeguarding.ErrConflict)
 	}
-	var ps Problems
-	addr, ok := NormaliseEmail(to)
+	var ps safeguarding.Problems
+	addr, ok := safeguarding.NormaliseEmail(to)
 	switch {
 	case !ok:
 		ps.Add("assigneeEmail", "name the member of staff who will do it")
@@ -289,7 +280,7 @@ func (a *Action) Reallocate(by Principal, to string, reason string, school Schoo
 		ps.Add("assigneeEmail", "is already the assignee")
 	}
 	reason = strings.TrimSpace(reason)
-	CheckText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return err
 	}
@@ -301,9 +292,9 @@ func (a *Action) Reallocate(by Principal, to string, reason string, school Schoo
 
 func (a Action) ID() ActionID { return a.id }
 
-func (a Action) School() SchoolID { return a.school }
+func (a Action) School() safeguarding.SchoolID { return a.school }
 
-func (a Action) Concern() ConcernID { return a.concern }
+func (a Action) Concern() safeguarding.ConcernID { return a.concern }
 
 func (a Action) Reference() string { return a.reference }
 
@@ -319,7 +310,7 @@ func (a Action) DueAt() time.Time { return a.dueAt }
 
 func (a Action) DueReason() string { return a.dueReason }
 
-func (a Action) Status() ActionStatus { return a.status }
+func (a Action) Status() safeguarding.ActionStatus { return a.status }
 
 func (a Action) Outcome() string { return a.outcome }
 
@@ -333,16 +324,18 @@ func (a Action) History() []ActionEvent { return slices.Clone(a.history) }
 
 func (a Action) Version() int { return a.version }
 
-func (a Action) Due() DueState { return a.due }
+func (a Action) Due() safeguarding.DueState { return a.due }
 
 // Overdue reports whether the action is open past its due time at now.
-func (a Action) Overdue(now time.Time) bool { return a.status == ActionOpen && now.After(a.dueAt) }
+func (a Action) Overdue(now time.Time) bool {
+	return a.status == safeguarding.ActionOpen && now.After(a.dueAt)
+}
 
 // ActionSnapshot is every field of a stored action, for a store to save and rebuild it.
 type ActionSnapshot struct {
 	ID           ActionID
-	School       SchoolID
-	Concern      ConcernID
+	School       safeguarding.SchoolID
+	Concern      safeguarding.ConcernID
 	Reference    string
 	Type         ActionType
 	Assignee     string
@@ -350,7 +343,7 @@ type ActionSnapshot struct {
 	ReferralTo   string
 	DueAt        time.Time
 	DueReason    string
-	Status       ActionStatus
+	Status       safeguarding.ActionStatus
 	Outcome      string
 	CreatedAt    time.Time
 	CreatedBy    string
@@ -358,7 +351,7 @@ type ActionSnapshot struct {
 	Exclude      []string
 	History      []ActionEvent
 	Version      int
-	Due          DueState
+	Due          safeguarding.DueState
 }
 
 // Snapshot exposes every field, for a store to save.
