@@ -10,6 +10,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 type handler struct {
@@ -196,7 +197,7 @@ type caseResponse struct {
 	Actions    []actionResponse `json:"actions,omitempty"`
 }
 
-func toCase(c safeguarding.Concern, now time.Time) caseResponse {
+func toCase(c concerns.Concern, now time.Time) caseResponse {
 	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
 		Complex: c.Complex(), ReviewDue: c.ReviewDue(now), Events: []caseEvent{}, Pupils: []string{}}
 	for _, p := range c.Pupils() {

@@ -19,6 +19,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -58,8 +59,8 @@ func (w *world) action(school safeguarding.SchoolID, author, by, assignee string
 	ctx := context.Background()
 	cal := calendar.EnglandAndWales()
 	recorded := local("2026-11-23 10:00:00")
-	r, err := safeguarding.Concerns{Store: w.st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: cal, NewID: store.NewID}.Record(ctx,
-		safeguarding.Caller{Email: author, At: recorded}, school, safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{pupil},
+	r, err := concerns.Concerns{Store: w.st, Catalogue: concerns.PolicyCatalogue(), Calendar: cal, NewID: store.NewID}.Record(ctx,
+		safeguarding.Caller{Email: author, At: recorded}, school, concerns.NewConcern{PupilIDs: []safeguarding.PupilID{pupil},
 			Category: "wellbeing", ObservedAt: recorded.Add(-time.Minute), Details: "x"}, safeguarding.RequestKey{}, "")
 	if err != nil {
 		w.t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -29,5 +29,5 @@ func main() {
 
 func newHandler(st *store.Store) handler {
 	return handler{visits: visits.Visits{Store: st, Calendar: calendar.EnglandAndWales(),
-		Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID}}
+		Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID}}
 }

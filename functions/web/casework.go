@@ -18,6 +18,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // The DSL's case work on a concern (rules D1-D9), an assignee's My work and the SLT review,
@@ -152,18 +153,18 @@ func actionTypeTitle(t casework.ActionType) string {
 	return cmp.Or(actionTypeTitles[t], string(t))
 }
 
-func caseEventTitle(e safeguarding.CaseEvent) string {
+func caseEventTitle(e concerns.CaseEvent) string {
 	switch e.Kind {
-	case safeguarding.CaseClosedEvent:
+	case concerns.CaseClosedEvent:
 		return "Case closed"
-	case safeguarding.CaseReopened:
+	case concerns.CaseReopened:
 		return "Case reopened"
-	case safeguarding.CaseMarkedComplex:
+	case concerns.CaseMarkedComplex:
 		return "Marked complex"
-	case safeguarding.CaseNotComplex:
+	case concerns.CaseNotComplex:
 		return "No longer marked complex"
-	case safeguarding.CaseReviewed:
-		if e.Decision == safeguarding.DecisionClose {
+	case concerns.CaseReviewed:
+		if e.Decision == concerns.DecisionClose {
 			return "Reviewed: closed"
 		}
 		return "Reviewed: kept open"
@@ -326,11 +327,11 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 // ---- The concern page's case section (rules D1-D6, D9) -------------------------------------
 
 // caseSection builds the case section of concern c, with its actions, for a DSL p.
-func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c safeguarding.Concern,
+func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c concerns.Concern,
 	actions []casework.Action, st pageState) *caseView {
 	id := c.ID()
 	base := concernPath(school.ID, id)
-	v := &caseView{Closed: c.Status() == safeguarding.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
+	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
 	for _, e := range c.CaseEvents() {
 		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
@@ -361,8 +362,8 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 		v.Changes = append(v.Changes, option{Value: casework.ChangeClose, Title: "Close the case"})
 		if c.Complex() {
 			v.Changes = append(v.Changes,
-				option{Value: "review-" + safeguarding.DecisionKeepOpen, Title: "Record its review: keep it open"},
-				option{Value: "review-" + safeguarding.DecisionClose, Title: "Record its review: close it"},
+				option{Value: "review-" + concerns.DecisionKeepOpen, Title: "Record its review: keep it open"},
+				option{Value: "review-" + concerns.DecisionClose, Title: "Record its review: close it"},
 				option{Value: casework.ChangePlain, Title: "It is no longer complex"})
 		} else {
 			v.Changes = append(v.Changes, option{Value: casework.ChangeComplex, Title: "Mark it complex (reviewed twice a term)"})
@@ -660,7 +661,7 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
-	row := func(c safeguarding.Concern) reviewCase {
+	row := func(c concerns.Concern) reviewCase {
 		rc := reviewCase{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()), RecordedAt: c.RecordedAt(),
 			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now), High: c.HighPriority()}
 		for _, lp := range c.Pupils() {
@@ -704,7 +705,7 @@ func (h *Handler) pupilNames(ctx context.Context, school safeguarding.SchoolID, 
 }
 
 func categoryTitle(c safeguarding.Category) string {
-	if def, ok := safeguarding.PolicyCatalogue().Find(c); ok {
+	if def, ok := concerns.PolicyCatalogue().Find(c); ok {
 		return def.Title
 	}
 	return string(c)

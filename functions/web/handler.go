@@ -15,22 +15,23 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // concernService is the part of safeguarding.Concerns the pages use: the same use cases the
 // API function calls.
 type concernService interface {
-	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in safeguarding.NewConcern,
+	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in concerns.NewConcern,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Receipt, error)
-	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, error)
+	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (concerns.Concern, error)
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
-	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.DashboardRow, error)
+	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]concerns.DashboardRow, error)
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
 	Amend(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, version int,
-		a safeguarding.Amendment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
+		a concerns.Amendment, key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
 }
 
-var _ concernService = safeguarding.Concerns{}
+var _ concernService = concerns.Concerns{}
 
 // caseService is the part of safeguarding.Cases the pages use: a DSL's case work, an
 // assignee's actions and the SLT review, the same use cases the cases API calls, and a
@@ -46,7 +47,7 @@ type caseService interface {
 		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
 	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]casework.Action, error)
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
+		key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
 	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (casework.Review, error)
 	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error)
 }

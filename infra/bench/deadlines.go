@@ -20,6 +20,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -225,7 +226,7 @@ func scanDue(ctx context.Context, db *dynamodb.Client, table string, now time.Ti
 // now, on today's date; every other one is due 2 to 30 days later.
 func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now time.Time) ([]casework.Action, int, error) {
 	cal := calendar.EnglandAndWales()
-	cat := safeguarding.PolicyCatalogue()
+	cat := concerns.PolicyCatalogue()
 	recordedAt := now.Add(-7 * time.Hour)
 	createdAt := now.Add(-6 * time.Hour)
 	perSchool := cfg.Actions / cfg.Schools
@@ -247,21 +248,21 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 			return safeguarding.Principal{Email: m.Email, Name: m.Email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{id: m.Roles}}
 		}
 		teacher, dsl := member(roster[0]), member(roster[1])
-		var concerns []safeguarding.Concern
+		var recorded []concerns.Concern
 		for c := range cfg.Concerns {
 			pupil := safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("p%d", c+1)), School: id, Name: fmt.Sprintf("Pupil %d", c+1)}
-			concern, err := safeguarding.RecordConcern(safeguarding.ConcernID(store.NewID(recordedAt)), safeguarding.NewConcern{
+			concern, err := concerns.RecordConcern(safeguarding.ConcernID(store.NewID(recordedAt)), concerns.NewConcern{
 				PupilIDs: []safeguarding.PupilID{pupil.ID}, Category: "safeguarding", ObservedAt: recordedAt.Add(-time.Hour),
 				Details: "Came to school without a coat again and said there was no food at home at the weekend.",
 			}, teacher, school, map[safeguarding.PupilID]safeguarding.Pupil{pupil.ID: pupil}, cat, cal, recordedAt)
 			if err != nil {
 				return nil, 0, fmt.Errorf("concern: %w", err)
 			}
-			concerns = append(concerns, concern)
+			recorded = append(recorded, concern)
 		}
 		for j := range perSchool {
-			c := concerns[j%len(concerns)]
-			n := j/len(concerns) + 1
+			c := recorded[j%len(recorded)]
+			n := j/len(recorded) + 1
 			isDue := j%cfg.DueEvery == 0
 			var dueAt time.Time
 			if isDue { // next look (two hours before the due time) 0 to 299 minutes before now

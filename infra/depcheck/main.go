@@ -1,15 +1,17 @@
 // Command depcheck enforces the dependency direction of DESIGN.md on the packages of this
 // module (test files are not checked: tests may use the infra helpers):
 //
-//   - shared/safeguarding, the domain, imports only the standard library;
+//   - shared/safeguarding, the domain (the kernel and the capabilities below it), imports only
+//     the standard library and its own packages;
 //   - the adapters in shared/ (every folder of shared/ but safeguarding) import no other
 //     adapter: of the project's packages they may import only shared/safeguarding;
 //   - no function (functions/<name>) imports another function;
 //   - nothing in shared/ imports infra/ or functions/;
 //   - inside the domain (CheckDomain): the kernel, shared/safeguarding itself, imports no
 //     capability (shared/safeguarding/<capability>); a capability imports the kernel and only
-//     the capabilities that capabilityEdges lists; shared/safeguarding/safeguardingtest is
-//     imported by tests only; and no import cycle runs through the domain's packages.
+//     the capabilities that capabilityEdges lists; the domain's test support
+//     (shared/safeguarding/safeguardingtest, concerns/concernstest) is imported by tests only;
+//     and no import cycle runs through the domain's packages.
 //
 // Packages below one component (shared/store/keys under shared/store) belong to it. It runs
 // `go list -e -json ./...` from the working directory, prints every violation and exits 1 if
@@ -38,9 +40,6 @@ var allowed = map[string]bool{}
 //   - visits -> concerns: an immediate concern on a doorstep is recorded as a concern (V5).
 //   - deadlines imports the kernel only: the due items, their state and the ladder are the
 //     kernel's, since actions, families' agreed actions and visits all carry them.
-//
-// casework -> concerns, engagement -> contact and visits -> contact are listed for the
-// capabilities still to be carved out of the kernel.
 var capabilityEdges = map[string]bool{
 	"casework -> concerns":  true,
 	"engagement -> contact": true,
@@ -196,8 +195,13 @@ func component(r string) string {
 // domainRoot is the kernel's path; every capability is one folder below it.
 const domainRoot = "shared/safeguarding"
 
-// testSupport is the domain's test fixtures, for tests only.
-const testSupport = "safeguardingtest"
+// isTestSupport reports whether a module-relative path is one of the domain's test-support
+// packages (shared/safeguarding/safeguardingtest, concerns/concernstest): fixtures for tests
+// only, which may import each other.
+func isTestSupport(r string) bool {
+	_, in := capability(r)
+	return in && strings.HasSuffix(r[strings.LastIndex(r, "/")+1:], "test")
+}
 
 // capability returns the capability of a module-relative path inside the domain ("" for the
 // kernel) and whether the path is in the domain at all.
@@ -214,8 +218,8 @@ func capability(r string) (string, bool) {
 }
 
 // CheckDomain applies the domain's own rules to graph: the kernel imports no capability, a
-// capability imports only the capabilities edges allows ("importer -> imported"), nothing
-// imports the test support, and no cycle runs through the domain's packages.
+// capability imports only the capabilities edges allows ("importer -> imported"), only test
+// support imports test support, and no cycle runs through the domain's packages.
 func CheckDomain(module string, graph map[string][]string, edges map[string]bool) []Violation {
 	var out []Violation
 	domain := map[string][]string{}
@@ -235,12 +239,13 @@ func CheckDomain(module string, graph map[string][]string, edges map[string]bool
 				continue
 			}
 			switch {
-			case toCap == testSupport:
-				out = append(out, Violation{from, to, "shared/safeguarding/safeguardingtest is imported by tests only"})
+			case isTestSupport(toRel) && !isTestSupport(fromRel):
+				out = append(out, Violation{from, to, "the domain's test support (" + toRel + ") is imported by tests only"})
+			case isTestSupport(toRel) || isTestSupport(fromRel):
 			case !fromIn:
 			case fromCap == "" && toCap != "":
 				out = append(out, Violation{from, to, "the kernel (shared/safeguarding) imports no capability"})
-			case fromCap != "" && toCap != "" && fromCap != toCap && fromCap != testSupport && !edges[fromCap+" -> "+toCap]:
+			case fromCap != "" && toCap != "" && fromCap != toCap && !edges[fromCap+" -> "+toCap]:
 				out = append(out, Violation{from, to, "a capability imports only the kernel and the capabilities depcheck's capabilityEdges lists"})
 			}
 			if fromIn {

@@ -1,9 +1,5 @@
 package safeguarding
 
-import (
-	"slices"
-)
-
 // Who may do what is decided here, once, and nowhere else: the web pages and the API ask
 // these instead of checking roles themselves, and the use cases refuse whoever these refuse.
 
@@ -52,32 +48,9 @@ func AccessFor(p Principal, school SchoolID) Access {
 	}
 }
 
-// CanAmend is rule P4's who: the concern's author, or a DSL of its school who may see it.
-func (c Concern) CanAmend(p Principal) bool {
-	return c.CanView(p) && (p.Email == c.authorEmail || p.IsDSL(c.school))
-}
-
-// CanSeeCaseWork: the DSLs and the Senior DSL who may see the concern work it (D1-D9); its
-// reporter sees only its status (D7).
-func (c Concern) CanSeeCaseWork(p Principal) bool { return c.CanView(p) && p.IsDSL(c.school) }
-
-// ShowsStatusTo says whether p sees the reporter's status of the concern (D7): its author,
-// unless they are a DSL, who sees the case work instead.
-func (c Concern) ShowsStatusTo(p Principal) bool {
-	return p.Email == c.authorEmail && !p.IsDSL(c.school)
-}
-
-// TellsSeniorDSL says whether the Senior DSL is told of the concern: always, unless the
-// concern is about them (C5).
-func (c Concern) TellsSeniorDSL(school School) bool {
-	return !c.aboutStaff || !slices.ContainsFunc(school.Roster, func(m StaffMember) bool {
-		return m.Email == c.subjectStaffEmail && m.has(RoleSeniorDSL)
-	})
-}
-
 // IsDSL reports whether the member of staff is a DSL or the Senior DSL, who see families'
 // contact details already (P3).
-func (m StaffMember) IsDSL() bool { return m.has(RoleDSL) || m.has(RoleSeniorDSL) }
+func (m StaffMember) IsDSL() bool { return m.Has(RoleDSL) || m.Has(RoleSeniorDSL) }
 
 // CanEditContactDetails: the office (admin) and the DSLs keep contact details up to date.
 func CanEditContactDetails(p Principal, school SchoolID) bool {

@@ -4,7 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
+
+func CheckText(ps *Problems, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		ps.Add(field, "is not valid text")
+		return
+	}
+	if utf8.RuneCountInString(s) > max {
+		ps.Add(field, "at most %d characters", max)
+	}
+}
 
 // MaxNotesChars bounds an action's notes and outcome.
 const MaxNotesChars = 10000

@@ -39,20 +39,3 @@ func london(t *testing.T, s string) time.Time {
 	}
 	return v
 }
-
-func newConcern(mut func(*NewConcern)) NewConcern {
-	in := NewConcern{
-		PupilIDs: []PupilID{"p1"}, Category: "safeguarding", Subcategories: []string{"physical-related"},
-		ObservedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, London), Details: "Ava had a bruise on her left arm at 9:00.",
-		PupilWords: "I fell off my bike.",
-	}
-	if mut != nil {
-		mut(&in)
-	}
-	return in
-}
-
-func record(t *testing.T, by Principal, in NewConcern, at time.Time) (Concern, error) {
-	t.Helper()
-	return RecordConcern("01JCONCERN0000000000ABCDEF", in, by, brookLane, pupils, PolicyCatalogue(), Weekdays{}, at)
-}

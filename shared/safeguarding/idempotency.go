@@ -3,6 +3,7 @@ package safeguarding
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Every write that carries an idempotency key is served once (Lambda and its triggers
@@ -47,4 +48,40 @@ func SavedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fin
 }
 
 // receiptOf answers with the receipt the first request got.
-func receiptOf(prior PriorRequest) (Receipt, error) { return prior.Receipt, nil }
+func ReceiptOf(prior PriorRequest) (Receipt, error) { return prior.Receipt, nil }
+
+// ErrDuplicateRequest: a store refused a write because its idempotency key was already taken.
+var ErrDuplicateRequest = errors.New("duplicate request")
+
+// RequestKey scopes an Idempotency-Key to the person and school that sent it. An empty Key
+// means the client sent none.
+type RequestKey struct {
+	School SchoolID
+	Actor  string
+	Key    string
+}
+
+// PriorRequest is what a store remembers of a request that carried an idempotency key.
+type PriorRequest struct {
+	Fingerprint string
+	Receipt     Receipt
+}
+
+// Receipt is what a write returns, first time and on every replay: the id of the record it
+// made and, for a concern, its reference and lateness (rule C3).
+type Receipt struct {
+	ID          string
+	Reference   string
+	RecordedAt  time.Time
+	Late        bool
+	MinutesLate int
+	// Version is the version a change made, for a record kept as versions (contact details).
+	Version int
+}
+
+// RequestRecord is saved with a write that carried an idempotency key.
+type RequestRecord struct {
+	Key         RequestKey
+	Fingerprint string
+	Receipt     Receipt
+}

@@ -79,7 +79,7 @@ type StaffMember struct {
 	Roles []Role
 }
 
-func (m StaffMember) has(r Role) bool { return slices.Contains(m.Roles, r) }
+func (m StaffMember) Has(r Role) bool { return slices.Contains(m.Roles, r) }
 
 // School is what the rules need to know of a school: its name, settings and alert roster.
 type School struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // dueAttrs are the attributes every item with a due time carries, whatever its type, so the
@@ -155,9 +156,9 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 
 // LoadAmending reads what LoadCase reads (the same two calls), for a command on the concern
 // alone.
-func (s *Store) LoadAmending(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (safeguarding.Amending, error) {
+func (s *Store) LoadAmending(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (concerns.Amending, error) {
 	c, err := s.LoadCase(ctx, viewer, school, id, rk)
-	return safeguarding.Amending{Viewer: c.Viewer, School: c.School, Catalogue: c.Catalogue, Concern: c.Concern, Prior: c.Prior}, err
+	return concerns.Amending{Viewer: c.Viewer, School: c.School, Catalogue: c.Catalogue, Concern: c.Concern, Prior: c.Prior}, err
 }
 
 // LoadAction reads the viewer, the school, the action, its concern and any earlier request

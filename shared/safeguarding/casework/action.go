@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // ActionType is the kind of work a DSL records on a concern (rules D1-D5).
@@ -101,7 +102,7 @@ type Action struct {
 //   - D3 monitoring and D4 referral: 24 hours after the first alert (the concern's recording);
 //   - D5 check-in: by the end of that day when there is a concern (a high-priority concern),
 //     otherwise weekly: seven days after the check-in is set.
-func RuleDue(t ActionType, c safeguarding.Concern, cal safeguarding.Calendar, endOfDayMinutes int, now time.Time) time.Time {
+func RuleDue(t ActionType, c concerns.Concern, cal safeguarding.Calendar, endOfDayMinutes int, now time.Time) time.Time {
 	if endOfDayMinutes <= 0 {
 		endOfDayMinutes = safeguarding.DefaultEndOfDayMinutes
 	}
@@ -128,7 +129,7 @@ func RuleDue(t ActionType, c safeguarding.Concern, cal safeguarding.Calendar, en
 // CreateAction checks a DSL's new action on a concern (rules D1-D5). Only a DSL or the
 // Senior DSL of the concern's school records actions; the assignee is on the school's staff.
 // A DSL may set an earlier due time than the rule's, never a later one without a reason.
-func CreateAction(id ActionID, in NewAction, c safeguarding.Concern, by safeguarding.Principal, school safeguarding.School, cal safeguarding.Calendar, now time.Time) (Action, error) {
+func CreateAction(id ActionID, in NewAction, c concerns.Concern, by safeguarding.Principal, school safeguarding.School, cal safeguarding.Calendar, now time.Time) (Action, error) {
 	if !by.IsDSL(c.School()) || !c.CanView(by) {
 		return Action{}, safeguarding.ErrForbidden
 	}
@@ -182,7 +183,7 @@ func CreateAction(id ActionID, in NewAction, c safeguarding.Concern, by safeguar
 }
 
 // excluded are the people never alerted about work on concern c (rule S6).
-func excluded(c safeguarding.Concern) []string {
+func excluded(c concerns.Concern) []string {
 	if c.AboutStaff() {
 		return []string{c.SubjectStaffEmail()}
 	}

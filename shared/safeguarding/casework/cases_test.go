@@ -6,19 +6,20 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
-func concernAt(t *testing.T, recorded string, high bool) safeguarding.Concern {
+func concernAt(t *testing.T, recorded string, high bool) concerns.Concern {
 	t.Helper()
 	at := london(t, recorded)
-	c, err := record(t, teacher, newConcern(func(n *safeguarding.NewConcern) { n.ObservedAt = at.Add(-10 * time.Minute); n.HighPriority = high }), at)
+	c, err := record(t, teacher, newConcern(func(n *concerns.NewConcern) { n.ObservedAt = at.Add(-10 * time.Minute); n.HighPriority = high }), at)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func addAction(t *testing.T, c safeguarding.Concern, typ ActionType, now string) Action {
+func addAction(t *testing.T, c concerns.Concern, typ ActionType, now string) Action {
 	t.Helper()
 	a, err := CreateAction(ActionID(string(c.ID())+"-A1"), NewAction{Type: string(typ), AssigneeEmail: colleague.Email}, c, dsl, brookLane, safeguarding.Weekdays{}, london(t, now))
 	if err != nil {
@@ -150,17 +151,17 @@ func TestRule_D9_ClosedCaseKeepsItsReasonWhenReopened(t *testing.T) {
 	if err := c.Close(dsl, "", now); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("closing without a reason: %v", err)
 	}
-	if err := c.Close(dsl, "Support in place; no further concerns", now); err != nil || c.Status() != safeguarding.CaseClosed {
+	if err := c.Close(dsl, "Support in place; no further concerns", now); err != nil || c.Status() != concerns.CaseClosed {
 		t.Fatal(err)
 	}
 	if err := c.Close(dsl, "again", now); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("closing a closed case: %v", err)
 	}
-	if err := c.Reopen(dsl, "New disclosure", now.Add(time.Hour)); err != nil || c.Status() != safeguarding.CaseOpen {
+	if err := c.Reopen(dsl, "New disclosure", now.Add(time.Hour)); err != nil || c.Status() != concerns.CaseOpen {
 		t.Fatal(err)
 	}
 	ev := c.CaseEvents()
-	if len(ev) != 2 || ev[0].Kind != safeguarding.CaseClosedEvent || ev[0].Reason != "Support in place; no further concerns" || ev[1].Kind != safeguarding.CaseReopened {
+	if len(ev) != 2 || ev[0].Kind != concerns.CaseClosedEvent || ev[0].Reason != "Support in place; no further concerns" || ev[1].Kind != concerns.CaseReopened {
 		t.Errorf("history %+v", ev)
 	}
 }
@@ -174,35 +175,35 @@ func TestRule_D9_ComplexCaseReviewedTwiceATerm(t *testing.T) {
 	if c.ReviewDue(marked.Add(41 * 24 * time.Hour)) {
 		t.Error("review due before six weeks")
 	}
-	due := marked.Add(safeguarding.ComplexReviewEvery)
+	due := marked.Add(concerns.ComplexReviewEvery)
 	if !c.ReviewDue(due) {
 		t.Error("review not due after six weeks")
 	}
 	if err := c.Review(dsl, "maybe", "x", due); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("unknown decision: %v", err)
 	}
-	if err := c.Review(dsl, safeguarding.DecisionKeepOpen, "Plan still running", due); err != nil {
+	if err := c.Review(dsl, concerns.DecisionKeepOpen, "Plan still running", due); err != nil {
 		t.Fatal(err)
 	}
-	if c.ReviewDue(due.Add(time.Hour)) || c.Status() != safeguarding.CaseOpen {
+	if c.ReviewDue(due.Add(time.Hour)) || c.Status() != concerns.CaseOpen {
 		t.Error("a reviewed case is still due, or was closed")
 	}
-	if err := c.Review(dsl, safeguarding.DecisionClose, "Plan complete", due.Add(safeguarding.ComplexReviewEvery)); err != nil || c.Status() != safeguarding.CaseClosed {
+	if err := c.Review(dsl, concerns.DecisionClose, "Plan complete", due.Add(concerns.ComplexReviewEvery)); err != nil || c.Status() != concerns.CaseClosed {
 		t.Errorf("review closing the case: %v %s", err, c.Status())
 	}
 }
 
 func TestRule_D9_ThreeConcernsWithinTenSchoolDaysFlagAPupil(t *testing.T) {
-	mk := func(day string, pupil safeguarding.PupilID) safeguarding.Concern {
+	mk := func(day string, pupil safeguarding.PupilID) concerns.Concern {
 		at := london(t, day+" 10:00:00")
-		c, err := record(t, teacher, newConcern(func(n *safeguarding.NewConcern) { n.PupilIDs = []safeguarding.PupilID{pupil}; n.ObservedAt = at }), at)
+		c, err := record(t, teacher, newConcern(func(n *concerns.NewConcern) { n.PupilIDs = []safeguarding.PupilID{pupil}; n.ObservedAt = at }), at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
 	now := london(t, "2026-11-27 15:00:00") // Friday
-	concerns := []safeguarding.Concern{
+	cs := []concerns.Concern{
 		mk("2026-11-16", "p1"), // Monday of the week before: the 10th school day back
 		mk("2026-11-20", "p1"),
 		mk("2026-11-27", "p1"),
@@ -210,7 +211,7 @@ func TestRule_D9_ThreeConcernsWithinTenSchoolDaysFlagAPupil(t *testing.T) {
 		mk("2026-11-20", "p2"),
 		mk("2026-11-26", "p2"),
 	}
-	got := FrequentPupils(concerns, safeguarding.Weekdays{}, now, FrequentThreshold, FrequentWindow)
+	got := FrequentPupils(cs, safeguarding.Weekdays{}, now, FrequentThreshold, FrequentWindow)
 	if len(got) != 1 || got["p1"] != 3 {
 		t.Errorf("flagged %v, want p1 with 3", got)
 	}

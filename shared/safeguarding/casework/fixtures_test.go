@@ -1,6 +1,9 @@
 package casework
 
-import "github.com/keepsafe-schools/keepsafe/shared/safeguarding/safeguardingtest"
+import (
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns/concernstest"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/safeguardingtest"
+)
 
 // The fixtures the domain packages' tests share.
 
@@ -11,6 +14,6 @@ var (
 	head       = safeguardingtest.Head
 	brookLane  = safeguardingtest.BrookLane
 	london     = safeguardingtest.London
-	newConcern = safeguardingtest.NewConcern
-	record     = safeguardingtest.Record
+	newConcern = concernstest.NewConcern
+	record     = concernstest.Record
 )

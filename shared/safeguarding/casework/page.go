@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // CasePage is one view of a concern with its case work: the concern's page and, for a DSL
 // of the school only, the case's actions (D1-D9).
 type CasePage struct {
-	safeguarding.ConcernPage
+	concerns.ConcernPage
 	// Actions are the case's actions, for a DSL of the school only.
 	Actions []Action
 }
@@ -33,8 +34,8 @@ func (s Cases) ConcernPage(ctx context.Context, who safeguarding.Caller, school 
 	if !p.IsDSL(school) {
 		pg.Actions = nil
 	}
-	pg.Catalogue = safeguarding.CatalogueOr(pg.Catalogue, safeguarding.PolicyCatalogue())
-	if pg.Concern, err = safeguarding.AuditRead(ctx, s.Store, s.NewID, who, p, c, func() (safeguarding.School, error) { return pg.School, nil }); err != nil {
+	pg.Catalogue = concerns.CatalogueOr(pg.Catalogue, concerns.PolicyCatalogue())
+	if pg.Concern, err = concerns.AuditRead(ctx, s.Store, s.NewID, who, p, c, func() (safeguarding.School, error) { return pg.School, nil }); err != nil {
 		return CasePage{}, err
 	}
 	return pg, nil

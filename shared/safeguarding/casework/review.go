@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Review is the list for the SLT meeting (rule D9): the open cases, the complex ones due their
 // review, and the pupils with several concerns in a short time.
 type Review struct {
-	Open           []safeguarding.Concern
-	ComplexDue     []safeguarding.Concern
+	Open           []concerns.Concern
+	ComplexDue     []concerns.Concern
 	FrequentPupils map[safeguarding.PupilID]int
 }
 
@@ -53,10 +54,10 @@ func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school s
 
 // FrequentPupils flags the pupils with at least threshold concerns recorded in the last
 // window school days up to now (rule D9: by default 3 within 10 school days).
-func FrequentPupils(concerns []safeguarding.Concern, cal safeguarding.Calendar, now time.Time, threshold, window int) map[safeguarding.PupilID]int {
+func FrequentPupils(cs []concerns.Concern, cal safeguarding.Calendar, now time.Time, threshold, window int) map[safeguarding.PupilID]int {
 	from := SchoolDaysBefore(cal, now, window)
 	counts := map[safeguarding.PupilID]int{}
-	for _, c := range concerns {
+	for _, c := range cs {
 		if c.RecordedAt().Before(from) || c.RecordedAt().After(now) {
 			continue
 		}

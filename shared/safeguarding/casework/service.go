@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Case is a concern with its actions, as a DSL works on it, and who asks.
 type Case struct {
 	Viewer    safeguarding.Principal
 	School    safeguarding.School
-	Catalogue safeguarding.Catalogue
-	Concern   safeguarding.Concern
+	Catalogue concerns.Catalogue
+	Concern   concerns.Concern
 	Actions   []Action
 	Prior     *safeguarding.PriorRequest
 }
@@ -24,7 +25,7 @@ type Case struct {
 type ActionCase struct {
 	Viewer  safeguarding.Principal
 	School  safeguarding.School
-	Concern safeguarding.Concern
+	Concern concerns.Concern
 	Action  Action
 	Prior   *safeguarding.PriorRequest
 }
@@ -45,7 +46,7 @@ type CaseStore interface {
 	LoadCase(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, key safeguarding.RequestKey) (Case, error)
 	// LoadAmending reads what LoadCase reads, without the actions: how a repeated command on a
 	// concern is answered with the concern as it is now.
-	LoadAmending(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, key safeguarding.RequestKey) (safeguarding.Amending, error)
+	LoadAmending(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, key safeguarding.RequestKey) (concerns.Amending, error)
 	// ConcernPage reads the viewer, the school, its catalogue (the policy's if never changed), a
 	// concern with its revisions, attachments and actions, and its pupils; ErrNotFound if
 	// there is no such concern (ErrForbidden first for a viewer of another school).
@@ -53,7 +54,7 @@ type CaseStore interface {
 	// AuditConcernRead saves a concern read's audit entry and marks it read by the reader;
 	// with a note, it also records the first DSL's opening and emails the reporter (D7), on the
 	// condition that no DSL opened it first (ErrConflict).
-	AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *safeguarding.StatusNote) error
+	AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *concerns.StatusNote) error
 	LoadAction(ctx context.Context, viewer string, school safeguarding.SchoolID, id ActionID, key safeguarding.RequestKey) (ActionCase, error)
 	// SaveNewAction numbers the action on its concern; ErrConflict if another took the number.
 	SaveNewAction(ctx context.Context, w ActionWrite) error
@@ -68,12 +69,12 @@ type CaseStore interface {
 	SaveCaseChange(ctx context.Context, w CaseWrite) error
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 	// ReviewData reads the viewer, the school's open cases and the concerns recorded since.
-	ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []safeguarding.Concern, []safeguarding.Concern, error)
+	ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []concerns.Concern, []concerns.Concern, error)
 }
 
 // CaseWrite is everything a change of a case's status commits, together or not at all.
 type CaseWrite struct {
-	Concern     safeguarding.Concern
+	Concern     concerns.Concern
 	PrevVersion int
 	Entries     []safeguarding.ChronologyEntry
 	Audit       safeguarding.AuditEntry
@@ -118,7 +119,7 @@ func (s Cases) AddAction(ctx context.Context, who safeguarding.Caller, school sa
 		w := s.write(who, a, 0, c.Concern, c.School, "assigned", key, fingerprint)
 		w.Alerts = assignedAlerts(a, c.School)
 		if len(c.Actions) == 0 { // the first action: the reporter learns steps were taken (D7)
-			if note := safeguarding.ReporterAlert(c.Concern, c.School, "action-taken"); note != nil && note.Recipient != a.assignee && note.Recipient != who.Email {
+			if note := concerns.ReporterAlert(c.Concern, c.School, "action-taken"); note != nil && note.Recipient != a.assignee && note.Recipient != who.Email {
 				w.Alerts = append(w.Alerts, *note)
 			}
 		}
@@ -132,7 +133,7 @@ func (s Cases) AddAction(ctx context.Context, who safeguarding.Caller, school sa
 
 // write builds an action's write: chronology entries for each of the concern's pupils,
 // the audit entry and the idempotency record.
-func (s Cases) write(who safeguarding.Caller, a Action, prev int, c safeguarding.Concern, school safeguarding.School, what string, key safeguarding.RequestKey, fingerprint string) ActionWrite {
+func (s Cases) write(who safeguarding.Caller, a Action, prev int, c concerns.Concern, school safeguarding.School, what string, key safeguarding.RequestKey, fingerprint string) ActionWrite {
 	w := ActionWrite{Action: a, PrevVersion: prev, At: who.At,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school.ID, Actor: who.Email, Action: AuditActionChanged,
 			Subject: "action/" + string(a.id), Pupils: safeguarding.PupilIDs(c.Pupils()), At: who.At, Source: who.Source}}
@@ -310,16 +311,16 @@ const (
 
 // ChangeCase closes, reopens, marks complex (or not) or reviews a case, with its reason, as a
 // chronology entry of each pupil ("decision") and an audit entry.
-func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error) {
+func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string, key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error) {
 	c, err := s.Store.LoadCase(ctx, who.Email, school, id, key)
 	if err != nil {
-		return safeguarding.Concern{}, err
+		return concerns.Concern{}, err
 	}
 	if c.Prior != nil {
-		return safeguarding.Replayed(*c.Prior, fingerprint, func(safeguarding.PriorRequest) (safeguarding.Concern, error) { return c.Concern, nil })
+		return safeguarding.Replayed(*c.Prior, fingerprint, func(safeguarding.PriorRequest) (concerns.Concern, error) { return c.Concern, nil })
 	}
 	if !c.Concern.CanView(c.Viewer) {
-		return safeguarding.Concern{}, safeguarding.ErrNotFound
+		return concerns.Concern{}, safeguarding.ErrNotFound
 	}
 	con := c.Concern
 	prev := con.Version()
@@ -336,7 +337,7 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 		err = &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "change", Message: "close, reopen, complex, not-complex or review"}}}
 	}
 	if err != nil {
-		return safeguarding.Concern{}, err
+		return concerns.Concern{}, err
 	}
 	ev := con.CaseEvents()[len(con.CaseEvents())-1]
 	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At,
@@ -355,22 +356,22 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: string(con.ID())}}
 	}
-	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), safeguarding.ReloadConcern(ctx, s.Store, who, school, id))
+	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), concerns.ReloadConcern(ctx, s.Store, who, school, id))
 }
 
 // CaseActions is a concern's actions for someone who may see the concern, oldest first.
-func (s Cases) CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, []Action, error) {
+func (s Cases) CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (concerns.Concern, []Action, error) {
 	c, err := s.Store.LoadCase(ctx, who.Email, school, id, safeguarding.RequestKey{})
 	if err != nil {
-		return safeguarding.Concern{}, nil, err
+		return concerns.Concern{}, nil, err
 	}
 	if !c.Concern.CanView(c.Viewer) {
-		return safeguarding.Concern{}, nil, safeguarding.ErrNotFound
+		return concerns.Concern{}, nil, safeguarding.ErrNotFound
 	}
 	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditActionsRead,
 		Subject: "concern/" + string(id), Pupils: safeguarding.PupilIDs(c.Concern.Pupils()), At: who.At, Source: who.Source})
 	if err != nil {
-		return safeguarding.Concern{}, nil, err
+		return concerns.Concern{}, nil, err
 	}
 	return c.Concern, c.Actions, nil
 }

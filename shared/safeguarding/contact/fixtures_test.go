@@ -1,6 +1,8 @@
 package contact
 
-import "github.com/keepsafe-schools/keepsafe/shared/safeguarding/safeguardingtest"
+import (
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/safeguardingtest"
+)
 
 // The fixtures the domain packages' tests share.
 const school = safeguardingtest.School

@@ -1,6 +1,6 @@
 // Package safeguardingtest holds what the tests of the domain's packages share: one school,
-// its people and pupils, a school-local clock and a recorded concern. Only tests import it
-// (infra/depcheck checks).
+// its people and pupils and a school-local clock (concerns/concernstest adds a recorded
+// concern). Only tests import it (infra/depcheck checks).
 package safeguardingtest
 
 import (
@@ -45,24 +45,4 @@ func London(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// NewConcern is a concern about Ava, changed by mut.
-func NewConcern(mut func(*safeguarding.NewConcern)) safeguarding.NewConcern {
-	in := safeguarding.NewConcern{
-		PupilIDs: []safeguarding.PupilID{"p1"}, Category: "safeguarding", Subcategories: []string{"physical-related"},
-		ObservedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, safeguarding.London), Details: "Ava had a bruise on her left arm at 9:00.",
-		PupilWords: "I fell off my bike.",
-	}
-	if mut != nil {
-		mut(&in)
-	}
-	return in
-}
-
-// Record records in by at Brook Lane at, with the policy's categories and weekdays as the
-// calendar.
-func Record(t *testing.T, by safeguarding.Principal, in safeguarding.NewConcern, at time.Time) (safeguarding.Concern, error) {
-	t.Helper()
-	return safeguarding.RecordConcern("01JCONCERN0000000000ABCDEF", in, by, BrookLane, Pupils, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
@@ -40,7 +41,7 @@ type VisitWrite struct {
 	// a check-out knows exactly which alarms went out.
 	Close []safeguarding.DueItem
 	// Concern is a concern the command raises (V5), with its entries and alerts below.
-	Concern *safeguarding.Concern
+	Concern *concerns.Concern
 	// Block is a block the command puts on the family's visits (V3), added to its history
 	// whatever the block's version (blocking twice is harmless).
 	Block *BlockEvent
@@ -88,7 +89,7 @@ type VisitStore interface {
 type Visits struct {
 	Store     VisitStore
 	Calendar  safeguarding.Calendar
-	Catalogue safeguarding.Catalogue
+	Catalogue concerns.Catalogue
 	NewID     func(at time.Time) string
 }
 
@@ -109,7 +110,7 @@ const (
 type VisitResult struct {
 	Visit          Visit
 	DutyTeamNumber string
-	Raised         *safeguarding.Concern
+	Raised         *concerns.Concern
 	// Address is the family's address, on a read of the visit by its staff, its line manager
 	// or a DSL (V2, P3); nil elsewhere or when none is recorded.
 	Address *contact.ContactAddress
@@ -304,7 +305,7 @@ func (s Visits) Start(ctx context.Context, who safeguarding.Caller, school safeg
 // raise adds an immediate concern (V5) to the visit's write: the concern, its chronology
 // entries and the DSLs' alerts at once by SMS and email (C4). Problems are named under field.
 func (s Visits) raise(vc VisitCase, v *Visit, w *VisitWrite, in ImmediateConcern, field string, at time.Time) error {
-	c, err := v.RaiseConcern(safeguarding.ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, safeguarding.CatalogueOr(s.Catalogue, safeguarding.PolicyCatalogue()), s.Calendar, at)
+	c, err := v.RaiseConcern(safeguarding.ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, concerns.CatalogueOr(s.Catalogue, concerns.PolicyCatalogue()), s.Calendar, at)
 	if err != nil {
 		var verr *safeguarding.ValidationError
 		if errors.As(err, &verr) {
@@ -315,8 +316,8 @@ func (s Visits) raise(vc VisitCase, v *Visit, w *VisitWrite, in ImmediateConcern
 		return err
 	}
 	w.Concern = &c
-	w.Entries = append(w.Entries, safeguarding.ConcernEntries(c)...)
-	w.Alerts = append(w.Alerts, safeguarding.ConcernAlerts(c, vc.School)...)
+	w.Entries = append(w.Entries, concerns.ConcernEntries(c)...)
+	w.Alerts = append(w.Alerts, concerns.ConcernAlerts(c, vc.School)...)
 	return nil
 }
 

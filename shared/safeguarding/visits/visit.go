@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
@@ -300,7 +301,7 @@ func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safegua
 	switch {
 	case start.IsZero():
 		ps.Add("plannedStart", "say when the visit starts")
-	case start.Before(now.Add(-safeguarding.ClockSkew)):
+	case start.Before(now.Add(-concerns.ClockSkew)):
 		ps.Add("plannedStart", "cannot be in the past")
 	case start.After(now.Add(MaxVisitAhead)):
 		ps.Add("plannedStart", "at most %d days ahead", int(MaxVisitAhead.Hours()/24))
@@ -488,9 +489,9 @@ type ImmediateConcern struct {
 // RaiseConcern turns an immediate concern on a started visit into a high-priority
 // safeguarding concern about the children it names (V5, C4), recorded by p now, and notes it
 // on the visit. The answer to the person shows the school's duty team number.
-func (v *Visit) RaiseConcern(id safeguarding.ConcernID, p safeguarding.Principal, school safeguarding.School, in ImmediateConcern, cat safeguarding.Catalogue, cal safeguarding.Calendar, now time.Time) (safeguarding.Concern, error) {
+func (v *Visit) RaiseConcern(id safeguarding.ConcernID, p safeguarding.Principal, school safeguarding.School, in ImmediateConcern, cat concerns.Catalogue, cal safeguarding.Calendar, now time.Time) (concerns.Concern, error) {
 	if err := v.started(p); err != nil {
-		return safeguarding.Concern{}, err
+		return concerns.Concern{}, err
 	}
 	pupils := in.Pupils
 	if len(pupils) == 0 {
@@ -509,12 +510,12 @@ func (v *Visit) RaiseConcern(id safeguarding.ConcernID, p safeguarding.Principal
 		ps.Add("details", "write what the concern is: it goes to the DSLs at once as high priority (V5)")
 	}
 	if err := ps.Err(); err != nil {
-		return safeguarding.Concern{}, err
+		return concerns.Concern{}, err
 	}
-	c, err := safeguarding.RecordConcern(id, safeguarding.NewConcern{PupilIDs: pupils, Category: string(safeguarding.CategorySafeguarding), HighPriority: true,
+	c, err := concerns.RecordConcern(id, concerns.NewConcern{PupilIDs: pupils, Category: string(safeguarding.CategorySafeguarding), HighPriority: true,
 		ObservedAt: now, Details: "Immediate concern on home visit " + v.s.Reference + ": " + details}, p, school, known, cat, cal, now)
 	if err != nil {
-		return safeguarding.Concern{}, err
+		return concerns.Concern{}, err
 	}
 	v.s.Concerns = append(v.s.Concerns, VisitConcern{ID: c.ID(), Reference: c.Reference(), At: now.UTC(), By: p.Email})
 	return c, nil

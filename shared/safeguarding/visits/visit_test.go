@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
@@ -241,23 +242,23 @@ func TestRule_V4_TheRecordSaysForEachChildWhetherTheyWereSeenAndWhatWasObserved(
 func TestRule_V5_AnImmediateConcernIsAHighPriorityConcernAboutTheChildren(t *testing.T) {
 	v, err := planned(t, nil)
 	must(t, err)
-	if _, err := v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "x"}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, london(t, "2027-02-26 15:00:00")); err == nil {
+	if _, err := v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "x"}, concerns.PolicyCatalogue(), safeguarding.Weekdays{}, london(t, "2027-02-26 15:00:00")); err == nil {
 		t.Error("a concern on a visit that has not started")
 	}
 	v = started(t)
 	at := london(t, "2027-03-01 10:25:00")
-	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "  "}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
+	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Details: "  "}, concerns.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	invalidField(t, err, "details")
-	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Pupils: []safeguarding.PupilID{"x1"}, Details: "x"}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
+	_, err = v.RaiseConcern("c", teacher, brookLane, ImmediateConcern{Pupils: []safeguarding.PupilID{"x1"}, Details: "x"}, concerns.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	invalidField(t, err, "pupilIds")
 	// A child not seen is a child like any other: the concern names them.
 	c, err := v.RaiseConcern("01JCONCERN0000000000VISIT1", teacher, brookLane, ImmediateConcern{Pupils: []safeguarding.PupilID{"p2"}, Details: "Heard shouting; p2 not seen."},
-		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, at)
+		concerns.PolicyCatalogue(), safeguarding.Weekdays{}, at)
 	must(t, err)
 	if !c.HighPriority() || c.Category() != safeguarding.CategorySafeguarding || len(c.Pupils()) != 1 || c.Pupils()[0].ID != "p2" {
 		t.Errorf("concern %+v", c.Snapshot())
 	}
-	alerts := safeguarding.ConcernAlerts(c, brookLane)
+	alerts := concerns.ConcernAlerts(c, brookLane)
 	sms := 0
 	for _, a := range alerts {
 		if a.Channel == safeguarding.ChannelSMS && a.Priority == safeguarding.PriorityHigh {
@@ -272,7 +273,7 @@ func TestRule_V5_AnImmediateConcernIsAHighPriorityConcernAboutTheChildren(t *tes
 	}
 	withNumber := brookLane
 	withNumber.DutyTeamNumber = "01632 960001"
-	for _, a := range safeguarding.ConcernAlerts(c, withNumber) {
+	for _, a := range concerns.ConcernAlerts(c, withNumber) {
 		if a.Reference == withNumber.DutyTeamNumber {
 			t.Error("the duty number is in an alert")
 		}

@@ -1,10 +1,11 @@
-package safeguarding
+package concerns
 
 import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // Limits on a concern's fields: generous for a real record, small enough to keep a concern,
@@ -20,49 +21,11 @@ const (
 	ClockSkew = 5 * time.Minute
 )
 
-// PupilID identifies a pupil within a school.
-type PupilID string
-
-// Pupil is a child on a school's roll.
-type Pupil struct {
-	ID        PupilID
-	School    SchoolID
-	Name      string
-	YearGroup string
-	ClassName string
-	FamilyID  string
-}
-
-// ConcernID identifies a concern; it is unique across the federation.
-type ConcernID string
-
-// PupilRole is a linked pupil's part in a concern; each pupil keeps their own (rule C1).
-type PupilRole string
-
-// Pupil roles in a concern (rule C1). Each linked pupil has their own: a role shown on one
-// pupil's chronology never leaks to another's.
-const (
-	RoleSubject         PupilRole = "subject"
-	RoleInvolved        PupilRole = "involved"
-	RoleWitness         PupilRole = "witness"
-	RoleAllegedToHarm   PupilRole = "alleged-to-have-harmed"
-	RoleAffectedSibling PupilRole = "sibling"
-)
-
-// PupilRoles lists every role a linked pupil can have.
-var PupilRoles = []PupilRole{RoleSubject, RoleInvolved, RoleWitness, RoleAllegedToHarm, RoleAffectedSibling}
-
-// LinkedPupil is one pupil a concern is about, with their role in it.
-type LinkedPupil struct {
-	ID   PupilID
-	Role PupilRole
-}
-
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {
 	// PupilIDs are pupils the concern is about (role subject); Pupils name each one's role.
-	PupilIDs          []PupilID
-	Pupils            []LinkedPupil
+	PupilIDs          []safeguarding.PupilID
+	Pupils            []safeguarding.LinkedPupil
 	Category          string
 	Subcategories     []string
 	HighPriority      bool
@@ -78,10 +41,10 @@ type NewConcern struct {
 
 // LinkedPupils is every pupil the submission names with their role: PupilIDs as subjects,
 // then Pupils with theirs.
-func (in NewConcern) LinkedPupils() []LinkedPupil {
-	out := make([]LinkedPupil, 0, len(in.PupilIDs)+len(in.Pupils))
+func (in NewConcern) LinkedPupils() []safeguarding.LinkedPupil {
+	out := make([]safeguarding.LinkedPupil, 0, len(in.PupilIDs)+len(in.Pupils))
 	for _, id := range in.PupilIDs {
-		out = append(out, LinkedPupil{ID: id, Role: RoleSubject})
+		out = append(out, safeguarding.LinkedPupil{ID: id, Role: safeguarding.RoleSubject})
 	}
 	return append(out, in.Pupils...)
 }
@@ -89,11 +52,11 @@ func (in NewConcern) LinkedPupils() []LinkedPupil {
 // Concern is a recorded concern. Its fields are unexported: NewConcern's checks are the only
 // way in, and only a store rebuilds one from what it saved (RestoreConcern).
 type Concern struct {
-	id                ConcernID
+	id                safeguarding.ConcernID
 	reference         string
-	school            SchoolID
-	pupils            []LinkedPupil
-	category          Category
+	school            safeguarding.SchoolID
+	pupils            []safeguarding.LinkedPupil
+	category          safeguarding.Category
 	subcategories     []string
 	highPriority      bool
 	observedAt        time.Time
@@ -123,11 +86,11 @@ type Concern struct {
 // RecordConcern checks a submission against rules C1-C3 and C5 and returns the concern as it
 // will be stored. pupils are the school's pupils the submission names (absent ones are refused);
 // recordedAt is the time of the request, never the wall clock.
-func RecordConcern(id ConcernID, in NewConcern, author Principal, school School, pupils map[PupilID]Pupil,
-	cat Catalogue, cal Calendar, recordedAt time.Time) (Concern, error) {
-	var ps Problems
+func RecordConcern(id safeguarding.ConcernID, in NewConcern, author safeguarding.Principal, school safeguarding.School, pupils map[safeguarding.PupilID]safeguarding.Pupil,
+	cat Catalogue, cal safeguarding.Calendar, recordedAt time.Time) (Concern, error) {
+	var ps safeguarding.Problems
 	if !author.IsMember(school.ID) {
-		return Concern{}, ErrForbidden
+		return Concern{}, safeguarding.ErrForbidden
 	}
 
 	// Pupils (C1): at least one, each on this school's roll, none twice, each with a role.
@@ -142,8 +105,8 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	if len(asked) > MaxPupilsPerConcern {
 		ps.Add(field, "at most %d pupils in one concern", MaxPupilsPerConcern)
 	}
-	linked := make([]LinkedPupil, 0, len(asked))
-	seen := map[PupilID]bool{}
+	linked := make([]safeguarding.LinkedPupil, 0, len(asked))
+	seen := map[safeguarding.PupilID]bool{}
 	for _, lp := range asked {
 		p, ok := pupils[lp.ID]
 		switch {
@@ -151,21 +114,21 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 			ps.Add(field, "pupil %q is listed twice", lp.ID)
 		case !ok || p.School != school.ID:
 			ps.Add(field, "no pupil %q in this school", lp.ID)
-		case !slices.Contains(PupilRoles, lp.Role):
+		case !slices.Contains(safeguarding.PupilRoles, lp.Role):
 			ps.Add(field, "pupil %q: role must be one of subject, involved, witness, alleged-to-have-harmed, sibling", lp.ID)
 		default:
 			linked = append(linked, lp)
 		}
 		seen[lp.ID] = true
 	}
-	if len(linked) > 0 && !slices.ContainsFunc(linked, func(l LinkedPupil) bool { return l.Role == RoleSubject }) {
+	if len(linked) > 0 && !slices.ContainsFunc(linked, func(l safeguarding.LinkedPupil) bool { return l.Role == safeguarding.RoleSubject }) {
 		ps.Add(field, "at least one pupil is the subject of the concern")
 	}
 
 	// Category and sub-categories (C2).
-	var category Category
+	var category safeguarding.Category
 	var chosen []string
-	def, ok := cat.Find(Category(in.Category))
+	def, ok := cat.Find(safeguarding.Category(in.Category))
 	if !ok {
 		ps.Add("category", "unknown category %q", in.Category)
 	} else {
@@ -193,9 +156,9 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	if details == "" {
 		ps.Add("details", "write what happened")
 	}
-	CheckText(&ps, "details", details, MaxDetailsChars)
+	safeguarding.CheckText(&ps, "details", details, MaxDetailsChars)
 	words := strings.TrimSpace(in.PupilWords)
-	CheckText(&ps, "pupilWords", words, MaxPupilWordsChars)
+	safeguarding.CheckText(&ps, "pupilWords", words, MaxPupilWordsChars)
 
 	// People involved by full name, staff to tag (C1).
 	if len(in.PeopleInvolved) > MaxPeopleInvolved {
@@ -207,7 +170,7 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		if n == "" {
 			continue
 		}
-		CheckText(&ps, "peopleInvolved", n, MaxNameChars)
+		safeguarding.CheckText(&ps, "peopleInvolved", n, MaxNameChars)
 		people = append(people, n)
 	}
 	if len(in.TagStaff) > MaxTaggedStaff {
@@ -215,7 +178,7 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	}
 	var tagged []string
 	for _, e := range in.TagStaff {
-		addr, ok := NormaliseEmail(e)
+		addr, ok := safeguarding.NormaliseEmail(e)
 		if !ok {
 			ps.Add("tagStaff", "%q is not an email address", e)
 			continue
@@ -232,7 +195,7 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	// A concern about a member of staff names them (C5).
 	var subject string
 	if in.AboutStaff {
-		addr, ok := NormaliseEmail(in.SubjectStaffEmail)
+		addr, ok := safeguarding.NormaliseEmail(in.SubjectStaffEmail)
 		if !ok {
 			ps.Add("subjectStaffEmail", "name the member of staff the concern is about")
 		}
@@ -251,8 +214,8 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 		return Concern{}, err
 	}
 
-	deadline := RecordingDeadline(in.ObservedAt, cal, school.EndOfDayMinutes)
-	late, minutes := Lateness(deadline, recordedAt)
+	deadline := safeguarding.RecordingDeadline(in.ObservedAt, cal, school.EndOfDayMinutes)
+	late, minutes := safeguarding.Lateness(deadline, recordedAt)
 	return Concern{
 		id: id, reference: referenceFor(id), school: school.ID, pupils: linked,
 		category: category, subcategories: chosen, highPriority: in.HighPriority,
@@ -263,19 +226,9 @@ func RecordConcern(id ConcernID, in NewConcern, author Principal, school School,
 	}, nil
 }
 
-func CheckText(ps *Problems, field, s string, max int) {
-	if !utf8.ValidString(s) {
-		ps.Add(field, "is not valid text")
-		return
-	}
-	if utf8.RuneCountInString(s) > max {
-		ps.Add(field, "at most %d characters", max)
-	}
-}
-
 // referenceFor derives the short reference that alerts and screens quote (rule S2): the
 // concern id's last eight characters, which are random, so a reference reveals nothing.
-func referenceFor(id ConcernID) string {
+func referenceFor(id safeguarding.ConcernID) string {
 	s := strings.ToUpper(string(id))
 	if len(s) > 8 {
 		s = s[len(s)-8:]
@@ -284,23 +237,23 @@ func referenceFor(id ConcernID) string {
 }
 
 // CanView applies rules P2 and C5 to this concern.
-func (c Concern) CanView(p Principal) bool { return c.Visibility().CanView(p) }
+func (c Concern) CanView(p safeguarding.Principal) bool { return c.Visibility().CanView(p) }
 
 // Visibility is who may see the concern and everything that repeats it.
-func (c Concern) Visibility() Visibility {
-	return Visibility{School: c.school, Author: c.authorEmail, Tagged: c.TagStaff(),
+func (c Concern) Visibility() safeguarding.Visibility {
+	return safeguarding.Visibility{School: c.school, Author: c.authorEmail, Tagged: c.TagStaff(),
 		AboutStaff: c.aboutStaff, Subject: c.subjectStaffEmail}
 }
 
-func (c Concern) ID() ConcernID { return c.id }
+func (c Concern) ID() safeguarding.ConcernID { return c.id }
 
 func (c Concern) Reference() string { return c.reference }
 
-func (c Concern) School() SchoolID { return c.school }
+func (c Concern) School() safeguarding.SchoolID { return c.school }
 
-func (c Concern) Pupils() []LinkedPupil { return slices.Clone(c.pupils) }
+func (c Concern) Pupils() []safeguarding.LinkedPupil { return slices.Clone(c.pupils) }
 
-func (c Concern) Category() Category { return c.category }
+func (c Concern) Category() safeguarding.Category { return c.category }
 
 func (c Concern) Subcategories() []string { return slices.Clone(c.subcategories) }
 
@@ -336,11 +289,11 @@ func (c Concern) Version() int { return c.version }
 
 // ConcernSnapshot is every field of a stored concern, for a store to rebuild it.
 type ConcernSnapshot struct {
-	ID                ConcernID
+	ID                safeguarding.ConcernID
 	Reference         string
-	School            SchoolID
-	Pupils            []LinkedPupil
-	Category          Category
+	School            safeguarding.SchoolID
+	Pupils            []safeguarding.LinkedPupil
+	Category          safeguarding.Category
 	Subcategories     []string
 	HighPriority      bool
 	ObservedAt        time.Time

@@ -1,15 +1,17 @@
-package safeguarding
+package concerns
 
 import (
 	"errors"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 func TestRule_C1_ConcernKeepsFactsAndPupilWordsApart(t *testing.T) {
 	c, err := record(t, teacher, newConcern(func(n *NewConcern) {
-		n.PupilIDs = []PupilID{"p1", "p2"}
+		n.PupilIDs = []safeguarding.PupilID{"p1", "p2"}
 		n.PeopleInvolved = []string{"  Mr Carl Brown ", ""}
 		n.TagStaff = []string{"A.Patel@Brook.example"}
 	}), london(t, "2026-11-23 09:30:00"))
@@ -19,7 +21,7 @@ func TestRule_C1_ConcernKeepsFactsAndPupilWordsApart(t *testing.T) {
 	if c.Details() != "Ava had a bruise on her left arm at 9:00." || c.PupilWords() != "I fell off my bike." {
 		t.Errorf("details %q, words %q", c.Details(), c.PupilWords())
 	}
-	if got := c.Pupils(); len(got) != 2 || got[0].Role != RoleSubject || got[1].ID != "p2" {
+	if got := c.Pupils(); len(got) != 2 || got[0].Role != safeguarding.RoleSubject || got[1].ID != "p2" {
 		t.Errorf("pupils %+v", got)
 	}
 	if !slices.Equal(c.PeopleInvolved(), []string{"Mr Carl Brown"}) || !slices.Equal(c.TagStaff(), []string{colleague.Email}) {
@@ -34,9 +36,9 @@ func TestRule_C1_RefusesWhatIsMissingOrForeign(t *testing.T) {
 		field string
 	}{
 		"no pupil":              {func(n *NewConcern) { n.PupilIDs = nil }, "pupilIds"},
-		"pupil of other school": {func(n *NewConcern) { n.PupilIDs = []PupilID{"x1"} }, "pupilIds"},
-		"unknown pupil":         {func(n *NewConcern) { n.PupilIDs = []PupilID{"nobody"} }, "pupilIds"},
-		"pupil twice":           {func(n *NewConcern) { n.PupilIDs = []PupilID{"p1", "p1"} }, "pupilIds"},
+		"pupil of other school": {func(n *NewConcern) { n.PupilIDs = []safeguarding.PupilID{"x1"} }, "pupilIds"},
+		"unknown pupil":         {func(n *NewConcern) { n.PupilIDs = []safeguarding.PupilID{"nobody"} }, "pupilIds"},
+		"pupil twice":           {func(n *NewConcern) { n.PupilIDs = []safeguarding.PupilID{"p1", "p1"} }, "pupilIds"},
 		"no details":            {func(n *NewConcern) { n.Details = "   " }, "details"},
 		"observed in future":    {func(n *NewConcern) { n.ObservedAt = at.Add(time.Hour) }, "observedAt"},
 		"tag a stranger":        {func(n *NewConcern) { n.TagStaff = []string{"someone@else.example"} }, "tagStaff"},
@@ -45,11 +47,11 @@ func TestRule_C1_RefusesWhatIsMissingOrForeign(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := record(t, teacher, newConcern(tc.mut), at)
-			var ve *ValidationError
-			if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
+			var ve *safeguarding.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, safeguarding.ErrInvalid) {
 				t.Fatalf("err = %v, want a validation error", err)
 			}
-			if !slices.ContainsFunc(ve.Problems, func(p FieldProblem) bool { return p.Field == tc.field }) {
+			if !slices.ContainsFunc(ve.Problems, func(p safeguarding.FieldProblem) bool { return p.Field == tc.field }) {
 				t.Errorf("problems %+v do not name %s", ve.Problems, tc.field)
 			}
 		})
@@ -58,25 +60,25 @@ func TestRule_C1_RefusesWhatIsMissingOrForeign(t *testing.T) {
 
 func TestRule_C1_OnlyStaffOfTheSchoolRecord(t *testing.T) {
 	_, err := record(t, outsider, newConcern(nil), london(t, "2026-11-23 09:30:00"))
-	if !errors.Is(err, ErrForbidden) {
+	if !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Fatalf("err = %v, want ErrForbidden", err)
 	}
 }
 
 func TestRule_C2_CategoriesAreThePolicyTable(t *testing.T) {
 	cat := PolicyCatalogue()
-	var ids []Category
+	var ids []safeguarding.Category
 	for _, d := range cat {
 		ids = append(ids, d.ID)
 		if len(d.Subcategories) == 0 {
 			t.Errorf("%s has no sub-categories", d.ID)
 		}
 	}
-	want := []Category{"safeguarding", "behaviour", "wellbeing", "attendance", "communication-with-parents", "outside-agency"}
+	want := []safeguarding.Category{"safeguarding", "behaviour", "wellbeing", "attendance", "communication-with-parents", "outside-agency"}
 	if !slices.Equal(ids, want) {
 		t.Errorf("categories %v, want %v", ids, want)
 	}
-	d, _ := cat.Find(CategorySafeguarding)
+	d, _ := cat.Find(safeguarding.CategorySafeguarding)
 	for _, s := range []string{"Peer on peer abuse", "peer-on-peer-abuse", "FGM", "county-lines", "Operation Encompass"} {
 		if _, ok := d.Subcategory(s); !ok {
 			t.Errorf("safeguarding has no %q", s)
@@ -87,16 +89,16 @@ func TestRule_C2_CategoriesAreThePolicyTable(t *testing.T) {
 func TestRule_C2_SubcategoryMustBelongToTheCategory(t *testing.T) {
 	at := london(t, "2026-11-23 09:30:00")
 	_, err := record(t, teacher, newConcern(func(n *NewConcern) { n.Subcategories = []string{"cyberbullying"} }), at)
-	if !errors.Is(err, ErrInvalid) {
+	if !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Fatalf("behaviour sub-category under safeguarding: err = %v", err)
 	}
 	_, err = record(t, teacher, newConcern(func(n *NewConcern) { n.Category = "gossip" }), at)
-	if !errors.Is(err, ErrInvalid) {
+	if !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Fatalf("unknown category: err = %v", err)
 	}
 	// Unsure staff pick the closest category: sub-categories are optional.
 	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.Category = "wellbeing"; n.Subcategories = nil }), at)
-	if err != nil || c.Category() != CategoryWellbeing {
+	if err != nil || c.Category() != safeguarding.CategoryWellbeing {
 		t.Fatalf("category only: %v %v", c.Category(), err)
 	}
 }
@@ -105,52 +107,13 @@ func TestRule_C2_RetiredSubcategoryCannotBeChosen(t *testing.T) {
 	cat := PolicyCatalogue()
 	cat[0].Subcategories[0].Retired = true // "Emotional related"
 	_, err := RecordConcern("01J", newConcern(func(n *NewConcern) { n.Subcategories = []string{"emotional-related"} }),
-		teacher, brookLane, pupils, cat, Weekdays{}, london(t, "2026-11-23 09:30:00"))
-	if !errors.Is(err, ErrInvalid) {
+		teacher, brookLane, pupils, cat, safeguarding.Weekdays{}, london(t, "2026-11-23 09:30:00"))
+	if !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Fatalf("err = %v, want invalid", err)
 	}
 	// A retired one is still found by id, so old records stay readable.
 	if s, ok := cat[0].Subcategory("emotional-related"); !ok || s.Title != "Emotional related" {
 		t.Errorf("retired sub-category not readable: %+v", s)
-	}
-}
-
-func TestRule_C3_RecordingDeadlines(t *testing.T) {
-	for _, tc := range []struct {
-		name, observed, deadline string
-	}{
-		// GMT (winter).
-		{"morning, GMT", "2026-11-23 08:10:00", "2026-11-23 12:00:00"},
-		{"11:59:59 is morning", "2026-11-23 11:59:59", "2026-11-23 12:00:00"},
-		{"12:00 is afternoon", "2026-11-23 12:00:00", "2026-11-23 16:00:00"},
-		{"afternoon, GMT", "2026-11-23 14:30:00", "2026-11-23 16:00:00"},
-		{"from 16:00, end of day", "2026-11-23 16:00:00", "2026-11-23 17:00:00"},
-		{"after end of day, next school day noon", "2026-11-23 17:00:00", "2026-11-24 12:00:00"},
-		{"Friday evening, Monday noon", "2026-11-27 18:00:00", "2026-11-30 12:00:00"},
-		{"Saturday, Monday noon", "2026-11-28 10:00:00", "2026-11-30 12:00:00"},
-		// BST (summer).
-		{"morning, BST", "2026-06-15 09:00:00", "2026-06-15 12:00:00"},
-		{"afternoon, BST", "2026-06-15 13:00:00", "2026-06-15 16:00:00"},
-		// Across the clock change: Sunday 25 Oct 2026 BST ends; Monday is GMT.
-		{"Sunday of the clock change", "2026-10-25 10:00:00", "2026-10-26 12:00:00"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := RecordingDeadline(london(t, tc.observed), Weekdays{}, 0)
-			if want := london(t, tc.deadline); !got.Equal(want) {
-				t.Errorf("deadline %s, want %s", got.In(London), want)
-			}
-		})
-	}
-}
-
-func TestRule_C3_DeadlineIsNoonOrFourInUTCAcrossBSTAndGMT(t *testing.T) {
-	summer := RecordingDeadline(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC), Weekdays{}, 0) // 09:00 BST
-	if want := time.Date(2026, 6, 15, 11, 0, 0, 0, time.UTC); !summer.Equal(want) {
-		t.Errorf("BST noon = %s, want %s", summer.UTC(), want)
-	}
-	winter := RecordingDeadline(time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC), Weekdays{}, 0) // 13:00 GMT
-	if want := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC); !winter.Equal(want) {
-		t.Errorf("GMT four o'clock = %s, want %s", winter.UTC(), want)
 	}
 }
 
@@ -180,8 +143,8 @@ func TestRule_C3_LateRecordIsAcceptedAndMarked(t *testing.T) {
 	}
 }
 
-func alertsOf(c Concern) map[string][]Channel {
-	out := map[string][]Channel{}
+func alertsOf(c Concern) map[string][]safeguarding.Channel {
+	out := map[string][]safeguarding.Channel{}
 	for _, a := range ConcernAlerts(c, brookLane) {
 		out[a.Recipient] = append(out[a.Recipient], a.Channel)
 	}
@@ -195,7 +158,7 @@ func TestRule_C4_HighPriorityAlertsEveryDSLBySMSAndEmail(t *testing.T) {
 	}
 	got := alertsOf(c)
 	for _, who := range []string{dsl.Email, head.Email} {
-		if !slices.Equal(got[who], []Channel{ChannelSMS, ChannelEmail}) {
+		if !slices.Equal(got[who], []safeguarding.Channel{safeguarding.ChannelSMS, safeguarding.ChannelEmail}) {
 			t.Errorf("%s got %v, want sms and email", who, got[who])
 		}
 	}
@@ -203,7 +166,7 @@ func TestRule_C4_HighPriorityAlertsEveryDSLBySMSAndEmail(t *testing.T) {
 		t.Errorf("alerted %v, want only the DSLs", got)
 	}
 	for _, a := range ConcernAlerts(c, brookLane) {
-		if a.Priority != PriorityHigh || a.Kind != "concern" || a.School != school {
+		if a.Priority != safeguarding.PriorityHigh || a.Kind != "concern" || a.School != school {
 			t.Errorf("alert %+v", a)
 		}
 	}
@@ -216,7 +179,7 @@ func TestRule_C4_OtherConcernsEmailTheDSLsAndTaggedStaff(t *testing.T) {
 	}
 	got := alertsOf(c)
 	for _, who := range []string{dsl.Email, head.Email, colleague.Email} {
-		if !slices.Equal(got[who], []Channel{ChannelEmail}) {
+		if !slices.Equal(got[who], []safeguarding.Channel{safeguarding.ChannelEmail}) {
 			t.Errorf("%s got %v, want email only", who, got[who])
 		}
 	}
@@ -267,7 +230,7 @@ func TestRule_P2_StaffSeeOnlyWhatTheyWroteOrWereTaggedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		who  Principal
+		who  safeguarding.Principal
 		sees bool
 	}{{teacher, true}, {colleague, false}, {dsl, true}, {head, true}, {governor, false}, {outsider, false}} {
 		if got := c.CanView(tc.who); got != tc.sees {
@@ -280,7 +243,7 @@ func TestRule_P2_StaffSeeOnlyWhatTheyWroteOrWereTaggedIn(t *testing.T) {
 	}
 	// The chronology applies the same rule to each entry.
 	entries := ConcernEntries(c)
-	if len(Visible(entries, colleague)) != 0 || len(Visible(entries, dsl)) != 1 {
+	if len(safeguarding.Visible(entries, colleague)) != 0 || len(safeguarding.Visible(entries, dsl)) != 1 {
 		t.Error("chronology visibility differs from the concern's")
 	}
 }
@@ -300,7 +263,7 @@ func TestRule_S2_AlertsCarryNoPupilData(t *testing.T) {
 }
 
 func TestRule_S6_TheStaffMemberAConcernIsAboutIsNeverAlerted(t *testing.T) {
-	for _, subject := range []Principal{dsl, head, colleague} {
+	for _, subject := range []safeguarding.Principal{dsl, head, colleague} {
 		c, err := record(t, teacher, newConcern(func(n *NewConcern) {
 			n.AboutStaff, n.SubjectStaffEmail, n.HighPriority = true, subject.Email, true
 			n.TagStaff = []string{subject.Email} // even when tagged
@@ -317,36 +280,36 @@ func TestRule_S6_TheStaffMemberAConcernIsAboutIsNeverAlerted(t *testing.T) {
 }
 
 func TestRule_C2_ASchoolAddsRenamesAndRetiresSubcategories(t *testing.T) {
-	cat, sub, err := PolicyCatalogue().AddSubcategory(CategorySafeguarding, "Online safety")
+	cat, sub, err := PolicyCatalogue().AddSubcategory(safeguarding.CategorySafeguarding, "Online safety")
 	if err != nil || sub.ID != "online-safety" {
 		t.Fatalf("add: %v %+v", err, sub)
 	}
-	if _, _, err := cat.AddSubcategory(CategorySafeguarding, "online SAFETY"); !errors.Is(err, ErrInvalid) {
+	if _, _, err := cat.AddSubcategory(safeguarding.CategorySafeguarding, "online SAFETY"); !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("adding it twice: %v", err)
 	}
 	renamed := "Online safety and social media"
-	cat, sub, err = cat.ChangeSubcategory(CategorySafeguarding, "online-safety", &renamed, nil)
+	cat, sub, err = cat.ChangeSubcategory(safeguarding.CategorySafeguarding, "online-safety", &renamed, nil)
 	if err != nil || sub.ID != "online-safety" || sub.Title != renamed {
 		t.Fatalf("rename keeps the id: %v %+v", err, sub)
 	}
 	retired := true
-	cat, _, err = cat.ChangeSubcategory(CategorySafeguarding, "online-safety", nil, &retired)
+	cat, _, err = cat.ChangeSubcategory(safeguarding.CategorySafeguarding, "online-safety", nil, &retired)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = RecordConcern("01J", newConcern(func(n *NewConcern) { n.Subcategories = []string{"online-safety"} }),
-		teacher, brookLane, pupils, cat, Weekdays{}, london(t, "2026-11-23 09:30:00"))
-	if !errors.Is(err, ErrInvalid) {
+		teacher, brookLane, pupils, cat, safeguarding.Weekdays{}, london(t, "2026-11-23 09:30:00"))
+	if !errors.Is(err, safeguarding.ErrInvalid) {
 		t.Errorf("recording with a retired sub-category: %v", err)
 	}
-	if d, _ := cat.Find(CategorySafeguarding); !d.Subcategories[len(d.Subcategories)-1].Retired {
+	if d, _ := cat.Find(safeguarding.CategorySafeguarding); !d.Subcategories[len(d.Subcategories)-1].Retired {
 		t.Error("the retired sub-category is gone from the catalogue; old records could not show it")
 	}
-	if _, _, err := cat.ChangeSubcategory("gossip", "x", nil, &retired); !errors.Is(err, ErrNotFound) {
+	if _, _, err := cat.ChangeSubcategory("gossip", "x", nil, &retired); !errors.Is(err, safeguarding.ErrNotFound) {
 		t.Errorf("unknown category: %v", err)
 	}
 	// The policy's table itself is untouched.
-	if d, _ := PolicyCatalogue().Find(CategorySafeguarding); len(d.Subcategories) != 15 {
+	if d, _ := PolicyCatalogue().Find(safeguarding.CategorySafeguarding); len(d.Subcategories) != 15 {
 		t.Errorf("the policy catalogue changed: %d", len(d.Subcategories))
 	}
 }

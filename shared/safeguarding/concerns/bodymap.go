@@ -1,8 +1,10 @@
-package safeguarding
+package concerns
 
 import (
 	"math"
 	"strings"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // BodyMark is one place marked on the body map of a concern (rule C1): the front or back
@@ -20,7 +22,7 @@ const (
 	MaxBodyNoteChars = 500
 )
 
-func checkBodyMap(ps *Problems, marks []BodyMark) []BodyMark {
+func checkBodyMap(ps *safeguarding.Problems, marks []BodyMark) []BodyMark {
 	if len(marks) > MaxBodyMarks {
 		ps.Add("bodyMap", "at most %d marks", MaxBodyMarks)
 		return nil
@@ -34,7 +36,7 @@ func checkBodyMap(ps *Problems, marks []BodyMark) []BodyMark {
 		case !unit(m.X) || !unit(m.Y):
 			ps.Add("bodyMap", "x and y must be between 0 and 1")
 		default:
-			CheckText(ps, "bodyMap", m.Note, MaxBodyNoteChars)
+			safeguarding.CheckText(ps, "bodyMap", m.Note, MaxBodyNoteChars)
 			out = append(out, m)
 		}
 	}

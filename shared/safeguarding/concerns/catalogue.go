@@ -1,10 +1,12 @@
-package safeguarding
+package concerns
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // A school governs its own sub-categories (rule C2): it starts from the policy's table and a
@@ -15,7 +17,7 @@ import (
 const MaxTitleChars = 100
 
 // AddSubcategory adds a sub-category to a category of the catalogue.
-func (c Catalogue) AddSubcategory(category Category, title string) (Catalogue, Subcategory, error) {
+func (c Catalogue) AddSubcategory(category safeguarding.Category, title string) (Catalogue, Subcategory, error) {
 	out := c.clone()
 	i, err := out.index(category)
 	if err != nil {
@@ -27,7 +29,7 @@ func (c Catalogue) AddSubcategory(category Category, title string) (Catalogue, S
 	}
 	id := Kebab(title)
 	if _, ok := out[i].Subcategory(title); ok {
-		return c, Subcategory{}, &ValidationError{Problems: []FieldProblem{{Field: "title", Message: fmt.Sprintf("%s already has %q", out[i].Title, title)}}}
+		return c, Subcategory{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "title", Message: fmt.Sprintf("%s already has %q", out[i].Title, title)}}}
 	}
 	sub := Subcategory{ID: id, Title: title}
 	out[i].Subcategories = append(out[i].Subcategories, sub)
@@ -35,7 +37,7 @@ func (c Catalogue) AddSubcategory(category Category, title string) (Catalogue, S
 }
 
 // ChangeSubcategory renames a sub-category (its id stays) and/or retires or restores it.
-func (c Catalogue) ChangeSubcategory(category Category, id string, title *string, retired *bool) (Catalogue, Subcategory, error) {
+func (c Catalogue) ChangeSubcategory(category safeguarding.Category, id string, title *string, retired *bool) (Catalogue, Subcategory, error) {
 	out := c.clone()
 	i, err := out.index(category)
 	if err != nil {
@@ -51,7 +53,7 @@ func (c Catalogue) ChangeSubcategory(category Category, id string, title *string
 				return c, Subcategory{}, err
 			}
 			if other, ok := out[i].Subcategory(t); ok && other.ID != id {
-				return c, Subcategory{}, &ValidationError{Problems: []FieldProblem{{Field: "title", Message: fmt.Sprintf("%q is taken by another sub-category", t)}}}
+				return c, Subcategory{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "title", Message: fmt.Sprintf("%q is taken by another sub-category", t)}}}
 			}
 			s.Title = t
 		}
@@ -61,16 +63,16 @@ func (c Catalogue) ChangeSubcategory(category Category, id string, title *string
 		out[i].Subcategories[j] = s
 		return out, s, nil
 	}
-	return c, Subcategory{}, fmt.Errorf("sub-category %q of %s: %w", id, category, ErrNotFound)
+	return c, Subcategory{}, fmt.Errorf("sub-category %q of %s: %w", id, category, safeguarding.ErrNotFound)
 }
 
-func (c Catalogue) index(category Category) (int, error) {
+func (c Catalogue) index(category safeguarding.Category) (int, error) {
 	for i, d := range c {
 		if d.ID == category {
 			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("category %q: %w", category, ErrNotFound)
+	return 0, fmt.Errorf("category %q: %w", category, safeguarding.ErrNotFound)
 }
 
 func (c Catalogue) clone() Catalogue {
@@ -84,17 +86,17 @@ func (c Catalogue) clone() Catalogue {
 
 func checkTitle(title string) (string, error) {
 	title = strings.TrimSpace(title)
-	var ps Problems
+	var ps safeguarding.Problems
 	if Kebab(title) == "" {
 		ps.Add("title", "give the sub-category a name")
 	}
-	CheckText(&ps, "title", title, MaxTitleChars)
+	safeguarding.CheckText(&ps, "title", title, MaxTitleChars)
 	return title, ps.Err()
 }
 
 // SchoolCatalogue is a school's catalogue as stored, with its version for optimistic locking.
 type SchoolCatalogue struct {
-	School    SchoolID
+	School    safeguarding.SchoolID
 	Catalogue Catalogue
 	Version   int
 }
@@ -102,10 +104,10 @@ type SchoolCatalogue struct {
 // CatalogueStore is the storage port of the catalogue use cases.
 type CatalogueStore interface {
 	// Catalogue reads the viewer and the school's catalogue (the policy's when never changed).
-	Catalogue(ctx context.Context, viewer string, school SchoolID) (Principal, SchoolCatalogue, error)
+	Catalogue(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, SchoolCatalogue, error)
 	// SaveCatalogue saves it on the condition that its version is prev (ErrConflict), with
 	// the audit entry, in one transaction.
-	SaveCatalogue(ctx context.Context, c SchoolCatalogue, prev int, audit AuditEntry) error
+	SaveCatalogue(ctx context.Context, c SchoolCatalogue, prev int, audit safeguarding.AuditEntry) error
 }
 
 // Catalogues holds the catalogue use cases (rule C2).
@@ -115,35 +117,35 @@ type Catalogues struct {
 }
 
 // Categories returns the school's catalogue to any member of its staff.
-func (s Catalogues) Categories(ctx context.Context, who Caller, school SchoolID) (SchoolCatalogue, error) {
+func (s Catalogues) Categories(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (SchoolCatalogue, error) {
 	p, c, err := s.Store.Catalogue(ctx, who.Email, school)
 	if err != nil {
 		return SchoolCatalogue{}, err
 	}
 	if !p.IsMember(school) {
-		return SchoolCatalogue{}, ErrForbidden
+		return SchoolCatalogue{}, safeguarding.ErrForbidden
 	}
 	return c, nil
 }
 
 // Change applies one change to the school's catalogue: DSLs only, against the version read.
-func (s Catalogues) Change(ctx context.Context, who Caller, school SchoolID, version int, change func(Catalogue) (Catalogue, Subcategory, error)) (Subcategory, error) {
+func (s Catalogues) Change(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, version int, change func(Catalogue) (Catalogue, Subcategory, error)) (Subcategory, error) {
 	p, c, err := s.Store.Catalogue(ctx, who.Email, school)
 	if err != nil {
 		return Subcategory{}, err
 	}
 	if !p.IsDSL(school) {
-		return Subcategory{}, ErrForbidden
+		return Subcategory{}, safeguarding.ErrForbidden
 	}
 	if version != c.Version {
-		return Subcategory{}, fmt.Errorf("catalogue version %d, now %d: %w", version, c.Version, ErrConflict)
+		return Subcategory{}, fmt.Errorf("catalogue version %d, now %d: %w", version, c.Version, safeguarding.ErrConflict)
 	}
 	next, sub, err := change(c.Catalogue)
 	if err != nil {
 		return Subcategory{}, err
 	}
 	err = s.Store.SaveCatalogue(ctx, SchoolCatalogue{School: school, Catalogue: next, Version: c.Version + 1}, c.Version,
-		AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "catalogue.changed", Subject: "catalogue/" + sub.ID,
+		safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "catalogue.changed", Subject: "catalogue/" + sub.ID,
 			At: who.At, Source: who.Source})
 	return sub, err
 }

@@ -1,10 +1,12 @@
-package safeguarding
+package concerns
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // Amendment corrects a concern (rule P4): the fields it sets replace the current ones in a new
@@ -25,7 +27,7 @@ type Revision struct {
 	At             time.Time
 	By             string
 	Reason         string
-	Category       Category
+	Category       safeguarding.Category
 	Subcategories  []string
 	ObservedAt     time.Time
 	Details        string
@@ -52,16 +54,16 @@ type amendedBy struct {
 
 // Amend applies an amendment by the concern's author or a DSL who may see it (rule P4). It
 // never edits in place: the result is the next revision, and the store keeps the earlier ones.
-func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time) error {
+func (c *Concern) Amend(by safeguarding.Principal, a Amendment, cat Catalogue, now time.Time) error {
 	if !c.CanAmend(by) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	reason := strings.TrimSpace(a.Reason)
 	if reason == "" {
 		ps.Add("reason", "say why the record is corrected")
 	}
-	CheckText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	next := *c
 	if a.Category != nil || a.Subcategories != nil {
 		category := string(c.category)
@@ -72,7 +74,7 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 		if a.Subcategories != nil {
 			subcats = *a.Subcategories
 		}
-		def, ok := cat.Find(Category(category))
+		def, ok := cat.Find(safeguarding.Category(category))
 		if !ok {
 			ps.Add("category", "unknown category %q", category)
 		} else {
@@ -101,17 +103,17 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 		if next.details == "" {
 			ps.Add("details", "write what happened")
 		}
-		CheckText(&ps, "details", next.details, MaxDetailsChars)
+		safeguarding.CheckText(&ps, "details", next.details, MaxDetailsChars)
 	}
 	if a.PupilWords != nil {
 		next.pupilWords = strings.TrimSpace(*a.PupilWords)
-		CheckText(&ps, "pupilWords", next.pupilWords, MaxPupilWordsChars)
+		safeguarding.CheckText(&ps, "pupilWords", next.pupilWords, MaxPupilWordsChars)
 	}
 	if a.PeopleInvolved != nil {
 		next.peopleInvolved = nil
 		for _, n := range *a.PeopleInvolved {
 			if n = strings.TrimSpace(n); n != "" {
-				CheckText(&ps, "peopleInvolved", n, MaxNameChars)
+				safeguarding.CheckText(&ps, "peopleInvolved", n, MaxNameChars)
 				next.peopleInvolved = append(next.peopleInvolved, n)
 			}
 		}
@@ -123,7 +125,7 @@ func (c *Concern) Amend(by Principal, a Amendment, cat Catalogue, now time.Time)
 		return err
 	}
 	if next.Revision().sameContent(c.Revision()) {
-		return &ValidationError{Problems: []FieldProblem{{Field: "body", Message: "the amendment changes nothing"}}}
+		return &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "body", Message: "the amendment changes nothing"}}}
 	}
 	next.revision = max(c.revision, 1) + 1
 	next.amended = &amendedBy{At: now.UTC(), By: by.Email, Reason: reason}
@@ -138,12 +140,12 @@ func (r Revision) sameContent(o Revision) bool {
 }
 
 // AmendmentEntries are the chronology entries an amendment adds to each pupil's chronology.
-func AmendmentEntries(c Concern, id string) []ChronologyEntry {
+func AmendmentEntries(c Concern, id string) []safeguarding.ChronologyEntry {
 	r := c.Revision()
-	out := make([]ChronologyEntry, 0, len(c.pupils))
+	out := make([]safeguarding.ChronologyEntry, 0, len(c.pupils))
 	for _, p := range c.pupils {
-		out = append(out, ChronologyEntry{
-			ID: id + "#" + string(p.ID), Pupil: p.ID, Type: EntryAmendment, At: r.At, ConcernID: c.id, Reference: c.reference,
+		out = append(out, safeguarding.ChronologyEntry{
+			ID: id + "#" + string(p.ID), Pupil: p.ID, Type: safeguarding.EntryAmendment, At: r.At, ConcernID: c.id, Reference: c.reference,
 			Role: p.Role, Category: c.category, Subcat: c.Subcategories(), HighPriority: c.highPriority, AuthorName: r.By,
 			Summary: fmt.Sprintf("Revision %d: %s", r.Number, r.Reason), Visibility: c.Visibility(),
 		})

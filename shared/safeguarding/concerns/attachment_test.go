@@ -1,10 +1,12 @@
-package safeguarding
+package concerns
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 var (
@@ -15,7 +17,7 @@ var (
 	htmlHead = []byte("<!doctype html><html><script>alert(1)</script>")
 )
 
-func attachTo(t *testing.T, by Principal, in NewAttachment) (Attachment, error) {
+func attachTo(t *testing.T, by safeguarding.Principal, in NewAttachment) (Attachment, error) {
 	t.Helper()
 	c, err := record(t, teacher, newConcern(func(n *NewConcern) { n.TagStaff = []string{colleague.Email} }), london(t, "2026-11-23 09:30:00"))
 	if err != nil {
@@ -26,7 +28,7 @@ func attachTo(t *testing.T, by Principal, in NewAttachment) (Attachment, error) 
 
 func TestRule_C6_AuthorOrDSLAttachesAPhotoScanOrPDF(t *testing.T) {
 	for _, tc := range []struct {
-		by   Principal
+		by   safeguarding.Principal
 		in   NewAttachment
 		want string
 	}{
@@ -64,8 +66,8 @@ func TestRule_C6_TooLargeAndWrongTypeAreRefused(t *testing.T) {
 		"svg is not a scan": {NewAttachment{FileName: "a.svg", ContentType: "image/svg+xml", Size: 10}, "contentType"},
 	} {
 		_, err := attachTo(t, teacher, tc.in)
-		var v *ValidationError
-		if !errors.As(err, &v) || !errors.Is(err, ErrInvalid) {
+		var v *safeguarding.ValidationError
+		if !errors.As(err, &v) || !errors.Is(err, safeguarding.ErrInvalid) {
 			t.Errorf("%s: %v, want a validation error", name, err)
 			continue
 		}
@@ -82,12 +84,12 @@ func TestRule_C6_TooLargeAndWrongTypeAreRefused(t *testing.T) {
 func TestRule_C6_OnlyWhoMaySeeTheConcernAndIsItsAuthorOrADSL(t *testing.T) {
 	in := NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 100}
 	for _, tc := range []struct {
-		by   Principal
+		by   safeguarding.Principal
 		want error
 	}{
-		{colleague, ErrForbidden}, // tagged: may see it, may not attach
-		{governor, ErrNotFound},   // may not see it (P2)
-		{outsider, ErrNotFound},   // another school
+		{colleague, safeguarding.ErrForbidden}, // tagged: may see it, may not attach
+		{governor, safeguarding.ErrNotFound},   // may not see it (P2)
+		{outsider, safeguarding.ErrNotFound},   // another school
 	} {
 		if _, err := attachTo(t, tc.by, in); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.by.Email, err, tc.want)

@@ -1,4 +1,4 @@
-package safeguarding
+package concerns
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // Attachments (rule C6): a photo or scan of handwritten notes, or a PDF, kept with a concern.
@@ -75,8 +77,8 @@ type NewAttachment struct {
 // are the only way in, and only a store rebuilds one (RestoreAttachment).
 type Attachment struct {
 	id          AttachmentID
-	school      SchoolID
-	concern     ConcernID
+	school      safeguarding.SchoolID
+	concern     safeguarding.ConcernID
 	fileName    string
 	contentType string
 	size        int64
@@ -93,12 +95,12 @@ type Attachment struct {
 // ObjectKey is where an attachment's file lives in the bucket. The school and the concern are
 // in the key, and the verifier reads them back from it, so an object can never be filed under
 // another school's concern.
-func ObjectKey(school SchoolID, concern ConcernID, id AttachmentID) string {
+func ObjectKey(school safeguarding.SchoolID, concern safeguarding.ConcernID, id AttachmentID) string {
 	return "schools/" + string(school) + "/concerns/" + string(concern) + "/" + string(id)
 }
 
 // ParseObjectKey reads an ObjectKey back; ok is false for any other key.
-func ParseObjectKey(key string) (school SchoolID, concern ConcernID, id AttachmentID, ok bool) {
+func ParseObjectKey(key string) (school safeguarding.SchoolID, concern safeguarding.ConcernID, id AttachmentID, ok bool) {
 	parts := strings.Split(key, "/")
 	if len(parts) != 5 || parts[0] != "schools" || parts[2] != "concerns" {
 		return "", "", "", false
@@ -108,29 +110,29 @@ func ParseObjectKey(key string) (school SchoolID, concern ConcernID, id Attachme
 			return "", "", "", false
 		}
 	}
-	return SchoolID(parts[1]), ConcernID(parts[3]), AttachmentID(parts[4]), true
+	return safeguarding.SchoolID(parts[1]), safeguarding.ConcernID(parts[3]), AttachmentID(parts[4]), true
 }
 
 // MayAttach applies rule C6 with P2: the author of a concern or a DSL of its school who may
 // see it. Anyone else who may see it gets ErrForbidden; anyone who may not, ErrNotFound, the
 // same as for a concern that does not exist.
-func MayAttach(c Concern, p Principal) error {
+func MayAttach(c Concern, p safeguarding.Principal) error {
 	if !c.CanView(p) {
-		return ErrNotFound
+		return safeguarding.ErrNotFound
 	}
 	if p.Email != c.authorEmail && !p.IsDSL(c.school) {
-		return fmt.Errorf("only the author or a DSL may attach files: %w", ErrForbidden)
+		return fmt.Errorf("only the author or a DSL may attach files: %w", safeguarding.ErrForbidden)
 	}
 	return nil
 }
 
 // NewAttachmentFor checks an upload request against rule C6 (who, which type, how large) and
 // returns the pending attachment. at is the time of the request.
-func NewAttachmentFor(id AttachmentID, in NewAttachment, c Concern, p Principal, at time.Time) (Attachment, error) {
+func NewAttachmentFor(id AttachmentID, in NewAttachment, c Concern, p safeguarding.Principal, at time.Time) (Attachment, error) {
 	if err := MayAttach(c, p); err != nil {
 		return Attachment{}, err
 	}
-	var ps Problems
+	var ps safeguarding.Problems
 	name := SanitiseFileName(in.FileName)
 	if name == "" {
 		ps.Add("fileName", "name the file")
@@ -230,9 +232,9 @@ func (a Attachment) Check(size int64, head []byte, at time.Time) Attachment {
 
 func (a Attachment) ID() AttachmentID { return a.id }
 
-func (a Attachment) School() SchoolID { return a.school }
+func (a Attachment) School() safeguarding.SchoolID { return a.school }
 
-func (a Attachment) Concern() ConcernID { return a.concern }
+func (a Attachment) Concern() safeguarding.ConcernID { return a.concern }
 
 func (a Attachment) FileName() string { return a.fileName }
 
@@ -257,8 +259,8 @@ func (a Attachment) ObjectKey() string { return ObjectKey(a.school, a.concern, a
 // AttachmentSnapshot is every field of a stored attachment, for a store to rebuild it.
 type AttachmentSnapshot struct {
 	ID          AttachmentID
-	School      SchoolID
-	Concern     ConcernID
+	School      safeguarding.SchoolID
+	Concern     safeguarding.ConcernID
 	FileName    string
 	ContentType string
 	Size        int64
@@ -296,41 +298,41 @@ const (
 // AttachmentTarget is what an upload request needs, read in one round trip: the caller, the
 // concern, and any earlier request with the same idempotency key.
 type AttachmentTarget struct {
-	Viewer  Principal
+	Viewer  safeguarding.Principal
 	Concern Concern
-	Prior   *PriorRequest
+	Prior   *safeguarding.PriorRequest
 }
 
 // AttachmentWrite is everything an upload request commits, together or not at all.
 type AttachmentWrite struct {
 	Attachment Attachment
-	Audit      AuditEntry
-	Request    *RequestRecord
+	Audit      safeguarding.AuditEntry
+	Request    *safeguarding.RequestRecord
 }
 
 // AttachmentStore is the storage port of the attachment use cases.
 type AttachmentStore interface {
 	// AttachmentTarget reads the viewer, the concern and an earlier request with the same
 	// key. A concern that does not exist is ErrNotFound; a viewer of another school ErrForbidden.
-	AttachmentTarget(ctx context.Context, viewer string, school SchoolID, concern ConcernID, key RequestKey) (AttachmentTarget, error)
+	AttachmentTarget(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, key safeguarding.RequestKey) (AttachmentTarget, error)
 	// SaveAttachment commits a new pending attachment with its audit entry and idempotency
 	// record, on the condition that the concern exists; ErrDuplicateRequest if key was taken.
 	SaveAttachment(ctx context.Context, w AttachmentWrite) error
 	// Attachments reads the viewer, the concern and its attachments, oldest first.
-	Attachments(ctx context.Context, viewer string, school SchoolID, concern ConcernID) (Principal, Concern, []Attachment, error)
+	Attachments(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID) (safeguarding.Principal, Concern, []Attachment, error)
 	// AttachmentFor reads the viewer, the concern and one of its attachments in one round trip.
 	// A concern or an attachment that does not exist is ErrNotFound; a viewer of another school
 	// ErrForbidden.
-	AttachmentFor(ctx context.Context, viewer string, school SchoolID, concern ConcernID, id AttachmentID) (Principal, Concern, Attachment, error)
+	AttachmentFor(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, id AttachmentID) (safeguarding.Principal, Concern, Attachment, error)
 	// Attachment reads one attachment; ErrNotFound if there is none.
-	Attachment(ctx context.Context, school SchoolID, concern ConcernID, id AttachmentID) (Attachment, error)
+	Attachment(ctx context.Context, school safeguarding.SchoolID, concern safeguarding.ConcernID, id AttachmentID) (Attachment, error)
 	// SaveCheck records a pending attachment's verdict with its audit entry, on the condition
 	// that it is still pending (ErrConflict).
-	SaveCheck(ctx context.Context, a Attachment, audit AuditEntry) error
+	SaveCheck(ctx context.Context, a Attachment, audit safeguarding.AuditEntry) error
 	// PriorRequest reads a request record, waiting briefly for one being committed.
-	PriorRequest(ctx context.Context, key RequestKey) (PriorRequest, error)
+	PriorRequest(ctx context.Context, key safeguarding.RequestKey) (safeguarding.PriorRequest, error)
 	// Audit saves one audit entry.
-	Audit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 }
 
 // ObjectSigner makes the URLs of the attachments' files: an upload, an HTTP PUT of exactly one
@@ -364,40 +366,40 @@ const VerifierActor = "system:attachment-check"
 // attachment and its audit entry commit in one transaction, then an upload URL is signed for
 // that object key, content type and size only, valid for UploadURLValidity. The same key and
 // body again gives the same attachment with a fresh URL; another body, ErrIdempotencyMismatch.
-func (s Attachments) RequestUpload(ctx context.Context, who Caller, school SchoolID, concern ConcernID, in NewAttachment, key RequestKey, fingerprint string) (Upload, error) {
+func (s Attachments) RequestUpload(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID, in NewAttachment, key safeguarding.RequestKey, fingerprint string) (Upload, error) {
 	t, err := s.Store.AttachmentTarget(ctx, who.Email, school, concern, key)
 	if err != nil {
 		return Upload{}, err
 	}
 	if t.Prior != nil {
-		return Replayed(*t.Prior, fingerprint, s.uploadOf(ctx, who, school, concern))
+		return safeguarding.Replayed(*t.Prior, fingerprint, s.uploadOf(ctx, who, school, concern))
 	}
 	if !t.Viewer.IsMember(school) {
-		return Upload{}, ErrForbidden
+		return Upload{}, safeguarding.ErrForbidden
 	}
 	if t.Concern.school != school {
-		return Upload{}, ErrNotFound
+		return Upload{}, safeguarding.ErrNotFound
 	}
 	a, err := NewAttachmentFor(AttachmentID(s.NewID(who.At)), in, t.Concern, t.Viewer, who.At)
 	if err != nil {
 		return Upload{}, err
 	}
-	w := AttachmentWrite{Attachment: a, Audit: AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
+	w := AttachmentWrite{Attachment: a, Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
 		Action: AuditAttachmentRequested, Subject: "concern/" + string(concern) + "/attachment/" + string(a.id),
-		Pupils: PupilIDs(t.Concern.pupils), At: who.At, Source: who.Source}}
+		Pupils: safeguarding.PupilIDs(t.Concern.pupils), At: who.At, Source: who.Source}}
 	if key.Key != "" {
-		w.Request = &RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: Receipt{ID: string(a.id), RecordedAt: a.at}}
+		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: string(a.id), RecordedAt: a.at}}
 	}
 	if err := s.Store.SaveAttachment(ctx, w); err != nil {
-		return SavedOnce(ctx, s.Store, key, fingerprint, Upload{}, err, s.uploadOf(ctx, who, school, concern))
+		return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, Upload{}, err, s.uploadOf(ctx, who, school, concern))
 	}
 	return s.sign(ctx, a, who.At)
 }
 
 // uploadOf answers a repeated request with the attachment it made, and a fresh URL while the
 // file has not arrived.
-func (s Attachments) uploadOf(ctx context.Context, who Caller, school SchoolID, concern ConcernID) func(PriorRequest) (Upload, error) {
-	return func(prior PriorRequest) (Upload, error) {
+func (s Attachments) uploadOf(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID) func(safeguarding.PriorRequest) (Upload, error) {
+	return func(prior safeguarding.PriorRequest) (Upload, error) {
 		a, err := s.Store.Attachment(ctx, school, concern, AttachmentID(prior.Receipt.ID))
 		if err != nil {
 			return Upload{}, err
@@ -419,19 +421,19 @@ func (s Attachments) sign(ctx context.Context, a Attachment, at time.Time) (Uplo
 
 // List returns the attachments of a concern the caller may see (P2, C5), oldest first, and
 // audits the read (P4). A concern the caller may not see is ErrNotFound.
-func (s Attachments) List(ctx context.Context, who Caller, school SchoolID, concern ConcernID) ([]Attachment, error) {
+func (s Attachments) List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID) ([]Attachment, error) {
 	p, c, list, err := s.Store.Attachments(ctx, who.Email, school, concern)
 	if err != nil {
 		return nil, err
 	}
 	if !p.IsMember(school) {
-		return nil, ErrForbidden
+		return nil, safeguarding.ErrForbidden
 	}
 	if c.school != school || !c.CanView(p) {
-		return nil, ErrNotFound
+		return nil, safeguarding.ErrNotFound
 	}
-	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentsRead,
-		Subject: "concern/" + string(concern), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source})
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentsRead,
+		Subject: "concern/" + string(concern), Pupils: safeguarding.PupilIDs(c.pupils), At: who.At, Source: who.Source})
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +449,7 @@ func (s Attachments) List(ctx context.Context, who Caller, school SchoolID, conc
 func (s Attachments) Verify(ctx context.Context, key, version string, size int64, head []byte, at time.Time) (Attachment, error) {
 	school, concern, id, ok := ParseObjectKey(key)
 	if !ok {
-		return Attachment{}, fmt.Errorf("object %q is not an attachment: %w", key, ErrNotFound)
+		return Attachment{}, fmt.Errorf("object %q is not an attachment: %w", key, safeguarding.ErrNotFound)
 	}
 	a, err := s.Store.Attachment(ctx, school, concern, id)
 	if err != nil {
@@ -470,9 +472,9 @@ func (s Attachments) Verify(ctx context.Context, key, version string, size int64
 	if a.status == AttachmentRejected {
 		action = AuditAttachmentRejected
 	}
-	err = s.Store.SaveCheck(ctx, a, AuditEntry{ID: s.NewID(at), School: school, Actor: VerifierActor, Action: action,
+	err = s.Store.SaveCheck(ctx, a, safeguarding.AuditEntry{ID: s.NewID(at), School: school, Actor: VerifierActor, Action: action,
 		Subject: "concern/" + string(concern) + "/attachment/" + string(id), At: at, Source: "s3:" + key})
-	if errors.Is(err, ErrConflict) { // decided by an earlier delivery of the same event
+	if errors.Is(err, safeguarding.ErrConflict) { // decided by an earlier delivery of the same event
 		return s.Store.Attachment(ctx, school, concern, id)
 	}
 	if err != nil {
@@ -494,19 +496,19 @@ type Opened struct {
 // browser saves it under a name made of the attachment's ID, never the name it was uploaded
 // with, which may name a pupil. A file not yet checked, or rejected, cannot be opened
 // (ErrNotFound); nor can one of a concern the caller may not see.
-func (s Attachments) Open(ctx context.Context, who Caller, school SchoolID, concern ConcernID, id AttachmentID) (Opened, error) {
+func (s Attachments) Open(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID, id AttachmentID) (Opened, error) {
 	p, c, a, err := s.Store.AttachmentFor(ctx, who.Email, school, concern, id)
 	if err != nil {
 		return Opened{}, err
 	}
 	if !p.IsMember(school) {
-		return Opened{}, ErrForbidden
+		return Opened{}, safeguarding.ErrForbidden
 	}
 	if c.school != school || !c.CanView(p) || a.concern != concern || a.status != AttachmentVerified {
-		return Opened{}, ErrNotFound
+		return Opened{}, safeguarding.ErrNotFound
 	}
-	err = s.Store.Audit(ctx, AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentOpened,
-		Subject: "concern/" + string(concern) + "/attachment/" + string(id), Pupils: PupilIDs(c.pupils), At: who.At, Source: who.Source})
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAttachmentOpened,
+		Subject: "concern/" + string(concern) + "/attachment/" + string(id), Pupils: safeguarding.PupilIDs(c.pupils), At: who.At, Source: who.Source})
 	if err != nil {
 		return Opened{}, err
 	}

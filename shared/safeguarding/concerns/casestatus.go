@@ -1,10 +1,12 @@
-package safeguarding
+package concerns
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // CaseStatus is whether a concern's case is being worked.
@@ -44,16 +46,16 @@ type CaseEvent struct {
 	Reason   string
 }
 
-func (c *Concern) caseChange(by Principal, kind, decision, reason string, now time.Time) error {
+func (c *Concern) caseChange(by safeguarding.Principal, kind, decision, reason string, now time.Time) error {
 	if !by.IsDSL(c.school) || !c.CanView(by) {
-		return ErrForbidden
+		return safeguarding.ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	var ps Problems
+	var ps safeguarding.Problems
 	if reason == "" {
 		ps.Add("reason", "record the reason")
 	}
-	CheckText(&ps, "reason", reason, MaxNotesChars)
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
 	if err := ps.Err(); err != nil {
 		return err
 	}
@@ -63,9 +65,9 @@ func (c *Concern) caseChange(by Principal, kind, decision, reason string, now ti
 }
 
 // Close closes an open case with the reason, which is kept (rule D9).
-func (c *Concern) Close(by Principal, reason string, now time.Time) error {
+func (c *Concern) Close(by safeguarding.Principal, reason string, now time.Time) error {
 	if c.Status() != CaseOpen {
-		return fmt.Errorf("case %s is already closed: %w", c.reference, ErrConflict)
+		return fmt.Errorf("case %s is already closed: %w", c.reference, safeguarding.ErrConflict)
 	}
 	if err := c.caseChange(by, CaseClosedEvent, "", reason, now); err != nil {
 		return err
@@ -75,9 +77,9 @@ func (c *Concern) Close(by Principal, reason string, now time.Time) error {
 }
 
 // Reopen opens a closed case again, with the reason.
-func (c *Concern) Reopen(by Principal, reason string, now time.Time) error {
+func (c *Concern) Reopen(by safeguarding.Principal, reason string, now time.Time) error {
 	if c.Status() != CaseClosed {
-		return fmt.Errorf("case %s is open: %w", c.reference, ErrConflict)
+		return fmt.Errorf("case %s is open: %w", c.reference, safeguarding.ErrConflict)
 	}
 	if err := c.caseChange(by, CaseReopened, "", reason, now); err != nil {
 		return err
@@ -88,9 +90,9 @@ func (c *Concern) Reopen(by Principal, reason string, now time.Time) error {
 
 // MarkComplex marks a case complex (or not), with the reason; a complex case is reviewed
 // twice a term (rule D9).
-func (c *Concern) MarkComplex(by Principal, complex bool, reason string, now time.Time) error {
+func (c *Concern) MarkComplex(by safeguarding.Principal, complex bool, reason string, now time.Time) error {
 	if c.complex == complex {
-		return fmt.Errorf("case %s is already so: %w", c.reference, ErrConflict)
+		return fmt.Errorf("case %s is already so: %w", c.reference, safeguarding.ErrConflict)
 	}
 	kind := CaseMarkedComplex
 	if !complex {
@@ -105,12 +107,12 @@ func (c *Concern) MarkComplex(by Principal, complex bool, reason string, now tim
 
 // Review records a complex case's review with the decision to keep it open or close it and
 // the reason for it (rule D9).
-func (c *Concern) Review(by Principal, decision, reason string, now time.Time) error {
+func (c *Concern) Review(by safeguarding.Principal, decision, reason string, now time.Time) error {
 	if decision != DecisionKeepOpen && decision != DecisionClose {
-		return &ValidationError{Problems: []FieldProblem{{Field: "decision", Message: "keep-open or close"}}}
+		return &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "decision", Message: "keep-open or close"}}}
 	}
 	if c.Status() != CaseOpen {
-		return fmt.Errorf("case %s is closed: %w", c.reference, ErrConflict)
+		return fmt.Errorf("case %s is closed: %w", c.reference, safeguarding.ErrConflict)
 	}
 	if err := c.caseChange(by, CaseReviewed, decision, reason, now); err != nil {
 		return err
