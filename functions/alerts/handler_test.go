@@ -15,6 +15,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/alert"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -50,15 +51,15 @@ func outboxEvent(t *testing.T) (*dynamodb.Client, string, events.DynamoDBEvent) 
 	}}
 	author := safeguarding.Principal{Email: "t@brook.example", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{"brook-lane": {safeguarding.RoleTeacher}}}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	c, err := safeguarding.RecordConcern("01JALERTS0000000000000000A", safeguarding.NewConcern{
+	c, err := concerns.RecordConcern("01JALERTS0000000000000000A", concerns.NewConcern{
 		PupilIDs: []safeguarding.PupilID{"p1"}, Category: "safeguarding", HighPriority: true, ObservedAt: now, Details: "x",
 	}, author, school, map[safeguarding.PupilID]safeguarding.Pupil{"p1": {ID: "p1", School: "brook-lane"}},
-		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, now)
+		concerns.PolicyCatalogue(), safeguarding.Weekdays{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	alerts := safeguarding.ConcernAlerts(c, school)
-	if err := st.SaveConcern(ctx, safeguarding.ConcernWrite{Concern: c, Entries: safeguarding.ConcernEntries(c), Alerts: alerts,
+	alerts := concerns.ConcernAlerts(c, school)
+	if err := st.SaveConcern(ctx, concerns.ConcernWrite{Concern: c, Entries: concerns.ConcernEntries(c), Alerts: alerts,
 		Audit: safeguarding.AuditEntry{ID: "a1", School: "brook-lane", At: now}}); err != nil {
 		t.Fatal(err)
 	}

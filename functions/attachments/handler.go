@@ -16,6 +16,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -26,14 +27,14 @@ type objectStore interface {
 }
 
 type handler struct {
-	attachments safeguarding.Attachments
+	attachments concerns.Attachments
 	objects     objectStore
 	bucket      string
 }
 
 func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name string) handler {
 	return handler{
-		attachments: safeguarding.Attachments{Store: st, Signer: uploads, NewID: store.NewID},
+		attachments: concerns.Attachments{Store: st, Signer: uploads, NewID: store.NewID},
 		objects:     objects{client: client, bucket: name},
 		bucket:      name,
 	}
@@ -83,13 +84,13 @@ type uploadRequest struct {
 }
 
 // decodeUpload reads and checks the body's shape; the rules check its content.
-func decodeUpload(req httpapi.Request) (safeguarding.NewAttachment, []byte, error) {
+func decodeUpload(req httpapi.Request) (concerns.NewAttachment, []byte, error) {
 	var in uploadRequest
 	body, err := httpapi.DecodeJSON(req, maxUploadRequest, &in)
 	if err != nil {
-		return safeguarding.NewAttachment{}, nil, err
+		return concerns.NewAttachment{}, nil, err
 	}
-	return safeguarding.NewAttachment{FileName: in.FileName, ContentType: in.ContentType, Size: in.Size}, body, nil
+	return concerns.NewAttachment{FileName: in.FileName, ContentType: in.ContentType, Size: in.Size}, body, nil
 }
 
 type uploadResponse struct {
@@ -112,7 +113,7 @@ type attachmentResponse struct {
 	CheckedAt   *time.Time `json:"checkedAt,omitempty"`
 }
 
-func toResponse(a safeguarding.Attachment) attachmentResponse {
+func toResponse(a concerns.Attachment) attachmentResponse {
 	r := attachmentResponse{ID: string(a.ID()), FileName: a.FileName(), ContentType: a.ContentType(), Size: a.Size(),
 		Status: string(a.Status()), Reason: a.Reason(), UploadedBy: a.UploadedBy(), UploadedAt: a.At()}
 	if t := a.CheckedAt(); !t.IsZero() {
@@ -181,7 +182,7 @@ func (h handler) open(ctx context.Context, req httpapi.Request) (httpapi.Respons
 		return httpapi.Response{}, err
 	}
 	o, err := h.attachments.Open(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]),
-		safeguarding.AttachmentID(req.PathParameters["attachment"]))
+		concerns.AttachmentID(req.PathParameters["attachment"]))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -210,7 +211,7 @@ func (h handler) check(ctx context.Context, r events.S3EventRecord) error {
 		return fmt.Errorf("attachments: object key %q: %w", r.S3.Object.Key, err)
 	}
 	version := r.S3.Object.VersionID
-	size, head, err := h.objects.Head(ctx, key, version, safeguarding.SniffBytes)
+	size, head, err := h.objects.Head(ctx, key, version, concerns.SniffBytes)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func (h handler) check(ctx context.Context, r events.S3EventRecord) error {
 		return h.objects.Delete(ctx, key, version)
 	case err != nil:
 		return err
-	case a.Status() == safeguarding.AttachmentRejected:
+	case a.Status() == concerns.AttachmentRejected:
 		slog.InfoContext(ctx, "attachment rejected: deleted", "school", string(a.School()), "attachment", string(a.ID()))
 		return h.objects.Delete(ctx, key, version)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 var pdf = []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n")
@@ -40,7 +40,7 @@ func TestRule_C6_TeacherAttachesAPDFThatIsVerifiedAndListed(t *testing.T) {
 	if a["id"] != body["id"] || a["status"] != "verified" || a["fileName"] != "handwritten notes.pdf" || a["uploadedBy"] != teacher {
 		t.Errorf("listed %v", a)
 	}
-	key := safeguarding.ObjectKey(brook, concernID, safeguarding.AttachmentID(body["id"].(string)))
+	key := concerns.ObjectKey(brook, concernID, concerns.AttachmentID(body["id"].(string)))
 	if !w.objectExists(key) {
 		t.Error("the verified file is not in the bucket")
 	}
@@ -108,7 +108,7 @@ func TestRule_C6_TooLargeOrWrongTypeIsRefusedAndWritesNothing(t *testing.T) {
 	w := newWorld(t)
 	before := w.items()
 	for name, body := range map[string]string{
-		"too large":        pdfRequest(safeguarding.MaxAttachmentBytes + 1),
+		"too large":        pdfRequest(concerns.MaxAttachmentBytes + 1),
 		"html":             `{"fileName":"page.html","contentType":"text/html","size":100}`,
 		"exe":              `{"fileName":"setup.exe","contentType":"application/octet-stream","size":100}`,
 		"exe named as PDF": `{"fileName":"setup.exe","contentType":"application/pdf","size":100}`,
@@ -141,7 +141,7 @@ func TestRule_C6_BytesThatAreNotTheDeclaredTypeAreRejectedAndDeleted(t *testing.
 	if a["status"] != "rejected" || !strings.Contains(a["reason"].(string), "not application/pdf") {
 		t.Errorf("listed %v", a)
 	}
-	if w.objectExists(safeguarding.ObjectKey(brook, concernID, safeguarding.AttachmentID(body["id"].(string)))) {
+	if w.objectExists(concerns.ObjectKey(brook, concernID, concerns.AttachmentID(body["id"].(string)))) {
 		t.Error("the rejected file is still in the bucket")
 	}
 }
@@ -160,7 +160,7 @@ func TestRule_C6_VerifiedFileOverwrittenWithOtherBytesIsDeleted(t *testing.T) {
 		t.Fatalf("second upload: %d", code)
 	}
 	w.waitChecked()
-	if w.objectExists(safeguarding.ObjectKey(brook, concernID, safeguarding.AttachmentID(body["id"].(string)))) {
+	if w.objectExists(concerns.ObjectKey(brook, concernID, concerns.AttachmentID(body["id"].(string)))) {
 		t.Error("the overwritten file is still in the bucket")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -84,12 +85,12 @@ func newWorld(t *testing.T) *world {
 	pupil := safeguarding.Pupil{ID: "p1", School: brook, Name: "Ava Brown"}
 	must(t, st.PutPupil(ctx, pupil))
 	recorded := at("09:30")
-	c, err := safeguarding.RecordConcern(concernID, safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "wellbeing",
+	c, err := concerns.RecordConcern(concernID, concerns.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "wellbeing",
 		ObservedAt: recorded.Add(-time.Hour), Details: "Ava was upset at break."}, safeguarding.Principal{Email: teacher, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: staff[teacher]}},
-		school, map[safeguarding.PupilID]safeguarding.Pupil{"p1": pupil}, safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, recorded)
+		school, map[safeguarding.PupilID]safeguarding.Pupil{"p1": pupil}, concerns.PolicyCatalogue(), safeguarding.Weekdays{}, recorded)
 	must(t, err)
-	must(t, st.SaveConcern(ctx, safeguarding.ConcernWrite{Concern: c, Entries: safeguarding.ConcernEntries(c),
-		Audit: safeguarding.AuditEntry{ID: "seed", School: brook, Actor: teacher, Action: safeguarding.AuditConcernRecorded, At: recorded}}))
+	must(t, st.SaveConcern(ctx, concerns.ConcernWrite{Concern: c, Entries: concerns.ConcernEntries(c),
+		Audit: safeguarding.AuditEntry{ID: "seed", School: brook, Actor: teacher, Action: concerns.AuditConcernRecorded, At: recorded}}))
 	return w
 }
 

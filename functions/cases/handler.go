@@ -9,10 +9,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 type handler struct {
-	cases safeguarding.Cases
+	cases casework.Cases
 }
 
 // Handle serves an API Gateway event.
@@ -70,7 +72,7 @@ type actionResponse struct {
 	Version           int       `json:"version"`
 }
 
-func toResponse(a safeguarding.Action, now time.Time) actionResponse {
+func toResponse(a casework.Action, now time.Time) actionResponse {
 	out := actionResponse{ID: string(a.ID()), ConcernID: string(a.Concern()), Reference: a.Reference(), Type: string(a.Type()),
 		AssigneeEmail: a.Assignee(), Notes: a.Notes(), ReferralTo: a.ReferralTo(), DueAt: a.DueAt(), DueReason: a.DueReason(),
 		Status: string(a.Status()), Overdue: a.Overdue(now), Outcome: a.Outcome(), NeedsReallocation: a.NeedsReallocation(),
@@ -87,7 +89,7 @@ func (h handler) add(ctx context.Context, req httpapi.Request) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	na := safeguarding.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
+	na := casework.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
 	if in.DueAt != "" {
 		due, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {
@@ -113,7 +115,7 @@ func (h handler) complete(ctx context.Context, req httpapi.Request) (httpapi.Res
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.Complete(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Outcome, key, fp)
+	a, err := h.cases.Complete(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Outcome, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -128,7 +130,7 @@ func (h handler) unable(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
+	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -144,7 +146,7 @@ func (h handler) reallocate(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.cases.Reallocate(ctx, who, httpapi.School(req), safeguarding.ActionID(req.PathParameters["id"]), in.AssigneeEmail, in.Reason, key, fp)
+	a, err := h.cases.Reallocate(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.AssigneeEmail, in.Reason, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -195,7 +197,7 @@ type caseResponse struct {
 	Actions    []actionResponse `json:"actions,omitempty"`
 }
 
-func toCase(c safeguarding.Concern, now time.Time) caseResponse {
+func toCase(c concerns.Concern, now time.Time) caseResponse {
 	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
 		Complex: c.Complex(), ReviewDue: c.ReviewDue(now), Events: []caseEvent{}, Pupils: []string{}}
 	for _, p := range c.Pupils() {

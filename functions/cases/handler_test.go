@@ -12,6 +12,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -278,8 +279,8 @@ func TestRule_D7_P2_TheReporterGetsNoCaseWork(t *testing.T) {
 // neither when it is added nor when it is reallocated.
 func TestRule_C5_CaseWorkOfAConcernAboutStaff(t *testing.T) {
 	w := newWorld(t)
-	uc := safeguarding.Concerns{Store: w.st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
-	r, err := uc.Record(context.Background(), safeguarding.Caller{Email: teacher, At: at("09:00")}, seed.BrookLane, safeguarding.NewConcern{
+	uc := concerns.Concerns{Store: w.st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	r, err := uc.Record(context.Background(), safeguarding.Caller{Email: teacher, At: at("09:00")}, seed.BrookLane, concerns.NewConcern{
 		PupilIDs: []safeguarding.PupilID{"bl-01"}, Category: "safeguarding", ObservedAt: at("08:50"),
 		Details: "A member of staff shouted at a pupil.", AboutStaff: true, SubjectStaffEmail: staff,
 	}, safeguarding.RequestKey{}, "")

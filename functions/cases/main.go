@@ -10,7 +10,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -26,5 +26,5 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{cases: safeguarding.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}}
+	return handler{cases: casework.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}}
 }

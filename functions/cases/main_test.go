@@ -13,6 +13,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -51,8 +52,8 @@ var (
 // concern records a concern by the teacher about two Brook Lane pupils.
 func (w *world) concern(high bool, now time.Time) safeguarding.ConcernID {
 	w.t.Helper()
-	uc := safeguarding.Concerns{Store: w.st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
-	r, err := uc.Record(context.Background(), safeguarding.Caller{Email: teacher, At: now}, seed.BrookLane, safeguarding.NewConcern{
+	uc := concerns.Concerns{Store: w.st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	r, err := uc.Record(context.Background(), safeguarding.Caller{Email: teacher, At: now}, seed.BrookLane, concerns.NewConcern{
 		PupilIDs: []safeguarding.PupilID{"bl-01", "bl-02"}, Category: "safeguarding", HighPriority: high, ObservedAt: now.Add(-10 * time.Minute),
 		Details: "Test concern.",
 	}, safeguarding.RequestKey{}, "")

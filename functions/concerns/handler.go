@@ -7,11 +7,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 type handler struct {
-	concerns   safeguarding.Concerns
-	catalogues safeguarding.Catalogues
+	concerns   concerns.Concerns
+	catalogues concerns.Catalogues
 }
 
 // Handle serves an API Gateway event.
@@ -67,21 +68,21 @@ type linkRequest struct {
 }
 
 // decodeConcern reads and checks the body's shape; the rules check its content.
-func decodeConcern(req httpapi.Request) (safeguarding.NewConcern, []byte, error) {
+func decodeConcern(req httpapi.Request) (concerns.NewConcern, []byte, error) {
 	var in concernRequest
 	body, err := httpapi.DecodeJSON(req, httpapi.MaxBody, &in)
 	if err != nil {
-		return safeguarding.NewConcern{}, nil, err
+		return concerns.NewConcern{}, nil, err
 	}
 	observed := httpapi.RequestTime(req)
 	if in.ObservedAt != "" {
 		observed, err = time.Parse(time.RFC3339, in.ObservedAt)
 		if err != nil {
-			return safeguarding.NewConcern{}, nil, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
+			return concerns.NewConcern{}, nil, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
 				{Field: "observedAt", Message: "must be a date and time like 2026-11-23T09:15:00Z (RFC 3339)"}}}
 		}
 	}
-	nc := safeguarding.NewConcern{
+	nc := concerns.NewConcern{
 		Category: in.Category, Subcategories: in.Subcategories, HighPriority: in.HighPriority,
 		ObservedAt: observed, Details: in.Details, PupilWords: in.PupilWords, PeopleInvolved: in.PeopleInvolved,
 		TagStaff: in.TagStaff, AboutStaff: in.AboutStaff, SubjectStaffEmail: in.SubjectStaffEmail,
@@ -90,7 +91,7 @@ func decodeConcern(req httpapi.Request) (safeguarding.NewConcern, []byte, error)
 		nc.PupilIDs = append(nc.PupilIDs, safeguarding.PupilID(id))
 	}
 	for _, m := range in.BodyMap {
-		nc.BodyMap = append(nc.BodyMap, safeguarding.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
+		nc.BodyMap = append(nc.BodyMap, concerns.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
 	}
 	for _, p := range in.Pupils {
 		role := safeguarding.PupilRole(p.Role)
@@ -185,7 +186,7 @@ type person struct {
 	Name  string `json:"name"`
 }
 
-func toConcernResponse(c safeguarding.Concern) concernResponse {
+func toConcernResponse(c concerns.Concern) concernResponse {
 	out := concernResponse{
 		ID: string(c.ID()), Reference: c.Reference(), School: string(c.School()), Category: string(c.Category()),
 		Subcategories: nonNil(c.Subcategories()), HighPriority: c.HighPriority(), ObservedAt: c.ObservedAt(),
@@ -298,7 +299,7 @@ func (h handler) amend(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	if in.Version == nil {
 		return httpapi.Response{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "version", Message: "give the version you are correcting"}}}
 	}
-	a := safeguarding.Amendment{Reason: in.Reason, Category: in.Category, Subcategories: in.Subcategories, Details: in.Details,
+	a := concerns.Amendment{Reason: in.Reason, Category: in.Category, Subcategories: in.Subcategories, Details: in.Details,
 		PupilWords: in.PupilWords, PeopleInvolved: in.PeopleInvolved}
 	if in.ObservedAt != nil {
 		t, err := time.Parse(time.RFC3339, *in.ObservedAt)
@@ -438,7 +439,7 @@ func (h handler) addSubcategory(ctx context.Context, req httpapi.Request) (httpa
 		return httpapi.Response{}, versionMissing
 	}
 	category := safeguarding.Category(req.PathParameters["category"])
-	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error) {
 		return c.AddSubcategory(category, in.Title)
 	})
 	if err != nil {
@@ -462,7 +463,7 @@ func (h handler) changeSubcategory(ctx context.Context, req httpapi.Request) (ht
 		return httpapi.Response{}, versionMissing
 	}
 	category := safeguarding.Category(req.PathParameters["category"])
-	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+	sub, err := h.catalogues.Change(ctx, who, httpapi.School(req), *in.Version, func(c concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error) {
 		return c.ChangeSubcategory(category, req.PathParameters["id"], in.Title, in.Retired)
 	})
 	if err != nil {

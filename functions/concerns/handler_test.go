@@ -15,7 +15,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -248,7 +248,7 @@ func TestRule_C3_LateConcernThroughTheAPI(t *testing.T) {
 }
 
 // The store satisfies the port the use cases need.
-var _ safeguarding.ConcernStore = (*store.Store)(nil)
+var _ concerns.ConcernStore = (*store.Store)(nil)
 
 func TestRule_C1_EachLinkedPupilKeepsTheirOwnRole(t *testing.T) {
 	w := newWorld(t)

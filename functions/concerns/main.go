@@ -9,7 +9,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -26,12 +26,12 @@ func main() {
 
 func newHandler(st *store.Store) handler {
 	return handler{
-		concerns: safeguarding.Concerns{
+		concerns: concerns.Concerns{
 			Store:     st,
-			Catalogue: safeguarding.PolicyCatalogue(),
+			Catalogue: concerns.PolicyCatalogue(),
 			Calendar:  calendar.EnglandAndWales(),
 			NewID:     store.NewID,
 		},
-		catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
+		catalogues: concerns.Catalogues{Store: st, NewID: store.NewID},
 	}
 }

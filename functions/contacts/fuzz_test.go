@@ -8,6 +8,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 func fuzzRequest(route, body string, b64 bool) httpapi.Request {
@@ -44,8 +45,8 @@ func FuzzDecodeContactDetails(f *testing.F) {
 			return
 		}
 		office := safeguarding.Principal{Email: grace, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: {safeguarding.RoleAdmin}}}
-		prev := safeguarding.ContactDetails{School: brook, Family: "fam-01", Version: ci.Version}
-		if _, err := safeguarding.ReviseContactDetails(office, prev, ci, now); err != nil {
+		prev := contact.ContactDetails{School: brook, Family: "fam-01", Version: ci.Version}
+		if _, err := contact.ReviseContactDetails(office, prev, ci, now); err != nil {
 			isProblem(t, err)
 		}
 	})
@@ -89,15 +90,15 @@ func FuzzDecodeContactPatch(f *testing.F) {
 			return
 		}
 		office := safeguarding.Principal{Email: grace, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: {safeguarding.RoleAdmin}}}
-		prev := safeguarding.ContactDetails{School: brook, Family: "fam-01", Version: p.Version, Phones: []safeguarding.ContactPhone{
+		prev := contact.ContactDetails{School: brook, Family: "fam-01", Version: p.Version, Phones: []contact.ContactPhone{
 			{Label: "Mum", Number: "07700 900100"}, {Label: "Home", Number: "0117 4960100"}},
-			Address: safeguarding.ContactAddress{Lines: []string{"1 Alder Road"}, Postcode: "ZZ1 1AA"}}
-		next, err := safeguarding.PatchContactDetails(office, prev, p, now)
+			Address: contact.ContactAddress{Lines: []string{"1 Alder Road"}, Postcode: "ZZ1 1AA"}}
+		next, err := contact.PatchContactDetails(office, prev, p, now)
 		if err != nil {
 			isProblem(t, err)
 			return
 		}
-		if len(next.Phones) > safeguarding.MaxContactPhones || len(next.Address.Lines) > safeguarding.MaxAddressLines || next.Changes.IsZero() {
+		if len(next.Phones) > contact.MaxContactPhones || len(next.Address.Lines) > contact.MaxAddressLines || next.Changes.IsZero() {
 			t.Fatalf("kept %+v from %q", next, body)
 		}
 	})

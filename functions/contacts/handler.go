@@ -10,10 +10,11 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 type handler struct {
-	svc safeguarding.Contacts
+	svc contact.Contacts
 }
 
 // Handle serves an API Gateway event.
@@ -87,17 +88,17 @@ func (h handler) view(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	within := safeguarding.DefaultUpToDateDays * 24 * time.Hour
+	within := contact.DefaultUpToDateDays * 24 * time.Hour
 	d, f := shown.Details, shown.Family
 	out := detailsResponse{FamilyID: f.ID, Reference: f.Reference(), PupilIDs: []string{}, Phones: []phoneBody{},
 		Address: addressBody{Lines: append([]string{}, d.Address.Lines...), Postcode: d.Address.Postcode}, Version: d.Version,
 		ChangedAt: optional(d.ChangedAt), Reason: d.Reason, UpToDate: d.UpToDateNumbers(who.At, within),
-		UpToDateDays: safeguarding.DefaultUpToDateDays, ContactDeclinedAt: optional(f.ContactDeclinedAt), Reminder: safeguarding.WithholdCallerID}
+		UpToDateDays: contact.DefaultUpToDateDays, ContactDeclinedAt: optional(f.ContactDeclinedAt), Reminder: contact.WithholdCallerID}
 	for _, p := range f.Pupils() {
 		out.PupilIDs = append(out.PupilIDs, string(p))
 	}
 	for _, p := range d.Phones {
-		fresh := safeguarding.ContactDetails{Phones: []safeguarding.ContactPhone{p}}.UpToDateNumbers(who.At, within) == 1
+		fresh := contact.ContactDetails{Phones: []contact.ContactPhone{p}}.UpToDateNumbers(who.At, within) == 1
 		out.Phones = append(out.Phones, phoneBody{Label: p.Label, Number: p.Number, ConfirmedAt: optional(p.ConfirmedAt), UpToDate: &fresh})
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
@@ -118,18 +119,18 @@ type editRequest struct {
 	Version *int   `json:"version"`
 }
 
-func (in editRequest) input() (safeguarding.ContactInput, error) {
+func (in editRequest) input() (contact.ContactInput, error) {
 	if in.Version == nil {
-		return safeguarding.ContactInput{}, invalid("version", "the version you read (0 when none was recorded)")
+		return contact.ContactInput{}, invalid("version", "the version you read (0 when none was recorded)")
 	}
-	out := safeguarding.ContactInput{Reason: in.Reason, Version: *in.Version,
-		Address: safeguarding.ContactAddress{Lines: in.Address.Lines, Postcode: in.Address.Postcode}}
+	out := contact.ContactInput{Reason: in.Reason, Version: *in.Version,
+		Address: contact.ContactAddress{Lines: in.Address.Lines, Postcode: in.Address.Postcode}}
 	for i, p := range in.Phones {
-		ph := safeguarding.ContactPhone{Label: p.Label, Number: p.Number}
+		ph := contact.ContactPhone{Label: p.Label, Number: p.Number}
 		if p.ConfirmedAt != "" {
 			at, err := time.Parse(time.RFC3339, p.ConfirmedAt)
 			if err != nil {
-				return safeguarding.ContactInput{}, invalid(fmt.Sprintf("phones[%d].confirmedAt", i), "a date and time like 2026-11-23T10:00:00Z (RFC 3339)")
+				return contact.ContactInput{}, invalid(fmt.Sprintf("phones[%d].confirmedAt", i), "a date and time like 2026-11-23T10:00:00Z (RFC 3339)")
 			}
 			ph.ConfirmedAt = at
 		}
@@ -167,9 +168,9 @@ func (h handler) edit(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	return httpapi.JSON(http.StatusOK, summary(d, who.At)), nil
 }
 
-func summary(d safeguarding.ContactDetails, at time.Time) summaryResponse {
+func summary(d contact.ContactDetails, at time.Time) summaryResponse {
 	return summaryResponse{FamilyID: d.Family, Version: d.Version, ChangedAt: d.ChangedAt, Numbers: len(d.Phones),
-		UpToDate: d.UpToDateNumbers(at, safeguarding.DefaultUpToDateDays*24*time.Hour), Address: !d.Address.IsZero()}
+		UpToDate: d.UpToDateNumbers(at, contact.DefaultUpToDateDays*24*time.Hour), Address: !d.Address.IsZero()}
 }
 
 // patchRequest changes only what it names: numbers added or replaced by label, numbers
@@ -193,19 +194,19 @@ type patchRequest struct {
 	} `json:"address"`
 }
 
-func (in patchRequest) patch() (safeguarding.ContactPatch, error) {
+func (in patchRequest) patch() (contact.ContactPatch, error) {
 	if in.Version == nil {
-		return safeguarding.ContactPatch{}, invalid("version", "the version you read (0 when none was recorded)")
+		return contact.ContactPatch{}, invalid("version", "the version you read (0 when none was recorded)")
 	}
-	out := safeguarding.ContactPatch{Version: *in.Version, Reason: in.Reason, Confirm: in.Confirm}
+	out := contact.ContactPatch{Version: *in.Version, Reason: in.Reason, Confirm: in.Confirm}
 	for _, p := range in.Phones {
-		out.Phones = append(out.Phones, safeguarding.PatchPhone{Label: p.Label, Number: p.Number, Confirmed: p.Confirmed})
+		out.Phones = append(out.Phones, contact.PatchPhone{Label: p.Label, Number: p.Number, Confirmed: p.Confirmed})
 	}
 	for _, r := range in.Remove {
-		out.Remove = append(out.Remove, safeguarding.ContactRemoval{Label: r.Label, Reason: r.Reason})
+		out.Remove = append(out.Remove, contact.ContactRemoval{Label: r.Label, Reason: r.Reason})
 	}
 	if in.Address != nil {
-		out.Address = &safeguarding.ContactAddress{Lines: in.Address.Lines, Postcode: in.Address.Postcode}
+		out.Address = &contact.ContactAddress{Lines: in.Address.Lines, Postcode: in.Address.Postcode}
 	}
 	return out, nil
 }
@@ -226,7 +227,7 @@ type changesBody struct {
 	Summary   string        `json:"summary"`
 }
 
-func toChanges(c safeguarding.ContactChanges) changesBody {
+func toChanges(c contact.ContactChanges) changesBody {
 	out := changesBody{Added: nonNil(c.Added), Replaced: nonNil(c.Replaced), Confirmed: nonNil(c.Confirmed),
 		Removed: []removalBody{}, Kept: nonNil(c.Kept), Address: string(c.Address), Summary: c.Summary()}
 	for _, r := range c.Removed {
@@ -310,11 +311,11 @@ func (h handler) report(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	days := safeguarding.DefaultUpToDateDays
+	days := contact.DefaultUpToDateDays
 	if s, ok := req.QueryStringParameters["upToDateDays"]; ok {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > safeguarding.MaxUpToDateDays {
-			return httpapi.Response{}, invalid("upToDateDays", fmt.Sprintf("a whole number of days from 1 to %d", safeguarding.MaxUpToDateDays))
+		if err != nil || n < 1 || n > contact.MaxUpToDateDays {
+			return httpapi.Response{}, invalid("upToDateDays", fmt.Sprintf("a whole number of days from 1 to %d", contact.MaxUpToDateDays))
 		}
 		days = n
 	}
@@ -336,7 +337,7 @@ func (h handler) report(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		UpToDateDays int       `json:"upToDateDays"`
 		Minimum      int       `json:"minimum"`
 		Families     []row     `json:"families"`
-	}{AsOf: who.At, UpToDateDays: days, Minimum: safeguarding.MinUpToDateNumbers, Families: []row{}}
+	}{AsOf: who.At, UpToDateDays: days, Minimum: contact.MinUpToDateNumbers, Families: []row{}}
 	for _, r := range rows {
 		x := row{ID: r.Check.Family.ID, Reference: r.Check.Family.Reference(), PupilIDs: []string{}, Numbers: r.Check.Numbers,
 			UpToDate: r.UpToDate, LastConfirmedAt: optional(r.LastConfirmedAt), HasAddress: r.Check.HasAddress}
@@ -362,7 +363,7 @@ type designationResponse struct {
 	History []designationEvent `json:"history"`
 }
 
-func toDesignation(c safeguarding.ClosureContact) designationResponse {
+func toDesignation(c contact.ClosureContact) designationResponse {
 	out := designationResponse{Email: c.Email, Active: c.Active, Version: c.Version, History: []designationEvent{}}
 	for _, e := range c.History {
 		out.History = append(out.History, designationEvent{At: e.At, By: e.By, Active: e.Active, Reason: e.Reason})
@@ -431,7 +432,7 @@ type actionResponse struct {
 	Version     int        `json:"version"`
 }
 
-func toAction(a safeguarding.FamilyAction) actionResponse {
+func toAction(a contact.FamilyAction) actionResponse {
 	return actionResponse{ID: a.ID, FamilyID: a.Family, Description: a.Description, Assignee: a.Assignee, DueAt: a.Due.DueAt,
 		Status: string(a.Status), Outcome: a.Outcome, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy,
 		CompletedAt: optional(a.CompletedAt), CompletedBy: a.CompletedBy, Version: a.Version}

@@ -17,6 +17,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -157,9 +158,9 @@ func TestRule_P3_OnlyDesignatedStaffSeeContactDetailsAndEveryViewIsAudited(t *te
 				t.Errorf("audit subject %q", attr(it, "subject"))
 			}
 			switch attr(it, "action") {
-			case safeguarding.AuditContactsViewed:
+			case contact.AuditContactsViewed:
 				viewed = append(viewed, attr(it, "actor"))
-			case safeguarding.AuditContactsViewRefused:
+			case contact.AuditContactsViewRefused:
 				refused = append(refused, attr(it, "actor"))
 			}
 		}
@@ -309,7 +310,7 @@ func TestRule_P4_ADSLReplacesContactDetailsAsVersionsWithReasons(t *testing.T) {
 	}
 	var changed int
 	for _, it := range f.audits(t, brook) {
-		if attr(it, "action") == safeguarding.AuditContactsChanged && attr(it, "actor") == daniel {
+		if attr(it, "action") == contact.AuditContactsChanged && attr(it, "actor") == daniel {
 			changed++
 		}
 	}
@@ -333,7 +334,7 @@ func TestRule_H1_FamiliesWithFewerThanTwoUpToDateNumbersAreListedWithoutNumbers(
 		return out
 	}
 	status, body := report(grace, brook, nil)
-	if status != 200 || !slices.Equal(ids(body), []string{"fam-05"}) || body["upToDateDays"] != float64(safeguarding.DefaultUpToDateDays) {
+	if status != 200 || !slices.Equal(ids(body), []string{"fam-05"}) || body["upToDateDays"] != float64(contact.DefaultUpToDateDays) {
 		t.Fatalf("brook lane: %d %v", status, body)
 	}
 	row := body["families"].([]any)[0].(map[string]any)
@@ -353,8 +354,8 @@ func TestRule_H1_FamiliesWithFewerThanTwoUpToDateNumbersAreListedWithoutNumbers(
 		}
 	}
 	// A family with no contact details at all is on it too.
-	if err := f.st.PutFamily(context.Background(), safeguarding.Family{ID: "fam-new", School: brook,
-		Children: []safeguarding.FamilyChild{{Pupil: "bl-99"}}}); err != nil {
+	if err := f.st.PutFamily(context.Background(), contact.Family{ID: "fam-new", School: brook,
+		Children: []contact.FamilyChild{{Pupil: "bl-99"}}}); err != nil {
 		t.Fatal(err)
 	}
 	before := f.count.Total()
@@ -375,7 +376,7 @@ func TestRule_H1_FamiliesWithFewerThanTwoUpToDateNumbersAreListedWithoutNumbers(
 func TestRule_H3_AnActionAgreedOnACallIsListedAndCompletedByItsAssignee(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	a := safeguarding.FamilyAction{ID: "01JCALL-A1", School: brook, Family: "fam-01", Reference: "FAM-FAM-01", Description: "Post the reading books",
+	a := contact.FamilyAction{ID: "01JCALL-A1", School: brook, Family: "fam-01", Reference: "FAM-FAM-01", Description: "Post the reading books",
 		Assignee: priya, Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: tom, Version: 1, Due: safeguarding.NewDueState(now.Add(48*time.Hour), now)}
 	fam, err := f.st.ContactFamilies(ctx, brook)
 	if err != nil || len(fam) == 0 {
@@ -387,7 +388,7 @@ func TestRule_H3_AnActionAgreedOnACallIsListedAndCompletedByItsAssignee(t *testi
 	}
 	next := family
 	next.Version++
-	if err := f.st.SaveFamily(ctx, safeguarding.FamilyWrite{Family: next, PrevVersion: family.Version, Actions: []safeguarding.FamilyAction{a}, At: now}); err != nil {
+	if err := f.st.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: family.Version, Actions: []contact.FamilyAction{a}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	list := "GET /api/schools/{school}/families/{id}/actions"

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -27,5 +27,5 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{svc: safeguarding.Contacts{Store: st, NewID: store.NewID}}
+	return handler{svc: contact.Contacts{Store: st, NewID: store.NewID}}
 }

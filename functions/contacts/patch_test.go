@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 const (
@@ -171,9 +171,9 @@ func TestRule_P4_EveryVersionIsReadableInOrderByADSLAndNotByTheOffice(t *testing
 	var read, refused []string
 	for _, it := range f.audits(t, brook) {
 		switch attr(it, "action") {
-		case safeguarding.AuditContactsVersionsRead:
+		case contact.AuditContactsVersionsRead:
 			read = append(read, attr(it, "actor"))
-		case safeguarding.AuditContactsViewRefused:
+		case contact.AuditContactsViewRefused:
 			if attr(it, "subject") == "family/fam-05/contact-details/versions" {
 				refused = append(refused, attr(it, "actor"))
 			}

@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 )
 
 type handler struct {
-	engine safeguarding.Deadlines
+	engine deadlines.Deadlines
 }
 
 // scheduled is the schedule's input: template.yaml has EventBridge Scheduler put its
@@ -21,10 +21,10 @@ type scheduled struct {
 }
 
 // Handle runs the engine at the schedule's time, never the wall clock.
-func (h handler) Handle(ctx context.Context, raw json.RawMessage) (safeguarding.DeadlineRun, error) {
+func (h handler) Handle(ctx context.Context, raw json.RawMessage) (deadlines.DeadlineRun, error) {
 	now, err := eventTime(raw)
 	if err != nil {
-		return safeguarding.DeadlineRun{}, err
+		return deadlines.DeadlineRun{}, err
 	}
 	run, err := h.engine.Run(ctx, now)
 	slog.InfoContext(ctx, "deadlines run", "at", run.At, "schools", run.Schools, "due", run.Due,

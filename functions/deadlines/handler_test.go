@@ -18,6 +18,9 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -44,33 +47,33 @@ func newWorld(t *testing.T) *world {
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
 	apitest.SeedDemo(t, st)
-	return &world{t: t, db: db, table: table, st: st, h: handler{engine: safeguarding.Deadlines{Store: st, Parallel: 4}}}
+	return &world{t: t, db: db, table: table, st: st, h: handler{engine: deadlines.Deadlines{Store: st, Parallel: 4}}}
 }
 
 // local is a school-local time "2006-01-02 15:04:05".
 var local = apitest.Local
 
 // action records a concern at 10:00 and a DSL action on it at 11:00, due 17:00 that day.
-func (w *world) action(school safeguarding.SchoolID, author, by, assignee string, pupil safeguarding.PupilID) safeguarding.Action {
+func (w *world) action(school safeguarding.SchoolID, author, by, assignee string, pupil safeguarding.PupilID) casework.Action {
 	w.t.Helper()
 	ctx := context.Background()
 	cal := calendar.EnglandAndWales()
 	recorded := local("2026-11-23 10:00:00")
-	r, err := safeguarding.Concerns{Store: w.st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: cal, NewID: store.NewID}.Record(ctx,
-		safeguarding.Caller{Email: author, At: recorded}, school, safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{pupil},
+	r, err := concerns.Concerns{Store: w.st, Catalogue: concerns.PolicyCatalogue(), Calendar: cal, NewID: store.NewID}.Record(ctx,
+		safeguarding.Caller{Email: author, At: recorded}, school, concerns.NewConcern{PupilIDs: []safeguarding.PupilID{pupil},
 			Category: "wellbeing", ObservedAt: recorded.Add(-time.Minute), Details: "x"}, safeguarding.RequestKey{}, "")
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	a, err := safeguarding.Cases{Store: w.st, Calendar: cal, NewID: store.NewID}.AddAction(ctx, safeguarding.Caller{Email: by, At: local("2026-11-23 11:00:00")},
-		school, safeguarding.ConcernID(r.ID), safeguarding.NewAction{Type: "dsl-action", AssigneeEmail: assignee}, safeguarding.RequestKey{}, "")
+	a, err := casework.Cases{Store: w.st, Calendar: cal, NewID: store.NewID}.AddAction(ctx, safeguarding.Caller{Email: by, At: local("2026-11-23 11:00:00")},
+		school, safeguarding.ConcernID(r.ID), casework.NewAction{Type: "dsl-action", AssigneeEmail: assignee}, safeguarding.RequestKey{}, "")
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return a
 }
 
-func (w *world) run(at time.Time) safeguarding.DeadlineRun {
+func (w *world) run(at time.Time) deadlines.DeadlineRun {
 	w.t.Helper()
 	ev, _ := json.Marshal(map[string]string{"time": at.UTC().Format(time.RFC3339), "id": "run"})
 	r, err := w.h.Handle(context.Background(), ev)
@@ -130,7 +133,7 @@ func TestRule_D8_ExactlyOneAlertPerStepUnderFiveConcurrentRuns(t *testing.T) {
 	w.action(seed.BrookLane, teacher, dsl, staff, "bl-01")
 	for _, at := range []string{"2026-11-23 15:00:00", "2026-11-23 17:00:00", "2026-11-24 17:00:00"} {
 		var wg sync.WaitGroup
-		runs := make([]safeguarding.DeadlineRun, 5)
+		runs := make([]deadlines.DeadlineRun, 5)
 		for i := range runs {
 			wg.Add(1)
 			go func() {
@@ -179,7 +182,7 @@ func TestRule_D8_AnActionCompletedASecondBeforeTheRunIsNotEscalated(t *testing.T
 	w := newWorld(t)
 	a := w.action(seed.BrookLane, teacher, dsl, staff, "bl-01")
 	w.run(local("2026-11-23 15:00:00")) // the reminder
-	_, err := safeguarding.Cases{Store: w.st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}.Complete(context.Background(),
+	_, err := casework.Cases{Store: w.st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}.Complete(context.Background(),
 		safeguarding.Caller{Email: staff, At: local("2026-11-23 16:59:59")}, seed.BrookLane, a.ID(), "Done.", safeguarding.RequestKey{}, "")
 	if err != nil {
 		t.Fatal(err)

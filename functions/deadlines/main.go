@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -21,6 +21,6 @@ func main() {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
-	h := handler{engine: safeguarding.Deadlines{Store: store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), Parallel: 16}}
+	h := handler{engine: deadlines.Deadlines{Store: store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), Parallel: 16}}
 	lambda.Start(h.Handle)
 }

@@ -8,10 +8,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 type handler struct {
-	svc safeguarding.Engagement
+	svc engagement.Engagement
 }
 
 // Handle serves an API Gateway event.
@@ -82,7 +84,7 @@ type familyResponse struct {
 	Version           int        `json:"version"`
 }
 
-func toResponse(f safeguarding.Family) familyResponse {
+func toResponse(f contact.Family) familyResponse {
 	out := familyResponse{ID: f.ID, Reference: f.Reference(), Status: string(f.Status), PupilIDs: []string{},
 		LastContactAt: optional(f.LastContactAt), LastContactHow: f.LastContactHow, MissingSince: optional(f.MissingSince),
 		Attempts: f.Attempts, LastAttemptAt: optional(f.LastAttemptAt), CallDueAt: optional(f.CallDueAt),
@@ -110,13 +112,13 @@ func (h handler) acknowledge(ctx context.Context, req httpapi.Request) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var acks []safeguarding.Acknowledgement
+	var acks []contact.Acknowledgement
 	for _, a := range in.Acknowledgements {
 		at, err := parseTime("acknowledgements.at", a.At)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		acks = append(acks, safeguarding.Acknowledgement{FamilyID: a.FamilyID, PupilID: safeguarding.PupilID(a.PupilID), At: at, Kind: a.Kind})
+		acks = append(acks, contact.Acknowledgement{FamilyID: a.FamilyID, PupilID: safeguarding.PupilID(a.PupilID), At: at, Kind: a.Kind})
 	}
 	res, err := h.svc.Acknowledge(ctx, who, httpapi.School(req), acks, key, fp)
 	if err != nil {
@@ -138,7 +140,7 @@ func (h handler) families(ctx context.Context, req httpapi.Request) (httpapi.Res
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if st := req.QueryStringParameters["status"]; st != "" && st != string(safeguarding.FamilyMissing) {
+	if st := req.QueryStringParameters["status"]; st != "" && st != string(contact.FamilyMissing) {
 		return httpapi.Response{}, invalid("status", "only status=missing is listed")
 	}
 	rows, err := h.svc.MissingFamilies(ctx, who, httpapi.School(req))
@@ -189,33 +191,33 @@ type contactRequest struct {
 
 // attempt turns the body into the domain's contact attempt, naming any field that is not a
 // time where one is due.
-func (in contactRequest) attempt() (safeguarding.ContactAttempt, error) {
+func (in contactRequest) attempt() (contact.ContactAttempt, error) {
 	at, err := parseTime("at", in.At)
 	if err != nil {
-		return safeguarding.ContactAttempt{}, err
+		return contact.ContactAttempt{}, err
 	}
-	out := safeguarding.ContactAttempt{At: at, Method: in.Method, Outcome: in.Outcome, Established: in.Established, Notes: in.Notes}
+	out := contact.ContactAttempt{At: at, Method: in.Method, Outcome: in.Outcome, Established: in.Established, Notes: in.Notes}
 	if in.Call == nil {
 		return out, nil
 	}
 	c := in.Call
-	call := &safeguarding.PhoneCall{SpokenTo: c.SpokenTo, IdentifiedBy: c.IdentifiedBy, AgreedCarer: c.AgreedCarer, IsOK: c.IsOK,
+	call := &contact.PhoneCall{SpokenTo: c.SpokenTo, IdentifiedBy: c.IdentifiedBy, AgreedCarer: c.AgreedCarer, IsOK: c.IsOK,
 		Worries: c.Worries, Background: c.Background, FurtherContact: c.FurtherContact, HappyToBeContacted: c.HappyToBeContacted}
 	for _, q := range c.Quotes {
-		call.Quotes = append(call.Quotes, safeguarding.Quote{Speaker: q.Speaker, Words: q.Words})
+		call.Quotes = append(call.Quotes, contact.Quote{Speaker: q.Speaker, Words: q.Words})
 	}
 	for i, a := range c.Actions {
 		var due time.Time
 		if a.DueAt != "" {
 			if due, err = parseTime(fmt.Sprintf("call.actions[%d].dueAt", i), a.DueAt); err != nil {
-				return safeguarding.ContactAttempt{}, err
+				return contact.ContactAttempt{}, err
 			}
 		}
-		call.Actions = append(call.Actions, safeguarding.AgreedAction{Description: a.Description, Assignee: a.AssigneeEmail, DueAt: due})
+		call.Actions = append(call.Actions, contact.AgreedAction{Description: a.Description, Assignee: a.AssigneeEmail, DueAt: due})
 	}
 	if c.NextCallAt != "" {
 		if call.NextCallAt, err = parseTime("call.nextCallAt", c.NextCallAt); err != nil {
-			return safeguarding.ContactAttempt{}, err
+			return contact.ContactAttempt{}, err
 		}
 	}
 	out.Call = call

@@ -19,6 +19,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -189,7 +191,7 @@ func (w *world) writes() int {
 	return n
 }
 
-func (w *world) family(school, id string) safeguarding.Family {
+func (w *world) family(school, id string) contact.Family {
 	w.t.Helper()
 	_, f, err := w.st.Family(context.Background(), dsl, safeguarding.SchoolID(school), id)
 	if err != nil {
@@ -203,7 +205,7 @@ func (w *world) family(school, id string) safeguarding.Family {
 func (w *world) escalate(date string) {
 	w.t.Helper()
 	ctx := context.Background()
-	job := safeguarding.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
 	schools, err := w.st.EscalationSchools(ctx)
 	if err != nil {
 		w.t.Fatal(err)
@@ -258,7 +260,7 @@ func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 		who = append(who, "pupilId="+p)
 	}
 	at := local("2026-11-23 15:30")
-	r := w.ack(tom, brook, acks(at, safeguarding.AckThumbsUp, who...), local("2026-11-23 16:00"), map[string]string{"Idempotency-Key": "acorns-23"})
+	r := w.ack(tom, brook, acks(at, contact.AckThumbsUp, who...), local("2026-11-23 16:00"), map[string]string{"Idempotency-Key": "acorns-23"})
 	if r.status != 200 || r.body["acknowledgements"] != float64(len(pupils)) {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
@@ -281,7 +283,7 @@ func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 	items := w.items()
-	if items["audit:"+safeguarding.AuditAcknowledged] != len(families)+1 || items["request"] != 1 {
+	if items["audit:"+engagement.AuditAcknowledged] != len(families)+1 || items["request"] != 1 {
 		t.Errorf("items %v: want an audit entry per family and one for the batch, and one idempotency record", items)
 	}
 	for _, id := range families {
@@ -366,7 +368,7 @@ func TestAcknowledgementsRefusedWithAProblemWriteNothing(t *testing.T) {
 	w := newWorld(t)
 	now := local("2026-11-23 16:00")
 	ok := `{"familyId":"fam-03","at":"2026-11-23T15:00:00Z","kind":"thumbs-up"}`
-	many := strings.Repeat(ok+",", safeguarding.MaxAcknowledgements) + ok
+	many := strings.Repeat(ok+",", contact.MaxAcknowledgements) + ok
 	huge := `{"acknowledgements":[` + strings.Repeat(ok+",", 1200) + ok + `]}`
 	for _, tc := range []struct {
 		name, body string
@@ -493,7 +495,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 	w.escalate("2026-11-18")
 
 	now := local("2026-11-18 10:00")
-	before := w.items()["audit:"+safeguarding.AuditFamiliesRead]
+	before := w.items()["audit:"+engagement.AuditFamiliesRead]
 	r := w.missing(dsl, brook, "missing", now)
 	if r.status != 200 || r.contentType != "application/json" {
 		t.Fatalf("%d %q %s", r.status, r.contentType, r.raw)
@@ -523,7 +525,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 			}
 		}
 	}
-	if n := w.items()["audit:"+safeguarding.AuditFamiliesRead]; n != before+1 {
+	if n := w.items()["audit:"+engagement.AuditFamiliesRead]; n != before+1 {
 		t.Errorf("%d audit entries of the read, want %d (rule P4)", n, before+1)
 	}
 	// No status lists the same; another status is refused.
@@ -546,7 +548,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 	if items["chronology:contact_restored"] != 2 || items["chronology:missing"] != 4 {
 		t.Errorf("chronology %v: want fam-06's two children restored, four missing entries", items)
 	}
-	if f := w.family(brook, "fam-06"); f.CallKey != "" || f.Status != safeguarding.FamilyEngaged || f.NextLook.IsZero() {
+	if f := w.family(brook, "fam-06"); f.CallKey != "" || f.Status != contact.FamilyEngaged || f.NextLook.IsZero() {
 		t.Errorf("fam-06 after: %+v", f)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -27,5 +27,5 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{svc: safeguarding.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}}
+	return handler{svc: engagement.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}}
 }

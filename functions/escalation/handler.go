@@ -15,6 +15,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // Queue is the part of the SQS client the fan-out uses.
@@ -28,7 +29,7 @@ type Schools interface {
 }
 
 type handler struct {
-	job      safeguarding.FamilyEscalation
+	job      engagement.FamilyEscalation
 	schools  Schools
 	queue    Queue
 	queueURL string
@@ -66,8 +67,8 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 
 // fanOut lists the schools and queues one message per school, ten to a SendMessageBatch. On a
 // weekend or a bank holiday no school has a school day: the run does nothing at all.
-func (h handler) fanOut(ctx context.Context, now time.Time) (safeguarding.EscalationRun, error) {
-	run := safeguarding.EscalationRun{At: now.UTC()}
+func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.EscalationRun, error) {
+	run := engagement.EscalationRun{At: now.UTC()}
 	if !h.job.BankHolidays.IsSchoolDay(now) {
 		slog.InfoContext(ctx, "escalation run", "at", run.At, "schoolDay", false)
 		return run, nil

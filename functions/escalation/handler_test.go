@@ -23,6 +23,9 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -69,7 +72,7 @@ type world struct {
 	st    *store.Store
 	h     *handler
 	q     *queue
-	eng   safeguarding.Engagement
+	eng   engagement.Engagement
 }
 
 func newWorld(t *testing.T) *world {
@@ -78,19 +81,19 @@ func newWorld(t *testing.T) *world {
 	st := store.New(db, table)
 	apitest.SeedDemoWithFamilies(t, st)
 	bank := calendar.EnglandAndWales()
-	h := &handler{job: safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
+	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
 	q := &queue{h: h}
 	h.queue = q
-	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: safeguarding.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
+	return &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: engagement.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
 }
 
 // local is a school-local time "2006-01-02 15:04".
 var local = apitest.Local
 
-func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgement) safeguarding.AckResult {
+func (w *world) ack(by string, at time.Time, acks ...contact.Acknowledgement) engagement.AckResult {
 	w.t.Helper()
 	for i := range acks {
-		acks[i].At, acks[i].Kind = at, safeguarding.AckThumbsUp
+		acks[i].At, acks[i].Kind = at, contact.AckThumbsUp
 	}
 	r, err := w.eng.Acknowledge(context.Background(), safeguarding.Caller{Email: by, At: at.Add(time.Minute)}, seed.BrookLane, acks, safeguarding.RequestKey{}, "")
 	if err != nil {
@@ -100,7 +103,7 @@ func (w *world) ack(by string, at time.Time, acks ...safeguarding.Acknowledgemen
 }
 
 // run runs the schedule at 05:30 on a local date.
-func (w *world) run(date string) safeguarding.EscalationRun {
+func (w *world) run(date string) engagement.EscalationRun {
 	w.t.Helper()
 	ev, _ := json.Marshal(map[string]string{"time": local(date + " 05:30").UTC().Format(time.RFC3339)})
 	out, err := w.h.Handle(context.Background(), ev)
@@ -112,7 +115,7 @@ func (w *world) run(date string) safeguarding.EscalationRun {
 			w.t.Fatalf("worker failures %+v", r.BatchItemFailures)
 		}
 	}
-	return out.(safeguarding.EscalationRun)
+	return out.(engagement.EscalationRun)
 }
 
 // scan lists items of a type as "attr1 attr2 ..." (tests only: no request path scans).
@@ -140,7 +143,7 @@ func (w *world) scan(typ string, attrs ...string) []string {
 	return out
 }
 
-func (w *world) family(id string) safeguarding.Family {
+func (w *world) family(id string) contact.Family {
 	w.t.Helper()
 	_, f, err := w.st.Family(context.Background(), dsl, seed.BrookLane, id)
 	if err != nil {
@@ -152,13 +155,13 @@ func (w *world) family(id string) safeguarding.Family {
 func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) {
 	w := newWorld(t)
 	// fam-03: Zofia and Jakub Kowalski, both in Willows; acknowledged on Friday 6 Nov 2026.
-	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
-	if r := w.run("2026-11-16"); r.Enqueued != 2 || w.family("fam-03").Status != safeguarding.FamilyEngaged {
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
+	if r := w.run("2026-11-16"); r.Enqueued != 2 || w.family("fam-03").Status != contact.FamilyEngaged {
 		t.Fatalf("five silent days: %+v %+v", r, w.family("fam-03"))
 	}
 	w.run("2026-11-17")
 	f := w.family("fam-03")
-	if f.Status != safeguarding.FamilyMissing || f.CallDueAt.IsZero() {
+	if f.Status != contact.FamilyMissing || f.CallDueAt.IsZero() {
 		t.Fatalf("six silent days: %+v", f)
 	}
 	if got := w.scan("chronology", "pupil", "entryType"); !slices.Equal(got, []string{"[bl-04 missing]", "[bl-05 missing]"}) {
@@ -174,14 +177,14 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 		t.Errorf("a rerun changed the family or alerted again: %+v", after)
 	}
 	// The phone call is on the deadline engine's ladder (D8): overdue the next morning.
-	engine := safeguarding.Deadlines{Store: w.st, Parallel: 1}
+	engine := deadlines.Deadlines{Store: w.st, Parallel: 1}
 	if r, err := engine.Run(context.Background(), local("2026-11-18 06:00")); err != nil || r.Escalated != 1 {
 		t.Fatalf("the engine on the call: %+v %v", r, err)
 	}
 	// E6: an acknowledgement ends MISSING, closes the call, and says when and how.
-	w.ack(dsl, local("2026-11-18 08:00"), safeguarding.Acknowledgement{PupilID: "bl-04"})
+	w.ack(dsl, local("2026-11-18 08:00"), contact.Acknowledgement{PupilID: "bl-04"})
 	f = w.family("fam-03")
-	if f.Status != safeguarding.FamilyEngaged || f.CallKey != "" {
+	if f.Status != contact.FamilyEngaged || f.CallKey != "" {
 		t.Errorf("after an acknowledgement: %+v", f)
 	}
 	if got := w.scan("chronology", "pupil", "entryType"); len(got) != 4 || got[1] != "[bl-04 missing]" || got[0] != "[bl-04 contact_restored]" {
@@ -195,7 +198,7 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 func TestRule_E1_ATeacherAcknowledgesOnlyForTheirOwnClass(t *testing.T) {
 	w := newWorld(t)
 	_, err := w.eng.Acknowledge(context.Background(), safeguarding.Caller{Email: tom, At: local("2026-11-06 16:00")}, seed.BrookLane,
-		[]safeguarding.Acknowledgement{{FamilyID: "fam-03", At: local("2026-11-06 15:00"), Kind: safeguarding.AckThumbsUp}}, safeguarding.RequestKey{}, "")
+		[]contact.Acknowledgement{{FamilyID: "fam-03", At: local("2026-11-06 15:00"), Kind: contact.AckThumbsUp}}, safeguarding.RequestKey{}, "")
 	if err == nil {
 		t.Fatal("Tom acknowledged for a family of Willows")
 	}
@@ -203,7 +206,7 @@ func TestRule_E1_ATeacherAcknowledgesOnlyForTheirOwnClass(t *testing.T) {
 
 func TestRule_E2_NothingOnANonSchoolDay(t *testing.T) {
 	w := newWorld(t)
-	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
 	for _, day := range []string{"2026-11-21", "2026-12-25"} { // a Saturday; Christmas Day
 		if r := w.run(day); r.SchoolDay || r.Enqueued != 0 {
 			t.Errorf("%s: %+v", day, r)
@@ -216,23 +219,23 @@ func TestRule_E2_NothingOnANonSchoolDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.run("2026-11-17")
-	if f := w.family("fam-03"); f.Status == safeguarding.FamilyMissing {
+	if f := w.family("fam-03"); f.Status == contact.FamilyMissing {
 		t.Errorf("missing on a closure day: %+v", f)
 	}
 	// The closure is not a school day: Wednesday counts Mon 9 - Mon 16 (six), and logs it.
 	w.run("2026-11-18")
-	if f := w.family("fam-03"); f.Status != safeguarding.FamilyMissing {
+	if f := w.family("fam-03"); f.Status != contact.FamilyMissing {
 		t.Errorf("not missing the next school day: %+v", f)
 	}
 }
 
 func TestRule_E2_E5_AMissedDayIsCaughtUpAndTwentyDaysRaiseTheLA(t *testing.T) {
 	w := newWorld(t)
-	w.ack(dsl, local("2026-11-06 16:00"), safeguarding.Acknowledgement{FamilyID: "fam-03"})
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
 	w.run("2026-11-13")
 	// No run on 16, 17 or 18 Nov: Thursday's run logs it missing.
 	w.run("2026-11-19")
-	if f := w.family("fam-03"); f.Status != safeguarding.FamilyMissing {
+	if f := w.family("fam-03"); f.Status != contact.FamilyMissing {
 		t.Fatalf("a missed day was skipped: %+v", f)
 	}
 	w.run("2026-12-04") // 19 silent school days
@@ -256,10 +259,10 @@ func TestRule_E2_E5_AMissedDayIsCaughtUpAndTwentyDaysRaiseTheLA(t *testing.T) {
 func TestRule_E1_OneSiblingAcknowledgingInAnotherClassCountsForTheFamily(t *testing.T) {
 	w := newWorld(t)
 	// fam-02: Alfie (Acorns, Tom's class) and Poppy (Saplings, Sam's class).
-	w.ack(tom, local("2026-11-06 16:00"), safeguarding.Acknowledgement{PupilID: "bl-02"})
-	w.ack(sam, local("2026-11-13 16:00"), safeguarding.Acknowledgement{PupilID: "bl-03"})
+	w.ack(tom, local("2026-11-06 16:00"), contact.Acknowledgement{PupilID: "bl-02"})
+	w.ack(sam, local("2026-11-13 16:00"), contact.Acknowledgement{PupilID: "bl-03"})
 	w.run("2026-11-17")
-	if f := w.family("fam-02"); f.Status == safeguarding.FamilyMissing || !f.LastContactAt.Equal(local("2026-11-13 16:00")) {
+	if f := w.family("fam-02"); f.Status == contact.FamilyMissing || !f.LastContactAt.Equal(local("2026-11-13 16:00")) {
 		t.Errorf("one sibling's acknowledgement did not count for the family: %+v", f)
 	}
 }

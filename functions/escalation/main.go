@@ -13,7 +13,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -26,7 +26,7 @@ func main() {
 	}
 	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
 	h := handler{
-		job:     safeguarding.FamilyEscalation{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID},
+		job:     engagement.FamilyEscalation{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID},
 		schools: st, queue: sqs.NewFromConfig(cfg), queueURL: os.Getenv("ESCALATION_QUEUE_URL"),
 	}
 	lambda.Start(h.Handle)

@@ -8,10 +8,11 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
 type handler struct {
-	visits safeguarding.Visits
+	visits visits.Visits
 }
 
 // Handle serves an API Gateway event.
@@ -103,13 +104,13 @@ type planRequest struct {
 	PlannedEnd       string   `json:"plannedEnd"`
 }
 
-func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestKey, string, safeguarding.NewVisit, error) {
+func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestKey, string, visits.NewVisit, error) {
 	var in planRequest
 	who, key, fp, err := httpapi.Command(req, &in)
 	if err != nil {
-		return who, key, fp, safeguarding.NewVisit{}, err
+		return who, key, fp, visits.NewVisit{}, err
 	}
-	nv := safeguarding.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail}
+	nv := visits.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail}
 	if !familyID(in.FamilyID) {
 		return who, key, fp, nv, invalid("familyId", "name the family by its id")
 	}
@@ -142,15 +143,15 @@ func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	visits, err := h.visits.List(ctx, who, httpapi.School(req))
+	list, err := h.visits.List(ctx, who, httpapi.School(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	out := struct {
 		Visits []visitResponse `json:"visits"`
 	}{Visits: []visitResponse{}}
-	for _, v := range visits {
-		out.Visits = append(out.Visits, toResponse(safeguarding.VisitResult{Visit: v}, who.At))
+	for _, v := range list {
+		out.Visits = append(out.Visits, toResponse(visits.VisitResult{Visit: v}, who.At))
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
 }
@@ -173,7 +174,7 @@ func (h handler) get(ctx context.Context, req httpapi.Request) (httpapi.Response
 
 // change runs a command on a visit and answers 200 with the visit.
 func (h handler) change(ctx context.Context, req httpapi.Request, v any,
-	run func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)) (httpapi.Response, error) {
+	run func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)) (httpapi.Response, error) {
 	who, key, fp, err := command(req, v)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -193,7 +194,7 @@ type empty struct{}
 
 // authorise is the Senior DSL's authorisation (V1).
 func (h handler) authorise(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	return h.change(ctx, req, &empty{}, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &empty{}, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.Authorise(ctx, who, school, id, key, fp)
 	})
 }
@@ -206,7 +207,7 @@ type callRequest struct {
 // callAhead records a call ahead (V3): agreed, no answer, or declined (which blocks visits).
 func (h handler) callAhead(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in callRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.RecordCall(ctx, who, school, id, in.Outcome, in.Notes, key, fp)
 	})
 }
@@ -218,7 +219,7 @@ type startRequest struct {
 // start sets off (V1-V3) and arms the lone-worker alarm (V8).
 func (h handler) start(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in startRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.Start(ctx, who, school, id, in.StaffEmails, key, fp)
 	})
 }
@@ -229,11 +230,11 @@ type concernRequest struct {
 }
 
 // immediateConcern is the body's immediate concern (V5); nil when there is none.
-func (c *concernRequest) immediateConcern() *safeguarding.ImmediateConcern {
+func (c *concernRequest) immediateConcern() *visits.ImmediateConcern {
 	if c == nil {
 		return nil
 	}
-	out := &safeguarding.ImmediateConcern{Details: c.Details}
+	out := &visits.ImmediateConcern{Details: c.Details}
 	for _, p := range c.PupilIDs {
 		out.Pupils = append(out.Pupils, safeguarding.PupilID(p))
 	}
@@ -250,13 +251,13 @@ type doorstepRequest struct {
 }
 
 // childrenSeen is each child seen or not seen on the doorstep (V4), naming a field with no answer.
-func (in doorstepRequest) childrenSeen() ([]safeguarding.ChildSeen, error) {
-	var out []safeguarding.ChildSeen
+func (in doorstepRequest) childrenSeen() ([]visits.ChildSeen, error) {
+	var out []visits.ChildSeen
 	for _, c := range in.Children {
 		if c.Seen == nil {
 			return nil, invalid("children.seen", "say for each child whether they were seen: true or false")
 		}
-		out = append(out, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c.PupilID), Seen: *c.Seen, Notes: c.Notes})
+		out = append(out, visits.ChildSeen{Pupil: safeguarding.PupilID(c.PupilID), Seen: *c.Seen, Notes: c.Notes})
 	}
 	return out, nil
 }
@@ -264,10 +265,10 @@ func (in doorstepRequest) childrenSeen() ([]safeguarding.ChildSeen, error) {
 // doorstep records each child seen or not seen (V4), and an immediate concern (V5).
 func (h handler) doorstep(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in doorstepRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		children, err := in.childrenSeen()
 		if err != nil {
-			return safeguarding.VisitResult{}, err
+			return visits.VisitResult{}, err
 		}
 		return h.visits.RecordDoorstep(ctx, who, school, id, children, in.ImmediateConcern.immediateConcern(), key, fp)
 	})
@@ -277,7 +278,7 @@ func (h handler) doorstep(ctx context.Context, req httpapi.Request) (httpapi.Res
 // number to call.
 func (h handler) concern(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in concernRequest
-	resp, err := h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	resp, err := h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.RaiseConcern(ctx, who, school, id, *in.immediateConcern(), key, fp)
 	})
 	if err == nil {
@@ -302,13 +303,13 @@ type observationsRequest struct {
 // observations records the observations of the children and the adults (V4, V6).
 func (h handler) observations(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in observationsRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
-		var children []safeguarding.ChildObservation
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
+		var children []visits.ChildObservation
 		for _, c := range in.Children {
-			children = append(children, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c.PupilID),
-				Appearance: safeguarding.Appearance{Emotional: c.Emotional, Physical: c.Physical}})
+			children = append(children, visits.ChildObservation{Pupil: safeguarding.PupilID(c.PupilID),
+				Appearance: visits.Appearance{Emotional: c.Emotional, Physical: c.Physical}})
 		}
-		return h.visits.RecordObservations(ctx, who, school, id, children, safeguarding.Appearance(in.Adults), key, fp)
+		return h.visits.RecordObservations(ctx, who, school, id, children, visits.Appearance(in.Adults), key, fp)
 	})
 }
 
@@ -319,8 +320,8 @@ type nextRequest struct {
 }
 
 // nextVisit is the next visit, or why there is none, with the support offered.
-func (in nextRequest) nextVisit() (safeguarding.NextVisit, error) {
-	n := safeguarding.NextVisit{NoneReason: in.NoNextVisitReason, SupportOffered: in.SupportOffered}
+func (in nextRequest) nextVisit() (visits.NextVisit, error) {
+	n := visits.NextVisit{NoneReason: in.NoNextVisitReason, SupportOffered: in.SupportOffered}
 	if in.NextVisitAt != "" {
 		at, err := parseTime("nextVisitAt", in.NextVisitAt)
 		if err != nil {
@@ -334,10 +335,10 @@ func (in nextRequest) nextVisit() (safeguarding.NextVisit, error) {
 // next records the next visit arranged and the support offered (V7).
 func (h handler) next(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in nextRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		n, err := in.nextVisit()
 		if err != nil {
-			return safeguarding.VisitResult{}, err
+			return visits.VisitResult{}, err
 		}
 		return h.visits.RecordNext(ctx, who, school, id, n, key, fp)
 	})
@@ -345,7 +346,7 @@ func (h handler) next(ctx context.Context, req httpapi.Request) (httpapi.Respons
 
 // checkout is the staff's check-out with their line manager (V8).
 func (h handler) checkout(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	return h.change(ctx, req, &empty{}, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &empty{}, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.CheckOut(ctx, who, school, id, key, fp)
 	})
 }
@@ -356,7 +357,7 @@ type reasonRequest struct {
 
 func (h handler) cancel(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var in reasonRequest
-	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error) {
+	return h.change(ctx, req, &in, func(who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error) {
 		return h.visits.Cancel(ctx, who, school, id, in.Reason, key, fp)
 	})
 }

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
 func TestRule_V1_V2_PlannedWithTwoStaffShownToTheLineManagerAndStartedOnlyOnceAuthorised(t *testing.T) {
 	w := newWorld(t)
 	before := w.items()
 	w.counter.Reset()
-	status, v := w.call("POST", visits, dsl, planBody(family, "2027-03-01T10:00:00Z", "2027-03-01T11:00:00Z"), "2027-02-26 15:00")
+	status, v := w.call("POST", visitsPath, dsl, planBody(family, "2027-03-01T10:00:00Z", "2027-03-01T11:00:00Z"), "2027-02-26 15:00")
 	if status != 201 || v["status"] != "planned" || v["reference"] == "" || fmt.Sprint(v["pupilIds"]) != "[bl-02 bl-03]" {
 		t.Fatalf("plan: %d %v", status, v)
 	}
@@ -33,7 +34,7 @@ func TestRule_V1_V2_PlannedWithTwoStaffShownToTheLineManagerAndStartedOnlyOnceAu
 		t.Errorf("the line manager's alert: %v", a)
 	}
 	id := v["id"].(string)
-	path := visits + "/" + id
+	path := visitsPath + "/" + id
 
 	// V1: no start before the Senior DSL authorises it, whoever asks, and nothing is written.
 	w.ok("POST", path+"/call-ahead", priya, `{"outcome":"no-answer","notes":"Left a voicemail."}`, "2027-03-01 09:30")
@@ -75,7 +76,7 @@ func TestRule_V1_V2_PlannedWithTwoStaffShownToTheLineManagerAndStartedOnlyOnceAu
 func TestRule_V2_TheLineManagerSeesTheAddressAndEveryViewIsAudited(t *testing.T) {
 	w := newWorld(t)
 	id := w.plan("2027-02-26 15:00")
-	path := visits + "/" + id
+	path := visitsPath + "/" + id
 	before := w.items()
 	v := w.ok("GET", path, sam, "", "2027-02-26 15:30")
 	addr, _ := v["address"].(map[string]any)
@@ -96,20 +97,20 @@ func TestRule_V2_TheLineManagerSeesTheAddressAndEveryViewIsAudited(t *testing.T)
 			t.Errorf("%s: %d, want %d", tc.who, status, tc.status)
 		}
 	}
-	if status, _ := w.call("GET", visits+"/01JNOSUCHVISIT000000000000", dsl, "", "2027-02-26 15:32"); status != 404 {
+	if status, _ := w.call("GET", visitsPath+"/01JNOSUCHVISIT000000000000", dsl, "", "2027-02-26 15:32"); status != 404 {
 		t.Errorf("no such visit: %d", status)
 	}
-	if status, _ := w.call("GET", visits+"/..%2Fx", dsl, "", "2027-02-26 15:32"); status != 404 {
+	if status, _ := w.call("GET", visitsPath+"/..%2Fx", dsl, "", "2027-02-26 15:32"); status != 404 {
 		t.Errorf("a malformed id: %d", status)
 	}
 	// The list shows the visit to those on it, never an address.
-	_, list := w.call("GET", visits, sam, "", "2027-02-26 15:33")
+	_, list := w.call("GET", visitsPath, sam, "", "2027-02-26 15:33")
 	if l := list["visits"].([]any); len(l) != 1 || l[0].(map[string]any)["address"] != nil {
 		t.Errorf("the line manager's list: %v", l)
 	}
-	_, list = w.call("GET", visits, office, "", "2027-02-26 15:33")
+	_, list = w.call("GET", visitsPath, office, "", "2027-02-26 15:33")
 	if l := list["visits"].([]any); len(l) != 0 {
-		t.Errorf("the office sees visits it is not on: %v", l)
+		t.Errorf("the office sees visitsPath it is not on: %v", l)
 	}
 }
 
@@ -118,13 +119,13 @@ func TestRule_V3_AFamilyThatDeclinesIsBlockedUntilADSLLiftsIt(t *testing.T) {
 	first := w.plan("2027-02-26 15:00")
 	second := w.plan("2027-02-26 15:05")
 	for _, id := range []string{first, second} {
-		w.ok("POST", visits+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
+		w.ok("POST", visitsPath+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
 	}
-	if status, body := w.call("POST", visits+"/"+first+"/start", tom, "", "2027-03-01 09:55"); status != 400 || !problemOn(body, "calledAhead") {
+	if status, body := w.call("POST", visitsPath+"/"+first+"/start", tom, "", "2027-03-01 09:55"); status != 400 || !problemOn(body, "calledAhead") {
 		t.Errorf("start without calling ahead: %d %v", status, body)
 	}
-	w.ok("POST", visits+"/"+first+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:00")
-	v := w.ok("POST", visits+"/"+second+"/call-ahead", priya, `{"outcome":"declined","notes":"Please do not come."}`, "2027-03-01 09:10")
+	w.ok("POST", visitsPath+"/"+first+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:00")
+	v := w.ok("POST", visitsPath+"/"+second+"/call-ahead", priya, `{"outcome":"declined","notes":"Please do not come."}`, "2027-03-01 09:10")
 	if v["status"] != "declined" {
 		t.Fatalf("declined: %v", v)
 	}
@@ -133,10 +134,10 @@ func TestRule_V3_AFamilyThatDeclinesIsBlockedUntilADSLLiftsIt(t *testing.T) {
 	}
 	// Staff do not persist: the visit planned before the decline cannot start either (the
 	// block is checked in the start's own transaction), and no new one can be planned.
-	if status, body := w.call("POST", visits+"/"+first+"/start", tom, "", "2027-03-01 09:55"); status != 400 || !problemOn(body, "familyId") {
+	if status, body := w.call("POST", visitsPath+"/"+first+"/start", tom, "", "2027-03-01 09:55"); status != 400 || !problemOn(body, "familyId") {
 		t.Errorf("started after the family declined: %d %v", status, body)
 	}
-	if status, body := w.call("POST", visits, dsl, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), "2027-03-01 12:00"); status != 400 || !problemOn(body, "familyId") {
+	if status, body := w.call("POST", visitsPath, dsl, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), "2027-03-01 12:00"); status != 400 || !problemOn(body, "familyId") {
 		t.Errorf("planned after the family declined: %d %v", status, body)
 	}
 	lift := "/api/schools/brook-lane/families/" + family + "/visit-block/lift"
@@ -157,7 +158,7 @@ func TestRule_V3_AFamilyThatDeclinesIsBlockedUntilADSLLiftsIt(t *testing.T) {
 	if status, _ := w.call("POST", lift, dsl, `{"reason":"again"}`, "2027-03-02 09:01"); status != 409 {
 		t.Errorf("lifted twice: %d", status)
 	}
-	if status, _ := w.call("POST", visits, dsl, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), "2027-03-02 12:00"); status != 201 {
+	if status, _ := w.call("POST", visitsPath, dsl, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), "2027-03-02 12:00"); status != 201 {
 		t.Errorf("planned after the lift: %d", status)
 	}
 }
@@ -165,7 +166,7 @@ func TestRule_V3_AFamilyThatDeclinesIsBlockedUntilADSLLiftsIt(t *testing.T) {
 func TestRule_V4_V5_TheDoorstepRecordAndAnImmediateConcernInOneTransaction(t *testing.T) {
 	w := newWorld(t)
 	id := w.started()
-	path := visits + "/" + id
+	path := visitsPath + "/" + id
 	if status, body := w.call("POST", path+"/doorstep", tom, `{"children":[{"pupilId":"bl-02","seen":true}]}`, "2027-03-01 10:10"); status != 400 || !problemOn(body, "children") {
 		t.Errorf("a child left out: %d %v", status, body)
 	}
@@ -216,7 +217,7 @@ func TestRule_V4_V5_TheDoorstepRecordAndAnImmediateConcernInOneTransaction(t *te
 func TestRule_V6_V7_ObservationsAndTheNextVisitLeaveTheLadder(t *testing.T) {
 	w := newWorld(t)
 	id := w.started()
-	path := visits + "/" + id
+	path := visitsPath + "/" + id
 	v := w.ok("POST", path+"/next", tom, `{"nextVisitAt":"2027-03-08T10:00:00Z","supportOffered":"Signposted to the food bank."}`, "2027-03-01 10:50")
 	if v["nextVisit"].(map[string]any)["nextVisitAt"] != "2027-03-08T10:00:00Z" || v["nextVisitDue"].(map[string]any)["open"] != false {
 		t.Errorf("next: %v", v)
@@ -255,12 +256,12 @@ func TestRule_V8_AMissedCheckOutAlarmsAtOnceAndTheLateCheckOutStandsThemDown(t *
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("alarm %v, want %v", got, want)
 	}
-	v := w.ok("GET", visits+"/"+id, sam, "", "2027-03-01 11:50")
+	v := w.ok("GET", visitsPath+"/"+id, sam, "", "2027-03-01 11:50")
 	if c := v["checkout"].(map[string]any); c["step"] != float64(1) || c["overdue"] != true {
 		t.Errorf("the visit does not show the alarm: %v", c)
 	}
 	// The line manager reaches them by phone and records their check-out.
-	v = w.ok("POST", visits+"/"+id+"/checkout", sam, "", "2027-03-01 11:52")
+	v = w.ok("POST", visitsPath+"/"+id+"/checkout", sam, "", "2027-03-01 11:52")
 	if v["status"] != "checked-out" || v["checkedOutBy"] != sam {
 		t.Errorf("checked out: %v", v)
 	}
@@ -274,7 +275,7 @@ func TestRule_V8_AMissedCheckOutAlarmsAtOnceAndTheLateCheckOutStandsThemDown(t *
 	if a := w.alerts("lone-worker"); len(a) != 4 {
 		t.Errorf("alarms after the check-out: %v", a)
 	}
-	if status, _ := w.call("POST", visits+"/"+id+"/checkout", tom, "", "2027-03-01 11:53"); status != 409 {
+	if status, _ := w.call("POST", visitsPath+"/"+id+"/checkout", tom, "", "2027-03-01 11:53"); status != 409 {
 		t.Errorf("checked out twice: %d", status)
 	}
 }
@@ -282,10 +283,10 @@ func TestRule_V8_AMissedCheckOutAlarmsAtOnceAndTheLateCheckOutStandsThemDown(t *
 func TestRule_V8_ACheckOutInTimeAlarmsNobody(t *testing.T) {
 	w := newWorld(t)
 	id := w.started()
-	if status, _ := w.call("POST", visits+"/"+id+"/checkout", gov, "", "2027-03-01 10:59"); status != 404 {
+	if status, _ := w.call("POST", visitsPath+"/"+id+"/checkout", gov, "", "2027-03-01 10:59"); status != 404 {
 		t.Errorf("someone else checked them out: %d", status)
 	}
-	w.ok("POST", visits+"/"+id+"/checkout", tom, "", "2027-03-01 10:59")
+	w.ok("POST", visitsPath+"/"+id+"/checkout", tom, "", "2027-03-01 10:59")
 	for _, at := range []string{"2027-03-01 11:30", "2027-03-01 12:00", "2027-03-02 11:30"} {
 		w.deadlines(at)
 	}
@@ -304,18 +305,18 @@ func TestRule_V8_ACheckOutRacingTheAlarmIsSavedOnTheStepItRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := safeguarding.RestoreVisit(vc.Visit.Snapshot())
+	v := visits.RestoreVisit(vc.Visit.Snapshot())
 	at := local("2027-03-01 11:31")
 	if _, err := v.CheckOut(vc.Viewer, at); err != nil {
 		t.Fatal(err)
 	}
 	w.deadlines("2027-03-01 11:30") // the alarm goes between the read and the write
-	err = w.st.SaveVisit(ctx, safeguarding.VisitWrite{Visit: v, PrevVersion: vc.Visit.Version(), Close: vc.Visit.DueItems()[:1], At: at,
+	err = w.st.SaveVisit(ctx, visits.VisitWrite{Visit: v, PrevVersion: vc.Visit.Version(), Close: vc.Visit.DueItems()[:1], At: at,
 		Audit: safeguarding.AuditEntry{ID: "a1", School: "brook-lane", Actor: tom, Action: "visit.changed", At: at}})
 	if !errors.Is(err, safeguarding.ErrConflict) {
 		t.Fatalf("saved on a stale alarm step: %v", err)
 	}
-	w.ok("POST", visits+"/"+id+"/checkout", tom, "", "2027-03-01 11:31")
+	w.ok("POST", visitsPath+"/"+id+"/checkout", tom, "", "2027-03-01 11:31")
 	if safe := w.alerts("lone-worker-safe"); len(safe) != 4 {
 		t.Errorf("stand-down %v", safe)
 	}
@@ -324,19 +325,19 @@ func TestRule_V8_ACheckOutRacingTheAlarmIsSavedOnTheStepItRead(t *testing.T) {
 func TestVisitsRefuseBadInputAndWriteNothing(t *testing.T) {
 	w := newWorld(t)
 	id := w.started()
-	path := visits + "/" + id
+	path := visitsPath + "/" + id
 	before := w.items()
 	for _, tc := range []struct {
 		name, method, path, who, body string
 		status                        int
 	}{
-		{"a teacher plans", "POST", visits, tom, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 403},
-		{"another school's DSL plans", "POST", visits, chloe, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 403},
-		{"no such family", "POST", visits, dsl, planBody("fam-99", "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 400},
-		{"a family id that is no id", "POST", visits, dsl, planBody("FAM#01", "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 400},
-		{"a bad time", "POST", visits, dsl, planBody(family, "Monday", "2027-03-08T11:00:00Z"), 400},
-		{"an unknown field", "POST", visits, dsl, `{"familyId":"fam-02","priority":1}`, 400},
-		{"not JSON", "POST", visits, dsl, `{"familyId":`, 400},
+		{"a teacher plans", "POST", visitsPath, tom, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 403},
+		{"another school's DSL plans", "POST", visitsPath, chloe, planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 403},
+		{"no such family", "POST", visitsPath, dsl, planBody("fam-99", "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 400},
+		{"a family id that is no id", "POST", visitsPath, dsl, planBody("FAM#01", "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 400},
+		{"a bad time", "POST", visitsPath, dsl, planBody(family, "Monday", "2027-03-08T11:00:00Z"), 400},
+		{"an unknown field", "POST", visitsPath, dsl, `{"familyId":"fam-02","priority":1}`, 400},
+		{"not JSON", "POST", visitsPath, dsl, `{"familyId":`, 400},
 		{"a list for an object", "POST", path + "/call-ahead", tom, `[]`, 400},
 		{"an unknown outcome", "POST", path + "/call-ahead", tom, `{"outcome":"maybe"}`, 400},
 		{"observations before nothing", "POST", path + "/observations", tom, `{"children":[{"pupilId":"bl-02"},{"pupilId":"bl-03"}]}`, 400},
@@ -361,28 +362,28 @@ func TestVisitsRefuseBadInputAndWriteNothing(t *testing.T) {
 func TestAVisitCommandIsIdempotentAndOneWinsARace(t *testing.T) {
 	w := newWorld(t)
 	body := planBody(family, "2027-03-01T10:00:00Z", "2027-03-01T11:00:00Z")
-	_, a := w.call("POST", visits, dsl, body, "2027-02-26 15:00", "Idempotency-Key", "plan-1")
-	_, b := w.call("POST", visits, dsl, body, "2027-02-26 15:01", "Idempotency-Key", "plan-1")
+	_, a := w.call("POST", visitsPath, dsl, body, "2027-02-26 15:00", "Idempotency-Key", "plan-1")
+	_, b := w.call("POST", visitsPath, dsl, body, "2027-02-26 15:01", "Idempotency-Key", "plan-1")
 	if a["id"] == nil || a["id"] != b["id"] {
 		t.Errorf("a retried plan made another visit: %v %v", a["id"], b["id"])
 	}
-	if status, _ := w.call("POST", visits, dsl, planBody(family, "2027-03-02T10:00:00Z", "2027-03-02T11:00:00Z"), "2027-02-26 15:02", "Idempotency-Key", "plan-1"); status != 422 {
+	if status, _ := w.call("POST", visitsPath, dsl, planBody(family, "2027-03-02T10:00:00Z", "2027-03-02T11:00:00Z"), "2027-02-26 15:02", "Idempotency-Key", "plan-1"); status != 422 {
 		t.Errorf("a key reused for another plan: %d", status)
 	}
 	if n := w.items()["visit"]; n != 1 {
 		t.Errorf("%d visits", n)
 	}
 	id := a["id"].(string)
-	w.ok("POST", visits+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
-	w.ok("POST", visits+"/"+id+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:30")
-	w.ok("POST", visits+"/"+id+"/start", tom, "", "2027-03-01 09:55")
+	w.ok("POST", visitsPath+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
+	w.ok("POST", visitsPath+"/"+id+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:30")
+	w.ok("POST", visitsPath+"/"+id+"/start", tom, "", "2027-03-01 09:55")
 	var wg sync.WaitGroup
 	codes := make([]int, 4)
 	for i := range codes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _ = w.call("POST", visits+"/"+id+"/checkout", []string{tom, priya}[i%2], "", "2027-03-01 10:58")
+			codes[i], _ = w.call("POST", visitsPath+"/"+id+"/checkout", []string{tom, priya}[i%2], "", "2027-03-01 10:58")
 		}()
 	}
 	wg.Wait()

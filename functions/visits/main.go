@@ -11,7 +11,8 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -27,6 +28,6 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{visits: safeguarding.Visits{Store: st, Calendar: calendar.EnglandAndWales(),
-		Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID}}
+	return handler{visits: visits.Visits{Store: st, Calendar: calendar.EnglandAndWales(),
+		Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID}}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	deadlinespkg "github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -66,13 +66,13 @@ func (w *world) call(method, path, email, body string, at string, headers ...str
 	return resp.StatusCode, apitest.JSON(w.t, resp)
 }
 
-const visits = "/api/schools/brook-lane/visits"
+const visitsPath = "/api/schools/brook-lane/visits"
 
 // plan plans the usual visit: Tom and Priya go to the Whitfields on Monday 1 March 2027 from
 // 10:00 to 11:00, Sam is their line manager.
 func (w *world) plan(at string) string {
 	w.t.Helper()
-	status, v := w.call("POST", visits, dsl, planBody(family, "2027-03-01T10:00:00Z", "2027-03-01T11:00:00Z"), at)
+	status, v := w.call("POST", visitsPath, dsl, planBody(family, "2027-03-01T10:00:00Z", "2027-03-01T11:00:00Z"), at)
 	if status != 201 {
 		w.t.Fatalf("plan: %d %v", status, v)
 	}
@@ -88,9 +88,9 @@ func planBody(fam, start, end string) string {
 func (w *world) started() string {
 	w.t.Helper()
 	id := w.plan("2027-02-26 15:00")
-	w.ok("POST", visits+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
-	w.ok("POST", visits+"/"+id+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:30")
-	w.ok("POST", visits+"/"+id+"/start", tom, "", "2027-03-01 09:55")
+	w.ok("POST", visitsPath+"/"+id+"/authorise", head, "", "2027-02-26 16:00")
+	w.ok("POST", visitsPath+"/"+id+"/call-ahead", tom, `{"outcome":"agreed"}`, "2027-03-01 09:30")
+	w.ok("POST", visitsPath+"/"+id+"/start", tom, "", "2027-03-01 09:55")
 	return id
 }
 
@@ -125,9 +125,9 @@ func (w *world) alerts(kind string) []string {
 }
 
 // deadlines runs the deadline engine at a local time, as the schedule would.
-func (w *world) deadlines(at string) safeguarding.DeadlineRun {
+func (w *world) deadlines(at string) deadlinespkg.DeadlineRun {
 	w.t.Helper()
-	run, err := safeguarding.Deadlines{Store: w.st, Parallel: 2}.Run(context.Background(), local(at))
+	run, err := deadlinespkg.Deadlines{Store: w.st, Parallel: 2}.Run(context.Background(), local(at))
 	if err != nil {
 		w.t.Fatal(err)
 	}

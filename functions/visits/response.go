@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
 type callResponse struct {
@@ -117,7 +118,7 @@ func due(s safeguarding.DueState, now time.Time) *dueResponse {
 	return &dueResponse{DueAt: s.DueAt, Open: s.Active, Overdue: s.Active && !now.Before(s.DueAt), Step: s.Step}
 }
 
-func toResponse(r safeguarding.VisitResult, now time.Time) visitResponse {
+func toResponse(r visits.VisitResult, now time.Time) visitResponse {
 	s := r.Visit.Snapshot()
 	out := visitResponse{ID: s.ID, Reference: s.Reference, Status: string(s.Status), FamilyID: s.Family, PupilIDs: []string{},
 		StaffEmails: s.Staff, LineManagerEmail: s.LineManager, PlannedStart: s.PlannedStart, PlannedEnd: s.PlannedEnd,

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // Marking a class's acknowledgements (rule E1): a teacher opens their class, taps how each
@@ -21,38 +23,38 @@ import (
 
 // classService is the part of safeguarding.ClassLists the pages use.
 type classService interface {
-	Classes(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.Class, error)
-	Sheet(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, class string) (safeguarding.ClassSheet, error)
+	Classes(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.Class, error)
+	Sheet(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, class string) (engagement.ClassSheet, error)
 }
 
-var _ classService = safeguarding.ClassLists{}
+var _ classService = engagement.ClassLists{}
 
 // engagementService is the part of safeguarding.Engagement the pages use: the engagement
 // API's use cases.
 type engagementService interface {
-	Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []safeguarding.Acknowledgement,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.AckResult, error)
-	MissingFamilies(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.FamilyRow, error)
-	Family(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.FamilyRow, error)
-	RecordContact(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in safeguarding.ContactAttempt,
-		key safeguarding.RequestKey, fp string) (safeguarding.Family, error)
+	Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []contact.Acknowledgement,
+		key safeguarding.RequestKey, fingerprint string) (engagement.AckResult, error)
+	MissingFamilies(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.FamilyRow, error)
+	Family(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (engagement.FamilyRow, error)
+	RecordContact(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in contact.ContactAttempt,
+		key safeguarding.RequestKey, fp string) (contact.Family, error)
 	RecordLANotification(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, sentAt time.Time, notes string,
-		key safeguarding.RequestKey, fp string) (safeguarding.Family, error)
+		key safeguarding.RequestKey, fp string) (contact.Family, error)
 	Decide(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, decision, reason string,
-		key safeguarding.RequestKey, fp string) (safeguarding.Family, error)
+		key safeguarding.RequestKey, fp string) (contact.Family, error)
 	Calendar(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
 	EditCalendar(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, version int,
 		in safeguarding.CalendarInput) (safeguarding.SchoolCalendar, error)
 }
 
-var _ engagementService = safeguarding.Engagement{}
+var _ engagementService = engagement.Engagement{}
 
 // ackTitles are the choices of the class sheet, "nothing today" first.
 var ackTitles = map[string]string{
-	noAck:                    "Nothing today",
-	safeguarding.AckThumbsUp: "Thumbs up",
-	safeguarding.AckMessage:  "Message",
-	safeguarding.AckWorkSeen: "Work seen",
+	noAck:               "Nothing today",
+	contact.AckThumbsUp: "Thumbs up",
+	contact.AckMessage:  "Message",
+	contact.AckWorkSeen: "Work seen",
 }
 
 func acknowledgementsPath(school safeguarding.SchoolID, class string) string {
@@ -139,7 +141,7 @@ func (h *Handler) acknowledgements(ctx context.Context, r *request, s session) e
 		}
 	}
 	saved := ""
-	if n, err := strconv.Atoi(r.ev.QueryStringParameters["saved"]); err == nil && n > 0 && n <= safeguarding.MaxAcknowledgements {
+	if n, err := strconv.Atoi(r.ev.QueryStringParameters["saved"]); err == nil && n > 0 && n <= contact.MaxAcknowledgements {
 		saved = "Saved: " + strconv.Itoa(n) + " " + plural(n, "family", "families") + " acknowledged today."
 	}
 	return h.sheetPage(ctx, r, s, p, school, class, ackForm{}, saved, formProblems{})
@@ -196,7 +198,7 @@ func (h *Handler) sheetPage(ctx context.Context, r *request, s session, p safegu
 		if chosen == "" {
 			chosen = noAck
 		}
-		for _, k := range append([]string{noAck}, safeguarding.AckKinds...) {
+		for _, k := range append([]string{noAck}, contact.AckKinds...) {
 			sf.Options = append(sf.Options, option{Value: k, Title: ackTitles[k], Checked: k == chosen})
 		}
 		v.Families = append(v.Families, sf)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Rule P4: records are never overwritten. A correction is a new version with a reason, made
@@ -43,7 +44,7 @@ type amendForm struct {
 }
 
 // newAmendForm is the correction form filled in with the concern as it is now.
-func newAmendForm(c safeguarding.Concern) amendForm {
+func newAmendForm(c concerns.Concern) amendForm {
 	l := c.ObservedAt().In(safeguarding.London)
 	f := amendForm{Key: rand.Text(), Version: strconv.Itoa(c.Version()), Category: string(c.Category()),
 		Subcategories: c.Subcategories(), Day: strconv.Itoa(l.Day()), Month: strconv.Itoa(int(l.Month())),
@@ -90,14 +91,14 @@ func readAmendForm(v url.Values) amendForm {
 
 // toAmendment turns the form into the domain's amendment and the version it corrects. Only
 // problems the form alone can see come back as field errors; the domain checks the rest.
-func (f amendForm) toAmendment() (int, safeguarding.Amendment, []fieldError) {
+func (f amendForm) toAmendment() (int, concerns.Amendment, []fieldError) {
 	var errs []fieldError
 	version, err := strconv.Atoi(f.Version)
 	if err != nil || version < 0 {
 		errs = append(errs, fieldError{"version", "The form is out of date: open the correction form again from the concern"})
 	}
 	details, words, people := f.Details, f.PupilWords, lines(f.PeopleInvolved)
-	a := safeguarding.Amendment{Details: &details, PupilWords: &words, PeopleInvolved: &people, Reason: f.Reason}
+	a := concerns.Amendment{Details: &details, PupilWords: &words, PeopleInvolved: &people, Reason: f.Reason}
 	if strings.TrimSpace(f.Reason) == "" {
 		errs = append(errs, fieldError{"reason", "Say why the record is corrected"})
 	}
@@ -173,7 +174,7 @@ type revisionView struct {
 	Current bool
 }
 
-func newRevisionView(r safeguarding.Revision, cat safeguarding.Catalogue) revisionView {
+func newRevisionView(r concerns.Revision, cat concerns.Catalogue) revisionView {
 	title, subs := categoryTitles(cat, r.Category, r.Subcategories)
 	return revisionView{Number: r.Number, Corrected: r.Number > 1, At: r.At, By: r.By, Reason: r.Reason,
 		Category: title, Subcategories: subs, ObservedAt: r.ObservedAt, Details: r.Details, PupilWords: r.PupilWords,
@@ -182,7 +183,7 @@ func newRevisionView(r safeguarding.Revision, cat safeguarding.Catalogue) revisi
 
 // categoryTitles names a category and its sub-categories by the school's catalogue: a
 // renamed sub-category shows its new name, a retired one its last (rule C2).
-func categoryTitles(cat safeguarding.Catalogue, c safeguarding.Category, subs []string) (string, []string) {
+func categoryTitles(cat concerns.Catalogue, c safeguarding.Category, subs []string) (string, []string) {
 	def, ok := cat.Find(c)
 	if !ok {
 		return string(c), subs
@@ -218,7 +219,7 @@ type amendView struct {
 type amendState struct {
 	form     *amendForm
 	own      []fieldError
-	check    *safeguarding.Amendment
+	check    *concerns.Amendment
 	err      error
 	conflict bool
 }
@@ -283,7 +284,7 @@ func (h *Handler) amendPage(ctx context.Context, r *request, s session, school s
 // categoryViews are the category radios and sub-category boxes of a form, from the school's
 // catalogue: retired sub-categories are not offered, except those the record already has
 // (keptCategory, kept), which stay as they are unless unticked (rule C2).
-func categoryViews(cat safeguarding.Catalogue, chosen string, ticked []string, keptCategory safeguarding.Category, kept []string) []categoryView {
+func categoryViews(cat concerns.Catalogue, chosen string, ticked []string, keptCategory safeguarding.Category, kept []string) []categoryView {
 	var out []categoryView
 	for _, c := range cat {
 		cv := categoryView{ID: c.ID, Title: c.Title, Checked: string(c.ID) == chosen}
@@ -303,9 +304,9 @@ func categoryViews(cat safeguarding.Catalogue, chosen string, ticked []string, k
 }
 
 // versions lists every version of a corrected concern, oldest first, the current one marked.
-func versions(c safeguarding.Concern, revs []safeguarding.Revision, cat safeguarding.Catalogue) []revisionView {
+func versions(c concerns.Concern, revs []concerns.Revision, cat concerns.Catalogue) []revisionView {
 	revs = slices.Clone(revs)
-	slices.SortFunc(revs, func(a, b safeguarding.Revision) int { return a.Number - b.Number })
+	slices.SortFunc(revs, func(a, b concerns.Revision) int { return a.Number - b.Number })
 	out := make([]revisionView, 0, len(revs))
 	for _, rev := range revs {
 		rv := newRevisionView(rev, cat)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Rule C6: handwritten notes are uploaded as attachments (a photo or scan, or a PDF), and
@@ -28,12 +29,12 @@ import (
 // attachmentService is the part of safeguarding.Attachments the pages use.
 type attachmentService interface {
 	RequestUpload(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
-		in safeguarding.NewAttachment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Upload, error)
+		in concerns.NewAttachment, key safeguarding.RequestKey, fingerprint string) (concerns.Upload, error)
 	Open(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
-		id safeguarding.AttachmentID) (safeguarding.Opened, error)
+		id concerns.AttachmentID) (concerns.Opened, error)
 }
 
-var _ attachmentService = safeguarding.Attachments{}
+var _ attachmentService = concerns.Attachments{}
 
 // ---- The upload request ----------------------------------------------------------------------
 
@@ -53,8 +54,8 @@ func readUploadForm(v url.Values) uploadForm {
 
 // toNewAttachment is the domain's request; a size that is not a whole number is the form's
 // own problem, the rest is the domain's to check.
-func (f uploadForm) toNewAttachment() (safeguarding.NewAttachment, string) {
-	in := safeguarding.NewAttachment{FileName: f.FileName, ContentType: f.ContentType}
+func (f uploadForm) toNewAttachment() (concerns.NewAttachment, string) {
+	in := concerns.NewAttachment{FileName: f.FileName, ContentType: f.ContentType}
 	size, err := strconv.ParseInt(f.Size, 10, 64)
 	if err != nil || size < 0 {
 		return in, uploadMessages["size"]
@@ -71,7 +72,7 @@ func (f uploadForm) fingerprint(school safeguarding.SchoolID, id safeguarding.Co
 var uploadMessages = map[string]string{
 	"contentType": "The selected file must be a JPEG, PNG or HEIC photo or scan, or a PDF",
 	"fileName":    "The selected file must be a JPEG, PNG or HEIC photo or scan, or a PDF, named as one (for example notes.jpg or notes.pdf)",
-	"size":        fmt.Sprintf("The selected file must be %d MB or smaller, and not empty", safeguarding.MaxAttachmentBytes>>20),
+	"size":        fmt.Sprintf("The selected file must be %d MB or smaller, and not empty", concerns.MaxAttachmentBytes>>20),
 }
 
 // uploadAnswer is the script's answer: where to send the file, or what is wrong.
@@ -136,7 +137,7 @@ func (h *Handler) requestUpload(ctx context.Context, r *request, s session) even
 // files (rule C6); the use case audits the read. The browser saves the file as a download.
 func (h *Handler) openAttachment(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	o, err := h.Attachments.Open(ctx, r.caller(s.claims.Email), safeguarding.SchoolID(r.param("school")),
-		safeguarding.ConcernID(r.param("id")), safeguarding.AttachmentID(r.param("attachment")))
+		safeguarding.ConcernID(r.param("id")), concerns.AttachmentID(r.param("attachment")))
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -147,7 +148,7 @@ func (h *Handler) openAttachment(ctx context.Context, r *request, s session) eve
 
 // attachmentView is one attachment in the concern page's list.
 type attachmentView struct {
-	ID       safeguarding.AttachmentID
+	ID       concerns.AttachmentID
 	FileName string
 	Kind     string
 	Size     string
@@ -172,10 +173,10 @@ type uploadView struct {
 // never received rather than still being checked.
 const uploadGrace = 5 * time.Minute
 
-func newAttachmentView(a safeguarding.Attachment, now time.Time) attachmentView {
+func newAttachmentView(a concerns.Attachment, now time.Time) attachmentView {
 	v := attachmentView{ID: a.ID(), FileName: a.FileName(), Kind: attachmentKind(a.ContentType()), Size: humanSize(a.Size()),
 		By: a.UploadedBy(), At: a.At(), Status: string(a.Status()), Reason: a.Reason()}
-	if a.Status() == safeguarding.AttachmentPending && now.After(a.At().Add(safeguarding.UploadURLValidity+uploadGrace)) {
+	if a.Status() == concerns.AttachmentPending && now.After(a.At().Add(concerns.UploadURLValidity+uploadGrace)) {
 		v.Status = "lost"
 	}
 	return v
@@ -208,18 +209,18 @@ func humanSize(n int64) string {
 
 // attachmentsSection lists concern c's attachments for p and offers the upload form to those
 // who may attach (the author or a DSL, rule C6).
-func attachmentsSection(r *request, c safeguarding.Concern, p safeguarding.Principal, list []safeguarding.Attachment) ([]attachmentView, *uploadView) {
+func attachmentsSection(r *request, c concerns.Concern, p safeguarding.Principal, list []concerns.Attachment) ([]attachmentView, *uploadView) {
 	var out []attachmentView
 	for _, a := range list {
 		v := newAttachmentView(a, r.now)
-		if v.Status == string(safeguarding.AttachmentVerified) {
+		if v.Status == string(concerns.AttachmentVerified) {
 			v.Open = concernPath(c.School(), c.ID()) + "/attachments/" + string(a.ID())
 		}
 		out = append(out, v)
 	}
-	if safeguarding.MayAttach(c, p) != nil {
+	if concerns.MayAttach(c, p) != nil {
 		return out, nil
 	}
 	return out, &uploadView{Action: concernPath(c.School(), c.ID()) + "/attachments", Key: rand.Text(),
-		MaxBytes: safeguarding.MaxAttachmentBytes, MaxMB: safeguarding.MaxAttachmentBytes >> 20}
+		MaxBytes: concerns.MaxAttachmentBytes, MaxMB: concerns.MaxAttachmentBytes >> 20}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -100,7 +100,7 @@ func TestRule_C6_AuthorUploadsAndThePageShowsEachFilesCheck(t *testing.T) {
 	wantBody(t, "the page after uploading", page, http.StatusOK, "File uploaded", "notes.jpg", "Photo or scan (JPEG), 2 KB", "Being checked")
 
 	// The file arrives and passes the check (the attachments function's use case).
-	check := safeguarding.Attachments{Store: w.st, NewID: store.NewID}
+	check := concerns.Attachments{Store: w.st, NewID: store.NewID}
 	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 2044)...)
 	if _, err := check.Verify(context.Background(), key, "", 2048, jpeg[:512], at.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // The DSL's case work on a concern (rules D1-D9), an assignee's My work and the SLT review,
@@ -75,7 +77,7 @@ type caseForm struct {
 
 // actionForm is one action's complete, cannot-follow-up or reallocate form as it was sent.
 type actionForm struct {
-	ActionID safeguarding.ActionID
+	ActionID casework.ActionID
 	Outcome  string
 	Reason   string
 	To       string
@@ -123,21 +125,21 @@ func commandFingerprint(parts ...string) string {
 
 // ---- Labels ---------------------------------------------------------------------------------
 
-var actionTypeTitles = map[safeguarding.ActionType]string{
-	safeguarding.ActionDSL:           "DSL action",
-	safeguarding.ActionParentMeeting: "Meeting with parents",
-	safeguarding.ActionMonitoring:    "Monitoring",
-	safeguarding.ActionReferral:      "Referral",
-	safeguarding.ActionCheckIn:       "Check-in",
+var actionTypeTitles = map[casework.ActionType]string{
+	casework.ActionDSL:           "DSL action",
+	casework.ActionParentMeeting: "Meeting with parents",
+	casework.ActionMonitoring:    "Monitoring",
+	casework.ActionReferral:      "Referral",
+	casework.ActionCheckIn:       "Check-in",
 }
 
 // actionTypeRules says when each type of action is due by the rules.
-var actionTypeRules = map[safeguarding.ActionType]string{
-	safeguarding.ActionDSL:           "By the end of the day the concern was recorded.",
-	safeguarding.ActionParentMeeting: "Arranged by the end of the day the concern was recorded, ideally held that day.",
-	safeguarding.ActionMonitoring:    "Completed within 24 hours of the first alert.",
-	safeguarding.ActionReferral:      "Made within 24 hours, ideally the same day. Choose where it goes below.",
-	safeguarding.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority.",
+var actionTypeRules = map[casework.ActionType]string{
+	casework.ActionDSL:           "By the end of the day the concern was recorded.",
+	casework.ActionParentMeeting: "Arranged by the end of the day the concern was recorded, ideally held that day.",
+	casework.ActionMonitoring:    "Completed within 24 hours of the first alert.",
+	casework.ActionReferral:      "Made within 24 hours, ideally the same day. Choose where it goes below.",
+	casework.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority.",
 }
 
 var referralTitles = map[string]string{
@@ -147,22 +149,22 @@ var referralTitles = map[string]string{
 	"lado":                  "LADO (local authority designated officer)",
 }
 
-func actionTypeTitle(t safeguarding.ActionType) string {
+func actionTypeTitle(t casework.ActionType) string {
 	return cmp.Or(actionTypeTitles[t], string(t))
 }
 
-func caseEventTitle(e safeguarding.CaseEvent) string {
+func caseEventTitle(e concerns.CaseEvent) string {
 	switch e.Kind {
-	case safeguarding.CaseClosedEvent:
+	case concerns.CaseClosedEvent:
 		return "Case closed"
-	case safeguarding.CaseReopened:
+	case concerns.CaseReopened:
 		return "Case reopened"
-	case safeguarding.CaseMarkedComplex:
+	case concerns.CaseMarkedComplex:
 		return "Marked complex"
-	case safeguarding.CaseNotComplex:
+	case concerns.CaseNotComplex:
 		return "No longer marked complex"
-	case safeguarding.CaseReviewed:
-		if e.Decision == safeguarding.DecisionClose {
+	case concerns.CaseReviewed:
+		if e.Decision == concerns.DecisionClose {
 			return "Reviewed: closed"
 		}
 		return "Reviewed: kept open"
@@ -170,15 +172,15 @@ func caseEventTitle(e safeguarding.CaseEvent) string {
 	return sentence(strings.ReplaceAll(e.Kind, "-", " "))
 }
 
-func actionEventTitle(e safeguarding.ActionEvent) string {
+func actionEventTitle(e casework.ActionEvent) string {
 	switch e.Kind {
-	case safeguarding.EventCreated:
+	case casework.EventCreated:
 		return "Assigned to " + e.To
-	case safeguarding.EventCannotFollowUp:
+	case casework.EventCannotFollowUp:
 		return e.From + " cannot follow it up"
-	case safeguarding.EventReallocated:
+	case casework.EventReallocated:
 		return "Reallocated from " + e.From + " to " + e.To
-	case safeguarding.EventCompleted:
+	case casework.EventCompleted:
 		return "Completed"
 	}
 	return sentence(strings.ReplaceAll(e.Kind, "-", " "))
@@ -220,7 +222,7 @@ type historyView struct {
 
 // actionView is one action as a page shows it, with the forms its viewer may use.
 type actionView struct {
-	ID           safeguarding.ActionID
+	ID           casework.ActionID
 	Number       string
 	Title        string
 	Reference    string
@@ -292,9 +294,9 @@ func staffOptions(school safeguarding.School, selected string, leaveOut ...strin
 }
 
 // newActionView shows action a to viewer p at now; back is the page its forms return to.
-func newActionView(a safeguarding.Action, p safeguarding.Principal, school safeguarding.School, now time.Time, back string, st pageState) actionView {
+func newActionView(a casework.Action, p safeguarding.Principal, school safeguarding.School, now time.Time, back string, st pageState) actionView {
 	open := a.Status() == safeguarding.ActionOpen
-	_, n, _ := safeguarding.ParseActionID(a.ID())
+	_, n, _ := casework.ParseActionID(a.ID())
 	v := actionView{
 		ID: a.ID(), Number: fmt.Sprintf("%s-A%d", a.Reference(), n), Title: actionTypeTitle(a.Type()), Reference: a.Reference(), Assignee: a.Assignee(),
 		Mine: a.Assignee() == p.Email, DueAt: a.DueAt(), Overdue: a.Overdue(now), Completed: !open,
@@ -325,11 +327,11 @@ func newActionView(a safeguarding.Action, p safeguarding.Principal, school safeg
 // ---- The concern page's case section (rules D1-D6, D9) -------------------------------------
 
 // caseSection builds the case section of concern c, with its actions, for a DSL p.
-func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c safeguarding.Concern,
-	actions []safeguarding.Action, st pageState) *caseView {
+func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c concerns.Concern,
+	actions []casework.Action, st pageState) *caseView {
 	id := c.ID()
 	base := concernPath(school.ID, id)
-	v := &caseView{Closed: c.Status() == safeguarding.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
+	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
 	for _, e := range c.CaseEvents() {
 		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
@@ -341,8 +343,8 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	if cal == nil {
 		cal = safeguarding.Weekdays{}
 	}
-	for _, t := range safeguarding.ActionTypes {
-		due := safeguarding.RuleDue(t, c, cal, school.EndOfDayMinutes, r.now)
+	for _, t := range casework.ActionTypes {
+		due := casework.RuleDue(t, c, cal, school.EndOfDayMinutes, r.now)
 		v.Types = append(v.Types, option{Value: string(t), Title: actionTypeTitle(t),
 			Hint: actionTypeRules[t] + " Due by " + whenDay(due) + ".", Checked: st.add.Type == string(t)})
 	}
@@ -351,20 +353,20 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 		leaveOut = append(leaveOut, c.SubjectStaffEmail())
 	}
 	v.Staff = staffOptions(school, st.add.Assignee, leaveOut...)
-	for _, d := range safeguarding.ReferralDestinations {
+	for _, d := range casework.ReferralDestinations {
 		v.Referrals = append(v.Referrals, option{Value: d, Title: referralTitles[d], Checked: st.add.ReferralTo == d})
 	}
 	if v.Closed {
-		v.Changes = append(v.Changes, option{Value: safeguarding.ChangeReopen, Title: "Reopen the case"})
+		v.Changes = append(v.Changes, option{Value: casework.ChangeReopen, Title: "Reopen the case"})
 	} else {
-		v.Changes = append(v.Changes, option{Value: safeguarding.ChangeClose, Title: "Close the case"})
+		v.Changes = append(v.Changes, option{Value: casework.ChangeClose, Title: "Close the case"})
 		if c.Complex() {
 			v.Changes = append(v.Changes,
-				option{Value: "review-" + safeguarding.DecisionKeepOpen, Title: "Record its review: keep it open"},
-				option{Value: "review-" + safeguarding.DecisionClose, Title: "Record its review: close it"},
-				option{Value: safeguarding.ChangePlain, Title: "It is no longer complex"})
+				option{Value: "review-" + concerns.DecisionKeepOpen, Title: "Record its review: keep it open"},
+				option{Value: "review-" + concerns.DecisionClose, Title: "Record its review: close it"},
+				option{Value: casework.ChangePlain, Title: "It is no longer complex"})
 		} else {
-			v.Changes = append(v.Changes, option{Value: safeguarding.ChangeComplex, Title: "Mark it complex (reviewed twice a term)"})
+			v.Changes = append(v.Changes, option{Value: casework.ChangeComplex, Title: "Mark it complex (reviewed twice a term)"})
 		}
 	}
 	for i := range v.Changes {
@@ -401,7 +403,7 @@ func (h *Handler) addAction(ctx context.Context, r *request, s session) events.A
 		DueYear: strings.TrimSpace(r.form.Get("due-year")), DueTime: strings.TrimSpace(r.form.Get("due-time")),
 		DueReason: r.form.Get("due-reason")}
 	st := pageState{add: f}
-	in := safeguarding.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason}
+	in := casework.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason}
 	if f.DueDay != "" || f.DueMonth != "" || f.DueYear != "" || f.DueTime != "" {
 		due, msg := localTime(f.DueDay, f.DueMonth, f.DueYear, f.DueTime)
 		if msg != "" {
@@ -434,7 +436,7 @@ func (h *Handler) changeCase(ctx context.Context, r *request, s session) events.
 	st := pageState{kase: f}
 	change, decision := f.Change, ""
 	if d, ok := strings.CutPrefix(f.Change, "review-"); ok {
-		change, decision = safeguarding.ChangeReview, d
+		change, decision = casework.ChangeReview, d
 	}
 	if change == "" {
 		st.problems.add("change", "Choose what to do with the case")
@@ -461,10 +463,10 @@ func (h *Handler) changeCase(ctx context.Context, r *request, s session) events.
 // goes back there: with the page's problems shown again, or redirected on success.
 func (h *Handler) onAction(ctx context.Context, r *request, s session, verb, done string, f actionForm,
 	anchors map[string]string, fallback string,
-	do func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (safeguarding.Action, error)) events.APIGatewayV2HTTPResponse {
+	do func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error)) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
-	f.ActionID = safeguarding.ActionID(r.param("id"))
-	concern, _, _ := safeguarding.ParseActionID(f.ActionID)
+	f.ActionID = casework.ActionID(r.param("id"))
+	concern, _, _ := casework.ParseActionID(f.ActionID)
 	back := r.form.Get("back")
 	everyone := r.form.Get("who") == "all"
 	reload := schoolPath(school) + "/work"
@@ -504,16 +506,16 @@ func (h *Handler) onAction(ctx context.Context, r *request, s session, verb, don
 func (h *Handler) completeAction(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	f := actionForm{Outcome: r.form.Get("outcome")}
 	return h.onAction(ctx, r, s, "complete", "action-completed", f, map[string]string{"outcome": "outcome"}, "outcome",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (safeguarding.Action, error) {
-			return h.Cases.Complete(ctx, who, school, safeguarding.ActionID(r.param("id")), f.Outcome, key, fp)
+		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
+			return h.Cases.Complete(ctx, who, school, casework.ActionID(r.param("id")), f.Outcome, key, fp)
 		})
 }
 
 func (h *Handler) cannotFollowUp(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	f := actionForm{Reason: r.form.Get("reason")}
 	return h.onAction(ctx, r, s, "unable", "action-unable", f, map[string]string{"reason": "unable-reason"}, "unable-reason",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (safeguarding.Action, error) {
-			return h.Cases.CannotFollowUp(ctx, who, school, safeguarding.ActionID(r.param("id")), f.Reason, key, fp)
+		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
+			return h.Cases.CannotFollowUp(ctx, who, school, casework.ActionID(r.param("id")), f.Reason, key, fp)
 		})
 }
 
@@ -521,8 +523,8 @@ func (h *Handler) reallocate(ctx context.Context, r *request, s session) events.
 	f := actionForm{To: strings.TrimSpace(r.form.Get("assignee")), Reason: r.form.Get("reason")}
 	return h.onAction(ctx, r, s, "reallocate", "action-reallocated", f,
 		map[string]string{"assigneeEmail": "realloc-to", "reason": "realloc-reason"}, "realloc-reason",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (safeguarding.Action, error) {
-			return h.Cases.Reallocate(ctx, who, school, safeguarding.ActionID(r.param("id")), f.To, f.Reason, key, fp)
+		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
+			return h.Cases.Reallocate(ctx, who, school, casework.ActionID(r.param("id")), f.To, f.Reason, key, fp)
 		})
 }
 
@@ -655,11 +657,11 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := reviewView{Threshold: safeguarding.FrequentThreshold, Window: safeguarding.FrequentWindow}
+	v := reviewView{Threshold: casework.FrequentThreshold, Window: casework.FrequentWindow}
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
-	row := func(c safeguarding.Concern) reviewCase {
+	row := func(c concerns.Concern) reviewCase {
 		rc := reviewCase{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()), RecordedAt: c.RecordedAt(),
 			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now), High: c.HighPriority()}
 		for _, lp := range c.Pupils() {
@@ -703,7 +705,7 @@ func (h *Handler) pupilNames(ctx context.Context, school safeguarding.SchoolID, 
 }
 
 func categoryTitle(c safeguarding.Category) string {
-	if def, ok := safeguarding.PolicyCatalogue().Find(c); ok {
+	if def, ok := concerns.PolicyCatalogue().Find(c); ok {
 		return def.Title
 	}
 	return string(c)

@@ -11,21 +11,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // catalogueService is the part of safeguarding.Catalogues the pages use: the school's own
 // categories and sub-categories (rule C2), the same use cases the concerns API calls.
 type catalogueService interface {
-	Categories(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.SchoolCatalogue, error)
+	Categories(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (concerns.SchoolCatalogue, error)
 	Change(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, version int,
-		change func(safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error)) (safeguarding.Subcategory, error)
+		change func(concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error)) (concerns.Subcategory, error)
 }
 
-var _ catalogueService = safeguarding.Catalogues{}
+var _ catalogueService = concerns.Catalogues{}
 
 // catalogue is the school's catalogue as its staff record against it (rule C2): sub-categories
 // a DSL added, renamed or retired.
-func (h *Handler) catalogue(ctx context.Context, r *request, s session, school safeguarding.SchoolID) (safeguarding.Catalogue, error) {
+func (h *Handler) catalogue(ctx context.Context, r *request, s session, school safeguarding.SchoolID) (concerns.Catalogue, error) {
 	c, err := h.Catalogues.Categories(ctx, r.caller(s.claims.Email), school)
 	if err != nil {
 		return nil, err
@@ -56,13 +57,13 @@ const (
 
 // change is the catalogue change the form asks for, of sub-category id of category ("" to
 // add one), and the version it was asked against; or the form's own problem.
-func (f categoryForm) change(category safeguarding.Category, id string) (int, func(safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error), string) {
+func (f categoryForm) change(category safeguarding.Category, id string) (int, func(concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error), string) {
 	version, err := strconv.Atoi(f.Version)
 	if err != nil || version < 0 {
 		return 0, nil, "The page is out of date: reload it and make the change again"
 	}
 	if id == "" {
-		return version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+		return version, func(c concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error) {
 			return c.AddSubcategory(category, f.Title)
 		}, ""
 	}
@@ -78,14 +79,14 @@ func (f categoryForm) change(category safeguarding.Category, id string) (int, fu
 	default:
 		return version, nil, "Choose to rename, retire or restore the sub-category"
 	}
-	return version, func(c safeguarding.Catalogue) (safeguarding.Catalogue, safeguarding.Subcategory, error) {
+	return version, func(c concerns.Catalogue) (concerns.Catalogue, concerns.Subcategory, error) {
 		return c.ChangeSubcategory(category, id, title, retired)
 	}, ""
 }
 
 // alreadyDone reports whether the catalogue already holds what the form asked for: a form
 // sent twice (a double tap) finds its own first change, not someone else's.
-func (f categoryForm) alreadyDone(c safeguarding.Catalogue, category safeguarding.Category, id string) bool {
+func (f categoryForm) alreadyDone(c concerns.Catalogue, category safeguarding.Category, id string) bool {
 	def, ok := c.Find(category)
 	if !ok {
 		return false

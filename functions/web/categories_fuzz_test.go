@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // FuzzCategoryForm feeds any posted body to the categories page's decoder (rule C2): it never
@@ -33,12 +34,12 @@ func FuzzCategoryForm(f *testing.F) {
 		if change == nil || version < 0 {
 			t.Fatalf("no change or version %d without a problem, for %q", version, body)
 		}
-		before := safeguarding.PolicyCatalogue()
+		before := concerns.PolicyCatalogue()
 		after, _, err := change(before)
 		if err != nil && !reflect.DeepEqual(after, before) {
 			t.Fatalf("a refused change altered the catalogue, for %q", body)
 		}
-		if !reflect.DeepEqual(before, safeguarding.PolicyCatalogue()) {
+		if !reflect.DeepEqual(before, concerns.PolicyCatalogue()) {
 			t.Fatal("the catalogue it was given was changed in place")
 		}
 		_ = form.alreadyDone(after, safeguarding.Category(category), id)

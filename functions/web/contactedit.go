@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Changing a family's contact details (rules P3, P4), by the office or a DSL: a new version
@@ -42,7 +43,7 @@ type contactEditForm struct {
 // Rows of the form: the numbers, and the lines of the address.
 const (
 	phoneRowsMin = 3
-	addressRows  = safeguarding.MaxAddressLines
+	addressRows  = contact.MaxAddressLines
 )
 
 // readContactEditForm reads the form's fields: phone-N-label, phone-N-number,
@@ -52,7 +53,7 @@ const (
 func readContactEditForm(v url.Values) contactEditForm {
 	f := contactEditForm{Key: strings.TrimSpace(v.Get("key")), Version: strings.TrimSpace(v.Get("version")),
 		Reason: v.Get("reason"), Postcode: v.Get("address-postcode")}
-	for i := range safeguarding.MaxContactPhones + 1 {
+	for i := range contact.MaxContactPhones + 1 {
 		n := "phone-" + strconv.Itoa(i)
 		f.Phones = append(f.Phones, phoneRow{Label: v.Get(n + "-label"), Number: v.Get(n + "-number"),
 			ConfirmedAt: strings.TrimSpace(v.Get(n + "-confirmed-at")), Confirmed: v.Get(n+"-confirmed") == "yes"})
@@ -74,8 +75,8 @@ func (f contactEditForm) fingerprint(school safeguarding.SchoolID, family string
 // input turns the form into the domain's change. Blank rows are left out; anchors maps each
 // of the domain's field names to the element it belongs to on the form. Problems only the
 // form can see come back as problems; everything else is the domain's to check.
-func (f contactEditForm) input(now time.Time) (safeguarding.ContactInput, map[string]string, []problem) {
-	var in safeguarding.ContactInput
+func (f contactEditForm) input(now time.Time) (contact.ContactInput, map[string]string, []problem) {
+	var in contact.ContactInput
 	var ps []problem
 	anchors := map[string]string{"phones": "phone-0-label", "address.lines": "address-line-0",
 		"address.postcode": "address-postcode", "reason": "reason"}
@@ -88,7 +89,7 @@ func (f contactEditForm) input(now time.Time) (safeguarding.ContactInput, map[st
 		if strings.TrimSpace(row.Label) == "" && strings.TrimSpace(row.Number) == "" && !row.Confirmed {
 			continue
 		}
-		ph := safeguarding.ContactPhone{Label: row.Label, Number: row.Number}
+		ph := contact.ContactPhone{Label: row.Label, Number: row.Number}
 		if row.ConfirmedAt != "" {
 			at, err := time.Parse(time.RFC3339, row.ConfirmedAt)
 			if err != nil {
@@ -149,7 +150,7 @@ type contactEditState struct {
 	// The office's form as sent, the change to check, its anchors, and whether it was sent
 	// to be saved but had changed since it was checked.
 	patch   *contactPatchForm
-	check   *safeguarding.ContactPatch
+	check   *contact.ContactPatch
 	anchors map[string]string
 	recheck bool
 }
@@ -193,7 +194,7 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	}
 	v := contactEditView{Reference: start.Family.Reference(), Shown: start.Shown, Numbers: start.Numbers, UpToDate: start.UpToDate,
 		HasAddress: start.HasAddress, ChangedAt: when(start.ChangedAt), Conflict: st.conflict, Problems: st.problems,
-		PostURL: contactEditPath(school, id), ReportLink: contactReportPath(school), UpToDateDays: safeguarding.DefaultUpToDateDays,
+		PostURL: contactEditPath(school, id), ReportLink: contactReportPath(school), UpToDateDays: contact.DefaultUpToDateDays,
 		Changes: changes, Recheck: st.recheck && changes != nil}
 	if safeguarding.AccessFor(p, school).ContactVersions {
 		v.VersionsLink = contactVersionsPath(school, id)
@@ -259,12 +260,12 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 			v.Patch.Checked = v.Patch.fingerprint(school, id)
 		}
 	}
-	rows := max(phoneRowsMin, min(len(v.Form.Phones)+2, safeguarding.MaxContactPhones))
+	rows := max(phoneRowsMin, min(len(v.Form.Phones)+2, contact.MaxContactPhones))
 	for len(v.Form.Phones) < rows {
 		v.Form.Phones = append(v.Form.Phones, phoneRow{})
 	}
-	if len(v.Form.Phones) > safeguarding.MaxContactPhones+1 {
-		v.Form.Phones = v.Form.Phones[:safeguarding.MaxContactPhones+1]
+	if len(v.Form.Phones) > contact.MaxContactPhones+1 {
+		v.Form.Phones = v.Form.Phones[:contact.MaxContactPhones+1]
 	}
 	for len(v.Form.Lines) < addressRows {
 		v.Form.Lines = append(v.Form.Lines, "")

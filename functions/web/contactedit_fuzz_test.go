@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // FuzzContactEditForm feeds any posted body to the contact details form's decoder: it never
@@ -25,7 +26,7 @@ func FuzzContactEditForm(f *testing.F) {
 		}
 		form := readContactEditForm(v)
 		in, anchors, own := form.input(now)
-		if len(in.Phones) > safeguarding.MaxContactPhones+1 || len(in.Address.Lines) > safeguarding.MaxAddressLines {
+		if len(in.Phones) > contact.MaxContactPhones+1 || len(in.Address.Lines) > contact.MaxAddressLines {
 			t.Fatalf("%d numbers, %d address lines from %q", len(in.Phones), len(in.Address.Lines), body)
 		}
 		for i := range in.Phones {
@@ -61,8 +62,8 @@ func FuzzContactPatchForm(f *testing.F) {
 		}
 		form := readContactPatchForm(v)
 		in, anchors, own := form.patch()
-		if len(in.Phones) > 2*(safeguarding.MaxContactPhones+1) || len(in.Remove) > safeguarding.MaxContactPhones+1 ||
-			in.Address != nil && len(in.Address.Lines) > safeguarding.MaxAddressLines {
+		if len(in.Phones) > 2*(contact.MaxContactPhones+1) || len(in.Remove) > contact.MaxContactPhones+1 ||
+			in.Address != nil && len(in.Address.Lines) > contact.MaxAddressLines {
 			t.Fatalf("%d numbers, %d removals from %q", len(in.Phones), len(in.Remove), body)
 		}
 		for i := range in.Phones {

@@ -11,11 +11,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 const fletchers = "/schools/brook-lane/families/fam-05/contact-details/edit"
 
-func (w *world) contactDetails(family string) safeguarding.ContactDetails {
+func (w *world) contactDetails(family string) contact.ContactDetails {
 	w.t.Helper()
 	d, err := w.st.ContactDetails(context.Background(), seed.BrookLane, family)
 	if err != nil {

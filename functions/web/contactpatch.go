@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // The office's form for a family's contact details (rules P3, P4). The office may change the
@@ -61,7 +62,7 @@ func readContactPatchForm(v url.Values) contactPatchForm {
 	f := contactPatchForm{Key: strings.TrimSpace(v.Get("key")), Version: strings.TrimSpace(v.Get("version")),
 		Reason: v.Get("reason"), Checked: v.Get("checked"), Save: v.Get("step") == "save",
 		ChangeAddress: v.Get("change-address") == "yes", Postcode: v.Get("address-postcode")}
-	for i := range safeguarding.MaxContactPhones + 1 {
+	for i := range contact.MaxContactPhones + 1 {
 		n := "held-" + strconv.Itoa(i)
 		if !v.Has(n + "-label") {
 			break
@@ -69,7 +70,7 @@ func readContactPatchForm(v url.Values) contactPatchForm {
 		f.Held = append(f.Held, heldRow{Label: v.Get(n + "-label"), Confirmed: v.Get(n+"-confirmed") == "yes",
 			Number: v.Get(n + "-number"), Remove: v.Get(n+"-remove") == "yes", RemoveReason: v.Get(n + "-remove-reason")})
 	}
-	for i := range safeguarding.MaxContactPhones + 1 {
+	for i := range contact.MaxContactPhones + 1 {
 		n := "new-" + strconv.Itoa(i)
 		if !v.Has(n+"-label") && !v.Has(n+"-number") {
 			break
@@ -99,8 +100,8 @@ func (f contactPatchForm) fingerprint(school safeguarding.SchoolID, family strin
 // patch turns the form into the domain's change; anchors maps each of the domain's field
 // names to the element it belongs to on the form. Problems only the form can see come back as
 // problems.
-func (f contactPatchForm) patch() (safeguarding.ContactPatch, map[string]string, []problem) {
-	var in safeguarding.ContactPatch
+func (f contactPatchForm) patch() (contact.ContactPatch, map[string]string, []problem) {
+	var in contact.ContactPatch
 	var ps []problem
 	anchors := map[string]string{"phones": "new-0-label", "address.lines": "address-line-0",
 		"address.postcode": "address-postcode", "reason": "reason"}
@@ -112,7 +113,7 @@ func (f contactPatchForm) patch() (safeguarding.ContactPatch, map[string]string,
 	phone := func(label, number string, confirmed bool, id string) {
 		field := "phones[" + strconv.Itoa(len(in.Phones)) + "]"
 		anchors[field+".label"], anchors[field+".number"] = id+"-label", id+"-number"
-		in.Phones = append(in.Phones, safeguarding.PatchPhone{Label: label, Number: number, Confirmed: confirmed})
+		in.Phones = append(in.Phones, contact.PatchPhone{Label: label, Number: number, Confirmed: confirmed})
 	}
 	for i, h := range f.Held {
 		id := "held-" + strconv.Itoa(i)
@@ -127,7 +128,7 @@ func (f contactPatchForm) patch() (safeguarding.ContactPatch, map[string]string,
 		if h.Remove {
 			field := "remove[" + strconv.Itoa(len(in.Remove)) + "]"
 			anchors[field+".label"], anchors[field+".reason"] = id+"-remove", id+"-remove-reason"
-			in.Remove = append(in.Remove, safeguarding.ContactRemoval{Label: h.Label, Reason: h.RemoveReason})
+			in.Remove = append(in.Remove, contact.ContactRemoval{Label: h.Label, Reason: h.RemoveReason})
 		}
 	}
 	for i, n := range f.New {
@@ -138,7 +139,7 @@ func (f contactPatchForm) patch() (safeguarding.ContactPatch, map[string]string,
 		anchors["phones["+strconv.Itoa(len(in.Phones)-1)+"].label"] = "new-" + strconv.Itoa(i) + "-label"
 	}
 	if f.ChangeAddress {
-		in.Address = &safeguarding.ContactAddress{Postcode: f.Postcode}
+		in.Address = &contact.ContactAddress{Postcode: f.Postcode}
 		for i, l := range f.Lines {
 			if strings.TrimSpace(l) == "" {
 				continue
@@ -154,18 +155,18 @@ func (f contactPatchForm) patch() (safeguarding.ContactPatch, map[string]string,
 type changesView struct {
 	Summary                          string
 	Added, Replaced, Confirmed, Kept []string
-	Removed                          []safeguarding.ContactRemoval
+	Removed                          []contact.ContactRemoval
 	Address                          string
 }
 
-func toChangesView(c safeguarding.ContactChanges) *changesView {
+func toChangesView(c contact.ContactChanges) *changesView {
 	v := &changesView{Summary: c.Summary(), Added: c.Added, Replaced: c.Replaced, Confirmed: c.Confirmed, Kept: c.Kept, Removed: c.Removed}
 	switch c.Address {
-	case safeguarding.AddressAdded:
+	case contact.AddressAdded:
 		v.Address = "Adds the address"
-	case safeguarding.AddressChanged:
+	case contact.AddressChanged:
 		v.Address = "Changes the address"
-	case safeguarding.AddressKept:
+	case contact.AddressKept:
 		v.Address = "Keeps the address"
 	}
 	return v
@@ -173,7 +174,7 @@ func toChangesView(c safeguarding.ContactChanges) *changesView {
 
 // patchForm fills the office's form for the numbers the family has now: a form sent back keeps
 // what was typed for each number, matched by whose it is.
-func patchForm(start safeguarding.ContactEditStart, sent *contactPatchForm) contactPatchForm {
+func patchForm(start contact.ContactEditStart, sent *contactPatchForm) contactPatchForm {
 	var f contactPatchForm
 	if sent != nil {
 		f = *sent
@@ -190,7 +191,7 @@ func patchForm(start safeguarding.ContactEditStart, sent *contactPatchForm) cont
 		}
 		f.Held = append(f.Held, row)
 	}
-	room := max(1, min(newRows, safeguarding.MaxContactPhones-len(start.Held)))
+	room := max(1, min(newRows, contact.MaxContactPhones-len(start.Held)))
 	for len(f.New) < room {
 		f.New = append(f.New, newRow{})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // The H1 report (rules H1, P3): the families of a school short of two up-to-date numbers,
@@ -29,7 +30,7 @@ func contactVersionsPath(school safeguarding.SchoolID, family string) string {
 }
 
 // upToDateWithin is how recently a number must have been confirmed to count (rule H1).
-const upToDateWithin = time.Duration(safeguarding.DefaultUpToDateDays) * 24 * time.Hour
+const upToDateWithin = time.Duration(contact.DefaultUpToDateDays) * 24 * time.Hour
 
 type contactReportRow struct {
 	Reference, Children string
@@ -66,7 +67,7 @@ func (h *Handler) contactReport(ctx context.Context, r *request, s session) even
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := contactReportView{UpToDateDays: safeguarding.DefaultUpToDateDays}
+	v := contactReportView{UpToDateDays: contact.DefaultUpToDateDays}
 	if r.ev.QueryStringParameters["done"] == "saved" {
 		v.Done = "Contact details saved as a new version."
 	}

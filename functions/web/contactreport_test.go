@@ -8,6 +8,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -19,7 +20,7 @@ var office = seed.Email("Grace", "Bennett")
 func withContacts(t *testing.T) *world {
 	t.Helper()
 	w := withFamilies(t)
-	w.h.Contacts = safeguarding.Contacts{Store: w.st, NewID: store.NewID}
+	w.h.Contacts = contact.Contacts{Store: w.st, NewID: store.NewID}
 	return w
 }
 

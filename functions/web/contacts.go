@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Contact during a closure on a phone (rules P3, H2, H3): the families a designated person
@@ -25,25 +26,25 @@ import (
 
 // contactsService is the part of safeguarding.Contacts the call screens use.
 type contactsService interface {
-	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (safeguarding.ContactDetailsShown, error)
-	CallList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.ContactCheck, error)
+	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (contact.ContactDetailsShown, error)
+	CallList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]contact.ContactCheck, error)
 	// The H1 report and the form that changes a family's details, for the office and the
 	// DSLs: see contactreport.go and contactedit.go.
-	ContactReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, within time.Duration) ([]safeguarding.ContactReportRow, error)
-	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (safeguarding.ContactEditStart, error)
-	Edit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in safeguarding.ContactInput,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.ContactDetails, error)
-	Patch(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in safeguarding.ContactPatch,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.ContactDetails, error)
+	ContactReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, within time.Duration) ([]contact.ContactReportRow, error)
+	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (contact.ContactEditStart, error)
+	Edit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in contact.ContactInput,
+		key safeguarding.RequestKey, fingerprint string) (contact.ContactDetails, error)
+	Patch(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in contact.ContactPatch,
+		key safeguarding.RequestKey, fingerprint string) (contact.ContactDetails, error)
 	// Every version of a family's details, for the DSLs: see contactversions.go.
-	Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (safeguarding.ContactVersions, error)
+	Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (contact.ContactVersions, error)
 	// A DSL's designations for closure contact: see designations.go.
-	ClosureContacts(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.ClosureContact, error)
+	ClosureContacts(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]contact.ClosureContact, error)
 	Designate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, staff string, active bool, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.ClosureContact, error)
+		key safeguarding.RequestKey, fingerprint string) (contact.ClosureContact, error)
 }
 
-var _ contactsService = safeguarding.Contacts{}
+var _ contactsService = contact.Contacts{}
 
 func callsPath(school safeguarding.SchoolID) string { return schoolPath(school) + "/calls" }
 
@@ -52,12 +53,12 @@ func callPath(school safeguarding.SchoolID, family string) string {
 }
 
 // callOutcomes are the outcomes of a call that was not answered by the family, or refused.
-var callOutcomes = []string{safeguarding.OutcomeNoAnswer, safeguarding.OutcomeMessageLeft, safeguarding.OutcomeRefused}
+var callOutcomes = []string{contact.OutcomeNoAnswer, contact.OutcomeMessageLeft, contact.OutcomeRefused}
 
 var callOutcomeText = map[string]string{
-	safeguarding.OutcomeNoAnswer:    "No answer",
-	safeguarding.OutcomeMessageLeft: "No answer: I left a message",
-	safeguarding.OutcomeRefused:     "They refused to talk",
+	contact.OutcomeNoAnswer:    "No answer",
+	contact.OutcomeMessageLeft: "No answer: I left a message",
+	contact.OutcomeRefused:     "They refused to talk",
 }
 
 var callWellbeingText = map[string]string{"yes": "Yes", "no": "No", "not-sure": "Not sure"}
@@ -187,8 +188,8 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	within := time.Duration(safeguarding.DefaultUpToDateDays) * 24 * time.Hour
-	v := callScreenView{Reference: f.Reference(), Reminder: safeguarding.WithholdCallerID, Done: callDone[r.ev.QueryStringParameters["done"]],
+	within := time.Duration(contact.DefaultUpToDateDays) * 24 * time.Hour
+	v := callScreenView{Reference: f.Reference(), Reminder: contact.WithholdCallerID, Done: callDone[r.ev.QueryStringParameters["done"]],
 		Problems: st.problems, PostURL: callPath(school, id), ListLink: callsPath(school), Attempt: st.attempt, Call: st.call,
 		CallOpen: st.call.Key != "", Address: append(slices.Clone(d.Address.Lines), d.Address.Postcode)}
 	if d.Address.IsZero() {
@@ -204,7 +205,7 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 		digits := telDigits(ph.Number)
 		// #nosec G203 -- telDigits keeps only '+' and the digits 0-9: the URL is "tel:" and those, nothing a browser could run.
 		c := callPhone{Label: ph.Label, Number: ph.Number, Plain: template.URL("tel:" + digits),
-			UpToDate: safeguarding.ContactDetails{Phones: []safeguarding.ContactPhone{ph}}.UpToDateNumbers(r.now, within) == 1}
+			UpToDate: contact.ContactDetails{Phones: []contact.ContactPhone{ph}}.UpToDateNumbers(r.now, within) == 1}
 		if !strings.HasPrefix(digits, "+") {
 			c.Withheld = template.URL("tel:141" + digits) // #nosec G203 -- only '+' and 0-9 after "tel:141", as above.
 		}
@@ -232,7 +233,7 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	for _, o := range callOutcomes {
 		v.Outcomes = append(v.Outcomes, option{Value: o, Title: callOutcomeText[o], Checked: v.Attempt.Outcome == o})
 	}
-	for _, w := range safeguarding.CallWellbeing {
+	for _, w := range contact.CallWellbeing {
 		v.Wellbeing = append(v.Wellbeing, option{Value: w, Title: callWellbeingText[w], Checked: v.Call.IsOK == w})
 	}
 	v.Happy = []option{{Value: "yes", Title: "Yes", Checked: v.Call.Happy == "yes"},
@@ -254,7 +255,7 @@ func (h *Handler) submitCall(ctx context.Context, r *request, s session) events.
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	var st callState
-	var in safeguarding.ContactAttempt
+	var in contact.ContactAttempt
 	var key, fp, done string
 	var anchor func(field string) string
 	if r.form.Get("form") == "call" {
@@ -274,7 +275,7 @@ func (h *Handler) submitCall(ctx context.Context, r *request, s session) events.
 		if !slices.Contains(callOutcomes, f.Outcome) {
 			st.problems.add("outcome", "Say what happened: no answer, a message left, or they refused to talk")
 		}
-		in = safeguarding.ContactAttempt{At: r.now, Method: "phone-call", Outcome: f.Outcome, Notes: f.Notes}
+		in = contact.ContactAttempt{At: r.now, Method: "phone-call", Outcome: f.Outcome, Notes: f.Notes}
 		st.attempt, key, fp, done = f, f.Key, f.fingerprint(school, id), "attempt"
 		anchor = func(field string) string {
 			if field == "notes" {

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // versionView is one version of a family's contact details as the DSLs read it back: who
@@ -17,7 +18,7 @@ type versionView struct {
 	Reason, Summary string
 	Phones          []phoneRow
 	Address         []string
-	Removed         []safeguarding.ContactRemoval
+	Removed         []contact.ContactRemoval
 }
 
 type contactVersionsView struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // ---- The DSL dashboard ----------------------------------------------------------------------
@@ -63,7 +64,7 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
-	cat := safeguarding.PolicyCatalogue()
+	cat := concerns.PolicyCatalogue()
 	for _, row := range rows {
 		c := row.Concern
 		var pupils []string
@@ -77,7 +78,7 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 		rv := dashboardRowView{Reference: c.Reference(), Link: schoolPath(schoolID) + "/concerns/" + url.PathEscape(string(c.ID())),
 			Pupils: strings.Join(pupils, ", "), Category: string(c.Category()), HighPriority: c.HighPriority(), Unread: !row.Read,
 			Late: c.Late(), MinutesLate: c.MinutesLate(), RecordedAt: when(c.RecordedAt()),
-			StatusClosed: c.Status() == safeguarding.CaseClosed, StatusComplex: c.Complex()}
+			StatusClosed: c.Status() == concerns.CaseClosed, StatusComplex: c.Complex()}
 		if def, ok := cat.Find(c.Category()); ok {
 			rv.Category = def.Title
 		}

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
-func (w *world) designation(email string) safeguarding.ClosureContact {
+func (w *world) designation(email string) contact.ClosureContact {
 	w.t.Helper()
 	c, err := w.st.ClosureContact(context.Background(), seed.BrookLane, email)
 	if err != nil {

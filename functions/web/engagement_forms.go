@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // The forms of families who go quiet (rules E1-E6, H2) and of the school calendar, as typed:
@@ -48,7 +49,7 @@ func readAckForm(v url.Values) ackForm {
 	}
 	slices.Sort(names)
 	for _, id := range names {
-		if len(f.Kinds) > safeguarding.MaxAcknowledgements {
+		if len(f.Kinds) > contact.MaxAcknowledgements {
 			break
 		}
 		f.Kinds[id] = strings.TrimSpace(v.Get(ackFieldPrefix + id))
@@ -59,7 +60,7 @@ func readAckForm(v url.Values) ackForm {
 // acknowledgements turns the sheet into the domain's batch at now: one acknowledgement per
 // family marked, dated when the sheet was opened. The problems are the form's own: a sheet
 // opened on another day, nothing marked, a choice that is not one of the sheet's.
-func (f ackForm) acknowledgements(now time.Time) ([]safeguarding.Acknowledgement, []problem) {
+func (f ackForm) acknowledgements(now time.Time) ([]contact.Acknowledgement, []problem) {
 	var ps []problem
 	at, err := time.Parse(time.RFC3339Nano, f.At)
 	switch {
@@ -74,20 +75,20 @@ func (f ackForm) acknowledgements(now time.Time) ([]safeguarding.Acknowledgement
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	var acks []safeguarding.Acknowledgement
+	var acks []contact.Acknowledgement
 	for _, id := range ids {
 		kind := f.Kinds[id]
 		switch {
 		case kind == "" || kind == noAck:
 			continue
-		case !slices.Contains(safeguarding.AckKinds, kind):
+		case !slices.Contains(contact.AckKinds, kind):
 			ps = append(ps, problem{Anchor: ackFieldPrefix + id, Message: "Choose how the family acknowledged: thumbs up, message or work seen"})
 			continue
 		}
-		acks = append(acks, safeguarding.Acknowledgement{FamilyID: id, At: at, Kind: kind})
+		acks = append(acks, contact.Acknowledgement{FamilyID: id, At: at, Kind: kind})
 	}
-	if len(ids) > safeguarding.MaxAcknowledgements {
-		ps = append(ps, problem{Anchor: "class-sheet", Message: fmt.Sprintf("A sheet holds at most %d families", safeguarding.MaxAcknowledgements)})
+	if len(ids) > contact.MaxAcknowledgements {
+		ps = append(ps, problem{Anchor: "class-sheet", Message: fmt.Sprintf("A sheet holds at most %d families", contact.MaxAcknowledgements)})
 	}
 	if len(acks) == 0 && len(ps) == 0 {
 		ps = append(ps, problem{Anchor: "class-sheet", Message: "Mark at least one family that acknowledged today"})
@@ -150,7 +151,7 @@ func readContactForm(v url.Values) contactForm {
 }
 
 // attempt turns the form into the domain's contact attempt, with the form's own problems.
-func (f contactForm) attempt() (safeguarding.ContactAttempt, []problem) {
+func (f contactForm) attempt() (contact.ContactAttempt, []problem) {
 	var ps []problem
 	at, msg := f.When.parse()
 	if msg != "" {
@@ -159,10 +160,10 @@ func (f contactForm) attempt() (safeguarding.ContactAttempt, []problem) {
 	switch {
 	case f.Outcome == "":
 		ps = append(ps, problem{Anchor: "outcome", Message: "Say what happened: whether contact was established"})
-	case f.Method == "phone-call" && f.Outcome == safeguarding.OutcomeEstablished:
+	case f.Method == "phone-call" && f.Outcome == contact.OutcomeEstablished:
 		ps = append(ps, problem{Anchor: "outcome", Message: "Record a phone call that was answered with its call record below"})
 	}
-	return safeguarding.ContactAttempt{At: at, Method: f.Method, Outcome: f.Outcome, Notes: f.Notes}, ps
+	return contact.ContactAttempt{At: at, Method: f.Method, Outcome: f.Outcome, Notes: f.Notes}, ps
 }
 
 func (f contactForm) fingerprint(school safeguarding.SchoolID, family string) string {
@@ -209,11 +210,11 @@ func readCallForm(v url.Values) callForm {
 		Happy: strings.TrimSpace(v.Get("happy")), NextDate: strings.TrimSpace(v.Get("next-call-date")),
 		NextTime: strings.TrimSpace(v.Get("next-call-time")), Notes: v.Get("call-notes")}
 	speakers, words := v["quote-speaker"], v["quote-words"]
-	for i := 0; i < max(len(speakers), len(words)) && i <= safeguarding.MaxCallQuotes; i++ {
+	for i := 0; i < max(len(speakers), len(words)) && i <= contact.MaxCallQuotes; i++ {
 		f.Quotes = append(f.Quotes, quoteRow{Speaker: at(speakers, i), Words: at(words, i)})
 	}
 	descs, who, dates, times := v["action-description"], v["action-assignee"], v["action-due-date"], v["action-due-time"]
-	for i := 0; i < max(len(descs), len(who), len(dates), len(times)) && i <= safeguarding.MaxCallActions; i++ {
+	for i := 0; i < max(len(descs), len(who), len(dates), len(times)) && i <= contact.MaxCallActions; i++ {
 		f.Actions = append(f.Actions, agreedRow{Description: at(descs, i), Assignee: strings.TrimSpace(at(who, i)),
 			DueDate: strings.TrimSpace(at(dates, i)), DueTime: strings.TrimSpace(at(times, i))})
 	}
@@ -236,17 +237,17 @@ func dayAndTime(date, clock string) (time.Time, bool) {
 // attempt turns the call record into the domain's contact attempt: a phone call, answered,
 // with rule H3's record. Blank quote and action rows are left out; the problems are the
 // form's own (times that are not times).
-func (f callForm) attempt() (safeguarding.ContactAttempt, []problem) {
+func (f callForm) attempt() (contact.ContactAttempt, []problem) {
 	var ps []problem
 	at, msg := f.When.parse()
 	if msg != "" {
 		ps = append(ps, problem{Anchor: "call-day", Message: msg})
 	}
-	c := safeguarding.PhoneCall{SpokenTo: f.SpokenTo, IdentifiedBy: f.IdentifiedBy, AgreedCarer: f.AgreedCarer, IsOK: f.IsOK,
+	c := contact.PhoneCall{SpokenTo: f.SpokenTo, IdentifiedBy: f.IdentifiedBy, AgreedCarer: f.AgreedCarer, IsOK: f.IsOK,
 		Worries: f.Worries, Background: f.Background, FurtherContact: f.FurtherContact}
 	for _, q := range f.Quotes {
 		if strings.TrimSpace(q.Speaker) != "" || strings.TrimSpace(q.Words) != "" {
-			c.Quotes = append(c.Quotes, safeguarding.Quote{Speaker: q.Speaker, Words: q.Words})
+			c.Quotes = append(c.Quotes, contact.Quote{Speaker: q.Speaker, Words: q.Words})
 		}
 	}
 	for i, a := range f.Actions {
@@ -257,7 +258,7 @@ func (f callForm) attempt() (safeguarding.ContactAttempt, []problem) {
 		if !ok && (a.DueDate != "" || a.DueTime != "") {
 			ps = append(ps, problem{Anchor: fmt.Sprintf("action-due-date-%d", i), Message: fmt.Sprintf("Agreed action %d: enter when it is due as a date and a time, for example 14:30", i+1)})
 		}
-		c.Actions = append(c.Actions, safeguarding.AgreedAction{Description: a.Description, Assignee: a.Assignee, DueAt: due})
+		c.Actions = append(c.Actions, contact.AgreedAction{Description: a.Description, Assignee: a.Assignee, DueAt: due})
 	}
 	switch f.Happy {
 	case "yes":
@@ -272,7 +273,7 @@ func (f callForm) attempt() (safeguarding.ContactAttempt, []problem) {
 		}
 		c.NextCallAt = next
 	}
-	return safeguarding.ContactAttempt{At: at, Method: "phone-call", Outcome: safeguarding.OutcomeEstablished, Notes: f.Notes, Call: &c}, ps
+	return contact.ContactAttempt{At: at, Method: "phone-call", Outcome: contact.OutcomeEstablished, Notes: f.Notes, Call: &c}, ps
 }
 
 func (f callForm) fingerprint(school safeguarding.SchoolID, family string) string {

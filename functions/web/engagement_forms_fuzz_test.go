@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // The decoders of the families and calendar forms take any posted body: they never panic,
@@ -37,17 +38,17 @@ func FuzzAckForm(f *testing.F) {
 			return
 		}
 		form := readAckForm(v)
-		if len(form.Kinds) > safeguarding.MaxAcknowledgements+1 {
+		if len(form.Kinds) > contact.MaxAcknowledgements+1 {
 			t.Fatalf("%d families kept from %q", len(form.Kinds), body)
 		}
 		acks, ps := form.acknowledgements(fuzzNow)
 		checkProblems(t, body, ps)
 		if len(ps) == 0 {
-			if len(acks) == 0 || len(acks) > safeguarding.MaxAcknowledgements {
+			if len(acks) == 0 || len(acks) > contact.MaxAcknowledgements {
 				t.Fatalf("no problem, yet %d acknowledgements from %q", len(acks), body)
 			}
 			for _, a := range acks {
-				if a.FamilyID == "" || !slices.Contains(safeguarding.AckKinds, a.Kind) || a.At.After(fuzzNow.Add(5*time.Minute)) ||
+				if a.FamilyID == "" || !slices.Contains(contact.AckKinds, a.Kind) || a.At.After(fuzzNow.Add(5*time.Minute)) ||
 					!safeguarding.LocalDay(a.At).Equal(safeguarding.LocalDay(fuzzNow)) {
 					t.Fatalf("accepted %+v from %q", a, body)
 				}
@@ -76,16 +77,16 @@ func FuzzFamilyForms(f *testing.F) {
 		in, ps := c.attempt()
 		checkProblems(t, body, ps)
 		if len(ps) == 0 && (in.At.IsZero() || in.Outcome == "" || in.Call != nil ||
-			in.Method == "phone-call" && in.Outcome == safeguarding.OutcomeEstablished) {
+			in.Method == "phone-call" && in.Outcome == contact.OutcomeEstablished) {
 			t.Fatalf("no problem, yet %+v from %q", in, body)
 		}
 		call := readCallForm(v)
-		if len(call.Quotes) > safeguarding.MaxCallQuotes+1 || len(call.Actions) > safeguarding.MaxCallActions+1 {
+		if len(call.Quotes) > contact.MaxCallQuotes+1 || len(call.Actions) > contact.MaxCallActions+1 {
 			t.Fatalf("%d quotes and %d actions kept from %q", len(call.Quotes), len(call.Actions), body)
 		}
 		answered, ps := call.attempt()
 		checkProblems(t, body, ps)
-		if answered.Call == nil || answered.Method != "phone-call" || answered.Outcome != safeguarding.OutcomeEstablished {
+		if answered.Call == nil || answered.Method != "phone-call" || answered.Outcome != contact.OutcomeEstablished {
 			t.Fatalf("a call record that is not an answered phone call: %+v", answered)
 		}
 		if len(ps) == 0 && answered.At.IsZero() {

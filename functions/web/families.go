@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // The DSLs' view of families who have gone quiet (rules E2-E6, H2): the missing families,
@@ -37,11 +39,11 @@ var contactMethodTitles = map[string]string{
 }
 
 var outcomeTitles = map[string]string{
-	safeguarding.OutcomeEstablished:    "Contact established: we heard from the family",
-	safeguarding.OutcomeNoAnswer:       "No answer",
-	safeguarding.OutcomeMessageLeft:    "Message left",
-	safeguarding.OutcomeRefused:        "The family refused contact",
-	safeguarding.OutcomeNotEstablished: "No contact established, for another reason",
+	contact.OutcomeEstablished:    "Contact established: we heard from the family",
+	contact.OutcomeNoAnswer:       "No answer",
+	contact.OutcomeMessageLeft:    "Message left",
+	contact.OutcomeRefused:        "The family refused contact",
+	contact.OutcomeNotEstablished: "No contact established, for another reason",
 }
 
 var wellbeingTitles = map[string]string{"yes": "Yes", "no": "No", "not-sure": "Not sure"}
@@ -52,7 +54,7 @@ var decisionTitles = map[string]string{
 }
 
 // nextDueTitle says what is due next for a missing family, and by whom.
-func nextDueTitle(row safeguarding.FamilyRow) string {
+func nextDueTitle(row engagement.FamilyRow) string {
 	switch row.NextDue {
 	case "phone-call":
 		return "A phone call, due by " + whenDay(row.NextDueAt)
@@ -95,12 +97,12 @@ type childView struct {
 	Chronology string
 }
 
-func (h *Handler) familyRowView(row safeguarding.FamilyRow, names map[safeguarding.PupilID]safeguarding.Pupil, now time.Time) familyRowView {
+func (h *Handler) familyRowView(row engagement.FamilyRow, names map[safeguarding.PupilID]safeguarding.Pupil, now time.Time) familyRowView {
 	f := row.Family
-	v := familyRowView{ID: f.ID, Reference: f.Reference(), Link: familyPath(f.School, f.ID), Missing: f.Status == safeguarding.FamilyMissing,
+	v := familyRowView{ID: f.ID, Reference: f.Reference(), Link: familyPath(f.School, f.ID), Missing: f.Status == contact.FamilyMissing,
 		MissingSince: f.MissingSince, Silent: row.SchoolDaysSilent, Attempts: f.Attempts, LastAttempt: f.LastAttemptAt,
 		LastContact: f.LastContactAt, NextDue: nextDueTitle(row), Overdue: !row.NextDueAt.IsZero() && row.NextDueAt.Before(now),
-		HighRisk: !f.LARaisedAt.IsZero() || row.SchoolDaysSilent >= safeguarding.SilentDaysLA, LARaisedAt: f.LARaisedAt,
+		HighRisk: !f.LARaisedAt.IsZero() || row.SchoolDaysSilent >= contact.SilentDaysLA, LARaisedAt: f.LARaisedAt,
 		LANotified: f.LANotifiedAt, LABrief: row.LABrief, Decision: cmp.Or(decisionTitles[f.Decision], f.Decision)}
 	if !f.LastContactAt.IsZero() {
 		v.LastHow = contactHowTitle(f.LastContactHow)
@@ -114,7 +116,7 @@ func (h *Handler) familyRowView(row safeguarding.FamilyRow, names map[safeguardi
 }
 
 // childrenOf reads the names of the families' children in batches the store accepts.
-func (h *Handler) childrenOf(ctx context.Context, school safeguarding.SchoolID, rows []safeguarding.FamilyRow) (map[safeguarding.PupilID]safeguarding.Pupil, error) {
+func (h *Handler) childrenOf(ctx context.Context, school safeguarding.SchoolID, rows []engagement.FamilyRow) (map[safeguarding.PupilID]safeguarding.Pupil, error) {
 	var ids []safeguarding.PupilID
 	for _, r := range rows {
 		ids = append(ids, r.Family.Pupils()...)
@@ -172,7 +174,7 @@ func (h *Handler) families(ctx context.Context, r *request, s session) events.AP
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := familiesView{CalendarLink: schoolPath(school) + "/calendar", SilentDays: safeguarding.SilentDaysMissing + 1, LADays: safeguarding.SilentDaysLA}
+	v := familiesView{CalendarLink: schoolPath(school) + "/calendar", SilentDays: contact.SilentDaysMissing + 1, LADays: contact.SilentDaysLA}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
@@ -249,7 +251,7 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	f := row.Family
-	names, err := h.childrenOf(ctx, school, []safeguarding.FamilyRow{row})
+	names, err := h.childrenOf(ctx, school, []engagement.FamilyRow{row})
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -295,18 +297,18 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 	if v.Decision.Key == "" {
 		v.Decision.Key = rand.Text()
 	}
-	for _, m := range safeguarding.ContactMethods {
+	for _, m := range contact.ContactMethods {
 		v.Methods = append(v.Methods, option{Value: m, Title: contactMethodTitles[m], Checked: v.Contact.Method == m})
 	}
-	for _, o := range safeguarding.ContactOutcomes {
+	for _, o := range contact.ContactOutcomes {
 		v.Outcomes = append(v.Outcomes, option{Value: o, Title: outcomeTitles[o], Checked: v.Contact.Outcome == o})
 	}
-	for _, w := range safeguarding.CallWellbeing {
+	for _, w := range contact.CallWellbeing {
 		v.Wellbeing = append(v.Wellbeing, option{Value: w, Title: wellbeingTitles[w], Checked: v.Call.IsOK == w})
 	}
 	v.Happy = []option{{Value: "yes", Title: "Yes", Checked: v.Call.Happy == "yes"},
 		{Value: "no", Title: "No: they do not want to be contacted again", Checked: v.Call.Happy == "no"}}
-	for _, d := range safeguarding.SocialCareDecisions {
+	for _, d := range contact.SocialCareDecisions {
 		v.Decisions = append(v.Decisions, option{Value: d, Title: decisionTitles[d], Checked: v.Decision.Decision == d})
 	}
 	title := "Family " + f.Reference()
@@ -320,7 +322,7 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 // onFamily runs one change of a family from its page: the form's own problems and the
 // domain's come back on the page; success redirects to it with what was done.
 func (h *Handler) onFamily(ctx context.Context, r *request, s session, st familyState, anchors map[string]string, fallback string,
-	do func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.Family, string, error)) events.APIGatewayV2HTTPResponse {
+	do func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, string, error)) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	id := r.param("id")
 	if _, fail := h.dslPrincipal(ctx, r, s, school); fail != nil {
@@ -355,10 +357,10 @@ func (h *Handler) recordContact(ctx context.Context, r *request, s session) even
 	}
 	return h.onFamily(ctx, r, s, st, map[string]string{"method": "method", "outcome": "outcome", "at": "contact-day", "notes": "contact-notes",
 		"call": "outcome"}, "contact-notes",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.Family, string, error) {
+		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, string, error) {
 			fam, err := h.Engagement.RecordContact(ctx, who, school, id, in, requestKey(school, who.Email, formKeyOf(f.Key)), f.fingerprint(school, id))
 			done := "contact"
-			if fam.Status == safeguarding.FamilyEngaged && (in.Outcome == safeguarding.OutcomeEstablished || in.Outcome == safeguarding.OutcomeRefused) {
+			if fam.Status == contact.FamilyEngaged && (in.Outcome == contact.OutcomeEstablished || in.Outcome == contact.OutcomeRefused) {
 				done = "contact-established"
 			}
 			return fam, done, err
@@ -460,7 +462,7 @@ func (h *Handler) recordLANotification(ctx context.Context, r *request, s sessio
 		st.problems.add(p.Anchor, p.Message)
 	}
 	return h.onFamily(ctx, r, s, st, map[string]string{"sentAt": "sent-day", "notes": "sent-notes"}, "sent-notes",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.Family, string, error) {
+		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, string, error) {
 			fam, err := h.Engagement.RecordLANotification(ctx, who, school, id, at, f.Notes, requestKey(school, who.Email, formKeyOf(f.Key)), f.fingerprint(school, id))
 			return fam, "la", err
 		})
@@ -477,7 +479,7 @@ func (h *Handler) decide(ctx context.Context, r *request, s session) events.APIG
 		}
 	}
 	return h.onFamily(ctx, r, s, st, map[string]string{"decision": "decision", "reason": "decision-reason"}, "decision-reason",
-		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.Family, string, error) {
+		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, string, error) {
 			fam, err := h.Engagement.Decide(ctx, who, school, id, f.Decision, f.Reason, requestKey(school, who.Email, formKeyOf(f.Key)), f.fingerprint(school, id))
 			return fam, "decision", err
 		})

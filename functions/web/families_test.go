@@ -14,6 +14,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -31,12 +33,12 @@ func withFamilies(t *testing.T) *world {
 	if err := seed.ApplyFamilies(context.Background(), w.st, seed.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	w.h.Engagement = safeguarding.Engagement{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
-	w.h.Classes = safeguarding.ClassLists{Store: w.st}
+	w.h.Engagement = engagement.Engagement{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	w.h.Classes = engagement.ClassLists{Store: w.st}
 	return w
 }
 
-func (w *world) family(id string) safeguarding.Family {
+func (w *world) family(id string) contact.Family {
 	w.t.Helper()
 	_, f, err := w.st.Family(context.Background(), dsl, seed.BrookLane, id)
 	if err != nil {
@@ -46,9 +48,9 @@ func (w *world) family(id string) safeguarding.Family {
 }
 
 // escalate runs the daily families job for Brook Lane at 05:30 on a local date (rules E2-E5).
-func (w *world) escalate(date string) safeguarding.EscalationRun {
+func (w *world) escalate(date string) engagement.EscalationRun {
 	w.t.Helper()
-	job := safeguarding.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: w.st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}
 	run, err := job.RunSchool(context.Background(), safeguarding.SchoolDue{ID: seed.BrookLane}, london(w.t, date+" 05:30"))
 	if err != nil {
 		w.t.Fatal(err)
@@ -318,7 +320,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 		wantRedirect(t, post(t, h, family+"/contacts", dsl, call1, tue), family+"?done=contact#done")
 	}
 	f := w.family("fam-06")
-	if f.Attempts != 1 || f.Status != safeguarding.FamilyMissing || f.CallKey != "" {
+	if f.Attempts != 1 || f.Status != contact.FamilyMissing || f.CallKey != "" {
 		t.Errorf("after one unanswered call: %+v", f)
 	}
 	page := call(t, h, "GET", family+"?done=contact", tokenFor(dsl), nil, tue)
@@ -336,7 +338,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 	back := url.Values{"key": {"c-2"}, "method": {"message"}, "outcome": {"established"}, "contact-day": {"17"}, "contact-month": {"11"},
 		"contact-year": {"2026"}, "contact-time": {"10:15"}, "notes": {"Mother replied by text: all well, the router was broken."}}
 	wantRedirect(t, post(t, h, family+"/contacts", dsl, back, tue.Add(2*time.Hour)), family+"?done=contact-established#done")
-	if f := w.family("fam-06"); f.Status != safeguarding.FamilyEngaged {
+	if f := w.family("fam-06"); f.Status != contact.FamilyEngaged {
 		t.Errorf("still missing after an established contact: %+v", f)
 	}
 	page = call(t, h, "GET", family+"?done=contact-established", tokenFor(dsl), nil, tue.Add(2*time.Hour))
@@ -452,11 +454,11 @@ func TestRule_E2_AnINSETDayEnteredOnTheCalendarPageIsNotASchoolDay(t *testing.T)
 	form.Set("ack-fam-06", "thumbs-up")
 	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri), "/schools/brook-lane/acknowledgements?")
 	w.escalate("2026-11-17")
-	if f := w.family("fam-06"); f.Status != safeguarding.FamilyEngaged {
+	if f := w.family("fam-06"); f.Status != contact.FamilyEngaged {
 		t.Errorf("missing after five school days and an INSET day: %+v", f)
 	}
 	w.escalate("2026-11-18")
-	if f := w.family("fam-06"); f.Status != safeguarding.FamilyMissing {
+	if f := w.family("fam-06"); f.Status != contact.FamilyMissing {
 		t.Errorf("not missing after six school days: %+v", f)
 	}
 }
@@ -496,7 +498,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 	resp := post(t, h, family+"/contacts", dsl, record, tue)
 	wantBody(t, "a call record with problems", resp, http.StatusBadRequest, `href="#identified-by"`, `href="#agreed-carer"`,
 		`href="#quote-words-1"`, `<details class="govuk-details govuk-!-margin-top-6" id="answered-call" open>`, "Minh is not sleeping.")
-	if f := w.family("fam-06"); f.Status != safeguarding.FamilyMissing {
+	if f := w.family("fam-06"); f.Status != contact.FamilyMissing {
 		t.Fatalf("a call record with problems was recorded: %+v", f)
 	}
 
@@ -507,7 +509,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 		wantRedirect(t, post(t, h, family+"/contacts", dsl, record, tue), family+"?done=call#done")
 	}
 	f := w.family("fam-06")
-	if f.Status != safeguarding.FamilyEngaged || !f.CallDueAt.Equal(london(t, "2026-11-24 09:00")) {
+	if f.Status != contact.FamilyEngaged || !f.CallDueAt.Equal(london(t, "2026-11-24 09:00")) {
 		t.Errorf("after an answered call: %+v", f)
 	}
 	page := call(t, h, "GET", family+"?done=call", tokenFor(dsl), nil, tue)

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // concernForm is what the person typed into the concern form, kept as text so a form with
@@ -73,7 +74,7 @@ func readForm(v url.Values) concernForm {
 	}
 	sides, xs, ys, notes := v["mark-side"], v["mark-x"], v["mark-y"], v["mark-note"]
 	for i, side := range sides {
-		if i >= safeguarding.MaxBodyMarks+1 {
+		if i >= concerns.MaxBodyMarks+1 {
 			break // one over the limit is enough for the domain to say so
 		}
 		f.Marks = append(f.Marks, markForm{Side: side, X: at(xs, i), Y: at(ys, i), Note: at(notes, i)})
@@ -112,9 +113,9 @@ var fieldOrder = []string{"pupilIds", "category", "subcategories", "observedAt",
 
 // toNewConcern turns the form into the domain's command. Problems only the form can see (a
 // date that is not a date) come back as field errors; everything else is the domain's to check.
-func (f concernForm) toNewConcern() (safeguarding.NewConcern, []fieldError) {
+func (f concernForm) toNewConcern() (concerns.NewConcern, []fieldError) {
 	var errs []fieldError
-	in := safeguarding.NewConcern{
+	in := concerns.NewConcern{
 		PupilIDs:          f.PupilIDs,
 		Category:          f.Category,
 		Subcategories:     f.Subcategories,
@@ -136,7 +137,7 @@ func (f concernForm) toNewConcern() (safeguarding.NewConcern, []fieldError) {
 			errs = append(errs, fieldError{"bodyMap", "Place each mark on the body map again"})
 			continue
 		}
-		in.BodyMap = append(in.BodyMap, safeguarding.BodyMark{Side: m.Side, X: x, Y: y, Note: m.Note})
+		in.BodyMap = append(in.BodyMap, concerns.BodyMark{Side: m.Side, X: x, Y: y, Note: m.Note})
 	}
 	if f.Category == "" {
 		errs = append(errs, fieldError{"category", "Choose the category that fits best"})
@@ -254,7 +255,7 @@ func emails(s string) []string {
 
 // fingerprint identifies the command a form sent, so sending the same form twice (a double
 // click, a reload) records one concern and a changed form under the same key is refused.
-func fingerprint(school safeguarding.SchoolID, in safeguarding.NewConcern) string {
+func fingerprint(school safeguarding.SchoolID, in concerns.NewConcern) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%q|%q|%q|%q|%t|%s|%q|%q|%q|%q|%t|%q", school, in.PupilIDs, in.Category, in.Subcategories,
 		in.HighPriority, in.ObservedAt.UTC().Format(time.RFC3339), in.Details, in.PupilWords, in.PeopleInvolved,

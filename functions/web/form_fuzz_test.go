@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // FuzzConcernForm feeds any posted body to the form decoder: it never panics, a date it
@@ -37,7 +37,7 @@ func FuzzConcernForm(f *testing.F) {
 	})
 }
 
-func (f concernForm) mustNew() safeguarding.NewConcern {
+func (f concernForm) mustNew() concerns.NewConcern {
 	in, _ := f.toNewConcern()
 	return in
 }

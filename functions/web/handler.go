@@ -14,42 +14,45 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // concernService is the part of safeguarding.Concerns the pages use: the same use cases the
 // API function calls.
 type concernService interface {
-	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in safeguarding.NewConcern,
+	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in concerns.NewConcern,
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Receipt, error)
-	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Concern, error)
+	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (concerns.Concern, error)
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
-	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.DashboardRow, error)
+	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]concerns.DashboardRow, error)
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error
 	Amend(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, version int,
-		a safeguarding.Amendment, key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
-	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.ConcernPage, error)
+		a concerns.Amendment, key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
 }
 
-var _ concernService = safeguarding.Concerns{}
+var _ concernService = concerns.Concerns{}
 
 // caseService is the part of safeguarding.Cases the pages use: a DSL's case work, an
-// assignee's actions and the SLT review, the same use cases the cases API calls.
+// assignee's actions and the SLT review, the same use cases the cases API calls, and a
+// concern's page with its case work.
 type caseService interface {
 	AddAction(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, concern safeguarding.ConcernID,
-		in safeguarding.NewAction, key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, outcome string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	CannotFollowUp(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ActionID, to, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Action, error)
-	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]safeguarding.Action, error)
+		in casework.NewAction, key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, outcome string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	CannotFollowUp(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, reason string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, to, reason string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]casework.Action, error)
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
-		key safeguarding.RequestKey, fingerprint string) (safeguarding.Concern, error)
-	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.Review, error)
+		key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
+	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (casework.Review, error)
+	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error)
 }
 
-var _ caseService = safeguarding.Cases{}
+var _ caseService = casework.Cases{}
 
 // directory answers who the signed-in person is and what the form needs to show: schools and
 // pupils by name.
@@ -107,7 +110,6 @@ func (h *Handler) sessionNow() time.Time {
 	}
 	return time.Now()
 }
-
 
 // Handler serves the web pages from API Gateway HTTP API events.
 type Handler struct {

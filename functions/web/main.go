@@ -17,7 +17,11 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -45,19 +49,19 @@ func main() {
 			SignInURL: os.Getenv("SIGN_IN_URL"),
 			TokenURL:  os.Getenv("TOKEN_URL"),
 		},
-		Concerns: safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(),
+		Concerns: concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(),
 			Calendar: cal, NewID: store.NewID},
-		Cases:      safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Cases:      casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:   cal,
 		Directory:  st,
-		Engagement: safeguarding.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
-		Contacts:   safeguarding.Contacts{Store: st, NewID: store.NewID},
-		Classes:    safeguarding.ClassLists{Store: st},
+		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
+		Contacts:   contact.Contacts{Store: st, NewID: store.NewID},
+		Classes:    engagement.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).
-		Catalogues:  safeguarding.Catalogues{Store: st, NewID: store.NewID},
-		Attachments: safeguarding.Attachments{Store: st, NewID: store.NewID, Signer: uploads},
+		Catalogues:  concerns.Catalogues{Store: st, NewID: store.NewID},
+		Attachments: concerns.Attachments{Store: st, NewID: store.NewID, Signer: uploads},
 		// Home visits (rules V1-V8).
-		Visits: safeguarding.Visits{Store: st, Calendar: cal, Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID},
+		Visits: visits.Visits{Store: st, Calendar: cal, Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -17,7 +18,7 @@ import (
 // page reads already, so a designated person's page costs the same reads as anyone's.
 func TestRule_P3_DesignatedStaffHaveTheFamiliesToCallInTheMenu(t *testing.T) {
 	w := withFamilies(t)
-	contacts := safeguarding.Contacts{Store: w.st, NewID: store.NewID}
+	contacts := contact.Contacts{Store: w.st, NewID: store.NewID}
 	w.h.Contacts = contacts
 	h := w.h
 	at := time.Date(2027, 2, 26, 15, 0, 0, 0, safeguarding.London)

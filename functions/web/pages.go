@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // searchLimit is how many pupils one search shows.
@@ -238,7 +239,7 @@ type concernView struct {
 	SchoolName     string
 	Recorded       bool
 	Done           string
-	Concern        safeguarding.Concern
+	Concern        concerns.Concern
 	CategoryTitle  string
 	Subcategories  []string
 	Pupils         []linkedPupilView
@@ -281,7 +282,7 @@ func (h *Handler) viewConcern(ctx context.Context, r *request, s session) events
 // case-work form sent with problems, shown again.
 func (h *Handler) concernPage(ctx context.Context, r *request, s session, schoolID safeguarding.SchoolID, id safeguarding.ConcernID, st pageState) events.APIGatewayV2HTTPResponse {
 	// One read of everything the page shows, and one audit entry for the view (P4).
-	pg, err := h.Concerns.ConcernPage(ctx, r.caller(s.claims.Email), schoolID, id)
+	pg, err := h.Cases.ConcernPage(ctx, r.caller(s.claims.Email), schoolID, id)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -353,7 +354,7 @@ func (h *Handler) chronology(ctx context.Context, r *request, s session) events.
 	}
 	// Newest last, as a chronology reads.
 	slices.SortStableFunc(entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
-	cat := safeguarding.PolicyCatalogue()
+	cat := concerns.PolicyCatalogue()
 	v := chronologyView{SchoolID: schoolID, Pupil: pupil,
 		NewLink: "/schools/" + url.PathEscape(string(schoolID)) + "/concerns/new?" + url.Values{"pupil": {string(pupil.ID)}}.Encode()}
 	for _, e := range entries {

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -82,9 +83,9 @@ func TestPagesSpeakPlainWords_NoRuleIDs(t *testing.T) {
 	// Every handler test's page goes through call, which checks it; these are the pages of each
 	// part of the product, as the people who use them see them, with a form's problems too.
 	w := visitWorld(t)
-	w.h.Engagement = safeguarding.Engagement{Store: w.st, BankHolidays: w.h.Calendar, NewID: store.NewID}
-	w.h.Classes = safeguarding.ClassLists{Store: w.st}
-	w.h.Contacts = safeguarding.Contacts{Store: w.st, NewID: store.NewID}
+	w.h.Engagement = engagement.Engagement{Store: w.st, BankHolidays: w.h.Calendar, NewID: store.NewID}
+	w.h.Classes = engagement.ClassLists{Store: w.st}
+	w.h.Contacts = contact.Contacts{Store: w.st, NewID: store.NewID}
 	h := w.h
 	at := visitAt("2027-02-26 15:00")
 	concern := recorded(t, h)

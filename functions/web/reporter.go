@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Rule D7: the person who raised a concern is told that steps were taken (status only, never
@@ -23,7 +24,7 @@ type reporterView struct {
 
 // reporterStatus is the status section for p on concern c: only its author sees it, and not
 // a DSL, who sees the whole case work instead.
-func reporterStatus(c safeguarding.Concern, p safeguarding.Principal) *reporterView {
+func reporterStatus(c concerns.Concern, p safeguarding.Principal) *reporterView {
 	if !c.ShowsStatusTo(p) {
 		return nil
 	}

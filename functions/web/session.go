@@ -34,7 +34,6 @@ const SessionCookie = "__Host-keepsafe_session"
 // return to, from /sign-in to /auth/callback.
 const signInCookie = "__Host-keepsafe_sign_in"
 
-
 // sessionStore keeps the sessions (shared/store).
 type sessionStore interface {
 	StartSession(ctx context.Context, id string, s store.Session) error

@@ -23,7 +23,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -76,17 +77,17 @@ func newWorld(t *testing.T) *world {
 	h := &Handler{
 		Config: Config{AppURL: "https://keepsafe.example", ClientID: "client-1",
 			SignInURL: "https://auth.example/oauth2/authorize", TokenURL: "https://auth.example/oauth2/token"},
-		Concerns:  safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: cal, NewID: store.NewID},
-		Cases:     safeguarding.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Concerns:  concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: cal, NewID: store.NewID},
+		Cases:     casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
 		Calendar:  cal,
 		Directory: st,
 		Verifier:  fakeVerifier{},
 		Sessions:  st,
 		Logger:    slog.New(slog.DiscardHandler),
 		// The school's own categories (rule C2).
-		Catalogues: safeguarding.Catalogues{Store: st, NewID: store.NewID},
+		Catalogues: concerns.Catalogues{Store: st, NewID: store.NewID},
 		// A concern's files (rule C6), signed for a bucket these tests never send to.
-		Attachments: safeguarding.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
+		Attachments: concerns.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

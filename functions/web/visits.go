@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
 // Home visits on a phone (rules V1-V8): the list of visits, the DSL's plan, and one page per
@@ -26,22 +27,22 @@ import (
 
 // visitService is the part of safeguarding.Visits the pages use.
 type visitService interface {
-	Plan(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in safeguarding.NewVisit, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	Visit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (safeguarding.VisitResult, error)
-	List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.Visit, error)
-	Authorise(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	RecordCall(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, outcome, notes string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	Start(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, present []string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	RecordDoorstep(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []safeguarding.ChildSeen,
-		concern *safeguarding.ImmediateConcern, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	RecordObservations(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []safeguarding.ChildObservation,
-		adults safeguarding.Appearance, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	RecordNext(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in safeguarding.NextVisit, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	CheckOut(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
-	Cancel(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, reason string, key safeguarding.RequestKey, fp string) (safeguarding.VisitResult, error)
+	Plan(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, in visits.NewVisit, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	Visit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (visits.VisitResult, error)
+	List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]visits.Visit, error)
+	Authorise(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	RecordCall(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, outcome, notes string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	Start(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, present []string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	RecordDoorstep(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []visits.ChildSeen,
+		concern *visits.ImmediateConcern, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	RecordObservations(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, children []visits.ChildObservation,
+		adults visits.Appearance, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	RecordNext(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in visits.NextVisit, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	CheckOut(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
+	Cancel(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id, reason string, key safeguarding.RequestKey, fp string) (visits.VisitResult, error)
 }
 
-var _ visitService = safeguarding.Visits{}
+var _ visitService = visits.Visits{}
 
 // visitRoutes are the pages of home visits: the list, the plan, a visit and each of its steps
 // (authorise, call-ahead, start, doorstep, checkout, observations, next, cancel). They join the
@@ -62,19 +63,19 @@ func visitPath(school safeguarding.SchoolID, id string) string {
 	return visitsPath(school) + "/" + url.PathEscape(id)
 }
 
-var visitStatusTitles = map[safeguarding.VisitStatus]string{
-	safeguarding.VisitPlanned:    "Waiting for the Senior DSL",
-	safeguarding.VisitAuthorised: "Authorised",
-	safeguarding.VisitDeclined:   "Declined by the family",
-	safeguarding.VisitCancelled:  "Cancelled",
-	safeguarding.VisitInProgress: "Out on the visit",
-	safeguarding.VisitCheckedOut: "Checked out",
+var visitStatusTitles = map[visits.VisitStatus]string{
+	visits.VisitPlanned:    "Waiting for the Senior DSL",
+	visits.VisitAuthorised: "Authorised",
+	visits.VisitDeclined:   "Declined by the family",
+	visits.VisitCancelled:  "Cancelled",
+	visits.VisitInProgress: "Out on the visit",
+	visits.VisitCheckedOut: "Checked out",
 }
 
 var callOutcomeTitles = map[string]string{
-	safeguarding.CallAgreed:   "The family agreed to the visit",
-	safeguarding.CallNoAnswer: "No answer",
-	safeguarding.CallDeclined: "The family does not want contact: do not go",
+	visits.CallAgreed:   "The family agreed to the visit",
+	visits.CallNoAnswer: "No answer",
+	visits.CallDeclined: "The family does not want contact: do not go",
 }
 
 type visitRow struct {
@@ -103,7 +104,7 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 	if err != nil || !safeguarding.AccessFor(p, school).Member || h.Visits == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	visits, err := h.Visits.List(ctx, r.caller(s.claims.Email), school)
+	list, err := h.Visits.List(ctx, r.caller(s.claims.Email), school)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -114,7 +115,7 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
-	for _, vis := range visits {
+	for _, vis := range list {
 		snap := vis.Snapshot()
 		v.Visits = append(v.Visits, visitRow{Reference: snap.Reference, Link: visitPath(school, snap.ID),
 			When: visitWindow(snap.PlannedStart, snap.PlannedEnd), Status: visitStatusTitles[snap.Status],
@@ -173,7 +174,7 @@ var planAnchors = map[string]string{"familyId": "family", "staffEmails": "staff"
 	"plannedStart": "day", "plannedEnd": "end"}
 
 // readPlan decodes the plan form: the plan as sent, and what only the form can tell is wrong.
-func readPlan(v url.Values) (planForm, safeguarding.NewVisit, formProblems) {
+func readPlan(v url.Values) (planForm, visits.NewVisit, formProblems) {
 	f := planForm{Key: formKey(v), Family: strings.TrimSpace(v.Get("family")), LineManager: v.Get("line-manager"),
 		Staff: v["staff"], Day: strings.TrimSpace(v.Get("day")), Month: strings.TrimSpace(v.Get("month")),
 		Year: strings.TrimSpace(v.Get("year")), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end"))}
@@ -189,7 +190,7 @@ func readPlan(v url.Values) (planForm, safeguarding.NewVisit, formProblems) {
 	if msg != "" {
 		ps.add("end", "Enter when the visit ends, for example 11:00")
 	}
-	return f, safeguarding.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager,
+	return f, visits.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager,
 		PlannedStart: start, PlannedEnd: end}, ps
 }
 
@@ -255,7 +256,7 @@ type visitView struct {
 	Outcomes []option
 	Concern  bool
 	Details  string
-	Adults   safeguarding.Appearance
+	Adults   visits.Appearance
 	Next     nextForm
 	Reason   string
 	Observed string
@@ -308,7 +309,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	if vs.AuthorisedBy != "" {
 		v.Authorised = vs.AuthorisedBy + ", " + when(vs.AuthorisedAt)
 	}
-	if vs.Status == safeguarding.VisitCancelled {
+	if vs.Status == visits.VisitCancelled {
 		v.Cancelled = vs.CancelledBy + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
 	}
 	for _, c := range vs.Calls {
@@ -330,7 +331,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 			Notes: sent.Get("notes-" + string(c)), Emotional: sent.Get("emotional-" + string(c)), Physical: sent.Get("physical-" + string(c))}
 		if d := vs.Doorstep; d != nil {
 			v.Doorstep = true
-			if i := slices.IndexFunc(d.Children, func(x safeguarding.ChildSeen) bool { return x.Pupil == c }); i >= 0 {
+			if i := slices.IndexFunc(d.Children, func(x visits.ChildSeen) bool { return x.Pupil == c }); i >= 0 {
 				row.Recorded = map[bool]string{true: "Seen", false: "Not seen"}[d.Children[i].Seen]
 				if d.Children[i].Notes != "" {
 					row.Recorded += ": " + d.Children[i].Notes
@@ -359,14 +360,14 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	for _, k := range visitSteps {
 		v.Keys[k] = rand.Text()
 	}
-	for _, o := range safeguarding.CallOutcomes {
+	for _, o := range visits.CallOutcomes {
 		v.Outcomes = append(v.Outcomes, option{Value: o, Title: callOutcomeTitles[o], Checked: sent.Get("outcome") == o})
 	}
 	for _, e := range vs.Staff {
 		v.Going = append(v.Going, option{Value: e, Title: e, Checked: sent == nil || slices.Contains(sent["going"], e)})
 	}
 	v.Concern, v.Details, v.Reason = sent.Get("concern") == "yes", sent.Get("details"), sent.Get("reason")
-	v.Adults = safeguarding.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}
+	v.Adults = visits.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}
 	v.Next = nextForm{Day: sent.Get("next-day"), Month: sent.Get("next-month"), Year: sent.Get("next-year"), Time: sent.Get("next-time"),
 		None: sent.Get("none"), Support: sent.Get("support")}
 	title, status := "Home visit "+vs.Reference, http.StatusOK
@@ -376,13 +377,13 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	return h.page(r, status, "visit", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
 }
 
-func statusTag(s safeguarding.VisitStatus) string {
+func statusTag(s visits.VisitStatus) string {
 	switch s {
-	case safeguarding.VisitInProgress:
+	case visits.VisitInProgress:
 		return "govuk-tag--orange"
-	case safeguarding.VisitCheckedOut:
+	case visits.VisitCheckedOut:
 		return "govuk-tag--green"
-	case safeguarding.VisitDeclined, safeguarding.VisitCancelled:
+	case visits.VisitDeclined, visits.VisitCancelled:
 		return "govuk-tag--grey"
 	}
 	return "govuk-tag--blue"
@@ -401,11 +402,11 @@ var visitAnchors = map[string]string{"status": "steps", "calledAhead": "outcome"
 type stepForm struct {
 	Outcome, Notes string
 	Going          []string
-	Seen           []safeguarding.ChildSeen
-	Concern        *safeguarding.ImmediateConcern
-	Observed       []safeguarding.ChildObservation
-	Adults         safeguarding.Appearance
-	Next           safeguarding.NextVisit
+	Seen           []visits.ChildSeen
+	Concern        *visits.ImmediateConcern
+	Observed       []visits.ChildObservation
+	Adults         visits.Appearance
+	Next           visits.NextVisit
 	Reason         string
 	// Parts identify the command; Done names what the page says when it is saved.
 	Parts []string
@@ -437,24 +438,24 @@ func readStep(step string, f url.Values) (sf stepForm, ps formProblems, ok bool)
 			if seen != "yes" && seen != "no" && len(ps.List) == 0 {
 				ps.add("children", "Say for every child whether they were seen")
 			}
-			sf.Seen = append(sf.Seen, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c), Seen: seen == "yes", Notes: f.Get("notes-" + c)})
+			sf.Seen = append(sf.Seen, visits.ChildSeen{Pupil: safeguarding.PupilID(c), Seen: seen == "yes", Notes: f.Get("notes-" + c)})
 			sf.Parts = append(sf.Parts, c, seen, f.Get("notes-"+c))
 		}
 		if f.Get("concern") == "yes" {
-			sf.Concern = &safeguarding.ImmediateConcern{Details: f.Get("details")}
+			sf.Concern = &visits.ImmediateConcern{Details: f.Get("details")}
 			sf.Parts = append(sf.Parts, "concern", sf.Concern.Details)
 			sf.Done = "concern"
 		}
 	case "observations":
-		sf.Adults = safeguarding.Appearance{Emotional: f.Get("adults-emotional"), Physical: f.Get("adults-physical")}
+		sf.Adults = visits.Appearance{Emotional: f.Get("adults-emotional"), Physical: f.Get("adults-physical")}
 		sf.Parts = []string{sf.Adults.Emotional, sf.Adults.Physical}
 		for _, c := range f["child"] {
-			sf.Observed = append(sf.Observed, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c),
-				Appearance: safeguarding.Appearance{Emotional: f.Get("emotional-" + c), Physical: f.Get("physical-" + c)}})
+			sf.Observed = append(sf.Observed, visits.ChildObservation{Pupil: safeguarding.PupilID(c),
+				Appearance: visits.Appearance{Emotional: f.Get("emotional-" + c), Physical: f.Get("physical-" + c)}})
 			sf.Parts = append(sf.Parts, c, f.Get("emotional-"+c), f.Get("physical-"+c))
 		}
 	case "next":
-		sf.Next = safeguarding.NextVisit{NoneReason: f.Get("none"), SupportOffered: f.Get("support")}
+		sf.Next = visits.NextVisit{NoneReason: f.Get("none"), SupportOffered: f.Get("support")}
 		d, m, y, t := strings.TrimSpace(f.Get("next-day")), strings.TrimSpace(f.Get("next-month")), strings.TrimSpace(f.Get("next-year")), strings.TrimSpace(f.Get("next-time"))
 		if d+m+y+t != "" {
 			at, msg := localTime(d, m, y, t)

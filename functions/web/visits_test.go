@@ -11,6 +11,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -21,7 +23,7 @@ func visitWorld(t *testing.T) *world {
 	if err := seed.ApplyFamilies(context.Background(), w.st, seed.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	w.h.Visits = safeguarding.Visits{Store: w.st, Calendar: calendar.EnglandAndWales(), Catalogue: safeguarding.PolicyCatalogue(), NewID: store.NewID}
+	w.h.Visits = visits.Visits{Store: w.st, Calendar: calendar.EnglandAndWales(), Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID}
 	return w
 }
 

@@ -19,6 +19,9 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -55,7 +58,7 @@ type deadlineResult struct {
 	FirstRun    usage // the reads of a school's first run (no day reached yet), without its writes
 	FirstRunDue int
 	Run         usage // the real run, with the registry as a run earlier today left it
-	RunResult   safeguarding.DeadlineRun
+	RunResult   deadlines.DeadlineRun
 	RunDur      time.Duration
 	// RunGSI2Estimate is the run's due-index pages worked out from their items' sizes, per page:
 	// a check of the size rules against DynamoDB Local's own figure.
@@ -166,7 +169,7 @@ func deadlineScale(ctx context.Context, db *dynamodb.Client, table string, meter
 		res.RunGSI2Estimate += readUnits(size)
 	})
 	start = time.Now()
-	res.RunResult, err = safeguarding.Deadlines{Store: st, Parallel: cfg.Parallel}.Run(ctx, now)
+	res.RunResult, err = deadlines.Deadlines{Store: st, Parallel: cfg.Parallel}.Run(ctx, now)
 	res.RunDur = time.Since(start)
 	meter.Keep(nil)
 	res.Run = meter.Snapshot()
@@ -221,13 +224,13 @@ func scanDue(ctx context.Context, db *dynamodb.Client, table string, now time.Ti
 // recorded by a teacher, actions set by the DSL, assigned in turn to the teacher and the DSL.
 // One action in cfg.DueEvery has its next look (a reminder) between five hours before now and
 // now, on today's date; every other one is due 2 to 30 days later.
-func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now time.Time) ([]safeguarding.Action, int, error) {
+func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now time.Time) ([]casework.Action, int, error) {
 	cal := calendar.EnglandAndWales()
-	cat := safeguarding.PolicyCatalogue()
+	cat := concerns.PolicyCatalogue()
 	recordedAt := now.Add(-7 * time.Hour)
 	createdAt := now.Add(-6 * time.Hour)
 	perSchool := cfg.Actions / cfg.Schools
-	var out []safeguarding.Action
+	var out []casework.Action
 	due := 0
 	for s := range cfg.Schools {
 		id := safeguarding.SchoolID(fmt.Sprintf("bench-%03d", s+1))
@@ -245,21 +248,21 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 			return safeguarding.Principal{Email: m.Email, Name: m.Email, Memberships: map[safeguarding.SchoolID][]safeguarding.Role{id: m.Roles}}
 		}
 		teacher, dsl := member(roster[0]), member(roster[1])
-		var concerns []safeguarding.Concern
+		var recorded []concerns.Concern
 		for c := range cfg.Concerns {
 			pupil := safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("p%d", c+1)), School: id, Name: fmt.Sprintf("Pupil %d", c+1)}
-			concern, err := safeguarding.RecordConcern(safeguarding.ConcernID(store.NewID(recordedAt)), safeguarding.NewConcern{
+			concern, err := concerns.RecordConcern(safeguarding.ConcernID(store.NewID(recordedAt)), concerns.NewConcern{
 				PupilIDs: []safeguarding.PupilID{pupil.ID}, Category: "safeguarding", ObservedAt: recordedAt.Add(-time.Hour),
 				Details: "Came to school without a coat again and said there was no food at home at the weekend.",
 			}, teacher, school, map[safeguarding.PupilID]safeguarding.Pupil{pupil.ID: pupil}, cat, cal, recordedAt)
 			if err != nil {
 				return nil, 0, fmt.Errorf("concern: %w", err)
 			}
-			concerns = append(concerns, concern)
+			recorded = append(recorded, concern)
 		}
 		for j := range perSchool {
-			c := concerns[j%len(concerns)]
-			n := j/len(concerns) + 1
+			c := recorded[j%len(recorded)]
+			n := j/len(recorded) + 1
 			isDue := j%cfg.DueEvery == 0
 			var dueAt time.Time
 			if isDue { // next look (two hours before the due time) 0 to 299 minutes before now
@@ -268,15 +271,15 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 				dueAt = now.AddDate(0, 0, 2+j%29).Add(time.Duration(j%360)*time.Minute - 3*time.Hour)
 			}
 			assignee := roster[j%2].Email
-			a, err := safeguarding.CreateAction(safeguarding.ActionID(fmt.Sprintf("%s-A%d", c.ID(), n)), safeguarding.NewAction{
-				Type: string(safeguarding.ActionCheckIn), AssigneeEmail: assignee,
+			a, err := casework.CreateAction(casework.ActionID(fmt.Sprintf("%s-A%d", c.ID(), n)), casework.NewAction{
+				Type: string(casework.ActionCheckIn), AssigneeEmail: assignee,
 				Notes: "Check in with the pupil at morning break; ask about meals and sleep, and note what is said in their own words.",
 				DueAt: &dueAt, DueReason: "Agreed with the family at the meeting.",
 			}, c, dsl, school, cal, createdAt)
 			if err != nil {
 				return nil, 0, fmt.Errorf("action %d of %s: %w", j, id, err)
 			}
-			if _, _, ok := safeguarding.ParseActionID(a.ID()); !ok {
+			if _, _, ok := casework.ParseActionID(a.ID()); !ok {
 				return nil, 0, fmt.Errorf("action id %q does not parse", a.ID())
 			}
 			if next := a.DueItem().Due.NextAt; !next.After(now) != isDue || (isDue && safeguarding.LocalDay(next) != safeguarding.LocalDay(now)) {
@@ -293,10 +296,10 @@ func buildActions(ctx context.Context, st *store.Store, cfg deadlineConfig, now 
 
 // loadActions writes the actions with PutActions (BatchWriteItem, 25 a call) from several
 // goroutines, reporting every 10,000.
-func loadActions(ctx context.Context, st *store.Store, actions []safeguarding.Action, workers int, progress io.Writer) error {
+func loadActions(ctx context.Context, st *store.Store, actions []casework.Action, workers int, progress io.Writer) error {
 	const chunk = 500
 	var done atomic.Int64
-	next := make(chan []safeguarding.Action)
+	next := make(chan []casework.Action)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(next)

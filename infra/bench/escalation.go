@@ -21,6 +21,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -73,11 +75,11 @@ type escalationResult struct {
 	DuePerSchool float64 // the due families alone, one read per school
 
 	Run         usage // the real run: the fan-out's read of the registry, then each school's worker
-	RunResult   safeguarding.EscalationRun
+	RunResult   engagement.EscalationRun
 	RunDur      time.Duration
 	RunGSI2Est  float64 // the run's look-index pages worked out from their items' sizes
 	Rerun       usage   // the same run again, the same day
-	RerunResult safeguarding.EscalationRun
+	RerunResult engagement.EscalationRun
 	RerunDur    time.Duration
 }
 
@@ -193,7 +195,7 @@ func escalationScale(ctx context.Context, db *dynamodb.Client, table string, met
 		return res, fmt.Errorf("a Query per school read %d families and found %d due; the data has %d families, %d due", got, res.EveryDue, plan.Families, plan.Due)
 	}
 
-	job := safeguarding.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}
+	job := engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}
 	meter.Reset()
 	meter.Keep(func(label string, items []map[string]types.AttributeValue) {
 		if label != "Query GSI2" {
@@ -247,8 +249,8 @@ func attrString(item map[string]types.AttributeValue, name string) string {
 // runEscalation is one daily run as the EscalationFunction makes it: on a day that is a school
 // day somewhere, the registry read once (the fan-out), then one school per message, each the
 // worker's FamilyEscalation.RunSchool, parallel schools at once.
-func runEscalation(ctx context.Context, st *store.Store, job safeguarding.FamilyEscalation, now time.Time, parallel int) (safeguarding.EscalationRun, error) {
-	total := safeguarding.EscalationRun{At: now.UTC()}
+func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEscalation, now time.Time, parallel int) (engagement.EscalationRun, error) {
+	total := engagement.EscalationRun{At: now.UTC()}
 	if !job.BankHolidays.IsSchoolDay(now) {
 		return total, nil
 	}
@@ -344,7 +346,7 @@ type benchSchool struct {
 // as the job left it: MISSING once 6 school days silent, the LA raised at 20, looked at again
 // early when a holiday delayed the count. Most families acknowledged in the last week; a few
 // are silent 6 or more school days, fewer 20 or more, and a few were never acknowledged.
-func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Time) ([]benchSchool, []safeguarding.Family, escalationPlan, error) {
+func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Time) ([]benchSchool, []contact.Family, escalationPlan, error) {
 	var plan escalationPlan
 	cal := benchCalendar("")
 	cal.BankHolidays = bank
@@ -363,7 +365,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 	}
 	termStart := cal.Terms[0].From
 	var schools []benchSchool
-	var out []safeguarding.Family
+	var out []contact.Family
 	for i := range cfg.Schools {
 		id := safeguarding.SchoolID(fmt.Sprintf("esc-%04d", i+1))
 		staff := func(who string) string { return fmt.Sprintf("%s@%s.example", who, id) }
@@ -381,7 +383,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 		n := cfg.MinFamilies + rng.IntN(cfg.MaxFamilies-cfg.MinFamilies+1)
 		pupil := 0
 		for j := range n {
-			f := safeguarding.Family{ID: fmt.Sprintf("f%04d", j+1), School: id, TrackedSince: termStart, Status: safeguarding.FamilyEngaged}
+			f := contact.Family{ID: fmt.Sprintf("f%04d", j+1), School: id, TrackedSince: termStart, Status: contact.FamilyEngaged}
 			kids := 1
 			if r := rng.Float64(); r > 0.9 {
 				kids = 3
@@ -390,7 +392,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			}
 			for range kids {
 				pupil++
-				f.Children = append(f.Children, safeguarding.FamilyChild{Pupil: safeguarding.PupilID(fmt.Sprintf("p%05d", pupil)),
+				f.Children = append(f.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(fmt.Sprintf("p%05d", pupil)),
 					ClassName: fmt.Sprintf("Class %d", 1+rng.IntN(14))})
 			}
 			plan.Families++
@@ -416,20 +418,20 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 				f.TrackedSince = time.Time{}
 				out = append(out, f)
 				continue
-			case silent <= safeguarding.SilentDaysMissing:
+			case silent <= contact.SilentDaysMissing:
 				plan.Recent++
-			case silent == safeguarding.SilentDaysMissing+1:
+			case silent == contact.SilentDaysMissing+1:
 				plan.MissingToday++
-			case silent < safeguarding.SilentDaysLA:
+			case silent < contact.SilentDaysLA:
 				plan.Missing++
-			case silent == safeguarding.SilentDaysLA:
+			case silent == contact.SilentDaysLA:
 				plan.LAToday++
 			default:
 				plan.LARaised++
 			}
 			ackDay := back[silent]
 			at := ackDay.Add(8*time.Hour + time.Duration(rng.IntN(600))*time.Minute)
-			w, ok, err := f.Acknowledge(safeguarding.Acknowledgement{FamilyID: f.ID, At: at, Kind: safeguarding.AckKinds[rng.IntN(3)]},
+			w, ok, err := f.Acknowledge(contact.Acknowledgement{FamilyID: f.ID, At: at, Kind: contact.AckKinds[rng.IntN(3)]},
 				school.Roster[0].Email, "ack", at.Add(time.Minute))
 			if err != nil || !ok {
 				return nil, nil, plan, fmt.Errorf("acknowledging %s/%s: %v %v", id, f.ID, ok, err)
@@ -459,7 +461,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 // loadFamilies saves each school (with the registry entry), its calendar and the day the job
 // last reached for it (the run before), then the families with PutFamilies (BatchWriteItem,
 // 25 a call), from several goroutines.
-func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, families []safeguarding.Family, workers int, progress io.Writer, name string) error {
+func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, families []contact.Family, workers int, progress io.Writer, name string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, workers))
 	for _, s := range schools {

@@ -14,6 +14,8 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -56,11 +58,12 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			return nil, err
 		}
 	}
-	uc := safeguarding.Concerns{Store: st, Catalogue: safeguarding.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	uc := concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	cases := casework.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
 	teacher := safeguarding.Caller{Email: "staff0@bench.example", Source: "bench"}
 	dsl := safeguarding.Caller{Email: "staff1@bench.example", Source: "bench"}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	newConcern := safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1", "p2"}, Category: "safeguarding",
+	newConcern := concerns.NewConcern{PupilIDs: []safeguarding.PupilID{"p1", "p2"}, Category: "safeguarding",
 		HighPriority: true, ObservedAt: now, Details: "Benchmark concern."}
 	var lastID safeguarding.ConcernID
 	n := 0
@@ -70,14 +73,14 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := safeguarding.Attachments{Store: st, Signer: signer, NewID: store.NewID}
+	files := concerns.Attachments{Store: st, Signer: signer, NewID: store.NewID}
 	teacher.At = now
 	withFile, err := uc.Record(ctx, teacher, school, newConcern, safeguarding.RequestKey{}, "fp")
 	if err != nil {
 		return nil, err
 	}
 	up, err := files.RequestUpload(ctx, teacher, school, safeguarding.ConcernID(withFile.ID),
-		safeguarding.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9}, safeguarding.RequestKey{}, "")
+		concerns.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9}, safeguarding.RequestKey{}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +109,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			return err
 		}},
 		{"view a concern's page (web: with its versions, files, case work and pupils; audited once)", func() error {
-			_, err := uc.ConcernPage(ctx, dsl, school, lastID)
+			_, err := cases.ConcernPage(ctx, dsl, school, lastID)
 			return err
 		}},
 		{"read a pupil's chronology (audited)", func() error {

@@ -1,11 +1,17 @@
 // Command depcheck enforces the dependency direction of DESIGN.md on the packages of this
 // module (test files are not checked: tests may use the infra helpers):
 //
-//   - shared/safeguarding, the domain, imports only the standard library;
+//   - shared/safeguarding, the domain (the kernel and the capabilities below it), imports only
+//     the standard library and its own packages;
 //   - the adapters in shared/ (every folder of shared/ but safeguarding) import no other
 //     adapter: of the project's packages they may import only shared/safeguarding;
 //   - no function (functions/<name>) imports another function;
-//   - nothing in shared/ imports infra/ or functions/.
+//   - nothing in shared/ imports infra/ or functions/;
+//   - inside the domain (CheckDomain): the kernel, shared/safeguarding itself, imports no
+//     capability (shared/safeguarding/<capability>); a capability imports the kernel and only
+//     the capabilities that capabilityEdges lists; the domain's test support
+//     (shared/safeguarding/safeguardingtest, concerns/concernstest) is imported by tests only;
+//     and no import cycle runs through the domain's packages.
 //
 // Packages below one component (shared/store/keys under shared/store) belong to it. It runs
 // `go list -e -json ./...` from the working directory, prints every violation and exits 1 if
@@ -19,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -27,6 +34,18 @@ import (
 // accepted on purpose, as "importer -> imported" components (e.g. "shared/store -> shared/alert").
 // Every entry needs a comment saying why. It is empty: keep the rule strict.
 var allowed = map[string]bool{}
+
+// capabilityEdges are the only imports allowed between the domain's capabilities, as
+// "importer -> imported" (DESIGN.md, Layout): one direction only, never a circle.
+//   - visits -> concerns: an immediate concern on a doorstep is recorded as a concern (V5).
+//   - deadlines imports the kernel only: the due items, their state and the ladder are the
+//     kernel's, since actions, families' agreed actions and visits all carry them.
+var capabilityEdges = map[string]bool{
+	"casework -> concerns":  true,
+	"engagement -> contact": true,
+	"visits -> contact":     true,
+	"visits -> concerns":    true,
+}
 
 // Package is the part of `go list -json` output that the rules need.
 type Package struct {
@@ -56,7 +75,7 @@ func main() {
 		}
 		graph[p.ImportPath] = p.Imports
 	}
-	vs := Check(module, graph, isStd, allowed)
+	vs := append(Check(module, graph, isStd, allowed), CheckDomain(module, graph, capabilityEdges)...)
 	for _, v := range vs {
 		fmt.Println(v)
 	}
@@ -171,4 +190,114 @@ func component(r string) string {
 		return parts[0] + "/" + parts[1]
 	}
 	return r
+}
+
+// domainRoot is the kernel's path; every capability is one folder below it.
+const domainRoot = "shared/safeguarding"
+
+// isTestSupport reports whether a module-relative path is one of the domain's test-support
+// packages (shared/safeguarding/safeguardingtest, concerns/concernstest): fixtures for tests
+// only, which may import each other.
+func isTestSupport(r string) bool {
+	_, in := capability(r)
+	return in && strings.HasSuffix(r[strings.LastIndex(r, "/")+1:], "test")
+}
+
+// capability returns the capability of a module-relative path inside the domain ("" for the
+// kernel) and whether the path is in the domain at all.
+func capability(r string) (string, bool) {
+	if r == domainRoot {
+		return "", true
+	}
+	rest, ok := strings.CutPrefix(r, domainRoot+"/")
+	if !ok {
+		return "", false
+	}
+	c, _, _ := strings.Cut(rest, "/")
+	return c, true
+}
+
+// CheckDomain applies the domain's own rules to graph: the kernel imports no capability, a
+// capability imports only the capabilities edges allows ("importer -> imported"), only test
+// support imports test support, and no cycle runs through the domain's packages.
+func CheckDomain(module string, graph map[string][]string, edges map[string]bool) []Violation {
+	var out []Violation
+	domain := map[string][]string{}
+	for from, imports := range graph {
+		fromRel, ok := rel(module, from)
+		if !ok {
+			continue
+		}
+		fromCap, fromIn := capability(fromRel)
+		for _, to := range imports {
+			toRel, own := rel(module, to)
+			if !own {
+				continue
+			}
+			toCap, toIn := capability(toRel)
+			if !toIn {
+				continue
+			}
+			switch {
+			case isTestSupport(toRel) && !isTestSupport(fromRel):
+				out = append(out, Violation{from, to, "the domain's test support (" + toRel + ") is imported by tests only"})
+			case isTestSupport(toRel) || isTestSupport(fromRel):
+			case !fromIn:
+			case fromCap == "" && toCap != "":
+				out = append(out, Violation{from, to, "the kernel (shared/safeguarding) imports no capability"})
+			case fromCap != "" && toCap != "" && fromCap != toCap && !edges[fromCap+" -> "+toCap]:
+				out = append(out, Violation{from, to, "a capability imports only the kernel and the capabilities depcheck's capabilityEdges lists"})
+			}
+			if fromIn {
+				domain[from] = append(domain[from], to)
+			}
+		}
+	}
+	out = append(out, cycles(domain)...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].From != out[j].From {
+			return out[i].From < out[j].From
+		}
+		return out[i].To < out[j].To
+	})
+	return out
+}
+
+// cycles reports one import of each cycle in graph, the one that closes it.
+func cycles(graph map[string][]string) []Violation {
+	var out []Violation
+	const (
+		unseen = iota
+		open
+		done
+	)
+	state := map[string]int{}
+	var visit func(p string, path []string)
+	visit = func(p string, path []string) {
+		state[p] = open
+		path = append(path, p)
+		tos := append([]string(nil), graph[p]...)
+		sort.Strings(tos)
+		for _, to := range tos {
+			switch state[to] {
+			case open:
+				i := slices.Index(path, to)
+				out = append(out, Violation{p, to, "an import cycle: " + strings.Join(append(path[i:], to), " -> ")})
+			case unseen:
+				visit(to, path)
+			}
+		}
+		state[p] = done
+	}
+	var roots []string
+	for p := range graph {
+		roots = append(roots, p)
+	}
+	sort.Strings(roots)
+	for _, p := range roots {
+		if state[p] == unseen {
+			visit(p, nil)
+		}
+	}
+	return out
 }

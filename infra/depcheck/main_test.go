@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -78,5 +79,53 @@ func TestComponent(t *testing.T) {
 		if got := component(in); got != want {
 			t.Errorf("component(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestCheckDomain(t *testing.T) {
+	k := mod + "/shared/safeguarding"
+	graph := map[string][]string{
+		k:                        {"time", k + "/concerns"},
+		k + "/concerns":          {"errors", k},
+		k + "/casework":          {k, k + "/concerns"},
+		k + "/visits":            {k, k + "/casework"},
+		k + "/safeguardingtest":  {k, k + "/concerns"},
+		mod + "/shared/store":    {k, k + "/visits", k + "/safeguardingtest"},
+		mod + "/functions/cases": {k + "/casework"},
+	}
+	edges := map[string]bool{"casework -> concerns": true}
+	got := CheckDomain(mod, graph, edges)
+	want := []Violation{
+		{k, k + "/concerns", "the kernel (shared/safeguarding) imports no capability"},
+		{k + "/concerns", k, "an import cycle: " + k + " -> " + k + "/concerns -> " + k},
+		{k + "/visits", k + "/casework", "a capability imports only the kernel and the capabilities depcheck's capabilityEdges lists"},
+		{mod + "/shared/store", k + "/safeguardingtest", "the domain's test support (shared/safeguarding/safeguardingtest) is imported by tests only"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("violations:\n%v\nwant:\n%v", got, want)
+	}
+
+	// The allowed edges, the kernel importing the standard library only: clean.
+	clean := map[string][]string{
+		k:                     {"time"},
+		k + "/concerns":       {k},
+		k + "/casework":       {k, k + "/concerns"},
+		mod + "/shared/store": {k, k + "/casework"},
+		// test support may import test support
+		k + "/concerns/concernstest": {k, k + "/concerns", k + "/safeguardingtest"},
+	}
+	if got := CheckDomain(mod, clean, edges); len(got) != 0 {
+		t.Errorf("violations in a clean domain: %v", got)
+	}
+}
+
+func TestCapabilityEdgesHaveNoCycle(t *testing.T) {
+	graph := map[string][]string{}
+	for e := range capabilityEdges {
+		from, to, _ := strings.Cut(e, " -> ")
+		graph[from] = append(graph[from], to)
+	}
+	if vs := cycles(graph); len(vs) != 0 {
+		t.Errorf("capabilityEdges has a cycle: %v", vs)
 	}
 }

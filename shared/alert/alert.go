@@ -16,6 +16,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Message is what is published for one alert.
@@ -126,7 +127,7 @@ func capitalise(s string) string {
 }
 
 func categoryTitle(c safeguarding.Category) string {
-	if d, ok := safeguarding.PolicyCatalogue().Find(c); ok {
+	if d, ok := concerns.PolicyCatalogue().Find(c); ok {
 		return strings.ToLower(d.Title)
 	}
 	return string(c)

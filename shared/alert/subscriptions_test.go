@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -101,18 +102,18 @@ func (w world) concern(t *testing.T, id string, high bool, about string, tag ...
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	nc := safeguarding.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "safeguarding", HighPriority: high,
+	nc := concerns.NewConcern{PupilIDs: []safeguarding.PupilID{"p1"}, Category: "safeguarding", HighPriority: high,
 		ObservedAt: now, Details: "Ava Brown had a bruise on her arm.", PupilWords: "He hit me.", TagStaff: tag}
 	if about != "" {
 		nc.AboutStaff, nc.SubjectStaffEmail = true, about
 	}
-	c, err := safeguarding.RecordConcern(safeguarding.ConcernID(id), nc, teacher, sc,
+	c, err := concerns.RecordConcern(safeguarding.ConcernID(id), nc, teacher, sc,
 		map[safeguarding.PupilID]safeguarding.Pupil{"p1": {ID: "p1", School: school, Name: "Ava Brown"}},
-		safeguarding.PolicyCatalogue(), safeguarding.Weekdays{}, now)
+		concerns.PolicyCatalogue(), safeguarding.Weekdays{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range safeguarding.ConcernAlerts(c, sc) {
+	for _, a := range concerns.ConcernAlerts(c, sc) {
 		_, err := w.pub.Publish(context.Background(), a)
 		switch {
 		case errors.Is(err, ErrNoEndpoint), errors.Is(err, ErrNotSubscribed):

@@ -1,7 +1,5 @@
 package safeguarding
 
-import "slices"
-
 // Who may do what is decided here, once, and nowhere else: the web pages and the API ask
 // these instead of checking roles themselves, and the use cases refuse whoever these refuse.
 
@@ -50,89 +48,17 @@ func AccessFor(p Principal, school SchoolID) Access {
 	}
 }
 
-// CanAmend is rule P4's who: the concern's author, or a DSL of its school who may see it.
-func (c Concern) CanAmend(p Principal) bool {
-	return c.CanView(p) && (p.Email == c.authorEmail || p.IsDSL(c.school))
-}
-
-// CanSeeCaseWork: the DSLs and the Senior DSL who may see the concern work it (D1-D9), and the
-// governor reads the case work of a concern about staff routed to them (C5); its reporter and
-// tagged staff see only its status (D7).
-func (c Concern) CanSeeCaseWork(p Principal) bool { return c.CaseWorkVisibility().CanView(p) }
-
-// CaseWorkVisibility is who may see the case work on the concern, and every chronology entry
-// that repeats it (D7, C5).
-func (c Concern) CaseWorkVisibility() Visibility {
-	v := c.Visibility()
-	v.CaseWork = true
-	return v
-}
-
-// ShowsStatusTo says whether p sees the reporter's status of the concern (D7): its author,
-// unless they are a DSL, who sees the case work instead.
-func (c Concern) ShowsStatusTo(p Principal) bool {
-	return p.Email == c.authorEmail && !p.IsDSL(c.school)
-}
-
-// TellsSeniorDSL says whether the Senior DSL is told of the concern: always, unless the
-// concern is about them (C5).
-func (c Concern) TellsSeniorDSL(school School) bool {
-	return !c.aboutStaff || !slices.ContainsFunc(school.Roster, func(m StaffMember) bool {
-		return m.Email == c.subjectStaffEmail && m.has(RoleSeniorDSL)
-	})
-}
-
-// CanOpenConcern: an action's page links to its concern only for those who may see it (P2).
-func (a Action) CanOpenConcern(p Principal) bool { return p.IsDSL(a.school) }
-
-// CanReportUnable: the assignee says they cannot follow the action up (D6).
-func (a Action) CanReportUnable(p Principal) bool {
-	return a.status == ActionOpen && p.Email == a.assignee && !a.needsRealloc
-}
-
-// CanReallocate: the Senior DSL gives an action its assignee cannot follow up to someone
-// else (D6).
-func (a Action) CanReallocate(p Principal) bool {
-	return a.status == ActionOpen && a.needsRealloc && p.Has(a.school, RoleSeniorDSL)
-}
-
 // IsDSL reports whether the member of staff is a DSL or the Senior DSL, who see families'
 // contact details already (P3).
-func (m StaffMember) IsDSL() bool { return m.has(RoleDSL) || m.has(RoleSeniorDSL) }
+func (m StaffMember) IsDSL() bool { return m.Has(RoleDSL) || m.Has(RoleSeniorDSL) }
 
-// VisitSteps are the steps of a home visit p may take now (V1-V8).
-type VisitSteps struct {
-	Authorise, Call, Start, Doorstep, CheckOut, Observe, Next, Cancel bool
+// CanEditContactDetails: the office (admin) and the DSLs keep contact details up to date.
+func CanEditContactDetails(p Principal, school SchoolID) bool {
+	return p.IsDSL(school) || p.Has(school, RoleAdmin)
 }
 
-// StepsFor is what p may do on the visit now: the Senior DSL authorises it (V1); the staff
-// going, or a DSL, call ahead (V3); the staff going start it, record the doorstep (V4), the
-// observations (V6) and the next visit (V7); they or the line manager check out (V8); a DSL
-// cancels a visit that has not started.
-func (v Visit) StepsFor(p Principal) VisitSteps {
-	s := v.s
-	mine := slices.Contains(s.Staff, p.Email)
-	open := s.Status == VisitPlanned || s.Status == VisitAuthorised
-	started := s.Status == VisitInProgress || s.Status == VisitCheckedOut
-	dsl := p.IsDSL(s.School)
-	return VisitSteps{
-		Authorise: s.Status == VisitPlanned && p.Has(s.School, RoleSeniorDSL),
-		Call:      open && (mine || dsl),
-		Start:     s.Status == VisitAuthorised && mine && len(s.Calls) > 0,
-		Doorstep:  started && mine && s.Doorstep == nil,
-		CheckOut:  s.Status == VisitInProgress && (mine || p.Email == s.LineManager),
-		Observe:   started && mine && s.Observations == nil,
-		Next:      started && mine && s.Next == nil,
-		Cancel:    open && dsl,
-	}
-}
-
-// CanDecide: the Senior DSL decides on contacting social care for a MISSING family (E4).
-func (f Family) CanDecide(p Principal) bool {
-	return f.Status == FamilyMissing && p.Has(f.School, RoleSeniorDSL)
-}
-
-// CanRecordLANotification: the Senior DSL records informing the LA once it is raised (E5).
-func (f Family) CanRecordLANotification(p Principal) bool {
-	return f.CanDecide(p) && !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero()
+// CanSeeContactDetails is rule P3: a DSL, the Senior DSL, or a member of staff a DSL designated
+// for closure contact in that school.
+func CanSeeContactDetails(p Principal, school SchoolID, designated bool) bool {
+	return p.IsDSL(school) || designated && p.IsMember(school)
 }

@@ -45,63 +45,10 @@ type Alert struct {
 	SubjectKind string
 }
 
-// ConcernAlerts plans who is alerted of a new concern and how (rules C4, C5, S6):
-//   - high priority: every DSL and the Senior DSL of the school, at once, by SMS and email;
-//   - otherwise: the same people by email (the concern also appears on their dashboard);
-//   - tagged staff: by email;
-//   - a concern about a member of staff goes instead to the safeguarding governor and the
-//     Senior DSL (unless the Senior DSL is its subject), and never to its subject.
-func ConcernAlerts(c Concern, school School) []Alert {
-	priority := PriorityNormal
-	channels := []Channel{ChannelEmail}
-	if c.highPriority {
-		priority = PriorityHigh
-		channels = []Channel{ChannelSMS, ChannelEmail}
-	}
-	var out []Alert
-	notified := map[string]bool{c.authorEmail: true}
-	if c.aboutStaff {
-		notified[c.subjectStaffEmail] = true
-	}
-	add := func(email string, audience Audience, chans []Channel) {
-		if notified[email] {
-			return
-		}
-		notified[email] = true
-		for _, ch := range chans {
-			out = append(out, Alert{
-				ID:     string(c.id) + "#" + email + "#" + string(ch),
-				School: c.school, SchoolName: school.Name, Kind: "concern", Audience: audience, Recipient: email,
-				Channel: ch, Priority: priority, Category: c.category, Reference: c.reference,
-				Subject: string(c.id),
-			})
-		}
-	}
-	// The Senior DSL first, so a person who is both is addressed by the more specific role.
-	for _, m := range rosterWith(school.Roster, RoleSeniorDSL) {
-		add(m.Email, AudienceSeniorDSL, channels)
-	}
-	if c.aboutStaff {
-		for _, m := range rosterWith(school.Roster, RoleGovernor) {
-			add(m.Email, AudienceGovernor, channels)
-		}
-	} else {
-		for _, m := range rosterWith(school.Roster, RoleDSL) {
-			add(m.Email, AudienceDSL, channels)
-		}
-	}
-	for _, email := range c.tagStaff {
-		if school.HasStaff(email) {
-			add(email, AudienceTagged, []Channel{ChannelEmail})
-		}
-	}
-	return out
-}
-
-func rosterWith(roster []StaffMember, r Role) []StaffMember {
+func RosterWith(roster []StaffMember, r Role) []StaffMember {
 	var out []StaffMember
 	for _, m := range roster {
-		if m.has(r) {
+		if m.Has(r) {
 			out = append(out, m)
 		}
 	}
@@ -121,3 +68,9 @@ func subjectKindOf(dueKind string) string {
 	}
 	return ""
 }
+
+// AudienceLineManager is the line manager of a home visit (V2, V8).
+const AudienceLineManager Audience = "line_manager"
+
+// SubjectVisit marks an alert about a home visit: its link opens the visit.
+const SubjectVisit = "visit"

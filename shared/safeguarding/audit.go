@@ -1,6 +1,8 @@
 package safeguarding
 
-import "time"
+import (
+	"time"
+)
 
 // AuditEntry records one read or write of a pupil's record (rule P4): who, when, what, from
 // where. It commits with the write it describes; a read is not shown until its entry is saved.
@@ -16,10 +18,3 @@ type AuditEntry struct {
 	At     time.Time
 	Source string
 }
-
-// Audit actions.
-const (
-	AuditConcernRecorded = "concern.recorded"
-	AuditConcernRead     = "concern.read"
-	AuditChronologyRead  = "chronology.read"
-)

@@ -1,6 +1,8 @@
 package safeguarding
 
-import "time"
+import (
+	"time"
+)
 
 // EntryType is the kind of a chronology entry.
 type EntryType string
@@ -50,20 +52,6 @@ func (e ChronologyEntry) visibility() Visibility {
 	v := e.Visibility
 	v.CaseWork = v.CaseWork || e.IsCaseWork()
 	return v
-}
-
-// ConcernEntries is the chronology entry a concern adds to each of its pupils' chronologies.
-func ConcernEntries(c Concern) []ChronologyEntry {
-	out := make([]ChronologyEntry, 0, len(c.pupils))
-	for _, p := range c.pupils {
-		out = append(out, ChronologyEntry{
-			ID: string(c.id) + "#" + string(p.ID), Pupil: p.ID, Type: EntryConcern, At: c.recordedAt,
-			ConcernID: c.id, Reference: c.reference, Role: p.Role, Category: c.category,
-			Subcat: c.Subcategories(), HighPriority: c.highPriority, Late: c.late,
-			AuthorName: c.authorName, Summary: c.details, Visibility: c.Visibility(),
-		})
-	}
-	return out
 }
 
 // Visible keeps the entries p may see (rules P2, D7), in their order.

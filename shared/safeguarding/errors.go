@@ -4,7 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
+
+func CheckText(ps *Problems, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		ps.Add(field, "is not valid text")
+		return
+	}
+	if utf8.RuneCountInString(s) > max {
+		ps.Add(field, "at most %d characters", max)
+	}
+}
+
+// MaxNotesChars bounds an action's notes and outcome.
+const MaxNotesChars = 10000
 
 // Sentinel errors. Adapters wrap them with %w; the HTTP layer maps them to statuses in one place.
 var (
@@ -37,13 +51,13 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
-type problems []FieldProblem
+type Problems []FieldProblem
 
-func (ps *problems) add(field, format string, args ...any) {
+func (ps *Problems) Add(field, format string, args ...any) {
 	*ps = append(*ps, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func (ps problems) err() error {
+func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package safeguarding
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Every write that carries an idempotency key is served once (Lambda and its triggers
@@ -20,7 +21,7 @@ type priorRequests interface {
 
 // replayed answers a request already served under its key: answer(prior) for the same body,
 // ErrIdempotencyMismatch for another.
-func replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRequest) (T, error)) (T, error) {
+func Replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRequest) (T, error)) (T, error) {
 	if prior.Fingerprint != fingerprint {
 		var zero T
 		return zero, ErrIdempotencyMismatch
@@ -31,14 +32,14 @@ func replayed[T any](prior PriorRequest, fingerprint string, answer func(PriorRe
 // savedOnce is the answer to a write that carried key: made when the write succeeded; the
 // first request's answer when the store refused it because the key was taken meanwhile; the
 // error otherwise.
-func savedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fingerprint string, made T, err error, answer func(PriorRequest) (T, error)) (T, error) {
+func SavedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fingerprint string, made T, err error, answer func(PriorRequest) (T, error)) (T, error) {
 	var zero T
 	if errors.Is(err, ErrDuplicateRequest) {
 		prior, err := st.PriorRequest(ctx, key)
 		if err != nil {
 			return zero, err
 		}
-		return replayed(prior, fingerprint, answer)
+		return Replayed(prior, fingerprint, answer)
 	}
 	if err != nil {
 		return zero, err
@@ -47,4 +48,40 @@ func savedOnce[T any](ctx context.Context, st priorRequests, key RequestKey, fin
 }
 
 // receiptOf answers with the receipt the first request got.
-func receiptOf(prior PriorRequest) (Receipt, error) { return prior.Receipt, nil }
+func ReceiptOf(prior PriorRequest) (Receipt, error) { return prior.Receipt, nil }
+
+// ErrDuplicateRequest: a store refused a write because its idempotency key was already taken.
+var ErrDuplicateRequest = errors.New("duplicate request")
+
+// RequestKey scopes an Idempotency-Key to the person and school that sent it. An empty Key
+// means the client sent none.
+type RequestKey struct {
+	School SchoolID
+	Actor  string
+	Key    string
+}
+
+// PriorRequest is what a store remembers of a request that carried an idempotency key.
+type PriorRequest struct {
+	Fingerprint string
+	Receipt     Receipt
+}
+
+// Receipt is what a write returns, first time and on every replay: the id of the record it
+// made and, for a concern, its reference and lateness (rule C3).
+type Receipt struct {
+	ID          string
+	Reference   string
+	RecordedAt  time.Time
+	Late        bool
+	MinutesLate int
+	// Version is the version a change made, for a record kept as versions (contact details).
+	Version int
+}
+
+// RequestRecord is saved with a write that carried an idempotency key.
+type RequestRecord struct {
+	Key         RequestKey
+	Fingerprint string
+	Receipt     Receipt
+}

@@ -2,10 +2,10 @@ package safeguarding
 
 import (
 	"net/mail"
-	"time"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // SchoolID identifies one school of a federation.
@@ -82,7 +82,7 @@ type StaffMember struct {
 	Roles []Role
 }
 
-func (m StaffMember) has(r Role) bool { return slices.Contains(m.Roles, r) }
+func (m StaffMember) Has(r Role) bool { return slices.Contains(m.Roles, r) }
 
 // School is what the rules need to know of a school: its name, settings and alert roster.
 type School struct {
@@ -209,4 +209,14 @@ type AlertSubscription struct {
 	TopicARN        string
 	SubscriptionARN string
 	FilterPolicy    string
+}
+
+// LoneWorkerAfter is how long after a visit's planned end a missing check-out raises the
+// alarm: the school's setting, or the default.
+func (s School) LoneWorkerAfter() time.Duration {
+	m := s.LoneWorkerMinutes
+	if m <= 0 {
+		m = DefaultLoneWorkerMinutes
+	}
+	return time.Duration(m) * time.Minute
 }

@@ -106,31 +106,31 @@ func NewSchoolCalendar(p Principal, prev SchoolCalendar, in CalendarInput) (Scho
 	if !CanEditCalendar(p, prev.School) {
 		return SchoolCalendar{}, ErrForbidden
 	}
-	var ps problems
+	var ps Problems
 	if len(in.Terms)+len(in.DaysOff) > MaxCalendarPeriods {
-		ps.add("terms", "at most %d terms and periods off in all", MaxCalendarPeriods)
+		ps.Add("terms", "at most %d terms and periods off in all", MaxCalendarPeriods)
 	}
 	out := SchoolCalendar{School: prev.School, BankHolidays: prev.BankHolidays, Version: prev.Version + 1}
 	for _, t := range in.Terms {
 		t.Name = strings.TrimSpace(t.Name)
-		checkText(&ps, "terms.name", t.Name, 100)
+		CheckText(&ps, "terms.name", t.Name, 100)
 		if t.From.IsZero() || t.To.IsZero() || LocalDay(t.To).Before(LocalDay(t.From)) {
-			ps.add("terms", "each term needs a first day on or before its last day")
+			ps.Add("terms", "each term needs a first day on or before its last day")
 		}
 		out.Terms = append(out.Terms, Term{Name: t.Name, From: LocalDay(t.From), To: LocalDay(t.To)})
 	}
 	for _, o := range in.DaysOff {
 		o.Note = strings.TrimSpace(o.Note)
-		checkText(&ps, "daysOff.note", o.Note, 200)
+		CheckText(&ps, "daysOff.note", o.Note, 200)
 		if !slices.Contains(DayOffKinds, o.Kind) {
-			ps.add("daysOff.kind", "must be one of %s", strings.Join(DayOffKinds, ", "))
+			ps.Add("daysOff.kind", "must be one of %s", strings.Join(DayOffKinds, ", "))
 		}
 		if o.From.IsZero() || o.To.IsZero() || LocalDay(o.To).Before(LocalDay(o.From)) {
-			ps.add("daysOff", "each period needs a first day on or before its last day")
+			ps.Add("daysOff", "each period needs a first day on or before its last day")
 		}
 		out.DaysOff = append(out.DaysOff, DayOff{Kind: o.Kind, From: LocalDay(o.From), To: LocalDay(o.To), Note: o.Note})
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return SchoolCalendar{}, err
 	}
 	return out, nil

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // dueAttrs are the attributes every item with a due time carries, whatever its type, so the
@@ -83,7 +85,7 @@ type actionItem struct {
 	dueAttrs
 }
 
-func actionToItem(a safeguarding.Action) actionItem {
+func actionToItem(a casework.Action) actionItem {
 	s := a.Snapshot()
 	k, _ := actionKey(s.School, s.ID)
 	it := actionItem{
@@ -101,25 +103,25 @@ func actionToItem(a safeguarding.Action) actionItem {
 	return it
 }
 
-func actionFromItem(it actionItem) safeguarding.Action {
-	s := safeguarding.ActionSnapshot{
-		ID: safeguarding.ActionID(it.ID), School: safeguarding.SchoolID(it.School), Concern: safeguarding.ConcernID(it.Concern),
-		Reference: it.Reference, Type: safeguarding.ActionType(it.ActionType), Assignee: it.Assignee, Notes: it.Notes,
+func actionFromItem(it actionItem) casework.Action {
+	s := casework.ActionSnapshot{
+		ID: casework.ActionID(it.ID), School: safeguarding.SchoolID(it.School), Concern: safeguarding.ConcernID(it.Concern),
+		Reference: it.Reference, Type: casework.ActionType(it.ActionType), Assignee: it.Assignee, Notes: it.Notes,
 		ReferralTo: it.ReferralTo, DueAt: it.DueAt, DueReason: it.DueReason, Status: safeguarding.ActionStatus(it.Status),
 		Outcome: it.Outcome, CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, NeedsRealloc: it.NeedsRealloc,
 		Exclude: it.DueExclude, Version: it.Version,
 		Due: safeguarding.DueState{DueAt: it.DueAt, Step: it.DueStep, NextAt: it.DueNextAt, Active: it.DueActive},
 	}
 	for _, h := range it.History {
-		s.History = append(s.History, safeguarding.ActionEvent{At: h.At, By: h.By, Kind: h.Kind, From: h.From, To: h.To, Note: h.Note})
+		s.History = append(s.History, casework.ActionEvent{At: h.At, By: h.By, Kind: h.Kind, From: h.From, To: h.To, Note: h.Note})
 	}
-	return safeguarding.RestoreAction(s)
+	return casework.RestoreAction(s)
 }
 
 // LoadCase reads the viewer, the school and any earlier request with the key (one
 // BatchGetItem) beside the concern with all its actions (one Query on its partition).
-func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (safeguarding.Case, error) {
-	var c safeguarding.Case
+func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (casework.Case, error) {
+	var c casework.Case
 	var cat catalogueItem
 	b := newBatch().viewer(viewer, &c.Viewer).school(school, &c.Viewer, &c.School).item(catalogueKey(school), &cat).prior(rk, &c.Prior)
 	g, gctx := errgroup.WithContext(ctx)
@@ -152,10 +154,17 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 	return c, nil
 }
 
+// LoadAmending reads what LoadCase reads (the same two calls), for a command on the concern
+// alone.
+func (s *Store) LoadAmending(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (concerns.Amending, error) {
+	c, err := s.LoadCase(ctx, viewer, school, id, rk)
+	return concerns.Amending{Viewer: c.Viewer, School: c.School, Catalogue: c.Catalogue, Concern: c.Concern, Prior: c.Prior}, err
+}
+
 // LoadAction reads the viewer, the school, the action, its concern and any earlier request
 // with the key in one BatchGetItem.
-func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ActionID, rk safeguarding.RequestKey) (safeguarding.ActionCase, error) {
-	var ac safeguarding.ActionCase
+func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguarding.SchoolID, id casework.ActionID, rk safeguarding.RequestKey) (casework.ActionCase, error) {
+	var ac casework.ActionCase
 	ak, ok := actionKey(school, id)
 	if !ok {
 		return ac, fmt.Errorf("action %q: %w", id, safeguarding.ErrNotFound)
@@ -201,9 +210,9 @@ func (s *Store) queryPartition(ctx context.Context, pk string, each func(typ str
 // SaveNewAction commits a new action with its chronology entries, audit entry, alerts and
 // idempotency record, numbering it on its concern: the concern's action count moves from
 // w.Number-1 to w.Number on the condition that nobody else numbered one first (ErrConflict).
-func (s *Store) SaveNewAction(ctx context.Context, w safeguarding.ActionWrite) error {
+func (s *Store) SaveNewAction(ctx context.Context, w casework.ActionWrite) error {
 	a := w.Action
-	_, n, _ := safeguarding.ParseActionID(a.ID())
+	_, n, _ := casework.ParseActionID(a.ID())
 	ck := concernKey(a.School(), a.Concern())
 	createdAt, _ := marshalValue(a.CreatedAt())
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, w.Alerts, a.CreatedAt())
@@ -226,7 +235,7 @@ func (s *Store) SaveNewAction(ctx context.Context, w safeguarding.ActionWrite) e
 // on the condition that its version is still the one read (optimistic locking: ErrConflict).
 // It sets the fields people change and leaves the deadline engine's ladder fields alone,
 // except that a completed action leaves the due index.
-func (s *Store) SaveActionChange(ctx context.Context, w safeguarding.ActionWrite) error {
+func (s *Store) SaveActionChange(ctx context.Context, w casework.ActionWrite) error {
 	it := actionToItem(w.Action)
 	history, err := marshalValue(it.History)
 	if err != nil {
@@ -282,7 +291,7 @@ func (s *Store) commandItems(req *safeguarding.RequestRecord, entries []safeguar
 
 // Actions lists a school's actions with a status, due soonest first: one person's (GSI1) or,
 // with assignee "", everyone's (GSI3).
-func (s *Store) Actions(ctx context.Context, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]safeguarding.Action, error) {
+func (s *Store) Actions(ctx context.Context, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]casework.Action, error) {
 	index, pk, pkName, skName := "GSI3", actionsOfSchoolPK(school), "GSI3PK", "GSI3SK"
 	if assignee != "" {
 		index, pk, pkName, skName = "GSI1", actionsOfAssigneePK(school, assignee), "GSI1PK", "GSI1SK"
@@ -295,7 +304,7 @@ func (s *Store) Actions(ctx context.Context, school safeguarding.SchoolID, assig
 			":pk": str(pk), ":status": str(string(status) + "#"),
 		},
 	})
-	var out []safeguarding.Action
+	var out []casework.Action
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -325,7 +334,7 @@ func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value
 
 // PutActions loads actions in bulk, 25 to a BatchWriteItem, without their chronology, audit or
 // alerts: for importing from another system and for benchmarks, never for a user's command.
-func (s *Store) PutActions(ctx context.Context, actions []safeguarding.Action) error {
+func (s *Store) PutActions(ctx context.Context, actions []casework.Action) error {
 	items := make([]map[string]types.AttributeValue, len(actions))
 	for i, a := range actions {
 		items[i] = marshal(actionToItem(a))

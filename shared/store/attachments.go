@@ -12,15 +12,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 const typeAttachment = "attachment"
 
-var _ safeguarding.AttachmentStore = (*Store)(nil)
+var _ concerns.AttachmentStore = (*Store)(nil)
 
 // attachmentKey files an attachment in its concern's partition (A30), so a request for school
 // B can never address an attachment of school A.
-func attachmentKey(s safeguarding.SchoolID, c safeguarding.ConcernID, id safeguarding.AttachmentID) key {
+func attachmentKey(s safeguarding.SchoolID, c safeguarding.ConcernID, id concerns.AttachmentID) key {
 	return key{PK: concernKey(s, c).PK, SK: attachmentSKPrefix + string(id)}
 }
 
@@ -43,7 +44,7 @@ type attachmentItem struct {
 	Version     string     `dynamodbav:"version,omitempty"`
 }
 
-func attachmentToItem(a safeguarding.Attachment) attachmentItem {
+func attachmentToItem(a concerns.Attachment) attachmentItem {
 	s := a.Snapshot()
 	return attachmentItem{key: attachmentKey(s.School, s.Concern, s.ID), Type: typeAttachment, ID: string(s.ID),
 		School: string(s.School), Concern: string(s.Concern), FileName: s.FileName, ContentType: s.ContentType,
@@ -51,17 +52,17 @@ func attachmentToItem(a safeguarding.Attachment) attachmentItem {
 		CheckedAt: timePtr(s.CheckedAt), Version: s.Version}
 }
 
-func attachmentFromItem(it attachmentItem) safeguarding.Attachment {
-	return safeguarding.RestoreAttachment(safeguarding.AttachmentSnapshot{
-		ID: safeguarding.AttachmentID(it.ID), School: safeguarding.SchoolID(it.School), Concern: safeguarding.ConcernID(it.Concern),
-		FileName: it.FileName, ContentType: it.ContentType, Size: it.Size, Status: safeguarding.AttachmentStatus(it.Status),
+func attachmentFromItem(it attachmentItem) concerns.Attachment {
+	return concerns.RestoreAttachment(concerns.AttachmentSnapshot{
+		ID: concerns.AttachmentID(it.ID), School: safeguarding.SchoolID(it.School), Concern: safeguarding.ConcernID(it.Concern),
+		FileName: it.FileName, ContentType: it.ContentType, Size: it.Size, Status: concerns.AttachmentStatus(it.Status),
 		Reason: it.Reason, UploadedBy: it.UploadedBy, At: it.At, CheckedAt: timeOf(it.CheckedAt), Version: it.Version})
 }
 
 // AttachmentTarget reads the viewer, the concern and the idempotency record in one
 // BatchGetItem.
-func (s *Store) AttachmentTarget(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, rk safeguarding.RequestKey) (safeguarding.AttachmentTarget, error) {
-	var t safeguarding.AttachmentTarget
+func (s *Store) AttachmentTarget(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, rk safeguarding.RequestKey) (concerns.AttachmentTarget, error) {
+	var t concerns.AttachmentTarget
 	var c concernItem
 	if err := s.load(ctx, newBatch().viewer(viewer, &t.Viewer).item(concernKey(school, concern), &c).prior(rk, &t.Prior)); err != nil {
 		return t, err
@@ -78,7 +79,7 @@ func (s *Store) AttachmentTarget(ctx context.Context, viewer string, school safe
 
 // SaveAttachment commits a pending attachment, its audit entry and its idempotency record in
 // one TransactWriteItems, on the condition that the concern exists in this school's partition.
-func (s *Store) SaveAttachment(ctx context.Context, w safeguarding.AttachmentWrite) error {
+func (s *Store) SaveAttachment(ctx context.Context, w concerns.AttachmentWrite) error {
 	a := w.Attachment
 	items, requestAt := s.commandItems(w.Request, nil, w.Audit, nil, a.At())
 	items = append(items,
@@ -92,11 +93,11 @@ func (s *Store) SaveAttachment(ctx context.Context, w safeguarding.AttachmentWri
 
 // Attachments reads the viewer and the concern (one BatchGetItem) and the concern's
 // attachments (one Query of its partition, begins_with ATTACHMENT#), side by side.
-func (s *Store) Attachments(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID) (safeguarding.Principal, safeguarding.Concern, []safeguarding.Attachment, error) {
+func (s *Store) Attachments(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID) (safeguarding.Principal, concerns.Concern, []concerns.Attachment, error) {
 	var (
 		p    safeguarding.Principal
-		c    safeguarding.Concern
-		list []safeguarding.Attachment
+		c    concerns.Concern
+		list []concerns.Attachment
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -133,11 +134,11 @@ func (s *Store) Attachments(ctx context.Context, viewer string, school safeguard
 }
 
 // AttachmentFor reads the viewer, the concern and one of its attachments in one BatchGetItem.
-func (s *Store) AttachmentFor(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, id safeguarding.AttachmentID) (safeguarding.Principal, safeguarding.Concern, safeguarding.Attachment, error) {
+func (s *Store) AttachmentFor(ctx context.Context, viewer string, school safeguarding.SchoolID, concern safeguarding.ConcernID, id concerns.AttachmentID) (safeguarding.Principal, concerns.Concern, concerns.Attachment, error) {
 	var (
 		p safeguarding.Principal
-		c safeguarding.Concern
-		a safeguarding.Attachment
+		c concerns.Concern
+		a concerns.Attachment
 	)
 	found, err := s.batchGet(ctx, []key{userKey(viewer), concernKey(school, concern), attachmentKey(school, concern, id)})
 	if err != nil {
@@ -167,21 +168,21 @@ func (s *Store) AttachmentFor(ctx context.Context, viewer string, school safegua
 }
 
 // Attachment reads one attachment (consistent: the verifier may run right after the write).
-func (s *Store) Attachment(ctx context.Context, school safeguarding.SchoolID, concern safeguarding.ConcernID, id safeguarding.AttachmentID) (safeguarding.Attachment, error) {
+func (s *Store) Attachment(ctx context.Context, school safeguarding.SchoolID, concern safeguarding.ConcernID, id concerns.AttachmentID) (concerns.Attachment, error) {
 	var it attachmentItem
 	ok, err := s.getItem(ctx, attachmentKey(school, concern, id), &it, true)
 	if err != nil {
-		return safeguarding.Attachment{}, err
+		return concerns.Attachment{}, err
 	}
 	if !ok {
-		return safeguarding.Attachment{}, fmt.Errorf("attachment %q: %w", id, safeguarding.ErrNotFound)
+		return concerns.Attachment{}, fmt.Errorf("attachment %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return attachmentFromItem(it), nil
 }
 
 // SaveCheck records the verdict on an arrived file with its audit entry in one transaction,
 // on the condition that the attachment is still pending (ErrConflict otherwise).
-func (s *Store) SaveCheck(ctx context.Context, a safeguarding.Attachment, audit safeguarding.AuditEntry) error {
+func (s *Store) SaveCheck(ctx context.Context, a concerns.Attachment, audit safeguarding.AuditEntry) error {
 	checked, _ := marshalValue(a.CheckedAt())
 	items, _ := s.commandItems(nil, nil, audit, nil, audit.At)
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
@@ -191,7 +192,7 @@ func (s *Store) SaveCheck(ctx context.Context, a safeguarding.Attachment, audit 
 		ExpressionAttributeNames: map[string]string{"#status": "status", "#version": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":status": str(string(a.Status())), ":reason": str(a.Reason()), ":checked": checked, ":version": str(a.Version()),
-			":pending": str(string(safeguarding.AttachmentPending)),
+			":pending": str(string(concerns.AttachmentPending)),
 		},
 	}})
 	err := s.transact(ctx, items, -1)

@@ -12,14 +12,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
-var _ safeguarding.CaseStore = (*Store)(nil)
+var _ casework.CaseStore = (*Store)(nil)
 
 // SaveCaseChange saves a concern's case status, complexity and history with its chronology
 // entries, audit entry and idempotency record, on the condition that the concern's version is
 // still the one read (ErrConflict).
-func (s *Store) SaveCaseChange(ctx context.Context, w safeguarding.CaseWrite) error {
+func (s *Store) SaveCaseChange(ctx context.Context, w casework.CaseWrite) error {
 	it := concernToItem(w.Concern)
 	events, err := marshalValue(it.CaseEvents)
 	if err != nil {
@@ -44,10 +46,10 @@ func (s *Store) SaveCaseChange(ctx context.Context, w safeguarding.CaseWrite) er
 
 // ReviewData reads what the SLT review needs (rule D9), side by side: the viewer, the
 // school's open cases (GSI3) and the concerns recorded since `since` (GSI1).
-func (s *Store) ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []safeguarding.Concern, []safeguarding.Concern, error) {
+func (s *Store) ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []concerns.Concern, []concerns.Concern, error) {
 	var (
 		p            safeguarding.Principal
-		open, recent []safeguarding.Concern
+		open, recent []concerns.Concern
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -67,7 +69,7 @@ func (s *Store) ReviewData(ctx context.Context, viewer string, school safeguardi
 }
 
 // concernsOnIndex reads every concern under a list key of an index, from sort key `from`.
-func (s *Store) concernsOnIndex(ctx context.Context, index, pkName, pk, skName, from string) ([]safeguarding.Concern, error) {
+func (s *Store) concernsOnIndex(ctx context.Context, index, pkName, pk, skName, from string) ([]concerns.Concern, error) {
 	in := &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: &index,
 		KeyConditionExpression:    aws.String("#pk = :pk"),
@@ -79,7 +81,7 @@ func (s *Store) concernsOnIndex(ctx context.Context, index, pkName, pk, skName, 
 		in.ExpressionAttributeNames["#sk"] = skName
 		in.ExpressionAttributeValues[":from"] = str(from)
 	}
-	var out []safeguarding.Concern
+	var out []concerns.Concern
 	pager := dynamodb.NewQueryPaginator(s.db, in)
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)

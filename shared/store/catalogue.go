@@ -9,9 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
-var _ safeguarding.CatalogueStore = (*Store)(nil)
+var _ concerns.CatalogueStore = (*Store)(nil)
 
 // catalogueKey holds a school's own catalogue once a DSL has changed it (rule C2); until
 // then the school records against the policy's table.
@@ -38,7 +39,7 @@ type catalogueItem struct {
 	Categories []categoryAttrs `dynamodbav:"categories"`
 }
 
-func catalogueToItem(c safeguarding.SchoolCatalogue) catalogueItem {
+func catalogueToItem(c concerns.SchoolCatalogue) catalogueItem {
 	it := catalogueItem{key: catalogueKey(c.School), Type: typeCatalogue, Version: c.Version}
 	for _, d := range c.Catalogue {
 		ca := categoryAttrs{ID: string(d.ID), Title: d.Title}
@@ -51,23 +52,23 @@ func catalogueToItem(c safeguarding.SchoolCatalogue) catalogueItem {
 }
 
 // catalogueFromFound reads a school's catalogue out of a batch, or the policy's table.
-func catalogueFromFound(found map[string]map[string]types.AttributeValue, school safeguarding.SchoolID) (safeguarding.SchoolCatalogue, error) {
+func catalogueFromFound(found map[string]map[string]types.AttributeValue, school safeguarding.SchoolID) (concerns.SchoolCatalogue, error) {
 	var it catalogueItem
 	err := unmarshalFound(found, catalogueKey(school), &it)
 	return catalogueFromItem(it, school), err
 }
 
 // catalogueFromItem is a school's catalogue, or the policy's table when it has none (it.Type "").
-func catalogueFromItem(it catalogueItem, school safeguarding.SchoolID) safeguarding.SchoolCatalogue {
-	out := safeguarding.SchoolCatalogue{School: school, Catalogue: safeguarding.PolicyCatalogue()}
+func catalogueFromItem(it catalogueItem, school safeguarding.SchoolID) concerns.SchoolCatalogue {
+	out := concerns.SchoolCatalogue{School: school, Catalogue: concerns.PolicyCatalogue()}
 	if it.Type == "" {
 		return out
 	}
 	out.Version, out.Catalogue = it.Version, nil
 	for _, ca := range it.Categories {
-		d := safeguarding.CategoryDef{ID: safeguarding.Category(ca.ID), Title: ca.Title}
+		d := concerns.CategoryDef{ID: safeguarding.Category(ca.ID), Title: ca.Title}
 		for _, s := range ca.Subcategories {
-			d.Subcategories = append(d.Subcategories, safeguarding.Subcategory{ID: s.ID, Title: s.Title, Retired: s.Retired})
+			d.Subcategories = append(d.Subcategories, concerns.Subcategory{ID: s.ID, Title: s.Title, Retired: s.Retired})
 		}
 		out.Catalogue = append(out.Catalogue, d)
 	}
@@ -75,14 +76,14 @@ func catalogueFromItem(it catalogueItem, school safeguarding.SchoolID) safeguard
 }
 
 // Catalogue reads the viewer and the school's catalogue in one BatchGetItem.
-func (s *Store) Catalogue(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, safeguarding.SchoolCatalogue, error) {
+func (s *Store) Catalogue(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, concerns.SchoolCatalogue, error) {
 	found, err := s.batchGet(ctx, []key{userKey(viewer), catalogueKey(school)})
 	if err != nil {
-		return safeguarding.Principal{}, safeguarding.SchoolCatalogue{}, err
+		return safeguarding.Principal{}, concerns.SchoolCatalogue{}, err
 	}
 	var u userItem
 	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
-		return safeguarding.Principal{}, safeguarding.SchoolCatalogue{}, err
+		return safeguarding.Principal{}, concerns.SchoolCatalogue{}, err
 	}
 	p := userFromItem(u)
 	p.Email = viewer
@@ -92,7 +93,7 @@ func (s *Store) Catalogue(ctx context.Context, viewer string, school safeguardin
 
 // SaveCatalogue saves a school's catalogue with its audit entry, on the condition that the
 // stored version is prev (0: none stored yet).
-func (s *Store) SaveCatalogue(ctx context.Context, c safeguarding.SchoolCatalogue, prev int, audit safeguarding.AuditEntry) error {
+func (s *Store) SaveCatalogue(ctx context.Context, c concerns.SchoolCatalogue, prev int, audit safeguarding.AuditEntry) error {
 	// A TransactionConflict is tried again (transact); only the version's condition failing
 	// means someone else changed the catalogue.
 	err := s.transact(ctx, []types.TransactWriteItem{

@@ -10,9 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
-var _ safeguarding.ClassStore = (*Store)(nil)
+var _ engagement.ClassStore = (*Store)(nil)
 
 // classPupilsPK lists the pupils of one class (GSI1), for marking the class's
 // acknowledgements (rule E1). Only pupil items carry it, not their name-search copies.
@@ -26,7 +28,7 @@ func classPupilSK(p safeguarding.Pupil) string {
 }
 
 // Classes lists a school's classes with their teachers, in name order (one Query, A26).
-func (s *Store) Classes(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.Class, error) {
+func (s *Store) Classes(ctx context.Context, school safeguarding.SchoolID) ([]engagement.Class, error) {
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :class)"),
@@ -34,7 +36,7 @@ func (s *Store) Classes(ctx context.Context, school safeguarding.SchoolID) ([]sa
 			":pk": str("SCHOOL#" + string(school)), ":class": str("CLASS#"),
 		},
 	})
-	var out []safeguarding.Class
+	var out []engagement.Class
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -45,7 +47,7 @@ func (s *Store) Classes(ctx context.Context, school safeguarding.SchoolID) ([]sa
 			if err := unmarshal(item, &it); err != nil {
 				return nil, err
 			}
-			out = append(out, safeguarding.Class{School: school, Name: it.Name, Teachers: it.Teachers})
+			out = append(out, engagement.Class{School: school, Name: it.Name, Teachers: it.Teachers})
 		}
 	}
 	return out, nil
@@ -79,8 +81,8 @@ func (s *Store) ClassPupils(ctx context.Context, school safeguarding.SchoolID, c
 
 // Families reads the named families of a school, 100 to a BatchGetItem; absent ones are left
 // out.
-func (s *Store) Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]safeguarding.Family, error) {
-	out := map[string]safeguarding.Family{}
+func (s *Store) Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]contact.Family, error) {
+	out := map[string]contact.Family{}
 	var keys []key
 	for _, id := range ids {
 		if id != "" && !strings.Contains(id, "#") {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Rule E1's class lists against DynamoDB Local: a school's classes with their teachers, the
@@ -34,7 +35,7 @@ func TestRule_E1_ClassesTheirPupilsAndTheirFamilies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f1 := safeguarding.Family{ID: "f1", School: school, Children: []safeguarding.FamilyChild{{Pupil: "p1", ClassName: "Acorns"}, {Pupil: "p2", ClassName: "Willows"}}}
+	f1 := contact.Family{ID: "f1", School: school, Children: []contact.FamilyChild{{Pupil: "p1", ClassName: "Acorns"}, {Pupil: "p2", ClassName: "Willows"}}}
 	if err := s.PutFamily(ctx, f1); err != nil {
 		t.Fatal(err)
 	}

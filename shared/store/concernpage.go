@@ -9,15 +9,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 )
 
 // ConcernPage reads one view of a concern in two round trips: one consistent Query of the
 // concern's partition (the concern, its actions, attachments and revisions; read marks are
 // filtered out), then one BatchGetItem of the viewer, the school, its catalogue and the
 // concern's pupils (at most MaxPupilsPerConcern, so one batch).
-func (s *Store) ConcernPage(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.ConcernPage, error) {
+func (s *Store) ConcernPage(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error) {
 	var (
-		pg      safeguarding.ConcernPage
+		pg      casework.CasePage
 		concern *concernItem
 	)
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Rule P4: one view of a concern reads the concern with its revisions and attachments, the
@@ -19,14 +20,14 @@ func TestRule_P4_ConcernPageIsOneQueryAndOneBatchGet(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	author, c, at := concernC1(t, s, school)
-	a, err := safeguarding.NewAttachmentFor("A1", safeguarding.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9}, c, author, at)
+	a, err := concerns.NewAttachmentFor("A1", concerns.NewAttachment{FileName: "notes.pdf", ContentType: "application/pdf", Size: 9}, c, author, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveAttachment(ctx, safeguarding.AttachmentWrite{Attachment: a, Audit: safeguarding.AuditEntry{ID: "a1", School: school, At: at}}); err != nil {
+	if err := s.SaveAttachment(ctx, concerns.AttachmentWrite{Attachment: a, Audit: safeguarding.AuditEntry{ID: "a1", School: school, At: at}}); err != nil {
 		t.Fatal(err)
 	}
-	read := safeguarding.AuditEntry{ID: "a2", School: school, Actor: author.Email, Action: safeguarding.AuditConcernRead, At: at}
+	read := safeguarding.AuditEntry{ID: "a2", School: school, Actor: author.Email, Action: concerns.AuditConcernRead, At: at}
 	if err := s.AuditConcernRead(ctx, read, "C1", nil); err != nil {
 		t.Fatal(err)
 	}

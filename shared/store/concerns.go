@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 type linkedPupil struct {
@@ -82,7 +83,7 @@ type revisionItem struct {
 	PeopleInvolved []string  `dynamodbav:"peopleInvolved"`
 }
 
-func revisionToItem(c safeguarding.Concern) revisionItem {
+func revisionToItem(c concerns.Concern) revisionItem {
 	r := c.Revision()
 	return revisionItem{key: key{PK: concernKey(c.School(), c.ID()).PK, SK: fmt.Sprintf("REVISION#%04d", r.Number)},
 		Type: typeRevision, Number: r.Number, At: r.At, By: r.By, Reason: r.Reason, Category: string(r.Category),
@@ -90,8 +91,8 @@ func revisionToItem(c safeguarding.Concern) revisionItem {
 		PeopleInvolved: r.PeopleInvolved}
 }
 
-func revisionFromItem(it revisionItem) safeguarding.Revision {
-	return safeguarding.Revision{Number: it.Number, At: it.At, By: it.By, Reason: it.Reason, Category: safeguarding.Category(it.Category),
+func revisionFromItem(it revisionItem) concerns.Revision {
+	return concerns.Revision{Number: it.Number, At: it.At, By: it.By, Reason: it.Reason, Category: safeguarding.Category(it.Category),
 		Subcategories: it.Subcategories, ObservedAt: it.ObservedAt, Details: it.Details, PupilWords: it.PupilWords,
 		PeopleInvolved: it.PeopleInvolved}
 }
@@ -104,7 +105,7 @@ type caseEvent struct {
 	Reason   string    `dynamodbav:"reason"`
 }
 
-func concernToItem(c safeguarding.Concern) concernItem {
+func concernToItem(c concerns.Concern) concernItem {
 	s := c.Snapshot()
 	it := concernItem{
 		key: concernKey(s.School, s.ID), Type: typeConcern,
@@ -131,8 +132,8 @@ func concernToItem(c safeguarding.Concern) concernItem {
 	return it
 }
 
-func concernFromItem(it concernItem) safeguarding.Concern {
-	s := safeguarding.ConcernSnapshot{
+func concernFromItem(it concernItem) concerns.Concern {
+	s := concerns.ConcernSnapshot{
 		ID: safeguarding.ConcernID(it.ID), Reference: it.Reference, School: safeguarding.SchoolID(it.School),
 		Category: safeguarding.Category(it.Category), Subcategories: it.Subcategories, HighPriority: it.HighPriority,
 		ObservedAt: it.ObservedAt, RecordedAt: it.RecordedAt, Deadline: it.Deadline, Late: it.Late,
@@ -143,15 +144,15 @@ func concernFromItem(it concernItem) safeguarding.Concern {
 		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt),
 	}
 	for _, m := range it.BodyMap {
-		s.BodyMap = append(s.BodyMap, safeguarding.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
+		s.BodyMap = append(s.BodyMap, concerns.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
 	}
 	for _, e := range it.CaseEvents {
-		s.CaseEvents = append(s.CaseEvents, safeguarding.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
+		s.CaseEvents = append(s.CaseEvents, concerns.CaseEvent{At: e.At, By: e.By, Kind: e.Kind, Decision: e.Decision, Reason: e.Reason})
 	}
 	for _, p := range it.Pupils {
 		s.Pupils = append(s.Pupils, safeguarding.LinkedPupil{ID: safeguarding.PupilID(p.ID), Role: safeguarding.PupilRole(p.Role)})
 	}
-	return safeguarding.RestoreConcern(s)
+	return concerns.RestoreConcern(s)
 }
 
 type visibilityAttrs struct {
@@ -253,10 +254,10 @@ func requestFromItem(it requestItem) safeguarding.PriorRequest {
 
 // LoadRecording reads the author, the school, its catalogue, the named pupils and the
 // idempotency record in one BatchGetItem.
-func (s *Store) LoadRecording(ctx context.Context, author string, school safeguarding.SchoolID, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (safeguarding.Recording, error) {
+func (s *Store) LoadRecording(ctx context.Context, author string, school safeguarding.SchoolID, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (concerns.Recording, error) {
 	keys := []key{userKey(author), schoolKey(school), catalogueKey(school)}
-	if len(pupils) > safeguarding.MaxPupilsPerConcern {
-		pupils = pupils[:safeguarding.MaxPupilsPerConcern+1] // enough for the rule to refuse them
+	if len(pupils) > concerns.MaxPupilsPerConcern {
+		pupils = pupils[:concerns.MaxPupilsPerConcern+1] // enough for the rule to refuse them
 	}
 	for _, p := range pupils {
 		keys = append(keys, pupilKey(school, p))
@@ -266,9 +267,9 @@ func (s *Store) LoadRecording(ctx context.Context, author string, school safegua
 	}
 	found, err := s.batchGet(ctx, keys)
 	if err != nil {
-		return safeguarding.Recording{}, err
+		return concerns.Recording{}, err
 	}
-	rec := safeguarding.Recording{Pupils: map[safeguarding.PupilID]safeguarding.Pupil{}}
+	rec := concerns.Recording{Pupils: map[safeguarding.PupilID]safeguarding.Pupil{}}
 	var u userItem
 	if err := unmarshalFound(found, userKey(author), &u); err != nil {
 		return rec, err
@@ -321,7 +322,7 @@ func unmarshalFound(found map[string]map[string]types.AttributeValue, k key, v a
 // SaveConcern commits the concern, its chronology entries, its audit entry, its outbox alerts
 // and its idempotency record in one TransactWriteItems. A transaction DynamoDB cancels because
 // another one holds the same items (TransactionConflict) is tried again a few times.
-func (s *Store) SaveConcern(ctx context.Context, w safeguarding.ConcernWrite) error {
+func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error {
 	notExists := aws.String("attribute_not_exists(PK)")
 	put := func(item any) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
@@ -413,26 +414,26 @@ func (s *Store) PriorRequest(ctx context.Context, rk safeguarding.RequestKey) (s
 }
 
 // ConcernFor reads the viewer and the concern in one BatchGetItem.
-func (s *Store) ConcernFor(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, safeguarding.Concern, error) {
+func (s *Store) ConcernFor(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, concerns.Concern, error) {
 	found, err := s.batchGet(ctx, []key{userKey(viewer), concernKey(school, id)})
 	if err != nil {
-		return safeguarding.Principal{}, safeguarding.Concern{}, err
+		return safeguarding.Principal{}, concerns.Concern{}, err
 	}
 	var u userItem
 	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
-		return safeguarding.Principal{}, safeguarding.Concern{}, err
+		return safeguarding.Principal{}, concerns.Concern{}, err
 	}
 	p := userFromItem(u)
 	p.Email = viewer
 	var c concernItem
 	if err := unmarshalFound(found, concernKey(school, id), &c); err != nil {
-		return p, safeguarding.Concern{}, err
+		return p, concerns.Concern{}, err
 	}
 	if c.ID == "" {
 		if !p.IsMember(school) {
-			return p, safeguarding.Concern{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+			return p, concerns.Concern{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 		}
-		return p, safeguarding.Concern{}, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
+		return p, concerns.Concern{}, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, concernFromItem(c), nil
 }
@@ -508,7 +509,7 @@ func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
 // on the condition that its version is still the one read (ErrConflict), and the revision is
 // kept as an item of its own beside every earlier one, with the chronology entries, the audit
 // entry and the idempotency record, in one transaction.
-func (s *Store) SaveAmendment(ctx context.Context, w safeguarding.AmendmentWrite) error {
+func (s *Store) SaveAmendment(ctx context.Context, w concerns.AmendmentWrite) error {
 	it := concernToItem(w.Concern)
 	subcats, _ := marshalValue(it.Subcategories)
 	people, _ := marshalValue(it.PeopleInvolved)
@@ -540,11 +541,11 @@ func (s *Store) SaveAmendment(ctx context.Context, w safeguarding.AmendmentWrite
 
 // Revisions reads the viewer (GetItem) and the concern's partition: the concern and every
 // revision of its content, oldest first (Query), side by side.
-func (s *Store) Revisions(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, safeguarding.Concern, []safeguarding.Revision, error) {
+func (s *Store) Revisions(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (safeguarding.Principal, concerns.Concern, []concerns.Revision, error) {
 	var (
 		p    safeguarding.Principal
 		c    *concernItem
-		revs []safeguarding.Revision
+		revs []concerns.Revision
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -568,13 +569,13 @@ func (s *Store) Revisions(ctx context.Context, viewer string, school safeguardin
 		})
 	})
 	if err := g.Wait(); err != nil {
-		return p, safeguarding.Concern{}, nil, err
+		return p, concerns.Concern{}, nil, err
 	}
 	if !p.IsMember(school) {
-		return p, safeguarding.Concern{}, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+		return p, concerns.Concern{}, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
 	if c == nil {
-		return p, safeguarding.Concern{}, nil, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
+		return p, concerns.Concern{}, nil, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, concernFromItem(*c), revs, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // cancelled is what DynamoDB answers a transaction it cancels, with one reason per item.
@@ -58,14 +60,14 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 	// The first DSL to open a concern: the note and its alert land, no false "opened first".
 	calls.Reset()
 	calls.FailNext("TransactWriteItems", cancelled("None", "None", "TransactionConflict", "None"))
-	read := safeguarding.AuditEntry{ID: "r1", School: school, Actor: "dsl@brook.example", Action: safeguarding.AuditConcernRead, At: at}
+	read := safeguarding.AuditEntry{ID: "r1", School: school, Actor: "dsl@brook.example", Action: concerns.AuditConcernRead, At: at}
 	a := alert("opened-C1")
-	retried("the first DSL's read", s.AuditConcernRead(ctx, read, "C1", &safeguarding.StatusNote{At: at, Alert: &a}))
+	retried("the first DSL's read", s.AuditConcernRead(ctx, read, "C1", &concerns.StatusNote{At: at, Alert: &a}))
 	if !exists(outboxKey(a.ID)) {
 		t.Error("the reporter's alert of the first opening was dropped")
 	}
 	read.ID = "r2"
-	if err := s.AuditConcernRead(ctx, read, "C1", &safeguarding.StatusNote{At: at.Add(time.Minute)}); !errors.Is(err, safeguarding.ErrConflict) {
+	if err := s.AuditConcernRead(ctx, read, "C1", &concerns.StatusNote{At: at.Add(time.Minute)}); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("a second first opening: %v, want ErrConflict (the condition)", err)
 	}
 
@@ -81,7 +83,7 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 	// A school's catalogue: saved, not a false 409.
 	calls.Reset()
 	calls.FailNext("TransactWriteItems", cancelled("TransactionConflict", "None"))
-	cat := safeguarding.SchoolCatalogue{School: school, Catalogue: safeguarding.PolicyCatalogue(), Version: 1}
+	cat := concerns.SchoolCatalogue{School: school, Catalogue: concerns.PolicyCatalogue(), Version: 1}
 	audit := safeguarding.AuditEntry{ID: "c1", School: school, Actor: author.Email, Action: "catalogue.changed", At: at}
 	retried("the catalogue", s.SaveCatalogue(ctx, cat, 0, audit))
 	if _, got, err := s.Catalogue(ctx, author.Email, school); err != nil || got.Version != 1 {
@@ -95,16 +97,16 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 	// A step of the deadline ladder: the item moves and its alert is written, rather than the
 	// run counting it as taken by another run.
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "p1"}}, Version: 1}
+	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "p1"}}, Version: 1}
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
 	next := fam
 	next.Version = 2
-	fa := safeguarding.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
+	fa := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
 		Assignee: author.Email, Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: author.Email, Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}
-	if err := s.SaveFamily(ctx, safeguarding.FamilyWrite{Family: next, PrevVersion: 1, Actions: []safeguarding.FamilyAction{fa}, At: now}); err != nil {
+	if err := s.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: 1, Actions: []contact.FamilyAction{fa}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	later := now.Add(25 * time.Hour)

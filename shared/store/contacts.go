@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 const (
@@ -95,7 +96,7 @@ type removalItem struct {
 	Reason string `dynamodbav:"reason,omitempty"`
 }
 
-func changesToItem(c safeguarding.ContactChanges) *changesItem {
+func changesToItem(c contact.ContactChanges) *changesItem {
 	if c.Address == "" {
 		return nil // written before versions kept their changes
 	}
@@ -106,19 +107,19 @@ func changesToItem(c safeguarding.ContactChanges) *changesItem {
 	return it
 }
 
-func changesFromItem(it *changesItem) safeguarding.ContactChanges {
+func changesFromItem(it *changesItem) contact.ContactChanges {
 	if it == nil {
-		return safeguarding.ContactChanges{}
+		return contact.ContactChanges{}
 	}
-	c := safeguarding.ContactChanges{Added: it.Added, Replaced: it.Replaced, Confirmed: it.Confirmed, Kept: it.Kept,
-		Address: safeguarding.AddressChange(it.Address)}
+	c := contact.ContactChanges{Added: it.Added, Replaced: it.Replaced, Confirmed: it.Confirmed, Kept: it.Kept,
+		Address: contact.AddressChange(it.Address)}
 	for _, r := range it.Removed {
-		c.Removed = append(c.Removed, safeguarding.ContactRemoval(r))
+		c.Removed = append(c.Removed, contact.ContactRemoval(r))
 	}
 	return c
 }
 
-func contactsToItem(c safeguarding.ContactDetails, current bool) contactsItem {
+func contactsToItem(c contact.ContactDetails, current bool) contactsItem {
 	it := contactsItem{School: string(c.School), Family: c.Family, Phones: []phoneItem{}, Pupils: []string{},
 		Address:    addressItem{Lines: append([]string{}, c.Address.Lines...), Postcode: c.Address.Postcode},
 		PhoneCount: len(c.Phones), ConfirmedAts: []time.Time{}, HasAddress: !c.Address.IsZero(),
@@ -139,12 +140,12 @@ func contactsToItem(c safeguarding.ContactDetails, current bool) contactsItem {
 	return it
 }
 
-func contactsFromItem(it contactsItem) safeguarding.ContactDetails {
-	c := safeguarding.ContactDetails{School: safeguarding.SchoolID(it.School), Family: it.Family,
-		Address: safeguarding.ContactAddress{Lines: it.Address.Lines, Postcode: it.Address.Postcode},
+func contactsFromItem(it contactsItem) contact.ContactDetails {
+	c := contact.ContactDetails{School: safeguarding.SchoolID(it.School), Family: it.Family,
+		Address: contact.ContactAddress{Lines: it.Address.Lines, Postcode: it.Address.Postcode},
 		Version: it.Version, ChangedAt: it.ChangedAt, ChangedBy: it.ChangedBy, Reason: it.Reason, Changes: changesFromItem(it.Changes)}
 	for _, p := range it.Phones {
-		c.Phones = append(c.Phones, safeguarding.ContactPhone{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
+		c.Phones = append(c.Phones, contact.ContactPhone{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
 	}
 	for _, p := range it.Pupils {
 		c.Pupils = append(c.Pupils, safeguarding.PupilID(p))
@@ -155,18 +156,18 @@ func contactsFromItem(it contactsItem) safeguarding.ContactDetails {
 // ContactDetails reads a family's current contact details (Version 0 when none are recorded).
 // It reads, nothing more: callers that show them to a person go through ContactView, which the
 // use case audits (rule P3).
-func (s *Store) ContactDetails(ctx context.Context, school safeguarding.SchoolID, family string) (safeguarding.ContactDetails, error) {
+func (s *Store) ContactDetails(ctx context.Context, school safeguarding.SchoolID, family string) (contact.ContactDetails, error) {
 	var it contactsItem
 	ok, err := s.getItem(ctx, contactsKey(school, family), &it, true)
 	if err != nil || !ok {
-		return safeguarding.ContactDetails{School: school, Family: family}, err
+		return contact.ContactDetails{School: school, Family: family}, err
 	}
 	return contactsFromItem(it), nil
 }
 
 // PutContactDetails saves contact details as they are, with their version item, for seeding
 // and imports (never a person's command).
-func (s *Store) PutContactDetails(ctx context.Context, c safeguarding.ContactDetails) error {
+func (s *Store) PutContactDetails(ctx context.Context, c contact.ContactDetails) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, true))}},
 		{Put: &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, false))}},
@@ -176,18 +177,18 @@ func (s *Store) PutContactDetails(ctx context.Context, c safeguarding.ContactDet
 
 // ContactDetailsVersion reads one version of a family's contact details (Version 0 when there
 // is no such version).
-func (s *Store) ContactDetailsVersion(ctx context.Context, school safeguarding.SchoolID, family string, version int) (safeguarding.ContactDetails, error) {
+func (s *Store) ContactDetailsVersion(ctx context.Context, school safeguarding.SchoolID, family string, version int) (contact.ContactDetails, error) {
 	var it contactsItem
 	ok, err := s.getItem(ctx, contactsVersionKey(school, family, version), &it, true)
 	if err != nil || !ok {
-		return safeguarding.ContactDetails{School: school, Family: family}, err
+		return contact.ContactDetails{School: school, Family: family}, err
 	}
 	return contactsFromItem(it), nil
 }
 
 // ContactDetailsVersions reads every version of a family's contact details, oldest first.
-func (s *Store) ContactDetailsVersions(ctx context.Context, school safeguarding.SchoolID, family string) ([]safeguarding.ContactDetails, error) {
-	var out []safeguarding.ContactDetails
+func (s *Store) ContactDetailsVersions(ctx context.Context, school safeguarding.SchoolID, family string) ([]contact.ContactDetails, error) {
+	var out []contact.ContactDetails
 	err := s.queryPartition(ctx, contactsPK(school, family), func(typ string, item map[string]types.AttributeValue) error {
 		if typ != typeContactsVersion {
 			return nil
@@ -206,7 +207,7 @@ func (s *Store) ContactDetailsVersions(ctx context.Context, school safeguarding.
 // the condition that its version is still the one read (ErrConflict), the version item is
 // added beside every earlier one (never overwritten: rule P4), with the audit entry and the
 // idempotency record.
-func (s *Store) SaveContactDetails(ctx context.Context, w safeguarding.ContactDetailsWrite) error {
+func (s *Store) SaveContactDetails(ctx context.Context, w contact.ContactDetailsWrite) error {
 	c := w.Details
 	items, requestAt := s.commandItems(w.Request, nil, w.Audit, nil, w.Audit.At)
 	cur := &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, true))}
@@ -229,8 +230,8 @@ func (s *Store) SaveContactDetails(ctx context.Context, w safeguarding.ContactDe
 // ContactFamilies reads every family of a school with the summary of its contact details, for
 // the H1 report: one Query of GSI1 (paged), projected to counts and dates, so no number or
 // address is ever read (rule P3).
-func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.ContactCheck, error) {
-	var out []safeguarding.ContactCheck
+func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolID) ([]contact.ContactCheck, error) {
+	var out []contact.ContactCheck
 	at := map[string]int{}
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String("GSI1"),
@@ -240,12 +241,12 @@ func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolI
 			"#family": "family", "#count": "phoneCount", "#confirmed": "confirmedAts", "#address": "hasAddress", "#version": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(familiesPK(school))},
 	})
-	row := func(id string) *safeguarding.ContactCheck {
+	row := func(id string) *contact.ContactCheck {
 		i, ok := at[id]
 		if !ok {
 			i = len(out)
 			at[id] = i
-			out = append(out, safeguarding.ContactCheck{Family: safeguarding.Family{ID: id, School: school}})
+			out = append(out, contact.ContactCheck{Family: contact.Family{ID: id, School: school}})
 		}
 		return &out[i]
 	}
@@ -272,7 +273,7 @@ func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolI
 			case typeFamily:
 				r := row(it.ID)
 				for _, c := range it.Children {
-					r.Family.Children = append(r.Family.Children, safeguarding.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
+					r.Family.Children = append(r.Family.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
 				}
 			case typeContacts:
 				r := row(it.Family)
@@ -300,7 +301,7 @@ type closureContactItem struct {
 	Version int                       `dynamodbav:"version"`
 }
 
-func closureContactToItem(c safeguarding.ClosureContact) closureContactItem {
+func closureContactToItem(c contact.ClosureContact) closureContactItem {
 	it := closureContactItem{key: closureContactKey(c.School, c.Email), Type: typeClosureContact, School: string(c.School),
 		Email: c.Email, Active: c.Active, Version: c.Version, History: []closureContactEventItem{}}
 	for _, h := range c.History {
@@ -309,18 +310,18 @@ func closureContactToItem(c safeguarding.ClosureContact) closureContactItem {
 	return it
 }
 
-func closureContactFromItem(it closureContactItem) safeguarding.ClosureContact {
-	c := safeguarding.ClosureContact{School: safeguarding.SchoolID(it.School), Email: it.Email, Active: it.Active, Version: it.Version}
+func closureContactFromItem(it closureContactItem) contact.ClosureContact {
+	c := contact.ClosureContact{School: safeguarding.SchoolID(it.School), Email: it.Email, Active: it.Active, Version: it.Version}
 	for _, h := range it.History {
-		c.History = append(c.History, safeguarding.ClosureContactEvent{At: h.At, By: h.By, Active: h.Active, Reason: h.Reason})
+		c.History = append(c.History, contact.ClosureContactEvent{At: h.At, By: h.By, Active: h.Active, Reason: h.Reason})
 	}
 	return c
 }
 
 // ClosureContacts lists a school's designations for closure contact, current and ended (one
 // Query of the school's partition, begins_with).
-func (s *Store) ClosureContacts(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.ClosureContact, error) {
-	var out []safeguarding.ClosureContact
+func (s *Store) ClosureContacts(ctx context.Context, school safeguarding.SchoolID) ([]contact.ClosureContact, error) {
+	var out []contact.ClosureContact
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :cc)"),
@@ -346,7 +347,7 @@ func (s *Store) ClosureContacts(ctx context.Context, school safeguarding.SchoolI
 
 // PutClosureContact saves a designation as it is, for seeding (never a person's command),
 // with its copy on the person's profile.
-func (s *Store) PutClosureContact(ctx context.Context, c safeguarding.ClosureContact) error {
+func (s *Store) PutClosureContact(ctx context.Context, c contact.ClosureContact) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(closureContactToItem(c))}},
 		{Update: s.profileClosureContact(c)},
@@ -357,7 +358,7 @@ func (s *Store) PutClosureContact(ctx context.Context, c safeguarding.ClosureCon
 // profileClosureContact copies a designation onto the person's profile (adds or removes the
 // school in its closureContact set), so the Principal every page reads carries it. The
 // profile must exist: a designation never makes one.
-func (s *Store) profileClosureContact(c safeguarding.ClosureContact) *types.Update {
+func (s *Store) profileClosureContact(c contact.ClosureContact) *types.Update {
 	expr := "DELETE closureContact :school"
 	if c.Active {
 		expr = "ADD closureContact :school"
@@ -373,7 +374,7 @@ func (s *Store) profileClosureContact(c safeguarding.ClosureContact) *types.Upda
 
 // SaveClosureContact commits a designation's change with its audit entry and idempotency
 // record, on the condition that its version is still the one read (ErrConflict).
-func (s *Store) SaveClosureContact(ctx context.Context, c safeguarding.ClosureContact, audit safeguarding.AuditEntry, req *safeguarding.RequestRecord) error {
+func (s *Store) SaveClosureContact(ctx context.Context, c contact.ClosureContact, audit safeguarding.AuditEntry, req *safeguarding.RequestRecord) error {
 	items, requestAt := s.commandItems(req, nil, audit, nil, audit.At)
 	put := &types.Put{TableName: &s.table, Item: marshal(closureContactToItem(c))}
 	if c.Version == 1 {
@@ -390,22 +391,22 @@ func (s *Store) SaveClosureContact(ctx context.Context, c safeguarding.ClosureCo
 	return err
 }
 
-var _ safeguarding.ContactsStore = (*Store)(nil)
+var _ contact.ContactsStore = (*Store)(nil)
 
 // ClosureContact reads one person's designation for closure contact (inactive when none).
-func (s *Store) ClosureContact(ctx context.Context, school safeguarding.SchoolID, email string) (safeguarding.ClosureContact, error) {
+func (s *Store) ClosureContact(ctx context.Context, school safeguarding.SchoolID, email string) (contact.ClosureContact, error) {
 	var it closureContactItem
 	ok, err := s.getItem(ctx, closureContactKey(school, email), &it, true)
 	if err != nil || !ok {
-		return safeguarding.ClosureContact{School: school, Email: email}, err
+		return contact.ClosureContact{School: school, Email: email}, err
 	}
 	return closureContactFromItem(it), nil
 }
 
 // LoadContactView reads the viewer, their designation, the family and its contact details in
 // one BatchGetItem (A1, A42, A23, A40).
-func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string) (safeguarding.ContactView, error) {
-	var v safeguarding.ContactView
+func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string) (contact.ContactView, error) {
+	var v contact.ContactView
 	if !validFamilyID(family) {
 		return v, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
@@ -420,7 +421,7 @@ func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeg
 	if f.ID != "" {
 		v.Family = familyFromItem(f)
 	}
-	v.Details = safeguarding.ContactDetails{School: school, Family: family}
+	v.Details = contact.ContactDetails{School: school, Family: family}
 	if c.Type != "" {
 		v.Details = contactsFromItem(c)
 	}
@@ -429,8 +430,8 @@ func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeg
 
 // LoadContactEdit reads the editor, the family, its current contact details and any earlier
 // request with the same key in one BatchGetItem.
-func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (safeguarding.ContactEdit, error) {
-	var e safeguarding.ContactEdit
+func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (contact.ContactEdit, error) {
+	var e contact.ContactEdit
 	if !validFamilyID(family) {
 		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
@@ -443,7 +444,7 @@ func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeg
 	if f.ID != "" {
 		e.Family = familyFromItem(f)
 	}
-	e.Details = safeguarding.ContactDetails{School: school, Family: family}
+	e.Details = contact.ContactDetails{School: school, Family: family}
 	if c.Type != "" {
 		e.Details = contactsFromItem(c)
 	}
@@ -452,8 +453,8 @@ func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeg
 
 // LoadDesignation reads the DSL, the member of staff, their designation and any earlier
 // request with the same key in one BatchGetItem.
-func (s *Store) LoadDesignation(ctx context.Context, viewer string, school safeguarding.SchoolID, staff string, rk safeguarding.RequestKey) (safeguarding.DesignationEdit, error) {
-	var e safeguarding.DesignationEdit
+func (s *Store) LoadDesignation(ctx context.Context, viewer string, school safeguarding.SchoolID, staff string, rk safeguarding.RequestKey) (contact.DesignationEdit, error) {
+	var e contact.DesignationEdit
 	var st userItem
 	var cc closureContactItem
 	b := newBatch().viewer(viewer, &e.Viewer).item(userKey(staff), &st).item(closureContactKey(school, staff), &cc).prior(rk, &e.Prior)
@@ -463,7 +464,7 @@ func (s *Store) LoadDesignation(ctx context.Context, viewer string, school safeg
 	if st.Email != "" {
 		e.Staff = userFromItem(st)
 	}
-	e.Current = safeguarding.ClosureContact{School: school, Email: staff}
+	e.Current = contact.ClosureContact{School: school, Email: staff}
 	if cc.Type != "" {
 		e.Current = closureContactFromItem(cc)
 	}
@@ -502,15 +503,15 @@ func familyActionKey(school safeguarding.SchoolID, family, id string) key {
 	return key{PK: familyPK(school, family), SK: "ACTION#" + id}
 }
 
-func familyActionToItem(a safeguarding.FamilyAction) familyActionItem {
+func familyActionToItem(a contact.FamilyAction) familyActionItem {
 	return familyActionItem{key: familyActionKey(a.School, a.Family, a.ID), Type: typeFamilyAction, ID: a.ID, School: string(a.School),
 		Family: a.Family, Reference: a.Reference, Description: a.Description, Assignee: a.Assignee, Status: string(a.Status),
 		Outcome: a.Outcome, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, CompletedAt: timePtr(a.CompletedAt),
 		CompletedBy: a.CompletedBy, Version: a.Version, dueAttrs: dueToAttrs(a.DueItem())}
 }
 
-func familyActionFromItem(it familyActionItem) safeguarding.FamilyAction {
-	return safeguarding.FamilyAction{ID: it.ID, School: safeguarding.SchoolID(it.School), Family: it.Family, Reference: it.Reference,
+func familyActionFromItem(it familyActionItem) contact.FamilyAction {
+	return contact.FamilyAction{ID: it.ID, School: safeguarding.SchoolID(it.School), Family: it.Family, Reference: it.Reference,
 		Description: it.Description, Assignee: it.Assignee, Status: safeguarding.ActionStatus(it.Status), Outcome: it.Outcome,
 		CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, CompletedAt: timeOf(it.CompletedAt), CompletedBy: it.CompletedBy,
 		Version: it.Version, Due: safeguarding.DueState{DueAt: it.DueAt, Step: it.DueStep, NextAt: it.DueNextAt, Active: it.DueActive}}
@@ -518,11 +519,11 @@ func familyActionFromItem(it familyActionItem) safeguarding.FamilyAction {
 
 // FamilyActions lists the actions agreed with a family, oldest first (one Query of the
 // family's partition, begins_with).
-func (s *Store) FamilyActions(ctx context.Context, school safeguarding.SchoolID, family string) ([]safeguarding.FamilyAction, error) {
+func (s *Store) FamilyActions(ctx context.Context, school safeguarding.SchoolID, family string) ([]contact.FamilyAction, error) {
 	if !validFamilyID(family) {
 		return nil, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
-	var out []safeguarding.FamilyAction
+	var out []contact.FamilyAction
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :a)"),
@@ -548,8 +549,8 @@ func (s *Store) FamilyActions(ctx context.Context, school safeguarding.SchoolID,
 
 // LoadFamilyAction reads the viewer, one action agreed with a family and any earlier request
 // with the same key in one BatchGetItem.
-func (s *Store) LoadFamilyAction(ctx context.Context, viewer string, school safeguarding.SchoolID, family, id string, rk safeguarding.RequestKey) (safeguarding.FamilyActionEdit, error) {
-	var e safeguarding.FamilyActionEdit
+func (s *Store) LoadFamilyAction(ctx context.Context, viewer string, school safeguarding.SchoolID, family, id string, rk safeguarding.RequestKey) (contact.FamilyActionEdit, error) {
+	var e contact.FamilyActionEdit
 	if !validFamilyID(family) {
 		return e, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
@@ -569,7 +570,7 @@ func (s *Store) LoadFamilyAction(ctx context.Context, viewer string, school safe
 // SaveFamilyActionChange saves a completed action on the condition that its version is still
 // the one read (ErrConflict); the deadline engine's step attributes are left alone and the
 // action leaves the due index.
-func (s *Store) SaveFamilyActionChange(ctx context.Context, a safeguarding.FamilyAction, prevVersion int, audit safeguarding.AuditEntry, req *safeguarding.RequestRecord) error {
+func (s *Store) SaveFamilyActionChange(ctx context.Context, a contact.FamilyAction, prevVersion int, audit safeguarding.AuditEntry, req *safeguarding.RequestRecord) error {
 	it := familyActionToItem(a)
 	items, requestAt := s.commandItems(req, nil, audit, nil, audit.At)
 	vals := map[string]types.AttributeValue{

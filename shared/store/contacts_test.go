@@ -13,6 +13,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // rule P3, P4: contact details live in a partition of their own; each version is kept.
@@ -22,7 +23,7 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "bl-01", ClassName: "Acorns"}}}
+	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01", ClassName: "Acorns"}}}
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
@@ -30,24 +31,24 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 	if err != nil || empty.Version != 0 || len(empty.Phones) != 0 {
 		t.Fatalf("before any: %+v %v", empty, err)
 	}
-	v1 := safeguarding.ContactDetails{School: school, Family: "fam-01", Pupils: []safeguarding.PupilID{"bl-01"}, Version: 1,
-		Phones:    []safeguarding.ContactPhone{{Label: "Mum", Number: "07700 900100", ConfirmedAt: at}},
-		Address:   safeguarding.ContactAddress{Lines: []string{"3 Alder Road", "Brookhill"}, Postcode: "ZZ1 1AA"},
+	v1 := contact.ContactDetails{School: school, Family: "fam-01", Pupils: []safeguarding.PupilID{"bl-01"}, Version: 1,
+		Phones:    []contact.ContactPhone{{Label: "Mum", Number: "07700 900100", ConfirmedAt: at}},
+		Address:   contact.ContactAddress{Lines: []string{"3 Alder Road", "Brookhill"}, Postcode: "ZZ1 1AA"},
 		ChangedAt: at, ChangedBy: "office@x", Reason: "form"}
 	audit := func(id string) safeguarding.AuditEntry {
 		return safeguarding.AuditEntry{ID: id, School: school, Actor: "office@x", Action: "contacts.changed", Subject: "family/fam-01/contacts", At: at}
 	}
-	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v1, Audit: audit("a1")}); err != nil {
+	if err := s.SaveContactDetails(ctx, contact.ContactDetailsWrite{Details: v1, Audit: audit("a1")}); err != nil {
 		t.Fatal(err)
 	}
 	// A second "first version" from someone who read none loses.
-	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v1, Audit: audit("a2")}); !errors.Is(err, safeguarding.ErrConflict) {
+	if err := s.SaveContactDetails(ctx, contact.ContactDetailsWrite{Details: v1, Audit: audit("a2")}); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Fatalf("second version 1: %v", err)
 	}
 	v2 := v1
 	v2.Version, v2.Reason = 2, "new mobile"
-	v2.Phones = append(v2.Phones, safeguarding.ContactPhone{Label: "Dad", Number: "07700 900101", ConfirmedAt: at})
-	if err := s.SaveContactDetails(ctx, safeguarding.ContactDetailsWrite{Details: v2, Audit: audit("a3")}); err != nil {
+	v2.Phones = append(v2.Phones, contact.ContactPhone{Label: "Dad", Number: "07700 900101", ConfirmedAt: at})
+	if err := s.SaveContactDetails(ctx, contact.ContactDetailsWrite{Details: v2, Audit: audit("a3")}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ContactDetails(ctx, school, "fam-01")
@@ -71,7 +72,7 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 		t.Errorf("family item carries contact details: %s", text)
 	}
 	// The H1 report's read: every family, with a summary and no number; one without details too.
-	if err := s.PutFamily(ctx, safeguarding.Family{ID: "fam-02", School: school}); err != nil {
+	if err := s.PutFamily(ctx, contact.Family{ID: "fam-02", School: school}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.ContactFamilies(ctx, school)
@@ -87,8 +88,8 @@ func TestClosureContactDesignationIsVersioned(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	c := safeguarding.ClosureContact{School: school, Email: "t@x", Active: true, Version: 1,
-		History: []safeguarding.ClosureContactEvent{{At: at, By: "dsl@x", Active: true}}}
+	c := contact.ClosureContact{School: school, Email: "t@x", Active: true, Version: 1,
+		History: []contact.ClosureContactEvent{{At: at, By: "dsl@x", Active: true}}}
 	a := safeguarding.AuditEntry{ID: "a1", School: school, Actor: "dsl@x", Action: "closure-contact.designated", Subject: "staff/t@x", At: at}
 	// A designation's person has a profile: the designation is never saved without one.
 	if err := s.SaveClosureContact(ctx, c, a, nil); !errors.Is(err, safeguarding.ErrConflict) {
@@ -110,7 +111,7 @@ func TestClosureContactDesignationIsVersioned(t *testing.T) {
 	}
 	off := c
 	off.Active, off.Version = false, 2
-	off.History = append(off.History, safeguarding.ClosureContactEvent{At: at.Add(time.Hour), By: "dsl@x"})
+	off.History = append(off.History, contact.ClosureContactEvent{At: at.Add(time.Hour), By: "dsl@x"})
 	a.ID = "a3"
 	if err := s.SaveClosureContact(ctx, off, a, nil); err != nil {
 		t.Fatal(err)
@@ -131,7 +132,7 @@ func TestRule_H3_AgreedActionsAreOnTheDueIndexUntilCompleted(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := safeguarding.Family{ID: "fam-01", School: school, Children: []safeguarding.FamilyChild{{Pupil: "bl-01"}}, Version: 1}
+	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01"}}, Version: 1}
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +141,10 @@ func TestRule_H3_AgreedActionsAreOnTheDueIndexUntilCompleted(t *testing.T) {
 	}
 	next := fam
 	next.Version = 2
-	a := safeguarding.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
+	a := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
 		Assignee: "t@x", Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: "t@x", Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}
-	if err := s.SaveFamily(ctx, safeguarding.FamilyWrite{Family: next, PrevVersion: 1, Actions: []safeguarding.FamilyAction{a}, At: now}); err != nil {
+	if err := s.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: 1, Actions: []contact.FamilyAction{a}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	due, err := s.DueItems(ctx, school, now, now.Add(25*time.Hour))

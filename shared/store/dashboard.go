@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // readKey marks that one person has read a concern, for the dashboard's "unread".
@@ -28,7 +29,7 @@ type readItem struct {
 // reader, in one transaction. With a note (the first DSL to open it, rule D7) the same
 // transaction records when, on the condition nobody did first (ErrConflict), and emails the
 // reporter.
-func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *safeguarding.StatusNote) error {
+func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *concerns.StatusNote) error {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(e))}},
 		{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}},
@@ -70,7 +71,7 @@ func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alert
 
 // RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
 // limit) side by side, then which of them the viewer has read (one BatchGetItem).
-func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []safeguarding.Concern, map[safeguarding.ConcernID]bool, error) {
+func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []concerns.Concern, map[safeguarding.ConcernID]bool, error) {
 	// One page of a Query holds at most 1 MB whatever the limit: a limit out of range reads
 	// one page of the newest.
 	const maxLimit = 1000
@@ -79,8 +80,8 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 		pageLimit = int32(limit)
 	}
 	var (
-		p        safeguarding.Principal
-		concerns []safeguarding.Concern
+		p      safeguarding.Principal
+		recent []concerns.Concern
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -103,7 +104,7 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
-			concerns = append(concerns, concernFromItem(it))
+			recent = append(recent, concernFromItem(it))
 		}
 		return nil
 	})
@@ -114,20 +115,20 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 		return p, nil, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
 	read := map[safeguarding.ConcernID]bool{}
-	if len(concerns) == 0 {
-		return p, concerns, read, nil
+	if len(recent) == 0 {
+		return p, recent, read, nil
 	}
-	keys := make([]key, 0, len(concerns))
-	for _, c := range concerns {
+	keys := make([]key, 0, len(recent))
+	for _, c := range recent {
 		keys = append(keys, readKey(school, c.ID(), viewer))
 	}
 	found, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return p, nil, nil, err
 	}
-	for _, c := range concerns {
+	for _, c := range recent {
 		k := readKey(school, c.ID(), viewer)
 		_, read[c.ID()] = found[k.PK+"|"+k.SK]
 	}
-	return p, concerns, read, nil
+	return p, recent, read, nil
 }

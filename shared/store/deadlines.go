@@ -12,9 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 )
 
-var _ safeguarding.DeadlineStore = (*Store)(nil)
+var _ deadlines.DeadlineStore = (*Store)(nil)
 
 // registryItem lists a school for the schedules, with the last local day the deadline engine
 // reached for it.

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 const typeClass = "class"
@@ -64,8 +66,8 @@ func (s *Store) classesOf(ctx context.Context, school safeguarding.SchoolID, ema
 // any earlier request with the key and the named pupils (one BatchGetItem), beside the
 // caller's classes (one Query), then the families named directly or through a pupil (one
 // BatchGetItem).
-func (s *Store) LoadEngagement(ctx context.Context, viewer string, school safeguarding.SchoolID, families []string, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (safeguarding.EngagementBatch, error) {
-	b := safeguarding.EngagementBatch{Families: map[string]safeguarding.Family{}, PupilFamily: map[safeguarding.PupilID]string{}}
+func (s *Store) LoadEngagement(ctx context.Context, viewer string, school safeguarding.SchoolID, families []string, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (engagement.EngagementBatch, error) {
+	b := engagement.EngagementBatch{Families: map[string]contact.Family{}, PupilFamily: map[safeguarding.PupilID]string{}}
 	var sc safeguarding.School
 	bt := newBatch().viewer(viewer, &b.Viewer).school(school, &b.Viewer, &sc).prior(rk, &b.Prior)
 	named := map[safeguarding.PupilID]*pupilItem{} // a pupil named twice is read once

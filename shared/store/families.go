@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 var (
-	_ safeguarding.EscalationStore = (*Store)(nil)
-	_ safeguarding.EngagementStore = (*Store)(nil)
+	_ engagement.EscalationStore = (*Store)(nil)
+	_ engagement.EngagementStore = (*Store)(nil)
 )
 
 const (
@@ -73,14 +75,14 @@ type familyItem struct {
 	Version           int        `dynamodbav:"version"`
 }
 
-func familyToItem(f safeguarding.Family) familyItem {
+func familyToItem(f contact.Family) familyItem {
 	it := familyItem{key: familyKey(f.School, f.ID), Type: typeFamily, ID: f.ID, School: string(f.School),
 		TrackedSince: f.TrackedSince, LastContactAt: f.LastContactAt, LastContactHow: f.LastContactHow, Status: string(f.Status),
 		MissingSince: f.MissingSince, LARaisedAt: f.LARaisedAt, LANotifiedAt: f.LANotifiedAt, Attempts: f.Attempts,
 		LastAttemptAt: f.LastAttemptAt, CallDueAt: f.CallDueAt, CallKey: f.CallKey, Decision: f.Decision, Version: f.Version,
 		Children: []childItem{}, GSI1PK: familiesPK(f.School), GSI1SK: f.ID + "#FAMILY", ContactDeclinedAt: timePtr(f.ContactDeclinedAt)}
 	if it.Status == "" {
-		it.Status = string(safeguarding.FamilyEngaged)
+		it.Status = string(contact.FamilyEngaged)
 	}
 	for _, c := range f.Children {
 		it.Children = append(it.Children, childItem{Pupil: string(c.Pupil), ClassName: c.ClassName})
@@ -89,20 +91,20 @@ func familyToItem(f safeguarding.Family) familyItem {
 		it.NextLook = localDate(f.NextLook)
 		it.GSI2PK, it.GSI2SK = lookPK(f.School, it.NextLook), f.ID
 	}
-	if f.Status == safeguarding.FamilyMissing {
+	if f.Status == contact.FamilyMissing {
 		it.GSI3PK, it.GSI3SK = missingPK(f.School), stamp(f.MissingSince)+"#"+f.ID
 	}
 	return it
 }
 
-func familyFromItem(it familyItem) safeguarding.Family {
-	f := safeguarding.Family{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
-		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: safeguarding.FamilyStatus(it.Status),
+func familyFromItem(it familyItem) contact.Family {
+	f := contact.Family{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
+		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: contact.FamilyStatus(it.Status),
 		MissingSince: it.MissingSince, LARaisedAt: it.LARaisedAt, LANotifiedAt: it.LANotifiedAt, Attempts: it.Attempts,
 		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version,
 		ContactDeclinedAt: timeOf(it.ContactDeclinedAt)}
 	for _, c := range it.Children {
-		f.Children = append(f.Children, safeguarding.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
+		f.Children = append(f.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
 	}
 	if it.NextLook != "" {
 		f.NextLook, _ = parseLocalDate(it.NextLook)
@@ -125,13 +127,13 @@ func putInput(table string, item any) *dynamodb.PutItemInput {
 }
 
 // PutFamily saves a family as it is, for seeding and imports (never a person's command).
-func (s *Store) PutFamily(ctx context.Context, f safeguarding.Family) error {
+func (s *Store) PutFamily(ctx context.Context, f contact.Family) error {
 	_, err := s.db.PutItem(ctx, putInput(s.table, familyToItem(f)))
 	return wrap("put family", err)
 }
 
 // PutFamilies loads families in bulk, 25 to a BatchWriteItem: imports and benchmarks.
-func (s *Store) PutFamilies(ctx context.Context, families []safeguarding.Family) error {
+func (s *Store) PutFamilies(ctx context.Context, families []contact.Family) error {
 	items := make([]map[string]types.AttributeValue, len(families))
 	for i, f := range families {
 		items[i] = marshal(familyToItem(f))
@@ -142,7 +144,7 @@ func (s *Store) PutFamilies(ctx context.Context, families []safeguarding.Family)
 // SaveFamily commits one change to a family in one transaction: the family on the condition
 // that its version is still the one read (ErrConflict), its chronology entries, alerts, audit
 // entry and idempotency record, and the phone call it opens or closes.
-func (s *Store) SaveFamily(ctx context.Context, w safeguarding.FamilyWrite) error {
+func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	f := w.Family
 	notExists := aws.String("attribute_not_exists(PK)")
 	put := func(item any) types.TransactWriteItem {
@@ -226,8 +228,8 @@ func (s *Store) EscalationReached(ctx context.Context, school safeguarding.Schoo
 
 // FamiliesToLook queries the look index (GSI2) of one school for each local day from `from`
 // to the day of now: only families due a look, never every family.
-func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]safeguarding.Family, error) {
-	var out []safeguarding.Family
+func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]contact.Family, error) {
+	var out []contact.Family
 	seen := map[string]bool{}
 	last := localDate(now)
 	for day := safeguarding.LocalDay(from); localDate(day) <= last; day = day.AddDate(0, 0, 1) {
@@ -257,7 +259,7 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 }
 
 // MissingFamilies reads the viewer and a school's MISSING families (GSI3), longest first.
-func (s *Store) MissingFamilies(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []safeguarding.Family, error) {
+func (s *Store) MissingFamilies(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []contact.Family, error) {
 	p, err := s.Principal(ctx, viewer)
 	if err != nil {
 		return p, nil, err
@@ -266,7 +268,7 @@ func (s *Store) MissingFamilies(ctx context.Context, viewer string, school safeg
 	if !p.IsMember(school) {
 		return p, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
-	var out []safeguarding.Family
+	var out []contact.Family
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String("GSI3"),
 		KeyConditionExpression:    aws.String("GSI3PK = :pk"),
@@ -289,26 +291,26 @@ func (s *Store) MissingFamilies(ctx context.Context, viewer string, school safeg
 }
 
 // Family reads the viewer and one family in one BatchGetItem.
-func (s *Store) Family(ctx context.Context, viewer string, school safeguarding.SchoolID, id string) (safeguarding.Principal, safeguarding.Family, error) {
+func (s *Store) Family(ctx context.Context, viewer string, school safeguarding.SchoolID, id string) (safeguarding.Principal, contact.Family, error) {
 	found, err := s.batchGet(ctx, []key{userKey(viewer), familyKey(school, id)})
 	if err != nil {
-		return safeguarding.Principal{}, safeguarding.Family{}, err
+		return safeguarding.Principal{}, contact.Family{}, err
 	}
 	var u userItem
 	if err := unmarshalFound(found, userKey(viewer), &u); err != nil {
-		return safeguarding.Principal{}, safeguarding.Family{}, err
+		return safeguarding.Principal{}, contact.Family{}, err
 	}
 	p := userFromItem(u)
 	p.Email = viewer
 	if !p.IsMember(school) {
-		return p, safeguarding.Family{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
+		return p, contact.Family{}, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
 	}
 	var it familyItem
 	if err := unmarshalFound(found, familyKey(school, id), &it); err != nil {
-		return p, safeguarding.Family{}, err
+		return p, contact.Family{}, err
 	}
 	if it.ID == "" {
-		return p, safeguarding.Family{}, fmt.Errorf("family %q: %w", id, safeguarding.ErrNotFound)
+		return p, contact.Family{}, fmt.Errorf("family %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, familyFromItem(it), nil
 }

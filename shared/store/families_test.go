@@ -17,6 +17,8 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 // Families against DynamoDB Local: the sparse look index the escalation job reads (A24), the
@@ -118,13 +120,13 @@ func newFamWorld(t *testing.T) *famWorld {
 
 // family is a family of two children acknowledged at ack (zero: never), with the next look
 // the engagement API gives it.
-func (w *famWorld) family(id string, ack time.Time) safeguarding.Family {
-	f := safeguarding.Family{ID: id, School: famSchool, Status: safeguarding.FamilyEngaged, Children: []safeguarding.FamilyChild{
+func (w *famWorld) family(id string, ack time.Time) contact.Family {
+	f := contact.Family{ID: id, School: famSchool, Status: contact.FamilyEngaged, Children: []contact.FamilyChild{
 		{Pupil: safeguarding.PupilID(id + "-a"), ClassName: "Acorns"}, {Pupil: safeguarding.PupilID(id + "-b"), ClassName: "Willows"}}}
 	if ack.IsZero() {
 		return f
 	}
-	f.LastContactAt, f.LastContactHow = ack.UTC(), safeguarding.AckThumbsUp
+	f.LastContactAt, f.LastContactHow = ack.UTC(), contact.AckThumbsUp
 	f.NextLook = f.NextLookAfterContact(safeguarding.Weekdays{}, ack)
 	return f
 }
@@ -173,7 +175,7 @@ func (w *famWorld) count(typ string) int {
 	return n
 }
 
-func (w *famWorld) stored(id string) safeguarding.Family {
+func (w *famWorld) stored(id string) contact.Family {
 	w.t.Helper()
 	_, f, err := w.s.Family(context.Background(), famDSL, famSchool, id)
 	if err != nil {
@@ -188,7 +190,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	fri := famLocal("2026-11-06 16:00")
 	untracked := w.family("f-new", time.Time{})
 	acked := w.family("f-acked", fri)
-	if err := w.s.PutFamilies(ctx, []safeguarding.Family{untracked, acked}); err != nil {
+	if err := w.s.PutFamilies(ctx, []contact.Family{untracked, acked}); err != nil {
 		t.Fatal(err)
 	}
 	// Never acknowledged, not tracked: nowhere in the look index or the MISSING list.
@@ -206,7 +208,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// joins the MISSING list.
 	tue := famLocal("2026-11-17 05:30")
 	wr, ok := acked.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "E1", tue)
-	if !ok || wr.Family.Status != safeguarding.FamilyMissing {
+	if !ok || wr.Family.Status != contact.FamilyMissing {
 		t.Fatalf("the check did not log it missing: %+v", wr.Family)
 	}
 	if err := w.s.SaveFamily(ctx, wr); err != nil {
@@ -234,7 +236,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// A new acknowledgement ends MISSING (E6): off the MISSING list, back in the look index
 	// from the day of the acknowledgement.
 	ack := famLocal("2026-12-07 09:00")
-	wr, ok, err := w.stored("f-acked").Acknowledge(safeguarding.Acknowledgement{FamilyID: "f-acked", At: ack, Kind: safeguarding.AckMessage}, famTeacher, "E3", ack)
+	wr, ok, err := w.stored("f-acked").Acknowledge(contact.Acknowledgement{FamilyID: "f-acked", At: ack, Kind: contact.AckMessage}, famTeacher, "E3", ack)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -253,7 +255,7 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 	ctx := context.Background()
 	// 40 families acknowledged on every school day of a fortnight, so their looks fall on
 	// different days; some looks fall on Monday 16 and Tuesday 17 Nov, the days the run reads.
-	var all []safeguarding.Family
+	var all []contact.Family
 	want := map[string]bool{}
 	days := []string{"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09", "2026-11-10", "2026-11-11", "2026-11-12", "2026-11-13"}
 	for i := range 40 {
@@ -308,7 +310,7 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 			n++
 		}
 	}
-	if len(got) != n || !slices.ContainsFunc(got, func(f safeguarding.Family) bool { return f.ID == "f-early" }) {
+	if len(got) != n || !slices.ContainsFunc(got, func(f contact.Family) bool { return f.ID == "f-early" }) {
 		t.Errorf("from 1 Nov: %d families, want the %d looked at from 1 to 17 Nov, f-early among them", len(got), n)
 	}
 }
@@ -350,7 +352,7 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 	}
 	// A change made from the version read before (a teacher's acknowledgement racing the job).
 	ack := famLocal("2026-11-17 08:00")
-	stale, ok, err := f.Acknowledge(safeguarding.Acknowledgement{FamilyID: "f1", At: ack, Kind: safeguarding.AckMessage}, famTeacher, "A1", ack)
+	stale, ok, err := f.Acknowledge(contact.Acknowledgement{FamilyID: "f1", At: ack, Kind: contact.AckMessage}, famTeacher, "A1", ack)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -366,13 +368,13 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 	if w.count("chronology") != entries || w.count("outbox") != outbox || w.count("family") != 1 {
 		t.Errorf("refused changes wrote: chronology %d -> %d, outbox %d -> %d", entries, w.count("chronology"), outbox, w.count("outbox"))
 	}
-	if got := w.stored("f1"); got.Version != 1 || got.Status != safeguarding.FamilyMissing || got.LastContactAt.Equal(ack) {
+	if got := w.stored("f1"); got.Version != 1 || got.Status != contact.FamilyMissing || got.LastContactAt.Equal(ack) {
 		t.Errorf("after refused changes: %+v", got)
 	}
 
 	// The same acknowledgement from the version stored: MISSING ends, the call leaves the
 	// ladder (rule E6), with a contact_restored entry for each child, in one transaction.
-	fresh, ok, err := w.stored("f1").Acknowledge(safeguarding.Acknowledgement{FamilyID: "f1", At: ack, Kind: safeguarding.AckMessage}, famTeacher, "A2", ack)
+	fresh, ok, err := w.stored("f1").Acknowledge(contact.Acknowledgement{FamilyID: "f1", At: ack, Kind: contact.AckMessage}, famTeacher, "A2", ack)
 	if err != nil || !ok || fresh.CloseCall != stored.CallKey {
 		t.Fatal(ok, err, fresh.CloseCall)
 	}
@@ -383,7 +385,7 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 	if famAttr(call, "dueActive") != "false" || famAttr(call, "GSI2PK") != "-" {
 		t.Errorf("the call after contact: %v", call)
 	}
-	if got := w.stored("f1"); got.Version != 2 || got.Status != safeguarding.FamilyEngaged || got.CallKey != "" || w.count("chronology") != entries+2 {
+	if got := w.stored("f1"); got.Version != 2 || got.Status != contact.FamilyEngaged || got.CallKey != "" || w.count("chronology") != entries+2 {
 		t.Errorf("after the acknowledgement: %+v, %d entries", got, w.count("chronology"))
 	}
 	if _, list, err := w.s.MissingFamilies(ctx, famDSL, famSchool); err != nil || len(list) != 0 {
@@ -400,11 +402,11 @@ func TestSaveFamilyWithAnIdempotencyKeyIsDoneOnce(t *testing.T) {
 	}
 	at := famLocal("2026-11-17 10:00")
 	rk := safeguarding.RequestKey{School: famSchool, Actor: famDSL, Key: "call-1"}
-	change := func(version int) safeguarding.FamilyWrite {
+	change := func(version int) contact.FamilyWrite {
 		next := f
 		next.Attempts, next.LastAttemptAt, next.Version = 1, at.UTC(), version+1
-		return safeguarding.FamilyWrite{Family: next, PrevVersion: version, At: at,
-			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: safeguarding.AuditFamilyChanged, Subject: "family/f1", At: at},
+		return contact.FamilyWrite{Family: next, PrevVersion: version, At: at,
+			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: engagement.AuditFamilyChanged, Subject: "family/f1", At: at},
 			Request: &safeguarding.RequestRecord{Key: rk, Fingerprint: "fp-1", Receipt: safeguarding.Receipt{ID: "f1", RecordedAt: at}}}
 	}
 	if err := w.s.SaveFamily(ctx, change(0)); err != nil {
@@ -432,7 +434,7 @@ func TestRule_E2_MissingFamiliesAreListedLongestFirstForMembersOnly(t *testing.T
 		since string
 	}{{"f-b", "2026-11-18 05:30"}, {"f-a", "2026-11-10 05:30"}, {"f-c", "2026-11-20 05:30"}} {
 		f := w.family(c.id, famLocal("2026-11-02 15:00"))
-		f.Status, f.MissingSince = safeguarding.FamilyMissing, famLocal(c.since).UTC()
+		f.Status, f.MissingSince = contact.FamilyMissing, famLocal(c.since).UTC()
 		if err := w.s.PutFamily(ctx, f); err != nil {
 			t.Fatal(err)
 		}
@@ -499,11 +501,11 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 		t.Fatal(err)
 	}
 	// Acorns: 12 pupils in 9 families (three pairs of siblings in the class).
-	var fams []safeguarding.Family
-	var acks []safeguarding.Acknowledgement
+	var fams []contact.Family
+	var acks []contact.Acknowledgement
 	at := famLocal("2026-11-23 15:00")
 	for i := range 9 {
-		f := safeguarding.Family{ID: fmt.Sprintf("f%d", i), School: famSchool, Status: safeguarding.FamilyEngaged}
+		f := contact.Family{ID: fmt.Sprintf("f%d", i), School: famSchool, Status: contact.FamilyEngaged}
 		kids := 1
 		if i < 3 {
 			kids = 2
@@ -513,15 +515,15 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 			if err := w.s.PutPupil(ctx, p); err != nil {
 				t.Fatal(err)
 			}
-			f.Children = append(f.Children, safeguarding.FamilyChild{Pupil: p.ID, ClassName: "Acorns"})
-			acks = append(acks, safeguarding.Acknowledgement{PupilID: p.ID, At: at.Add(time.Duration(k) * time.Minute), Kind: safeguarding.AckThumbsUp})
+			f.Children = append(f.Children, contact.FamilyChild{Pupil: p.ID, ClassName: "Acorns"})
+			acks = append(acks, contact.Acknowledgement{PupilID: p.ID, At: at.Add(time.Duration(k) * time.Minute), Kind: contact.AckThumbsUp})
 		}
 		fams = append(fams, f)
 	}
 	if err := w.s.PutFamilies(ctx, fams); err != nil {
 		t.Fatal(err)
 	}
-	eng := safeguarding.Engagement{Store: w.s, BankHolidays: safeguarding.Weekdays{}, NewID: NewID}
+	eng := engagement.Engagement{Store: w.s, BankHolidays: safeguarding.Weekdays{}, NewID: NewID}
 	who := safeguarding.Caller{Email: famTeacher, At: famLocal("2026-11-23 16:00")}
 	rk := safeguarding.RequestKey{School: famSchool, Actor: famTeacher, Key: "acorns"}
 	w.calls.Reset()
@@ -560,7 +562,7 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 	}
 	// A version conflict (another teacher's acknowledgement landing first) is retried against
 	// the family as it now is.
-	later := []safeguarding.Acknowledgement{{FamilyID: "f5", At: at.Add(time.Hour), Kind: safeguarding.AckMessage}}
+	later := []contact.Acknowledgement{{FamilyID: "f5", At: at.Add(time.Hour), Kind: contact.AckMessage}}
 	w.calls.FailNext("TransactWriteItems", &types.TransactionCanceledException{Message: aws.String("conflict"),
 		CancellationReasons: []types.CancellationReason{{Code: aws.String("ConditionalCheckFailed")}}})
 	res, err = eng.Acknowledge(ctx, safeguarding.Caller{Email: famTeacher, At: at.Add(2 * time.Hour)}, famSchool, later, safeguarding.RequestKey{}, "")

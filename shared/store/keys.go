@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 )
 
 // Entity types, stored in the "type" attribute. The stream filter of the alerts function
@@ -88,8 +89,8 @@ func nameTokens(name string) []string {
 	return out
 }
 
-func actionKey(s safeguarding.SchoolID, id safeguarding.ActionID) (key, bool) {
-	c, n, ok := safeguarding.ParseActionID(id)
+func actionKey(s safeguarding.SchoolID, id casework.ActionID) (key, bool) {
+	c, n, ok := casework.ParseActionID(id)
 	if !ok {
 		return key{}, false
 	}
@@ -105,7 +106,7 @@ func actionsOfAssigneePK(s safeguarding.SchoolID, email string) string {
 func actionsOfSchoolPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#ACTIONS" }
 
 // actionListSK orders a list by status, then due time.
-func actionListSK(status safeguarding.ActionStatus, due time.Time, id safeguarding.ActionID) string {
+func actionListSK(status safeguarding.ActionStatus, due time.Time, id casework.ActionID) string {
 	return string(status) + "#" + stamp(due) + "#" + string(id)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -34,7 +35,7 @@ type Store struct {
 	table string
 }
 
-var _ safeguarding.ConcernStore = (*Store)(nil)
+var _ concerns.ConcernStore = (*Store)(nil)
 
 // New returns a store over table. The client is built by the caller (main.go or a test), so
 // it can point at DynamoDB in AWS or at DynamoDB Local.

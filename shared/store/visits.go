@@ -12,9 +12,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
-var _ safeguarding.VisitStore = (*Store)(nil)
+var _ visits.VisitStore = (*Store)(nil)
 
 const (
 	typeVisit      = "visit"
@@ -170,7 +172,7 @@ func strs[T ~string](in []T) []string {
 	return out
 }
 
-func visitToItem(v safeguarding.Visit) visitItem {
+func visitToItem(v visits.Visit) visitItem {
 	s := v.Snapshot()
 	it := visitItem{key: visitKey(s.School, s.ID), Type: typeVisit,
 		GSI1PK: visitsPK(s.School), GSI1SK: stamp(s.PlannedStart) + "#" + s.ID,
@@ -208,11 +210,11 @@ func visitToItem(v safeguarding.Visit) visitItem {
 	return it
 }
 
-func visitFromItem(it visitItem, due map[string]dueAttrs) safeguarding.Visit {
-	s := safeguarding.VisitSnapshot{
+func visitFromItem(it visitItem, due map[string]dueAttrs) visits.Visit {
+	s := visits.VisitSnapshot{
 		ID: it.ID, School: safeguarding.SchoolID(it.School), Reference: it.Reference, Family: it.Family,
 		Staff: it.Staff, LineManager: it.LineManager, PlannedStart: it.PlannedStart, PlannedEnd: it.PlannedEnd,
-		PlannedBy: it.PlannedBy, PlannedAt: it.PlannedAt, Status: safeguarding.VisitStatus(it.Status), AuthorisedBy: it.AuthorisedBy,
+		PlannedBy: it.PlannedBy, PlannedAt: it.PlannedAt, Status: visits.VisitStatus(it.Status), AuthorisedBy: it.AuthorisedBy,
 		AuthorisedAt: it.AuthorisedAt, StartedAt: it.StartedAt, StartedBy: it.StartedBy, StaffPresent: it.StaffPresent,
 		CheckedOutAt: it.CheckedOutAt, CheckedOutBy: it.CheckedOutBy, CancelledAt: it.CancelledAt, CancelledBy: it.CancelledBy,
 		CancelReason: it.CancelReason, Version: it.Version,
@@ -221,25 +223,25 @@ func visitFromItem(it visitItem, due map[string]dueAttrs) safeguarding.Visit {
 		s.Children = append(s.Children, safeguarding.PupilID(c))
 	}
 	for _, c := range it.Calls {
-		s.Calls = append(s.Calls, safeguarding.CallAhead{At: c.At, By: c.By, Outcome: c.Outcome, Notes: c.Notes})
+		s.Calls = append(s.Calls, visits.CallAhead{At: c.At, By: c.By, Outcome: c.Outcome, Notes: c.Notes})
 	}
 	if d := it.Doorstep; d != nil {
-		s.Doorstep = &safeguarding.Doorstep{At: d.At, By: d.By}
+		s.Doorstep = &visits.Doorstep{At: d.At, By: d.By}
 		for _, c := range d.Children {
-			s.Doorstep.Children = append(s.Doorstep.Children, safeguarding.ChildSeen{Pupil: safeguarding.PupilID(c.Pupil), Seen: c.Seen, Notes: c.Notes})
+			s.Doorstep.Children = append(s.Doorstep.Children, visits.ChildSeen{Pupil: safeguarding.PupilID(c.Pupil), Seen: c.Seen, Notes: c.Notes})
 		}
 	}
 	for _, c := range it.Concerns {
-		s.Concerns = append(s.Concerns, safeguarding.VisitConcern{ID: safeguarding.ConcernID(c.ID), Reference: c.Reference, At: c.At, By: c.By})
+		s.Concerns = append(s.Concerns, visits.VisitConcern{ID: safeguarding.ConcernID(c.ID), Reference: c.Reference, At: c.At, By: c.By})
 	}
 	if o := it.Observations; o != nil {
-		s.Observations = &safeguarding.Observations{At: o.At, By: o.By, Adults: safeguarding.Appearance(o.Adults), Late: o.Late, MinutesLate: o.MinutesLate}
+		s.Observations = &visits.Observations{At: o.At, By: o.By, Adults: visits.Appearance(o.Adults), Late: o.Late, MinutesLate: o.MinutesLate}
 		for _, c := range o.Children {
-			s.Observations.Children = append(s.Observations.Children, safeguarding.ChildObservation{Pupil: safeguarding.PupilID(c.Pupil), Appearance: safeguarding.Appearance(c.appearanceItem)})
+			s.Observations.Children = append(s.Observations.Children, visits.ChildObservation{Pupil: safeguarding.PupilID(c.Pupil), Appearance: visits.Appearance(c.appearanceItem)})
 		}
 	}
 	if n := it.Next; n != nil {
-		s.Next = &safeguarding.NextVisit{At: n.At, By: n.By, NextAt: n.NextAt, NoneReason: n.NoneReason, SupportOffered: n.SupportOffered}
+		s.Next = &visits.NextVisit{At: n.At, By: n.By, NextAt: n.NextAt, NoneReason: n.NoneReason, SupportOffered: n.SupportOffered}
 	}
 	state := func(kind string) safeguarding.DueState {
 		a, ok := due[kind]
@@ -249,18 +251,18 @@ func visitFromItem(it visitItem, due map[string]dueAttrs) safeguarding.Visit {
 		return safeguarding.DueState{DueAt: a.DueAt, Step: a.DueStep, NextAt: a.DueNextAt, Active: a.DueActive}
 	}
 	s.Checkout, s.ObservationsDue, s.NextDue = state(safeguarding.DueVisitCheckout), state(safeguarding.DueVisitObservations), state(safeguarding.DueVisitNext)
-	return safeguarding.RestoreVisit(s)
+	return visits.RestoreVisit(s)
 }
 
-func blockFromItem(it visitBlockItem, school safeguarding.SchoolID, family string) safeguarding.VisitBlock {
-	b := safeguarding.VisitBlock{School: school, Family: family, Blocked: it.Blocked, Version: it.Version}
+func blockFromItem(it visitBlockItem, school safeguarding.SchoolID, family string) visits.VisitBlock {
+	b := visits.VisitBlock{School: school, Family: family, Blocked: it.Blocked, Version: it.Version}
 	for _, e := range it.History {
-		b.History = append(b.History, safeguarding.BlockEvent{At: e.At, By: e.By, Kind: e.Kind, Visit: e.Visit, Reason: e.Reason})
+		b.History = append(b.History, visits.BlockEvent{At: e.At, By: e.By, Kind: e.Kind, Visit: e.Visit, Reason: e.Reason})
 	}
 	return b
 }
 
-func blockToItem(b safeguarding.VisitBlock) visitBlockItem {
+func blockToItem(b visits.VisitBlock) visitBlockItem {
 	it := visitBlockItem{key: visitBlockKey(b.School, b.Family), Type: typeVisitBlock, School: string(b.School), Family: b.Family,
 		Blocked: b.Blocked, Version: b.Version, History: []blockEventItem{}}
 	for _, e := range b.History {
@@ -271,8 +273,8 @@ func blockToItem(b safeguarding.VisitBlock) visitBlockItem {
 
 // LoadVisitPlan reads the viewer, the school, the family, its visit block and any earlier
 // request with the key in one BatchGetItem.
-func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (safeguarding.VisitPlanning, error) {
-	var pl safeguarding.VisitPlanning
+func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, rk safeguarding.RequestKey) (visits.VisitPlanning, error) {
+	var pl visits.VisitPlanning
 	var f familyItem
 	var b visitBlockItem
 	bt := newBatch().viewer(viewer, &pl.Viewer).school(school, &pl.Viewer, &pl.School).prior(rk, &pl.Prior)
@@ -282,7 +284,7 @@ func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safegua
 	if err := s.load(ctx, bt); err != nil {
 		return pl, err
 	}
-	pl.Block = safeguarding.VisitBlock{School: school, Family: family}
+	pl.Block = visits.VisitBlock{School: school, Family: family}
 	if family == "" {
 		return pl, nil
 	}
@@ -298,8 +300,8 @@ func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safegua
 
 // LoadVisit reads the viewer, the school, the visit, its due items and any earlier request
 // with the key in one BatchGetItem.
-func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguarding.SchoolID, id string, rk safeguarding.RequestKey) (safeguarding.VisitCase, error) {
-	var vc safeguarding.VisitCase
+func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguarding.SchoolID, id string, rk safeguarding.RequestKey) (visits.VisitCase, error) {
+	var vc visits.VisitCase
 	var it visitItem
 	b := newBatch().viewer(viewer, &vc.Viewer).school(school, &vc.Viewer, &vc.School).item(visitKey(school, id), &it).prior(rk, &vc.Prior)
 	dues := make([]visitDueItem, len(visitDueKinds))
@@ -326,7 +328,7 @@ func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguardin
 // the visit (new, or on the version read), its due items opened or closed (each closed one on
 // the step read), the family's block or a check that it has none, a concern raised on the
 // visit, the chronology entries, the audit entry and the alerts.
-func (s *Store) SaveVisit(ctx context.Context, w safeguarding.VisitWrite) error {
+func (s *Store) SaveVisit(ctx context.Context, w visits.VisitWrite) error {
 	v := w.Visit
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, w.Alerts, w.At)
 	put := &types.Put{TableName: &s.table, Item: marshal(visitToItem(v))}
@@ -386,14 +388,14 @@ func (s *Store) SaveVisit(ctx context.Context, w safeguarding.VisitWrite) error 
 	err := s.transact(ctx, items, requestAt)
 	var failed *conditionFailed
 	if blockAt >= 0 && errors.As(err, &failed) && failed.index == blockAt {
-		return safeguarding.ErrVisitsBlocked
+		return visits.ErrVisitsBlocked
 	}
 	return err
 }
 
 // SaveVisitBlock saves a family's block on the condition that its version is the one read,
 // with its chronology entries, audit entry and idempotency record, in one transaction.
-func (s *Store) SaveVisitBlock(ctx context.Context, w safeguarding.BlockWrite) error {
+func (s *Store) SaveVisitBlock(ctx context.Context, w visits.BlockWrite) error {
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, nil, w.At)
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(blockToItem(w.Block)),
 		ConditionExpression:       aws.String("version = :prev"),
@@ -403,9 +405,9 @@ func (s *Store) SaveVisitBlock(ctx context.Context, w safeguarding.BlockWrite) e
 
 // Visits reads the viewer and, in parallel, a school's visits planned to start from since
 // on, soonest first (one Query of GSI1, at most 200).
-func (s *Store) Visits(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []safeguarding.Visit, error) {
+func (s *Store) Visits(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []visits.Visit, error) {
 	var p safeguarding.Principal
-	var out []safeguarding.Visit
+	var out []visits.Visit
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		p, err = s.Principal(gctx, viewer)
@@ -439,7 +441,7 @@ func (s *Store) Visits(ctx context.Context, viewer string, school safeguarding.S
 }
 
 // FamilyAddress reads the address of a family's current contact details (one GetItem).
-func (s *Store) FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (safeguarding.ContactAddress, error) {
+func (s *Store) FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (contact.ContactAddress, error) {
 	c, err := s.ContactDetails(ctx, school, family)
 	return c.Address, err
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // classTeachers names the teachers of each demo class (rule E1: a teacher acknowledges for
@@ -20,24 +21,24 @@ var classTeachers = map[safeguarding.SchoolID]map[string][]string{
 // school, with that school's children and their classes. Tracking starts at each family's
 // first acknowledgement, so the demo's clock can be set anywhere without every family going
 // missing at once.
-func FamilyRecords(d Data) []safeguarding.Family {
+func FamilyRecords(d Data) []contact.Family {
 	pupils := map[safeguarding.PupilID]safeguarding.Pupil{}
 	for _, p := range d.Pupils {
 		pupils[p.ID] = p
 	}
-	var out []safeguarding.Family
+	var out []contact.Family
 	for _, f := range d.Families {
-		bySchool := map[safeguarding.SchoolID]*safeguarding.Family{}
+		bySchool := map[safeguarding.SchoolID]*contact.Family{}
 		var order []safeguarding.SchoolID
 		for _, id := range f.Pupils {
 			p := pupils[id]
 			rec, ok := bySchool[p.School]
 			if !ok {
-				rec = &safeguarding.Family{ID: f.ID, School: p.School, Status: safeguarding.FamilyEngaged}
+				rec = &contact.Family{ID: f.ID, School: p.School, Status: contact.FamilyEngaged}
 				bySchool[p.School] = rec
 				order = append(order, p.School)
 			}
-			rec.Children = append(rec.Children, safeguarding.FamilyChild{Pupil: p.ID, ClassName: p.ClassName})
+			rec.Children = append(rec.Children, contact.FamilyChild{Pupil: p.ID, ClassName: p.ClassName})
 		}
 		for _, s := range order {
 			out = append(out, *bySchool[s])
@@ -48,16 +49,16 @@ func FamilyRecords(d Data) []safeguarding.Family {
 
 // ContactDetails are the demo families' numbers and addresses as each school holds them
 // (rule P3), one per family record of FamilyRecords, version 1.
-func ContactDetails(d Data) []safeguarding.ContactDetails {
+func ContactDetails(d Data) []contact.ContactDetails {
 	byID := map[string]Family{}
 	for _, f := range d.Families {
 		byID[f.ID] = f
 	}
-	var out []safeguarding.ContactDetails
+	var out []contact.ContactDetails
 	for _, rec := range FamilyRecords(d) {
 		f := byID[rec.ID]
-		c := safeguarding.ContactDetails{School: rec.School, Family: rec.ID, Pupils: rec.Pupils(), Version: 1,
-			Address:   safeguarding.ContactAddress{Lines: f.Address, Postcode: f.Postcode},
+		c := contact.ContactDetails{School: rec.School, Family: rec.ID, Pupils: rec.Pupils(), Version: 1,
+			Address:   contact.ContactAddress{Lines: f.Address, Postcode: f.Postcode},
 			ChangedAt: ContactsConfirmed.UTC(), ChangedBy: Email("Grace", "Bennett"), Reason: "Data collection sheet, autumn term"}
 		if rec.School == Hillcrest {
 			c.ChangedBy = Email("Fatima", "Begum")
@@ -67,7 +68,7 @@ func ContactDetails(d Data) []safeguarding.ContactDetails {
 			if i < len(f.Carers) {
 				label = f.Carers[i] + ", mobile"
 			}
-			c.Phones = append(c.Phones, safeguarding.ContactPhone{Label: label, Number: n, ConfirmedAt: f.Confirmed[i].UTC()})
+			c.Phones = append(c.Phones, contact.ContactPhone{Label: label, Number: n, ConfirmedAt: f.Confirmed[i].UTC()})
 		}
 		out = append(out, c)
 	}
@@ -76,22 +77,22 @@ func ContactDetails(d Data) []safeguarding.ContactDetails {
 
 // ClosureContacts are the demo designations for closure contact (rule P3): in each school a
 // member of staff who is not a DSL, designated by a DSL.
-func ClosureContacts() []safeguarding.ClosureContact {
+func ClosureContacts() []contact.ClosureContact {
 	at := ContactsConfirmed.UTC()
-	return []safeguarding.ClosureContact{
-		{School: BrookLane, Email: Email("Tom", "Hughes"), Active: true, Version: 1, History: []safeguarding.ClosureContactEvent{
+	return []contact.ClosureContact{
+		{School: BrookLane, Email: Email("Tom", "Hughes"), Active: true, Version: 1, History: []contact.ClosureContactEvent{
 			{At: at, By: Email("Daniel", "Reyes"), Active: true, Reason: "Calls Acorns families during a closure"}}},
-		{School: Hillcrest, Email: Email("Leah", "Morgan"), Active: true, Version: 1, History: []safeguarding.ClosureContactEvent{
+		{School: Hillcrest, Email: Email("Leah", "Morgan"), Active: true, Version: 1, History: []contact.ClosureContactEvent{
 			{At: at, By: Email("Chloe", "Adams"), Active: true, Reason: "Calls families during a closure"}}},
 	}
 }
 
 // FamilyWriter is what seeding families needs of the store (shared/store.Store).
 type FamilyWriter interface {
-	PutFamily(context.Context, safeguarding.Family) error
+	PutFamily(context.Context, contact.Family) error
 	PutClass(ctx context.Context, school safeguarding.SchoolID, name string, teachers []string) error
-	PutContactDetails(context.Context, safeguarding.ContactDetails) error
-	PutClosureContact(context.Context, safeguarding.ClosureContact) error
+	PutContactDetails(context.Context, contact.ContactDetails) error
+	PutClosureContact(context.Context, contact.ClosureContact) error
 }
 
 // ApplyFamilies writes the demo classes and family records through w; running it twice

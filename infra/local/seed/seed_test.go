@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 func TestDemoCoversEveryRoleInEachSchool(t *testing.T) {
@@ -133,13 +134,13 @@ func TestRule_H1_DemoContactDetails(t *testing.T) {
 		t.Fatalf("%d contact details for %d family records", len(details), len(FamilyRecords(d)))
 	}
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, safeguarding.London)
-	within := safeguarding.DefaultUpToDateDays * 24 * time.Hour
+	within := contact.DefaultUpToDateDays * 24 * time.Hour
 	short := map[string]bool{}
 	for _, c := range details {
 		if len(c.Phones) != 2 || len(c.Address.Lines) == 0 || c.Address.Postcode == "" || c.Version != 1 || c.Reason == "" || len(c.Pupils) == 0 {
 			t.Errorf("%s/%s: %+v", c.School, c.Family, c)
 		}
-		if pc, ok := safeguarding.NormalisePostcode(c.Address.Postcode); !ok || pc != c.Address.Postcode {
+		if pc, ok := contact.NormalisePostcode(c.Address.Postcode); !ok || pc != c.Address.Postcode {
 			t.Errorf("%s: postcode %q", c.Family, c.Address.Postcode)
 		}
 		for _, p := range c.Phones {

@@ -1,0 +1,97 @@
+package casework
+
+import (
+	"context"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+)
+
+// Review is the list for the SLT meeting (rule D9): the open cases, the complex ones due their
+// review, and the pupils with several concerns in a short time.
+type Review struct {
+	Open           []concerns.Concern
+	ComplexDue     []concerns.Concern
+	FrequentPupils map[safeguarding.PupilID]int
+}
+
+// ReviewList builds the SLT review for a DSL of the school, leaving out any case about them.
+func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (Review, error) {
+	since := SchoolDaysBefore(s.Calendar, who.At, FrequentWindow)
+	p, open, recent, err := s.Store.ReviewData(ctx, who.Email, school, since)
+	if err != nil {
+		return Review{}, err
+	}
+	if !p.IsDSL(school) {
+		return Review{}, safeguarding.ErrForbidden
+	}
+	var r Review
+	for _, c := range open {
+		if !c.CanView(p) {
+			continue
+		}
+		r.Open = append(r.Open, c)
+		if c.ReviewDue(who.At) {
+			r.ComplexDue = append(r.ComplexDue, c)
+		}
+	}
+	visible := recent[:0:0]
+	for _, c := range recent {
+		if c.CanView(p) {
+			visible = append(visible, c)
+		}
+	}
+	r.FrequentPupils = FrequentPupils(visible, s.Calendar, who.At, FrequentThreshold, FrequentWindow)
+	var listed []safeguarding.PupilID
+	for _, c := range r.Open {
+		listed = append(listed, safeguarding.PupilIDs(c.Pupils())...)
+	}
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "review.read",
+		Subject: "review", Pupils: listed, At: who.At, Source: who.Source})
+	return r, err
+}
+
+// FrequentPupils flags the pupils with at least threshold concerns recorded in the last
+// window school days up to now (rule D9: by default 3 within 10 school days).
+func FrequentPupils(cs []concerns.Concern, cal safeguarding.Calendar, now time.Time, threshold, window int) map[safeguarding.PupilID]int {
+	from := SchoolDaysBefore(cal, now, window)
+	counts := map[safeguarding.PupilID]int{}
+	for _, c := range cs {
+		if c.RecordedAt().Before(from) || c.RecordedAt().After(now) {
+			continue
+		}
+		for _, p := range c.Pupils() {
+			counts[p.ID]++
+		}
+	}
+	for p, n := range counts {
+		if n < threshold {
+			delete(counts, p)
+		}
+	}
+	return counts
+}
+
+// Defaults of rule D9's flag: 3 entries within 10 school days.
+const (
+	FrequentThreshold = 3
+	FrequentWindow    = 10
+)
+
+// SchoolDaysBefore is local midnight of the school day n school days back from now's day,
+// counting now's day as the first when it is a school day.
+func SchoolDaysBefore(cal safeguarding.Calendar, now time.Time, n int) time.Time {
+	d := safeguarding.LocalDay(now)
+	counted := 0
+	for i := 0; i < 366*2; i++ {
+		if cal.IsSchoolDay(d) {
+			counted++
+			if counted == n {
+				return d
+			}
+		}
+		d = time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, safeguarding.London)
+	}
+	return d
+}

@@ -1,0 +1,273 @@
+package contact
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// HeardFromOn reports whether the family's last acknowledgement or established contact was
+// on the local day of now (rule E1: one sibling's acknowledgement counts for the family).
+func (f Family) HeardFromOn(now time.Time) bool {
+	return !f.LastContactAt.IsZero() && safeguarding.LocalDay(f.LastContactAt).Equal(safeguarding.LocalDay(now))
+}
+
+// Acknowledgement kinds (rule E1): how a family acknowledged the school's communication.
+const (
+	AckThumbsUp = "thumbs-up"
+	AckMessage  = "message"
+	AckWorkSeen = "work-seen"
+)
+
+// AckKinds lists them, in the order screens show them.
+var AckKinds = []string{AckThumbsUp, AckMessage, AckWorkSeen}
+
+// MaxAcknowledgements is the largest batch: a whole class, with room to spare.
+const MaxAcknowledgements = 60
+
+// FamilyStatus is where a family stands in engagement tracking.
+type FamilyStatus string
+
+const (
+	FamilyEngaged FamilyStatus = "engaged"
+	FamilyMissing FamilyStatus = "missing"
+)
+
+// FamilyChild is one of a family's children at the school, with their class (rule E1: a
+// teacher acknowledges for their own class).
+type FamilyChild struct {
+	Pupil     safeguarding.PupilID
+	ClassName string
+}
+
+// Family is a household as one school tracks its engagement (rules E1-E6). Engagement is per
+// family, not per child: one sibling's acknowledgement counts for all of them.
+type Family struct {
+	ID       string
+	School   safeguarding.SchoolID
+	Children []FamilyChild
+	// TrackedSince is when tracking started; silence is counted from the later of it and the
+	// last contact. A family with neither is not tracked yet.
+	TrackedSince   time.Time
+	LastContactAt  time.Time
+	LastContactHow string
+	Status         FamilyStatus
+	MissingSince   time.Time
+	// LARaisedAt is when the Senior DSL was asked to inform the LA (E5); LANotifiedAt when
+	// they recorded that they did.
+	LARaisedAt    time.Time
+	LANotifiedAt  time.Time
+	Attempts      int
+	LastAttemptAt time.Time
+	// Call is the phone call of rule E3 while it is open (an item on the deadline engine's
+	// ladder); CallKey is the store's handle on it.
+	CallDueAt time.Time
+	CallKey   string
+	Decision  string
+	// ContactDeclinedAt is when the family said it no longer wants to be contacted, or
+	// refused contact (rules H2, H3); zero while it is happy to be.
+	ContactDeclinedAt time.Time
+	// NextLook is the local day the escalation job should look at the family again; zero
+	// when nothing can change without a new contact.
+	NextLook time.Time
+	Version  int
+}
+
+// Reference is what alerts and the LA are given instead of names (rule S2).
+func (f Family) Reference() string { return "FAM-" + strings.ToUpper(f.ID) }
+
+// Pupils are the family's children at the school.
+func (f Family) Pupils() []safeguarding.PupilID {
+	out := make([]safeguarding.PupilID, len(f.Children))
+	for i, c := range f.Children {
+		out[i] = c.Pupil
+	}
+	return out
+}
+
+// silenceFrom is the instant silence is counted from.
+func (f Family) silenceFrom() time.Time {
+	if f.LastContactAt.After(f.TrackedSince) {
+		return f.LastContactAt
+	}
+	return f.TrackedSince
+}
+
+// SilentSchoolDays is rule E2's count at a check at now: the school days after the day of the
+// family's last acknowledgement or established contact, up to and including the day before.
+func (f Family) SilentSchoolDays(cal safeguarding.Calendar, now time.Time) int {
+	from := f.silenceFrom()
+	if from.IsZero() {
+		return 0
+	}
+	return safeguarding.SchoolDaysBetween(cal, from, safeguarding.LocalDay(now).AddDate(0, 0, -1))
+}
+
+// Acknowledgement is one family's acknowledgement as a teacher records it (rule E1).
+type Acknowledgement struct {
+	FamilyID string
+	PupilID  safeguarding.PupilID
+	At       time.Time
+	Kind     string
+}
+
+// FamilyWrite is what one change to one family commits together: the family on the
+// condition that its version is PrevVersion, chronology entries, alerts, and the phone-call
+// item to open (E3) or close.
+type FamilyWrite struct {
+	Family      Family
+	PrevVersion int
+	Entries     []safeguarding.ChronologyEntry
+	Alerts      []safeguarding.Alert
+	OpenCall    *safeguarding.DueItem
+	CloseCall   string // the CallKey of the call to take off the ladder
+	// Actions are actions agreed on a call (rule H3), each put on the deadline engine's ladder.
+	Actions []FamilyAction
+	// Late says a contact was recorded more than rule H2's 24 hours after it happened, and
+	// MinutesLate by how much (accepted, never refused, like a late concern of rule C3).
+	Late        bool
+	MinutesLate int
+	// Audit and Request, when set, commit with the change (rule P4; an Idempotency-Key).
+	Audit   *safeguarding.AuditEntry
+	Request *safeguarding.RequestRecord
+	At      time.Time
+}
+
+// restoredEntries are rule E6's contact_restored entries, one in each child's chronology.
+func restoredEntries(f Family, id string, at time.Time, how, by string) []safeguarding.ChronologyEntry {
+	var out []safeguarding.ChronologyEntry
+	for _, c := range f.Children {
+		out = append(out, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryContactRestored, At: at,
+			Reference: f.Reference(), AuthorName: by,
+			Summary:    fmt.Sprintf("Contact restored on %s by %s; missing since %s.", at.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04"), how, f.MissingSince.In(safeguarding.London).Format("Mon 2 Jan 2006")),
+			Visibility: safeguarding.Visibility{School: f.School}})
+	}
+	return out
+}
+
+// restore ends MISSING (rule E6) and closes the open phone call.
+func (f *Family) restore(w *FamilyWrite, id string, at time.Time, how, by string) {
+	if f.Status == FamilyMissing {
+		w.Entries = append(w.Entries, restoredEntries(*f, id, at, how, by)...)
+	}
+	if f.CallKey != "" {
+		w.CloseCall = f.CallKey
+	}
+	f.Status, f.MissingSince, f.LARaisedAt, f.LANotifiedAt, f.CallDueAt, f.CallKey = FamilyEngaged, time.Time{}, time.Time{}, time.Time{}, time.Time{}, ""
+	f.Attempts, f.LastAttemptAt, f.Decision = 0, time.Time{}, ""
+}
+
+// Acknowledge records an acknowledgement at at, recorded at now by who (rules E1, E6). An
+// acknowledgement no later than the family's last contact changes nothing, so a repeated
+// batch is harmless; a newer one ends MISSING with a contact_restored entry in each child's
+// chronology. ok is false when there is nothing to write.
+func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Time) (FamilyWrite, bool, error) {
+	var ps safeguarding.Problems
+	if !slices.Contains(AckKinds, a.Kind) {
+		ps.Add("acknowledgements.kind", "must be one of %s", strings.Join(AckKinds, ", "))
+	}
+	if a.At.IsZero() || a.At.After(now.Add(5*time.Minute)) {
+		ps.Add("acknowledgements.at", "when the family acknowledged, not in the future")
+	}
+	if err := ps.Err(); err != nil {
+		return FamilyWrite{}, false, err
+	}
+	if !a.At.After(f.LastContactAt) {
+		return FamilyWrite{}, false, nil
+	}
+	next := f
+	w := FamilyWrite{PrevVersion: f.Version, At: now}
+	next.LastContactAt, next.LastContactHow = a.At.UTC(), a.Kind
+	next.restore(&w, id, a.At.UTC(), "an acknowledgement ("+a.Kind+")", by)
+	next.Version++
+	w.Family = next
+	return w, true, nil
+}
+
+// Decisions on contacting social care (rule E4).
+var SocialCareDecisions = []string{"contact-social-care", "do-not-contact-social-care"}
+
+// Decide records the Senior DSL's decision on contacting social care about a family with no
+// contact, with its reason, as a decision entry in each child's chronology (rule E4).
+func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, now time.Time) (FamilyWrite, error) {
+	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+		return FamilyWrite{}, safeguarding.ErrForbidden
+	}
+	var ps safeguarding.Problems
+	if !slices.Contains(SocialCareDecisions, decision) {
+		ps.Add("decision", "must be one of %s", strings.Join(SocialCareDecisions, ", "))
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		ps.Add("reason", "record the reason for the decision")
+	}
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
+	if f.Status != FamilyMissing {
+		ps.Add("decision", "the family is not missing")
+	}
+	if err := ps.Err(); err != nil {
+		return FamilyWrite{}, err
+	}
+	next := f
+	next.Decision = decision
+	next.Version++
+	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
+	for _, c := range f.Children {
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryDecision, At: now,
+			Reference: f.Reference(), AuthorName: p.Email, Summary: "Decision (Senior DSL): " + decision + ". Reason: " + reason,
+			Visibility: safeguarding.Visibility{School: f.School}})
+	}
+	return w, nil
+}
+
+// RecordLANotification records when the Senior DSL informed the local authority about a
+// family silent for 20 school days, with a la_notification entry in each child's chronology
+// (rule E5).
+func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time, notes, id string, now time.Time) (FamilyWrite, error) {
+	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+		return FamilyWrite{}, safeguarding.ErrForbidden
+	}
+	var ps safeguarding.Problems
+	if f.Status != FamilyMissing || f.LARaisedAt.IsZero() {
+		ps.Add("sentAt", "the LA is informed once a missing family reaches %d silent school days", SilentDaysLA)
+	}
+	if sentAt.IsZero() || sentAt.After(now.Add(5*time.Minute)) {
+		ps.Add("sentAt", "when it was sent, not in the future")
+	}
+	notes = strings.TrimSpace(notes)
+	safeguarding.CheckText(&ps, "notes", notes, safeguarding.MaxNotesChars)
+	if err := ps.Err(); err != nil {
+		return FamilyWrite{}, err
+	}
+	next := f
+	next.LANotifiedAt = sentAt.UTC()
+	next.Version++
+	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
+	summary := "The local authority was informed and advice requested on " + sentAt.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04") + "."
+	if notes != "" {
+		summary += " " + notes
+	}
+	for _, c := range f.Children {
+		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryLANotification, At: sentAt.UTC(),
+			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.School}})
+	}
+	return w, nil
+}
+
+// LABrief is what the Senior DSL sends the LA (rule E5): the reference, dates and attempts,
+// never a name.
+func (f Family) LABrief(cal safeguarding.Calendar, now time.Time) string {
+	last := "no acknowledgement or contact recorded since tracking began on " + f.TrackedSince.In(safeguarding.London).Format("2 Jan 2006")
+	if !f.LastContactAt.IsZero() {
+		last = "last acknowledgement or contact " + f.LastContactAt.In(safeguarding.London).Format("2 Jan 2006") + " (" + f.LastContactHow + ")"
+	}
+	s := fmt.Sprintf("Family %s: %s; %d school days without contact; logged missing %s; %d attempts to contact",
+		f.Reference(), last, f.SilentSchoolDays(cal, now), f.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.Attempts)
+	if !f.LastAttemptAt.IsZero() {
+		s += ", the last on " + f.LastAttemptAt.In(safeguarding.London).Format("2 Jan 2006")
+	}
+	return s + "."
+}

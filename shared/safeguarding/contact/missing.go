@@ -1,0 +1,109 @@
+package contact
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+)
+
+// Thresholds of rules E2 and E5, in silent school days.
+const (
+	SilentDaysMissing = 5  // more than this is MISSING (E2)
+	SilentDaysLA      = 20 // at this the LA is informed (E5)
+	CallWithin        = 24 * time.Hour
+)
+
+// Check is the escalation job's look at one family at now (rules E2, E3, E5), with the
+// school's calendar cal and lookCal, a calendar with no more school days than any school can
+// have (weekdays less bank holidays) used to say when to look next, so an edit of the school's
+// calendar can delay a look but never make one too late. Every step is conditional on the
+// family's state, so a rerun the same day finds nothing to do, and a run after missed days
+// takes every step that fell due, in order, without skipping one. ok is false when the family
+// needs no write at all.
+func (f Family) Check(cal, lookCal safeguarding.Calendar, school safeguarding.School, id string, now time.Time) (FamilyWrite, bool) {
+	from := f.silenceFrom()
+	if from.IsZero() {
+		return FamilyWrite{}, false
+	}
+	next := f
+	w := FamilyWrite{PrevVersion: f.Version, At: now}
+	silent := f.SilentSchoolDays(cal, now)
+	if next.Status != FamilyMissing && silent > SilentDaysMissing {
+		// rule E2: MISSING in each child's chronology, the DSLs alerted (no names: S2).
+		next.Status, next.MissingSince = FamilyMissing, now.UTC()
+		for _, c := range f.Children {
+			w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryMissing, At: now.UTC(),
+				Reference: f.Reference(), AuthorName: "Keepsafe",
+				Summary:    fmt.Sprintf("Family logged MISSING: %d school days without acknowledging school communication (more than %d). A phone call is due within 24 hours.", silent, SilentDaysMissing),
+				Visibility: safeguarding.Visibility{School: f.School}})
+		}
+		w.Alerts = append(w.Alerts, familyAlerts(f, school, "missing", safeguarding.AudienceDSL, safeguarding.RoleDSL, now)...)
+		// rule E3: a phone call within 24 hours, on the deadline engine's ladder (D8).
+		call := safeguarding.DueItem{ID: f.ID + "-call-" + safeguarding.LocalDay(now).Format("20060102"), School: f.School, Kind: "phone-call",
+			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.ID, Due: safeguarding.NewDueState(now.Add(CallWithin), now)}
+		w.OpenCall = &call
+		next.CallDueAt = call.Due.DueAt
+	}
+	if next.Status == FamilyMissing && silent >= SilentDaysLA && next.LARaisedAt.IsZero() {
+		// rule E5: the Senior DSL is asked to inform the LA, with what to send.
+		next.LARaisedAt = now.UTC()
+		w.Alerts = append(w.Alerts, familyAlerts(f, school, "la-notification", safeguarding.AudienceSeniorDSL, safeguarding.RoleSeniorDSL, now)...)
+	}
+	next.NextLook = nextLook(next, lookCal, now)
+	if next.Status == f.Status && next.LARaisedAt.Equal(f.LARaisedAt) && next.NextLook.Equal(f.NextLook) {
+		return FamilyWrite{}, false
+	}
+	next.Version++
+	w.Family = next
+	return w, true
+}
+
+// nextLook is the first local day on which a check could find a step to take: the day after
+// the school day on which the silence would reach the next threshold, counted with lookCal.
+func nextLook(f Family, lookCal safeguarding.Calendar, now time.Time) time.Time {
+	threshold := SilentDaysMissing + 1
+	switch {
+	case f.silenceFrom().IsZero():
+		return time.Time{}
+	case f.Status == FamilyMissing && f.LARaisedAt.IsZero():
+		threshold = SilentDaysLA
+	case f.Status == FamilyMissing:
+		return time.Time{} // every step is taken; only a contact changes anything now
+	}
+	from, start := safeguarding.LocalDay(f.silenceFrom()), safeguarding.LocalDay(now).AddDate(0, 0, -1)
+	if from.After(start) {
+		start = from
+	}
+	need := max(1, threshold-safeguarding.SchoolDaysBetween(lookCal, from, start))
+	return safeguarding.AddSchoolDays(lookCal, start, need).AddDate(0, 0, 1)
+}
+
+// NextLookAfterContact is where a family's look goes once its silence restarts.
+func (f Family) NextLookAfterContact(lookCal safeguarding.Calendar, now time.Time) time.Time {
+	return nextLook(f, lookCal, now)
+}
+
+// callAssignee is who the E3 phone call is given to: the first DSL on the roster, else the
+// Senior DSL; the DSLs and the Senior DSL are told anyway if it is not done (D8).
+func callAssignee(s safeguarding.School) string {
+	for _, r := range []safeguarding.Role{safeguarding.RoleDSL, safeguarding.RoleSeniorDSL} {
+		if ms := safeguarding.RosterWith(s.Roster, r); len(ms) > 0 {
+			return ms[0].Email
+		}
+	}
+	return ""
+}
+
+// familyAlerts tells everyone with role in the school, by email, with the family's reference
+// only (rule S2). Ids name the family, the kind and the day, so a rerun cannot send twice.
+func familyAlerts(f Family, school safeguarding.School, kind string, aud safeguarding.Audience, role safeguarding.Role, now time.Time) []safeguarding.Alert {
+	var out []safeguarding.Alert
+	day := safeguarding.LocalDay(now).Format(time.DateOnly)
+	for _, m := range safeguarding.RosterWith(school.Roster, role) {
+		out = append(out, safeguarding.Alert{ID: "family#" + string(f.School) + "#" + f.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
+			School: f.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: safeguarding.ChannelEmail,
+			Priority: safeguarding.PriorityHigh, Reference: f.Reference(), Subject: f.ID, SubjectKind: safeguarding.SubjectFamily})
+	}
+	return out
+}

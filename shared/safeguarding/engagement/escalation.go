@@ -1,0 +1,102 @@
+package engagement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+)
+
+// EscalationStore is the storage port of the escalation job.
+type EscalationStore interface {
+	// EscalationSchools lists every school with the last local day the job reached for it.
+	EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue, error)
+	// FamiliesToLook lists a school's families whose next look is on a local day from `from`
+	// to the day of now, through the sparse look index (never every family).
+	FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]contact.Family, error)
+	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
+	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
+	// SaveFamily commits a write on the condition that the family's version is PrevVersion
+	// (ErrConflict otherwise).
+	SaveFamily(ctx context.Context, w contact.FamilyWrite) error
+	// EscalationReached records the local day a run reached for a school.
+	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
+}
+
+// EscalationRun is what one run (or one school's part of it) did.
+type EscalationRun struct {
+	At        time.Time `json:"at"`
+	Schools   int       `json:"schools"`
+	Enqueued  int       `json:"enqueued,omitempty"`
+	SchoolDay bool      `json:"schoolDay"`
+	Looked    int       `json:"looked"`
+	Missing   int       `json:"missing"`
+	LARaised  int       `json:"laRaised"`
+	Alerts    int       `json:"alerts"`
+	Skipped   int       `json:"skipped"`
+}
+
+// FamilyEscalation is the daily job of rules E2, E3 and E5.
+type FamilyEscalation struct {
+	Store        EscalationStore
+	BankHolidays safeguarding.Calendar
+	NewID        func(at time.Time) string
+}
+
+// firstEscalationLook is how far back a school's first run looks.
+const firstEscalationLook = 60 * 24 * time.Hour
+
+// RunSchool is one school's run at now: nothing on a day that is not a school day of that
+// school; otherwise every family due a look, each in its own conditional write.
+func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now time.Time) (EscalationRun, error) {
+	run := EscalationRun{At: now.UTC(), Schools: 1}
+	cal, err := e.Store.SchoolCalendar(ctx, s.ID)
+	if err != nil {
+		return run, err
+	}
+	cal.BankHolidays = e.BankHolidays
+	if !cal.IsSchoolDay(now) {
+		return run, nil
+	}
+	run.SchoolDay = true
+	from := s.From
+	if from.IsZero() {
+		from = now.Add(-firstEscalationLook)
+	}
+	families, err := e.Store.FamiliesToLook(ctx, s.ID, from, now)
+	if err != nil {
+		return run, err
+	}
+	run.Looked = len(families)
+	var school safeguarding.School
+	if len(families) > 0 {
+		if school, err = e.Store.School(ctx, s.ID); err != nil {
+			return run, err
+		}
+	}
+	for _, f := range families {
+		w, ok := f.Check(cal, e.BankHolidays, school, e.NewID(now), now)
+		if !ok {
+			continue
+		}
+		err := e.Store.SaveFamily(ctx, w)
+		switch {
+		case errors.Is(err, safeguarding.ErrConflict):
+			run.Skipped++ // a contact or another run changed the family first
+			continue
+		case err != nil:
+			return run, fmt.Errorf("family %s: %w", f.ID, err)
+		}
+		if w.Family.Status == contact.FamilyMissing && f.Status != contact.FamilyMissing {
+			run.Missing++
+		}
+		if !w.Family.LARaisedAt.IsZero() && f.LARaisedAt.IsZero() {
+			run.LARaised++
+		}
+		run.Alerts += len(w.Alerts)
+	}
+	return run, e.Store.EscalationReached(ctx, s.ID, now)
+}
