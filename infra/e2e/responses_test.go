@@ -8,9 +8,10 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 )
 
-// designatedView is the one answer that may carry a family's number or address: a successful
-// GET of a family's contact details, which only designated staff get (rule P3).
-var designatedView = regexp.MustCompile(`^GET .*/api/schools/[^/]+/families/[^/]+/contact-details$`)
+// designatedView is the answers that may carry a family's number or address: a successful GET
+// of a family's contact details, which only designated staff get, or of their earlier versions,
+// which only the DSLs and the Senior DSL get (rule P3).
+var designatedView = regexp.MustCompile(`^GET .*/api/schools/[^/]+/families/[^/]+/contact-details(?:/versions)?$`)
 
 // familyNumber matches every demo family's numbers (07700 900100-133), however written.
 var familyNumber = regexp.MustCompile(`(?:0|\+44\s?|\\u002b44)7700\s?900\s?1[0-3]\d`)

@@ -289,8 +289,8 @@ func (s Engagement) EditCalendar(ctx context.Context, who safeguarding.Caller, s
 		return safeguarding.SchoolCalendar{}, err
 	}
 	prev.School = school
-	if !p.IsMember(school) {
-		return safeguarding.SchoolCalendar{}, safeguarding.ErrForbidden
+	if !safeguarding.CanEditCalendar(p, school) {
+		return safeguarding.SchoolCalendar{}, safeguarding.ErrForbidden // before the version: no 409 for whoever may not edit
 	}
 	if version != prev.Version {
 		return safeguarding.SchoolCalendar{}, fmt.Errorf("editing version %d of a calendar now at %d: %w", version, prev.Version, safeguarding.ErrConflict)
