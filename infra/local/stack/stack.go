@@ -300,6 +300,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.serveGateway(gwLn, cfg, tpl, sched); err != nil {
 		return nil, err
 	}
+	if fresh {
+		// The seed's people and schools reach the subscriptions function before Start returns,
+		// so each school's alert topic and subscriptions exist before anyone can raise an
+		// alert (a fresh deployment has its subscriptions before its first concern, too).
+		settleCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := s.Settle(settleCtx)
+		cancel()
+		if err != nil {
+			log.Warn("the seed's stream records were not all delivered before start-up ended", "err", err)
+		}
+	}
 	log.Info("local stack ready", "url", s.URL, "functions", len(s.functions), "schedules", len(sched.schedules),
 		"streams", streams)
 	return s, nil
