@@ -90,15 +90,15 @@ func (h handler) view(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	}
 	within := contact.DefaultUpToDateDays * 24 * time.Hour
 	d, f := shown.Details, shown.Family
-	out := detailsResponse{FamilyID: f.ID, Reference: f.Reference(), PupilIDs: []string{}, Phones: []phoneBody{},
-		Address: addressBody{Lines: append([]string{}, d.Address.Lines...), Postcode: d.Address.Postcode}, Version: d.Version,
-		ChangedAt: optional(d.ChangedAt), Reason: d.Reason, UpToDate: d.UpToDateNumbers(who.At, within),
-		UpToDateDays: contact.DefaultUpToDateDays, ContactDeclinedAt: optional(f.ContactDeclinedAt), Reminder: contact.WithholdCallerID}
+	out := detailsResponse{FamilyID: f.ID(), Reference: f.Reference(), PupilIDs: []string{}, Phones: []phoneBody{},
+		Address: addressBody{Lines: append([]string{}, d.Address().Lines...), Postcode: d.Address().Postcode}, Version: d.Version(),
+		ChangedAt: optional(d.ChangedAt()), Reason: d.Reason(), UpToDate: d.UpToDateNumbers(who.At, within),
+		UpToDateDays: contact.DefaultUpToDateDays, ContactDeclinedAt: optional(f.ContactDeclinedAt()), Reminder: contact.WithholdCallerID}
 	for _, p := range f.Pupils() {
 		out.PupilIDs = append(out.PupilIDs, string(p))
 	}
-	for _, p := range d.Phones {
-		fresh := contact.ContactDetails{Phones: []contact.ContactPhone{p}}.UpToDateNumbers(who.At, within) == 1
+	for _, p := range d.Phones() {
+		fresh := p.UpToDate(who.At, within)
 		out.Phones = append(out.Phones, phoneBody{Label: p.Label, Number: p.Number, ConfirmedAt: optional(p.ConfirmedAt), UpToDate: &fresh})
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
@@ -169,8 +169,8 @@ func (h handler) edit(ctx context.Context, req httpapi.Request) (httpapi.Respons
 }
 
 func summary(d contact.ContactDetails, at time.Time) summaryResponse {
-	return summaryResponse{FamilyID: d.Family, Version: d.Version, ChangedAt: d.ChangedAt, Numbers: len(d.Phones),
-		UpToDate: d.UpToDateNumbers(at, contact.DefaultUpToDateDays*24*time.Hour), Address: !d.Address.IsZero()}
+	return summaryResponse{FamilyID: d.Family(), Version: d.Version(), ChangedAt: d.ChangedAt(), Numbers: len(d.Phones()),
+		UpToDate: d.UpToDateNumbers(at, contact.DefaultUpToDateDays*24*time.Hour), Address: !d.Address().IsZero()}
 }
 
 // patchRequest changes only what it names: numbers added or replaced by label, numbers
@@ -262,7 +262,7 @@ func (h handler) patch(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	out := struct {
 		summaryResponse
 		Changes changesBody `json:"changes"`
-	}{summary(d, who.At), toChanges(d.Changes)}
+	}{summary(d, who.At), toChanges(d.Changes())}
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
@@ -290,14 +290,14 @@ func (h handler) versions(ctx context.Context, req httpapi.Request) (httpapi.Res
 	out := struct {
 		FamilyID string        `json:"familyId"`
 		Versions []versionBody `json:"versions"`
-	}{FamilyID: vs.Family.ID, Versions: []versionBody{}}
+	}{FamilyID: vs.Family.ID(), Versions: []versionBody{}}
 	for _, d := range vs.Versions {
-		v := versionBody{Version: d.Version, ChangedAt: d.ChangedAt, ChangedBy: d.ChangedBy, Reason: d.Reason, Phones: []phoneBody{},
-			Address: addressBody{Lines: append([]string{}, d.Address.Lines...), Postcode: d.Address.Postcode}, Removed: []removalBody{}}
-		for _, p := range d.Phones {
+		v := versionBody{Version: d.Version(), ChangedAt: d.ChangedAt(), ChangedBy: d.ChangedBy(), Reason: d.Reason(), Phones: []phoneBody{},
+			Address: addressBody{Lines: append([]string{}, d.Address().Lines...), Postcode: d.Address().Postcode}, Removed: []removalBody{}}
+		for _, p := range d.Phones() {
 			v.Phones = append(v.Phones, phoneBody{Label: p.Label, Number: p.Number, ConfirmedAt: optional(p.ConfirmedAt)})
 		}
-		for _, r := range d.Changes.Removed {
+		for _, r := range d.Changes().Removed {
 			v.Removed = append(v.Removed, removalBody(r))
 		}
 		out.Versions = append(out.Versions, v)
@@ -339,7 +339,7 @@ func (h handler) report(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		Families     []row     `json:"families"`
 	}{AsOf: who.At, UpToDateDays: days, Minimum: contact.MinUpToDateNumbers, Families: []row{}}
 	for _, r := range rows {
-		x := row{ID: r.Check.Family.ID, Reference: r.Check.Family.Reference(), PupilIDs: []string{}, Numbers: r.Check.Numbers,
+		x := row{ID: r.Check.Family.ID(), Reference: r.Check.Family.Reference(), PupilIDs: []string{}, Numbers: r.Check.Numbers,
 			UpToDate: r.UpToDate, LastConfirmedAt: optional(r.LastConfirmedAt), HasAddress: r.Check.HasAddress}
 		for _, p := range r.Check.Family.Pupils() {
 			x.PupilIDs = append(x.PupilIDs, string(p))

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact/contacttest"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -300,8 +301,8 @@ func TestRule_P4_ADSLReplacesContactDetailsAsVersionsWithReasons(t *testing.T) {
 		t.Errorf("an edit of version 1 now at 2: %d", status)
 	}
 	versions, err := f.st.ContactDetailsVersions(context.Background(), brook, "fam-05")
-	if err != nil || len(versions) != 2 || versions[0].Reason != "Data collection sheet, autumn term" || versions[1].Reason != "New data collection sheet" ||
-		versions[1].ChangedBy != daniel || versions[1].Phones[1].Number != "07700 900109" || versions[1].Address.Postcode != "ZZ2 5AE" {
+	if err != nil || len(versions) != 2 || versions[0].Reason() != "Data collection sheet, autumn term" || versions[1].Reason() != "New data collection sheet" ||
+		versions[1].ChangedBy() != daniel || versions[1].Phones()[1].Number != "07700 900109" || versions[1].Address().Postcode != "ZZ2 5AE" {
 		t.Errorf("versions %+v %v", versions, err)
 	}
 	status, body = f.view(t, daniel, brook, "fam-05")
@@ -354,8 +355,8 @@ func TestRule_H1_FamiliesWithFewerThanTwoUpToDateNumbersAreListedWithoutNumbers(
 		}
 	}
 	// A family with no contact details at all is on it too.
-	if err := f.st.PutFamily(context.Background(), contact.Family{ID: "fam-new", School: brook,
-		Children: []contact.FamilyChild{{Pupil: "bl-99"}}}); err != nil {
+	if err := f.st.PutFamily(context.Background(), contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-new", School: brook,
+		Children: []contact.FamilyChild{{Pupil: "bl-99"}}})); err != nil {
 		t.Fatal(err)
 	}
 	before := f.count.Total()
@@ -386,9 +387,8 @@ func TestRule_H3_AnActionAgreedOnACallIsListedAndCompletedByItsAssignee(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := family
-	next.Version++
-	if err := f.st.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: family.Version, Actions: []contact.FamilyAction{a}, At: now}); err != nil {
+	next := contacttest.Family(family, func(s *contact.FamilySnapshot) { s.Version++ })
+	if err := f.st.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: family.Version(), Actions: []contact.FamilyAction{a}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	list := "GET /api/schools/{school}/families/{id}/actions"

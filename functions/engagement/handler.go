@@ -85,11 +85,11 @@ type familyResponse struct {
 }
 
 func toResponse(f contact.Family) familyResponse {
-	out := familyResponse{ID: f.ID, Reference: f.Reference(), Status: string(f.Status), PupilIDs: []string{},
-		LastContactAt: optional(f.LastContactAt), LastContactHow: f.LastContactHow, MissingSince: optional(f.MissingSince),
-		Attempts: f.Attempts, LastAttemptAt: optional(f.LastAttemptAt), CallDueAt: optional(f.CallDueAt),
-		LARaisedAt: optional(f.LARaisedAt), LANotifiedAt: optional(f.LANotifiedAt), Decision: f.Decision, Version: f.Version,
-		ContactDeclinedAt: optional(f.ContactDeclinedAt)}
+	out := familyResponse{ID: f.ID(), Reference: f.Reference(), Status: string(f.Status()), PupilIDs: []string{},
+		LastContactAt: optional(f.LastContactAt()), LastContactHow: f.LastContactHow(), MissingSince: optional(f.MissingSince()),
+		Attempts: f.Attempts(), LastAttemptAt: optional(f.LastAttemptAt()), CallDueAt: optional(f.CallDueAt()),
+		LARaisedAt: optional(f.LARaisedAt()), LANotifiedAt: optional(f.LANotifiedAt()), Decision: f.Decision(), Version: f.Version(),
+		ContactDeclinedAt: optional(f.ContactDeclinedAt())}
 	for _, p := range f.Pupils() {
 		out.PupilIDs = append(out.PupilIDs, string(p))
 	}

@@ -287,7 +287,7 @@ func TestRule_E1_ATeacherMarksTheirWholeClassInOneBatch(t *testing.T) {
 		t.Errorf("items %v: want an audit entry per family and one for the batch, and one idempotency record", items)
 	}
 	for _, id := range families {
-		if f := w.family(brook, id); !f.LastContactAt.Equal(at) || f.NextLook.IsZero() {
+		if f := w.family(brook, id); !f.LastContactAt().Equal(at) || f.NextLook().IsZero() {
 			t.Errorf("stored family %s: %+v", id, f)
 		}
 	}
@@ -349,8 +349,8 @@ func TestIdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody(t *testing.T) 
 	if after["family"] != before["family"] || after["request"] != 1 || after["chronology"] != before["chronology"] {
 		t.Errorf("items before %v after %v", before, after)
 	}
-	if f := w.family(brook, "fam-03"); f.Version != 1 {
-		t.Errorf("the replay changed the family: version %d", f.Version)
+	if f := w.family(brook, "fam-03"); f.Version() != 1 {
+		t.Errorf("the replay changed the family: version %d", f.Version())
 	}
 	snap := w.snapshot()
 	other := w.ack(dsl, brook, acks(local("2026-11-23 15:10"), "thumbs-up", "familyId=fam-03"), local("2026-11-23 16:02"), key)
@@ -427,7 +427,7 @@ func TestAcknowledgementsRefusedWithAProblemWriteNothing(t *testing.T) {
 	isProblem(t, "bad base64", w.do(req), 400)
 	// No email claim: 401.
 	isProblem(t, "no email claim", w.ack("", brook, `{"acknowledgements":[`+ok+`]}`, now, nil), 401)
-	if f := w.family(brook, "fam-03"); f.Version != 0 || !f.LastContactAt.IsZero() {
+	if f := w.family(brook, "fam-03"); f.Version() != 0 || !f.LastContactAt().IsZero() {
 		t.Fatalf("a refused batch changed fam-03: %+v", f)
 	}
 	// The control: the same valid entry on its own is accepted.
@@ -548,7 +548,7 @@ func TestRule_E2_E6_TheMissingFamiliesViewAndAnAcknowledgementEndingMissing(t *t
 	if items["chronology:contact_restored"] != 2 || items["chronology:missing"] != 4 {
 		t.Errorf("chronology %v: want fam-06's two children restored, four missing entries", items)
 	}
-	if f := w.family(brook, "fam-06"); f.CallKey != "" || f.Status != contact.FamilyEngaged || f.NextLook.IsZero() {
+	if f := w.family(brook, "fam-06"); f.CallKey() != "" || f.Status() != contact.FamilyEngaged || f.NextLook().IsZero() {
 		t.Errorf("fam-06 after: %+v", f)
 	}
 }

@@ -156,12 +156,12 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 	w := newWorld(t)
 	// fam-03: Zofia and Jakub Kowalski, both in Willows; acknowledged on Friday 6 Nov 2026.
 	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
-	if r := w.run("2026-11-16"); r.Enqueued != 2 || w.family("fam-03").Status != contact.FamilyEngaged {
+	if r := w.run("2026-11-16"); r.Enqueued != 2 || w.family("fam-03").Status() != contact.FamilyEngaged {
 		t.Fatalf("five silent days: %+v %+v", r, w.family("fam-03"))
 	}
 	w.run("2026-11-17")
 	f := w.family("fam-03")
-	if f.Status != contact.FamilyMissing || f.CallDueAt.IsZero() {
+	if f.Status() != contact.FamilyMissing || f.CallDueAt().IsZero() {
 		t.Fatalf("six silent days: %+v", f)
 	}
 	if got := w.scan("chronology", "pupil", "entryType"); !slices.Equal(got, []string{"[bl-04 missing]", "[bl-05 missing]"}) {
@@ -173,7 +173,7 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 	// Rerunning the same day changes nothing.
 	before := w.family("fam-03")
 	w.run("2026-11-17")
-	if after := w.family("fam-03"); after.Version != before.Version || len(w.scan("outbox", "id")) != 1 {
+	if after := w.family("fam-03"); after.Version() != before.Version() || len(w.scan("outbox", "id")) != 1 {
 		t.Errorf("a rerun changed the family or alerted again: %+v", after)
 	}
 	// The phone call is on the deadline engine's ladder (D8): overdue the next morning.
@@ -184,7 +184,7 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 	// E6: an acknowledgement ends MISSING, closes the call, and says when and how.
 	w.ack(dsl, local("2026-11-18 08:00"), contact.Acknowledgement{PupilID: "bl-04"})
 	f = w.family("fam-03")
-	if f.Status != contact.FamilyEngaged || f.CallKey != "" {
+	if f.Status() != contact.FamilyEngaged || f.CallKey() != "" {
 		t.Errorf("after an acknowledgement: %+v", f)
 	}
 	if got := w.scan("chronology", "pupil", "entryType"); len(got) != 4 || got[1] != "[bl-04 missing]" || got[0] != "[bl-04 contact_restored]" {
@@ -219,12 +219,12 @@ func TestRule_E2_NothingOnANonSchoolDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.run("2026-11-17")
-	if f := w.family("fam-03"); f.Status == contact.FamilyMissing {
+	if f := w.family("fam-03"); f.Status() == contact.FamilyMissing {
 		t.Errorf("missing on a closure day: %+v", f)
 	}
 	// The closure is not a school day: Wednesday counts Mon 9 - Mon 16 (six), and logs it.
 	w.run("2026-11-18")
-	if f := w.family("fam-03"); f.Status != contact.FamilyMissing {
+	if f := w.family("fam-03"); f.Status() != contact.FamilyMissing {
 		t.Errorf("not missing the next school day: %+v", f)
 	}
 }
@@ -235,11 +235,11 @@ func TestRule_E2_E5_AMissedDayIsCaughtUpAndTwentyDaysRaiseTheLA(t *testing.T) {
 	w.run("2026-11-13")
 	// No run on 16, 17 or 18 Nov: Thursday's run logs it missing.
 	w.run("2026-11-19")
-	if f := w.family("fam-03"); f.Status != contact.FamilyMissing {
+	if f := w.family("fam-03"); f.Status() != contact.FamilyMissing {
 		t.Fatalf("a missed day was skipped: %+v", f)
 	}
 	w.run("2026-12-04") // 19 silent school days
-	if f := w.family("fam-03"); !f.LARaisedAt.IsZero() {
+	if f := w.family("fam-03"); !f.LARaisedAt().IsZero() {
 		t.Fatalf("19 days raised the LA")
 	}
 	w.run("2026-12-07") // 20
@@ -262,7 +262,7 @@ func TestRule_E1_OneSiblingAcknowledgingInAnotherClassCountsForTheFamily(t *test
 	w.ack(tom, local("2026-11-06 16:00"), contact.Acknowledgement{PupilID: "bl-02"})
 	w.ack(sam, local("2026-11-13 16:00"), contact.Acknowledgement{PupilID: "bl-03"})
 	w.run("2026-11-17")
-	if f := w.family("fam-02"); f.Status == contact.FamilyMissing || !f.LastContactAt.Equal(local("2026-11-13 16:00")) {
+	if f := w.family("fam-02"); f.Status() == contact.FamilyMissing || !f.LastContactAt().Equal(local("2026-11-13 16:00")) {
 		t.Errorf("one sibling's acknowledgement did not count for the family: %+v", f)
 	}
 }

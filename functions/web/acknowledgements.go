@@ -179,7 +179,7 @@ func (h *Handler) sheetPage(ctx context.Context, r *request, s session, p safegu
 	}
 	for _, cf := range sheet.Families {
 		f := cf.Family
-		sf := sheetFamily{ID: f.ID, Field: ackFieldPrefix + f.ID, Error: problems.For[ackFieldPrefix+f.ID]}
+		sf := sheetFamily{ID: f.ID(), Field: ackFieldPrefix + f.ID(), Error: problems.For[ackFieldPrefix+f.ID()]}
 		var names []string
 		for _, c := range cf.InClass {
 			names = append(names, c.Name)
@@ -190,11 +190,11 @@ func (h *Handler) sheetPage(ctx context.Context, r *request, s session, p safegu
 		}
 		switch {
 		case f.HeardFromOn(r.now):
-			sf.Today = "Acknowledged today at " + f.LastContactAt.In(safeguarding.London).Format("15:04") + ": " + contactHowTitle(f.LastContactHow)
-		case !f.LastContactAt.IsZero():
-			sf.Last = "Last heard from on " + f.LastContactAt.In(safeguarding.London).Format("Monday 2 January")
+			sf.Today = "Acknowledged today at " + f.LastContactAt().In(safeguarding.London).Format("15:04") + ": " + contactHowTitle(f.LastContactHow())
+		case !f.LastContactAt().IsZero():
+			sf.Last = "Last heard from on " + f.LastContactAt().In(safeguarding.London).Format("Monday 2 January")
 		}
-		chosen := sent.Kinds[f.ID]
+		chosen := sent.Kinds[f.ID()]
 		if chosen == "" {
 			chosen = noAck
 		}

@@ -209,11 +209,11 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 		v.SchoolName = sc.Name
 	}
 	if st.conflict && start.Shown {
-		for _, ph := range start.Details.Phones {
+		for _, ph := range start.Details.Phones() {
 			v.Saved = append(v.Saved, phoneRow{Label: ph.Label, Number: ph.Number})
 		}
-		v.SavedAddress = append(slices.Clone(start.Details.Address.Lines), start.Details.Address.Postcode)
-		if start.Details.Address.IsZero() {
+		v.SavedAddress = append(slices.Clone(start.Details.Address().Lines), start.Details.Address().Postcode)
+		if start.Details.Address().IsZero() {
 			v.SavedAddress = nil
 		}
 	}
@@ -230,15 +230,15 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	} else {
 		v.Form = contactEditForm{Key: rand.Text()}
 		if start.Shown {
-			for _, ph := range start.Details.Phones {
+			for _, ph := range start.Details.Phones() {
 				row := phoneRow{Label: ph.Label, Number: ph.Number}
 				if !ph.ConfirmedAt.IsZero() {
 					row.ConfirmedAt, row.LastConfirmed = ph.ConfirmedAt.UTC().Format(time.RFC3339), when(ph.ConfirmedAt)
 				}
 				v.Form.Phones = append(v.Form.Phones, row)
 			}
-			v.Form.Lines = append(v.Form.Lines, start.Details.Address.Lines...)
-			v.Form.Postcode = start.Details.Address.Postcode
+			v.Form.Lines = append(v.Form.Lines, start.Details.Address().Lines...)
+			v.Form.Postcode = start.Details.Address().Postcode
 		}
 	}
 	// A new form is sent against the version as it is now, and so is one that lost to someone

@@ -64,8 +64,8 @@ func TestRule_P3_TheOfficeChangesContactDetailsWithoutSeeingThem(t *testing.T) {
 	}
 	wantBody(t, "another school's family", call(t, h, "GET", "/schools/brook-lane/families/fam-13/contact-details/edit", tokenFor(office), nil, nov20),
 		http.StatusNotFound, "Page not found")
-	if d := w.contactDetails("fam-05"); d.Version != 1 || w.items("contacts-version") != len(seed.ContactDetails(seed.Demo())) {
-		t.Errorf("refused saves wrote: version %d", d.Version)
+	if d := w.contactDetails("fam-05"); d.Version() != 1 || w.items("contacts-version") != len(seed.ContactDetails(seed.Demo())) {
+		t.Errorf("refused saves wrote: version %d", d.Version())
 	}
 
 	// A DSL designates the office for closure contact: it may see the details, so its form
@@ -98,7 +98,7 @@ func TestRule_P4_ContactDetailsAreSavedAsANewVersionAgainstTheOneRead(t *testing
 		`href="#phone-0-label"`, `href="#phone-1-number"`, `href="#phone-2-label"`, `href="#phone-2-number"`,
 		`href="#address-postcode"`, `href="#reason"`, "Say whose number it is", "A UK phone number", "A UK postcode",
 		"Say why the details change", `value="nope"`, `value="07700 900555"`)
-	if w.items("contacts-version") != versions || w.contactDetails("fam-05").Version != 1 {
+	if w.items("contacts-version") != versions || w.contactDetails("fam-05").Version() != 1 {
 		t.Error("a form with problems wrote a version")
 	}
 
@@ -107,8 +107,8 @@ func TestRule_P4_ContactDetailsAreSavedAsANewVersionAgainstTheOneRead(t *testing
 	wantRedirect(t, post(t, h, fletchers, head, good, nov20), "/schools/brook-lane/contact-details/report?done=saved")
 	wantRedirect(t, post(t, h, fletchers, head, good, nov20.Add(time.Minute)), "/schools/brook-lane/contact-details/report?done=saved")
 	d := w.contactDetails("fam-05")
-	if d.Version != 2 || w.items("contacts-version") != versions+1 || len(d.Phones) != 2 || d.Phones[1].Number != "0117 4960123" ||
-		!d.Phones[0].ConfirmedAt.Equal(nov20) || d.Address.Postcode != "ZZ1 1AA" || d.Reason != "Confirmed by phone with Mum" || d.ChangedBy != head {
+	if d.Version() != 2 || w.items("contacts-version") != versions+1 || len(d.Phones()) != 2 || d.Phones()[1].Number != "0117 4960123" ||
+		!d.Phones()[0].ConfirmedAt.Equal(nov20) || d.Address().Postcode != "ZZ1 1AA" || d.Reason() != "Confirmed by phone with Mum" || d.ChangedBy() != head {
 		t.Errorf("saved: %+v (%d versions, want %d)", d, w.items("contacts-version"), versions+1)
 	}
 	report := call(t, h, "GET", "/schools/brook-lane/contact-details/report?done=saved", tokenFor(office), nil, nov20)
@@ -130,7 +130,7 @@ func TestRule_P4_ContactDetailsAreSavedAsANewVersionAgainstTheOneRead(t *testing
 	resp = post(t, h, fletchers, dsl, stale, nov20)
 	wantBody(t, "a stale save", resp, http.StatusConflict, "Someone else changed these details", `value="07700 900666"`, `name="version" value="2"`,
 		"Check it against the details saved now")
-	if w.contactDetails("fam-05").Version != 2 {
+	if w.contactDetails("fam-05").Version() != 2 {
 		t.Error("a stale save wrote")
 	}
 
@@ -142,7 +142,7 @@ func TestRule_P4_ContactDetailsAreSavedAsANewVersionAgainstTheOneRead(t *testing
 	keep.Set("reason", "Tidied the labels")
 	later := nov20.Add(48 * time.Hour)
 	wantRedirect(t, post(t, h, fletchers, dsl, keep, later), "/schools/brook-lane/contact-details/report?done=saved")
-	if d := w.contactDetails("fam-05"); d.Version != 3 || !d.Phones[0].ConfirmedAt.Equal(nov20) || !d.Phones[1].ConfirmedAt.IsZero() {
+	if d := w.contactDetails("fam-05"); d.Version() != 3 || !d.Phones()[0].ConfirmedAt.Equal(nov20) || !d.Phones()[1].ConfirmedAt.IsZero() {
 		t.Errorf("the DSL's save: %+v", d)
 	}
 }
@@ -174,12 +174,12 @@ func TestRule_P4_TheOfficesFormChangesOnlyWhatItNamesAfterSayingWhat(t *testing.
 	resp := post(t, h, fletchers, office, form, nov20)
 	wantBody(t, "the check", resp, http.StatusOK, "Check before saving",
 		"Saving adds 1 number, confirms 1 number, keeps 1 number and the address.", "Gran, mobile", "Save these changes", `value="07700 900555"`)
-	for _, held := range append(before.Address.Lines, before.Phones[0].Number, before.Phones[1].Number, before.Address.Postcode) {
+	for _, held := range append(before.Address().Lines, before.Phones()[0].Number, before.Phones()[1].Number, before.Address().Postcode) {
 		if strings.Contains(resp.Body, held) {
 			t.Errorf("the check shows what the family has: %q", held)
 		}
 	}
-	if w.contactDetails("fam-05").Version != 1 {
+	if w.contactDetails("fam-05").Version() != 1 {
 		t.Fatal("checking saved")
 	}
 	m := checkedField.FindStringSubmatch(resp.Body)
@@ -194,7 +194,7 @@ func TestRule_P4_TheOfficesFormChangesOnlyWhatItNamesAfterSayingWhat(t *testing.
 	changed.Del("held-0-confirmed")
 	wantBody(t, "a form changed after its check", post(t, h, fletchers, office, changed, nov20), http.StatusOK,
 		"You changed the form after checking it", "Saving adds 1 number, keeps 2 numbers and the address.")
-	if w.contactDetails("fam-05").Version != 1 {
+	if w.contactDetails("fam-05").Version() != 1 {
 		t.Fatal("a form changed after its check was saved")
 	}
 
@@ -203,15 +203,15 @@ func TestRule_P4_TheOfficesFormChangesOnlyWhatItNamesAfterSayingWhat(t *testing.
 	wantRedirect(t, post(t, h, fletchers, office, form, nov20), "/schools/brook-lane/contact-details/report?done=saved")
 	wantRedirect(t, post(t, h, fletchers, office, form, nov20.Add(time.Minute)), "/schools/brook-lane/contact-details/report?done=saved")
 	d := w.contactDetails("fam-05")
-	if d.Version != 2 || len(d.Phones) != 3 || d.ChangedBy != office || d.Reason != "Gran phoned the office" {
+	if d.Version() != 2 || len(d.Phones()) != 3 || d.ChangedBy() != office || d.Reason() != "Gran phoned the office" {
 		t.Fatalf("saved %+v", d)
 	}
-	if d.Address.Postcode != before.Address.Postcode || strings.Join(d.Address.Lines, "|") != strings.Join(before.Address.Lines, "|") {
-		t.Errorf("the address was %+v, now %+v", before.Address, d.Address)
+	if d.Address().Postcode != before.Address().Postcode || strings.Join(d.Address().Lines, "|") != strings.Join(before.Address().Lines, "|") {
+		t.Errorf("the address was %+v, now %+v", before.Address(), d.Address())
 	}
-	if d.Phones[0].Number != before.Phones[0].Number || !d.Phones[0].ConfirmedAt.Equal(nov20) || d.Phones[1] != before.Phones[1] ||
-		d.Phones[2].Label != "Gran, mobile" || d.Phones[2].Number != "07700 900555" {
-		t.Errorf("numbers were %+v, now %+v", before.Phones, d.Phones)
+	if d.Phones()[0].Number != before.Phones()[0].Number || !d.Phones()[0].ConfirmedAt.Equal(nov20) || d.Phones()[1] != before.Phones()[1] ||
+		d.Phones()[2].Label != "Gran, mobile" || d.Phones()[2].Number != "07700 900555" {
+		t.Errorf("numbers were %+v, now %+v", before.Phones(), d.Phones())
 	}
 
 	// A removal without its reason is named; with it, only that number goes.
@@ -231,7 +231,7 @@ func TestRule_P4_TheOfficesFormChangesOnlyWhatItNamesAfterSayingWhat(t *testing.
 	remove.Set("step", "save")
 	remove.Set("checked", checkedField.FindStringSubmatch(resp.Body)[1])
 	wantRedirect(t, post(t, h, fletchers, office, remove, nov20), "/schools/brook-lane/contact-details/report?done=saved")
-	if d := w.contactDetails("fam-05"); d.Version != 3 || len(d.Phones) != 2 || d.Phones[1].Label != "Gran, mobile" || d.Address.IsZero() {
+	if d := w.contactDetails("fam-05"); d.Version() != 3 || len(d.Phones()) != 2 || d.Phones()[1].Label != "Gran, mobile" || d.Address().IsZero() {
 		t.Errorf("after the removal: %+v", d)
 	}
 
@@ -247,7 +247,7 @@ func TestRule_P4_TheOfficesFormChangesOnlyWhatItNamesAfterSayingWhat(t *testing.
 	page := call(t, h, "GET", versions, tokenFor(dsl), nil, nov20)
 	wantBody(t, "the DSL's versions page", page, http.StatusOK, "Earlier contact details", "Version 3", "Version 2", "Version 1",
 		"Grace Bennett", "Gran phoned the office", "Removed Dean Fletcher, mobile: Dad&#39;s phone was stolen", "Data collection sheet, autumn term",
-		before.Phones[1].Number)
+		before.Phones()[1].Number)
 	if strings.Index(page.Body, "Version 3") > strings.Index(page.Body, "Version 1") {
 		t.Error("the versions are not newest first")
 	}

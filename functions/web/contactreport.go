@@ -81,7 +81,7 @@ func (h *Handler) contactReport(ctx context.Context, r *request, s session) even
 		}
 		v.Families = append(v.Families, contactReportRow{Reference: row.Check.Family.Reference(), Children: strings.Join(kids, ", "),
 			UpToDate: row.UpToDate, Numbers: row.Check.Numbers, HasAddress: row.Check.HasAddress,
-			LastConfirmed: whenDay(row.LastConfirmedAt), Link: contactEditPath(school, row.Check.Family.ID)})
+			LastConfirmed: whenDay(row.LastConfirmedAt), Link: contactEditPath(school, row.Check.Family.ID())})
 	}
 	return h.page(r, http.StatusOK, "contact-report", pageData{Title: "Families short of contact numbers", SignedIn: true,
 		CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "contact-report")})

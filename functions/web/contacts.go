@@ -117,7 +117,7 @@ func (h *Handler) callList(ctx context.Context, r *request, s session) events.AP
 			kids = append(kids, names[p])
 		}
 		v.Families = append(v.Families, callListRow{Reference: c.Family.Reference(), Children: strings.Join(kids, ", "),
-			Link: callPath(school, c.Family.ID)})
+			Link: callPath(school, c.Family.ID())})
 	}
 	return h.page(r, http.StatusOK, "calls", pageData{Title: "Families to call", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "calls")})
 }
@@ -191,21 +191,21 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	within := time.Duration(contact.DefaultUpToDateDays) * 24 * time.Hour
 	v := callScreenView{Reference: f.Reference(), Reminder: contact.WithholdCallerID, Done: callDone[r.ev.QueryStringParameters["done"]],
 		Problems: st.problems, PostURL: callPath(school, id), ListLink: callsPath(school), Attempt: st.attempt, Call: st.call,
-		CallOpen: st.call.Key != "", Address: append(slices.Clone(d.Address.Lines), d.Address.Postcode)}
-	if d.Address.IsZero() {
+		CallOpen: st.call.Key != "", Address: append(slices.Clone(d.Address().Lines), d.Address().Postcode)}
+	if d.Address().IsZero() {
 		v.Address = nil
 	}
 	for _, c := range f.Pupils() {
 		v.Children = append(v.Children, names[c])
 	}
-	if !f.ContactDeclinedAt.IsZero() {
-		v.Declined = whenDay(f.ContactDeclinedAt)
+	if !f.ContactDeclinedAt().IsZero() {
+		v.Declined = whenDay(f.ContactDeclinedAt())
 	}
-	for _, ph := range d.Phones {
+	for _, ph := range d.Phones() {
 		digits := telDigits(ph.Number)
 		// #nosec G203 -- telDigits keeps only '+' and the digits 0-9: the URL is "tel:" and those, nothing a browser could run.
 		c := callPhone{Label: ph.Label, Number: ph.Number, Plain: template.URL("tel:" + digits),
-			UpToDate: contact.ContactDetails{Phones: []contact.ContactPhone{ph}}.UpToDateNumbers(r.now, within) == 1}
+			UpToDate: ph.UpToDate(r.now, within)}
 		if !strings.HasPrefix(digits, "+") {
 			c.Withheld = template.URL("tel:141" + digits) // #nosec G203 -- only '+' and 0-9 after "tel:141", as above.
 		}

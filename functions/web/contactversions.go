@@ -56,22 +56,22 @@ func (h *Handler) contactVersions(ctx context.Context, r *request, s session) ev
 	people := map[string]string{}
 	for i := len(vs.Versions) - 1; i >= 0; i-- {
 		d := vs.Versions[i]
-		if _, ok := people[d.ChangedBy]; !ok {
-			people[d.ChangedBy] = d.ChangedBy
-			if who, err := h.Directory.Principal(ctx, d.ChangedBy); err == nil && who.Name != "" {
-				people[d.ChangedBy] = who.Name
+		if _, ok := people[d.ChangedBy()]; !ok {
+			people[d.ChangedBy()] = d.ChangedBy()
+			if who, err := h.Directory.Principal(ctx, d.ChangedBy()); err == nil && who.Name != "" {
+				people[d.ChangedBy()] = who.Name
 			}
 		}
-		row := versionView{Number: d.Version, ChangedAt: when(d.ChangedAt), By: people[d.ChangedBy], Reason: d.Reason,
-			Removed: d.Changes.Removed}
-		if d.Changes.Address != "" {
-			row.Summary = d.Changes.Summary()
+		row := versionView{Number: d.Version(), ChangedAt: when(d.ChangedAt()), By: people[d.ChangedBy()], Reason: d.Reason(),
+			Removed: d.Changes().Removed}
+		if d.Changes().Address != "" {
+			row.Summary = d.Changes().Summary()
 		}
-		for _, ph := range d.Phones {
+		for _, ph := range d.Phones() {
 			row.Phones = append(row.Phones, phoneRow{Label: ph.Label, Number: ph.Number, LastConfirmed: when(ph.ConfirmedAt)})
 		}
-		if !d.Address.IsZero() {
-			row.Address = append(append([]string{}, d.Address.Lines...), d.Address.Postcode)
+		if !d.Address().IsZero() {
+			row.Address = append(append([]string{}, d.Address().Lines...), d.Address().Postcode)
 		}
 		v.Versions = append(v.Versions, row)
 	}

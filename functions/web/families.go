@@ -99,18 +99,18 @@ type childView struct {
 
 func (h *Handler) familyRowView(row engagement.FamilyRow, names map[safeguarding.PupilID]safeguarding.Pupil, now time.Time) familyRowView {
 	f := row.Family
-	v := familyRowView{ID: f.ID, Reference: f.Reference(), Link: familyPath(f.School, f.ID), Missing: f.Status == contact.FamilyMissing,
-		MissingSince: f.MissingSince, Silent: row.SchoolDaysSilent, Attempts: f.Attempts, LastAttempt: f.LastAttemptAt,
-		LastContact: f.LastContactAt, NextDue: nextDueTitle(row), Overdue: !row.NextDueAt.IsZero() && row.NextDueAt.Before(now),
-		HighRisk: !f.LARaisedAt.IsZero() || row.SchoolDaysSilent >= contact.SilentDaysLA, LARaisedAt: f.LARaisedAt,
-		LANotified: f.LANotifiedAt, LABrief: row.LABrief, Decision: cmp.Or(decisionTitles[f.Decision], f.Decision)}
-	if !f.LastContactAt.IsZero() {
-		v.LastHow = contactHowTitle(f.LastContactHow)
+	v := familyRowView{ID: f.ID(), Reference: f.Reference(), Link: familyPath(f.School(), f.ID()), Missing: f.Status() == contact.FamilyMissing,
+		MissingSince: f.MissingSince(), Silent: row.SchoolDaysSilent, Attempts: f.Attempts(), LastAttempt: f.LastAttemptAt(),
+		LastContact: f.LastContactAt(), NextDue: nextDueTitle(row), Overdue: !row.NextDueAt.IsZero() && row.NextDueAt.Before(now),
+		HighRisk: !f.LARaisedAt().IsZero() || row.SchoolDaysSilent >= contact.SilentDaysLA, LARaisedAt: f.LARaisedAt(),
+		LANotified: f.LANotifiedAt(), LABrief: row.LABrief, Decision: cmp.Or(decisionTitles[f.Decision()], f.Decision())}
+	if !f.LastContactAt().IsZero() {
+		v.LastHow = contactHowTitle(f.LastContactHow())
 	}
-	for _, c := range f.Children {
+	for _, c := range f.Children() {
 		p := names[c.Pupil]
 		v.Children = append(v.Children, childView{Name: cmp.Or(p.Name, "Pupil "+string(c.Pupil)), Class: cmp.Or(p.ClassName, c.ClassName),
-			Chronology: schoolPath(f.School) + "/pupils/" + url.PathEscape(string(c.Pupil)) + "/chronology"})
+			Chronology: schoolPath(f.School()) + "/pupils/" + url.PathEscape(string(c.Pupil)) + "/chronology"})
 	}
 	return v
 }
@@ -266,8 +266,8 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		staff = staffOptions(sc, "")
 	}
 	// Every child's chronology holds the same family entries (H2): one child's is enough.
-	if len(f.Children) > 0 && h.Concerns != nil {
-		_, entries, err := h.Concerns.Chronology(ctx, r.caller(s.claims.Email), school, f.Children[0].Pupil)
+	if len(f.Children()) > 0 && h.Concerns != nil {
+		_, entries, err := h.Concerns.Chronology(ctx, r.caller(s.claims.Email), school, f.Children()[0].Pupil)
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
@@ -360,7 +360,7 @@ func (h *Handler) recordContact(ctx context.Context, r *request, s session) even
 		func(who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, string, error) {
 			fam, err := h.Engagement.RecordContact(ctx, who, school, id, in, requestKey(school, who.Email, formKeyOf(f.Key)), f.fingerprint(school, id))
 			done := "contact"
-			if fam.Status == contact.FamilyEngaged && (in.Outcome == contact.OutcomeEstablished || in.Outcome == contact.OutcomeRefused) {
+			if fam.Status() == contact.FamilyEngaged && (in.Outcome == contact.OutcomeEstablished || in.Outcome == contact.OutcomeRefused) {
 				done = "contact-established"
 			}
 			return fam, done, err

@@ -127,18 +127,18 @@ func TestRule_E1_ATeacherMarksTheirClassInOneSubmission(t *testing.T) {
 	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri.Add(time.Minute)),
 		"/schools/brook-lane/acknowledgements?class=Acorns&saved=2")
 	nguyen, fletcher, whitfield := w.family("fam-06"), w.family("fam-05"), w.family("fam-02")
-	if nguyen.LastContactHow != "thumbs-up" || !nguyen.LastContactAt.Equal(fri) || fletcher.LastContactHow != "message" {
+	if nguyen.LastContactHow() != "thumbs-up" || !nguyen.LastContactAt().Equal(fri) || fletcher.LastContactHow() != "message" {
 		t.Errorf("recorded %+v and %+v", nguyen, fletcher)
 	}
-	if !whitfield.LastContactAt.IsZero() {
+	if !whitfield.LastContactAt().IsZero() {
 		t.Errorf("a family left at 'nothing today' was recorded: %+v", whitfield)
 	}
 
 	// A double submit or a retry records nothing twice.
 	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri.Add(2*time.Minute)),
 		"/schools/brook-lane/acknowledgements?class=Acorns&saved=2")
-	if again := w.family("fam-06"); again.Version != nguyen.Version {
-		t.Errorf("the second submission wrote the family again: version %d, was %d", again.Version, nguyen.Version)
+	if again := w.family("fam-06"); again.Version() != nguyen.Version() {
+		t.Errorf("the second submission wrote the family again: version %d, was %d", again.Version(), nguyen.Version())
 	}
 
 	// After the redirect, the sheet confirms and shows the families acknowledged today.
@@ -174,7 +174,7 @@ func TestRule_E1_OnlyTheClassTeacherDSLsAndTheOfficeMarkAClass(t *testing.T) {
 	if resp := post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("Tom marks a Willows family: %d", resp.StatusCode)
 	}
-	if f := w.family("fam-03"); !f.LastContactAt.IsZero() {
+	if f := w.family("fam-03"); !f.LastContactAt().IsZero() {
 		t.Errorf("a family of another class was recorded: %+v", f)
 	}
 	// Staff without a class, and anyone from another school, get "not found".
@@ -191,7 +191,7 @@ func TestRule_E1_OnlyTheClassTeacherDSLsAndTheOfficeMarkAClass(t *testing.T) {
 	form = sheet(t, h, office, "Saplings", fri)
 	form.Set("ack-fam-02", "work-seen")
 	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", office, form, fri), "/schools/brook-lane/acknowledgements?class=Saplings&saved=1")
-	if f := w.family("fam-02"); f.LastContactHow != "work-seen" {
+	if f := w.family("fam-02"); f.LastContactHow() != "work-seen" {
 		t.Errorf("the office's mark: %+v", f)
 	}
 }
@@ -218,7 +218,7 @@ func TestRule_E1_ASheetWithProblemsComesBackAsSentAndWritesNothing(t *testing.T)
 	wantBody(t, "yesterday's sheet", resp, http.StatusBadRequest, "This page was opened on Friday 6 November",
 		`id="ack-fam-06-thumbs-up" name="ack-fam-06" type="radio" value="thumbs-up" checked`, monday.UTC().Format(time.RFC3339Nano))
 	for _, id := range []string{"fam-05", "fam-06"} {
-		if f := w.family(id); !f.LastContactAt.IsZero() {
+		if f := w.family(id); !f.LastContactAt().IsZero() {
 			t.Errorf("%s was recorded from a sheet with problems: %+v", id, f)
 		}
 	}
@@ -229,7 +229,7 @@ func TestRule_E1_ASheetWithProblemsComesBackAsSentAndWritesNothing(t *testing.T)
 	form.Set("ack-fam-05", "message")
 	resp = post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri)
 	wantBody(t, "the same key, another sheet", resp, http.StatusConflict, "Reload the page")
-	if f := w.family("fam-05"); !f.LastContactAt.IsZero() {
+	if f := w.family("fam-05"); !f.LastContactAt().IsZero() {
 		t.Errorf("a changed sheet under a used key was recorded: %+v", f)
 	}
 }
@@ -309,7 +309,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 	bad.Set("method", "pigeon")
 	resp = post(t, h, family+"/contacts", dsl, bad, tue)
 	wantBody(t, "an unknown method", resp, http.StatusBadRequest, `href="#method"`)
-	if f := w.family("fam-06"); f.Attempts != 0 {
+	if f := w.family("fam-06"); f.Attempts() != 0 {
 		t.Fatalf("an attempt with problems was recorded: %+v", f)
 	}
 
@@ -320,7 +320,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 		wantRedirect(t, post(t, h, family+"/contacts", dsl, call1, tue), family+"?done=contact#done")
 	}
 	f := w.family("fam-06")
-	if f.Attempts != 1 || f.Status != contact.FamilyMissing || f.CallKey != "" {
+	if f.Attempts() != 1 || f.Status() != contact.FamilyMissing || f.CallKey() != "" {
 		t.Errorf("after one unanswered call: %+v", f)
 	}
 	page := call(t, h, "GET", family+"?done=contact", tokenFor(dsl), nil, tue)
@@ -338,7 +338,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 	back := url.Values{"key": {"c-2"}, "method": {"message"}, "outcome": {"established"}, "contact-day": {"17"}, "contact-month": {"11"},
 		"contact-year": {"2026"}, "contact-time": {"10:15"}, "notes": {"Mother replied by text: all well, the router was broken."}}
 	wantRedirect(t, post(t, h, family+"/contacts", dsl, back, tue.Add(2*time.Hour)), family+"?done=contact-established#done")
-	if f := w.family("fam-06"); f.Status != contact.FamilyEngaged {
+	if f := w.family("fam-06"); f.Status() != contact.FamilyEngaged {
 		t.Errorf("still missing after an established contact: %+v", f)
 	}
 	page = call(t, h, "GET", family+"?done=contact-established", tokenFor(dsl), nil, tue.Add(2*time.Hour))
@@ -390,7 +390,7 @@ func TestRule_E4_E5_TheSeniorDSLInformsTheLAAndDecidesWithAReason(t *testing.T) 
 	sent := url.Values{"key": {"l-2"}, "sent-day": {"7"}, "sent-month": {"12"}, "sent-year": {"2026"}, "sent-time": {"08:40"},
 		"notes": {"Emailed the LA's children missing education officer."}}
 	wantRedirect(t, post(t, h, family+"/la-notification", head, sent, mon), family+"?done=la#done")
-	if f := w.family("fam-08"); f.LANotifiedAt.IsZero() {
+	if f := w.family("fam-08"); f.LANotifiedAt().IsZero() {
 		t.Errorf("the LA notification was not recorded: %+v", f)
 	}
 
@@ -454,11 +454,11 @@ func TestRule_E2_AnINSETDayEnteredOnTheCalendarPageIsNotASchoolDay(t *testing.T)
 	form.Set("ack-fam-06", "thumbs-up")
 	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri), "/schools/brook-lane/acknowledgements?")
 	w.escalate("2026-11-17")
-	if f := w.family("fam-06"); f.Status != contact.FamilyEngaged {
+	if f := w.family("fam-06"); f.Status() != contact.FamilyEngaged {
 		t.Errorf("missing after five school days and an INSET day: %+v", f)
 	}
 	w.escalate("2026-11-18")
-	if f := w.family("fam-06"); f.Status != contact.FamilyMissing {
+	if f := w.family("fam-06"); f.Status() != contact.FamilyMissing {
 		t.Errorf("not missing after six school days: %+v", f)
 	}
 }
@@ -498,7 +498,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 	resp := post(t, h, family+"/contacts", dsl, record, tue)
 	wantBody(t, "a call record with problems", resp, http.StatusBadRequest, `href="#identified-by"`, `href="#agreed-carer"`,
 		`href="#quote-words-1"`, `<details class="govuk-details govuk-!-margin-top-6" id="answered-call" open>`, "Minh is not sleeping.")
-	if f := w.family("fam-06"); f.Status != contact.FamilyMissing {
+	if f := w.family("fam-06"); f.Status() != contact.FamilyMissing {
 		t.Fatalf("a call record with problems was recorded: %+v", f)
 	}
 
@@ -509,7 +509,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 		wantRedirect(t, post(t, h, family+"/contacts", dsl, record, tue), family+"?done=call#done")
 	}
 	f := w.family("fam-06")
-	if f.Status != contact.FamilyEngaged || !f.CallDueAt.Equal(london(t, "2026-11-24 09:00")) {
+	if f.Status() != contact.FamilyEngaged || !f.CallDueAt().Equal(london(t, "2026-11-24 09:00")) {
 		t.Errorf("after an answered call: %+v", f)
 	}
 	page := call(t, h, "GET", family+"?done=call", tokenFor(dsl), nil, tue)

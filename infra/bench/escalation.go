@@ -383,7 +383,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 		n := cfg.MinFamilies + rng.IntN(cfg.MaxFamilies-cfg.MinFamilies+1)
 		pupil := 0
 		for j := range n {
-			f := contact.Family{ID: fmt.Sprintf("f%04d", j+1), School: id, TrackedSince: termStart, Status: contact.FamilyEngaged}
+			fs := contact.FamilySnapshot{ID: fmt.Sprintf("f%04d", j+1), School: id, TrackedSince: termStart, Status: contact.FamilyEngaged}
 			kids := 1
 			if r := rng.Float64(); r > 0.9 {
 				kids = 3
@@ -392,7 +392,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			}
 			for range kids {
 				pupil++
-				f.Children = append(f.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(fmt.Sprintf("p%05d", pupil)),
+				fs.Children = append(fs.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(fmt.Sprintf("p%05d", pupil)),
 					ClassName: fmt.Sprintf("Class %d", 1+rng.IntN(14))})
 			}
 			plan.Families++
@@ -415,8 +415,8 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			switch {
 			case silent < 0:
 				plan.Untracked++
-				f.TrackedSince = time.Time{}
-				out = append(out, f)
+				fs.TrackedSince = time.Time{}
+				out = append(out, contact.RestoreFamily(fs))
 				continue
 			case silent <= contact.SilentDaysMissing:
 				plan.Recent++
@@ -429,27 +429,28 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			default:
 				plan.LARaised++
 			}
+			f := contact.RestoreFamily(fs)
 			ackDay := back[silent]
 			at := ackDay.Add(8*time.Hour + time.Duration(rng.IntN(600))*time.Minute)
-			w, ok, err := f.Acknowledge(contact.Acknowledgement{FamilyID: f.ID, At: at, Kind: contact.AckKinds[rng.IntN(3)]},
+			w, ok, err := f.Acknowledge(contact.Acknowledgement{FamilyID: f.ID(), At: at, Kind: contact.AckKinds[rng.IntN(3)]},
 				school.Roster[0].Email, "ack", at.Add(time.Minute))
 			if err != nil || !ok {
-				return nil, nil, plan, fmt.Errorf("acknowledging %s/%s: %v %v", id, f.ID, ok, err)
+				return nil, nil, plan, fmt.Errorf("acknowledging %s/%s: %v %v", id, f.ID(), ok, err)
 			}
 			f = w.Family
-			f.NextLook = f.NextLookAfterContact(bank, at.Add(time.Minute))
+			f.LookAfterContact(bank, at.Add(time.Minute))
 			// Every run since: on each school day of the school after the acknowledgement, a
 			// look if the family's next look had come.
 			for k := silent - 1; k >= 0; k-- {
 				day := back[k]
-				if f.NextLook.IsZero() || safeguarding.LocalDay(f.NextLook).After(day) {
+				if f.NextLook().IsZero() || safeguarding.LocalDay(f.NextLook()).After(day) {
 					continue
 				}
 				if w, ok := f.Check(sc, bank, school, "run", day.Add(5*time.Hour+30*time.Minute)); ok {
 					f = w.Family
 				}
 			}
-			if !f.NextLook.IsZero() && !safeguarding.LocalDay(f.NextLook).After(today) {
+			if !f.NextLook().IsZero() && !safeguarding.LocalDay(f.NextLook()).After(today) {
 				plan.Due++
 			}
 			out = append(out, f)

@@ -10,8 +10,8 @@
 //   - inside the domain (CheckDomain): the kernel, shared/safeguarding itself, imports no
 //     capability (shared/safeguarding/<capability>); a capability imports the kernel and only
 //     the capabilities that capabilityEdges lists; the domain's test support
-//     (shared/safeguarding/safeguardingtest, concerns/concernstest) is imported by tests only;
-//     and no import cycle runs through the domain's packages.
+//     (shared/safeguarding/safeguardingtest, concerns/concernstest, contact/contacttest) is
+//     imported by tests only; and no import cycle runs through the domain's packages.
 //
 // Packages below one component (shared/store/keys under shared/store) belong to it. It runs
 // `go list -e -json ./...` from the working directory, prints every violation and exits 1 if
@@ -196,8 +196,8 @@ func component(r string) string {
 const domainRoot = "shared/safeguarding"
 
 // isTestSupport reports whether a module-relative path is one of the domain's test-support
-// packages (shared/safeguarding/safeguardingtest, concerns/concernstest): fixtures for tests
-// only, which may import each other.
+// packages (shared/safeguarding/safeguardingtest, concerns/concernstest, contact/contacttest):
+// fixtures for tests only, which may import each other.
 func isTestSupport(r string) bool {
 	_, in := capability(r)
 	return in && strings.HasSuffix(r[strings.LastIndex(r, "/")+1:], "test")

@@ -35,7 +35,7 @@ func TestRule_E1_ClassesTheirPupilsAndTheirFamilies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f1 := contact.Family{ID: "f1", School: school, Children: []contact.FamilyChild{{Pupil: "p1", ClassName: "Acorns"}, {Pupil: "p2", ClassName: "Willows"}}}
+	f1 := contact.RestoreFamily(contact.FamilySnapshot{ID: "f1", School: school, Children: []contact.FamilyChild{{Pupil: "p1", ClassName: "Acorns"}, {Pupil: "p2", ClassName: "Willows"}}})
 	if err := s.PutFamily(ctx, f1); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestRule_E1_ClassesTheirPupilsAndTheirFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fams) != 1 || len(fams["f1"].Children) != 2 {
+	if len(fams) != 1 || len(fams["f1"].Children()) != 2 {
 		t.Errorf("families %+v", fams)
 	}
 }

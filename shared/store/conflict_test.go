@@ -14,6 +14,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact/contacttest"
 )
 
 // cancelled is what DynamoDB answers a transaction it cancels, with one reason per item.
@@ -97,12 +98,11 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 	// A step of the deadline ladder: the item moves and its alert is written, rather than the
 	// run counting it as taken by another run.
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "p1"}}, Version: 1}
+	fam := contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "p1"}}, Version: 1})
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
-	next := fam
-	next.Version = 2
+	next := contacttest.Family(fam, func(s *contact.FamilySnapshot) { s.Version = 2 })
 	fa := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
 		Assignee: author.Email, Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: author.Email, Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}

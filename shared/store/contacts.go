@@ -120,37 +120,43 @@ func changesFromItem(it *changesItem) contact.ContactChanges {
 }
 
 func contactsToItem(c contact.ContactDetails, current bool) contactsItem {
-	it := contactsItem{School: string(c.School), Family: c.Family, Phones: []phoneItem{}, Pupils: []string{},
-		Address:    addressItem{Lines: append([]string{}, c.Address.Lines...), Postcode: c.Address.Postcode},
-		PhoneCount: len(c.Phones), ConfirmedAts: []time.Time{}, HasAddress: !c.Address.IsZero(),
-		Version: c.Version, ChangedAt: c.ChangedAt, ChangedBy: c.ChangedBy, Reason: c.Reason, Changes: changesToItem(c.Changes)}
-	for _, p := range c.Phones {
+	s := c.Snapshot()
+	it := contactsItem{School: string(s.School), Family: s.Family, Phones: []phoneItem{}, Pupils: []string{},
+		Address:    addressItem{Lines: append([]string{}, s.Address.Lines...), Postcode: s.Address.Postcode},
+		PhoneCount: len(s.Phones), ConfirmedAts: []time.Time{}, HasAddress: !s.Address.IsZero(),
+		Version: s.Version, ChangedAt: s.ChangedAt, ChangedBy: s.ChangedBy, Reason: s.Reason, Changes: changesToItem(s.Changes)}
+	for _, p := range s.Phones {
 		it.Phones = append(it.Phones, phoneItem{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
 		it.ConfirmedAts = append(it.ConfirmedAts, p.ConfirmedAt)
 	}
-	for _, p := range c.Pupils {
+	for _, p := range s.Pupils {
 		it.Pupils = append(it.Pupils, string(p))
 	}
 	if current {
-		it.key, it.Type = contactsKey(c.School, c.Family), typeContacts
-		it.GSI1PK, it.GSI1SK = familiesPK(c.School), c.Family+"#CONTACTS"
+		it.key, it.Type = contactsKey(s.School, s.Family), typeContacts
+		it.GSI1PK, it.GSI1SK = familiesPK(s.School), s.Family+"#CONTACTS"
 	} else {
-		it.key, it.Type = contactsVersionKey(c.School, c.Family, c.Version), typeContactsVersion
+		it.key, it.Type = contactsVersionKey(s.School, s.Family, s.Version), typeContactsVersion
 	}
 	return it
 }
 
 func contactsFromItem(it contactsItem) contact.ContactDetails {
-	c := contact.ContactDetails{School: safeguarding.SchoolID(it.School), Family: it.Family,
+	s := contact.ContactDetailsSnapshot{School: safeguarding.SchoolID(it.School), Family: it.Family,
 		Address: contact.ContactAddress{Lines: it.Address.Lines, Postcode: it.Address.Postcode},
 		Version: it.Version, ChangedAt: it.ChangedAt, ChangedBy: it.ChangedBy, Reason: it.Reason, Changes: changesFromItem(it.Changes)}
 	for _, p := range it.Phones {
-		c.Phones = append(c.Phones, contact.ContactPhone{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
+		s.Phones = append(s.Phones, contact.ContactPhone{Label: p.Label, Number: p.Number, ConfirmedAt: p.ConfirmedAt})
 	}
 	for _, p := range it.Pupils {
-		c.Pupils = append(c.Pupils, safeguarding.PupilID(p))
+		s.Pupils = append(s.Pupils, safeguarding.PupilID(p))
 	}
-	return c
+	return contact.RestoreContactDetails(s)
+}
+
+// noContactDetails are the details of a family that has none recorded yet (version 0).
+func noContactDetails(school safeguarding.SchoolID, family string) contact.ContactDetails {
+	return contact.RestoreContactDetails(contact.ContactDetailsSnapshot{School: school, Family: family})
 }
 
 // ContactDetails reads a family's current contact details (Version 0 when none are recorded).
@@ -160,7 +166,7 @@ func (s *Store) ContactDetails(ctx context.Context, school safeguarding.SchoolID
 	var it contactsItem
 	ok, err := s.getItem(ctx, contactsKey(school, family), &it, true)
 	if err != nil || !ok {
-		return contact.ContactDetails{School: school, Family: family}, err
+		return noContactDetails(school, family), err
 	}
 	return contactsFromItem(it), nil
 }
@@ -181,7 +187,7 @@ func (s *Store) ContactDetailsVersion(ctx context.Context, school safeguarding.S
 	var it contactsItem
 	ok, err := s.getItem(ctx, contactsVersionKey(school, family, version), &it, true)
 	if err != nil || !ok {
-		return contact.ContactDetails{School: school, Family: family}, err
+		return noContactDetails(school, family), err
 	}
 	return contactsFromItem(it), nil
 }
@@ -211,18 +217,18 @@ func (s *Store) SaveContactDetails(ctx context.Context, w contact.ContactDetails
 	c := w.Details
 	items, requestAt := s.commandItems(w.Request, nil, w.Audit, nil, w.Audit.At)
 	cur := &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, true))}
-	if c.Version == 1 {
+	if c.Version() == 1 {
 		cur.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
 		cur.ConditionExpression = aws.String("version = :prev")
-		cur.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version - 1)}
+		cur.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version() - 1)}
 	}
 	items = append(items, types.TransactWriteItem{Put: cur},
 		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, false)),
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	err := s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {
-		return fmt.Errorf("contact details of %s were changed by someone else: %w", c.Family, safeguarding.ErrConflict)
+		return fmt.Errorf("contact details of %s were changed by someone else: %w", c.Family(), safeguarding.ErrConflict)
 	}
 	return err
 }
@@ -246,7 +252,7 @@ func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolI
 		if !ok {
 			i = len(out)
 			at[id] = i
-			out = append(out, contact.ContactCheck{Family: contact.Family{ID: id, School: school}})
+			out = append(out, contact.ContactCheck{Family: contact.RestoreFamily(contact.FamilySnapshot{ID: id, School: school})})
 		}
 		return &out[i]
 	}
@@ -272,9 +278,11 @@ func (s *Store) ContactFamilies(ctx context.Context, school safeguarding.SchoolI
 			switch it.Type {
 			case typeFamily:
 				r := row(it.ID)
+				f := r.Family.Snapshot()
 				for _, c := range it.Children {
-					r.Family.Children = append(r.Family.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
+					f.Children = append(f.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
 				}
+				r.Family = contact.RestoreFamily(f)
 			case typeContacts:
 				r := row(it.Family)
 				r.HasDetails, r.Numbers, r.Confirmed, r.HasAddress, r.Version = true, it.PhoneCount, it.ConfirmedAts, it.HasAddress, it.Version
@@ -421,7 +429,7 @@ func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeg
 	if f.ID != "" {
 		v.Family = familyFromItem(f)
 	}
-	v.Details = contact.ContactDetails{School: school, Family: family}
+	v.Details = noContactDetails(school, family)
 	if c.Type != "" {
 		v.Details = contactsFromItem(c)
 	}
@@ -444,7 +452,7 @@ func (s *Store) LoadContactEdit(ctx context.Context, viewer string, school safeg
 	if f.ID != "" {
 		e.Family = familyFromItem(f)
 	}
-	e.Details = contact.ContactDetails{School: school, Family: family}
+	e.Details = noContactDetails(school, family)
 	if c.Type != "" {
 		e.Details = contactsFromItem(c)
 	}

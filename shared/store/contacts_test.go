@@ -14,6 +14,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact/contacttest"
 )
 
 // rule P3, P4: contact details live in a partition of their own; each version is kept.
@@ -23,18 +24,18 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01", ClassName: "Acorns"}}}
+	fam := contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01", ClassName: "Acorns"}}})
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
 	empty, err := s.ContactDetails(ctx, school, "fam-01")
-	if err != nil || empty.Version != 0 || len(empty.Phones) != 0 {
+	if err != nil || empty.Version() != 0 || len(empty.Phones()) != 0 {
 		t.Fatalf("before any: %+v %v", empty, err)
 	}
-	v1 := contact.ContactDetails{School: school, Family: "fam-01", Pupils: []safeguarding.PupilID{"bl-01"}, Version: 1,
+	v1 := contact.RestoreContactDetails(contact.ContactDetailsSnapshot{School: school, Family: "fam-01", Pupils: []safeguarding.PupilID{"bl-01"}, Version: 1,
 		Phones:    []contact.ContactPhone{{Label: "Mum", Number: "07700 900100", ConfirmedAt: at}},
 		Address:   contact.ContactAddress{Lines: []string{"3 Alder Road", "Brookhill"}, Postcode: "ZZ1 1AA"},
-		ChangedAt: at, ChangedBy: "office@x", Reason: "form"}
+		ChangedAt: at, ChangedBy: "office@x", Reason: "form"})
 	audit := func(id string) safeguarding.AuditEntry {
 		return safeguarding.AuditEntry{ID: id, School: school, Actor: "office@x", Action: "contacts.changed", Subject: "family/fam-01/contacts", At: at}
 	}
@@ -45,18 +46,19 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 	if err := s.SaveContactDetails(ctx, contact.ContactDetailsWrite{Details: v1, Audit: audit("a2")}); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Fatalf("second version 1: %v", err)
 	}
-	v2 := v1
-	v2.Version, v2.Reason = 2, "new mobile"
-	v2.Phones = append(v2.Phones, contact.ContactPhone{Label: "Dad", Number: "07700 900101", ConfirmedAt: at})
+	v2 := contacttest.Details(v1, func(s *contact.ContactDetailsSnapshot) {
+		s.Version, s.Reason = 2, "new mobile"
+		s.Phones = append(s.Phones, contact.ContactPhone{Label: "Dad", Number: "07700 900101", ConfirmedAt: at})
+	})
 	if err := s.SaveContactDetails(ctx, contact.ContactDetailsWrite{Details: v2, Audit: audit("a3")}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ContactDetails(ctx, school, "fam-01")
-	if err != nil || got.Version != 2 || len(got.Phones) != 2 || got.Address.Postcode != "ZZ1 1AA" {
+	if err != nil || got.Version() != 2 || len(got.Phones()) != 2 || got.Address().Postcode != "ZZ1 1AA" {
 		t.Fatalf("current %+v %v", got, err)
 	}
 	versions, err := s.ContactDetailsVersions(ctx, school, "fam-01")
-	if err != nil || len(versions) != 2 || versions[0].Reason != "form" || len(versions[0].Phones) != 1 || versions[1].Reason != "new mobile" {
+	if err != nil || len(versions) != 2 || versions[0].Reason() != "form" || len(versions[0].Phones()) != 1 || versions[1].Reason() != "new mobile" {
 		t.Fatalf("versions %+v %v", versions, err)
 	}
 	// The family item, which lists and engagement read, has no number in it.
@@ -72,11 +74,11 @@ func TestRule_P4_ContactDetailsVersionsAreKeptApartFromTheFamily(t *testing.T) {
 		t.Errorf("family item carries contact details: %s", text)
 	}
 	// The H1 report's read: every family, with a summary and no number; one without details too.
-	if err := s.PutFamily(ctx, contact.Family{ID: "fam-02", School: school}); err != nil {
+	if err := s.PutFamily(ctx, contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-02", School: school})); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.ContactFamilies(ctx, school)
-	if err != nil || len(rows) != 2 || rows[0].Family.ID != "fam-01" || len(rows[0].Family.Children) != 1 || !rows[0].HasDetails ||
+	if err != nil || len(rows) != 2 || rows[0].Family.ID() != "fam-01" || len(rows[0].Family.Children()) != 1 || !rows[0].HasDetails ||
 		rows[0].Version != 2 || rows[0].Numbers != 2 || len(rows[0].Confirmed) != 2 || !rows[0].HasAddress || rows[1].HasDetails {
 		t.Fatalf("report rows %+v %v", rows, err)
 	}
@@ -132,15 +134,14 @@ func TestRule_H3_AgreedActionsAreOnTheDueIndexUntilCompleted(t *testing.T) {
 	ctx := context.Background()
 	const school = safeguarding.SchoolID("brook-lane")
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fam := contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01"}}, Version: 1}
+	fam := contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "bl-01"}}, Version: 1})
 	if err := s.PutFamily(ctx, fam); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.PutUser(ctx, safeguarding.Principal{Email: "t@x", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{school: {safeguarding.RoleTeacher}}}); err != nil {
 		t.Fatal(err)
 	}
-	next := fam
-	next.Version = 2
+	next := contacttest.Family(fam, func(s *contact.FamilySnapshot) { s.Version = 2 })
 	a := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
 		Assignee: "t@x", Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: "t@x", Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}

@@ -76,40 +76,41 @@ type familyItem struct {
 }
 
 func familyToItem(f contact.Family) familyItem {
-	it := familyItem{key: familyKey(f.School, f.ID), Type: typeFamily, ID: f.ID, School: string(f.School),
-		TrackedSince: f.TrackedSince, LastContactAt: f.LastContactAt, LastContactHow: f.LastContactHow, Status: string(f.Status),
-		MissingSince: f.MissingSince, LARaisedAt: f.LARaisedAt, LANotifiedAt: f.LANotifiedAt, Attempts: f.Attempts,
-		LastAttemptAt: f.LastAttemptAt, CallDueAt: f.CallDueAt, CallKey: f.CallKey, Decision: f.Decision, Version: f.Version,
-		Children: []childItem{}, GSI1PK: familiesPK(f.School), GSI1SK: f.ID + "#FAMILY", ContactDeclinedAt: timePtr(f.ContactDeclinedAt)}
+	s := f.Snapshot()
+	it := familyItem{key: familyKey(s.School, s.ID), Type: typeFamily, ID: s.ID, School: string(s.School),
+		TrackedSince: s.TrackedSince, LastContactAt: s.LastContactAt, LastContactHow: s.LastContactHow, Status: string(s.Status),
+		MissingSince: s.MissingSince, LARaisedAt: s.LARaisedAt, LANotifiedAt: s.LANotifiedAt, Attempts: s.Attempts,
+		LastAttemptAt: s.LastAttemptAt, CallDueAt: s.CallDueAt, CallKey: s.CallKey, Decision: s.Decision, Version: s.Version,
+		Children: []childItem{}, GSI1PK: familiesPK(s.School), GSI1SK: s.ID + "#FAMILY", ContactDeclinedAt: timePtr(s.ContactDeclinedAt)}
 	if it.Status == "" {
 		it.Status = string(contact.FamilyEngaged)
 	}
-	for _, c := range f.Children {
+	for _, c := range s.Children {
 		it.Children = append(it.Children, childItem{Pupil: string(c.Pupil), ClassName: c.ClassName})
 	}
-	if !f.NextLook.IsZero() {
-		it.NextLook = localDate(f.NextLook)
-		it.GSI2PK, it.GSI2SK = lookPK(f.School, it.NextLook), f.ID
+	if !s.NextLook.IsZero() {
+		it.NextLook = localDate(s.NextLook)
+		it.GSI2PK, it.GSI2SK = lookPK(s.School, it.NextLook), s.ID
 	}
-	if f.Status == contact.FamilyMissing {
-		it.GSI3PK, it.GSI3SK = missingPK(f.School), stamp(f.MissingSince)+"#"+f.ID
+	if s.Status == contact.FamilyMissing {
+		it.GSI3PK, it.GSI3SK = missingPK(s.School), stamp(s.MissingSince)+"#"+s.ID
 	}
 	return it
 }
 
 func familyFromItem(it familyItem) contact.Family {
-	f := contact.Family{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
+	s := contact.FamilySnapshot{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
 		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: contact.FamilyStatus(it.Status),
 		MissingSince: it.MissingSince, LARaisedAt: it.LARaisedAt, LANotifiedAt: it.LANotifiedAt, Attempts: it.Attempts,
 		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version,
 		ContactDeclinedAt: timeOf(it.ContactDeclinedAt)}
 	for _, c := range it.Children {
-		f.Children = append(f.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
+		s.Children = append(s.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
 	}
 	if it.NextLook != "" {
-		f.NextLook, _ = parseLocalDate(it.NextLook)
+		s.NextLook, _ = parseLocalDate(it.NextLook)
 	}
-	return f
+	return contact.RestoreFamily(s)
 }
 
 // callItem is the phone call of rule E3: an item with the deadline engine's due attributes,
@@ -157,9 +158,12 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 		items = append(items, put(requestToItem(*w.Request)))
 	}
 	if w.OpenCall != nil {
-		ck := key{PK: familyPK(f.School, f.ID), SK: "CALL#" + w.OpenCall.ID}
-		f.CallKey = ck.SK
-		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School), Family: f.ID, dueAttrs: dueToAttrs(*w.OpenCall)}))
+		ck := key{PK: familyPK(f.School(), f.ID()), SK: "CALL#" + w.OpenCall.ID}
+		// The family keeps the store's handle on its open call, to close it later.
+		fs := f.Snapshot()
+		fs.CallKey = ck.SK
+		f = contact.RestoreFamily(fs)
+		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School()), Family: f.ID(), dueAttrs: dueToAttrs(*w.OpenCall)}))
 	}
 	famPut := &types.Put{TableName: &s.table, Item: marshal(familyToItem(f)),
 		ConditionExpression:       aws.String("version = :prev"),
@@ -167,7 +171,7 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	items = append(items, types.TransactWriteItem{Put: famPut})
 	if w.CloseCall != "" {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
-			Key:                       key{PK: familyPK(f.School, f.ID), SK: w.CloseCall}.av(),
+			Key:                       key{PK: familyPK(f.School(), f.ID()), SK: w.CloseCall}.av(),
 			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact/contacttest"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
@@ -121,13 +122,13 @@ func newFamWorld(t *testing.T) *famWorld {
 // family is a family of two children acknowledged at ack (zero: never), with the next look
 // the engagement API gives it.
 func (w *famWorld) family(id string, ack time.Time) contact.Family {
-	f := contact.Family{ID: id, School: famSchool, Status: contact.FamilyEngaged, Children: []contact.FamilyChild{
-		{Pupil: safeguarding.PupilID(id + "-a"), ClassName: "Acorns"}, {Pupil: safeguarding.PupilID(id + "-b"), ClassName: "Willows"}}}
+	f := contact.RestoreFamily(contact.FamilySnapshot{ID: id, School: famSchool, Status: contact.FamilyEngaged, Children: []contact.FamilyChild{
+		{Pupil: safeguarding.PupilID(id + "-a"), ClassName: "Acorns"}, {Pupil: safeguarding.PupilID(id + "-b"), ClassName: "Willows"}}})
 	if ack.IsZero() {
 		return f
 	}
-	f.LastContactAt, f.LastContactHow = ack.UTC(), contact.AckThumbsUp
-	f.NextLook = f.NextLookAfterContact(safeguarding.Weekdays{}, ack)
+	f = contacttest.Family(f, func(s *contact.FamilySnapshot) { s.LastContactAt, s.LastContactHow = ack.UTC(), contact.AckThumbsUp })
+	f.LookAfterContact(safeguarding.Weekdays{}, ack)
 	return f
 }
 
@@ -208,7 +209,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// joins the MISSING list.
 	tue := famLocal("2026-11-17 05:30")
 	wr, ok := acked.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "E1", tue)
-	if !ok || wr.Family.Status != contact.FamilyMissing {
+	if !ok || wr.Family.Status() != contact.FamilyMissing {
 		t.Fatalf("the check did not log it missing: %+v", wr.Family)
 	}
 	if err := w.s.SaveFamily(ctx, wr); err != nil {
@@ -223,7 +224,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// leaves the look index (and stays MISSING).
 	missing := w.stored("f-acked")
 	wr, ok = missing.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "E2", famLocal("2026-12-05 05:30"))
-	if !ok || wr.Family.LARaisedAt.IsZero() {
+	if !ok || wr.Family.LARaisedAt().IsZero() {
 		t.Fatalf("20 days did not raise the LA: %+v", wr.Family)
 	}
 	if err := w.s.SaveFamily(ctx, wr); err != nil {
@@ -240,7 +241,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	wr.Family.NextLook = wr.Family.NextLookAfterContact(safeguarding.Weekdays{}, ack)
+	wr.Family.LookAfterContact(safeguarding.Weekdays{}, ack)
 	if err := w.s.SaveFamily(ctx, wr); err != nil {
 		t.Fatal(err)
 	}
@@ -261,15 +262,15 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 	for i := range 40 {
 		f := w.family(fmt.Sprintf("f%02d", i), famLocal(days[i%len(days)]+" 15:00"))
 		all = append(all, f)
-		if d := localDate(f.NextLook); d == "2026-11-16" || d == "2026-11-17" {
-			want[f.ID] = true
+		if d := localDate(f.NextLook()); d == "2026-11-16" || d == "2026-11-17" {
+			want[f.ID()] = true
 		}
 	}
 	// Families never acknowledged, a family of another school due the same day, and one due
 	// before the last day the job reached (an earlier run's).
 	all = append(all, w.family("f-new", time.Time{}))
 	other := w.family("f-other", famLocal("2026-11-06 15:00"))
-	other.School = "hillcrest"
+	other = contacttest.Family(other, func(s *contact.FamilySnapshot) { s.School = "hillcrest" })
 	early := w.family("f-early", famLocal("2026-10-30 15:00")) // looked at on Sat 7 Nov
 	all = append(all, other, early)
 	if err := w.s.PutFamilies(ctx, all); err != nil {
@@ -286,8 +287,8 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 	}
 	var ids []string
 	for _, f := range got {
-		ids = append(ids, f.ID)
-		if !want[f.ID] || f.School != famSchool || len(f.Children) != 2 || f.LastContactAt.IsZero() {
+		ids = append(ids, f.ID())
+		if !want[f.ID()] || f.School() != famSchool || len(f.Children()) != 2 || f.LastContactAt().IsZero() {
 			t.Errorf("read %+v", f)
 		}
 	}
@@ -306,11 +307,11 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 	}
 	n := 0
 	for _, f := range all {
-		if f.School == famSchool && !f.NextLook.IsZero() && localDate(f.NextLook) <= "2026-11-17" {
+		if f.School() == famSchool && !f.NextLook().IsZero() && localDate(f.NextLook()) <= "2026-11-17" {
 			n++
 		}
 	}
-	if len(got) != n || !slices.ContainsFunc(got, func(f contact.Family) bool { return f.ID == "f-early" }) {
+	if len(got) != n || !slices.ContainsFunc(got, func(f contact.Family) bool { return f.ID() == "f-early" }) {
 		t.Errorf("from 1 Nov: %d families, want the %d looked at from 1 to 17 Nov, f-early among them", len(got), n)
 	}
 }
@@ -337,8 +338,8 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 	// rule E3: the phone call, due within 24 hours, is on the deadline engine's due index under
 	// the day of its first look (the 18th: a reminder before it is due), and the family points at it.
 	stored := w.stored("f1")
-	call := w.item(familyPK(famSchool, "f1"), stored.CallKey)
-	if stored.Version != 1 || stored.CallKey == "" || famAttr(call, "dueActive") != "true" || famAttr(call, "dueKind") != "phone-call" ||
+	call := w.item(familyPK(famSchool, "f1"), stored.CallKey())
+	if stored.Version() != 1 || stored.CallKey() == "" || famAttr(call, "dueActive") != "true" || famAttr(call, "dueKind") != "phone-call" ||
 		famAttr(call, "GSI2PK") != "SCHOOL#brook-lane#DUE#2026-11-18" || famAttr(call, "dueAssignee") != famDSL {
 		t.Fatalf("family %+v; call dueActive %s, dueKind %s, GSI2PK %s, dueAssignee %s", stored,
 			famAttr(call, "dueActive"), famAttr(call, "dueKind"), famAttr(call, "GSI2PK"), famAttr(call, "dueAssignee"))
@@ -361,31 +362,31 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 	}
 	// A family that is not there cannot be changed into being.
 	ghost := stale
-	ghost.Family.ID = "f-ghost"
+	ghost.Family = contacttest.Family(ghost.Family, func(s *contact.FamilySnapshot) { s.ID = "f-ghost" })
 	if err := w.s.SaveFamily(ctx, ghost); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("a change to a family that does not exist: %v", err)
 	}
 	if w.count("chronology") != entries || w.count("outbox") != outbox || w.count("family") != 1 {
 		t.Errorf("refused changes wrote: chronology %d -> %d, outbox %d -> %d", entries, w.count("chronology"), outbox, w.count("outbox"))
 	}
-	if got := w.stored("f1"); got.Version != 1 || got.Status != contact.FamilyMissing || got.LastContactAt.Equal(ack) {
+	if got := w.stored("f1"); got.Version() != 1 || got.Status() != contact.FamilyMissing || got.LastContactAt().Equal(ack) {
 		t.Errorf("after refused changes: %+v", got)
 	}
 
 	// The same acknowledgement from the version stored: MISSING ends, the call leaves the
 	// ladder (rule E6), with a contact_restored entry for each child, in one transaction.
 	fresh, ok, err := w.stored("f1").Acknowledge(contact.Acknowledgement{FamilyID: "f1", At: ack, Kind: contact.AckMessage}, famTeacher, "A2", ack)
-	if err != nil || !ok || fresh.CloseCall != stored.CallKey {
+	if err != nil || !ok || fresh.CloseCall != stored.CallKey() {
 		t.Fatal(ok, err, fresh.CloseCall)
 	}
 	if err := w.s.SaveFamily(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
-	call = w.item(familyPK(famSchool, "f1"), stored.CallKey)
+	call = w.item(familyPK(famSchool, "f1"), stored.CallKey())
 	if famAttr(call, "dueActive") != "false" || famAttr(call, "GSI2PK") != "-" {
 		t.Errorf("the call after contact: %v", call)
 	}
-	if got := w.stored("f1"); got.Version != 2 || got.Status != contact.FamilyEngaged || got.CallKey != "" || w.count("chronology") != entries+2 {
+	if got := w.stored("f1"); got.Version() != 2 || got.Status() != contact.FamilyEngaged || got.CallKey() != "" || w.count("chronology") != entries+2 {
 		t.Errorf("after the acknowledgement: %+v, %d entries", got, w.count("chronology"))
 	}
 	if _, list, err := w.s.MissingFamilies(ctx, famDSL, famSchool); err != nil || len(list) != 0 {
@@ -403,8 +404,7 @@ func TestSaveFamilyWithAnIdempotencyKeyIsDoneOnce(t *testing.T) {
 	at := famLocal("2026-11-17 10:00")
 	rk := safeguarding.RequestKey{School: famSchool, Actor: famDSL, Key: "call-1"}
 	change := func(version int) contact.FamilyWrite {
-		next := f
-		next.Attempts, next.LastAttemptAt, next.Version = 1, at.UTC(), version+1
+		next := contacttest.Family(f, func(s *contact.FamilySnapshot) { s.Attempts, s.LastAttemptAt, s.Version = 1, at.UTC(), version+1 })
 		return contact.FamilyWrite{Family: next, PrevVersion: version, At: at,
 			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: engagement.AuditFamilyChanged, Subject: "family/f1", At: at},
 			Request: &safeguarding.RequestRecord{Key: rk, Fingerprint: "fp-1", Receipt: safeguarding.Receipt{ID: "f1", RecordedAt: at}}}
@@ -421,8 +421,8 @@ func TestSaveFamilyWithAnIdempotencyKeyIsDoneOnce(t *testing.T) {
 	if err != nil || prior.Fingerprint != "fp-1" || prior.Receipt.ID != "f1" {
 		t.Errorf("prior request %+v %v", prior, err)
 	}
-	if got := w.stored("f1"); got.Version != 1 || w.count("audit") != 1 || w.count("request") != 1 {
-		t.Errorf("after a repeated key: version %d, %d audit entries, %d requests", got.Version, w.count("audit"), w.count("request"))
+	if got := w.stored("f1"); got.Version() != 1 || w.count("audit") != 1 || w.count("request") != 1 {
+		t.Errorf("after a repeated key: version %d, %d audit entries, %d requests", got.Version(), w.count("audit"), w.count("request"))
 	}
 }
 
@@ -434,7 +434,9 @@ func TestRule_E2_MissingFamiliesAreListedLongestFirstForMembersOnly(t *testing.T
 		since string
 	}{{"f-b", "2026-11-18 05:30"}, {"f-a", "2026-11-10 05:30"}, {"f-c", "2026-11-20 05:30"}} {
 		f := w.family(c.id, famLocal("2026-11-02 15:00"))
-		f.Status, f.MissingSince = contact.FamilyMissing, famLocal(c.since).UTC()
+		f = contacttest.Family(f, func(s *contact.FamilySnapshot) {
+			s.Status, s.MissingSince = contact.FamilyMissing, famLocal(c.since).UTC()
+		})
 		if err := w.s.PutFamily(ctx, f); err != nil {
 			t.Fatal(err)
 		}
@@ -449,7 +451,7 @@ func TestRule_E2_MissingFamiliesAreListedLongestFirstForMembersOnly(t *testing.T
 	}
 	var ids []string
 	for _, f := range list {
-		ids = append(ids, f.ID)
+		ids = append(ids, f.ID())
 	}
 	if !slices.Equal(ids, []string{"f-a", "f-b", "f-c"}) {
 		t.Errorf("listed %v, want the longest missing first and no engaged family", ids)
@@ -505,17 +507,19 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 	var acks []contact.Acknowledgement
 	at := famLocal("2026-11-23 15:00")
 	for i := range 9 {
-		f := contact.Family{ID: fmt.Sprintf("f%d", i), School: famSchool, Status: contact.FamilyEngaged}
+		f := contact.RestoreFamily(contact.FamilySnapshot{ID: fmt.Sprintf("f%d", i), School: famSchool, Status: contact.FamilyEngaged})
 		kids := 1
 		if i < 3 {
 			kids = 2
 		}
 		for k := range kids {
-			p := safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("p%d%d", i, k)), School: famSchool, Name: fmt.Sprintf("Pupil %d %d", i, k), ClassName: "Acorns", FamilyID: f.ID}
+			p := safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("p%d%d", i, k)), School: famSchool, Name: fmt.Sprintf("Pupil %d %d", i, k), ClassName: "Acorns", FamilyID: f.ID()}
 			if err := w.s.PutPupil(ctx, p); err != nil {
 				t.Fatal(err)
 			}
-			f.Children = append(f.Children, contact.FamilyChild{Pupil: p.ID, ClassName: "Acorns"})
+			f = contacttest.Family(f, func(s *contact.FamilySnapshot) {
+				s.Children = append(s.Children, contact.FamilyChild{Pupil: p.ID, ClassName: "Acorns"})
+			})
 			acks = append(acks, contact.Acknowledgement{PupilID: p.ID, At: at.Add(time.Duration(k) * time.Minute), Kind: contact.AckThumbsUp})
 		}
 		fams = append(fams, f)
@@ -542,13 +546,13 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 		t.Errorf("calls %v, want %v", got, want)
 	}
 	for i, f := range fams {
-		got := w.stored(f.ID)
+		got := w.stored(f.ID())
 		newest := at
 		if i < 3 {
 			newest = at.Add(time.Minute) // the later sibling's acknowledgement
 		}
-		if !got.LastContactAt.Equal(newest) || got.Version != 1 || got.NextLook.IsZero() {
-			t.Errorf("family %s: %+v", f.ID, got)
+		if !got.LastContactAt().Equal(newest) || got.Version() != 1 || got.NextLook().IsZero() {
+			t.Errorf("family %s: %+v", f.ID(), got)
 		}
 	}
 	// The same batch again with its key: nothing changes, nothing is written but the audit
@@ -569,7 +573,7 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 	if err != nil || res.Changed != 1 {
 		t.Fatalf("after a conflict: %+v %v", res, err)
 	}
-	if got := w.stored("f5"); got.Version != 2 || !got.LastContactAt.Equal(at.Add(time.Hour)) {
+	if got := w.stored("f5"); got.Version() != 2 || !got.LastContactAt().Equal(at.Add(time.Hour)) {
 		t.Errorf("f5 after the retried change: %+v", got)
 	}
 }

@@ -443,5 +443,5 @@ func (s *Store) Visits(ctx context.Context, viewer string, school safeguarding.S
 // FamilyAddress reads the address of a family's current contact details (one GetItem).
 func (s *Store) FamilyAddress(ctx context.Context, school safeguarding.SchoolID, family string) (contact.ContactAddress, error) {
 	c, err := s.ContactDetails(ctx, school, family)
-	return c.Address, err
+	return c.Address(), err
 }

@@ -28,20 +28,20 @@ func FamilyRecords(d Data) []contact.Family {
 	}
 	var out []contact.Family
 	for _, f := range d.Families {
-		bySchool := map[safeguarding.SchoolID]*contact.Family{}
+		bySchool := map[safeguarding.SchoolID]*contact.FamilySnapshot{}
 		var order []safeguarding.SchoolID
 		for _, id := range f.Pupils {
 			p := pupils[id]
 			rec, ok := bySchool[p.School]
 			if !ok {
-				rec = &contact.Family{ID: f.ID, School: p.School, Status: contact.FamilyEngaged}
+				rec = &contact.FamilySnapshot{ID: f.ID, School: p.School, Status: contact.FamilyEngaged}
 				bySchool[p.School] = rec
 				order = append(order, p.School)
 			}
 			rec.Children = append(rec.Children, contact.FamilyChild{Pupil: p.ID, ClassName: p.ClassName})
 		}
 		for _, s := range order {
-			out = append(out, *bySchool[s])
+			out = append(out, contact.RestoreFamily(*bySchool[s]))
 		}
 	}
 	return out
@@ -56,11 +56,11 @@ func ContactDetails(d Data) []contact.ContactDetails {
 	}
 	var out []contact.ContactDetails
 	for _, rec := range FamilyRecords(d) {
-		f := byID[rec.ID]
-		c := contact.ContactDetails{School: rec.School, Family: rec.ID, Pupils: rec.Pupils(), Version: 1,
+		f := byID[rec.ID()]
+		c := contact.ContactDetailsSnapshot{School: rec.School(), Family: rec.ID(), Pupils: rec.Pupils(), Version: 1,
 			Address:   contact.ContactAddress{Lines: f.Address, Postcode: f.Postcode},
 			ChangedAt: ContactsConfirmed.UTC(), ChangedBy: Email("Grace", "Bennett"), Reason: "Data collection sheet, autumn term"}
-		if rec.School == Hillcrest {
+		if rec.School() == Hillcrest {
 			c.ChangedBy = Email("Fatima", "Begum")
 		}
 		for i, n := range f.Phones {
@@ -70,7 +70,7 @@ func ContactDetails(d Data) []contact.ContactDetails {
 			}
 			c.Phones = append(c.Phones, contact.ContactPhone{Label: label, Number: n, ConfirmedAt: f.Confirmed[i].UTC()})
 		}
-		out = append(out, c)
+		out = append(out, contact.RestoreContactDetails(c))
 	}
 	return out
 }
@@ -112,12 +112,12 @@ func ApplyFamilies(ctx context.Context, w FamilyWriter, d Data) error {
 	}
 	for _, f := range FamilyRecords(d) {
 		if err := w.PutFamily(ctx, f); err != nil {
-			return fmt.Errorf("seed: family %s/%s: %w", f.School, f.ID, err)
+			return fmt.Errorf("seed: family %s/%s: %w", f.School(), f.ID(), err)
 		}
 	}
 	for _, c := range ContactDetails(d) {
 		if err := w.PutContactDetails(ctx, c); err != nil {
-			return fmt.Errorf("seed: contact details %s/%s: %w", c.School, c.Family, err)
+			return fmt.Errorf("seed: contact details %s/%s: %w", c.School(), c.Family(), err)
 		}
 	}
 	for _, c := range ClosureContacts() {

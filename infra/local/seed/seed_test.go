@@ -137,19 +137,19 @@ func TestRule_H1_DemoContactDetails(t *testing.T) {
 	within := contact.DefaultUpToDateDays * 24 * time.Hour
 	short := map[string]bool{}
 	for _, c := range details {
-		if len(c.Phones) != 2 || len(c.Address.Lines) == 0 || c.Address.Postcode == "" || c.Version != 1 || c.Reason == "" || len(c.Pupils) == 0 {
-			t.Errorf("%s/%s: %+v", c.School, c.Family, c)
+		if len(c.Phones()) != 2 || len(c.Address().Lines) == 0 || c.Address().Postcode == "" || c.Version() != 1 || c.Reason() == "" || len(c.Pupils()) == 0 {
+			t.Errorf("%s/%s: %+v", c.School(), c.Family(), c)
 		}
-		if pc, ok := contact.NormalisePostcode(c.Address.Postcode); !ok || pc != c.Address.Postcode {
-			t.Errorf("%s: postcode %q", c.Family, c.Address.Postcode)
+		if pc, ok := contact.NormalisePostcode(c.Address().Postcode); !ok || pc != c.Address().Postcode {
+			t.Errorf("%s: postcode %q", c.Family(), c.Address().Postcode)
 		}
-		for _, p := range c.Phones {
+		for _, p := range c.Phones() {
 			if n, ok := safeguarding.NormalisePhone(p.Number); !ok || n != p.Number {
-				t.Errorf("%s: number %q is not in the stored form", c.Family, p.Number)
+				t.Errorf("%s: number %q is not in the stored form", c.Family(), p.Number)
 			}
 		}
 		if c.ShortOfNumbers(now, within) {
-			short[c.Family] = true
+			short[c.Family()] = true
 		}
 	}
 	if len(short) != 2 || !short["fam-05"] || !short["fam-13"] {

@@ -8,12 +8,12 @@ import (
 
 // CanDecide: the Senior DSL decides on contacting social care for a MISSING family (E4).
 func (f Family) CanDecide(p safeguarding.Principal) bool {
-	return f.Status == FamilyMissing && p.Has(f.School, safeguarding.RoleSeniorDSL)
+	return f.s.Status == FamilyMissing && p.Has(f.s.School, safeguarding.RoleSeniorDSL)
 }
 
 // CanRecordLANotification: the Senior DSL records informing the LA once it is raised (E5).
 func (f Family) CanRecordLANotification(p safeguarding.Principal) bool {
-	return f.CanDecide(p) && !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero()
+	return f.CanDecide(p) && !f.s.LARaisedAt.IsZero() && f.s.LANotifiedAt.IsZero()
 }
 
 // CanRecordContact: the DSLs, and staff a DSL designated for closure contact (rule P3: they
@@ -25,10 +25,10 @@ func CanRecordContact(p safeguarding.Principal, school safeguarding.SchoolID, de
 // CanAcknowledge reports whether p may record acknowledgements for f: a DSL, the Senior DSL
 // or the office for any family of the school, a teacher for the families of their classes.
 func CanAcknowledge(p safeguarding.Principal, f Family, classes []string) bool {
-	if p.IsDSL(f.School) || p.Has(f.School, safeguarding.RoleAdmin) {
+	if p.IsDSL(f.s.School) || p.Has(f.s.School, safeguarding.RoleAdmin) {
 		return true
 	}
-	return p.Has(f.School, safeguarding.RoleTeacher) && slices.ContainsFunc(f.Children, func(c FamilyChild) bool {
+	return p.Has(f.s.School, safeguarding.RoleTeacher) && slices.ContainsFunc(f.s.Children, func(c FamilyChild) bool {
 		return c.ClassName != "" && slices.Contains(classes, c.ClassName)
 	})
 }

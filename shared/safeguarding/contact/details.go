@@ -19,6 +19,11 @@ type ContactPhone struct {
 	ConfirmedAt time.Time
 }
 
+// UpToDate reports whether the number was confirmed within the period before now (rule H1).
+func (p ContactPhone) UpToDate(now time.Time, within time.Duration) bool {
+	return upToDate([]time.Time{p.ConfirmedAt}, now, within) == 1
+}
+
 // ContactAddress is a family's postal address (rule P3).
 type ContactAddress struct {
 	Lines    []string
@@ -28,11 +33,9 @@ type ContactAddress struct {
 // IsZero reports whether no address is recorded.
 func (a ContactAddress) IsZero() bool { return len(a.Lines) == 0 && a.Postcode == "" }
 
-// ContactDetails are a family's phone numbers and address as one school holds them. They are
-// kept apart from the family record that lists and engagement read: only designated staff see
-// them (rule P3). Each change is a new version with who, when and why; earlier versions stay
-// (rule P4).
-type ContactDetails struct {
+// ContactDetailsSnapshot is every field of one version of a family's contact details, for a
+// store to save it and rebuild it (RestoreContactDetails).
+type ContactDetailsSnapshot struct {
 	School  safeguarding.SchoolID
 	Family  string
 	Phones  []ContactPhone
@@ -46,6 +49,58 @@ type ContactDetails struct {
 	Reason    string
 	// Changes is what this version changed from the one before, by label (never a number).
 	Changes ContactChanges
+}
+
+// ContactDetails are a family's phone numbers and address as one school holds them. They are
+// kept apart from the family record that lists and engagement read: only designated staff see
+// them (rule P3). Each change is a new version with who, when and why; earlier versions stay
+// (rule P4). Its fields are kept unexported: ReviseContactDetails and PatchContactDetails
+// check every version, and only a store rebuilds one, from what it saved or what seeding and
+// imports put through it (RestoreContactDetails).
+type ContactDetails struct{ s ContactDetailsSnapshot }
+
+// RestoreContactDetails rebuilds a version of contact details a store saved, or, with only
+// School and Family, the details of a family that has none recorded yet.
+func RestoreContactDetails(s ContactDetailsSnapshot) ContactDetails { return ContactDetails{s: s} }
+
+// Snapshot returns a copy of every field.
+func (c ContactDetails) Snapshot() ContactDetailsSnapshot {
+	s := c.s
+	s.Phones, s.Address, s.Pupils, s.Changes = c.Phones(), c.Address(), c.Pupils(), c.Changes()
+	return s
+}
+
+func (c ContactDetails) School() safeguarding.SchoolID { return c.s.School }
+
+func (c ContactDetails) Family() string { return c.s.Family }
+
+// Phones are the family's numbers, in the order they were given.
+func (c ContactDetails) Phones() []ContactPhone { return slices.Clone(c.s.Phones) }
+
+func (c ContactDetails) Address() ContactAddress {
+	a := c.s.Address
+	a.Lines = slices.Clone(a.Lines)
+	return a
+}
+
+// Pupils are the family's children at the school when the version was written.
+func (c ContactDetails) Pupils() []safeguarding.PupilID { return slices.Clone(c.s.Pupils) }
+
+// Version is the version's number; 0 when none is recorded yet.
+func (c ContactDetails) Version() int { return c.s.Version }
+
+func (c ContactDetails) ChangedAt() time.Time { return c.s.ChangedAt }
+
+func (c ContactDetails) ChangedBy() string { return c.s.ChangedBy }
+
+func (c ContactDetails) Reason() string { return c.s.Reason }
+
+// Changes is what this version changed from the one before, by label (never a number).
+func (c ContactDetails) Changes() ContactChanges {
+	ch := c.s.Changes
+	ch.Added, ch.Replaced, ch.Confirmed = slices.Clone(ch.Added), slices.Clone(ch.Replaced), slices.Clone(ch.Confirmed)
+	ch.Removed, ch.Kept = slices.Clone(ch.Removed), slices.Clone(ch.Kept)
+	return ch
 }
 
 // Limits of contact details.
@@ -67,8 +122,8 @@ const (
 
 // UpToDateNumbers counts the numbers confirmed within the period before now (rule H1).
 func (c ContactDetails) UpToDateNumbers(now time.Time, within time.Duration) int {
-	confirmed := make([]time.Time, len(c.Phones))
-	for i, p := range c.Phones {
+	confirmed := make([]time.Time, len(c.s.Phones))
+	for i, p := range c.s.Phones {
 		confirmed[i] = p.ConfirmedAt
 	}
 	return upToDate(confirmed, now, within)
@@ -142,12 +197,12 @@ func NormalisePostcode(s string) (string, bool) {
 // a DSL (ErrForbidden otherwise), in.Version must be the version read (ErrConflict), every
 // field is checked (a *ValidationError naming each field), and the reason is kept (rule P4).
 func ReviseContactDetails(p safeguarding.Principal, prev ContactDetails, in ContactInput, now time.Time) (ContactDetails, error) {
-	if !safeguarding.CanEditContactDetails(p, prev.School) {
+	if !safeguarding.CanEditContactDetails(p, prev.s.School) {
 		return ContactDetails{}, safeguarding.ErrForbidden
 	}
 	var ps safeguarding.Problems
-	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
-		ChangedAt: now.UTC(), ChangedBy: p.Email}
+	next := ContactDetails{s: ContactDetailsSnapshot{School: prev.s.School, Family: prev.s.Family, Pupils: prev.s.Pupils, Version: prev.s.Version + 1,
+		ChangedAt: now.UTC(), ChangedBy: p.Email}}
 	if len(in.Phones) > MaxContactPhones {
 		ps.Add("phones", "at most %d numbers", MaxContactPhones)
 	}
@@ -164,7 +219,7 @@ func ReviseContactDetails(p safeguarding.Principal, prev ContactDetails, in Cont
 		}
 		seen[number] = true
 		// A label names its number in later changes and in the history: no two alike.
-		if slices.ContainsFunc(next.Phones, func(o ContactPhone) bool { return sameLabel(o.Label, label) }) && label != "" {
+		if slices.ContainsFunc(next.s.Phones, func(o ContactPhone) bool { return sameLabel(o.Label, label) }) && label != "" {
 			ps.Add(field+".label", "two numbers have the same name: tell them apart (for example \"Mum, mobile\" and \"Mum, work\")")
 		}
 		if ph.ConfirmedAt.After(now.Add(5 * time.Minute)) {
@@ -174,20 +229,20 @@ func ReviseContactDetails(p safeguarding.Principal, prev ContactDetails, in Cont
 		if !ph.ConfirmedAt.IsZero() {
 			confirmed = ph.ConfirmedAt.UTC()
 		}
-		next.Phones = append(next.Phones, ContactPhone{Label: label, Number: number, ConfirmedAt: confirmed})
+		next.s.Phones = append(next.s.Phones, ContactPhone{Label: label, Number: number, ConfirmedAt: confirmed})
 	}
-	next.Address = checkAddress(&ps, in.Address)
-	next.Reason = strings.TrimSpace(in.Reason)
-	if next.Reason == "" {
+	next.s.Address = checkAddress(&ps, in.Address)
+	next.s.Reason = strings.TrimSpace(in.Reason)
+	if next.s.Reason == "" {
 		ps.Add("reason", "say why the details change (for example \"confirmed by phone with Mum\")")
 	}
-	safeguarding.CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	safeguarding.CheckText(&ps, "reason", next.s.Reason, MaxContactReason)
 	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
-	next.Changes = DescribeChanges(prev, next, nil)
-	if in.Version != prev.Version {
-		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.Version, safeguarding.ErrConflict)
+	next.s.Changes = DescribeChanges(prev, next, nil)
+	if in.Version != prev.s.Version {
+		return ContactDetails{}, fmt.Errorf("editing version %d of contact details now at %d: %w", in.Version, prev.s.Version, safeguarding.ErrConflict)
 	}
 	return next, nil
 }

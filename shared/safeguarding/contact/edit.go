@@ -43,7 +43,7 @@ type HeldNumber struct {
 // would, with a *ValidationError naming each field or ErrConflict for a stale version.
 func (e ContactEditStart) Preview(in ContactPatch, now time.Time) (ContactChanges, error) {
 	next, err := PatchContactDetails(e.editor, e.current, in, now)
-	return next.Changes, err
+	return next.s.Changes, err
 }
 
 // StartContactEdit opens a family's contact details for the office or a DSL to change them
@@ -59,7 +59,7 @@ func (s Contacts) StartContactEdit(ctx context.Context, who safeguarding.Caller,
 	if !safeguarding.CanEditContactDetails(e.Viewer, school) {
 		return ContactEditStart{}, safeguarding.ErrForbidden
 	}
-	if e.Family.ID == "" {
+	if e.Family.ID() == "" {
 		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	// The office may see the details too when a DSL designated them for closure contact.
@@ -68,11 +68,11 @@ func (s Contacts) StartContactEdit(ctx context.Context, who safeguarding.Caller,
 		return ContactEditStart{}, err
 	}
 	d := e.Details
-	out := ContactEditStart{Family: e.Family, Version: d.Version, Numbers: len(d.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
-		HasAddress: !d.Address.IsZero(), ChangedAt: d.ChangedAt, Shown: shown,
+	out := ContactEditStart{Family: e.Family, Version: d.s.Version, Numbers: len(d.s.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
+		HasAddress: !d.s.Address.IsZero(), ChangedAt: d.s.ChangedAt, Shown: shown,
 		editor: e.Viewer, current: d}
-	out.current.School, out.current.Family, out.current.Pupils = school, family, e.Family.Pupils()
-	for _, p := range d.Phones {
+	out.current.s.School, out.current.s.Family, out.current.s.Pupils = school, family, e.Family.Pupils()
+	for _, p := range d.s.Phones {
 		out.Held = append(out.Held, HeldNumber{Label: p.Label, ConfirmedAt: p.ConfirmedAt})
 	}
 	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,

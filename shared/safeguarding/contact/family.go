@@ -12,7 +12,7 @@ import (
 // HeardFromOn reports whether the family's last acknowledgement or established contact was
 // on the local day of now (rule E1: one sibling's acknowledgement counts for the family).
 func (f Family) HeardFromOn(now time.Time) bool {
-	return !f.LastContactAt.IsZero() && safeguarding.LocalDay(f.LastContactAt).Equal(safeguarding.LocalDay(now))
+	return !f.s.LastContactAt.IsZero() && safeguarding.LocalDay(f.s.LastContactAt).Equal(safeguarding.LocalDay(now))
 }
 
 // Acknowledgement kinds (rule E1): how a family acknowledged the school's communication.
@@ -43,9 +43,9 @@ type FamilyChild struct {
 	ClassName string
 }
 
-// Family is a household as one school tracks its engagement (rules E1-E6). Engagement is per
-// family, not per child: one sibling's acknowledgement counts for all of them.
-type Family struct {
+// FamilySnapshot is every field of a family, for a store to save it and rebuild it
+// (RestoreFamily).
+type FamilySnapshot struct {
 	ID       string
 	School   safeguarding.SchoolID
 	Children []FamilyChild
@@ -76,13 +76,67 @@ type Family struct {
 	Version  int
 }
 
+// Family is a household as one school tracks its engagement (rules E1-E6). Engagement is per
+// family, not per child: one sibling's acknowledgement counts for all of them. Its fields are
+// kept unexported: the changes below enforce the rules, and only a store rebuilds one, from
+// what it saved or what seeding and imports put through it (RestoreFamily).
+type Family struct{ s FamilySnapshot }
+
+// RestoreFamily rebuilds a family a store saved, or one that seeding or an import puts
+// through the store as it is.
+func RestoreFamily(s FamilySnapshot) Family { return Family{s: s} }
+
+// Snapshot returns a copy of every field.
+func (f Family) Snapshot() FamilySnapshot {
+	s := f.s
+	s.Children = slices.Clone(s.Children)
+	return s
+}
+
+func (f Family) ID() string { return f.s.ID }
+
+func (f Family) School() safeguarding.SchoolID { return f.s.School }
+
+// Children are the family's children at the school, each with their class.
+func (f Family) Children() []FamilyChild { return slices.Clone(f.s.Children) }
+
+func (f Family) TrackedSince() time.Time { return f.s.TrackedSince }
+
+func (f Family) LastContactAt() time.Time { return f.s.LastContactAt }
+
+func (f Family) LastContactHow() string { return f.s.LastContactHow }
+
+func (f Family) Status() FamilyStatus { return f.s.Status }
+
+func (f Family) MissingSince() time.Time { return f.s.MissingSince }
+
+func (f Family) LARaisedAt() time.Time { return f.s.LARaisedAt }
+
+func (f Family) LANotifiedAt() time.Time { return f.s.LANotifiedAt }
+
+func (f Family) Attempts() int { return f.s.Attempts }
+
+func (f Family) LastAttemptAt() time.Time { return f.s.LastAttemptAt }
+
+func (f Family) CallDueAt() time.Time { return f.s.CallDueAt }
+
+func (f Family) CallKey() string { return f.s.CallKey }
+
+func (f Family) Decision() string { return f.s.Decision }
+
+func (f Family) ContactDeclinedAt() time.Time { return f.s.ContactDeclinedAt }
+
+func (f Family) NextLook() time.Time { return f.s.NextLook }
+
+func (f Family) Version() int { return f.s.Version }
+
 // Reference is what alerts and the LA are given instead of names (rule S2).
-func (f Family) Reference() string { return "FAM-" + strings.ToUpper(f.ID) }
+func (f Family) Reference() string { return "FAM-" + strings.ToUpper(f.s.ID) }
 
 // Pupils are the family's children at the school.
 func (f Family) Pupils() []safeguarding.PupilID {
-	out := make([]safeguarding.PupilID, len(f.Children))
-	for i, c := range f.Children {
+	out := make([]safeguarding.PupilID, len(f.s.Children))
+	for i, c := range f.s.Children {
 		out[i] = c.Pupil
 	}
 	return out
@@ -90,10 +144,10 @@ func (f Family) Pupils() []safeguarding.PupilID {
 
 // silenceFrom is the instant silence is counted from.
 func (f Family) silenceFrom() time.Time {
-	if f.LastContactAt.After(f.TrackedSince) {
-		return f.LastContactAt
+	if f.s.LastContactAt.After(f.s.TrackedSince) {
+		return f.s.LastContactAt
 	}
-	return f.TrackedSince
+	return f.s.TrackedSince
 }
 
 // SilentSchoolDays is rule E2's count at a check at now: the school days after the day of the
@@ -139,25 +193,25 @@ type FamilyWrite struct {
 // restoredEntries are rule E6's contact_restored entries, one in each child's chronology.
 func restoredEntries(f Family, id string, at time.Time, how, by string) []safeguarding.ChronologyEntry {
 	var out []safeguarding.ChronologyEntry
-	for _, c := range f.Children {
+	for _, c := range f.s.Children {
 		out = append(out, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryContactRestored, At: at,
 			Reference: f.Reference(), AuthorName: by,
-			Summary:    fmt.Sprintf("Contact restored on %s by %s; missing since %s.", at.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04"), how, f.MissingSince.In(safeguarding.London).Format("Mon 2 Jan 2006")),
-			Visibility: safeguarding.Visibility{School: f.School}})
+			Summary:    fmt.Sprintf("Contact restored on %s by %s; missing since %s.", at.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04"), how, f.s.MissingSince.In(safeguarding.London).Format("Mon 2 Jan 2006")),
+			Visibility: safeguarding.Visibility{School: f.s.School}})
 	}
 	return out
 }
 
 // restore ends MISSING (rule E6) and closes the open phone call.
 func (f *Family) restore(w *FamilyWrite, id string, at time.Time, how, by string) {
-	if f.Status == FamilyMissing {
+	if f.s.Status == FamilyMissing {
 		w.Entries = append(w.Entries, restoredEntries(*f, id, at, how, by)...)
 	}
-	if f.CallKey != "" {
-		w.CloseCall = f.CallKey
+	if f.s.CallKey != "" {
+		w.CloseCall = f.s.CallKey
 	}
-	f.Status, f.MissingSince, f.LARaisedAt, f.LANotifiedAt, f.CallDueAt, f.CallKey = FamilyEngaged, time.Time{}, time.Time{}, time.Time{}, time.Time{}, ""
-	f.Attempts, f.LastAttemptAt, f.Decision = 0, time.Time{}, ""
+	f.s.Status, f.s.MissingSince, f.s.LARaisedAt, f.s.LANotifiedAt, f.s.CallDueAt, f.s.CallKey = FamilyEngaged, time.Time{}, time.Time{}, time.Time{}, time.Time{}, ""
+	f.s.Attempts, f.s.LastAttemptAt, f.s.Decision = 0, time.Time{}, ""
 }
 
 // Acknowledge records an acknowledgement at at, recorded at now by who (rules E1, E6). An
@@ -175,14 +229,14 @@ func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Ti
 	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, false, err
 	}
-	if !a.At.After(f.LastContactAt) {
+	if !a.At.After(f.s.LastContactAt) {
 		return FamilyWrite{}, false, nil
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.Version, At: now}
-	next.LastContactAt, next.LastContactHow = a.At.UTC(), a.Kind
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
+	next.s.LastContactAt, next.s.LastContactHow = a.At.UTC(), a.Kind
 	next.restore(&w, id, a.At.UTC(), "an acknowledgement ("+a.Kind+")", by)
-	next.Version++
+	next.s.Version++
 	w.Family = next
 	return w, true, nil
 }
@@ -193,7 +247,7 @@ var SocialCareDecisions = []string{"contact-social-care", "do-not-contact-social
 // Decide records the Senior DSL's decision on contacting social care about a family with no
 // contact, with its reason, as a decision entry in each child's chronology (rule E4).
 func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, now time.Time) (FamilyWrite, error) {
-	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+	if !p.Has(f.s.School, safeguarding.RoleSeniorDSL) {
 		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
 	var ps safeguarding.Problems
@@ -205,20 +259,20 @@ func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, no
 		ps.Add("reason", "record the reason for the decision")
 	}
 	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
-	if f.Status != FamilyMissing {
+	if f.s.Status != FamilyMissing {
 		ps.Add("decision", "the family is not missing")
 	}
 	if err := ps.Err(); err != nil {
 		return FamilyWrite{}, err
 	}
 	next := f
-	next.Decision = decision
-	next.Version++
-	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
-	for _, c := range f.Children {
+	next.s.Decision = decision
+	next.s.Version++
+	w := FamilyWrite{Family: next, PrevVersion: f.s.Version, At: now}
+	for _, c := range f.s.Children {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryDecision, At: now,
 			Reference: f.Reference(), AuthorName: p.Email, Summary: "Decision (Senior DSL): " + decision + ". Reason: " + reason,
-			Visibility: safeguarding.Visibility{School: f.School}})
+			Visibility: safeguarding.Visibility{School: f.s.School}})
 	}
 	return w, nil
 }
@@ -227,11 +281,11 @@ func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, no
 // family silent for 20 school days, with a la_notification entry in each child's chronology
 // (rule E5).
 func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time, notes, id string, now time.Time) (FamilyWrite, error) {
-	if !p.Has(f.School, safeguarding.RoleSeniorDSL) {
+	if !p.Has(f.s.School, safeguarding.RoleSeniorDSL) {
 		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
 	var ps safeguarding.Problems
-	if f.Status != FamilyMissing || f.LARaisedAt.IsZero() {
+	if f.s.Status != FamilyMissing || f.s.LARaisedAt.IsZero() {
 		ps.Add("sentAt", "the LA is informed once a missing family reaches %d silent school days", SilentDaysLA)
 	}
 	if sentAt.IsZero() || sentAt.After(now.Add(5*time.Minute)) {
@@ -243,16 +297,16 @@ func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time,
 		return FamilyWrite{}, err
 	}
 	next := f
-	next.LANotifiedAt = sentAt.UTC()
-	next.Version++
-	w := FamilyWrite{Family: next, PrevVersion: f.Version, At: now}
+	next.s.LANotifiedAt = sentAt.UTC()
+	next.s.Version++
+	w := FamilyWrite{Family: next, PrevVersion: f.s.Version, At: now}
 	summary := "The local authority was informed and advice requested on " + sentAt.In(safeguarding.London).Format("Mon 2 Jan 2006 15:04") + "."
 	if notes != "" {
 		summary += " " + notes
 	}
-	for _, c := range f.Children {
+	for _, c := range f.s.Children {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryLANotification, At: sentAt.UTC(),
-			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.School}})
+			Reference: f.Reference(), AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.s.School}})
 	}
 	return w, nil
 }
@@ -260,14 +314,14 @@ func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time,
 // LABrief is what the Senior DSL sends the LA (rule E5): the reference, dates and attempts,
 // never a name.
 func (f Family) LABrief(cal safeguarding.Calendar, now time.Time) string {
-	last := "no acknowledgement or contact recorded since tracking began on " + f.TrackedSince.In(safeguarding.London).Format("2 Jan 2006")
-	if !f.LastContactAt.IsZero() {
-		last = "last acknowledgement or contact " + f.LastContactAt.In(safeguarding.London).Format("2 Jan 2006") + " (" + f.LastContactHow + ")"
+	last := "no acknowledgement or contact recorded since tracking began on " + f.s.TrackedSince.In(safeguarding.London).Format("2 Jan 2006")
+	if !f.s.LastContactAt.IsZero() {
+		last = "last acknowledgement or contact " + f.s.LastContactAt.In(safeguarding.London).Format("2 Jan 2006") + " (" + f.s.LastContactHow + ")"
 	}
 	s := fmt.Sprintf("Family %s: %s; %d school days without contact; logged missing %s; %d attempts to contact",
-		f.Reference(), last, f.SilentSchoolDays(cal, now), f.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.Attempts)
-	if !f.LastAttemptAt.IsZero() {
-		s += ", the last on " + f.LastAttemptAt.In(safeguarding.London).Format("2 Jan 2006")
+		f.Reference(), last, f.SilentSchoolDays(cal, now), f.s.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.s.Attempts)
+	if !f.s.LastAttemptAt.IsZero() {
+		s += ", the last on " + f.s.LastAttemptAt.In(safeguarding.London).Format("2 Jan 2006")
 	}
 	return s + "."
 }

@@ -18,7 +18,7 @@ func TestRule_E1_AFamilyHeardFromTodayInSchoolTime(t *testing.T) {
 		{london(t, "2027-06-07 23:55:00"), false},
 		{time.Date(2027, 6, 7, 23, 30, 0, 0, time.UTC), true},
 	} {
-		f := Family{LastContactAt: c.last}
+		f := RestoreFamily(FamilySnapshot{LastContactAt: c.last})
 		if got := f.HeardFromOn(now); got != c.want {
 			t.Errorf("last contact %v: heard from today %v, want %v", c.last, got, c.want)
 		}

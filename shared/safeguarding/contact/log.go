@@ -251,7 +251,7 @@ func callSummary(c PhoneCall) string {
 // the family's next phone call due, and a family no longer happy to be contacted is marked
 // so (as is one that refused). designated says whether p is designated for closure contact.
 func (f Family) RecordContact(p safeguarding.Principal, designated bool, in ContactAttempt, id string, now time.Time) (FamilyWrite, error) {
-	if !CanRecordContact(p, f.School, designated) {
+	if !CanRecordContact(p, f.s.School, designated) {
 		return FamilyWrite{}, safeguarding.ErrForbidden
 	}
 	var ps safeguarding.Problems
@@ -280,7 +280,7 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 		return FamilyWrite{}, err
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.Version, At: now}
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
 	outcomes := map[string]string{OutcomeEstablished: "contact established", OutcomeNoAnswer: "no answer",
 		OutcomeMessageLeft: "message left", OutcomeRefused: "the family refused contact", OutcomeNotEstablished: "no contact established"}
 	summary := fmt.Sprintf("%s on %s: %s.", in.Method, clockTime(in.At), outcomes[in.outcome()])
@@ -295,42 +295,42 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 	if w.Late {
 		summary += fmt.Sprintf(" (Recorded %d minutes after the 24 hours allowed.)", w.MinutesLate)
 	}
-	for _, c := range f.Children {
+	for _, c := range f.s.Children {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryContact, At: in.At.UTC(),
-			Reference: f.Reference(), Late: w.Late, AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.School, Author: p.Email}})
+			Reference: f.Reference(), Late: w.Late, AuthorName: p.Email, Summary: summary, Visibility: safeguarding.Visibility{School: f.s.School, Author: p.Email}})
 	}
 	if in.reached() {
-		if in.At.After(next.LastContactAt) {
-			next.LastContactAt, next.LastContactHow = in.At.UTC(), "contact: "+in.Method
+		if in.At.After(next.s.LastContactAt) {
+			next.s.LastContactAt, next.s.LastContactHow = in.At.UTC(), "contact: "+in.Method
 		}
 		next.restore(&w, id+"R", in.At.UTC(), "an established "+in.Method, p.Email)
 	} else {
-		next.Attempts++
-		if in.At.After(next.LastAttemptAt) {
-			next.LastAttemptAt = in.At.UTC()
+		next.s.Attempts++
+		if in.At.After(next.s.LastAttemptAt) {
+			next.s.LastAttemptAt = in.At.UTC()
 		}
-		if in.Method == "phone-call" && next.CallKey != "" {
-			w.CloseCall, next.CallKey, next.CallDueAt = next.CallKey, "", time.Time{}
+		if in.Method == "phone-call" && next.s.CallKey != "" {
+			w.CloseCall, next.s.CallKey, next.s.CallDueAt = next.s.CallKey, "", time.Time{}
 		}
 	}
 	switch {
 	case in.outcome() == OutcomeRefused:
-		next.ContactDeclinedAt = in.At.UTC()
+		next.s.ContactDeclinedAt = in.At.UTC()
 	case answeredCall && !*call.HappyToBeContacted:
-		next.ContactDeclinedAt = in.At.UTC()
+		next.s.ContactDeclinedAt = in.At.UTC()
 	case answeredCall:
-		next.ContactDeclinedAt = time.Time{}
+		next.s.ContactDeclinedAt = time.Time{}
 		// The next call is the family's phone call due, assigned to who made this one.
-		due := safeguarding.DueItem{ID: id + "-next-call", School: f.School, Kind: "phone-call", Assignee: p.Email, Reference: f.Reference(),
-			Subject: f.ID, Due: safeguarding.NewDueState(call.NextCallAt, now)}
-		w.OpenCall, next.CallDueAt = &due, call.NextCallAt
+		due := safeguarding.DueItem{ID: id + "-next-call", School: f.s.School, Kind: "phone-call", Assignee: p.Email, Reference: f.Reference(),
+			Subject: f.s.ID, Due: safeguarding.NewDueState(call.NextCallAt, now)}
+		w.OpenCall, next.s.CallDueAt = &due, call.NextCallAt
 	}
 	for i, a := range call.Actions {
-		w.Actions = append(w.Actions, FamilyAction{ID: fmt.Sprintf("%s-A%d", id, i+1), School: f.School, Family: f.ID,
+		w.Actions = append(w.Actions, FamilyAction{ID: fmt.Sprintf("%s-A%d", id, i+1), School: f.s.School, Family: f.s.ID,
 			Reference: f.Reference(), Description: a.Description, Assignee: a.Assignee, Status: safeguarding.ActionOpen,
 			CreatedAt: now.UTC(), CreatedBy: p.Email, Due: safeguarding.NewDueState(a.DueAt, now), Version: 1})
 	}
-	next.Version++
+	next.s.Version++
 	w.Family = next
 	return w, nil
 }

@@ -27,34 +27,34 @@ func (f Family) Check(cal, lookCal safeguarding.Calendar, school safeguarding.Sc
 		return FamilyWrite{}, false
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.Version, At: now}
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
 	silent := f.SilentSchoolDays(cal, now)
-	if next.Status != FamilyMissing && silent > SilentDaysMissing {
+	if next.s.Status != FamilyMissing && silent > SilentDaysMissing {
 		// rule E2: MISSING in each child's chronology, the DSLs alerted (no names: S2).
-		next.Status, next.MissingSince = FamilyMissing, now.UTC()
-		for _, c := range f.Children {
+		next.s.Status, next.s.MissingSince = FamilyMissing, now.UTC()
+		for _, c := range f.s.Children {
 			w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryMissing, At: now.UTC(),
 				Reference: f.Reference(), AuthorName: "Keepsafe",
 				Summary:    fmt.Sprintf("Family logged MISSING: %d school days without acknowledging school communication (more than %d). A phone call is due within 24 hours.", silent, SilentDaysMissing),
-				Visibility: safeguarding.Visibility{School: f.School}})
+				Visibility: safeguarding.Visibility{School: f.s.School}})
 		}
 		w.Alerts = append(w.Alerts, familyAlerts(f, school, "missing", safeguarding.AudienceDSL, safeguarding.RoleDSL, now)...)
 		// rule E3: a phone call within 24 hours, on the deadline engine's ladder (D8).
-		call := safeguarding.DueItem{ID: f.ID + "-call-" + safeguarding.LocalDay(now).Format("20060102"), School: f.School, Kind: "phone-call",
-			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.ID, Due: safeguarding.NewDueState(now.Add(CallWithin), now)}
+		call := safeguarding.DueItem{ID: f.s.ID + "-call-" + safeguarding.LocalDay(now).Format("20060102"), School: f.s.School, Kind: "phone-call",
+			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.s.ID, Due: safeguarding.NewDueState(now.Add(CallWithin), now)}
 		w.OpenCall = &call
-		next.CallDueAt = call.Due.DueAt
+		next.s.CallDueAt = call.Due.DueAt
 	}
-	if next.Status == FamilyMissing && silent >= SilentDaysLA && next.LARaisedAt.IsZero() {
+	if next.s.Status == FamilyMissing && silent >= SilentDaysLA && next.s.LARaisedAt.IsZero() {
 		// rule E5: the Senior DSL is asked to inform the LA, with what to send.
-		next.LARaisedAt = now.UTC()
+		next.s.LARaisedAt = now.UTC()
 		w.Alerts = append(w.Alerts, familyAlerts(f, school, "la-notification", safeguarding.AudienceSeniorDSL, safeguarding.RoleSeniorDSL, now)...)
 	}
-	next.NextLook = nextLook(next, lookCal, now)
-	if next.Status == f.Status && next.LARaisedAt.Equal(f.LARaisedAt) && next.NextLook.Equal(f.NextLook) {
+	next.s.NextLook = nextLook(next, lookCal, now)
+	if next.s.Status == f.s.Status && next.s.LARaisedAt.Equal(f.s.LARaisedAt) && next.s.NextLook.Equal(f.s.NextLook) {
 		return FamilyWrite{}, false
 	}
-	next.Version++
+	next.s.Version++
 	w.Family = next
 	return w, true
 }
@@ -66,9 +66,9 @@ func nextLook(f Family, lookCal safeguarding.Calendar, now time.Time) time.Time 
 	switch {
 	case f.silenceFrom().IsZero():
 		return time.Time{}
-	case f.Status == FamilyMissing && f.LARaisedAt.IsZero():
+	case f.s.Status == FamilyMissing && f.s.LARaisedAt.IsZero():
 		threshold = SilentDaysLA
-	case f.Status == FamilyMissing:
+	case f.s.Status == FamilyMissing:
 		return time.Time{} // every step is taken; only a contact changes anything now
 	}
 	from, start := safeguarding.LocalDay(f.silenceFrom()), safeguarding.LocalDay(now).AddDate(0, 0, -1)
@@ -79,9 +79,10 @@ func nextLook(f Family, lookCal safeguarding.Calendar, now time.Time) time.Time 
 	return safeguarding.AddSchoolDays(lookCal, start, need).AddDate(0, 0, 1)
 }
 
-// NextLookAfterContact is where a family's look goes once its silence restarts.
-func (f Family) NextLookAfterContact(lookCal safeguarding.Calendar, now time.Time) time.Time {
-	return nextLook(f, lookCal, now)
+// LookAfterContact moves the family's next look to where it goes once its silence restarts
+// (a contact or an acknowledgement at now).
+func (f *Family) LookAfterContact(lookCal safeguarding.Calendar, now time.Time) {
+	f.s.NextLook = nextLook(*f, lookCal, now)
 }
 
 // callAssignee is who the E3 phone call is given to: the first DSL on the roster, else the
@@ -101,9 +102,9 @@ func familyAlerts(f Family, school safeguarding.School, kind string, aud safegua
 	var out []safeguarding.Alert
 	day := safeguarding.LocalDay(now).Format(time.DateOnly)
 	for _, m := range safeguarding.RosterWith(school.Roster, role) {
-		out = append(out, safeguarding.Alert{ID: "family#" + string(f.School) + "#" + f.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
-			School: f.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: safeguarding.ChannelEmail,
-			Priority: safeguarding.PriorityHigh, Reference: f.Reference(), Subject: f.ID, SubjectKind: safeguarding.SubjectFamily})
+		out = append(out, safeguarding.Alert{ID: "family#" + string(f.s.School) + "#" + f.s.ID + "#" + kind + "#" + day + "#" + m.Email + "#email",
+			School: f.s.School, SchoolName: school.Name, Kind: kind, Audience: aud, Recipient: m.Email, Channel: safeguarding.ChannelEmail,
+			Priority: safeguarding.PriorityHigh, Reference: f.Reference(), Subject: f.s.ID, SubjectKind: safeguarding.SubjectFamily})
 	}
 	return out
 }

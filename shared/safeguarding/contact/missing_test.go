@@ -20,8 +20,8 @@ func (h holidays) IsSchoolDay(d time.Time) bool {
 var bankHolidays = holidays{"2026-12-25": true, "2026-12-28": true, "2027-01-01": true, "2027-03-26": true, "2027-03-29": true}
 
 func family(lastContact time.Time) Family {
-	return Family{ID: "fam-07", School: school, Status: FamilyEngaged, LastContactAt: lastContact, LastContactHow: AckThumbsUp,
-		Children: []FamilyChild{{Pupil: "p1", ClassName: "Willows"}, {Pupil: "p2", ClassName: "Acorns"}}, Version: 3}
+	return RestoreFamily(FamilySnapshot{ID: "fam-07", School: school, Status: FamilyEngaged, LastContactAt: lastContact, LastContactHow: AckThumbsUp,
+		Children: []FamilyChild{{Pupil: "p1", ClassName: "Willows"}, {Pupil: "p2", ClassName: "Acorns"}}, Version: 3})
 }
 
 // check runs the job's look at a family at 06:00 on a local date.
@@ -37,7 +37,7 @@ func TestRule_E2_FamilySilentFiveSchoolDaysIsNotMissing(t *testing.T) {
 		t.Fatalf("silent %d, want 5", n)
 	}
 	w, ok := check(t, f, bankHolidays, "2026-11-16")
-	if ok && w.Family.Status == FamilyMissing {
+	if ok && w.Family.Status() == FamilyMissing {
 		t.Fatalf("five silent school days is not missing: %+v", w.Family)
 	}
 }
@@ -45,7 +45,7 @@ func TestRule_E2_FamilySilentFiveSchoolDaysIsNotMissing(t *testing.T) {
 func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 	f := family(london(t, "2026-11-06 18:30:00"))
 	w, ok := check(t, f, bankHolidays, "2026-11-17") // Tuesday: Mon 9 - Mon 16 is six days
-	if !ok || w.Family.Status != FamilyMissing || w.PrevVersion != 3 || w.Family.Version != 4 {
+	if !ok || w.Family.Status() != FamilyMissing || w.PrevVersion != 3 || w.Family.Version() != 4 {
 		t.Fatalf("six silent school days: %+v", w)
 	}
 	if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryMissing || w.Entries[0].Pupil != "p1" || w.Entries[1].Pupil != "p2" {
@@ -105,8 +105,8 @@ func TestRule_E3_AMissingFamilyGetsAPhoneCallDueWithin24Hours(t *testing.T) {
 	if c == nil || c.Kind != "phone-call" || !c.Due.DueAt.Equal(london(t, "2026-11-18 06:00:00")) || !c.Due.Active || c.Assignee != dsl.Email {
 		t.Fatalf("call %+v", c)
 	}
-	if !w.Family.CallDueAt.Equal(c.Due.DueAt) {
-		t.Errorf("the family shows the call due: %v", w.Family.CallDueAt)
+	if !w.Family.CallDueAt().Equal(c.Due.DueAt) {
+		t.Errorf("the family shows the call due: %v", w.Family.CallDueAt())
 	}
 }
 
@@ -114,11 +114,11 @@ func TestRule_E5_NineteenSilentSchoolDaysIsNotYetTheLA(t *testing.T) {
 	missing, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
 	// Mon 9 Nov + 19 school days is Thursday 3 Dec; the check on Friday 4 Dec counts 19.
 	w, ok := check(t, missing.Family, bankHolidays, "2026-12-04")
-	if ok && !w.Family.LARaisedAt.IsZero() {
+	if ok && !w.Family.LARaisedAt().IsZero() {
 		t.Fatal("19 silent school days raised the LA")
 	}
 	w, ok = check(t, missing.Family, bankHolidays, "2026-12-07")
-	if !ok || w.Family.LARaisedAt.IsZero() || len(w.Alerts) != 1 || w.Alerts[0].Kind != "la-notification" ||
+	if !ok || w.Family.LARaisedAt().IsZero() || len(w.Alerts) != 1 || w.Alerts[0].Kind != "la-notification" ||
 		w.Alerts[0].Audience != safeguarding.AudienceSeniorDSL || w.Alerts[0].Recipient != head.Email {
 		t.Fatalf("20 silent school days: %+v", w)
 	}
@@ -140,7 +140,7 @@ func TestRule_E2_E5_ARerunTheSameDayChangesNothing(t *testing.T) {
 func TestRule_E2_E5_AMissedRunIsCaughtUpWithoutSkippingAStep(t *testing.T) {
 	// No run from 17 Nov until 8 Dec: MISSING and the LA in one look, in that order.
 	w, ok := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-12-08")
-	if !ok || w.Family.Status != FamilyMissing || w.Family.LARaisedAt.IsZero() || w.OpenCall == nil {
+	if !ok || w.Family.Status() != FamilyMissing || w.Family.LARaisedAt().IsZero() || w.OpenCall == nil {
 		t.Fatalf("%+v", w.Family)
 	}
 	if len(w.Alerts) != 2 || w.Alerts[0].Kind != "missing" || w.Alerts[1].Kind != "la-notification" {
@@ -151,12 +151,12 @@ func TestRule_E2_E5_AMissedRunIsCaughtUpWithoutSkippingAStep(t *testing.T) {
 func TestRule_E2_TheNextLookIsTheDayAfterTheSixthSilentSchoolDay(t *testing.T) {
 	f := family(london(t, "2026-11-06 18:30:00"))
 	w, ok := check(t, f, bankHolidays, "2026-11-10")
-	if !ok || !w.Family.NextLook.Equal(london(t, "2026-11-17 00:00:00")) {
-		t.Fatalf("next look %v", w.Family.NextLook)
+	if !ok || !w.Family.NextLook().Equal(london(t, "2026-11-17 00:00:00")) {
+		t.Fatalf("next look %v", w.Family.NextLook())
 	}
 	w, _ = check(t, f, bankHolidays, "2026-11-17")
-	if !w.Family.NextLook.Equal(london(t, "2026-12-05 00:00:00")) { // the day after the 20th: Fri 4 Dec
-		t.Errorf("after missing, the next look %v", w.Family.NextLook)
+	if !w.Family.NextLook().Equal(london(t, "2026-12-05 00:00:00")) { // the day after the 20th: Fri 4 Dec
+		t.Errorf("after missing, the next look %v", w.Family.NextLook())
 	}
 }
 
@@ -166,8 +166,8 @@ func TestRule_E1_OneSiblingsAcknowledgementCountsForTheFamily(t *testing.T) {
 	if !CanAcknowledge(willows, f, []string{"Willows"}) || CanAcknowledge(willows, f, []string{"Oaks"}) {
 		t.Error("a teacher acknowledges for the families of their own class only")
 	}
-	w, ok, err := f.Acknowledge(Acknowledgement{FamilyID: f.ID, At: london(t, "2026-11-16 10:00:00"), Kind: AckWorkSeen}, teacher.Email, "01JACK", london(t, "2026-11-16 12:00:00"))
-	if err != nil || !ok || !w.Family.LastContactAt.Equal(london(t, "2026-11-16 10:00:00")) {
+	w, ok, err := f.Acknowledge(Acknowledgement{FamilyID: f.ID(), At: london(t, "2026-11-16 10:00:00"), Kind: AckWorkSeen}, teacher.Email, "01JACK", london(t, "2026-11-16 12:00:00"))
+	if err != nil || !ok || !w.Family.LastContactAt().Equal(london(t, "2026-11-16 10:00:00")) {
 		t.Fatalf("%+v %v", w, err)
 	}
 	if n := w.Family.SilentSchoolDays(bankHolidays, london(t, "2026-11-17 06:00:00")); n != 0 {
@@ -184,9 +184,9 @@ func TestRule_E1_OneSiblingsAcknowledgementCountsForTheFamily(t *testing.T) {
 func TestRule_E6_AnAcknowledgementEndsMissingWithAContactRestoredEntry(t *testing.T) {
 	m, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
 	missing := m.Family
-	missing.CallKey = "CALL#1"
+	missing.s.CallKey = "CALL#1"
 	w, ok, err := missing.Acknowledge(Acknowledgement{At: london(t, "2026-11-17 08:10:00"), Kind: AckMessage}, teacher.Email, "01JACK", london(t, "2026-11-17 08:15:00"))
-	if err != nil || !ok || w.Family.Status != FamilyEngaged || w.CloseCall != "CALL#1" || w.Family.CallKey != "" {
+	if err != nil || !ok || w.Family.Status() != FamilyEngaged || w.CloseCall != "CALL#1" || w.Family.CallKey() != "" {
 		t.Fatalf("%+v %v", w, err)
 	}
 	if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryContactRestored || !strings.Contains(w.Entries[0].Summary, "message") {
@@ -194,7 +194,7 @@ func TestRule_E6_AnAcknowledgementEndsMissingWithAContactRestoredEntry(t *testin
 	}
 	c, err := missing.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-17 09:00:00"), Method: "phone-call", Established: true,
 		Call: answeredCall(london(t, "2026-11-18 09:00:00"))}, "01JC", london(t, "2026-11-17 09:05:00"))
-	if err != nil || c.Family.Status != FamilyEngaged || len(c.Entries) != 4 || c.Entries[0].Type != safeguarding.EntryContact || c.Entries[2].Type != safeguarding.EntryContactRestored {
+	if err != nil || c.Family.Status() != FamilyEngaged || len(c.Entries) != 4 || c.Entries[0].Type != safeguarding.EntryContact || c.Entries[2].Type != safeguarding.EntryContactRestored {
 		t.Errorf("an established contact: %+v %v", c, err)
 	}
 }
@@ -202,9 +202,9 @@ func TestRule_E6_AnAcknowledgementEndsMissingWithAContactRestoredEntry(t *testin
 func TestRule_E5_AttemptsAreCountedAndAPhoneCallAttemptClosesTheCall(t *testing.T) {
 	m, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-11-17")
 	f := m.Family
-	f.CallKey = "CALL#1"
+	f.s.CallKey = "CALL#1"
 	w, err := f.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call", Notes: "No answer."}, "01JC", london(t, "2026-11-17 10:01:00"))
-	if err != nil || w.Family.Status != FamilyMissing || w.Family.Attempts != 1 || w.CloseCall != "CALL#1" || len(w.Entries) != 2 {
+	if err != nil || w.Family.Status() != FamilyMissing || w.Family.Attempts() != 1 || w.CloseCall != "CALL#1" || len(w.Entries) != 2 {
 		t.Fatalf("%+v %v", w, err)
 	}
 	if _, err := f.RecordContact(teacher, false, ContactAttempt{At: london(t, "2026-11-17 10:00:00"), Method: "phone-call"}, "x", london(t, "2026-11-17 10:01:00")); !errors.Is(err, safeguarding.ErrForbidden) {
@@ -233,7 +233,7 @@ func TestRule_E5_TheSeniorDSLRecordsWhenTheLAWasInformed(t *testing.T) {
 	}
 	la, _ := check(t, m.Family, bankHolidays, "2026-12-07")
 	w, err := la.Family.RecordLANotification(head, london(t, "2026-12-07 11:00:00"), "Emailed the LA's inclusion team.", "id", london(t, "2026-12-07 11:30:00"))
-	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryLANotification || w.Family.LANotifiedAt.IsZero() {
+	if err != nil || len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryLANotification || w.Family.LANotifiedAt().IsZero() {
 		t.Fatalf("%+v %v", w, err)
 	}
 }

@@ -118,21 +118,21 @@ func sameLabel(a, b string) bool {
 // removal's reason comes from removed when it names it.
 func DescribeChanges(prev, next ContactDetails, removed []ContactRemoval) ContactChanges {
 	var c ContactChanges
-	for _, n := range next.Phones {
-		i := slices.IndexFunc(prev.Phones, func(p ContactPhone) bool { return sameLabel(p.Label, n.Label) })
+	for _, n := range next.s.Phones {
+		i := slices.IndexFunc(prev.s.Phones, func(p ContactPhone) bool { return sameLabel(p.Label, n.Label) })
 		switch {
 		case i < 0:
 			c.Added = append(c.Added, n.Label)
-		case prev.Phones[i].Number != n.Number:
+		case prev.s.Phones[i].Number != n.Number:
 			c.Replaced = append(c.Replaced, n.Label)
-		case n.ConfirmedAt.After(prev.Phones[i].ConfirmedAt):
+		case n.ConfirmedAt.After(prev.s.Phones[i].ConfirmedAt):
 			c.Confirmed = append(c.Confirmed, n.Label)
 		default:
 			c.Kept = append(c.Kept, n.Label)
 		}
 	}
-	for _, p := range prev.Phones {
-		if !slices.ContainsFunc(next.Phones, func(n ContactPhone) bool { return sameLabel(p.Label, n.Label) }) {
+	for _, p := range prev.s.Phones {
+		if !slices.ContainsFunc(next.s.Phones, func(n ContactPhone) bool { return sameLabel(p.Label, n.Label) }) {
 			r := ContactRemoval{Label: p.Label}
 			if j := slices.IndexFunc(removed, func(r ContactRemoval) bool { return sameLabel(r.Label, p.Label) }); j >= 0 {
 				r.Reason = removed[j].Reason
@@ -140,14 +140,14 @@ func DescribeChanges(prev, next ContactDetails, removed []ContactRemoval) Contac
 			c.Removed = append(c.Removed, r)
 		}
 	}
-	switch was, is := !prev.Address.IsZero(), !next.Address.IsZero(); {
+	switch was, is := !prev.s.Address.IsZero(), !next.s.Address.IsZero(); {
 	case !was && !is:
 		c.Address = AddressNone
 	case !was:
 		c.Address = AddressAdded
 	case !is:
 		c.Address = AddressRemoved
-	case slices.Equal(prev.Address.Lines, next.Address.Lines) && prev.Address.Postcode == next.Address.Postcode:
+	case slices.Equal(prev.s.Address.Lines, next.s.Address.Lines) && prev.s.Address.Postcode == next.s.Address.Postcode:
 		c.Address = AddressKept
 	default:
 		c.Address = AddressChanged
@@ -162,14 +162,14 @@ func DescribeChanges(prev, next ContactDetails, removed []ContactRemoval) Contac
 // given, and everything else is kept. in.Version must be the version read (ErrConflict). A
 // change that changes nothing is refused, so no empty version hides the last real one.
 func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in ContactPatch, now time.Time) (ContactDetails, error) {
-	if !safeguarding.CanEditContactDetails(p, prev.School) {
+	if !safeguarding.CanEditContactDetails(p, prev.s.School) {
 		return ContactDetails{}, safeguarding.ErrForbidden
 	}
 	var ps safeguarding.Problems
-	next := ContactDetails{School: prev.School, Family: prev.Family, Pupils: prev.Pupils, Version: prev.Version + 1,
-		ChangedAt: now.UTC(), ChangedBy: p.Email, Phones: slices.Clone(prev.Phones), Address: prev.Address}
+	next := ContactDetails{s: ContactDetailsSnapshot{School: prev.s.School, Family: prev.s.Family, Pupils: prev.s.Pupils, Version: prev.s.Version + 1,
+		ChangedAt: now.UTC(), ChangedBy: p.Email, Phones: slices.Clone(prev.s.Phones), Address: prev.s.Address}}
 	held := func(label string) int {
-		return slices.IndexFunc(next.Phones, func(ph ContactPhone) bool { return sameLabel(ph.Label, label) })
+		return slices.IndexFunc(next.s.Phones, func(ph ContactPhone) bool { return sameLabel(ph.Label, label) })
 	}
 
 	var removals []ContactRemoval
@@ -188,8 +188,8 @@ func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in Conta
 		}
 		safeguarding.CheckText(&ps, field+".reason", reason, MaxContactReason)
 		if j >= 0 {
-			removals = append(removals, ContactRemoval{Label: next.Phones[j].Label, Reason: reason})
-			next.Phones = slices.Delete(next.Phones, j, j+1)
+			removals = append(removals, ContactRemoval{Label: next.s.Phones[j].Label, Reason: reason})
+			next.s.Phones = slices.Delete(next.s.Phones, j, j+1)
 		}
 	}
 
@@ -204,8 +204,8 @@ func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in Conta
 		if !ok {
 			continue
 		}
-		if k := slices.IndexFunc(next.Phones, func(o ContactPhone) bool { return o.Number == number && !sameLabel(o.Label, label) }); k >= 0 {
-			ps.Add(field+".number", "the family already has this number, under %q", next.Phones[k].Label)
+		if k := slices.IndexFunc(next.s.Phones, func(o ContactPhone) bool { return o.Number == number && !sameLabel(o.Label, label) }); k >= 0 {
+			ps.Add(field+".number", "the family already has this number, under %q", next.s.Phones[k].Label)
 			continue
 		}
 		row := ContactPhone{Label: label, Number: number}
@@ -213,13 +213,13 @@ func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in Conta
 			row.ConfirmedAt = now.UTC()
 		}
 		if j := held(label); j >= 0 {
-			row.Label = next.Phones[j].Label
-			if number == next.Phones[j].Number && !ph.Confirmed {
-				row.ConfirmedAt = next.Phones[j].ConfirmedAt // the same number typed again
+			row.Label = next.s.Phones[j].Label
+			if number == next.s.Phones[j].Number && !ph.Confirmed {
+				row.ConfirmedAt = next.s.Phones[j].ConfirmedAt // the same number typed again
 			}
-			next.Phones[j] = row
+			next.s.Phones[j] = row
 		} else {
-			next.Phones = append(next.Phones, row)
+			next.s.Phones = append(next.s.Phones, row)
 		}
 	}
 
@@ -229,33 +229,33 @@ func PatchContactDetails(p safeguarding.Principal, prev ContactDetails, in Conta
 			ps.Add(fmt.Sprintf("confirm[%d]", i), "the family has no number under this name")
 			continue
 		}
-		next.Phones[j].ConfirmedAt = now.UTC()
+		next.s.Phones[j].ConfirmedAt = now.UTC()
 	}
 
-	if len(next.Phones) > MaxContactPhones {
+	if len(next.s.Phones) > MaxContactPhones {
 		ps.Add("phones", "at most %d numbers: remove one first", MaxContactPhones)
 	}
 	if in.Address != nil {
-		next.Address = checkAddress(&ps, *in.Address)
+		next.s.Address = checkAddress(&ps, *in.Address)
 		if len(in.Address.Lines) == 0 && strings.TrimSpace(in.Address.Postcode) == "" {
 			ps.Add("address.lines", "the new address: its first line and its postcode")
 		}
 	}
-	next.Reason = strings.TrimSpace(in.Reason)
-	if next.Reason == "" {
+	next.s.Reason = strings.TrimSpace(in.Reason)
+	if next.s.Reason == "" {
 		ps.Add("reason", "say why the details change (for example \"Mum phoned with her new number\")")
 	}
-	safeguarding.CheckText(&ps, "reason", next.Reason, MaxContactReason)
+	safeguarding.CheckText(&ps, "reason", next.s.Reason, MaxContactReason)
 	if err := ps.Err(); err != nil {
 		return ContactDetails{}, err
 	}
 	// A stale change is a conflict before anything else: what it would change was meant
 	// against the version its editor read.
-	if in.Version != prev.Version {
-		return ContactDetails{}, fmt.Errorf("changing version %d of contact details now at %d: %w", in.Version, prev.Version, safeguarding.ErrConflict)
+	if in.Version != prev.s.Version {
+		return ContactDetails{}, fmt.Errorf("changing version %d of contact details now at %d: %w", in.Version, prev.s.Version, safeguarding.ErrConflict)
 	}
-	next.Changes = DescribeChanges(prev, next, removals)
-	if next.Changes.IsZero() {
+	next.s.Changes = DescribeChanges(prev, next, removals)
+	if next.s.Changes.IsZero() {
 		return ContactDetails{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "phones",
 			Message: "nothing changes: add or replace a number, confirm or remove one, or change the address"}}}
 	}

@@ -12,12 +12,12 @@ import (
 func heldDetails(t *testing.T) ContactDetails {
 	t.Helper()
 	confirmed := london(t, "2026-09-07 09:00:00")
-	return ContactDetails{School: school, Family: "fam-1", Version: 3,
+	return RestoreContactDetails(ContactDetailsSnapshot{School: school, Family: "fam-1", Version: 3,
 		Phones: []ContactPhone{
 			{Label: "Mum, mobile", Number: "07700 900100", ConfirmedAt: confirmed},
 			{Label: "Home", Number: "0117 4960100", ConfirmedAt: confirmed},
 		},
-		Address: ContactAddress{Lines: []string{"1 Alder Road"}, Postcode: "ZZ1 1AA"}}
+		Address: ContactAddress{Lines: []string{"1 Alder Road"}, Postcode: "ZZ1 1AA"}})
 }
 
 // Rule P4: a change that names one new number keeps the address and every other number, as
@@ -30,24 +30,24 @@ func TestRule_P4_APatchNamingOneNewNumberKeepsEverythingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Version != 4 || len(next.Phones) != 3 || next.Address.Postcode != "ZZ1 1AA" || !slices.Equal(next.Address.Lines, prev.Address.Lines) {
+	if next.Version() != 4 || len(next.Phones()) != 3 || next.Address().Postcode != "ZZ1 1AA" || !slices.Equal(next.Address().Lines, prev.Address().Lines) {
 		t.Fatalf("next: %+v", next)
 	}
-	for i := range prev.Phones {
-		if next.Phones[i] != prev.Phones[i] {
-			t.Errorf("number %d changed: %+v, was %+v", i, next.Phones[i], prev.Phones[i])
+	for i := range prev.Phones() {
+		if next.Phones()[i] != prev.Phones()[i] {
+			t.Errorf("number %d changed: %+v, was %+v", i, next.Phones()[i], prev.Phones()[i])
 		}
 	}
-	if added := next.Phones[2]; added.Label != "Gran, mobile" || added.Number != "07700 900555" || !added.ConfirmedAt.Equal(now) {
+	if added := next.Phones()[2]; added.Label != "Gran, mobile" || added.Number != "07700 900555" || !added.ConfirmedAt.Equal(now) {
 		t.Errorf("added: %+v", added)
 	}
-	if got, want := next.Changes.Summary(), "adds 1 number, keeps 2 numbers and the address"; got != want {
+	if got, want := next.Changes().Summary(), "adds 1 number, keeps 2 numbers and the address"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
-	if next.ChangedBy != office.Email || next.Reason != "Gran phoned the office" {
-		t.Errorf("who and why: %q %q", next.ChangedBy, next.Reason)
+	if next.ChangedBy() != office.Email || next.Reason() != "Gran phoned the office" {
+		t.Errorf("who and why: %q %q", next.ChangedBy(), next.Reason())
 	}
-	if prev.Phones[0].Number != "07700 900100" || len(prev.Phones) != 2 {
+	if prev.Phones()[0].Number != "07700 900100" || len(prev.Phones()) != 2 {
 		t.Error("the version read was changed in place")
 	}
 }
@@ -64,13 +64,13 @@ func TestRule_P4_APatchReplacesConfirmsAndRemovesOnlyWhatItNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := next.Phones[0]; p.Label != "Mum, mobile" || p.Number != "07700 900199" || !p.ConfirmedAt.IsZero() {
+	if p := next.Phones()[0]; p.Label != "Mum, mobile" || p.Number != "07700 900199" || !p.ConfirmedAt.IsZero() {
 		t.Errorf("replaced: %+v (its label kept as written, the new number not yet confirmed)", p)
 	}
-	if p := next.Phones[1]; p.Number != "0117 4960100" || !p.ConfirmedAt.Equal(now) {
+	if p := next.Phones()[1]; p.Number != "0117 4960100" || !p.ConfirmedAt.Equal(now) {
 		t.Errorf("confirmed: %+v", p)
 	}
-	if got, want := next.Changes.Summary(), "replaces 1 number, confirms 1 number, keeps the address"; got != want {
+	if got, want := next.Changes().Summary(), "replaces 1 number, confirms 1 number, keeps the address"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 
@@ -79,10 +79,10 @@ func TestRule_P4_APatchReplacesConfirmsAndRemovesOnlyWhatItNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(next.Phones) != 1 || next.Phones[0] != prev.Phones[0] || next.Address.IsZero() {
+	if len(next.Phones()) != 1 || next.Phones()[0] != prev.Phones()[0] || next.Address().IsZero() {
 		t.Errorf("after removing Home: %+v", next)
 	}
-	if r := next.Changes.Removed; len(r) != 1 || r[0] != (ContactRemoval{Label: "Home", Reason: "Line no longer in use"}) {
+	if r := next.Changes().Removed; len(r) != 1 || r[0] != (ContactRemoval{Label: "Home", Reason: "Line no longer in use"}) {
 		t.Errorf("removal kept as %+v", r)
 	}
 
@@ -91,9 +91,9 @@ func TestRule_P4_APatchReplacesConfirmsAndRemovesOnlyWhatItNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Address.Postcode != "ZZ2 2BB" || next.Address.Lines[0] != "9 Beech Close" || len(next.Phones) != 2 ||
-		next.Changes.Address != AddressChanged || next.Changes.Summary() != "changes the address, keeps 2 numbers" {
-		t.Errorf("address change: %+v, %q", next, next.Changes.Summary())
+	if next.Address().Postcode != "ZZ2 2BB" || next.Address().Lines[0] != "9 Beech Close" || len(next.Phones()) != 2 ||
+		next.Changes().Address != AddressChanged || next.Changes().Summary() != "changes the address, keeps 2 numbers" {
+		t.Errorf("address change: %+v, %q", next, next.Changes().Summary())
 	}
 }
 

@@ -117,7 +117,7 @@ func (s Contacts) View(ctx context.Context, who safeguarding.Caller, school safe
 		}
 		return ContactDetailsShown{}, safeguarding.ErrForbidden
 	}
-	if v.Family.ID == "" {
+	if v.Family.ID() == "" {
 		return ContactDetailsShown{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	if err := s.Store.Audit(ctx, audit); err != nil {
@@ -178,22 +178,22 @@ func (s Contacts) change(ctx context.Context, who safeguarding.Caller, school sa
 	if !safeguarding.CanEditContactDetails(e.Viewer, school) {
 		return ContactDetails{}, safeguarding.ErrForbidden
 	}
-	if e.Family.ID == "" {
+	if e.Family.ID() == "" {
 		return ContactDetails{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	if e.Prior != nil {
 		return safeguarding.Replayed(*e.Prior, fp, s.versionMade(ctx, school, family))
 	}
 	prev := e.Details
-	prev.School, prev.Family, prev.Pupils = school, family, e.Family.Pupils()
+	prev.s.School, prev.s.Family, prev.s.Pupils = school, family, e.Family.Pupils()
 	d, err := next(e.Viewer, prev)
 	if err != nil {
 		return ContactDetails{}, err
 	}
 	w := ContactDetailsWrite{Details: d, Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email,
-		Action: AuditContactsChanged, Subject: "family/" + family + "/contact-details", Pupils: d.Pupils, At: who.At, Source: who.Source}}
+		Action: AuditContactsChanged, Subject: "family/" + family + "/contact-details", Pupils: d.s.Pupils, At: who.At, Source: who.Source}}
 	if key.Key != "" {
-		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fp, Receipt: safeguarding.Receipt{ID: family, RecordedAt: who.At, Version: d.Version}}
+		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fp, Receipt: safeguarding.Receipt{ID: family, RecordedAt: who.At, Version: d.s.Version}}
 	}
 	return safeguarding.SavedOnce(ctx, s.Store, key, fp, d, s.Store.SaveContactDetails(ctx, w), s.versionMade(ctx, school, family))
 }
@@ -233,7 +233,7 @@ func (s Contacts) Versions(ctx context.Context, who safeguarding.Caller, school 
 		}
 		return ContactVersions{}, safeguarding.ErrForbidden
 	}
-	if v.Family.ID == "" {
+	if v.Family.ID() == "" {
 		return ContactVersions{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	versions, err := s.Store.ContactDetailsVersions(ctx, school, family)
@@ -272,7 +272,7 @@ func (s Contacts) ContactReport(ctx context.Context, who safeguarding.Caller, sc
 	var out []ContactReportRow
 	var pupils []safeguarding.PupilID
 	for _, c := range checks {
-		if c.Family.ID == "" {
+		if c.Family.ID() == "" {
 			continue
 		}
 		n := c.UpToDateNumbers(who.At, within)

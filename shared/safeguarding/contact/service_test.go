@@ -67,7 +67,7 @@ func TestRule_H1_TwoNumbersConfirmedWithinThePeriod(t *testing.T) {
 	} {
 		var d ContactDetails
 		for _, at := range c.confirmed {
-			d.Phones = append(d.Phones, ContactPhone{Label: "x", Number: "07700 900100", ConfirmedAt: at})
+			d.s.Phones = append(d.s.Phones, ContactPhone{Label: "x", Number: "07700 900100", ConfirmedAt: at})
 		}
 		if got := d.ShortOfNumbers(now, within); got != c.short {
 			t.Errorf("%v: short %v, want %v", c.confirmed, got, c.short)
@@ -105,7 +105,7 @@ func TestNormalisePhoneAndPostcode(t *testing.T) {
 
 func TestRule_P4_AChangeOfContactDetailsIsANewVersionWithItsReason(t *testing.T) {
 	now := london(t, "2026-11-23 09:00:00")
-	prev := ContactDetails{School: school, Family: "fam-07", Version: 1, Pupils: []safeguarding.PupilID{"p1"}}
+	prev := RestoreContactDetails(ContactDetailsSnapshot{School: school, Family: "fam-07", Version: 1, Pupils: []safeguarding.PupilID{"p1"}})
 	in := ContactInput{Version: 1, Reason: "Confirmed by phone with Mum",
 		Phones:  []ContactPhone{{Label: "Mum, mobile", Number: "+44 7700 900100", ConfirmedAt: now}, {Label: "Home", Number: "0117 496 0123"}},
 		Address: ContactAddress{Lines: []string{" 3 Alder Road ", "Brookhill"}, Postcode: "zz1 1aa"}}
@@ -113,9 +113,9 @@ func TestRule_P4_AChangeOfContactDetailsIsANewVersionWithItsReason(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Version != 2 || next.Reason != in.Reason || next.ChangedBy != office.Email || next.Phones[0].Number != "07700 900100" ||
-		!next.Phones[1].ConfirmedAt.IsZero() || next.Address.Lines[0] != "3 Alder Road" || next.Address.Postcode != "ZZ1 1AA" ||
-		!slices.Equal(next.Pupils, prev.Pupils) {
+	if next.Version() != 2 || next.Reason() != in.Reason || next.ChangedBy() != office.Email || next.Phones()[0].Number != "07700 900100" ||
+		!next.Phones()[1].ConfirmedAt.IsZero() || next.Address().Lines[0] != "3 Alder Road" || next.Address().Postcode != "ZZ1 1AA" ||
+		!slices.Equal(next.Pupils(), prev.Pupils()) {
 		t.Errorf("next %+v", next)
 	}
 	if _, err := ReviseContactDetails(teacher, prev, in, now); !errors.Is(err, safeguarding.ErrForbidden) {
@@ -176,10 +176,10 @@ func TestRule_H2_EveryAttemptIsAContactEntryInEachChildsChronology(t *testing.T)
 		if len(w.Entries) != 2 || w.Entries[0].Type != safeguarding.EntryContact || w.Entries[1].Pupil != "p2" || !strings.Contains(w.Entries[0].Summary, c.says) {
 			t.Errorf("%s: entries %+v", c.outcome, w.Entries)
 		}
-		if reached := w.Family.LastContactAt.Equal(at); reached != c.reached {
+		if reached := w.Family.LastContactAt().Equal(at); reached != c.reached {
 			t.Errorf("%s: reached %v, want %v", c.outcome, reached, c.reached)
 		}
-		if declined := !w.Family.ContactDeclinedAt.IsZero(); declined != (c.outcome == OutcomeRefused) {
+		if declined := !w.Family.ContactDeclinedAt().IsZero(); declined != (c.outcome == OutcomeRefused) {
 			t.Errorf("%s: declined %v", c.outcome, declined)
 		}
 	}
@@ -230,7 +230,7 @@ func TestRule_H3_AnAnsweredPhoneCallNeedsEveryFieldOfTheRecord(t *testing.T) {
 
 func TestRule_H3_AgreedActionsAndTheNextCallAreDueItems(t *testing.T) {
 	f := family(london(t, "2026-11-06 18:30:00"))
-	f.Status, f.MissingSince, f.CallKey = FamilyMissing, london(t, "2026-11-17 05:30:00"), "CALL#old"
+	f.s.Status, f.s.MissingSince, f.s.CallKey = FamilyMissing, london(t, "2026-11-17 05:30:00"), "CALL#old"
 	now := london(t, "2026-11-23 10:05:00")
 	at := london(t, "2026-11-23 10:00:00")
 	c := answeredCall(london(t, "2026-11-30 10:00:00"))
@@ -245,10 +245,10 @@ func TestRule_H3_AgreedActionsAndTheNextCallAreDueItems(t *testing.T) {
 		t.Errorf("actions %+v", w.Actions)
 	}
 	if w.OpenCall == nil || w.OpenCall.Kind != "phone-call" || w.OpenCall.Assignee != teacher.Email || !w.OpenCall.Due.DueAt.Equal(c.NextCallAt) ||
-		!w.Family.CallDueAt.Equal(c.NextCallAt) || w.CloseCall != "CALL#old" {
+		!w.Family.CallDueAt().Equal(c.NextCallAt) || w.CloseCall != "CALL#old" {
 		t.Errorf("next call %+v, close %q", w.OpenCall, w.CloseCall)
 	}
-	if w.Family.Status != FamilyEngaged || !w.Family.ContactDeclinedAt.IsZero() {
+	if w.Family.Status() != FamilyEngaged || !w.Family.ContactDeclinedAt().IsZero() {
 		t.Errorf("family %+v", w.Family)
 	}
 	var contact safeguarding.ChronologyEntry
@@ -278,7 +278,7 @@ func TestRule_H3_AFamilyNoLongerHappyToBeContactedIsRecordedAndGetsNoNextCall(t 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.OpenCall != nil || w.Family.ContactDeclinedAt.IsZero() || !strings.Contains(w.Entries[0].Summary, "NOT happy to be contacted") {
+	if w.OpenCall != nil || w.Family.ContactDeclinedAt().IsZero() || !strings.Contains(w.Entries[0].Summary, "NOT happy to be contacted") {
 		t.Errorf("%+v", w)
 	}
 	c.NextCallAt = now.AddDate(0, 0, 7)
@@ -286,9 +286,9 @@ func TestRule_H3_AFamilyNoLongerHappyToBeContactedIsRecordedAndGetsNoNextCall(t 
 		t.Errorf("a next call for a family that does not want one: %v", err)
 	}
 	// A later call where they are happy again clears it.
-	w.Family.Version++
+	w.Family.s.Version++
 	again, err := w.Family.RecordContact(dsl, false, ContactAttempt{At: now, Method: "phone-call", Established: true, Call: answeredCall(now.AddDate(0, 0, 7))}, "y", now)
-	if err != nil || !again.Family.ContactDeclinedAt.IsZero() {
+	if err != nil || !again.Family.ContactDeclinedAt().IsZero() {
 		t.Errorf("%+v %v", again.Family, err)
 	}
 }

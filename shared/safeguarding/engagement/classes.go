@@ -135,7 +135,7 @@ func (c ClassLists) Sheet(ctx context.Context, who safeguarding.Caller, school s
 	}
 	var siblingIDs []safeguarding.PupilID
 	for _, f := range families {
-		for _, ch := range f.Children {
+		for _, ch := range f.Children() {
 			if !inClass[ch.Pupil] {
 				siblingIDs = append(siblingIDs, ch.Pupil)
 			}
@@ -156,11 +156,11 @@ func (c ClassLists) Sheet(ctx context.Context, who safeguarding.Caller, school s
 			sheet.Unlinked = append(sheet.Unlinked, p)
 			continue
 		}
-		cf := byFamily[f.ID]
+		cf := byFamily[f.ID()]
 		if cf == nil {
 			cf = &ClassFamily{Family: f}
-			byFamily[f.ID] = cf
-			for _, ch := range f.Children {
+			byFamily[f.ID()] = cf
+			for _, ch := range f.Children() {
 				if sib, ok := siblings[ch.Pupil]; ok && !inClass[ch.Pupil] {
 					cf.Siblings = append(cf.Siblings, sib)
 				}
@@ -172,7 +172,7 @@ func (c ClassLists) Sheet(ctx context.Context, who safeguarding.Caller, school s
 		sheet.Families = append(sheet.Families, *cf)
 	}
 	slices.SortFunc(sheet.Families, func(a, b ClassFamily) int {
-		return cmp.Or(strings.Compare(a.InClass[0].Name, b.InClass[0].Name), strings.Compare(a.Family.ID, b.Family.ID))
+		return cmp.Or(strings.Compare(a.InClass[0].Name, b.InClass[0].Name), strings.Compare(a.Family.ID(), b.Family.ID()))
 	})
 	return sheet, nil
 }

@@ -61,8 +61,8 @@ func (s Engagement) LogContact(ctx context.Context, who safeguarding.Caller, sch
 	if err != nil {
 		return contact.ContactLogged{}, err
 	}
-	if w.Family.Status != contact.FamilyMissing && f.Status == contact.FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
-		w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
+	if w.Family.Status() != contact.FamilyMissing && f.Status() == contact.FamilyMissing || w.Family.LastContactAt().After(f.LastContactAt()) {
+		w.Family.LookAfterContact(s.BankHolidays, who.At)
 	}
 	return s.commitFamily(ctx, who, school, id, f, w, key, fp)
 }

@@ -88,12 +88,12 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 			run.Skipped++ // a contact or another run changed the family first
 			continue
 		case err != nil:
-			return run, fmt.Errorf("family %s: %w", f.ID, err)
+			return run, fmt.Errorf("family %s: %w", f.ID(), err)
 		}
-		if w.Family.Status == contact.FamilyMissing && f.Status != contact.FamilyMissing {
+		if w.Family.Status() == contact.FamilyMissing && f.Status() != contact.FamilyMissing {
 			run.Missing++
 		}
-		if !w.Family.LARaisedAt.IsZero() && f.LARaisedAt.IsZero() {
+		if !w.Family.LARaisedAt().IsZero() && f.LARaisedAt().IsZero() {
 			run.LARaised++
 		}
 		run.Alerts += len(w.Alerts)

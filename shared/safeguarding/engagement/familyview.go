@@ -13,20 +13,20 @@ import (
 // attempt) and, once the LA is to be informed, what to send (E5).
 func familyRow(f contact.Family, cal safeguarding.Calendar, now time.Time) FamilyRow {
 	r := FamilyRow{Family: f, SchoolDaysSilent: f.SilentSchoolDays(cal, now)}
-	if f.Status != contact.FamilyMissing {
+	if f.Status() != contact.FamilyMissing {
 		return r
 	}
 	switch {
-	case !f.CallDueAt.IsZero():
-		r.NextDue, r.NextDueAt = "phone-call", f.CallDueAt
-	case !f.LARaisedAt.IsZero() && f.LANotifiedAt.IsZero():
+	case !f.CallDueAt().IsZero():
+		r.NextDue, r.NextDueAt = "phone-call", f.CallDueAt()
+	case !f.LARaisedAt().IsZero() && f.LANotifiedAt().IsZero():
 		r.NextDue = "la-notification"
-	case f.Decision == "":
+	case f.Decision() == "":
 		r.NextDue = "decision"
 	default:
 		r.NextDue = "contact-attempt"
 	}
-	if !f.LARaisedAt.IsZero() {
+	if !f.LARaisedAt().IsZero() {
 		r.LABrief = f.LABrief(cal, now)
 	}
 	return r

@@ -147,7 +147,7 @@ func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, sc
 			if !ok {
 				break
 			}
-			w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
+			w.Family.LookAfterContact(s.BankHolidays, who.At)
 			// Each family's change commits with its own audit entry (rule P4): a batch cut
 			// short leaves no change unaudited, and its retry changes nothing twice.
 			w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAcknowledged,
@@ -237,8 +237,8 @@ func (s Engagement) ChangeFamily(ctx context.Context, who safeguarding.Caller, s
 	if err != nil {
 		return contact.Family{}, err
 	}
-	if w.Family.Status != contact.FamilyMissing && f.Status == contact.FamilyMissing || w.Family.LastContactAt.After(f.LastContactAt) {
-		w.Family.NextLook = w.Family.NextLookAfterContact(s.BankHolidays, who.At)
+	if w.Family.Status() != contact.FamilyMissing && f.Status() == contact.FamilyMissing || w.Family.LastContactAt().After(f.LastContactAt()) {
+		w.Family.LookAfterContact(s.BankHolidays, who.At)
 	}
 	w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
 		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}

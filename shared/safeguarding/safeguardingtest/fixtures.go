@@ -1,6 +1,6 @@
 // Package safeguardingtest holds what the tests of the domain's packages share: one school,
 // its people and pupils and a school-local clock (concerns/concernstest adds a recorded
-// concern). Only tests import it (infra/depcheck checks).
+// concern, contact/contacttest a family's state). Only tests import it (infra/depcheck checks).
 package safeguardingtest
 
 import (

@@ -424,7 +424,7 @@ func (s Visits) LiftBlock(ctx context.Context, who safeguarding.Caller, school s
 	if author == "" {
 		author = who.Email
 	}
-	for _, c := range pl.Family.Children {
+	for _, c := range pl.Family.Children() {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: entryID + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryVisit, At: who.At.UTC(),
 			Reference: pl.Family.Reference(), AuthorName: author, Summary: "Home visits to the family may go ahead again (a DSL lifted the block): " + next.History[len(next.History)-1].Reason,
 			Visibility: safeguarding.Visibility{School: school, Author: who.Email}})

@@ -264,9 +264,9 @@ func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safegua
 	}
 	var ps safeguarding.Problems
 	switch {
-	case family == nil || family.School != school.ID:
+	case family == nil || family.School() != school.ID:
 		ps.Add("familyId", "no such family in this school")
-	case len(family.Children) == 0:
+	case len(family.Children()) == 0:
 		ps.Add("familyId", "the family has no children at this school")
 	case block.Blocked:
 		return Visit{}, blockedProblem()
@@ -318,7 +318,7 @@ func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safegua
 		return Visit{}, err
 	}
 	return Visit{s: VisitSnapshot{
-		ID: id, School: school.ID, Reference: VisitReference(id), Family: family.ID, Children: family.Pupils(),
+		ID: id, School: school.ID, Reference: VisitReference(id), Family: family.ID(), Children: family.Pupils(),
 		Staff: staff, LineManager: lm, PlannedStart: start, PlannedEnd: end, PlannedBy: by.Email, PlannedAt: now.UTC(),
 		Status: VisitPlanned, Version: 1,
 	}}, nil

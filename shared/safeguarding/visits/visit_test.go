@@ -14,7 +14,10 @@ import (
 // A family of two children at Brook Lane, and the visit plan the tests start from: the
 // teacher and a colleague go on Monday 1 March 2027 from 10:00 to 11:00, the DSL is their
 // line manager.
-var visitFamily = &contact.Family{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "p1"}, {Pupil: "p2"}}}
+var visitFamily = func() *contact.Family {
+	f := contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-01", School: school, Children: []contact.FamilyChild{{Pupil: "p1"}, {Pupil: "p2"}}})
+	return &f
+}()
 
 func planned(t *testing.T, mut func(*NewVisit)) (Visit, error) {
 	t.Helper()
