@@ -25,9 +25,9 @@ import (
 )
 
 // SessionCookie holds the opaque id of the signed-in person's session, which the table keeps
-// (rules S3, S8): the cookie proves nothing by itself, so signing out, an idle timeout or a
-// leaver's removal ends it on the server at once. The __Host- prefix makes the browser keep it
-// only when Secure, for this host alone, on every path.
+// (rules S3, S8): the cookie proves nothing by itself, so the session ends on the server, at
+// once, when its person signs out or it passes its idle time or lifetime. The __Host- prefix
+// makes the browser keep it only when Secure, for this host alone, on every path.
 const SessionCookie = "__Host-keepsafe_session"
 
 // signInCookie carries the OAuth state, the PKCE verifier, the OIDC nonce and the page to
