@@ -269,10 +269,7 @@ func (s *Store) SaveActionChange(ctx context.Context, w casework.ActionWrite) er
 // commandItems are the items every command commits beside its record: the idempotency record
 // (first, so its index is known), chronology entries, the audit entry and the outbox alerts.
 func (s *Store) commandItems(req *safeguarding.RequestRecord, entries []safeguarding.ChronologyEntry, audit safeguarding.AuditEntry, alerts []safeguarding.Alert, at time.Time) ([]types.TransactWriteItem, int) {
-	notExists := aws.String("attribute_not_exists(PK)")
-	put := func(item any) types.TransactWriteItem {
-		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
-	}
+	put := s.putNew
 	var items []types.TransactWriteItem
 	requestAt := -1
 	if req != nil {

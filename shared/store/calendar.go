@@ -90,7 +90,7 @@ func (s *Store) SaveSchoolCalendar(ctx context.Context, c safeguarding.SchoolCal
 		cond.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version - 1)}
 	}
 	items := []types.TransactWriteItem{{Put: cond},
-		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(audit)), ConditionExpression: aws.String("attribute_not_exists(PK)")}}}
+		s.putNew(auditToItem(audit))}
 	return s.transact(ctx, items, -1)
 }
 

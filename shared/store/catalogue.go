@@ -100,7 +100,7 @@ func (s *Store) SaveCatalogue(ctx context.Context, c concerns.SchoolCatalogue, p
 		{Put: &types.Put{TableName: &s.table, Item: marshal(catalogueToItem(c)),
 			ConditionExpression:       aws.String("version = :prev OR (attribute_not_exists(PK) AND :prev = :zero)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(prev), ":zero": num(0)}}},
-		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(audit))}},
+		s.putNew(auditToItem(audit)),
 	}, -1)
 	if cf := (*conditionFailed)(nil); errors.As(err, &cf) {
 		return fmt.Errorf("store: the catalogue was changed by someone else: %w", safeguarding.ErrConflict)

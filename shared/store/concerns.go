@@ -323,10 +323,7 @@ func unmarshalFound(found map[string]map[string]types.AttributeValue, k key, v a
 // and its idempotency record in one TransactWriteItems. A transaction DynamoDB cancels because
 // another one holds the same items (TransactionConflict) is tried again a few times.
 func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error {
-	notExists := aws.String("attribute_not_exists(PK)")
-	put := func(item any) types.TransactWriteItem {
-		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
-	}
+	put := s.putNew
 	var items []types.TransactWriteItem
 	requestAt := -1
 	if w.Request != nil {
@@ -499,9 +496,10 @@ func (s *Store) ChronologyFor(ctx context.Context, viewer string, school safegua
 	return p, pupilFromItem(pu), entries, nil
 }
 
-// Audit saves one audit entry.
+// Audit saves one audit entry, never over another (rule P4).
 func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e))})
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e)),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	return wrap("audit", err)
 }
 

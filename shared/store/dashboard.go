@@ -31,7 +31,7 @@ type readItem struct {
 // reporter.
 func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *concerns.StatusNote) error {
 	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: marshal(auditToItem(e))}},
+		s.putNew(auditToItem(e)),
 		{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}},
 	}
 	if opened != nil {
@@ -43,8 +43,7 @@ func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry,
 			ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
 		}})
 		if opened.Alert != nil {
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(outboxToItem(*opened.Alert, opened.At)),
-				ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+			items = append(items, s.putNew(outboxToItem(*opened.Alert, opened.At)))
 		}
 	}
 	// A TransactionConflict (another transaction on the same items) is tried again; only a

@@ -147,10 +147,7 @@ func (s *Store) PutFamilies(ctx context.Context, families []contact.Family) erro
 // entry and idempotency record, and the phone call it opens or closes.
 func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	f := w.Family
-	notExists := aws.String("attribute_not_exists(PK)")
-	put := func(item any) types.TransactWriteItem {
-		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item), ConditionExpression: notExists}}
-	}
+	put := s.putNew
 	var items []types.TransactWriteItem
 	requestAt := -1
 	if w.Request != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -97,6 +98,14 @@ func unmarshal(m map[string]types.AttributeValue, v any) error {
 		return fmt.Errorf("store: reading %T: %w", v, err)
 	}
 	return nil
+}
+
+// putNew writes item in a transaction on the condition that no item has its key: records,
+// chronology entries, audit entries (rule P4) and alerts are appended, never written over one
+// another, so a write that would overwrite one fails whole.
+func (s *Store) putNew(item any) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(item),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 }
 
 // getItem reads one item; ok is false when there is none.

@@ -377,10 +377,7 @@ func (s *Store) SaveVisit(ctx context.Context, w visits.VisitWrite) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
 	}
 	if c := w.Concern; c != nil {
-		notExists := aws.String("attribute_not_exists(PK)")
-		items = append(items,
-			types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(concernToItem(*c)), ConditionExpression: notExists}},
-			types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(revisionToItem(*c)), ConditionExpression: notExists}})
+		items = append(items, s.putNew(concernToItem(*c)), s.putNew(revisionToItem(*c)))
 	}
 	if len(items) > 100 {
 		return fmt.Errorf("store: a visit command of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
