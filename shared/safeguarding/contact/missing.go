@@ -7,6 +7,13 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
+// EscalationActor is who the audit trail names for the escalation job's writes (rule P4), and
+// AuditFamilyMissing what it did.
+const (
+	EscalationActor    = "system:escalation"
+	AuditFamilyMissing = "family.missing"
+)
+
 // Thresholds of rules E2 and E5, in silent school days.
 const (
 	SilentDaysMissing = 5  // more than this is MISSING (E2)
@@ -39,6 +46,9 @@ func (f Family) Check(cal, lookCal safeguarding.Calendar, school safeguarding.Sc
 				Visibility: safeguarding.Visibility{School: f.s.School}})
 		}
 		w.Alerts = append(w.Alerts, familyAlerts(f, school, "missing", safeguarding.AudienceDSL, safeguarding.RoleDSL, now)...)
+		// rule P4: the job that writes to the children's chronologies is audited as their actor.
+		w.Audit = &safeguarding.AuditEntry{ID: id, School: f.s.School, Actor: EscalationActor, Action: AuditFamilyMissing,
+			Subject: "family/" + f.s.ID, Pupils: f.Pupils(), At: now.UTC()}
 		// rule E3: a phone call within 24 hours, on the deadline engine's ladder (D8).
 		call := safeguarding.DueItem{ID: f.s.ID + "-call-" + safeguarding.LocalDay(now).Format("20060102"), School: f.s.School, Kind: "phone-call",
 			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.s.ID, Due: safeguarding.NewDueState(now.Add(CallWithin), now)}

@@ -63,6 +63,25 @@ func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 	}
 }
 
+// Rule P4 for a job: the escalation job's MISSING entries commit with an audit entry naming the
+// job as the actor, the family and its children; a look that changes nothing audits nothing.
+func TestRule_P4_E2_TheEscalationJobIsAuditedAsTheActorOfWhatItWrites(t *testing.T) {
+	f := family(london(t, "2026-11-06 18:30:00"))
+	w, ok := check(t, f, bankHolidays, "2026-11-17")
+	if !ok || w.Audit == nil {
+		t.Fatalf("no audit entry with the MISSING entries: %+v", w)
+	}
+	a := w.Audit
+	if a.Actor != EscalationActor || a.Action != AuditFamilyMissing || a.Subject != "family/fam-07" || a.School != school ||
+		len(a.Pupils) != 2 || a.ID == "" || !a.At.Equal(london(t, "2026-11-17 06:00:00")) {
+		t.Errorf("audit entry %+v", a)
+	}
+	quiet := family(london(t, "2026-11-13 18:30:00"))
+	if w, ok := check(t, quiet, bankHolidays, "2026-11-17"); ok && w.Audit != nil {
+		t.Errorf("a look that writes no chronology audited %+v", w.Audit)
+	}
+}
+
 func TestRule_E2_WeekendsBankHolidaysINSETAndHalfTermAreNotCounted(t *testing.T) {
 	cal := safeguarding.SchoolCalendar{School: school, BankHolidays: bankHolidays, DaysOff: []safeguarding.DayOff{
 		{Kind: safeguarding.DayOffINSET, From: london(t, "2027-01-04 00:00:00"), To: london(t, "2027-01-04 00:00:00")},
