@@ -170,6 +170,10 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 	if got := w.scan("outbox", "kind", "audience", "recipient", "reference"); !slices.Equal(got, []string{"[missing dsl " + dsl + " FAM-FAM-03]"}) {
 		t.Errorf("alerts %v", got)
 	}
+	// Rule P4: the job is the audited actor of what it wrote.
+	if got := w.scan("audit", "actor", "action", "subject"); !slices.Contains(got, "[system:escalation family.missing family/fam-03]") {
+		t.Errorf("audit %v", got)
+	}
 	// Rerunning the same day changes nothing.
 	before := w.family("fam-03")
 	w.run("2026-11-17")
