@@ -123,7 +123,7 @@ func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(challenge[:])},
 		"code_challenge_method": {"S256"},
 	}
-	back := localPath(r.ev.QueryStringParameters["return"])
+	back := identity.ReturnPath(r.ev.QueryStringParameters["return"])
 	sep := "?"
 	if strings.Contains(h.Config.SignInURL, "?") {
 		sep = "&"
@@ -131,9 +131,6 @@ func (h *Handler) signIn(r *request) events.APIGatewayV2HTTPResponse {
 	c := cookieLine(signInCookie, state+"."+verifier+"."+nonce+"."+base64.RawURLEncoding.EncodeToString([]byte(back)), 600)
 	return redirect(h.Config.SignInURL+sep+q.Encode(), http.StatusFound, c)
 }
-
-// localPath keeps a return address only when it is a path of this site (identity.ReturnPath).
-func localPath(p string) string { return identity.ReturnPath(p) }
 
 // authCallback finishes the sign-in: it checks the state, exchanges the code for tokens at
 // the provider's token endpoint, verifies the ID token (its nonce, and a verified email: rule
@@ -153,7 +150,7 @@ func (h *Handler) authCallback(ctx context.Context, r *request) events.APIGatewa
 	}
 	back := "/"
 	if b, err := base64.RawURLEncoding.DecodeString(parts[3]); err == nil {
-		back = localPath(string(b))
+		back = identity.ReturnPath(string(b))
 	}
 	tok, err := h.exchangeCode(ctx, q["code"], parts[1])
 	if err != nil {

@@ -87,14 +87,14 @@ func identity(req Request) (safeguarding.Identity, error) {
 	return safeguarding.Identity{Email: email, Subject: sub}, nil
 }
 
-// Caller is who sent the request (the authorizer's verified email claim), when (the request's
-// time at API Gateway, never the wall clock) and from where.
+// Caller is who sent the request (its identity's verified email), when (the request's time at
+// API Gateway, never the wall clock) and from where.
 func Caller(req Request) (safeguarding.Caller, error) {
-	email, ok := safeguarding.NormaliseEmail(claim(req, "email"))
-	if !ok {
-		return safeguarding.Caller{}, &ProblemError{Status: 401, Title: "Unauthorized", Detail: "the token has no email claim"}
+	id, err := identity(req)
+	if err != nil {
+		return safeguarding.Caller{}, err
 	}
-	return safeguarding.Caller{Email: email, At: RequestTime(req), Source: req.RequestContext.HTTP.SourceIP}, nil
+	return safeguarding.Caller{Email: id.Email, At: RequestTime(req), Source: req.RequestContext.HTTP.SourceIP}, nil
 }
 
 // RequestTime is when API Gateway received the request.

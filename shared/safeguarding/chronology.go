@@ -46,11 +46,11 @@ func (e ChronologyEntry) IsCaseWork() bool {
 	return e.ConcernID != "" && (e.Type == EntryAction || e.Type == EntryDecision)
 }
 
-// visibility is who may see the entry: case work on a concern is for those who may see the
-// case work (D7), however the entry was written.
+// visibility is who may see the entry: an entry carries its concern's visibility, and when it
+// is case work (told by its type) only those who may see the case work see it (D7).
 func (e ChronologyEntry) visibility() Visibility {
 	v := e.Visibility
-	v.CaseWork = v.CaseWork || e.IsCaseWork()
+	v.CaseWork = e.IsCaseWork()
 	return v
 }
 

@@ -278,9 +278,6 @@ func rolesSummary(u safeguarding.Principal) string {
 // from its GET to its POST.
 var authorizeParams = []string{"client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method", "response_type", "scope"}
 
-// localPath keeps a redirect target on this site, as the web function does (identity.ReturnPath).
-func localPath(next string) string { return identity.ReturnPath(next) }
-
 // serveSignIn is the provider's authorize endpoint, as Cognito's hosted sign-in is for the
 // deployed product: the authorization code flow with PKCE and an OIDC nonce. GET lists the demo
 // users as buttons; POST signs one in and sends the browser back to the web function's
@@ -292,7 +289,7 @@ func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		q := r.URL.Query()
 		if q.Get("redirect_uri") == "" {
-			http.Redirect(w, r, "/sign-in?"+url.Values{"return": {localPath(q.Get("next"))}}.Encode(), http.StatusFound)
+			http.Redirect(w, r, "/sign-in?"+url.Values{"return": {identity.ReturnPath(q.Get("next"))}}.Encode(), http.StatusFound)
 			return
 		}
 		data := struct {

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/identity"
 )
 
 func TestCadence(t *testing.T) {
@@ -204,8 +206,8 @@ func TestIsText(t *testing.T) {
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{"": "/", "/schools/x": "/schools/x", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/",
 		"/%09/evil.example": "/", "/\t/evil.example": "/", "/%2F%2Fevil.example": "/", "/%5Cevil.example": "/", " /\n/evil.example": "/"} {
-		if got := localPath(in); got != want {
-			t.Errorf("localPath(%q) = %q", in, got)
+		if got := identity.ReturnPath(in); got != want {
+			t.Errorf("identity.ReturnPath(%q) = %q", in, got)
 		}
 	}
 }

@@ -145,7 +145,7 @@ func (s Cases) write(who safeguarding.Caller, a Action, prev int, c concerns.Con
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{
 			ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: safeguarding.EntryAction, At: who.At, ConcernID: c.ID(),
 			Reference: c.Reference(), Role: p.Role, Category: c.Category(), AuthorName: who.Email,
-			Summary: actionSummary(a, what), Visibility: c.CaseWorkVisibility(),
+			Summary: actionSummary(a, what), Visibility: c.Visibility(),
 		})
 	}
 	if key.Key != "" {
@@ -351,7 +351,7 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 	for _, p := range con.Pupils() {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: entryID + "#" + string(p.ID), Pupil: p.ID, Type: safeguarding.EntryDecision, At: who.At,
 			ConcernID: con.ID(), Reference: con.Reference(), Role: p.Role, Category: con.Category(), AuthorName: who.Email,
-			Summary: summary + ": " + ev.Reason, Visibility: con.CaseWorkVisibility()})
+			Summary: summary + ": " + ev.Reason, Visibility: con.Visibility()})
 	}
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: string(con.ID())}}
