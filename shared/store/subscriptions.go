@@ -14,34 +14,37 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
-// A school's alert topics and subscriptions live in the school's partition, under "ALERTS#",
-// so the subscriptions function reads them all with one Query and the alerts function finds a
-// recipient's with another:
+// A school's alert topics and subscriptions live in a partition of their own, so the
+// subscriptions function reads them all with one Query, the alerts function finds a
+// recipient's with another, and the subscriptions function's role may delete items of this
+// partition and of no other (its DeleteItem is conditioned on the partition key):
 //
-//	SCHOOL#<school> / ALERTS#TOPIC#<shard, 3 digits>         one per SNS topic of the school
-//	SCHOOL#<school> / ALERTS#SUB#<email>#<channel>           one per person and channel
-//	SCHOOL#<school> / ALERTS#LEASE                           one reconciler at a time
+//	ALERTS#<school> / TOPIC#<shard, 3 digits>         one per SNS topic of the school
+//	ALERTS#<school> / SUB#<email>#<channel>           one per person and channel
+//	ALERTS#<school> / LEASE                           one reconciler at a time
 const (
 	typeAlertTopic        = "alert-topic"
 	typeAlertSubscription = "alert-subscription"
 	typeAlertLease        = "alert-lease"
-
-	alertsPrefix = "ALERTS#"
 )
 
+// alertsPK starts with a word no other partition starts with, so that an IAM condition on
+// the leading key ("ALERTS#*") names these items and nothing else.
+func alertsPK(s safeguarding.SchoolID) string { return "ALERTS#" + string(s) }
+
 func alertTopicKey(s safeguarding.SchoolID, shard int) key {
-	return key{PK: schoolKey(s).PK, SK: fmt.Sprintf("ALERTS#TOPIC#%03d", shard)}
+	return key{PK: alertsPK(s), SK: fmt.Sprintf("TOPIC#%03d", shard)}
 }
 
 // alertSubPrefix is the start of every subscription key of one person in a school. An email's
 // domain holds no '#', so one person's prefix is never the start of another's.
-func alertSubPrefix(email string) string { return "ALERTS#SUB#" + email + "#" }
+func alertSubPrefix(email string) string { return "SUB#" + email + "#" }
 
 func alertSubKey(s safeguarding.SchoolID, email string, ch safeguarding.Channel) key {
-	return key{PK: schoolKey(s).PK, SK: alertSubPrefix(email) + string(ch)}
+	return key{PK: alertsPK(s), SK: alertSubPrefix(email) + string(ch)}
 }
 
-func alertLeaseKey(s safeguarding.SchoolID) key { return key{PK: schoolKey(s).PK, SK: "ALERTS#LEASE"} }
+func alertLeaseKey(s safeguarding.SchoolID) key { return key{PK: alertsPK(s), SK: "LEASE"} }
 
 type alertTopicItem struct {
 	key
@@ -96,15 +99,15 @@ func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, what stri
 	}
 }
 
-// AlertState reads a school's alert topics (by shard) and subscriptions in one Query (paged),
+// AlertState reads a school's alert topics (by shard) and subscriptions in one Query of their
+// partition (paged),
 // consistently, for the reconciler.
 func (s *Store) AlertState(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.AlertTopic, []safeguarding.AlertSubscription, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(schoolKey(school).PK), ":p": str(alertsPrefix)},
-		ConsistentRead: aws.Bool(true),
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(alertsPK(school))},
+		ConsistentRead:            aws.Bool(true),
 	}, "alert state")
 	if err != nil {
 		return nil, nil, err
@@ -144,7 +147,7 @@ func (s *Store) AlertRoute(ctx context.Context, school safeguarding.SchoolID, em
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(schoolKey(school).PK), ":p": str(alertSubPrefix(email))},
+			":pk": str(alertsPK(school)), ":p": str(alertSubPrefix(email))},
 	}, "alert route")
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/keepsafe-schools/keepsafe/infra/template"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // The table template.yaml declares is the one this package's keys assume.
@@ -41,46 +42,59 @@ func TestTemplateTableHasTheKeysTheStoreUses(t *testing.T) {
 // delete the table's items is denied both on the partition keys of audit entries, by a
 // pattern that matches the keys this package writes them under (auditPK), so a change of key
 // layout that escaped the condition fails here.
-func TestRule_P4_NoFunctionMayChangeOrRemoveAnAuditEntry(t *testing.T) {
+// statement is one IAM policy statement of a function's role.
+type statement struct {
+	Effect    string                    `yaml:"Effect"`
+	Action    yaml.Node                 `yaml:"Action"`
+	Resource  yaml.Node                 `yaml:"Resource"`
+	Condition map[string]map[string]any `yaml:"Condition"`
+}
+
+func (s statement) onTable() bool {
+	resources := []*yaml.Node{&s.Resource}
+	if s.Resource.Kind == yaml.SequenceNode {
+		resources = s.Resource.Content
+	}
+	for _, r := range resources {
+		if r.Tag == "!GetAtt" && r.Value == "Table.Arn" {
+			return true
+		}
+	}
+	return false
+}
+
+// changes says whether the statement names updating or deleting items.
+func (s statement) changes() (update, remove bool) {
+	acts := []string{s.Action.Value}
+	if s.Action.Kind != yaml.ScalarNode {
+		acts = nil
+		_ = s.Action.Decode(&acts)
+	}
+	for _, a := range acts {
+		update = update || a == "dynamodb:UpdateItem" || a == "dynamodb:*"
+		remove = remove || a == "dynamodb:DeleteItem" || a == "dynamodb:*"
+	}
+	return update, remove
+}
+
+// leadingKeys are the statement's patterns on dynamodb:LeadingKeys under the given operator.
+func (s statement) leadingKeys(operator string) []string {
+	patterns, _ := s.Condition[operator]["dynamodb:LeadingKeys"].([]any)
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		out[i] = fmt.Sprint(p)
+	}
+	return out
+}
+
+// tableStatements are the statements on the table of every function's role, by function.
+func tableStatements(t *testing.T) map[string][]statement {
+	t.Helper()
 	tpl, err := template.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	auditKey := auditPK("brook-lane", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	type statement struct {
-		Effect    string                    `yaml:"Effect"`
-		Action    yaml.Node                 `yaml:"Action"`
-		Resource  yaml.Node                 `yaml:"Resource"`
-		Condition map[string]map[string]any `yaml:"Condition"`
-	}
-	onTable := func(s statement) bool {
-		resources := []*yaml.Node{&s.Resource}
-		if s.Resource.Kind == yaml.SequenceNode {
-			resources = s.Resource.Content
-		}
-		for _, r := range resources {
-			if r.Tag == "!GetAtt" && r.Value == "Table.Arn" {
-				return true
-			}
-		}
-		return false
-	}
-	actions := func(s statement) []string {
-		if s.Action.Kind == yaml.ScalarNode {
-			return []string{s.Action.Value}
-		}
-		var out []string
-		_ = s.Action.Decode(&out)
-		return out
-	}
-	changes := func(acts []string) (update, remove bool) {
-		for _, a := range acts {
-			update = update || a == "dynamodb:UpdateItem" || a == "dynamodb:*"
-			remove = remove || a == "dynamodb:DeleteItem" || a == "dynamodb:*"
-		}
-		return update, remove
-	}
-	checked := 0
+	out := map[string][]statement{}
 	for _, r := range tpl.Resources() {
 		if r.Type != "AWS::Serverless::Function" || r.Properties == nil {
 			continue
@@ -93,38 +107,88 @@ func TestRule_P4_NoFunctionMayChangeOrRemoveAnAuditEntry(t *testing.T) {
 		if err := r.Properties.Decode(&props); err != nil {
 			t.Fatalf("%s: %v", r.LogicalID, err)
 		}
-		var mayChange, denied bool
 		for _, p := range props.Policies {
 			for _, s := range p.Statement {
-				if !onTable(s) {
-					continue
+				if s.onTable() {
+					out[r.LogicalID] = append(out[r.LogicalID], s)
 				}
-				update, remove := changes(actions(s))
-				switch s.Effect {
-				case "Allow":
-					mayChange = mayChange || update || remove
-				case "Deny":
-					if !update || !remove {
-						continue
-					}
-					patterns, _ := s.Condition["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"].([]any)
-					for _, pat := range patterns {
-						if glob(fmt.Sprint(pat)).MatchString(auditKey) {
-							denied = true
-						}
-					}
-				}
+			}
+		}
+	}
+	return out
+}
+
+func matchesAny(patterns []string, key string) bool {
+	for _, p := range patterns {
+		if glob(p).MatchString(key) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRule_P4_NoFunctionMayChangeOrRemoveAnAuditEntry(t *testing.T) {
+	auditKey := auditPK("brook-lane", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	checked := 0
+	for fn, statements := range tableStatements(t) {
+		var mayChange, denied bool
+		for _, s := range statements {
+			update, remove := s.changes()
+			switch s.Effect {
+			case "Allow":
+				mayChange = mayChange || update || remove
+			case "Deny":
+				denied = denied || update && remove && matchesAny(s.leadingKeys("ForAnyValue:StringLike"), auditKey)
 			}
 		}
 		if mayChange {
 			checked++
 			if !denied {
-				t.Errorf("%s may update or delete the table's items, audit entries (%s) included", r.LogicalID, auditKey)
+				t.Errorf("%s may update or delete the table's items, audit entries (%s) included", fn, auditKey)
 			}
 		}
 	}
 	if checked == 0 {
 		t.Fatal("no function may update or delete the table's items: the test reads the template wrongly")
+	}
+}
+
+// Records are never deleted: the one function that deletes items (the subscriptions
+// reconciler, forgetting a person's alert subscription) may delete only in the alert
+// partitions, never a record, an audit entry or any other item.
+func TestRule_P4_DeleteItemOnlyOnAlertSubscriptions(t *testing.T) {
+	const school = "brook-lane"
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	own := []string{alertSubKey(school, "dsl@brook-lane.example", safeguarding.ChannelSMS).PK, alertLeaseKey(school).PK}
+	others := []string{auditPK(school, at), schoolKey(school).PK, pupilPK(school, "P1"), concernKey(school, "C1").PK,
+		userKey("dsl@brook-lane.example").PK, outboxKey("X").PK, concernsByTimePK(school), familiesPK(school),
+		requestKey(safeguarding.RequestKey{School: school, Actor: "a@b.example", Key: "ALERTS#x"}).PK}
+	deleters := 0
+	for fn, statements := range tableStatements(t) {
+		for _, s := range statements {
+			if _, remove := s.changes(); !remove || s.Effect != "Allow" {
+				continue
+			}
+			deleters++
+			patterns := s.leadingKeys("ForAllValues:StringLike")
+			if len(patterns) == 0 {
+				t.Errorf("%s may delete any item of the table", fn)
+				continue
+			}
+			for _, k := range own {
+				if !matchesAny(patterns, k) {
+					t.Errorf("%s may not delete its own item %s", fn, k)
+				}
+			}
+			for _, k := range others {
+				if matchesAny(patterns, k) {
+					t.Errorf("%s may delete %s", fn, k)
+				}
+			}
+		}
+	}
+	if deleters != 1 {
+		t.Errorf("%d statements allow deleting items, want the subscriptions function's one", deleters)
 	}
 }
 
