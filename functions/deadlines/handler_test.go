@@ -197,18 +197,6 @@ func TestRule_D8_AnActionCompletedASecondBeforeTheRunIsNotEscalated(t *testing.T
 	}
 }
 
-func TestEventTimeIsTheSchedulesNeverTheWallClock(t *testing.T) {
-	for _, ev := range []string{`{}`, `{"time":"soon"}`, `not json`} {
-		if _, err := eventTime(json.RawMessage(ev)); err == nil {
-			t.Errorf("event %s accepted", ev)
-		}
-	}
-	got, err := eventTime(json.RawMessage(`{"time":"2026-11-23T15:00:00Z","id":"x"}`))
-	if err != nil || !got.Equal(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)) {
-		t.Errorf("%v %v", got, err)
-	}
-}
-
 func TestTemplateRunsTheEngineEvery15MinutesInLondonTime(t *testing.T) {
 	tpl, err := template.LoadDefault()
 	if err != nil {

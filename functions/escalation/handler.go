@@ -16,6 +16,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
+	"github.com/keepsafe-schools/keepsafe/shared/schedule"
 )
 
 // Queue is the part of the SQS client the fan-out uses.
@@ -58,7 +59,7 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		}
 		return h.work(ctx, ev), nil
 	}
-	now, err := eventTime(raw)
+	now, err := schedule.Time(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -159,18 +160,4 @@ func (h handler) work(ctx context.Context, ev events.SQSEvent) events.SQSEventRe
 		}
 	}
 	return resp
-}
-
-func eventTime(raw json.RawMessage) (time.Time, error) {
-	var ev struct {
-		Time string `json:"time"`
-	}
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return time.Time{}, fmt.Errorf("escalation: event is not JSON: %w", err)
-	}
-	t, err := time.Parse(time.RFC3339, ev.Time)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("escalation: event time %q: %w", ev.Time, err)
-	}
-	return t, nil
 }

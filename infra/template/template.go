@@ -39,8 +39,9 @@ type Function struct {
 	Routes    []Route
 	Streams   []StreamEvent
 	Schedules []Schedule
-	// Env holds the environment variables with a literal value, from Globals and from the
-	// function (the function's own win). Variables set with an intrinsic (!Ref ...) are left out.
+	// Env holds the environment variables with a literal value, or a !Ref of a parameter (its
+	// default), from Globals and from the function (the function's own win). Variables set
+	// with another intrinsic (!Ref of a resource, !Sub ...) are left out.
 	Env map[string]string
 }
 
@@ -200,9 +201,12 @@ func (t *Template) Functions() []Function {
 		for k, v := range globalEnv {
 			f.Env[k] = v
 		}
-		// A function's own variable replaces the global one even when it is not a literal.
+		// A function's own variable replaces the global one even when it is not a literal; a
+		// !Ref of a parameter takes the parameter's default, as `sam local` does.
 		each(get(get(p, "Environment"), "Variables"), func(k string, v *yaml.Node) {
 			if s, ok := literalOK(v); ok {
+				f.Env[k] = s
+			} else if s, ok := literalOK(get(get(get(t.root, "Parameters"), refTarget(v)), "Default")); ok && refTarget(v) != "" {
 				f.Env[k] = s
 			} else {
 				delete(f.Env, k)

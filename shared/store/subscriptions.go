@@ -100,8 +100,7 @@ func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, what stri
 }
 
 // AlertState reads a school's alert topics (by shard) and subscriptions in one Query of their
-// partition (paged),
-// consistently, for the reconciler.
+// partition (paged, consistent), for the reconciler.
 func (s *Store) AlertState(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.AlertTopic, []safeguarding.AlertSubscription, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,

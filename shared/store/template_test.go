@@ -128,23 +128,28 @@ func matchesAny(patterns []string, key string) bool {
 }
 
 func TestRule_P4_NoFunctionMayChangeOrRemoveAnAuditEntry(t *testing.T) {
-	auditKey := auditPK("brook-lane", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	protected := []string{auditPK("brook-lane", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), sealsPK("brook-lane")}
 	checked := 0
 	for fn, statements := range tableStatements(t) {
-		var mayChange, denied bool
+		mayChange, denied := false, map[string]bool{}
 		for _, s := range statements {
 			update, remove := s.changes()
 			switch s.Effect {
 			case "Allow":
 				mayChange = mayChange || update || remove
 			case "Deny":
-				denied = denied || update && remove && matchesAny(s.leadingKeys("ForAnyValue:StringLike"), auditKey)
+				for _, k := range protected {
+					denied[k] = denied[k] || update && remove && matchesAny(s.leadingKeys("ForAnyValue:StringLike"), k)
+				}
 			}
 		}
-		if mayChange {
-			checked++
-			if !denied {
-				t.Errorf("%s may update or delete the table's items, audit entries (%s) included", fn, auditKey)
+		if !mayChange {
+			continue
+		}
+		checked++
+		for _, k := range protected {
+			if !denied[k] {
+				t.Errorf("%s may update or delete the table's items, %s included", fn, k)
 			}
 		}
 	}

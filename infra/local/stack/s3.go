@@ -32,6 +32,10 @@ import (
 // AttachmentsBucket is the bucket of attachments (rule C6) in the local S3.
 const AttachmentsBucket = "keepsafe-attachments-local"
 
+// AuditAnchorsBucket keeps each day's last audit seal (rule P4) in the local S3, whose front
+// honours Object Lock's retention as S3 does (see objectLocks).
+const AuditAnchorsBucket = "keepsafe-audit-anchors-local"
+
 // s3rverScript is s3rver's command line, under the project's node_modules (`npm ci`).
 var s3rverScript = filepath.Join("node_modules", "s3rver", "bin", "s3rver.js")
 
@@ -78,6 +82,7 @@ type S3 struct {
 	wg       sync.WaitGroup
 	once     sync.Once
 	pending  atomic.Int64 // notifications not yet sent
+	locks    objectLocks
 }
 
 // StartS3 starts s3rver with node on a free loopback port, creates the buckets, and serves
@@ -274,6 +279,10 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	bucket, key := splitBucketKey(r.URL.Path)
+	if e := s.locks.refuse(r, bucket, key, time.Now()); e != nil {
+		writeS3Error(w, e)
+		return
+	}
 	created := ""
 	switch q := r.URL.Query(); {
 	case key == "":
@@ -301,6 +310,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			pr.Out.Header.Del("Authorization")
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			s.locks.apply(r, resp, bucket, key)
 			if r.Method == http.MethodGet && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent) {
 				for p, header := range responseOverrides {
 					if v := r.URL.Query().Get(p); v != "" {
@@ -315,6 +325,63 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	proxy.ServeHTTP(w, r)
+}
+
+// objectLocks stands in for S3 Object Lock, which s3rver lacks: an object written with
+// x-amz-object-lock-mode and x-amz-object-lock-retain-until-date is answered with them on GET
+// and HEAD, and may not be deleted or written over until that date. (S3 keeps the locked
+// version and adds a new one on a write; s3rver keeps no versions, so the front refuses it.)
+// The locks are kept in memory, for one run of the stack.
+type objectLocks struct {
+	mu    sync.Mutex
+	locks map[string]objectLock // by bucket/key
+}
+
+type objectLock struct {
+	mode  string
+	until time.Time
+}
+
+// refuse is S3's answer to a delete or a write of a locked object before its date; nil to let
+// the request through.
+func (l *objectLocks) refuse(r *http.Request, bucket, key string, now time.Time) *s3Error {
+	if key == "" || r.Method != http.MethodDelete && r.Method != http.MethodPut {
+		return nil
+	}
+	l.mu.Lock()
+	lock, ok := l.locks[bucket+"/"+key]
+	l.mu.Unlock()
+	if !ok || !now.Before(lock.until) {
+		return nil
+	}
+	return &s3Error{http.StatusForbidden, "AccessDenied", "the object is locked in " + lock.mode + " mode until " + lock.until.Format(time.RFC3339)}
+}
+
+// apply records the lock of an object written with one, and shows an object's lock on a GET
+// or HEAD.
+func (l *objectLocks) apply(r *http.Request, resp *http.Response, bucket, key string) {
+	if key == "" || resp.StatusCode >= 300 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch r.Method {
+	case http.MethodPut:
+		mode := r.Header.Get("X-Amz-Object-Lock-Mode")
+		until, err := time.Parse(time.RFC3339, r.Header.Get("X-Amz-Object-Lock-Retain-Until-Date"))
+		if mode == "" || err != nil {
+			return
+		}
+		if l.locks == nil {
+			l.locks = map[string]objectLock{}
+		}
+		l.locks[bucket+"/"+key] = objectLock{mode: mode, until: until}
+	case http.MethodGet, http.MethodHead:
+		if lock, ok := l.locks[bucket+"/"+key]; ok {
+			resp.Header.Set("X-Amz-Object-Lock-Mode", lock.mode)
+			resp.Header.Set("X-Amz-Object-Lock-Retain-Until-Date", lock.until.UTC().Format(time.RFC3339))
+		}
+	}
 }
 
 // responseOverrides are the query parameters of a signed GET that set headers of S3's answer,
@@ -457,7 +524,7 @@ func (s *Stack) startS3(ctx context.Context, cfg Config, tpl *template.Template,
 	s3log := log.With("component", "s3")
 	var err error
 	s.s3, err = StartS3(ctx, S3Options{
-		Root: filepath.Dir(cfg.Template), DataDir: dir, Buckets: []string{AttachmentsBucket}, CORSOrigin: s.URL,
+		Root: filepath.Dir(cfg.Template), DataDir: dir, Buckets: []string{AttachmentsBucket, AuditAnchorsBucket}, CORSOrigin: s.URL,
 		Credentials: map[string]string{accessKeyID: secretKey}, Now: s.clock.Now, Log: s3log,
 		Output: prefixWriter(out, "s3rver"),
 		OnObjectCreated: func(ctx context.Context, ev events.S3Event) {

@@ -433,6 +433,7 @@ func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []tem
 		"AWS_ENDPOINT_URL_SQS":        s.sqs.endpoint,
 		"AWS_ENDPOINT_URL_S3":         s.S3Endpoint,
 		"ATTACHMENTS_BUCKET":          AttachmentsBucket,
+		"AUDIT_ANCHORS_BUCKET":        AuditAnchorsBucket,
 		"ALERTS_TOPIC_PREFIX":         "keepsafe-local",
 		"APP_URL":                     s.URL,
 		"TOKEN_ISSUER":                s.Issuer,
