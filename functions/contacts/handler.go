@@ -78,13 +78,16 @@ type detailsResponse struct {
 	Reminder          string     `json:"reminder"`
 }
 
-// view shows one family's contact details to designated staff, audited (rule P3).
+// view shows one family's contact details to designated staff, audited (rule P3). Past the
+// school's number of families a person opens within an hour, the query parameter reason says
+// why (428 without it).
 func (h handler) view(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	shown, err := h.svc.View(ctx, who, httpapi.School(req), req.PathParameters["id"])
+	reason, given := req.QueryStringParameters["reason"]
+	shown, err := h.svc.View(ctx, who, httpapi.School(req), req.PathParameters["id"], contact.OpeningReason{Text: reason, Given: given})
 	if err != nil {
 		return httpapi.Response{}, err
 	}

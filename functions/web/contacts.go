@@ -26,7 +26,7 @@ import (
 
 // contactsService is the part of safeguarding.Contacts the call screens use.
 type contactsService interface {
-	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (contact.ContactDetailsShown, error)
+	View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason contact.OpeningReason) (contact.ContactDetailsShown, error)
 	CallList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]contact.ContactCheck, error)
 	// The H1 report and the form that changes a family's details, for the office and the
 	// DSLs: see contactreport.go and contactedit.go.
@@ -149,11 +149,37 @@ type callScreenView struct {
 	Staff                 []option
 }
 
-// callState is the call screen's forms as sent, with their problems.
+// callState is the call screen's forms as sent, with their problems, and the reason given
+// for opening the family's numbers past the hour's threshold (rule P3).
 type callState struct {
 	problems formProblems
 	attempt  attemptForm
 	call     callForm
+	reason   contact.OpeningReason
+}
+
+// callReasonView asks why someone needs one more family's numbers this hour (rule P3).
+type callReasonView struct {
+	SchoolName        string
+	Limit             int
+	Problems          formProblems
+	PostURL, ListLink string
+}
+
+// callReason asks for the reason the use case needs, with the problem of one that was sent
+// empty or too long.
+func (h *Handler) callReason(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID, id string, err error) events.APIGatewayV2HTTPResponse {
+	v := callReasonView{Limit: safeguarding.DefaultContactOpeningsPerHour, PostURL: callPath(school, id), ListLink: callsPath(school)}
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		v.SchoolName, v.Limit = sc.Name, sc.ContactOpeningsLimit()
+	}
+	title, status := "Why do you need this family's numbers?", http.StatusOK
+	var ve *safeguarding.ValidationError
+	if errors.As(err, &ve) {
+		v.Problems.addValidation(ve, map[string]string{"reason": "reason"}, "reason")
+		title, status = "Error: "+title, http.StatusBadRequest
+	}
+	return h.page(r, status, "call-reason", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "calls")})
 }
 
 // telDigits is a number as a tel: link dials it.
@@ -179,7 +205,10 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	if err != nil || h.Contacts == nil || h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	shown, err := h.Contacts.View(ctx, r.caller(s.claims.Email), school, id)
+	shown, err := h.Contacts.View(ctx, r.caller(s.claims.Email), school, id, st.reason)
+	if errors.Is(err, safeguarding.ErrReasonNeeded) || (st.reason.Given && errors.Is(err, safeguarding.ErrInvalid)) {
+		return h.callReason(ctx, r, s, p, school, id, err)
+	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -247,12 +276,17 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 }
 
 // submitCall records an unanswered call or a refusal (form=attempt, rule H2) or an answered
-// call with its record (form=call, rule H3), then goes back to the screen.
+// call with its record (form=call, rule H3), then goes back to the screen. With form=reason
+// it opens the family's numbers with the reason given (rule P3) and shows the screen at once,
+// so the one opening is the one audited with its reason.
 func (h *Handler) submitCall(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	id := r.param("id")
 	if h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	if r.form.Get("form") == "reason" {
+		return h.callScreenWith(ctx, r, s, callState{reason: contact.OpeningReason{Text: r.form.Get("reason"), Given: true}})
 	}
 	var st callState
 	var in contact.ContactAttempt

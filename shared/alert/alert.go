@@ -41,6 +41,8 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 		page = "/families/"
 	case safeguarding.SubjectVisit:
 		page = "/visits/"
+	case safeguarding.SubjectClosureContacts:
+		page = "/closure-contacts"
 	}
 	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + page + a.Subject
 	var text string
@@ -88,6 +90,10 @@ func headline(a safeguarding.Alert) string {
 		return "an action on " + ref + " is overdue"
 	case "reallocation-needed":
 		return "an action on " + ref + " needs reallocating"
+	case "bulk-contact-reading":
+		// Rule P3: who it was is behind the sign-in, in the audit entry the reference names. An
+		// SNS subject is under 100 characters.
+		return "many families' contact details opened in an hour (audit " + ref + ")"
 	default:
 		return "an update on " + ref
 	}

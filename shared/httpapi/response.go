@@ -93,6 +93,11 @@ func Error(ctx context.Context, req Request, err error) Response {
 		return problem(out)
 	case errors.Is(err, safeguarding.ErrInvalid):
 		return Problem(400, "Invalid request", "the request cannot be carried out as sent")
+	case errors.Is(err, safeguarding.ErrReasonNeeded):
+		// Rule P3: 428, since the same request goes ahead once it carries a reason.
+		return problem(&ProblemError{Status: 428, Title: "A reason is needed",
+			Detail: "reason: you have opened many families' contact details within the hour; say why you need this one",
+			Errors: []FieldError{{Field: "reason", Detail: "say why you need this family's contact details"}}})
 	case errors.Is(err, safeguarding.ErrNotFound):
 		return Problem(404, "Not found", "there is no such record, or you may not see it")
 	case errors.Is(err, safeguarding.ErrForbidden):

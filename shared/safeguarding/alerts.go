@@ -74,3 +74,7 @@ const AudienceLineManager Audience = "line_manager"
 
 // SubjectVisit marks an alert about a home visit: its link opens the visit.
 const SubjectVisit = "visit"
+
+// SubjectClosureContacts marks an alert about who reads families' contact details (rule P3):
+// its link opens the school's closure contacts, where a designation can be ended.
+const SubjectClosureContacts = "closure-contacts"

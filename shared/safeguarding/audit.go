@@ -17,4 +17,7 @@ type AuditEntry struct {
 	Pupils []PupilID
 	At     time.Time
 	Source string
+	// Reason is why the actor says they needed it, where the rules ask for one (rule P3: a
+	// family's contact details opened past the hour's threshold).
+	Reason string
 }

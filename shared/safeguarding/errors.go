@@ -26,6 +26,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	ErrInvalid   = errors.New("invalid")
 	ErrConflict  = errors.New("conflict")
+	// ErrReasonNeeded: the request may go ahead only with a reason, and none was given (rule
+	// P3: one more family's contact details past the hour's threshold).
+	ErrReasonNeeded = errors.New("a reason is needed")
 	// ErrIdempotencyMismatch: the same Idempotency-Key was sent with a different request.
 	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
 )

@@ -101,6 +101,34 @@ type School struct {
 	// (rule S3): how long it lasts without use, and at most (0: DefaultSessionIdle and
 	// DefaultSessionLifetime).
 	SessionIdleMinutes, SessionLifetimeMinutes int
+	// ContactOpeningsPerHour is how many distinct families' contact details one person may
+	// open within an hour before each further family needs a reason and the Senior DSL is
+	// alerted (rule P3; 0: DefaultContactOpeningsPerHour).
+	ContactOpeningsPerHour int
+}
+
+// Bounds of a school's ContactOpeningsPerHour (rule P3): a designated person calling families
+// through a closure opens a few dozen an hour at most.
+const (
+	DefaultContactOpeningsPerHour = 30
+	MaxContactOpeningsPerHour     = 500
+)
+
+// ContactOpeningsLimit is the school's setting, or the default.
+func (s School) ContactOpeningsLimit() int {
+	if s.ContactOpeningsPerHour <= 0 {
+		return DefaultContactOpeningsPerHour
+	}
+	return s.ContactOpeningsPerHour
+}
+
+// CheckSettings refuses settings out of their bounds, naming each.
+func (s School) CheckSettings() error {
+	var ps Problems
+	if n := s.ContactOpeningsPerHour; n < 0 || n > MaxContactOpeningsPerHour {
+		ps.Add("contactOpeningsPerHour", "a whole number from 1 to %d (0 for the default, %d)", MaxContactOpeningsPerHour, DefaultContactOpeningsPerHour)
+	}
+	return ps.Err()
 }
 
 // Session lengths a school has not set (rule S3).

@@ -216,11 +216,12 @@ type auditItem struct {
 	Pupils  []string  `dynamodbav:"pupils"`
 	At      time.Time `dynamodbav:"at"`
 	Source  string    `dynamodbav:"source"`
+	Reason  string    `dynamodbav:"reason,omitempty"`
 }
 
 func auditToItem(e safeguarding.AuditEntry) auditItem {
 	it := auditItem{key: key{PK: auditPK(e.School, e.At), SK: stamp(e.At) + "#" + e.ID}, Type: typeAudit,
-		ID: e.ID, School: string(e.School), Actor: e.Actor, Action: e.Action, Subject: e.Subject, At: e.At, Source: e.Source}
+		ID: e.ID, School: string(e.School), Actor: e.Actor, Action: e.Action, Subject: e.Subject, At: e.At, Source: e.Source, Reason: e.Reason}
 	for _, p := range e.Pupils {
 		it.Pupils = append(it.Pupils, string(p))
 	}

@@ -411,21 +411,26 @@ func (s *Store) ClosureContact(ctx context.Context, school safeguarding.SchoolID
 	return closureContactFromItem(it), nil
 }
 
-// LoadContactView reads the viewer, their designation, the family and its contact details in
-// one BatchGetItem (A1, A42, A23, A40).
-func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string) (contact.ContactView, error) {
+// LoadContactView reads the viewer, their designation, the school, the family, its contact
+// details and what the viewer opened in the hour of at, in one BatchGetItem (A1, A42, A2,
+// A23, A40, A43).
+func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, at time.Time) (contact.ContactView, error) {
 	var v contact.ContactView
 	if !validFamilyID(family) {
 		return v, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	var cc closureContactItem
+	var sc schoolItem
 	var f familyItem
 	var c contactsItem
-	b := newBatch().viewer(viewer, &v.Viewer).item(closureContactKey(school, viewer), &cc).item(familyKey(school, family), &f).item(contactsKey(school, family), &c)
+	var o openingsItem
+	b := newBatch().viewer(viewer, &v.Viewer).item(closureContactKey(school, viewer), &cc).item(schoolKey(school), &sc).
+		item(familyKey(school, family), &f).item(contactsKey(school, family), &c).item(openingsKey(school, viewer, at), &o)
 	if err := s.load(ctx, b); err != nil {
 		return v, err
 	}
 	v.Designated = cc.Active
+	v.School = schoolFromItem(sc)
 	if f.ID != "" {
 		v.Family = familyFromItem(f)
 	}
@@ -433,6 +438,7 @@ func (s *Store) LoadContactView(ctx context.Context, viewer string, school safeg
 	if c.Type != "" {
 		v.Details = contactsFromItem(c)
 	}
+	v.Openings = openingsFromItem(o, family)
 	return v, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 )
 
 // Entity types, stored in the "type" attribute. The stream filter of the alerts function
@@ -32,6 +33,9 @@ const (
 const (
 	requestTTL = 24 * time.Hour
 	outboxTTL  = 30 * 24 * time.Hour
+	// openingsTTL keeps an hour's count of contact openings two days past the hour: every
+	// opening of the hour reads it, nothing after; the audit entries keep the openings.
+	openingsTTL = 48 * time.Hour
 )
 
 func userKey(email string) key { return key{PK: "USER#" + email, SK: "PROFILE"} }
@@ -68,6 +72,12 @@ func auditPK(s safeguarding.SchoolID, at time.Time) string {
 
 func requestKey(k safeguarding.RequestKey) key {
 	return key{PK: "SCHOOL#" + string(k.School) + "#REQUEST#" + k.Actor + "#" + k.Key, SK: "REQUEST"}
+}
+
+// openingsKey is the families whose contact details one person opened in one school within
+// one hour (rule P3, A43): a partition per person, an item per hour.
+func openingsKey(s safeguarding.SchoolID, actor string, hour time.Time) key {
+	return key{PK: "SCHOOL#" + string(s) + "#OPENINGS#" + actor, SK: "HOUR#" + contact.OpeningHour(hour).Format("2006-01-02T15Z")}
 }
 
 func outboxKey(id string) key { return key{PK: "OUTBOX#" + id, SK: "OUTBOX"} }

@@ -75,11 +75,14 @@ type schoolItem struct {
 	// SessionIdle and SessionLifetime are rule S3's minutes for a web session.
 	SessionIdle     int `dynamodbav:"sessionIdleMinutes,omitempty"`
 	SessionLifetime int `dynamodbav:"sessionLifetimeMinutes,omitempty"`
+	// ContactOpenings is rule P3's distinct families a person may open in an hour without a reason.
+	ContactOpenings int `dynamodbav:"contactOpeningsPerHour,omitempty"`
 }
 
 func schoolToItem(s safeguarding.School) schoolItem {
 	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes,
-		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber, SessionIdle: s.SessionIdleMinutes, SessionLifetime: s.SessionLifetimeMinutes}
+		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber, SessionIdle: s.SessionIdleMinutes, SessionLifetime: s.SessionLifetimeMinutes,
+		ContactOpenings: s.ContactOpeningsPerHour}
 	for _, m := range s.Roster {
 		e := staffEntry{Email: m.Email}
 		for _, r := range m.Roles {
@@ -92,7 +95,8 @@ func schoolToItem(s safeguarding.School) schoolItem {
 
 func schoolFromItem(it schoolItem) safeguarding.School {
 	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay,
-		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam, SessionIdleMinutes: it.SessionIdle, SessionLifetimeMinutes: it.SessionLifetime}
+		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam, SessionIdleMinutes: it.SessionIdle, SessionLifetimeMinutes: it.SessionLifetime,
+		ContactOpeningsPerHour: it.ContactOpenings}
 	for _, e := range it.Roster {
 		m := safeguarding.StaffMember{Email: e.Email}
 		for _, r := range e.Roles {
@@ -143,6 +147,9 @@ func (s *Store) PutUser(ctx context.Context, p safeguarding.Principal) error {
 // PutSchool saves a school, its settings and its alert roster, and lists it in the registry
 // the schedules visit (keeping the deadline engine's place there).
 func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
+	if err := sc.CheckSettings(); err != nil {
+		return err
+	}
 	reg := schoolsKey(sc.ID)
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(schoolToItem(sc))}},

@@ -152,7 +152,8 @@ func Demo() Data {
 		name, duty string
 	}{{BrookLane, "Brook Lane Primary", "01632 960100"}, {Hillcrest, "Hillcrest Juniors", "01632 960200"}} {
 		s := safeguarding.School{ID: sc.id, Name: sc.name, EndOfDayMinutes: safeguarding.DefaultEndOfDayMinutes,
-			LoneWorkerMinutes: safeguarding.DefaultLoneWorkerMinutes, DutyTeamNumber: sc.duty}
+			LoneWorkerMinutes: safeguarding.DefaultLoneWorkerMinutes, DutyTeamNumber: sc.duty,
+			ContactOpeningsPerHour: safeguarding.DefaultContactOpeningsPerHour}
 		for _, u := range d.Users {
 			if rs := u.Memberships[sc.id]; len(rs) > 0 {
 				s.Roster = append(s.Roster, safeguarding.StaffMember{Email: u.Email, Roles: append([]safeguarding.Role(nil), rs...)})

@@ -2,6 +2,7 @@ package contact
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,12 +27,15 @@ const (
 const WithholdCallerID = "Calling from your own phone? Withhold your number: dial 141 before the number, or turn off Show My Caller ID in your phone's settings."
 
 // ContactView is what showing a family's contact details needs, read together: the viewer,
-// whether they are designated for closure contact, the family and its details.
+// whether they are designated for closure contact, the school, the family, its details and
+// what the viewer opened this hour (rule P3).
 type ContactView struct {
 	Viewer     safeguarding.Principal
 	Designated bool
+	School     safeguarding.School
 	Family     Family // zero ID when there is no such family
 	Details    ContactDetails
+	Openings   ContactOpenings
 }
 
 // ContactEdit is what changing a family's contact details needs, read together.
@@ -59,10 +63,12 @@ type FamilyActionEdit struct {
 
 // ContactsStore is the storage port of contact details and closure contact.
 type ContactsStore interface {
-	// LoadContactView reads the viewer, their designation, the family and its contact details
-	// in one round trip.
-	LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string) (ContactView, error)
+	// LoadContactView reads the viewer, their designation, the school, the family, its
+	// contact details and what the viewer opened in the hour of at, in one round trip.
+	LoadContactView(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, at time.Time) (ContactView, error)
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
+	// SaveContactOpening commits an opening of a family's contact details (OpeningWrite).
+	SaveContactOpening(ctx context.Context, w OpeningWrite) error
 	LoadContactEdit(ctx context.Context, viewer string, school safeguarding.SchoolID, family string, key safeguarding.RequestKey) (ContactEdit, error)
 	SaveContactDetails(ctx context.Context, w ContactDetailsWrite) error
 	ContactDetails(ctx context.Context, school safeguarding.SchoolID, family string) (ContactDetails, error)
@@ -100,9 +106,24 @@ type ContactDetailsShown struct {
 
 // View shows one family's contact details to a DSL, the Senior DSL or staff designated for
 // closure contact (rule P3). Every view is audited before it is shown: who, when, which
-// family; a refused view is audited too. Anyone else gets ErrForbidden.
-func (s Contacts) View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (ContactDetailsShown, error) {
-	v, err := s.Store.LoadContactView(ctx, who.Email, school, family)
+// family, and the reason when one is given; a refused view is audited too. Anyone else gets
+// ErrForbidden. Past the school's number of distinct families a person opens within an hour,
+// each further family needs a reason (ErrReasonNeeded without one) and the first attempt
+// alerts the Senior DSL (openings.go).
+func (s Contacts) View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason OpeningReason) (ContactDetailsShown, error) {
+	// A failed condition means another opening by the same person moved the hour's count
+	// between the read and the write: read again and decide again.
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		shown, err := s.view(ctx, who, school, family, reason)
+		if !errors.Is(err, safeguarding.ErrConflict) || attempt == attempts {
+			return shown, err
+		}
+	}
+}
+
+func (s Contacts) view(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason OpeningReason) (ContactDetailsShown, error) {
+	v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
 	if err != nil {
 		return ContactDetailsShown{}, err
 	}
@@ -120,8 +141,24 @@ func (s Contacts) View(ctx context.Context, who safeguarding.Caller, school safe
 	if v.Family.ID() == "" {
 		return ContactDetailsShown{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
-	if err := s.Store.Audit(ctx, audit); err != nil {
+	o, err := DecideOpening(v.Openings, v.School.ContactOpeningsLimit(), reason)
+	if err != nil {
 		return ContactDetailsShown{}, err
+	}
+	audit.Reason = o.Reason
+	w := OpeningWrite{Family: family, Hour: OpeningHour(who.At), Opening: o}
+	if o.Refused {
+		audit.Action = AuditContactsReasonNeeded
+	}
+	if o.Alert {
+		w.Alerts = bulkReadingAlerts(v.School, audit)
+	}
+	w.Audit = audit
+	if err := s.Store.SaveContactOpening(ctx, w); err != nil {
+		return ContactDetailsShown{}, err
+	}
+	if o.Refused {
+		return ContactDetailsShown{}, fmt.Errorf("family %q past %d families this hour: %w", family, o.Limit, safeguarding.ErrReasonNeeded)
 	}
 	return ContactDetailsShown{Family: v.Family, Details: v.Details}, nil
 }
@@ -218,7 +255,7 @@ type ContactVersions struct {
 // changed them, when, why and what changed (rule P4): for the DSLs and the Senior DSL of the
 // school only (rule P3), each reading audited.
 func (s Contacts) Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (ContactVersions, error) {
-	v, err := s.Store.LoadContactView(ctx, who.Email, school, family)
+	v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
 	if err != nil {
 		return ContactVersions{}, err
 	}
