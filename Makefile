@@ -53,7 +53,7 @@ test: node_modules dynamodb-local ## Run every test (unit, integration with Dyna
 	@$(MAKE) --no-print-directory bootstraps OUT=build/test GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
 	KEEPSAFE_BOOTSTRAPS=$(abspath build/test) $(GO) run ./infra/dynamodblocal/cmd/with -- $(GO) test $(TEST_FLAGS) ./...
 
-bench: ## Run the benchmarks and write BENCHMARKS.md
+bench: node_modules dynamodb-local ## Run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./infra/bench
 
 lint: fmt-check vet staticcheck gosec depcheck openapi-lint ## gofmt, go vet, staticcheck, gosec, the dependency direction and docs/openapi.yaml

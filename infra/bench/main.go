@@ -75,6 +75,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	srv, err = dynamodblocal.Start(ctx, dynamodblocal.Options{Dir: dir, InMemory: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sealing, err := sealingAtScale(ctx, srv.Endpoint, root, 50_000)
+	srv.Stop()
+	if err != nil {
+		log.Fatal(err)
+	}
 	md.WriteString("## DynamoDB round trips per operation\n\nCounted by an SDK middleware on the real client against DynamoDB Local. " +
 		"Calls made side by side (errgroup) count separately but cost one round trip of latency.\n\n" +
 		"| operation | calls | time per operation (DynamoDB Local) |\n|---|---|---|\n")
@@ -83,6 +92,7 @@ func main() {
 	}
 	deadlines.markdown(&md)
 	escalationMarkdown(&md, escalation...)
+	sealing.markdown(&md)
 
 	bootstraps(&md, root)
 	file := filepath.Join(root, "BENCHMARKS.md")
