@@ -452,9 +452,20 @@ func eventKey(key string) string {
 	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
 }
 
-// s3Targets are the functions of the template with an event of Type S3, by logical id.
-func s3Targets(tpl *template.Template, functions []template.Function) []string {
-	var out []string
+// localBuckets are the template's buckets by logical id, as the local S3 names them.
+var localBuckets = map[string]string{"AttachmentsBucket": AttachmentsBucket, "AuditAnchorsBucket": AuditAnchorsBucket}
+
+// s3Target is a function of the template with an event of Type S3, and the bucket (its local
+// name) whose notifications that event receives.
+type s3Target struct {
+	function string // logical id
+	bucket   string
+}
+
+// s3Targets are the functions of the template with an event of Type S3, each with its bucket:
+// as in AWS, a bucket notifies only the functions whose events name it.
+func s3Targets(tpl *template.Template, functions []template.Function) []s3Target {
+	var out []s3Target
 	for _, f := range functions {
 		r, ok := tpl.Resource(f.LogicalID)
 		if !ok {
@@ -466,8 +477,10 @@ func s3Targets(tpl *template.Template, functions []template.Function) []string {
 		}
 		for i := 1; i < len(evs.Content); i += 2 {
 			if t := yamlValue(evs.Content[i], "Type"); t != nil && t.Value == "S3" {
-				out = append(out, f.LogicalID)
-				break
+				ref := yamlValue(yamlValue(evs.Content[i], "Properties"), "Bucket")
+				if ref != nil && localBuckets[ref.Value] != "" {
+					out = append(out, s3Target{function: f.LogicalID, bucket: localBuckets[ref.Value]})
+				}
 			}
 		}
 	}
@@ -513,8 +526,8 @@ func deliverS3(ctx context.Context, fns []*function, ev events.S3Event, log *slo
 }
 
 // startS3 runs the local S3 for the stack with the attachments bucket, open to PUTs from the
-// stack's pages, and sends its notifications to every function of the template with an S3
-// event. Objects are kept under DataDir unless InMemory.
+// stack's pages, and the audit anchors bucket, and sends each bucket's notifications to the
+// functions of the template whose S3 event names it. Objects are kept under DataDir unless InMemory.
 func (s *Stack) startS3(ctx context.Context, cfg Config, tpl *template.Template, functions []template.Function, log *slog.Logger, out io.Writer) error {
 	dir := ""
 	if !cfg.InMemory {
@@ -529,8 +542,8 @@ func (s *Stack) startS3(ctx context.Context, cfg Config, tpl *template.Template,
 		Output: prefixWriter(out, "s3rver"),
 		OnObjectCreated: func(ctx context.Context, ev events.S3Event) {
 			var fns []*function
-			for _, id := range targets {
-				if fn := s.functions[id]; fn != nil {
+			for _, t := range targets {
+				if fn := s.functions[t.function]; fn != nil && len(ev.Records) > 0 && ev.Records[0].S3.Bucket.Name == t.bucket {
 					fns = append(fns, fn)
 				}
 			}

@@ -195,3 +195,16 @@ func TestRule_C6_AttachmentThroughTheLocalStack(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// As in AWS, a bucket notifies only the functions whose S3 events name it: a file arriving in
+// the attachments bucket goes to the attachments function, an audit anchor to nobody.
+func TestEachBucketNotifiesOnlyTheFunctionsThatNameIt(t *testing.T) {
+	tpl, err := template.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s3Targets(tpl, tpl.Functions())
+	if len(got) != 1 || got[0] != (s3Target{function: "AttachmentsFunction", bucket: AttachmentsBucket}) {
+		t.Errorf("targets %+v", got)
+	}
+}
