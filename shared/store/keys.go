@@ -19,6 +19,7 @@ const (
 	typeConcern    = "concern"
 	typeChronology = "chronology"
 	typeAudit      = "audit"
+	typeAuditRef   = "audit-ref"
 	typeRequest    = "request"
 	typeOutbox     = "outbox"
 	typeAction     = "action"
