@@ -162,6 +162,17 @@ var auditCursor = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)#
 
 func encodeAuditCursor(sk string) string { return base64.RawURLEncoding.EncodeToString([]byte(sk)) }
 
+// queryLimit is a Query's Limit for n items, within what one Query of the trail reads.
+func queryLimit(n int) *int32 {
+	if n < 1 {
+		n = 1
+	}
+	if n > 1000 {
+		n = 1000
+	}
+	return aws.Int32(int32(n))
+}
+
 // auditPosition is where a page ended: the last item's key in the table, its entry's key (the
 // same, or the entry an index item belongs to) and its time.
 type auditPosition struct {
@@ -239,7 +250,7 @@ func (s *Store) auditByDay(ctx context.Context, school safeguarding.SchoolID, q 
 		page, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName: &s.table, KeyConditionExpression: aws.String("PK = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(auditPK(school, day))},
-			ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(2 * (q.Limit - len(out)))), ExclusiveStartKey: start,
+			ScanIndexForward:          aws.Bool(false), Limit: queryLimit(2 * (q.Limit - len(out))), ExclusiveStartKey: start,
 		})
 		if err != nil {
 			return nil, "", wrap("audit trail", err)
@@ -304,7 +315,7 @@ func (s *Store) auditByIndex(ctx context.Context, school safeguarding.SchoolID, 
 	}
 	var items []found
 	for range maxAuditQueries {
-		in.Limit = aws.Int32(int32(q.Limit - len(items)))
+		in.Limit = queryLimit(q.Limit - len(items))
 		if in.FilterExpression != nil {
 			in.Limit = aws.Int32(100)
 		}
