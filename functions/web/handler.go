@@ -63,6 +63,8 @@ type directory interface {
 	// Pupils reads the named pupils of a school; unknown ids are absent from the result. The
 	// caller checks first that the viewer may see them.
 	Pupils(ctx context.Context, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
+	// StaffNames names people by email (the roster holds emails only); unknown ones are absent.
+	StaffNames(ctx context.Context, emails []string) (map[string]string, error)
 }
 
 // tokenVerifier checks the ID token the session cookie holds.
@@ -142,6 +144,8 @@ type Handler struct {
 	IdleTimeout time.Duration
 	// Visits serves home visits (rules V1-V8): the visits API's use cases.
 	Visits visitService
+	// Audit reads the school's audit trail for its Senior DSL and DSLs (rule P4).
+	Audit auditService
 	// Contacts serves the call screens of a closure (rules P3, H2, H3): the contacts API's
 	// use cases.
 	Contacts contactsService
@@ -236,6 +240,8 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/actions/{id}/reallocate":  (*Handler).reallocate,
 	"GET /schools/{school}/work":                      (*Handler).myWork,
 	"GET /schools/{school}/review":                    (*Handler).review,
+	"GET /schools/{school}/audit":                     (*Handler).auditTrail,
+	"POST /schools/{school}/audit":                    (*Handler).searchAuditPupil,
 	"GET /schools/{school}/concerns":                  (*Handler).dashboard,
 
 	// A concern's reporter, its corrections, its attachments; the school's categories.

@@ -17,6 +17,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
@@ -52,6 +53,7 @@ func main() {
 		Concerns: concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(),
 			Calendar: cal, NewID: store.NewID},
 		Cases:      casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Audit:      audit.Trail{Store: st, NewID: store.NewID},
 		Calendar:   cal,
 		Directory:  st,
 		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},

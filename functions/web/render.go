@@ -220,6 +220,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	}
 	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
 	// the designation comes with the Principal, so the link costs no read of its own.
+	if a.Audit {
+		n.Items = append(n.Items, navItem{Href: auditPath(school), Text: "Audit", Current: current == "audit"})
+	}
 	if a.CallFamilies {
 		n.Items = append(n.Items, navItem{Href: callsPath(school), Text: "Families to call", Current: current == "calls"})
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -79,6 +80,7 @@ func newWorld(t *testing.T) *world {
 			SignInURL: "https://auth.example/oauth2/authorize", TokenURL: "https://auth.example/oauth2/token"},
 		Concerns:  concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: cal, NewID: store.NewID},
 		Cases:     casework.Cases{Store: st, Calendar: cal, NewID: store.NewID},
+		Audit:     audit.Trail{Store: st, NewID: store.NewID},
 		Calendar:  cal,
 		Directory: st,
 		Verifier:  fakeVerifier{},

@@ -14,6 +14,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -60,6 +61,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 	}
 	uc := concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
 	cases := casework.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
+	trail := audit.Trail{Store: st, NewID: store.NewID}
 	teacher := safeguarding.Caller{Email: "staff0@bench.example", Source: "bench"}
 	dsl := safeguarding.Caller{Email: "staff1@bench.example", Source: "bench"}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
@@ -118,6 +120,10 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 		}},
 		{"open a checked attachment (audited; signs a one-minute URL)", func() error {
 			_, err := files.Open(ctx, dsl, school, safeguarding.ConcernID(withFile.ID), up.Attachment.ID())
+			return err
+		}},
+		{"read a page of the audit trail by person (audited)", func() error {
+			_, err := trail.Read(ctx, dsl, school, audit.Filter{Person: teacher.Email})
 			return err
 		}},
 	}

@@ -38,9 +38,13 @@ var allowed = map[string]bool{}
 // capabilityEdges are the only imports allowed between the domain's capabilities, as
 // "importer -> imported" (DESIGN.md, Layout): one direction only, never a circle.
 //   - visits -> concerns: an immediate concern on a doorstep is recorded as a concern (V5).
+//   - audit -> concerns, audit -> casework: the audit trail hides from a reader the entries
+//     about a concern whose case work rule C5 hides from them, and knows an action's concern.
 //   - deadlines imports the kernel only: the due items, their state and the ladder are the
 //     kernel's, since actions, families' agreed actions and visits all carry them.
 var capabilityEdges = map[string]bool{
+	"audit -> casework":     true,
+	"audit -> concerns":     true,
 	"casework -> concerns":  true,
 	"engagement -> contact": true,
 	"visits -> contact":     true,

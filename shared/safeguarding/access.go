@@ -18,6 +18,8 @@ type Access struct {
 	// Dashboard, Review, EveryonesWork, Families, Categories, Designations, PlanVisits,
 	// ContactVersions: the DSLs and the Senior DSL (C4, D9, D6, E2, C2, P3, V1, P4).
 	Dashboard, Review, EveryonesWork, Families, Categories, Designations, PlanVisits, ContactVersions bool
+	// Audit: the Senior DSL and the DSLs read the school's audit trail (P4).
+	Audit bool
 	// Reallocations: the Senior DSL reallocates actions their assignees cannot follow up (D6).
 	Reallocations bool
 	// CallFamilies: the DSLs and staff a DSL designated for closure contact (P3), as their
@@ -41,7 +43,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Member: true, Teacher: teacher,
 		Acknowledgements: dsl || office || teacher, AnyClass: dsl || office,
 		Dashboard: dsl, Review: dsl, EveryonesWork: dsl, Families: dsl, Categories: dsl, Designations: dsl, PlanVisits: dsl,
-		ContactVersions: dsl, Reallocations: senior,
+		ContactVersions: dsl, Audit: dsl, Reallocations: senior,
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),

@@ -279,7 +279,7 @@ func (s *Store) commandItems(req *safeguarding.RequestRecord, entries []safeguar
 	for _, e := range entries {
 		items = append(items, put(chronologyToItem(e)))
 	}
-	items = append(items, put(auditToItem(audit)))
+	items = append(items, s.auditPuts(audit)...)
 	for _, a := range alerts {
 		items = append(items, put(outboxToItem(a, at)))
 	}

@@ -89,8 +89,7 @@ func (s *Store) SaveSchoolCalendar(ctx context.Context, c safeguarding.SchoolCal
 		cond.ConditionExpression = aws.String("version = :prev")
 		cond.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version - 1)}
 	}
-	items := []types.TransactWriteItem{{Put: cond},
-		s.putNew(auditToItem(audit))}
+	items := append([]types.TransactWriteItem{{Put: cond}}, s.auditPuts(audit)...)
 	return s.transact(ctx, items, -1)
 }
 

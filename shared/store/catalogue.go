@@ -96,12 +96,11 @@ func (s *Store) Catalogue(ctx context.Context, viewer string, school safeguardin
 func (s *Store) SaveCatalogue(ctx context.Context, c concerns.SchoolCatalogue, prev int, audit safeguarding.AuditEntry) error {
 	// A TransactionConflict is tried again (transact); only the version's condition failing
 	// means someone else changed the catalogue.
-	err := s.transact(ctx, []types.TransactWriteItem{
+	err := s.transact(ctx, append([]types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(catalogueToItem(c)),
 			ConditionExpression:       aws.String("version = :prev OR (attribute_not_exists(PK) AND :prev = :zero)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(prev), ":zero": num(0)}}},
-		s.putNew(auditToItem(audit)),
-	}, -1)
+	}, s.auditPuts(audit)...), -1)
 	if cf := (*conditionFailed)(nil); errors.As(err, &cf) {
 		return fmt.Errorf("store: the catalogue was changed by someone else: %w", safeguarding.ErrConflict)
 	}

@@ -205,29 +205,6 @@ func chronologyFromItem(it chronologyItem) safeguarding.ChronologyEntry {
 	}
 }
 
-type auditItem struct {
-	key
-	Type    string    `dynamodbav:"type"`
-	ID      string    `dynamodbav:"id"`
-	School  string    `dynamodbav:"school"`
-	Actor   string    `dynamodbav:"actor"`
-	Action  string    `dynamodbav:"action"`
-	Subject string    `dynamodbav:"subject"`
-	Pupils  []string  `dynamodbav:"pupils"`
-	At      time.Time `dynamodbav:"at"`
-	Source  string    `dynamodbav:"source"`
-	Reason  string    `dynamodbav:"reason,omitempty"`
-}
-
-func auditToItem(e safeguarding.AuditEntry) auditItem {
-	it := auditItem{key: key{PK: auditPK(e.School, e.At), SK: stamp(e.At) + "#" + e.ID}, Type: typeAudit,
-		ID: e.ID, School: string(e.School), Actor: e.Actor, Action: e.Action, Subject: e.Subject, At: e.At, Source: e.Source, Reason: e.Reason}
-	for _, p := range e.Pupils {
-		it.Pupils = append(it.Pupils, string(p))
-	}
-	return it
-}
-
 type requestItem struct {
 	key
 	Type        string    `dynamodbav:"type"`
@@ -335,7 +312,7 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 	for _, e := range w.Entries {
 		items = append(items, put(chronologyToItem(e)))
 	}
-	items = append(items, put(auditToItem(w.Audit)))
+	items = append(items, s.auditPuts(w.Audit)...)
 	for _, a := range w.Alerts {
 		items = append(items, put(outboxToItem(a, w.Concern.RecordedAt())))
 	}
@@ -495,13 +472,6 @@ func (s *Store) ChronologyFor(ctx context.Context, viewer string, school safegua
 		return p, safeguarding.Pupil{}, nil, fmt.Errorf("pupil %q: %w", pupil, safeguarding.ErrNotFound)
 	}
 	return p, pupilFromItem(pu), entries, nil
-}
-
-// Audit saves one audit entry, never over another (rule P4).
-func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e)),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	return wrap("audit", err)
 }
 
 // SaveAmendment commits a concern's next revision: the concern's current content moves on,

@@ -30,10 +30,8 @@ type readItem struct {
 // transaction records when, on the condition nobody did first (ErrConflict), and emails the
 // reporter.
 func (s *Store) AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *concerns.StatusNote) error {
-	items := []types.TransactWriteItem{
-		s.putNew(auditToItem(e)),
-		{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}},
-	}
+	items := append(s.auditPuts(e),
+		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(readItem{key: readKey(e.School, id, e.Actor), Type: typeRead, At: stamp(e.At)})}})
 	if opened != nil {
 		at, _ := marshalValue(opened.At)
 		items = append(items, types.TransactWriteItem{Update: &types.Update{

@@ -179,7 +179,7 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 		items = append(items, put(chronologyToItem(e)))
 	}
 	if w.Audit != nil {
-		items = append(items, put(auditToItem(*w.Audit)))
+		items = append(items, s.auditPuts(*w.Audit)...)
 	}
 	for _, a := range w.Alerts {
 		items = append(items, put(outboxToItem(a, w.At)))

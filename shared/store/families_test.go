@@ -556,12 +556,12 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 		}
 	}
 	// The same batch again with its key: nothing changes, nothing is written but the audit
-	// entry of the replay.
+	// entry of the replay, in one transaction with its pupils' index items (rule P4).
 	w.calls.Reset()
 	if _, err := eng.Acknowledge(ctx, who, famSchool, acks, rk, "fp"); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.calls.Counts(); got["TransactWriteItems"] != 0 || got["PutItem"] != 1 {
+	if got := w.calls.Counts(); got["TransactWriteItems"] != 1 || got["PutItem"] != 0 {
 		t.Errorf("the replay: calls %v", got)
 	}
 	// A version conflict (another teacher's acknowledgement landing first) is retried against

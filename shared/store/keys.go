@@ -20,6 +20,7 @@ const (
 	typeConcern    = "concern"
 	typeChronology = "chronology"
 	typeAudit      = "audit"
+	typeAuditRef   = "audit-ref"
 	typeRequest    = "request"
 	typeOutbox     = "outbox"
 	typeAction     = "action"

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
+)
+
+// trail is the part of audit.Trail this function serves.
+type trail interface {
+	Read(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, f audit.Filter) (audit.Page, error)
+}
+
+var _ trail = audit.Trail{}
+
+type handler struct {
+	trail trail
+}
+
+// Handle serves an API Gateway event.
+func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return h.routes().Handle(ctx, req)
+}
+
+// routes maps each route of the AuditFunction in template.yaml; each route is served by a
+// file of its own (read.go).
+func (h handler) routes() httpapi.Router {
+	return httpapi.Router{
+		"GET /api/schools/{school}/audit": h.read,
+	}
+}
