@@ -1,5 +1,5 @@
 // Command audit is the AuditFunction: the Senior DSL and the DSLs read their school's audit
-// trail (rule P4).
+// trail, and the Senior DSL checks it against its seals (rule P4).
 package main
 
 import (
@@ -8,8 +8,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/keepsafe-schools/keepsafe/shared/anchor"
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/seals"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -20,10 +22,16 @@ func main() {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
-	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")))
+	anchors, err := anchor.FromEnv(cfg, os.Getenv, false)
+	if err != nil {
+		slog.Error("the anchors bucket", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), anchors)
 	lambda.Start(h.Handle)
 }
 
-func newHandler(st *store.Store) handler {
-	return handler{trail: audit.Trail{Store: st, NewID: store.NewID}}
+func newHandler(st *store.Store, anchors seals.Anchors) handler {
+	return handler{trail: audit.Trail{Store: st, NewID: store.NewID},
+		verifier: seals.Verifier{Store: st, Anchors: anchors, NewID: store.NewID}}
 }

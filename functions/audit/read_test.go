@@ -9,6 +9,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/shared/anchor"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -35,7 +36,7 @@ func newWorld(t *testing.T) *world {
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
 	apitest.SeedDemo(t, st)
-	return &world{t: t, st: st, calls: calls, h: newHandler(st),
+	return &world{t: t, st: st, calls: calls, h: newHandler(st, anchor.Anchors{}),
 		uc: concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}}
 }
 

@@ -71,6 +71,7 @@ func newWorld(t *testing.T) *world {
 	for _, id := range []safeguarding.SchoolID{brook, hill} {
 		must(t, st.PutSchool(context.Background(), safeguarding.School{ID: id, Name: string(id)}))
 	}
+	must(t, st.PutUser(context.Background(), senior))
 	return w
 }
 
@@ -96,7 +97,8 @@ func (w *world) run(at time.Time) seals.Run {
 
 func (w *world) verify(from, to string) seals.Report {
 	w.t.Helper()
-	rep, err := seals.Verify(context.Background(), w.st, w.anchors, senior, brook, from, to, w.now)
+	rep, err := seals.Verifier{Store: w.st, Anchors: w.anchors, NewID: store.NewID}.Verify(context.Background(),
+		safeguarding.Caller{Email: senior.Email, At: w.now, Source: "test"}, brook, from, to)
 	must(w.t, err)
 	return rep
 }
@@ -302,12 +304,29 @@ func TestRule_P4_VerifyNamesASealChangedOrRemovedAfterItsAnchor(t *testing.T) {
 	}
 }
 
-func TestRule_P4_OnlyTheSeniorDSLVerifies(t *testing.T) {
+func TestRule_P4_OnlyTheSeniorDSLVerifiesAndEachVerificationIsAudited(t *testing.T) {
 	w := newWorld(t)
 	dsl := safeguarding.Principal{Email: "d@brook.example", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{brook: {safeguarding.RoleDSL}}}
-	for _, p := range []safeguarding.Principal{dsl, {Email: "x@hill.example", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{hill: {safeguarding.RoleSeniorDSL}}}} {
-		if _, err := seals.Verify(context.Background(), w.st, w.anchors, p, brook, "2026-11-23", "2026-11-23", apitest.At("12:00")); !errors.Is(err, safeguarding.ErrForbidden) {
+	other := safeguarding.Principal{Email: "x@hill.example", Memberships: map[safeguarding.SchoolID][]safeguarding.Role{hill: {safeguarding.RoleSeniorDSL}}}
+	v := seals.Verifier{Store: w.st, Anchors: w.anchors, NewID: store.NewID}
+	for _, p := range []safeguarding.Principal{dsl, other} {
+		must(t, w.st.PutUser(context.Background(), p))
+		if _, err := v.Verify(context.Background(), safeguarding.Caller{Email: p.Email, At: apitest.At("12:00")}, brook, "2026-11-23", "2026-11-23"); !errors.Is(err, safeguarding.ErrForbidden) {
 			t.Errorf("%s: %v", p.Email, err)
 		}
+	}
+	if _, err := v.Verify(context.Background(), safeguarding.Caller{Email: senior.Email, At: apitest.At("12:00")}, brook, "2026-11-23", "2026-11-22"); !errors.Is(err, safeguarding.ErrInvalid) {
+		t.Errorf("a range ending before it starts: %v", err)
+	}
+	w.now = apitest.At("12:00")
+	w.verify("2026-11-23", "2026-11-23")
+	n := 0
+	for _, it := range apitest.Items(t, w.db, w.table) {
+		if apitest.Attr(it, "action") == seals.AuditVerified && apitest.Attr(it, "actor") == senior.Email {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d audit entries of the verification, want 1", n)
 	}
 }

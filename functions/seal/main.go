@@ -4,14 +4,10 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/keepsafe-schools/keepsafe/shared/anchor"
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
@@ -26,7 +22,7 @@ func main() {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
-	anchors, err := Anchors(cfg, os.Getenv)
+	anchors, err := anchor.FromEnv(cfg, os.Getenv, true)
 	if err != nil {
 		slog.Error("the anchors bucket", "error", err.Error())
 		os.Exit(1)
@@ -34,19 +30,4 @@ func main() {
 	h := handler{sealer: seals.Sealer{Store: store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME")), Anchors: anchors,
 		From: os.Getenv("AUDIT_CHAIN_FROM")}}
 	lambda.Start(h.Handle)
-}
-
-// Anchors is the anchors bucket (AUDIT_ANCHORS_BUCKET) with its retention in years
-// (AUDIT_ANCHOR_RETENTION_YEARS). With AWS_ENDPOINT_URL_S3 set (the local stack's S3) it
-// addresses the bucket by path, as a loopback endpoint needs.
-func Anchors(cfg aws.Config, getenv func(string) string) (anchor.Anchors, error) {
-	name := getenv("AUDIT_ANCHORS_BUCKET")
-	years, err := strconv.Atoi(getenv("AUDIT_ANCHOR_RETENTION_YEARS"))
-	if name == "" || err != nil || years < 1 || years > 100 {
-		return anchor.Anchors{}, fmt.Errorf("AUDIT_ANCHORS_BUCKET %q and AUDIT_ANCHOR_RETENTION_YEARS %q (1 to 100) are needed",
-			name, getenv("AUDIT_ANCHOR_RETENTION_YEARS"))
-	}
-	local := getenv("AWS_ENDPOINT_URL_S3") != ""
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = local })
-	return anchor.Anchors{S3: client, Bucket: name, RetentionYears: years}, nil
 }

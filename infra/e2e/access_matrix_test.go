@@ -95,6 +95,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /api/schools/{school}/concerns/{id}/case":                       {allow: dsls, body: map[string]any{"change": "close"}, why: "D9: Concern.Close: a DSL who may see it"},
 		"GET /api/schools/{school}/review":                                    {allow: dsls, why: "D9: ReviewList: the DSLs"},
 		"GET /api/schools/{school}/audit":                                     {allow: dsls, why: "P4: audit.CanRead (Access.Audit): the Senior DSL and the DSLs"},
+		"GET /api/schools/{school}/audit/verify":                              {allow: "H", why: "P4: seals.CanVerify: the Senior DSL"},
 		"POST /api/schools/{school}/concerns":                                 {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
 		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},
 		"GET /api/schools/{school}/concerns/{id}":                             {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,6 +38,27 @@ type Anchors struct {
 	RetentionYears int
 }
 
+// FromEnv is the anchors bucket the environment names (AUDIT_ANCHORS_BUCKET), with the
+// retention in years (AUDIT_ANCHOR_RETENTION_YEARS, 1 to 100) when writeable is true; with
+// AWS_ENDPOINT_URL_S3 set (the local stack's S3) the bucket is addressed by path, as a loopback
+// endpoint needs.
+func FromEnv(cfg aws.Config, getenv func(string) string, writeable bool) (Anchors, error) {
+	a := Anchors{Bucket: getenv("AUDIT_ANCHORS_BUCKET")}
+	if a.Bucket == "" {
+		return a, errors.New("anchor: AUDIT_ANCHORS_BUCKET is not set")
+	}
+	if writeable {
+		years, err := strconv.Atoi(getenv("AUDIT_ANCHOR_RETENTION_YEARS"))
+		if err != nil || years < 1 || years > 100 {
+			return a, fmt.Errorf("anchor: AUDIT_ANCHOR_RETENTION_YEARS %q: want 1 to 100", getenv("AUDIT_ANCHOR_RETENTION_YEARS"))
+		}
+		a.RetentionYears = years
+	}
+	local := getenv("AWS_ENDPOINT_URL_S3") != ""
+	a.S3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = local })
+	return a, nil
+}
+
 // Key is where a school's day's anchor is kept.
 func Key(school safeguarding.SchoolID, day string) string {
 	return "schools/" + string(school) + "/audit-seals/" + day + ".json"
@@ -60,6 +82,9 @@ type anchored struct {
 // Put writes the seal as the anchor of its day, locked in compliance mode until at plus the
 // retention. Writing it again adds a version and changes none.
 func (a Anchors) Put(ctx context.Context, s seals.Seal, at time.Time) error {
+	if a.RetentionYears < 1 {
+		return errors.New("anchor: no retention: an anchor is never written unlocked")
+	}
 	body, err := json.Marshal(anchored{School: string(s.School), Seq: s.Seq, Day: s.Day, After: s.After, UpTo: s.UpTo,
 		Closes: s.Closes, Entries: len(s.Entries), Prev: hex.EncodeToString(s.Prev[:]), Hash: hex.EncodeToString(s.Hash[:]),
 		SealedAt: s.SealedAt})

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -218,14 +217,13 @@ func digest(item map[string]types.AttributeValue) seals.Digest {
 	return d
 }
 
+// hashWriter is a hash: its Write never fails.
 type hashWriter interface{ Write([]byte) (int, error) }
 
 func writeBytes(h hashWriter, tag byte, b []byte) {
-	var n [9]byte
-	n[0] = tag
-	binary.BigEndian.PutUint64(n[1:], uint64(len(b)))
-	h.Write(n[:])
-	h.Write(b)
+	_, _ = h.Write(strconv.AppendInt([]byte{tag}, int64(len(b)), 10))
+	_, _ = h.Write([]byte{':'})
+	_, _ = h.Write(b)
 }
 
 func writeMap(h hashWriter, m map[string]types.AttributeValue) {

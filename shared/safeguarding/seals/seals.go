@@ -15,7 +15,7 @@ package seals
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
+	"strconv"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -62,15 +62,14 @@ type Seal struct {
 // Sum is the seal's hash over everything it holds except SealedAt and Hash itself.
 func (s Seal) Sum() Digest {
 	h := sha256.New()
-	field := func(b []byte) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
+	field := func(b []byte) { // each field prefixed with its length, so no two seals run together
+		h.Write(strconv.AppendInt(nil, int64(len(b)), 10))
+		h.Write([]byte{':'})
 		h.Write(b)
 	}
 	field([]byte("keepsafe audit seal v1"))
 	field([]byte(s.School))
-	field(binary.BigEndian.AppendUint64(nil, uint64(s.Seq)))
+	field(strconv.AppendInt(nil, int64(s.Seq), 10))
 	field([]byte(s.Day))
 	field([]byte(s.After))
 	field([]byte(s.UpTo))
@@ -80,7 +79,7 @@ func (s Seal) Sum() Digest {
 		field([]byte{0})
 	}
 	field(s.Prev[:])
-	field(binary.BigEndian.AppendUint64(nil, uint64(len(s.Entries))))
+	field(strconv.AppendInt(nil, int64(len(s.Entries)), 10))
 	for _, e := range s.Entries {
 		field([]byte(e.Key))
 		field(e.Digest[:])

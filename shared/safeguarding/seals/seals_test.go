@@ -185,3 +185,18 @@ func TestRule_P4_AVerificationRangeIsValidated(t *testing.T) {
 		t.Errorf("31 days refused: %v", err)
 	}
 }
+
+func TestRule_P4_AProblemIsSaidInPlainWords(t *testing.T) {
+	key := entry(local("2026-11-23", 9, 5), "A").Key
+	for _, tc := range []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{Kind: EntryChanged, Day: "2026-11-23", Key: key}, "The audit entry of Monday 23 November 2026 at 09:05:00 was changed after it was sealed."},
+		{Problem{Kind: SealMissing, Day: "2026-11-23", Seq: 4}, "A seal of Monday 23 November 2026 is missing."},
+	} {
+		if got := tc.p.Words(); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+}

@@ -25,6 +25,10 @@ type Store interface {
 	// Seals reads a school's seals numbered from `from` on, in order, up to the first one whose
 	// Day is after lastDay.
 	Seals(ctx context.Context, school safeguarding.SchoolID, from int, lastDay string) ([]Seal, error)
+	// Principal reads a person's profile (ErrForbidden when none).
+	Principal(ctx context.Context, email string) (safeguarding.Principal, error)
+	// Audit saves an audit entry, never over another.
+	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 }
 
 // Anchors keep each day's last seal where it cannot be changed or removed before its
@@ -137,17 +141,41 @@ func CanVerify(p safeguarding.Principal, school safeguarding.SchoolID) bool {
 	return p.Has(school, safeguarding.RoleSeniorDSL)
 }
 
+// AuditVerified is the audit action of a verification.
+const AuditVerified = "audit.verified"
+
+// Verifier checks a school's sealed audit for its Senior DSL.
+type Verifier struct {
+	Store   Store
+	Anchors Anchors
+	NewID   func(time.Time) string
+}
+
 // Verify re-computes a school's seals over the local days from..to (YYYY-MM-DD, inclusive),
 // from the seal anchored for the day before from (or the chain's first seal when there is
 // none), and reports the first entry or seal that no longer matches, or an entry that should
-// have been sealed by now and is not.
-func Verify(ctx context.Context, st Store, anchors Anchors, p safeguarding.Principal, school safeguarding.SchoolID, from, to string, now time.Time) (Report, error) {
+// have been sealed by then and is not. Only the school's Senior DSL verifies; each
+// verification is itself audited.
+func (v Verifier) Verify(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, from, to string) (Report, error) {
+	p, err := v.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return Report{}, err
+	}
 	if !CanVerify(p, school) {
 		return Report{}, safeguarding.ErrForbidden
 	}
 	if err := checkRange(from, to); err != nil {
 		return Report{}, err
 	}
+	rep, err := verify(ctx, v.Store, v.Anchors, school, from, to, who.At)
+	if err != nil {
+		return rep, err
+	}
+	return rep, v.Store.Audit(ctx, safeguarding.AuditEntry{ID: v.NewID(who.At), School: school, Actor: who.Email,
+		Action: AuditVerified, Subject: "audit/" + from + "/" + to, At: who.At, Source: who.Source})
+}
+
+func verify(ctx context.Context, st Store, anchors Anchors, school safeguarding.SchoolID, from, to string, now time.Time) (Report, error) {
 	rep := Report{From: from, To: to}
 	before := localDate(dayStart(from).AddDate(0, 0, -1))
 	anchored, ok, err := anchors.Get(ctx, school, before)

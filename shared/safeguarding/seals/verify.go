@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // What a verification finds no longer matching, the first of them in the chain's order.
@@ -140,4 +142,32 @@ func Unsealed(day []Entry, after string, now time.Time) (int, *Problem) {
 func KeyTime(key string) string {
 	t, _, _ := strings.Cut(key, "#")
 	return t
+}
+
+// Words says what was found in plain words, for the Senior DSL: which entry (by its time) or
+// which day's seal no longer matches.
+func (p Problem) Words() string {
+	when := ""
+	if t, err := time.Parse("2006-01-02T15:04:05.000000000Z", KeyTime(p.Key)); err == nil {
+		when = t.In(safeguarding.London).Format("Monday 2 January 2006 at 15:04:05")
+	}
+	day := p.Day
+	if d, err := time.ParseInLocation(time.DateOnly, p.Day, safeguarding.London); err == nil {
+		day = d.Format("Monday 2 January 2006")
+	}
+	switch p.Kind {
+	case EntryChanged:
+		return "The audit entry of " + when + " was changed after it was sealed."
+	case EntryRemoved:
+		return "The audit entry of " + when + " was removed after it was sealed."
+	case EntryAdded:
+		return "An audit entry dated " + when + " was added after that time was sealed."
+	case EntryNotSealed:
+		return "The audit entry of " + when + " should have been sealed by now and is in no seal: a seal was removed, or sealing has stopped."
+	case SealChanged:
+		return "A seal of " + day + " was changed after it was written."
+	case SealMissing:
+		return "A seal of " + day + " is missing."
+	}
+	return "Something in the audit of " + day + " no longer matches its seal."
 }
