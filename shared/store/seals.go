@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"sort"
 	"strconv"
 	"time"
@@ -218,9 +219,7 @@ func digest(item map[string]types.AttributeValue) seals.Digest {
 	return d
 }
 
-type hashWriter interface{ Write([]byte) (int, error) }
-
-func writeBytes(h hashWriter, tag byte, b []byte) {
+func writeBytes(h hash.Hash, tag byte, b []byte) {
 	var n [9]byte
 	n[0] = tag
 	binary.BigEndian.PutUint64(n[1:], uint64(len(b)))
@@ -228,7 +227,7 @@ func writeBytes(h hashWriter, tag byte, b []byte) {
 	h.Write(b)
 }
 
-func writeMap(h hashWriter, m map[string]types.AttributeValue) {
+func writeMap(h hash.Hash, m map[string]types.AttributeValue) {
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
@@ -241,7 +240,7 @@ func writeMap(h hashWriter, m map[string]types.AttributeValue) {
 	}
 }
 
-func writeStrings(h hashWriter, tag byte, vs []string) {
+func writeStrings(h hash.Hash, tag byte, vs []string) {
 	vs = append([]string(nil), vs...)
 	sort.Strings(vs)
 	writeBytes(h, tag, []byte(strconv.Itoa(len(vs))))
@@ -250,7 +249,7 @@ func writeStrings(h hashWriter, tag byte, vs []string) {
 	}
 }
 
-func writeValue(h hashWriter, v types.AttributeValue) {
+func writeValue(h hash.Hash, v types.AttributeValue) {
 	switch v := v.(type) {
 	case *types.AttributeValueMemberS:
 		writeBytes(h, 'S', []byte(v.Value))
