@@ -78,16 +78,21 @@ type detailsResponse struct {
 	Reminder          string     `json:"reminder"`
 }
 
-// view shows one family's contact details to designated staff, audited (rule P3). Past the
-// school's number of families a person opens within an hour, the query parameter reason says
-// why (428 without it).
+// openingReason is the query parameter reason: why the caller opens one more family's
+// contact details past the school's number of families an hour (rule P3; 428 without it).
+func openingReason(req httpapi.Request) contact.OpeningReason {
+	reason, given := req.QueryStringParameters["reason"]
+	return contact.OpeningReason{Text: reason, Given: given}
+}
+
+// view shows one family's contact details to designated staff, audited (rule P3), with the
+// reason past the hour's number of families (openingReason).
 func (h handler) view(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	reason, given := req.QueryStringParameters["reason"]
-	shown, err := h.svc.View(ctx, who, httpapi.School(req), req.PathParameters["id"], contact.OpeningReason{Text: reason, Given: given})
+	shown, err := h.svc.View(ctx, who, httpapi.School(req), req.PathParameters["id"], openingReason(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -280,13 +285,14 @@ type versionBody struct {
 }
 
 // versions reads back every version of a family's contact details, oldest first (the DSLs
-// and the Senior DSL; rules P3, P4), audited.
+// and the Senior DSL; rules P3, P4), audited: an opening of the family's details that counts
+// toward the hour like view, with the same reason (openingReason).
 func (h handler) versions(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	vs, err := h.svc.Versions(ctx, who, httpapi.School(req), req.PathParameters["id"])
+	vs, err := h.svc.Versions(ctx, who, httpapi.School(req), req.PathParameters["id"], openingReason(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -180,17 +180,11 @@ func TestRule_P3_OnlyDesignatedStaffSeeContactDetailsAndEveryViewIsAudited(t *te
 // audit entry's transaction, so a view is still one read and one write.
 func TestRule_P3_AViewIsOneBatchGetAndOneAuditedWrite(t *testing.T) {
 	f := setup(t)
-	before := f.count.Counts()
-	if status, body := f.view(t, daniel, brook, "fam-03"); status != 200 || body["familyId"] != "fam-03" || body["upToDateNumbers"] != float64(2) {
-		t.Fatalf("%d %v", status, body)
-	}
-	after := f.count.Counts()
-	calls := map[string]int{}
-	for op, n := range after {
-		if d := n - before[op]; d > 0 {
-			calls[op] = d
+	calls := f.calls(func() {
+		if status, body := f.view(t, daniel, brook, "fam-03"); status != 200 || body["familyId"] != "fam-03" || body["upToDateNumbers"] != float64(2) {
+			t.Fatalf("%d %v", status, body)
 		}
-	}
+	})
 	if len(calls) != 2 || calls["BatchGetItem"] != 1 || calls["TransactWriteItems"] != 1 {
 		t.Errorf("round trips %v, want one BatchGetItem and one TransactWriteItems", calls)
 	}
@@ -199,6 +193,46 @@ func TestRule_P3_AViewIsOneBatchGetAndOneAuditedWrite(t *testing.T) {
 	}
 	if status, _ := f.view(t, daniel, brook, "fam#01"); status != 404 {
 		t.Errorf("a family id with a key separator: %d", status)
+	}
+}
+
+// calls counts the DynamoDB round trips of do by operation.
+func (f fixture) calls(do func()) map[string]int {
+	before := f.count.Counts()
+	do()
+	calls := map[string]int{}
+	for op, n := range f.count.Counts() {
+		if d := n - before[op]; d > 0 {
+			calls[op] = d
+		}
+	}
+	return calls
+}
+
+// Rule P3: reading a family's versions opens its details like a view, counted in the same
+// BatchGetItem and audit transaction, then reads the versions in one Query; a reading refused
+// for want of a reason is the read and its audited refusal, without the Query.
+func TestRule_P3_AVersionsReadIsOneBatchGetOneAuditedWriteAndOneQuery(t *testing.T) {
+	f := setup(t)
+	sc, err := f.st.School(context.Background(), brook)
+	apitest.Must(t, err)
+	sc.ContactOpeningsPerHour = 1
+	apitest.Must(t, f.st.PutSchool(context.Background(), sc))
+	calls := f.calls(func() {
+		if status, body := f.versionsAt(t, daniel, brook, "fam-03", now, nil); status != 200 || body["familyId"] != "fam-03" {
+			t.Fatalf("%d %v", status, body)
+		}
+	})
+	if len(calls) != 3 || calls["BatchGetItem"] != 1 || calls["TransactWriteItems"] != 1 || calls["Query"] != 1 {
+		t.Errorf("round trips %v, want one BatchGetItem, one TransactWriteItems and one Query", calls)
+	}
+	calls = f.calls(func() {
+		if status, _ := f.versionsAt(t, daniel, brook, "fam-04", now, nil); status != 428 {
+			t.Fatalf("past the hour's family: %d", status)
+		}
+	})
+	if len(calls) != 2 || calls["BatchGetItem"] != 1 || calls["TransactWriteItems"] != 1 {
+		t.Errorf("round trips of a refused reading %v, want one BatchGetItem and one TransactWriteItems", calls)
 	}
 }
 

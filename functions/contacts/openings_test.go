@@ -40,12 +40,24 @@ func addFamilies(t *testing.T, st *store.Store, school safeguarding.SchoolID, n 
 // viewAt opens a family's contact details at a time, with the query given (a reason).
 func (f fixture) viewAt(t *testing.T, email, school, family string, at time.Time, query url.Values) (int, map[string]any) {
 	t.Helper()
-	path := apitest.Path(viewRoute, map[string]string{"school": school, "id": family})
+	return f.openAt(t, viewRoute, email, school, family, at, query)
+}
+
+// versionsAt reads every version of a family's contact details at a time, with the query given.
+func (f fixture) versionsAt(t *testing.T, email, school, family string, at time.Time, query url.Values) (int, map[string]any) {
+	t.Helper()
+	return f.openAt(t, versionsRoute, email, school, family, at, query)
+}
+
+// openAt opens a family's contact details through a route at a time, with the query given.
+func (f fixture) openAt(t *testing.T, route, email, school, family string, at time.Time, query url.Values) (int, map[string]any) {
+	t.Helper()
+	path := apitest.Path(route, map[string]string{"school": school, "id": family})
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
 	resp := apitest.Serve(t, f.h.Handle, api.Event("GET", path, email, "", at, nil))
-	scanResponse(t, viewRoute, resp)
+	scanResponse(t, route, resp)
 	var out map[string]any
 	_ = json.Unmarshal([]byte(resp.Body), &out)
 	return resp.StatusCode, out
@@ -238,5 +250,82 @@ func TestRule_P3_ASchoolSetsItsOwnNumberOfFamiliesAnHour(t *testing.T) {
 		if err := f.st.PutSchool(context.Background(), sc); err == nil || !strings.Contains(err.Error(), "contactOpeningsPerHour") {
 			t.Errorf("%d families an hour: %v", n, err)
 		}
+	}
+}
+
+// Rule P3 through the versions: every version holds the family's numbers and address, so
+// reading them opens the family like the view does. At a school of 3 families an hour, Daniel
+// views two families and reads the versions of a third; the fourth family's versions need a
+// reason (428, audited, nothing shown, the Senior DSL alerted once), and with one they are
+// read, the reason in the reading's audit entry. A family counted either way opens either way
+// freely for the rest of the hour.
+func TestRule_P3_P4_TheVersionsOfAFamilyCountTowardTheHourLikeItsView(t *testing.T) {
+	f := setup(t)
+	sc, err := f.st.School(context.Background(), brook)
+	apitest.Must(t, err)
+	sc.ContactOpeningsPerHour = 3
+	apitest.Must(t, f.st.PutSchool(context.Background(), sc))
+	at := now.Add(5 * time.Minute)
+	for _, id := range []string{"fam-01", "fam-02"} {
+		if status, body := f.viewAt(t, daniel, brook, id, at, nil); status != 200 {
+			t.Fatalf("viewing %s: %d %v", id, status, body)
+		}
+	}
+	if status, body := f.versionsAt(t, daniel, brook, "fam-03", at, nil); status != 200 || len(body["versions"].([]any)) == 0 {
+		t.Fatalf("the versions of a third family: %d %v", status, body)
+	}
+	// The fourth family: its versions are refused without a reason, and the refusal audited.
+	status, body := f.versionsAt(t, daniel, brook, "fam-04", at.Add(time.Minute), nil)
+	errs, _ := body["errors"].([]any)
+	if status != 428 || len(errs) != 1 || errs[0].(map[string]any)["field"] != "reason" || body["versions"] != nil {
+		t.Fatalf("the versions of a fourth family without a reason: %d %v", status, body)
+	}
+	versionsAudit := func(family string) []map[string]types.AttributeValue {
+		var out []map[string]types.AttributeValue
+		for _, it := range f.audits(t, brook) {
+			if attr(it, "actor") == daniel && attr(it, "subject") == "family/"+family+"/contact-details/versions" {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	if got := versionsAudit("fam-04"); len(got) != 1 || attr(got[0], "action") != contact.AuditContactsReasonNeeded {
+		t.Errorf("the refusal's audit: %v", got)
+	}
+	if alerts := f.bulkAlerts(t); len(alerts) != 1 || alerts[0].Reference != attr(versionsAudit("fam-04")[0], "id") {
+		t.Errorf("alerts %v, want one referring to the refused reading", alerts)
+	}
+	if status, body := f.versionsAt(t, daniel, brook, "fam-04", at.Add(time.Minute), because(" ")); status != 400 || !strings.Contains(fmt.Sprint(body["errors"]), "reason") {
+		t.Errorf("a blank reason: %d %v", status, body)
+	}
+	// The families counted this hour, by their view or their versions, open both ways freely.
+	for _, open := range []func() (int, map[string]any){
+		func() (int, map[string]any) {
+			return f.versionsAt(t, daniel, brook, "fam-01", at.Add(2*time.Minute), nil)
+		},
+		func() (int, map[string]any) { return f.viewAt(t, daniel, brook, "fam-03", at.Add(2*time.Minute), nil) },
+	} {
+		if status, body := open(); status != 200 {
+			t.Errorf("a family counted this hour: %d %v", status, body)
+		}
+	}
+	// With a reason the versions are read, and the reading's audit entry keeps it (rule P4).
+	reason := "Checking which number the family gave us before the move"
+	if status, body := f.versionsAt(t, daniel, brook, "fam-04", at.Add(3*time.Minute), because(reason)); status != 200 || body["familyId"] != "fam-04" {
+		t.Fatalf("the versions with a reason: %d %v", status, body)
+	}
+	got := versionsAudit("fam-04")
+	if len(got) != 2 || attr(got[1], "action") != contact.AuditContactsVersionsRead || attr(got[1], "reason") != reason {
+		t.Errorf("the reading's audit entry: %v", got)
+	}
+	// Counted now, the fourth family's view needs no reason; a fifth family's does.
+	if status, _ := f.viewAt(t, daniel, brook, "fam-04", at.Add(4*time.Minute), nil); status != 200 {
+		t.Errorf("viewing the fourth family after its versions: %d", status)
+	}
+	if status, _ := f.viewAt(t, daniel, brook, "fam-05", at.Add(4*time.Minute), nil); status != 428 {
+		t.Errorf("a fifth family: %d", status)
+	}
+	if n := len(f.bulkAlerts(t)); n != 1 {
+		t.Errorf("%d alerts, want one for the person and hour", n)
 	}
 }

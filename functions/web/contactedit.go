@@ -153,6 +153,15 @@ type contactEditState struct {
 	check   *contact.ContactPatch
 	anchors map[string]string
 	recheck bool
+	// reason is why a DSL opens one more family's details this hour (rule P3), sent by the
+	// question why.
+	reason contact.OpeningReason
+}
+
+// contactDetailsPage is a page of one family's details under the office's report (the form
+// that changes them, the earlier versions) as askWhy needs it.
+func contactDetailsPage(school safeguarding.SchoolID, post string) openingPage {
+	return openingPage{post: post, back: contactReportPath(school), backText: "Back to families short of contact numbers", nav: "contact-report"}
 }
 
 func (h *Handler) contactEdit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -160,8 +169,10 @@ func (h *Handler) contactEdit(ctx context.Context, r *request, s session) events
 }
 
 // contactEditWith shows the form to the office or a DSL: a DSL's starts from the details (an
-// audited view, rule P3); the office's is blank, with how many numbers the family has. A form
-// sent back keeps what was typed; after someone else's save it is sent against the new version.
+// audited view, rule P3, that counts toward the hour like the call screen: past the hour's
+// families it asks why first, askWhy); the office's is blank, with how many numbers the family
+// has, and counts nothing. A form sent back keeps what was typed; after someone else's save it
+// is sent against the new version.
 func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st contactEditState) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	id := r.param("id")
@@ -169,7 +180,10 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	if err != nil || h.Contacts == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	start, err := h.Contacts.StartContactEdit(ctx, r.caller(s.claims.Email), school, id, upToDateWithin)
+	start, err := h.Contacts.StartContactEdit(ctx, r.caller(s.claims.Email), school, id, upToDateWithin, st.reason)
+	if resp, ok := h.askWhy(ctx, r, s, p, school, st.reason, err, contactDetailsPage(school, contactEditPath(school, id))); ok {
+		return resp
+	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
@@ -290,6 +304,9 @@ func (h *Handler) submitContactEdit(ctx context.Context, r *request, s session) 
 	}
 	if r.form.Get("form") == "patch" {
 		return h.submitContactPatch(ctx, r, s)
+	}
+	if reason := openingReasonOf(r); reason.Given {
+		return h.contactEditWith(ctx, r, s, contactEditState{reason: reason})
 	}
 	f := readContactEditForm(r.form)
 	st := contactEditState{sent: true, form: f}

@@ -31,13 +31,14 @@ type contactsService interface {
 	// The H1 report and the form that changes a family's details, for the office and the
 	// DSLs: see contactreport.go and contactedit.go.
 	ContactReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, within time.Duration) ([]contact.ContactReportRow, error)
-	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (contact.ContactEditStart, error)
+	StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration,
+		reason contact.OpeningReason) (contact.ContactEditStart, error)
 	Edit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in contact.ContactInput,
 		key safeguarding.RequestKey, fingerprint string) (contact.ContactDetails, error)
 	Patch(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, in contact.ContactPatch,
 		key safeguarding.RequestKey, fingerprint string) (contact.ContactDetails, error)
 	// Every version of a family's details, for the DSLs: see contactversions.go.
-	Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (contact.ContactVersions, error)
+	Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason contact.OpeningReason) (contact.ContactVersions, error)
 	// A DSL's designations for closure contact: see designations.go.
 	ClosureContacts(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]contact.ClosureContact, error)
 	Designate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, staff string, active bool, reason string,
@@ -158,18 +159,40 @@ type callState struct {
 	reason   contact.OpeningReason
 }
 
-// callReasonView asks why someone needs one more family's numbers this hour (rule P3).
-type callReasonView struct {
+// openingReasonView asks why someone needs one more family's numbers this hour (rule P3), on
+// every page that shows them: the call screen, the earlier versions and a DSL's form that
+// changes them. Its form posts form=reason back to the page, which opens the family with it.
+type openingReasonView struct {
 	SchoolName        string
 	Limit             int
 	Problems          formProblems
-	PostURL, ListLink string
+	PostURL, BackLink string
+	BackText          string
 }
 
-// callReason asks for the reason the use case needs, with the problem of one that was sent
-// empty or too long.
-func (h *Handler) callReason(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID, id string, err error) events.APIGatewayV2HTTPResponse {
-	v := callReasonView{Limit: safeguarding.DefaultContactOpeningsPerHour, PostURL: callPath(school, id), ListLink: callsPath(school)}
+// openingPage is a page that shows a family's numbers: where its question why posts, where
+// it leads back to, and its menu item.
+type openingPage struct {
+	post, back, backText, nav string
+}
+
+// openingReasonOf is the reason sent by the question why (form=reason), if it was sent.
+func openingReasonOf(r *request) contact.OpeningReason {
+	if r.form.Get("form") != "reason" {
+		return contact.OpeningReason{}
+	}
+	return contact.OpeningReason{Text: r.form.Get("reason"), Given: true}
+}
+
+// askWhy answers an opening that the use case refused for want of a reason, or whose reason
+// was sent empty or too long, with the question why (and its problem); ok is false for any
+// other outcome, which the page answers itself.
+func (h *Handler) askWhy(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID,
+	reason contact.OpeningReason, err error, at openingPage) (resp events.APIGatewayV2HTTPResponse, ok bool) {
+	if !errors.Is(err, safeguarding.ErrReasonNeeded) && (!reason.Given || !errors.Is(err, safeguarding.ErrInvalid)) {
+		return resp, false
+	}
+	v := openingReasonView{Limit: safeguarding.DefaultContactOpeningsPerHour, PostURL: at.post, BackLink: at.back, BackText: at.backText}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName, v.Limit = sc.Name, sc.ContactOpeningsLimit()
 	}
@@ -179,7 +202,7 @@ func (h *Handler) callReason(ctx context.Context, r *request, s session, p safeg
 		v.Problems.addValidation(ve, map[string]string{"reason": "reason"}, "reason")
 		title, status = "Error: "+title, http.StatusBadRequest
 	}
-	return h.page(r, status, "call-reason", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "calls")})
+	return h.page(r, status, "opening-reason", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, at.nav)}), true
 }
 
 // telDigits is a number as a tel: link dials it.
@@ -206,8 +229,9 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	shown, err := h.Contacts.View(ctx, r.caller(s.claims.Email), school, id, st.reason)
-	if errors.Is(err, safeguarding.ErrReasonNeeded) || (st.reason.Given && errors.Is(err, safeguarding.ErrInvalid)) {
-		return h.callReason(ctx, r, s, p, school, id, err)
+	if resp, ok := h.askWhy(ctx, r, s, p, school, st.reason, err, openingPage{post: callPath(school, id), back: callsPath(school),
+		backText: "Back to families to call", nav: "calls"}); ok {
+		return resp
 	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
@@ -285,8 +309,8 @@ func (h *Handler) submitCall(ctx context.Context, r *request, s session) events.
 	if h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	if r.form.Get("form") == "reason" {
-		return h.callScreenWith(ctx, r, s, callState{reason: contact.OpeningReason{Text: r.form.Get("reason"), Given: true}})
+	if reason := openingReasonOf(r); reason.Given {
+		return h.callScreenWith(ctx, r, s, callState{reason: reason})
 	}
 	var st callState
 	var in contact.ContactAttempt

@@ -30,7 +30,9 @@ type contactVersionsView struct {
 
 // contactVersions shows every version of a family's contact details, newest first, to the
 // DSLs and the Senior DSL (rules P3, P4); the reading is audited. Anyone else gets Page not
-// found.
+// found. Every version holds the family's numbers, so the page opens them like the call
+// screen: past the hour's families it asks why instead (askWhy), and its form posts the
+// reason back here (the POST route), which shows the versions at once.
 func (h *Handler) contactVersions(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	id := r.param("id")
@@ -38,7 +40,11 @@ func (h *Handler) contactVersions(ctx context.Context, r *request, s session) ev
 	if err != nil || h.Contacts == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	vs, err := h.Contacts.Versions(ctx, r.caller(s.claims.Email), school, id)
+	reason := openingReasonOf(r)
+	vs, err := h.Contacts.Versions(ctx, r.caller(s.claims.Email), school, id, reason)
+	if resp, ok := h.askWhy(ctx, r, s, p, school, reason, err, contactDetailsPage(school, contactVersionsPath(school, id))); ok {
+		return resp
+	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}

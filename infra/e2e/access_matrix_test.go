@@ -179,6 +179,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/families/{id}/contact-details/edit":        {allow: "HDG", why: "H1: Access.ContactNumbers"},
 		"POST /schools/{school}/families/{id}/contact-details/edit":       {allow: "HDG", body: url.Values{"form": {"patch"}, "version": {"999"}}, why: "H1: Access.ContactNumbers (the office's form is the patch)"},
 		"GET /schools/{school}/families/{id}/contact-details/versions":    {allow: dsls, why: "P4: Access.ContactVersions"},
+		"POST /schools/{school}/families/{id}/contact-details/versions":   {allow: dsls, body: url.Values{"form": {"reason"}, "reason": {"A call back"}}, why: "P4, P3: Access.ContactVersions (the question why past the hour's families)"},
 		"GET /schools/{school}/closure-contacts":                          {allow: dsls, why: "P3: Access.Designations"},
 		"POST /schools/{school}/closure-contacts":                         {allow: dsls, body: url.Values{"form": {"designate"}, "email": {"someone@elsewhere.example.org"}}, why: "P3: Designate: the DSLs"},
 		"POST /schools/{school}/concerns/{id}/update-requests":            {allow: "T", body: url.Values{}, why: "D7: the reporter"},

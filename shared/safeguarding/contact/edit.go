@@ -48,41 +48,41 @@ func (e ContactEditStart) Preview(in ContactPatch, now time.Time) (ContactChange
 
 // StartContactEdit opens a family's contact details for the office or a DSL to change them
 // (rules P3, P4). The office keeps details up to date without seeing them: it gets the
-// version and each number's label, never a number or the address. A DSL, or a member of
-// the office a DSL designated for closure contact, gets the details too. The read is audited either way (a DSL's as a view of the details); anyone else gets
-// ErrForbidden.
-func (s Contacts) StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration) (ContactEditStart, error) {
-	e, err := s.Store.LoadContactEdit(ctx, who.Email, school, family, safeguarding.RequestKey{})
-	if err != nil {
-		return ContactEditStart{}, err
-	}
-	if !safeguarding.CanEditContactDetails(e.Viewer, school) {
-		return ContactEditStart{}, safeguarding.ErrForbidden
-	}
-	if e.Family.ID() == "" {
-		return ContactEditStart{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
-	}
-	// The office may see the details too when a DSL designated them for closure contact.
-	shown, err := s.seesDetails(ctx, e.Viewer, school)
-	if err != nil {
-		return ContactEditStart{}, err
-	}
-	d := e.Details
-	out := ContactEditStart{Family: e.Family, Version: d.s.Version, Numbers: len(d.s.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
-		HasAddress: !d.s.Address.IsZero(), ChangedAt: d.s.ChangedAt, Shown: shown,
-		editor: e.Viewer, current: d}
-	out.current.s.School, out.current.s.Family, out.current.s.Pupils = school, family, e.Family.Pupils()
-	for _, p := range d.s.Phones {
-		out.Held = append(out.Held, HeldNumber{Label: p.Label, ConfirmedAt: p.ConfirmedAt})
-	}
-	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
-		Subject: "family/" + family + "/contact-details", Pupils: e.Family.Pupils(), At: who.At, Source: who.Source}
-	if out.Shown {
+// version and each number's label, never a number or the address, and nothing is counted.
+// Someone who may see the details (a DSL, or a member of the office a DSL designated for
+// closure contact) gets them too, to start the form from: that is opening the family's
+// details, audited as a view and counted toward the hour like View, with the same reason
+// past the school's number (count). Anyone else gets ErrForbidden.
+func (s Contacts) StartContactEdit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, within time.Duration, reason OpeningReason) (ContactEditStart, error) {
+	return retried(func() (ContactEditStart, error) {
+		v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
+		if err != nil {
+			return ContactEditStart{}, err
+		}
+		if !safeguarding.CanEditContactDetails(v.Viewer, school) {
+			return ContactEditStart{}, safeguarding.ErrForbidden
+		}
+		if v.Family.ID() == "" {
+			return ContactEditStart{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+		}
+		d := v.Details
+		out := ContactEditStart{Family: v.Family, Version: d.s.Version, Numbers: len(d.s.Phones), UpToDate: d.UpToDateNumbers(who.At, within),
+			HasAddress: !d.s.Address.IsZero(), ChangedAt: d.s.ChangedAt, Shown: safeguarding.CanSeeContactDetails(v.Viewer, school, v.Designated),
+			editor: v.Viewer, current: d}
+		out.current.s.School, out.current.s.Family, out.current.s.Pupils = school, family, v.Family.Pupils()
+		for _, p := range d.s.Phones {
+			out.Held = append(out.Held, HeldNumber{Label: p.Label, ConfirmedAt: p.ConfirmedAt})
+		}
+		audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsEditOpened,
+			Subject: "family/" + family + "/contact-details", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
+		if !out.Shown {
+			return out, s.Store.Audit(ctx, audit)
+		}
 		audit.Action = AuditContactsViewed
+		if err := s.count(ctx, who, family, v, reason, audit); err != nil {
+			return ContactEditStart{}, err
+		}
 		out.Details = d
-	}
-	if err := s.Store.Audit(ctx, audit); err != nil {
-		return ContactEditStart{}, err
-	}
-	return out, nil
+		return out, nil
+	})
 }

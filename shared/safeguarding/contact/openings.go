@@ -14,7 +14,10 @@ import (
 // entry, and the first attempt past it alerts the school's Senior DSL, whether it came with a
 // reason or was refused for want of one. Re-opening a family already counted that hour never
 // needs a reason and never counts twice. Hours are clock hours: Europe/London is a whole
-// number of hours from UTC, so its hours start when UTC's do.
+// number of hours from UTC, so its hours start when UTC's do. Every way of opening a family's
+// details counts alike, through Contacts.count: the view, the versions, and the form that
+// changes them when it shows them; a home visit's address does not (visits.Visits.Visit says
+// why).
 
 // Audit action and alert kind of bulk reading (rule P3).
 const (

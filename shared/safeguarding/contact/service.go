@@ -107,60 +107,80 @@ type ContactDetailsShown struct {
 // View shows one family's contact details to a DSL, the Senior DSL or staff designated for
 // closure contact (rule P3). Every view is audited before it is shown: who, when, which
 // family, and the reason when one is given; a refused view is audited too. Anyone else gets
-// ErrForbidden. Past the school's number of distinct families a person opens within an hour,
-// each further family needs a reason (ErrReasonNeeded without one) and the first attempt
-// alerts the Senior DSL (openings.go).
+// ErrForbidden. Like every opening of a family's details, it counts toward the hour (count).
 func (s Contacts) View(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason OpeningReason) (ContactDetailsShown, error) {
-	// A failed condition means another opening by the same person moved the hour's count
-	// between the read and the write: read again and decide again.
+	return retried(func() (ContactDetailsShown, error) {
+		v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
+		if err != nil {
+			return ContactDetailsShown{}, err
+		}
+		audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsViewed,
+			Subject: "family/" + family + "/contact-details", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
+		if !safeguarding.CanSeeContactDetails(v.Viewer, school, v.Designated) {
+			return ContactDetailsShown{}, s.refuse(ctx, v, audit)
+		}
+		if err := s.count(ctx, who, family, v, reason, audit); err != nil {
+			return ContactDetailsShown{}, err
+		}
+		return ContactDetailsShown{Family: v.Family, Details: v.Details}, nil
+	})
+}
+
+// retried runs an opening again when its write failed on its condition: another opening by
+// the same person moved the hour's count between the read and the write, so it reads again
+// and decides again.
+func retried[T any](open func() (T, error)) (T, error) {
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		shown, err := s.view(ctx, who, school, family, reason)
+		out, err := open()
 		if !errors.Is(err, safeguarding.ErrConflict) || attempt == attempts {
-			return shown, err
+			return out, err
 		}
 	}
 }
 
-func (s Contacts) view(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason OpeningReason) (ContactDetailsShown, error) {
-	v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
-	if err != nil {
-		return ContactDetailsShown{}, err
-	}
-	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsViewed,
-		Subject: "family/" + family + "/contact-details", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
-	if !safeguarding.CanSeeContactDetails(v.Viewer, school, v.Designated) {
-		if v.Viewer.IsMember(school) {
-			audit.Action = AuditContactsViewRefused
-			if err := s.Store.Audit(ctx, audit); err != nil {
-				return ContactDetailsShown{}, err
-			}
+// refuse audits a refused opening by a member of the school (audit with its action changed)
+// and answers ErrForbidden; someone from elsewhere is refused without an entry.
+func (s Contacts) refuse(ctx context.Context, v ContactView, audit safeguarding.AuditEntry) error {
+	if v.Viewer.IsMember(audit.School) {
+		audit.Action = AuditContactsViewRefused
+		if err := s.Store.Audit(ctx, audit); err != nil {
+			return err
 		}
-		return ContactDetailsShown{}, safeguarding.ErrForbidden
 	}
+	return safeguarding.ErrForbidden
+}
+
+// count is rule P3's counting for every door that shows someone a family's numbers or
+// address (the view, the versions, the DSLs' form that changes them), once the door has
+// decided that the person may go through it: it decides the opening from the hour's
+// openings read with v (DecideOpening) and commits it with its audit entry, the reason kept
+// in it, and the Senior DSL's alert of the first attempt past the school's number, in one
+// transaction. Past the number without a reason it audits the attempt as
+// AuditContactsReasonNeeded and answers ErrReasonNeeded: nothing may be shown.
+func (s Contacts) count(ctx context.Context, who safeguarding.Caller, family string, v ContactView, reason OpeningReason, audit safeguarding.AuditEntry) error {
 	if v.Family.ID() == "" {
-		return ContactDetailsShown{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
+		return fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	o, err := DecideOpening(v.Openings, v.School.ContactOpeningsLimit(), reason)
 	if err != nil {
-		return ContactDetailsShown{}, err
+		return err
 	}
 	audit.Reason = o.Reason
-	w := OpeningWrite{Family: family, Hour: OpeningHour(who.At), Opening: o}
 	if o.Refused {
 		audit.Action = AuditContactsReasonNeeded
 	}
+	w := OpeningWrite{Audit: audit, Family: family, Hour: OpeningHour(who.At), Opening: o}
 	if o.Alert {
 		w.Alerts = bulkReadingAlerts(v.School, audit)
 	}
-	w.Audit = audit
 	if err := s.Store.SaveContactOpening(ctx, w); err != nil {
-		return ContactDetailsShown{}, err
+		return err
 	}
 	if o.Refused {
-		return ContactDetailsShown{}, fmt.Errorf("family %q past %d families this hour: %w", family, o.Limit, safeguarding.ErrReasonNeeded)
+		return fmt.Errorf("family %q past %d families this hour: %w", family, o.Limit, safeguarding.ErrReasonNeeded)
 	}
-	return ContactDetailsShown{Family: v.Family, Details: v.Details}, nil
+	return nil
 }
 
 // Edit saves a new version of a family's contact details that replaces every number and the
@@ -253,34 +273,31 @@ type ContactVersions struct {
 
 // Versions reads back every version of a family's contact details, oldest first, with who
 // changed them, when, why and what changed (rule P4): for the DSLs and the Senior DSL of the
-// school only (rule P3), each reading audited.
-func (s Contacts) Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string) (ContactVersions, error) {
-	v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
+// school only (rule P3), each reading audited. Every version holds the family's numbers and
+// address, so reading them is opening the family's details: it counts toward the hour like
+// View, with the same reason past the school's number (count), and the versions are read
+// only once the opening is committed.
+func (s Contacts) Versions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, family string, reason OpeningReason) (ContactVersions, error) {
+	f, err := retried(func() (Family, error) {
+		v, err := s.Store.LoadContactView(ctx, who.Email, school, family, who.At)
+		if err != nil {
+			return Family{}, err
+		}
+		audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsVersionsRead,
+			Subject: "family/" + family + "/contact-details/versions", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
+		if !v.Viewer.IsDSL(school) {
+			return Family{}, s.refuse(ctx, v, audit)
+		}
+		return v.Family, s.count(ctx, who, family, v, reason, audit)
+	})
 	if err != nil {
 		return ContactVersions{}, err
-	}
-	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditContactsVersionsRead,
-		Subject: "family/" + family + "/contact-details/versions", Pupils: v.Family.Pupils(), At: who.At, Source: who.Source}
-	if !v.Viewer.IsDSL(school) {
-		if v.Viewer.IsMember(school) {
-			audit.Action = AuditContactsViewRefused
-			if err := s.Store.Audit(ctx, audit); err != nil {
-				return ContactVersions{}, err
-			}
-		}
-		return ContactVersions{}, safeguarding.ErrForbidden
-	}
-	if v.Family.ID() == "" {
-		return ContactVersions{}, fmt.Errorf("family %q: %w", family, safeguarding.ErrNotFound)
 	}
 	versions, err := s.Store.ContactDetailsVersions(ctx, school, family)
 	if err != nil {
 		return ContactVersions{}, err
 	}
-	if err := s.Store.Audit(ctx, audit); err != nil {
-		return ContactVersions{}, err
-	}
-	return ContactVersions{Family: v.Family, Versions: versions}, nil
+	return ContactVersions{Family: f, Versions: versions}, nil
 }
 
 // ContactReportRow is one family short of up-to-date numbers (rule H1): no number, no address.

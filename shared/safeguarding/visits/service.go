@@ -168,6 +168,14 @@ func (s Visits) visitOf(ctx context.Context, who safeguarding.Caller, school saf
 // Visit returns a visit to someone who may see it, with the family's address: the staff
 // going, their line manager (V2) and the DSLs may see it (P3). The read and the view of the
 // address are audited (P4, P3).
+//
+// The address does not count toward the hour's families of rule P3 (contact.DecideOpening),
+// and needs no reason past it: it is not opening a family's contact details at will but
+// reading the address of a planned home visit, one family per visit, which the Senior DSL
+// authorised (V1) and which V2 requires the people going and their line manager to know
+// before it starts. No number is shown, and no one reaches an address through a visit they
+// may not see, so a visit is no door to many families' details. Asking staff on a doorstep
+// for a reason would only stand in the way of the visit's safety.
 func (s Visits) Visit(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (VisitResult, error) {
 	vc, err := s.Store.LoadVisit(ctx, who.Email, school, id, safeguarding.RequestKey{})
 	if err != nil {
