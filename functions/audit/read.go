@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"maps"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
@@ -42,13 +40,7 @@ func (h handler) read(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var ps safeguarding.Problems
-	for _, name := range slices.Sorted(maps.Keys(req.QueryStringParameters)) {
-		if !slices.Contains(queryFields, name) {
-			ps.Add(name, "is not a filter of the audit trail")
-		}
-	}
-	if err := ps.Err(); err != nil {
+	if err := httpapi.KnownQuery(req, queryFields...); err != nil {
 		return httpapi.Response{}, err
 	}
 	q := req.QueryStringParameters

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,14 +26,17 @@ type verifyResponse struct {
 
 // verifyProblem names the first entry or seal that no longer matches.
 type verifyProblem struct {
-	Kind  string `json:"kind"`
-	Day   string `json:"day"`
-	Seal  int    `json:"seal"`
-	Entry *struct {
-		At time.Time `json:"at"`
-		ID string    `json:"id"`
-	} `json:"entry,omitempty"`
-	Detail string `json:"detail"`
+	Kind   string       `json:"kind"`
+	Day    string       `json:"day"`
+	Seal   int          `json:"seal"`
+	Entry  *verifyEntry `json:"entry,omitempty"`
+	Detail string       `json:"detail"`
+}
+
+// verifyEntry names an audit entry by its time and id.
+type verifyEntry struct {
+	At time.Time `json:"at"`
+	ID string    `json:"id"`
 }
 
 var verifyFields = []string{"from", "to"}
@@ -47,13 +48,7 @@ func (h handler) verify(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var ps safeguarding.Problems
-	for _, name := range slices.Sorted(maps.Keys(req.QueryStringParameters)) {
-		if !slices.Contains(verifyFields, name) {
-			ps.Add(name, "is not a parameter of the audit's check")
-		}
-	}
-	if err := ps.Err(); err != nil {
+	if err := httpapi.KnownQuery(req, verifyFields...); err != nil {
 		return httpapi.Response{}, err
 	}
 	today := who.At.In(safeguarding.London).Format(time.DateOnly)
@@ -75,10 +70,7 @@ func (h handler) verify(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		if stamp, id, ok := strings.Cut(p.Key, "#"); ok {
 			at, _ := time.Parse("2006-01-02T15:04:05.000000000Z", stamp)
 			id, _, _ = strings.Cut(id, "#") // an index item's key names its entry's id first
-			out.Problem.Entry = &struct {
-				At time.Time `json:"at"`
-				ID string    `json:"id"`
-			}{at, id}
+			out.Problem.Entry = &verifyEntry{At: at, ID: id}
 		}
 	}
 	return httpapi.JSON(http.StatusOK, out), nil

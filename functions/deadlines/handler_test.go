@@ -155,6 +155,33 @@ func TestRule_D8_ExactlyOneAlertPerStepUnderFiveConcurrentRuns(t *testing.T) {
 	}
 }
 
+// Rule P4 for a job: each step up an item's ladder is audited with the engine as its actor and
+// the action as its subject, once per step even under concurrent runs.
+func TestRule_P4_D8_EachStepIsAuditedWithTheEngineAsItsActor(t *testing.T) {
+	w := newWorld(t)
+	a := w.action(seed.BrookLane, teacher, dsl, staff, "bl-01")
+	for _, at := range []string{"2026-11-23 15:00:00", "2026-11-23 17:00:00"} {
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.run(local(at)) }()
+		}
+		wg.Wait()
+	}
+	var steps []string
+	for _, it := range apitest.Items(t, w.db, w.table) {
+		if apitest.Attr(it, "type") == "audit" && apitest.Attr(it, "actor") == deadlines.Actor {
+			if apitest.Attr(it, "action") != deadlines.AuditDueEscalated || apitest.Attr(it, "subject") != "action/"+string(a.ID()) {
+				t.Errorf("entry %v", it)
+			}
+			steps = append(steps, apitest.Attr(it, "at"))
+		}
+	}
+	if len(steps) != 2 {
+		t.Errorf("%d audit entries of the engine, want one per step: %v", len(steps), steps)
+	}
+}
+
 func TestRule_D8_ADueItemOfOneSchoolNeverAlertsAnother(t *testing.T) {
 	w := newWorld(t)
 	w.action(seed.Hillcrest, seed.Email("Owen", "Price"), seed.Email("Chloe", "Adams"), seed.Email("Leah", "Morgan"), "hc-01")

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
+	"slices"
 	"strings"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // DecodeJSON reads a JSON body into v: at most max bytes, content type application/json,
@@ -72,4 +76,16 @@ func jsonKind(k string) string {
 		}
 		return "a " + k
 	}
+}
+
+// KnownQuery refuses a request whose query string holds a parameter other than known, naming
+// each such parameter (400): a mistyped filter never reads more than was asked for.
+func KnownQuery(req Request, known ...string) error {
+	var ps safeguarding.Problems
+	for _, name := range slices.Sorted(maps.Keys(req.QueryStringParameters)) {
+		if !slices.Contains(known, name) {
+			ps.Add(name, "is not a parameter of this request")
+		}
+	}
+	return ps.Err()
 }

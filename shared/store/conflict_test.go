@@ -15,6 +15,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact/contacttest"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/deadlines"
 )
 
 // cancelled is what DynamoDB answers a transaction it cancels, with one reason per item.
@@ -120,11 +121,11 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 	}
 	calls.Reset()
 	calls.FailNext("TransactWriteItems", cancelled("TransactionConflict", "None"))
-	retried("an escalation", s.Escalate(ctx, due[0], step, []safeguarding.Alert{alert("due-A1")}, later))
+	retried("an escalation", s.Escalate(ctx, due[0], step, []safeguarding.Alert{alert("due-A1")}, deadlines.StepAudit(due[0], step, later)))
 	if !exists(outboxKey("due-A1")) {
 		t.Error("the step's alert was dropped")
 	}
-	if err := s.Escalate(ctx, due[0], step, nil, later); !errors.Is(err, safeguarding.ErrConflict) {
+	if err := s.Escalate(ctx, due[0], step, nil, deadlines.StepAudit(due[0], step, later)); !errors.Is(err, safeguarding.ErrConflict) {
 		t.Errorf("the same step again: %v, want ErrConflict (the item moved)", err)
 	}
 }

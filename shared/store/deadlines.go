@@ -90,7 +90,8 @@ func (s *Store) DueItems(ctx context.Context, school safeguarding.SchoolID, from
 // Escalate moves an item one step up the ladder and writes the step's alerts in one
 // transaction, on the condition that the item is still active and in the state the index
 // showed. A step whose alerts exist already (a run that died after sending) only moves on.
-func (s *Store) Escalate(ctx context.Context, item safeguarding.DueItem, next safeguarding.DueState, alerts []safeguarding.Alert, at time.Time) error {
+func (s *Store) Escalate(ctx context.Context, item safeguarding.DueItem, next safeguarding.DueState, alerts []safeguarding.Alert, audit safeguarding.AuditEntry) error {
+	at := audit.At
 	pk, sk, ok := strings.Cut(item.Ref, "\x00")
 	if !ok {
 		return fmt.Errorf("store: due item %s has no reference: %w", item.ID, safeguarding.ErrInvalid)
@@ -108,7 +109,8 @@ func (s *Store) Escalate(ctx context.Context, item safeguarding.DueItem, next sa
 			":prevStep": num(item.Due.Step), ":prevNext": str(item.Due.NextAt.UTC().Format(time.RFC3339Nano)),
 		},
 	}}
-	items := []types.TransactWriteItem{update}
+	items := append([]types.TransactWriteItem{update}, s.auditPuts(audit)...)
+	moveOnly := len(items)
 	for _, a := range alerts {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(outboxToItem(a, at)),
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
@@ -123,8 +125,9 @@ func (s *Store) Escalate(ctx context.Context, item safeguarding.DueItem, next sa
 	case cf.index == 0:
 		return fmt.Errorf("store: due item %s moved: %w", item.ID, safeguarding.ErrConflict)
 	}
-	// The step's alerts were written by a run that did not move the item: move it only.
-	err = s.transact(ctx, items[:1], -1)
+	// The step's alerts were written by a run that did not move the item: move it (and audit
+	// the step) only.
+	err = s.transact(ctx, items[:moveOnly], -1)
 	if errors.As(err, &cf) {
 		return fmt.Errorf("store: due item %s moved: %w", item.ID, safeguarding.ErrConflict)
 	}

@@ -178,8 +178,8 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	for _, e := range w.Entries {
 		items = append(items, put(chronologyToItem(e)))
 	}
-	if w.Audit != nil {
-		items = append(items, s.auditPuts(*w.Audit)...)
+	for _, a := range w.Audits {
+		items = append(items, s.auditPuts(a)...)
 	}
 	for _, a := range w.Alerts {
 		items = append(items, put(outboxToItem(a, w.At)))

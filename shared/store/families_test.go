@@ -406,7 +406,7 @@ func TestSaveFamilyWithAnIdempotencyKeyIsDoneOnce(t *testing.T) {
 	change := func(version int) contact.FamilyWrite {
 		next := contacttest.Family(f, func(s *contact.FamilySnapshot) { s.Attempts, s.LastAttemptAt, s.Version = 1, at.UTC(), version+1 })
 		return contact.FamilyWrite{Family: next, PrevVersion: version, At: at,
-			Audit:   &safeguarding.AuditEntry{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: engagement.AuditFamilyChanged, Subject: "family/f1", At: at},
+			Audits:  []safeguarding.AuditEntry{{ID: fmt.Sprintf("audit-%d", version), School: famSchool, Actor: famDSL, Action: engagement.AuditFamilyChanged, Subject: "family/f1", At: at}},
 			Request: &safeguarding.RequestRecord{Key: rk, Fingerprint: "fp-1", Receipt: safeguarding.Receipt{ID: "f1", RecordedAt: at}}}
 	}
 	if err := w.s.SaveFamily(ctx, change(0)); err != nil {

@@ -52,6 +52,10 @@ var actionWords = map[string]string{
 	"visits.read":                "Listed the home visits",
 	"visit-block.lifted":         "Lifted a block on home visits",
 	"visit.address-viewed":       "Viewed a family's address for a visit",
+	"family.la-raised":           "Asked the Senior DSL to inform the local authority about a family",
+	"due.escalated":              "Sent the reminders of something overdue",
+	"contacts.reason-needed":     "Was asked why, past the hour's number of families",
+	"audit.verified":             "Checked the audit trail against its seals",
 	ActionRead:                   "Read the audit trail",
 }
 
@@ -122,6 +126,8 @@ func On(e safeguarding.AuditEntry, n Names) string {
 			return "A family's contact details"
 		case strings.Contains(rest, "/action"):
 			return "Actions agreed on a call with a family"
+		case strings.HasSuffix(rest, "/call"):
+			return "A call due to a family"
 		}
 		return "A family"
 	case "families":

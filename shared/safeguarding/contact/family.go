@@ -184,8 +184,8 @@ type FamilyWrite struct {
 	// MinutesLate by how much (accepted, never refused, like a late concern of rule C3).
 	Late        bool
 	MinutesLate int
-	// Audit and Request, when set, commit with the change (rule P4; an Idempotency-Key).
-	Audit   *safeguarding.AuditEntry
+	// Audits and Request commit with the change (rule P4; an Idempotency-Key).
+	Audits  []safeguarding.AuditEntry
 	Request *safeguarding.RequestRecord
 	At      time.Time
 }

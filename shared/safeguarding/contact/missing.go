@@ -8,10 +8,11 @@ import (
 )
 
 // EscalationActor is who the audit trail names for the escalation job's writes (rule P4), and
-// AuditFamilyMissing what it did.
+// AuditFamilyMissing and AuditFamilyLARaised what it did.
 const (
-	EscalationActor    = "system:escalation"
-	AuditFamilyMissing = "family.missing"
+	EscalationActor     = "system:escalation"
+	AuditFamilyMissing  = "family.missing"
+	AuditFamilyLARaised = "family.la-raised"
 )
 
 // Thresholds of rules E2 and E5, in silent school days.
@@ -47,8 +48,8 @@ func (f Family) Check(cal, lookCal safeguarding.Calendar, school safeguarding.Sc
 		}
 		w.Alerts = append(w.Alerts, familyAlerts(f, school, "missing", safeguarding.AudienceDSL, safeguarding.RoleDSL, now)...)
 		// rule P4: the job that writes to the children's chronologies is audited as their actor.
-		w.Audit = &safeguarding.AuditEntry{ID: id, School: f.s.School, Actor: EscalationActor, Action: AuditFamilyMissing,
-			Subject: "family/" + f.s.ID, Pupils: f.Pupils(), At: now.UTC()}
+		w.Audits = append(w.Audits, safeguarding.AuditEntry{ID: id, School: f.s.School, Actor: EscalationActor, Action: AuditFamilyMissing,
+			Subject: "family/" + f.s.ID, Pupils: f.Pupils(), At: now.UTC()})
 		// rule E3: a phone call within 24 hours, on the deadline engine's ladder (D8).
 		call := safeguarding.DueItem{ID: f.s.ID + "-call-" + safeguarding.LocalDay(now).Format("20060102"), School: f.s.School, Kind: "phone-call",
 			Assignee: callAssignee(school), Reference: f.Reference(), Subject: f.s.ID, Due: safeguarding.NewDueState(now.Add(CallWithin), now)}
@@ -59,6 +60,9 @@ func (f Family) Check(cal, lookCal safeguarding.Calendar, school safeguarding.Sc
 		// rule E5: the Senior DSL is asked to inform the LA, with what to send.
 		next.s.LARaisedAt = now.UTC()
 		w.Alerts = append(w.Alerts, familyAlerts(f, school, "la-notification", safeguarding.AudienceSeniorDSL, safeguarding.RoleSeniorDSL, now)...)
+		// rule P4: raising the LA changes the family's record, by the job.
+		w.Audits = append(w.Audits, safeguarding.AuditEntry{ID: id + "-LA", School: f.s.School, Actor: EscalationActor, Action: AuditFamilyLARaised,
+			Subject: "family/" + f.s.ID, Pupils: f.Pupils(), At: now.UTC()})
 	}
 	next.s.NextLook = nextLook(next, lookCal, now)
 	if next.s.Status == f.s.Status && next.s.LARaisedAt.Equal(f.s.LARaisedAt) && next.s.NextLook.Equal(f.s.NextLook) {

@@ -63,22 +63,30 @@ func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 	}
 }
 
-// Rule P4 for a job: the escalation job's MISSING entries commit with an audit entry naming the
-// job as the actor, the family and its children; a look that changes nothing audits nothing.
+// Rule P4 for a job: the escalation job's MISSING entries, and its raising of the LA, commit
+// with audit entries naming the job as the actor, the family and its children; a look that
+// changes nothing audits nothing.
 func TestRule_P4_E2_TheEscalationJobIsAuditedAsTheActorOfWhatItWrites(t *testing.T) {
 	f := family(london(t, "2026-11-06 18:30:00"))
 	w, ok := check(t, f, bankHolidays, "2026-11-17")
-	if !ok || w.Audit == nil {
+	if !ok || len(w.Audits) != 1 {
 		t.Fatalf("no audit entry with the MISSING entries: %+v", w)
 	}
-	a := w.Audit
+	a := w.Audits[0]
 	if a.Actor != EscalationActor || a.Action != AuditFamilyMissing || a.Subject != "family/fam-07" || a.School != school ||
 		len(a.Pupils) != 2 || a.ID == "" || !a.At.Equal(london(t, "2026-11-17 06:00:00")) {
 		t.Errorf("audit entry %+v", a)
 	}
 	quiet := family(london(t, "2026-11-13 18:30:00"))
-	if w, ok := check(t, quiet, bankHolidays, "2026-11-17"); ok && w.Audit != nil {
-		t.Errorf("a look that writes no chronology audited %+v", w.Audit)
+	if w, ok := check(t, quiet, bankHolidays, "2026-11-17"); ok && len(w.Audits) != 0 {
+		t.Errorf("a look that writes no chronology audited %+v", w.Audits)
+	}
+	// Twenty school days and more without a word, looked at for the first time: MISSING and
+	// the LA raised in one look, each audited.
+	long := family(london(t, "2026-10-01 18:30:00"))
+	w, ok = check(t, long, bankHolidays, "2026-11-17")
+	if !ok || len(w.Audits) != 2 || w.Audits[1].Action != AuditFamilyLARaised || w.Audits[1].Actor != EscalationActor || w.Audits[1].ID == w.Audits[0].ID {
+		t.Errorf("audit entries %+v", w.Audits)
 	}
 }
 

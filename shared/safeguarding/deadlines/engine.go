@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +19,10 @@ type DeadlineStore interface {
 	// local day from, through the due index (never a Scan).
 	DueItems(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]safeguarding.DueItem, error)
 	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
-	// Escalate moves one item from its state to next and writes the alerts, in one
-	// transaction conditioned on the item still being in the state read: ErrConflict when
-	// another run (or its completion) moved it first.
-	Escalate(ctx context.Context, item safeguarding.DueItem, next safeguarding.DueState, alerts []safeguarding.Alert, at time.Time) error
+	// Escalate moves one item from its state to next and writes the alerts and the step's
+	// audit entry, in one transaction conditioned on the item still being in the state read:
+	// ErrConflict when another run (or its completion) moved it first.
+	Escalate(ctx context.Context, item safeguarding.DueItem, next safeguarding.DueState, alerts []safeguarding.Alert, audit safeguarding.AuditEntry) error
 	// Reached records that a run reached now for the school.
 	Reached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
 }
@@ -98,7 +99,7 @@ func (d Deadlines) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now 
 			continue
 		}
 		alerts := safeguarding.EscalationAlerts(item, step, school, now)
-		err := d.Store.Escalate(ctx, item, next, alerts, now)
+		err := d.Store.Escalate(ctx, item, next, alerts, StepAudit(item, next, now))
 		switch {
 		case errors.Is(err, safeguarding.ErrConflict):
 			run.Skipped++ // another run took this step, or the item was done meanwhile
@@ -110,4 +111,36 @@ func (d Deadlines) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now 
 		}
 	}
 	return run, d.Store.Reached(ctx, s.ID, now)
+}
+
+// Actor is who the audit trail names for the deadline engine's steps (rule P4), and
+// AuditDueEscalated what it did.
+const (
+	Actor             = "system:deadlines"
+	AuditDueEscalated = "due.escalated"
+)
+
+// StepAudit is the audit entry of one step up an item's ladder (rule P4): the engine changes
+// the record the item belongs to (an action, a call agreed with a family, a visit), as its
+// actor. Its id names the item and the step, so the entry of a step is one whatever the run.
+func StepAudit(item safeguarding.DueItem, next safeguarding.DueState, now time.Time) safeguarding.AuditEntry {
+	return safeguarding.AuditEntry{ID: fmt.Sprintf("due-%s-step-%d", item.ID, next.Step), School: item.School, Actor: Actor,
+		Action: AuditDueEscalated, Subject: stepSubject(item), At: now.UTC()}
+}
+
+// stepSubject names the record a step changed as the audit trail names it elsewhere, so that
+// the reader shows it, and hides it from whoever may not see it (an action on a concern about
+// them, rule C5), as it does the other entries about that record.
+func stepSubject(item safeguarding.DueItem) string {
+	switch {
+	case item.Kind == "action":
+		return "action/" + item.ID
+	case strings.HasPrefix(item.Kind, "visit-"):
+		return "visit/" + item.Subject
+	case item.Kind == "phone-call":
+		return "family/" + item.Subject + "/call"
+	case item.Kind == safeguarding.DueFamilyAction:
+		return "family/" + item.Subject + "/action"
+	}
+	return item.Kind + "/" + item.Subject
 }

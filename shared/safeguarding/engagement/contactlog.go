@@ -71,8 +71,8 @@ func (s Engagement) LogContact(ctx context.Context, who safeguarding.Caller, sch
 // idempotency record (which keeps whether the contact was late); a repeated request returns
 // the family as it stands, with the lateness first recorded.
 func (s Engagement) commitFamily(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, f contact.Family, w contact.FamilyWrite, key safeguarding.RequestKey, fp string) (contact.ContactLogged, error) {
-	w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
-		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
+	w.Audits = []safeguarding.AuditEntry{{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
+		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}}
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fp, Receipt: safeguarding.Receipt{ID: id, RecordedAt: who.At, Late: w.Late, MinutesLate: w.MinutesLate}}
 	}

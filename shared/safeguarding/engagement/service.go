@@ -150,8 +150,8 @@ func (s Engagement) Acknowledge(ctx context.Context, who safeguarding.Caller, sc
 			w.Family.LookAfterContact(s.BankHolidays, who.At)
 			// Each family's change commits with its own audit entry (rule P4): a batch cut
 			// short leaves no change unaudited, and its retry changes nothing twice.
-			w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAcknowledged,
-				Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
+			w.Audits = []safeguarding.AuditEntry{{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditAcknowledged,
+				Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}}
 			err = s.Store.SaveFamily(ctx, w)
 			if errors.Is(err, safeguarding.ErrConflict) && attempt < 3 {
 				if _, f, err = s.Store.Family(ctx, who.Email, school, id); err != nil {
@@ -240,8 +240,8 @@ func (s Engagement) ChangeFamily(ctx context.Context, who safeguarding.Caller, s
 	if w.Family.Status() != contact.FamilyMissing && f.Status() == contact.FamilyMissing || w.Family.LastContactAt().After(f.LastContactAt()) {
 		w.Family.LookAfterContact(s.BankHolidays, who.At)
 	}
-	w.Audit = &safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
-		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}
+	w.Audits = []safeguarding.AuditEntry{{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamilyChanged,
+		Subject: "family/" + id, Pupils: f.Pupils(), At: who.At, Source: who.Source}}
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: safeguarding.Receipt{ID: id, RecordedAt: who.At}}
 	}
