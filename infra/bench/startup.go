@@ -103,7 +103,8 @@ func lambdaEnv() []string {
 		"TOKEN_ISSUER=https://issuer.example", "TOKEN_AUDIENCE=bench", "JWKS_URL=https://issuer.example/jwks.json",
 		"SIGN_IN_URL=https://issuer.example/authorize", "TOKEN_URL=https://issuer.example/token",
 		"ALERTS_TOPIC_PREFIX=keepsafe-bench", "ALERTS_KMS_KEY=bench", "ALERTS_SUBSCRIPTIONS_PER_TOPIC=190",
-		"ATTACHMENTS_BUCKET=keepsafe-attachments-bench", "ESCALATION_QUEUE_URL=https://sqs.eu-west-2.amazonaws.com/000000000000/bench",
+		"ATTACHMENTS_BUCKET=keepsafe-attachments-bench", "AUDIT_ANCHORS_BUCKET=keepsafe-audit-anchors-bench",
+		"AUDIT_ANCHOR_RETENTION_YEARS=25", "AUDIT_CHAIN_FROM=2026-09-01", "ESCALATION_QUEUE_URL=https://sqs.eu-west-2.amazonaws.com/000000000000/bench",
 		"HOME=" + os.TempDir(), "PATH=/usr/bin:/bin",
 	}
 }
