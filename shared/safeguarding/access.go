@@ -30,6 +30,9 @@ type Access struct {
 	// Calendar: the DSLs and the office see the school's calendar; CalendarEdit: the Senior
 	// DSL and the office change it.
 	Calendar, CalendarEdit bool
+	// Imports: the office and the Senior DSL load the school's pupils, families and contacts
+	// from its MIS export (P1).
+	Imports bool
 }
 
 // AccessFor is what p may open at school.
@@ -47,6 +50,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
+		Imports: office || senior,
 	}
 }
 

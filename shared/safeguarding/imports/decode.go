@@ -62,6 +62,9 @@ type Row struct {
 type RowError struct {
 	Line           int
 	Field, Message string
+	// UPN is the row's UPN when it could be read: a pupil whose row failed is left as they
+	// are by the import, never updated and never leaving by it.
+	UPN string
 }
 
 // Decode reads a school's MIS pupil export, a CSV file whose first row is its header. err is
@@ -106,7 +109,7 @@ func Decode(data []byte) (rows []Row, errs []RowError, err error) {
 		switch {
 		case errors.As(err, &pe):
 			line = pe.StartLine
-			problems = []RowError{{line, "row", "the row is not valid CSV: " + csvProblem(err)}}
+			problems = []RowError{{Line: line, Field: "row", Message: "the row is not valid CSV: " + csvProblem(err)}}
 		case err != nil:
 			return nil, nil, fileError("the file could not be read: %v", err)
 		case blank(rec):
@@ -115,7 +118,7 @@ func Decode(data []byte) (rows []Row, errs []RowError, err error) {
 			line, _ = r.FieldPos(0)
 			row, problems = l.readRow(rec, line)
 			if prev, ok := seen[row.UPN]; ok && row.UPN != "" {
-				problems = append(problems, RowError{line, pupilNames[fUPN], fmt.Sprintf("this UPN is already on line %d: a pupil has one row", prev)})
+				problems = append(problems, RowError{Line: line, Field: pupilNames[fUPN], Message: fmt.Sprintf("this UPN is already on line %d: a pupil has one row", prev)})
 			} else if row.UPN != "" {
 				seen[row.UPN] = line
 			}
@@ -126,6 +129,9 @@ func Decode(data []byte) (rows []Row, errs []RowError, err error) {
 		if len(problems) == 0 {
 			rows = append(rows, row)
 			continue
+		}
+		for i := range problems {
+			problems[i].UPN = row.UPN
 		}
 		if errs = append(errs, problems...); len(errs) > MaxRowProblems {
 			return nil, nil, fileError("the file has more than %d problems: check it is the MIS's pupil export, with its header row", MaxRowProblems)
@@ -181,7 +187,7 @@ func (l layout) readRow(rec []string, line int) (Row, []RowError) {
 	row := Row{Line: line}
 	var problems []RowError
 	bad := func(field, format string, args ...any) {
-		problems = append(problems, RowError{line, field, fmt.Sprintf(format, args...)})
+		problems = append(problems, RowError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if extra := rec[min(l.width, len(rec)):]; !blank(extra) {
 		bad("row", "the row has %d fields but the header has %d: a field with a comma in it needs quotes around it", len(rec), l.width)

@@ -195,8 +195,8 @@ func TestRule_S7_ADateOfBirthIsKeptInEitherFormAndAnImpossibleOneIsRefused(t *te
 				t.Fatal(err)
 			}
 			if tc.want.IsZero() {
-				want := []RowError{{2, "dateOfBirth", "is not a date: write it as 31/01/2015 or 2015-01-31"}}
-				if len(rows) != 0 || !reflect.DeepEqual(errs, want) {
+				want := []RowError{{Line: 2, Field: "dateOfBirth", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"}}
+				if len(rows) != 0 || !reflect.DeepEqual(withoutUPN(errs), want) {
 					t.Fatalf("rows %+v, errors %+v; want the row refused with %+v", rows, errs, want)
 				}
 				return
@@ -248,8 +248,8 @@ func TestRule_C9_AttendanceIsReadAsAPercentageAndABadFigureIsRefused(t *testing.
 				t.Fatal(err)
 			}
 			if !tc.ok {
-				want := []RowError{{2, "attendance", "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"}}
-				if len(rows) != 0 || !reflect.DeepEqual(errs, want) {
+				want := []RowError{{Line: 2, Field: "attendance", Message: "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"}}
+				if len(rows) != 0 || !reflect.DeepEqual(withoutUPN(errs), want) {
 					t.Fatalf("rows %+v, errors %+v; want the row refused with %+v", rows, errs, want)
 				}
 				return
@@ -325,8 +325,8 @@ func TestRule_P3_ContactsAreReadInTheOneFormTheirDetailsAreKept(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, errs, err := Decode([]byte(header + tc.row + "\n"))
-			want := []RowError{{2, tc.field, tc.msg}}
-			if err != nil || len(rows) != 0 || !reflect.DeepEqual(errs, want) {
+			want := []RowError{{Line: 2, Field: tc.field, Message: tc.msg}}
+			if err != nil || len(rows) != 0 || !reflect.DeepEqual(withoutUPN(errs), want) {
 				t.Fatalf("rows %+v, errors %+v, err %v; want %+v", rows, errs, err, want)
 			}
 		})
@@ -345,52 +345,52 @@ var rowProblems = []struct {
 		"UPN,Surname,Forename\n,Smith,Ann\nB2,,Bob\nC3,Khan, \n , , ,x\nE5,Lee,Dee\n",
 		[]string{"E5"},
 		[]RowError{
-			{2, "upn", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{3, "surname", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{4, "forename", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{5, "row", "the row has 4 fields but the header has 3: a field with a comma in it needs quotes around it"},
-			{5, "upn", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{5, "surname", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{5, "forename", "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 2, Field: "upn", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 3, Field: "surname", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 4, Field: "forename", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 5, Field: "row", Message: "the row has 4 fields but the header has 3: a field with a comma in it needs quotes around it"},
+			{Line: 5, Field: "upn", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 5, Field: "surname", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 5, Field: "forename", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
 		}},
 	{"a bad date of either form, and an impossible one",
 		"UPN,Surname,Forename,DOB,Leaving Date\nA1,Smith,Ann,31/02/2015,\nB2,Jones,Bob,2015-13-01,\nC3,Khan,Cal,01/09/2015,2026-02-30\nD4,Lee,Dee,2015-09-01,22/07/2026\n",
 		[]string{"D4"},
 		[]RowError{
-			{2, "dateOfBirth", "is not a date: write it as 31/01/2015 or 2015-01-31"},
-			{3, "dateOfBirth", "is not a date: write it as 31/01/2015 or 2015-01-31"},
-			{4, "leavingDate", "is not a date: write it as 31/01/2015 or 2015-01-31"},
+			{Line: 2, Field: "dateOfBirth", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"},
+			{Line: 3, Field: "dateOfBirth", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"},
+			{Line: 4, Field: "leavingDate", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"},
 		}},
 	{"a repeated UPN: its later rows are errors, the first stays",
 		"UPN,Surname,Forename\nA1,Smith,Ann\nB2,Jones,Bob\na1 ,Smith,Annie\nA1,Smith,Ann\n",
 		[]string{"A1", "B2"},
 		[]RowError{
-			{4, "upn", "this UPN is already on line 2: a pupil has one row"},
-			{5, "upn", "this UPN is already on line 2: a pupil has one row"},
+			{Line: 4, Field: "upn", Message: "this UPN is already on line 2: a pupil has one row"},
+			{Line: 5, Field: "upn", Message: "this UPN is already on line 2: a pupil has one row"},
 		}},
 	{"a repeated UPN whose first row has a problem is still repeated",
 		"UPN,Surname,Forename,DOB\nA1,Smith,Ann,31/02/2015\nA1,Smith,Ann,28/02/2015\n",
 		nil,
 		[]RowError{
-			{2, "dateOfBirth", "is not a date: write it as 31/01/2015 or 2015-01-31"},
-			{3, "upn", "this UPN is already on line 2: a pupil has one row"},
+			{Line: 2, Field: "dateOfBirth", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"},
+			{Line: 3, Field: "upn", Message: "this UPN is already on line 2: a pupil has one row"},
 		}},
 	{"a number that is not a phone number, a bad email, a bad attendance figure",
 		"UPN,Surname,Forename,Attendance,Contact 1 Mobile,Contact 1 Email\nA1,Smith,Ann,93.5,07700 9001,\nB2,Jones,Bob,,,bob@\nC3,Khan,Cal,110%,,\n",
 		nil,
 		[]RowError{
-			{2, "contact1Mobile", "is not a phone number: a UK number like 07700 900123, or one from abroad starting with +"},
-			{3, "contact1Email", "is not an email address"},
-			{4, "attendance", "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"},
+			{Line: 2, Field: "contact1Mobile", Message: "is not a phone number: a UK number like 07700 900123, or one from abroad starting with +"},
+			{Line: 3, Field: "contact1Email", Message: "is not an email address"},
+			{Line: 4, Field: "attendance", Message: "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"},
 		}},
 	{"one row with several problems has each of them",
 		"UPN,Surname,Forename,DOB,Attendance,Contact 2 Home Phone\n,Smith,Ann,2015-02-29,lots,12345\n",
 		nil,
 		[]RowError{
-			{2, "upn", "is missing: every pupil needs a UPN, a surname and a forename"},
-			{2, "dateOfBirth", "is not a date: write it as 31/01/2015 or 2015-01-31"},
-			{2, "attendance", "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"},
-			{2, "contact2HomePhone", "is not a phone number: a UK number like 07700 900123, or one from abroad starting with +"},
+			{Line: 2, Field: "upn", Message: "is missing: every pupil needs a UPN, a surname and a forename"},
+			{Line: 2, Field: "dateOfBirth", Message: "is not a date: write it as 31/01/2015 or 2015-01-31"},
+			{Line: 2, Field: "attendance", Message: "is not an attendance figure: a percentage from 0 to 100, like 93.5 or 93.5%"},
+			{Line: 2, Field: "contact2HomePhone", Message: "is not a phone number: a UK number like 07700 900123, or one from abroad starting with +"},
 		}},
 	{"an over-long field, of a pupil or a contact; 200 characters are fine",
 		"UPN,Surname,Forename,Contact 1 Relationship,Town\n" +
@@ -400,41 +400,41 @@ var rowProblems = []struct {
 			strings.Repeat("D", 201) + ",Lee,Dee,,\n",
 		[]string{"C3"},
 		[]RowError{
-			{2, "surname", "is longer than 200 characters"},
-			{3, "contact1Relationship", "is longer than 200 characters"},
-			{5, "upn", "is longer than 200 characters"},
+			{Line: 2, Field: "surname", Message: "is longer than 200 characters"},
+			{Line: 3, Field: "contact1Relationship", Message: "is longer than 200 characters"},
+			{Line: 5, Field: "upn", Message: "is longer than 200 characters"},
 		}},
 	{"a field with control characters in it",
 		"UPN,Surname,Forename\nA1,Smi\x00th,Ann\nB2,Jones,\"Bob\x1b[31m\"\n",
 		nil,
 		[]RowError{
-			{2, "surname", "has characters that are not text"},
-			{3, "forename", "has characters that are not text"},
+			{Line: 2, Field: "surname", Message: "has characters that are not text"},
+			{Line: 3, Field: "forename", Message: "has characters that are not text"},
 		}},
 	{"more contacts than are read",
 		"UPN,Surname,Forename,Contact 10 Name,Contact 11 Name,Contact 11 Mobile,Contact 99999999999 Email\n" +
 			"A1,Smith,Ann,Tom Smith,,,\nB2,Jones,Bob,,Ray Jones,,\nC3,Khan,Cal,,,,cal@example.org\n",
 		[]string{"A1"},
 		[]RowError{
-			{3, "contact11Name", "at most 10 contacts are read for a pupil: leave this one out of the export"},
-			{4, "contact99999999999Email", "at most 10 contacts are read for a pupil: leave this one out of the export"},
+			{Line: 3, Field: "contact11Name", Message: "at most 10 contacts are read for a pupil: leave this one out of the export"},
+			{Line: 4, Field: "contact99999999999Email", Message: "at most 10 contacts are read for a pupil: leave this one out of the export"},
 		}},
 	{"a row with more fields than the header: an unquoted comma",
 		"UPN,Surname,Forename,Address Line 1,Town\nA1,Smith,Ann,3, High Street,Bristol\nB2,Jones,Bob,,Bristol,,\n",
 		[]string{"B2"},
-		[]RowError{{2, "row", "the row has 6 fields but the header has 5: a field with a comma in it needs quotes around it"}}},
+		[]RowError{{Line: 2, Field: "row", Message: "the row has 6 fields but the header has 5: a field with a comma in it needs quotes around it"}}},
 	{"a row that is not valid CSV, and the lines of the rows after it",
 		"UPN,Surname,Forename\nA1,O\"Neil,Ann\nB2,Jones,Bob\nC3,\"Khan\"x,Cal\nD4,\"Lee\nLi\",Dee\nE5,Ng,\"Eve\n",
 		[]string{"B2", "D4"},
 		[]RowError{
-			{2, "row", `the row is not valid CSV: a field has a quote mark (") but does not start with one: put the whole field in quotes and double the quote mark`},
-			{4, "row", `the row is not valid CSV: a quoted field has a quote mark (") that is not doubled, or is never closed`},
-			{7, "row", `the row is not valid CSV: a quoted field has a quote mark (") that is not doubled, or is never closed`},
+			{Line: 2, Field: "row", Message: `the row is not valid CSV: a field has a quote mark (") but does not start with one: put the whole field in quotes and double the quote mark`},
+			{Line: 4, Field: "row", Message: `the row is not valid CSV: a quoted field has a quote mark (") that is not doubled, or is never closed`},
+			{Line: 7, Field: "row", Message: `the row is not valid CSV: a quoted field has a quote mark (") that is not doubled, or is never closed`},
 		}},
 	{"the lines of problems after a quoted field spanning lines",
 		"UPN,Surname,Forename,Address Line 1\r\nA1,Smith,Ann,\"Flat 2\r\n3 High Street\"\r\nB2,,Bob,\r\n",
 		[]string{"A1"},
-		[]RowError{{4, "surname", "is missing: every pupil needs a UPN, a surname and a forename"}}},
+		[]RowError{{Line: 4, Field: "surname", Message: "is missing: every pupil needs a UPN, a surname and a forename"}}},
 }
 
 func TestDecodeReportsEachRowProblemWithItsLineAndField(t *testing.T) {
@@ -451,7 +451,7 @@ func TestDecodeReportsEachRowProblemWithItsLineAndField(t *testing.T) {
 			if !reflect.DeepEqual(upns, tc.rows) {
 				t.Errorf("rows read %q, want %q", upns, tc.rows)
 			}
-			if !reflect.DeepEqual(errs, tc.errs) {
+			if !reflect.DeepEqual(withoutUPN(errs), tc.errs) {
 				t.Errorf("row errors:\n got %+v\nwant %+v", errs, tc.errs)
 			}
 		})
@@ -545,5 +545,27 @@ func TestHashIsTheFilesSHA256InHex(t *testing.T) {
 		if got := Hash([]byte(in)); got != want {
 			t.Errorf("Hash(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// withoutUPN leaves out the UPN the errors carry, for tables that name lines and fields.
+func withoutUPN(errs []RowError) []RowError {
+	out := make([]RowError, len(errs))
+	for i, e := range errs {
+		e.UPN = ""
+		out[i] = e
+	}
+	return out
+}
+
+// A row's errors carry its UPN when it could be read, so that the import leaves that pupil as
+// they are: never updated, and never leaving because the file "left them out".
+func TestDecodeNamesTheUPNOfARowThatFailed(t *testing.T) {
+	_, errs, err := Decode([]byte("UPN,Surname,Forename,DOB\nA1,Smith,Ann,31/02/2015\n,Jones,Bo,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 2 || errs[0].UPN != "A1" || errs[1].UPN != "" {
+		t.Errorf("%+v", errs)
 	}
 }
