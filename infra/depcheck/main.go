@@ -38,6 +38,7 @@ var allowed = map[string]bool{}
 // capabilityEdges are the only imports allowed between the domain's capabilities, as
 // "importer -> imported" (DESIGN.md, Layout): one direction only, never a circle.
 //   - visits -> concerns: an immediate concern on a doorstep is recorded as a concern (V5).
+//   - imports -> contact: an import forms families and writes their contact details (P1, P3).
 //   - audit -> concerns, audit -> casework: the audit trail hides from a reader the entries
 //     about a concern whose case work rule C5 hides from them, and knows an action's concern.
 //   - deadlines imports the kernel only: the due items, their state and the ladder are the
@@ -49,6 +50,7 @@ var capabilityEdges = map[string]bool{
 	"engagement -> contact": true,
 	"visits -> contact":     true,
 	"visits -> concerns":    true,
+	"imports -> contact":    true,
 }
 
 // Package is the part of `go list -json` output that the rules need.

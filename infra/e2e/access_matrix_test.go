@@ -96,6 +96,8 @@ func accessMatrix() map[string]accessRow {
 		"GET /api/schools/{school}/review":                                    {allow: dsls, why: "D9: ReviewList: the DSLs"},
 		"GET /api/schools/{school}/audit":                                     {allow: dsls, why: "P4: audit.CanRead (Access.Audit): the Senior DSL and the DSLs"},
 		"GET /api/schools/{school}/audit/verify":                              {allow: "H", why: "P4: seals.CanVerify: the Senior DSL"},
+		"POST /api/schools/{school}/imports":                                  {allow: "HG", body: none, why: "P1: imports.CanImport (Access.Imports): the office and the Senior DSL"},
+		"GET /api/schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: imports.CanImport: the office and the Senior DSL"},
 		"POST /api/schools/{school}/concerns":                                 {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
 		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},
 		"GET /api/schools/{school}/concerns/{id}":                             {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},
@@ -204,6 +206,7 @@ type matrixObjects struct {
 	concern, staffConcern, attachment string
 	action, familyAction, visit       string
 	category, subcategory             string
+	importID                          string
 	markers                           []string // text of the records, never in a refusal
 	// bodies are the JSON bodies that need what the test read: versions, the family.
 	bodies map[string]any
@@ -391,6 +394,15 @@ func setUpMatrixObjects(t *testing.T, base string, tok map[string]string) matrix
 	}
 	o.familyAction = fa[0].(map[string]any)["id"].(string)
 
+	// A preview of a one-pupil MIS export by the office, so that reading an import can be tried.
+	imp, err := send("POST", api+"/imports?mode=preview", strings.NewReader("UPN,Surname,Forename\nZ999,Matrix,Pupil\n"),
+		"Authorization", "Bearer "+tok["G"], "Content-Type", "text/csv")
+	var started map[string]any
+	if err != nil || imp.status != 202 || json.Unmarshal(imp.body, &started) != nil {
+		t.Fatalf("import preview: %d %v %s", imp.status, err, imp.body)
+	}
+	o.importID = started["id"].(string)
+
 	cats := mustCall(t, 200, "GET", api+"/categories", tok["D"], nil)
 	o.category, o.subcategory = firstSubcategory(t, cats)
 	cal := mustCall(t, 200, "GET", api+"/calendar", tok["H"], nil)
@@ -534,6 +546,8 @@ func TestRule_P2_C5_AccessMatrixOfEveryRoute(t *testing.T) {
 					params["id"] = o.visit
 				case strings.Contains(r.Path, "/subcategories/{id}"):
 					params["id"] = o.subcategory
+				case strings.Contains(r.Path, "/imports/{id}"):
+					params["id"] = o.importID
 				}
 				for k, v := range row.params {
 					params[k] = v

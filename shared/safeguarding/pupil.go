@@ -1,5 +1,7 @@
 package safeguarding
 
+import "time"
+
 // PupilID identifies a pupil within a school.
 type PupilID string
 
@@ -11,6 +13,14 @@ type Pupil struct {
 	YearGroup string
 	ClassName string
 	FamilyID  string
+	// DateOfBirth (rule S7: how long the record is kept) and the attendance figure (rule C9),
+	// from the school's MIS; zero and false when not known.
+	DateOfBirth   time.Time
+	Attendance    float64
+	HasAttendance bool
+	// Left: the pupil has left the school. Their records stay (nothing is deleted); they are in
+	// no class list.
+	Left bool
 }
 
 // ConcernID identifies a concern; it is unique across the federation.

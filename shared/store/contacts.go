@@ -216,16 +216,7 @@ func (s *Store) ContactDetailsVersions(ctx context.Context, school safeguarding.
 func (s *Store) SaveContactDetails(ctx context.Context, w contact.ContactDetailsWrite) error {
 	c := w.Details
 	items, requestAt := s.commandItems(w.Request, nil, w.Audit, nil, w.Audit.At)
-	cur := &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, true))}
-	if c.Version() == 1 {
-		cur.ConditionExpression = aws.String("attribute_not_exists(PK)")
-	} else {
-		cur.ConditionExpression = aws.String("version = :prev")
-		cur.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version() - 1)}
-	}
-	items = append(items, types.TransactWriteItem{Put: cur},
-		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(contactsToItem(c, false)),
-			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	items = append(items, contactsPuts(s.table, c)...)
 	err := s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {
 		return fmt.Errorf("contact details of %s were changed by someone else: %w", c.Family(), safeguarding.ErrConflict)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -120,20 +121,46 @@ type pupilItem struct {
 	YearGroup string `dynamodbav:"yearGroup"`
 	ClassName string `dynamodbav:"className"`
 	FamilyID  string `dynamodbav:"familyId"`
+	// DateOfBirth (S7), the attendance figure (C9, absent when not known) and whether the
+	// pupil has left (then in no class list), from the school's MIS.
+	DateOfBirth string   `dynamodbav:"dateOfBirth,omitempty"`
+	Attendance  *float64 `dynamodbav:"attendance,omitempty"`
+	Left        bool     `dynamodbav:"left,omitempty"`
 }
 
 func pupilToItem(p safeguarding.Pupil) pupilItem {
 	it := pupilItem{key: pupilKey(p.School, p.ID), Type: typePupil, ID: string(p.ID), School: string(p.School),
-		Name: p.Name, YearGroup: p.YearGroup, ClassName: p.ClassName, FamilyID: p.FamilyID}
-	if p.ClassName != "" {
+		Name: p.Name, YearGroup: p.YearGroup, ClassName: p.ClassName, FamilyID: p.FamilyID, Left: p.Left}
+	if !p.DateOfBirth.IsZero() {
+		it.DateOfBirth = p.DateOfBirth.Format(time.DateOnly)
+	}
+	if p.HasAttendance {
+		it.Attendance = &p.Attendance
+	}
+	if p.ClassName != "" && !p.Left {
 		it.GSI1PK, it.GSI1SK = classPupilsPK(p.School, p.ClassName), classPupilSK(p)
 	}
 	return it
 }
 
+// pupilNameToItem is the name-search copy of a pupil under one word of their name (A4).
+func pupilNameToItem(p safeguarding.Pupil, tok string) pupilItem {
+	it := pupilToItem(p)
+	it.key = key{PK: pupilNamePK(p.School), SK: tok + "#" + string(p.ID)}
+	it.Type, it.GSI1PK, it.GSI1SK = typePupilName, "", ""
+	return it
+}
+
 func pupilFromItem(it pupilItem) safeguarding.Pupil {
-	return safeguarding.Pupil{ID: safeguarding.PupilID(it.ID), School: safeguarding.SchoolID(it.School), Name: it.Name,
-		YearGroup: it.YearGroup, ClassName: it.ClassName, FamilyID: it.FamilyID}
+	p := safeguarding.Pupil{ID: safeguarding.PupilID(it.ID), School: safeguarding.SchoolID(it.School), Name: it.Name,
+		YearGroup: it.YearGroup, ClassName: it.ClassName, FamilyID: it.FamilyID, Left: it.Left}
+	if d, err := time.ParseInLocation(time.DateOnly, it.DateOfBirth, safeguarding.London); err == nil {
+		p.DateOfBirth = d
+	}
+	if it.Attendance != nil {
+		p.Attendance, p.HasAttendance = *it.Attendance, true
+	}
+	return p
 }
 
 // PutUser saves a person, their roles in each school (rule P1) and their mobile for SMS
@@ -165,10 +192,7 @@ func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
 func (s *Store) PutPupil(ctx context.Context, p safeguarding.Pupil) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: marshal(pupilToItem(p))}}}
 	for _, tok := range nameTokens(p.Name) {
-		it := pupilToItem(p)
-		it.key = key{PK: pupilNamePK(p.School), SK: tok + "#" + string(p.ID)}
-		it.Type, it.GSI1PK, it.GSI1SK = typePupilName, "", ""
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(it)}})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(pupilNameToItem(p, tok))}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return wrap("put pupil", err)

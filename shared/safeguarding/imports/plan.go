@@ -222,8 +222,7 @@ func formFamilies(school safeguarding.SchoolID, rows []Row, roll map[string]Exis
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

@@ -2,9 +2,12 @@ package imports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -45,9 +48,15 @@ type Record struct {
 	Errors                            []RowError
 }
 
+// ErrNotCSV: the file is not a CSV export (the DfE's Common Transfer File, XML, is not read
+// yet); the API answers 415.
+var ErrNotCSV = errors.New("the file is not the MIS's pupil export as CSV")
+
 // Request is what the office sends: the file and its choices.
 type Request struct {
 	Data []byte
+	// MediaType is the file's type as sent (text/csv).
+	MediaType string
 	// Preview writes nothing but the import's record; ValidRows applies a file's valid rows
 	// when others failed; Full says the file is the whole school.
 	Preview, ValidRows, Full bool
@@ -63,9 +72,11 @@ type Store interface {
 	// StartImport saves a running import's record, once (a second start of the same id is
 	// a resume, and keeps the first record).
 	StartImport(ctx context.Context, r Record) error
-	// ApplyImport writes a plan's changes in chunked transactions, each write the state the
-	// plan gives, so that writing a chunk twice changes nothing.
-	ApplyImport(ctx context.Context, school safeguarding.SchoolID, p Plan, by string, at time.Time) error
+	// Current reads the records a plan changes (Plan.Targets).
+	Current(ctx context.Context, school safeguarding.SchoolID, pupils []safeguarding.PupilID, families []string) (Current, error)
+	// ApplyImport writes an import in chunked transactions, each record in the state the plan
+	// gives, so that writing a chunk twice changes nothing.
+	ApplyImport(ctx context.Context, w Write) error
 	// FinishImport saves the import's final record with its audit entry.
 	FinishImport(ctx context.Context, r Record, audit safeguarding.AuditEntry) error
 }
@@ -92,6 +103,12 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 	}
 	if !CanImport(p, school) {
 		return Record{}, safeguarding.ErrForbidden
+	}
+	if strings.HasSuffix(req.MediaType, "xml") || LooksLikeXML(req.Data) {
+		return Record{}, fmt.Errorf("%w: the Common Transfer File (XML) is not read yet", ErrNotCSV)
+	}
+	if !slices.Contains([]string{"text/csv", "text/plain", "application/vnd.ms-excel"}, req.MediaType) {
+		return Record{}, ErrNotCSV
 	}
 	rows, errs, err := Decode(req.Data)
 	if err != nil {
@@ -130,7 +147,12 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 		} else if ok {
 			rec = started // a resume reports the counts its first try found
 		}
-		if err := s.Store.ApplyImport(ctx, school, plan, who.Email, who.At); err != nil {
+		pupils, families := plan.Targets()
+		cur, err := s.Store.Current(ctx, school, pupils, families)
+		if err != nil {
+			return Record{}, err
+		}
+		if err := s.Store.ApplyImport(ctx, plan.Write(school, cur, who.Email, who.At)); err != nil {
 			return Record{}, fmt.Errorf("import %s stopped part way; send it again to resume: %w", id, err)
 		}
 	}

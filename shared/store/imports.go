@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
+)
+
+var _ imports.Store = (*Store)(nil)
+
+// A school's roll, as its imports left it, is a partition of its own, one small item per
+// pupil by UPN, read whole by one Query (paged) when a file is compared with it; an import's
+// record is an item of its own:
+//
+//	SCHOOL#<school>#ROLL / UPN#<upn>            the pupil's id, the row's fingerprint, left, family
+//	SCHOOL#<school>#IMPORT#<id> / IMPORT        who, when, the file's hash, status, counts, row errors
+const (
+	typeRoll   = "roll"
+	typeImport = "import"
+	// importChunk bounds the items of one of an import's transactions (DynamoDB allows 100).
+	importChunk = 90
+)
+
+func rollPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#ROLL" }
+
+func importKey(s safeguarding.SchoolID, id string) key {
+	return key{PK: "SCHOOL#" + string(s) + "#IMPORT#" + id, SK: "IMPORT"}
+}
+
+type rollItem struct {
+	key
+	Type        string `dynamodbav:"type"`
+	UPN         string `dynamodbav:"upn"`
+	Pupil       string `dynamodbav:"pupil"`
+	Fingerprint string `dynamodbav:"fingerprint"`
+	Left        bool   `dynamodbav:"left"`
+	Family      string `dynamodbav:"family"`
+}
+
+type rowErrorItem struct {
+	Line    int    `dynamodbav:"line"`
+	Field   string `dynamodbav:"field"`
+	Message string `dynamodbav:"message"`
+	UPN     string `dynamodbav:"upn,omitempty"`
+}
+
+type importItem struct {
+	key
+	Type           string         `dynamodbav:"type"`
+	ID             string         `dynamodbav:"id"`
+	School         string         `dynamodbav:"school"`
+	By             string         `dynamodbav:"by"`
+	At             time.Time      `dynamodbav:"at"`
+	FileHash       string         `dynamodbav:"fileHash"`
+	Status         string         `dynamodbav:"status"`
+	Applied        bool           `dynamodbav:"applied"`
+	Preview        bool           `dynamodbav:"preview"`
+	Full           bool           `dynamodbav:"full"`
+	ValidRows      bool           `dynamodbav:"validRows"`
+	Rows           int            `dynamodbav:"rows"`
+	Created        int            `dynamodbav:"created"`
+	Updated        int            `dynamodbav:"updated"`
+	Unchanged      int            `dynamodbav:"unchanged"`
+	Left           int            `dynamodbav:"left"`
+	FamiliesFormed int            `dynamodbav:"familiesFormed"`
+	Errors         []rowErrorItem `dynamodbav:"errors"`
+}
+
+func importToItem(r imports.Record) importItem {
+	it := importItem{key: importKey(r.School, r.ID), Type: typeImport, ID: r.ID, School: string(r.School), By: r.By, At: r.At,
+		FileHash: r.FileHash, Status: r.Status, Applied: r.Applied, Preview: r.Preview, Full: r.Full, ValidRows: r.ValidRows,
+		Rows: r.Rows, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Left: r.Left, FamiliesFormed: r.FamiliesFormed,
+		Errors: []rowErrorItem{}}
+	for _, e := range r.Errors {
+		it.Errors = append(it.Errors, rowErrorItem(e))
+	}
+	return it
+}
+
+func importFromItem(it importItem) imports.Record {
+	r := imports.Record{ID: it.ID, School: safeguarding.SchoolID(it.School), By: it.By, At: it.At, FileHash: it.FileHash,
+		Status: it.Status, Applied: it.Applied, Preview: it.Preview, Full: it.Full, ValidRows: it.ValidRows, Rows: it.Rows,
+		Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged, Left: it.Left, FamiliesFormed: it.FamiliesFormed}
+	for _, e := range it.Errors {
+		r.Errors = append(r.Errors, imports.RowError(e))
+	}
+	return r
+}
+
+// Roll reads the school's roll (one Query of its partition, paged, consistent).
+func (s *Store) Roll(ctx context.Context, school safeguarding.SchoolID) ([]imports.Existing, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(rollPK(school))},
+		ConsistentRead:            aws.Bool(true),
+	}, "roll")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]imports.Existing, 0, len(items))
+	for _, item := range items {
+		var it rollItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, imports.Existing{UPN: it.UPN, Pupil: safeguarding.PupilID(it.Pupil), Fingerprint: it.Fingerprint,
+			Left: it.Left, Family: it.Family})
+	}
+	return out, nil
+}
+
+// ImportRecord reads an import's record.
+func (s *Store) ImportRecord(ctx context.Context, school safeguarding.SchoolID, id string) (imports.Record, bool, error) {
+	var it importItem
+	ok, err := s.getItem(ctx, importKey(school, id), &it, true)
+	if err != nil || !ok {
+		return imports.Record{}, false, err
+	}
+	return importFromItem(it), true, nil
+}
+
+// StartImport saves a running import's record unless it was saved already (a resume).
+func (s *Store) StartImport(ctx context.Context, r imports.Record) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(importToItem(r)),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil
+	}
+	return wrap("start import", err)
+}
+
+// FinishImport saves the import's final record with its audit entry, in one transaction.
+func (s *Store) FinishImport(ctx context.Context, r imports.Record, audit safeguarding.AuditEntry) error {
+	items := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: marshal(importToItem(r))}}}, s.auditPuts(audit)...)
+	return s.transact(ctx, items, -1)
+}
+
+// Current reads the pupils and the families (with their contact details) an import changes,
+// 100 keys to a BatchGetItem.
+func (s *Store) Current(ctx context.Context, school safeguarding.SchoolID, pupils []safeguarding.PupilID, families []string) (imports.Current, error) {
+	cur := imports.Current{Pupils: map[safeguarding.PupilID]safeguarding.Pupil{}, Families: map[string]contact.Family{},
+		Contacts: map[string]contact.ContactDetails{}}
+	var keys []key
+	for _, p := range pupils {
+		keys = append(keys, pupilKey(school, p))
+	}
+	for _, f := range families {
+		keys = append(keys, familyKey(school, f), contactsKey(school, f))
+	}
+	for start := 0; start < len(keys); start += 100 {
+		found, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return cur, err
+		}
+		for _, item := range found {
+			var head struct {
+				Type string `dynamodbav:"type"`
+			}
+			if err := unmarshal(item, &head); err != nil {
+				return cur, err
+			}
+			switch head.Type {
+			case typePupil:
+				var it pupilItem
+				if err := unmarshal(item, &it); err != nil {
+					return cur, err
+				}
+				cur.Pupils[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
+			case typeFamily:
+				var it familyItem
+				if err := unmarshal(item, &it); err != nil {
+					return cur, err
+				}
+				cur.Families[it.ID] = familyFromItem(it)
+			case typeContacts:
+				var it contactsItem
+				if err := unmarshal(item, &it); err != nil {
+					return cur, err
+				}
+				c := contactsFromItem(it)
+				cur.Contacts[c.Family()] = c
+			}
+		}
+	}
+	return cur, nil
+}
+
+// ApplyImport writes an import in transactions of at most importChunk items: each family with
+// its contact details against the versions read, then each pupil with its name-search items
+// and its roll item in one transaction (a pupil is never on the roll without its record). Every
+// record is written in the state the import gives, so a chunk written twice changes nothing;
+// an import cut short is resumed by running it again.
+func (s *Store) ApplyImport(ctx context.Context, w imports.Write) error {
+	put := func(v any) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(v)}}
+	}
+	// Families first, pupils and their roll items after: the roll is what a resumed import
+	// compares the file with, so a pupil is on it only once everything of theirs is written.
+	var groups [][]types.TransactWriteItem
+	details := map[string]contact.ContactDetails{}
+	for _, c := range w.Contacts {
+		details[c.Family()] = c
+	}
+	for _, f := range w.Families {
+		fam := &types.Put{TableName: &s.table, Item: marshal(familyToItem(f))}
+		if f.Version() == 1 {
+			fam.ConditionExpression = aws.String("attribute_not_exists(PK)")
+		} else {
+			fam.ConditionExpression = aws.String("version = :prev")
+			fam.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(f.Version() - 1)}
+		}
+		g := []types.TransactWriteItem{{Put: fam}}
+		if c, ok := details[f.ID()]; ok {
+			g = append(g, contactsPuts(s.table, c)...)
+		}
+		groups = append(groups, g)
+	}
+	for i, p := range w.Pupils {
+		g := []types.TransactWriteItem{put(pupilToItem(p))}
+		for _, tok := range nameTokens(p.Name) {
+			g = append(g, put(pupilNameToItem(p, tok)))
+		}
+		r := w.Roll[i]
+		g = append(g, put(rollItem{key: key{PK: rollPK(w.School), SK: "UPN#" + r.UPN}, Type: typeRoll, UPN: r.UPN, Pupil: string(r.Pupil),
+			Fingerprint: r.Fingerprint, Left: r.Left, Family: r.Family}))
+		groups = append(groups, g)
+	}
+	var chunk []types.TransactWriteItem
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := s.transact(ctx, chunk, -1)
+		chunk = chunk[:0]
+		if errors.Is(err, safeguarding.ErrConflict) {
+			return fmt.Errorf("store: a family changed while the import ran: %w", err)
+		}
+		return err
+	}
+	for _, g := range groups {
+		if len(chunk)+len(g) > importChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		chunk = append(chunk, g...)
+	}
+	return flush()
+}
+
+// contactsPuts are the puts of a new version of contact details: the current item moves on
+// on the condition that its version is still the one before, and the version item is added
+// beside every earlier one, never over it (rule P4).
+func contactsPuts(table string, c contact.ContactDetails) []types.TransactWriteItem {
+	cur := &types.Put{TableName: &table, Item: marshal(contactsToItem(c, true))}
+	if c.Version() == 1 {
+		cur.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		cur.ConditionExpression = aws.String("version = :prev")
+		cur.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version() - 1)}
+	}
+	return []types.TransactWriteItem{{Put: cur}, {Put: &types.Put{TableName: &table, Item: marshal(contactsToItem(c, false)),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}}
+}
