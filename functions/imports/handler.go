@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"time"
@@ -20,19 +22,40 @@ const MaxBody = 4 << 20
 type service interface {
 	Import(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req imports.Request, key string) (imports.Record, error)
 	Read(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (imports.Record, error)
+	RequestUpload(ctx context.Context, signer imports.Signer, who safeguarding.Caller, school safeguarding.SchoolID, req imports.UploadRequest) (imports.Upload, error)
+	Arrived(ctx context.Context, school safeguarding.SchoolID, id string, data []byte, at time.Time) (imports.Record, error)
 }
 
 var _ service = imports.Imports{}
 
 type handler struct {
 	imports service
+	signer  imports.Signer
+	files   files
 }
 
-// Handle serves an API Gateway event.
-func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+// Handle serves both kinds of event the function gets: API Gateway requests and S3
+// notifications of files uploaded for an import.
+func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	if ev, ok, err := isS3(raw); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, h.arrived(ctx, ev)
+	}
+	var req httpapi.Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, fmt.Errorf("imports: HTTP event: %w", err)
+	}
+	return h.serve(ctx, req)
+}
+
+// serve answers an API Gateway request.
+func (h handler) serve(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	return httpapi.Router{
-		"POST /api/schools/{school}/imports":     h.start,
-		"GET /api/schools/{school}/imports/{id}": h.read,
+		"POST /api/schools/{school}/imports":         h.start,
+		"POST /api/schools/{school}/imports/uploads": h.upload,
+		"GET /api/schools/{school}/imports/{id}":     h.read,
 	}.Handle(ctx, req)
 }
 

@@ -61,7 +61,7 @@ func (w *world) send(email, query, file string, headers map[string]string) (int,
 	if query != "" {
 		path += "?" + query
 	}
-	resp := apitest.Serve(w.t, w.h.Handle, api.Event("POST", path, email, file, at("10:00"), h))
+	resp := apitest.Serve(w.t, w.h.serve, api.Event("POST", path, email, file, at("10:00"), h))
 	return resp.StatusCode, apitest.Object(w.t, resp)
 }
 
@@ -240,7 +240,7 @@ func TestRule_P1_AnImportStoppedHalfWayResumesWithoutDoublingAnything(t *testing
 	file := strings.Split(export, "\r\n")[0] + "\r\n" + strings.Join(rows, "\r\n") + "\r\n"
 	families, versions := w.items("family"), w.items("contacts-version")
 	broken := handler{imports: imports.Imports{Store: store.New(&failing{Client: w.db, n: 6}, w.table), NewID: store.NewID}}
-	resp := apitest.Serve(t, broken.Handle, api.Event("POST", "/api/schools/brook-lane/imports", apitest.Grace, file, at("10:00"),
+	resp := apitest.Serve(t, broken.serve, api.Event("POST", "/api/schools/brook-lane/imports", apitest.Grace, file, at("10:00"),
 		map[string]string{"Content-Type": "text/csv", "Idempotency-Key": "term-start"}))
 	if resp.StatusCode != 500 {
 		t.Fatalf("the stopped import answered %d", resp.StatusCode)

@@ -97,6 +97,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /api/schools/{school}/audit":                                     {allow: dsls, why: "P4: audit.CanRead (Access.Audit): the Senior DSL and the DSLs"},
 		"GET /api/schools/{school}/audit/verify":                              {allow: "H", why: "P4: seals.CanVerify: the Senior DSL"},
 		"POST /api/schools/{school}/imports":                                  {allow: "HG", body: none, why: "P1: imports.CanImport (Access.Imports): the office and the Senior DSL"},
+		"POST /api/schools/{school}/imports/uploads":                          {allow: "HG", body: map[string]any{"size": 100}, why: "P1: imports.CanImport: the office and the Senior DSL"},
 		"GET /api/schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: imports.CanImport: the office and the Senior DSL"},
 		"POST /api/schools/{school}/concerns":                                 {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
 		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},

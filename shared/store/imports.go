@@ -129,10 +129,12 @@ func (s *Store) ImportRecord(ctx context.Context, school safeguarding.SchoolID, 
 	return importFromItem(it), true, nil
 }
 
-// StartImport saves a running import's record unless it was saved already (a resume).
+// StartImport saves a running import's record unless one that read its file was saved already
+// (a resume keeps the first try's); an import waiting for its uploaded file is replaced.
 func (s *Store) StartImport(ctx context.Context, r imports.Record) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(importToItem(r)),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR fileHash = :none"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":none": str("")}})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
 		return nil

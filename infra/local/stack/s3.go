@@ -455,11 +455,17 @@ func eventKey(key string) string {
 // localBuckets are the template's buckets by logical id, as the local S3 names them.
 var localBuckets = map[string]string{"AttachmentsBucket": AttachmentsBucket, "AuditAnchorsBucket": AuditAnchorsBucket}
 
-// s3Target is a function of the template with an event of Type S3, and the bucket (its local
-// name) whose notifications that event receives.
+// s3Target is a function of the template with an event of Type S3, the bucket (its local
+// name) whose notifications that event receives, and the event's key filter.
 type s3Target struct {
-	function string // logical id
-	bucket   string
+	function       string // logical id
+	bucket         string
+	prefix, suffix string
+}
+
+// wants says whether the target receives the notification of an object of bucket with key.
+func (t s3Target) wants(bucket, key string) bool {
+	return bucket == t.bucket && strings.HasPrefix(key, t.prefix) && strings.HasSuffix(key, t.suffix)
 }
 
 // s3Targets are the functions of the template with an event of Type S3, each with its bucket:
@@ -477,10 +483,23 @@ func s3Targets(tpl *template.Template, functions []template.Function) []s3Target
 		}
 		for i := 1; i < len(evs.Content); i += 2 {
 			if t := yamlValue(evs.Content[i], "Type"); t != nil && t.Value == "S3" {
-				ref := yamlValue(yamlValue(evs.Content[i], "Properties"), "Bucket")
-				if ref != nil && localBuckets[ref.Value] != "" {
-					out = append(out, s3Target{function: f.LogicalID, bucket: localBuckets[ref.Value]})
+				props := yamlValue(evs.Content[i], "Properties")
+				ref := yamlValue(props, "Bucket")
+				if ref == nil || localBuckets[ref.Value] == "" {
+					continue
 				}
+				t := s3Target{function: f.LogicalID, bucket: localBuckets[ref.Value]}
+				if rules := yamlValue(yamlValue(yamlValue(props, "Filter"), "S3Key"), "Rules"); rules != nil {
+					for _, r := range rules.Content {
+						switch v := yamlValue(r, "Value"); yamlValue(r, "Name").Value {
+						case "prefix":
+							t.prefix = v.Value
+						case "suffix":
+							t.suffix = v.Value
+						}
+					}
+				}
+				out = append(out, t)
 			}
 		}
 	}
@@ -543,7 +562,7 @@ func (s *Stack) startS3(ctx context.Context, cfg Config, tpl *template.Template,
 		OnObjectCreated: func(ctx context.Context, ev events.S3Event) {
 			var fns []*function
 			for _, t := range targets {
-				if fn := s.functions[t.function]; fn != nil && len(ev.Records) > 0 && ev.Records[0].S3.Bucket.Name == t.bucket {
+				if fn := s.functions[t.function]; fn != nil && len(ev.Records) > 0 && t.wants(ev.Records[0].S3.Bucket.Name, ev.Records[0].S3.Object.Key) {
 					fns = append(fns, fn)
 				}
 			}

@@ -196,15 +196,28 @@ func TestRule_C6_AttachmentThroughTheLocalStack(t *testing.T) {
 	}
 }
 
-// As in AWS, a bucket notifies only the functions whose S3 events name it: a file arriving in
-// the attachments bucket goes to the attachments function, an audit anchor to nobody.
+// As in AWS, a bucket notifies only the functions whose S3 events name it, and only of the
+// keys their filters take: a file attached to a concern goes to the attachments function, an
+// uploaded export to the imports function, an audit anchor to nobody.
 func TestEachBucketNotifiesOnlyTheFunctionsThatNameIt(t *testing.T) {
 	tpl, err := template.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := s3Targets(tpl, tpl.Functions())
-	if len(got) != 1 || got[0] != (s3Target{function: "AttachmentsFunction", bucket: AttachmentsBucket}) {
-		t.Errorf("targets %+v", got)
+	targets := s3Targets(tpl, tpl.Functions())
+	for _, c := range []struct{ bucket, key, want string }{
+		{AttachmentsBucket, "schools/brook-lane/concerns/C1/A1", "AttachmentsFunction"},
+		{AttachmentsBucket, "imports/brook-lane/I1.csv", "ImportsFunction"},
+		{AuditAnchorsBucket, "schools/brook-lane/audit-seals/2026-11-23.json", ""},
+	} {
+		var got []string
+		for _, t := range targets {
+			if t.wants(c.bucket, c.key) {
+				got = append(got, t.function)
+			}
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s/%s goes to %v, want %q", c.bucket, c.key, got, c.want)
+		}
 	}
 }

@@ -104,6 +104,15 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 	if !CanImport(p, school) {
 		return Record{}, safeguarding.ErrForbidden
 	}
+	id := s.NewID(who.At)
+	if key != "" {
+		id = importID(school, who.Email, key)
+	}
+	return s.run(ctx, who, school, req, id)
+}
+
+// run imports a file as the import id: a first run, or the resume of one cut short.
+func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req Request, id string) (Record, error) {
 	if strings.HasSuffix(req.MediaType, "xml") || LooksLikeXML(req.Data) {
 		return Record{}, fmt.Errorf("%w: the Common Transfer File (XML) is not read yet", ErrNotCSV)
 	}
@@ -114,16 +123,14 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 	if err != nil {
 		return Record{}, err
 	}
-	id := s.NewID(who.At)
-	if key != "" {
-		id = importID(school, who.Email, key)
-		if prev, ok, err := s.Store.ImportRecord(ctx, school, id); err != nil {
-			return Record{}, err
-		} else if ok && prev.Status == StatusDone {
-			return prev, nil
-		} else if ok && prev.FileHash != Hash(req.Data) {
-			return Record{}, safeguarding.ErrIdempotencyMismatch
-		}
+	prev, resumed, err := s.Store.ImportRecord(ctx, school, id)
+	switch {
+	case err != nil:
+		return Record{}, err
+	case resumed && prev.Status == StatusDone:
+		return prev, nil
+	case resumed && prev.FileHash != "" && prev.FileHash != Hash(req.Data):
+		return Record{}, safeguarding.ErrIdempotencyMismatch
 	}
 	roll, err := s.Store.Roll(ctx, school)
 	if err != nil {
@@ -136,16 +143,14 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 	if len(rec.Errors) > MaxErrorsKept {
 		rec.Errors = rec.Errors[:MaxErrorsKept]
 	}
+	if resumed && prev.FileHash != "" {
+		rec = prev // a resume reports the counts its first try found
+	}
 	action := AuditPreviewed
 	if !req.Preview && (len(errs) == 0 || req.ValidRows) {
 		action, rec.Applied = AuditApplied, true
 		if err := s.Store.StartImport(ctx, rec); err != nil {
 			return Record{}, err
-		}
-		if started, ok, err := s.Store.ImportRecord(ctx, school, id); err != nil {
-			return Record{}, err
-		} else if ok {
-			rec = started // a resume reports the counts its first try found
 		}
 		pupils, families := plan.Targets()
 		cur, err := s.Store.Current(ctx, school, pupils, families)
@@ -163,6 +168,100 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 		return Record{}, err
 	}
 	return rec, nil
+}
+
+// MaxUpload bounds a file sent to the bucket (a school's export is a few MB at most).
+const MaxUpload = 32 << 20
+
+// UploadKey is where the file of an import is uploaded, in the attachments bucket.
+func UploadKey(school safeguarding.SchoolID, id string) string {
+	return "imports/" + string(school) + "/" + id + ".csv"
+}
+
+// ParseUploadKey is the school and the import an uploaded file's key names.
+func ParseUploadKey(key string) (safeguarding.SchoolID, string, bool) {
+	rest, ok := strings.CutPrefix(key, "imports/")
+	school, file, ok2 := strings.Cut(rest, "/")
+	id, ok3 := strings.CutSuffix(file, ".csv")
+	if !ok || !ok2 || !ok3 || school == "" || id == "" || strings.Contains(id, "/") {
+		return "", "", false
+	}
+	return safeguarding.SchoolID(school), id, true
+}
+
+// Signer signs the URL a file is uploaded to.
+type Signer interface {
+	PresignUpload(ctx context.Context, key, contentType string, size int64, validFor time.Duration) (string, error)
+}
+
+// UploadRequest is the office's request to send a larger file through the bucket.
+type UploadRequest struct {
+	Size                     int64
+	Preview, ValidRows, Full bool
+}
+
+// Upload is where to send a larger file: a URL valid for UploadValidFor that takes exactly
+// its size, as text/csv. The import runs when the file arrives.
+type Upload struct {
+	Record Record
+	URL    string
+}
+
+// UploadValidFor is how long an upload URL may be used.
+const UploadValidFor = 15 * time.Minute
+
+// RequestUpload starts an import whose file is too large for a request's body (over 4 MB):
+// the import's record waits, running, for the file the returned URL takes.
+func (s Imports) RequestUpload(ctx context.Context, signer Signer, who safeguarding.Caller, school safeguarding.SchoolID, req UploadRequest) (Upload, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return Upload{}, err
+	}
+	if !CanImport(p, school) {
+		return Upload{}, safeguarding.ErrForbidden
+	}
+	var ps safeguarding.Problems
+	if req.Size <= 0 || req.Size > MaxUpload {
+		ps.Add("size", "is the file's size in bytes, at most %d", MaxUpload)
+	}
+	if err := ps.Err(); err != nil {
+		return Upload{}, err
+	}
+	rec := Record{ID: s.NewID(who.At), School: school, By: who.Email, At: who.At.UTC(), Status: StatusRunning,
+		Preview: req.Preview, ValidRows: req.ValidRows, Full: req.Full}
+	if err := s.Store.StartImport(ctx, rec); err != nil {
+		return Upload{}, err
+	}
+	url, err := signer.PresignUpload(ctx, UploadKey(school, rec.ID), "text/csv", req.Size, UploadValidFor)
+	if err != nil {
+		return Upload{}, err
+	}
+	return Upload{Record: rec, URL: url}, nil
+}
+
+// Arrived runs the import an uploaded file belongs to, as the person who asked for it (if
+// they still may), with the choices they made. A second notification of the same file
+// changes nothing; a file no import waits for is ErrNotFound.
+func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id string, data []byte, at time.Time) (Record, error) {
+	rec, ok, err := s.Store.ImportRecord(ctx, school, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if !ok {
+		return Record{}, fmt.Errorf("upload of import %q: %w", id, safeguarding.ErrNotFound)
+	}
+	if rec.Status == StatusDone {
+		return rec, nil
+	}
+	p, err := s.Store.Principal(ctx, rec.By)
+	if err != nil {
+		return Record{}, err
+	}
+	if !CanImport(p, school) {
+		return Record{}, safeguarding.ErrForbidden
+	}
+	who := safeguarding.Caller{Email: rec.By, At: at, Source: "upload"}
+	return s.run(ctx, who, school, Request{Data: data, MediaType: "text/csv", Preview: rec.Preview, ValidRows: rec.ValidRows, Full: rec.Full}, id)
 }
 
 // Read gives an import's record to the office and the Senior DSL who may import.
