@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -149,6 +150,9 @@ type Handler struct {
 	// Contacts serves the call screens of a closure (rules P3, H2, H3): the contacts API's
 	// use cases.
 	Contacts contactsService
+	// Imports loads the school's pupils from its MIS export (rule P1): the imports API's use
+	// cases.
+	Imports importService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -159,6 +163,8 @@ type request struct {
 	ev   events.APIGatewayV2HTTPRequest
 	now  time.Time
 	form url.Values
+	// file is the file a multipart form sent (the import page's), nil when none was chosen.
+	file []byte
 }
 
 func (r *request) param(name string) string { return r.ev.PathParameters[name] }
@@ -277,6 +283,11 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,
 	"GET /schools/{school}/closure-contacts":                        (*Handler).closureContacts,
 	"POST /schools/{school}/closure-contacts":                       (*Handler).designate,
+
+	// The school's MIS export (rule P1): checked, then imported, by the office or the Senior DSL.
+	"GET /schools/{school}/imports":      (*Handler).importForm,
+	importRoute:                          (*Handler).submitImport,
+	"GET /schools/{school}/imports/{id}": (*Handler).importDone,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}
@@ -291,7 +302,9 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 		return h.authCallback(ctx, r)
 	}
 	if strings.HasPrefix(r.ev.RouteKey, "POST ") {
-		if err := r.parseForm(); err != nil {
+		if err := r.parseForm(); errors.Is(err, errFileTooLarge) {
+			return h.fileTooLarge(r)
+		} else if err != nil {
 			return h.errorPage(r, http.StatusRequestEntityTooLarge, nil)
 		}
 	}
@@ -321,8 +334,17 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 	return h.errorPage(r, http.StatusNotFound, &s)
 }
 
-// parseForm decodes an application/x-www-form-urlencoded body, base64 or not.
+// parseForm decodes an application/x-www-form-urlencoded body, base64 or not, or on the
+// import page's route a multipart/form-data one with its file (parseUpload).
 func (r *request) parseForm() error {
+	limit := maxBodyBytes
+	if r.ev.RouteKey == importRoute {
+		limit = maxImportBody
+	}
+	// base64 grows a body by a third: a body past this is past the limit once decoded.
+	if len(r.ev.Body) > limit/3*4+4 {
+		return errTooLarge(r.ev.RouteKey)
+	}
 	body := r.ev.Body
 	if r.ev.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(body)
@@ -331,8 +353,13 @@ func (r *request) parseForm() error {
 		}
 		body = string(b)
 	}
-	if len(body) > maxBodyBytes {
-		return errors.New("body too large")
+	if len(body) > limit {
+		return errTooLarge(r.ev.RouteKey)
+	}
+	if r.ev.RouteKey == importRoute {
+		if mt, params, err := mime.ParseMediaType(r.header("content-type")); err == nil && mt == "multipart/form-data" {
+			return r.parseUpload(body, params["boundary"])
+		}
 	}
 	v, err := url.ParseQuery(body)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Command web serves Keepsafe's pages for phones and laptops: sign-in, the concern form, a
 // concern and a pupil's chronology, a DSL's case work, My work and the SLT review, a class's
-// acknowledgements, the DSLs' families who have gone quiet and the school calendar. It calls
-// the same use cases as the API functions.
+// acknowledgements, the DSLs' families who have gone quiet, the school calendar and the import
+// of the school's MIS export. It calls the same use cases as the API functions.
 package main
 
 import (
@@ -22,6 +22,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -64,6 +65,8 @@ func main() {
 		Attachments: concerns.Attachments{Store: st, NewID: store.NewID, Signer: uploads},
 		// Home visits (rules V1-V8).
 		Visits: visits.Visits{Store: st, Calendar: cal, Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID},
+		// The school's MIS export (rule P1).
+		Imports: imports.Imports{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -198,7 +198,7 @@ type navItem struct {
 }
 
 // navFor is the menu of p at school; current names the page it is on ("home", "record",
-// "work", "acknowledgements", "concerns", "review", "families", "calendar" or "").
+// "work", "acknowledgements", "concerns", "review", "families", "calendar", "imports" or "").
 func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
 	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
 	a := safeguarding.AccessFor(p, school)
@@ -231,6 +231,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	}
 	if a.CalendarEdit {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
+	}
+	if a.Imports {
+		n.Items = append(n.Items, navItem{Href: importsPath(school), Text: "Import pupils", Current: current == "imports"})
 	}
 	if a.Categories {
 		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},

@@ -26,6 +26,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -90,6 +91,8 @@ func newWorld(t *testing.T) *world {
 		Catalogues: concerns.Catalogues{Store: st, NewID: store.NewID},
 		// A concern's files (rule C6), signed for a bucket these tests never send to.
 		Attachments: concerns.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
+		// The school's MIS export (rule P1).
+		Imports: imports.Imports{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }
