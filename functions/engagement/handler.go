@@ -8,12 +8,14 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 )
 
 type handler struct {
-	svc engagement.Engagement
+	svc            engagement.Engagement
+	attendanceList attendance.List
 }
 
 // Handle serves an API Gateway event.
@@ -31,6 +33,7 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/families/{id}/decision":        h.decision,
 		"GET /api/schools/{school}/calendar":                       h.calendar,
 		"PUT /api/schools/{school}/calendar":                       h.editCalendar,
+		"GET /api/schools/{school}/attendance":                     h.attendance,
 	}
 }
 

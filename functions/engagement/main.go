@@ -1,6 +1,6 @@
 // Command engagement is the EngagementFunction: teachers' acknowledgements of families (rule
 // E1), the DSLs' families view, contact attempts, the Senior DSL's LA notifications and
-// decisions (E4-E6), and each school's calendar.
+// decisions (E4-E6), each school's calendar, and the pupils below 90% attendance (C9).
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -27,5 +28,6 @@ func main() {
 }
 
 func newHandler(st *store.Store) handler {
-	return handler{svc: engagement.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID}}
+	return handler{svc: engagement.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID},
+		attendanceList: attendance.List{Store: st, NewID: store.NewID}}
 }

@@ -17,8 +17,9 @@ import (
 
 // capacityMeter is an SDK middleware that asks DynamoDB for the capacity each read and write
 // consumed (ReturnConsumedCapacity = TOTAL on Query, Scan, GetItem, BatchGetItem,
-// TransactWriteItems and UpdateItem) and adds it up per call kind ("Query GSI2", "Query",
-// "GetItem" ...), beside the number of calls and of items returned. A call whose answer has
+// TransactWriteItems, PutItem and UpdateItem) and adds it up per call kind ("Query GSI2",
+// "Query", "GetItem" ...), beside the number of calls and of items returned (for a write, the
+// items it writes). A call whose answer has
 // no ConsumedCapacity is counted in missing, so a reader can tell when the figures are not
 // DynamoDB's own. It is safe for concurrent use.
 type capacityMeter struct {
@@ -36,6 +37,10 @@ type callUsage struct {
 	Items   int     // items returned (after any filter)
 	Scanned int     // items read before any filter (Query and Scan)
 	Missing int     // answers without ConsumedCapacity
+	// Documented is what a write costs the table by DynamoDB's documented prices: 1 WCU per KB
+	// of each item put (rounded up), twice that in a transaction; its indexes' writes come on
+	// top. DynamoDB Local's own figure for a transaction is far below it.
+	Documented float64
 }
 
 func newCapacityMeter() *capacityMeter { return &capacityMeter{usage: map[string]*callUsage{}} }
@@ -52,6 +57,7 @@ func (m *capacityMeter) apiOption(stack *middleware.Stack) error {
 		) {
 			label := awsmiddleware.GetOperationName(ctx)
 			total := types.ReturnConsumedCapacityTotal
+			written, documented := 0, 0.0
 			// Copies, so that the caller's input (a paginator's, say) is left as it was.
 			switch v := in.Parameters.(type) {
 			case *dynamodb.QueryInput:
@@ -77,10 +83,28 @@ func (m *capacityMeter) apiOption(stack *middleware.Stack) error {
 				c := *v
 				c.ReturnConsumedCapacity = total
 				in.Parameters = &c
+				written = len(c.TransactItems)
+				for _, t := range c.TransactItems {
+					switch {
+					case t.Put != nil:
+						documented += 2 * writeUnits(t.Put.Item)
+					case t.Update != nil, t.Delete != nil, t.ConditionCheck != nil:
+						documented += 2 // at least one KB each; their size is not in the request
+					}
+				}
 			case *dynamodb.UpdateItemInput:
 				c := *v
 				c.ReturnConsumedCapacity = total
 				in.Parameters = &c
+				written, documented = 1, 1
+			case *dynamodb.PutItemInput:
+				c := *v
+				c.ReturnConsumedCapacity = total
+				in.Parameters = &c
+				written, documented = 1, writeUnits(c.Item)
+			}
+			if documented > 0 {
+				m.document(label, documented)
 			}
 			out, md, err := next.HandleInitialize(ctx, in)
 			if err != nil {
@@ -107,9 +131,11 @@ func (m *capacityMeter) apiOption(stack *middleware.Stack) error {
 				}
 				m.add(label, sumCapacity(r.ConsumedCapacity), n, n, true)
 			case *dynamodb.TransactWriteItemsOutput:
-				m.add(label, sumCapacity(r.ConsumedCapacity), 0, 0, true)
+				m.add(label, sumCapacity(r.ConsumedCapacity), written, 0, true)
 			case *dynamodb.UpdateItemOutput:
-				m.add(label, r.ConsumedCapacity, 0, 0, true)
+				m.add(label, r.ConsumedCapacity, written, 0, true)
+			case *dynamodb.PutItemOutput:
+				m.add(label, r.ConsumedCapacity, written, 0, true)
 			default:
 				m.add(label, nil, 0, 0, false)
 			}
@@ -150,6 +176,24 @@ func (m *capacityMeter) add(label string, c *types.ConsumedCapacity, items, scan
 	units := *c.CapacityUnits
 	u.Units += units
 	u.Floored += max(units, 0.5)
+}
+
+// document adds a write's documented units to its kind (before the call is counted).
+func (m *capacityMeter) document(label string, units float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.usage[label]
+	if u == nil {
+		u = &callUsage{}
+		m.usage[label] = u
+	}
+	u.Documented += units
+}
+
+// writeUnits is what putting an item costs by DynamoDB's documented prices: 1 WCU per KB,
+// rounded up.
+func writeUnits(item map[string]types.AttributeValue) float64 {
+	return math.Ceil(float64(itemSize(item)) / 1024)
 }
 
 func (m *capacityMeter) keepItems(label string, items []map[string]types.AttributeValue) {
@@ -200,6 +244,21 @@ func (u usage) reads() callUsage {
 			t.Items += v.Items
 			t.Scanned += v.Scanned
 			t.Missing += v.Missing
+		}
+	}
+	return t
+}
+
+// writes sums the write calls (everything that is not a read).
+func (u usage) writes() callUsage {
+	var t callUsage
+	for k, v := range u {
+		if !isRead(k) {
+			t.Calls += v.Calls
+			t.Units += v.Units
+			t.Items += v.Items
+			t.Missing += v.Missing
+			t.Documented += v.Documented
 		}
 	}
 	return t

@@ -122,6 +122,7 @@ func accessMatrix() map[string]accessRow {
 		// Engagement (E1-E6).
 		"POST /api/schools/{school}/engagement":                    {allow: "HDTG", body: "ack", why: "E1: the class teacher (Tom teaches Acorns), the office and the DSLs"},
 		"GET /api/schools/{school}/families":                       {allow: dsls, query: "status=missing", why: "E2, E3: Access.Families: the DSLs"},
+		"GET /api/schools/{school}/attendance":                     {allow: "HDG", why: "C9: attendance.CanSee (Access.Attendance): the office and the DSLs"},
 		"POST /api/schools/{school}/families/{id}/contacts":        {allow: viewers, body: map[string]any{"at": "2026-12-01T09:50:00Z"}, why: "H2, P3: RecordContact: the DSLs and designated staff (Tom)"},
 		"POST /api/schools/{school}/families/{id}/la-notification": {allow: "H", body: map[string]any{"sentAt": "2026-12-01T09:00:00Z"}, why: "E5: the Senior DSL"},
 		"POST /api/schools/{school}/families/{id}/decision":        {allow: "H", body: none, why: "E4: the Senior DSL"},

@@ -33,6 +33,9 @@ type Access struct {
 	// Imports: the office and the Senior DSL load the school's pupils, families and contacts
 	// from its MIS export (P1).
 	Imports bool
+	// Attendance: the office and the DSLs read the pupils below 90% attendance with the
+	// reasons logged for them (C9).
+	Attendance bool
 }
 
 // AccessFor is what p may open at school.
@@ -50,7 +53,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
-		Imports: office || senior,
+		Imports: office || senior, Attendance: office || dsl,
 	}
 }
 

@@ -164,6 +164,10 @@ type visibilityAttrs struct {
 
 type chronologyItem struct {
 	key
+	// GSI3PK and GSI3SK list the entry of a concern of the category Attendance among its
+	// school's attendance reasons (rule C9, A67); no other entry has them.
+	GSI3PK       string    `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK       string    `dynamodbav:"GSI3SK,omitempty"`
 	Type         string    `dynamodbav:"type"`
 	ID           string    `dynamodbav:"id"`
 	School       string    `dynamodbav:"school"`
@@ -184,7 +188,7 @@ type chronologyItem struct {
 
 func chronologyToItem(e safeguarding.ChronologyEntry) chronologyItem {
 	v := e.Visibility
-	return chronologyItem{
+	it := chronologyItem{
 		key:  key{PK: pupilPK(v.School, e.Pupil), SK: chronologySK(e.At, e.ID)},
 		Type: typeChronology, ID: e.ID, School: string(v.School), Pupil: string(e.Pupil), EntryType: string(e.Type),
 		At: e.At, ConcernID: string(e.ConcernID), Reference: e.Reference, Role: string(e.Role),
@@ -192,6 +196,10 @@ func chronologyToItem(e safeguarding.ChronologyEntry) chronologyItem {
 		AuthorName: e.AuthorName, Summary: e.Summary,
 		visibilityAttrs: visibilityAttrs{AuthorEmail: v.Author, TagStaff: v.Tagged, AboutStaff: v.AboutStaff, Subject: v.Subject},
 	}
+	if e.Type == safeguarding.EntryConcern && e.Category == safeguarding.CategoryAttendance {
+		it.GSI3PK, it.GSI3SK = attendanceReasonsPK(v.School), string(e.Pupil)+"#"+it.SK
+	}
+	return it
 }
 
 func chronologyFromItem(it chronologyItem) safeguarding.ChronologyEntry {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -136,4 +137,20 @@ func casesPK(s safeguarding.SchoolID, closed bool) string {
 		return "SCHOOL#" + string(s) + "#CASES#closed"
 	}
 	return "SCHOOL#" + string(s) + "#CASES#open"
+}
+
+// lowAttendancePK lists a school's pupils below rule C9's threshold, lowest first (GSI3,
+// sparse: only a pupil item with an attendance figure under it who has not left).
+func lowAttendancePK(s safeguarding.SchoolID) string {
+	return "SCHOOL#" + string(s) + "#ATTENDANCE-LOW"
+}
+
+// attendanceSK orders pupils by their attendance, truncated to thousandths and zero-padded so
+// that the strings sort as the figures do ("005.500", "089.999"), then by id.
+func attendanceSK(a float64) string { return fmt.Sprintf("%07.3f", math.Floor(a*1000)/1000) }
+
+// attendanceReasonsPK lists a school's attendance concerns' chronology entries, by pupil then
+// time (GSI3, sparse: only entries of concerns of the category Attendance), for C9's list.
+func attendanceReasonsPK(s safeguarding.SchoolID) string {
+	return "SCHOOL#" + string(s) + "#ATTENDANCE-REASONS"
 }

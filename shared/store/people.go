@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 )
 
 type userItem struct {
@@ -113,8 +114,12 @@ type pupilItem struct {
 	Type string `dynamodbav:"type"`
 	// GSI1PK and GSI1SK list the pupil in their class (rule E1); only the pupil item has
 	// them, not its name-search copies.
-	GSI1PK    string `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK    string `dynamodbav:"GSI1SK,omitempty"`
+	GSI1PK string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK string `dynamodbav:"GSI1SK,omitempty"`
+	// GSI3PK and GSI3SK list the pupil below rule C9's attendance threshold while they are
+	// below it and on the roll (A67); only the pupil item has them.
+	GSI3PK    string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK    string `dynamodbav:"GSI3SK,omitempty"`
 	ID        string `dynamodbav:"id"`
 	School    string `dynamodbav:"school"`
 	Name      string `dynamodbav:"name"`
@@ -140,6 +145,9 @@ func pupilToItem(p safeguarding.Pupil) pupilItem {
 	if p.ClassName != "" && !p.Left {
 		it.GSI1PK, it.GSI1SK = classPupilsPK(p.School, p.ClassName), classPupilSK(p)
 	}
+	if p.HasAttendance && p.Attendance < attendance.Threshold && !p.Left {
+		it.GSI3PK, it.GSI3SK = lowAttendancePK(p.School), attendanceSK(p.Attendance)+"#"+string(p.ID)
+	}
 	return it
 }
 
@@ -147,7 +155,7 @@ func pupilToItem(p safeguarding.Pupil) pupilItem {
 func pupilNameToItem(p safeguarding.Pupil, tok string) pupilItem {
 	it := pupilToItem(p)
 	it.key = key{PK: pupilNamePK(p.School), SK: tok + "#" + string(p.ID)}
-	it.Type, it.GSI1PK, it.GSI1SK = typePupilName, "", ""
+	it.Type, it.GSI1PK, it.GSI1SK, it.GSI3PK, it.GSI3SK = typePupilName, "", "", "", ""
 	return it
 }
 
