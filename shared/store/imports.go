@@ -149,11 +149,18 @@ func (s *Store) FinishImport(ctx context.Context, r imports.Record, audit safegu
 	return s.transact(ctx, items, -1)
 }
 
-// Current reads the pupils and the families (with their contact details) an import changes,
-// 100 keys to a BatchGetItem.
+// Current reads the school's classes (one Query) and the pupils and the families (with their
+// contact details) an import changes, 100 keys to a BatchGetItem.
 func (s *Store) Current(ctx context.Context, school safeguarding.SchoolID, pupils []safeguarding.PupilID, families []string) (imports.Current, error) {
 	cur := imports.Current{Pupils: map[safeguarding.PupilID]safeguarding.Pupil{}, Families: map[string]contact.Family{},
-		Contacts: map[string]contact.ContactDetails{}}
+		Contacts: map[string]contact.ContactDetails{}, Classes: map[string]bool{}}
+	classes, err := s.Classes(ctx, school)
+	if err != nil {
+		return cur, err
+	}
+	for _, c := range classes {
+		cur.Classes[c.Name] = true
+	}
 	var keys []key
 	for _, p := range pupils {
 		keys = append(keys, pupilKey(school, p))
@@ -211,6 +218,11 @@ func (s *Store) ApplyImport(ctx context.Context, w imports.Write) error {
 	// Families first, pupils and their roll items after: the roll is what a resumed import
 	// compares the file with, so a pupil is on it only once everything of theirs is written.
 	var families, pupils [][]types.TransactWriteItem
+	for _, name := range w.Classes {
+		families = append(families, []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table,
+			Item:                marshal(classItem{key: classKey(w.School, name), Type: typeClass, Name: name, Teachers: []string{}}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}}})
+	}
 	details := map[string]contact.ContactDetails{}
 	for _, c := range w.Contacts {
 		details[c.Family()] = c

@@ -20,6 +20,8 @@ type Current struct {
 	// where they exist already.
 	Families map[string]contact.Family
 	Contacts map[string]contact.ContactDetails
+	// Classes are the school's classes by name.
+	Classes map[string]bool
 }
 
 // Write is everything an import writes: each record in the state the plan gives, so that
@@ -34,6 +36,9 @@ type Write struct {
 	Families []contact.Family
 	// Contacts are new versions of contact details (Version 1: the first).
 	Contacts []contact.ContactDetails
+	// Classes are the registration groups the school has no class for yet: each becomes a
+	// class, without a teacher until one is given it.
+	Classes []string
 }
 
 // Targets are what a plan needs read before it is written: the pupils who leave by their
@@ -60,6 +65,9 @@ func (p Plan) Targets() (pupils []safeguarding.PupilID, families []string) {
 func (p Plan) Write(school safeguarding.SchoolID, cur Current, by string, at time.Time) Write {
 	w := Write{School: school}
 	for _, c := range p.Changes {
+		if g := c.Row.RegGroup; g != "" && !c.Left && !cur.Classes[g] && !slices.Contains(w.Classes, g) {
+			w.Classes = append(w.Classes, g)
+		}
 		if c.Kind == Unchanged {
 			continue
 		}
