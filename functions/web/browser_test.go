@@ -160,8 +160,14 @@ type axeResult struct {
 // checks that the page fits the phone's width, with nothing to scroll sideways.
 func (b *browser) checkAxe(t *testing.T, page string) {
 	t.Helper()
-	if w := b.eval(t, `String(document.documentElement.scrollWidth)`); w != "360" {
-		t.Errorf("%s is %s px wide on a 360 px screen", page, w)
+	b.checkAxeAt(t, page, "360")
+}
+
+// checkAxeAt is checkAxe on a screen width px wide (a laptop's, after EmulateViewport).
+func (b *browser) checkAxeAt(t *testing.T, page, width string) {
+	t.Helper()
+	if w := b.eval(t, `String(document.documentElement.scrollWidth)`); w != width {
+		t.Errorf("%s is %s px wide on a %s px screen", page, w, width)
 	}
 	b.eval(t, `(() => { if (!window.axe) { (0, eval)(`+jsString(b.axe)+`); } return "ok"; })()`)
 	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](

@@ -153,6 +153,9 @@ type Handler struct {
 	// Imports loads the school's pupils from its MIS export (rule P1): the imports API's use
 	// cases.
 	Imports importService
+	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
+	// the attendance API's use case.
+	Attendance attendanceService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -276,6 +279,7 @@ var routes = map[string]pageFunc{
 
 	// The office's contact details (H1, P3, P4) and a DSL's designations for closure contact.
 	"GET /schools/{school}/contact-details/report":                 (*Handler).contactReport,
+	"GET /schools/{school}/attendance":                             (*Handler).attendanceList,
 	"GET /schools/{school}/families/{id}/contact-details/edit":     (*Handler).contactEdit,
 	"POST /schools/{school}/families/{id}/contact-details/edit":    (*Handler).submitContactEdit,
 	"GET /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,

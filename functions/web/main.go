@@ -17,6 +17,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -67,6 +68,8 @@ func main() {
 		Visits: visits.Visits{Store: st, Calendar: cal, Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID},
 		// The school's MIS export (rule P1).
 		Imports: imports.Imports{Store: st, NewID: store.NewID},
+		// The pupils below 90% attendance (rule C9).
+		Attendance: attendance.List{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

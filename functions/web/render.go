@@ -198,7 +198,7 @@ type navItem struct {
 }
 
 // navFor is the menu of p at school; current names the page it is on ("home", "record",
-// "work", "acknowledgements", "concerns", "review", "families", "calendar", "imports" or "").
+// "work", "acknowledgements", "concerns", "review", "families", "calendar", "imports", "attendance" or "").
 func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current string) *navView {
 	n := &navView{Items: []navItem{{Href: "/", Text: "Home", Current: current == "home"}}}
 	a := safeguarding.AccessFor(p, school)
@@ -228,6 +228,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	}
 	if a.ContactNumbers {
 		n.Items = append(n.Items, navItem{Href: contactReportPath(school), Text: "Contact numbers", Current: current == "contact-report"})
+	}
+	if a.Attendance {
+		n.Items = append(n.Items, navItem{Href: attendancePath(school), Text: "Attendance", Current: current == "attendance"})
 	}
 	if a.CalendarEdit {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})

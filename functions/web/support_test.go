@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -93,6 +94,8 @@ func newWorld(t *testing.T) *world {
 		Attachments: concerns.Attachments{Store: st, Signer: testBucket(), NewID: store.NewID},
 		// The school's MIS export (rule P1).
 		Imports: imports.Imports{Store: st, NewID: store.NewID},
+		// The pupils below 90% attendance (rule C9).
+		Attendance: attendance.List{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

@@ -183,6 +183,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/families/{id}/call":                        {allow: viewers, why: "P3, H3: Access.CallFamilies"},
 		"POST /schools/{school}/families/{id}/call":                       {allow: viewers, body: url.Values{}, why: "P3, H3: Access.CallFamilies"},
 		"GET /schools/{school}/contact-details/report":                    {allow: "HDG", why: "H1: Access.ContactNumbers"},
+		"GET /schools/{school}/attendance":                                {allow: "HDG", why: "C9: Access.Attendance: the office and the DSLs"},
 		"GET /schools/{school}/families/{id}/contact-details/edit":        {allow: "HDG", why: "H1: Access.ContactNumbers"},
 		"POST /schools/{school}/families/{id}/contact-details/edit":       {allow: "HDG", body: url.Values{"form": {"patch"}, "version": {"999"}}, why: "H1: Access.ContactNumbers (the office's form is the patch)"},
 		"GET /schools/{school}/families/{id}/contact-details/versions":    {allow: dsls, why: "P4: Access.ContactVersions"},
