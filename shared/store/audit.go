@@ -404,41 +404,30 @@ func (s *Store) AuditNames(ctx context.Context, school safeguarding.SchoolID, cs
 	for _, e := range people {
 		keys = append(keys, userKey(e))
 	}
-	for start := 0; start < len(keys); start += 100 {
-		found, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return n, err
+	err := s.batchGetEach(ctx, keys, func(typ string, item map[string]types.AttributeValue) error {
+		switch typ {
+		case typeConcern:
+			var it concernItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			n.Concerns[safeguarding.ConcernID(it.ID)] = concernFromItem(it)
+		case typePupil:
+			var it pupilItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			n.Pupils[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
+		case typeUser:
+			var it userItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			n.People[it.Email] = it.Name
 		}
-		for _, item := range found {
-			var t struct {
-				Type string `dynamodbav:"type"`
-			}
-			if err := unmarshal(item, &t); err != nil {
-				return n, err
-			}
-			switch t.Type {
-			case typeConcern:
-				var it concernItem
-				if err := unmarshal(item, &it); err != nil {
-					return n, err
-				}
-				n.Concerns[safeguarding.ConcernID(it.ID)] = concernFromItem(it)
-			case typePupil:
-				var it pupilItem
-				if err := unmarshal(item, &it); err != nil {
-					return n, err
-				}
-				n.Pupils[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
-			case typeUser:
-				var it userItem
-				if err := unmarshal(item, &it); err != nil {
-					return n, err
-				}
-				n.People[it.Email] = it.Name
-			}
-		}
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
 
 // StaffNames names people by their sign-in email, in BatchGetItems of 100; anyone without a

@@ -168,42 +168,31 @@ func (s *Store) Current(ctx context.Context, school safeguarding.SchoolID, pupil
 	for _, f := range families {
 		keys = append(keys, familyKey(school, f), contactsKey(school, f))
 	}
-	for start := 0; start < len(keys); start += 100 {
-		found, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return cur, err
+	err = s.batchGetEach(ctx, keys, func(typ string, item map[string]types.AttributeValue) error {
+		switch typ {
+		case typePupil:
+			var it pupilItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			cur.Pupils[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
+		case typeFamily:
+			var it familyItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			cur.Families[it.ID] = familyFromItem(it)
+		case typeContacts:
+			var it contactsItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			c := contactsFromItem(it)
+			cur.Contacts[c.Family()] = c
 		}
-		for _, item := range found {
-			var head struct {
-				Type string `dynamodbav:"type"`
-			}
-			if err := unmarshal(item, &head); err != nil {
-				return cur, err
-			}
-			switch head.Type {
-			case typePupil:
-				var it pupilItem
-				if err := unmarshal(item, &it); err != nil {
-					return cur, err
-				}
-				cur.Pupils[safeguarding.PupilID(it.ID)] = pupilFromItem(it)
-			case typeFamily:
-				var it familyItem
-				if err := unmarshal(item, &it); err != nil {
-					return cur, err
-				}
-				cur.Families[it.ID] = familyFromItem(it)
-			case typeContacts:
-				var it contactsItem
-				if err := unmarshal(item, &it); err != nil {
-					return cur, err
-				}
-				c := contactsFromItem(it)
-				cur.Contacts[c.Family()] = c
-			}
-		}
-	}
-	return cur, nil
+		return nil
+	})
+	return cur, err
 }
 
 // ApplyImport writes an import in transactions of at most importChunk items: each family with

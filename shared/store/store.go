@@ -163,6 +163,25 @@ func (s *Store) batchGet(ctx context.Context, keys []key) (map[string]map[string
 	return found, nil
 }
 
+// batchGetEach reads any number of keys, 100 to a BatchGetItem, and gives each item found
+// with its type to each (items without a type are left out).
+func (s *Store) batchGetEach(ctx context.Context, keys []key, each func(typ string, item map[string]types.AttributeValue) error) error {
+	for start := 0; start < len(keys); start += 100 {
+		found, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return err
+		}
+		for _, item := range found {
+			if t, _ := item["type"].(*types.AttributeValueMemberS); t != nil {
+				if err := each(t.Value, item); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // batchPut writes items 25 to a BatchWriteItem, retrying what DynamoDB leaves unprocessed:
 // for bulk loads (imports and benchmarks), never for a user's command.
 func (s *Store) batchPut(ctx context.Context, what string, items []map[string]types.AttributeValue) error {

@@ -104,15 +104,20 @@ func (s Imports) Import(ctx context.Context, who safeguarding.Caller, school saf
 	if !CanImport(p, school) {
 		return Record{}, safeguarding.ErrForbidden
 	}
-	id := s.NewID(who.At)
-	if key != "" {
-		id = importID(school, who.Email, key)
+	if key == "" {
+		return s.run(ctx, who, school, req, s.NewID(who.At), Record{}, false)
 	}
-	return s.run(ctx, who, school, req, id)
+	id := importID(school, who.Email, key)
+	prev, resumed, err := s.Store.ImportRecord(ctx, school, id)
+	if err != nil {
+		return Record{}, err
+	}
+	return s.run(ctx, who, school, req, id, prev, resumed)
 }
 
-// run imports a file as the import id: a first run, or the resume of one cut short.
-func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req Request, id string) (Record, error) {
+// run imports a file as the import id: a first run, or (resumed, with the record prev read)
+// the resume of one cut short.
+func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req Request, id string, prev Record, resumed bool) (Record, error) {
 	if strings.HasSuffix(req.MediaType, "xml") || LooksLikeXML(req.Data) {
 		return Record{}, fmt.Errorf("%w: the Common Transfer File (XML) is not read yet", ErrNotCSV)
 	}
@@ -123,10 +128,7 @@ func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safegu
 	if err != nil {
 		return Record{}, err
 	}
-	prev, resumed, err := s.Store.ImportRecord(ctx, school, id)
 	switch {
-	case err != nil:
-		return Record{}, err
 	case resumed && prev.Status == StatusDone:
 		return prev, nil
 	case resumed && prev.FileHash != "" && prev.FileHash != Hash(req.Data):
@@ -261,7 +263,7 @@ func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id s
 		return Record{}, safeguarding.ErrForbidden
 	}
 	who := safeguarding.Caller{Email: rec.By, At: at, Source: "upload"}
-	return s.run(ctx, who, school, Request{Data: data, MediaType: "text/csv", Preview: rec.Preview, ValidRows: rec.ValidRows, Full: rec.Full}, id)
+	return s.run(ctx, who, school, Request{Data: data, MediaType: "text/csv", Preview: rec.Preview, ValidRows: rec.ValidRows, Full: rec.Full}, id, rec, true)
 }
 
 // Read gives an import's record to the office and the Senior DSL who may import.
