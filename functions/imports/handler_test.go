@@ -280,3 +280,32 @@ func itoa(i int) string {
 }
 
 func pad(i int) string { return "00" + itoa(i) }
+
+// Rule P1: a pupil renamed by a re-import is found by the new name and no longer by the
+// former one; their sibling keeps the surname and is still found by it.
+func TestRule_P1_ARenamedPupilIsFoundByTheNewNameOnly(t *testing.T) {
+	w := newWorld(t)
+	if status, body := w.send(apitest.Grace, "", export, nil); status != 202 || body["applied"] != true {
+		t.Fatalf("import: %d %v", status, body)
+	}
+	renamed := strings.Replace(export, "A100,Brown,Ava", "A100,Okafor,Ava", 1)
+	if status, body := w.send(apitest.Grace, "", renamed, nil); status != 202 || counts(body) != [5]float64{0, 1, 2, 0, 1} {
+		t.Fatalf("re-import with Ava renamed: %d %v", status, body)
+	}
+	found := func(q string) string {
+		pupils, err := w.st.SearchPupils(context.Background(), seed.BrookLane, q, 50)
+		apitest.Must(t, err)
+		var names []string
+		for _, p := range pupils {
+			if strings.HasPrefix(string(p.ID), "p-") {
+				names = append(names, p.Name)
+			}
+		}
+		return strings.Join(names, ",")
+	}
+	for q, want := range map[string]string{"brown": "Ben Brown", "okafor": "Ava Okafor", "ava": "Ava Okafor", "ava brown": ""} {
+		if got := found(q); got != want {
+			t.Errorf("search %q found %q, want %q", q, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -234,18 +235,21 @@ func TestRule_P1_BrowserPages_TheOfficeImportsTheSchoolsExport(t *testing.T) {
 	if b.eval(t, `String(document.getElementById("upload-progress").hidden)`) != "true" {
 		t.Error("the progress bar shows before anything is sent")
 	}
-	// Whether the progress bar was shown, and what it said, however fast the file goes.
+	// Whether the progress bar was shown, and everything it said, however fast the file goes.
 	b.eval(t, `(() => {
-		window.sawProgress = "";
+		window.sawProgress = [];
 		new MutationObserver(() => {
 			const p = document.getElementById("upload-progress");
-			if (p && !p.hidden) window.sawProgress = document.getElementById("upload-progress-label").textContent;
+			const said = p && !p.hidden && document.getElementById("upload-progress-label").textContent;
+			if (said && said !== window.sawProgress.at(-1)) window.sawProgress.push(said);
 		}).observe(document.body, {subtree: true, attributes: true, childList: true, characterData: true});
 		return "ok";
 	})()`)
 	b.do(t, "checking the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}),
 		chromedp.Click(chromedp.ID("check-button")), chromedp.WaitVisible(chromedp.ID("preview-heading")))
-	if saw := b.eval(t, `window.sawProgress`); !strings.HasPrefix(saw, "Sending the file: ") || !strings.HasSuffix(saw, "%") {
+	// The rows sent so far, of the file's 3, then the server checking them.
+	saw := b.eval(t, `window.sawProgress.join("|")`)
+	if !regexp.MustCompile(`^Sending the file: [0-3] of 3 rows, \d+%(\|Sending the file: [0-3] of 3 rows, \d+%)*\|Checking 3 rows$`).MatchString(saw) {
 		t.Errorf("the progress bar said %q", saw)
 	}
 	if got := b.text(t, "#count-created"); got != "2" {

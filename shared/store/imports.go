@@ -45,6 +45,7 @@ type rollItem struct {
 	Fingerprint string `dynamodbav:"fingerprint"`
 	Left        bool   `dynamodbav:"left"`
 	Family      string `dynamodbav:"family"`
+	Name        string `dynamodbav:"name,omitempty"`
 }
 
 type rowErrorItem struct {
@@ -115,7 +116,7 @@ func (s *Store) Roll(ctx context.Context, school safeguarding.SchoolID) ([]impor
 			return nil, err
 		}
 		out = append(out, imports.Existing{UPN: it.UPN, Pupil: safeguarding.PupilID(it.Pupil), Fingerprint: it.Fingerprint,
-			Left: it.Left, Family: it.Family})
+			Left: it.Left, Family: it.Family, Name: it.Name})
 	}
 	return out, nil
 }
@@ -232,12 +233,14 @@ func (s *Store) ApplyImport(ctx context.Context, w imports.Write) error {
 	}
 	for i, p := range w.Pupils {
 		g := []types.TransactWriteItem{put(pupilToItem(p))}
-		for _, tok := range nameTokens(p.Name) {
+		// A renamed pupil's items under the words of the former name take the new name too, so
+		// that a search by the former name passes over them (SearchPupils).
+		for _, tok := range nameTokens(p.Name + " " + w.FormerNames[p.ID]) {
 			g = append(g, put(pupilNameToItem(p, tok)))
 		}
 		r := w.Roll[i]
 		g = append(g, put(rollItem{key: key{PK: rollPK(w.School), SK: "UPN#" + r.UPN}, Type: typeRoll, UPN: r.UPN, Pupil: string(r.Pupil),
-			Fingerprint: r.Fingerprint, Left: r.Left, Family: r.Family}))
+			Fingerprint: r.Fingerprint, Left: r.Left, Family: r.Family, Name: r.Name}))
 		pupils = append(pupils, g)
 	}
 	if err := s.transactChunks(ctx, families); err != nil {

@@ -243,7 +243,8 @@ func (s *Store) School(ctx context.Context, id safeguarding.SchoolID) (safeguard
 
 // SearchPupils finds up to limit pupils of a school whose name has a word starting with the
 // first word of q and contains every other word of q, in one Query; an empty q lists pupils
-// in name order.
+// in name order. A renamed pupil's items under words of the former name carry the new name,
+// and are passed over.
 func (s *Store) SearchPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error) {
 	words := nameTokens(q)
 	in := &dynamodb.QueryInput{
@@ -269,8 +270,11 @@ func (s *Store) SearchPupils(ctx context.Context, school safeguarding.SchoolID, 
 		if err := unmarshal(item, &it); err != nil {
 			return nil, err
 		}
+		// An item under a word the pupil's name no longer has (they were renamed) is passed over.
 		name := strings.ToLower(it.Name)
-		if seen[it.ID] || !containsAll(name, words[1:]) {
+		if seen[it.ID] || !containsAll(name, words[1:]) || !slices.ContainsFunc(nameTokens(it.Name), func(tok string) bool {
+			return strings.HasPrefix(tok, words[0])
+		}) {
 			continue
 		}
 		seen[it.ID] = true

@@ -20,6 +20,8 @@ type Existing struct {
 	Fingerprint string
 	Left        bool
 	Family      string
+	// Name is the pupil's name as the import last gave it (empty on a roll older than names).
+	Name string
 }
 
 // Options are what the office chose for an import.
@@ -50,6 +52,8 @@ type PupilChange struct {
 	Fingerprint string
 	Family      string
 	Left        bool
+	// FormerName is the name the pupil had before this row renamed them (empty: not renamed).
+	FormerName string
 }
 
 // FamilyPlan is one family as the file forms it: the pupils who share a contact with
@@ -139,6 +143,9 @@ func MakePlan(school safeguarding.SchoolID, rows []Row, errs []RowError, roll []
 		default:
 			c.Kind, c.Pupil = Updated, prev.Pupil
 		}
+		if known && prev.Name != "" && prev.Name != r.Name() {
+			c.FormerName = prev.Name
+		}
 		if c.Left && (!known || !prev.Left) {
 			c.Kind = Leaves
 		}
@@ -148,7 +155,7 @@ func MakePlan(school safeguarding.SchoolID, rows []Row, errs []RowError, roll []
 		for _, e := range roll {
 			if !inFile[e.UPN] && !e.Left {
 				p.Changes = append(p.Changes, PupilChange{Kind: Leaves, Pupil: e.Pupil, Row: Row{UPN: e.UPN}, Fingerprint: e.Fingerprint,
-					Family: e.Family, Left: true})
+					Family: e.Family, Left: true, FormerName: e.Name})
 			}
 		}
 	}

@@ -31,6 +31,9 @@ type Write struct {
 	School safeguarding.SchoolID
 	Pupils []safeguarding.Pupil
 	Roll   []Existing
+	// FormerNames are the names of renamed pupils before the import: a search by the former
+	// name must no longer find them.
+	FormerNames map[safeguarding.PupilID]string
 	// Families are new or changed families; a family's PrevVersion is the version read (0:
 	// new).
 	Families []contact.Family
@@ -82,7 +85,14 @@ func (p Plan) Write(school safeguarding.SchoolID, cur Current, by string, at tim
 			pupil.ClassName = ""
 		}
 		w.Pupils = append(w.Pupils, pupil)
-		w.Roll = append(w.Roll, Existing{UPN: c.Row.UPN, Pupil: c.Pupil, Fingerprint: c.Fingerprint, Left: c.Left, Family: c.Family})
+		w.Roll = append(w.Roll, Existing{UPN: c.Row.UPN, Pupil: c.Pupil, Fingerprint: c.Fingerprint, Left: c.Left, Family: c.Family,
+			Name: pupil.Name})
+		if c.FormerName != "" && c.FormerName != pupil.Name {
+			if w.FormerNames == nil {
+				w.FormerNames = map[safeguarding.PupilID]string{}
+			}
+			w.FormerNames[c.Pupil] = c.FormerName
+		}
 	}
 	for _, f := range p.Families {
 		if !f.Changed {
