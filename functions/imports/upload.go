@@ -52,6 +52,8 @@ type uploadRequest struct {
 	Preview   bool  `json:"preview"`
 	ValidRows bool  `json:"validRows"`
 	Full      bool  `json:"full"`
+	// Checked is the id of an uploaded file's preview: the same file, to import now.
+	Checked string `json:"checked"`
 }
 
 type uploadResponse struct {
@@ -72,7 +74,7 @@ func (h handler) upload(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		return httpapi.Response{}, err
 	}
 	up, err := h.imports.RequestUpload(ctx, h.signer, who, httpapi.School(req),
-		imports.UploadRequest{Size: in.Size, Preview: in.Preview, ValidRows: in.ValidRows, Full: in.Full})
+		imports.UploadRequest{Size: in.Size, Preview: in.Preview, ValidRows: in.ValidRows, Full: in.Full, Checked: in.Checked})
 	if err != nil {
 		return httpapi.Response{}, err
 	}

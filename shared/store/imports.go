@@ -68,6 +68,8 @@ type importItem struct {
 	Preview        bool           `dynamodbav:"preview"`
 	Full           bool           `dynamodbav:"full"`
 	ValidRows      bool           `dynamodbav:"validRows"`
+	Uploaded       bool           `dynamodbav:"uploaded,omitempty"`
+	ExpectHash     string         `dynamodbav:"expectHash,omitempty"`
 	Rows           int            `dynamodbav:"rows"`
 	Created        int            `dynamodbav:"created"`
 	Updated        int            `dynamodbav:"updated"`
@@ -80,7 +82,7 @@ type importItem struct {
 func importToItem(r imports.Record) importItem {
 	it := importItem{key: importKey(r.School, r.ID), Type: typeImport, ID: r.ID, School: string(r.School), By: r.By, At: r.At,
 		FileHash: r.FileHash, Status: r.Status, Applied: r.Applied, Preview: r.Preview, Full: r.Full, ValidRows: r.ValidRows,
-		Rows: r.Rows, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Left: r.Left, FamiliesFormed: r.FamiliesFormed,
+		Uploaded: r.Uploaded, ExpectHash: r.ExpectHash, Rows: r.Rows, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Left: r.Left, FamiliesFormed: r.FamiliesFormed,
 		Errors: []rowErrorItem{}}
 	for _, e := range r.Errors {
 		it.Errors = append(it.Errors, rowErrorItem(e))
@@ -90,7 +92,8 @@ func importToItem(r imports.Record) importItem {
 
 func importFromItem(it importItem) imports.Record {
 	r := imports.Record{ID: it.ID, School: safeguarding.SchoolID(it.School), By: it.By, At: it.At, FileHash: it.FileHash,
-		Status: it.Status, Applied: it.Applied, Preview: it.Preview, Full: it.Full, ValidRows: it.ValidRows, Rows: it.Rows,
+		Status: it.Status, Applied: it.Applied, Preview: it.Preview, Full: it.Full, ValidRows: it.ValidRows,
+		Uploaded: it.Uploaded, ExpectHash: it.ExpectHash, Rows: it.Rows,
 		Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged, Left: it.Left, FamiliesFormed: it.FamiliesFormed}
 	for _, e := range it.Errors {
 		r.Errors = append(r.Errors, imports.RowError(e))

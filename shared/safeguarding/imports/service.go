@@ -17,6 +17,8 @@ import (
 const (
 	StatusRunning = "running"
 	StatusDone    = "done"
+	// StatusFailed: the uploaded file could not be read, or is not the file that was checked.
+	StatusFailed = "failed"
 )
 
 // Audit actions of imports (rule P4).
@@ -24,6 +26,7 @@ const (
 	AuditApplied   = "import.applied"
 	AuditPreviewed = "import.previewed"
 	AuditRead      = "import.read"
+	AuditRefused   = "import.refused"
 )
 
 // MaxErrorsKept bounds the row errors an import's record keeps (the first ones, by line).
@@ -40,8 +43,13 @@ type Record struct {
 	Status   string
 	// Applied says the file's changes were written; false for a preview, or a file with
 	// errors the office did not ask to apply in part.
-	Applied                           bool
-	Preview, Full, ValidRows          bool
+	Applied                  bool
+	Preview, Full, ValidRows bool
+	// Uploaded: the file came through the bucket (a signed upload), not in a request's body.
+	Uploaded bool
+	// ExpectHash, for the import of an uploaded file that was checked first, is the checked
+	// file's hash: another file is refused.
+	ExpectHash                        string
 	Rows                              int
 	Created, Updated, Unchanged, Left int
 	FamiliesFormed                    int
@@ -142,6 +150,7 @@ func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safegu
 	rec := Record{ID: id, School: school, By: who.Email, At: who.At.UTC(), FileHash: Hash(req.Data), Status: StatusRunning,
 		Preview: req.Preview, Full: req.Full, ValidRows: req.ValidRows, Rows: plan.Rows, Created: plan.Created, Updated: plan.Updated,
 		Unchanged: plan.Unchanged, Left: plan.Left, FamiliesFormed: plan.FamiliesFormed, Errors: plan.Errors}
+	rec.Uploaded, rec.ExpectHash = prev.Uploaded, prev.ExpectHash
 	if len(rec.Errors) > MaxErrorsKept {
 		rec.Errors = rec.Errors[:MaxErrorsKept]
 	}
@@ -200,6 +209,10 @@ type Signer interface {
 type UploadRequest struct {
 	Size                     int64
 	Preview, ValidRows, Full bool
+	// Checked, when given, is the preview of an uploaded file to import now: the same file is
+	// sent again, and the import takes the preview's choices (its whole-school tick, and its
+	// valid rows when it found errors).
+	Checked string
 }
 
 // Upload is where to send a larger file: a URL valid for UploadValidFor that takes exactly
@@ -230,7 +243,18 @@ func (s Imports) RequestUpload(ctx context.Context, signer Signer, who safeguard
 		return Upload{}, err
 	}
 	rec := Record{ID: s.NewID(who.At), School: school, By: who.Email, At: who.At.UTC(), Status: StatusRunning,
-		Preview: req.Preview, ValidRows: req.ValidRows, Full: req.Full}
+		Preview: req.Preview, ValidRows: req.ValidRows, Full: req.Full, Uploaded: true}
+	if req.Checked != "" {
+		checked, ok, err := s.Store.ImportRecord(ctx, school, req.Checked)
+		if err != nil {
+			return Upload{}, err
+		}
+		if !ok || !checked.Preview || checked.Status != StatusDone || checked.FileHash == "" {
+			ps.Add("checked", "is not a file that was checked")
+			return Upload{}, ps.Err()
+		}
+		rec.Preview, rec.Full, rec.ValidRows, rec.ExpectHash = false, checked.Full, len(checked.Errors) > 0, checked.FileHash
+	}
 	if err := s.Store.StartImport(ctx, rec); err != nil {
 		return Upload{}, err
 	}
@@ -252,7 +276,7 @@ func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id s
 	if !ok {
 		return Record{}, fmt.Errorf("upload of import %q: %w", id, safeguarding.ErrNotFound)
 	}
-	if rec.Status == StatusDone {
+	if rec.Status != StatusRunning {
 		return rec, nil
 	}
 	p, err := s.Store.Principal(ctx, rec.By)
@@ -263,7 +287,35 @@ func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id s
 		return Record{}, safeguarding.ErrForbidden
 	}
 	who := safeguarding.Caller{Email: rec.By, At: at, Source: "upload"}
-	return s.run(ctx, who, school, Request{Data: data, MediaType: "text/csv", Preview: rec.Preview, ValidRows: rec.ValidRows, Full: rec.Full}, id, rec, true)
+	if rec.ExpectHash != "" && Hash(data) != rec.ExpectHash {
+		return s.fail(ctx, who, rec, data, RowError{Line: 1, Field: "file", Message: "is not the file that was checked"})
+	}
+	done, err := s.run(ctx, who, school, Request{Data: data, MediaType: "text/csv", Preview: rec.Preview, ValidRows: rec.ValidRows, Full: rec.Full}, id, rec, true)
+	var ve *safeguarding.ValidationError
+	switch {
+	case errors.Is(err, ErrNotCSV):
+		return s.fail(ctx, who, rec, data, RowError{Line: 1, Field: "file", Message: "is not the MIS's pupil export as CSV"})
+	case errors.As(err, &ve):
+		var problems []RowError
+		for _, p := range ve.Problems {
+			problems = append(problems, RowError{Line: 1, Field: p.Field, Message: p.Message})
+		}
+		return s.fail(ctx, who, rec, data, problems...)
+	}
+	return done, err
+}
+
+// fail ends an uploaded file's import without reading it further, with what is wrong with the
+// file as a whole (line 1: its header, or the file itself), so that whoever follows the import
+// sees it end; the refusal is audited.
+func (s Imports) fail(ctx context.Context, who safeguarding.Caller, rec Record, data []byte, problems ...RowError) (Record, error) {
+	rec.Status, rec.FileHash, rec.Errors = StatusFailed, Hash(data), problems
+	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: rec.School, Actor: who.Email, Action: AuditRefused,
+		Subject: auditSubject(rec), At: who.At, Source: who.Source}
+	if err := s.Store.FinishImport(ctx, rec, audit); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
 }
 
 // Read gives an import's record to the office and the Senior DSL who may import.
