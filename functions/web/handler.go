@@ -17,6 +17,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 )
 
 // concernService is the part of safeguarding.Concerns the pages use: the same use cases the
@@ -153,6 +154,8 @@ type Handler struct {
 	// Imports loads the school's pupils from its MIS export (rule P1): the imports API's use
 	// cases.
 	Imports importService
+	// ImportUploads signs the URLs a file over 4 MB is sent to, in the attachments bucket.
+	ImportUploads imports.Signer
 	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
 	// the attendance API's use case.
 	Attendance attendanceService
@@ -292,6 +295,7 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/imports":      (*Handler).importForm,
 	importRoute:                          (*Handler).submitImport,
 	"GET /schools/{school}/imports/{id}": (*Handler).importDone,
+	importUploadRoute:                    (*Handler).requestImportUpload,
 }
 
 var publicRoutes = []string{"GET /assets/{file+}", "GET /sign-in", "GET /auth/callback"}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +27,7 @@ import (
 type importService interface {
 	Import(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req imports.Request, key string) (imports.Record, error)
 	Read(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (imports.Record, error)
+	RequestUpload(ctx context.Context, signer imports.Signer, who safeguarding.Caller, school safeguarding.SchoolID, req imports.UploadRequest) (imports.Upload, error)
 }
 
 var _ importService = imports.Imports{}
@@ -94,10 +97,15 @@ type importFormView struct {
 	Action     string
 	Problems   formProblems
 	Full       bool
-	MaxBytes   int
+	// MaxBytes is the largest file sent in the form's body; larger ones, up to MaxUpload (MaxMB
+	// in MB), go through the bucket.
+	MaxBytes  int
+	MaxUpload int64
+	MaxMB     int64
 }
 
-// importPreviewView says what the checked file would change, and carries the file back.
+// importPreviewView says what the checked file would change, and carries the file back (or,
+// for a file sent through the bucket, says that the page sends it again: Uploaded).
 type importPreviewView struct {
 	SchoolName string
 	Action     string
@@ -110,6 +118,7 @@ type importPreviewView struct {
 	Truncated bool
 	PreviewID string
 	File      string
+	Uploaded  bool
 }
 
 type importProblem struct {
@@ -155,7 +164,8 @@ func (h *Handler) importFormPage(ctx context.Context, r *request, s session, sta
 	if !ok {
 		return refused
 	}
-	v := importFormView{SchoolName: sc.Name, Action: importsPath(sc.ID), Problems: problems, Full: full, MaxBytes: maxImportFile}
+	v := importFormView{SchoolName: sc.Name, Action: importsPath(sc.ID), Problems: problems, Full: full, MaxBytes: maxImportFile,
+		MaxUpload: imports.MaxUpload, MaxMB: imports.MaxUpload >> 20}
 	return h.page(r, status, "imports", pageData{Title: "Import pupils", SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, sc.ID, "imports")})
 }
@@ -209,8 +219,14 @@ func (h *Handler) checkImport(ctx context.Context, r *request, s session) events
 	if err != nil {
 		return h.errorPage(r, http.StatusInternalServerError, &s)
 	}
+	return h.previewPage(r, s, p, sc, rec, packed)
+}
+
+// previewPage says what a checked file would change, with the form that imports it: packed
+// is the file the form carries back, empty for a file sent through the bucket.
+func (h *Handler) previewPage(r *request, s session, p safeguarding.Principal, sc safeguarding.School, rec imports.Record, packed string) events.APIGatewayV2HTTPResponse {
 	v := importPreviewView{SchoolName: sc.Name, Action: importsPath(sc.ID), ChooseURL: importsPath(sc.ID), Rec: rec,
-		PreviewID: rec.ID, File: packed, Truncated: len(rec.Errors) >= imports.MaxErrorsKept}
+		PreviewID: rec.ID, File: packed, Uploaded: rec.Uploaded, Truncated: len(rec.Errors) >= imports.MaxErrorsKept}
 	failed := map[int]bool{}
 	for _, e := range rec.Errors {
 		failed[e.Line] = true
@@ -252,7 +268,8 @@ func (h *Handler) applyImport(ctx context.Context, r *request, s session) events
 	return redirect(importsPath(sc.ID)+"/"+url.PathEscape(rec.ID), http.StatusSeeOther)
 }
 
-// importDone shows an import: what it changed, and where to find the pupils.
+// importDone shows an import: what it changed, and where to find the pupils; for a file sent
+// through the bucket, that it is still being read, what its check found, or why it failed.
 func (h *Handler) importDone(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	p, sc, ok, refused := h.importAccess(ctx, r, s)
 	if !ok {
@@ -262,6 +279,20 @@ func (h *Handler) importDone(ctx context.Context, r *request, s session) events.
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
+	switch {
+	case rec.Status == imports.StatusRunning:
+		return h.page(r, http.StatusOK, "import-running", pageData{Title: "Reading the file", SignedIn: true, CSRF: s.csrf(),
+			Page: importDoneView{SchoolName: sc.Name, Rec: rec, ChooseURL: importsPath(sc.ID)}, Nav: navFor(p, sc.ID, "imports")})
+	case rec.Status == imports.StatusFailed:
+		problems := make([]string, 0, len(rec.Errors))
+		for _, e := range rec.Errors {
+			problems = append(problems, sentence("The "+fieldWords(e.Field)+" "+e.Message))
+		}
+		return h.showError(r, errorView{Status: http.StatusUnprocessableEntity, Heading: "The file could not be imported",
+			Message: strings.Join(problems, " ") + " Nothing has changed.", Link: importsPath(sc.ID), LinkText: "Choose the file"}, &s)
+	case rec.Uploaded && rec.Preview:
+		return h.previewPage(r, s, p, sc, rec, "")
+	}
 	v := importDoneView{SchoolName: sc.Name, Rec: rec, ChooseURL: importsPath(sc.ID), ClassesURL: acknowledgementsPath(sc.ID, ""),
 		SearchURL: schoolPath(sc.ID) + "/concerns", ShowClasses: safeguarding.AccessFor(p, sc.ID).Acknowledgements}
 	title := "Pupils imported"
@@ -270,6 +301,52 @@ func (h *Handler) importDone(ctx context.Context, r *request, s session) events.
 	}
 	return h.page(r, http.StatusOK, "import-done", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, sc.ID, "imports")})
+}
+
+// importUploadRoute asks where to send a file over 4 MB: the page's script sends it straight to
+// the bucket, and the imports function reads it when it arrives (rule P1).
+const importUploadRoute = "POST /schools/{school}/imports/uploads"
+
+// importUploadAnswer is the script's answer: where to send the file and the page that follows
+// its import, or what is wrong.
+type importUploadAnswer struct {
+	UploadURL string `json:"uploadUrl,omitempty"`
+	Next      string `json:"next,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// requestImportUpload starts the import of a file sent through the bucket: its check (a
+// preview), or, with the form's "checked" preview, the import of the same file, which the
+// script sends again.
+func (h *Handler) requestImportUpload(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	answer := func(status int, a importUploadAnswer) events.APIGatewayV2HTTPResponse {
+		b, _ := json.Marshal(a)
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(b),
+			Headers: withSecurityHeaders(map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"})}
+	}
+	school := safeguarding.SchoolID(r.param("school"))
+	size, err := strconv.ParseInt(r.form.Get("size"), 10, 64)
+	if err != nil {
+		return answer(http.StatusBadRequest, importUploadAnswer{Message: "Select the pupils' export from your MIS"})
+	}
+	checked := r.form.Get("checked")
+	up, err := h.Imports.RequestUpload(ctx, h.ImportUploads, r.caller(s.claims.Email), school, imports.UploadRequest{Size: size,
+		Preview: checked == "", Full: r.form.Get("full") == "yes", Checked: checked})
+	var ve *safeguarding.ValidationError
+	switch {
+	case errors.As(err, &ve) && ve.Problems[0].Field == "size":
+		return answer(http.StatusBadRequest, importUploadAnswer{Message: fmt.Sprintf("The file must be %d MB or smaller", imports.MaxUpload>>20)})
+	case errors.As(err, &ve):
+		return answer(http.StatusBadRequest, importUploadAnswer{Message: "The file was not checked: choose it and check it again"})
+	case err != nil:
+		status := statusFor(err)
+		m := "The file could not be sent. Try again later."
+		if status == http.StatusNotFound || status == http.StatusForbidden {
+			status, m = http.StatusNotFound, "Page not found: there is nothing here, or it is not yours to see."
+		}
+		return answer(status, importUploadAnswer{Message: m})
+	}
+	return answer(http.StatusCreated, importUploadAnswer{UploadURL: up.URL, Next: importsPath(school) + "/" + url.PathEscape(up.Record.ID)})
 }
 
 // fileTooLarge is the page for a file over 4 MB.

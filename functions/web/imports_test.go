@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -277,5 +278,59 @@ func TestRule_P1_BrowserPages_TheOfficeImportsTheSchoolsExport(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("pupil-results")))
 	if found := b.text(t, "#pupil-results"); !strings.Contains(found, "Zara Quillfeather") || !strings.Contains(found, "Yusuf Quillfeather") {
 		t.Errorf("the search found %q", found)
+	}
+}
+
+// Rule P1 with a file over 4 MB, through the local stack in a browser at 360 px: the page
+// sends the file straight to the bucket with the rows counted as it goes, follows the imports
+// function's check until it ends, shows what the file would change, and importing it sends
+// the same file again and ends on the confirmation. axe on the preview and the confirmation.
+func TestRule_P1_BrowserLocalStack_AFileOver4MBGoesThroughTheBucket(t *testing.T) {
+	s := startLocalStack(t)
+	b := newBrowser(t)
+	// Three new pupils, each row carrying a long column the import does not read, so that the
+	// file is over 4 MB as an export with every column can be.
+	var file strings.Builder
+	file.WriteString("UPN,Legal Surname,Legal Forename,DOB,Year Group,Reg Group,Notes\r\n")
+	for i, name := range []string{"Wrenfield", "Ashcombe", "Peverell"} {
+		fmt.Fprintf(&file, "W80%d,%s,Iris,01/09/2018,Year 3,Kestrels,%s\r\n", i, name, strings.Repeat("x", 1600<<10))
+	}
+	csv := filepath.Join(t.TempDir(), "pupils.csv")
+	apitest.Must(t, os.WriteFile(csv, []byte(file.String()), 0o600))
+	if file.Len() <= maxImportFile {
+		t.Fatalf("the file is only %d bytes", file.Len())
+	}
+
+	signInAs(t, b, s.URL, apitest.Grace, "/schools/"+school+"/imports")
+	b.do(t, "opening the import page", chromedp.Navigate(s.URL+"/schools/"+school+"/imports"), chromedp.WaitVisible(chromedp.ID("check-button")))
+	b.eval(t, `(() => {
+		window.sawProgress = [];
+		new MutationObserver(() => {
+			const p = document.getElementById("upload-progress");
+			const said = p && !p.hidden && document.getElementById("upload-progress-label").textContent;
+			if (said && said !== window.sawProgress.at(-1)) window.sawProgress.push(said);
+		}).observe(document.body, {subtree: true, attributes: true, childList: true, characterData: true});
+		return "ok";
+	})()`)
+	b.do(t, "checking the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}),
+		chromedp.Click(chromedp.ID("check-button")), chromedp.WaitVisible(chromedp.ID("preview-heading")))
+	if saw := b.eval(t, `window.sawProgress.join("|")`); !regexp.MustCompile(`^Sending the file: [0-3] of 3 rows, \d+%.*\|Checking 3 rows$`).MatchString(saw) {
+		t.Errorf("the progress bar said %q", saw)
+	}
+	if got := b.text(t, "#count-created"); got != "3" {
+		t.Errorf("new pupils: %q", got)
+	}
+	b.checkAxe(t, "the preview of a file sent through the bucket")
+	b.do(t, "importing the file", chromedp.Click(chromedp.ID("apply-button")), chromedp.WaitVisible(chromedp.ID("import-done")))
+	if got := b.text(t, "#count-created"); got != "3" {
+		t.Errorf("imported new pupils: %q", got)
+	}
+	b.checkAxe(t, "the confirmation")
+	var found struct {
+		Pupils []struct{ Name string } `json:"pupils"`
+	}
+	apiGet(t, s.URL, apitest.Grace, "/api/schools/"+school+"/pupils?q=Wrenfield", &found)
+	if len(found.Pupils) != 1 || found.Pupils[0].Name != "Iris Wrenfield" {
+		t.Errorf("the search found %+v", found.Pupils)
 	}
 }

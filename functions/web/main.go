@@ -67,7 +67,8 @@ func main() {
 		// Home visits (rules V1-V8).
 		Visits: visits.Visits{Store: st, Calendar: cal, Catalogue: concerns.PolicyCatalogue(), NewID: store.NewID},
 		// The school's MIS export (rule P1).
-		Imports: imports.Imports{Store: st, NewID: store.NewID},
+		Imports:       imports.Imports{Store: st, NewID: store.NewID},
+		ImportUploads: uploads,
 		// The pupils below 90% attendance (rule C9).
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.

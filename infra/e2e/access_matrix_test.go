@@ -178,6 +178,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/imports":                                   {allow: "HG", why: "P1: Access.Imports: the office and the Senior DSL"},
 		"POST /schools/{school}/imports":                                  {allow: "HG", body: url.Values{}, why: "P1: Access.Imports: the office and the Senior DSL (a post with no file: past the access check, invalid)"},
 		"GET /schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: Access.Imports, then imports.Read"},
+		"POST /schools/{school}/imports/uploads":                          {allow: "HG", body: url.Values{"size": {"100"}}, why: "P1: imports.CanImport: the office and the Senior DSL (a file over 4 MB, through the bucket)"},
 		"POST /schools/{school}/calendar":                                 {allow: "HG", body: url.Values{"version": {"999"}}, why: "E2: Access.CalendarEdit"},
 		"GET /schools/{school}/calls":                                     {allow: viewers, why: "P3: Access.CallFamilies"},
 		"GET /schools/{school}/families/{id}/call":                        {allow: viewers, why: "P3, H3: Access.CallFamilies"},
