@@ -125,16 +125,20 @@ func TestRule_V5_V8_S3_C5_OnlyTheSeniorDSLChangesTheSchoolsSettings(t *testing.T
 func TestRule_V5_V8_S3_C5_SettingsOutOfBoundsAreRefusedByField(t *testing.T) {
 	d := setupDemo(t)
 	for field, change := range map[string]func(map[string]any){
-		"dutyTeamNumber":                        func(b map[string]any) { b["dutyTeamNumber"] = "+33 1 23 45 67 89" },
-		"ladoNumber":                            func(b map[string]any) { b["ladoNumber"] = "call Jo" },
-		"loneWorkerMinutes":                     func(b map[string]any) { b["loneWorkerMinutes"] = 600 },
-		"sessionIdleMinutes":                    func(b map[string]any) { b["sessionIdleMinutes"] = 1 },
-		"sessionLifetimeMinutes":                func(b map[string]any) { b["sessionLifetimeMinutes"] = 30 },
-		"endOfDay":                              func(b map[string]any) { b["endOfDay"] = "15:00" },
-		"safeguardingGovernorEmail":             func(b map[string]any) { b["safeguardingGovernorEmail"] = apitest.Daniel },
-		"keyContacts.childrens-social-care.name": func(b map[string]any) { b["keyContacts"] = []map[string]string{{"agency": "childrens-social-care", "number": "01632 960100"}} },
-		"keyContacts.police.number":             func(b map[string]any) { b["keyContacts"] = []map[string]string{{"agency": "police", "name": "Police", "number": "12"}} },
-		"contactOpeningsPerHour":                func(b map[string]any) { delete(b, "contactOpeningsPerHour") },
+		"dutyTeamNumber":            func(b map[string]any) { b["dutyTeamNumber"] = "+33 1 23 45 67 89" },
+		"ladoNumber":                func(b map[string]any) { b["ladoNumber"] = "call Jo" },
+		"loneWorkerMinutes":         func(b map[string]any) { b["loneWorkerMinutes"] = 600 },
+		"sessionIdleMinutes":        func(b map[string]any) { b["sessionIdleMinutes"] = 1 },
+		"sessionLifetimeMinutes":    func(b map[string]any) { b["sessionLifetimeMinutes"] = 30 },
+		"endOfDay":                  func(b map[string]any) { b["endOfDay"] = "15:00" },
+		"safeguardingGovernorEmail": func(b map[string]any) { b["safeguardingGovernorEmail"] = apitest.Daniel },
+		"keyContacts.childrens-social-care.name": func(b map[string]any) {
+			b["keyContacts"] = []map[string]string{{"agency": "childrens-social-care", "number": "01632 960100"}}
+		},
+		"keyContacts.police.number": func(b map[string]any) {
+			b["keyContacts"] = []map[string]string{{"agency": "police", "name": "Police", "number": "12"}}
+		},
+		"contactOpeningsPerHour": func(b map[string]any) { delete(b, "contactOpeningsPerHour") },
 	} {
 		status, problem := d.call(t, "PUT", brookSettings, apitest.Helen, settingsBody(0, change), "")
 		if status != 400 || !apitest.NamesField(problem, field) {
