@@ -60,6 +60,11 @@ func TestRule_V5_C5_E1_P1_BrowserPages_TheSeniorDSLSetsTheNumbersAndAClassTeache
 		t.Errorf("the key contacts give the LADO as %q", got)
 	}
 	b.checkAxeAt(t, "the key contacts", "1280")
+	b.do(t, "the settings on a laptop", chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(chromedp.ID("settings-form")))
+	if wd := b.eval(t, `String(Math.round(document.getElementById("duty-team-number").getBoundingClientRect().width))`); wd == "0" {
+		t.Error("the duty team's number is not shown at 1280 px")
+	}
+	b.checkAxeAt(t, "the settings", "1280")
 	b.do(t, "opening the classes", chromedp.Navigate(base+"/classes"), chromedp.WaitVisible(chromedp.ID("form-class-1")))
 	if got := b.text(t, "#form-class-1 legend"); got != "Saplings" {
 		t.Fatalf("the second class is %q", got)
