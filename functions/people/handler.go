@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,6 +20,8 @@ type directory interface {
 
 type handler struct {
 	store directory
+	// settings serves the school's settings and who teaches its classes (settings.go).
+	settings settingsService
 }
 
 // maxResults bounds a pupil search: enough to pick from on a phone.
@@ -31,10 +34,12 @@ func (h handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Respo
 
 // routes maps each route of the PeopleFunction in template.yaml.
 func (h handler) routes() httpapi.Router {
-	return httpapi.Router{
+	r := httpapi.Router{
 		"GET /api/me":                      h.me,
 		"GET /api/schools/{school}/pupils": h.pupils,
 	}
+	maps.Copy(r, h.settingsRoutes())
+	return r
 }
 
 type membership struct {

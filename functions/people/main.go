@@ -1,4 +1,5 @@
-// Command people is the PeopleFunction: who am I, and the pupil search of a school.
+// Command people is the PeopleFunction: who am I, the pupil search of a school, the school's
+// settings and who teaches its classes.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -18,6 +20,7 @@ func main() {
 		slog.Error("aws config", "error", err.Error())
 		os.Exit(1)
 	}
-	h := handler{store: store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))}
+	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
+	h := handler{store: st, settings: settings.Service{Store: st, NewID: store.NewID}}
 	lambda.Start(h.Handle)
 }

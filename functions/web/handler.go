@@ -159,6 +159,9 @@ type Handler struct {
 	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
 	// the attendance API's use case.
 	Attendance attendanceService
+	// Settings serves the school's settings, its key contacts and who teaches its classes:
+	// the settings API's use cases (settings.go, classes.go).
+	Settings settingsService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.

@@ -93,6 +93,8 @@ type formView struct {
 	ErrorFor map[string]string
 	// Anchor is where each field's error summary link goes.
 	Anchor map[string]string
+	// Governor is the safeguarding governor's name, for a concern about staff (C5); "" for none.
+	Governor string
 }
 
 func (h *Handler) newConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -152,6 +154,7 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 	}
 	v := formView{School: school, Action: "/schools/" + url.PathEscape(string(schoolID)) + "/concerns", Form: f,
 		Errors: errs, ErrorFor: map[string]string{}, Anchor: map[string]string{}}
+	v.Governor = h.governorName(ctx, school)
 
 	if len(f.PupilIDs) > 0 {
 		known, err := h.Directory.Pupils(ctx, schoolID, f.PupilIDs)

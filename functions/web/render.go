@@ -242,6 +242,13 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},
 			navItem{Href: closureContactsPath(school), Text: "Closure contacts", Current: current == "closure-contacts"})
 	}
+	if a.ClassTeachers {
+		n.Items = append(n.Items, navItem{Href: classesPath(school), Text: "Classes", Current: current == "classes"})
+	}
+	if a.Settings {
+		n.Items = append(n.Items, navItem{Href: settingsPath(school), Text: "Settings", Current: current == "settings"})
+	}
+	n.Items = append(n.Items, navItem{Href: keyContactsPath(school), Text: "Key contacts", Current: current == "key-contacts"})
 	return n
 }
 

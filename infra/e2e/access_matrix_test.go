@@ -131,6 +131,14 @@ func accessMatrix() map[string]accessRow {
 		// People (P1).
 		"GET /api/me":                      {allow: everyone, unscoped: "names no school: every signed-in person reads their own memberships", why: "P1"},
 		"GET /api/schools/{school}/pupils": {allow: everyone, query: "q=a", why: "C1: any member finds pupils for the form"},
+		// The school's settings and its classes' teachers: a whole, valid change against a
+		// version that is not the settings', so that the Senior DSL's is stale (409).
+		"GET /api/schools/{school}/settings": {allow: everyone, why: "V5, C5: settings.Service.Read: any member reads whom to call"},
+		"PUT /api/schools/{school}/settings": {allow: "H", body: map[string]any{"version": 999, "endOfDay": "17:00", "loneWorkerMinutes": 30,
+			"sessionIdleMinutes": 30, "sessionLifetimeMinutes": 600, "contactOpeningsPerHour": 30}, why: "V5, V8, S3, C5: Access.Settings: the Senior DSL"},
+		"GET /api/schools/{school}/classes": {allow: "HG", why: "P1, E1: Access.ClassTeachers: the Senior DSL and the office"},
+		"PUT /api/schools/{school}/classes/{class}/teachers": {allow: "HG", body: map[string]any{"version": 999, "teachers": []string{}},
+			params: map[string]string{"class": "Acorns"}, why: "P1, E1: Access.ClassTeachers: the Senior DSL and the office"},
 		// Home visits (V1-V8): a visit by Tom and Priya, Sam Ellis their line manager.
 		"POST /api/schools/{school}/visits":                         {allow: dsls, body: "family", why: "V1: Access.PlanVisits: the DSLs"},
 		"GET /api/schools/{school}/visits":                          {allow: everyone, why: "V2: any member lists the visits they may see"},
@@ -204,6 +212,15 @@ func accessMatrix() map[string]accessRow {
 		"POST /schools/{school}/visits":                                   {allow: dsls, body: url.Values{}, why: "V1: Access.PlanVisits"},
 		"GET /schools/{school}/visits/{id}":                               {allow: "HDTP", why: "V2: Visit.CanView"},
 		"POST /schools/{school}/visits/{id}/{step}":                       {allow: dsls, body: url.Values{}, params: map[string]string{"step": "cancel"}, why: "V1: the step cancel: Visit.Cancel, a DSL"},
+
+		// The school's settings, its key contacts and its classes' teachers: a stale version
+		// gets the Senior DSL's (or the office's) form past the access check (409).
+		"GET /schools/{school}/settings": {allow: "H", why: "V5, V8, S3, C5: Access.Settings: the Senior DSL"},
+		"POST /schools/{school}/settings": {allow: "H", body: url.Values{"version": {"999"}, "end-of-day": {"17:00"}, "lone-worker-minutes": {"30"},
+			"session-idle-minutes": {"30"}, "session-lifetime-minutes": {"600"}, "contact-openings": {"30"}}, why: "V5, V8, S3, C5: settings.Service.Change: the Senior DSL"},
+		"GET /schools/{school}/key-contacts": {allow: everyone, why: "V5, C5: settings.Service.Read: any member reads whom to call"},
+		"GET /schools/{school}/classes":      {allow: "HG", why: "P1, E1: Access.ClassTeachers: the Senior DSL and the office"},
+		"POST /schools/{school}/classes":     {allow: "HG", body: url.Values{"class": {"Acorns"}, "version": {"999"}}, why: "P1, E1: settings.Service.AssignTeachers: the Senior DSL and the office"},
 	}
 }
 

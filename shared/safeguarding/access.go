@@ -36,6 +36,11 @@ type Access struct {
 	// Attendance: the office and the DSLs read the pupils below 90% attendance with the
 	// reasons logged for them (C9).
 	Attendance bool
+	// Settings: the Senior DSL changes the school's settings; every member reads them, and
+	// the key contacts among them, where their work needs them.
+	Settings bool
+	// ClassTeachers: the Senior DSL and the office say who teaches each class (P1, E1).
+	ClassTeachers bool
 }
 
 // AccessFor is what p may open at school.
@@ -54,6 +59,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
 		Imports: office || senior, Attendance: office || dsl,
+		Settings: senior, ClassTeachers: office || senior,
 	}
 }
 

@@ -105,6 +105,18 @@ type School struct {
 	// open within an hour before each further family needs a reason and the Senior DSL is
 	// alerted (rule P3; 0: DefaultContactOpeningsPerHour).
 	ContactOpeningsPerHour int
+	// LADONumber is the local authority designated officer's number, which the concern form
+	// gives for a concern about a member of staff (rule C5); "" until the Senior DSL sets it.
+	LADONumber string
+	// SafeguardingGovernor is the email of the school's safeguarding governor, a person with
+	// the governor role there (rule C5); "" for none named.
+	SafeguardingGovernor string
+	// KeyContacts are the agencies' contacts the safeguarding policy keeps for staff, one per
+	// agency at most, in the order of KeyAgencies.
+	KeyContacts []KeyContact
+	// SettingsVersion counts the changes to the settings above: a change is written against
+	// the version it was read at (0: never changed since the school was made).
+	SettingsVersion int
 }
 
 // Bounds of a school's ContactOpeningsPerHour (rule P3): a designated person calling families
@@ -120,15 +132,6 @@ func (s School) ContactOpeningsLimit() int {
 		return DefaultContactOpeningsPerHour
 	}
 	return s.ContactOpeningsPerHour
-}
-
-// CheckSettings refuses settings out of their bounds, naming each.
-func (s School) CheckSettings() error {
-	var ps Problems
-	if n := s.ContactOpeningsPerHour; n < 0 || n > MaxContactOpeningsPerHour {
-		ps.Add("contactOpeningsPerHour", "a whole number from 1 to %d (0 for the default, %d)", MaxContactOpeningsPerHour, DefaultContactOpeningsPerHour)
-	}
-	return ps.Err()
 }
 
 // Session lengths a school has not set (rule S3).

@@ -79,12 +79,19 @@ type schoolItem struct {
 	SessionLifetime int `dynamodbav:"sessionLifetimeMinutes,omitempty"`
 	// ContactOpenings is rule P3's distinct families a person may open in an hour without a reason.
 	ContactOpenings int `dynamodbav:"contactOpeningsPerHour,omitempty"`
+	// LADO, Governor and KeyContacts are what staff turn to about a concern (rule C5 and the
+	// policy's key contacts); SettingsVersion counts the Senior DSL's changes (SaveSettings).
+	LADO            string            `dynamodbav:"ladoNumber,omitempty"`
+	Governor        string            `dynamodbav:"safeguardingGovernor,omitempty"`
+	KeyContacts     []keyContactAttrs `dynamodbav:"keyContacts,omitempty"`
+	SettingsVersion int               `dynamodbav:"settingsVersion,omitempty"`
 }
 
 func schoolToItem(s safeguarding.School) schoolItem {
 	it := schoolItem{key: schoolKey(s.ID), Type: typeSchool, ID: string(s.ID), Name: s.Name, EndOfDay: s.EndOfDayMinutes,
 		LoneWorker: s.LoneWorkerMinutes, DutyTeam: s.DutyTeamNumber, SessionIdle: s.SessionIdleMinutes, SessionLifetime: s.SessionLifetimeMinutes,
-		ContactOpenings: s.ContactOpeningsPerHour}
+		ContactOpenings: s.ContactOpeningsPerHour, LADO: s.LADONumber, Governor: s.SafeguardingGovernor,
+		KeyContacts: keyContactsToAttrs(s.KeyContacts), SettingsVersion: s.SettingsVersion}
 	for _, m := range s.Roster {
 		e := staffEntry{Email: m.Email}
 		for _, r := range m.Roles {
@@ -98,7 +105,8 @@ func schoolToItem(s safeguarding.School) schoolItem {
 func schoolFromItem(it schoolItem) safeguarding.School {
 	s := safeguarding.School{ID: safeguarding.SchoolID(it.ID), Name: it.Name, EndOfDayMinutes: it.EndOfDay,
 		LoneWorkerMinutes: it.LoneWorker, DutyTeamNumber: it.DutyTeam, SessionIdleMinutes: it.SessionIdle, SessionLifetimeMinutes: it.SessionLifetime,
-		ContactOpeningsPerHour: it.ContactOpenings}
+		ContactOpeningsPerHour: it.ContactOpenings, LADONumber: it.LADO, SafeguardingGovernor: it.Governor,
+		KeyContacts: keyContactsFromAttrs(it.KeyContacts), SettingsVersion: it.SettingsVersion}
 	for _, e := range it.Roster {
 		m := safeguarding.StaffMember{Email: e.Email}
 		for _, r := range e.Roles {

@@ -146,14 +146,22 @@ func Demo() Data {
 		}
 		d.Users = append(d.Users, u)
 	}
-	// Each school's local authority duty team (rule V5), in Ofcom's drama range 01632 960xxx.
+	// Each school's local authority duty team (rule V5), LADO (C5) and the agencies its policy
+	// keeps for staff, in Ofcom's drama range 01632 960xxx; its safeguarding governor.
 	for _, sc := range []struct {
-		id         safeguarding.SchoolID
-		name, duty string
-	}{{BrookLane, "Brook Lane Primary", "01632 960100"}, {Hillcrest, "Hillcrest Juniors", "01632 960200"}} {
+		id                         safeguarding.SchoolID
+		name, duty, lado, governor string
+	}{{BrookLane, "Brook Lane Primary", "01632 960100", "01632 960110", Email("Martin", "Doyle")},
+		{Hillcrest, "Hillcrest Juniors", "01632 960200", "01632 960110", Email("Ruth", "Palmer")}} {
 		s := safeguarding.School{ID: sc.id, Name: sc.name, EndOfDayMinutes: safeguarding.DefaultEndOfDayMinutes,
 			LoneWorkerMinutes: safeguarding.DefaultLoneWorkerMinutes, DutyTeamNumber: sc.duty,
-			ContactOpeningsPerHour: safeguarding.DefaultContactOpeningsPerHour}
+			ContactOpeningsPerHour: safeguarding.DefaultContactOpeningsPerHour, LADONumber: sc.lado, SafeguardingGovernor: sc.governor,
+			KeyContacts: []safeguarding.KeyContact{
+				{Agency: safeguarding.AgencySocialCare, Name: "Children's front door", Number: sc.duty},
+				{Agency: safeguarding.AgencyEarlyHelp, Name: "Brookhill early help hub", Number: "01632 960120", Email: "earlyhelp@brookhill-council.example.org"},
+				{Agency: safeguarding.AgencyPolice, Name: "Police, when it is not an emergency (999 when it is)", Number: "101"},
+				{Agency: safeguarding.AgencyLAEducation, Name: "Education safeguarding team", Number: "01632 960140", Email: "edsafeguarding@brookhill-council.example.org"},
+			}}
 		for _, u := range d.Users {
 			if rs := u.Memberships[sc.id]; len(rs) > 0 {
 				s.Roster = append(s.Roster, safeguarding.StaffMember{Email: u.Email, Roles: append([]safeguarding.Role(nil), rs...)})

@@ -56,6 +56,8 @@ var actionWords = map[string]string{
 	"due.escalated":              "Sent the reminders of something overdue",
 	"contacts.reason-needed":     "Was asked why, past the hour's number of families",
 	"audit.verified":             "Checked the audit trail against its seals",
+	"settings.changed":           "Changed the school's settings",
+	"class.teachers-changed":     "Changed who teaches a class",
 	ActionRead:                   "Read the audit trail",
 }
 
@@ -65,6 +67,7 @@ var subjectWords = map[string]string{
 	"families": "The families", "calendar": "The school calendar", "catalogue": "The categories",
 	"closure-contacts": "Closure contacts", "closure-contact": "A closure contact", "visits": "Home visits",
 	"visit": "A home visit", "audit": "The audit trail", "pupil": "The chronology",
+	"settings": "The school's settings",
 }
 
 // What says an action in plain words.
@@ -130,6 +133,9 @@ func On(e safeguarding.AuditEntry, n Names) string {
 			return "A call due to a family"
 		}
 		return "A family"
+	case "class":
+		// A class is named by the school's MIS, never an internal id.
+		return "Class " + rest
 	case "families":
 		switch rest {
 		case "missing":
