@@ -36,6 +36,9 @@ type Access struct {
 	// Attendance: the office and the DSLs read the pupils below 90% attendance with the
 	// reasons logged for them (C9).
 	Attendance bool
+	// Staff: the office and the Senior DSL keep the school's staff and their roles (P1); which
+	// roles each may give is the staff capability's CanChange.
+	Staff bool
 }
 
 // AccessFor is what p may open at school.
@@ -53,7 +56,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
-		Imports: office || senior, Attendance: office || dsl,
+		Imports: office || senior, Attendance: office || dsl, Staff: office || senior,
 	}
 }
 
