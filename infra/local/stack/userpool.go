@@ -11,6 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
@@ -243,4 +247,11 @@ func (p *UserPool) user(a *poolAccount, attrs string) map[string]any {
 		"UserCreateDate": float64(a.Created.Unix()), "UserLastModifiedDate": float64(a.Created.Unix()),
 		attrs: []poolAttr{{"sub", a.Subject}, {"email", a.Email}, {"email_verified", "true"}, {"name", a.Name}},
 	}
+}
+
+// NewPoolClient is a Cognito client for a local user pool served at endpoint (the stack's
+// URL+UserPoolPath, or a test's server of a UserPool), with the stack's region and keys.
+func NewPoolClient(endpoint string) *cip.Client {
+	return cip.New(cip.Options{Region: Region, BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, "")})
 }

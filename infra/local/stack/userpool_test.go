@@ -7,18 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/userpool"
 )
 
-func localPoolClient(url string) *cip.Client {
-	return cip.New(cip.Options{Region: Region, BaseEndpoint: aws.String(url + UserPoolPath),
-		Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, "")})
-}
 
 // The local identity provider answers the admin calls the staff pages make to Cognito through
 // the real SDK client: an account made for a new member of staff with its subject (rule S8),
@@ -33,7 +25,7 @@ func TestRule_P1_S8_TheLocalUserPoolAnswersTheRealCognitoClient(t *testing.T) {
 	}
 	srv := httptest.NewServer(pool.mux())
 	defer srv.Close()
-	p := userpool.New(localPoolClient(srv.URL), LocalUserPoolID)
+	p := userpool.New(NewPoolClient(srv.URL + UserPoolPath), LocalUserPoolID)
 
 	sub, err := p.Invite(ctx, "new.teacher@brook-lane.example", "Nia Teacher")
 	if err != nil {
