@@ -11,7 +11,6 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/userpool"
 )
 
-
 // The local identity provider answers the admin calls the staff pages make to Cognito through
 // the real SDK client: an account made for a new member of staff with its subject (rule S8),
 // made once however often it is asked, disabled and signed out for a leaver (P1), and enabled
@@ -25,7 +24,7 @@ func TestRule_P1_S8_TheLocalUserPoolAnswersTheRealCognitoClient(t *testing.T) {
 	}
 	srv := httptest.NewServer(pool.mux())
 	defer srv.Close()
-	p := userpool.New(NewPoolClient(srv.URL + UserPoolPath), LocalUserPoolID)
+	p := userpool.New(NewPoolClient(srv.URL+UserPoolPath), LocalUserPoolID)
 
 	sub, err := p.Invite(ctx, "new.teacher@brook-lane.example", "Nia Teacher")
 	if err != nil {
