@@ -304,6 +304,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.serveGateway(gwLn, cfg, tpl, sched); err != nil {
 		return nil, err
 	}
+	if !cfg.InMemory {
+		if err := s.writeEndpoints(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	if fresh {
 		// The seed's people and schools reach the subscriptions function before Start returns,
 		// so each school's alert topic and subscriptions exist before anyone can raise an

@@ -255,3 +255,32 @@ func NewPoolClient(endpoint string) *cip.Client {
 	return cip.New(cip.Options{Region: Region, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, "")})
 }
+
+// Endpoints say where a running stack's DynamoDB and user pool answer, for the tools that
+// administer it from outside (infra/newschool). Start keeps them in <DataDir>/endpoints.json.
+type Endpoints struct {
+	DynamoDB   string `json:"dynamodb"`
+	Table      string `json:"table"`
+	UserPool   string `json:"userPool"`
+	UserPoolID string `json:"userPoolId"`
+}
+
+const endpointsFile = "endpoints.json"
+
+func (s *Stack) writeEndpoints(dataDir string) error {
+	b, err := json.Marshal(Endpoints{DynamoDB: s.DynamoDBEndpoint, Table: TableName, UserPool: s.URL + UserPoolPath, UserPoolID: LocalUserPoolID})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dataDir, endpointsFile), b, 0o600)
+}
+
+// ReadEndpoints reads the endpoints of the stack running with dataDir.
+func ReadEndpoints(dataDir string) (Endpoints, error) {
+	var e Endpoints
+	b, err := os.ReadFile(filepath.Join(dataDir, endpointsFile))
+	if err != nil {
+		return e, errors.New("stack: no local stack's endpoints in " + dataDir + ": start it with make run")
+	}
+	return e, json.Unmarshal(b, &e)
+}

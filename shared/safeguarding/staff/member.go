@@ -83,6 +83,10 @@ type NewMember struct {
 	Roles               []safeguarding.Role
 }
 
+// Checked is the member as check makes them, for a tool that adds one outside the use cases
+// (the command that creates a school and its first Senior DSL).
+func (n NewMember) Checked() (NewMember, error) { return n.check() }
+
 // check returns the member with their email lower-cased and their mobile in E.164, or the
 // problems of each field.
 func (n NewMember) check() (NewMember, error) {
