@@ -156,6 +156,9 @@ type Handler struct {
 	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
 	// the attendance API's use case.
 	Attendance attendanceService
+	// Staff keeps the school's staff and their roles for the Senior DSL and the office (rule
+	// P1): the staff API's use cases.
+	Staff staffService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -342,7 +345,7 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 // import page's route a multipart/form-data one with its file (parseUpload).
 func (r *request) parseForm() error {
 	limit := maxBodyBytes
-	if r.ev.RouteKey == importRoute {
+	if uploadRoutes[r.ev.RouteKey] {
 		limit = maxImportBody
 	}
 	// base64 grows a body by a third: a body past this is past the limit once decoded.
@@ -360,7 +363,7 @@ func (r *request) parseForm() error {
 	if len(body) > limit {
 		return errTooLarge(r.ev.RouteKey)
 	}
-	if r.ev.RouteKey == importRoute {
+	if uploadRoutes[r.ev.RouteKey] {
 		if mt, params, err := mime.ParseMediaType(r.header("content-type")); err == nil && mt == "multipart/form-data" {
 			return r.parseUpload(body, params["boundary"])
 		}
