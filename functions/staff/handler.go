@@ -209,6 +209,10 @@ func (h handler) importFile(ctx context.Context, req httpapi.Request) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	if media, _, _ := mime.ParseMediaType(httpapi.Header(req, "Content-Type")); media != "text/csv" {
+		// Who may import is told before what they sent is judged.
+		if _, _, err := h.svc.List(ctx, who, httpapi.School(req)); err != nil {
+			return httpapi.Response{}, err
+		}
 		return httpapi.Problem(http.StatusUnsupportedMediaType, "Unsupported file", "send the MIS's staff export as CSV (text/csv)"), nil
 	}
 	body, err := httpapi.Body(req, MaxImportBody)
