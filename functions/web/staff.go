@@ -56,28 +56,10 @@ func staffMemberPath(school safeguarding.SchoolID, person string) string {
 	return staffPath(school) + "/" + url.PathEscape(person)
 }
 
-// roleWords are the roles as the pages name them.
-var roleWords = map[safeguarding.Role]string{
-	safeguarding.RoleStaff:     "Staff",
-	safeguarding.RoleTeacher:   "Teacher",
-	safeguarding.RoleAdmin:     "Office",
-	safeguarding.RoleDSL:       "Designated safeguarding lead (DSL)",
-	safeguarding.RoleSeniorDSL: "Senior DSL",
-	safeguarding.RoleGovernor:  "Safeguarding governor",
-}
-
-var roleHints = map[safeguarding.Role]string{
-	safeguarding.RoleTeacher:   "Has a class, and marks its families' acknowledgements",
-	safeguarding.RoleAdmin:     "Imports pupils and staff, keeps families' numbers and the calendar",
-	safeguarding.RoleDSL:       "Sees every record of the school and is alerted to every concern",
-	safeguarding.RoleSeniorDSL: "The headteacher: everything a DSL does, and gives every role",
-	safeguarding.RoleGovernor:  "Receives concerns about members of staff",
-}
-
 func rolesInWords(rs []safeguarding.Role) string {
 	words := make([]string, 0, len(rs))
 	for _, r := range rs {
-		words = append(words, roleWords[r])
+		words = append(words, staffing.RoleWords(r))
 	}
 	return strings.Join(words, ", ")
 }
@@ -132,7 +114,7 @@ var staffDone = map[string]string{
 func roleOptions(givable []safeguarding.Role, checked []safeguarding.Role) []option {
 	var out []option
 	for _, r := range givable {
-		out = append(out, option{Value: string(r), Title: roleWords[r], Hint: roleHints[r], Checked: slices.Contains(checked, r)})
+		out = append(out, option{Value: string(r), Title: staffing.RoleWords(r), Hint: staffing.RoleHint(r), Checked: slices.Contains(checked, r)})
 	}
 	return out
 }
@@ -164,7 +146,7 @@ func (h *Handler) staffPageWith(ctx context.Context, r *request, s session, prob
 		}
 		v.Staff = append(v.Staff, row)
 	}
-	v.Form = staffForm{Key: rand.Text(), Roles: []safeguarding.Role{safeguarding.RoleStaff}}
+	v.Form = staffForm{Key: rand.Text(), Roles: staffing.FirstRoles()}
 	if sent != nil {
 		v.Form = *sent
 	}
