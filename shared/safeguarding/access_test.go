@@ -17,13 +17,13 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 		want Access
 	}{
 		{teacher, Access{Member: true, Teacher: true, Acknowledgements: true}},
-		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true}},
+		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true, Staff: true}},
 		{dsl, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, CallFamilies: true,
 			ContactNumbers: true, Calendar: true, Attendance: true}},
 		{head, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
-			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true}},
+			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true, Staff: true}},
 		{governor, Access{Member: true}},
 		{designated, Access{Member: true, CallFamilies: true}},
 		{outsider, Access{}},
