@@ -56,6 +56,10 @@ var actionWords = map[string]string{
 	"due.escalated":              "Sent the reminders of something overdue",
 	"contacts.reason-needed":     "Was asked why, past the hour's number of families",
 	"audit.verified":             "Checked the audit trail against its seals",
+	"staff.added":                "Added a member of staff",
+	"staff.roles-changed":        "Changed a member of staff's roles",
+	"staff.left":                 "Marked a member of staff as leaving",
+	"staff.imported":             "Imported the staff export",
 	ActionRead:                   "Read the audit trail",
 }
 
@@ -65,6 +69,7 @@ var subjectWords = map[string]string{
 	"families": "The families", "calendar": "The school calendar", "catalogue": "The categories",
 	"closure-contacts": "Closure contacts", "closure-contact": "A closure contact", "visits": "Home visits",
 	"visit": "A home visit", "audit": "The audit trail", "pupil": "The chronology",
+	"person": "A member of staff", "staff-import": "The staff export",
 }
 
 // What says an action in plain words.
