@@ -14,7 +14,7 @@ TEST_FLAGS  ?= -count=1 -timeout 12m
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build bootstraps run test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
+.PHONY: help build bootstraps run newschool test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ run: node_modules dynamodb-local ## Run the local stack on http://127.0.0.1:8080
 	@rm -rf build/local
 	@$(MAKE) --no-print-directory bootstraps OUT=build/local GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
 	$(GO) run ./infra/local
+
+newschool: ## Create a school and its first Senior DSL: ARGS='-school id -name "..." -senior-dsl-email ... -senior-dsl-name "..."' (add -local for make run's stack)
+	$(GO) run ./infra/newschool $(ARGS)
 
 # DynamoDB Local, fetched once into .cache/ (checksum pinned) before anything starts it.
 dynamodb-local:

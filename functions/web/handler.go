@@ -162,6 +162,9 @@ type Handler struct {
 	// Settings serves the school's settings, its key contacts and who teaches its classes:
 	// the settings API's use cases (settings.go, classes.go).
 	Settings settingsService
+	// Staff keeps the school's staff and their roles for the Senior DSL and the office (rule
+	// P1): the staff API's use cases.
+	Staff staffService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -349,7 +352,7 @@ func (h *Handler) route(ctx context.Context, r *request) events.APIGatewayV2HTTP
 // import page's route a multipart/form-data one with its file (parseUpload).
 func (r *request) parseForm() error {
 	limit := maxBodyBytes
-	if r.ev.RouteKey == importRoute {
+	if uploadRoutes[r.ev.RouteKey] {
 		limit = maxImportBody
 	}
 	// base64 grows a body by a third: a body past this is past the limit once decoded.
@@ -367,7 +370,7 @@ func (r *request) parseForm() error {
 	if len(body) > limit {
 		return errTooLarge(r.ev.RouteKey)
 	}
-	if r.ev.RouteKey == importRoute {
+	if uploadRoutes[r.ev.RouteKey] {
 		if mt, params, err := mime.ParseMediaType(r.header("content-type")); err == nil && mt == "multipart/form-data" {
 			return r.parseUpload(body, params["boundary"])
 		}

@@ -36,6 +36,9 @@ var _ importService = imports.Imports{}
 // to import.
 const importRoute = "POST /schools/{school}/imports"
 
+// uploadRoutes are the routes whose posts may be a multipart form with a file.
+var uploadRoutes = map[string]bool{importRoute: true}
+
 const (
 	// maxImportFile is the largest export the page takes, as the imports API: 4 MB.
 	maxImportFile = 4 << 20

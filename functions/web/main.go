@@ -25,8 +25,10 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
+	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
+	"github.com/keepsafe-schools/keepsafe/shared/userpool"
 )
 
 func main() {
@@ -73,6 +75,8 @@ func main() {
 		// The pupils below 90% attendance (rule C9).
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
 		Settings:   settings.Service{Store: st, NewID: store.NewID},
+		// The staff pages make and disable accounts in the user pool (rule P1).
+		Staff: staffing.Service{Store: st, Accounts: userpool.New(userpool.NewClient(cfg), os.Getenv("USER_POOL_ID")), NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -238,6 +238,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if a.Imports {
 		n.Items = append(n.Items, navItem{Href: importsPath(school), Text: "Import pupils", Current: current == "imports"})
 	}
+	if a.Staff {
+		n.Items = append(n.Items, navItem{Href: staffPath(school), Text: "Staff", Current: current == "staff"})
+	}
 	if a.Categories {
 		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},
 			navItem{Href: closureContactsPath(school), Text: "Closure contacts", Current: current == "closure-contacts"})

@@ -95,7 +95,8 @@ func printSignIns(st *stack.Stack, took time.Duration) {
 	fmt.Fprintf(&b, "\nKeepsafe local stack on %s (ready in %s)\n", st.URL, took.Round(100*time.Millisecond))
 	fmt.Fprintf(&b, "  web pages:  %s/            sign in at %s/dev/sign-in\n", st.URL, st.URL)
 	fmt.Fprintf(&b, "  API token:  curl -s -X POST %s/dev/token -d '{\"email\":\"<email>\"}'\n", st.URL)
-	fmt.Fprintf(&b, "  alerts:     %s/dev/alerts\n\nDemo sign-ins (no password):\n", st.URL)
+	fmt.Fprintf(&b, "  alerts:     %s/dev/alerts\n", st.URL)
+	fmt.Fprintf(&b, "  a school:   make newschool ARGS='-local -school <id> -name <name> -senior-dsl-email <email> -senior-dsl-name <name>'\n\nDemo sign-ins (no password):\n")
 	for _, u := range st.Users {
 		schools := make([]string, 0, len(u.Memberships))
 		for s, roles := range u.Memberships {

@@ -41,6 +41,9 @@ type Access struct {
 	Settings bool
 	// ClassTeachers: the Senior DSL and the office say who teaches each class (P1, E1).
 	ClassTeachers bool
+	// Staff: the office and the Senior DSL keep the school's staff and their roles (P1); which
+	// roles each may give is the staff capability's CanChange.
+	Staff bool
 }
 
 // AccessFor is what p may open at school.
@@ -58,7 +61,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
-		Imports: office || senior, Attendance: office || dsl,
+		Imports: office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 	}
 }

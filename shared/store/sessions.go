@@ -61,13 +61,33 @@ func sessionKey(id string) key {
 	return key{PK: "SESSION#" + hex.EncodeToString(sum[:]), SK: "SESSION"}
 }
 
-// StartSession keeps a new session under id (a random value the caller made). One write.
+// personSessionItem lists one session under its person, so that a leaver's sessions can all
+// be ended (EndSessions) without a Scan. It names the session by its item's key, the hash of
+// its id, never the id.
+type personSessionItem struct {
+	key
+	Type    string `dynamodbav:"type"`
+	Session string `dynamodbav:"session"`
+	// ExpiresAt lets DynamoDB's TTL remove the item with its session.
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
+}
+
+const typePersonSession = "person-session"
+
+func personSessionsPK(email string) string { return "USER#" + email + "#SESSIONS" }
+
+// StartSession keeps a new session under id (a random value the caller made), with its index
+// item under the person: one transaction of two puts.
 func (s *Store) StartSession(ctx context.Context, id string, ses Session) error {
-	it := sessionItem{key: sessionKey(id), Type: typeSession, Email: ses.Email, Subject: ses.Subject, Name: ses.Name,
+	k := sessionKey(id)
+	it := sessionItem{key: k, Type: typeSession, Email: ses.Email, Subject: ses.Subject, Name: ses.Name,
 		Started: ts(ses.Started), LastSeen: ts(ses.Started), IdleSecs: int64(ses.Idle / time.Second), Ends: ts(ses.Ends),
 		ExpiresAt: ses.Ends.Add(24 * time.Hour).Unix()}
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(it),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	ix := personSessionItem{key: key{PK: personSessionsPK(ses.Email), SK: k.PK}, Type: typePersonSession, Session: k.PK, ExpiresAt: it.ExpiresAt}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: marshal(it), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.table, Item: marshal(ix)}},
+	}})
 	return wrap("start session", err)
 }
 
@@ -113,7 +133,11 @@ func (s *Store) OpenSession(ctx context.Context, id string, now time.Time) (Sess
 // EndSession ends the session id names at now (signing out); ending one that is not there, or
 // ended already, does nothing.
 func (s *Store) EndSession(ctx context.Context, id string, now time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: sessionKey(id).av(),
+	return s.endSession(ctx, sessionKey(id), now)
+}
+
+func (s *Store) endSession(ctx context.Context, k key, now time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: k.av(),
 		UpdateExpression:          aws.String("SET ended = :now"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(ended)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: ts(now)}}})

@@ -45,7 +45,10 @@ type idp struct {
 	kid    string
 	issuer string
 	users  []safeguarding.Principal
-	now    func() time.Time
+	// pool holds every account, the demo people's and those an administrator made; only an
+	// enabled one signs in.
+	pool *UserPool
+	now  func() time.Time
 
 	mu    sync.Mutex
 	codes map[string]grant // authorization codes not yet exchanged
@@ -97,9 +100,23 @@ func loadOrCreateKey(dir string) (*rsa.PrivateKey, error) {
 	return k, nil
 }
 
-func newIDP(key *rsa.PrivateKey, issuer string, users []safeguarding.Principal, now func() time.Time) *idp {
+func newIDP(key *rsa.PrivateKey, issuer string, users []safeguarding.Principal, pool *UserPool, now func() time.Time) *idp {
 	sum := sha256.Sum256(key.N.Bytes())
-	return &idp{key: key, kid: hex.EncodeToString(sum[:8]), issuer: issuer, users: users, now: now, codes: map[string]grant{}}
+	return &idp{key: key, kid: hex.EncodeToString(sum[:8]), issuer: issuer, users: users, pool: pool, now: now, codes: map[string]grant{}}
+}
+
+// account finds the enabled account of email in the pool, or says why there is none to sign in with.
+func (p *idp) account(email string) (safeguarding.Principal, int, string) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	for _, u := range p.pool.Accounts() {
+		if u.Email == email {
+			return u, 0, ""
+		}
+	}
+	if _, ok := p.pool.Enabled(email); ok {
+		return safeguarding.Principal{}, http.StatusForbidden, "This account is disabled: its owner no longer works at any school here"
+	}
+	return safeguarding.Principal{}, http.StatusNotFound, "No such account: GET /dev/users lists the demo users"
 }
 
 func (p *idp) user(email string) (safeguarding.Principal, bool) {
@@ -127,6 +144,8 @@ func (p *idp) claimsFor(email string) claims {
 	email = strings.ToLower(strings.TrimSpace(email))
 	c := claims{Subject: seed.Subject(email), Email: email, Name: email, EmailVerified: true}
 	if u, ok := p.user(email); ok {
+		c.Name = u.Name
+	} else if u, status, _ := p.account(email); status == 0 && u.Name != "" {
 		c.Name = u.Name
 	}
 	return c
@@ -299,8 +318,12 @@ func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		for _, k := range authorizeParams {
 			data.Request[k] = q.Get(k)
 		}
-		for _, u := range p.users {
-			data.Users = append(data.Users, signInUser{Email: u.Email, Name: u.Name, Summary: rolesSummary(u)})
+		for _, u := range p.pool.Accounts() {
+			su := signInUser{Email: u.Email, Name: u.Name}
+			if d, ok := p.user(u.Email); ok {
+				su.Summary = rolesSummary(d)
+			}
+			data.Users = append(data.Users, su)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -312,9 +335,9 @@ func (p *idp) serveSignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f := r.PostForm
-		u, ok := p.user(f.Get("email"))
-		if !ok {
-			writeProblem(w, http.StatusNotFound, "No such demo user", "GET /dev/users lists the demo users")
+		u, status, why := p.account(f.Get("email"))
+		if status != 0 {
+			writeProblem(w, status, "Cannot sign in", why)
 			return
 		}
 		back, err := url.Parse(f.Get("redirect_uri"))
@@ -365,6 +388,11 @@ func (p *idp) serveTokenExchange(w http.ResponseWriter, r *http.Request) {
 	if !ok || p.now().After(g.expires) || f.Get("grant_type") != "authorization_code" || f.Get("client_id") != Audience ||
 		f.Get("redirect_uri") != strings.Split(g.redirectURI, "?")[0] ||
 		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+		return
+	}
+	if _, status, _ := p.account(g.claims.Email); status != 0 {
+		// Disabled between the sign-in and the exchange, as Cognito refuses it.
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		return
 	}

@@ -20,6 +20,7 @@
 //	GET  /dev/queues                messages the local SQS sent, and those dropped after every retry
 //	GET  /dev/dead-letters          stream records that failed after every retry
 //	POST /dev/settle                waits until what was done has had its effects (see Settle)
+//	POST /dev/cognito-idp           the local user pool's admin API, for the real Cognito client (see UserPool)
 package stack
 
 import (
@@ -126,6 +127,9 @@ type Stack struct {
 	Users []safeguarding.Principal
 	// Seeded is true when this start created the table and wrote the demo data.
 	Seeded bool
+	// Pool is the local identity provider's accounts, whose admin API the functions call at
+	// URL+UserPoolPath as they call Cognito's.
+	Pool *UserPool
 
 	clock     *Clock
 	cancel    context.CancelFunc
@@ -300,6 +304,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.serveGateway(gwLn, cfg, tpl, sched); err != nil {
 		return nil, err
 	}
+	if !cfg.InMemory {
+		if err := s.writeEndpoints(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	if fresh {
 		// The seed's people and schools reach the subscriptions function before Start returns,
 		// so each school's alert topic and subscriptions exist before anyone can raise an
@@ -423,28 +432,30 @@ func (s *Stack) seed(ctx context.Context, demo seed.Data, log *slog.Logger) erro
 // environment that points it at the local endpoints.
 func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []template.Function, binDir string) error {
 	env := map[string]string{
-		"TABLE_NAME":                  TableName,
-		"AWS_REGION":                  Region,
-		"AWS_DEFAULT_REGION":          Region,
-		"AWS_ACCESS_KEY_ID":           accessKeyID,
-		"AWS_SECRET_ACCESS_KEY":       secretKey,
-		"AWS_ENDPOINT_URL_DYNAMODB":   s.DynamoDBEndpoint,
-		"AWS_ENDPOINT_URL_SNS":        s.SNSEndpoint,
-		"AWS_ENDPOINT_URL_SQS":        s.sqs.endpoint,
-		"AWS_ENDPOINT_URL_S3":         s.S3Endpoint,
-		"ATTACHMENTS_BUCKET":          AttachmentsBucket,
-		"AUDIT_ANCHORS_BUCKET":        AuditAnchorsBucket,
-		"ALERTS_TOPIC_PREFIX":         "keepsafe-local",
-		"APP_URL":                     s.URL,
-		"TOKEN_ISSUER":                s.Issuer,
-		"TOKEN_AUDIENCE":              Audience,
-		"JWKS_URL":                    s.JWKSURL,
-		"SIGN_IN_URL":                 "/dev/sign-in",
-		"TOKEN_URL":                   s.URL + "/dev/oauth2/token",
-		"_HANDLER":                    "bootstrap",
-		"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-		"AWS_LAMBDA_LOG_FORMAT":       "JSON",
-		"TZ":                          "UTC",
+		"TABLE_NAME":                                 TableName,
+		"AWS_REGION":                                 Region,
+		"AWS_DEFAULT_REGION":                         Region,
+		"AWS_ACCESS_KEY_ID":                          accessKeyID,
+		"AWS_SECRET_ACCESS_KEY":                      secretKey,
+		"AWS_ENDPOINT_URL_DYNAMODB":                  s.DynamoDBEndpoint,
+		"AWS_ENDPOINT_URL_SNS":                       s.SNSEndpoint,
+		"AWS_ENDPOINT_URL_SQS":                       s.sqs.endpoint,
+		"AWS_ENDPOINT_URL_S3":                        s.S3Endpoint,
+		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.URL + UserPoolPath,
+		"USER_POOL_ID":                               LocalUserPoolID,
+		"ATTACHMENTS_BUCKET":                         AttachmentsBucket,
+		"AUDIT_ANCHORS_BUCKET":                       AuditAnchorsBucket,
+		"ALERTS_TOPIC_PREFIX":                        "keepsafe-local",
+		"APP_URL":                                    s.URL,
+		"TOKEN_ISSUER":                               s.Issuer,
+		"TOKEN_AUDIENCE":                             Audience,
+		"JWKS_URL":                                   s.JWKSURL,
+		"SIGN_IN_URL":                                "/dev/sign-in",
+		"TOKEN_URL":                                  s.URL + "/dev/oauth2/token",
+		"_HANDLER":                                   "bootstrap",
+		"AWS_LAMBDA_FUNCTION_VERSION":                "$LATEST",
+		"AWS_LAMBDA_LOG_FORMAT":                      "JSON",
+		"TZ":                                         "UTC",
 	}
 	var missing []string
 	for _, f := range functions {
@@ -548,7 +559,14 @@ func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template
 	if err != nil {
 		return err
 	}
-	idp := newIDP(key, s.Issuer, s.Users, time.Now)
+	poolFile := ""
+	if !cfg.InMemory {
+		poolFile = filepath.Join(cfg.DataDir, "userpool.json")
+	}
+	if s.Pool, err = NewUserPool(s.Users, poolFile, time.Now); err != nil {
+		return err
+	}
+	idp := newIDP(key, s.Issuer, s.Users, s.Pool, time.Now)
 	verifier := identity.NewVerifier(s.JWKSURL, s.Issuer, Audience, &http.Client{Timeout: 5 * time.Second})
 	gw := &gateway{routes: tpl.Routes(), functions: s.functions, verifier: verifier, clock: s.clock, log: cfg.Logger.With("component", "gateway")}
 
@@ -567,6 +585,7 @@ func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template
 		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
 	})
 	mux.HandleFunc("POST /dev/settle", s.serveSettle)
+	mux.Handle(UserPoolPath, s.Pool)
 	mux.Handle("/", gw)
 	s.serve(ln, mux)
 	return nil

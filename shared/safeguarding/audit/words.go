@@ -58,6 +58,10 @@ var actionWords = map[string]string{
 	"audit.verified":             "Checked the audit trail against its seals",
 	"settings.changed":           "Changed the school's settings",
 	"class.teachers-changed":     "Changed who teaches a class",
+	"staff.added":                "Added a member of staff",
+	"staff.roles-changed":        "Changed a member of staff's roles",
+	"staff.left":                 "Marked a member of staff as leaving",
+	"staff.imported":             "Imported the staff export",
 	ActionRead:                   "Read the audit trail",
 }
 
@@ -68,6 +72,7 @@ var subjectWords = map[string]string{
 	"closure-contacts": "Closure contacts", "closure-contact": "A closure contact", "visits": "Home visits",
 	"visit": "A home visit", "audit": "The audit trail", "pupil": "The chronology",
 	"settings": "The school's settings",
+	"person":   "A member of staff", "staff-import": "The staff export",
 }
 
 // What says an action in plain words.
