@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -71,6 +72,8 @@ func main() {
 		ImportUploads: uploads,
 		// The pupils below 90% attendance (rule C9).
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
+		// A pupil's record off the screen (rule D10).
+		Exports: exports.Exports{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -27,6 +27,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -96,6 +97,8 @@ func newWorld(t *testing.T) *world {
 		Imports: imports.Imports{Store: st, NewID: store.NewID},
 		// The pupils below 90% attendance (rule C9).
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
+		// A pupil's record off the screen (rule D10).
+		Exports: exports.Exports{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

@@ -17,6 +17,8 @@ const (
 	// AuditExportedNamed is an export in which the DSL chose to name the other pupils of the
 	// pupil's concerns.
 	AuditExportedNamed = "record.exported-naming-other-pupils"
+	// AuditReviewed is a DSL reading what an export would release, before releasing it.
+	AuditReviewed = "record.export-reviewed"
 )
 
 // AnotherPupil is how an export names a pupil other than its own (a third party), unless the
@@ -139,6 +141,12 @@ func (s Exports) Export(ctx context.Context, who safeguarding.Caller, school saf
 		action = AuditExportedNamed
 	}
 	return s.produce(ctx, who, school, pupil, o, action)
+}
+
+// Review is what an export with these options would release, for the DSL to read before they
+// release it; the reading is audited (P4) as a review, not as an export.
+func (s Exports) Review(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, o Options) (Record, error) {
+	return s.produce(ctx, who, school, pupil, o, AuditReviewed)
 }
 
 // MayProduce is who may take a pupil's record off the screen (D10): the school's DSLs and its
