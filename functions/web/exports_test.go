@@ -23,7 +23,7 @@ func recordAboutTwo(t *testing.T, w *world, at time.Time) string {
 		t.Fatalf("no pupil bl-02: %v", err)
 	}
 	_, err = w.h.Concerns.Record(context.Background(), safeguarding.Caller{Email: teacher, At: at}, "brook-lane", concerns.NewConcern{
-		Pupils: []safeguarding.LinkedPupil{{ID: "bl-01", Role: safeguarding.RoleSubject}, {ID: "bl-02", Role: safeguarding.RoleInvolved}},
+		Pupils:   []safeguarding.LinkedPupil{{ID: "bl-01", Role: safeguarding.RoleSubject}, {ID: "bl-02", Role: safeguarding.RoleInvolved}},
 		Category: "behaviour", ObservedAt: at.Add(-time.Hour), Details: "A push in the line at break.",
 	}, safeguarding.RequestKey{}, "")
 	if err != nil {

@@ -104,6 +104,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /api/schools/{school}/concerns/{id}":                             {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},
 		"GET /api/schools/{school}/pupils/{pupil}/chronology":                 {allow: everyone, why: "P2: any member, each entry filtered by its visibility (PupilChronology)"},
 		"GET /api/schools/{school}/pupils/{pupil}/chronology.pdf":             {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
+		"GET /api/schools/{school}/pupils/{pupil}/export":                     {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
 		"POST /api/schools/{school}/concerns/{id}/amendments":                 {allow: viewers, body: map[string]any{"version": 1}, why: "P4: Concern.CanAmend: its author or a DSL who may see it"},
 		"GET /api/schools/{school}/concerns/{id}/revisions":                   {allow: viewers, why: "P4, P2: whoever may see the concern reads its versions"},
 		"GET /api/schools/{school}/categories":                                {allow: everyone, why: "C1, C2: every member chooses a category on the form"},

@@ -3,6 +3,7 @@ package exports
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -228,6 +229,13 @@ func Build(h Held, o Options, at time.Time) Record {
 		r.By = p.Email
 	}
 	r.Entries = safeguarding.Visible(h.Entries, p)
+	for i, e := range r.Entries {
+		// An entry of case work names its action by the concern's id ("<id>-A1"): a reader
+		// gets the concern's reference instead.
+		if e.ConcernID != "" && e.Reference != "" {
+			r.Entries[i].Summary = strings.ReplaceAll(e.Summary, string(e.ConcernID), e.Reference)
+		}
+	}
 	slices.SortStableFunc(r.Entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
 	for _, e := range r.Entries {
 		if slices.Contains(contactLog, e.Type) || (e.Type == safeguarding.EntryDecision && e.ConcernID == "") {
