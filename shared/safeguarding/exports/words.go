@@ -95,9 +95,12 @@ func RoleWords(r safeguarding.PupilRole) string {
 	return strings.ReplaceAll(string(r), "-", " ")
 }
 
+// policy is the policy's catalogue, whose titles name the categories.
+var policy = concerns.PolicyCatalogue()
+
 // CategoryWords names a category by the policy's title.
 func CategoryWords(c safeguarding.Category) string {
-	if d, ok := concerns.PolicyCatalogue().Find(c); ok {
+	if d, ok := policy.Find(c); ok {
 		return d.Title
 	}
 	return sentence(strings.ReplaceAll(string(c), "-", " "))
