@@ -52,14 +52,9 @@ func (h handler) export(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var o exports.Options
-	switch req.QueryStringParameters["names"] {
-	case "", "no":
-	case "yes":
-		o.NameOtherPupils = true
-	default:
-		return httpapi.Response{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
-			{Field: "names", Message: `"yes" names the other pupils of the pupil's concerns; "no" (or nothing) shows each as "another pupil"`}}}
+	o, err := decodeExportOptions(req.QueryStringParameters)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	school, pupil := httpapi.School(req), safeguarding.PupilID(req.PathParameters["pupil"])
 	rec, err := h.exports.Export(ctx, who, school, pupil, o)
@@ -139,4 +134,18 @@ func (h handler) archive(ctx context.Context, rec exports.Record, doc printout.E
 		return a, fmt.Errorf("signing the archive's link: %w", err)
 	}
 	return a, nil
+}
+
+// decodeExportOptions reads the export's query: names=yes names the other pupils of the
+// pupil's concerns; names=no, or nothing, shows each as "another pupil"; anything else is a
+// problem naming the field.
+func decodeExportOptions(q map[string]string) (exports.Options, error) {
+	switch q["names"] {
+	case "", "no":
+		return exports.Options{}, nil
+	case "yes":
+		return exports.Options{NameOtherPupils: true}, nil
+	}
+	return exports.Options{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
+		{Field: "names", Message: `"yes" names the other pupils of the pupil's concerns; "no" (or nothing) shows each as "another pupil"`}}}
 }

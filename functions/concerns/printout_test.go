@@ -40,7 +40,13 @@ func TestRule_D10_P4_C5_TheChronologyAsAPDF(t *testing.T) {
 	_, aboutDSL := w.record(colleague, `{"pupilIds":["p1"],"category":"safeguarding","details":"Mr Okafor shouted at Ava.","aboutStaff":true,"subjectStaffEmail":"`+dsl+`"}`, at("14:00"), nil)
 	before := w.items()["audit"]
 
+	w.counter.Reset()
 	resp, pages := w.pdf(dsl, "p1")
+	// The viewer and the chronology side by side, one Query for each of the three concerns, the
+	// school and the other pupils in one batch, the staff's names in one, the audit entry.
+	if got := w.counter.Counts(); got["Query"] != 1+3 || got["BatchGetItem"] != 2 || got["Scan"] != 0 {
+		t.Errorf("round trips %v", got)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the DSL's PDF: %d %s", resp.StatusCode, resp.Body)
 	}
