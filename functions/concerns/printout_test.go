@@ -86,8 +86,13 @@ func TestRule_D10_P4_C5_TheChronologyAsAPDF(t *testing.T) {
 		t.Errorf("the Senior DSL's PDF: %d, lacks the concern about the DSL", resp.StatusCode)
 	}
 	for _, who := range []string{teacher, colleague} {
+		w.counter.Reset()
 		if resp, _ := w.pdf(who, "p1"); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", who, resp.StatusCode)
+		}
+		// Refused once the viewer is read: no concern of the record is read for them.
+		if got := w.counter.Counts(); got["Query"] > 1 || got["BatchGetItem"] > 1 {
+			t.Errorf("%s was refused after %v", who, got)
 		}
 	}
 	if resp, _ := w.pdf(hillDSL, "p1"); resp.StatusCode != http.StatusForbidden {

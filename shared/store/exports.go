@@ -21,13 +21,16 @@ const exportQueries = 8
 // chronology (ChronologyFor, two round trips at once), then one consistent Query of each
 // concern the chronology names (the concern, its revisions, actions and attachments; eight at
 // once), then the school and the concerns' other pupils by BatchGetItem, 100 keys to a call.
-// A chronology naming n concerns costs 2 + n + ceil((1 + pupils)/100) round trips, without a
-// Scan.
-func (s *Store) HeldAbout(ctx context.Context, viewer string, school safeguarding.SchoolID, pupil safeguarding.PupilID) (exports.Held, error) {
+// Nothing after the chronology is read for a viewer admit refuses. A chronology naming n
+// concerns costs 2 + n + ceil((1 + pupils)/100) round trips, without a Scan.
+func (s *Store) HeldAbout(ctx context.Context, viewer string, school safeguarding.SchoolID, pupil safeguarding.PupilID, admit func(safeguarding.Principal) error) (exports.Held, error) {
 	var h exports.Held
 	var err error
 	h.Viewer, h.Pupil, h.Entries, err = s.ChronologyFor(ctx, viewer, school, pupil)
 	if err != nil {
+		return h, err
+	}
+	if err := admit(h.Viewer); err != nil {
 		return h, err
 	}
 	var ids []safeguarding.ConcernID

@@ -50,8 +50,9 @@ type Held struct {
 // Store is the storage port of the exports.
 type Store interface {
 	// HeldAbout reads everything held about a pupil. A viewer who is not a member of the school
-	// is ErrForbidden; a pupil the school does not have, ErrNotFound.
-	HeldAbout(ctx context.Context, viewer string, school safeguarding.SchoolID, pupil safeguarding.PupilID) (Held, error)
+	// is ErrForbidden; a pupil the school does not have, ErrNotFound. Once it has read the
+	// viewer, it reads the rest only if admit lets them (its error is returned).
+	HeldAbout(ctx context.Context, viewer string, school safeguarding.SchoolID, pupil safeguarding.PupilID, admit func(safeguarding.Principal) error) (Held, error)
 	// StaffNames reads the names of the people with these emails; one it does not know is absent.
 	StaffNames(ctx context.Context, emails []string) (map[string]string, error)
 	// Audit saves one audit entry.
@@ -160,11 +161,8 @@ func MayProduce(p safeguarding.Principal, school safeguarding.SchoolID) error {
 }
 
 func (s Exports) produce(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, o Options, action string) (Record, error) {
-	h, err := s.Store.HeldAbout(ctx, who.Email, school, pupil)
+	h, err := s.Store.HeldAbout(ctx, who.Email, school, pupil, func(p safeguarding.Principal) error { return MayProduce(p, school) })
 	if err != nil {
-		return Record{}, err
-	}
-	if err := MayProduce(h.Viewer, school); err != nil {
 		return Record{}, err
 	}
 	r := Build(h, o, who.At)
