@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
 // FuzzDecodeUpload: whatever arrives, the decoder never panics, and it either returns a
@@ -27,6 +28,31 @@ func FuzzDecodeUpload(f *testing.F) {
 		var p *httpapi.ProblemError
 		if !errors.As(err, &p) || p.Status < 400 || p.Status > 499 {
 			t.Fatalf("decode error %T %v is not a 4xx problem", err, err)
+		}
+	})
+}
+
+// FuzzDecodeExportOptions: whatever the export's query holds, the decoder never panics, names
+// the other pupils only for names=yes, and refuses anything but yes, no or nothing as a
+// problem with the field (rule D10).
+func FuzzDecodeExportOptions(f *testing.F) {
+	for _, s := range []string{"", "yes", "no", "YES", "true", "yes ", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, names string) {
+		o, err := decodeExportOptions(map[string]string{"names": names})
+		var invalid *safeguarding.ValidationError
+		switch {
+		case names == "" || names == "no":
+			if err != nil || o.NameOtherPupils {
+				t.Fatalf("names=%q: %+v %v", names, o, err)
+			}
+		case names == "yes":
+			if err != nil || !o.NameOtherPupils {
+				t.Fatalf("names=yes: %+v %v", o, err)
+			}
+		case !errors.As(err, &invalid) || invalid.Problems[0].Field != "names" || o.NameOtherPupils:
+			t.Fatalf("names=%q: %+v %v, want a problem with names", names, o, err)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -30,6 +32,9 @@ type handler struct {
 	attachments concerns.Attachments
 	objects     objectStore
 	bucket      string
+	// exports and archives serve the export of everything held about a pupil (rule D10).
+	exports  exports.Exports
+	archives archiveStore
 }
 
 func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name string) handler {
@@ -37,6 +42,8 @@ func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name 
 		attachments: concerns.Attachments{Store: st, Signer: uploads, NewID: store.NewID},
 		objects:     objects{client: client, bucket: name},
 		bucket:      name,
+		exports:     exports.Exports{Store: st, NewID: store.NewID},
+		archives:    objects{client: client, bucket: name},
 	}
 }
 
@@ -70,6 +77,7 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/concerns/{id}/attachments":             h.requestUpload,
 		"GET /api/schools/{school}/concerns/{id}/attachments":              h.list,
 		"GET /api/schools/{school}/concerns/{id}/attachments/{attachment}": h.open,
+		"GET /api/schools/{school}/pupils/{pupil}/export":                  h.export,
 	}
 }
 
@@ -209,6 +217,11 @@ func (h handler) check(ctx context.Context, r events.S3EventRecord) error {
 	key, err := url.QueryUnescape(r.S3.Object.Key)
 	if err != nil {
 		return fmt.Errorf("attachments: object key %q: %w", r.S3.Object.Key, err)
+	}
+	if strings.HasPrefix(key, "exports/") {
+		// An export's archive (D10), which the notification's filter (schools/) never sends:
+		// never checked, never deleted here.
+		return nil
 	}
 	version := r.S3.Object.VersionID
 	size, head, err := h.objects.Head(ctx, key, version, concerns.SniffBytes)

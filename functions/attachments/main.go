@@ -1,5 +1,6 @@
 // Command attachments is the AttachmentsFunction: upload URLs for a concern's attachments, the
-// list of them, and the check of each file that arrives in the bucket (rule C6).
+// list of them, the check of each file that arrives in the bucket (rule C6), and the export of
+// everything held about a pupil with its files in one archive (D10).
 package main
 
 import (

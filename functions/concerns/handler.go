@@ -8,11 +8,13 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 )
 
 type handler struct {
 	concerns   concerns.Concerns
 	catalogues concerns.Catalogues
+	exports    exports.Exports
 }
 
 // Handle serves an API Gateway event.
@@ -26,6 +28,7 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/concerns":                                 h.record,
 		"GET /api/schools/{school}/concerns/{id}":                             h.get,
 		"GET /api/schools/{school}/pupils/{pupil}/chronology":                 h.chronology,
+		"GET /api/schools/{school}/pupils/{pupil}/chronology.pdf":             h.chronologyPDF,
 		"POST /api/schools/{school}/concerns/{id}/amendments":                 h.amend,
 		"GET /api/schools/{school}/concerns/{id}/revisions":                   h.revisions,
 		"GET /api/schools/{school}/concerns":                                  h.dashboard,

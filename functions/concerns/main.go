@@ -1,4 +1,5 @@
-// Command concerns is the ConcernsFunction: record a concern, read one, read a chronology.
+// Command concerns is the ConcernsFunction: record a concern, read one, read a chronology
+// and download it as a PDF.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -33,5 +35,6 @@ func newHandler(st *store.Store) handler {
 			NewID:     store.NewID,
 		},
 		catalogues: concerns.Catalogues{Store: st, NewID: store.NewID},
+		exports:    exports.Exports{Store: st, NewID: store.NewID},
 	}
 }

@@ -156,6 +156,9 @@ type Handler struct {
 	Imports importService
 	// ImportUploads signs the URLs a file over 4 MB is sent to, in the attachments bucket.
 	ImportUploads imports.Signer
+	// Exports take a pupil's record off the screen for the DSLs (rule D10): the chronology as
+	// a PDF, and everything held, reviewed before it is released.
+	Exports exportService
 	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
 	// the attendance API's use case.
 	Attendance attendanceService

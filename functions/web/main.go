@@ -23,6 +23,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
@@ -77,6 +78,8 @@ func main() {
 		Settings:   settings.Service{Store: st, NewID: store.NewID},
 		// The staff pages make and disable accounts in the user pool (rule P1).
 		Staff: staffing.Service{Store: st, Accounts: userpool.New(userpool.NewClient(cfg), os.Getenv("USER_POOL_ID")), NewID: store.NewID},
+		// A pupil's record off the screen (rule D10).
+		Exports: exports.Exports{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 )
 
 // searchLimit is how many pupils one search shows.
@@ -340,9 +341,14 @@ type entryView struct {
 
 type chronologyView struct {
 	SchoolID safeguarding.SchoolID
-	Pupil    safeguarding.Pupil
-	Entries  []entryView
-	NewLink  string
+	// SchoolName is printed above the chronology, with "Confidential".
+	SchoolName string
+	Pupil      safeguarding.Pupil
+	Entries    []entryView
+	NewLink    string
+	// PDFLink and ExportLink take the record off the screen, for the DSLs only (D10).
+	PDFLink    string
+	ExportLink string
 }
 
 func (h *Handler) chronology(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -360,6 +366,13 @@ func (h *Handler) chronology(ctx context.Context, r *request, s session) events.
 	cat := concerns.PolicyCatalogue()
 	v := chronologyView{SchoolID: schoolID, Pupil: pupil,
 		NewLink: "/schools/" + url.PathEscape(string(schoolID)) + "/concerns/new?" + url.Values{"pupil": {string(pupil.ID)}}.Encode()}
+	if sc, err := h.Directory.School(ctx, schoolID); err == nil {
+		v.SchoolName = sc.Name
+	}
+	if exports.MayProduce(p, schoolID) == nil {
+		v.PDFLink = pupilPath(schoolID, pupil.ID) + "/chronology.pdf"
+		v.ExportLink = pupilPath(schoolID, pupil.ID) + "/export"
+	}
 	for _, e := range entries {
 		ev := entryView{Entry: e, Type: entryTypeTitle(e.Type), Category: string(e.Category)}
 		if def, ok := cat.Find(e.Category); ok {

@@ -27,6 +27,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -99,6 +100,8 @@ func newWorld(t *testing.T) *world {
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
 		// The school's settings and who teaches its classes.
 		Settings: settings.Service{Store: st, NewID: store.NewID},
+		// A pupil's record off the screen (rule D10).
+		Exports: exports.Exports{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

@@ -1,7 +1,8 @@
 // Command bench measures what the project promises to keep small and writes BENCHMARKS.md:
 // DynamoDB round trips per operation, the deadline engine's and the escalation job's read
 // capacity at scale against a Scan, sealing a busy school's audit day, importing a school of
-// 2,000 pupils from its MIS export (and the same file again), the size of each function's
+// 2,000 pupils from its MIS export (and the same file again), the PDF of a chronology of 500
+// entries, the size of each function's
 // bootstrap, and each function's start-up time next to the smallest possible Go Lambda. Run
 // it with `make bench`.
 package main
@@ -105,6 +106,11 @@ func main() {
 	escalationMarkdown(&md, escalation...)
 	sealing.markdown(&md)
 	importing.markdown(&md)
+	chronologyPDF, err := pdfAtScale(500)
+	if err != nil {
+		log.Fatal(err)
+	}
+	chronologyPDF.markdown(&md)
 
 	bootstraps(&md, root)
 	file := filepath.Join(root, "BENCHMARKS.md")

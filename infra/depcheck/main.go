@@ -41,6 +41,8 @@ var allowed = map[string]bool{}
 //   - imports -> contact: an import forms families and writes their contact details (P1, P3).
 //   - audit -> concerns, audit -> casework: the audit trail hides from a reader the entries
 //     about a concern whose case work rule C5 hides from them, and knows an action's concern.
+//   - exports -> concerns, exports -> casework: a pupil's record produced to print or export
+//     holds their concerns with every version and the case work on them (D10).
 //   - deadlines imports the kernel only: the due items, their state and the ladder are the
 //     kernel's, since actions, families' agreed actions and visits all carry them.
 var capabilityEdges = map[string]bool{
@@ -48,6 +50,8 @@ var capabilityEdges = map[string]bool{
 	"audit -> concerns":     true,
 	"casework -> concerns":  true,
 	"engagement -> contact": true,
+	"exports -> casework":   true,
+	"exports -> concerns":   true,
 	"visits -> contact":     true,
 	"visits -> concerns":    true,
 	"imports -> contact":    true,

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+// The export of everything held about a pupil (rule D10), with its files in one archive.
+//
+// The archive is built within the request: the files are read from the bucket one after
+// another into a zip in the function's memory (stored, not compressed again: photos, scans and
+// PDFs are compressed already), with the export's JSON and the chronology's PDF beside them;
+// it is written to the bucket under exports/ and the answer carries a link to it valid for
+// ArchiveLinkValidity. The bucket's lifecycle removes an archive a day later: it is a copy,
+// and the records stay. Files that come to more than MaxArchiveBytes together are not put in
+// an archive; the export lists them and says so, and each opens from its concern.
+
+// MaxArchiveBytes is the most an export's files come to for an archive to be built within the
+// request, in the function's 512 MB and well inside API Gateway's 30 seconds.
+const MaxArchiveBytes = 100 << 20
+
+// ArchiveLinkValidity is how long the link to an export's archive works.
+const ArchiveLinkValidity = 15 * time.Minute
+
+// archiveKey is where an export's archive is written: under exports/, which no notification
+// watches, by school and pupil, never by a name.
+func archiveKey(school safeguarding.SchoolID, pupil safeguarding.PupilID, id string) string {
+	return "exports/" + string(school) + "/" + string(pupil) + "/" + id + ".zip"
+}
+
+// archiveStore is what building an archive needs of the bucket.
+type archiveStore interface {
+	Get(ctx context.Context, key, version string) (io.ReadCloser, error)
+	Put(ctx context.Context, key, contentType string, body []byte) (version string, err error)
+}
+
+// export answers GET .../pupils/{pupil}/export: DSLs and the Senior DSL only, audited, the
+// other pupils "another pupil" unless ?names=yes.
+func (h handler) export(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	o, err := decodeExportOptions(req.QueryStringParameters)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	school, pupil := httpapi.School(req), safeguarding.PupilID(req.PathParameters["pupil"])
+	rec, err := h.exports.Export(ctx, who, school, pupil, o)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	doc := printout.Export(rec)
+	if len(doc.Files) > 0 {
+		a, err := h.archive(ctx, rec, doc, archiveKey(school, pupil, store.NewID(who.At)))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if a.URL != "" {
+			expires := who.At.Add(ArchiveLinkValidity).UTC()
+			a.ExpiresAt = &expires
+		}
+		doc.Archive = &a
+	}
+	return httpapi.JSON(http.StatusOK, doc), nil
+}
+
+// archive writes the record's files, the export's JSON and the chronology's PDF into one zip
+// in the bucket, and signs a link to it.
+func (h handler) archive(ctx context.Context, rec exports.Record, doc printout.ExportJSON, key string) (printout.ArchiveJSON, error) {
+	a := printout.ArchiveJSON{Files: len(doc.Files)}
+	for _, f := range rec.Files() {
+		a.Bytes += f.Size()
+	}
+	if a.Bytes > MaxArchiveBytes {
+		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", MaxArchiveBytes>>20)
+		return a, nil
+	}
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	add := func(name string, at time.Time, method uint16, r io.Reader) error {
+		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: at})
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(w, r)
+		return err
+	}
+	body, err := printout.Encode(doc)
+	if err != nil {
+		return a, err
+	}
+	if err := add("export.json", rec.At, zip.Deflate, bytes.NewReader(body)); err != nil {
+		return a, err
+	}
+	if pdf, err := printout.Chronology(rec, printout.Options{}); err == nil {
+		if err := add("chronology.pdf", rec.At, zip.Store, bytes.NewReader(pdf)); err != nil {
+			return a, err
+		}
+	}
+	for _, c := range rec.Concerns {
+		for n, f := range c.Files {
+			r, err := h.archives.Get(ctx, f.ObjectKey(), f.Version())
+			if err != nil {
+				return a, err
+			}
+			err = add(printout.ArchivePath(c, n, f), f.At(), zip.Store, io.LimitReader(r, f.Size()+1))
+			_ = r.Close()
+			if err != nil {
+				return a, fmt.Errorf("archiving a file: %w", err)
+			}
+		}
+	}
+	if err := z.Close(); err != nil {
+		return a, err
+	}
+	version, err := h.archives.Put(ctx, key, "application/zip", buf.Bytes())
+	if err != nil {
+		return a, err
+	}
+	name := "export-" + rec.At.In(safeguarding.London).Format("2006-01-02") + ".zip"
+	if a.URL, err = h.attachments.Signer.PresignOpen(ctx, key, version, name, "application/zip", ArchiveLinkValidity); err != nil {
+		return a, fmt.Errorf("signing the archive's link: %w", err)
+	}
+	return a, nil
+}
+
+// decodeExportOptions reads the export's query: names=yes names the other pupils of the
+// pupil's concerns; names=no, or nothing, shows each as "another pupil"; anything else is a
+// problem naming the field.
+func decodeExportOptions(q map[string]string) (exports.Options, error) {
+	switch q["names"] {
+	case "", "no":
+		return exports.Options{}, nil
+	case "yes":
+		return exports.Options{NameOtherPupils: true}, nil
+	}
+	return exports.Options{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{
+		{Field: "names", Message: `"yes" names the other pupils of the pupil's concerns; "no" (or nothing) shows each as "another pupil"`}}}
+}
