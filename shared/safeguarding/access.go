@@ -36,6 +36,10 @@ type Access struct {
 	// Attendance: the office and the DSLs read the pupils below 90% attendance with the
 	// reasons logged for them (C9).
 	Attendance bool
+	// FindPupils: the DSLs and the Senior DSL find a pupil by name, UPN or class, for their
+	// chronology (D10). FindFamilies: the office and the DSLs find a family by a child's name,
+	// for its contact details (H1) and, for the DSLs, its page.
+	FindPupils, FindFamilies bool
 }
 
 // AccessFor is what p may open at school.
@@ -54,6 +58,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
 		Imports: office || senior, Attendance: office || dsl,
+		FindPupils: dsl, FindFamilies: dsl || office,
 	}
 }
 

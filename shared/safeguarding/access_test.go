@@ -7,7 +7,7 @@ import (
 
 // Rules P1, P2, P3, H1, E1, D6, D9, C2, V1, C9: what each role (the office and the Senior DSL
 // import the school's MIS export, P1; the office and the DSLs read the pupils below 90%
-// attendance, C9) may open in a school, decided once
+// attendance, C9; the DSLs find pupils, the office and the DSLs families) may open in a school, decided once
 // for the pages and the API alike. A role in another school opens nothing here.
 func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 	designated := Principal{Email: "s.cole@brook.example", Memberships: map[SchoolID][]Role{school: {RoleStaff}},
@@ -17,13 +17,15 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 		want Access
 	}{
 		{teacher, Access{Member: true, Teacher: true, Acknowledgements: true}},
-		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true}},
+		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true,
+			FindFamilies: true}},
 		{dsl, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, CallFamilies: true,
-			ContactNumbers: true, Calendar: true, Attendance: true}},
+			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true}},
 		{head, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
-			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true}},
+			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true,
+			FindPupils: true, FindFamilies: true}},
 		{governor, Access{Member: true}},
 		{designated, Access{Member: true, CallFamilies: true}},
 		{outsider, Access{}},
