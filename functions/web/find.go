@@ -38,7 +38,9 @@ const findLimit = 50
 
 func pupilSearchPath(school safeguarding.SchoolID) string { return schoolPath(school) + "/pupils" }
 
-func familySearchPath(school safeguarding.SchoolID) string { return schoolPath(school) + "/family-search" }
+func familySearchPath(school safeguarding.SchoolID) string {
+	return schoolPath(school) + "/family-search"
+}
 
 func chronologyPath(school safeguarding.SchoolID, pupil safeguarding.PupilID) string {
 	return schoolPath(school) + "/pupils/" + url.PathEscape(string(pupil)) + "/chronology"
