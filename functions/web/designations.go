@@ -115,7 +115,8 @@ func (h *Handler) closureContactsWith(ctx context.Context, r *request, s session
 		if sent.Form == "designate" {
 			selected = sent.Email
 		}
-		v.Staff = staffOptions(sc, selected, leaveOut...)
+		names, _ := h.rosterNames(ctx, sc) // without them, the picker names people by email
+		v.Staff = staffOptions(sc, names, selected, leaveOut...)
 	}
 	v.Form = designationForm{Key: rand.Text()}
 	if sent.Form != "" {

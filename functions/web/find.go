@@ -178,8 +178,8 @@ type familyFound struct {
 }
 
 // familiesByChild finds the families of the pupils whose name matches q, each named by all its
-// children at the school: a Query (A4), then the families and their children by id (two
-// BatchGetItems).
+// children at the school: a Query (A4), then the families and their children by id
+// (namedFamilies).
 func (h *Handler) familiesByChild(ctx context.Context, school safeguarding.SchoolID, q string) ([]familyFound, error) {
 	pupils, err := h.Directory.SearchPupils(ctx, school, q, findLimit)
 	if err != nil {
@@ -190,6 +190,16 @@ func (h *Handler) familiesByChild(ctx context.Context, school safeguarding.Schoo
 		if pu.FamilyID != "" && !slices.Contains(ids, pu.FamilyID) {
 			ids = append(ids, pu.FamilyID)
 		}
+	}
+	return h.namedFamilies(ctx, school, ids)
+}
+
+// namedFamilies reads the school's families of ids, in that order, each named by its children
+// on the roll (two BatchGetItems: the families, then their children); an id of no family of
+// the school, or of one without a child on the roll, is left out.
+func (h *Handler) namedFamilies(ctx context.Context, school safeguarding.SchoolID, ids []string) ([]familyFound, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	families, err := h.Directory.Families(ctx, school, ids)
 	if err != nil {
@@ -211,7 +221,7 @@ func (h *Handler) familiesByChild(ctx context.Context, school safeguarding.Schoo
 	var out []familyFound
 	for _, id := range ids {
 		f, ok := families[id]
-		if !ok {
+		if !ok || f.School() != school {
 			continue
 		}
 		ff := familyFound{id: id}
