@@ -245,15 +245,15 @@ func TestRule_P4_BrowserLocalStack_BackAfterSendingAConcernShowsNoTypedText(t *t
 
 			day, month, year := yesterday()
 			typed := map[string]string{
-				"q":                   "Quillfeather",
-				"observed-day":        day,
-				"observed-month":      month,
-				"observed-year":       year,
-				"observed-time":       "06:07",
-				"details":             "Zanzibar lantern: came in with a torn sleeve and said nothing all morning.",
-				"pupil-words":         "Marmalade kite, I fell off the wall.",
-				"mark-note-0":         "Periwinkle bruise on the left forearm",
-				"people-involved":     "Ophelia Quarrington",
+				"q":               "Quillfeather",
+				"observed-day":    day,
+				"observed-month":  month,
+				"observed-year":   year,
+				"observed-time":   "06:07",
+				"details":         "Zanzibar lantern: came in with a torn sleeve and said nothing all morning.",
+				"pupil-words":     "Marmalade kite, I fell off the wall.",
+				"mark-note-0":     "Periwinkle bruise on the left forearm",
+				"people-involved": "Ophelia Quarrington",
 			}
 			b.do(t, "filling in the form",
 				chromedp.Click(chromedp.ID("category-wellbeing")),

@@ -21,17 +21,17 @@ import (
 // concernForm is what the person typed into the concern form, kept as text so a form with
 // errors comes back exactly as it was sent.
 type concernForm struct {
-	Key               string
-	Query             string
-	PupilIDs          []safeguarding.PupilID
-	Category          string
-	Subcategories     []string
-	HighPriority      bool
-	Day, Month, Year  string
-	Time              string
-	Details           string
-	PupilWords        string
-	PeopleInvolved    string
+	Key              string
+	Query            string
+	PupilIDs         []safeguarding.PupilID
+	Category         string
+	Subcategories    []string
+	HighPriority     bool
+	Day, Month, Year string
+	Time             string
+	Details          string
+	PupilWords       string
+	PeopleInvolved   string
 	// TagStaff are the staff ticked to tell; SubjectStaffEmail the one chosen that the concern
 	// is about: the school's staff, chosen by name, sent as their emails.
 	TagStaff          []string
