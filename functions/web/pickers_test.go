@@ -119,4 +119,10 @@ func TestRule_V2_AVisitIsPlannedWithItsFamilyAndStaffChosenByName(t *testing.T) 
 		t.Error("the search shows problems, or the family's id")
 	}
 	plannedVisit(t, h)
+	// The list of visits names the family by its children too, not by a reference.
+	list := call(t, h, "GET", "/schools/brook-lane/visits", tokenFor(teacher), nil, at)
+	wantBody(t, "the visits", list, http.StatusOK, "Alfie Whitfield, Poppy Whitfield")
+	if strings.Contains(list.Body, "FAM-") {
+		t.Error("the list of visits names a family by its reference")
+	}
 }

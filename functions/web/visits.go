@@ -116,11 +116,26 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
+	// Families by their children's names (two BatchGetItems for the whole list).
+	var ids []string
+	for _, vis := range list {
+		if f := vis.Snapshot().Family; !slices.Contains(ids, f) {
+			ids = append(ids, f)
+		}
+	}
+	named, err := h.namedFamilies(ctx, school, ids)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	for _, vis := range list {
 		snap := vis.Snapshot()
+		family := "FAM-" + strings.ToUpper(snap.Family)
+		if i := slices.IndexFunc(named, func(f familyFound) bool { return f.id == snap.Family }); i >= 0 {
+			family = named[i].Names
+		}
 		v.Visits = append(v.Visits, visitRow{Reference: snap.Reference, Link: visitPath(school, snap.ID),
 			When: visitWindow(snap.PlannedStart, snap.PlannedEnd), Status: visitStatusTitles[snap.Status],
-			Family: "FAM-" + strings.ToUpper(snap.Family)})
+			Family: family})
 	}
 	return h.page(r, http.StatusOK, "visits", pageData{Title: "Home visits", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
 }
