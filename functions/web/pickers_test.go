@@ -118,7 +118,12 @@ func TestRule_V2_AVisitIsPlannedWithItsFamilyAndStaffChosenByName(t *testing.T) 
 	if strings.Contains(found.Body, "There is a problem") || strings.Contains(visibleText(found.Body), "fam-02") {
 		t.Error("the search shows problems, or the family's id")
 	}
-	plannedVisit(t, h)
+	visit := plannedVisit(t, h)
+	page := call(t, h, "GET", visit, tokenFor(dsl), nil, at)
+	wantBody(t, "the planned visit", page, http.StatusOK, "Tom Hughes", "Priya Shah", "Sam Ellis")
+	if shown := anyEmail.FindAllString(visibleText(page.Body), -1); len(shown) > 0 {
+		t.Errorf("the visit shows email addresses: %v", shown)
+	}
 	// The list of visits names the family by its children too, not by a reference.
 	list := call(t, h, "GET", "/schools/brook-lane/visits", tokenFor(teacher), nil, at)
 	wantBody(t, "the visits", list, http.StatusOK, "Alfie Whitfield, Poppy Whitfield")

@@ -369,14 +369,31 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
+	// The people of the visit by name (one read of their profiles); one without a name on
+	// record by their email.
+	var emails []string
+	for _, e := range slices.Concat(vs.Staff, []string{vs.LineManager, vs.AuthorisedBy, vs.CancelledBy}) {
+		if e != "" && !slices.Contains(emails, e) {
+			emails = append(emails, e) // a BatchGetItem takes each key once
+		}
+	}
+	people, err := h.Directory.StaffNames(ctx, emails)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	nameOf := func(email string) string { return cmp.Or(people[email], email) }
+	v.Staff, v.Manager = nil, nameOf(vs.LineManager)
+	for _, e := range vs.Staff {
+		v.Staff = append(v.Staff, nameOf(e))
+	}
 	if res.Address != nil {
 		v.Address = append(slices.Clone(res.Address.Lines), res.Address.Postcode)
 	}
 	if vs.AuthorisedBy != "" {
-		v.Authorised = vs.AuthorisedBy + ", " + when(vs.AuthorisedAt)
+		v.Authorised = nameOf(vs.AuthorisedBy) + ", " + when(vs.AuthorisedAt)
 	}
 	if vs.Status == visits.VisitCancelled {
-		v.Cancelled = vs.CancelledBy + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
+		v.Cancelled = nameOf(vs.CancelledBy) + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
 	}
 	for _, c := range vs.Calls {
 		v.Calls = append(v.Calls, when(c.At)+": "+callOutcomeTitles[c.Outcome])
@@ -430,7 +447,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 		v.Outcomes = append(v.Outcomes, option{Value: o, Title: callOutcomeTitles[o], Checked: sent.Get("outcome") == o})
 	}
 	for _, e := range vs.Staff {
-		v.Going = append(v.Going, option{Value: e, Title: e, Checked: sent == nil || slices.Contains(sent["going"], e)})
+		v.Going = append(v.Going, option{Value: e, Title: nameOf(e), Checked: sent == nil || slices.Contains(sent["going"], e)})
 	}
 	v.Concern, v.Details, v.Reason = sent.Get("concern") == "yes", sent.Get("details"), sent.Get("reason")
 	v.Adults = visits.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}
