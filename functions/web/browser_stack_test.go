@@ -180,7 +180,7 @@ func TestBrowserLocalStack_CaseWorkFromActionToClosedCase(t *testing.T) {
 		chromedp.Click(chromedp.ID("add-action-button")),
 		chromedp.WaitVisible(chromedp.ID("done")))
 	actions := b.text(t, "#actions")
-	for _, want := range []string{"Monitoring", staff, "Open", "Check her shoes"} {
+	for _, want := range []string{"Monitoring", "Priya Shah", "Open", "Check her shoes"} {
 		if !strings.Contains(actions, want) {
 			t.Errorf("the actions lack %q:\n%s", want, actions)
 		}

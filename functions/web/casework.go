@@ -280,7 +280,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 	open := a.Status() == safeguarding.ActionOpen
 	_, n, _ := casework.ParseActionID(a.ID())
 	v := actionView{
-		ID: a.ID(), Number: fmt.Sprintf("%s-A%d", a.Reference(), n), Title: actionTypeTitle(a.Type()), Reference: a.Reference(), Assignee: a.Assignee(),
+		ID: a.ID(), Number: fmt.Sprintf("%s-A%d", a.Reference(), n), Title: actionTypeTitle(a.Type()), Reference: a.Reference(), Assignee: cmp.Or(names[a.Assignee()], a.Assignee()),
 		Mine: a.Assignee() == p.Email, DueAt: a.DueAt(), Overdue: a.Overdue(now), Completed: !open,
 		Notes: a.Notes(), Referral: cmp.Or(referralTitles[a.ReferralTo()], a.ReferralTo()), DueReason: a.DueReason(),
 		Outcome: a.Outcome(), NeedsRealloc: a.NeedsReallocation(), Back: back,
@@ -292,7 +292,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 		v.ConcernLink = concernPath(a.School(), a.Concern())
 	}
 	for _, e := range a.History() {
-		v.History = append(v.History, historyView{At: e.At, By: e.By, What: actionEventTitle(e), Note: e.Note})
+		v.History = append(v.History, historyView{At: e.At, By: cmp.Or(names[e.By], e.By), What: actionEventTitle(e), Note: e.Note})
 	}
 	v.CanComplete = open && a.CanChange(p)
 	v.CanUnable = a.CanReportUnable(p)
@@ -552,12 +552,11 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	// The Senior DSL reallocates actions: their form names the staff (one read of their names).
-	var names map[string]string
-	if access.Reallocations {
-		if names, err = h.rosterNames(ctx, school); err != nil {
-			return h.errorPage(r, statusFor(err), &s)
-		}
+	// The actions' assignees and history, and the Senior DSL's form to reallocate them, name
+	// the staff: one read of their names.
+	names, err := h.rosterNames(ctx, school)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
 	}
 	base := schoolPath(schoolID) + "/work"
 	v := workView{SchoolName: school.Name, Done: doneMessage(r), Everyone: everyone, CanSwitch: access.EveryonesWork,
