@@ -43,6 +43,14 @@ func TestRule_P1_ADSLFindsAPupilByNameUPNOrClass(t *testing.T) {
 			t.Errorf("%s searched for a pupil: %d", who, got.StatusCode)
 		}
 	}
+	// Sam Ellis, a DSL at Hillcrest and a teacher at Brook Lane, finds pupils at Hillcrest only.
+	home := call(t, h, "GET", "/", tokenFor(sam), nil, monday1030)
+	if !strings.Contains(home.Body, `href="/schools/hillcrest/pupils"`) || strings.Contains(home.Body, `href="/schools/brook-lane/pupils"`) {
+		t.Error("the home page's links to find a pupil are not the DSL's schools'")
+	}
+	if !strings.Contains(call(t, h, "GET", "/schools/brook-lane/work", tokenFor(dsl), nil, monday1030).Body, `href="/schools/brook-lane/pupils"`) {
+		t.Error("a DSL's menu has no link to find a pupil")
+	}
 	chronology := `href="/schools/brook-lane/pupils/bl-01/chronology"`
 	for q, wants := range map[string][]string{
 		"chidi":                     {"Chidi Okafor", "Year 2", "Willows", chronology, "1 pupil found"},
