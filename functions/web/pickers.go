@@ -13,15 +13,15 @@ import (
 // and wherever it asks for a family, the families by their children's names. Nobody types an
 // email address or an id; the server still checks that each value sent is of the school.
 
-var roleWords = map[safeguarding.Role]string{
-	safeguarding.RoleStaff: "staff", safeguarding.RoleTeacher: "teacher", safeguarding.RoleAdmin: "office",
-	safeguarding.RoleDSL: "DSL", safeguarding.RoleSeniorDSL: "Senior DSL", safeguarding.RoleGovernor: "governor",
+// roleWords say each role as people do; they name a role, they decide nothing.
+var roleWords = map[string]string{
+	"staff": "staff", "teacher": "teacher", "admin": "office", "dsl": "DSL", "senior_dsl": "Senior DSL", "governor": "governor",
 }
 
 func rolesInWords(roles []safeguarding.Role) string {
 	words := make([]string, 0, len(roles))
 	for _, r := range roles {
-		words = append(words, cmp.Or(roleWords[r], strings.ReplaceAll(string(r), "_", " ")))
+		words = append(words, cmp.Or(roleWords[string(r)], strings.ReplaceAll(string(r), "_", " ")))
 	}
 	return strings.Join(words, ", ")
 }
