@@ -15,7 +15,8 @@ import (
 // directory is the storage this function reads.
 type directory interface {
 	Principal(ctx context.Context, email string) (safeguarding.Principal, error)
-	SearchPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error)
+	// FindPupils finds pupils by a UPN, a class's name or words of a name (rule P1).
+	FindPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error)
 }
 
 type handler struct {
@@ -86,8 +87,9 @@ type pupilsResponse struct {
 	Pupils []pupil `json:"pupils"`
 }
 
-// pupils searches a school's pupils by name; any member of staff of that school may, to
-// record a concern (rule C1). It reads no safeguarding record, so it is not audited.
+// pupils finds a school's pupils by name, UPN or class; any member of staff of that school
+// may, to record a concern (rule C1). It reads no safeguarding record (names, year groups and
+// classes only), so it is not audited (P4); the chronology a result leads to is.
 func (h handler) pupils(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {
@@ -105,7 +107,7 @@ func (h handler) pupils(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if !safeguarding.AccessFor(p, school).Member {
 		return httpapi.Response{}, safeguarding.ErrForbidden
 	}
-	found, err := h.store.SearchPupils(ctx, school, q, maxResults)
+	found, err := h.store.FindPupils(ctx, school, q, maxResults)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

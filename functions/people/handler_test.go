@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -134,5 +136,36 @@ func TestPupilSearchByAnyNameWithinOneSchool(t *testing.T) {
 	}
 	if status, _ := search("north", "ava"); status != 403 {
 		t.Errorf("search of a school without a role: %d, want 403", status)
+	}
+}
+
+// Rule P1: the search finds a pupil by the UPN their import brought, and a class's pupils by
+// the class's name, in the response the concern form's search has always had.
+func TestRule_P1_PupilSearchByUPNAndByClass(t *testing.T) {
+	db, table := dynamotest.New(t)
+	st := store.New(db, table)
+	ctx := context.Background()
+	sam := safeguarding.Principal{Email: "sam@fed.example", Subject: seed.Subject("sam@fed.example"), Name: "Sam Lee",
+		Memberships: map[safeguarding.SchoolID][]safeguarding.Role{"brook-lane": {safeguarding.RoleStaff}}}
+	apitest.Must(t, st.PutUser(ctx, sam))
+	apitest.Must(t, st.ApplyImport(ctx, imports.Write{School: "brook-lane", Classes: []string{"Oak"}, Pupils: []safeguarding.Pupil{
+		{ID: "p1", School: "brook-lane", Name: "Ava Brown", YearGroup: "Year 3", ClassName: "Oak", FamilyID: "f1"},
+		{ID: "p2", School: "brook-lane", Name: "Ben Oakley", YearGroup: "Year 5", ClassName: "Ash", FamilyID: "f2"}},
+		Roll: []imports.Existing{{UPN: "A123456789012", Pupil: "p1"}, {UPN: "B123456789012", Pupil: "p2"}}}))
+	h := handler{store: st}
+	for q, want := range map[string][]string{
+		"b123456789012": {"p2/Ben Oakley/Year 5/Ash/f2"},
+		"C123456789012": nil,
+		"oak":           {"p1/Ava Brown/Year 3/Oak/f1", "p2/Ben Oakley/Year 5/Ash/f2"},
+	} {
+		status, body := get(t, h, "/api/schools/brook-lane/pupils", sam.Email, map[string]string{"q": q})
+		var got []string
+		for _, p := range body["pupils"].([]any) {
+			m := p.(map[string]any)
+			got = append(got, m["id"].(string)+"/"+m["name"].(string)+"/"+m["yearGroup"].(string)+"/"+m["className"].(string)+"/"+m["familyId"].(string))
+		}
+		if status != 200 || !slices.Equal(got, want) {
+			t.Errorf("q=%q: %d %v, want %v", q, status, got, want)
+		}
 	}
 }

@@ -275,30 +275,12 @@ func concernPath(school safeguarding.SchoolID, id safeguarding.ConcernID) string
 	return schoolPath(school) + "/concerns/" + url.PathEscape(string(id))
 }
 
-// staffOptions lists a school's roster to choose an assignee from, leaving out anyone the
-// concern is about (C5).
-func staffOptions(school safeguarding.School, selected string, leaveOut ...string) []option {
-	var out []option
-	for _, m := range school.Roster {
-		if slices.Contains(leaveOut, m.Email) {
-			continue
-		}
-		roles := make([]string, 0, len(m.Roles))
-		for _, r := range m.Roles {
-			roles = append(roles, strings.ReplaceAll(string(r), "_", " "))
-		}
-		out = append(out, option{Value: m.Email, Title: m.Email + " (" + strings.Join(roles, ", ") + ")", Checked: m.Email == selected})
-	}
-	slices.SortFunc(out, func(a, b option) int { return cmp.Compare(a.Value, b.Value) })
-	return out
-}
-
 // newActionView shows action a to viewer p at now; back is the page its forms return to.
-func newActionView(a casework.Action, p safeguarding.Principal, school safeguarding.School, now time.Time, back string, st pageState) actionView {
+func newActionView(a casework.Action, p safeguarding.Principal, school safeguarding.School, names map[string]string, now time.Time, back string, st pageState) actionView {
 	open := a.Status() == safeguarding.ActionOpen
 	_, n, _ := casework.ParseActionID(a.ID())
 	v := actionView{
-		ID: a.ID(), Number: fmt.Sprintf("%s-A%d", a.Reference(), n), Title: actionTypeTitle(a.Type()), Reference: a.Reference(), Assignee: a.Assignee(),
+		ID: a.ID(), Number: fmt.Sprintf("%s-A%d", a.Reference(), n), Title: actionTypeTitle(a.Type()), Reference: a.Reference(), Assignee: cmp.Or(names[a.Assignee()], a.Assignee()),
 		Mine: a.Assignee() == p.Email, DueAt: a.DueAt(), Overdue: a.Overdue(now), Completed: !open,
 		Notes: a.Notes(), Referral: cmp.Or(referralTitles[a.ReferralTo()], a.ReferralTo()), DueReason: a.DueReason(),
 		Outcome: a.Outcome(), NeedsRealloc: a.NeedsReallocation(), Back: back,
@@ -310,7 +292,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 		v.ConcernLink = concernPath(a.School(), a.Concern())
 	}
 	for _, e := range a.History() {
-		v.History = append(v.History, historyView{At: e.At, By: e.By, What: actionEventTitle(e), Note: e.Note})
+		v.History = append(v.History, historyView{At: e.At, By: cmp.Or(names[e.By], e.By), What: actionEventTitle(e), Note: e.Note})
 	}
 	v.CanComplete = open && a.CanChange(p)
 	v.CanUnable = a.CanReportUnable(p)
@@ -319,7 +301,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 		v.Form, v.Open = st.action, true
 	}
 	if v.CanReallocate {
-		v.Staff = staffOptions(school, v.Form.To, a.Assignee())
+		v.Staff = staffOptions(school, names, v.Form.To, a.Assignee())
 	}
 	return v
 }
@@ -327,7 +309,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 // ---- The concern page's case section (rules D1-D6, D9) -------------------------------------
 
 // caseSection builds the case section of concern c, with its actions, for a DSL p.
-func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c concerns.Concern,
+func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, names map[string]string, c concerns.Concern,
 	actions []casework.Action, st pageState) *caseView {
 	id := c.ID()
 	base := concernPath(school.ID, id)
@@ -337,7 +319,7 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
 	}
 	for _, a := range actions {
-		v.Actions = append(v.Actions, newActionView(a, p, school, r.now, "concern", st))
+		v.Actions = append(v.Actions, newActionView(a, p, school, names, r.now, "concern", st))
 	}
 	cal := h.Calendar
 	if cal == nil {
@@ -352,7 +334,7 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	if c.AboutStaff() {
 		leaveOut = append(leaveOut, c.SubjectStaffEmail())
 	}
-	v.Staff = staffOptions(school, st.add.Assignee, leaveOut...)
+	v.Staff = staffOptions(school, names, st.add.Assignee, leaveOut...)
 	for _, d := range casework.ReferralDestinations {
 		v.Referrals = append(v.Referrals, option{Value: d, Title: referralTitles[d], Checked: st.add.ReferralTo == d})
 	}
@@ -570,12 +552,18 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
+	// The actions' assignees and history, and the Senior DSL's form to reallocate them, name
+	// the staff: one read of their names.
+	names, err := h.rosterNames(ctx, school)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	base := schoolPath(schoolID) + "/work"
 	v := workView{SchoolName: school.Name, Done: doneMessage(r), Everyone: everyone, CanSwitch: access.EveryonesWork,
 		MineLink: base, AllLink: base + "?who=all", Problems: st.problems}
 	back := "work"
 	for _, a := range list {
-		av := newActionView(a, p, school, r.now, back, st)
+		av := newActionView(a, p, school, names, r.now, back, st)
 		if av.CanReallocate && !everyone {
 			continue // listed below, with the form to reallocate it
 		}
@@ -588,7 +576,7 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 		}
 		for _, a := range all {
 			if a.NeedsReallocation() {
-				v.Reallocate = append(v.Reallocate, newActionView(a, p, school, r.now, back, st))
+				v.Reallocate = append(v.Reallocate, newActionView(a, p, school, names, r.now, back, st))
 			}
 		}
 	}

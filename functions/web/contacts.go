@@ -269,7 +269,8 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
-		v.Staff = staffOptions(sc, "")
+		names, _ := h.rosterNames(ctx, sc) // without them, the picker names people by email
+		v.Staff = staffOptions(sc, names, "")
 	}
 	if v.Attempt.Key == "" {
 		v.Attempt.Key = rand.Text()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -55,6 +56,8 @@ func (f designationForm) fingerprint(school safeguarding.SchoolID) string {
 type designationRow struct {
 	Email, Since, By, Reason string
 	Key                      string
+	// Name names the person designated; By is who last changed it, by name too.
+	Name string
 }
 
 type designationsView struct {
@@ -90,12 +93,17 @@ func (h *Handler) closureContactsWith(ctx context.Context, r *request, s session
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v := designationsView{Done: designationDone[r.ev.QueryStringParameters["done"]], Problems: problems, PostURL: closureContactsPath(school)}
+	sc, scErr := h.Directory.School(ctx, school)
+	var names map[string]string
+	if scErr == nil {
+		names, _ = h.rosterNames(ctx, sc) // without them, people are named by email
+	}
 	var leaveOut []string
 	for _, c := range list {
-		row := designationRow{Email: c.Email, Key: rand.Text()}
+		row := designationRow{Email: c.Email, Name: cmp.Or(names[c.Email], c.Email), Key: rand.Text()}
 		if n := len(c.History); n > 0 {
 			last := c.History[n-1]
-			row.Since, row.By, row.Reason = when(last.At), last.By, last.Reason
+			row.Since, row.By, row.Reason = when(last.At), cmp.Or(names[last.By], last.By), last.Reason
 		}
 		if c.Active {
 			v.Active = append(v.Active, row)
@@ -104,7 +112,7 @@ func (h *Handler) closureContactsWith(ctx context.Context, r *request, s session
 			v.Ended = append(v.Ended, row)
 		}
 	}
-	if sc, err := h.Directory.School(ctx, school); err == nil {
+	if scErr == nil {
 		v.SchoolName = sc.Name
 		for _, m := range sc.Roster {
 			if m.Email != "" && m.IsDSL() {
@@ -115,7 +123,7 @@ func (h *Handler) closureContactsWith(ctx context.Context, r *request, s session
 		if sent.Form == "designate" {
 			selected = sent.Email
 		}
-		v.Staff = staffOptions(sc, selected, leaveOut...)
+		v.Staff = staffOptions(sc, names, selected, leaveOut...)
 	}
 	v.Form = designationForm{Key: rand.Text()}
 	if sent.Form != "" {

@@ -37,6 +37,11 @@ func TestRule_P3_ADSLDesignatesStaffForClosureContact(t *testing.T) {
 	if w.items("audit") != before+1 {
 		t.Error("the list was not audited")
 	}
+	// People by name: the one designated and the staff to choose from (rule P1).
+	wantBody(t, "the designations", resp, http.StatusOK, "<strong>Tom Hughes</strong>", "Priya Shah (staff)</option>")
+	if shown := anyEmail.FindAllString(visibleText(resp.Body), -1); len(shown) > 0 {
+		t.Errorf("the designations show email addresses: %v", shown)
+	}
 	if !strings.Contains(call(t, h, "GET", "/schools/brook-lane/work", tokenFor(dsl), nil, nov20).Body, `href="`+page+`"`) {
 		t.Error("the DSL's menu has no link to the designations")
 	}

@@ -263,7 +263,8 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 	var staff []option
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
-		staff = staffOptions(sc, "")
+		names, _ := h.rosterNames(ctx, sc) // without them, the picker names people by email
+		staff = staffOptions(sc, names, "")
 	}
 	// Every child's chronology holds the same family entries (H2): one child's is enough.
 	if len(f.Children()) > 0 && h.Concerns != nil {

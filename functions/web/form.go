@@ -21,18 +21,20 @@ import (
 // concernForm is what the person typed into the concern form, kept as text so a form with
 // errors comes back exactly as it was sent.
 type concernForm struct {
-	Key               string
-	Query             string
-	PupilIDs          []safeguarding.PupilID
-	Category          string
-	Subcategories     []string
-	HighPriority      bool
-	Day, Month, Year  string
-	Time              string
-	Details           string
-	PupilWords        string
-	PeopleInvolved    string
-	TagStaff          string
+	Key              string
+	Query            string
+	PupilIDs         []safeguarding.PupilID
+	Category         string
+	Subcategories    []string
+	HighPriority     bool
+	Day, Month, Year string
+	Time             string
+	Details          string
+	PupilWords       string
+	PeopleInvolved   string
+	// TagStaff are the staff ticked to tell; SubjectStaffEmail the one chosen that the concern
+	// is about: the school's staff, chosen by name, sent as their emails.
+	TagStaff          []string
 	AboutStaff        bool
 	SubjectStaffEmail string
 	// Marks are the body map's marks as posted (rule C1): each a side, a place and a note.
@@ -68,9 +70,15 @@ func readForm(v url.Values) concernForm {
 		Details:           v.Get("details"),
 		PupilWords:        v.Get("pupil-words"),
 		PeopleInvolved:    v.Get("people-involved"),
-		TagStaff:          v.Get("tag-staff"),
 		AboutStaff:        v.Get("about-staff") == "yes",
 		SubjectStaffEmail: strings.TrimSpace(v.Get("subject-staff-email")),
+	}
+	for _, e := range v["tag-staff"] {
+		for _, addr := range emails(e) {
+			if !slices.Contains(f.TagStaff, addr) {
+				f.TagStaff = append(f.TagStaff, addr)
+			}
+		}
 	}
 	sides, xs, ys, notes := v["mark-side"], v["mark-x"], v["mark-y"], v["mark-note"]
 	for i, side := range sides {
@@ -123,7 +131,7 @@ func (f concernForm) toNewConcern() (concerns.NewConcern, []fieldError) {
 		Details:           f.Details,
 		PupilWords:        f.PupilWords,
 		PeopleInvolved:    lines(f.PeopleInvolved),
-		TagStaff:          emails(f.TagStaff),
+		TagStaff:          f.TagStaff,
 		AboutStaff:        f.AboutStaff,
 		SubjectStaffEmail: f.SubjectStaffEmail,
 	}
@@ -248,7 +256,7 @@ func lines(s string) []string {
 	return out
 }
 
-// emails splits a list of email addresses written one a line, or with commas or spaces.
+// emails splits a list of email addresses with commas, semicolons or spaces between them.
 func emails(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 }

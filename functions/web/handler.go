@@ -17,6 +17,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 )
 
@@ -67,6 +68,10 @@ type directory interface {
 	Pupils(ctx context.Context, school safeguarding.SchoolID, ids []safeguarding.PupilID) (map[safeguarding.PupilID]safeguarding.Pupil, error)
 	// StaffNames names people by email (the roster holds emails only); unknown ones are absent.
 	StaffNames(ctx context.Context, emails []string) (map[string]string, error)
+	// FindPupils finds pupils by a UPN, a class's name or words of a name (find.go).
+	FindPupils(ctx context.Context, school safeguarding.SchoolID, q string, limit int) ([]safeguarding.Pupil, error)
+	// Families reads the named families of a school; unknown ids are absent from the result.
+	Families(ctx context.Context, school safeguarding.SchoolID, ids []string) (map[string]contact.Family, error)
 }
 
 // tokenVerifier checks the ID token the session cookie holds.

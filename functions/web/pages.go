@@ -89,7 +89,10 @@ type formView struct {
 	Results    []pupilView
 	Searched   bool
 	Categories []categoryView
-	Errors     []fieldError
+	// TagOptions are the school's staff to tick to tell, SubjectOptions those a concern can be
+	// about: by name only, the author left out.
+	TagOptions, SubjectOptions []option
+	Errors                     []fieldError
 	// ErrorFor is each field's first message, shown next to it.
 	ErrorFor map[string]string
 	// Anchor is where each field's error summary link goes.
@@ -125,6 +128,16 @@ func (h *Handler) submitConcern(ctx context.Context, r *request, s session) even
 		return h.renderForm(ctx, r, s, f, nil, true)
 	}
 	in, own := f.toNewConcern()
+	// The pickers offer the school's staff only: anything else sent is refused in plain words
+	// (the domain refuses it too, so nothing is written).
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		if !onRoster(sc, in.TagStaff...) {
+			own = append(own, fieldError{"tagStaff", "Choose the staff to tell from the list"})
+		}
+		if in.AboutStaff && in.SubjectStaffEmail != "" && !onRoster(sc, in.SubjectStaffEmail) {
+			own = append(own, fieldError{"subjectStaffEmail", "Choose the member of staff it is about from the list"})
+		}
+	}
 	key := safeguarding.RequestKey{School: school, Actor: s.claims.Email, Key: f.Key}
 	receipt, err := h.Concerns.Record(ctx, r.caller(s.claims.Email), school, in, key, fingerprint(school, in))
 	// The form's own problems (no category, no real date) always come with the domain's for
@@ -187,6 +200,14 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	v.Categories = categoryViews(cat, f.Category, f.Subcategories, "", nil)
+
+	// The staff to tell and the one it is about, by name (C1, C5); not the author.
+	names, err := h.rosterNames(ctx, school)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v.TagOptions = peopleOptions(school, names, f.TagStaff, p.Email)
+	v.SubjectOptions = peopleOptions(school, names, []string{f.SubjectStaffEmail}, p.Email)
 
 	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": "observed-day",
 		"details": "details", "pupilWords": "pupil-words", "peopleInvolved": "people-involved",
@@ -320,7 +341,12 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	}
 	v.Status = reporterStatus(c, p)
 	if c.CanSeeCaseWork(p) && h.Cases != nil {
-		v.Case = h.caseSection(r, p, school, c, pg.Actions, st)
+		// The assignee picker names the staff: one read of their names.
+		names, err := h.rosterNames(ctx, school)
+		if err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+		v.Case = h.caseSection(r, p, school, names, c, pg.Actions, st)
 	}
 	title := "Concern " + c.Reference()
 	if len(st.problems.List) > 0 {

@@ -218,6 +218,12 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 			navItem{Href: base + "/review", Text: "Review", Current: current == "review"},
 			navItem{Href: base + "/families", Text: "Families", Current: current == "families"})
 	}
+	if a.FindPupils {
+		n.Items = append(n.Items, navItem{Href: pupilSearchPath(school), Text: "Find a pupil", Current: current == "find-pupil"})
+	}
+	if a.FindFamilies {
+		n.Items = append(n.Items, navItem{Href: familySearchPath(school), Text: "Find a family", Current: current == "find-family"})
+	}
 	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
 	// the designation comes with the Principal, so the link costs no read of its own.
 	if a.Audit {

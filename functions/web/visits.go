@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -115,30 +116,51 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
+	// Families by their children's names (two BatchGetItems for the whole list).
+	var ids []string
+	for _, vis := range list {
+		if f := vis.Snapshot().Family; !slices.Contains(ids, f) {
+			ids = append(ids, f)
+		}
+	}
+	named, err := h.namedFamilies(ctx, school, ids)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	for _, vis := range list {
 		snap := vis.Snapshot()
+		family := "FAM-" + strings.ToUpper(snap.Family)
+		if i := slices.IndexFunc(named, func(f familyFound) bool { return f.id == snap.Family }); i >= 0 {
+			family = named[i].Names
+		}
 		v.Visits = append(v.Visits, visitRow{Reference: snap.Reference, Link: visitPath(school, snap.ID),
 			When: visitWindow(snap.PlannedStart, snap.PlannedEnd), Status: visitStatusTitles[snap.Status],
-			Family: "FAM-" + strings.ToUpper(snap.Family)})
+			Family: family})
 	}
 	return h.page(r, http.StatusOK, "visits", pageData{Title: "Home visits", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
 }
 
-// planForm is the plan as it was sent.
+// planForm is the plan as it was sent. FamilyQuery is the search for the family by a child's
+// name; Searching that the form was sent to search, not to plan.
 type planForm struct {
 	Key, Family, LineManager string
 	Staff                    []string
 	Day, Month, Year         string
 	Start, End               string
+	FamilyQuery              string
+	Searching                bool
 }
 
 type planView struct {
 	SchoolName string
 	PostURL    string
 	Form       planForm
-	Staff      []option
-	Managers   []option
-	Problems   formProblems
+	// Families are the family chosen and those the search found, by their children's names.
+	Families       []option
+	FamilySearched bool
+	Staff          []option
+	Managers       []option
+	Problems       formProblems
 }
 
 func (h *Handler) visitPlanForm(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -157,11 +179,35 @@ func (h *Handler) planPage(ctx context.Context, r *request, s session, f planFor
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
+	names, err := h.rosterNames(ctx, sc)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	v := planView{SchoolName: sc.Name, PostURL: visitsPath(school), Form: f, Problems: problems,
-		Managers: staffOptions(sc, f.LineManager)}
-	for _, o := range staffOptions(sc, "") {
+		Managers: staffOptions(sc, names, f.LineManager)}
+	for _, o := range staffOptions(sc, names, "") {
 		o.Checked = slices.Contains(f.Staff, o.Value)
 		v.Staff = append(v.Staff, o)
+	}
+	// The family chosen so far, then those whose child's name the search matches.
+	var families []familyFound
+	if f.Family != "" {
+		if families, err = h.namedFamilies(ctx, school, []string{f.Family}); err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+	}
+	if f.Searching && f.FamilyQuery != "" {
+		found, err := h.familiesByChild(ctx, school, f.FamilyQuery)
+		if err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+		v.FamilySearched = true
+		families = append(families, found...)
+	}
+	for _, ff := range families {
+		if !slices.ContainsFunc(v.Families, func(o option) bool { return o.Value == ff.id }) {
+			v.Families = append(v.Families, option{Value: ff.id, Title: ff.Names, Checked: ff.id == f.Family})
+		}
 	}
 	title, status := "Plan a home visit", http.StatusOK
 	if len(problems.List) > 0 {
@@ -174,13 +220,21 @@ var planAnchors = map[string]string{"familyId": "family", "staffEmails": "staff"
 	"plannedStart": "day", "plannedEnd": "end"}
 
 // readPlan decodes the plan form: the plan as sent, and what only the form can tell is wrong.
+// A form sent to search for the family is not checked.
 func readPlan(v url.Values) (planForm, visits.NewVisit, formProblems) {
 	f := planForm{Key: formKey(v), Family: strings.TrimSpace(v.Get("family")), LineManager: v.Get("line-manager"),
 		Staff: v["staff"], Day: strings.TrimSpace(v.Get("day")), Month: strings.TrimSpace(v.Get("month")),
-		Year: strings.TrimSpace(v.Get("year")), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end"))}
+		Year: strings.TrimSpace(v.Get("year")), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end")),
+		FamilyQuery: strings.TrimSpace(v.Get("family-q")), Searching: v.Get("intent") == "find-family"}
 	var ps formProblems
+	if utf8.RuneCountInString(f.FamilyQuery) > 100 {
+		f.FamilyQuery = ""
+	}
+	if f.Searching {
+		return f, visits.NewVisit{}, ps
+	}
 	if f.Family == "" {
-		ps.add("family", "Enter the family's id, for example fam-02")
+		ps.add("family", "Choose the family: search by a child's name")
 	}
 	start, msg := localTime(f.Day, f.Month, f.Year, f.Start)
 	if msg != "" {
@@ -198,6 +252,18 @@ func readPlan(v url.Values) (planForm, visits.NewVisit, formProblems) {
 func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	school := safeguarding.SchoolID(r.param("school"))
 	f, in, ps := readPlan(r.form)
+	if f.Searching {
+		return h.planPage(ctx, r, s, f, ps)
+	}
+	// The pickers offer the school's staff only: anything else sent is refused in plain words.
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		if !onRoster(sc, f.Staff...) {
+			ps.add("staff", "Choose who goes from the list of staff")
+		}
+		if f.LineManager != "" && !onRoster(sc, f.LineManager) {
+			ps.add("line-manager", "Choose their line manager from the list of staff")
+		}
+	}
 	if len(ps.List) > 0 {
 		return h.planPage(ctx, r, s, f, ps)
 	}
@@ -303,14 +369,31 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
+	// The people of the visit by name (one read of their profiles); one without a name on
+	// record by their email.
+	var emails []string
+	for _, e := range slices.Concat(vs.Staff, []string{vs.LineManager, vs.AuthorisedBy, vs.CancelledBy}) {
+		if e != "" && !slices.Contains(emails, e) {
+			emails = append(emails, e) // a BatchGetItem takes each key once
+		}
+	}
+	people, err := h.Directory.StaffNames(ctx, emails)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	nameOf := func(email string) string { return cmp.Or(people[email], email) }
+	v.Staff, v.Manager = nil, nameOf(vs.LineManager)
+	for _, e := range vs.Staff {
+		v.Staff = append(v.Staff, nameOf(e))
+	}
 	if res.Address != nil {
 		v.Address = append(slices.Clone(res.Address.Lines), res.Address.Postcode)
 	}
 	if vs.AuthorisedBy != "" {
-		v.Authorised = vs.AuthorisedBy + ", " + when(vs.AuthorisedAt)
+		v.Authorised = nameOf(vs.AuthorisedBy) + ", " + when(vs.AuthorisedAt)
 	}
 	if vs.Status == visits.VisitCancelled {
-		v.Cancelled = vs.CancelledBy + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
+		v.Cancelled = nameOf(vs.CancelledBy) + ", " + when(vs.CancelledAt) + ": " + vs.CancelReason
 	}
 	for _, c := range vs.Calls {
 		v.Calls = append(v.Calls, when(c.At)+": "+callOutcomeTitles[c.Outcome])
@@ -364,7 +447,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 		v.Outcomes = append(v.Outcomes, option{Value: o, Title: callOutcomeTitles[o], Checked: sent.Get("outcome") == o})
 	}
 	for _, e := range vs.Staff {
-		v.Going = append(v.Going, option{Value: e, Title: e, Checked: sent == nil || slices.Contains(sent["going"], e)})
+		v.Going = append(v.Going, option{Value: e, Title: nameOf(e), Checked: sent == nil || slices.Contains(sent["going"], e)})
 	}
 	v.Concern, v.Details, v.Reason = sent.Get("concern") == "yes", sent.Get("details"), sent.Get("reason")
 	v.Adults = visits.Appearance{Emotional: sent.Get("adults-emotional"), Physical: sent.Get("adults-physical")}

@@ -62,7 +62,7 @@ func TestRule_V1_V8_TheVisitPagesFromPlanToCheckOut(t *testing.T) {
 
 	visit := plannedVisit(t, h)
 	page := call(t, h, "GET", visit, tokenFor(dsl), nil, visitAt("2027-02-26 15:01"))
-	wantBody(t, "the planned visit", page, http.StatusOK, "Waiting for the Senior DSL", "Alfie Whitfield", sam)
+	wantBody(t, "the planned visit", page, http.StatusOK, "Waiting for the Senior DSL", "Alfie Whitfield", "Sam Ellis")
 	if page.Headers["Cache-Control"] != "no-store" {
 		t.Errorf("the visit page may be cached: %q", page.Headers["Cache-Control"])
 	}

@@ -44,6 +44,10 @@ type Access struct {
 	// Staff: the office and the Senior DSL keep the school's staff and their roles (P1); which
 	// roles each may give is the staff capability's CanChange.
 	Staff bool
+	// FindPupils: the DSLs and the Senior DSL find a pupil by name, UPN or class, for their
+	// chronology (D10). FindFamilies: the office and the DSLs find a family by a child's name,
+	// for its contact details (H1) and, for the DSLs, its page.
+	FindPupils, FindFamilies bool
 }
 
 // AccessFor is what p may open at school.
@@ -63,6 +67,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
 		Imports: office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
+		FindPupils: dsl, FindFamilies: dsl || office,
 	}
 }
 

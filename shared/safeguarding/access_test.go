@@ -7,7 +7,8 @@ import (
 
 // Rules P1, P2, P3, H1, E1, D6, D9, C2, V1, C9: what each role (the office and the Senior DSL
 // import the school's MIS export and say who teaches each class, P1; the office and the DSLs
-// read the pupils below 90% attendance, C9; the Senior DSL changes the school's settings) may open in a school, decided once
+// read the pupils below 90% attendance, C9; the Senior DSL changes the school's settings; the
+// DSLs find pupils, the office and the DSLs families) may open in a school, decided once
 // for the pages and the API alike. A role in another school opens nothing here.
 func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 	designated := Principal{Email: "s.cole@brook.example", Memberships: map[SchoolID][]Role{school: {RoleStaff}},
@@ -18,14 +19,14 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 	}{
 		{teacher, Access{Member: true, Teacher: true, Acknowledgements: true}},
 		{office, Access{Member: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true,
-			ClassTeachers: true, Staff: true}},
+			ClassTeachers: true, Staff: true, FindFamilies: true}},
 		{dsl, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, CallFamilies: true,
-			ContactNumbers: true, Calendar: true, Attendance: true}},
+			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true}},
 		{head, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
 			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true,
-			Settings: true, ClassTeachers: true, Staff: true}},
+			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true}},
 		{governor, Access{Member: true}},
 		{designated, Access{Member: true, CallFamilies: true}},
 		{outsider, Access{}},

@@ -105,6 +105,28 @@ if (marksList && markTemplate) {
   drawMarks();
 }
 
+// A long list of people to tick (the staff to tell on the concern form) gets a box that
+// narrows it to the names holding what is typed; those ticked always stay in view. Without this
+// script the box stays hidden and the whole list shows.
+for (const input of document.querySelectorAll("input[data-filter-list]")) {
+  const list = document.getElementById(input.dataset.filterList);
+  const group = input.closest(".app-filter");
+  if (!list || !group) continue;
+  group.hidden = false;
+  input.addEventListener("input", () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const item of list.querySelectorAll(".govuk-checkboxes__item")) {
+      const box = item.querySelector("input");
+      const name = item.textContent.toLowerCase();
+      item.hidden = !(box && box.checked) && !words.every((w) => name.includes(w));
+    }
+  });
+  // Enter in the box narrows the list; it does not send the form.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
+}
+
 const body = document.body;
 const idleMs = Number(body.dataset.idleMs) || 5 * 60 * 1000;
 const showButton = document.getElementById("screen-show");
