@@ -335,8 +335,9 @@ func queryEveryFamily(ctx context.Context, db *dynamodb.Client, table string, sc
 
 // benchSchool is one school of the benchmark with its calendar.
 type benchSchool struct {
-	school safeguarding.School
-	cal    safeguarding.SchoolCalendar
+	school  safeguarding.School
+	cal     safeguarding.SchoolCalendar
+	closure safeguarding.Closure
 }
 
 // buildFamilies makes the schools and their families with the domain's own code. Each family
@@ -376,7 +377,11 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			{Email: staff("senior-dsl"), Roles: []safeguarding.Role{safeguarding.RoleSeniorDSL}},
 		}}
 		sc := benchCalendar(id)
-		schools = append(schools, benchSchool{school: school, cal: sc})
+		// A full closure since the start of term (rule E0), whose look at every family was
+		// taken on its 7th school day: every day since, only the look index is read.
+		closure := safeguarding.Closure{ID: "bench-closure", School: id, From: termStart, StartedBy: staff("senior-dsl"),
+			StartedAt: termStart, Swept: true, Version: 1}
+		schools = append(schools, benchSchool{school: school, cal: sc, closure: closure})
 		sc.BankHolidays = bank
 
 		rng := rand.New(rand.NewPCG(uint64(i), 0x5eed))
@@ -446,7 +451,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 				if f.NextLook().IsZero() || safeguarding.LocalDay(f.NextLook()).After(day) {
 					continue
 				}
-				if w, ok := f.Check(sc, bank, school, "run", day.Add(5*time.Hour+30*time.Minute)); ok {
+				if w, ok := f.Check(sc, bank, closure, school, "run", day.Add(5*time.Hour+30*time.Minute)); ok {
 					f = w.Family
 				}
 			}
@@ -468,6 +473,9 @@ func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, f
 	for _, s := range schools {
 		g.Go(func() error {
 			if err := st.PutSchool(gctx, s.school); err != nil {
+				return err
+			}
+			if err := st.PutClosure(gctx, s.closure); err != nil {
 				return err
 			}
 			if err := st.PutSchoolCalendar(gctx, s.cal); err != nil {
