@@ -128,6 +128,11 @@ func accessMatrix() map[string]accessRow {
 		"POST /api/schools/{school}/families/{id}/decision":        {allow: "H", body: none, why: "E4: the Senior DSL"},
 		"GET /api/schools/{school}/calendar":                       {allow: everyone, why: "E2: Engagement.Calendar: any member of the school reads its calendar (terms and days off, no record); the page is Access.Calendar's"},
 		"PUT /api/schools/{school}/calendar":                       {allow: "HG", body: "calendar", why: "E2: NewSchoolCalendar: CanEditCalendar, the Senior DSL and the office"},
+		"GET /api/schools/{school}/closures":                       {allow: everyone, why: "E0: Closures.List: any member of the school sees whether it is in a closure (dates, no record)"},
+		"POST /api/schools/{school}/closures":                      {allow: "H", body: none, why: "E0: CanManageClosures: the Senior DSL (checked before the body)"},
+		"POST /api/schools/{school}/closures/{id}/end":             {allow: "H", body: none, params: map[string]string{"id": "none"}, why: "E0: CanManageClosures: the Senior DSL (checked before the body)"},
+		"POST /api/schools/{school}/families/{id}/call/take":       {allow: viewers, why: "E3: CanTakeCall: the DSLs and staff designated for closure contact (Tom); the family has no call due, so past the check it is 400"},
+		"GET /api/schools/{school}/calls":                          {allow: everyone, why: "E3: CallsFor: any member lists the calls in their own work"},
 		// People (P1).
 		"GET /api/me":                      {allow: everyone, unscoped: "names no school: every signed-in person reads their own memberships", why: "P1"},
 		"GET /api/schools/{school}/pupils": {allow: everyone, query: "q=a", why: "C1: any member finds pupils for the form"},

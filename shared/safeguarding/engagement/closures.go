@@ -60,6 +60,19 @@ func (s Closures) member(ctx context.Context, who safeguarding.Caller, school sa
 	return p, nil
 }
 
+// CanManage answers whether the caller may start and end the school's closures (the Senior
+// DSL): nil, or ErrForbidden. An API checks it before it looks at a request's body.
+func (s Closures) CanManage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) error {
+	p, err := s.member(ctx, who, school)
+	if err != nil {
+		return err
+	}
+	if !safeguarding.CanManageClosures(p, school) {
+		return safeguarding.ErrForbidden
+	}
+	return nil
+}
+
 // List lists the school's closures for any member of its staff: whether the school is in a
 // closure is no secret from those who work there.
 func (s Closures) List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]safeguarding.Closure, error) {
