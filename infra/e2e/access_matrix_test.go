@@ -184,6 +184,8 @@ func accessMatrix() map[string]accessRow {
 		"POST /schools/{school}/imports":                                  {allow: "HG", body: url.Values{}, why: "P1: Access.Imports: the office and the Senior DSL (a post with no file: past the access check, invalid)"},
 		"GET /schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: Access.Imports, then imports.Read"},
 		"POST /schools/{school}/calendar":                                 {allow: "HG", body: url.Values{"version": {"999"}}, why: "E2: Access.CalendarEdit"},
+		"POST /schools/{school}/closures":                                 {allow: "H", body: url.Values{"closure-from": {"not a day"}}, why: "E0: CanManageClosures: the Senior DSL"},
+		"POST /schools/{school}/closures/{id}/end":                        {allow: "H", body: url.Values{"closure-last-day": {"not a day"}}, params: map[string]string{"id": "none"}, why: "E0: CanManageClosures: the Senior DSL"},
 		"GET /schools/{school}/calls":                                     {allow: viewers, why: "P3: Access.CallFamilies"},
 		"GET /schools/{school}/families/{id}/call":                        {allow: viewers, why: "P3, H3: Access.CallFamilies"},
 		"POST /schools/{school}/families/{id}/call":                       {allow: viewers, body: url.Values{}, why: "P3, H3: Access.CallFamilies"},

@@ -234,8 +234,8 @@ func (s *Store) SchoolFamilies(ctx context.Context, school safeguarding.SchoolID
 
 // OpenCalls lists a school's open phone calls to families, soonest due first (one Query of
 // GSI3's open calls).
-func (s *Store) OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.DueItem, error) {
-	var out []safeguarding.DueItem
+func (s *Store) OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]engagement.Call, error) {
+	var out []engagement.Call
 	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String("GSI3"),
 		KeyConditionExpression:    aws.String("GSI3PK = :pk"),
@@ -251,7 +251,14 @@ func (s *Store) OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]
 			if err := unmarshal(item, &it); err != nil {
 				return nil, err
 			}
-			out = append(out, dueFromAttrs(it.dueAttrs, school, it.key))
+			if !it.DueActive {
+				continue
+			}
+			c := engagement.Call{Family: it.Family, Reference: it.DueReference, Owner: it.DueAssignee, DueAt: it.DueAt}
+			for _, p := range it.Pupils {
+				c.Pupils = append(c.Pupils, safeguarding.PupilID(p))
+			}
+			out = append(out, c)
 		}
 	}
 	return out, nil

@@ -124,7 +124,17 @@ type callItem struct {
 	// GSI3 lists the school's open calls (openCallsPK) for the work lists, while it is open.
 	GSI3PK string `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK string `dynamodbav:"GSI3SK,omitempty"`
+	// Pupils are the family's children, for the work lists' names.
+	Pupils []string `dynamodbav:"pupils,omitempty"`
 	dueAttrs
+}
+
+func pupilStrings(ids []safeguarding.PupilID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }
 
 func putInput(table string, item any) *dynamodb.PutItemInput {
@@ -165,7 +175,7 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 		fs.CallKey = ck.SK
 		f = contact.RestoreFamily(fs)
 		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School()), Family: f.ID(), dueAttrs: dueToAttrs(*w.OpenCall),
-			GSI3PK: openCallsPK(f.School()), GSI3SK: stamp(w.OpenCall.Due.DueAt) + "#" + w.OpenCall.ID}))
+			GSI3PK: openCallsPK(f.School()), GSI3SK: stamp(w.OpenCall.Due.DueAt) + "#" + w.OpenCall.ID, Pupils: pupilStrings(f.Pupils())}))
 	}
 	famPut := &types.Put{TableName: &s.table, Item: marshal(familyToItem(f)),
 		ConditionExpression:       aws.String("version = :prev"),

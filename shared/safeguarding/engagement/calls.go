@@ -14,8 +14,10 @@ import (
 type Call struct {
 	Family    string
 	Reference string
-	Owner     string
-	DueAt     time.Time
+	// Pupils are the family's children when the call fell due, for the work list's names.
+	Pupils []safeguarding.PupilID
+	Owner  string
+	DueAt  time.Time
 }
 
 // Overdue reports whether the call was due before now.
@@ -32,17 +34,14 @@ func (s Engagement) CallsFor(ctx context.Context, who safeguarding.Caller, schoo
 	if !p.IsMember(school) {
 		return nil, safeguarding.ErrForbidden
 	}
-	items, err := s.Store.OpenCalls(ctx, school)
+	calls, err := s.Store.OpenCalls(ctx, school)
 	if err != nil {
 		return nil, err
 	}
 	var out []Call
-	for _, it := range items {
-		if it.Kind != safeguarding.DuePhoneCall || !it.Due.Active {
-			continue
-		}
-		if it.Assignee == who.Email || it.Assignee == "" && p.IsDSL(school) {
-			out = append(out, Call{Family: it.Subject, Reference: it.Reference, Owner: it.Assignee, DueAt: it.Due.DueAt})
+	for _, c := range calls {
+		if c.Owner == who.Email || c.Owner == "" && p.IsDSL(school) {
+			out = append(out, c)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Call) int { return a.DueAt.Compare(b.DueAt) })

@@ -46,7 +46,7 @@ type EngagementStore interface {
 	// SchoolFamilies lists every family of a school (one Query of its families list).
 	SchoolFamilies(ctx context.Context, school safeguarding.SchoolID) ([]contact.Family, error)
 	// OpenCalls lists the school's phone calls due to families (rule E3), soonest due first.
-	OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.DueItem, error)
+	OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]Call, error)
 	// SaveSchoolCalendar saves the calendar on the condition that the stored version is
 	// cal.Version-1 (ErrConflict), with its audit entry.
 	SaveSchoolCalendar(ctx context.Context, cal safeguarding.SchoolCalendar, audit safeguarding.AuditEntry) error
