@@ -56,8 +56,8 @@ func immediateFor(sc safeguarding.School, pupils []safeguarding.PupilID, names m
 type callDueView struct {
 	Due     string
 	Overdue bool
-	Held    bool // by the DSLs as a group
-	Owner   string
+	Held    bool   // by the DSLs as a group
+	Owner   string // by name, or "you"
 	CanTake bool
 	Key     string
 }
@@ -66,7 +66,7 @@ func callDueFor(f contact.Family) callDueView {
 	if f.CallKey() == "" || f.CallDueAt().IsZero() {
 		return callDueView{}
 	}
-	return callDueView{Due: whenDay(f.CallDueAt()), Held: f.CallOwner() == "", Owner: f.CallOwner(), CanTake: f.CallOwner() == "", Key: rand.Text()}
+	return callDueView{Due: whenDay(f.CallDueAt()), Held: f.CallOwner() == "", CanTake: f.CallOwner() == "", Key: rand.Text()}
 }
 
 // raiseFromCall records an immediate concern heard on a call: a high-priority safeguarding

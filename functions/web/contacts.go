@@ -281,6 +281,14 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 		v.Immediate = immediateFor(sc, f.Pupils(), names, st.concern)
 	}
 	v.Call3 = callDueFor(f)
+	if o := f.CallOwner(); o != "" {
+		v.Call3.Owner = "someone else"
+		if o == s.claims.Email {
+			v.Call3.Owner = "you"
+		} else if names, err := h.Directory.StaffNames(ctx, []string{o}); err == nil && names[o] != "" {
+			v.Call3.Owner = names[o]
+		}
+	}
 	if v.Attempt.Key == "" {
 		v.Attempt.Key = rand.Text()
 	}
