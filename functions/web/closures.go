@@ -55,7 +55,7 @@ func (h *Handler) closureSectionFor(ctx context.Context, r *request, s session, 
 	if err != nil {
 		return v, err
 	}
-	v.CanManage = safeguarding.CanManageClosures(p, school)
+	v.CanManage = safeguarding.AccessFor(p, school).Closures
 	v.StartURL = schoolPath(school) + "/closures"
 	v.From, v.LastDay = r.form.Get("closure-from"), r.form.Get("closure-last-day")
 	v.Key = r.form.Get("key")
@@ -105,7 +105,7 @@ func (h *Handler) onClosure(ctx context.Context, r *request, s session, school s
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	if !safeguarding.CanManageClosures(p, school) || h.Closures == nil || h.Engagement == nil {
+	if !safeguarding.AccessFor(p, school).Closures || h.Closures == nil || h.Engagement == nil {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	var problems formProblems

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
@@ -41,6 +43,36 @@ func TestRule_E0_E1_E6_FamiliesWhoGoQuietThroughTheLocalStack(t *testing.T) {
 	other := map[string]any{"acknowledgements": []map[string]string{{"pupilId": "hc-01", "at": "2027-01-08T15:00:00Z", "kind": "message"}}}
 	if status, _ := call(t, "POST", base+"/engagement", owen, other); status != http.StatusForbidden {
 		t.Errorf("a teacher acknowledged for another class: %d", status)
+	}
+
+	// E0: the office imports a new pupil with a new family on Thursday 14 January, the
+	// closure's 4th school day: the family counts its silence from that day.
+	pinClock(t, local("2027-01-14 10:00"))
+	fatima := token(t, seed.Email("Fatima", "Begum"))
+	csv := "UPN,Surname,Forename,RegGroup,Contact 1 Forename,Contact 1 Surname,Contact 1 Mobile\nE2E000000001,Newman,Ada,Kestrels,Ann,Newman,07700 900999\n"
+	imp, err := send("POST", base+"/imports", strings.NewReader(csv), "Authorization", "Bearer "+fatima, "Content-Type", "text/csv")
+	var queued map[string]any
+	if err != nil || imp.status != http.StatusAccepted || json.Unmarshal(imp.body, &queued) != nil {
+		t.Fatalf("import: %d %v %s", imp.status, err, imp.body)
+	}
+	for i := 0; ; i++ {
+		_, done := call(t, "GET", base+"/imports/"+queued["id"].(string), fatima, nil)
+		if done["status"] == "done" && done["applied"] == true {
+			break
+		}
+		if done["status"] == "failed" || done["status"] == "done" || i == 100 {
+			t.Fatalf("the import: %v", done)
+		}
+		call(t, "POST", product(t)+"/dev/settle", "", nil)
+	}
+	_, found := call(t, "GET", base+"/pupils?q=Newman", chloe, nil)
+	pupils, _ := found["pupils"].([]any)
+	if len(pupils) != 1 {
+		t.Fatalf("the new pupil: %v", found)
+	}
+	newFamily, _ := pupils[0].(map[string]any)["familyId"].(string)
+	if newFamily == "" {
+		t.Fatalf("the new pupil has no family: %v", pupils[0])
 	}
 
 	run := func(at string) map[string]any {
@@ -151,6 +183,16 @@ func TestRule_E0_E1_E6_FamiliesWhoGoQuietThroughTheLocalStack(t *testing.T) {
 	}
 	if !hasCall(calls(leah), seed.Email("Leah", "Morgan")) || hasCall(calls(chloe), "") {
 		t.Errorf("after Leah took it: her calls %v, Chloe's %v", calls(leah), calls(chloe))
+	}
+	// E0: the family added on Thursday 14th is 5 school days silent on Thursday 21st (not
+	// missing), 6 on Friday 22nd (missing), never counted from before it was added.
+	run("2027-01-21 05:30")
+	if f := missingFamily(newFamily); f != nil {
+		t.Errorf("the family added during the closure, missing after five school days: %v", f)
+	}
+	run("2027-01-22 05:30")
+	if f := missingFamily(newFamily); f == nil || f["schoolDaysSilent"] != float64(6) {
+		t.Errorf("the family added during the closure, after six school days: %v", f)
 	}
 	// Nothing on a Saturday.
 	if r := run("2027-01-23 05:30"); r["schoolDay"] != false || r["enqueued"] != nil {
