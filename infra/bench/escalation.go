@@ -608,12 +608,13 @@ func escalationMarkdown(md *strings.Builder, results ...escalationResult) {
 	fmt.Fprintf(md, "\n## Escalation job (families who go quiet) at scale\n\n"+
 		"The daily run of rules E2-E5 at %s (a Tuesday; the run of the Monday before reached every school), as the `escalation` function makes it: "+
 		"the registry read once (`EscalationSchools`, the fan-out), then one school per SQS message, each the worker's `FamilyEscalation.RunSchool` "+
-		"with the store it uses (here side by side, as the queue's concurrency would run them). It reads each school's calendar, "+
+		"with the store it uses (here side by side, as the queue's concurrency would run them). It reads each school's calendar and its latest closure "+
+		"(rule E0: every school is in one since the start of term, its look at every family taken), "+
 		"then only the families due a look through the sparse look index (GSI2, one Query per local day since the day last reached: Monday and Tuesday), "+
 		"the school when one is due, and writes one conditional transaction per family that changes. "+
 		"Two full approaches read the same data before the run: a Scan of the whole table (`type = family`, eventually consistent, paged), "+
 		"and one Query per school of its families list (GSI1, the partition the H1 report reads, here with whole items), side by side. "+
-		"Each school keeps its own calendar (the autumn term with its half term). The table holds the schools, the registry, the calendars and the families; "+
+		"Each school keeps its own calendar (the autumn term with its half term). The table holds the schools, the registry, the calendars, the closures and the families; "+
 		"a real one also holds pupils, concerns, chronologies, earlier alerts and audit entries, which a Scan reads too and the job does not.\n\n",
 		results[0].Now.In(safeguarding.London).Format("Monday 2 January 2006 15:04 MST"))
 	fmt.Fprintf(md, "**Method.** As for the deadline engine: `ReturnConsumedCapacity = TOTAL` on every call, DynamoDB Local's own figures "+
