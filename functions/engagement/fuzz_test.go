@@ -111,3 +111,14 @@ func FuzzFamiliesQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzClosureStart(f *testing.F) {
+	fuzzRoute(f, "POST", "POST "+closuresRoute, head, map[string]string{"school": brook},
+		`{"from":"2027-01-11"}`, `{"from":"2027-02-30"}`, `{"from":"2027-01-11T00:00:00Z"}`, `{"from":null}`, `{"from":11}`,
+		`{"from":"2027-01-11","lastDay":"2027-01-22"}`)
+}
+
+func FuzzClosureEnd(f *testing.F) {
+	fuzzRoute(f, "POST", "POST "+endClosureRoute, head, map[string]string{"school": brook, "id": "autumn"},
+		`{"lastDay":"2026-11-20"}`, `{"lastDay":"2026-09-02"}`, `{"lastDay":"0000-01-01"}`, `{"lastDay":"9999-12-31"}`, `{"lastDay":[]}`)
+}

@@ -15,6 +15,7 @@ import (
 
 type handler struct {
 	svc            engagement.Engagement
+	closures       engagement.Closures
 	attendanceList attendance.List
 }
 
@@ -34,6 +35,11 @@ func (h handler) routes() httpapi.Router {
 		"GET /api/schools/{school}/calendar":                       h.calendar,
 		"PUT /api/schools/{school}/calendar":                       h.editCalendar,
 		"GET /api/schools/{school}/attendance":                     h.attendance,
+		"GET /api/schools/{school}/closures":                       h.listClosures,
+		"POST /api/schools/{school}/closures":                      h.startClosure,
+		"POST /api/schools/{school}/closures/{id}/end":             h.endClosure,
+		"POST /api/schools/{school}/families/{id}/call/take":       h.takeCall,
+		"GET /api/schools/{school}/calls":                          h.calls,
 	}
 }
 
@@ -80,6 +86,8 @@ type familyResponse struct {
 	LANotifiedAt     *time.Time `json:"laNotifiedAt,omitempty"`
 	LABrief          string     `json:"laBrief,omitempty"`
 	Decision         string     `json:"decision,omitempty"`
+	// CallOwner is who took the open phone call (rule E3); absent while the DSLs hold it.
+	CallOwner string `json:"callOwner,omitempty"`
 	// ContactDeclinedAt: the family asked not to be contacted, or refused (rules H2, H3).
 	ContactDeclinedAt *time.Time `json:"contactDeclinedAt,omitempty"`
 	NextDue           string     `json:"nextDue,omitempty"`
@@ -92,6 +100,7 @@ func toResponse(f contact.Family) familyResponse {
 		LastContactAt: optional(f.LastContactAt()), LastContactHow: f.LastContactHow(), MissingSince: optional(f.MissingSince()),
 		Attempts: f.Attempts(), LastAttemptAt: optional(f.LastAttemptAt()), CallDueAt: optional(f.CallDueAt()),
 		LARaisedAt: optional(f.LARaisedAt()), LANotifiedAt: optional(f.LANotifiedAt()), Decision: f.Decision(), Version: f.Version(),
+		CallOwner:         f.CallOwner(),
 		ContactDeclinedAt: optional(f.ContactDeclinedAt())}
 	for _, p := range f.Pupils() {
 		out.PupilIDs = append(out.PupilIDs, string(p))

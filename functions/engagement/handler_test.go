@@ -79,6 +79,21 @@ type world struct {
 // family records, and the function's handler as main.go builds it.
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	w := newWorldWithoutClosure(t)
+	st := w.st
+	// Both schools in a full closure since the start of the autumn term (rule E0), whose look
+	// at every family was taken: the escalation job reads only the families due a look.
+	for _, sc := range []safeguarding.SchoolID{seed.BrookLane, seed.Hillcrest} {
+		apitest.Must(t, st.PutClosure(context.Background(), safeguarding.Closure{ID: "autumn", School: sc, From: local("2026-09-03 00:00"),
+			StartedBy: head, StartedAt: local("2026-09-03 08:00"), Swept: true, Version: 1}))
+	}
+	w.calls.Reset()
+	return w
+}
+
+// newWorldWithoutClosure is the demo federation with no closure yet: nothing is counted.
+func newWorldWithoutClosure(t testing.TB) *world {
+	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
 	apitest.SeedDemoWithFamilies(t, st)

@@ -1,6 +1,7 @@
 // Command engagement is the EngagementFunction: teachers' acknowledgements of families (rule
 // E1), the DSLs' families view, contact attempts, the Senior DSL's LA notifications and
-// decisions (E4-E6), each school's calendar, and the pupils below 90% attendance (C9).
+// decisions (E4-E6), each school's calendar and full closures (E0), the phone calls due to
+// families and who takes them (E3), and the pupils below 90% attendance (C9).
 package main
 
 import (
@@ -29,5 +30,6 @@ func main() {
 
 func newHandler(st *store.Store) handler {
 	return handler{svc: engagement.Engagement{Store: st, BankHolidays: calendar.EnglandAndWales(), NewID: store.NewID},
+		closures:       engagement.Closures{Store: st, NewID: store.NewID},
 		attendanceList: attendance.List{Store: st, NewID: store.NewID}}
 }

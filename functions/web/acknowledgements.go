@@ -35,6 +35,11 @@ type engagementService interface {
 	Acknowledge(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, acks []contact.Acknowledgement,
 		key safeguarding.RequestKey, fingerprint string) (engagement.AckResult, error)
 	MissingFamilies(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.FamilyRow, error)
+	// Families is the DSLs' families page during a closure or outside one (E0, E2), and
+	// CallsFor and TakeCall the phone calls due to families (E3): see closures.go.
+	Families(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (engagement.FamiliesOverview, error)
+	CallsFor(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.Call, error)
+	TakeCall(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (contact.Family, error)
 	Family(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (engagement.FamilyRow, error)
 	RecordContact(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, in contact.ContactAttempt,
 		key safeguarding.RequestKey, fp string) (contact.Family, error)

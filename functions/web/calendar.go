@@ -41,6 +41,8 @@ type calendarView struct {
 	// Shown to those who may not edit: the calendar as it is.
 	TermList   []safeguarding.Term
 	DayOffList []dayOffLine
+	// Closure is the school's full closure (rule E0), see closures.go.
+	Closure closureSection
 }
 
 type dayOffLine struct {
@@ -53,6 +55,9 @@ func (h *Handler) calendar(ctx context.Context, r *request, s session) events.AP
 	done := ""
 	if r.ev.QueryStringParameters["done"] == "saved" {
 		done = "Calendar saved. School days are counted from it from now on."
+	}
+	if m := closureDone[r.ev.QueryStringParameters["done"]]; m != "" {
+		done = m
 	}
 	return h.calendarPage(ctx, r, s, safeguarding.SchoolID(r.param("school")), nil, done, formProblems{})
 }
@@ -75,6 +80,9 @@ func (h *Handler) calendarPage(ctx context.Context, r *request, s session, schoo
 		Version: cal.Version, Problems: problems, TermList: cal.Terms}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
+	}
+	if v.Closure, err = h.closureSectionFor(ctx, r, s, p, school); err != nil {
+		return h.errorPage(r, statusFor(err), &s)
 	}
 	for _, o := range cal.DaysOff {
 		v.DayOffList = append(v.DayOffList, dayOffLine{Kind: dayOffTitles[o.Kind], From: o.From, To: o.To, Note: o.Note})

@@ -524,6 +524,8 @@ type workView struct {
 	// Reallocate are the actions waiting for the Senior DSL to reallocate them (D6).
 	Reallocate []actionView
 	Problems   formProblems
+	// Calls are the phone calls to families in the person's work (rule E3), see calls.go.
+	Calls []workCall
 }
 
 func (h *Handler) myWork(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -561,6 +563,11 @@ func (h *Handler) workPage(ctx context.Context, r *request, s session, schoolID 
 	base := schoolPath(schoolID) + "/work"
 	v := workView{SchoolName: school.Name, Done: doneMessage(r), Everyone: everyone, CanSwitch: access.EveryonesWork,
 		MineLink: base, AllLink: base + "?who=all", Problems: st.problems}
+	if !everyone {
+		if v.Calls, err = h.workCalls(ctx, r, s, schoolID); err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+	}
 	back := "work"
 	for _, a := range list {
 		av := newActionView(a, p, school, names, r.now, back, st)

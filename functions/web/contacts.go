@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -65,6 +66,8 @@ var callOutcomeText = map[string]string{
 var callWellbeingText = map[string]string{"yes": "Yes", "no": "No", "not-sure": "Not sure"}
 
 var callDone = map[string]string{
+	"concern": "High-priority concern recorded: the DSLs are alerted at once by text and email.",
+	"taken":   "The call is yours: it is in your work until it is made.",
 	"attempt": "Call attempt recorded in each child's chronology.",
 	"call":    "Call recorded in each child's chronology; its agreed actions are assigned and the next call is due.",
 }
@@ -148,6 +151,11 @@ type callScreenView struct {
 	CallOpen              bool
 	Wellbeing, Happy      []option
 	Staff                 []option
+	// The immediate-risk path (rule V5 on a call): the duty team one tap away, and a
+	// high-priority concern about the children; see calls.go.
+	Immediate immediateView
+	// The call due to the family (rule E3) and whether the viewer may take it.
+	Call3 callDueView
 }
 
 // callState is the call screen's forms as sent, with their problems, and the reason given
@@ -157,6 +165,7 @@ type callState struct {
 	attempt  attemptForm
 	call     callForm
 	reason   contact.OpeningReason
+	concern  immediateForm
 }
 
 // openingReasonView asks why someone needs one more family's numbers this hour (rule P3), on
@@ -267,10 +276,19 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 		}
 		v.Phones = append(v.Phones, c)
 	}
+	var staffNames map[string]string
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
-		names, _ := h.rosterNames(ctx, sc) // without them, the picker names people by email
-		v.Staff = staffOptions(sc, names, "")
+		staffNames, _ = h.rosterNames(ctx, sc) // without them, the picker names people by email
+		v.Staff = staffOptions(sc, staffNames, "")
+		v.Immediate = immediateFor(sc, f.Pupils(), names, st.concern)
+	}
+	v.Call3 = callDueFor(f)
+	if o := f.CallOwner(); o != "" {
+		v.Call3.Owner = cmp.Or(staffNames[o], "someone else")
+		if o == s.claims.Email {
+			v.Call3.Owner = "you"
+		}
 	}
 	if v.Attempt.Key == "" {
 		v.Attempt.Key = rand.Text()
@@ -312,6 +330,12 @@ func (h *Handler) submitCall(ctx context.Context, r *request, s session) events.
 	}
 	if reason := openingReasonOf(r); reason.Given {
 		return h.callScreenWith(ctx, r, s, callState{reason: reason})
+	}
+	switch r.form.Get("form") {
+	case "concern":
+		return h.raiseFromCall(ctx, r, s, school, id)
+	case "take":
+		return h.takeCall(ctx, r, s, school, id)
 	}
 	var st callState
 	var in contact.ContactAttempt

@@ -157,6 +157,22 @@ type familiesView struct {
 	CalendarLink string
 	SilentDays   int
 	LADays       int
+	// During a full closure (rule E0): since when, and every other family with its silent
+	// school days, soonest to go missing first, those 4 or 5 days silent marked.
+	Counting     bool
+	ClosureSince string
+	ClosureEnded string
+	Others       []countingRow
+	SoonFrom     int
+}
+
+// countingRow is a family not missing, counted during a closure.
+type countingRow struct {
+	ID, Reference, Link string
+	Children            []childView
+	Silent              int
+	Soon                bool
+	LastContact         time.Time
 }
 
 // families lists the school's missing families for its DSLs, longest missing first.
@@ -166,20 +182,31 @@ func (h *Handler) families(ctx context.Context, r *request, s session) events.AP
 	if fail != nil {
 		return *fail
 	}
-	rows, err := h.Engagement.MissingFamilies(ctx, r.caller(s.claims.Email), school)
+	all, err := h.Engagement.Families(ctx, r.caller(s.claims.Email), school)
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	names, err := h.childrenOf(ctx, school, rows)
+	names, err := h.childrenOf(ctx, school, append(append([]engagement.FamilyRow{}, all.Missing...), all.Others...))
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := familiesView{CalendarLink: schoolPath(school) + "/calendar", SilentDays: contact.SilentDaysMissing + 1, LADays: contact.SilentDaysLA}
+	v := familiesView{CalendarLink: schoolPath(school) + "/calendar", SilentDays: contact.SilentDaysMissing + 1, LADays: contact.SilentDaysLA,
+		Counting: all.Counting, SoonFrom: engagement.SoonMissingFrom}
+	if all.Closure.Open() || all.Counting {
+		v.ClosureSince = day(all.Closure.From)
+	} else if !all.Closure.IsZero() {
+		v.ClosureEnded = day(all.Closure.LastDay)
+	}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
-	for _, row := range rows {
+	for _, row := range all.Missing {
 		v.Families = append(v.Families, h.familyRowView(row, names, r.now))
+	}
+	for _, row := range all.Others {
+		fv := h.familyRowView(row, names, r.now)
+		v.Others = append(v.Others, countingRow{ID: fv.ID, Reference: fv.Reference, Link: fv.Link, Children: fv.Children,
+			Silent: row.SchoolDaysSilent, Soon: row.SoonMissing(), LastContact: fv.LastContact})
 	}
 	return h.page(r, http.StatusOK, "families", pageData{Title: "Families who have gone quiet", SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, school, "families")})

@@ -136,7 +136,9 @@ type Handler struct {
 	// calendar: the engagement API's use cases.
 	Engagement engagementService
 	Classes    classService
-	Verifier   tokenVerifier
+	// Closures starts and ends a school's full closures (rule E0): the closures API's use cases.
+	Closures closureService
+	Verifier tokenVerifier
 	// Sessions keeps the signed-in sessions on the server (rules S3, S8).
 	Sessions sessionStore
 	// SessionClock is the wall clock sessions are timed by (time.Now when nil): a session is
@@ -290,6 +292,8 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/decision":        (*Handler).decide,
 	"GET /schools/{school}/calendar":                       (*Handler).calendar,
 	"POST /schools/{school}/calendar":                      (*Handler).editCalendar,
+	"POST /schools/{school}/closures":                      (*Handler).startClosure,
+	"POST /schools/{school}/closures/{id}/end":             (*Handler).endClosure,
 	"GET /schools/{school}/calls":                          (*Handler).callList,
 	"GET /schools/{school}/families/{id}/call":             (*Handler).callScreen,
 	"POST /schools/{school}/families/{id}/call":            (*Handler).submitCall,

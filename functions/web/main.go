@@ -63,6 +63,7 @@ func main() {
 		Calendar:   cal,
 		Directory:  st,
 		Engagement: engagement.Engagement{Store: st, BankHolidays: cal, NewID: store.NewID},
+		Closures:   engagement.Closures{Store: st, NewID: store.NewID},
 		Contacts:   contact.Contacts{Store: st, NewID: store.NewID},
 		Classes:    engagement.ClassLists{Store: st},
 		// The school's own categories and sub-categories (rule C2).

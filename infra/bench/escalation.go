@@ -335,8 +335,9 @@ func queryEveryFamily(ctx context.Context, db *dynamodb.Client, table string, sc
 
 // benchSchool is one school of the benchmark with its calendar.
 type benchSchool struct {
-	school safeguarding.School
-	cal    safeguarding.SchoolCalendar
+	school  safeguarding.School
+	cal     safeguarding.SchoolCalendar
+	closure safeguarding.Closure
 }
 
 // buildFamilies makes the schools and their families with the domain's own code. Each family
@@ -376,7 +377,11 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 			{Email: staff("senior-dsl"), Roles: []safeguarding.Role{safeguarding.RoleSeniorDSL}},
 		}}
 		sc := benchCalendar(id)
-		schools = append(schools, benchSchool{school: school, cal: sc})
+		// A full closure since the start of term (rule E0), whose look at every family was
+		// taken on its 7th school day: every day since, only the look index is read.
+		closure := safeguarding.Closure{ID: "bench-closure", School: id, From: termStart, StartedBy: staff("senior-dsl"),
+			StartedAt: termStart, Swept: true, Version: 1}
+		schools = append(schools, benchSchool{school: school, cal: sc, closure: closure})
 		sc.BankHolidays = bank
 
 		rng := rand.New(rand.NewPCG(uint64(i), 0x5eed))
@@ -446,7 +451,7 @@ func buildFamilies(cfg escalationConfig, bank safeguarding.Calendar, now time.Ti
 				if f.NextLook().IsZero() || safeguarding.LocalDay(f.NextLook()).After(day) {
 					continue
 				}
-				if w, ok := f.Check(sc, bank, school, "run", day.Add(5*time.Hour+30*time.Minute)); ok {
+				if w, ok := f.Check(sc, bank, closure, school, "run", day.Add(5*time.Hour+30*time.Minute)); ok {
 					f = w.Family
 				}
 			}
@@ -468,6 +473,9 @@ func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, f
 	for _, s := range schools {
 		g.Go(func() error {
 			if err := st.PutSchool(gctx, s.school); err != nil {
+				return err
+			}
+			if err := st.PutClosure(gctx, s.closure); err != nil {
 				return err
 			}
 			if err := st.PutSchoolCalendar(gctx, s.cal); err != nil {
@@ -600,12 +608,13 @@ func escalationMarkdown(md *strings.Builder, results ...escalationResult) {
 	fmt.Fprintf(md, "\n## Escalation job (families who go quiet) at scale\n\n"+
 		"The daily run of rules E2-E5 at %s (a Tuesday; the run of the Monday before reached every school), as the `escalation` function makes it: "+
 		"the registry read once (`EscalationSchools`, the fan-out), then one school per SQS message, each the worker's `FamilyEscalation.RunSchool` "+
-		"with the store it uses (here side by side, as the queue's concurrency would run them). It reads each school's calendar, "+
+		"with the store it uses (here side by side, as the queue's concurrency would run them). It reads each school's calendar and its latest closure "+
+		"(rule E0: every school is in one since the start of term, its look at every family taken), "+
 		"then only the families due a look through the sparse look index (GSI2, one Query per local day since the day last reached: Monday and Tuesday), "+
 		"the school when one is due, and writes one conditional transaction per family that changes. "+
 		"Two full approaches read the same data before the run: a Scan of the whole table (`type = family`, eventually consistent, paged), "+
 		"and one Query per school of its families list (GSI1, the partition the H1 report reads, here with whole items), side by side. "+
-		"Each school keeps its own calendar (the autumn term with its half term). The table holds the schools, the registry, the calendars and the families; "+
+		"Each school keeps its own calendar (the autumn term with its half term). The table holds the schools, the registry, the calendars, the closures and the families; "+
 		"a real one also holds pupils, concerns, chronologies, earlier alerts and audit entries, which a Scan reads too and the job does not.\n\n",
 		results[0].Now.In(safeguarding.London).Format("Monday 2 January 2006 15:04 MST"))
 	fmt.Fprintf(md, "**Method.** As for the deadline engine: `ReturnConsumedCapacity = TOTAL` on every call, DynamoDB Local's own figures "+

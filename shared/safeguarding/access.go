@@ -30,6 +30,8 @@ type Access struct {
 	// Calendar: the DSLs and the office see the school's calendar; CalendarEdit: the Senior
 	// DSL and the office change it.
 	Calendar, CalendarEdit bool
+	// Closures: the Senior DSL starts and ends the school's full closures (rule E0).
+	Closures bool
 	// Imports: the office and the Senior DSL load the school's pupils, families and contacts
 	// from its MIS export (P1).
 	Imports bool
@@ -65,7 +67,8 @@ func AccessFor(p Principal, school SchoolID) Access {
 		CallFamilies:   CanSeeContactDetails(p, school, p.IsClosureContact(school)),
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
-		Imports: office || senior, Attendance: office || dsl, Staff: office || senior,
+		Closures: CanManageClosures(p, school),
+		Imports:  office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
 	}

@@ -157,6 +157,13 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 		switch aud {
 		case AudienceAssignee, AudienceLineManager:
 			recipients = []string{item.Assignee}
+			if aud == AudienceAssignee && item.Assignee == "" && item.Kind == DuePhoneCall {
+				// rule E3: a call no one has taken belongs to the DSLs as a group.
+				recipients = nil
+				for _, m := range RosterWith(school.Roster, RoleDSL) {
+					recipients = append(recipients, m.Email)
+				}
+			}
 		case AudienceDSL:
 			for _, m := range RosterWith(school.Roster, RoleDSL) {
 				recipients = append(recipients, m.Email)

@@ -68,6 +68,7 @@ type familyItem struct {
 	LastAttemptAt  time.Time   `dynamodbav:"lastAttemptAt"`
 	CallDueAt      time.Time   `dynamodbav:"callDueAt"`
 	CallKey        string      `dynamodbav:"callKey,omitempty"`
+	CallOwner      string      `dynamodbav:"callOwner,omitempty"`
 	Decision       string      `dynamodbav:"decision,omitempty"`
 	// ContactDeclinedAt: the family asked not to be contacted (absent while happy to be).
 	ContactDeclinedAt *time.Time `dynamodbav:"contactDeclinedAt,omitempty"`
@@ -80,7 +81,7 @@ func familyToItem(f contact.Family) familyItem {
 	it := familyItem{key: familyKey(s.School, s.ID), Type: typeFamily, ID: s.ID, School: string(s.School),
 		TrackedSince: s.TrackedSince, LastContactAt: s.LastContactAt, LastContactHow: s.LastContactHow, Status: string(s.Status),
 		MissingSince: s.MissingSince, LARaisedAt: s.LARaisedAt, LANotifiedAt: s.LANotifiedAt, Attempts: s.Attempts,
-		LastAttemptAt: s.LastAttemptAt, CallDueAt: s.CallDueAt, CallKey: s.CallKey, Decision: s.Decision, Version: s.Version,
+		LastAttemptAt: s.LastAttemptAt, CallDueAt: s.CallDueAt, CallKey: s.CallKey, CallOwner: s.CallOwner, Decision: s.Decision, Version: s.Version,
 		Children: []childItem{}, GSI1PK: familiesPK(s.School), GSI1SK: s.ID + "#FAMILY", ContactDeclinedAt: timePtr(s.ContactDeclinedAt)}
 	if it.Status == "" {
 		it.Status = string(contact.FamilyEngaged)
@@ -102,7 +103,7 @@ func familyFromItem(it familyItem) contact.Family {
 	s := contact.FamilySnapshot{ID: it.ID, School: safeguarding.SchoolID(it.School), TrackedSince: it.TrackedSince,
 		LastContactAt: it.LastContactAt, LastContactHow: it.LastContactHow, Status: contact.FamilyStatus(it.Status),
 		MissingSince: it.MissingSince, LARaisedAt: it.LARaisedAt, LANotifiedAt: it.LANotifiedAt, Attempts: it.Attempts,
-		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, Decision: it.Decision, Version: it.Version,
+		LastAttemptAt: it.LastAttemptAt, CallDueAt: it.CallDueAt, CallKey: it.CallKey, CallOwner: it.CallOwner, Decision: it.Decision, Version: it.Version,
 		ContactDeclinedAt: timeOf(it.ContactDeclinedAt)}
 	for _, c := range it.Children {
 		s.Children = append(s.Children, contact.FamilyChild{Pupil: safeguarding.PupilID(c.Pupil), ClassName: c.ClassName})
@@ -120,7 +121,20 @@ type callItem struct {
 	Type   string `dynamodbav:"type"`
 	School string `dynamodbav:"school"`
 	Family string `dynamodbav:"family"`
+	// GSI3 lists the school's open calls (openCallsPK) for the work lists, while it is open.
+	GSI3PK string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK string `dynamodbav:"GSI3SK,omitempty"`
+	// Pupils are the family's children, for the work lists' names.
+	Pupils []string `dynamodbav:"pupils,omitempty"`
 	dueAttrs
+}
+
+func pupilStrings(ids []safeguarding.PupilID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }
 
 func putInput(table string, item any) *dynamodb.PutItemInput {
@@ -160,7 +174,8 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 		fs := f.Snapshot()
 		fs.CallKey = ck.SK
 		f = contact.RestoreFamily(fs)
-		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School()), Family: f.ID(), dueAttrs: dueToAttrs(*w.OpenCall)}))
+		items = append(items, put(callItem{key: ck, Type: typeCall, School: string(f.School()), Family: f.ID(), dueAttrs: dueToAttrs(*w.OpenCall),
+			GSI3PK: openCallsPK(f.School()), GSI3SK: stamp(w.OpenCall.Due.DueAt) + "#" + w.OpenCall.ID, Pupils: pupilStrings(f.Pupils())}))
 	}
 	famPut := &types.Put{TableName: &s.table, Item: marshal(familyToItem(f)),
 		ConditionExpression:       aws.String("version = :prev"),
@@ -169,8 +184,16 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	if w.CloseCall != "" {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
 			Key:                       key{PK: familyPK(f.School(), f.ID()), SK: w.CloseCall}.av(),
-			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
+	}
+	if w.AssignCall != "" && f.CallKey() != "" {
+		// rule E3: the call taken from the DSLs as a group; its ladder now alerts its owner.
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
+			Key:                       key{PK: familyPK(f.School(), f.ID()), SK: f.CallKey()}.av(),
+			UpdateExpression:          aws.String("SET dueAssignee = :who"),
+			ConditionExpression:       aws.String("dueActive = :true"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":who": str(w.AssignCall), ":true": &types.AttributeValueMemberBOOL{Value: true}}}})
 	}
 	for _, a := range w.Actions {
 		items = append(items, put(familyActionToItem(a)))

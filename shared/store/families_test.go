@@ -185,6 +185,9 @@ func (w *famWorld) stored(id string) contact.Family {
 	return f
 }
 
+// famClosure is a full closure open since the start of the autumn term (rule E0).
+var famClosure = safeguarding.Closure{ID: "cl-autumn", School: famSchool, From: famLocal("2026-09-03 00:00"), Version: 1}
+
 func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *testing.T) {
 	w := newFamWorld(t)
 	ctx := context.Background()
@@ -208,7 +211,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// The job's look on the 17th logs it MISSING: it moves to the day it would reach 20 and
 	// joins the MISSING list.
 	tue := famLocal("2026-11-17 05:30")
-	wr, ok := acked.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "E1", tue)
+	wr, ok := acked.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, famClosure, w.school, "E1", tue)
 	if !ok || wr.Family.Status() != contact.FamilyMissing {
 		t.Fatalf("the check did not log it missing: %+v", wr.Family)
 	}
@@ -223,7 +226,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// At 20 silent school days the LA is raised and nothing is left for a look to do: the family
 	// leaves the look index (and stays MISSING).
 	missing := w.stored("f-acked")
-	wr, ok = missing.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "E2", famLocal("2026-12-05 05:30"))
+	wr, ok = missing.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, famClosure, w.school, "E2", famLocal("2026-12-05 05:30"))
 	if !ok || wr.Family.LARaisedAt().IsZero() {
 		t.Fatalf("20 days did not raise the LA: %+v", wr.Family)
 	}
@@ -324,7 +327,7 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 		t.Fatal(err)
 	}
 	tue := famLocal("2026-11-17 05:30")
-	missing, ok := f.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, w.school, "M1", tue)
+	missing, ok := f.Check(safeguarding.Weekdays{}, safeguarding.Weekdays{}, famClosure, w.school, "M1", tue)
 	if !ok || missing.OpenCall == nil || len(missing.Entries) != 2 || len(missing.Alerts) != 1 {
 		t.Fatalf("the check: %+v", missing)
 	}
@@ -336,13 +339,15 @@ func TestRule_E2_E3_SaveFamilyIsConditionalOnTheVersionReadAndWritesNothingWhenR
 		t.Errorf("calls %v: want one transaction", w.calls.Counts())
 	}
 	// rule E3: the phone call, due within 24 hours, is on the deadline engine's due index under
-	// the day of its first look (the 18th: a reminder before it is due), and the family points at it.
+	// the day of its first look (the 18th: a reminder before it is due), and the family points at
+	// it; it belongs to the DSLs as a group (no assignee) and is on the school's open calls.
 	stored := w.stored("f1")
 	call := w.item(familyPK(famSchool, "f1"), stored.CallKey())
 	if stored.Version() != 1 || stored.CallKey() == "" || famAttr(call, "dueActive") != "true" || famAttr(call, "dueKind") != "phone-call" ||
-		famAttr(call, "GSI2PK") != "SCHOOL#brook-lane#DUE#2026-11-18" || famAttr(call, "dueAssignee") != famDSL {
-		t.Fatalf("family %+v; call dueActive %s, dueKind %s, GSI2PK %s, dueAssignee %s", stored,
-			famAttr(call, "dueActive"), famAttr(call, "dueKind"), famAttr(call, "GSI2PK"), famAttr(call, "dueAssignee"))
+		famAttr(call, "GSI2PK") != "SCHOOL#brook-lane#DUE#2026-11-18" || famAttr(call, "dueAssignee") != "" ||
+		famAttr(call, "GSI3PK") != "SCHOOL#brook-lane#CALLS#open" {
+		t.Fatalf("family %+v; call dueActive %s, dueKind %s, GSI2PK %s, dueAssignee %s, GSI3PK %s", stored,
+			famAttr(call, "dueActive"), famAttr(call, "dueKind"), famAttr(call, "GSI2PK"), famAttr(call, "dueAssignee"), famAttr(call, "GSI3PK"))
 	}
 	entries, outbox := w.count("chronology"), w.count("outbox")
 

@@ -49,8 +49,9 @@ type FamilySnapshot struct {
 	ID       string
 	School   safeguarding.SchoolID
 	Children []FamilyChild
-	// TrackedSince is when tracking started; silence is counted from the later of it and the
-	// last contact. A family with neither is not tracked yet.
+	// TrackedSince is when the family was added to the school (zero: before any closure it
+	// could matter to). During a closure silence is counted from the latest of the closure's
+	// first day, this day and the last contact (rule E0).
 	TrackedSince   time.Time
 	LastContactAt  time.Time
 	LastContactHow string
@@ -66,6 +67,9 @@ type FamilySnapshot struct {
 	// ladder); CallKey is the store's handle on it.
 	CallDueAt time.Time
 	CallKey   string
+	// CallOwner is who took the open call (a DSL, or staff designated for closure contact);
+	// empty while it belongs to the DSLs as a group (rule E3).
+	CallOwner string
 	Decision  string
 	// ContactDeclinedAt is when the family said it no longer wants to be contacted, or
 	// refused contact (rules H2, H3); zero while it is happy to be.
@@ -122,6 +126,8 @@ func (f Family) CallDueAt() time.Time { return f.s.CallDueAt }
 
 func (f Family) CallKey() string { return f.s.CallKey }
 
+func (f Family) CallOwner() string { return f.s.CallOwner }
+
 func (f Family) Decision() string { return f.s.Decision }
 
 func (f Family) ContactDeclinedAt() time.Time { return f.s.ContactDeclinedAt }
@@ -142,22 +148,54 @@ func (f Family) Pupils() []safeguarding.PupilID {
 	return out
 }
 
-// silenceFrom is the instant silence is counted from.
-func (f Family) silenceFrom() time.Time {
-	if f.s.LastContactAt.After(f.s.TrackedSince) {
-		return f.s.LastContactAt
+// silenceAnchor is the local day after which the family's silent school days are counted
+// under closure c (rules E0, E2): the day of its last acknowledgement or established contact,
+// but never before the day before the closure's first day (a family that has never
+// acknowledged counts from that first day) nor before the day before the family was added
+// (one added during the closure counts from the day it was added). Zero without a closure.
+func (f Family) silenceAnchor(c safeguarding.Closure) time.Time {
+	if c.IsZero() {
+		return time.Time{}
 	}
-	return f.s.TrackedSince
+	a := safeguarding.LocalDay(c.From).AddDate(0, 0, -1)
+	if !f.s.TrackedSince.IsZero() {
+		if t := safeguarding.LocalDay(f.s.TrackedSince).AddDate(0, 0, -1); t.After(a) {
+			a = t
+		}
+	}
+	if !f.s.LastContactAt.IsZero() {
+		if t := safeguarding.LocalDay(f.s.LastContactAt); t.After(a) {
+			a = t
+		}
+	}
+	return a
 }
 
-// SilentSchoolDays is rule E2's count at a check at now: the school days after the day of the
-// family's last acknowledgement or established contact, up to and including the day before.
-func (f Family) SilentSchoolDays(cal safeguarding.Calendar, now time.Time) int {
-	from := f.silenceFrom()
+// SilentSchoolDays is rule E2's count at a check at now, under the school's latest closure c
+// (rule E0): the school days of the closure after the day of the family's last
+// acknowledgement or established contact (or from the closure's first day, or the day the
+// family was added), up to and including the day before the check, and never past the
+// closure's last day. Without a closure nothing is counted.
+func (f Family) SilentSchoolDays(cal safeguarding.Calendar, c safeguarding.Closure, now time.Time) int {
+	from := f.silenceAnchor(c)
 	if from.IsZero() {
 		return 0
 	}
-	return safeguarding.SchoolDaysBetween(cal, from, safeguarding.LocalDay(now).AddDate(0, 0, -1))
+	to := safeguarding.LocalDay(now).AddDate(0, 0, -1)
+	if !c.LastDay.IsZero() && c.LastDay.Before(to) {
+		to = safeguarding.LocalDay(c.LastDay)
+	}
+	return safeguarding.SchoolDaysBetween(cal, from, to)
+}
+
+// StartTracking marks a family new to the school at now (an import adds it): during a
+// closure its silent school days count from this day (rule E0), and the escalation job looks
+// at it once they could reach the threshold, counted with lookCal (see Check).
+func (f *Family) StartTracking(lookCal safeguarding.Calendar, now time.Time) {
+	if f.s.TrackedSince.IsZero() {
+		f.s.TrackedSince = now.UTC()
+	}
+	f.s.NextLook = nextLook(*f, lookCal, safeguarding.Closure{}, now)
 }
 
 // Acknowledgement is one family's acknowledgement as a teacher records it (rule E1).
@@ -178,6 +216,8 @@ type FamilyWrite struct {
 	Alerts      []safeguarding.Alert
 	OpenCall    *safeguarding.DueItem
 	CloseCall   string // the CallKey of the call to take off the ladder
+	// AssignCall gives the open call (CallKey) to this person (rule E3: someone took it).
+	AssignCall string
 	// Actions are actions agreed on a call (rule H3), each put on the deadline engine's ladder.
 	Actions []FamilyAction
 	// Late says a contact was recorded more than rule H2's 24 hours after it happened, and
@@ -210,7 +250,7 @@ func (f *Family) restore(w *FamilyWrite, id string, at time.Time, how, by string
 	if f.s.CallKey != "" {
 		w.CloseCall = f.s.CallKey
 	}
-	f.s.Status, f.s.MissingSince, f.s.LARaisedAt, f.s.LANotifiedAt, f.s.CallDueAt, f.s.CallKey = FamilyEngaged, time.Time{}, time.Time{}, time.Time{}, time.Time{}, ""
+	f.s.Status, f.s.MissingSince, f.s.LARaisedAt, f.s.LANotifiedAt, f.s.CallDueAt, f.s.CallKey, f.s.CallOwner = FamilyEngaged, time.Time{}, time.Time{}, time.Time{}, time.Time{}, "", ""
 	f.s.Attempts, f.s.LastAttemptAt, f.s.Decision = 0, time.Time{}, ""
 }
 
@@ -313,13 +353,13 @@ func (f Family) RecordLANotification(p safeguarding.Principal, sentAt time.Time,
 
 // LABrief is what the Senior DSL sends the LA (rule E5): the reference, dates and attempts,
 // never a name.
-func (f Family) LABrief(cal safeguarding.Calendar, now time.Time) string {
-	last := "no acknowledgement or contact recorded since tracking began on " + f.s.TrackedSince.In(safeguarding.London).Format("2 Jan 2006")
+func (f Family) LABrief(cal safeguarding.Calendar, c safeguarding.Closure, now time.Time) string {
+	last := "no acknowledgement or contact recorded since counting began on " + safeguarding.LocalDay(f.silenceAnchor(c).AddDate(0, 0, 1)).Format("2 Jan 2006")
 	if !f.s.LastContactAt.IsZero() {
 		last = "last acknowledgement or contact " + f.s.LastContactAt.In(safeguarding.London).Format("2 Jan 2006") + " (" + f.s.LastContactHow + ")"
 	}
 	s := fmt.Sprintf("Family %s: %s; %d school days without contact; logged missing %s; %d attempts to contact",
-		f.Reference(), last, f.SilentSchoolDays(cal, now), f.s.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.s.Attempts)
+		f.Reference(), last, f.SilentSchoolDays(cal, c, now), f.s.MissingSince.In(safeguarding.London).Format("2 Jan 2006"), f.s.Attempts)
 	if !f.s.LastAttemptAt.IsZero() {
 		s += ", the last on " + f.s.LastAttemptAt.In(safeguarding.London).Format("2 Jan 2006")
 	}

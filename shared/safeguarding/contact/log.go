@@ -310,7 +310,7 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 			next.s.LastAttemptAt = in.At.UTC()
 		}
 		if in.Method == "phone-call" && next.s.CallKey != "" {
-			w.CloseCall, next.s.CallKey, next.s.CallDueAt = next.s.CallKey, "", time.Time{}
+			w.CloseCall, next.s.CallKey, next.s.CallDueAt, next.s.CallOwner = next.s.CallKey, "", time.Time{}, ""
 		}
 	}
 	switch {
@@ -323,7 +323,7 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 		// The next call is the family's phone call due, assigned to who made this one.
 		due := safeguarding.DueItem{ID: id + "-next-call", School: f.s.School, Kind: "phone-call", Assignee: p.Email, Reference: f.Reference(),
 			Subject: f.s.ID, Due: safeguarding.NewDueState(call.NextCallAt, now)}
-		w.OpenCall, next.s.CallDueAt = &due, call.NextCallAt
+		w.OpenCall, next.s.CallDueAt, next.s.CallOwner = &due, call.NextCallAt, p.Email
 	}
 	for i, a := range call.Actions {
 		w.Actions = append(w.Actions, FamilyAction{ID: fmt.Sprintf("%s-A%d", id, i+1), School: f.s.School, Family: f.s.ID,

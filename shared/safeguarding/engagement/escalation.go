@@ -18,6 +18,12 @@ type EscalationStore interface {
 	// to the day of now, through the sparse look index (never every family).
 	FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]contact.Family, error)
 	School(ctx context.Context, id safeguarding.SchoolID) (safeguarding.School, error)
+	// LatestClosure reads the school's latest closure (zero when none, rule E0).
+	LatestClosure(ctx context.Context, school safeguarding.SchoolID) (safeguarding.Closure, error)
+	// SchoolFamilies lists every family of a school (one Query of its families list).
+	SchoolFamilies(ctx context.Context, school safeguarding.SchoolID) ([]contact.Family, error)
+	// ClosureSwept records that a run looked at every family of the school in closure c.
+	ClosureSwept(ctx context.Context, c safeguarding.Closure) error
 	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
 	// SaveFamily commits a write on the condition that the family's version is PrevVersion
 	// (ErrConflict otherwise).
@@ -32,6 +38,8 @@ type EscalationRun struct {
 	Schools   int       `json:"schools"`
 	Enqueued  int       `json:"enqueued,omitempty"`
 	SchoolDay bool      `json:"schoolDay"`
+	Closure   bool      `json:"closure"`
+	Swept     bool      `json:"swept,omitempty"`
 	Looked    int       `json:"looked"`
 	Missing   int       `json:"missing"`
 	LARaised  int       `json:"laRaised"`
@@ -50,7 +58,10 @@ type FamilyEscalation struct {
 const firstEscalationLook = 60 * 24 * time.Hour
 
 // RunSchool is one school's run at now: nothing on a day that is not a school day of that
-// school; otherwise every family due a look, each in its own conditional write.
+// school; otherwise every family due a look, each in its own conditional write. Counting
+// happens only while a closure lasts (rule E0): on the first run on or after the closure's
+// day when a family never heard from reaches more than 5 silent school days, the run looks
+// at every family of the school once; every other family's look is in the look index.
 func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now time.Time) (EscalationRun, error) {
 	run := EscalationRun{At: now.UTC(), Schools: 1}
 	cal, err := e.Store.SchoolCalendar(ctx, s.ID)
@@ -62,11 +73,22 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 		return run, nil
 	}
 	run.SchoolDay = true
+	closure, err := e.Store.LatestClosure(ctx, s.ID)
+	if err != nil {
+		return run, err
+	}
+	run.Closure = closure.Covers(now)
 	from := s.From
 	if from.IsZero() {
 		from = now.Add(-firstEscalationLook)
 	}
-	families, err := e.Store.FamiliesToLook(ctx, s.ID, from, now)
+	var families []contact.Family
+	sweep := run.Closure && !closure.Swept && !safeguarding.LocalDay(now).Before(closure.ClosureSchoolDay(cal, contact.SilentDaysMissing+1))
+	if sweep {
+		families, err = e.Store.SchoolFamilies(ctx, s.ID)
+	} else {
+		families, err = e.Store.FamiliesToLook(ctx, s.ID, from, now)
+	}
 	if err != nil {
 		return run, err
 	}
@@ -78,7 +100,7 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 		}
 	}
 	for _, f := range families {
-		w, ok := f.Check(cal, e.BankHolidays, school, e.NewID(now), now)
+		w, ok := f.Check(cal, e.BankHolidays, closure, school, e.NewID(now), now)
 		if !ok {
 			continue
 		}
@@ -97,6 +119,13 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 			run.LARaised++
 		}
 		run.Alerts += len(w.Alerts)
+	}
+	if sweep {
+		// Only once every family was looked at: a run cut short sweeps again.
+		if err := e.Store.ClosureSwept(ctx, closure); err != nil {
+			return run, err
+		}
+		run.Swept = true
 	}
 	return run, e.Store.EscalationReached(ctx, s.ID, now)
 }

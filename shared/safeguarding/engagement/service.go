@@ -41,6 +41,12 @@ type EngagementStore interface {
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 	Principal(ctx context.Context, email string) (safeguarding.Principal, error)
 	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
+	// LatestClosure reads the school's latest closure (zero when none, rule E0).
+	LatestClosure(ctx context.Context, school safeguarding.SchoolID) (safeguarding.Closure, error)
+	// SchoolFamilies lists every family of a school (one Query of its families list).
+	SchoolFamilies(ctx context.Context, school safeguarding.SchoolID) ([]contact.Family, error)
+	// OpenCalls lists the school's phone calls due to families (rule E3), soonest due first.
+	OpenCalls(ctx context.Context, school safeguarding.SchoolID) ([]Call, error)
 	// SaveSchoolCalendar saves the calendar on the condition that the stored version is
 	// cal.Version-1 (ErrConflict), with its audit entry.
 	SaveSchoolCalendar(ctx context.Context, cal safeguarding.SchoolCalendar, audit safeguarding.AuditEntry) error
@@ -205,10 +211,14 @@ func (s Engagement) MissingFamilies(ctx context.Context, who safeguarding.Caller
 	if err != nil {
 		return nil, err
 	}
+	closure, err := s.Store.LatestClosure(ctx, school)
+	if err != nil {
+		return nil, err
+	}
 	var rows []FamilyRow
 	var pupils []safeguarding.PupilID
 	for _, f := range families {
-		rows = append(rows, familyRow(f, cal, who.At))
+		rows = append(rows, familyRow(f, cal, closure, who.At))
 		pupils = append(pupils, f.Pupils()...)
 	}
 	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditFamiliesRead,

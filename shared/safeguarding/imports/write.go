@@ -99,7 +99,8 @@ func (p Plan) Write(school safeguarding.SchoolID, cur Current, by string, at tim
 			continue
 		}
 		snap := contact.FamilySnapshot{ID: f.ID, School: school}
-		if prev, ok := cur.Families[f.ID]; ok {
+		prev, known := cur.Families[f.ID]
+		if known {
 			snap = prev.Snapshot()
 		}
 		snap.Children = nil
@@ -107,7 +108,13 @@ func (p Plan) Write(school safeguarding.SchoolID, cur Current, by string, at tim
 			snap.Children = append(snap.Children, contact.FamilyChild{Pupil: id, ClassName: f.Classes[id]})
 		}
 		snap.Version++
-		w.Families = append(w.Families, contact.RestoreFamily(snap))
+		fam := contact.RestoreFamily(snap)
+		if !known {
+			// rule E0: during a closure a new family counts its silence from the day it arrives;
+			// weekdays say when to look, never later than the school's own calendar would.
+			fam.StartTracking(safeguarding.Weekdays{}, at)
+		}
+		w.Families = append(w.Families, fam)
 		if next, changed := contactDetails(cur.Contacts[f.ID], school, f, by, at); changed {
 			w.Contacts = append(w.Contacts, next)
 		}
