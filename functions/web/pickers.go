@@ -4,13 +4,24 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
 )
 
 // Pickers (rule P1): wherever a form asks for a person it offers the school's staff by name,
 // and wherever it asks for a family, the families by their children's names. Nobody types an
 // email address or an id; the server still checks that each value sent is of the school.
+
+// shortRoles name a person's roles beside their name: "teacher, DSL".
+func shortRoles(roles []safeguarding.Role) string {
+	words := make([]string, 0, len(roles))
+	for _, r := range roles {
+		words = append(words, staffing.RoleShort(r))
+	}
+	return strings.Join(words, ", ")
+}
 
 // rosterNames names the people of a school's roster (one BatchGetItem of their profiles); one
 // with no name on record is named by their email.
@@ -33,7 +44,7 @@ func staffOptions(school safeguarding.School, names map[string]string, selected 
 		if slices.Contains(leaveOut, m.Email) {
 			continue
 		}
-		out = append(out, option{Value: m.Email, Title: cmp.Or(names[m.Email], m.Email) + " (" + rolesInWords(m.Roles) + ")",
+		out = append(out, option{Value: m.Email, Title: cmp.Or(names[m.Email], m.Email) + " (" + shortRoles(m.Roles) + ")",
 			Checked: m.Email == selected})
 	}
 	slices.SortFunc(out, func(a, b option) int { return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.Value, b.Value)) })
@@ -55,7 +66,7 @@ func peopleOptions(school safeguarding.School, names map[string]string, chosen [
 		}
 		title := cmp.Or(names[m.Email], m.Email)
 		if count[title] > 1 {
-			title += " (" + rolesInWords(m.Roles) + ")"
+			title += " (" + shortRoles(m.Roles) + ")"
 		}
 		out = append(out, option{Value: m.Email, Title: title, Checked: slices.Contains(chosen, m.Email)})
 	}

@@ -12,6 +12,11 @@ var (
 		safeguarding.RoleSeniorDSL: "Senior DSL",
 		safeguarding.RoleGovernor:  "Safeguarding governor",
 	}
+	// roleShort name a role beside a person's name, as in "Priya Shah (staff)".
+	roleShort = map[safeguarding.Role]string{
+		safeguarding.RoleStaff: "staff", safeguarding.RoleTeacher: "teacher", safeguarding.RoleAdmin: "office",
+		safeguarding.RoleDSL: "DSL", safeguarding.RoleSeniorDSL: "Senior DSL", safeguarding.RoleGovernor: "governor",
+	}
 	roleHints = map[safeguarding.Role]string{
 		safeguarding.RoleTeacher:   "Has a class, and marks its families' acknowledgements",
 		safeguarding.RoleAdmin:     "Imports pupils and staff, keeps families' numbers and the calendar",
@@ -23,6 +28,9 @@ var (
 
 // RoleWords names a role for a page.
 func RoleWords(r safeguarding.Role) string { return roleWords[r] }
+
+// RoleShort names a role in a word or two, beside a person's name.
+func RoleShort(r safeguarding.Role) string { return roleShort[r] }
 
 // RoleHint says in a line what a role opens ("" for staff, which every role is).
 func RoleHint(r safeguarding.Role) string { return roleHints[r] }
