@@ -197,9 +197,9 @@ type caseResponse struct {
 	Actions    []actionResponse `json:"actions,omitempty"`
 }
 
-func toCase(c concerns.Concern, now time.Time) caseResponse {
+func toCase(c concerns.Concern, reviewDue bool) caseResponse {
 	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
-		Complex: c.Complex(), ReviewDue: c.ReviewDue(now), Events: []caseEvent{}, Pupils: []string{}}
+		Complex: c.Complex(), ReviewDue: reviewDue, Events: []caseEvent{}, Pupils: []string{}}
 	for _, p := range c.Pupils() {
 		out.Pupils = append(out.Pupils, string(p.ID))
 	}
@@ -215,13 +215,13 @@ func (h handler) caseOf(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	c, actions, err := h.cases.CaseActions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
+	c, err := h.cases.CaseActions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := toCase(c, who.At)
+	out := toCase(c.Concern, c.Concern.ReviewDue(who.At, c.Calendar))
 	out.Actions = []actionResponse{}
-	for _, a := range actions {
+	for _, a := range c.Actions {
 		out.Actions = append(out.Actions, toResponse(a, who.At))
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
@@ -242,7 +242,11 @@ func (h handler) changeCase(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, toCase(c, who.At)), nil
+	cal, err := h.cases.SchoolCalendar(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toCase(c, c.ReviewDue(who.At, cal))), nil
 }
 
 type frequentPupil struct {
@@ -265,11 +269,13 @@ func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		ComplexDue     []caseResponse  `json:"complexDue"`
 		FrequentPupils []frequentPupil `json:"frequentPupils"`
 	}{OpenCases: []caseResponse{}, ComplexDue: []caseResponse{}, FrequentPupils: []frequentPupil{}}
-	for _, c := range r.Open {
-		out.OpenCases = append(out.OpenCases, toCase(c, who.At))
-	}
+	due := map[safeguarding.ConcernID]bool{}
 	for _, c := range r.ComplexDue {
-		out.ComplexDue = append(out.ComplexDue, toCase(c, who.At))
+		due[c.ID()] = true
+		out.ComplexDue = append(out.ComplexDue, toCase(c, true))
+	}
+	for _, c := range r.Open {
+		out.OpenCases = append(out.OpenCases, toCase(c, due[c.ID()]))
 	}
 	for p, n := range r.FrequentPupils {
 		out.FrequentPupils = append(out.FrequentPupils, frequentPupil{PupilID: string(p), Concerns: n})

@@ -328,10 +328,10 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 
 // caseSection builds the case section of concern c, with its actions, for a DSL p.
 func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, c concerns.Concern,
-	actions []casework.Action, st pageState) *caseView {
+	actions []casework.Action, cal safeguarding.SchoolCalendar, st pageState) *caseView {
 	id := c.ID()
 	base := concernPath(school.ID, id)
-	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
+	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now, cal),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
 	for _, e := range c.CaseEvents() {
 		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
@@ -339,9 +339,8 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	for _, a := range actions {
 		v.Actions = append(v.Actions, newActionView(a, p, school, r.now, "concern", st))
 	}
-	cal := h.Calendar
-	if cal == nil {
-		cal = safeguarding.Weekdays{}
+	if cal.BankHolidays == nil {
+		cal.BankHolidays = h.Calendar
 	}
 	for _, t := range casework.ActionTypes {
 		due := casework.RuleDue(t, c, cal, school.EndOfDayMinutes, r.now)
@@ -661,9 +660,13 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
+	due := map[safeguarding.ConcernID]bool{}
+	for _, c := range rv.ComplexDue {
+		due[c.ID()] = true
+	}
 	row := func(c concerns.Concern) reviewCase {
 		rc := reviewCase{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()), RecordedAt: c.RecordedAt(),
-			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now), High: c.HighPriority()}
+			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: due[c.ID()], High: c.HighPriority()}
 		for _, lp := range c.Pupils() {
 			rc.Pupils = append(rc.Pupils, names[lp.ID])
 		}

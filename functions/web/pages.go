@@ -316,7 +316,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	}
 	v.Status = reporterStatus(c, p)
 	if c.CanSeeCaseWork(p) && h.Cases != nil {
-		v.Case = h.caseSection(r, p, school, c, pg.Actions, st)
+		v.Case = h.caseSection(r, p, school, c, pg.Actions, pg.Calendar, st)
 	}
 	title := "Concern " + c.Reference()
 	if len(st.problems.List) > 0 {

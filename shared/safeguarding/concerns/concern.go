@@ -80,6 +80,7 @@ type Concern struct {
 	amended           *amendedBy
 	dslOpenedAt       time.Time
 	actionTakenAt     time.Time
+	responseDueAt     time.Time
 	bodyMap           []BodyMark
 }
 
@@ -217,6 +218,7 @@ func RecordConcern(id safeguarding.ConcernID, in NewConcern, author safeguarding
 	deadline := safeguarding.RecordingDeadline(in.ObservedAt, cal, school.EndOfDayMinutes)
 	late, minutes := safeguarding.Lateness(deadline, recordedAt)
 	return Concern{
+		responseDueAt: safeguarding.EndOfSchoolDay(cal, recordedAt, school.EndOfDayMinutes).UTC(),
 		id: id, reference: referenceFor(id), school: school.ID, pupils: linked,
 		category: category, subcategories: chosen, highPriority: in.HighPriority,
 		observedAt: in.ObservedAt.UTC(), recordedAt: recordedAt.UTC(), deadline: deadline.UTC(),
@@ -287,6 +289,33 @@ func (c Concern) AuthorName() string { return c.authorName }
 
 func (c Concern) Version() int { return c.version }
 
+// ResponseDueAt is when the DSLs' first action on the concern is due (rule D1): the end of the
+// school day it was recorded, or of the next school day, by the school's own calendar. Zero for
+// a concern recorded before the product kept it.
+func (c Concern) ResponseDueAt() time.Time { return c.responseDueAt }
+
+// ActionTakenAt is when a DSL first recorded an action on the concern (zero until then).
+func (c Concern) ActionTakenAt() time.Time { return c.actionTakenAt }
+
+// ResponseOverdue reports whether no DSL has acted on the concern by its due time (rule D1).
+func (c Concern) ResponseOverdue(now time.Time) bool {
+	return !c.responseDueAt.IsZero() && c.actionTakenAt.IsZero() && now.After(c.responseDueAt)
+}
+
+// ResponseDueItem is rule D1's due item, opened with the concern in its transaction and met by
+// the first action a DSL or the Senior DSL records on it. Its ladder alerts the DSLs and the
+// Senior DSL who may see the concern: the Senior DSL alone for a concern about a member of
+// staff (C5), and never its subject (S6).
+func (c Concern) ResponseDueItem() safeguarding.DueItem {
+	kind := safeguarding.DueConcernResponse
+	var exclude []string
+	if c.aboutStaff {
+		kind, exclude = safeguarding.DueStaffConcernResponse, []string{c.subjectStaffEmail}
+	}
+	return safeguarding.DueItem{ID: string(c.id) + "-D1", School: c.school, Kind: kind, Reference: c.reference,
+		Subject: string(c.id), Exclude: exclude, Due: safeguarding.NewResponseDue(c.responseDueAt)}
+}
+
 // ConcernSnapshot is every field of a stored concern, for a store to rebuild it.
 type ConcernSnapshot struct {
 	ID                safeguarding.ConcernID
@@ -322,6 +351,8 @@ type ConcernSnapshot struct {
 	// DSLOpenedAt and ActionTakenAt are the status the reporter sees (rule D7).
 	DSLOpenedAt   time.Time
 	ActionTakenAt time.Time
+	// ResponseDueAt is rule D1's due time (zero on a concern recorded before it was kept).
+	ResponseDueAt time.Time
 	BodyMap       []BodyMark
 }
 
@@ -335,7 +366,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
 		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
-		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, BodyMap: c.BodyMap(),
+		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, ResponseDueAt: c.responseDueAt, BodyMap: c.BodyMap(),
 	}
 	if c.amended != nil {
 		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
@@ -353,7 +384,7 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
 		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
-		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, bodyMap: s.BodyMap,
+		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, responseDueAt: s.ResponseDueAt, bodyMap: s.BodyMap,
 	}
 	if s.AmendedBy != "" {
 		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}

@@ -38,6 +38,8 @@ type Recording struct {
 	Catalogue Catalogue
 	Pupils    map[safeguarding.PupilID]safeguarding.Pupil
 	Prior     *safeguarding.PriorRequest
+	// Calendar is the school's own (its terms, holidays and INSET days), for rules C3 and D1.
+	Calendar safeguarding.SchoolCalendar
 }
 
 // Amending is what a command on a concern needs, read together (a correction, the reporter
@@ -51,7 +53,8 @@ type Amending struct {
 	Prior     *safeguarding.PriorRequest
 }
 
-// ConcernWrite is everything one new concern commits, together or not at all.
+// ConcernWrite is everything one new concern commits, together or not at all: with the
+// concern, its due item of rule D1 (Concern.ResponseDueItem).
 type ConcernWrite struct {
 	Concern Concern
 	Entries []safeguarding.ChronologyEntry
@@ -203,7 +206,8 @@ func (s Concerns) Revisions(ctx context.Context, who safeguarding.Caller, school
 type Concerns struct {
 	Store     ConcernStore
 	Catalogue Catalogue
-	Calendar  safeguarding.Calendar
+	// Calendar is the bank holidays under every school's own calendar.
+	Calendar safeguarding.Calendar
 	// NewID returns a new unique, time-ordered id.
 	NewID func(at time.Time) string
 }
@@ -224,7 +228,9 @@ func (s Concerns) Record(ctx context.Context, who safeguarding.Caller, school sa
 	if rec.Prior != nil {
 		return safeguarding.Replayed(*rec.Prior, fingerprint, safeguarding.ReceiptOf)
 	}
-	c, err := RecordConcern(safeguarding.ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, CatalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
+	cal := rec.Calendar
+	cal.School, cal.BankHolidays = school, s.Calendar
+	c, err := RecordConcern(safeguarding.ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, CatalogueOr(rec.Catalogue, s.Catalogue), cal, who.At)
 	if err != nil {
 		return safeguarding.Receipt{}, err
 	}
