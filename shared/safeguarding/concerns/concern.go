@@ -9,9 +9,17 @@ import (
 )
 
 // Limits on a concern's fields: generous for a real record, small enough to keep a concern,
-// its chronology entries and its alerts inside one DynamoDB transaction.
+// its chronology entries and its alerts inside one DynamoDB transaction (TransactionItems).
+//
+// MaxPupilsPerConcern follows from DynamoDB's 100 items in one transaction: a concern writes
+// 4 items whatever its size (its idempotency record, the concern, its first revision, its due
+// item of rule D1), 2 per pupil (a chronology entry, and the audit entry or one of its index
+// items) and one per alert (C4: each DSL, the Senior DSL or governor by SMS and email when it is
+// high priority; up to MaxTaggedStaff tagged staff by email). 25 pupils leave 46 alerts: every
+// tagged member of staff and 13 people alerted by SMS and email. A school with more people to
+// alert than that is told to name fewer pupils (ConcernItems), never left with a failure.
 const (
-	MaxPupilsPerConcern = 30
+	MaxPupilsPerConcern = 25
 	MaxDetailsChars     = 20000
 	MaxPupilWordsChars  = 10000
 	MaxPeopleInvolved   = 20
@@ -20,6 +28,13 @@ const (
 	// ClockSkew is how far in the future an observation time may be, for a phone's clock.
 	ClockSkew = 5 * time.Minute
 )
+
+// TransactionItems is the most items one DynamoDB transaction holds.
+const TransactionItems = 100
+
+// ConcernItems is how many items a new concern with pupils pupils and alerts alerts commits in
+// its one transaction (see MaxPupilsPerConcern).
+func ConcernItems(pupils, alerts int) int { return 4 + 2*pupils + alerts }
 
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {

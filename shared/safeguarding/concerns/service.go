@@ -235,10 +235,20 @@ func (s Concerns) Record(ctx context.Context, who safeguarding.Caller, school sa
 		return safeguarding.Receipt{}, err
 	}
 	receipt := safeguarding.Receipt{ID: string(c.id), Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
+	alerts := ConcernAlerts(c, rec.School)
+	if n := ConcernItems(len(c.pupils), len(alerts)); n > TransactionItems {
+		field := "pupilIds"
+		if len(in.Pupils) > 0 {
+			field = "pupils"
+		}
+		fit := max(1, (TransactionItems-ConcernItems(0, len(alerts)))/2)
+		return safeguarding.Receipt{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: field,
+			Message: fmt.Sprintf("with the %d alerts this concern sends, at most %d pupils fit in one record: name fewer pupils", len(alerts), fit)}}}
+	}
 	w := ConcernWrite{
 		Concern: c,
 		Entries: ConcernEntries(c),
-		Alerts:  ConcernAlerts(c, rec.School),
+		Alerts:  alerts,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRecorded,
 			Subject: "concern/" + string(c.id), Pupils: safeguarding.PupilIDs(c.pupils), At: who.At, Source: who.Source},
 	}
