@@ -90,6 +90,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /api/schools/{school}/actions/{id}/complete":                    {allow: "HDP", body: none, why: "D1-D5: Action.CanChange: its assignee (Priya) or a DSL"},
 		"POST /api/schools/{school}/actions/{id}/unable":                      {allow: "P", body: none, why: "D6: Action.CannotFollowUp: its assignee only"},
 		"POST /api/schools/{school}/actions/{id}/reallocate":                  {allow: "H", body: none, why: "D6: Action.Reallocate: the Senior DSL"},
+		"POST /api/schools/{school}/actions/{id}/end":                         {allow: dsls, body: none, why: "D3, D5: Action.End: a DSL ends repeating monitoring"},
 		"GET /api/schools/{school}/actions":                                   {allow: everyone, why: "D6: MyWork: any member lists their own work"},
 		"GET /api/schools/{school}/concerns/{id}/case":                        {allow: dsls, why: "D7, P2: Concern.CanSeeCaseWork: the DSLs who may see it; its reporter gets 403"},
 		"POST /api/schools/{school}/concerns/{id}/case":                       {allow: dsls, body: map[string]any{"change": "close"}, why: "D9: Concern.Close: a DSL who may see it"},
