@@ -68,6 +68,7 @@ type addActionForm struct {
 	Key, Type, Assignee, Notes, ReferralTo string
 	DueDay, DueMonth, DueYear, DueTime     string
 	DueReason                              string
+	Frequency                              string
 }
 
 // caseForm is the change-the-case form as it was sent.
@@ -149,6 +150,11 @@ var referralTitles = map[string]string{
 	"lado":                  "LADO (local authority designated officer)",
 }
 
+var frequencyTitles = map[string]string{
+	casework.FrequencyDaily:  "Every school day",
+	casework.FrequencyWeekly: "Every week",
+}
+
 func actionTypeTitle(t casework.ActionType) string {
 	return cmp.Or(actionTypeTitles[t], string(t))
 }
@@ -182,6 +188,10 @@ func actionEventTitle(e casework.ActionEvent) string {
 		return "Reallocated from " + e.From + " to " + e.To
 	case casework.EventCompleted:
 		return "Completed"
+	case casework.EventUpdated:
+		return "Updated"
+	case casework.EventEnded:
+		return "Monitoring ended"
 	}
 	return sentence(strings.ReplaceAll(e.Kind, "-", " "))
 }
@@ -190,6 +200,8 @@ func actionEventTitle(e casework.ActionEvent) string {
 var doneMessages = map[string]string{
 	"action-added":       "Action added. The person it is assigned to has been told by email.",
 	"action-completed":   "Action completed.",
+	"action-updated":     "Update recorded. The next one is due as shown.",
+	"action-ended":       "Monitoring ended. It no longer falls due.",
 	"action-unable":      "The Senior DSL has been told you cannot follow this action up, and will reallocate it.",
 	"action-reallocated": "Action reallocated. The new assignee has been told by email.",
 	"case-close":         "Case closed.",
@@ -239,7 +251,12 @@ type actionView struct {
 	NeedsRealloc bool
 	History      []historyView
 
-	CanComplete, CanUnable, CanReallocate bool
+	// Repeats says how often a repeating monitoring action or check-in falls due ("Every
+	// week"); LastUpdate is its latest update.
+	Repeats    string
+	LastUpdate string
+
+	CanComplete, CanUnable, CanReallocate, CanEnd bool
 	// Back is where its forms return: "concern" or "work".
 	Back    string
 	Staff   []option
@@ -257,14 +274,15 @@ type caseView struct {
 	Events    []historyView
 	Actions   []actionView
 
-	AddURL    string
-	CaseURL   string
-	Types     []option
-	Staff     []option
-	Referrals []option
-	Changes   []option
-	Add       addActionForm
-	Case      caseForm
+	AddURL      string
+	CaseURL     string
+	Types       []option
+	Staff       []option
+	Referrals   []option
+	Frequencies []option
+	Changes     []option
+	Add         addActionForm
+	Case        caseForm
 }
 
 func schoolPath(school safeguarding.SchoolID) string {
@@ -303,7 +321,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 		Notes: a.Notes(), Referral: cmp.Or(referralTitles[a.ReferralTo()], a.ReferralTo()), DueReason: a.DueReason(),
 		Outcome: a.Outcome(), NeedsRealloc: a.NeedsReallocation(), Back: back,
 		PostURL: schoolPath(a.School()) + "/actions/" + url.PathEscape(string(a.ID())),
-		Keys:    map[string]string{"complete": rand.Text(), "unable": rand.Text(), "reallocate": rand.Text()},
+		Keys:    map[string]string{"complete": rand.Text(), "unable": rand.Text(), "reallocate": rand.Text(), "end": rand.Text()},
 	}
 	if a.CanOpenConcern(p) {
 		// Rule P2: only those who may see the concern get a link to it.
@@ -312,7 +330,14 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 	for _, e := range a.History() {
 		v.History = append(v.History, historyView{At: e.At, By: e.By, What: actionEventTitle(e), Note: e.Note})
 	}
+	if a.Repeats() {
+		v.Repeats = frequencyTitles[a.Frequency()]
+		if a.Status() == safeguarding.ActionOpen {
+			v.LastUpdate = a.Outcome()
+		}
+	}
 	v.CanComplete = open && a.CanChange(p)
+	v.CanEnd = a.CanEnd(p)
 	v.CanUnable = a.CanReportUnable(p)
 	v.CanReallocate = a.CanReallocate(p)
 	if st.action.ActionID == a.ID() {
@@ -354,6 +379,9 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	v.Staff = staffOptions(school, st.add.Assignee, leaveOut...)
 	for _, d := range casework.ReferralDestinations {
 		v.Referrals = append(v.Referrals, option{Value: d, Title: referralTitles[d], Checked: st.add.ReferralTo == d})
+	}
+	for _, f := range casework.Frequencies {
+		v.Frequencies = append(v.Frequencies, option{Value: f, Title: frequencyTitles[f], Checked: st.add.Frequency == f})
 	}
 	if v.Closed {
 		v.Changes = append(v.Changes, option{Value: casework.ChangeReopen, Title: "Reopen the case"})
@@ -400,9 +428,10 @@ func (h *Handler) addAction(ctx context.Context, r *request, s session) events.A
 		Notes: r.form.Get("notes"), ReferralTo: r.form.Get("referral-to"),
 		DueDay: strings.TrimSpace(r.form.Get("due-day")), DueMonth: strings.TrimSpace(r.form.Get("due-month")),
 		DueYear: strings.TrimSpace(r.form.Get("due-year")), DueTime: strings.TrimSpace(r.form.Get("due-time")),
-		DueReason: r.form.Get("due-reason")}
+		DueReason: r.form.Get("due-reason"), Frequency: r.form.Get("frequency")}
 	st := pageState{add: f}
-	in := casework.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason}
+	in := casework.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason,
+		Frequency: f.Frequency}
 	if f.DueDay != "" || f.DueMonth != "" || f.DueYear != "" || f.DueTime != "" {
 		due, msg := localTime(f.DueDay, f.DueMonth, f.DueYear, f.DueTime)
 		if msg != "" {
@@ -412,14 +441,14 @@ func (h *Handler) addAction(ctx context.Context, r *request, s session) events.A
 		in.DueAt = &due
 	}
 	fp := commandFingerprint("add-action", string(school), string(id), f.Type, f.Assignee, f.Notes, f.ReferralTo,
-		f.DueDay, f.DueMonth, f.DueYear, f.DueTime, f.DueReason)
+		f.DueDay, f.DueMonth, f.DueYear, f.DueTime, f.DueReason, f.Frequency)
 	_, err := h.Cases.AddAction(ctx, r.caller(s.claims.Email), school, id, in, requestKey(school, s.claims.Email, f.Key), fp)
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		st.problems.addValidation(ve, map[string]string{"type": "action-type",
 			"assigneeEmail": "assignee", "notes": "action-notes", "referralTo": "referral-to", "dueAt": "due-day",
-			"dueReason": "due-reason"}, "action-notes")
+			"dueReason": "due-reason", "frequency": "frequency"}, "action-notes")
 		return h.concernPage(ctx, r, s, school, id, st)
 	case err != nil:
 		return h.caseWorkFailed(r, s, err, concernPath(school, id))
@@ -492,6 +521,9 @@ func (h *Handler) onAction(ctx context.Context, r *request, s session, verb, don
 	case err != nil:
 		return h.caseWorkFailed(r, s, err, reload)
 	}
+	if done == "action-completed" && a.Repeats() && a.Status() == safeguarding.ActionOpen {
+		done = "action-updated" // an occurrence of repeating monitoring: the next is due
+	}
 	if back == "concern" {
 		return redirect(concernPath(school, a.Concern())+"?done="+done+"#case-work", http.StatusSeeOther)
 	}
@@ -507,6 +539,15 @@ func (h *Handler) completeAction(ctx context.Context, r *request, s session) eve
 	return h.onAction(ctx, r, s, "complete", "action-completed", f, map[string]string{"outcome": "outcome"}, "outcome",
 		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
 			return h.Cases.Complete(ctx, who, school, casework.ActionID(r.param("id")), f.Outcome, key, fp)
+		})
+}
+
+// endMonitoring ends a repeating monitoring action or check-in, with the reason (D3, D5).
+func (h *Handler) endMonitoring(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	f := actionForm{Reason: r.form.Get("reason")}
+	return h.onAction(ctx, r, s, "end", "action-ended", f, map[string]string{"reason": "end-reason", "action": "end-reason"}, "end-reason",
+		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
+			return h.Cases.End(ctx, who, school, casework.ActionID(r.param("id")), f.Reason, key, fp)
 		})
 }
 

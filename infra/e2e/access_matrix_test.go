@@ -163,6 +163,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /schools/{school}/actions/{id}/complete":                    {allow: "HDP", body: url.Values{}, why: "Action.CanChange"},
 		"POST /schools/{school}/actions/{id}/unable":                      {allow: "P", body: url.Values{}, why: "D6: its assignee"},
 		"POST /schools/{school}/actions/{id}/reallocate":                  {allow: "H", body: url.Values{}, why: "D6: the Senior DSL"},
+		"POST /schools/{school}/actions/{id}/end":                         {allow: dsls, body: url.Values{}, why: "D3, D5: Action.End: a DSL"},
 		"GET /schools/{school}/work":                                      {allow: everyone, why: "D6: Access.Member: their own work"},
 		"GET /schools/{school}/review":                                    {allow: dsls, why: "D9: Access.Review"},
 		"GET /schools/{school}/audit":                                     {allow: dsls, why: "P4: Access.Audit: the Senior DSL and the DSLs"},

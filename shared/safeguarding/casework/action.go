@@ -320,6 +320,11 @@ func (a *Action) End(by safeguarding.Principal, reason string, now time.Time) er
 	return nil
 }
 
+// CanEnd reports whether p may end the action: an open repeating one, by a DSL of the school.
+func (a Action) CanEnd(p safeguarding.Principal) bool {
+	return a.status == safeguarding.ActionOpen && a.frequency != "" && p.IsDSL(a.school)
+}
+
 // Frequency is how often a repeating action falls due ("daily", "weekly"), or "".
 func (a Action) Frequency() string { return a.frequency }
 

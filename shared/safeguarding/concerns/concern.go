@@ -233,13 +233,13 @@ func RecordConcern(id safeguarding.ConcernID, in NewConcern, author safeguarding
 	deadline := safeguarding.RecordingDeadline(in.ObservedAt, cal, school.EndOfDayMinutes)
 	late, minutes := safeguarding.Lateness(deadline, recordedAt)
 	return Concern{
-		responseDueAt: safeguarding.EndOfSchoolDay(cal, recordedAt, school.EndOfDayMinutes).UTC(),
-		id:            id, reference: referenceFor(id), school: school.ID, pupils: linked,
+		id: id, reference: referenceFor(id), school: school.ID, pupils: linked,
 		category: category, subcategories: chosen, highPriority: in.HighPriority,
 		observedAt: in.ObservedAt.UTC(), recordedAt: recordedAt.UTC(), deadline: deadline.UTC(),
 		late: late, minutesLate: minutes, details: details, pupilWords: words,
 		peopleInvolved: people, tagStaff: tagged, aboutStaff: in.AboutStaff, subjectStaffEmail: subject,
 		authorEmail: author.Email, authorName: author.Name, version: 1, bodyMap: marks,
+		responseDueAt: safeguarding.EndOfSchoolDay(cal, recordedAt, school.EndOfDayMinutes).UTC(),
 	}, nil
 }
 
