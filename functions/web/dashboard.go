@@ -85,7 +85,7 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 			Pupils: strings.Join(pupils, ", "), Category: string(c.Category()), HighPriority: c.HighPriority(), Unread: !row.Read,
 			Late: c.Late(), MinutesLate: c.MinutesLate(), RecordedAt: when(c.RecordedAt()),
 			StatusClosed: c.Status() == concerns.CaseClosed, StatusComplex: c.Complex(),
-			Overdue: c.ResponseOverdue(r.now), AwaitingAction: !c.ResponseDueAt().IsZero() && c.ActionTakenAt().IsZero(), ActionDue: when(c.ResponseDueAt())}
+			Overdue: row.Overdue, AwaitingAction: !row.ActionDueAt.IsZero(), ActionDue: when(row.ActionDueAt)}
 		if def, ok := cat.Find(c.Category()); ok {
 			rv.Category = def.Title
 		}

@@ -101,13 +101,19 @@ type ConcernStore interface {
 type DashboardRow struct {
 	Concern Concern
 	Read    bool
+	// ActionDueAt is when the DSLs' first action on the concern is due (rule D1), for a viewer
+	// who may see its case work while no DSL has acted on it; zero otherwise. Overdue: it passed.
+	ActionDueAt time.Time
+	Overdue     bool
 }
 
 // DashboardSize is how many recent concerns the dashboard looks at.
 const DashboardSize = 100
 
 // Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on
-// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each.
+// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each,
+// and, for whoever may see its case work, when the DSLs' first action is due and whether it is
+// overdue (D1).
 func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]DashboardRow, error) {
 	p, concerns, read, err := s.Store.RecentConcerns(ctx, who.Email, school, DashboardSize)
 	if err != nil {
@@ -117,7 +123,11 @@ func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school
 	var listed []safeguarding.PupilID
 	for _, c := range concerns {
 		if c.CanView(p) {
-			rows = append(rows, DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email})
+			row := DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email}
+			if c.CanSeeCaseWork(p) && c.actionTakenAt.IsZero() {
+				row.ActionDueAt, row.Overdue = c.responseDueAt, c.ResponseOverdue(who.At)
+			}
+			rows = append(rows, row)
 			listed = append(listed, safeguarding.PupilIDs(c.pupils)...)
 		}
 	}
