@@ -58,7 +58,7 @@ func (w *world) responseAlerts(ref string) []string {
 func (w *world) halfTermCalendar() {
 	w.t.Helper()
 	err := w.st.PutSchoolCalendar(context.Background(), safeguarding.SchoolCalendar{School: seed.BrookLane, Version: 1,
-		Terms: []safeguarding.Term{{Name: "Autumn", From: local("2026-09-03 00:00:00"), To: local("2026-12-18 00:00:00")}},
+		Terms:   []safeguarding.Term{{Name: "Autumn", From: local("2026-09-03 00:00:00"), To: local("2026-12-18 00:00:00")}},
 		DaysOff: []safeguarding.DayOff{{Kind: safeguarding.DayOffHoliday, From: local("2026-10-26 00:00:00"), To: local("2026-10-30 00:00:00"), Note: "Half term"}}})
 	if err != nil {
 		w.t.Fatal(err)
