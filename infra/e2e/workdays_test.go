@@ -88,6 +88,7 @@ func TestRule_C3_D1_D3_D5_D9_V6_TheSchoolsOwnCalendarThroughTheLocalStack(t *tes
 	if got := waitAlerts(t, 1, overdue(acted["reference"].(string))); len(got) != 0 {
 		t.Errorf("a concern with an action is overdue: %v", got)
 	}
+	pinClock(t, local("2027-06-07 16:05"))
 	status, dash := call(t, "GET", concernsURL(t), daniel, nil)
 	marks := map[string]bool{}
 	for _, r := range dash["concerns"].([]any) {
