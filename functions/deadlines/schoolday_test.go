@@ -73,6 +73,12 @@ func TestRule_D1_ConcernWithNoDSLActionIsOverdueAtTheEndOfItsDay(t *testing.T) {
 		safeguarding.ConcernID(acted.ID), casework.NewAction{Type: "monitoring", AssigneeEmail: staff}, safeguarding.RequestKey{}, ""); err != nil {
 		t.Fatal(err)
 	}
+	// A DSL's decision on the case (here closing it) is something recorded on it too.
+	closed := w.concern("bl-03", "2026-11-23 10:10:00")
+	if _, err := w.cases().ChangeCase(context.Background(), safeguarding.Caller{Email: dsl, At: local("2026-11-23 15:00:00")}, seed.BrookLane,
+		safeguarding.ConcernID(closed.ID), casework.ChangeClose, "", "Spoke to the class teacher: a misunderstanding.", safeguarding.RequestKey{}, ""); err != nil {
+		t.Fatal(err)
+	}
 	w.run(local("2026-11-23 16:45:00"))
 	if got := w.responseAlerts(idle.Reference); len(got) != 0 {
 		t.Fatalf("alerted before the end of the day: %v", got)
@@ -92,6 +98,9 @@ func TestRule_D1_ConcernWithNoDSLActionIsOverdueAtTheEndOfItsDay(t *testing.T) {
 	if got := w.responseAlerts(acted.Reference); len(got) != 0 {
 		t.Errorf("a concern with an action is overdue: %v", got)
 	}
+	if got := w.responseAlerts(closed.Reference); len(got) != 0 {
+		t.Errorf("a concern a DSL closed is overdue: %v", got)
+	}
 	// The dashboard marks the one nobody acted on, for the DSLs.
 	rows, err := w.concernsUC().Dashboard(context.Background(), safeguarding.Caller{Email: dsl, At: local("2026-11-23 17:01:00")}, seed.BrookLane)
 	if err != nil {
@@ -101,7 +110,7 @@ func TestRule_D1_ConcernWithNoDSLActionIsOverdueAtTheEndOfItsDay(t *testing.T) {
 	for _, r := range rows {
 		marked[r.Concern.Reference()] = r.Overdue
 	}
-	if !marked[idle.Reference] || marked[acted.Reference] {
+	if !marked[idle.Reference] || marked[acted.Reference] || marked[closed.Reference] {
 		t.Errorf("dashboard overdue marks %v", marked)
 	}
 }

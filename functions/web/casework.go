@@ -138,9 +138,9 @@ var actionTypeTitles = map[casework.ActionType]string{
 var actionTypeRules = map[casework.ActionType]string{
 	casework.ActionDSL:           "By the end of the day the concern was recorded.",
 	casework.ActionParentMeeting: "Arranged by the end of the day the concern was recorded, ideally held that day.",
-	casework.ActionMonitoring:    "Completed within 24 hours of the first alert.",
+	casework.ActionMonitoring:    "Completed within 24 hours of the first alert. To update it every day or week, choose how often below.",
 	casework.ActionReferral:      "Made within 24 hours, ideally the same day. Choose where it goes below.",
-	casework.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority.",
+	casework.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority, then due again each week until a designated safeguarding lead ends it.",
 }
 
 var referralTitles = map[string]string{

@@ -246,12 +246,7 @@ func (s *Store) SaveNewAction(ctx context.Context, w casework.ActionWrite) error
 		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(actionToItem(a)), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	)
 	if w.MeetsResponse {
-		// The first action meets rule D1: its due item leaves the ladder, whatever step it reached.
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
-			Key:                       concernDueKey(a.School(), a.Concern()).av(),
-			UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
+		items = append(items, s.meetResponse(a.School(), a.Concern())) // the first action meets rule D1
 	}
 	return s.transact(ctx, items, requestAt)
 }

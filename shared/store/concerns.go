@@ -58,6 +58,7 @@ type concernItem struct {
 	DSLOpenedAt       *time.Time    `dynamodbav:"dslOpenedAt,omitempty"` // absent until set: conditions test for it
 	ActionTakenAt     *time.Time    `dynamodbav:"actionTakenAt,omitempty"`
 	ResponseDueAt     *time.Time    `dynamodbav:"responseDueAt,omitempty"`
+	ResponseMetAt     *time.Time    `dynamodbav:"responseMetAt,omitempty"`
 	BodyMap           []bodyMark    `dynamodbav:"bodyMap,omitempty"`
 }
 
@@ -76,6 +77,16 @@ type concernDueItem struct {
 
 func concernDueKey(s safeguarding.SchoolID, id safeguarding.ConcernID) key {
 	return key{PK: concernKey(s, id).PK, SK: "DUE#D1"}
+}
+
+// meetResponse takes a concern's due item of rule D1 off the ladder, whatever step it reached:
+// the first thing a DSL recorded on the concern met it.
+func (s *Store) meetResponse(school safeguarding.SchoolID, id safeguarding.ConcernID) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
+		Key:                       concernDueKey(school, id).av(),
+		UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}}
 }
 
 // concernPuts are the conditional puts of a new concern: the concern, its first revision and,
@@ -148,6 +159,7 @@ func concernToItem(c concerns.Concern) concernItem {
 		AuthorName: s.AuthorName, Version: s.Version, Closed: s.Closed, Complex: s.Complex,
 		Revision: s.Revision, AmendedAt: s.AmendedAt, AmendedBy: s.AmendedBy, AmendedReason: s.AmendedReason,
 		DSLOpenedAt: timePtr(s.DSLOpenedAt), ActionTakenAt: timePtr(s.ActionTakenAt), ResponseDueAt: timePtr(s.ResponseDueAt),
+		ResponseMetAt: timePtr(s.ResponseMetAt),
 	}
 	for _, m := range s.BodyMap {
 		it.BodyMap = append(it.BodyMap, bodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
@@ -171,6 +183,7 @@ func concernFromItem(it concernItem) concerns.Concern {
 		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
 		Revision: it.Revision, AmendedAt: it.AmendedAt, AmendedBy: it.AmendedBy, AmendedReason: it.AmendedReason,
 		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt), ResponseDueAt: timeOf(it.ResponseDueAt),
+		ResponseMetAt: timeOf(it.ResponseMetAt),
 	}
 	for _, m := range it.BodyMap {
 		s.BodyMap = append(s.BodyMap, concerns.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})

@@ -90,6 +90,9 @@ type CaseWrite struct {
 	Audit       safeguarding.AuditEntry
 	Request     *safeguarding.RequestRecord
 	At          time.Time
+	// MeetsResponse: the decision is the first thing a DSL recorded on the concern and meets
+	// its due item of rule D1.
+	MeetsResponse bool
 }
 
 // Cases holds the DSL case-work use cases (rules D1-D8).
@@ -369,8 +372,12 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 	if err != nil {
 		return concerns.Concern{}, err
 	}
+	meets := !con.Responded() && !con.ResponseDueAt().IsZero() && len(c.Actions) == 0
+	if meets {
+		con.MeetResponse(who.At)
+	}
 	ev := con.CaseEvents()[len(con.CaseEvents())-1]
-	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At,
+	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At, MeetsResponse: meets,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "case." + ev.Kind,
 			Subject: "concern/" + string(con.ID()), Pupils: safeguarding.PupilIDs(con.Pupils()), At: who.At, Source: who.Source}}
 	entryID := s.NewID(who.At)

@@ -96,6 +96,7 @@ type Concern struct {
 	dslOpenedAt       time.Time
 	actionTakenAt     time.Time
 	responseDueAt     time.Time
+	responseMetAt     time.Time
 	bodyMap           []BodyMark
 }
 
@@ -312,9 +313,22 @@ func (c Concern) ResponseDueAt() time.Time { return c.responseDueAt }
 // ActionTakenAt is when a DSL first recorded an action on the concern (zero until then).
 func (c Concern) ActionTakenAt() time.Time { return c.actionTakenAt }
 
+// Responded reports whether a DSL or the Senior DSL has recorded anything on the concern: an
+// action, or a decision on its case (closing it, marking it complex, reviewing it), which meets
+// rule D1 as an action does.
+func (c Concern) Responded() bool { return !c.actionTakenAt.IsZero() || !c.responseMetAt.IsZero() }
+
+// MeetResponse records that a DSL's decision on the case at at met rule D1 (an action meets it
+// in the store, with the reporter's status, D7).
+func (c *Concern) MeetResponse(at time.Time) {
+	if c.responseMetAt.IsZero() {
+		c.responseMetAt = at.UTC()
+	}
+}
+
 // ResponseOverdue reports whether no DSL has acted on the concern by its due time (rule D1).
 func (c Concern) ResponseOverdue(now time.Time) bool {
-	return !c.responseDueAt.IsZero() && c.actionTakenAt.IsZero() && now.After(c.responseDueAt)
+	return !c.responseDueAt.IsZero() && !c.Responded() && now.After(c.responseDueAt)
 }
 
 // ResponseDueItem is rule D1's due item, opened with the concern in its transaction and met by
@@ -366,8 +380,10 @@ type ConcernSnapshot struct {
 	// DSLOpenedAt and ActionTakenAt are the status the reporter sees (rule D7).
 	DSLOpenedAt   time.Time
 	ActionTakenAt time.Time
-	// ResponseDueAt is rule D1's due time (zero on a concern recorded before it was kept).
+	// ResponseDueAt is rule D1's due time (zero on a concern recorded before it was kept);
+	// ResponseMetAt is when a DSL's case decision met it before any action did.
 	ResponseDueAt time.Time
+	ResponseMetAt time.Time
 	BodyMap       []BodyMark
 }
 
@@ -381,7 +397,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
 		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
-		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, ResponseDueAt: c.responseDueAt, BodyMap: c.BodyMap(),
+		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, ResponseDueAt: c.responseDueAt, ResponseMetAt: c.responseMetAt, BodyMap: c.BodyMap(),
 	}
 	if c.amended != nil {
 		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
@@ -399,7 +415,7 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
 		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
-		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, responseDueAt: s.ResponseDueAt, bodyMap: s.BodyMap,
+		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, responseDueAt: s.ResponseDueAt, responseMetAt: s.ResponseMetAt, bodyMap: s.BodyMap,
 	}
 	if s.AmendedBy != "" {
 		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}

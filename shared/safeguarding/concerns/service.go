@@ -124,7 +124,7 @@ func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school
 	for _, c := range concerns {
 		if c.CanView(p) {
 			row := DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email}
-			if c.CanSeeCaseWork(p) && c.actionTakenAt.IsZero() {
+			if c.CanSeeCaseWork(p) && !c.Responded() {
 				row.ActionDueAt, row.Overdue = c.responseDueAt, c.ResponseOverdue(who.At)
 			}
 			rows = append(rows, row)
