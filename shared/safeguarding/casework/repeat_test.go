@@ -192,3 +192,27 @@ func TestRule_D9_ComplexCaseReviewedInEachHalfOfTheSchoolsTerm(t *testing.T) {
 		t.Error("not due in the next term")
 	}
 }
+
+func TestRule_C3_D1_TheSchoolsOwnEndOfTheDay(t *testing.T) {
+	school := brookLane
+	school.EndOfDayMinutes = 15*60 + 30 // this school's day ends at 15:30
+	cal := halfTerm(t)
+	at := london(t, "2026-11-24 15:45:00")
+	c, err := concerns.RecordConcern("01JCONCERN0000000000ENDDAY", newConcern(func(n *concerns.NewConcern) { n.ObservedAt = at.Add(-5 * time.Minute) }),
+		teacher, school, safeguardingtest.Pupils, concerns.PolicyCatalogue(), cal, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Observed after this school's end of the day: recorded by 12:00 the next school day (C3),
+	// acted on by the end of that day, 15:30 (D1).
+	if want := london(t, "2026-11-25 12:00:00"); !c.Deadline().Equal(want) || c.Late() {
+		t.Errorf("recording deadline %s (late %v), want %s", c.Deadline().In(safeguarding.London), c.Late(), want)
+	}
+	if want := london(t, "2026-11-25 15:30:00"); !c.ResponseDueAt().Equal(want) {
+		t.Errorf("D1 due %s, want %s", c.ResponseDueAt().In(safeguarding.London), want)
+	}
+	a, err := CreateAction("x-A1", NewAction{Type: "parent-meeting", AssigneeEmail: dsl.Email}, c, dsl, school, cal, at)
+	if err != nil || !a.DueAt().Equal(c.ResponseDueAt()) {
+		t.Errorf("parent meeting due %v (%v), want the end of the next school day", a.DueAt(), err)
+	}
+}
