@@ -216,11 +216,17 @@ type caseResponse struct {
 	Pupils     []string         `json:"pupilIds"`
 	Events     []caseEvent      `json:"events"`
 	Actions    []actionResponse `json:"actions,omitempty"`
+	// ActionDueAt and ActionOverdue: rule D1, while no DSL has recorded anything on it.
+	ActionDueAt   *time.Time `json:"actionDueAt,omitempty"`
+	ActionOverdue bool       `json:"actionOverdue"`
 }
 
-func toCase(c concerns.Concern, reviewDue bool) caseResponse {
+func toCase(c concerns.Concern, reviewDue bool, now time.Time) caseResponse {
 	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
-		Complex: c.Complex(), ReviewDue: reviewDue, Events: []caseEvent{}, Pupils: []string{}}
+		Complex: c.Complex(), ReviewDue: reviewDue, Events: []caseEvent{}, Pupils: []string{}, ActionOverdue: c.ResponseOverdue(now)}
+	if due := c.ResponseDueAt(); !due.IsZero() && !c.Responded() {
+		out.ActionDueAt = &due
+	}
 	for _, p := range c.Pupils() {
 		out.Pupils = append(out.Pupils, string(p.ID))
 	}
@@ -240,7 +246,7 @@ func (h handler) caseOf(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := toCase(c.Concern, c.Concern.ReviewDue(who.At, c.Calendar))
+	out := toCase(c.Concern, c.Concern.ReviewDue(who.At, c.Calendar), who.At)
 	out.Actions = []actionResponse{}
 	for _, a := range c.Actions {
 		out.Actions = append(out.Actions, toResponse(a, who.At))
@@ -267,7 +273,7 @@ func (h handler) changeCase(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, toCase(c, c.ReviewDue(who.At, cal))), nil
+	return httpapi.JSON(http.StatusOK, toCase(c, c.ReviewDue(who.At, cal), who.At)), nil
 }
 
 type frequentPupil struct {
@@ -293,10 +299,10 @@ func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	due := map[safeguarding.ConcernID]bool{}
 	for _, c := range r.ComplexDue {
 		due[c.ID()] = true
-		out.ComplexDue = append(out.ComplexDue, toCase(c, true))
+		out.ComplexDue = append(out.ComplexDue, toCase(c, true, who.At))
 	}
 	for _, c := range r.Open {
-		out.OpenCases = append(out.OpenCases, toCase(c, due[c.ID()]))
+		out.OpenCases = append(out.OpenCases, toCase(c, due[c.ID()], who.At))
 	}
 	for p, n := range r.FrequentPupils {
 		out.FrequentPupils = append(out.FrequentPupils, frequentPupil{PupilID: string(p), Concerns: n})

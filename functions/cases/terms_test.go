@@ -62,10 +62,16 @@ func TestRule_D9_ComplexCasesReviewedTwiceATermByTheSchoolsTerms(t *testing.T) {
 }
 
 // Rules D3 and D5 through the API: a monitoring action states its frequency, each update
-// puts the next occurrence on the ladder, and a DSL ends it with a reason.
-func TestRule_D3_D5_RepeatingMonitoringThroughTheAPI(t *testing.T) {
+// puts the next occurrence on the ladder, and a DSL ends it with a reason. And D1: the case
+// says when the first action is due until there is one.
+func TestRule_D1_D3_D5_RepeatingMonitoringThroughTheAPI(t *testing.T) {
 	w := newWorld(t)
 	c := w.concern(false, at("09:00"))
+	// Rule D1: until a DSL records something on it, the case says when the first action is due.
+	if status, body := w.call("GET", "/api/schools/brook-lane/concerns/"+string(c)+"/case", dsl, "", at("17:30"), nil); status != 200 ||
+		body["actionDueAt"] != "2026-11-23T17:00:00Z" || body["actionOverdue"] != true {
+		t.Errorf("case before any action: %d %v", status, body)
+	}
 	if status, body := w.addAction(dsl, c, `{"type":"referral","assigneeEmail":"`+staff+`","frequency":"weekly"}`, at("10:00"), nil); status != 400 {
 		t.Errorf("a referral with a frequency: %d %v", status, body)
 	}
@@ -74,6 +80,10 @@ func TestRule_D3_D5_RepeatingMonitoringThroughTheAPI(t *testing.T) {
 		t.Fatalf("add: %d %v", status, a)
 	}
 	id := a["id"].(string)
+	if status, body := w.call("GET", "/api/schools/brook-lane/concerns/"+string(c)+"/case", dsl, "", at("17:30"), nil); status != 200 ||
+		body["actionDueAt"] != nil || body["actionOverdue"] != false {
+		t.Errorf("case after the first action: %d %v", status, body)
+	}
 	status, up := w.onAction("complete", staff, id, `{"outcome":"Ate lunch with friends"}`, apitest.Local("2026-11-24 08:00:00"))
 	if status != 200 || up["status"] != "open" || up["occurrence"] != float64(2) || up["dueAt"] != "2026-11-25T09:00:00Z" {
 		t.Fatalf("update: %d %v", status, up)
