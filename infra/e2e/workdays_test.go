@@ -52,12 +52,14 @@ func TestRule_C3_D1_D3_D5_D9_V6_TheSchoolsOwnCalendarThroughTheLocalStack(t *tes
 	// D1: recorded after the end of the day on the last day before half term (Friday 28 May,
 	// 18:30 BST); nobody acts on it. It is due by the end of the first day back, Monday 7 June
 	// at 17:00 BST (16:00 GMT).
-	idle := concern("2027-05-28 17:30", "bl-06", "2027-05-28T17:20:00Z")
-	// D9: marked complex in the first half of the summer term.
-	pinClock(t, local("2027-05-28 17:40"))
-	if status, body := call(t, "POST", api+"/concerns/"+idle["id"].(string)+"/case", daniel, map[string]any{"change": "complex", "reason": "Several agencies"}); status != 200 {
+	// D9: a case marked complex in the first half of the summer term (its first decision, which
+	// also meets its own D1).
+	complexCase := concern("2027-05-21 09:00", "bl-08", "2027-05-21T08:30:00Z")
+	pinClock(t, local("2027-05-21 10:00"))
+	if status, body := call(t, "POST", api+"/concerns/"+complexCase["id"].(string)+"/case", daniel, map[string]any{"change": "complex", "reason": "Several agencies"}); status != 200 {
 		t.Fatalf("complex: %d %v", status, body)
 	}
+	idle := concern("2027-05-28 17:30", "bl-06", "2027-05-28T17:20:00Z")
 	// C3: observed in half term, recorded at 12:30 BST on the first day back: 30 minutes late,
 	// counted from noon of the first school day of the school's own calendar.
 	acted := concern("2027-06-07 11:30", "bl-07", "2027-06-02T10:00:00Z")
@@ -100,7 +102,7 @@ func TestRule_C3_D1_D3_D5_D9_V6_TheSchoolsOwnCalendarThroughTheLocalStack(t *tes
 	}
 	// D9: the complex case is due its review in the term's second half (from 2 June).
 	status, review := call(t, "GET", api+"/review", daniel, nil)
-	if due := review["complexDue"].([]any); status != 200 || len(due) != 1 || due[0].(map[string]any)["concernId"] != idle["id"] {
+	if due := review["complexDue"].([]any); status != 200 || len(due) != 1 || due[0].(map[string]any)["concernId"] != complexCase["id"] {
 		t.Errorf("review: %d %v", status, review["complexDue"])
 	}
 
