@@ -29,6 +29,7 @@ func (h handler) routes() httpapi.Router {
 		"POST /api/schools/{school}/actions/{id}/complete":   h.complete,
 		"POST /api/schools/{school}/actions/{id}/unable":     h.unable,
 		"POST /api/schools/{school}/actions/{id}/reallocate": h.reallocate,
+		"POST /api/schools/{school}/actions/{id}/end":        h.end,
 		"GET /api/schools/{school}/actions":                  h.list,
 		"GET /api/schools/{school}/concerns/{id}/case":       h.caseOf,
 		"POST /api/schools/{school}/concerns/{id}/case":      h.changeCase,
@@ -43,6 +44,7 @@ type actionRequest struct {
 	ReferralTo    string `json:"referralTo"`
 	DueAt         string `json:"dueAt"`
 	DueReason     string `json:"dueReason"`
+	Frequency     string `json:"frequency"`
 }
 
 type event struct {
@@ -70,13 +72,15 @@ type actionResponse struct {
 	NeedsReallocation bool      `json:"needsReallocation"`
 	History           []event   `json:"history"`
 	Version           int       `json:"version"`
+	Frequency         string    `json:"frequency,omitempty"`
+	Occurrence        int       `json:"occurrence,omitempty"`
 }
 
 func toResponse(a casework.Action, now time.Time) actionResponse {
 	out := actionResponse{ID: string(a.ID()), ConcernID: string(a.Concern()), Reference: a.Reference(), Type: string(a.Type()),
 		AssigneeEmail: a.Assignee(), Notes: a.Notes(), ReferralTo: a.ReferralTo(), DueAt: a.DueAt(), DueReason: a.DueReason(),
 		Status: string(a.Status()), Overdue: a.Overdue(now), Outcome: a.Outcome(), NeedsReallocation: a.NeedsReallocation(),
-		Version: a.Version(), History: []event{}}
+		Version: a.Version(), History: []event{}, Frequency: a.Frequency(), Occurrence: a.Occurrence()}
 	for _, e := range a.History() {
 		out.History = append(out.History, event{At: e.At, By: e.By, Kind: e.Kind, From: e.From, To: e.To, Note: e.Note})
 	}
@@ -89,7 +93,8 @@ func (h handler) add(ctx context.Context, req httpapi.Request) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	na := casework.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason}
+	na := casework.NewAction{Type: in.Type, AssigneeEmail: in.AssigneeEmail, Notes: in.Notes, ReferralTo: in.ReferralTo, DueReason: in.DueReason,
+		Frequency: in.Frequency}
 	if in.DueAt != "" {
 		due, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {
@@ -131,6 +136,22 @@ func (h handler) unable(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		return httpapi.Response{}, err
 	}
 	a, err := h.cases.CannotFollowUp(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toResponse(a, who.At)), nil
+}
+
+// end ends a repeating monitoring action or check-in with its reason (a DSL; rules D3, D5).
+func (h handler) end(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	who, key, fp, err := httpapi.Command(req, &in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.cases.End(ctx, who, httpapi.School(req), casework.ActionID(req.PathParameters["id"]), in.Reason, key, fp)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -195,11 +216,17 @@ type caseResponse struct {
 	Pupils     []string         `json:"pupilIds"`
 	Events     []caseEvent      `json:"events"`
 	Actions    []actionResponse `json:"actions,omitempty"`
+	// ActionDueAt and ActionOverdue: rule D1, while no DSL has recorded anything on it.
+	ActionDueAt   *time.Time `json:"actionDueAt,omitempty"`
+	ActionOverdue bool       `json:"actionOverdue"`
 }
 
-func toCase(c concerns.Concern, now time.Time) caseResponse {
+func toCase(c concerns.Concern, reviewDue bool, now time.Time) caseResponse {
 	out := caseResponse{ConcernID: string(c.ID()), Reference: c.Reference(), RecordedAt: c.RecordedAt(), Status: string(c.Status()),
-		Complex: c.Complex(), ReviewDue: c.ReviewDue(now), Events: []caseEvent{}, Pupils: []string{}}
+		Complex: c.Complex(), ReviewDue: reviewDue, Events: []caseEvent{}, Pupils: []string{}, ActionOverdue: c.ResponseOverdue(now)}
+	if due := c.ResponseDueAt(); !due.IsZero() && !c.Responded() {
+		out.ActionDueAt = &due
+	}
 	for _, p := range c.Pupils() {
 		out.Pupils = append(out.Pupils, string(p.ID))
 	}
@@ -215,13 +242,13 @@ func (h handler) caseOf(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	c, actions, err := h.cases.CaseActions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
+	c, err := h.cases.CaseActions(ctx, who, httpapi.School(req), safeguarding.ConcernID(req.PathParameters["id"]))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := toCase(c, who.At)
+	out := toCase(c.Concern, c.Concern.ReviewDue(who.At, c.Calendar), who.At)
 	out.Actions = []actionResponse{}
-	for _, a := range actions {
+	for _, a := range c.Actions {
 		out.Actions = append(out.Actions, toResponse(a, who.At))
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
@@ -242,7 +269,11 @@ func (h handler) changeCase(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, toCase(c, who.At)), nil
+	cal, err := h.cases.SchoolCalendar(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, toCase(c, c.ReviewDue(who.At, cal), who.At)), nil
 }
 
 type frequentPupil struct {
@@ -265,11 +296,13 @@ func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		ComplexDue     []caseResponse  `json:"complexDue"`
 		FrequentPupils []frequentPupil `json:"frequentPupils"`
 	}{OpenCases: []caseResponse{}, ComplexDue: []caseResponse{}, FrequentPupils: []frequentPupil{}}
-	for _, c := range r.Open {
-		out.OpenCases = append(out.OpenCases, toCase(c, who.At))
-	}
+	due := map[safeguarding.ConcernID]bool{}
 	for _, c := range r.ComplexDue {
-		out.ComplexDue = append(out.ComplexDue, toCase(c, who.At))
+		due[c.ID()] = true
+		out.ComplexDue = append(out.ComplexDue, toCase(c, true, who.At))
+	}
+	for _, c := range r.Open {
+		out.OpenCases = append(out.OpenCases, toCase(c, due[c.ID()], who.At))
 	}
 	for p, n := range r.FrequentPupils {
 		out.FrequentPupils = append(out.FrequentPupils, frequentPupil{PupilID: string(p), Concerns: n})

@@ -364,6 +364,9 @@ type dashboardRow struct {
 	Status       string    `json:"status"`
 	PupilIDs     []string  `json:"pupilIds"`
 	AboutStaff   bool      `json:"aboutStaff"`
+	// ActionDueAt and ActionOverdue: rule D1, for a viewer who may see the case work.
+	ActionDueAt   *time.Time `json:"actionDueAt,omitempty"`
+	ActionOverdue bool       `json:"actionOverdue"`
 }
 
 // dashboard lists the school's recent concerns the caller may see: high priority on top,
@@ -384,7 +387,10 @@ func (h handler) dashboard(ctx context.Context, req httpapi.Request) (httpapi.Re
 		c := r.Concern
 		row := dashboardRow{ID: string(c.ID()), Reference: c.Reference(), Category: string(c.Category()), HighPriority: c.HighPriority(),
 			RecordedAt: c.RecordedAt(), Late: c.Late(), MinutesLate: c.MinutesLate(), Read: r.Read, Status: string(c.Status()),
-			AboutStaff: c.AboutStaff(), PupilIDs: []string{}}
+			AboutStaff: c.AboutStaff(), PupilIDs: []string{}, ActionOverdue: r.Overdue}
+		if !r.ActionDueAt.IsZero() {
+			row.ActionDueAt = &r.ActionDueAt
+		}
 		for _, p := range c.Pupils() {
 			row.PupilIDs = append(row.PupilIDs, string(p.ID))
 		}

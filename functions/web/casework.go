@@ -68,6 +68,7 @@ type addActionForm struct {
 	Key, Type, Assignee, Notes, ReferralTo string
 	DueDay, DueMonth, DueYear, DueTime     string
 	DueReason                              string
+	Frequency                              string
 }
 
 // caseForm is the change-the-case form as it was sent.
@@ -137,9 +138,9 @@ var actionTypeTitles = map[casework.ActionType]string{
 var actionTypeRules = map[casework.ActionType]string{
 	casework.ActionDSL:           "By the end of the day the concern was recorded.",
 	casework.ActionParentMeeting: "Arranged by the end of the day the concern was recorded, ideally held that day.",
-	casework.ActionMonitoring:    "Completed within 24 hours of the first alert.",
+	casework.ActionMonitoring:    "Completed within 24 hours of the first alert. To update it every day or week, choose how often below.",
 	casework.ActionReferral:      "Made within 24 hours, ideally the same day. Choose where it goes below.",
-	casework.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority.",
+	casework.ActionCheckIn:       "Updated weekly, or by the end of the day when the concern is high priority, then due again each week until a designated safeguarding lead ends it.",
 }
 
 var referralTitles = map[string]string{
@@ -147,6 +148,11 @@ var referralTitles = map[string]string{
 	"early-help":            "Early help",
 	"police":                "Police",
 	"lado":                  "LADO (local authority designated officer)",
+}
+
+var frequencyTitles = map[string]string{
+	casework.FrequencyDaily:  "Every school day",
+	casework.FrequencyWeekly: "Every week",
 }
 
 func actionTypeTitle(t casework.ActionType) string {
@@ -182,6 +188,10 @@ func actionEventTitle(e casework.ActionEvent) string {
 		return "Reallocated from " + e.From + " to " + e.To
 	case casework.EventCompleted:
 		return "Completed"
+	case casework.EventUpdated:
+		return "Updated"
+	case casework.EventEnded:
+		return "Monitoring ended"
 	}
 	return sentence(strings.ReplaceAll(e.Kind, "-", " "))
 }
@@ -190,6 +200,8 @@ func actionEventTitle(e casework.ActionEvent) string {
 var doneMessages = map[string]string{
 	"action-added":       "Action added. The person it is assigned to has been told by email.",
 	"action-completed":   "Action completed.",
+	"action-updated":     "Update recorded. The next one is due as shown.",
+	"action-ended":       "Monitoring ended. It no longer falls due.",
 	"action-unable":      "The Senior DSL has been told you cannot follow this action up, and will reallocate it.",
 	"action-reallocated": "Action reallocated. The new assignee has been told by email.",
 	"case-close":         "Case closed.",
@@ -239,7 +251,12 @@ type actionView struct {
 	NeedsRealloc bool
 	History      []historyView
 
-	CanComplete, CanUnable, CanReallocate bool
+	// Repeats says how often a repeating monitoring action or check-in falls due ("Every
+	// week"); LastUpdate is its latest update.
+	Repeats    string
+	LastUpdate string
+
+	CanComplete, CanUnable, CanReallocate, CanEnd bool
 	// Back is where its forms return: "concern" or "work".
 	Back    string
 	Staff   []option
@@ -257,14 +274,15 @@ type caseView struct {
 	Events    []historyView
 	Actions   []actionView
 
-	AddURL    string
-	CaseURL   string
-	Types     []option
-	Staff     []option
-	Referrals []option
-	Changes   []option
-	Add       addActionForm
-	Case      caseForm
+	AddURL      string
+	CaseURL     string
+	Types       []option
+	Staff       []option
+	Referrals   []option
+	Frequencies []option
+	Changes     []option
+	Add         addActionForm
+	Case        caseForm
 }
 
 func schoolPath(school safeguarding.SchoolID) string {
@@ -285,7 +303,7 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 		Notes: a.Notes(), Referral: cmp.Or(referralTitles[a.ReferralTo()], a.ReferralTo()), DueReason: a.DueReason(),
 		Outcome: a.Outcome(), NeedsRealloc: a.NeedsReallocation(), Back: back,
 		PostURL: schoolPath(a.School()) + "/actions/" + url.PathEscape(string(a.ID())),
-		Keys:    map[string]string{"complete": rand.Text(), "unable": rand.Text(), "reallocate": rand.Text()},
+		Keys:    map[string]string{"complete": rand.Text(), "unable": rand.Text(), "reallocate": rand.Text(), "end": rand.Text()},
 	}
 	if a.CanOpenConcern(p) {
 		// Rule P2: only those who may see the concern get a link to it.
@@ -294,7 +312,14 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 	for _, e := range a.History() {
 		v.History = append(v.History, historyView{At: e.At, By: cmp.Or(names[e.By], e.By), What: actionEventTitle(e), Note: e.Note})
 	}
+	if a.Repeats() {
+		v.Repeats = frequencyTitles[a.Frequency()]
+		if a.Status() == safeguarding.ActionOpen {
+			v.LastUpdate = a.Outcome()
+		}
+	}
 	v.CanComplete = open && a.CanChange(p)
+	v.CanEnd = a.CanEnd(p)
 	v.CanUnable = a.CanReportUnable(p)
 	v.CanReallocate = a.CanReallocate(p)
 	if st.action.ActionID == a.ID() {
@@ -310,10 +335,10 @@ func newActionView(a casework.Action, p safeguarding.Principal, school safeguard
 
 // caseSection builds the case section of concern c, with its actions, for a DSL p.
 func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeguarding.School, names map[string]string, c concerns.Concern,
-	actions []casework.Action, st pageState) *caseView {
+	actions []casework.Action, cal safeguarding.SchoolCalendar, st pageState) *caseView {
 	id := c.ID()
 	base := concernPath(school.ID, id)
-	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now),
+	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now, cal),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
 	for _, e := range c.CaseEvents() {
 		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
@@ -321,9 +346,8 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	for _, a := range actions {
 		v.Actions = append(v.Actions, newActionView(a, p, school, names, r.now, "concern", st))
 	}
-	cal := h.Calendar
-	if cal == nil {
-		cal = safeguarding.Weekdays{}
+	if cal.BankHolidays == nil {
+		cal.BankHolidays = h.Calendar
 	}
 	for _, t := range casework.ActionTypes {
 		due := casework.RuleDue(t, c, cal, school.EndOfDayMinutes, r.now)
@@ -337,6 +361,9 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	v.Staff = staffOptions(school, names, st.add.Assignee, leaveOut...)
 	for _, d := range casework.ReferralDestinations {
 		v.Referrals = append(v.Referrals, option{Value: d, Title: referralTitles[d], Checked: st.add.ReferralTo == d})
+	}
+	for _, f := range casework.Frequencies {
+		v.Frequencies = append(v.Frequencies, option{Value: f, Title: frequencyTitles[f], Checked: st.add.Frequency == f})
 	}
 	if v.Closed {
 		v.Changes = append(v.Changes, option{Value: casework.ChangeReopen, Title: "Reopen the case"})
@@ -383,9 +410,10 @@ func (h *Handler) addAction(ctx context.Context, r *request, s session) events.A
 		Notes: r.form.Get("notes"), ReferralTo: r.form.Get("referral-to"),
 		DueDay: strings.TrimSpace(r.form.Get("due-day")), DueMonth: strings.TrimSpace(r.form.Get("due-month")),
 		DueYear: strings.TrimSpace(r.form.Get("due-year")), DueTime: strings.TrimSpace(r.form.Get("due-time")),
-		DueReason: r.form.Get("due-reason")}
+		DueReason: r.form.Get("due-reason"), Frequency: r.form.Get("frequency")}
 	st := pageState{add: f}
-	in := casework.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason}
+	in := casework.NewAction{Type: f.Type, AssigneeEmail: f.Assignee, Notes: f.Notes, ReferralTo: f.ReferralTo, DueReason: f.DueReason,
+		Frequency: f.Frequency}
 	if f.DueDay != "" || f.DueMonth != "" || f.DueYear != "" || f.DueTime != "" {
 		due, msg := localTime(f.DueDay, f.DueMonth, f.DueYear, f.DueTime)
 		if msg != "" {
@@ -395,14 +423,14 @@ func (h *Handler) addAction(ctx context.Context, r *request, s session) events.A
 		in.DueAt = &due
 	}
 	fp := commandFingerprint("add-action", string(school), string(id), f.Type, f.Assignee, f.Notes, f.ReferralTo,
-		f.DueDay, f.DueMonth, f.DueYear, f.DueTime, f.DueReason)
+		f.DueDay, f.DueMonth, f.DueYear, f.DueTime, f.DueReason, f.Frequency)
 	_, err := h.Cases.AddAction(ctx, r.caller(s.claims.Email), school, id, in, requestKey(school, s.claims.Email, f.Key), fp)
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		st.problems.addValidation(ve, map[string]string{"type": "action-type",
 			"assigneeEmail": "assignee", "notes": "action-notes", "referralTo": "referral-to", "dueAt": "due-day",
-			"dueReason": "due-reason"}, "action-notes")
+			"dueReason": "due-reason", "frequency": "frequency"}, "action-notes")
 		return h.concernPage(ctx, r, s, school, id, st)
 	case err != nil:
 		return h.caseWorkFailed(r, s, err, concernPath(school, id))
@@ -475,6 +503,9 @@ func (h *Handler) onAction(ctx context.Context, r *request, s session, verb, don
 	case err != nil:
 		return h.caseWorkFailed(r, s, err, reload)
 	}
+	if done == "action-completed" && a.Repeats() && a.Status() == safeguarding.ActionOpen {
+		done = "action-updated" // an occurrence of repeating monitoring: the next is due
+	}
 	if back == "concern" {
 		return redirect(concernPath(school, a.Concern())+"?done="+done+"#case-work", http.StatusSeeOther)
 	}
@@ -490,6 +521,15 @@ func (h *Handler) completeAction(ctx context.Context, r *request, s session) eve
 	return h.onAction(ctx, r, s, "complete", "action-completed", f, map[string]string{"outcome": "outcome"}, "outcome",
 		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
 			return h.Cases.Complete(ctx, who, school, casework.ActionID(r.param("id")), f.Outcome, key, fp)
+		})
+}
+
+// endMonitoring ends a repeating monitoring action or check-in, with the reason (D3, D5).
+func (h *Handler) endMonitoring(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	f := actionForm{Reason: r.form.Get("reason")}
+	return h.onAction(ctx, r, s, "end", "action-ended", f, map[string]string{"reason": "end-reason", "action": "end-reason"}, "end-reason",
+		func(who safeguarding.Caller, school safeguarding.SchoolID, key safeguarding.RequestKey, fp string) (casework.Action, error) {
+			return h.Cases.End(ctx, who, school, casework.ActionID(r.param("id")), f.Reason, key, fp)
 		})
 }
 
@@ -656,9 +696,13 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
+	due := map[safeguarding.ConcernID]bool{}
+	for _, c := range rv.ComplexDue {
+		due[c.ID()] = true
+	}
 	row := func(c concerns.Concern) reviewCase {
 		rc := reviewCase{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()), RecordedAt: c.RecordedAt(),
-			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now), High: c.HighPriority()}
+			Category: categoryTitle(c.Category()), Complex: c.Complex(), ReviewDue: due[c.ID()], High: c.HighPriority()}
 		for _, lp := range c.Pupils() {
 			rc.Pupils = append(rc.Pupils, names[lp.ID])
 		}

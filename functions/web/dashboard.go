@@ -26,6 +26,11 @@ type dashboardRowView struct {
 	RecordedAt    string
 	StatusClosed  bool
 	StatusComplex bool
+	// Overdue: no DSL has recorded an action by its due time; AwaitingAction: none yet, due
+	// ActionDue (the end of the school day it was recorded, or of the next one).
+	Overdue        bool
+	AwaitingAction bool
+	ActionDue      string
 }
 
 type dashboardView struct {
@@ -34,7 +39,8 @@ type dashboardView struct {
 }
 
 // dashboard lists the school's recent concerns the DSL may see (Concerns.Dashboard): high
-// priority on top, then newest first, unread and late ones marked.
+// priority on top, then newest first, unread and late ones marked, and those no DSL has acted
+// on marked as awaiting action or, past its due time, overdue.
 func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	schoolID := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
@@ -78,7 +84,8 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 		rv := dashboardRowView{Reference: c.Reference(), Link: schoolPath(schoolID) + "/concerns/" + url.PathEscape(string(c.ID())),
 			Pupils: strings.Join(pupils, ", "), Category: string(c.Category()), HighPriority: c.HighPriority(), Unread: !row.Read,
 			Late: c.Late(), MinutesLate: c.MinutesLate(), RecordedAt: when(c.RecordedAt()),
-			StatusClosed: c.Status() == concerns.CaseClosed, StatusComplex: c.Complex()}
+			StatusClosed: c.Status() == concerns.CaseClosed, StatusComplex: c.Complex(),
+			Overdue: row.Overdue, AwaitingAction: !row.ActionDueAt.IsZero(), ActionDue: when(row.ActionDueAt)}
 		if def, ok := cat.Find(c.Category()); ok {
 			rv.Category = def.Title
 		}

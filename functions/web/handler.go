@@ -48,6 +48,8 @@ type caseService interface {
 		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
 	Reallocate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, to, reason string,
 		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
+	End(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id casework.ActionID, reason string,
+		key safeguarding.RequestKey, fingerprint string) (casework.Action, error)
 	MyWork(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, assignee string, status safeguarding.ActionStatus) ([]casework.Action, error)
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
 		key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
@@ -266,6 +268,7 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/actions/{id}/complete":    (*Handler).completeAction,
 	"POST /schools/{school}/actions/{id}/unable":      (*Handler).cannotFollowUp,
 	"POST /schools/{school}/actions/{id}/reallocate":  (*Handler).reallocate,
+	"POST /schools/{school}/actions/{id}/end":         (*Handler).endMonitoring,
 	"GET /schools/{school}/work":                      (*Handler).myWork,
 	"GET /schools/{school}/review":                    (*Handler).review,
 	"GET /schools/{school}/audit":                     (*Handler).auditTrail,

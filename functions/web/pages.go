@@ -346,7 +346,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
-		v.Case = h.caseSection(r, p, school, names, c, pg.Actions, st)
+		v.Case = h.caseSection(r, p, school, names, c, pg.Actions, pg.Calendar, st)
 	}
 	title := "Concern " + c.Reference()
 	if len(st.problems.List) > 0 {

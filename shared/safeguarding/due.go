@@ -76,10 +76,55 @@ type Ladder func(s DueState, now time.Time) (next DueState, e Escalation, ok boo
 // ladderFor is the policy of each kind of due item: a lone-worker check-out (rule V8) has its
 // own; every other kind climbs the ladder of rule D8.
 func ladderFor(kind string) Ladder {
-	if kind == DueVisitCheckout {
+	switch kind {
+	case DueVisitCheckout:
 		return LoneWorkerAdvance
+	case DueConcernResponse:
+		return ResponseAdvance(AudienceDSL)
+	case DueStaffConcernResponse:
+		return ResponseAdvance(AudienceSeniorDSL)
 	}
 	return DueState.Advance
+}
+
+// The due item every concern opens when it is recorded (rule D1): the DSLs' first action on it
+// is due by the end of the day it was recorded, or by the end of the next school day. A concern
+// about a member of staff, which the DSLs do not see (C5), is due to the Senior DSL.
+const (
+	DueConcernResponse      = "concern-response"
+	DueStaffConcernResponse = "staff-concern-response"
+)
+
+// NewResponseDue starts rule D1's item due at dueAt: it has no reminder, since nobody is its
+// assignee until a DSL acts; the engine first looks at it at its due time.
+func NewResponseDue(dueAt time.Time) DueState {
+	return DueState{DueAt: dueAt.UTC(), Step: StepOverdue, NextAt: dueAt.UTC(), Active: true}
+}
+
+// ResponseAdvance is rule D1's ladder (D8) for a concern no DSL has acted on: at its due time
+// the people who first act on such a concern (first, the DSLs; for a concern about a member of
+// staff, the Senior DSL alone) and the Senior DSL are told by email; a day later the Senior DSL by SMS and email, high
+// priority, again each day until a DSL acts. Nobody is told more than once a day per step.
+func ResponseAdvance(first Audience) Ladder {
+	return func(s DueState, now time.Time) (DueState, Escalation, bool) {
+		if !s.Active || now.Before(s.NextAt) {
+			return s, Escalation{}, false
+		}
+		next := s
+		if s.Step < StepDSLs {
+			next.Step = StepDSLs
+			next.NextAt = later(s.DueAt.Add(escalationSpacing), now.Add(escalationSpacing)).UTC()
+			e := Escalation{Step: StepDSLs, Kind: "overdue", Audience: first, Channels: []Channel{ChannelEmail}, Priority: PriorityNormal}
+			if first != AudienceSeniorDSL {
+				e.Also = []Audience{AudienceSeniorDSL}
+			}
+			return next, e, true
+		}
+		next.Step = StepSeniorDSL
+		next.NextAt = later(s.DueAt.Add(2*escalationSpacing), now.Add(escalationSpacing)).UTC()
+		return next, Escalation{Step: StepSeniorDSL, Kind: "overdue", Audience: AudienceSeniorDSL,
+			Channels: []Channel{ChannelSMS, ChannelEmail}, Priority: PriorityHigh}, true
+	}
 }
 
 // Advance returns the step due at now and the state after it, or ok=false when nothing is due.
@@ -135,6 +180,19 @@ type DueItem struct {
 	Due     DueState
 	// Ref is the store's own handle on the item; the engine passes it back unread.
 	Ref string
+	// Occurrence numbers the occurrences of a repeating item (a monitoring action or a check-in
+	// that falls due again at its frequency, rules D3 and D5) from 1; 0 for an item due once.
+	// Each occurrence climbs the ladder afresh, so its steps and alerts are its own.
+	Occurrence int
+}
+
+// StepKey names one step of one occurrence of the item, for the ids of its audit entry and
+// alerts: the item's id, with the occurrence from the second on.
+func (d DueItem) StepKey() string {
+	if d.Occurrence > 1 {
+		return d.ID + "-o" + strconv.Itoa(d.Occurrence)
+	}
+	return d.ID
 }
 
 // Advance is the item's next step under the policy of its kind.
@@ -180,7 +238,7 @@ func EscalationAlerts(item DueItem, e Escalation, school School, now time.Time) 
 			seen[r] = true
 			for _, ch := range e.Channels {
 				out = append(out, Alert{
-					ID:     item.ID + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
+					ID:     item.StepKey() + "#" + e.Kind + strconv.Itoa(e.Step) + "#" + day + "#" + r + "#" + string(ch),
 					School: item.School, SchoolName: school.Name, Kind: e.Kind, Audience: aud, Recipient: r,
 					Channel: ch, Priority: e.Priority, Reference: item.Reference, Subject: item.Subject, SubjectKind: subjectKindOf(item.Kind),
 				})

@@ -135,3 +135,51 @@ func NewSchoolCalendar(p Principal, prev SchoolCalendar, in CalendarInput) (Scho
 	}
 	return out, nil
 }
+
+// EndOfSchoolDay is "the end of the day" of rules D1, D2 and D5 for something that happens at
+// from: the school's end of day (endOfDayMinutes after local midnight, 17:00 when unset) on
+// from's day when that is a school day and from is before its end; otherwise the end of the
+// next school day of cal.
+func EndOfSchoolDay(cal Calendar, from time.Time, endOfDayMinutes int) time.Time {
+	if endOfDayMinutes <= 0 {
+		endOfDayMinutes = DefaultEndOfDayMinutes
+	}
+	day := LocalDay(from)
+	if cal.IsSchoolDay(day) && from.Before(At(day, endOfDayMinutes)) {
+		return At(day, endOfDayMinutes)
+	}
+	return At(NextSchoolDay(cal, day), endOfDayMinutes)
+}
+
+// OnSchoolDay is t, or, when t's local day is not a school day of cal, the same time of day on
+// the next school day (the due time of a repeating check, rules D3 and D5).
+func OnSchoolDay(cal Calendar, t time.Time) time.Time {
+	day := LocalDay(t)
+	if cal.IsSchoolDay(day) {
+		return t.UTC()
+	}
+	l := t.In(London)
+	return At(NextSchoolDay(cal, day), l.Hour()*60+l.Minute()).UTC()
+}
+
+// HalfTermStart is the first day of the half of a term that now falls in, or of the latest
+// half that began before now when now is between terms (rule D9's "twice a term": each term
+// entered in the calendar is reviewed in each of its two halves, split at its middle day).
+// ok is false when the school has entered no term that began by now.
+func (c SchoolCalendar) HalfTermStart(now time.Time) (start time.Time, ok bool) {
+	today := LocalDay(now)
+	for _, t := range c.Terms {
+		from, to := LocalDay(t.From), LocalDay(t.To)
+		days := int(to.Sub(from).Hours()/24+0.5) + 1
+		mid := time.Date(from.Year(), from.Month(), from.Day()+(days+1)/2, 0, 0, 0, 0, London)
+		for _, s := range []time.Time{from, mid} {
+			if s.After(to) || s.After(today) {
+				continue
+			}
+			if !ok || s.After(start) {
+				start, ok = s, true
+			}
+		}
+	}
+	return start, ok
+}

@@ -31,13 +31,16 @@ type dueAttrs struct {
 	DueStep      int       `dynamodbav:"dueStep"`
 	DueNextAt    time.Time `dynamodbav:"dueNextAt"`
 	DueActive    bool      `dynamodbav:"dueActive"`
-	GSI2PK       string    `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK       string    `dynamodbav:"GSI2SK,omitempty"`
+	// DueOccurrence numbers the occurrence of a repeating item (D3, D5); absent for one due once.
+	DueOccurrence int    `dynamodbav:"dueOccurrence,omitempty"`
+	GSI2PK        string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK        string `dynamodbav:"GSI2SK,omitempty"`
 }
 
 func dueToAttrs(d safeguarding.DueItem) dueAttrs {
 	a := dueAttrs{DueID: d.ID, DueKind: d.Kind, DueAssignee: d.Assignee, DueReference: d.Reference, DueSubject: d.Subject,
-		DueExclude: d.Exclude, DueAt: d.Due.DueAt, DueStep: d.Due.Step, DueNextAt: d.Due.NextAt, DueActive: d.Due.Active}
+		DueExclude: d.Exclude, DueAt: d.Due.DueAt, DueStep: d.Due.Step, DueNextAt: d.Due.NextAt, DueActive: d.Due.Active,
+		DueOccurrence: d.Occurrence}
 	if d.Due.Active {
 		a.GSI2PK, a.GSI2SK = duePK(d.School, dueDay(d.Due.NextAt)), stamp(d.Due.NextAt)+"#"+d.ID
 	}
@@ -47,7 +50,7 @@ func dueToAttrs(d safeguarding.DueItem) dueAttrs {
 func dueFromAttrs(a dueAttrs, school safeguarding.SchoolID, k key) safeguarding.DueItem {
 	return safeguarding.DueItem{ID: a.DueID, School: school, Kind: a.DueKind, Assignee: a.DueAssignee,
 		Reference: a.DueReference, Subject: a.DueSubject, Exclude: a.DueExclude, Ref: k.PK + "\x00" + k.SK,
-		Due: safeguarding.DueState{DueAt: a.DueAt, Step: a.DueStep, NextAt: a.DueNextAt, Active: a.DueActive}}
+		Due: safeguarding.DueState{DueAt: a.DueAt, Step: a.DueStep, NextAt: a.DueNextAt, Active: a.DueActive}, Occurrence: a.DueOccurrence}
 }
 
 type historyItem struct {
@@ -80,6 +83,7 @@ type actionItem struct {
 	CreatedAt    time.Time     `dynamodbav:"createdAt"`
 	CreatedBy    string        `dynamodbav:"createdBy"`
 	NeedsRealloc bool          `dynamodbav:"needsReallocation"`
+	Frequency    string        `dynamodbav:"frequency,omitempty"`
 	History      []historyItem `dynamodbav:"history"`
 	Version      int           `dynamodbav:"version"`
 	dueAttrs
@@ -95,7 +99,7 @@ func actionToItem(a casework.Action) actionItem {
 		ID: string(s.ID), School: string(s.School), Concern: string(s.Concern), Reference: s.Reference,
 		ActionType: string(s.Type), Assignee: s.Assignee, Notes: s.Notes, ReferralTo: s.ReferralTo,
 		DueReason: s.DueReason, Status: string(s.Status), Outcome: s.Outcome, CreatedAt: s.CreatedAt,
-		CreatedBy: s.CreatedBy, NeedsRealloc: s.NeedsRealloc, Version: s.Version, dueAttrs: dueToAttrs(a.DueItem()),
+		CreatedBy: s.CreatedBy, NeedsRealloc: s.NeedsRealloc, Version: s.Version, Frequency: s.Frequency, dueAttrs: dueToAttrs(a.DueItem()),
 	}
 	for _, h := range s.History {
 		it.History = append(it.History, historyItem{At: h.At, By: h.By, Kind: h.Kind, From: h.From, To: h.To, Note: h.Note})
@@ -110,7 +114,8 @@ func actionFromItem(it actionItem) casework.Action {
 		ReferralTo: it.ReferralTo, DueAt: it.DueAt, DueReason: it.DueReason, Status: safeguarding.ActionStatus(it.Status),
 		Outcome: it.Outcome, CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, NeedsRealloc: it.NeedsRealloc,
 		Exclude: it.DueExclude, Version: it.Version,
-		Due: safeguarding.DueState{DueAt: it.DueAt, Step: it.DueStep, NextAt: it.DueNextAt, Active: it.DueActive},
+		Due:       safeguarding.DueState{DueAt: it.DueAt, Step: it.DueStep, NextAt: it.DueNextAt, Active: it.DueActive},
+		Frequency: it.Frequency, Occurrence: it.DueOccurrence,
 	}
 	for _, h := range it.History {
 		s.History = append(s.History, casework.ActionEvent{At: h.At, By: h.By, Kind: h.Kind, From: h.From, To: h.To, Note: h.Note})
@@ -118,12 +123,14 @@ func actionFromItem(it actionItem) casework.Action {
 	return casework.RestoreAction(s)
 }
 
-// LoadCase reads the viewer, the school and any earlier request with the key (one
-// BatchGetItem) beside the concern with all its actions (one Query on its partition).
+// LoadCase reads the viewer, the school, its catalogue and calendar and any earlier request with
+// the key (one BatchGetItem) beside the concern with all its actions (one Query on its partition).
 func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID, rk safeguarding.RequestKey) (casework.Case, error) {
 	var c casework.Case
 	var cat catalogueItem
-	b := newBatch().viewer(viewer, &c.Viewer).school(school, &c.Viewer, &c.School).item(catalogueKey(school), &cat).prior(rk, &c.Prior)
+	var cal calendarItem
+	b := newBatch().viewer(viewer, &c.Viewer).school(school, &c.Viewer, &c.School).item(catalogueKey(school), &cat).
+		item(calendarKey(school), &cal).prior(rk, &c.Prior)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.load(gctx, b) })
 	var concern *concernItem
@@ -147,6 +154,10 @@ func (s *Store) LoadCase(ctx context.Context, viewer string, school safeguarding
 		return c, err
 	}
 	c.Catalogue = catalogueFromItem(cat, school).Catalogue
+	var err error
+	if c.Calendar, err = schoolCalendarOf(cal, school); err != nil {
+		return c, err
+	}
 	if concern == nil {
 		return c, fmt.Errorf("concern %q: %w", id, safeguarding.ErrNotFound)
 	}
@@ -161,8 +172,8 @@ func (s *Store) LoadAmending(ctx context.Context, viewer string, school safeguar
 	return concerns.Amending{Viewer: c.Viewer, School: c.School, Catalogue: c.Catalogue, Concern: c.Concern, Prior: c.Prior}, err
 }
 
-// LoadAction reads the viewer, the school, the action, its concern and any earlier request
-// with the key in one BatchGetItem.
+// LoadAction reads the viewer, the school and its calendar, the action, its concern and any
+// earlier request with the key in one BatchGetItem.
 func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguarding.SchoolID, id casework.ActionID, rk safeguarding.RequestKey) (casework.ActionCase, error) {
 	var ac casework.ActionCase
 	ak, ok := actionKey(school, id)
@@ -171,8 +182,14 @@ func (s *Store) LoadAction(ctx context.Context, viewer string, school safeguardi
 	}
 	var a actionItem
 	var c concernItem
-	b := newBatch().viewer(viewer, &ac.Viewer).school(school, &ac.Viewer, &ac.School).item(ak, &a).item(key{PK: ak.PK, SK: "CONCERN"}, &c).prior(rk, &ac.Prior)
+	var cal calendarItem
+	b := newBatch().viewer(viewer, &ac.Viewer).school(school, &ac.Viewer, &ac.School).item(ak, &a).item(key{PK: ak.PK, SK: "CONCERN"}, &c).
+		item(calendarKey(school), &cal).prior(rk, &ac.Prior)
 	if err := s.load(ctx, b); err != nil {
+		return ac, err
+	}
+	var err error
+	if ac.Calendar, err = schoolCalendarOf(cal, school); err != nil {
 		return ac, err
 	}
 	if a.ID == "" || c.ID == "" {
@@ -228,6 +245,9 @@ func (s *Store) SaveNewAction(ctx context.Context, w casework.ActionWrite) error
 		}},
 		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(actionToItem(a)), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	)
+	if w.MeetsResponse {
+		items = append(items, s.meetResponse(a.School(), a.Concern())) // the first action meets rule D1
+	}
 	return s.transact(ctx, items, requestAt)
 }
 
@@ -243,22 +263,34 @@ func (s *Store) SaveActionChange(ctx context.Context, w casework.ActionWrite) er
 	}
 	set := "SET #status = :status, outcome = :outcome, assignee = :assignee, dueAssignee = :assignee, needsReallocation = :realloc, " +
 		"history = :history, version = :version, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI3SK = :g3sk, dueActive = :active"
+	values := map[string]types.AttributeValue{}
+	if w.NewOccurrence {
+		// A repeating action's next occurrence starts the ladder afresh (rules D3, D5, D8).
+		set += ", dueAt = :dueAt, dueStep = :dueStep, dueNextAt = :dueNext, dueOccurrence = :occ, GSI2PK = :g2pk, GSI2SK = :g2sk"
+		dueAt, _ := marshalValue(it.DueAt)
+		next, _ := marshalValue(it.DueNextAt)
+		values[":dueAt"], values[":dueStep"], values[":dueNext"], values[":occ"] = dueAt, num(it.DueStep), next, num(it.DueOccurrence)
+		values[":g2pk"], values[":g2sk"] = str(it.GSI2PK), str(it.GSI2SK)
+	}
 	if !it.DueActive {
 		set += " REMOVE GSI2PK, GSI2SK"
 	}
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, w.Alerts, w.At)
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: it.key.av(),
-		UpdateExpression:         aws.String(set),
-		ConditionExpression:      aws.String("version = :prev"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":status": str(it.Status), ":outcome": str(it.Outcome), ":assignee": str(it.Assignee),
-			":realloc": &types.AttributeValueMemberBOOL{Value: it.NeedsRealloc}, ":history": history,
-			":version": num(it.Version), ":prev": num(w.PrevVersion), ":g1pk": str(it.GSI1PK), ":g1sk": str(it.GSI1SK),
-			":g3sk": str(it.GSI3SK), ":active": &types.AttributeValueMemberBOOL{Value: it.DueActive},
-		},
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String("version = :prev"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: values,
 	}})
+	for k, v := range map[string]types.AttributeValue{
+		":status": str(it.Status), ":outcome": str(it.Outcome), ":assignee": str(it.Assignee),
+		":realloc": &types.AttributeValueMemberBOOL{Value: it.NeedsRealloc}, ":history": history,
+		":version": num(it.Version), ":prev": num(w.PrevVersion), ":g1pk": str(it.GSI1PK), ":g1sk": str(it.GSI1SK),
+		":g3sk": str(it.GSI3SK), ":active": &types.AttributeValueMemberBOOL{Value: it.DueActive},
+	} {
+		values[k] = v
+	}
 	err = s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {
 		return fmt.Errorf("action %s was changed by someone else: %w", w.Action.ID(), safeguarding.ErrConflict)

@@ -98,3 +98,14 @@ func (s *Store) PutSchoolCalendar(ctx context.Context, c safeguarding.SchoolCale
 	_, err := s.db.PutItem(ctx, putInput(s.table, calendarToItem(c)))
 	return wrap("put calendar", err)
 }
+
+// schoolCalendarOf is the calendar a batch read found, or the school's empty one (weekdays less
+// bank holidays) when it has entered none.
+func schoolCalendarOf(it calendarItem, school safeguarding.SchoolID) (safeguarding.SchoolCalendar, error) {
+	if it.Type == "" {
+		return safeguarding.SchoolCalendar{School: school}, nil
+	}
+	c, err := calendarFromItem(it)
+	c.School = school
+	return c, err
+}

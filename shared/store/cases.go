@@ -28,14 +28,22 @@ func (s *Store) SaveCaseChange(ctx context.Context, w casework.CaseWrite) error 
 		return err
 	}
 	items, requestAt := s.commandItems(w.Request, w.Entries, w.Audit, nil, w.At)
+	set := "SET closed = :closed, complex = :complex, caseEvents = :events, version = :version, GSI3PK = :g3pk"
+	values := map[string]types.AttributeValue{
+		":closed": &types.AttributeValueMemberBOOL{Value: it.Closed}, ":complex": &types.AttributeValueMemberBOOL{Value: it.Complex},
+		":events": events, ":version": num(it.Version), ":prev": num(w.PrevVersion), ":g3pk": str(it.GSI3PK),
+	}
+	if w.MeetsResponse && it.ResponseMetAt != nil {
+		// The first thing a DSL recorded on the concern is this decision: it meets rule D1.
+		met, _ := marshalValue(*it.ResponseMetAt)
+		set, values[":met"] = set+", responseMetAt = :met", met
+		items = append(items, s.meetResponse(w.Concern.School(), w.Concern.ID()))
+	}
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: it.key.av(),
-		UpdateExpression:    aws.String("SET closed = :closed, complex = :complex, caseEvents = :events, version = :version, GSI3PK = :g3pk"),
-		ConditionExpression: aws.String("version = :prev"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":closed": &types.AttributeValueMemberBOOL{Value: it.Closed}, ":complex": &types.AttributeValueMemberBOOL{Value: it.Complex},
-			":events": events, ":version": num(it.Version), ":prev": num(w.PrevVersion), ":g3pk": str(it.GSI3PK),
-		},
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String("version = :prev"),
+		ExpressionAttributeValues: values,
 	}})
 	err = s.transact(ctx, items, requestAt)
 	if errors.Is(err, safeguarding.ErrConflict) {

@@ -14,8 +14,8 @@ import (
 
 // ConcernPage reads one view of a concern in two round trips: one consistent Query of the
 // concern's partition (the concern, its actions, attachments and revisions; read marks are
-// filtered out), then one BatchGetItem of the viewer, the school, its catalogue and the
-// concern's pupils (at most MaxPupilsPerConcern, so one batch).
+// filtered out), then one BatchGetItem of the viewer, the school, its catalogue and calendar
+// and the concern's pupils (at most MaxPupilsPerConcern, so one batch).
 func (s *Store) ConcernPage(ctx context.Context, viewer string, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error) {
 	var (
 		pg      casework.CasePage
@@ -66,7 +66,7 @@ func (s *Store) ConcernPage(ctx context.Context, viewer string, school safeguard
 			}
 		}
 	}
-	keys := []key{userKey(viewer), schoolKey(school), catalogueKey(school)}
+	keys := []key{userKey(viewer), schoolKey(school), catalogueKey(school), calendarKey(school)}
 	if concern != nil {
 		pg.Concern = concernFromItem(*concern)
 		for _, lp := range pg.Concern.Pupils() {
@@ -101,6 +101,13 @@ func (s *Store) ConcernPage(ctx context.Context, viewer string, school safeguard
 		return pg, err
 	}
 	pg.Catalogue = cat.Catalogue
+	var ci calendarItem
+	if err := unmarshalFound(found, calendarKey(school), &ci); err != nil {
+		return pg, err
+	}
+	if pg.Calendar, err = schoolCalendarOf(ci, school); err != nil {
+		return pg, err
+	}
 	pg.Pupils = map[safeguarding.PupilID]safeguarding.Pupil{}
 	for _, lp := range pg.Concern.Pupils() {
 		var it pupilItem

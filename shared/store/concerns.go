@@ -57,7 +57,47 @@ type concernItem struct {
 	AmendedReason     string        `dynamodbav:"amendedReason,omitempty"`
 	DSLOpenedAt       *time.Time    `dynamodbav:"dslOpenedAt,omitempty"` // absent until set: conditions test for it
 	ActionTakenAt     *time.Time    `dynamodbav:"actionTakenAt,omitempty"`
+	ResponseDueAt     *time.Time    `dynamodbav:"responseDueAt,omitempty"`
+	ResponseMetAt     *time.Time    `dynamodbav:"responseMetAt,omitempty"`
 	BodyMap           []bodyMark    `dynamodbav:"bodyMap,omitempty"`
+}
+
+// typeConcernDue is rule D1's due item of a concern, beside it in its partition.
+const typeConcernDue = "concern-due"
+
+// concernDueItem is a concern's due item of rule D1: open from the concern's transaction until
+// the first action on it (SaveNewAction), walked up the ladder by the deadline engine.
+type concernDueItem struct {
+	key
+	Type    string `dynamodbav:"type"`
+	School  string `dynamodbav:"school"`
+	Concern string `dynamodbav:"concern"`
+	dueAttrs
+}
+
+func concernDueKey(s safeguarding.SchoolID, id safeguarding.ConcernID) key {
+	return key{PK: concernKey(s, id).PK, SK: "DUE#D1"}
+}
+
+// meetResponse takes a concern's due item of rule D1 off the ladder, whatever step it reached:
+// the first thing a DSL recorded on the concern met it.
+func (s *Store) meetResponse(school safeguarding.SchoolID, id safeguarding.ConcernID) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
+		Key:                       concernDueKey(school, id).av(),
+		UpdateExpression:          aws.String("SET dueActive = :false REMOVE GSI2PK, GSI2SK"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}}
+}
+
+// concernPuts are the conditional puts of a new concern: the concern, its first revision and,
+// when it has one, its due item of rule D1.
+func (s *Store) concernPuts(c concerns.Concern) []types.TransactWriteItem {
+	items := []types.TransactWriteItem{s.putNew(concernToItem(c)), s.putNew(revisionToItem(c))}
+	if !c.ResponseDueAt().IsZero() {
+		items = append(items, s.putNew(concernDueItem{key: concernDueKey(c.School(), c.ID()), Type: typeConcernDue,
+			School: string(c.School()), Concern: string(c.ID()), dueAttrs: dueToAttrs(c.ResponseDueItem())}))
+	}
+	return items
 }
 
 type bodyMark struct {
@@ -118,7 +158,8 @@ func concernToItem(c concerns.Concern) concernItem {
 		AboutStaff: s.AboutStaff, SubjectStaffEmail: s.SubjectStaffEmail, AuthorEmail: s.AuthorEmail,
 		AuthorName: s.AuthorName, Version: s.Version, Closed: s.Closed, Complex: s.Complex,
 		Revision: s.Revision, AmendedAt: s.AmendedAt, AmendedBy: s.AmendedBy, AmendedReason: s.AmendedReason,
-		DSLOpenedAt: timePtr(s.DSLOpenedAt), ActionTakenAt: timePtr(s.ActionTakenAt),
+		DSLOpenedAt: timePtr(s.DSLOpenedAt), ActionTakenAt: timePtr(s.ActionTakenAt), ResponseDueAt: timePtr(s.ResponseDueAt),
+		ResponseMetAt: timePtr(s.ResponseMetAt),
 	}
 	for _, m := range s.BodyMap {
 		it.BodyMap = append(it.BodyMap, bodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
@@ -141,7 +182,8 @@ func concernFromItem(it concernItem) concerns.Concern {
 		TagStaff: it.TagStaff, AboutStaff: it.AboutStaff, SubjectStaffEmail: it.SubjectStaffEmail,
 		AuthorEmail: it.AuthorEmail, AuthorName: it.AuthorName, Version: it.Version, Closed: it.Closed, Complex: it.Complex,
 		Revision: it.Revision, AmendedAt: it.AmendedAt, AmendedBy: it.AmendedBy, AmendedReason: it.AmendedReason,
-		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt),
+		DSLOpenedAt: timeOf(it.DSLOpenedAt), ActionTakenAt: timeOf(it.ActionTakenAt), ResponseDueAt: timeOf(it.ResponseDueAt),
+		ResponseMetAt: timeOf(it.ResponseMetAt),
 	}
 	for _, m := range it.BodyMap {
 		s.BodyMap = append(s.BodyMap, concerns.BodyMark{Side: m.Side, X: m.X, Y: m.Y, Note: m.Note})
@@ -238,10 +280,10 @@ func requestFromItem(it requestItem) safeguarding.PriorRequest {
 		Late: it.Late, MinutesLate: it.MinutesLate, Version: it.Version}}
 }
 
-// LoadRecording reads the author, the school, its catalogue, the named pupils and the
-// idempotency record in one BatchGetItem.
+// LoadRecording reads the author, the school, its catalogue and calendar, the named pupils and
+// the idempotency record in one BatchGetItem.
 func (s *Store) LoadRecording(ctx context.Context, author string, school safeguarding.SchoolID, pupils []safeguarding.PupilID, rk safeguarding.RequestKey) (concerns.Recording, error) {
-	keys := []key{userKey(author), schoolKey(school), catalogueKey(school)}
+	keys := []key{userKey(author), schoolKey(school), catalogueKey(school), calendarKey(school)}
 	if len(pupils) > concerns.MaxPupilsPerConcern {
 		pupils = pupils[:concerns.MaxPupilsPerConcern+1] // enough for the rule to refuse them
 	}
@@ -275,6 +317,16 @@ func (s *Store) LoadRecording(ctx context.Context, author string, school safegua
 		return rec, err
 	}
 	rec.Catalogue = cat.Catalogue
+	var ci calendarItem
+	if err := unmarshalFound(found, calendarKey(school), &ci); err != nil {
+		return rec, err
+	}
+	if ci.Type != "" {
+		if rec.Calendar, err = calendarFromItem(ci); err != nil {
+			return rec, err
+		}
+	}
+	rec.Calendar.School = school
 	for _, p := range pupils {
 		var it pupilItem
 		if err := unmarshalFound(found, pupilKey(school, p), &it); err != nil {
@@ -305,8 +357,9 @@ func unmarshalFound(found map[string]map[string]types.AttributeValue, k key, v a
 	return unmarshal(item, v)
 }
 
-// SaveConcern commits the concern, its chronology entries, its audit entry, its outbox alerts
-// and its idempotency record in one TransactWriteItems. A transaction DynamoDB cancels because
+// SaveConcern commits the concern, its due item of rule D1, its chronology entries, its audit
+// entry, its outbox alerts and its idempotency record in one TransactWriteItems (see
+// concerns.MaxPupilsPerConcern for how many that is at most). A transaction DynamoDB cancels because
 // another one holds the same items (TransactionConflict) is tried again a few times.
 func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error {
 	put := s.putNew
@@ -316,7 +369,7 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 		requestAt = len(items)
 		items = append(items, put(requestToItem(*w.Request)))
 	}
-	items = append(items, put(concernToItem(w.Concern)), put(revisionToItem(w.Concern)))
+	items = append(items, s.concernPuts(w.Concern)...)
 	for _, e := range w.Entries {
 		items = append(items, put(chronologyToItem(e)))
 	}

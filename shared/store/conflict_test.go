@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,7 +112,8 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := now.Add(25 * time.Hour)
-	due, err := s.DueItems(ctx, school, now, later)
+	all, err := s.DueItems(ctx, school, now, later)
+	due := slices.DeleteFunc(all, func(d safeguarding.DueItem) bool { return d.Kind != safeguarding.DueFamilyAction }) // not the concern's own (D1)
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due %+v %v", due, err)
 	}

@@ -298,12 +298,14 @@ func (s *Store) LoadVisitPlan(ctx context.Context, viewer string, school safegua
 	return pl, nil
 }
 
-// LoadVisit reads the viewer, the school, the visit, its due items and any earlier request
+// LoadVisit reads the viewer, the school and its calendar, the visit, its due items and any earlier request
 // with the key in one BatchGetItem.
 func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguarding.SchoolID, id string, rk safeguarding.RequestKey) (visits.VisitCase, error) {
 	var vc visits.VisitCase
 	var it visitItem
-	b := newBatch().viewer(viewer, &vc.Viewer).school(school, &vc.Viewer, &vc.School).item(visitKey(school, id), &it).prior(rk, &vc.Prior)
+	var cal calendarItem
+	b := newBatch().viewer(viewer, &vc.Viewer).school(school, &vc.Viewer, &vc.School).item(visitKey(school, id), &it).
+		item(calendarKey(school), &cal).prior(rk, &vc.Prior)
 	dues := make([]visitDueItem, len(visitDueKinds))
 	for i, k := range visitDueKinds {
 		b.item(visitDueKey(school, id, k), &dues[i])
@@ -313,6 +315,10 @@ func (s *Store) LoadVisit(ctx context.Context, viewer string, school safeguardin
 	}
 	if it.ID == "" {
 		return vc, fmt.Errorf("visit %q: %w", id, safeguarding.ErrNotFound)
+	}
+	var err error
+	if vc.Calendar, err = schoolCalendarOf(cal, school); err != nil {
+		return vc, err
 	}
 	due := map[string]dueAttrs{}
 	for i, k := range visitDueKinds {
@@ -354,6 +360,18 @@ func (s *Store) SaveVisit(ctx context.Context, w visits.VisitWrite) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false},
 				":true": &types.AttributeValueMemberBOOL{Value: true}, ":step": num(d.Due.Step)}}})
 	}
+	for i, d := range w.Move {
+		a := dueToAttrs(d)
+		dueAt, _ := marshalValue(a.DueAt)
+		next, _ := marshalValue(a.DueNextAt)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table,
+			Key:                 visitDueKey(v.School(), v.ID(), d.Kind).av(),
+			UpdateExpression:    aws.String("SET dueAt = :at, dueStep = :step, dueNextAt = :next, GSI2PK = :g2pk, GSI2SK = :g2sk"),
+			ConditionExpression: aws.String("dueActive = :true AND dueStep = :prev"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": dueAt, ":step": num(a.DueStep), ":next": next,
+				":g2pk": str(a.GSI2PK), ":g2sk": str(a.GSI2SK), ":true": &types.AttributeValueMemberBOOL{Value: true},
+				":prev": num(w.Was[i].Due.Step)}}})
+	}
 	blockAt := -1
 	bk := visitBlockKey(v.School(), v.Family())
 	switch {
@@ -377,7 +395,7 @@ func (s *Store) SaveVisit(ctx context.Context, w visits.VisitWrite) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}}})
 	}
 	if c := w.Concern; c != nil {
-		items = append(items, s.putNew(concernToItem(*c)), s.putNew(revisionToItem(*c)))
+		items = append(items, s.concernPuts(*c)...)
 	}
 	if len(items) > 100 {
 		return fmt.Errorf("store: a visit command of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)

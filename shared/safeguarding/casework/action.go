@@ -24,6 +24,16 @@ const (
 // ActionTypes lists every action type, in the order screens show them.
 var ActionTypes = []ActionType{ActionDSL, ActionMonitoring, ActionReferral, ActionParentMeeting, ActionCheckIn}
 
+// Frequencies of a repeating action: a monitoring action may state one (rule D3); a check-in
+// is always weekly (D5). Each occurrence falls due one period after the one before.
+const (
+	FrequencyDaily  = "daily"
+	FrequencyWeekly = "weekly"
+)
+
+// Frequencies lists them, in the order screens show them.
+var Frequencies = []string{FrequencyDaily, FrequencyWeekly}
+
 // Referral destinations (rule D4).
 var ReferralDestinations = []string{"childrens-social-care", "early-help", "police", "lado"}
 
@@ -60,6 +70,10 @@ const (
 	EventCannotFollowUp = "cannot-follow-up"
 	EventReallocated    = "reallocated"
 	EventCompleted      = "completed"
+	// EventUpdated is an occurrence of a repeating action recorded (D3, D5); the next falls due.
+	EventUpdated = "updated"
+	// EventEnded is a DSL ending a repeating action, with the reason.
+	EventEnded = "ended"
 )
 
 // NewAction is what a DSL asks for. DueAt is optional: the rules derive it.
@@ -70,6 +84,9 @@ type NewAction struct {
 	ReferralTo    string
 	DueAt         *time.Time
 	DueReason     string
+	// Frequency makes a monitoring action repeat ("daily", "weekly"; rule D3); a check-in is
+	// weekly whatever is given (D5).
+	Frequency string
 }
 
 // Action is a piece of case work with an assignee and a due time.
@@ -93,6 +110,8 @@ type Action struct {
 	history      []ActionEvent
 	version      int
 	due          safeguarding.DueState
+	frequency    string
+	occurrence   int
 }
 
 // RuleDue is the due time the rules give an action on concern c created at now:
@@ -102,28 +121,33 @@ type Action struct {
 //   - D3 monitoring and D4 referral: 24 hours after the first alert (the concern's recording);
 //   - D5 check-in: by the end of that day when there is a concern (a high-priority concern),
 //     otherwise weekly: seven days after the check-in is set.
+//
+// cal is the school's own calendar and endOfDayMinutes its end of the day; a weekly due time
+// on a day that is not a school day moves to the same time on the next school day.
 func RuleDue(t ActionType, c concerns.Concern, cal safeguarding.Calendar, endOfDayMinutes int, now time.Time) time.Time {
-	if endOfDayMinutes <= 0 {
-		endOfDayMinutes = safeguarding.DefaultEndOfDayMinutes
-	}
-	endOfDay := func(from time.Time) time.Time {
-		day := safeguarding.LocalDay(from)
-		if cal.IsSchoolDay(day) && from.Before(safeguarding.At(day, endOfDayMinutes)) {
-			return safeguarding.At(day, endOfDayMinutes)
-		}
-		return safeguarding.At(safeguarding.NextSchoolDay(cal, day), endOfDayMinutes)
-	}
 	switch t {
 	case ActionMonitoring, ActionReferral:
 		return c.RecordedAt().Add(24 * time.Hour)
 	case ActionCheckIn:
 		if c.HighPriority() {
-			return endOfDay(now)
+			return safeguarding.EndOfSchoolDay(cal, now, endOfDayMinutes)
 		}
-		return now.Add(7 * 24 * time.Hour)
+		return NextOccurrence(cal, now, FrequencyWeekly)
 	default: // D1, D2
-		return endOfDay(c.RecordedAt())
+		return safeguarding.EndOfSchoolDay(cal, c.RecordedAt(), endOfDayMinutes)
 	}
+}
+
+// NextOccurrence is when the occurrence after one due at prev falls due (rules D3, D5): one day
+// or one week later at the same local time, moved to the next school day when that day is not
+// one.
+func NextOccurrence(cal safeguarding.Calendar, prev time.Time, frequency string) time.Time {
+	days := 1
+	if frequency == FrequencyWeekly {
+		days = 7
+	}
+	l := prev.In(safeguarding.London)
+	return safeguarding.OnSchoolDay(cal, time.Date(l.Year(), l.Month(), l.Day()+days, l.Hour(), l.Minute(), l.Second(), 0, safeguarding.London))
 }
 
 // CreateAction checks a DSL's new action on a concern (rules D1-D5). Only a DSL or the
@@ -156,6 +180,17 @@ func CreateAction(id ActionID, in NewAction, c concerns.Concern, by safeguarding
 	if typ != ActionReferral && referral != "" {
 		ps.Add("referralTo", "only for a referral")
 	}
+	frequency := strings.TrimSpace(in.Frequency)
+	switch {
+	case typ == ActionCheckIn && (frequency == "" || frequency == FrequencyWeekly):
+		frequency = FrequencyWeekly
+	case typ == ActionCheckIn:
+		ps.Add("frequency", "a check-in is weekly")
+	case typ == ActionMonitoring && frequency != "" && !slices.Contains(Frequencies, frequency):
+		ps.Add("frequency", "must be one of %s", strings.Join(Frequencies, ", "))
+	case typ != ActionMonitoring && frequency != "":
+		ps.Add("frequency", "only for monitoring or a check-in")
+	}
 	ruleDue := RuleDue(typ, c, cal, school.EndOfDayMinutes, now)
 	due := ruleDue
 	reason := strings.TrimSpace(in.DueReason)
@@ -172,7 +207,12 @@ func CreateAction(id ActionID, in NewAction, c concerns.Concern, by safeguarding
 	if err := ps.Err(); err != nil {
 		return Action{}, err
 	}
+	occurrence := 0
+	if frequency != "" {
+		occurrence = 1
+	}
 	return Action{
+		frequency: frequency, occurrence: occurrence,
 		id: id, school: c.School(), concern: c.ID(), reference: c.Reference(), typ: typ, assignee: assignee,
 		notes: notes, referralTo: referral, dueAt: due, dueReason: reason, status: safeguarding.ActionOpen,
 		createdAt: now.UTC(), createdBy: by.Email, version: 1,
@@ -193,7 +233,7 @@ func excluded(c concerns.Concern) []string {
 // DueItem is the action as the deadline engine sees it (rule D8).
 func (a Action) DueItem() safeguarding.DueItem {
 	return safeguarding.DueItem{ID: string(a.id), School: a.school, Kind: "action", Assignee: a.assignee, Reference: a.reference,
-		Subject: string(a.concern), Exclude: slices.Clone(a.exclude), Due: a.due}
+		Subject: string(a.concern), Exclude: slices.Clone(a.exclude), Due: a.due, Occurrence: a.occurrence}
 }
 
 // Escalate moves the action one step up the ladder; the store saves it on the condition
@@ -213,8 +253,12 @@ func (a Action) CanChange(p safeguarding.Principal) bool {
 	return p.Email == a.assignee || p.IsDSL(a.school)
 }
 
-// Complete records the outcome of an open action (rule D1-D5), by its assignee or a DSL.
-func (a *Action) Complete(by safeguarding.Principal, outcome string, now time.Time) error {
+// Complete records the outcome of an open action (rule D1-D5), by its assignee or a DSL. On a
+// repeating action (D3, D5) it records this occurrence's update instead: the action stays open
+// and its next occurrence falls due one period after this one's due time (by cal, the school's
+// calendar), or the first such time after now when the update comes that late. Only a DSL
+// ends a repeating action (End).
+func (a *Action) Complete(by safeguarding.Principal, outcome string, cal safeguarding.Calendar, now time.Time) error {
 	if !a.CanChange(by) {
 		return safeguarding.ErrForbidden
 	}
@@ -230,12 +274,66 @@ func (a *Action) Complete(by safeguarding.Principal, outcome string, now time.Ti
 	if err := ps.Err(); err != nil {
 		return err
 	}
+	if a.frequency != "" {
+		next := NextOccurrence(cal, a.dueAt, a.frequency)
+		for i := 0; i < 400 && !next.After(now); i++ {
+			next = NextOccurrence(cal, next, a.frequency)
+		}
+		a.outcome = outcome
+		a.history = append(a.history, ActionEvent{At: now.UTC(), By: by.Email, Kind: EventUpdated, Note: outcome})
+		a.dueAt, a.due, a.occurrence = next.UTC(), safeguarding.NewDueState(next, now), a.occurrence+1
+		a.version++
+		return nil
+	}
 	a.status, a.outcome, a.needsRealloc = safeguarding.ActionCompleted, outcome, false
 	a.history = append(a.history, ActionEvent{At: now.UTC(), By: by.Email, Kind: EventCompleted, Note: outcome})
 	a.due = a.due.Stop()
 	a.version++
 	return nil
 }
+
+// End ends a repeating action ("end monitoring", rules D3 and D5): a DSL of the school, with
+// the reason. It no longer falls due; its history keeps every update and the reason.
+func (a *Action) End(by safeguarding.Principal, reason string, now time.Time) error {
+	if !by.IsDSL(a.school) {
+		return safeguarding.ErrForbidden
+	}
+	var ps safeguarding.Problems
+	if a.frequency == "" {
+		ps.Add("action", "only monitoring or a check-in that repeats is ended; complete this one with its outcome")
+	}
+	if a.status != safeguarding.ActionOpen {
+		return fmt.Errorf("action %s is already %s: %w", a.id, a.status, safeguarding.ErrConflict)
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		ps.Add("reason", "say why the monitoring ends")
+	}
+	safeguarding.CheckText(&ps, "reason", reason, safeguarding.MaxNotesChars)
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	a.status, a.outcome, a.needsRealloc = safeguarding.ActionCompleted, reason, false
+	a.history = append(a.history, ActionEvent{At: now.UTC(), By: by.Email, Kind: EventEnded, Note: reason})
+	a.due = a.due.Stop()
+	a.version++
+	return nil
+}
+
+// CanEnd reports whether p may end the action: an open repeating one, by a DSL of the school.
+func (a Action) CanEnd(p safeguarding.Principal) bool {
+	return a.status == safeguarding.ActionOpen && a.frequency != "" && p.IsDSL(a.school)
+}
+
+// Frequency is how often a repeating action falls due ("daily", "weekly"), or "".
+func (a Action) Frequency() string { return a.frequency }
+
+// Repeats reports whether the action falls due again at its frequency until a DSL ends it.
+func (a Action) Repeats() bool { return a.frequency != "" }
+
+// Occurrence numbers the current occurrence of a repeating action from 1 (0 if it does not
+// repeat).
+func (a Action) Occurrence() int { return a.occurrence }
 
 // CannotFollowUp is the assignee saying they cannot do the action (illness...); the Senior
 // DSL is alerted to reallocate it (rule D6).
@@ -356,6 +454,8 @@ type ActionSnapshot struct {
 	History      []ActionEvent
 	Version      int
 	Due          safeguarding.DueState
+	Frequency    string
+	Occurrence   int
 }
 
 // Snapshot exposes every field, for a store to save.
@@ -363,7 +463,8 @@ func (a Action) Snapshot() ActionSnapshot {
 	return ActionSnapshot{ID: a.id, School: a.school, Concern: a.concern, Reference: a.reference, Type: a.typ,
 		Assignee: a.assignee, Notes: a.notes, ReferralTo: a.referralTo, DueAt: a.dueAt, DueReason: a.dueReason,
 		Status: a.status, Outcome: a.outcome, CreatedAt: a.createdAt, CreatedBy: a.createdBy,
-		NeedsRealloc: a.needsRealloc, Exclude: slices.Clone(a.exclude), History: a.History(), Version: a.version, Due: a.due}
+		NeedsRealloc: a.needsRealloc, Exclude: slices.Clone(a.exclude), History: a.History(), Version: a.version, Due: a.due,
+		Frequency: a.frequency, Occurrence: a.occurrence}
 }
 
 // RestoreAction rebuilds an action a store saved. Only stores call it.
@@ -371,5 +472,6 @@ func RestoreAction(s ActionSnapshot) Action {
 	return Action{id: s.ID, school: s.School, concern: s.Concern, reference: s.Reference, typ: s.Type,
 		assignee: s.Assignee, notes: s.Notes, referralTo: s.ReferralTo, dueAt: s.DueAt, dueReason: s.DueReason,
 		status: s.Status, outcome: s.Outcome, createdAt: s.CreatedAt, createdBy: s.CreatedBy,
-		needsRealloc: s.NeedsRealloc, exclude: s.Exclude, history: s.History, version: s.Version, due: s.Due}
+		needsRealloc: s.NeedsRealloc, exclude: s.Exclude, history: s.History, version: s.Version, due: s.Due,
+		frequency: s.Frequency, occurrence: s.Occurrence}
 }

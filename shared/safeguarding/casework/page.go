@@ -13,6 +13,8 @@ type CasePage struct {
 	concerns.ConcernPage
 	// Actions are the case's actions, for a DSL of the school only.
 	Actions []Action
+	// Calendar is the school's own, over the bank holidays (rules D1-D5, D9).
+	Calendar safeguarding.SchoolCalendar
 }
 
 // ConcernPage returns a concern the caller may see (P2, C5) with everything its page shows,
@@ -35,6 +37,7 @@ func (s Cases) ConcernPage(ctx context.Context, who safeguarding.Caller, school 
 		pg.Actions = nil
 	}
 	pg.Catalogue = concerns.CatalogueOr(pg.Catalogue, concerns.PolicyCatalogue())
+	pg.Calendar = s.schoolCalendar(pg.Calendar, school)
 	if pg.Concern, err = concerns.AuditRead(ctx, s.Store, s.NewID, who, p, c, func() (safeguarding.School, error) { return pg.School, nil }); err != nil {
 		return CasePage{}, err
 	}

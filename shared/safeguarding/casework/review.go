@@ -16,9 +16,15 @@ type Review struct {
 	FrequentPupils map[safeguarding.PupilID]int
 }
 
-// ReviewList builds the SLT review for a DSL of the school, leaving out any case about them.
+// ReviewList builds the SLT review for a DSL of the school, leaving out any case about them,
+// counting school days and terms by the school's own calendar.
 func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (Review, error) {
-	since := SchoolDaysBefore(s.Calendar, who.At, FrequentWindow)
+	stored, err := s.Store.SchoolCalendar(ctx, school)
+	if err != nil {
+		return Review{}, err
+	}
+	cal := s.schoolCalendar(stored, school)
+	since := SchoolDaysBefore(cal, who.At, FrequentWindow)
 	p, open, recent, err := s.Store.ReviewData(ctx, who.Email, school, since)
 	if err != nil {
 		return Review{}, err
@@ -32,7 +38,7 @@ func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school s
 			continue
 		}
 		r.Open = append(r.Open, c)
-		if c.ReviewDue(who.At) {
+		if c.ReviewDue(who.At, cal) {
 			r.ComplexDue = append(r.ComplexDue, c)
 		}
 	}
@@ -42,7 +48,7 @@ func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school s
 			visible = append(visible, c)
 		}
 	}
-	r.FrequentPupils = FrequentPupils(visible, s.Calendar, who.At, FrequentThreshold, FrequentWindow)
+	r.FrequentPupils = FrequentPupils(visible, cal, who.At, FrequentThreshold, FrequentWindow)
 	var listed []safeguarding.PupilID
 	for _, c := range r.Open {
 		listed = append(listed, safeguarding.PupilIDs(c.Pupils())...)

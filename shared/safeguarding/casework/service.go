@@ -19,6 +19,8 @@ type Case struct {
 	Concern   concerns.Concern
 	Actions   []Action
 	Prior     *safeguarding.PriorRequest
+	// Calendar is the school's own (terms, holidays, INSET days), for rules D1-D5 and D9.
+	Calendar safeguarding.SchoolCalendar
 }
 
 // ActionCase is one action with its concern, and who asks.
@@ -28,6 +30,8 @@ type ActionCase struct {
 	Concern concerns.Concern
 	Action  Action
 	Prior   *safeguarding.PriorRequest
+	// Calendar is the school's own, for the next occurrence of a repeating action.
+	Calendar safeguarding.SchoolCalendar
 }
 
 // ActionWrite is everything a change to an action commits, together or not at all.
@@ -39,6 +43,10 @@ type ActionWrite struct {
 	Alerts      []safeguarding.Alert
 	Request     *safeguarding.RequestRecord
 	At          time.Time
+	// MeetsResponse: the action is the first on its concern and meets its due item of rule D1.
+	MeetsResponse bool
+	// NewOccurrence: a repeating action's next occurrence went on the ladder (D3, D5).
+	NewOccurrence bool
 }
 
 // CaseStore is the storage port of the case-work use cases.
@@ -70,6 +78,8 @@ type CaseStore interface {
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 	// ReviewData reads the viewer, the school's open cases and the concerns recorded since.
 	ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []concerns.Concern, []concerns.Concern, error)
+	// SchoolCalendar reads the school's own calendar (an empty one if it entered none).
+	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
 }
 
 // CaseWrite is everything a change of a case's status commits, together or not at all.
@@ -80,11 +90,15 @@ type CaseWrite struct {
 	Audit       safeguarding.AuditEntry
 	Request     *safeguarding.RequestRecord
 	At          time.Time
+	// MeetsResponse: the decision is the first thing a DSL recorded on the concern and meets
+	// its due item of rule D1.
+	MeetsResponse bool
 }
 
 // Cases holds the DSL case-work use cases (rules D1-D8).
 type Cases struct {
-	Store    CaseStore
+	Store CaseStore
+	// Calendar is the bank holidays under every school's own calendar.
 	Calendar safeguarding.Calendar
 	NewID    func(at time.Time) string
 }
@@ -112,11 +126,12 @@ func (s Cases) AddAction(ctx context.Context, who safeguarding.Caller, school sa
 			return Action{}, safeguarding.ErrNotFound
 		}
 		id := ActionID(fmt.Sprintf("%s-A%d", c.Concern.ID(), len(c.Actions)+1))
-		a, err := CreateAction(id, in, c.Concern, c.Viewer, c.School, s.Calendar, who.At)
+		a, err := CreateAction(id, in, c.Concern, c.Viewer, c.School, s.schoolCalendar(c.Calendar, school), who.At)
 		if err != nil {
 			return Action{}, err
 		}
 		w := s.write(who, a, 0, c.Concern, c.School, "assigned", key, fingerprint)
+		w.MeetsResponse = len(c.Actions) == 0 && !c.Concern.ResponseDueAt().IsZero()
 		w.Alerts = assignedAlerts(a, c.School)
 		if len(c.Actions) == 0 { // the first action: the reporter learns steps were taken (D7)
 			if note := concerns.ReporterAlert(c.Concern, c.School, "action-taken"); note != nil && note.Recipient != a.assignee && note.Recipient != who.Email {
@@ -129,6 +144,12 @@ func (s Cases) AddAction(ctx context.Context, who safeguarding.Caller, school sa
 		}
 		return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, a, err, s.actionOf(ctx, who, school))
 	}
+}
+
+// schoolCalendar is a school's own calendar over the bank holidays.
+func (s Cases) schoolCalendar(cal safeguarding.SchoolCalendar, school safeguarding.SchoolID) safeguarding.SchoolCalendar {
+	cal.School, cal.BankHolidays = school, s.Calendar
+	return cal
 }
 
 // write builds an action's write: chronology entries for each of the concern's pupils,
@@ -157,7 +178,7 @@ func (s Cases) write(who safeguarding.Caller, a Action, prev int, c concerns.Con
 func actionSummary(a Action, what string) string {
 	s := string(a.typ) + " " + what + " (" + string(a.id) + ")"
 	switch what {
-	case "completed":
+	case "completed", "updated", "ended":
 		return s + ": " + a.outcome
 	case "assigned":
 		if a.notes != "" {
@@ -206,15 +227,27 @@ func (s Cases) change(ctx context.Context, who safeguarding.Caller, school safeg
 	if err != nil {
 		return Action{}, err
 	}
+	if what == "completed" && a.Repeats() && a.status == safeguarding.ActionOpen {
+		what = "updated"
+	}
 	w := s.write(who, a, prev, ac.Concern, ac.School, what, key, fingerprint)
 	w.Alerts = alerts
+	w.NewOccurrence = a.occurrence != ac.Action.occurrence
 	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, a, s.Store.SaveActionChange(ctx, w), s.actionOf(ctx, who, school))
 }
 
-// Complete records an action's outcome; it leaves the deadline engine's ladder.
+// Complete records an action's outcome; it leaves the deadline engine's ladder. On a repeating
+// action it records the occurrence's update, and the next occurrence goes on the ladder.
 func (s Cases) Complete(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id ActionID, outcome string, key safeguarding.RequestKey, fingerprint string) (Action, error) {
 	return s.change(ctx, who, school, id, key, fingerprint, "completed", func(ac ActionCase, a *Action) ([]safeguarding.Alert, error) {
-		return nil, a.Complete(ac.Viewer, outcome, who.At)
+		return nil, a.Complete(ac.Viewer, outcome, s.schoolCalendar(ac.Calendar, school), who.At)
+	})
+}
+
+// End ends a repeating monitoring action or check-in, with the reason (a DSL, rules D3, D5).
+func (s Cases) End(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id ActionID, reason string, key safeguarding.RequestKey, fingerprint string) (Action, error) {
+	return s.change(ctx, who, school, id, key, fingerprint, "ended", func(ac ActionCase, a *Action) ([]safeguarding.Alert, error) {
+		return nil, a.End(ac.Viewer, reason, who.At)
 	})
 }
 
@@ -339,8 +372,12 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 	if err != nil {
 		return concerns.Concern{}, err
 	}
+	meets := !con.Responded() && !con.ResponseDueAt().IsZero() && len(c.Actions) == 0
+	if meets {
+		con.MeetResponse(who.At)
+	}
 	ev := con.CaseEvents()[len(con.CaseEvents())-1]
-	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At,
+	w := CaseWrite{Concern: con, PrevVersion: prev, At: who.At, MeetsResponse: meets,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "case." + ev.Kind,
 			Subject: "concern/" + string(con.ID()), Pupils: safeguarding.PupilIDs(con.Pupils()), At: who.At, Source: who.Source}}
 	entryID := s.NewID(who.At)
@@ -359,23 +396,39 @@ func (s Cases) ChangeCase(ctx context.Context, who safeguarding.Caller, school s
 	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, con, s.Store.SaveCaseChange(ctx, w), concerns.ReloadConcern(ctx, s.Store, who, school, id))
 }
 
-// CaseActions is a concern's actions for someone who may see its case work (D7, C5), oldest
-// first; its reporter, who may see the concern but not its case work, gets ErrForbidden.
-func (s Cases) CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (concerns.Concern, []Action, error) {
+// CaseActions is a concern's case for someone who may see its case work (D7, C5): the concern,
+// its actions oldest first and the school's own calendar (for rule D9's review); its reporter,
+// who may see the concern but not its case work, gets ErrForbidden.
+func (s Cases) CaseActions(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (Case, error) {
 	c, err := s.Store.LoadCase(ctx, who.Email, school, id, safeguarding.RequestKey{})
 	if err != nil {
-		return concerns.Concern{}, nil, err
+		return Case{}, err
 	}
 	if !c.Concern.CanSeeCaseWork(c.Viewer) {
 		if c.Concern.CanView(c.Viewer) {
-			return concerns.Concern{}, nil, safeguarding.ErrForbidden // its reporter: the status only (D7)
+			return Case{}, safeguarding.ErrForbidden // its reporter: the status only (D7)
 		}
-		return concerns.Concern{}, nil, safeguarding.ErrNotFound
+		return Case{}, safeguarding.ErrNotFound
 	}
 	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditActionsRead,
 		Subject: "concern/" + string(id), Pupils: safeguarding.PupilIDs(c.Concern.Pupils()), At: who.At, Source: who.Source})
 	if err != nil {
-		return concerns.Concern{}, nil, err
+		return Case{}, err
 	}
-	return c.Concern, c.Actions, nil
+	c.Calendar = s.schoolCalendar(c.Calendar, school)
+	return c, nil
+}
+
+// SchoolCalendar is a school's own calendar over the bank holidays, for a member of its staff
+// (rule D9's terms, the due times of D1-D5).
+func (s Cases) SchoolCalendar(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (safeguarding.SchoolCalendar, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return safeguarding.SchoolCalendar{}, err
+	}
+	if !p.IsMember(school) {
+		return safeguarding.SchoolCalendar{}, safeguarding.ErrForbidden
+	}
+	cal, err := s.Store.SchoolCalendar(ctx, school)
+	return s.schoolCalendar(cal, school), err
 }

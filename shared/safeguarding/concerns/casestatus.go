@@ -32,8 +32,10 @@ const (
 	DecisionClose    = "close"
 )
 
-// ComplexReviewEvery is how often a complex case is reviewed: twice a term, taken as every
-// six weeks from when it was marked complex or last reviewed (rule D9).
+// ComplexReviewEvery is how often a complex case is reviewed at a school that has entered no
+// terms in its calendar: twice a term, taken as every six weeks from when it was marked complex
+// or last reviewed (rule D9). A school with terms has its complex cases reviewed in each half
+// of each term (ReviewDue).
 const ComplexReviewEvery = 42 * 24 * time.Hour
 
 // CaseEvent is one line of a case's history. Nothing is removed from it: a closed case keeps
@@ -137,8 +139,11 @@ func (c Concern) Complex() bool { return c.complex }
 // CaseEvents is the case's history, oldest first.
 func (c Concern) CaseEvents() []CaseEvent { return slices.Clone(c.caseEvents) }
 
-// ReviewDue reports whether a complex open case is due its review at now (rule D9).
-func (c Concern) ReviewDue(now time.Time) bool {
+// ReviewDue reports whether a complex open case is due its review at now (rule D9): twice a
+// term by the school's own terms (cal), that is when it was neither marked complex nor reviewed
+// since the half of the term now falls in began (or the latest half, between terms); with no
+// terms entered, six weeks after it was marked complex or last reviewed.
+func (c Concern) ReviewDue(now time.Time, cal safeguarding.SchoolCalendar) bool {
 	if !c.complex || c.closed {
 		return false
 	}
@@ -147,6 +152,9 @@ func (c Concern) ReviewDue(now time.Time) bool {
 		if e.Kind == CaseMarkedComplex || e.Kind == CaseReviewed {
 			since = e.At
 		}
+	}
+	if start, ok := cal.HalfTermStart(now); ok {
+		return since.Before(start)
 	}
 	return !now.Before(since.Add(ComplexReviewEvery))
 }

@@ -9,9 +9,17 @@ import (
 )
 
 // Limits on a concern's fields: generous for a real record, small enough to keep a concern,
-// its chronology entries and its alerts inside one DynamoDB transaction.
+// its chronology entries and its alerts inside one DynamoDB transaction (TransactionItems).
+//
+// MaxPupilsPerConcern follows from DynamoDB's 100 items in one transaction: a concern writes
+// 4 items whatever its size (its idempotency record, the concern, its first revision, its due
+// item of rule D1), 2 per pupil (a chronology entry, and the audit entry or one of its index
+// items) and one per alert (C4: each DSL, the Senior DSL or governor by SMS and email when it is
+// high priority; up to MaxTaggedStaff tagged staff by email). 25 pupils leave 46 alerts: every
+// tagged member of staff and 13 people alerted by SMS and email. A school with more people to
+// alert than that is told to name fewer pupils (ConcernItems), never left with a failure.
 const (
-	MaxPupilsPerConcern = 30
+	MaxPupilsPerConcern = 25
 	MaxDetailsChars     = 20000
 	MaxPupilWordsChars  = 10000
 	MaxPeopleInvolved   = 20
@@ -20,6 +28,13 @@ const (
 	// ClockSkew is how far in the future an observation time may be, for a phone's clock.
 	ClockSkew = 5 * time.Minute
 )
+
+// TransactionItems is the most items one DynamoDB transaction holds.
+const TransactionItems = 100
+
+// ConcernItems is how many items a new concern with pupils pupils and alerts alerts commits in
+// its one transaction (see MaxPupilsPerConcern).
+func ConcernItems(pupils, alerts int) int { return 4 + 2*pupils + alerts }
 
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {
@@ -80,6 +95,8 @@ type Concern struct {
 	amended           *amendedBy
 	dslOpenedAt       time.Time
 	actionTakenAt     time.Time
+	responseDueAt     time.Time
+	responseMetAt     time.Time
 	bodyMap           []BodyMark
 }
 
@@ -223,6 +240,7 @@ func RecordConcern(id safeguarding.ConcernID, in NewConcern, author safeguarding
 		late: late, minutesLate: minutes, details: details, pupilWords: words,
 		peopleInvolved: people, tagStaff: tagged, aboutStaff: in.AboutStaff, subjectStaffEmail: subject,
 		authorEmail: author.Email, authorName: author.Name, version: 1, bodyMap: marks,
+		responseDueAt: safeguarding.EndOfSchoolDay(cal, recordedAt, school.EndOfDayMinutes).UTC(),
 	}, nil
 }
 
@@ -287,6 +305,46 @@ func (c Concern) AuthorName() string { return c.authorName }
 
 func (c Concern) Version() int { return c.version }
 
+// ResponseDueAt is when the DSLs' first action on the concern is due (rule D1): the end of the
+// school day it was recorded, or of the next school day, by the school's own calendar. Zero for
+// a concern recorded before the product kept it.
+func (c Concern) ResponseDueAt() time.Time { return c.responseDueAt }
+
+// ActionTakenAt is when a DSL first recorded an action on the concern (zero until then).
+func (c Concern) ActionTakenAt() time.Time { return c.actionTakenAt }
+
+// Responded reports whether a DSL or the Senior DSL has recorded anything on the concern: an
+// action, or a decision on its case (closing it, marking it complex, reviewing it), which meets
+// rule D1 as an action does.
+func (c Concern) Responded() bool { return !c.actionTakenAt.IsZero() || !c.responseMetAt.IsZero() }
+
+// MeetResponse records that a DSL's decision on the case at at met rule D1 (an action meets it
+// in the store, with the reporter's status, D7).
+func (c *Concern) MeetResponse(at time.Time) {
+	if c.responseMetAt.IsZero() {
+		c.responseMetAt = at.UTC()
+	}
+}
+
+// ResponseOverdue reports whether no DSL has acted on the concern by its due time (rule D1).
+func (c Concern) ResponseOverdue(now time.Time) bool {
+	return !c.responseDueAt.IsZero() && !c.Responded() && now.After(c.responseDueAt)
+}
+
+// ResponseDueItem is rule D1's due item, opened with the concern in its transaction and met by
+// the first action a DSL or the Senior DSL records on it. Its ladder alerts the DSLs and the
+// Senior DSL who may see the concern: the Senior DSL alone for a concern about a member of
+// staff (C5), and never its subject (S6).
+func (c Concern) ResponseDueItem() safeguarding.DueItem {
+	kind := safeguarding.DueConcernResponse
+	var exclude []string
+	if c.aboutStaff {
+		kind, exclude = safeguarding.DueStaffConcernResponse, []string{c.subjectStaffEmail}
+	}
+	return safeguarding.DueItem{ID: string(c.id) + "-D1", School: c.school, Kind: kind, Reference: c.reference,
+		Subject: string(c.id), Exclude: exclude, Due: safeguarding.NewResponseDue(c.responseDueAt)}
+}
+
 // ConcernSnapshot is every field of a stored concern, for a store to rebuild it.
 type ConcernSnapshot struct {
 	ID                safeguarding.ConcernID
@@ -322,6 +380,10 @@ type ConcernSnapshot struct {
 	// DSLOpenedAt and ActionTakenAt are the status the reporter sees (rule D7).
 	DSLOpenedAt   time.Time
 	ActionTakenAt time.Time
+	// ResponseDueAt is rule D1's due time (zero on a concern recorded before it was kept);
+	// ResponseMetAt is when a DSL's case decision met it before any action did.
+	ResponseDueAt time.Time
+	ResponseMetAt time.Time
 	BodyMap       []BodyMark
 }
 
@@ -335,7 +397,7 @@ func (c Concern) Snapshot() ConcernSnapshot {
 		TagStaff: c.TagStaff(), AboutStaff: c.aboutStaff, SubjectStaffEmail: c.subjectStaffEmail,
 		AuthorEmail: c.authorEmail, AuthorName: c.authorName, Version: c.version,
 		Closed: c.closed, Complex: c.complex, CaseEvents: c.CaseEvents(), Revision: max(c.revision, 1),
-		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, BodyMap: c.BodyMap(),
+		DSLOpenedAt: c.dslOpenedAt, ActionTakenAt: c.actionTakenAt, ResponseDueAt: c.responseDueAt, ResponseMetAt: c.responseMetAt, BodyMap: c.BodyMap(),
 	}
 	if c.amended != nil {
 		s.AmendedAt, s.AmendedBy, s.AmendedReason = c.amended.At, c.amended.By, c.amended.Reason
@@ -353,7 +415,7 @@ func RestoreConcern(s ConcernSnapshot) Concern {
 		tagStaff: s.TagStaff, aboutStaff: s.AboutStaff, subjectStaffEmail: s.SubjectStaffEmail,
 		authorEmail: s.AuthorEmail, authorName: s.AuthorName, version: s.Version,
 		closed: s.Closed, complex: s.Complex, caseEvents: s.CaseEvents, revision: s.Revision,
-		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, bodyMap: s.BodyMap,
+		dslOpenedAt: s.DSLOpenedAt, actionTakenAt: s.ActionTakenAt, responseDueAt: s.ResponseDueAt, responseMetAt: s.ResponseMetAt, bodyMap: s.BodyMap,
 	}
 	if s.AmendedBy != "" {
 		c.amended = &amendedBy{At: s.AmendedAt, By: s.AmendedBy, Reason: s.AmendedReason}

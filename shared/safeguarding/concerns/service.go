@@ -38,6 +38,8 @@ type Recording struct {
 	Catalogue Catalogue
 	Pupils    map[safeguarding.PupilID]safeguarding.Pupil
 	Prior     *safeguarding.PriorRequest
+	// Calendar is the school's own (its terms, holidays and INSET days), for rules C3 and D1.
+	Calendar safeguarding.SchoolCalendar
 }
 
 // Amending is what a command on a concern needs, read together (a correction, the reporter
@@ -51,7 +53,8 @@ type Amending struct {
 	Prior     *safeguarding.PriorRequest
 }
 
-// ConcernWrite is everything one new concern commits, together or not at all.
+// ConcernWrite is everything one new concern commits, together or not at all: with the
+// concern, its due item of rule D1 (Concern.ResponseDueItem).
 type ConcernWrite struct {
 	Concern Concern
 	Entries []safeguarding.ChronologyEntry
@@ -98,13 +101,19 @@ type ConcernStore interface {
 type DashboardRow struct {
 	Concern Concern
 	Read    bool
+	// ActionDueAt is when the DSLs' first action on the concern is due (rule D1), for a viewer
+	// who may see its case work while no DSL has acted on it; zero otherwise. Overdue: it passed.
+	ActionDueAt time.Time
+	Overdue     bool
 }
 
 // DashboardSize is how many recent concerns the dashboard looks at.
 const DashboardSize = 100
 
 // Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on
-// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each.
+// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each,
+// and, for whoever may see its case work, when the DSLs' first action is due and whether it is
+// overdue (D1).
 func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]DashboardRow, error) {
 	p, concerns, read, err := s.Store.RecentConcerns(ctx, who.Email, school, DashboardSize)
 	if err != nil {
@@ -114,7 +123,11 @@ func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school
 	var listed []safeguarding.PupilID
 	for _, c := range concerns {
 		if c.CanView(p) {
-			rows = append(rows, DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email})
+			row := DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email}
+			if c.CanSeeCaseWork(p) && !c.Responded() {
+				row.ActionDueAt, row.Overdue = c.responseDueAt, c.ResponseOverdue(who.At)
+			}
+			rows = append(rows, row)
 			listed = append(listed, safeguarding.PupilIDs(c.pupils)...)
 		}
 	}
@@ -203,7 +216,8 @@ func (s Concerns) Revisions(ctx context.Context, who safeguarding.Caller, school
 type Concerns struct {
 	Store     ConcernStore
 	Catalogue Catalogue
-	Calendar  safeguarding.Calendar
+	// Calendar is the bank holidays under every school's own calendar.
+	Calendar safeguarding.Calendar
 	// NewID returns a new unique, time-ordered id.
 	NewID func(at time.Time) string
 }
@@ -224,15 +238,27 @@ func (s Concerns) Record(ctx context.Context, who safeguarding.Caller, school sa
 	if rec.Prior != nil {
 		return safeguarding.Replayed(*rec.Prior, fingerprint, safeguarding.ReceiptOf)
 	}
-	c, err := RecordConcern(safeguarding.ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, CatalogueOr(rec.Catalogue, s.Catalogue), s.Calendar, who.At)
+	cal := rec.Calendar
+	cal.School, cal.BankHolidays = school, s.Calendar
+	c, err := RecordConcern(safeguarding.ConcernID(s.NewID(who.At)), in, rec.Author, rec.School, rec.Pupils, CatalogueOr(rec.Catalogue, s.Catalogue), cal, who.At)
 	if err != nil {
 		return safeguarding.Receipt{}, err
 	}
 	receipt := safeguarding.Receipt{ID: string(c.id), Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
+	alerts := ConcernAlerts(c, rec.School)
+	if n := ConcernItems(len(c.pupils), len(alerts)); n > TransactionItems {
+		field := "pupilIds"
+		if len(in.Pupils) > 0 {
+			field = "pupils"
+		}
+		fit := max(1, (TransactionItems-ConcernItems(0, len(alerts)))/2)
+		return safeguarding.Receipt{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: field,
+			Message: fmt.Sprintf("with the %d alerts this concern sends, at most %d pupils fit in one record: name fewer pupils", len(alerts), fit)}}}
+	}
 	w := ConcernWrite{
 		Concern: c,
 		Entries: ConcernEntries(c),
-		Alerts:  ConcernAlerts(c, rec.School),
+		Alerts:  alerts,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: AuditConcernRecorded,
 			Subject: "concern/" + string(c.id), Pupils: safeguarding.PupilIDs(c.pupils), At: who.At, Source: who.Source},
 	}

@@ -124,7 +124,7 @@ const (
 // the record the item belongs to (an action, a call agreed with a family, a visit), as its
 // actor. Its id names the item and the step, so the entry of a step is one whatever the run.
 func StepAudit(item safeguarding.DueItem, next safeguarding.DueState, now time.Time) safeguarding.AuditEntry {
-	return safeguarding.AuditEntry{ID: fmt.Sprintf("due-%s-step-%d", item.ID, next.Step), School: item.School, Actor: Actor,
+	return safeguarding.AuditEntry{ID: fmt.Sprintf("due-%s-step-%d", item.StepKey(), next.Step), School: item.School, Actor: Actor,
 		Action: AuditDueEscalated, Subject: stepSubject(item), At: now.UTC()}
 }
 
@@ -139,6 +139,8 @@ func stepSubject(item safeguarding.DueItem) string {
 		return "visit/" + item.Subject
 	case item.Kind == "phone-call":
 		return "family/" + item.Subject + "/call"
+	case item.Kind == safeguarding.DueConcernResponse || item.Kind == safeguarding.DueStaffConcernResponse:
+		return "concern/" + item.Subject
 	case item.Kind == safeguarding.DueFamilyAction:
 		return "family/" + item.Subject + "/action"
 	}

@@ -28,6 +28,8 @@ type VisitCase struct {
 	School safeguarding.School
 	Visit  Visit
 	Prior  *safeguarding.PriorRequest
+	// Calendar is the school's own, for the due time of a concern raised on the visit (D1).
+	Calendar safeguarding.SchoolCalendar
 }
 
 // VisitWrite is everything one command on a visit commits, together or not at all.
@@ -40,6 +42,9 @@ type VisitWrite struct {
 	// Close are due items taken off the ladder, as read: each is conditioned on its step, so
 	// a check-out knows exactly which alarms went out.
 	Close []safeguarding.DueItem
+	// Move are due items put on a new due time (the observations of V6 at the check-out), each
+	// conditioned on the step read (Was, same order).
+	Move, Was []safeguarding.DueItem
 	// Concern is a concern the command raises (V5), with its entries and alerts below.
 	Concern *concerns.Concern
 	// Block is a block the command puts on the family's visits (V3), added to its history
@@ -250,8 +255,12 @@ func (s Visits) change(ctx context.Context, who safeguarding.Caller, school safe
 		v.s.Version = before.s.Version + 1
 		w.Visit = v
 		for i, was := range before.DueItems() {
-			if now := v.DueItems()[i]; was.Due.Active && !now.Due.Active {
+			now := v.DueItems()[i]
+			switch {
+			case was.Due.Active && !now.Due.Active:
 				w.Close = append(w.Close, was)
+			case was.Due.Active && !now.Due.DueAt.Equal(was.Due.DueAt):
+				w.Move, w.Was = append(w.Move, now), append(w.Was, was)
 			}
 		}
 		err = s.Store.SaveVisit(ctx, w)
@@ -310,10 +319,17 @@ func (s Visits) Start(ctx context.Context, who safeguarding.Caller, school safeg
 	})
 }
 
+// schoolCalendar is the visit's school's own calendar over the bank holidays.
+func (s Visits) schoolCalendar(vc VisitCase) safeguarding.SchoolCalendar {
+	cal := vc.Calendar
+	cal.School, cal.BankHolidays = vc.School.ID, s.Calendar
+	return cal
+}
+
 // raise adds an immediate concern (V5) to the visit's write: the concern, its chronology
 // entries and the DSLs' alerts at once by SMS and email (C4). Problems are named under field.
 func (s Visits) raise(vc VisitCase, v *Visit, w *VisitWrite, in ImmediateConcern, field string, at time.Time) error {
-	c, err := v.RaiseConcern(safeguarding.ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, concerns.CatalogueOr(s.Catalogue, concerns.PolicyCatalogue()), s.Calendar, at)
+	c, err := v.RaiseConcern(safeguarding.ConcernID(s.NewID(at)), vc.Viewer, vc.School, in, concerns.CatalogueOr(s.Catalogue, concerns.PolicyCatalogue()), s.schoolCalendar(vc), at)
 	if err != nil {
 		var verr *safeguarding.ValidationError
 		if errors.As(err, &verr) {

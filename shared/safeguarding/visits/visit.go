@@ -596,6 +596,7 @@ func (v *Visit) RecordNext(p safeguarding.Principal, in NextVisit, now time.Time
 // CheckOut records that the staff left and checked out with their line manager (V8): one of
 // the staff, or the line manager recording their call. It is never refused for missing
 // paperwork. It stops the lone-worker alarm; the step it had reached says who was alarmed.
+// Observations not yet recorded fall due ObservationsWithin after it (V6), on a fresh ladder.
 func (v *Visit) CheckOut(p safeguarding.Principal, now time.Time) (alarmed int, err error) {
 	if !v.isStaff(p.Email) && p.Email != v.s.LineManager {
 		return 0, safeguarding.ErrForbidden
@@ -610,6 +611,12 @@ func (v *Visit) CheckOut(p safeguarding.Principal, now time.Time) (alarmed int, 
 	alarmed = v.s.Checkout.Step
 	v.s.Status, v.s.CheckedOutAt, v.s.CheckedOutBy = VisitCheckedOut, now.UTC(), p.Email
 	v.s.Checkout = v.s.Checkout.Stop()
+	if v.s.ObservationsDue.Active && v.s.ObservationsDue.Step <= safeguarding.StepReminded {
+		// Rule V6 counts from the visit's actual end, its check-out, not the planned end (a
+		// check-out so late that the observations are already overdue leaves them on their
+		// ladder, whose steps are not sent twice).
+		v.s.ObservationsDue = safeguarding.NewDueState(now.Add(ObservationsWithin), now)
+	}
 	return alarmed, nil
 }
 
