@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ var _ engagementService = engagement.Engagement{}
 
 // ackTitles are the choices of the class sheet, "nothing today" first.
 var ackTitles = map[string]string{
-	noAck:               "Nothing today",
+	noAck:               "Not heard from",
 	contact.AckThumbsUp: "Thumbs up",
 	contact.AckMessage:  "Message",
 	contact.AckWorkSeen: "Work seen",
@@ -89,8 +90,11 @@ type sheetFamily struct {
 	Children string
 	Siblings []string
 	// Today says the family was already heard from today, by whom it does not matter (E1).
-	Today   string
-	Last    string
+	Today string
+	Last  string
+	// Saved is the choice already saved for the family today, sent back with the sheet so
+	// that leaving it as it is records nothing again.
+	Saved   string
 	Options []option
 	Error   string
 }
@@ -105,9 +109,11 @@ type sheetView struct {
 	At         string
 	Date       string
 	Saved      string
-	Families   []sheetFamily
-	Unlinked   []string
-	Problems   formProblems
+	// Days are the days the sheet can record: today, then the weekdays before it.
+	Days     []option
+	Families []sheetFamily
+	Unlinked []string
+	Problems formProblems
 }
 
 // acknowledgements shows the class sheet of ?class=, or the classes the person may mark (their
@@ -146,8 +152,15 @@ func (h *Handler) acknowledgements(ctx context.Context, r *request, s session) e
 		}
 	}
 	saved := ""
-	if n, err := strconv.Atoi(r.ev.QueryStringParameters["saved"]); err == nil && n > 0 && n <= contact.MaxAcknowledgements {
-		saved = "Saved: " + strconv.Itoa(n) + " " + plural(n, "family", "families") + " acknowledged today."
+	if n, err := strconv.Atoi(r.ev.QueryStringParameters["saved"]); err == nil && n >= 0 && n <= contact.MaxAcknowledgements {
+		on := "today"
+		if d, err := time.ParseInLocation(time.DateOnly, r.ev.QueryStringParameters["on"], safeguarding.London); err == nil {
+			on = "on " + d.Format("Monday 2 January")
+		}
+		saved = "Saved: " + strconv.Itoa(n) + " " + plural(n, "family", "families") + " acknowledged " + on + "."
+		if n == 0 {
+			saved = "Nothing new to save: every choice was saved already."
+		}
 	}
 	return h.sheetPage(ctx, r, s, p, school, class, ackForm{}, saved, formProblems{})
 }
@@ -176,6 +189,10 @@ func (h *Handler) sheetPage(ctx context.Context, r *request, s session, p safegu
 		// A sheet opened on another day is shown again as today's.
 		v.At = r.now.UTC().Format(time.RFC3339Nano)
 	}
+	v.Days = []option{{Value: "today", Title: "Today", Hint: r.now.In(safeguarding.London).Format("Monday 2 January"), Checked: sent.Day == ""}}
+	for _, d := range sheetDays(r.now) {
+		v.Days = append(v.Days, option{Value: d.Format(time.DateOnly), Title: d.Format("Monday 2 January"), Checked: sent.Day == d.Format(time.DateOnly)})
+	}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
@@ -193,14 +210,23 @@ func (h *Handler) sheetPage(ctx context.Context, r *request, s session, p safegu
 		for _, sib := range cf.Siblings {
 			sf.Siblings = append(sf.Siblings, sib.Name+" ("+sib.ClassName+")")
 		}
+		heard := f.HeardFromOn(r.now)
+		if heard && slices.Contains(contact.AckKinds, f.LastContactHow()) {
+			sf.Saved = f.LastContactHow()
+		}
 		switch {
-		case f.HeardFromOn(r.now):
+		case heard:
 			sf.Today = "Acknowledged today at " + f.LastContactAt().In(safeguarding.London).Format("15:04") + ": " + contactHowTitle(f.LastContactHow())
 		case !f.LastContactAt().IsZero():
 			sf.Last = "Last heard from on " + f.LastContactAt().In(safeguarding.London).Format("Monday 2 January")
 		}
-		chosen := sent.Kinds[f.ID()]
-		if chosen == "" {
+		chosen, sentLine := sent.Kinds[f.ID()]
+		switch {
+		case !sentLine && sf.Saved != "":
+			chosen = sf.Saved
+		case sent.All != "" && (chosen == "" || chosen == noAck) && !heard:
+			chosen = sent.All
+		case chosen == "":
 			chosen = noAck
 		}
 		for _, k := range append([]string{noAck}, contact.AckKinds...) {
@@ -266,6 +292,11 @@ func (h *Handler) submitAcknowledgements(ctx context.Context, r *request, s sess
 	if f.Key == "" || len(f.Key) > 64 {
 		f.Key = rand.Text()
 	}
+	if f.All != "" {
+		// "All heard from" saves nothing: the sheet comes back with every family not marked
+		// yet marked, for the few not heard from to be changed before saving.
+		return h.sheetPage(ctx, r, s, p, school, f.Class, f, "", formProblems{})
+	}
 	acks, own := f.acknowledgements(r.now)
 	if len(own) > 0 {
 		var ps formProblems
@@ -273,6 +304,14 @@ func (h *Handler) submitAcknowledgements(ctx context.Context, r *request, s sess
 			ps.add(pr.Anchor, pr.Message)
 		}
 		return h.sheetPage(ctx, r, s, p, school, f.Class, f, "", ps)
+	}
+	to := url.Values{"class": {f.Class}, "saved": {strconv.Itoa(len(acks))}}
+	if f.Day != "" {
+		to.Set("on", f.Day)
+	}
+	if len(acks) == 0 {
+		// Every family marked was sent back as it was saved: nothing new to record.
+		return redirect(schoolPath(school)+"/acknowledgements?"+to.Encode(), http.StatusSeeOther)
 	}
 	_, err = h.Engagement.Acknowledge(ctx, r.caller(s.claims.Email), school, acks, requestKey(school, s.claims.Email, f.Key), f.fingerprint(school))
 	var ve *safeguarding.ValidationError
@@ -290,6 +329,5 @@ func (h *Handler) submitAcknowledgements(ctx context.Context, r *request, s sess
 	case err != nil:
 		return h.caseWorkFailed(r, s, err, acknowledgementsPath(school, f.Class))
 	}
-	to := schoolPath(school) + "/acknowledgements?" + url.Values{"class": {f.Class}, "saved": {strconv.Itoa(len(acks))}}.Encode()
-	return redirect(to, http.StatusSeeOther)
+	return redirect(schoolPath(school)+"/acknowledgements?"+to.Encode(), http.StatusSeeOther)
 }

@@ -103,6 +103,9 @@ func TestRule_E1_BrowserLocalStack_MarkAClassOnAPhone(t *testing.T) {
 	if got := b.text(t, "#family-fam-03"); !strings.Contains(got, "Acknowledged today at 10:05: work seen") {
 		t.Errorf("the Kowalskis after saving: %q", got)
 	}
+	if got := b.eval(t, `String(document.getElementById("ack-fam-03-work-seen").checked)`); got != "true" {
+		t.Error("the Kowalskis' saved choice is not shown as chosen after saving")
+	}
 	b.checkAxe(t, "the Willows sheet after saving")
 
 	signInAs(t, b, s.URL, seed.Email("Tom", "Hughes"), school+"/acknowledgements")
@@ -114,10 +117,26 @@ func TestRule_E1_BrowserLocalStack_MarkAClassOnAPhone(t *testing.T) {
 		!strings.Contains(got, "Acknowledged today at 10:05: thumbs up") {
 		t.Errorf("the Nguyens on Tom's sheet: %q", got)
 	}
+	// "All heard from", then the Whitfields changed back to "Not heard from" and Mason
+	// Fletcher's family to a message, then one save.
+	b.eval(t, `(() => { document.documentElement.dataset.left = "yes"; return "ok"; })()`)
+	tapTarget(t, b, `#all-heard-from`)
+	waitFor(t, b, "marking every family", `(() => document.documentElement.dataset.left !== "yes" && document.readyState === "complete" && !!document.getElementById("class-sheet"))()`)
+	if got := b.eval(t, `String(document.getElementById("ack-fam-02-thumbs-up").checked)`); got != "true" {
+		t.Fatal("all heard from did not mark the Whitfields")
+	}
+	b.checkAxe(t, "the Acorns sheet, all heard from")
+	b.do(t, "a laptop's width", chromedp.EmulateViewport(1280, 900))
+	b.checkAxeAt(t, "the Acorns sheet at a laptop's width", "1280")
+	b.do(t, "a phone's width", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	tapTarget(t, b, `label[for="ack-fam-02"]`)
 	tapTarget(t, b, `label[for="ack-fam-05-message"]`)
 	submitAndWait(t, b, `#save-acknowledgements`, "saving")
 	if got := b.text(t, "#family-fam-05"); !strings.Contains(got, "Acknowledged today at 10:05: message") {
 		t.Errorf("Mason Fletcher's family after saving: %q", got)
+	}
+	if got := b.text(t, "#family-fam-02"); strings.Contains(got, "Acknowledged today") {
+		t.Errorf("the Whitfields, changed back, were recorded: %q", got)
 	}
 	b.checkAxe(t, "the Acorns sheet after saving")
 }

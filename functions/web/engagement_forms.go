@@ -34,13 +34,50 @@ type ackForm struct {
 	At string
 	// Kinds is each family's choice by family id: an acknowledgement kind, or noAck.
 	Kinds map[string]string
+	// Saved is the choice the sheet showed as already saved that day, by family id: sent
+	// back unchanged, it is not recorded again.
+	Saved map[string]string
+	// Day is the earlier day the sheet records (YYYY-MM-DD), or "" for the day it was opened.
+	Day string
+	// All is a kind to mark every family not yet marked with ("all heard from"), or "".
+	All string
+}
+
+// ackSavedPrefix names the choice a family's line showed as already saved: saved-<family id>.
+const ackSavedPrefix = "saved-"
+
+// earlierDays is how many weekdays before today a class sheet can record.
+const earlierDays = 4
+
+// sheetDays are the weekdays before now's day a sheet can record, latest first.
+func sheetDays(now time.Time) []time.Time {
+	var days []time.Time
+	d := safeguarding.LocalDay(now)
+	for len(days) < earlierDays {
+		d = d.AddDate(0, 0, -1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			days = append(days, d)
+		}
+	}
+	return days
+}
+
+// ackDayAt is when an acknowledgement recorded for an earlier day is dated: midday there.
+func ackDayAt(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, safeguarding.London)
 }
 
 // readAckForm reads a posted class sheet. It keeps at most one family more than a batch
 // holds, enough for the check to say there are too many.
 func readAckForm(v url.Values) ackForm {
 	f := ackForm{Key: strings.TrimSpace(v.Get("key")), Class: strings.TrimSpace(v.Get("class")), At: strings.TrimSpace(v.Get("at")),
-		Kinds: map[string]string{}}
+		Day: strings.TrimSpace(v.Get("day")), All: strings.TrimSpace(v.Get("all")), Kinds: map[string]string{}, Saved: map[string]string{}}
+	if f.Day == "today" {
+		f.Day = ""
+	}
+	if !slices.Contains(contact.AckKinds, f.All) {
+		f.All = ""
+	}
 	names := make([]string, 0, len(v))
 	for name := range v {
 		if id, ok := strings.CutPrefix(name, ackFieldPrefix); ok && id != "" {
@@ -53,17 +90,28 @@ func readAckForm(v url.Values) ackForm {
 			break
 		}
 		f.Kinds[id] = strings.TrimSpace(v.Get(ackFieldPrefix + id))
+		if saved := strings.TrimSpace(v.Get(ackSavedPrefix + id)); slices.Contains(contact.AckKinds, saved) {
+			f.Saved[id] = saved
+		}
 	}
 	return f
 }
 
 // acknowledgements turns the sheet into the domain's batch at now: one acknowledgement per
-// family marked, dated when the sheet was opened. The problems are the form's own: a sheet
-// opened on another day, nothing marked, a choice that is not one of the sheet's.
+// family marked, dated when the sheet was opened, or at midday of the earlier day it records.
+// A choice sent back as it was saved is not recorded again. The problems are the form's own: a
+// sheet opened on another day, a day it cannot record, nothing marked, a choice that is not
+// one of the sheet's.
 func (f ackForm) acknowledgements(now time.Time) ([]contact.Acknowledgement, []problem) {
 	var ps []problem
 	at, err := time.Parse(time.RFC3339Nano, f.At)
 	switch {
+	case f.Day != "":
+		day, err := time.ParseInLocation(time.DateOnly, f.Day, safeguarding.London)
+		if err != nil || !slices.ContainsFunc(sheetDays(now), day.Equal) {
+			ps = append(ps, problem{Anchor: "day", Message: "Choose today or one of the days shown"})
+		}
+		at = ackDayAt(day)
 	case err != nil || at.After(now.Add(5*time.Minute)):
 		ps = append(ps, problem{Anchor: "class-sheet", Message: "The page could not tell when it was opened. Reload it and mark the class again"})
 	case !safeguarding.LocalDay(at).Equal(safeguarding.LocalDay(now)):
@@ -76,6 +124,7 @@ func (f ackForm) acknowledgements(now time.Time) ([]contact.Acknowledgement, []p
 	}
 	slices.Sort(ids)
 	var acks []contact.Acknowledgement
+	marked := 0
 	for _, id := range ids {
 		kind := f.Kinds[id]
 		switch {
@@ -85,20 +134,24 @@ func (f ackForm) acknowledgements(now time.Time) ([]contact.Acknowledgement, []p
 			ps = append(ps, problem{Anchor: ackFieldPrefix + id, Message: "Choose how the family acknowledged: thumbs up, message or work seen"})
 			continue
 		}
+		marked++
+		if f.Day == "" && f.Saved[id] == kind {
+			continue
+		}
 		acks = append(acks, contact.Acknowledgement{FamilyID: id, At: at, Kind: kind})
 	}
 	if len(ids) > contact.MaxAcknowledgements {
 		ps = append(ps, problem{Anchor: "class-sheet", Message: fmt.Sprintf("A sheet holds at most %d families", contact.MaxAcknowledgements)})
 	}
-	if len(acks) == 0 && len(ps) == 0 {
-		ps = append(ps, problem{Anchor: "class-sheet", Message: "Mark at least one family that acknowledged today"})
+	if marked == 0 && len(ps) == 0 {
+		ps = append(ps, problem{Anchor: "class-sheet", Message: "Mark at least one family that acknowledged"})
 	}
 	return acks, ps
 }
 
 // fingerprint identifies what the sheet asks, so the same key with another sheet is refused.
 func (f ackForm) fingerprint(school safeguarding.SchoolID) string {
-	parts := []string{"acknowledge", string(school), f.Class, f.At}
+	parts := []string{"acknowledge", string(school), f.Class, f.At, f.Day}
 	ids := make([]string, 0, len(f.Kinds))
 	for id := range f.Kinds {
 		ids = append(ids, id)

@@ -32,6 +32,9 @@ func FuzzAckForm(f *testing.F) {
 	f.Add("at=2026-11-05T15%3A30%3A00Z&ack-fam-06=work-seen")
 	f.Add("at=2027-11-06T15%3A30%3A00Z&ack-=thumbs-up&ack-x=&ack-%00=phoned")
 	f.Add("at=not-a-time&ack-fam-01=thumbs-up&ack-fam-01=message")
+	f.Add("at=2026-11-06T15%3A30%3A00Z&day=2026-11-04&ack-fam-06=work-seen&saved-fam-06=work-seen")
+	f.Add("at=2026-11-06T15%3A30%3A00Z&day=2026-11-07&ack-fam-06=message&all=thumbs-up")
+	f.Add("at=2026-11-06T15%3A30%3A00Z&ack-fam-06=message&saved-fam-06=message&ack-fam-05=thumbs-up")
 	f.Fuzz(func(t *testing.T, body string) {
 		v, err := url.ParseQuery(body)
 		if err != nil {
@@ -44,12 +47,19 @@ func FuzzAckForm(f *testing.F) {
 		acks, ps := form.acknowledgements(fuzzNow)
 		checkProblems(t, body, ps)
 		if len(ps) == 0 {
-			if len(acks) == 0 || len(acks) > contact.MaxAcknowledgements {
+			if len(acks) == 0 && len(form.Saved) == 0 || len(acks) > contact.MaxAcknowledgements {
 				t.Fatalf("no problem, yet %d acknowledgements from %q", len(acks), body)
+			}
+			day := safeguarding.LocalDay(fuzzNow)
+			if form.Day != "" {
+				day = safeguarding.LocalDay(acks[0].At)
+				if !slices.ContainsFunc(sheetDays(fuzzNow), day.Equal) {
+					t.Fatalf("recorded for %s from %q", day, body)
+				}
 			}
 			for _, a := range acks {
 				if a.FamilyID == "" || !slices.Contains(contact.AckKinds, a.Kind) || a.At.After(fuzzNow.Add(5*time.Minute)) ||
-					!safeguarding.LocalDay(a.At).Equal(safeguarding.LocalDay(fuzzNow)) {
+					!safeguarding.LocalDay(a.At).Equal(day) || form.Day == "" && form.Saved[a.FamilyID] == a.Kind {
 					t.Fatalf("accepted %+v from %q", a, body)
 				}
 			}

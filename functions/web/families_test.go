@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,22 @@ func TestRule_E1_ATeacherMarksTheirClassInOneSubmission(t *testing.T) {
 	// After the redirect, the sheet confirms and shows the families acknowledged today.
 	page = call(t, h, "GET", "/schools/brook-lane/acknowledgements?class=Acorns&saved=2", tokenFor(teacher), nil, fri.Add(3*time.Minute))
 	wantBody(t, "the sheet after saving", page, http.StatusOK, "Saved: 2 families acknowledged today.",
-		`id="ack-fam-06-today"`, "Acknowledged today at 15:30: thumbs up", "Acknowledged today at 15:30: message")
+		`id="ack-fam-06-today"`, "Acknowledged today at 15:30: thumbs up", "Acknowledged today at 15:30: message",
+		// What was saved shows as saved, not back at "Not heard from".
+		`id="ack-fam-06-thumbs-up" name="ack-fam-06" type="radio" value="thumbs-up" checked`,
+		`id="ack-fam-05-message" name="ack-fam-05" type="radio" value="message" checked`,
+		`name="saved-fam-06" value="thumbs-up"`)
+	// Saving that sheet again as it is records nothing and says so.
+	again := sheet(t, h, teacher, "", fri.Add(3*time.Minute))
+	again.Set("ack-fam-06", "thumbs-up")
+	again.Set("saved-fam-06", "thumbs-up")
+	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, again, fri.Add(4*time.Minute)),
+		"/schools/brook-lane/acknowledgements?class=Acorns&saved=0")
+	if f := w.family("fam-06"); f.Version() != nguyen.Version() {
+		t.Errorf("an unchanged saved choice wrote the family again: version %d, was %d", f.Version(), nguyen.Version())
+	}
+	page = call(t, h, "GET", "/schools/brook-lane/acknowledgements?class=Acorns&saved=0", tokenFor(teacher), nil, fri.Add(5*time.Minute))
+	wantBody(t, "the sheet saved unchanged", page, http.StatusOK, "Nothing new to save: every choice was saved already.")
 
 	// One sibling's acknowledgement counts for the family: Minh's teacher sees it done.
 	page = call(t, h, "GET", "/schools/brook-lane/acknowledgements?class=Willows", tokenFor(dsl), nil, fri.Add(4*time.Minute))
@@ -171,6 +187,73 @@ func TestRule_E1_ATeacherMarksTheirClassInOneSubmission(t *testing.T) {
 	// The next day it is no longer "today".
 	page = call(t, h, "GET", "/schools/brook-lane/acknowledgements?class=Willows", tokenFor(dsl), nil, london(t, "2026-11-09 09:00"))
 	wantBody(t, "the Willows sheet on Monday", page, http.StatusOK, "Last heard from on Friday 6 November")
+}
+
+func TestRule_E1_AllHeardFromMarksEveryFamilyThenTheFewAreChangedBack(t *testing.T) {
+	w := withFamilies(t)
+	h := w.h
+	fri := london(t, "2026-11-06 15:30")
+
+	// "All heard from" saves nothing: the sheet comes back with every family marked.
+	form := sheet(t, h, teacher, "", fri)
+	form.Set("all", "thumbs-up")
+	page := post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri)
+	wantBody(t, "the sheet, all heard from", page, http.StatusOK,
+		`id="ack-fam-06-thumbs-up" name="ack-fam-06" type="radio" value="thumbs-up" checked`,
+		`id="ack-fam-02-thumbs-up" name="ack-fam-02" type="radio" value="thumbs-up" checked`, `name="key" value="`+form.Get("key")+`"`)
+	if f := w.family("fam-06"); !f.LastContactAt().IsZero() {
+		t.Errorf("all heard from recorded a family before saving: %+v", f)
+	}
+	// The teacher changes the Whitfields back, then saves: every other family is recorded.
+	marked := 0
+	for _, m := range regexp.MustCompile(`name="(ack-[^"]+)" type="radio" value="thumbs-up" checked`).FindAllStringSubmatch(page.Body, -1) {
+		form.Set(m[1], "thumbs-up")
+		marked++
+	}
+	form.Del("all")
+	form.Set("ack-fam-02", "none")
+	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri.Add(time.Minute)),
+		"/schools/brook-lane/acknowledgements?class=Acorns&saved="+strconv.Itoa(marked-1))
+	if f := w.family("fam-06"); f.LastContactHow() != "thumbs-up" {
+		t.Errorf("the Nguyens: %+v", f)
+	}
+	if f := w.family("fam-02"); !f.LastContactAt().IsZero() {
+		t.Errorf("the Whitfields, changed back, were recorded: %+v", f)
+	}
+}
+
+func TestRule_E1_AnEarlierDayIsRecordedOnThatDay(t *testing.T) {
+	w := withFamilies(t)
+	h := w.h
+	fri := london(t, "2026-11-06 15:30")
+
+	page := call(t, h, "GET", "/schools/brook-lane/acknowledgements", tokenFor(teacher), nil, fri)
+	wantBody(t, "the day choice", page, http.StatusOK, "Which day are you recording?", `value="today" checked`,
+		`value="2026-11-05"`, "Thursday 5 November", `value="2026-11-02"`)
+	if strings.Contains(page.Body, `value="2026-10-30"`) {
+		t.Error("the sheet offers a day more than four weekdays back")
+	}
+	form := sheet(t, h, teacher, "", fri)
+	form.Set("day", "2026-11-04")
+	form.Set("ack-fam-06", "message")
+	wantRedirect(t, post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri),
+		"/schools/brook-lane/acknowledgements?class=Acorns&on=2026-11-04&saved=1")
+	if f := w.family("fam-06"); !f.LastContactAt().Equal(london(t, "2026-11-04 12:00")) || f.LastContactHow() != "message" {
+		t.Errorf("recorded for Wednesday: %v %s", f.LastContactAt(), f.LastContactHow())
+	}
+	page = call(t, h, "GET", "/schools/brook-lane/acknowledgements?class=Acorns&on=2026-11-04&saved=1", tokenFor(teacher), nil, fri)
+	wantBody(t, "the sheet after an earlier day", page, http.StatusOK, "Saved: 1 family acknowledged on Wednesday 4 November.",
+		"Last heard from on Wednesday 4 November")
+
+	// A day the sheet does not offer is refused, naming the choice, and nothing is written.
+	form = sheet(t, h, teacher, "", fri)
+	form.Set("day", "2026-11-07")
+	form.Set("ack-fam-05", "message")
+	resp := post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri)
+	wantBody(t, "a day not offered", resp, http.StatusBadRequest, `href="#day"`, "Choose today or one of the days shown")
+	if f := w.family("fam-05"); !f.LastContactAt().IsZero() {
+		t.Errorf("recorded for a day not offered: %+v", f)
+	}
 }
 
 func TestRule_E1_OnlyTheClassTeacherDSLsAndTheOfficeMarkAClass(t *testing.T) {
@@ -218,7 +301,7 @@ func TestRule_E1_ASheetWithProblemsComesBackAsSentAndWritesNothing(t *testing.T)
 
 	form := sheet(t, h, teacher, "", fri)
 	resp := post(t, h, "/schools/brook-lane/acknowledgements", teacher, form, fri)
-	wantBody(t, "nothing marked", resp, http.StatusBadRequest, "There is a problem", "Mark at least one family that acknowledged today", `href="#class-sheet"`)
+	wantBody(t, "nothing marked", resp, http.StatusBadRequest, "There is a problem", "Mark at least one family that acknowledged", `href="#class-sheet"`)
 
 	form.Set("ack-fam-06", "phoned")
 	form.Set("ack-fam-05", "message")
