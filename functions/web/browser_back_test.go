@@ -261,6 +261,8 @@ func TestRule_P4_BrowserLocalStack_BackAfterSendingAConcernShowsNoTypedText(t *t
 				chromedp.Click(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
 				chromedp.Click(chromedp.ID("high-priority")),
 				typeInto("q", typed["q"]),
+				chromedp.Click(chromedp.ID("observed-when-another-day")),
+				chromedp.WaitVisible(chromedp.ID("observed-day")),
 				typeInto("observed-day", day), typeInto("observed-month", month), typeInto("observed-year", year),
 				typeInto("observed-time", typed["observed-time"]),
 				typeInto("details", typed["details"]),

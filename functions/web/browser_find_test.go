@@ -177,7 +177,7 @@ func TestRule_C1_C5_BrowserPages_StaffToTellAndTheSubjectChosenByName(t *testing
 	b.checkAxe(t, "the concern form about a member of staff")
 	s.laptop(t)
 	b.checkAxeAt(t, "the concern form on a laptop", "1280")
-	b.do(t, "recording", chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
+	b.do(t, "recording", chromedp.Click(chromedp.ID("observed-when")), chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
 	concern := b.eval(t, `location.pathname`)
 	s.as(t, staff, concern, "reference") // Priya, told, reads it
 	s.b.setCookie(t, s.base, SessionCookie, testSession(t, s.w.h, tokenFor(dsl)))

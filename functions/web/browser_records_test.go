@@ -353,6 +353,7 @@ func TestRule_C2_BrowserLocalStack_TheSchoolsOwnSubcategories(t *testing.T) {
 	b.checkAxe(t, "the concern form with the school's sub-categories")
 	b.do(t, "recording a concern with the new sub-category", chromedp.Click(chromedp.ID("sub-wellbeing-young-carer")),
 		chromedp.SendKeys(chromedp.ID("details"), "Said she makes tea for her younger brothers every night while mum is in hospital."),
+		chromedp.Click(chromedp.ID("observed-when")),
 		chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
 	if got := b.eval(t, `document.querySelector("main").innerText`); !strings.Contains(got, "Young carer") {
 		t.Errorf("the concern page does not show the new sub-category%s", b.where())

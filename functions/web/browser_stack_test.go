@@ -361,7 +361,8 @@ func TestRule_C1_BrowserLocalStack_BodyMap(t *testing.T) {
 		t.Errorf("the form draws %s circles, want 2 heads and 3 marks", n)
 	}
 	b.checkAxe(t, "the form with a body map")
-	b.do(t, "submitting the form", chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
+	b.do(t, "submitting the form", chromedp.Click(chromedp.ID("observed-when")),
+		chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
 	if n := b.eval(t, `String(document.querySelectorAll("#body-map circle.app-mark").length)`); n != "3" {
 		t.Errorf("the concern page draws %s marks, want 3%s", n, b.where())
 	}
@@ -420,7 +421,7 @@ func TestRule_C5_BrowserLocalStack_AConcernAboutADSL(t *testing.T) {
 		chromedp.Click(chromedp.ID("about-staff")),
 		chromedp.WaitVisible(chromedp.ID("subject-staff-email")))
 	b.checkAxe(t, "the form about a member of staff")
-	b.do(t, "submitting", chromedp.SetValue(chromedp.ID("subject-staff-email"), dsl),
+	b.do(t, "submitting", chromedp.SetValue(chromedp.ID("subject-staff-email"), dsl), chromedp.Click(chromedp.ID("observed-when")),
 		chromedp.Click(chromedp.ID("record-concern")), chromedp.WaitVisible(chromedp.ID("reference")))
 	ref := strings.TrimSpace(b.text(t, "#reference"))
 	if told := b.text(t, "#told"); !strings.Contains(told, "safeguarding governor and the Senior DSL") {

@@ -250,6 +250,7 @@ func recordConcernFlow(t *testing.T, b *browser, s site) {
 		chromedp.WaitVisible(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
 		chromedp.Click(chromedp.ID("sub-wellbeing-clothing-or-footwear")),
 		chromedp.Click(chromedp.ID("high-priority")),
+		chromedp.Click(chromedp.ID("observed-when")),
 		chromedp.SendKeys(chromedp.ID("details"), "Came to school without a coat in heavy rain and was shivering at 8:50."),
 		chromedp.SendKeys(chromedp.ID("pupil-words"), `"My coat is at my dad's house."`),
 		chromedp.SendKeys(chromedp.ID("people-involved"), "Jane Example"),

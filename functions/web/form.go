@@ -27,6 +27,11 @@ type concernForm struct {
 	Category         string
 	Subcategories    []string
 	HighPriority     bool
+	// When is how the reporter answered "when did you see or hear it?": one of the whenChoices,
+	// or "" for not answered. TodayTime is the clock time of "earlier today"; Day, Month,
+	// Year and Time the date and time of "another day".
+	When             string
+	TodayTime        string
 	Day, Month, Year string
 	Time             string
 	Details          string
@@ -47,13 +52,17 @@ type markForm struct {
 	Side, X, Y, Note string
 }
 
-// newForm is an empty form, observed "now" in school time.
-func newForm(now time.Time, key string) concernForm {
-	l := now.In(safeguarding.London)
-	return concernForm{
-		Key: key, Day: strconv.Itoa(l.Day()), Month: strconv.Itoa(int(l.Month())), Year: strconv.Itoa(l.Year()),
-		Time: l.Format("15:04"),
-	}
+// The answers to "when did you see or hear it?". Nothing is chosen on a new form, so an
+// untouched form never records a time nobody gave.
+const (
+	whenJustNow      = "just-now"
+	whenEarlierToday = "earlier-today"
+	whenAnotherDay   = "another-day"
+)
+
+// newForm is an empty form: when it was seen is for the reporter to say.
+func newForm(key string) concernForm {
+	return concernForm{Key: key}
 }
 
 // readForm reads the concern form's fields from a query or a posted body.
@@ -63,6 +72,8 @@ func readForm(v url.Values) concernForm {
 		Query:             strings.TrimSpace(v.Get("q")),
 		Category:          v.Get("category"),
 		HighPriority:      v.Get("high-priority") == "yes",
+		When:              strings.TrimSpace(v.Get("observed-when")),
+		TodayTime:         strings.TrimSpace(v.Get("observed-today-time")),
 		Day:               strings.TrimSpace(v.Get("observed-day")),
 		Month:             strings.TrimSpace(v.Get("observed-month")),
 		Year:              strings.TrimSpace(v.Get("observed-year")),
@@ -119,9 +130,10 @@ type fieldError struct {
 var fieldOrder = []string{"pupilIds", "category", "subcategories", "observedAt", "details", "pupilWords",
 	"peopleInvolved", "tagStaff", "subjectStaffEmail", "bodyMap"}
 
-// toNewConcern turns the form into the domain's command. Problems only the form can see (a
-// date that is not a date) come back as field errors; everything else is the domain's to check.
-func (f concernForm) toNewConcern() (concerns.NewConcern, []fieldError) {
+// toNewConcern turns the form into the domain's command, sent at now. Problems only the form
+// can see (a date that is not a date) come back as field errors; everything else is the
+// domain's to check.
+func (f concernForm) toNewConcern(now time.Time) (concerns.NewConcern, []fieldError) {
 	var errs []fieldError
 	in := concerns.NewConcern{
 		PupilIDs:          f.PupilIDs,
@@ -150,7 +162,7 @@ func (f concernForm) toNewConcern() (concerns.NewConcern, []fieldError) {
 	if f.Category == "" {
 		errs = append(errs, fieldError{"category", "Choose the category that fits best"})
 	}
-	at, msg := f.observedAt()
+	at, msg := f.observedAt(now)
 	if msg != "" {
 		errs = append(errs, fieldError{"observedAt", msg})
 	}
@@ -158,12 +170,45 @@ func (f concernForm) toNewConcern() (concerns.NewConcern, []fieldError) {
 	return in, errs
 }
 
-// observedAt reads the date and time inputs as school time (Europe/London).
-func (f concernForm) observedAt() (time.Time, string) {
-	if f.Day == "" && f.Month == "" && f.Year == "" && f.Time == "" {
-		return time.Time{}, "Enter the date and time it was seen or heard"
+// observedAt reads the answer to "when did you see or hear it?" as school time
+// (Europe/London): just now (the minute the form is sent), a time earlier today, or a date and
+// time. A date and time sent without a choice (a form from before the choice) is another day.
+func (f concernForm) observedAt(now time.Time) (time.Time, string) {
+	dated := f.Day != "" || f.Month != "" || f.Year != "" || f.Time != ""
+	switch {
+	case f.When == whenJustNow:
+		return now.In(safeguarding.London).Truncate(time.Minute), ""
+	case f.When == whenEarlierToday:
+		hh, mm, ok := parseClock(f.TodayTime)
+		if !ok {
+			return time.Time{}, "Enter the time today as hours and minutes, for example 09:15"
+		}
+		l := now.In(safeguarding.London)
+		return time.Date(l.Year(), l.Month(), l.Day(), hh, mm, 0, 0, safeguarding.London), ""
+	case f.When == whenAnotherDay || f.When == "" && dated:
+		if !dated {
+			return time.Time{}, "Enter the date and time it was seen or heard"
+		}
+		return localTime(f.Day, f.Month, f.Year, f.Time)
+	default:
+		return time.Time{}, "Choose when you saw or heard it: just now, earlier today or another day"
 	}
-	return localTime(f.Day, f.Month, f.Year, f.Time)
+}
+
+// observedAnchor is where an error about when it was seen takes the reader: the choice, or
+// the field of the answer chosen.
+func (f concernForm) observedAnchor() string {
+	switch f.When {
+	case whenEarlierToday:
+		return "observed-today-time"
+	case whenAnotherDay:
+		return "observed-day"
+	case "":
+		if f.Day != "" || f.Month != "" || f.Year != "" || f.Time != "" {
+			return "observed-day"
+		}
+	}
+	return "observed-when"
 }
 
 // localTime reads a date's day, month and year and a clock time as school time

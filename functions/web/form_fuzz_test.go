@@ -16,13 +16,18 @@ func FuzzConcernForm(f *testing.F) {
 	f.Add("observed-time=9.5&people-involved=%0A%0AJane&tag-staff=a%40b.c,%20d%40e.f;g")
 	f.Add("pupil=&pupil=%00&category=%FF&about-staff=yes&subject-staff-email=%20")
 	f.Add("mark-side=front&mark-x=0.25&mark-y=0.5&mark-note=bruise&mark-side=back&mark-x=NaN&mark-y=x")
+	f.Add("observed-when=just-now&details=x")
+	f.Add("observed-when=earlier-today&observed-today-time=0915")
+	f.Add("observed-when=earlier-today&observed-today-time=25:99&observed-day=1")
+	f.Add("observed-when=another-day&observed-day=&observed-time=")
+	f.Add("observed-when=%FF")
 	f.Fuzz(func(t *testing.T, body string) {
 		v, err := url.ParseQuery(body)
 		if err != nil {
 			return
 		}
 		form := readForm(v)
-		in, own := form.toNewConcern()
+		in, own := form.toNewConcern(fuzzNow)
 		if len(own) == 0 && in.ObservedAt.IsZero() {
 			t.Fatalf("no problem found, yet no observation time, for %q", body)
 		}
@@ -38,6 +43,6 @@ func FuzzConcernForm(f *testing.F) {
 }
 
 func (f concernForm) mustNew() concerns.NewConcern {
-	in, _ := f.toNewConcern()
+	in, _ := f.toNewConcern(fuzzNow)
 	return in
 }

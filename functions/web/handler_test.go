@@ -340,8 +340,9 @@ func TestRule_C7_FormOffersEveryFieldAndTheReminders(t *testing.T) {
 		// C1, C2: pupils, the policy's categories and sub-categories, high priority.
 		`name="q"`, `value="bl-04" checked`, "Zofia Kowalski", "Communication with parents", "Contact with an outside agency/professional",
 		`name="sub-safeguarding" type="checkbox" value="peer-on-peer-abuse"`, "High priority (needs URGENT action)",
-		// When, defaulting to now in school time.
-		`name="observed-day" type="text" inputmode="numeric" value="1"`, `name="observed-time" type="text" value="10:30"`,
+		// When: chosen by the reporter, nothing assumed.
+		`id="observed-when" name="observed-when" type="radio" value="just-now">`, "Earlier today", "Another day",
+		`name="observed-day" type="text" inputmode="numeric" value=""`,
 		// C7: spelling, facts, full names, own words, deadlines.
 		`id="details" name="details" rows="8" spellcheck="true"`, `id="pupil-words" name="pupil-words" rows="4" spellcheck="true"`,
 		"Keep to the facts", "full names", "own words", "before 12:00", "before 16:00",
@@ -422,6 +423,51 @@ func TestRule_C1_SubmitRecordsTheConcernAndShowsIt(t *testing.T) {
 	if again.Headers["Location"] != loc || w.items("concern") != 1 {
 		t.Errorf("a repeated post: %q (first %q), %d concerns", again.Headers["Location"], loc, w.items("concern"))
 	}
+}
+
+func TestRule_C3_C7_WhenItWasSeenIsChosenNeverAssumed(t *testing.T) {
+	w := newWorld(t)
+	h := w.h
+	undated := validForm(h, tokenFor(teacher))
+	for _, k := range []string{"observed-day", "observed-month", "observed-year", "observed-time"} {
+		undated.Del(k)
+	}
+	// An untouched "when" is a problem at the choice, and nothing is written.
+	resp := call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), undated, monday1030)
+	wantBody(t, "no answer to when", resp, http.StatusBadRequest, `href="#observed-when"`, "Choose when you saw or heard it")
+	if w.items("concern") != 0 {
+		t.Fatal("a concern was written without its time")
+	}
+	// "Earlier today" without a time names the time field.
+	undated.Set("observed-when", "earlier-today")
+	resp = call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), undated, monday1030)
+	wantBody(t, "earlier today without a time", resp, http.StatusBadRequest, `href="#observed-today-time"`, "Enter the time today",
+		`value="earlier-today" checked`)
+
+	cases := []struct {
+		when, todayTime, key, want string
+	}{
+		{"just-now", "", "k-now", "1 June 2026 at 10:30"},
+		{"earlier-today", "8.50", "k-earlier", "1 June 2026 at 08:50"},
+	}
+	for _, c := range cases {
+		f := validForm(h, tokenFor(teacher))
+		f.Set("key", c.key)
+		for _, k := range []string{"observed-day", "observed-month", "observed-year", "observed-time"} {
+			f.Del(k)
+		}
+		f.Set("observed-when", c.when)
+		f.Set("observed-today-time", c.todayTime)
+		loc := wantRedirect(t, call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030.Add(20*time.Second)),
+			"/schools/brook-lane/concerns/")
+		wantBody(t, c.when, call(t, h, "GET", loc, tokenFor(teacher), nil, monday1030.Add(time.Minute)), http.StatusOK, c.want)
+	}
+	// "Another day" is the date and time typed.
+	f := validForm(h, tokenFor(teacher))
+	f.Set("key", "k-another")
+	f.Set("observed-when", "another-day")
+	loc := wantRedirect(t, call(t, h, "POST", "/schools/brook-lane/concerns", tokenFor(teacher), f, monday1030), "/schools/brook-lane/concerns/")
+	wantBody(t, "another day", call(t, h, "GET", loc, tokenFor(teacher), nil, monday1030), http.StatusOK, "1 June 2026 at 09:40")
 }
 
 func TestRule_C3_LateConcernSaysByHowManyMinutes(t *testing.T) {

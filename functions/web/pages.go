@@ -102,7 +102,7 @@ type formView struct {
 }
 
 func (h *Handler) newConcern(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
-	f := newForm(r.now, rand.Text())
+	f := newForm(rand.Text())
 	// A link may name pupils (?pupil=...) and a search (?q=...).
 	q := url.Values{}
 	if raw := r.ev.RawQueryString; raw != "" {
@@ -127,7 +127,7 @@ func (h *Handler) submitConcern(ctx context.Context, r *request, s session) even
 		// Searching posts the whole form, so nothing typed is lost and no name goes in a URL.
 		return h.renderForm(ctx, r, s, f, nil, true)
 	}
-	in, own := f.toNewConcern()
+	in, own := f.toNewConcern(r.now)
 	// The pickers offer the school's staff only: anything else sent is refused in plain words
 	// (the domain refuses it too, so nothing is written).
 	if sc, err := h.Directory.School(ctx, school); err == nil {
@@ -209,7 +209,7 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 	v.TagOptions = peopleOptions(school, names, f.TagStaff, p.Email)
 	v.SubjectOptions = peopleOptions(school, names, []string{f.SubjectStaffEmail}, p.Email)
 
-	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": "observed-day",
+	v.Anchor = map[string]string{"pupilIds": "q", "category": "category", "observedAt": f.observedAnchor(),
 		"details": "details", "pupilWords": "pupil-words", "peopleInvolved": "people-involved",
 		"tagStaff": "tag-staff", "subjectStaffEmail": "subject-staff-email", "subcategories": "category",
 		"bodyMap": "body-map"}

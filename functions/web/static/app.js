@@ -29,17 +29,23 @@ window.addEventListener("pageshow", (event) => {
 
 initAll();
 
-// Each category's sub-categories show under it once it is chosen. GOV.UK Frontend's own
-// conditional reveal marks radios aria-expanded, which the radio role does not allow.
-const categories = document.querySelectorAll('input[type="radio"][name="category"]');
-function revealSubcategories() {
-  for (const radio of categories) {
-    const panel = document.getElementById("conditional-" + radio.value);
-    if (panel) panel.classList.toggle("govuk-radios__conditional--hidden", !radio.checked);
-  }
+// A radio's panel shows under it once it is chosen (its id is prefix + the radio's value): each
+// category's sub-categories; the time of "earlier today" and the date of "another day". GOV.UK
+// Frontend's own conditional reveal marks radios aria-expanded, which the radio role does not
+// allow.
+function revealOnChoice(name, prefix) {
+  const radios = document.querySelectorAll(`input[type="radio"][name="${name}"]`);
+  const reveal = () => {
+    for (const radio of radios) {
+      const panel = document.getElementById(prefix + radio.value);
+      if (panel) panel.classList.toggle("govuk-radios__conditional--hidden", !radio.checked);
+    }
+  };
+  for (const radio of radios) radio.addEventListener("change", reveal);
+  reveal();
 }
-for (const radio of categories) radio.addEventListener("change", revealSubcategories);
-revealSubcategories();
+revealOnChoice("category", "conditional-");
+revealOnChoice("observed-when", "observed-");
 
 // The body map (rule C1): a tap on the front or back outline adds a numbered mark, with a
 // note field and hidden inputs holding its side and place (fractions 0 to 1 of the outline's
