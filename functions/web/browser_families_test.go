@@ -184,7 +184,7 @@ func TestRule_E6_BrowserLocalStack_FamiliesWhoGoQuietOnAPhone(t *testing.T) {
 	tapTarget(t, b, `label[for="outcome-no-answer"]`)
 	b.do(t, "writing the notes", chromedp.SendKeys(chromedp.ID("contact-notes"), "Rang the first number at 08:55: no answer."))
 	submitAndWait(t, b, `#record-contact-button`, "recording the attempt")
-	if got := b.text(t, "#family-history"); !strings.Contains(got, "phone-call on Thu 17 Jun 2027 09:00: no answer. Rang the first number") {
+	if got := b.text(t, "#family-history"); !strings.Contains(got, "Phone call on Thu 17 Jun 2027 09:00: no answer. Rang the first number") {
 		t.Errorf("the history after the attempt: %q", got)
 	}
 	b.checkAxe(t, "the family page after an attempt")

@@ -423,7 +423,7 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 	}
 	page := call(t, h, "GET", family+"?done=contact", tokenFor(dsl), nil, tue)
 	wantBody(t, "the family after an attempt", page, http.StatusOK, "Contact attempt recorded in each child",
-		"phone-call on Tue 17 Nov 2026 08:45: no answer. No answer; voicemail left", "The Senior DSL decides whether to contact social care")
+		"Phone call on Tue 17 Nov 2026 08:45: no answer. No answer; voicemail left", "The Senior DSL decides whether to contact social care")
 	if strings.Contains(page.Body, `id="decide"`) {
 		t.Error("a DSL who is not the Senior DSL is offered the decision")
 	}
@@ -499,7 +499,7 @@ func TestRule_E4_E5_TheSeniorDSLInformsTheLAAndDecidesWithAReason(t *testing.T) 
 	wantRedirect(t, post(t, h, family+"/decision", head, decided, mon), family+"?done=decision#done")
 	page = call(t, h, "GET", family, tokenFor(head), nil, mon)
 	wantBody(t, "the family after the decision", page, http.StatusOK, "Informed on 7 December 2026 at 08:40",
-		"Contact children&#39;s social care", "Decision (Senior DSL): contact-social-care. Reason: No contact for four weeks",
+		"Contact children&#39;s social care", "Decision (Senior DSL): contact social care. Reason: No contact for four weeks",
 		"Local authority informed", "children missing education officer")
 	if strings.Contains(page.Body, `id="la-notification"`) {
 		t.Error("the LA form is still offered once it was sent")
@@ -612,7 +612,7 @@ func TestRule_H3_AnAnsweredPhoneCallIsRecordedWithTheWholeCallRecord(t *testing.
 	}
 	page := call(t, h, "GET", family+"?done=call", tokenFor(dsl), nil, tue)
 	wantBody(t, "the family after the call", page, http.StatusOK, "Phone call recorded", "Spoke to Linh Nguyen, mother",
-		"Linh Nguyen said: &#34;We are fine, the internet was down.&#34;", "Post a reading book to Minh.", "In contact")
+		"Linh Nguyen said: &#34;We are fine, the internet was down.&#34;", "Agreed action: Post a reading book to Minh (", "In contact")
 }
 
 // Rule E1: a pupil of the class with no family record cannot be acknowledged for; the sheet

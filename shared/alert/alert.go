@@ -51,9 +51,9 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 		text = fmt.Sprintf("Keepsafe %s%s: %s. Sign in: %s", urgent, a.SchoolName, what, link)
 	default:
 		text = fmt.Sprintf("%s%s at %s.\n\nPriority: %s.\n\n"+
-			"Sign in to read it and record your actions: %s\n\n"+
+			"%s: %s\n\n"+
 			"This message contains no details by design. Do not forward it.",
-			urgent, capitalise(what), a.SchoolName, a.Priority, link)
+			urgent, capitalise(what), a.SchoolName, a.Priority, signInTo(a.Audience), link)
 	}
 	return Message{
 		Subject: urgent + capitalise(what),
@@ -63,6 +63,20 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 			"channel": string(a.Channel), "priority": string(a.Priority), "kind": a.Kind,
 			"reference": a.Reference,
 		},
+	}
+}
+
+// signInTo says what the person alerted signs in to do: the DSLs act on what they are told, an
+// assignee records the action's outcome, anyone else (a member of staff told, a governor, a line
+// manager) reads it.
+func signInTo(audience safeguarding.Audience) string {
+	switch audience {
+	case safeguarding.AudienceDSL, safeguarding.AudienceSeniorDSL:
+		return "Sign in to read it and record what you do"
+	case safeguarding.AudienceAssignee:
+		return "Sign in to see the action and record its outcome"
+	default:
+		return "Sign in to read it"
 	}
 }
 

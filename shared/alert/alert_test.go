@@ -138,3 +138,21 @@ func TestRule_V8_LoneWorkerAlarmLinksTheVisitAndNamesNoOne(t *testing.T) {
 		t.Errorf("attributes %v", m.Attributes)
 	}
 }
+
+// An email asks each person for what they can do: the DSLs act, an assignee records the
+// outcome, a member of staff told or a governor only reads.
+func TestRule_S2_AnEmailAsksEachAudienceForWhatItCanDo(t *testing.T) {
+	for audience, want := range map[safeguarding.Audience]string{
+		safeguarding.AudienceDSL:       "Sign in to read it and record what you do: https://",
+		safeguarding.AudienceSeniorDSL: "Sign in to read it and record what you do: https://",
+		safeguarding.AudienceAssignee:  "Sign in to see the action and record its outcome: https://",
+		safeguarding.AudienceTagged:    "Sign in to read it: https://",
+		safeguarding.AudienceGovernor:  "Sign in to read it: https://",
+	} {
+		a := sample(safeguarding.ChannelEmail, safeguarding.PriorityNormal)
+		a.Audience = audience
+		if m := Compose(a, "https://keepsafe.example.org"); !strings.Contains(m.Text, want) {
+			t.Errorf("the email to %s says %q, want %q", audience, m.Text, want)
+		}
+	}
+}

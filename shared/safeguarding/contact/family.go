@@ -284,6 +284,9 @@ func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Ti
 // Decisions on contacting social care (rule E4).
 var SocialCareDecisions = []string{"contact-social-care", "do-not-contact-social-care"}
 
+// decisionTitles say the decisions in the chronology's words.
+var decisionTitles = map[string]string{"contact-social-care": "contact social care", "do-not-contact-social-care": "do not contact social care"}
+
 // Decide records the Senior DSL's decision on contacting social care about a family with no
 // contact, with its reason, as a decision entry in each child's chronology (rule E4).
 func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, now time.Time) (FamilyWrite, error) {
@@ -311,7 +314,7 @@ func (f Family) Decide(p safeguarding.Principal, decision, reason, id string, no
 	w := FamilyWrite{Family: next, PrevVersion: f.s.Version, At: now}
 	for _, c := range f.s.Children {
 		w.Entries = append(w.Entries, safeguarding.ChronologyEntry{ID: id + "#" + string(c.Pupil), Pupil: c.Pupil, Type: safeguarding.EntryDecision, At: now,
-			Reference: f.Reference(), AuthorName: p.Email, Summary: "Decision (Senior DSL): " + decision + ". Reason: " + reason,
+			Reference: f.Reference(), AuthorName: p.Email, Summary: "Decision (Senior DSL): " + decisionTitles[decision] + ". Reason: " + reason,
 			Visibility: safeguarding.Visibility{School: f.s.School}})
 	}
 	return w, nil

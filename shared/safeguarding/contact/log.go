@@ -12,6 +12,9 @@ import (
 // Contact methods of an attempt to reach a family (rule H2).
 var ContactMethods = []string{"phone-call", "message", "email", "home-visit", "letter"}
 
+// methodTitles name the methods in the chronology's words.
+var methodTitles = map[string]string{"phone-call": "Phone call", "message": "Message", "email": "Email", "home-visit": "Home visit", "letter": "Letter"}
+
 // Outcomes of an attempt to contact a family (rule H2: a call, no answer, a message, a
 // refusal). Established and refused mean someone of the family was reached.
 const (
@@ -228,20 +231,26 @@ func checkCall(ps *safeguarding.Problems, c PhoneCall, at, now time.Time) PhoneC
 func callSummary(c PhoneCall) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Spoke to %s, identified as an agreed parent or carer by: %s. Are they ok: %s. Worries: %s. Heard in the background: %s.",
-		c.SpokenTo, c.IdentifiedBy, c.IsOK, c.Worries, c.Background)
+		clause(c.SpokenTo), clause(c.IdentifiedBy), clause(c.IsOK), clause(c.Worries), clause(c.Background))
 	for _, q := range c.Quotes {
 		fmt.Fprintf(&b, " %s said: \"%s\".", q.Speaker, q.Words)
 	}
 	for _, a := range c.Actions {
-		fmt.Fprintf(&b, " Agreed action: %s (%s, by %s).", a.Description, a.Assignee, clockTime(a.DueAt))
+		fmt.Fprintf(&b, " Agreed action: %s (%s, by %s).", clause(a.Description), a.Assignee, clockTime(a.DueAt))
 	}
-	fmt.Fprintf(&b, " Further contact: %s.", c.FurtherContact)
+	fmt.Fprintf(&b, " Further contact: %s.", clause(c.FurtherContact))
 	if *c.HappyToBeContacted {
 		fmt.Fprintf(&b, " Next call: %s. The family is still happy to be contacted.", clockTime(c.NextCallAt))
 	} else {
 		b.WriteString(" The family is NOT happy to be contacted any more.")
 	}
 	return b.String()
+}
+
+// clause is typed text to be followed by the summary's own full stop: without its own, so the
+// chronology never reads "none noted..".
+func clause(s string) string {
+	return strings.TrimRight(strings.TrimSpace(s), ". ")
 }
 
 // RecordContact records an attempt to contact the family (rules H2, E5) with a contact entry
@@ -283,7 +292,7 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
 	outcomes := map[string]string{OutcomeEstablished: "contact established", OutcomeNoAnswer: "no answer",
 		OutcomeMessageLeft: "message left", OutcomeRefused: "the family refused contact", OutcomeNotEstablished: "no contact established"}
-	summary := fmt.Sprintf("%s on %s: %s.", in.Method, clockTime(in.At), outcomes[in.outcome()])
+	summary := fmt.Sprintf("%s on %s: %s.", methodTitles[in.Method], clockTime(in.At), outcomes[in.outcome()])
 	if answeredCall {
 		summary += " " + callSummary(call)
 	}

@@ -268,6 +268,22 @@ func TestRule_H3_AgreedActionsAndTheNextCallAreDueItems(t *testing.T) {
 	}
 }
 
+func TestRule_H3_TheCallsEntryEndsEachAnswerWithOneFullStop(t *testing.T) {
+	f := family(london(t, "2026-11-06 18:30:00"))
+	now := london(t, "2026-11-23 10:05:00")
+	c := answeredCall(london(t, "2026-11-30 10:00:00"))
+	c.Background, c.Worries, c.FurtherContact = "Children laughing.", "None noted. ", "Weekly call."
+	w, err := f.RecordContact(dsl, false, ContactAttempt{At: london(t, "2026-11-23 10:00:00"), Method: "phone-call", Established: true, Call: c}, "01JCALL", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := w.Entries[0].Summary
+	if strings.Contains(summary, "..") || !strings.Contains(summary, "Worries: None noted. Heard in the background: Children laughing. ") ||
+		!strings.Contains(summary, "Further contact: Weekly call. ") {
+		t.Errorf("the entry reads %q", summary)
+	}
+}
+
 func TestRule_H3_AFamilyNoLongerHappyToBeContactedIsRecordedAndGetsNoNextCall(t *testing.T) {
 	f := family(london(t, "2026-11-06 18:30:00"))
 	now := london(t, "2026-11-23 10:05:00")
