@@ -21,12 +21,12 @@ import (
 // concernForm is what the person typed into the concern form, kept as text so a form with
 // errors comes back exactly as it was sent.
 type concernForm struct {
-	Key              string
-	Query            string
-	PupilIDs         []safeguarding.PupilID
-	Category         string
-	Subcategories    []string
-	HighPriority     bool
+	Key           string
+	Query         string
+	PupilIDs      []safeguarding.PupilID
+	Category      string
+	Subcategories []string
+	HighPriority  bool
 	// When is how the reporter answered "when did you see or hear it?": one of the whenChoices,
 	// or "" for not answered. TodayTime is the clock time of "earlier today"; Day, Month,
 	// Year and Time the date and time of "another day".
