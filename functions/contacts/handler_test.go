@@ -413,7 +413,7 @@ func TestRule_H1_FamiliesWithFewerThanTwoUpToDateNumbersAreListedWithoutNumbers(
 func TestRule_H3_AnActionAgreedOnACallIsListedAndCompletedByItsAssignee(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	a := contact.FamilyAction{ID: "01JCALL-A1", School: brook, Family: "fam-01", Reference: "FAM-FAM-01", Description: "Post the reading books",
+	a := contact.FamilyAction{ID: "01JCALL-A1", School: brook, Family: "fam-01", Reference: "FAM-01", Description: "Post the reading books",
 		Assignee: priya, Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: tom, Version: 1, Due: safeguarding.NewDueState(now.Add(48*time.Hour), now)}
 	fam, err := f.st.ContactFamilies(ctx, brook)
 	if err != nil || len(fam) == 0 {

@@ -155,7 +155,7 @@ func TestRule_E3_TheCallIsInEachDSLsWorkUntilSomeoneTakesIt(t *testing.T) {
 	if _, err := engine.Run(context.Background(), local("2027-01-20 06:00")); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.scan("outbox", "kind", "recipient", "reference"); !slices.Contains(got, "[overdue "+dsl+" FAM-FAM-01]") {
+	if got := w.scan("outbox", "kind", "recipient", "reference"); !slices.Contains(got, "[overdue "+dsl+" FAM-01]") {
 		t.Errorf("the overdue call did not reach the DSLs: %v", got)
 	}
 	// Priya, neither a DSL nor designated, cannot take it; Tom can, once.

@@ -178,7 +178,7 @@ func TestRule_E2_E3_SixSilentSchoolDaysThroughTheQueueAndDynamoDB(t *testing.T) 
 	if got := w.scan("chronology", "pupil", "entryType"); !slices.Equal(got, []string{"[bl-04 missing]", "[bl-05 missing]"}) {
 		t.Errorf("chronology %v", got)
 	}
-	if got := w.scan("outbox", "kind", "audience", "recipient", "reference"); !slices.Equal(got, []string{"[missing dsl " + dsl + " FAM-FAM-03]"}) {
+	if got := w.scan("outbox", "kind", "audience", "recipient", "reference"); !slices.Equal(got, []string{"[missing dsl " + dsl + " FAM-03]"}) {
 		t.Errorf("alerts %v", got)
 	}
 	// Rule P4: the job is the audited actor of what it wrote.

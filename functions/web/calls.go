@@ -91,7 +91,7 @@ func (h *Handler) raiseFromCall(ctx context.Context, r *request, s session, scho
 		pupils = append(pupils, safeguarding.PupilID(p))
 	}
 	in := concerns.NewConcern{PupilIDs: pupils, Category: string(safeguarding.CategorySafeguarding), HighPriority: true, ObservedAt: r.now,
-		Details: "Immediate concern on a phone call to family FAM-" + strings.ToUpper(id) + ": " + f.Details}
+		Details: "Immediate concern on a phone call to family " + contact.Reference(id) + ": " + f.Details}
 	fp := commandFingerprint("call-concern", string(school), id, f.Details, strings.Join(f.Pupils, ","))
 	_, err := h.Concerns.Record(ctx, r.caller(s.claims.Email), school, in, requestKey(school, s.claims.Email, formKeyOf(f.Key)), fp)
 	var ve *safeguarding.ValidationError

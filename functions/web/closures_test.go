@@ -151,7 +151,7 @@ func TestRule_V5_TheCallScreenHasTheDutyTeamAndRaisesAnImmediateConcern(t *testi
 	found := false
 	for _, r := range dash {
 		c := r.Concern
-		if strings.Contains(c.Details(), "Immediate concern on a phone call to family FAM-FAM-06") {
+		if strings.Contains(c.Details(), "Immediate concern on a phone call to family FAM-06") {
 			found = true
 			if !c.HighPriority() || c.Category() != safeguarding.CategorySafeguarding || len(c.Pupils()) != 1 || c.Pupils()[0].ID != lan {
 				t.Errorf("the concern: high %v, category %s, pupils %v", c.HighPriority(), c.Category(), c.Pupils())

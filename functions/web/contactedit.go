@@ -284,7 +284,7 @@ func (h *Handler) contactEditWith(ctx context.Context, r *request, s session, st
 	for len(v.Form.Lines) < addressRows {
 		v.Form.Lines = append(v.Form.Lines, "")
 	}
-	title, status := "Change contact details of family "+v.Reference, http.StatusOK
+	title, status := "Change contact details of the "+familyOf(v.Children, v.Reference), http.StatusOK
 	switch {
 	case st.conflict:
 		title, status = "Error: "+title, http.StatusConflict

@@ -310,7 +310,7 @@ func (h *Handler) callScreenWith(ctx context.Context, r *request, s session, st 
 	}
 	v.Happy = []option{{Value: "yes", Title: "Yes", Checked: v.Call.Happy == "yes"},
 		{Value: "no", Title: "No: they do not want to be contacted again", Checked: v.Call.Happy == "no"}}
-	title := "Call family " + v.Reference
+	title := "Call the " + familyOf(v.Children, v.Reference)
 	status := http.StatusOK
 	if len(st.problems.List) > 0 {
 		title, status = "Error: "+title, http.StatusBadRequest

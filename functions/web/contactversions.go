@@ -81,6 +81,6 @@ func (h *Handler) contactVersions(ctx context.Context, r *request, s session) ev
 		}
 		v.Versions = append(v.Versions, row)
 	}
-	return h.page(r, http.StatusOK, "contact-versions", pageData{Title: "Earlier contact details of family " + v.Reference,
+	return h.page(r, http.StatusOK, "contact-versions", pageData{Title: "Earlier contact details of the " + familyOf(v.Children, v.Reference),
 		SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "contact-report")})
 }

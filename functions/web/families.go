@@ -26,6 +26,18 @@ import (
 
 func familiesPath(school safeguarding.SchoolID) string { return schoolPath(school) + "/families" }
 
+// familyOf names a family as people know it, by its children at the school ("family of Lan
+// Nguyen and Minh Nguyen"); by its reference only when none of them is at the school now.
+func familyOf(children []string, reference string) string {
+	switch len(children) {
+	case 0:
+		return "family " + reference
+	case 1:
+		return "family of " + children[0]
+	}
+	return "family of " + strings.Join(children[:len(children)-1], ", ") + " and " + children[len(children)-1]
+}
+
 func familyPath(school safeguarding.SchoolID, id string) string {
 	return familiesPath(school) + "/" + url.PathEscape(id)
 }
@@ -339,7 +351,11 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 	for _, d := range contact.SocialCareDecisions {
 		v.Decisions = append(v.Decisions, option{Value: d, Title: decisionTitles[d], Checked: v.Decision.Decision == d})
 	}
-	title := "Family " + f.Reference()
+	var children []string
+	for _, c := range v.Family.Children {
+		children = append(children, c.Name)
+	}
+	title := "The " + familyOf(children, f.Reference())
 	status := http.StatusOK
 	if len(st.problems.List) > 0 {
 		title, status = "Error: "+title, http.StatusBadRequest

@@ -25,6 +25,9 @@ var (
 	// ruleIDs are ids of the rule book as a page would show them: "rule D8", "Rules E2-E5",
 	// "(V1)", "(V4, V6)", "(D1-D5)".
 	ruleIDs = regexp.MustCompile(`(?i:\brules?\s+)[PCDHVES]\d{1,2}\b|\([PCDHVES]\d{1,2}(?:\s*[-,–]\s*[PCDHVES]?\d{1,2})*\)`)
+	// internalIDs are the product's own ids as a page might leak them: a ULID (an action's
+	// "01M8YH...-A1", a record's key) or a family's key inside its reference ("FAM-FAM-05").
+	internalIDs = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b|\bFAM-FAM-|\bfam-\d+\b`)
 )
 
 // visibleText is the text of an HTML page as people read it.
@@ -34,10 +37,16 @@ func visibleText(body string) string {
 	return html.UnescapeString(s)
 }
 
-// noRuleIDs fails the test when the visible text of the HTML page body shows a rule id.
+// noRuleIDs fails the test when the visible text of the HTML page body shows a rule id or an
+// internal id.
 func noRuleIDs(t *testing.T, what, body string) {
 	t.Helper()
 	text := visibleText(body)
+	for _, loc := range internalIDs.FindAllStringIndex(text, -1) {
+		from, to := max(0, loc[0]-60), min(len(text), loc[1]+20)
+		t.Errorf("%s shows the internal id %q: people read names and references, never the product's keys\n…%s…",
+			what, text[loc[0]:loc[1]], strings.Join(strings.Fields(text[from:to]), " "))
+	}
 	for _, loc := range ruleIDs.FindAllStringIndex(text, -1) {
 		from, to := max(0, loc[0]-60), min(len(text), loc[1]+20)
 		t.Errorf("%s shows the rule id %q: pages speak plain words, rule ids belong in code and tests\n…%s…",

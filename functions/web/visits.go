@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
@@ -129,7 +130,7 @@ func (h *Handler) visitList(ctx context.Context, r *request, s session) events.A
 	}
 	for _, vis := range list {
 		snap := vis.Snapshot()
-		family := "FAM-" + strings.ToUpper(snap.Family)
+		family := "Family " + contact.Reference(snap.Family)
 		if i := slices.IndexFunc(named, func(f familyFound) bool { return f.id == snap.Family }); i >= 0 {
 			family = named[i].Names
 		}
@@ -364,7 +365,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	vs := res.Visit.Snapshot()
 	v := visitView{Done: visitDone[r.ev.QueryStringParameters["done"]], Reference: vs.Reference, Status: visitStatusTitles[vs.Status],
 		StatusTag: statusTag(vs.Status), When: visitWindow(vs.PlannedStart, vs.PlannedEnd), Staff: vs.Staff, Manager: vs.LineManager,
-		Family: "FAM-" + strings.ToUpper(vs.Family), Duty: res.DutyTeamNumber, Problems: problems, PostURL: visitPath(school, id),
+		Family: "Family " + contact.Reference(vs.Family), Duty: res.DutyTeamNumber, Problems: problems, PostURL: visitPath(school, id),
 		Keys: map[string]string{}}
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name

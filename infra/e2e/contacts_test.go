@@ -106,7 +106,7 @@ func TestRule_P3_H1_H2_H3_ContactDuringAClosureThroughTheLocalStack(t *testing.T
 		t.Fatalf("deadlines: %d %v", status, body)
 	}
 	overdue := waitAlerts(t, 1, func(a alert) bool {
-		return a.Attributes["reference"] == "FAM-FAM-11" && a.Attributes["kind"] == "overdue"
+		return a.Attributes["reference"] == "FAM-11" && a.Attributes["kind"] == "overdue"
 	})
 	if len(overdue) != 1 || overdue[0].Attributes["recipient"] != staff || strings.Contains(overdue[0].Message, "food") {
 		t.Errorf("overdue alerts %v", overdue)

@@ -18,7 +18,7 @@ func TestRule_E0_E1_E6_FamiliesWhoGoQuietThroughTheLocalStack(t *testing.T) {
 	owen := token(t, seed.Email("Owen", "Price")) // teaches Kestrels (Ilhan) and Falcons (Amina)
 	chloe := token(t, seed.Email("Chloe", "Adams"))
 	robert := token(t, seed.Email("Robert", "King")) // the Senior DSL
-	ref := "FAM-FAM-13"
+	ref := "FAM-13"
 
 	// E0: Robert, the Senior DSL, starts a full closure from Monday 11 January; a second
 	// open one is refused.

@@ -105,7 +105,7 @@ func TestTransactionConflictIsRetriedOnEveryCommandPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := contacttest.Family(fam, func(s *contact.FamilySnapshot) { s.Version = 2 })
-	fa := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
+	fa := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-01", Description: "books",
 		Assignee: author.Email, Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: author.Email, Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}
 	if err := s.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: 1, Actions: []contact.FamilyAction{fa}, At: now}); err != nil {

@@ -142,7 +142,7 @@ func TestRule_H3_AgreedActionsAreOnTheDueIndexUntilCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := contacttest.Family(fam, func(s *contact.FamilySnapshot) { s.Version = 2 })
-	a := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-FAM-01", Description: "books",
+	a := contact.FamilyAction{ID: "01JCALL-A1", School: school, Family: "fam-01", Reference: "FAM-01", Description: "books",
 		Assignee: "t@x", Status: safeguarding.ActionOpen, CreatedAt: now, CreatedBy: "t@x", Version: 1,
 		Due: safeguarding.NewDueState(now.Add(26*time.Hour), now)}
 	if err := s.SaveFamily(ctx, contact.FamilyWrite{Family: next, PrevVersion: 1, Actions: []contact.FamilyAction{a}, At: now}); err != nil {

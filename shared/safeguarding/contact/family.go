@@ -137,7 +137,13 @@ func (f Family) NextLook() time.Time { return f.s.NextLook }
 func (f Family) Version() int { return f.s.Version }
 
 // Reference is what alerts and the LA are given instead of names (rule S2).
-func (f Family) Reference() string { return "FAM-" + strings.ToUpper(f.s.ID) }
+func (f Family) Reference() string { return Reference(f.s.ID) }
+
+// Reference is the reference of the family with the id: "FAM-" and the id in capitals, the
+// prefix given once even to an id that already starts with it ("fam-08" is FAM-08).
+func Reference(id string) string {
+	return "FAM-" + strings.TrimPrefix(strings.ToUpper(id), "FAM-")
+}
 
 // Pupils are the family's children at the school.
 func (f Family) Pupils() []safeguarding.PupilID {

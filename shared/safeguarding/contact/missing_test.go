@@ -58,7 +58,7 @@ func TestRule_E2_FamilySilentSixSchoolDaysIsMissing(t *testing.T) {
 	var dsls []string
 	for _, a := range w.Alerts {
 		dsls = append(dsls, a.Recipient)
-		if a.Kind != "missing" || a.Audience != safeguarding.AudienceDSL || a.Reference != "FAM-FAM-07" {
+		if a.Kind != "missing" || a.Audience != safeguarding.AudienceDSL || a.Reference != "FAM-07" {
 			t.Errorf("alert %+v", a)
 		}
 	}
@@ -158,7 +158,7 @@ func TestRule_E5_NineteenSilentSchoolDaysIsNotYetTheLA(t *testing.T) {
 		t.Fatalf("20 silent school days: %+v", w)
 	}
 	brief := w.Family.LABrief(bankHolidays, closure, london(t, "2026-12-07 09:00:00"))
-	for _, want := range []string{"FAM-FAM-07", "6 Nov 2026", "20 school days", "logged missing 17 Nov 2026", "0 attempts"} {
+	for _, want := range []string{"FAM-07", "6 Nov 2026", "20 school days", "logged missing 17 Nov 2026", "0 attempts"} {
 		if !strings.Contains(brief, want) {
 			t.Errorf("the brief %q lacks %q", brief, want)
 		}
@@ -276,7 +276,7 @@ func TestRule_E5_TheSeniorDSLRecordsWhenTheLAWasInformed(t *testing.T) {
 func TestRule_S2_FamilyAlertsNameNoOne(t *testing.T) {
 	w, _ := check(t, family(london(t, "2026-11-06 18:30:00")), bankHolidays, "2026-12-08")
 	for _, a := range w.Alerts {
-		if a.Reference != "FAM-FAM-07" || a.Category != "" || strings.Contains(a.ID+a.Subject, "p1") {
+		if a.Reference != "FAM-07" || a.Category != "" || strings.Contains(a.ID+a.Subject, "p1") {
 			t.Errorf("alert %+v", a)
 		}
 	}
