@@ -377,6 +377,8 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 	for _, a := range w.Alerts {
 		items = append(items, put(outboxToItem(a, w.Concern.RecordedAt())))
 	}
+	// The reports' counters of the month (rule D10): one item, whatever the concern.
+	items = append(items, s.countUpdates(w.Concern.School(), concernTally(w.Concern))...)
 	if len(items) > 100 {
 		return fmt.Errorf("store: a concern of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
 	}

@@ -228,6 +228,9 @@ type FamilyWrite struct {
 	Audits  []safeguarding.AuditEntry
 	Request *safeguarding.RequestRecord
 	At      time.Time
+	// PrevLastContactAt is when the family was last heard from before this change, for the
+	// reports' count of families heard from in a month (rule D10).
+	PrevLastContactAt time.Time
 }
 
 // restoredEntries are rule E6's contact_restored entries, one in each child's chronology.
@@ -273,7 +276,7 @@ func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Ti
 		return FamilyWrite{}, false, nil
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now, PrevLastContactAt: f.s.LastContactAt}
 	next.s.LastContactAt, next.s.LastContactHow = a.At.UTC(), a.Kind
 	next.restore(&w, id, a.At.UTC(), "an acknowledgement ("+a.Kind+")", by)
 	next.s.Version++
