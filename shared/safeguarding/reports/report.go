@@ -89,7 +89,7 @@ func Sum(rs []Report) Report {
 // CanRead says whether p may read a school's reports: its DSLs, its Senior DSL and its
 // governors (rule P2: governors see the anonymised reports and nothing else).
 func CanRead(p safeguarding.Principal, school safeguarding.SchoolID) bool {
-	return p.Has(school, safeguarding.RoleDSL) || p.Has(school, safeguarding.RoleSeniorDSL) || p.Has(school, safeguarding.RoleGovernor)
+	return safeguarding.AccessFor(p, school).Reports
 }
 
 // Trend says in words how now compares with before.
