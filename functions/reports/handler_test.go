@@ -152,6 +152,13 @@ func TestRule_D10_GovernorsReportFiguresAreTheRecordsMadeAndReadByKey(t *testing
 	if run.Missing == 0 {
 		t.Fatalf("no family went missing: %+v", run)
 	}
+	// The family heard from on the 4th goes missing later: counted missing, not heard from again.
+	later, err := w.job.RunSchool(ctx, safeguarding.SchoolDue{ID: seed.BrookLane}, local("2026-11-13 05:30"))
+	apitest.Must(t, err)
+	if later.Missing != 1 {
+		t.Fatalf("the family heard from on the 4th: %+v", later)
+	}
+	run.Missing += later.Missing
 
 	now := local("2026-11-25 16:00")
 	resp := w.get(apitest.Martin, "/api/schools/brook-lane/reports/governors?term=2026-autumn", now)

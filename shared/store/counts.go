@@ -107,7 +107,7 @@ func responseTally(t tally, c concerns.Concern, at time.Time) {
 func familyTally(w contact.FamilyWrite) tally {
 	t := tally{}
 	f := w.Family
-	if at := f.LastContactAt(); !at.IsZero() && at.After(w.PrevLastContactAt) &&
+	if at := f.LastContactAt(); w.Contact && !at.IsZero() && at.After(w.PrevLastContactAt) &&
 		(w.PrevLastContactAt.IsZero() || reports.MonthKey(at) != reports.MonthKey(w.PrevLastContactAt)) {
 		if slices.Contains(contact.AckKinds, f.LastContactHow()) {
 			t.add(at, cAcknowledged, 1)
