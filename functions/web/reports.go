@@ -247,7 +247,7 @@ func (h *Handler) reportPage(ctx context.Context, r *request, s session, kind re
 	if err != nil || h.Reports == nil || !safeguarding.AccessFor(p, schoolID).Reports {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	csv := strings.HasSuffix(r.ev.RawPath, ".csv")
+	csv := strings.HasSuffix(r.ev.RouteKey, ".csv")
 	q := r.ev.QueryStringParameters
 	var rep reports.Report
 	v := reportView{}
