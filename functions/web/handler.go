@@ -171,6 +171,9 @@ type Handler struct {
 	// Attendance lists the pupils below 90% attendance for the office and the DSLs (rule C9):
 	// the attendance API's use case.
 	Attendance attendanceService
+	// Reports are the governors' and Ofsted's reports for the DSLs, the Senior DSL and the
+	// governors (rule D10, P2).
+	Reports reportService
 	// Settings serves the school's settings, its key contacts and who teaches its classes:
 	// the settings API's use cases (settings.go, classes.go).
 	Settings settingsService
@@ -302,8 +305,13 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/call":            (*Handler).submitCall,
 
 	// The office's contact details (H1, P3, P4) and a DSL's designations for closure contact.
-	"GET /schools/{school}/contact-details/report":                 (*Handler).contactReport,
-	"GET /schools/{school}/attendance":                             (*Handler).attendanceList,
+	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
+	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
+	// The reports for the governors and Ofsted, and their figures as CSV (rule D10).
+	"GET /schools/{school}/reports/governors":                      (*Handler).governorsReport,
+	"GET /schools/{school}/reports/governors.csv":                  (*Handler).governorsReport,
+	"GET /schools/{school}/reports/ofsted":                         (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/ofsted.csv":                     (*Handler).ofstedReport,
 	"GET /schools/{school}/families/{id}/contact-details/edit":     (*Handler).contactEdit,
 	"POST /schools/{school}/families/{id}/contact-details/edit":    (*Handler).submitContactEdit,
 	"GET /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,

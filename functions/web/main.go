@@ -25,6 +25,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/reports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
@@ -81,6 +82,8 @@ func main() {
 		Staff: staffing.Service{Store: st, Accounts: userpool.New(userpool.NewClient(cfg), os.Getenv("USER_POOL_ID")), NewID: store.NewID},
 		// A pupil's record off the screen (rule D10).
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
+		// The governors' and Ofsted's reports (rule D10).
+		Reports: reports.Reports{Store: st, NewID: store.NewID},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

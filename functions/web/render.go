@@ -238,6 +238,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if a.Attendance {
 		n.Items = append(n.Items, navItem{Href: attendancePath(school), Text: "Attendance", Current: current == "attendance"})
 	}
+	if a.Reports {
+		n.Items = append(n.Items, navItem{Href: governorsReportPath(school), Text: "Reports", Current: current == "reports"})
+	}
 	if a.CalendarEdit {
 		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/reports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -102,6 +103,8 @@ func newWorld(t *testing.T) *world {
 		Settings: settings.Service{Store: st, NewID: store.NewID},
 		// A pupil's record off the screen (rule D10).
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
+		// The governors' and Ofsted's reports (rule D10).
+		Reports: reports.Reports{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

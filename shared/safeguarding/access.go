@@ -50,6 +50,9 @@ type Access struct {
 	// chronology (D10). FindFamilies: the office and the DSLs find a family by a child's name,
 	// for its contact details (H1) and, for the DSLs, its page.
 	FindPupils, FindFamilies bool
+	// Reports: the DSLs, the Senior DSL and the governors read the anonymised reports for the
+	// governors and Ofsted (D10; P2: a governor sees these and nothing else of the records).
+	Reports bool
 }
 
 // AccessFor is what p may open at school.
@@ -71,6 +74,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Imports:  office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
+		Reports: dsl || p.Has(school, RoleGovernor),
 	}
 }
 

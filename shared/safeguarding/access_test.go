@@ -8,8 +8,8 @@ import (
 // Rules P1, P2, P3, H1, E1, D6, D9, C2, V1, C9: what each role (the office and the Senior DSL
 // import the school's MIS export and say who teaches each class, P1; the office and the DSLs
 // read the pupils below 90% attendance, C9; the Senior DSL changes the school's settings; the
-// DSLs find pupils, the office and the DSLs families) may open in a school, decided once
-// for the pages and the API alike. A role in another school opens nothing here.
+// DSLs find pupils, the office and the DSLs families; the DSLs and the governors read the
+// reports, D10) may open in a school, decided once for the pages and the API alike. A role in another school opens nothing here.
 func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 	designated := Principal{Email: "s.cole@brook.example", Memberships: map[SchoolID][]Role{school: {RoleStaff}},
 		ClosureContact: []SchoolID{school}}
@@ -22,12 +22,12 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 			ClassTeachers: true, Staff: true, FindFamilies: true}},
 		{dsl, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, CallFamilies: true,
-			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true}},
+			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true, Reports: true}},
 		{head, Access{Member: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
 			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Closures: true, Imports: true, Attendance: true,
-			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true}},
-		{governor, Access{Member: true}},
+			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true, Reports: true}},
+		{governor, Access{Member: true, Reports: true}},
 		{designated, Access{Member: true, CallFamilies: true}},
 		{outsider, Access{}},
 	} {

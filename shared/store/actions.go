@@ -245,9 +245,15 @@ func (s *Store) SaveNewAction(ctx context.Context, w casework.ActionWrite) error
 		}},
 		types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(actionToItem(a)), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	)
+	t := tally{}
 	if w.MeetsResponse {
 		items = append(items, s.meetResponse(a.School(), a.Concern())) // the first action meets rule D1
+		responseTally(t, w.Concern, a.CreatedAt())
 	}
+	if a.Type() == casework.ActionReferral {
+		t.add(a.CreatedAt(), cReferrals, 1)
+	}
+	items = append(items, s.countUpdates(a.School(), t)...) // the reports' counters (D10)
 	return s.transact(ctx, items, requestAt)
 }
 

@@ -38,6 +38,9 @@ func (s *Store) SaveCaseChange(ctx context.Context, w casework.CaseWrite) error 
 		met, _ := marshalValue(*it.ResponseMetAt)
 		set, values[":met"] = set+", responseMetAt = :met", met
 		items = append(items, s.meetResponse(w.Concern.School(), w.Concern.ID()))
+		t := tally{}
+		responseTally(t, w.Concern, *it.ResponseMetAt)
+		items = append(items, s.countUpdates(w.Concern.School(), t)...) // the reports' counters (D10)
 	}
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: it.key.av(),

@@ -207,6 +207,7 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	for _, a := range w.Alerts {
 		items = append(items, put(outboxToItem(a, w.At)))
 	}
+	items = append(items, s.countUpdates(f.School(), familyTally(w))...) // the reports' counters (D10)
 	if len(items) > 100 {
 		return fmt.Errorf("store: a family change of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
 	}

@@ -41,3 +41,18 @@ func TestRule_P4_TheDatesOfAReading(t *testing.T) {
 		t.Errorf("31 days of a job: %v", err)
 	}
 }
+
+// A reading of a report is said in words, the term or year it covered included.
+func TestAReportsReadingIsSaidInWords(t *testing.T) {
+	for subject, want := range map[string]string{
+		"report/governors/2026-autumn": "The report for governors, autumn term 2026",
+		"report/ofsted/2026":           "The report for Ofsted, school year starting 2026",
+	} {
+		if got := On(safeguarding.AuditEntry{Action: "report.read", Subject: subject}, Names{}); got != want {
+			t.Errorf("%s: %q, want %q", subject, got, want)
+		}
+	}
+	if got := What("report.read"); got != "Read a report of the school's figures" {
+		t.Errorf("what: %q", got)
+	}
+}

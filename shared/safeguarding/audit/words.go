@@ -13,6 +13,7 @@ import (
 var actionWords = map[string]string{
 	"concern.recorded":           "Recorded a concern",
 	"concern.read":               "Opened a concern",
+	"report.read":                "Read a report of the school's figures",
 	"concern.amended":            "Corrected a concern",
 	"concern.revisions.read":     "Read every version of a concern",
 	"concern.update-requested":   "Asked what happened",
@@ -138,6 +139,16 @@ func On(e safeguarding.AuditEntry, n Names) string {
 			return "A call due to a family"
 		}
 		return "A family"
+	case "report":
+		// A report for the governors (a term, "2026-autumn") or Ofsted (a school year, "2026").
+		which, period, _ := strings.Cut(rest, "/")
+		if which == "ofsted" {
+			return "The report for Ofsted, school year starting " + period
+		}
+		if y, season, ok := strings.Cut(period, "-"); ok {
+			return "The report for governors, " + season + " term " + y
+		}
+		return "The report for governors"
 	case "class":
 		// A class is named by the school's MIS, never an internal id.
 		return "Class " + rest

@@ -47,6 +47,8 @@ type ActionWrite struct {
 	MeetsResponse bool
 	// NewOccurrence: a repeating action's next occurrence went on the ladder (D3, D5).
 	NewOccurrence bool
+	// Concern is the concern the action is on, for the reports' counters (rule D10).
+	Concern concerns.Concern
 }
 
 // CaseStore is the storage port of the case-work use cases.
@@ -155,7 +157,7 @@ func (s Cases) schoolCalendar(cal safeguarding.SchoolCalendar, school safeguardi
 // write builds an action's write: chronology entries for each of the concern's pupils,
 // the audit entry and the idempotency record.
 func (s Cases) write(who safeguarding.Caller, a Action, prev int, c concerns.Concern, school safeguarding.School, what string, key safeguarding.RequestKey, fingerprint string) ActionWrite {
-	w := ActionWrite{Action: a, PrevVersion: prev, At: who.At,
+	w := ActionWrite{Action: a, PrevVersion: prev, At: who.At, Concern: c,
 		Audit: safeguarding.AuditEntry{ID: s.NewID(who.At), School: school.ID, Actor: who.Email, Action: AuditActionChanged,
 			Subject: "action/" + string(a.id), Pupils: safeguarding.PupilIDs(c.Pupils()), At: who.At, Source: who.Source}}
 	if prev == 0 {

@@ -12,11 +12,11 @@ import (
 // its chronology entries and its alerts inside one DynamoDB transaction (TransactionItems).
 //
 // MaxPupilsPerConcern follows from DynamoDB's 100 items in one transaction: a concern writes
-// 4 items whatever its size (its idempotency record, the concern, its first revision, its due
-// item of rule D1), 2 per pupil (a chronology entry, and the audit entry or one of its index
+// 5 items whatever its size (its idempotency record, the concern, its first revision, its due
+// item of rule D1, its school's report counter of the month, D10), 2 per pupil (a chronology entry, and the audit entry or one of its index
 // items) and one per alert (C4: each DSL, the Senior DSL or governor by SMS and email when it is
-// high priority; up to MaxTaggedStaff tagged staff by email). 25 pupils leave 46 alerts: every
-// tagged member of staff and 13 people alerted by SMS and email. A school with more people to
+// high priority; up to MaxTaggedStaff tagged staff by email). 25 pupils leave 45 alerts: every
+// tagged member of staff and 12 people alerted by SMS and email. A school with more people to
 // alert than that is told to name fewer pupils (ConcernItems), never left with a failure.
 const (
 	MaxPupilsPerConcern = 25
@@ -34,7 +34,7 @@ const TransactionItems = 100
 
 // ConcernItems is how many items a new concern with pupils pupils and alerts alerts commits in
 // its one transaction (see MaxPupilsPerConcern).
-func ConcernItems(pupils, alerts int) int { return 4 + 2*pupils + alerts }
+func ConcernItems(pupils, alerts int) int { return 5 + 2*pupils + alerts }
 
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {

@@ -234,6 +234,11 @@ type FamilyWrite struct {
 	Audits  []safeguarding.AuditEntry
 	Request *safeguarding.RequestRecord
 	At      time.Time
+	// Contact says the change records an acknowledgement or a contact, and PrevLastContactAt
+	// when the family was last heard from before it: for the reports' count of the families
+	// first heard from in a month (rule D10).
+	Contact           bool
+	PrevLastContactAt time.Time
 }
 
 // restoredEntries are rule E6's contact_restored entries, one in each child's chronology.
@@ -279,7 +284,7 @@ func (f Family) Acknowledge(a Acknowledgement, by string, id string, now time.Ti
 		return FamilyWrite{}, false, nil
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now, Contact: true, PrevLastContactAt: f.s.LastContactAt}
 	next.s.LastContactAt, next.s.LastContactHow = a.At.UTC(), a.Kind
 	next.restore(&w, id, a.At.UTC(), "an acknowledgement ("+a.Kind+")", by)
 	next.s.Version++

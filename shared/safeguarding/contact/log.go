@@ -289,7 +289,7 @@ func (f Family) RecordContact(p safeguarding.Principal, designated bool, in Cont
 		return FamilyWrite{}, err
 	}
 	next := f
-	w := FamilyWrite{PrevVersion: f.s.Version, At: now}
+	w := FamilyWrite{PrevVersion: f.s.Version, At: now, Contact: true, PrevLastContactAt: f.s.LastContactAt}
 	outcomes := map[string]string{OutcomeEstablished: "contact established", OutcomeNoAnswer: "no answer",
 		OutcomeMessageLeft: "message left", OutcomeRefused: "the family refused contact", OutcomeNotEstablished: "no contact established"}
 	summary := fmt.Sprintf("%s on %s: %s.", methodTitles[in.Method], clockTime(in.At), outcomes[in.outcome()])
