@@ -28,7 +28,9 @@ func MayConfirm(p safeguarding.Principal, school safeguarding.SchoolID, t Transf
 }
 
 // MayList: the DSLs and the Senior DSL of a school see the transfers from it and to it.
-func MayList(p safeguarding.Principal, school safeguarding.SchoolID) error { return MayRecord(p, school) }
+func MayList(p safeguarding.Principal, school safeguarding.SchoolID) error {
+	return MayRecord(p, school)
+}
 
 // MaySee: a transfer is seen at the sending and the receiving school, by their DSLs.
 func MaySee(p safeguarding.Principal, school safeguarding.SchoolID, t Transfer) error {
