@@ -65,6 +65,8 @@ type Transfers struct {
 	NewID func(at time.Time) string
 	// Random makes links' tokens and codes: crypto/rand.Reader in production.
 	Random io.Reader
+	// Calendar is the bank holidays under every school's own calendar.
+	Calendar safeguarding.Calendar
 }
 
 // Record records that a pupil has moved to a new school (rule S5): the transfer, due by the end
@@ -113,7 +115,9 @@ func (x Transfers) Record(ctx context.Context, who safeguarding.Caller, school s
 	if t.To.InFederation() {
 		t.To.SchoolName = mc.To.Name
 	}
-	t.DueBy = DueBy(mc.Calendar, who.At, mc.School.EndOfDayMinutes)
+	cal := mc.Calendar
+	cal.School, cal.BankHolidays = school, x.Calendar
+	t.DueBy = DueBy(cal, who.At, mc.School.EndOfDayMinutes)
 	t.log(who.At, who.Email, EventRecorded, "")
 	w := Writes{
 		Entries: []safeguarding.ChronologyEntry{x.entry(t, who, mc.Viewer.Name, "recorded", "Moved to "+t.ToName()+"; the safeguarding file is due there by "+t.DueBy.In(safeguarding.London).Format("Monday 2 January 2006 15:04"))},
@@ -189,7 +193,7 @@ func (x Transfers) SendOutside(ctx context.Context, who safeguarding.Caller, sch
 	next.log(who.At, who.Email, EventSent, "link to "+t.To.DSLEmail+" until "+link.ExpiresAt.In(safeguarding.London).Format("2 January 2006 15:04"))
 	alert := safeguarding.Alert{ID: "transfer-" + id + "#link#" + stampOf(who.At), School: school, SchoolName: t.FromName,
 		Kind: "transfer-link", Audience: AudienceOutsideDSL, Recipient: t.To.DSLEmail, Channel: safeguarding.ChannelEmail,
-		Priority: safeguarding.PriorityNormal, Reference: "Transfer", Subject: id + "/" + token, SubjectKind: SubjectTransferLink}
+		Priority: safeguarding.PriorityNormal, Reference: "Transfer", Subject: id + "/" + token, SubjectKind: safeguarding.SubjectTransferLink}
 	w := Writes{
 		Entries: []safeguarding.ChronologyEntry{x.entry(next, who, p.Name, "sent-"+stampOf(who.At), "Safeguarding file sent to "+t.To.DSLEmail+" at "+t.To.SchoolName+" by a link that works until "+link.ExpiresAt.In(safeguarding.London).Format("2 January 2006 15:04"))},
 		Audits:  []safeguarding.AuditEntry{x.audit(who, school, AuditSent, next)},
@@ -203,12 +207,6 @@ func (x Transfers) SendOutside(ctx context.Context, who safeguarding.Caller, sch
 
 // AudienceOutsideDSL is the named DSL of a school outside the federation (rule S5).
 const AudienceOutsideDSL safeguarding.Audience = "outside_dsl"
-
-// SubjectTransferLink marks the alert that carries a transfer's link ("<id>/<token>").
-const SubjectTransferLink = "transfer-link"
-
-// SubjectTransfer marks an alert about a transfer: its link opens the school's transfers.
-const SubjectTransfer = "transfer"
 
 func stampOf(t time.Time) string { return t.UTC().Format("20060102T150405.000000000") }
 
@@ -256,7 +254,8 @@ func (x Transfers) SendWithin(ctx context.Context, who safeguarding.Caller, scho
 	next.Status, next.SentBy, next.SentAt, next.Version = StatusSent, who.Email, who.At.UTC(), t.Version+1
 	next.log(who.At, who.Email, EventSent, fmt.Sprintf("%d records copied", t.Copied))
 	w := Writes{
-		Entries: []safeguarding.ChronologyEntry{x.entry(next, who, p.Name, "sent", "Safeguarding file sent to "+t.ToName())},
+		Entries: []safeguarding.ChronologyEntry{x.entry(next, who, p.Name, "sent", "Safeguarding file sent to "+t.ToName()),
+			x.receivedEntry(next, who, p.Name)},
 		Audits: []safeguarding.AuditEntry{x.audit(who, school, AuditSent, next),
 			{ID: x.NewID(who.At), School: t.To.School, Actor: who.Email, Action: AuditSent, Subject: "transfer/" + t.ID,
 				Pupils: []safeguarding.PupilID{t.ReceivingPupil}, At: who.At, Source: who.Source}},
@@ -269,7 +268,7 @@ func (x Transfers) SendWithin(ctx context.Context, who safeguarding.Caller, scho
 		for _, m := range safeguarding.RosterWith(to.Roster, role) {
 			w.Alerts = append(w.Alerts, safeguarding.Alert{ID: "transfer-" + id + "#sent#" + m.Email + "#email", School: to.ID,
 				SchoolName: to.Name, Kind: "transfer", Audience: aud, Recipient: m.Email, Channel: safeguarding.ChannelEmail,
-				Priority: safeguarding.PriorityNormal, Reference: "Transfer", Subject: id, SubjectKind: SubjectTransfer})
+				Priority: safeguarding.PriorityNormal, Reference: "Transfer", Subject: id, SubjectKind: safeguarding.SubjectTransfer})
 		}
 	}
 	w.Alerts = dedupe(w.Alerts)
@@ -382,4 +381,11 @@ func (x Transfers) entry(t Transfer, who safeguarding.Caller, name, what, summar
 func (x Transfers) audit(who safeguarding.Caller, school safeguarding.SchoolID, action string, t Transfer) safeguarding.AuditEntry {
 	return safeguarding.AuditEntry{ID: x.NewID(who.At), School: school, Actor: who.Email, Action: action,
 		Subject: "transfer/" + t.ID, Pupils: []safeguarding.PupilID{t.Pupil}, At: who.At, Source: who.Source}
+}
+
+// receivedEntry is the "transfer" entry at the top of the copied file at the receiving school.
+func (x Transfers) receivedEntry(t Transfer, who safeguarding.Caller, name string) safeguarding.ChronologyEntry {
+	e := x.entry(t, who, name, "arrived", "Safeguarding file transferred from "+t.FromName+"; receipt to be confirmed by a DSL here")
+	e.Pupil, e.Visibility = t.ReceivingPupil, safeguarding.Visibility{School: t.To.School, Author: who.Email}
+	return e
 }

@@ -22,7 +22,7 @@ const (
 const DueSchoolDays = 5
 
 // DueKind is the deadline engine's kind of a transfer's due item (D8).
-const DueKind = "transfer"
+const DueKind = safeguarding.DueTransfer
 
 // Kinds of a transfer's history entries.
 const (
