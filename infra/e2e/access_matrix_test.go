@@ -83,33 +83,40 @@ func accessMatrix() map[string]accessRow {
 	none := map[string]any{}
 	return map[string]accessRow{
 		// Attachments (C6): the concern's viewers; only its author or a DSL attaches.
-		"POST /api/schools/{school}/concerns/{id}/attachments":                {allow: viewers, body: none, why: "C6: Concern.CanAttach: may see it, and its author or a DSL"},
-		"GET /api/schools/{school}/concerns/{id}/attachments":                 {allow: viewers, why: "C6, P2: whoever may see the concern (attachment.go)"},
-		"GET /api/schools/{school}/concerns/{id}/attachments/{attachment}":    {allow: viewers, why: "C6, P2: whoever may see the concern opens its verified file"},
-		"POST /api/schools/{school}/concerns/{id}/actions":                    {allow: dsls, body: none, why: "D1: CreateAction: a DSL who may see the concern"},
-		"POST /api/schools/{school}/actions/{id}/complete":                    {allow: "HDP", body: none, why: "D1-D5: Action.CanChange: its assignee (Priya) or a DSL"},
-		"POST /api/schools/{school}/actions/{id}/unable":                      {allow: "P", body: none, why: "D6: Action.CannotFollowUp: its assignee only"},
-		"POST /api/schools/{school}/actions/{id}/reallocate":                  {allow: "H", body: none, why: "D6: Action.Reallocate: the Senior DSL"},
-		"POST /api/schools/{school}/actions/{id}/end":                         {allow: dsls, body: none, why: "D3, D5: Action.End: a DSL ends repeating monitoring"},
-		"GET /api/schools/{school}/actions":                                   {allow: everyone, why: "D6: MyWork: any member lists their own work"},
-		"GET /api/schools/{school}/concerns/{id}/case":                        {allow: dsls, why: "D7, P2: Concern.CanSeeCaseWork: the DSLs who may see it; its reporter gets 403"},
-		"POST /api/schools/{school}/concerns/{id}/case":                       {allow: dsls, body: map[string]any{"change": "close"}, why: "D9: Concern.Close: a DSL who may see it"},
-		"GET /api/schools/{school}/review":                                    {allow: dsls, why: "D9: ReviewList: the DSLs"},
-		"GET /api/schools/{school}/audit":                                     {allow: dsls, why: "P4: audit.CanRead (Access.Audit): the Senior DSL and the DSLs"},
-		"GET /api/schools/{school}/audit/verify":                              {allow: "H", why: "P4: seals.CanVerify: the Senior DSL"},
-		"POST /api/schools/{school}/imports":                                  {allow: "HG", body: none, why: "P1: imports.CanImport (Access.Imports): the office and the Senior DSL"},
-		"POST /api/schools/{school}/imports/uploads":                          {allow: "HG", body: map[string]any{"size": 100}, why: "P1: imports.CanImport: the office and the Senior DSL"},
-		"GET /api/schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: imports.CanImport: the office and the Senior DSL"},
-		"GET /api/schools/{school}/staff":                                     {allow: "HG", why: "P1: Access.Staff: the office and the Senior DSL"},
-		"POST /api/schools/{school}/staff":                                    {allow: "HG", body: map[string]any{}, why: "P1: staff.Service.Add (Access.Staff), then the body: the office and the Senior DSL"},
-		"PATCH /api/schools/{school}/staff/{person}":                          {allow: "HG", body: map[string]any{"roles": []string{}}, params: map[string]string{"person": seed.Subject(seed.Email("Priya", "Shah"))}, why: "P1: staff.Service.ChangeRoles (Access.Staff), then no role is refused as invalid"},
-		"POST /api/schools/{school}/staff/imports":                            {allow: "HG", body: none, why: "P1: staff.Service.Import (Access.Staff): the office and the Senior DSL"},
-		"POST /api/schools/{school}/concerns":                                 {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
-		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},
-		"GET /api/schools/{school}/concerns/{id}":                             {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},
-		"GET /api/schools/{school}/pupils/{pupil}/chronology":                 {allow: everyone, why: "P2: any member, each entry filtered by its visibility (PupilChronology)"},
-		"GET /api/schools/{school}/pupils/{pupil}/chronology.pdf":             {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
-		"GET /api/schools/{school}/pupils/{pupil}/export":                     {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
+		"POST /api/schools/{school}/concerns/{id}/attachments":             {allow: viewers, body: none, why: "C6: Concern.CanAttach: may see it, and its author or a DSL"},
+		"GET /api/schools/{school}/concerns/{id}/attachments":              {allow: viewers, why: "C6, P2: whoever may see the concern (attachment.go)"},
+		"GET /api/schools/{school}/concerns/{id}/attachments/{attachment}": {allow: viewers, why: "C6, P2: whoever may see the concern opens its verified file"},
+		"POST /api/schools/{school}/concerns/{id}/actions":                 {allow: dsls, body: none, why: "D1: CreateAction: a DSL who may see the concern"},
+		"POST /api/schools/{school}/actions/{id}/complete":                 {allow: "HDP", body: none, why: "D1-D5: Action.CanChange: its assignee (Priya) or a DSL"},
+		"POST /api/schools/{school}/actions/{id}/unable":                   {allow: "P", body: none, why: "D6: Action.CannotFollowUp: its assignee only"},
+		"POST /api/schools/{school}/actions/{id}/reallocate":               {allow: "H", body: none, why: "D6: Action.Reallocate: the Senior DSL"},
+		"POST /api/schools/{school}/actions/{id}/end":                      {allow: dsls, body: none, why: "D3, D5: Action.End: a DSL ends repeating monitoring"},
+		"GET /api/schools/{school}/actions":                                {allow: everyone, why: "D6: MyWork: any member lists their own work"},
+		"GET /api/schools/{school}/concerns/{id}/case":                     {allow: dsls, why: "D7, P2: Concern.CanSeeCaseWork: the DSLs who may see it; its reporter gets 403"},
+		"POST /api/schools/{school}/concerns/{id}/case":                    {allow: dsls, body: map[string]any{"change": "close"}, why: "D9: Concern.Close: a DSL who may see it"},
+		"GET /api/schools/{school}/review":                                 {allow: dsls, why: "D9: ReviewList: the DSLs"},
+		"GET /api/schools/{school}/audit":                                  {allow: dsls, why: "P4: audit.CanRead (Access.Audit): the Senior DSL and the DSLs"},
+		"GET /api/schools/{school}/audit/verify":                           {allow: "H", why: "P4: seals.CanVerify: the Senior DSL"},
+		"POST /api/schools/{school}/imports":                               {allow: "HG", body: none, why: "P1: imports.CanImport (Access.Imports): the office and the Senior DSL"},
+		"POST /api/schools/{school}/imports/uploads":                       {allow: "HG", body: map[string]any{"size": 100}, why: "P1: imports.CanImport: the office and the Senior DSL"},
+		"GET /api/schools/{school}/imports/{id}":                           {allow: "HG", why: "P1: imports.CanImport: the office and the Senior DSL"},
+		"GET /api/schools/{school}/staff":                                  {allow: "HG", why: "P1: Access.Staff: the office and the Senior DSL"},
+		"POST /api/schools/{school}/staff":                                 {allow: "HG", body: map[string]any{}, why: "P1: staff.Service.Add (Access.Staff), then the body: the office and the Senior DSL"},
+		"PATCH /api/schools/{school}/staff/{person}":                       {allow: "HG", body: map[string]any{"roles": []string{}}, params: map[string]string{"person": seed.Subject(seed.Email("Priya", "Shah"))}, why: "P1: staff.Service.ChangeRoles (Access.Staff), then no role is refused as invalid"},
+		"POST /api/schools/{school}/staff/imports":                         {allow: "HG", body: none, why: "P1: staff.Service.Import (Access.Staff): the office and the Senior DSL"},
+		"POST /api/schools/{school}/concerns":                              {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
+		"GET /api/schools/{school}/concerns":                               {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},
+		"GET /api/schools/{school}/concerns/{id}":                          {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},
+		"GET /api/schools/{school}/pupils/{pupil}/chronology":              {allow: everyone, why: "P2: any member, each entry filtered by its visibility (PupilChronology)"},
+		"GET /api/schools/{school}/pupils/{pupil}/chronology.pdf":          {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
+		"GET /api/schools/{school}/pupils/{pupil}/export":                  {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},
+		// Transfers (S5): Rory's move to Hillcrest, recorded by Daniel.
+		"POST /api/schools/{school}/pupils/{pupil}/transfers":                 {allow: dsls, body: map[string]any{"toSchool": "hillcrest"}, why: "S5: transfers.MayRecord: the DSLs and the Senior DSL"},
+		"GET /api/schools/{school}/transfers":                                 {allow: dsls, why: "S5: transfers.MayList: the DSLs and the Senior DSL"},
+		"POST /api/schools/{school}/transfers/{id}/send":                      {allow: dsls, why: "S5: transfers.MaySend: the sending school's DSLs (a second send is 409)"},
+		"POST /api/schools/{school}/transfers/{id}/receipt":                   {allow: "", why: "S5: transfers.MayConfirm: only the receiving school's DSLs, never the sending school"},
+		"GET /transfer-links/{id}/{token}":                                    {allow: everyone, public: "the page of a link outside the federation asks for the one-time code: no record without the token and the code", params: map[string]string{"token": "none"}},
+		"POST /transfer-links/{id}/{token}":                                   {allow: everyone, public: "the link's form: without the right token and code it gives nothing (a form without a code asks for it, 400)", params: map[string]string{"token": "none"}},
 		"POST /api/schools/{school}/concerns/{id}/amendments":                 {allow: viewers, body: map[string]any{"version": 1}, why: "P4: Concern.CanAmend: its author or a DSL who may see it"},
 		"GET /api/schools/{school}/concerns/{id}/revisions":                   {allow: viewers, why: "P4, P2: whoever may see the concern reads its versions"},
 		"GET /api/schools/{school}/categories":                                {allow: everyone, why: "C1, C2: every member chooses a category on the form"},
@@ -258,6 +265,7 @@ type matrixObjects struct {
 	action, familyAction, visit       string
 	category, subcategory             string
 	importID                          string
+	transfer                          string
 	markers                           []string // text of the records, never in a refusal
 	// bodies are the JSON bodies that need what the test read: versions, the family.
 	bodies map[string]any
@@ -454,6 +462,10 @@ func setUpMatrixObjects(t *testing.T, base string, tok map[string]string) matrix
 	}
 	o.importID = started["id"].(string)
 
+	// A move of Rory to Hillcrest Daniel records (S5), due and not sent.
+	tr := mustCall(t, 201, "POST", api+"/pupils/"+o.pupil+"/transfers", tok["D"], map[string]any{"toSchool": "hillcrest"})
+	o.transfer = tr["id"].(string)
+
 	cats := mustCall(t, 200, "GET", api+"/categories", tok["D"], nil)
 	o.category, o.subcategory = firstSubcategory(t, cats)
 	cal := mustCall(t, 200, "GET", api+"/calendar", tok["H"], nil)
@@ -599,6 +611,8 @@ func TestRule_P2_C5_AccessMatrixOfEveryRoute(t *testing.T) {
 					params["id"] = o.subcategory
 				case strings.Contains(r.Path, "/imports/{id}"):
 					params["id"] = o.importID
+				case strings.Contains(r.Path, "/transfers/{id}"), strings.Contains(r.Path, "/transfer-links/{id}"):
+					params["id"] = o.transfer
 				}
 				for k, v := range row.params {
 					params[k] = v
