@@ -5,6 +5,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 	"github.com/keepsafe-schools/keepsafe/shared/userpool"
@@ -81,6 +83,8 @@ func main() {
 		Staff: staffing.Service{Store: st, Accounts: userpool.New(userpool.NewClient(cfg), os.Getenv("USER_POOL_ID")), NewID: store.NewID},
 		// A pupil's record off the screen (rule D10).
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
+		// A pupil's file sent to their new school (rule S5).
+		Transfers: transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: cal},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -510,3 +510,29 @@ func (s *Store) queryWhole(ctx context.Context, pk string, each func(map[string]
 	}
 	return nil
 }
+
+// Federation lists every school with its name: the registry (one Query), then the schools
+// (BatchGetItem, 100 to a call).
+func (s *Store) Federation(ctx context.Context) ([]safeguarding.School, error) {
+	reg, err := s.Schools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]key, 0, len(reg))
+	for _, r := range reg {
+		keys = append(keys, schoolKey(r.ID))
+	}
+	var out []safeguarding.School
+	err = s.batchGetEach(ctx, keys, func(typ string, item map[string]types.AttributeValue) error {
+		if typ != typeSchool {
+			return nil
+		}
+		var it schoolItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		out = append(out, schoolFromItem(it))
+		return nil
+	})
+	return out, err
+}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -57,6 +59,28 @@ type Store interface {
 	Transfers(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []Transfer, error)
 	// Audit saves one audit entry.
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
+	// Federation lists the federation's schools with their names.
+	Federation(ctx context.Context) ([]safeguarding.School, error)
+}
+
+// Destinations are the schools of the federation a pupil of school may move to, by name, for
+// the DSL recording a move to choose from.
+func (x Transfers) Destinations(ctx context.Context, p safeguarding.Principal, school safeguarding.SchoolID) ([]Destination, error) {
+	if err := MayRecord(p, school); err != nil {
+		return nil, err
+	}
+	all, err := x.Store.Federation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Destination
+	for _, sc := range all {
+		if sc.ID != school {
+			out = append(out, Destination{School: sc.ID, SchoolName: sc.Name})
+		}
+	}
+	slices.SortFunc(out, func(a, b Destination) int { return strings.Compare(a.SchoolName, b.SchoolName) })
+	return out, nil
 }
 
 // Transfers holds the use cases of rule S5.
