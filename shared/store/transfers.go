@@ -479,6 +479,14 @@ func (s *Store) CopyFile(ctx context.Context, t transfers.Transfer, by string, a
 		}
 		err := s.transact(ctx, tx, -1)
 		var cf *conditionFailed
+		if errors.As(err, &cf) && cf.index > 0 {
+			// The receiving school holds some of these already: an earlier transfer of the same
+			// pupil copied them. They are kept as they are (nothing is written over), and the
+			// rest of the chunk is written.
+			if tx, err = s.withoutHeld(ctx, tx, t.ID); err == nil {
+				err = s.transact(ctx, tx, -1)
+			}
+		}
 		switch {
 		case errors.As(err, &cf) && cf.index == 0:
 			return t, fmt.Errorf("store: transfer %s copied by another request: %w", t.ID, safeguarding.ErrConflict)
@@ -535,4 +543,33 @@ func (s *Store) Federation(ctx context.Context) ([]safeguarding.School, error) {
 		return nil
 	})
 	return out, err
+}
+
+// withoutHeld drops from a chunk's transaction (the progress update first, then the copies)
+// each copy whose key the receiving school holds already under another transfer or none: one
+// BatchGetItem of the chunk's keys.
+func (s *Store) withoutHeld(ctx context.Context, tx []types.TransactWriteItem, id string) ([]types.TransactWriteItem, error) {
+	keys := make([]key, 0, len(tx)-1)
+	for _, w := range tx[1:] {
+		var k key
+		if err := unmarshal(w.Put.Item, &k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := tx[:1:1]
+	for i, w := range tx[1:] {
+		held, ok := found[keys[i].PK+"|"+keys[i].SK]
+		if ok {
+			if by, _ := held["transferId"].(*types.AttributeValueMemberS); by == nil || by.Value != id {
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }

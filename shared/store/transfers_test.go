@@ -385,3 +385,32 @@ func (w *transferWorld) sourceItems(t *testing.T, id string) int {
 	}
 	return n
 }
+
+// A second transfer of the same pupil to the same school (sent again after a move back, or
+// recorded twice) finds the first copy there: it keeps it as it is, writes what is new and is
+// sent.
+func TestRule_S5_ASecondTransferToTheSameSchoolKeepsWhatTheFirstCopied(t *testing.T) {
+	w := newTransferWorld(t, 2)
+	ctx := context.Background()
+	var sent []transfers.Transfer
+	for i := range 2 {
+		at := w.at.Add(time.Duration(i) * time.Hour)
+		tr, err := w.svc.Record(ctx, w.caller(trDSL, at), trFrom, "p1", transfers.Move{ToSchool: trTo}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := w.svc.SendWithin(ctx, w.caller(trDSL, at.Add(time.Minute)), trFrom, tr.ID)
+		if err != nil {
+			t.Fatalf("send %d: %v", i+1, err)
+		}
+		sent = append(sent, s)
+	}
+	_, _, entries, err := w.s.ChronologyFor(ctx, trToDSL, trTo, sent[1].ReceivingPupil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := w.item(t, concernKey(trTo, entries[0].ConcernID))
+	if famAttrAny(prov, "transferId") != sent[0].ID {
+		t.Errorf("the first copy was written over: %v", prov["transferId"])
+	}
+}
