@@ -290,7 +290,27 @@ func decodeCode(req httpapi.Request) (string, error) {
 // linkPage answers GET /transfer-links/{id}/{token}: the page that asks for the code. No
 // sign-in: the person is a DSL of a school outside the federation.
 func (h handler) linkPage(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	return linkHTML(http.StatusOK, linkView{Ask: true}), nil
+	err := h.transfers.OpenLink(ctx, req.PathParameters["id"], req.PathParameters["token"], httpapi.RequestTime(req), req.RequestContext.HTTP.SourceIP)
+	if err == nil {
+		return linkHTML(http.StatusOK, linkView{Ask: true}), nil
+	}
+	return linkRefusal(err)
+}
+
+// linkRefusal says in plain words why a link gives nothing. A page, not the API: even a link
+// that does not work is answered with a page that says so.
+func linkRefusal(err error) (httpapi.Response, error) {
+	switch {
+	case errors.Is(err, transfers.ErrLinkLocked):
+		return linkHTML(http.StatusForbidden, linkView{Problem: "This link is locked after too many wrong codes. Ask the school that sent it to send the file again."}), nil
+	case errors.Is(err, transfers.ErrLinkExpired):
+		return linkHTML(http.StatusGone, linkView{Problem: "This link has expired. Ask the school that sent it to send the file again."}), nil
+	case errors.Is(err, transfers.ErrLinkUsed):
+		return linkHTML(http.StatusGone, linkView{Problem: "The file was already downloaded through this link. Ask the school that sent it if you need it again."}), nil
+	case errors.Is(err, transfers.ErrNoLink):
+		return linkHTML(http.StatusOK, linkView{Problem: "This link does not work. Check that you opened the whole link from the email."}), nil
+	}
+	return httpapi.Response{}, err
 }
 
 // linkDownload answers POST /transfer-links/{id}/{token} with the code: the right code within
@@ -308,16 +328,8 @@ func (h handler) linkDownload(ctx context.Context, req httpapi.Request) (httpapi
 	case errors.Is(err, transfers.ErrWrongCode):
 		return linkHTML(http.StatusBadRequest, linkView{Ask: true, Problem: fmt.Sprintf(
 			"That code is not right. You can try %s more.", tries(t.Link.TriesLeft()))}), nil
-	case errors.Is(err, transfers.ErrLinkLocked):
-		return linkHTML(http.StatusForbidden, linkView{Problem: "This link is locked after too many wrong codes. Ask the school that sent it to send the file again."}), nil
-	case errors.Is(err, transfers.ErrLinkExpired):
-		return linkHTML(http.StatusGone, linkView{Problem: "This link has expired. Ask the school that sent it to send the file again."}), nil
-	case errors.Is(err, transfers.ErrLinkUsed):
-		return linkHTML(http.StatusGone, linkView{Problem: "The file was already downloaded through this link. Ask the school that sent it if you need it again."}), nil
-	case errors.Is(err, transfers.ErrNoLink):
-		return linkHTML(http.StatusNotFound, linkView{Problem: "This link does not work. Check that you opened the whole link from the email."}), nil
 	case err != nil:
-		return httpapi.Response{}, err
+		return linkRefusal(err)
 	}
 	signed, err := h.attachments.Signer.PresignOpen(ctx, t.Link.ObjectKey, t.Link.ObjectVersion,
 		"safeguarding-file-"+now.In(safeguarding.London).Format("2006-01-02")+".zip", "application/zip", ArchiveLinkValidity)

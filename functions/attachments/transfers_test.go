@@ -133,8 +133,19 @@ func TestRule_S5_TheLinkOutsideTheFederationAsksForItsCodeGivesTheFileOnceAndExp
 	if r := w.link("POST", linkURL, code, "10:33", 0); r.StatusCode != http.StatusGone || !strings.Contains(r.Body, "already downloaded") {
 		t.Errorf("a second download: %d %s", r.StatusCode, r.Body)
 	}
+	if r := w.link("GET", linkURL, "", "10:34", 0); r.StatusCode != http.StatusGone || strings.Contains(r.Body, "<form") {
+		t.Errorf("the page after the download: %d %s", r.StatusCode, r.Body)
+	}
+	if r := w.link("GET", strings.Replace(linkURL, id+"/", id+"/x", 1), "", "10:35", 0); strings.Contains(r.Body, "<form") || !strings.Contains(r.Body, "This link does not work") {
+		t.Errorf("another token: %d %s", r.StatusCode, r.Body)
+	}
 	_, list := w.do(event("GET", "/api/schools/"+brook+"/transfers", dsl, "", at("11:00"), nil))
-	if ts := list["transfers"].([]any); ts[0].(map[string]any)["status"] != "received" {
-		t.Errorf("after the download: %v", ts[0])
+	tr0 := list["transfers"].([]any)[0].(map[string]any)
+	var what []string
+	for _, e := range tr0["history"].([]any) {
+		what = append(what, e.(map[string]any)["what"].(string))
+	}
+	if tr0["status"] != "received" || strings.Join(what, ",") != "recorded,sent,link-opened,wrong-code,refused,downloaded,received,refused,link-opened" {
+		t.Errorf("after the download: %v %v", tr0["status"], what)
 	}
 }

@@ -137,3 +137,25 @@ func (t Transfer) Open(token, code string, now time.Time) (Transfer, error) {
 
 // TriesLeft is how many wrong codes the link still takes.
 func (l Link) TriesLeft() int { return max(0, MaxTries-l.Tries) }
+
+// Opened is someone opening the link's page at now, before any code: kept in the history
+// when the token is the link's, with why the link will refuse a code if it will (expired,
+// locked, used). A token that is not the link's is ErrNoLink, and nothing changes.
+func (t Transfer) Opened(token string, now time.Time) (Transfer, error) {
+	if t.To.InFederation() || t.Status == StatusDue || !t.Link.Matches(token) {
+		return t, ErrNoLink
+	}
+	next := t
+	next.History = append([]Event(nil), t.History...)
+	next.Version++
+	next.log(now, "", EventLinkOpened, "")
+	switch {
+	case t.Link.Used:
+		return next, ErrLinkUsed
+	case t.Link.Locked:
+		return next, ErrLinkLocked
+	case !now.Before(t.Link.ExpiresAt):
+		return next, ErrLinkExpired
+	}
+	return next, nil
+}

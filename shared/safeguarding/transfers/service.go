@@ -393,6 +393,29 @@ func (x Transfers) Download(ctx context.Context, id, token, code string, now tim
 	return next, openErr
 }
 
+// OpenLink is someone opening the page of a link outside the federation at now: the opening
+// is kept in the transfer's history and audited at the sending school; the error says why the
+// link will refuse a code, if it will (ErrNoLink for a token that is not the link's).
+func (x Transfers) OpenLink(ctx context.Context, id, token string, now time.Time, source string) error {
+	t, err := x.Store.LoadLink(ctx, id)
+	if errors.Is(err, safeguarding.ErrNotFound) {
+		return ErrNoLink
+	}
+	if err != nil {
+		return err
+	}
+	next, openErr := t.Opened(token, now)
+	if errors.Is(openErr, ErrNoLink) {
+		return openErr
+	}
+	w := Writes{Audits: []safeguarding.AuditEntry{{ID: x.NewID(now), School: t.From, Actor: "link:" + t.To.DSLEmail, Action: AuditLinkOpened,
+		Subject: "transfer/" + id, Pupils: []safeguarding.PupilID{t.Pupil}, At: now, Source: source}}}
+	if err := x.Store.Save(ctx, next, w); err != nil {
+		return err
+	}
+	return openErr
+}
+
 func (x Transfers) entry(t Transfer, who safeguarding.Caller, name, what, summary string) safeguarding.ChronologyEntry {
 	if name == "" {
 		name = who.Email
