@@ -99,7 +99,6 @@ type Transfers struct {
 // Idempotency-Key, the transfer's id is derived from it, so the same request again answers with
 // the transfer it made.
 func (x Transfers) Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, m Move, idemKey string) (Transfer, error) {
-	fp := fingerprint(string(pupil), string(m.ToSchool), m.ToSchoolName, m.ToDSLEmail)
 	id := x.NewID(who.At)
 	if idemKey != "" {
 		id = keyedID(school, who.Email, idemKey)
@@ -114,7 +113,7 @@ func (x Transfers) Record(ctx context.Context, who safeguarding.Caller, school s
 	if m, err = m.Check(); err != nil {
 		return Transfer{}, err
 	}
-	fp = fingerprint(string(pupil), string(m.ToSchool), m.ToSchoolName, m.ToDSLEmail)
+	fp := fingerprint(string(pupil), string(m.ToSchool), m.ToSchoolName, m.ToDSLEmail)
 	if mc.Existing != nil {
 		return replay(*mc.Existing, fp)
 	}
