@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
@@ -53,6 +54,30 @@ func FuzzDecodeExportOptions(f *testing.F) {
 			}
 		case !errors.As(err, &invalid) || invalid.Problems[0].Field != "names" || o.NameOtherPupils:
 			t.Fatalf("names=%q: %+v %v, want a problem with names", names, o, err)
+		}
+	})
+}
+
+func FuzzDecodeMove(f *testing.F) {
+	for _, s := range []string{`{"toSchool":"hill"}`, `{"toSchoolName":"St Anne's","toDslEmail":"a@b.example"}`, `{"toSchool":1}`, `[]`, ``, `{"x":1}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		m, err := decodeMove(httpapi.Request{Body: body, Headers: map[string]string{"content-type": "application/json"}})
+		if err == nil {
+			_, _ = m.Check()
+		}
+	})
+}
+
+func FuzzDecodeCode(f *testing.F) {
+	for _, s := range []string{"code=1234+5678", "code=", "%zz", "code=" + strings.Repeat("9", 40), ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		code, err := decodeCode(httpapi.Request{Body: body})
+		if err == nil && (code == "" || len(code) > 32) {
+			t.Errorf("accepted %q", code)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
+	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -35,6 +38,8 @@ type handler struct {
 	// exports and archives serve the export of everything held about a pupil (rule D10).
 	exports  exports.Exports
 	archives archiveStore
+	// transfers send a pupil's file to their new school (rule S5).
+	transfers transfers.Transfers
 }
 
 func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name string) handler {
@@ -44,6 +49,7 @@ func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name 
 		bucket:      name,
 		exports:     exports.Exports{Store: st, NewID: store.NewID},
 		archives:    objects{client: client, bucket: name},
+		transfers:   transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: calendar.EnglandAndWales()},
 	}
 }
 
@@ -68,7 +74,30 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return nil, fmt.Errorf("attachments: HTTP event: %w", err)
 	}
+	if page, ok := h.publicRoutes()[req.RouteKey]; ok {
+		return servePublic(ctx, req, page), nil
+	}
 	return h.routes().Handle(ctx, req)
+}
+
+// publicRoutes are the routes without sign-in (no authorizer in template.yaml): the page of a
+// transfer's link for a DSL outside the federation (S5), who has no account.
+func (h handler) publicRoutes() httpapi.Router {
+	return httpapi.Router{
+		"GET /transfer-links/{id}/{token}":  h.linkPage,
+		"POST /transfer-links/{id}/{token}": h.linkDownload,
+	}
+}
+
+// servePublic answers a public route: an error it does not put in words itself is a plain page.
+func servePublic(ctx context.Context, req httpapi.Request, page httpapi.HandlerFunc) httpapi.Response {
+	resp, err := page(ctx, req)
+	if err != nil {
+		slog.ErrorContext(ctx, "public page", "requestId", req.RequestContext.RequestID, "route", req.RouteKey, "error", err.Error())
+		resp = linkHTML(http.StatusInternalServerError, linkView{Problem: "Something went wrong. Try again in a few minutes."})
+	}
+	slog.InfoContext(ctx, "request", "requestId", req.RequestContext.RequestID, "route", req.RouteKey, "status", resp.StatusCode)
+	return resp
 }
 
 // routes maps each route of the AttachmentsFunction in template.yaml to its use case.
@@ -78,6 +107,10 @@ func (h handler) routes() httpapi.Router {
 		"GET /api/schools/{school}/concerns/{id}/attachments":              h.list,
 		"GET /api/schools/{school}/concerns/{id}/attachments/{attachment}": h.open,
 		"GET /api/schools/{school}/pupils/{pupil}/export":                  h.export,
+		"POST /api/schools/{school}/pupils/{pupil}/transfers":              h.recordTransfer,
+		"GET /api/schools/{school}/transfers":                              h.listTransfers,
+		"POST /api/schools/{school}/transfers/{id}/send":                   h.sendTransfer,
+		"POST /api/schools/{school}/transfers/{id}/receipt":                h.confirmTransfer,
 	}
 }
 
@@ -218,9 +251,9 @@ func (h handler) check(ctx context.Context, r events.S3EventRecord) error {
 	if err != nil {
 		return fmt.Errorf("attachments: object key %q: %w", r.S3.Object.Key, err)
 	}
-	if strings.HasPrefix(key, "exports/") {
-		// An export's archive (D10), which the notification's filter (schools/) never sends:
-		// never checked, never deleted here.
+	if strings.HasPrefix(key, "exports/") || strings.HasPrefix(key, "transfers/") {
+		// An export's archive (D10) or a file sent outside the federation (S5), which the
+		// notification's filter (schools/) never sends: never checked, never deleted here.
 		return nil
 	}
 	version := r.S3.Object.VersionID

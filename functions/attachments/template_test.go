@@ -9,5 +9,6 @@ import (
 )
 
 func TestTemplateRoutesAreTheHandlersRoutes(t *testing.T) {
-	template.CheckRoutes(t, "attachments", slices.Collect(maps.Keys(handler{}.routes())))
+	routes := slices.Collect(maps.Keys(handler{}.routes()))
+	template.CheckRoutes(t, "attachments", append(routes, slices.Collect(maps.Keys(handler{}.publicRoutes()))...))
 }

@@ -180,6 +180,9 @@ type Handler struct {
 	// Staff keeps the school's staff and their roles for the Senior DSL and the office (rule
 	// P1): the staff API's use cases.
 	Staff staffService
+	// Transfers send a pupil's file to their new school (rule S5): the transfers API's use
+	// cases (the attachments function's).
+	Transfers transferService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.

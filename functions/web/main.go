@@ -5,6 +5,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"os"
@@ -28,6 +29,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/reports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 	"github.com/keepsafe-schools/keepsafe/shared/userpool"
@@ -84,6 +86,8 @@ func main() {
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
 		// The governors' and Ofsted's reports (rule D10).
 		Reports: reports.Reports{Store: st, NewID: store.NewID},
+		// A pupil's file sent to their new school (rule S5).
+		Transfers: transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: cal},
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

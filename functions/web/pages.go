@@ -375,6 +375,8 @@ type chronologyView struct {
 	// PDFLink and ExportLink take the record off the screen, for the DSLs only (D10).
 	PDFLink    string
 	ExportLink string
+	// MoveLink records the pupil's move to a new school, for the DSLs only (S5).
+	MoveLink string
 }
 
 func (h *Handler) chronology(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -398,6 +400,9 @@ func (h *Handler) chronology(ctx context.Context, r *request, s session) events.
 	if exports.MayProduce(p, schoolID) == nil {
 		v.PDFLink = pupilPath(schoolID, pupil.ID) + "/chronology.pdf"
 		v.ExportLink = pupilPath(schoolID, pupil.ID) + "/export"
+	}
+	if safeguarding.AccessFor(p, schoolID).Transfers {
+		v.MoveLink = pupilPath(schoolID, pupil.ID) + "/move"
 	}
 	for _, e := range entries {
 		ev := entryView{Entry: e, Type: entryTypeTitle(e.Type), Category: string(e.Category)}

@@ -224,6 +224,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if a.FindFamilies {
 		n.Items = append(n.Items, navItem{Href: familySearchPath(school), Text: "Find a family", Current: current == "find-family"})
 	}
+	if a.Transfers {
+		n.Items = append(n.Items, navItem{Href: transfersPath(school), Text: "Transfers", Current: current == "transfers"})
+	}
 	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
 	// the designation comes with the Principal, so the link costs no read of its own.
 	if a.Audit {

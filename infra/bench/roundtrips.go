@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -90,6 +92,25 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 		return nil, err
 	}
 
+	// A pupil with two concerns who moves to another school of the federation (S5).
+	const other = "bench-school-2"
+	if err := st.PutSchool(ctx, safeguarding.School{ID: other, Name: "Bench School 2", Roster: roster[1:2]}); err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"p3", "p4"} {
+		if err := st.PutPupil(ctx, safeguarding.Pupil{ID: safeguarding.PupilID(p), School: school, Name: "Pupil " + p}); err != nil {
+			return nil, err
+		}
+	}
+	for i := range 2 {
+		teacher.At = now.Add(-time.Duration(i+1) * time.Hour)
+		if _, err := uc.Record(ctx, teacher, school, concerns.NewConcern{PupilIDs: []safeguarding.PupilID{"p3"}, Category: "wellbeing",
+			ObservedAt: teacher.At, Details: "Benchmark concern."}, safeguarding.RequestKey{}, ""); err != nil {
+			return nil, err
+		}
+	}
+	moves := transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: calendar.EnglandAndWales()}
+
 	ops := []struct {
 		name string
 		run  func() error
@@ -120,6 +141,19 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 		}},
 		{"open a checked attachment (audited; signs a one-minute URL)", func() error {
 			_, err := files.Open(ctx, dsl, school, safeguarding.ConcernID(withFile.ID), up.Attachment.ID())
+			return err
+		}},
+		{"record a pupil's move to a school of the federation (S5; audited, on the deadline ladder)", func() error {
+			dsl.At = now
+			_, err := moves.Record(ctx, dsl, school, "p4", transfers.Move{ToSchool: other}, "")
+			return err
+		}},
+		{"record a move and send the file within the federation (S5; a pupil with 2 concerns, one chunk)", func() error {
+			dsl.At = now
+			t, err := moves.Record(ctx, dsl, school, "p3", transfers.Move{ToSchool: other}, "")
+			if err == nil {
+				_, err = moves.SendWithin(ctx, dsl, school, t.ID)
+			}
 			return err
 		}},
 		{"read a page of the audit trail by person (audited)", func() error {

@@ -25,8 +25,15 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		// The concern has two pupils: the audit entry commits with the second's index item.
 		"open a checked attachment (audited; signs a one-minute URL)": {"BatchGetItem": 1, "TransactWriteItems": 1},
 		"read a page of the audit trail by person (audited)":          {"GetItem": 1, "Query": 1, "BatchGetItem": 1, "PutItem": 1},
+		// Rule S5: recording a move is two round trips; sending reads the transfer (1), the
+		// receiving school (1), the transfer again and the pupil's partition and roll (3), each
+		// concern's partition (2), then writes one chunk and the send (2).
+		"record a pupil's move to a school of the federation (S5; audited, on the deadline ladder)": {"BatchGetItem": 1, "TransactWriteItems": 1},
+		"record a move and send the file within the federation (S5; a pupil with 2 concerns, one chunk)": {"BatchGetItem": 2,
+			"TransactWriteItems": 3, "GetItem": 2, "Query": 4},
 	}
 	for _, op := range ops {
+		t.Logf("%s: %v, %v each against DynamoDB Local", op.name, op.calls, op.perOp)
 		if w, ok := want[op.name]; ok {
 			if !maps.Equal(op.calls, w) {
 				t.Errorf("%s: %v, want %v", op.name, op.calls, w)

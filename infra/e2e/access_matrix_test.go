@@ -259,6 +259,20 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/key-contacts": {allow: everyone, why: "V5, C5: settings.Service.Read: any member reads whom to call"},
 		"GET /schools/{school}/classes":      {allow: "HG", why: "P1, E1: Access.ClassTeachers: the Senior DSL and the office"},
 		"POST /schools/{school}/classes":     {allow: "HG", body: url.Values{"class": {"Acorns"}, "version": {"999"}}, why: "P1, E1: settings.Service.AssignTeachers: the Senior DSL and the office"},
+
+		// Transfers (S5): Rory's move to Hillcrest, recorded by Daniel; the receipt is never the
+		// sending school's.
+		"POST /api/schools/{school}/pupils/{pupil}/transfers": {allow: dsls, body: map[string]any{"toSchool": "hillcrest"}, why: "S5: transfers.MayRecord: the DSLs and the Senior DSL"},
+		"GET /api/schools/{school}/transfers":                 {allow: dsls, why: "S5: transfers.MayList: the DSLs and the Senior DSL"},
+		"POST /api/schools/{school}/transfers/{id}/send":      {allow: dsls, why: "S5: transfers.MaySend: the sending school's DSLs (a second send is 409)"},
+		"POST /api/schools/{school}/transfers/{id}/receipt":   {allow: "", why: "S5: transfers.MayConfirm: only the receiving school's DSLs"},
+		"GET /transfer-links/{id}/{token}":                    {allow: everyone, public: "the page of a link outside the federation: without the link's token it says the link does not work", params: map[string]string{"token": "none"}},
+		"POST /transfer-links/{id}/{token}":                   {allow: everyone, public: "the link's form: without the right token and code it gives nothing (a form without a code asks for it, 400)", params: map[string]string{"token": "none"}},
+		"GET /schools/{school}/pupils/{pupil}/move":           {allow: dsls, why: "S5: Access.Transfers: the DSLs record a move"},
+		"POST /schools/{school}/pupils/{pupil}/move":          {allow: dsls, body: url.Values{"where": {"federation"}, "to-school": {"hillcrest"}}, why: "S5: transfers.MayRecord"},
+		"GET /schools/{school}/transfers":                     {allow: dsls, why: "S5: Access.Transfers, transfers.MayList"},
+		"POST /schools/{school}/transfers/{id}/send":          {allow: dsls, why: "S5: transfers.MaySend (a second send shows the page)"},
+		"POST /schools/{school}/transfers/{id}/receipt":       {allow: "", why: "S5: transfers.MayConfirm: never the sending school"},
 	}
 }
 
@@ -269,6 +283,7 @@ type matrixObjects struct {
 	action, familyAction, visit       string
 	category, subcategory             string
 	importID                          string
+	transfer                          string
 	markers                           []string // text of the records, never in a refusal
 	// bodies are the JSON bodies that need what the test read: versions, the family.
 	bodies map[string]any
@@ -465,6 +480,10 @@ func setUpMatrixObjects(t *testing.T, base string, tok map[string]string) matrix
 	}
 	o.importID = started["id"].(string)
 
+	// A move of Rory to Hillcrest Daniel records (S5), due and not sent.
+	tr := mustCall(t, 201, "POST", api+"/pupils/"+o.pupil+"/transfers", tok["D"], map[string]any{"toSchool": "hillcrest"})
+	o.transfer = tr["id"].(string)
+
 	cats := mustCall(t, 200, "GET", api+"/categories", tok["D"], nil)
 	o.category, o.subcategory = firstSubcategory(t, cats)
 	cal := mustCall(t, 200, "GET", api+"/calendar", tok["H"], nil)
@@ -610,6 +629,8 @@ func TestRule_P2_C5_AccessMatrixOfEveryRoute(t *testing.T) {
 					params["id"] = o.subcategory
 				case strings.Contains(r.Path, "/imports/{id}"):
 					params["id"] = o.importID
+				case strings.Contains(r.Path, "/transfers/{id}"), strings.Contains(r.Path, "/transfer-links/{id}"):
+					params["id"] = o.transfer
 				}
 				for k, v := range row.params {
 					params[k] = v

@@ -45,6 +45,23 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 		page = "/closure-contacts"
 	}
 	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + page + a.Subject
+	switch a.SubjectKind {
+	case safeguarding.SubjectTransfer:
+		link = strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + "/transfers"
+	case safeguarding.SubjectTransferLink:
+		// Rule S5: to a named DSL outside the federation, who has no account. The link works
+		// only with the one-time code the sending DSL gives by phone; the message says neither
+		// the pupil nor the code.
+		link = strings.TrimRight(appURL, "/") + "/transfer-links/" + a.Subject
+		return Message{
+			Subject: "A safeguarding file is sent to you by " + a.SchoolName,
+			Text: fmt.Sprintf("%s is sending you a pupil's safeguarding file, as the designated safeguarding lead of their new school.\n\n"+
+				"Open this link: %s\n\nIt asks for a one-time code, which the sender gives you by phone. "+
+				"This message contains no details by design. Do not forward it.", a.SchoolName, link),
+			Attributes: map[string]string{"school": string(a.School), "audience": string(a.Audience), "recipient": a.Recipient,
+				"channel": string(a.Channel), "priority": string(a.Priority), "kind": a.Kind, "reference": a.Reference},
+		}
+	}
 	var text string
 	switch a.Channel {
 	case safeguarding.ChannelSMS:
@@ -85,6 +102,16 @@ func headline(a safeguarding.Alert) string {
 	ref := a.Reference
 	if a.SubjectKind == safeguarding.SubjectVisit {
 		return visitHeadline(a)
+	}
+	if a.SubjectKind == safeguarding.SubjectTransfer {
+		switch a.Kind {
+		case "transfer":
+			return "a pupil's safeguarding file was transferred to your school: confirm its receipt"
+		case "reminder":
+			return "a pupil's safeguarding file is due at their new school soon"
+		case "overdue":
+			return "a pupil's safeguarding file is overdue at their new school"
+		}
 	}
 	switch a.Kind {
 	case "concern":

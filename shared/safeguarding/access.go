@@ -53,6 +53,9 @@ type Access struct {
 	// Reports: the DSLs, the Senior DSL and the governors read the anonymised reports for the
 	// governors and Ofsted (D10; P2: a governor sees these and nothing else of the records).
 	Reports bool
+	// Transfers: the DSLs and the Senior DSL record a pupil's move, send their file to the new
+	// school and confirm a file received (S5).
+	Transfers bool
 }
 
 // AccessFor is what p may open at school.
@@ -75,6 +78,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
 		Reports: dsl || p.Has(school, RoleGovernor),
+		Transfers: dsl,
 	}
 }
 

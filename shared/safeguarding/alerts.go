@@ -65,6 +65,8 @@ func subjectKindOf(dueKind string) string {
 		return SubjectFamily
 	case DueVisitCheckout, DueVisitObservations, DueVisitNext:
 		return SubjectVisit
+	case DueTransfer:
+		return SubjectTransfer
 	}
 	return ""
 }
@@ -78,3 +80,16 @@ const SubjectVisit = "visit"
 // SubjectClosureContacts marks an alert about who reads families' contact details (rule P3):
 // its link opens the school's closure contacts, where a designation can be ended.
 const SubjectClosureContacts = "closure-contacts"
+
+// DueTransfer is the deadline engine's kind of a pupil's file to be sent to their new school
+// (rule S5).
+const DueTransfer = "transfer"
+
+// SubjectTransfer marks an alert about a transfer of a pupil's file (rule S5): its link opens
+// the school's transfers. SubjectTransferLink marks the email to a named DSL outside the
+// federation: its Subject is the transfer's id and the link's token, its link the public page
+// that asks for the one-time code.
+const (
+	SubjectTransfer     = "transfer"
+	SubjectTransferLink = "transfer-link"
+)
