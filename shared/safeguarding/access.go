@@ -50,6 +50,9 @@ type Access struct {
 	// chronology (D10). FindFamilies: the office and the DSLs find a family by a child's name,
 	// for its contact details (H1) and, for the DSLs, its page.
 	FindPupils, FindFamilies bool
+	// Retention: the Senior DSL reads the records reaching the 25th birthday and places and
+	// lifts legal holds on them (S7).
+	Retention bool
 }
 
 // AccessFor is what p may open at school.
@@ -71,6 +74,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Imports:  office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
+		Retention: senior,
 	}
 }
 
