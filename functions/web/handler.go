@@ -177,6 +177,9 @@ type Handler struct {
 	// Staff keeps the school's staff and their roles for the Senior DSL and the office (rule
 	// P1): the staff API's use cases.
 	Staff staffService
+	// Retention lists the records reaching the 25th birthday for the Senior DSL, with their
+	// legal holds (rule S7): the retention API's use cases.
+	Retention retentionService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -302,8 +305,12 @@ var routes = map[string]pageFunc{
 	"POST /schools/{school}/families/{id}/call":            (*Handler).submitCall,
 
 	// The office's contact details (H1, P3, P4) and a DSL's designations for closure contact.
-	"GET /schools/{school}/contact-details/report":                 (*Handler).contactReport,
-	"GET /schools/{school}/attendance":                             (*Handler).attendanceList,
+	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
+	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
+	// Records reaching the 25th birthday, and legal holds (rule S7), for the Senior DSL.
+	"GET /schools/{school}/retention":                              (*Handler).retentionList,
+	"POST /schools/{school}/retention/{pupil}/holds":               (*Handler).placeHold,
+	"POST /schools/{school}/retention/{pupil}/holds/{hold}/lift":   (*Handler).liftHold,
 	"GET /schools/{school}/families/{id}/contact-details/edit":     (*Handler).contactEdit,
 	"POST /schools/{school}/families/{id}/contact-details/edit":    (*Handler).submitContactEdit,
 	"GET /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,

@@ -254,6 +254,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	if a.ClassTeachers {
 		n.Items = append(n.Items, navItem{Href: classesPath(school), Text: "Classes", Current: current == "classes"})
 	}
+	if a.Retention {
+		n.Items = append(n.Items, navItem{Href: retentionPath(school), Text: "Records to review", Current: current == "retention"})
+	}
 	if a.Settings {
 		n.Items = append(n.Items, navItem{Href: settingsPath(school), Text: "Settings", Current: current == "settings"})
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/retention"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -102,6 +103,8 @@ func newWorld(t *testing.T) *world {
 		Settings: settings.Service{Store: st, NewID: store.NewID},
 		// A pupil's record off the screen (rule D10).
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
+		// Records reaching the 25th birthday and legal holds (rule S7).
+		Retention: retention.Service{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }
