@@ -307,6 +307,8 @@ var routes = map[string]pageFunc{
 	// The office's contact details (H1, P3, P4) and a DSL's designations for closure contact.
 	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
 	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
+	// The governors' home (rule P2): the concerns routed to them (C5) and their report's link.
+	"GET /schools/{school}/governors": (*Handler).governors,
 	// Records reaching the 25th birthday, and legal holds (rule S7), for the Senior DSL.
 	"GET /schools/{school}/retention":                              (*Handler).retentionList,
 	"POST /schools/{school}/retention/{pupil}/holds":               (*Handler).placeHold,

@@ -206,10 +206,16 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		return n
 	}
 	base := schoolPath(school)
-	n.Items = append(n.Items,
-		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
-		navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
-		navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
+	n.Items = append(n.Items, navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"})
+	if a.Work {
+		n.Items = append(n.Items, navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
+			navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
+	}
+	// Rule P2: a governor sees the concerns routed to them (C5) and the governors' report.
+	if a.Governors {
+		n.Items = append(n.Items, navItem{Href: governorsPath(school), Text: "For governors", Current: current == "governors"},
+			navItem{Href: governorsReportPath(school), Text: "Governors' report", Current: current == "governors-report"})
+	}
 	if a.Acknowledgements {
 		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
 	}

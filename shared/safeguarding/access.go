@@ -1,5 +1,7 @@
 package safeguarding
 
+import "slices"
+
 // Who may do what is decided here, once, and nowhere else: the web pages and the API ask
 // these instead of checking roles themselves, and the use cases refuse whoever these refuse.
 
@@ -50,6 +52,10 @@ type Access struct {
 	// chronology (D10). FindFamilies: the office and the DSLs find a family by a child's name,
 	// for its contact details (H1) and, for the DSLs, its page.
 	FindPupils, FindFamilies bool
+	// Work: a member with a role in the school's work (every role but governor) has work
+	// and home visits of their own. Governors: the governors' home, with the concerns
+	// routed to them (C5) and the governors' report; nothing else of the records (P2).
+	Work, Governors bool
 	// Retention: the Senior DSL reads the records reaching the 25th birthday and places and
 	// lifts legal holds on them (S7).
 	Retention bool
@@ -75,6 +81,8 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
 		Retention: senior,
+		Work:      slices.ContainsFunc(p.Memberships[school], func(r Role) bool { return r != RoleGovernor }),
+		Governors: p.Has(school, RoleGovernor),
 	}
 }
 
