@@ -28,7 +28,7 @@ type governorsView struct {
 
 type governorConcern struct {
 	Reference, Link, Category, RecordedAt string
-	HighPriority, Unread, Closed         bool
+	HighPriority, Unread, Closed          bool
 }
 
 // governors is a governor's home at a school: the concerns routed to them, newest first
