@@ -25,6 +25,11 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		// The concern has two pupils: the audit entry commits with the second's index item.
 		"open a checked attachment (audited; signs a one-minute URL)": {"BatchGetItem": 1, "TransactWriteItems": 1},
 		"read a page of the audit trail by person (audited)":          {"GetItem": 1, "Query": 1, "BatchGetItem": 1, "PutItem": 1},
+		// Rule S7: the reader, the index, one count per pupil listed, the pupils, the audit entry.
+		"list the records reaching the 25th birthday (2 pupils listed; audited)": {"GetItem": 1, "Query": 3, "BatchGetItem": 1, "TransactWriteItems": 1},
+		// Rules D9, C9: the calendar and the reader; open cases, recent concerns, overdue
+		// actions and the pupils below 90% (no reasons read when there are none); the audit entry.
+		"the SLT review: cases, overdue work, low attendance (audited)": {"GetItem": 2, "Query": 4, "TransactWriteItems": 1},
 	}
 	for _, op := range ops {
 		if w, ok := want[op.name]; ok {
