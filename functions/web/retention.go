@@ -126,29 +126,50 @@ func (h *Handler) retentionPage(ctx context.Context, r *request, s session, scho
 	return h.page(r, status, "retention", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "retention")})
 }
 
+// holdForm is a hold's form as it was sent: the version of the pupil's holds the page was
+// read at, the reason, and for a placing the review date as typed and as read.
+type holdForm struct {
+	Key, Reason, ReviewOn string
+	Version               int
+	// Review is ReviewOn read as a date (zero when empty); ReviewOK is false when it is not one.
+	Review   time.Time
+	ReviewOK bool
+}
+
+// readHoldForm decodes a hold's posted form; ok is false when its version is not a version.
+func readHoldForm(v url.Values) (holdForm, bool) {
+	f := holdForm{Key: formKeyOf(strings.TrimSpace(v.Get("key"))), Reason: v.Get("reason"), ReviewOn: strings.TrimSpace(v.Get("review-on")), ReviewOK: true}
+	n, err := strconv.Atoi(strings.TrimSpace(v.Get("version")))
+	if err != nil || n < 0 {
+		return f, false
+	}
+	f.Version = n
+	if f.ReviewOn != "" {
+		f.Review, f.ReviewOK = parseDay(f.ReviewOn)
+	}
+	return f, true
+}
+
+func (f holdForm) fingerprint(kind string, school safeguarding.SchoolID, pupil safeguarding.PupilID, hold string) string {
+	return commandFingerprint(kind, string(school), string(pupil), hold, f.Reason, f.ReviewOn, strconv.Itoa(f.Version))
+}
+
 // placeHold places a legal hold on a pupil's records (S7).
 func (h *Handler) placeHold(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
-	return h.onHold(ctx, r, s, "held", func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, version int, key safeguarding.RequestKey) (string, error) {
-		typed := strings.TrimSpace(r.form.Get("review-on"))
-		var review time.Time
-		if typed != "" {
-			d, ok := parseDay(typed)
-			if !ok {
-				return "review-on", &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "reviewOn", Message: "Enter the review date as a date, like 2027-09-01"}}}
-			}
-			review = d
+	return h.onHold(ctx, r, s, "held", func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, f holdForm, key safeguarding.RequestKey) (string, error) {
+		if !f.ReviewOK {
+			return "review-on", &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "reviewOn", Message: "Enter the review date as a date, like 2027-09-01"}}}
 		}
-		_, err := h.Retention.Place(ctx, who, school, pupil, retention.Placing{Reason: r.form.Get("reason"), ReviewOn: review, Version: version}, key,
-			commandFingerprint("hold", string(school), string(pupil), r.form.Get("reason"), typed, strconv.Itoa(version)))
+		_, err := h.Retention.Place(ctx, who, school, pupil, retention.Placing{Reason: f.Reason, ReviewOn: f.Review, Version: f.Version}, key,
+			f.fingerprint("hold", school, pupil, ""))
 		return "", err
 	})
 }
 
 // liftHold lifts a legal hold, with a reason (S7).
 func (h *Handler) liftHold(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
-	return h.onHold(ctx, r, s, "lifted", func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, version int, key safeguarding.RequestKey) (string, error) {
-		_, err := h.Retention.Lift(ctx, who, school, pupil, r.param("hold"), r.form.Get("reason"), version, key,
-			commandFingerprint("lift", string(school), string(pupil), r.param("hold"), r.form.Get("reason"), strconv.Itoa(version)))
+	return h.onHold(ctx, r, s, "lifted", func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, f holdForm, key safeguarding.RequestKey) (string, error) {
+		_, err := h.Retention.Lift(ctx, who, school, pupil, r.param("hold"), f.Reason, f.Version, key, f.fingerprint("lift", school, pupil, r.param("hold")))
 		return "", err
 	})
 }
@@ -156,7 +177,7 @@ func (h *Handler) liftHold(ctx context.Context, r *request, s session) events.AP
 // onHold runs a hold's form: the Senior DSL only; a problem comes back on the list at the
 // pupil's field, a change someone made first asks to reload.
 func (h *Handler) onHold(ctx context.Context, r *request, s session, done string,
-	do func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, version int, key safeguarding.RequestKey) (string, error)) events.APIGatewayV2HTTPResponse {
+	do func(who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, f holdForm, key safeguarding.RequestKey) (string, error)) events.APIGatewayV2HTTPResponse {
 	school, pupil := safeguarding.SchoolID(r.param("school")), safeguarding.PupilID(r.param("pupil"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
 	if err != nil {
@@ -165,12 +186,12 @@ func (h *Handler) onHold(ctx context.Context, r *request, s session, done string
 	if h.Retention == nil || !safeguarding.AccessFor(p, school).Retention {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	version, err := strconv.Atoi(r.form.Get("version"))
-	if err != nil || version < 0 {
+	f, ok := readHoldForm(r.form)
+	if !ok {
 		return h.errorPage(r, http.StatusBadRequest, &s)
 	}
-	key := formKeyOf(strings.TrimSpace(r.form.Get("key")))
-	field, err := do(r.caller(s.claims.Email), school, pupil, version, requestKey(school, s.claims.Email, key))
+	key := f.Key
+	field, err := do(r.caller(s.claims.Email), school, pupil, f, requestKey(school, s.claims.Email, key))
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):

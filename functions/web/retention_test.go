@@ -22,8 +22,8 @@ func retentionWorld(t *testing.T) *world {
 	return w
 }
 
-// holdForm finds the form of a pupil's hold on the page: its address and version.
-func holdForm(t *testing.T, body, name string) (action, version string) {
+// holdFormOnPage finds the form of a pupil's hold on the page: its address and version.
+func holdFormOnPage(t *testing.T, body, name string) (action, version string) {
 	t.Helper()
 	i := strings.Index(body, ">"+name+"</a>")
 	if i < 0 {
@@ -65,7 +65,7 @@ func TestRule_S7_TheSeniorDSLReviewsRecordsAndPlacesAndLiftsAHold(t *testing.T) 
 		t.Errorf("the page shows an id or an email: %s", text)
 	}
 
-	action, version := holdForm(t, resp.Body, "Jordan Hale")
+	action, version := holdFormOnPage(t, resp.Body, "Jordan Hale")
 	resp = post(t, w.h, action, head, url.Values{"version": {version}, "reason": {"  "}}, monday1030)
 	wantBody(t, "a hold without a reason", resp, http.StatusBadRequest, "Say why")
 	resp = post(t, w.h, action, head, url.Values{"version": {version}, "reason": {"Family court proceedings"}, "review-on": {"2027-09-01"}, "key": {"k1"}}, monday1030)
@@ -79,7 +79,7 @@ func TestRule_S7_TheSeniorDSLReviewsRecordsAndPlacesAndLiftsAHold(t *testing.T) 
 		!strings.Contains(resp.Body, "Reload the page") {
 		t.Errorf("a hold from the stale page: %d", resp.StatusCode)
 	}
-	lift, version := holdForm(t, resp.Body, "Jordan Hale")
+	lift, version := holdFormOnPage(t, resp.Body, "Jordan Hale")
 	wantRedirect(t, post(t, w.h, lift, head, url.Values{"version": {version}, "reason": {"Proceedings ended"}}, monday1030), page+"?done=lifted")
 	if text := visibleText(call(t, w.h, "GET", list, tokenFor(head), nil, monday1030).Body); !strings.Contains(text, "Jordan Hale") {
 		t.Errorf("a lifted hold leaves the pupil off the list: %s", text)
