@@ -281,6 +281,23 @@ type frequentPupil struct {
 	Concerns int    `json:"concerns"`
 }
 
+// lowAttendance is a pupil below 90% attendance on the SLT review, with the reasons logged
+// (rule C9) as the reader may see them.
+type lowAttendance struct {
+	PupilID    string             `json:"pupilId"`
+	Name       string             `json:"name"`
+	Attendance float64            `json:"attendance"`
+	Reasons    []attendanceReason `json:"reasons"`
+}
+
+type attendanceReason struct {
+	At        time.Time `json:"at"`
+	Withheld  bool      `json:"withheld,omitempty"`
+	ConcernID string    `json:"concernId,omitempty"`
+	Reference string    `json:"reference,omitempty"`
+	Summary   string    `json:"summary,omitempty"`
+}
+
 // review is the SLT meeting's list (rule D9), for DSLs.
 func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
@@ -292,10 +309,31 @@ func (h handler) review(ctx context.Context, req httpapi.Request) (httpapi.Respo
 		return httpapi.Response{}, err
 	}
 	out := struct {
-		OpenCases      []caseResponse  `json:"openCases"`
-		ComplexDue     []caseResponse  `json:"complexDue"`
-		FrequentPupils []frequentPupil `json:"frequentPupils"`
-	}{OpenCases: []caseResponse{}, ComplexDue: []caseResponse{}, FrequentPupils: []frequentPupil{}}
+		OpenCases       []caseResponse   `json:"openCases"`
+		ComplexDue      []caseResponse   `json:"complexDue"`
+		FrequentPupils  []frequentPupil  `json:"frequentPupils"`
+		OverdueActions  []actionResponse `json:"overdueActions"`
+		OverdueConcerns []caseResponse   `json:"overdueConcerns"`
+		LowAttendance   []lowAttendance  `json:"lowAttendance"`
+	}{OpenCases: []caseResponse{}, ComplexDue: []caseResponse{}, FrequentPupils: []frequentPupil{},
+		OverdueActions: []actionResponse{}, OverdueConcerns: []caseResponse{}, LowAttendance: []lowAttendance{}}
+	for _, a := range r.OverdueActions {
+		out.OverdueActions = append(out.OverdueActions, toResponse(a, who.At))
+	}
+	for _, c := range r.OverdueConcerns {
+		out.OverdueConcerns = append(out.OverdueConcerns, toCase(c, false, who.At))
+	}
+	for _, row := range r.LowAttendance {
+		la := lowAttendance{PupilID: string(row.Pupil.ID), Name: row.Pupil.Name, Attendance: row.Pupil.Attendance, Reasons: []attendanceReason{}}
+		for _, x := range row.Reasons {
+			ar := attendanceReason{At: x.At, Withheld: x.Withheld}
+			if !x.Withheld {
+				ar.ConcernID, ar.Reference, ar.Summary = string(x.ConcernID), x.Reference, x.Summary
+			}
+			la.Reasons = append(la.Reasons, ar)
+		}
+		out.LowAttendance = append(out.LowAttendance, la)
+	}
 	due := map[safeguarding.ConcernID]bool{}
 	for _, c := range r.ComplexDue {
 		due[c.ID()] = true

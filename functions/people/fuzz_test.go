@@ -64,3 +64,27 @@ func FuzzDecodeClassTeachers(f *testing.F) {
 		apitest.Refusal(t, err)
 	})
 }
+
+// FuzzDecodeLegalHold: the body placing or lifting a legal hold (rule S7) decodes, with its
+// dates and version read, or fails with a 4xx problem.
+func FuzzDecodeLegalHold(f *testing.F) {
+	f.Add(`{"reason":"Court proceedings","reviewOn":"2027-06-30","version":0}`, false)
+	f.Add(`{"reason":"x","reviewOn":"30/06/2027"}`, false)
+	f.Add(`{"reason":"","version":-1}`, false)
+	f.Add(`{"reviewOn":"99999-01-01","version":"1"}`, false)
+	f.Add(`null`, false)
+	f.Add("e30=", true)
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		var in holdRequest
+		if _, _, _, err := httpapi.Command(fuzzRequest("POST /api/schools/{school}/pupils/{pupil}/legal-holds", body, b64), &in); err != nil {
+			apitest.Refusal(t, err)
+			return
+		}
+		if _, err := parseDay("reviewOn", in.ReviewOn); err != nil {
+			apitest.Refusal(t, err)
+		}
+		if _, err := in.version(); err != nil {
+			apitest.Refusal(t, err)
+		}
+	})
+}

@@ -23,6 +23,8 @@ type handler struct {
 	store directory
 	// settings serves the school's settings and who teaches its classes (settings.go).
 	settings settingsService
+	// retention serves rule S7's list and legal holds (retention.go).
+	retention retentionService
 }
 
 // maxResults bounds a pupil search: enough to pick from on a phone.
@@ -40,6 +42,7 @@ func (h handler) routes() httpapi.Router {
 		"GET /api/schools/{school}/pupils": h.pupils,
 	}
 	maps.Copy(r, h.settingsRoutes())
+	maps.Copy(r, h.retentionRoutes())
 	return r
 }
 

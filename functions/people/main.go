@@ -1,5 +1,6 @@
 // Command people is the PeopleFunction: who am I, the pupil search of a school, the school's
-// settings and who teaches its classes.
+// settings and who teaches its classes, and the records reaching the 25th birthday with their
+// legal holds (rule S7).
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/retention"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -21,6 +23,7 @@ func main() {
 		os.Exit(1)
 	}
 	st := store.New(store.NewClient(cfg), os.Getenv("TABLE_NAME"))
-	h := handler{store: st, settings: settings.Service{Store: st, NewID: store.NewID}}
+	h := handler{store: st, settings: settings.Service{Store: st, NewID: store.NewID},
+		retention: retention.Service{Store: st, NewID: store.NewID}}
 	lambda.Start(h.Handle)
 }

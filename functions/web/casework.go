@@ -664,6 +664,18 @@ type reviewView struct {
 	Frequent   []frequentView
 	Threshold  int
 	Window     int
+	// Overdue is the work past its due time (D1-D5): actions, and concerns no DSL acted on.
+	OverdueActions  []overdueAction
+	OverdueConcerns []reviewCase
+	// LowAttendance is rule C9's list, with the reasons logged.
+	LowAttendance []attendancePupil
+	Printed       string
+}
+
+// overdueAction is an action past its due time on the SLT review.
+type overdueAction struct {
+	Title, Reference, Link, Assignee string
+	DueAt                            time.Time
 }
 
 func (h *Handler) review(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
@@ -680,7 +692,7 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	var ids []safeguarding.PupilID
-	for _, c := range slices.Concat(rv.Open, rv.ComplexDue) {
+	for _, c := range slices.Concat(rv.Open, rv.ComplexDue, rv.OverdueConcerns) {
 		for _, lp := range c.Pupils() {
 			ids = append(ids, lp.ID)
 		}
@@ -692,10 +704,22 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := reviewView{Threshold: casework.FrequentThreshold, Window: casework.FrequentWindow}
+	v := reviewView{Threshold: casework.FrequentThreshold, Window: casework.FrequentWindow,
+		Printed: r.caller(s.claims.Email).At.In(safeguarding.London).Format("2 January 2006 at 15:04")}
+	staffNames := map[string]string{}
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
+		if len(rv.OverdueActions) > 0 {
+			if staffNames, err = h.rosterNames(ctx, school); err != nil {
+				return h.errorPage(r, statusFor(err), &s)
+			}
+		}
 	}
+	for _, a := range rv.OverdueActions {
+		v.OverdueActions = append(v.OverdueActions, overdueAction{Title: actionTypeTitle(a.Type()), Reference: a.Reference(),
+			Link: concernPath(schoolID, a.Concern()), Assignee: cmp.Or(staffNames[a.Assignee()], "a member of staff no longer on the roster"), DueAt: a.DueAt()})
+	}
+	v.LowAttendance = attendancePupils(schoolID, rv.LowAttendance)
 	due := map[safeguarding.ConcernID]bool{}
 	for _, c := range rv.ComplexDue {
 		due[c.ID()] = true
@@ -713,6 +737,9 @@ func (h *Handler) review(ctx context.Context, r *request, s session) events.APIG
 	}
 	for _, c := range rv.ComplexDue {
 		v.ComplexDue = append(v.ComplexDue, row(c))
+	}
+	for _, c := range rv.OverdueConcerns {
+		v.OverdueConcerns = append(v.OverdueConcerns, row(c))
 	}
 	for id, n := range rv.FrequentPupils {
 		v.Frequent = append(v.Frequent, frequentView{Name: names[id], Concerns: n,

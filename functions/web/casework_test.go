@@ -286,3 +286,20 @@ func TestEveryTemplateParses(t *testing.T) {
 		}
 	}
 }
+
+// Rules D9 and C9: the printable SLT review opens with a count line, then lists the work past
+// its due time and the pupils below 90% attendance with the reasons logged, by name.
+func TestRule_D9_C9_TheReviewPageCountsAndListsOverdueWorkAndLowAttendance(t *testing.T) {
+	w := newWorld(t)
+	names, byOffice, _ := attendanceSeed(t, w)
+	h := w.h
+	concern := recorded(t, h)
+	wantRedirect(t, post(t, h, concern+"/actions", dsl, url.Values{"type": {"dsl-action"}, "assignee": {staff}, "key": {"a1"}}, monday1030), concern)
+	review := call(t, h, "GET", "/schools/brook-lane/review", tokenFor(dsl), nil, monday1030.Add(8*time.Hour))
+	wantBody(t, "the review", review, http.StatusOK, `id="review-counts"`, "1 overdue action", "2 pupils below 90% attendance",
+		`id="overdue-work"`, "Overdue", `id="review-attendance"`, names["bl-02"], names["bl-01"], byOffice, "print.css", "Confidential")
+	text := visibleText(review.Body)
+	if strings.Contains(text, "@") || strings.Contains(text, "bl-0") {
+		t.Errorf("the review shows an email or an id: %s", text)
+	}
+}

@@ -183,6 +183,9 @@ type Handler struct {
 	// Transfers send a pupil's file to their new school (rule S5): the transfers API's use
 	// cases (the attachments function's).
 	Transfers transferService
+	// Retention lists the records reaching the 25th birthday for the Senior DSL, with their
+	// legal holds (rule S7): the retention API's use cases.
+	Retention retentionService
 }
 
 // maxBodyBytes bounds a form post: the longest concern the domain accepts, URL-encoded, fits.
@@ -311,10 +314,16 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
 	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
 	// The reports for the governors and Ofsted, and their figures as CSV (rule D10).
-	"GET /schools/{school}/reports/governors":                      (*Handler).governorsReport,
-	"GET /schools/{school}/reports/governors.csv":                  (*Handler).governorsReport,
-	"GET /schools/{school}/reports/ofsted":                         (*Handler).ofstedReport,
-	"GET /schools/{school}/reports/ofsted.csv":                     (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/governors":     (*Handler).governorsReport,
+	"GET /schools/{school}/reports/governors.csv": (*Handler).governorsReport,
+	"GET /schools/{school}/reports/ofsted":        (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/ofsted.csv":    (*Handler).ofstedReport,
+	// The governors' home (rule P2): the concerns routed to them (C5) and their report's link.
+	"GET /schools/{school}/governors": (*Handler).governors,
+	// Records reaching the 25th birthday, and legal holds (rule S7), for the Senior DSL.
+	"GET /schools/{school}/retention":                              (*Handler).retentionList,
+	"POST /schools/{school}/retention/{pupil}/holds":               (*Handler).placeHold,
+	"POST /schools/{school}/retention/{pupil}/holds/{hold}/lift":   (*Handler).liftHold,
 	"GET /schools/{school}/families/{id}/contact-details/edit":     (*Handler).contactEdit,
 	"POST /schools/{school}/families/{id}/contact-details/edit":    (*Handler).submitContactEdit,
 	"GET /schools/{school}/families/{id}/contact-details/versions": (*Handler).contactVersions,

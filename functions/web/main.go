@@ -27,6 +27,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/reports"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/retention"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	staffing "github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
@@ -79,7 +80,9 @@ func main() {
 		ImportUploads: uploads,
 		// The pupils below 90% attendance (rule C9).
 		Attendance: attendance.List{Store: st, NewID: store.NewID},
-		Settings:   settings.Service{Store: st, NewID: store.NewID},
+		// Records reaching the 25th birthday and legal holds (rule S7).
+		Retention: retention.Service{Store: st, NewID: store.NewID},
+		Settings:  settings.Service{Store: st, NewID: store.NewID},
 		// The staff pages make and disable accounts in the user pool (rule P1).
 		Staff: staffing.Service{Store: st, Accounts: userpool.New(userpool.NewClient(cfg), os.Getenv("USER_POOL_ID")), NewID: store.NewID},
 		// A pupil's record off the screen (rule D10).

@@ -206,10 +206,15 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 		return n
 	}
 	base := schoolPath(school)
-	n.Items = append(n.Items,
-		navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"},
-		navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
-		navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
+	n.Items = append(n.Items, navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"})
+	if a.Work {
+		n.Items = append(n.Items, navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
+			navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
+	}
+	// Rule P2: a governor sees the concerns routed to them (C5); the report is under Reports.
+	if a.Governors {
+		n.Items = append(n.Items, navItem{Href: governorsPath(school), Text: "For governors", Current: current == "governors"})
+	}
 	if a.Acknowledgements {
 		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
 	}
@@ -259,6 +264,9 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	}
 	if a.ClassTeachers {
 		n.Items = append(n.Items, navItem{Href: classesPath(school), Text: "Classes", Current: current == "classes"})
+	}
+	if a.Retention {
+		n.Items = append(n.Items, navItem{Href: retentionPath(school), Text: "Records to review", Current: current == "retention"})
 	}
 	if a.Settings {
 		n.Items = append(n.Items, navItem{Href: settingsPath(school), Text: "Settings", Current: current == "settings"})

@@ -30,6 +30,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/imports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/reports"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/retention"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/settings"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -105,6 +106,8 @@ func newWorld(t *testing.T) *world {
 		Exports: exports.Exports{Store: st, NewID: store.NewID},
 		// The governors' and Ofsted's reports (rule D10).
 		Reports: reports.Reports{Store: st, NewID: store.NewID},
+		// Records reaching the 25th birthday and legal holds (rule S7).
+		Retention: retention.Service{Store: st, NewID: store.NewID},
 	}
 	return &world{t: t, db: db, table: table, st: st, h: h, calls: calls}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/audit"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/retention"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -56,14 +57,19 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 	if err := st.PutSchool(ctx, safeguarding.School{ID: school, Name: "Bench School", Roster: roster}); err != nil {
 		return nil, err
 	}
-	for _, p := range []string{"p1", "p2"} {
-		if err := st.PutPupil(ctx, safeguarding.Pupil{ID: safeguarding.PupilID(p), School: school, Name: "Pupil " + p}); err != nil {
+	// Rule S7: both pupils turn 25 within three months of the benchmark's day, so the
+	// retention list has them both once the first concern makes their first record.
+	for i, p := range []string{"p1", "p2"} {
+		dob := time.Date(2002, time.January, 20+i, 0, 0, 0, 0, safeguarding.London)
+		if err := st.PutPupil(ctx, safeguarding.Pupil{ID: safeguarding.PupilID(p), School: school, Name: "Pupil " + p, DateOfBirth: dob}); err != nil {
 			return nil, err
 		}
 	}
 	uc := concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
 	cases := casework.Cases{Store: st, Calendar: calendar.EnglandAndWales(), NewID: store.NewID}
 	trail := audit.Trail{Store: st, NewID: store.NewID}
+	kept := retention.Service{Store: st, NewID: store.NewID}
+	head := safeguarding.Caller{Email: "staff5@bench.example", Source: "bench"}
 	teacher := safeguarding.Caller{Email: "staff0@bench.example", Source: "bench"}
 	dsl := safeguarding.Caller{Email: "staff1@bench.example", Source: "bench"}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
@@ -154,6 +160,16 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			if err == nil {
 				_, err = moves.SendWithin(ctx, dsl, school, t.ID)
 			}
+			return err
+		}},
+		{"list the records reaching the 25th birthday (2 pupils listed; audited)", func() error {
+			head.At = now
+			_, err := kept.Due(ctx, head, school, time.Time{}, false)
+			return err
+		}},
+		{"the SLT review: cases, overdue work, low attendance (audited)", func() error {
+			dsl.At = now
+			_, err := cases.ReviewList(ctx, dsl, school)
 			return err
 		}},
 		{"read a page of the audit trail by person (audited)", func() error {

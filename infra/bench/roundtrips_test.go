@@ -31,6 +31,11 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		"record a pupil's move to a school of the federation (S5; audited, on the deadline ladder)": {"BatchGetItem": 1, "TransactWriteItems": 1},
 		"record a move and send the file within the federation (S5; a pupil with 2 concerns, one chunk)": {"BatchGetItem": 2,
 			"TransactWriteItems": 3, "GetItem": 2, "Query": 4},
+		// Rule S7: the reader, the index, one count per pupil listed, the pupils, the audit entry.
+		"list the records reaching the 25th birthday (2 pupils listed; audited)": {"GetItem": 1, "Query": 3, "BatchGetItem": 1, "TransactWriteItems": 1},
+		// Rules D9, C9: the calendar and the reader; open cases, recent concerns, overdue
+		// actions and the pupils below 90% (no reasons read when there are none); the audit entry.
+		"the SLT review: cases, overdue work, low attendance (audited)": {"GetItem": 2, "Query": 4, "TransactWriteItems": 1},
 	}
 	for _, op := range ops {
 		t.Logf("%s: %v, %v each against DynamoDB Local", op.name, op.calls, op.perOp)

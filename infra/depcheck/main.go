@@ -43,18 +43,21 @@ var allowed = map[string]bool{}
 //     about a concern whose case work rule C5 hides from them, and knows an action's concern.
 //   - exports -> concerns, exports -> casework: a pupil's record produced to print or export
 //     holds their concerns with every version and the case work on them (D10).
+//   - casework -> attendance: the SLT review lists the pupils below 90% attendance with the
+//     reasons logged (C9), as the attendance list puts them together.
 //   - deadlines imports the kernel only: the due items, their state and the ladder are the
 //     kernel's, since actions, families' agreed actions and visits all carry them.
 var capabilityEdges = map[string]bool{
-	"audit -> casework":     true,
-	"audit -> concerns":     true,
-	"casework -> concerns":  true,
-	"engagement -> contact": true,
-	"exports -> casework":   true,
-	"exports -> concerns":   true,
-	"visits -> contact":     true,
-	"visits -> concerns":    true,
-	"imports -> contact":    true,
+	"audit -> casework":      true,
+	"audit -> concerns":      true,
+	"casework -> attendance": true,
+	"casework -> concerns":   true,
+	"engagement -> contact":  true,
+	"exports -> casework":    true,
+	"exports -> concerns":    true,
+	"visits -> contact":      true,
+	"visits -> concerns":     true,
+	"imports -> contact":     true,
 }
 
 // Package is the part of `go list -json` output that the rules need.

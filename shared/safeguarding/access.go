@@ -1,5 +1,7 @@
 package safeguarding
 
+import "slices"
+
 // Who may do what is decided here, once, and nowhere else: the web pages and the API ask
 // these instead of checking roles themselves, and the use cases refuse whoever these refuse.
 
@@ -56,6 +58,13 @@ type Access struct {
 	// Transfers: the DSLs and the Senior DSL record a pupil's move, send their file to the new
 	// school and confirm a file received (S5).
 	Transfers bool
+	// Work: a member with a role in the school's work (every role but governor) has work
+	// and home visits of their own. Governors: the governors' home, with the concerns
+	// routed to them (C5) and the governors' report; nothing else of the records (P2).
+	Work, Governors bool
+	// Retention: the Senior DSL reads the records reaching the 25th birthday and places and
+	// lifts legal holds on them (S7).
+	Retention bool
 }
 
 // AccessFor is what p may open at school.
@@ -77,8 +86,11 @@ func AccessFor(p Principal, school SchoolID) Access {
 		Imports:  office || senior, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
-		Reports: dsl || p.Has(school, RoleGovernor),
+		Reports:   dsl || p.Has(school, RoleGovernor),
 		Transfers: dsl,
+		Retention: senior,
+		Work:      slices.ContainsFunc(p.Memberships[school], func(r Role) bool { return r != RoleGovernor }),
+		Governors: p.Has(school, RoleGovernor),
 	}
 }
 

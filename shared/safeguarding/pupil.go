@@ -21,6 +21,9 @@ type Pupil struct {
 	// Left: the pupil has left the school. Their records stay (nothing is deleted); they are in
 	// no class list.
 	Left bool
+	// HasRecords: the pupil has a safeguarding record, as their retention mark says (rule S7);
+	// filled only where a write needs to know whether it makes the first one.
+	HasRecords bool
 }
 
 // ConcernID identifies a concern; it is unique across the federation.

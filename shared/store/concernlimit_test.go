@@ -71,6 +71,21 @@ func TestRule_C1_C4_D1_ConcernAtItsMaximumOfPupilsCommitsInOneTransaction(t *tes
 	if err != nil {
 		t.Fatalf("a concern at its maximum: %v", err)
 	}
+	// The concern commits whole in one transaction of 100 items; as it is the first record of
+	// its 25 pupils, their marks for the retention list (rule S7), which do not fit beside it,
+	// follow in one more once it is written.
+	if n := calls.Counts()["TransactWriteItems"]; n != 2 {
+		t.Errorf("%d transactions, want the concern's and the first records' marks", n)
+	}
+	var mark retentionItem
+	if ok, err := s.getItem(ctx, retentionKey(school, pupils[0]), &mark, true); err != nil || !ok || mark.GSI2PK == "" {
+		t.Errorf("the first record's mark %+v %v %v", mark, ok, err)
+	}
+	// A second concern about the same pupils is not their first record: one transaction.
+	calls.Reset()
+	if _, err := uc.Record(ctx, safeguarding.Caller{Email: author.Email, At: at.Add(time.Minute)}, school, in, safeguarding.RequestKey{}, ""); err != nil {
+		t.Fatalf("a second concern at its maximum: %v", err)
+	}
 	if n := calls.Counts()["TransactWriteItems"]; n != 1 {
 		t.Errorf("%d transactions, want one", n)
 	}

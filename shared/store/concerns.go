@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -289,7 +290,7 @@ func (s *Store) LoadRecording(ctx context.Context, author string, school safegua
 		pupils = pupils[:concerns.MaxPupilsPerConcern+1] // enough for the rule to refuse them
 	}
 	for _, p := range pupils {
-		keys = append(keys, pupilKey(school, p))
+		keys = append(keys, pupilKey(school, p), retentionKey(school, p))
 	}
 	if rk.Key != "" {
 		keys = append(keys, requestKey(rk))
@@ -334,7 +335,13 @@ func (s *Store) LoadRecording(ctx context.Context, author string, school safegua
 			return rec, err
 		}
 		if it.ID != "" {
-			rec.Pupils[p] = pupilFromItem(it)
+			pu := pupilFromItem(it)
+			var mark retentionItem
+			if err := unmarshalFound(found, retentionKey(school, p), &mark); err != nil {
+				return rec, err
+			}
+			pu.HasRecords = mark.GSI2PK != ""
+			rec.Pupils[p] = pu
 		}
 	}
 	if rk.Key != "" {
@@ -381,7 +388,13 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 	if len(items) > 100 {
 		return fmt.Errorf("store: a concern of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
 	}
-	return s.transact(ctx, items, requestAt)
+	var first []safeguarding.ChronologyEntry
+	for _, e := range w.Entries {
+		if slices.Contains(w.FirstRecords, e.Pupil) {
+			first = append(first, e)
+		}
+	}
+	return s.transactWithMarks(ctx, items, requestAt, first)
 }
 
 // transact runs one transaction. A condition failure on the item at requestAt (the idempotency

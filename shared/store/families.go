@@ -211,7 +211,7 @@ func (s *Store) SaveFamily(ctx context.Context, w contact.FamilyWrite) error {
 	if len(items) > 100 {
 		return fmt.Errorf("store: a family change of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
 	}
-	return s.transact(ctx, items, requestAt)
+	return s.transactWithMarks(ctx, items, requestAt, w.Entries)
 }
 
 // EscalationSchools lists every school from the registry with the last local day the

@@ -236,6 +236,10 @@ func (s *Store) ApplyImport(ctx context.Context, w imports.Write) error {
 	}
 	for i, p := range w.Pupils {
 		g := []types.TransactWriteItem{put(pupilToItem(p))}
+		// Rule S7: the date of birth dates the pupil's place on the retention list (A94).
+		if u, ok := s.dateOfBirthUpdate(p); ok {
+			g = append(g, u)
+		}
 		// A renamed pupil's items under the words of the former name take the new name too, so
 		// that a search by the former name passes over them (SearchPupils).
 		for _, tok := range nameTokens(p.Name + " " + w.FormerNames[p.ID]) {

@@ -207,6 +207,9 @@ func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
 // PutPupil saves a pupil and the name-search items that find them, in one transaction.
 func (s *Store) PutPupil(ctx context.Context, p safeguarding.Pupil) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: marshal(pupilToItem(p))}}}
+	if u, ok := s.dateOfBirthUpdate(p); ok {
+		items = append(items, u)
+	}
 	for _, tok := range nameTokens(p.Name) {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(pupilNameToItem(p, tok))}})
 	}

@@ -400,7 +400,7 @@ func (s *Store) SaveVisit(ctx context.Context, w visits.VisitWrite) error {
 	if len(items) > 100 {
 		return fmt.Errorf("store: a visit command of %d items does not fit one transaction: %w", len(items), safeguarding.ErrInvalid)
 	}
-	err := s.transact(ctx, items, requestAt)
+	err := s.transactWithMarks(ctx, items, requestAt, w.Entries)
 	var failed *conditionFailed
 	if blockAt >= 0 && errors.As(err, &failed) && failed.index == blockAt {
 		return visits.ErrVisitsBlocked
@@ -415,7 +415,7 @@ func (s *Store) SaveVisitBlock(ctx context.Context, w visits.BlockWrite) error {
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: marshal(blockToItem(w.Block)),
 		ConditionExpression:       aws.String("version = :prev"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(w.PrevVersion)}}})
-	return s.transact(ctx, items, requestAt)
+	return s.transactWithMarks(ctx, items, requestAt, w.Entries)
 }
 
 // Visits reads the viewer and, in parallel, a school's visits planned to start from since

@@ -56,6 +56,8 @@ type Data struct {
 	Users    []safeguarding.Principal
 	Pupils   []safeguarding.Pupil
 	Families []Family
+	// FormerPupils left long ago; their records are kept until their 25th birthday (rule S7).
+	FormerPupils []FormerPupil
 }
 
 type staff struct {
@@ -196,12 +198,15 @@ func Demo() Data {
 				YearGroup: k.year,
 				ClassName: classNames[k.school][k.year],
 				FamilyID:  f.ID,
+				// Rule S7: the date of birth the MIS gives, in the year group's school year.
+				DateOfBirth: birthDate(k.year, len(d.Pupils)),
 			}
 			d.Pupils = append(d.Pupils, p)
 			f.Pupils = append(f.Pupils, p.ID)
 		}
 		d.Families = append(d.Families, f)
 	}
+	d.FormerPupils = formerPupils(map[safeguarding.SchoolID]string{BrookLane: Email("Helen", "Carter"), Hillcrest: Email("Robert", "King")})
 	return d
 }
 

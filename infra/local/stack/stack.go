@@ -422,6 +422,9 @@ func (s *Stack) seed(ctx context.Context, demo seed.Data, log *slog.Logger) erro
 	if err := seed.ApplyFamilies(ctx, st, demo); err != nil {
 		return err
 	}
+	if err := seed.ApplyFormerPupils(ctx, st, demo); err != nil {
+		return err
+	}
 	s.Seeded = true
 	log.Info("table created and demo data written", "table", TableName, "schools", len(demo.Schools),
 		"users", len(demo.Users), "pupils", len(demo.Pupils))

@@ -2,18 +2,28 @@ package casework
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/attendance"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // Review is the list for the SLT meeting (rule D9): the open cases, the complex ones due their
-// review, and the pupils with several concerns in a short time.
+// review, the pupils with several concerns in a short time, the work past its due time, and
+// the pupils below 90% attendance with the reasons logged (C9).
 type Review struct {
 	Open           []concerns.Concern
 	ComplexDue     []concerns.Concern
 	FrequentPupils map[safeguarding.PupilID]int
+	// Overdue is the work past its due time: the open actions (soonest due first) and the
+	// open concerns no DSL has acted on by their due time (D1), as the reader may see them.
+	OverdueActions  []Action
+	OverdueConcerns []concerns.Concern
+	// LowAttendance is rule C9's list: the pupils below 90% with the reasons logged, as the
+	// reader may see them.
+	LowAttendance []attendance.Row
 }
 
 // ReviewList builds the SLT review for a DSL of the school, leaving out any case about them,
@@ -49,10 +59,44 @@ func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school s
 		}
 	}
 	r.FrequentPupils = FrequentPupils(visible, cal, who.At, FrequentThreshold, FrequentWindow)
+	for _, c := range r.Open {
+		if c.ResponseOverdue(who.At) {
+			r.OverdueConcerns = append(r.OverdueConcerns, c)
+		}
+	}
+	overdue, err := s.Store.OverdueActions(ctx, school, who.At)
+	if err != nil {
+		return Review{}, err
+	}
+	for _, a := range overdue {
+		// C5: never the work on a concern about the reader, unless it is theirs.
+		if a.assignee == who.Email || !slices.Contains(a.exclude, who.Email) {
+			r.OverdueActions = append(r.OverdueActions, a)
+		}
+	}
+	low, err := s.Store.LowAttendance(ctx, school, attendance.Threshold)
+	if err != nil {
+		return Review{}, err
+	}
+	var reasons []safeguarding.ChronologyEntry
+	if len(low) > 0 {
+		if reasons, err = s.Store.AttendanceReasons(ctx, school); err != nil {
+			return Review{}, err
+		}
+	}
+	r.LowAttendance = attendance.Rows(p, low, reasons, attendance.Threshold)
 	var listed []safeguarding.PupilID
 	for _, c := range r.Open {
 		listed = append(listed, safeguarding.PupilIDs(c.Pupils())...)
 	}
+	for _, row := range r.LowAttendance {
+		listed = append(listed, row.Pupil.ID)
+	}
+	for id := range r.FrequentPupils {
+		listed = append(listed, id)
+	}
+	slices.Sort(listed)
+	listed = slices.Compact(listed)
 	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "review.read",
 		Subject: "review", Pupils: listed, At: who.At, Source: who.Source})
 	return r, err

@@ -80,6 +80,12 @@ type CaseStore interface {
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 	// ReviewData reads the viewer, the school's open cases and the concerns recorded since.
 	ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []concerns.Concern, []concerns.Concern, error)
+	// OverdueActions reads the school's open actions due before now, soonest due first (the
+	// due index of actions, A16).
+	OverdueActions(ctx context.Context, school safeguarding.SchoolID, now time.Time) ([]Action, error)
+	// LowAttendance and AttendanceReasons are rule C9's list (attendance.Store).
+	LowAttendance(ctx context.Context, school safeguarding.SchoolID, below float64) ([]safeguarding.Pupil, error)
+	AttendanceReasons(ctx context.Context, school safeguarding.SchoolID) ([]safeguarding.ChronologyEntry, error)
 	// SchoolCalendar reads the school's own calendar (an empty one if it entered none).
 	SchoolCalendar(ctx context.Context, id safeguarding.SchoolID) (safeguarding.SchoolCalendar, error)
 }

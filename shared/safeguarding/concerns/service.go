@@ -61,6 +61,9 @@ type ConcernWrite struct {
 	Audit   safeguarding.AuditEntry
 	Alerts  []safeguarding.Alert
 	Request *safeguarding.RequestRecord
+	// FirstRecords are the pupils of whom this concern is the first record: the store puts
+	// them on the retention list's index (rule S7).
+	FirstRecords []safeguarding.PupilID
 }
 
 // ConcernStore is the storage port the concern use cases need.
@@ -264,6 +267,11 @@ func (s Concerns) Record(ctx context.Context, who safeguarding.Caller, school sa
 	}
 	if key.Key != "" {
 		w.Request = &safeguarding.RequestRecord{Key: key, Fingerprint: fingerprint, Receipt: receipt}
+	}
+	for _, p := range c.pupils {
+		if !rec.Pupils[p.ID].HasRecords {
+			w.FirstRecords = append(w.FirstRecords, p.ID)
+		}
 	}
 	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, receipt, s.Store.SaveConcern(ctx, w), safeguarding.ReceiptOf)
 }
