@@ -73,8 +73,8 @@ type transferJSON struct {
 	ReceivedAt     *time.Time  `json:"receivedAt,omitempty"`
 	LinkExpiresAt  *time.Time  `json:"linkExpiresAt,omitempty"`
 	History        []eventJSON `json:"history"`
-	// Code and LinkURL answer the sending of a transfer outside the federation, once: the code
-	// to give by phone, and the link (also emailed) in case the email does not arrive.
+	// Code and LinkURL answer the sending of a transfer outside the federation, once: the link
+	// for the sending DSL to email to the named DSL, and the code to give them by phone.
 	Code    string `json:"code,omitempty"`
 	LinkURL string `json:"linkUrl,omitempty"`
 }

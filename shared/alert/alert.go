@@ -45,22 +45,8 @@ func Compose(a safeguarding.Alert, appURL string) Message {
 		page = "/closure-contacts"
 	}
 	link := strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + page + a.Subject
-	switch a.SubjectKind {
-	case safeguarding.SubjectTransfer:
+	if a.SubjectKind == safeguarding.SubjectTransfer {
 		link = strings.TrimRight(appURL, "/") + "/schools/" + string(a.School) + "/transfers"
-	case safeguarding.SubjectTransferLink:
-		// Rule S5: to a named DSL outside the federation, who has no account. The link works
-		// only with the one-time code the sending DSL gives by phone; the message says neither
-		// the pupil nor the code.
-		link = strings.TrimRight(appURL, "/") + "/transfer-links/" + a.Subject
-		return Message{
-			Subject: "A safeguarding file is sent to you by " + a.SchoolName,
-			Text: fmt.Sprintf("%s is sending you a pupil's safeguarding file, as the designated safeguarding lead of their new school.\n\n"+
-				"Open this link: %s\n\nIt asks for a one-time code, which the sender gives you by phone. "+
-				"This message contains no details by design. Do not forward it.", a.SchoolName, link),
-			Attributes: map[string]string{"school": string(a.School), "audience": string(a.Audience), "recipient": a.Recipient,
-				"channel": string(a.Channel), "priority": string(a.Priority), "kind": a.Kind, "reference": a.Reference},
-		}
 	}
 	var text string
 	switch a.Channel {

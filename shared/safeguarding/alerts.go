@@ -86,10 +86,5 @@ const SubjectClosureContacts = "closure-contacts"
 const DueTransfer = "transfer"
 
 // SubjectTransfer marks an alert about a transfer of a pupil's file (rule S5): its link opens
-// the school's transfers. SubjectTransferLink marks the email to a named DSL outside the
-// federation: its Subject is the transfer's id and the link's token, its link the public page
-// that asks for the one-time code.
-const (
-	SubjectTransfer     = "transfer"
-	SubjectTransferLink = "transfer-link"
-)
+// the school's transfers.
+const SubjectTransfer = "transfer"

@@ -188,7 +188,9 @@ type Sent struct {
 
 // SendOutside sends a transfer outside the federation: archive is the export already written
 // for it (the sending DSL's own export, audited as such). A new link and code are made (a
-// locked or expired link is replaced by sending again) and the link is emailed to the named DSL.
+// locked or expired link is replaced by sending again) and given once to the sending DSL, who
+// emails the link to the named DSL and gives the code by phone: the product has no account
+// for the named DSL to alert, and keeps neither the link's token nor the code anywhere.
 func (x Transfers) SendOutside(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, archive func(Transfer) (key, version string, err error)) (Sent, error) {
 	p, t, err := x.Store.Load(ctx, who.Email, id)
 	if err != nil {
@@ -214,22 +216,15 @@ func (x Transfers) SendOutside(ctx context.Context, who safeguarding.Caller, sch
 	next.Link = link
 	next.Status, next.SentBy, next.SentAt, next.Version = StatusSent, who.Email, who.At.UTC(), t.Version+1
 	next.log(who.At, who.Email, EventSent, "link to "+t.To.DSLEmail+" until "+link.ExpiresAt.In(safeguarding.London).Format("2 January 2006 15:04"))
-	alert := safeguarding.Alert{ID: "transfer-" + id + "#link#" + stampOf(who.At), School: school, SchoolName: t.FromName,
-		Kind: "transfer-link", Audience: AudienceOutsideDSL, Recipient: t.To.DSLEmail, Channel: safeguarding.ChannelEmail,
-		Priority: safeguarding.PriorityNormal, Reference: "Transfer", Subject: id + "/" + token, SubjectKind: safeguarding.SubjectTransferLink}
 	w := Writes{
 		Entries: []safeguarding.ChronologyEntry{x.entry(next, who, p.Name, "sent-"+stampOf(who.At), "Safeguarding file sent to "+t.To.DSLEmail+" at "+t.To.SchoolName+" by a link that works until "+link.ExpiresAt.In(safeguarding.London).Format("2 January 2006 15:04"))},
 		Audits:  []safeguarding.AuditEntry{x.audit(who, school, AuditSent, next)},
-		Alerts:  []safeguarding.Alert{alert},
 	}
 	if err := x.Store.Save(ctx, next, w); err != nil {
 		return Sent{}, err
 	}
 	return Sent{Transfer: next, Token: token, Code: code}, nil
 }
-
-// AudienceOutsideDSL is the named DSL of a school outside the federation (rule S5).
-const AudienceOutsideDSL safeguarding.Audience = "outside_dsl"
 
 func stampOf(t time.Time) string { return t.UTC().Format("20060102T150405.000000000") }
 
