@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -87,45 +85,11 @@ func (h handler) archive(ctx context.Context, rec exports.Record, doc printout.E
 		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", MaxArchiveBytes>>20)
 		return a, nil
 	}
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
-	add := func(name string, at time.Time, method uint16, r io.Reader) error {
-		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: at})
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(w, r)
-		return err
-	}
-	body, err := printout.Encode(doc)
+	body, err := h.zip(ctx, rec, doc)
 	if err != nil {
 		return a, err
 	}
-	if err := add("export.json", rec.At, zip.Deflate, bytes.NewReader(body)); err != nil {
-		return a, err
-	}
-	if pdf, err := printout.Chronology(rec, printout.Options{}); err == nil {
-		if err := add("chronology.pdf", rec.At, zip.Store, bytes.NewReader(pdf)); err != nil {
-			return a, err
-		}
-	}
-	for _, c := range rec.Concerns {
-		for n, f := range c.Files {
-			r, err := h.archives.Get(ctx, f.ObjectKey(), f.Version())
-			if err != nil {
-				return a, err
-			}
-			err = add(printout.ArchivePath(c, n, f), f.At(), zip.Store, io.LimitReader(r, f.Size()+1))
-			_ = r.Close()
-			if err != nil {
-				return a, fmt.Errorf("archiving a file: %w", err)
-			}
-		}
-	}
-	if err := z.Close(); err != nil {
-		return a, err
-	}
-	version, err := h.archives.Put(ctx, key, "application/zip", buf.Bytes())
+	version, err := h.archives.Put(ctx, key, "application/zip", body)
 	if err != nil {
 		return a, err
 	}
