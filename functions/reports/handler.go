@@ -52,14 +52,8 @@ func checkFormat(req httpapi.Request) error {
 }
 
 func (h handler) governors(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	who, err := httpapi.Caller(req)
+	who, err := reportRequest(req, "term")
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := httpapi.KnownQuery(req, "term", "format"); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := checkFormat(req); err != nil {
 		return httpapi.Response{}, err
 	}
 	r, err := h.reports.GovernorsReport(ctx, who, httpapi.School(req), req.QueryStringParameters["term"])
@@ -70,14 +64,8 @@ func (h handler) governors(ctx context.Context, req httpapi.Request) (httpapi.Re
 }
 
 func (h handler) ofsted(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	who, err := httpapi.Caller(req)
+	who, err := reportRequest(req, "year")
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := httpapi.KnownQuery(req, "year", "format"); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := checkFormat(req); err != nil {
 		return httpapi.Response{}, err
 	}
 	year := 0
@@ -94,14 +82,8 @@ func (h handler) ofsted(ctx context.Context, req httpapi.Request) (httpapi.Respo
 }
 
 func (h handler) federation(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	who, err := httpapi.Caller(req)
+	who, err := reportRequest(req, "term")
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := httpapi.KnownQuery(req, "term", "format"); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := checkFormat(req); err != nil {
 		return httpapi.Response{}, err
 	}
 	total, each, err := h.reports.FederationReport(ctx, who, req.QueryStringParameters["term"])
@@ -109,6 +91,19 @@ func (h handler) federation(ctx context.Context, req httpapi.Request) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	return answer(req, total, each), nil
+}
+
+// reportRequest is the caller of a report's request, once its query holds only the period's
+// parameter and the format, and the format is one the reports have.
+func reportRequest(req httpapi.Request, period string) (safeguarding.Caller, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return who, err
+	}
+	if err := httpapi.KnownQuery(req, period, "format"); err != nil {
+		return who, err
+	}
+	return who, checkFormat(req)
 }
 
 // answer is the report as JSON or, asked for, its CSV.
