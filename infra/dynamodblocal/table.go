@@ -56,7 +56,7 @@ func CreateTableFromDef(ctx context.Context, client *dynamodb.Client, def templa
 }
 
 func waitActive(ctx context.Context, client *dynamodb.Client, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for {
 		out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})

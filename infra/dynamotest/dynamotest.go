@@ -133,7 +133,7 @@ func New(t testing.TB, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, str
 	endpoint := endpoints[(os.Getpid()+int(n))%len(endpoints)] // a pool's servers take turns
 	admin := dynamodblocal.NewClient(endpoint)
 	name := tableName(t, n)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := dynamodblocal.CreateTableFromDef(ctx, admin, tableDef, name); err != nil {
 		t.Fatalf("dynamotest: %v", err)
