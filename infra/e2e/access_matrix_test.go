@@ -262,17 +262,24 @@ func accessMatrix() map[string]accessRow {
 
 		// Transfers (S5): Rory's move to Hillcrest, recorded by Daniel; the receipt is never the
 		// sending school's.
-		"POST /api/schools/{school}/pupils/{pupil}/transfers": {allow: dsls, body: map[string]any{"toSchool": "hillcrest"}, why: "S5: transfers.MayRecord: the DSLs and the Senior DSL"},
-		"GET /api/schools/{school}/transfers":                 {allow: dsls, why: "S5: transfers.MayList: the DSLs and the Senior DSL"},
-		"POST /api/schools/{school}/transfers/{id}/send":      {allow: dsls, why: "S5: transfers.MaySend: the sending school's DSLs (a second send is 409)"},
-		"POST /api/schools/{school}/transfers/{id}/receipt":   {allow: "", why: "S5: transfers.MayConfirm: only the receiving school's DSLs"},
-		"GET /transfer-links/{id}/{token}":                    {allow: everyone, public: "the page of a link outside the federation: without the link's token it says the link does not work", params: map[string]string{"token": "none"}},
-		"POST /transfer-links/{id}/{token}":                   {allow: everyone, public: "the link's form: without the right token and code it gives nothing (a form without a code asks for it, 400)", params: map[string]string{"token": "none"}},
-		"GET /schools/{school}/pupils/{pupil}/move":           {allow: dsls, why: "S5: Access.Transfers: the DSLs record a move"},
-		"POST /schools/{school}/pupils/{pupil}/move":          {allow: dsls, body: url.Values{"where": {"federation"}, "to-school": {"hillcrest"}}, why: "S5: transfers.MayRecord"},
-		"GET /schools/{school}/transfers":                     {allow: dsls, why: "S5: Access.Transfers, transfers.MayList"},
-		"POST /schools/{school}/transfers/{id}/send":          {allow: dsls, why: "S5: transfers.MaySend (a second send shows the page)"},
-		"POST /schools/{school}/transfers/{id}/receipt":       {allow: "", why: "S5: transfers.MayConfirm: never the sending school"},
+		"POST /api/schools/{school}/pupils/{pupil}/transfers":               {allow: dsls, body: map[string]any{"toSchool": "hillcrest"}, why: "S5: transfers.MayRecord: the DSLs and the Senior DSL"},
+		"GET /api/schools/{school}/transfers":                               {allow: dsls, why: "S5: transfers.MayList: the DSLs and the Senior DSL"},
+		"GET /api/schools/{school}/retention":                               {allow: "H", why: "S7: Access.Retention: the Senior DSL"},
+		"POST /api/schools/{school}/pupils/{pupil}/legal-holds":             {allow: "H", body: map[string]any{"reason": "A court order"}, why: "S7: the Senior DSL places a legal hold"},
+		"POST /api/schools/{school}/pupils/{pupil}/legal-holds/{hold}/lift": {allow: "H", body: map[string]any{"reason": "The order ended"}, params: map[string]string{"hold": "1"}, why: "S7: the Senior DSL lifts a legal hold"},
+		"GET /schools/{school}/governors":                                   {allow: "M", why: "P2, C5: Access.Governors: the governors' home"},
+		"GET /schools/{school}/retention":                                   {allow: "H", why: "S7: Access.Retention: the Senior DSL"},
+		"POST /schools/{school}/retention/{pupil}/holds":                    {allow: "H", body: none, why: "S7: the Senior DSL places a legal hold"},
+		"POST /schools/{school}/retention/{pupil}/holds/{hold}/lift":        {allow: "H", body: none, params: map[string]string{"hold": "1"}, why: "S7: the Senior DSL lifts a legal hold"},
+		"POST /api/schools/{school}/transfers/{id}/send":                    {allow: dsls, why: "S5: transfers.MaySend: the sending school's DSLs (a second send is 409)"},
+		"POST /api/schools/{school}/transfers/{id}/receipt":                 {allow: "", why: "S5: transfers.MayConfirm: only the receiving school's DSLs"},
+		"GET /transfer-links/{id}/{token}":                                  {allow: everyone, public: "the page of a link outside the federation: without the link's token it says the link does not work", params: map[string]string{"token": "none"}},
+		"POST /transfer-links/{id}/{token}":                                 {allow: everyone, public: "the link's form: without the right token and code it gives nothing (a form without a code asks for it, 400)", params: map[string]string{"token": "none"}},
+		"GET /schools/{school}/pupils/{pupil}/move":                         {allow: dsls, why: "S5: Access.Transfers: the DSLs record a move"},
+		"POST /schools/{school}/pupils/{pupil}/move":                        {allow: dsls, body: url.Values{"where": {"federation"}, "to-school": {"hillcrest"}}, why: "S5: transfers.MayRecord"},
+		"GET /schools/{school}/transfers":                                   {allow: dsls, why: "S5: Access.Transfers, transfers.MayList"},
+		"POST /schools/{school}/transfers/{id}/send":                        {allow: dsls, why: "S5: transfers.MaySend (a second send shows the page)"},
+		"POST /schools/{school}/transfers/{id}/receipt":                     {allow: "", why: "S5: transfers.MayConfirm: never the sending school"},
 	}
 }
 
