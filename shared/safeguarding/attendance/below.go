@@ -68,7 +68,7 @@ func (l List) BelowThreshold(ctx context.Context, who safeguarding.Caller, schoo
 	}
 	if below < 0 || below > Threshold {
 		return nil, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "below",
-			Message: fmt.Sprintf("must be a percentage above 0 and at most %g (rule C9's list)", Threshold)}}}
+			Message: fmt.Sprintf("must be a percentage above 0 and at most %g, the attendance list's own threshold", Threshold)}}}
 	}
 	p, err := l.Store.Principal(ctx, who.Email)
 	if err != nil {
