@@ -54,6 +54,7 @@ type caseService interface {
 	ChangeCase(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID, change, decision, reason string,
 		key safeguarding.RequestKey, fingerprint string) (concerns.Concern, error)
 	ReviewList(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) (casework.Review, error)
+	ReviewsDue(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]concerns.Concern, error)
 	ConcernPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (casework.CasePage, error)
 }
 
@@ -320,6 +321,8 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/reports/ofsted.csv":    (*Handler).ofstedReport,
 	// The governors' home (rule P2): the concerns routed to them (C5) and their report's link.
 	"GET /schools/{school}/governors": (*Handler).governors,
+	// The concerns a member of staff raised or was tagged in, with where each stands.
+	"GET /schools/{school}/my-concerns": (*Handler).raisedConcerns,
 	// Records reaching the 25th birthday, and legal holds (rule S7), for the Senior DSL.
 	"GET /schools/{school}/retention":                              (*Handler).retentionList,
 	"POST /schools/{school}/retention/{pupil}/holds":               (*Handler).placeHold,

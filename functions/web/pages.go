@@ -27,6 +27,8 @@ type schoolView struct {
 	ID     safeguarding.SchoolID
 	Name   string
 	Access safeguarding.Access
+	// Needs is what waits for the person at the school now, counted and linked (home.go).
+	Needs homeNeeds
 }
 
 type homeView struct {
@@ -48,6 +50,7 @@ func (h *Handler) home(ctx context.Context, r *request, s session) events.APIGat
 		if school, err := h.Directory.School(ctx, id); err == nil && school.Name != "" {
 			sv.Name = school.Name
 		}
+		sv.Needs = h.needsAt(ctx, r, s, p, id)
 		v.Schools = append(v.Schools, sv)
 	}
 	slices.SortFunc(v.Schools, func(a, b schoolView) int { return cmp.Compare(a.Name, b.Name) })

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -185,15 +186,25 @@ type errorView struct {
 	LinkText string
 }
 
-// navView is the header's menu: Home, Record a concern, My work, Acknowledgements for those
-// who mark classes, Concerns, Review and Families for DSLs, Calendar for those who keep it.
+// navView is the header's menu: Home and Record a concern on their own, then a few headed
+// groups of links, each only with the links the person's roles open, so that a DSL's menu
+// stays on one line of a laptop's screen and reads as a short list on a phone.
 type navView struct {
-	Items []navItem
+	Items  []navItem
+	Groups []navGroup
 }
 
 type navItem struct {
 	Href    string
 	Text    string
+	Current bool
+}
+
+// navGroup is one heading of the menu with its links; Current when the page is one of them.
+type navGroup struct {
+	Key     string
+	Title   string
+	Items   []navItem
 	Current bool
 }
 
@@ -207,71 +218,98 @@ func navFor(p safeguarding.Principal, school safeguarding.SchoolID, current stri
 	}
 	base := schoolPath(school)
 	n.Items = append(n.Items, navItem{Href: base + "/concerns/new", Text: "Record a concern", Current: current == "record"})
-	if a.Work {
-		n.Items = append(n.Items, navItem{Href: base + "/work", Text: "My work", Current: current == "work"},
-			navItem{Href: base + "/visits", Text: "Home visits", Current: current == "visits"})
+	item := func(href, text, name string) navItem {
+		return navItem{Href: href, Text: text, Current: current == name}
 	}
-	// Rule P2: a governor sees the concerns routed to them (C5); the report is under Reports.
+
+	// Your work: what the person does themselves.
+	var mine []navItem
+	if a.Work {
+		mine = append(mine, item(base+"/work", "My work", "work"), item(base+"/visits", "Home visits", "visits"))
+	}
+	mine = append(mine, item(raisedPath(school), "Concerns you raised", "raised"))
+	// Rule P2: a governor sees the concerns routed to them (C5); the report is under School.
 	if a.Governors {
-		n.Items = append(n.Items, navItem{Href: governorsPath(school), Text: "For governors", Current: current == "governors"})
+		mine = append(mine, item(governorsPath(school), "For governors", "governors"))
 	}
 	if a.Acknowledgements {
-		n.Items = append(n.Items, navItem{Href: base + "/acknowledgements", Text: "Acknowledgements", Current: current == "acknowledgements"})
-	}
-	if a.Dashboard {
-		n.Items = append(n.Items, navItem{Href: base + "/concerns", Text: "Concerns", Current: current == "concerns"},
-			navItem{Href: base + "/review", Text: "Review", Current: current == "review"},
-			navItem{Href: base + "/families", Text: "Families", Current: current == "families"})
-	}
-	if a.FindPupils {
-		n.Items = append(n.Items, navItem{Href: pupilSearchPath(school), Text: "Find a pupil", Current: current == "find-pupil"})
-	}
-	if a.FindFamilies {
-		n.Items = append(n.Items, navItem{Href: familySearchPath(school), Text: "Find a family", Current: current == "find-family"})
-	}
-	if a.Transfers {
-		n.Items = append(n.Items, navItem{Href: transfersPath(school), Text: "Transfers", Current: current == "transfers"})
+		mine = append(mine, item(base+"/acknowledgements", "Acknowledgements", "acknowledgements"))
 	}
 	// Rule P3: the DSLs and the staff a DSL designated for closure contact call the families;
 	// the designation comes with the Principal, so the link costs no read of its own.
-	if a.Audit {
-		n.Items = append(n.Items, navItem{Href: auditPath(school), Text: "Audit", Current: current == "audit"})
-	}
 	if a.CallFamilies {
-		n.Items = append(n.Items, navItem{Href: callsPath(school), Text: "Families to call", Current: current == "calls"})
+		mine = append(mine, item(callsPath(school), "Families to call", "calls"))
 	}
-	if a.ContactNumbers {
-		n.Items = append(n.Items, navItem{Href: contactReportPath(school), Text: "Contact numbers", Current: current == "contact-report"})
+
+	// Concerns: the DSLs' reading of the school's records.
+	var cases []navItem
+	if a.Dashboard {
+		cases = append(cases, item(base+"/concerns", "Concerns", "concerns"), item(base+"/review", "Review", "review"))
 	}
-	if a.Attendance {
-		n.Items = append(n.Items, navItem{Href: attendancePath(school), Text: "Attendance", Current: current == "attendance"})
+	if a.FindPupils {
+		cases = append(cases, item(pupilSearchPath(school), "Find a pupil", "find-pupil"))
 	}
-	if a.Reports {
-		n.Items = append(n.Items, navItem{Href: governorsReportPath(school), Text: "Reports", Current: current == "reports"})
+	if a.Transfers {
+		cases = append(cases, item(transfersPath(school), "Transfers", "transfers"))
 	}
-	if a.CalendarEdit {
-		n.Items = append(n.Items, navItem{Href: base + "/calendar", Text: "Calendar", Current: current == "calendar"})
-	}
-	if a.Imports {
-		n.Items = append(n.Items, navItem{Href: importsPath(school), Text: "Import pupils", Current: current == "imports"})
-	}
-	if a.Staff {
-		n.Items = append(n.Items, navItem{Href: staffPath(school), Text: "Staff", Current: current == "staff"})
-	}
-	if a.Categories {
-		n.Items = append(n.Items, navItem{Href: base + "/categories", Text: "Categories", Current: current == "categories"},
-			navItem{Href: closureContactsPath(school), Text: "Closure contacts", Current: current == "closure-contacts"})
-	}
-	if a.ClassTeachers {
-		n.Items = append(n.Items, navItem{Href: classesPath(school), Text: "Classes", Current: current == "classes"})
+	if a.Audit {
+		cases = append(cases, item(auditPath(school), "Audit", "audit"))
 	}
 	if a.Retention {
-		n.Items = append(n.Items, navItem{Href: retentionPath(school), Text: "Records to review", Current: current == "retention"})
+		cases = append(cases, item(retentionPath(school), "Records to review", "retention"))
+	}
+
+	// Families and closure: families who go quiet, their numbers, attendance.
+	var families []navItem
+	if a.Families {
+		families = append(families, item(base+"/families", "Families", "families"))
+	}
+	if a.FindFamilies {
+		families = append(families, item(familySearchPath(school), "Find a family", "find-family"))
+	}
+	if a.ContactNumbers {
+		families = append(families, item(contactReportPath(school), "Contact numbers", "contact-report"))
+	}
+	if a.Attendance {
+		families = append(families, item(attendancePath(school), "Attendance", "attendance"))
+	}
+	if a.Categories {
+		families = append(families, item(closureContactsPath(school), "Closure contacts", "closure-contacts"))
+	}
+
+	// School: how the school is set up, its reports and contacts.
+	var sch []navItem
+	if a.Reports {
+		sch = append(sch, item(governorsReportPath(school), "Reports", "reports"))
+	}
+	if a.CalendarEdit {
+		sch = append(sch, item(base+"/calendar", "Calendar", "calendar"))
+	}
+	if a.Imports {
+		sch = append(sch, item(importsPath(school), "Import pupils", "imports"))
+	}
+	if a.Staff {
+		sch = append(sch, item(staffPath(school), "Staff", "staff"))
+	}
+	if a.Categories {
+		sch = append(sch, item(base+"/categories", "Categories", "categories"))
+	}
+	if a.ClassTeachers {
+		sch = append(sch, item(classesPath(school), "Classes", "classes"))
 	}
 	if a.Settings {
-		n.Items = append(n.Items, navItem{Href: settingsPath(school), Text: "Settings", Current: current == "settings"})
+		sch = append(sch, item(settingsPath(school), "Settings", "settings"))
 	}
-	n.Items = append(n.Items, navItem{Href: keyContactsPath(school), Text: "Key contacts", Current: current == "key-contacts"})
+	sch = append(sch, item(keyContactsPath(school), "Key contacts", "key-contacts"))
+
+	for _, g := range []navGroup{{Key: "mine", Title: "Your work", Items: mine}, {Key: "concerns", Title: "Concerns", Items: cases},
+		{Key: "families", Title: "Families and closure", Items: families}, {Key: "school", Title: "School", Items: sch}} {
+		if len(g.Items) == 0 {
+			continue
+		}
+		g.Current = slices.ContainsFunc(g.Items, func(i navItem) bool { return i.Current })
+		n.Groups = append(n.Groups, g)
+	}
 	return n
 }
 

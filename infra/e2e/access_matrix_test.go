@@ -268,6 +268,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /api/schools/{school}/pupils/{pupil}/legal-holds":             {allow: "H", body: map[string]any{"reason": "A court order"}, why: "S7: the Senior DSL places a legal hold"},
 		"POST /api/schools/{school}/pupils/{pupil}/legal-holds/{hold}/lift": {allow: "H", body: map[string]any{"reason": "The order ended"}, params: map[string]string{"hold": "1"}, why: "S7: the Senior DSL lifts a legal hold"},
 		"GET /schools/{school}/governors":                                   {allow: "M", why: "P2, C5: Access.Governors: the governors' home"},
+		"GET /schools/{school}/my-concerns":                                 {allow: everyone, why: "P2: Access.Member: the concerns one wrote or was tagged in, as the dashboard's use case lets them see"},
 		"GET /schools/{school}/retention":                                   {allow: "H", why: "S7: Access.Retention: the Senior DSL"},
 		"POST /schools/{school}/retention/{pupil}/holds":                    {allow: "H", body: none, why: "S7: the Senior DSL places a legal hold"},
 		"POST /schools/{school}/retention/{pupil}/holds/{hold}/lift":        {allow: "H", body: none, params: map[string]string{"hold": "1"}, why: "S7: the Senior DSL lifts a legal hold"},

@@ -79,6 +79,25 @@ func (s *Store) ReviewData(ctx context.Context, viewer string, school safeguardi
 	return p, open, recent, err
 }
 
+// OpenCases reads the viewer and the school's open cases (GSI3, A19), side by side.
+func (s *Store) OpenCases(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []concerns.Concern, error) {
+	var (
+		p    safeguarding.Principal
+		open []concerns.Concern
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		p, err = s.Principal(gctx, viewer)
+		return err
+	})
+	g.Go(func() (err error) {
+		open, err = s.concernsOnIndex(gctx, "GSI3", "GSI3PK", casesPK(school, false), "GSI3SK", "")
+		return err
+	})
+	err := g.Wait()
+	return p, open, err
+}
+
 // concernsOnIndex reads every concern under a list key of an index, from sort key `from`.
 func (s *Store) concernsOnIndex(ctx context.Context, index, pkName, pk, skName, from string) ([]concerns.Concern, error) {
 	in := &dynamodb.QueryInput{

@@ -29,6 +29,16 @@ window.addEventListener("pageshow", (event) => {
 
 initAll();
 
+// The menu's groups: opening one closes the others, so one list hangs below the menu at a time.
+for (const group of document.querySelectorAll(".app-nav-group__details")) {
+  group.addEventListener("toggle", () => {
+    if (!group.open) return;
+    for (const other of document.querySelectorAll(".app-nav-group__details[open]")) {
+      if (other !== group) other.open = false;
+    }
+  });
+}
+
 // A radio's panel shows under it once it is chosen (its id is prefix + the radio's value): each
 // category's sub-categories; the time of "earlier today" and the date of "another day". GOV.UK
 // Frontend's own conditional reveal marks radios aria-expanded, which the radio role does not

@@ -102,6 +102,35 @@ func (s Cases) ReviewList(ctx context.Context, who safeguarding.Caller, school s
 	return r, err
 }
 
+// ReviewsDue lists the complex cases due their review (rule D9) as the SLT review shows them
+// to the reader, a DSL of the school, leaving out any case about them: the review's first
+// list alone, for the Senior DSL's home to count. The read is audited with the cases' pupils.
+func (s Cases) ReviewsDue(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]concerns.Concern, error) {
+	stored, err := s.Store.SchoolCalendar(ctx, school)
+	if err != nil {
+		return nil, err
+	}
+	cal := s.schoolCalendar(stored, school)
+	p, open, err := s.Store.OpenCases(ctx, who.Email, school)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsDSL(school) {
+		return nil, safeguarding.ErrForbidden
+	}
+	var due []concerns.Concern
+	var listed []safeguarding.PupilID
+	for _, c := range open {
+		if c.CanView(p) && c.ReviewDue(who.At, cal) {
+			due = append(due, c)
+			listed = append(listed, safeguarding.PupilIDs(c.Pupils())...)
+		}
+	}
+	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "review.due.read",
+		Subject: "review", Pupils: listed, At: who.At, Source: who.Source})
+	return due, err
+}
+
 // FrequentPupils flags the pupils with at least threshold concerns recorded in the last
 // window school days up to now (rule D9: by default 3 within 10 school days).
 func FrequentPupils(cs []concerns.Concern, cal safeguarding.Calendar, now time.Time, threshold, window int) map[safeguarding.PupilID]int {

@@ -80,6 +80,8 @@ type CaseStore interface {
 	Audit(ctx context.Context, e safeguarding.AuditEntry) error
 	// ReviewData reads the viewer, the school's open cases and the concerns recorded since.
 	ReviewData(ctx context.Context, viewer string, school safeguarding.SchoolID, since time.Time) (safeguarding.Principal, []concerns.Concern, []concerns.Concern, error)
+	// OpenCases reads the viewer and the school's open cases (the SLT review's first list).
+	OpenCases(ctx context.Context, viewer string, school safeguarding.SchoolID) (safeguarding.Principal, []concerns.Concern, error)
 	// OverdueActions reads the school's open actions due before now, soonest due first (the
 	// due index of actions, A16).
 	OverdueActions(ctx context.Context, school safeguarding.SchoolID, now time.Time) ([]Action, error)
