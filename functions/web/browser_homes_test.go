@@ -137,6 +137,31 @@ func TestRule_P2_BrowserPages_EachRolesHomeOnAPhoneAndALaptop(t *testing.T) {
 		}
 	}
 
+	// The dashboard the DSL's counts lead to: a summary per concern on a phone, a table with
+	// the reporter on a laptop, narrowed by the form.
+	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(head)))
+	b.do(t, "the dashboard on a phone", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Navigate(srv.URL+"/schools/"+school+"/concerns"), chromedp.WaitVisible(chromedp.ID("dashboard-list")))
+	b.checkAxe(t, "the dashboard on a phone")
+	if b.eval(t, `getComputedStyle(document.getElementById("dashboard-table")).display`) != "none" {
+		t.Error("the dashboard's table shows on a phone")
+	}
+	b.do(t, "narrowing the dashboard to a pupil", chromedp.SendKeys(chromedp.ID("filter-pupil"), "chidi"),
+		chromedp.Click(chromedp.ID("filter-apply")), chromedp.WaitVisible(chromedp.ID("dashboard-count")))
+	if n := b.eval(t, `String(document.querySelectorAll("#dashboard-list > li").length)`); n != "1" {
+		t.Errorf("narrowed to Chidi, the dashboard lists %s", n)
+	}
+	if list := b.text(t, "#dashboard-list"); !strings.Contains(list, "Tom Hughes") {
+		t.Errorf("the summary does not name the reporter: %s", list)
+	}
+	b.checkAxe(t, "the narrowed dashboard on a phone")
+	b.do(t, "the dashboard on a laptop", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/schools/"+school+"/concerns"),
+		chromedp.WaitVisible(chromedp.ID("dashboard-table")))
+	b.checkAxeAt(t, "the dashboard on a laptop", "1280")
+	if b.eval(t, `getComputedStyle(document.getElementById("dashboard-list")).display`) != "none" {
+		t.Error("the dashboard's summaries show beside the table on a laptop")
+	}
+
 	// The teacher's concerns, and the concern form, on a phone.
 	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(teacher)))
 	b.do(t, "the teacher's concerns on a phone", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),

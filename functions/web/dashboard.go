@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -31,11 +33,77 @@ type dashboardRowView struct {
 	Overdue        bool
 	AwaitingAction bool
 	ActionDue      string
+	// Reporter is who recorded it, by name.
+	Reporter string
 }
 
 type dashboardView struct {
 	SchoolName string
 	Rows       []dashboardRowView
+	// Filter is what the form asked for; Listed how many of the recent concerns it left
+	// (Total); Categories the choices of the category filter.
+	Filter        dashboardFilter
+	Filtered      bool
+	Listed, Total int
+	Categories    []option
+}
+
+// dashboardFilter narrows the dashboard's rows: by status, priority, category, what waits
+// (unread or overdue) and words of a pupil's name. Each value the form cannot give is "".
+type dashboardFilter struct {
+	Status, Priority, Category, Show, Pupil string
+}
+
+// maxPupilFilter bounds the pupil's name a filter takes.
+const maxPupilFilter = 100
+
+// readDashboardFilter reads the dashboard's query: values outside the form's choices are
+// dropped (the filter is then "any"), a pupil's name is trimmed and cut to its bound.
+func readDashboardFilter(q url.Values) dashboardFilter {
+	f := dashboardFilter{}
+	switch v := q.Get("status"); v {
+	case "open", "closed":
+		f.Status = v
+	}
+	if q.Get("priority") == "high" {
+		f.Priority = "high"
+	}
+	if c := q.Get("category"); c != "" {
+		if _, ok := concerns.PolicyCatalogue().Find(safeguarding.Category(c)); ok {
+			f.Category = c
+		}
+	}
+	switch v := q.Get("show"); v {
+	case "unread", "overdue":
+		f.Show = v
+	}
+	f.Pupil = strings.Join(strings.Fields(q.Get("pupil")), " ")
+	if r := []rune(f.Pupil); len(r) > maxPupilFilter {
+		f.Pupil = string(r[:maxPupilFilter])
+	}
+	return f
+}
+
+func (f dashboardFilter) any() bool { return f != dashboardFilter{} }
+
+// keeps says whether a row passes the filter; pupils are its pupils' names.
+func (f dashboardFilter) keeps(row concerns.DashboardRow, pupils []string) bool {
+	c := row.Concern
+	switch {
+	case f.Status == "open" && c.Status() == concerns.CaseClosed, f.Status == "closed" && c.Status() != concerns.CaseClosed:
+		return false
+	case f.Priority == "high" && !c.HighPriority():
+		return false
+	case f.Category != "" && string(c.Category()) != f.Category:
+		return false
+	case f.Show == "unread" && (row.Read || c.Status() == concerns.CaseClosed), f.Show == "overdue" && !row.Overdue:
+		return false
+	}
+	if f.Pupil != "" {
+		want := strings.ToLower(f.Pupil)
+		return slices.ContainsFunc(pupils, func(n string) bool { return strings.Contains(strings.ToLower(n), want) })
+	}
+	return true
 }
 
 // dashboard lists the school's recent concerns the DSL may see (Concerns.Dashboard): high
@@ -66,11 +134,16 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 			return h.errorPage(r, statusFor(err), &s)
 		}
 	}
-	v := dashboardView{}
+	q, _ := url.ParseQuery(r.ev.RawQueryString)
+	v := dashboardView{Filter: readDashboardFilter(q), Total: len(rows)}
+	v.Filtered = v.Filter.any()
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}
 	cat := concerns.PolicyCatalogue()
+	for _, def := range cat {
+		v.Categories = append(v.Categories, option{Value: string(def.ID), Title: def.Title, Checked: string(def.ID) == v.Filter.Category})
+	}
 	for _, row := range rows {
 		c := row.Concern
 		var pupils []string
@@ -81,16 +154,21 @@ func (h *Handler) dashboard(ctx context.Context, r *request, s session) events.A
 			}
 			pupils = append(pupils, name)
 		}
+		if !v.Filter.keeps(row, pupils) {
+			continue
+		}
 		rv := dashboardRowView{Reference: c.Reference(), Link: schoolPath(schoolID) + "/concerns/" + url.PathEscape(string(c.ID())),
 			Pupils: strings.Join(pupils, ", "), Category: string(c.Category()), HighPriority: c.HighPriority(), Unread: !row.Read,
 			Late: c.Late(), MinutesLate: c.MinutesLate(), RecordedAt: when(c.RecordedAt()),
 			StatusClosed: c.Status() == concerns.CaseClosed, StatusComplex: c.Complex(),
-			Overdue: row.Overdue, AwaitingAction: !row.ActionDueAt.IsZero(), ActionDue: when(row.ActionDueAt)}
+			Overdue: row.Overdue, AwaitingAction: !row.ActionDueAt.IsZero(), ActionDue: when(row.ActionDueAt),
+			Reporter: cmp.Or(c.AuthorName(), "A member of staff")}
 		if def, ok := cat.Find(c.Category()); ok {
 			rv.Category = def.Title
 		}
 		v.Rows = append(v.Rows, rv)
 	}
+	v.Listed = len(v.Rows)
 	return h.page(r, http.StatusOK, "dashboard", pageData{Title: "Concerns", SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, schoolID, "concerns")})
 }

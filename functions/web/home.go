@@ -58,7 +58,7 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 	a := safeguarding.AccessFor(p, school)
 	who := r.caller(s.claims.Email)
 	me := s.claims.Email
-	senior := p.Has(school, safeguarding.RoleSeniorDSL)
+	senior := a.SeniorDuties
 	var out homeNeeds
 	add := func(n need) { out.Needs = append(out.Needs, n) }
 
@@ -82,9 +82,9 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 				overdue++
 			}
 		}
-		add(needOf("unread", unread, "concern not yet read", "concerns not yet read", "No concerns waiting to be read", schoolPath(school)+"/concerns"))
+		add(needOf("unread", unread, "concern not yet read", "concerns not yet read", "No concerns waiting to be read", schoolPath(school)+"/concerns?show=unread"))
 		add(needOf("overdue", overdue, "concern past the time to act on it", "concerns past the time to act on them",
-			"No concerns past the time to act on them", schoolPath(school)+"/concerns"))
+			"No concerns past the time to act on them", schoolPath(school)+"/concerns?show=overdue"))
 	}
 	if a.Work {
 		list, err := h.Cases.MyWork(ctx, who, school, "me", safeguarding.ActionOpen)

@@ -146,17 +146,19 @@ func TestRule_C4_D1_ADSLsHomeCountsWhatWaitsForThem(t *testing.T) {
 	got, body, calls := w.home(dsl)
 	// Daniel also teaches Willows: his home has the teacher's lines too.
 	wantCounts(t, "the DSL", got, map[string]int{"unread": 3, "overdue": 1, "work": 0, "missing": 0, "visits-today": 1, "raised": 0})
-	wantBody(t, "the DSL's home", evOK(body), http.StatusOK, `href="/schools/brook-lane/concerns"`, "3 concerns not yet read",
+	wantBody(t, "the DSL's home", evOK(body), http.StatusOK, `href="/schools/brook-lane/concerns?show=unread"`, "3 concerns not yet read",
 		"1 concern past the time to act on it", "No work for you", "No families missing", "1 home visit today",
 		"Mark which families replied this week: Willows")
 	noRuleIDs(t, "the DSL's home", body)
-	// The dashboard the count links to lists as many unread rows.
-	dash := call(t, w.h, "GET", "/schools/brook-lane/concerns", tokenFor(dsl), nil, monday1030)
-	if n := strings.Count(dash.Body, "govuk-tag--blue\">New"); n != 0 && n != got["unread"] {
-		t.Errorf("the dashboard marks %d new, the home counts %d", n, got["unread"])
-	}
-	if strings.Contains(dash.Body, "Alfie") {
-		t.Error("the dashboard lists the concern about the DSL")
+	// The dashboard each count links to lists as many.
+	for show, want := range map[string]int{"unread": got["unread"], "overdue": got["overdue"]} {
+		dash := call(t, w.h, "GET", "/schools/brook-lane/concerns?show="+show, tokenFor(dsl), nil, monday1030)
+		if n := strings.Count(dash.Body, `<tr class="govuk-table__row">`) - 1; n != want {
+			t.Errorf("the dashboard lists %d concerns for %s, the home counts %d", n, show, want)
+		}
+		if strings.Contains(dash.Body, "Alfie") {
+			t.Error("the dashboard lists the concern about the DSL")
+		}
 	}
 	wantCalls(t, "the DSL", got, calls, 20)
 }
@@ -270,4 +272,39 @@ func TestRule_D9_TheSeniorDSLsHomeCountsTheComplexCasesDueTheirReview(t *testing
 		t.Errorf("seven weeks on, the home counts %d cases due their review, the review lists %d", got["reviews"], len(review.ComplexDue))
 	}
 	wantBody(t, "the Senior DSL's home", evOK(body), http.StatusOK, "1 complex case due its review", `href="/schools/brook-lane/review"`)
+}
+
+// Rule C4: the dashboard narrows to what the DSL chooses (open or closed, high priority, a
+// category, those not yet read or past the time to act on them, words of a pupil's name),
+// names each concern's reporter, and takes no value the form does not offer.
+func TestRule_C4_TheDashboardFiltersAndNamesTheReporter(t *testing.T) {
+	w := newHomeWorld(t)
+	rows := func(query string) (int, string) {
+		t.Helper()
+		page := call(t, w.h, "GET", "/schools/brook-lane/concerns"+query, tokenFor(head), nil, monday1030)
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("the dashboard with %q: %d", query, page.StatusCode)
+		}
+		noRuleIDs(t, "the dashboard", page.Body)
+		return max(0, strings.Count(page.Body, `<tr class="govuk-table__row">`)-1), page.Body
+	}
+	all, body := rows("")
+	if all != 4 || !strings.Contains(body, "Tom Hughes") || !strings.Contains(body, "Priya Shah") || !strings.Contains(body, ">Reporter<") {
+		t.Errorf("every concern: %d rows, reporters named: %v", all, strings.Contains(body, "Tom Hughes"))
+	}
+	for query, want := range map[string]int{
+		"?pupil=chidi": 1, "?pupil=+CHIDI++": 1, "?pupil=nobody": 0, "?show=overdue": 1, "?show=unread": 4,
+		"?status=open": 4, "?status=closed": 0, "?priority=high": 0, "?category=safeguarding": 4, "?category=attendance": 0,
+		"?status=shut&priority=urgent&category=nothing&show=all": 4, "?show=overdue&pupil=chidi": 0,
+	} {
+		if n, body := rows(query); n != want {
+			t.Errorf("the dashboard with %q lists %d, want %d", query, n, want)
+		} else if query != "" && want == 0 && !strings.Contains(body, "No recent concern matches what you chose.") && !strings.Contains(query, "shut") {
+			t.Errorf("the dashboard with %q does not say nothing matches", query)
+		}
+	}
+	if _, body := rows("?pupil=chidi"); !strings.Contains(body, "1 of the 4 recent concerns matches what you chose.") ||
+		!strings.Contains(body, `value="chidi"`) {
+		t.Error("the filtered dashboard does not say how many match, or forgets the name asked for")
+	}
 }

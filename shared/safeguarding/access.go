@@ -65,6 +65,10 @@ type Access struct {
 	// Retention: the Senior DSL reads the records reaching the 25th birthday and places and
 	// lifts legal holds on them (S7).
 	Retention bool
+	// SeniorDuties: the Senior DSL's own work, which their home counts: the home visits they
+	// authorise (V1), the families to tell the local authority about (E4), the complex cases
+	// due their review (D9) and the transfers to send or confirm (S5).
+	SeniorDuties bool
 }
 
 // AccessFor is what p may open at school.
@@ -88,7 +92,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		FindPupils: dsl, FindFamilies: dsl || office,
 		Reports:   dsl || p.Has(school, RoleGovernor),
 		Transfers: dsl,
-		Retention: senior,
+		Retention: senior, SeniorDuties: senior,
 		Work:      slices.ContainsFunc(p.Memberships[school], func(r Role) bool { return r != RoleGovernor }),
 		Governors: p.Has(school, RoleGovernor),
 	}

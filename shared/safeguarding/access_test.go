@@ -26,7 +26,7 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 		{head, Access{Member: true, Work: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
 			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Closures: true, Imports: true, Attendance: true,
-			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true, Retention: true, Reports: true, Transfers: true}},
+			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true, Retention: true, Reports: true, Transfers: true, SeniorDuties: true}},
 		{governor, Access{Member: true, Governors: true, Reports: true}},
 		{designated, Access{Member: true, Work: true, CallFamilies: true}},
 		{outsider, Access{}},
