@@ -172,6 +172,11 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 			_, err := cases.ReviewList(ctx, dsl, school)
 			return err
 		}},
+		{"the Senior DSL's home: the complex cases due their review (audited)", func() error {
+			dsl.At = now
+			_, err := cases.ReviewsDue(ctx, dsl, school)
+			return err
+		}},
 		{"read a page of the audit trail by person (audited)", func() error {
 			_, err := trail.Read(ctx, dsl, school, audit.Filter{Person: teacher.Email})
 			return err
