@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -21,12 +20,8 @@ import (
 // PDFs are compressed already), with the export's JSON and the chronology's PDF beside them;
 // it is written to the bucket under exports/ and the answer carries a link to it valid for
 // ArchiveLinkValidity. The bucket's lifecycle removes an archive a day later: it is a copy,
-// and the records stay. Files that come to more than MaxArchiveBytes together are not put in
-// an archive; the export lists them and says so, and each opens from its concern.
-
-// MaxArchiveBytes is the most an export's files come to for an archive to be built within the
-// request, in the function's 512 MB and well inside API Gateway's 30 seconds.
-const MaxArchiveBytes = 100 << 20
+// and the records stay. Files that come to more than printout.MaxArchiveBytes together are not
+// put in an archive; the export lists them and says so, and each opens from its concern.
 
 // ArchiveLinkValidity is how long the link to an export's archive works.
 const ArchiveLinkValidity = 15 * time.Minute
@@ -35,12 +30,6 @@ const ArchiveLinkValidity = 15 * time.Minute
 // watches, by school and pupil, never by a name.
 func archiveKey(school safeguarding.SchoolID, pupil safeguarding.PupilID, id string) string {
 	return "exports/" + string(school) + "/" + string(pupil) + "/" + id + ".zip"
-}
-
-// archiveStore is what building an archive needs of the bucket.
-type archiveStore interface {
-	Get(ctx context.Context, key, version string) (io.ReadCloser, error)
-	Put(ctx context.Context, key, contentType string, body []byte) (version string, err error)
 }
 
 // export answers GET .../pupils/{pupil}/export: DSLs and the Senior DSL only, audited, the
@@ -81,11 +70,11 @@ func (h handler) archive(ctx context.Context, rec exports.Record, doc printout.E
 	for _, f := range rec.Files() {
 		a.Bytes += f.Size()
 	}
-	if a.Bytes > MaxArchiveBytes {
-		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", MaxArchiveBytes>>20)
+	if a.Bytes > printout.MaxArchiveBytes {
+		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", printout.MaxArchiveBytes>>20)
 		return a, nil
 	}
-	body, err := h.zip(ctx, rec, doc)
+	body, err := printout.Archive(ctx, h.archives, rec, doc)
 	if err != nil {
 		return a, err
 	}

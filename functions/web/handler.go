@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -183,6 +184,9 @@ type Handler struct {
 	// Transfers send a pupil's file to their new school (rule S5): the transfers API's use
 	// cases (the attachments function's).
 	Transfers transferService
+	// Archives is the attachments bucket as a transfer outside the federation needs it: the
+	// pupil's files read, the archive of the sending DSL's export written (rule S5).
+	Archives printout.Objects
 	// Retention lists the records reaching the 25th birthday for the Senior DSL, with their
 	// legal holds (rule S7): the retention API's use cases.
 	Retention retentionService

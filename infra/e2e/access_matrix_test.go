@@ -279,6 +279,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /schools/{school}/pupils/{pupil}/move":                        {allow: dsls, body: url.Values{"where": {"federation"}, "to-school": {"hillcrest"}}, why: "S5: transfers.MayRecord"},
 		"GET /schools/{school}/transfers":                                   {allow: dsls, why: "S5: Access.Transfers, transfers.MayList"},
 		"POST /schools/{school}/transfers/{id}/send":                        {allow: dsls, why: "S5: transfers.MaySend (a second send shows the page)"},
+		"POST /schools/{school}/transfers/{id}/link":                        {allow: dsls, why: "S5: transfers.MaySend (a transfer within the federation is refused as one that needs no link)"},
 		"POST /schools/{school}/transfers/{id}/receipt":                     {allow: "", why: "S5: transfers.MayConfirm: never the sending school"},
 	}
 }
