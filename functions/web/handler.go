@@ -318,10 +318,12 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
 	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
 	// The reports for the governors and Ofsted, and their figures as CSV (rule D10).
-	"GET /schools/{school}/reports/governors":     (*Handler).governorsReport,
-	"GET /schools/{school}/reports/governors.csv": (*Handler).governorsReport,
-	"GET /schools/{school}/reports/ofsted":        (*Handler).ofstedReport,
-	"GET /schools/{school}/reports/ofsted.csv":    (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/governors":      (*Handler).governorsReport,
+	"GET /schools/{school}/reports/governors.csv":  (*Handler).governorsReport,
+	"GET /schools/{school}/reports/federation":     (*Handler).federationReport,
+	"GET /schools/{school}/reports/federation.csv": (*Handler).federationReport,
+	"GET /schools/{school}/reports/ofsted":         (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/ofsted.csv":     (*Handler).ofstedReport,
 	// The governors' home (rule P2): the concerns routed to them (C5) and their report's link.
 	"GET /schools/{school}/governors": (*Handler).governors,
 	// Records reaching the 25th birthday, and legal holds (rule S7), for the Senior DSL.

@@ -225,6 +225,8 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/attendance":                                {allow: "HDG", why: "C9: Access.Attendance: the office and the DSLs"},
 		"GET /schools/{school}/reports/governors":                         {allow: "HDM", why: "D10, P2: Access.Reports: the DSLs and the governors"},
 		"GET /schools/{school}/reports/governors.csv":                     {allow: "HDM", why: "D10, P2: Access.Reports"},
+		"GET /schools/{school}/reports/federation":                        {allow: "HDM", why: "D10, P2: Access.Reports, and the schools where reports.CanRead"},
+		"GET /schools/{school}/reports/federation.csv":                    {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/reports/ofsted":                            {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/reports/ofsted.csv":                        {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/pupils":                                    {allow: dsls, why: "P1, D10: Access.FindPupils: the DSLs find a pupil"},
