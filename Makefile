@@ -9,7 +9,7 @@ HOST_GOOS   := $(shell $(GO) env GOOS)
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC       ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 FUZZTIME    ?= 20s
-TEST_FLAGS  ?= -count=1 -timeout 20m
+TEST_FLAGS  ?= -count=1 -timeout 20m -vet=off
 
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
@@ -52,6 +52,7 @@ node_modules:
 # binary that starts the local stack uses them (KEEPSAFE_BOOTSTRAPS); one DynamoDB Local serves
 # the run's test binaries (KEEPSAFE_DYNAMODB_ENDPOINT, set by cmd/with, which stops it after).
 # The web package, the longest (its browser tests), is named first so that it starts first.
+# -vet=off: `make lint` runs go vet over everything, so the tests do not run it again.
 test: node_modules dynamodb-local ## Run every test (unit, integration with DynamoDB Local, browser)
 	@rm -rf build/test
 	@$(MAKE) --no-print-directory bootstraps OUT=build/test GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)

@@ -90,7 +90,7 @@ func newWorldWithoutClosure(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	bank := calendar.EnglandAndWales()
 	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
 	q := &queue{h: h}
