@@ -32,6 +32,24 @@ type EscalationStore interface {
 	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
 }
 
+// SchoolSheet is what a school's run needs besides its families: its calendar, its latest
+// closure (zero when none) and the school's name and alert roster. The registry keeps a copy
+// of each beside the school's entry, written with the item it copies, so the fan-out reads
+// every school's in its one Query of the registry and hands each school its own; a part the
+// registry has no copy of (written before it kept them) is read as before.
+type SchoolSheet struct {
+	Calendar *safeguarding.SchoolCalendar
+	Closure  *safeguarding.Closure
+	// School holds the school's name and the people alerts go to (its DSLs and Senior DSLs).
+	School *safeguarding.School
+}
+
+// EscalationSchool is a school the run visits, with what the registry holds for its run.
+type EscalationSchool struct {
+	safeguarding.SchoolDue
+	Sheet SchoolSheet
+}
+
 // EscalationRun is what one run (or one school's part of it) did.
 type EscalationRun struct {
 	At        time.Time `json:"at"`
@@ -63,9 +81,18 @@ const firstEscalationLook = 60 * 24 * time.Hour
 // day when a family never heard from reaches more than 5 silent school days, the run looks
 // at every family of the school once; every other family's look is in the look index.
 func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now time.Time) (EscalationRun, error) {
+	return e.RunSchoolWith(ctx, EscalationSchool{SchoolDue: s}, now)
+}
+
+// RunSchoolWith is RunSchool with what the registry holds for the school's run: the parts of
+// its sheet given are not read again.
+func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool, now time.Time) (EscalationRun, error) {
 	run := EscalationRun{At: now.UTC(), Schools: 1}
-	cal, err := e.Store.SchoolCalendar(ctx, s.ID)
-	if err != nil {
+	var cal safeguarding.SchoolCalendar
+	var err error
+	if s.Sheet.Calendar != nil {
+		cal = *s.Sheet.Calendar
+	} else if cal, err = e.Store.SchoolCalendar(ctx, s.ID); err != nil {
 		return run, err
 	}
 	cal.BankHolidays = e.BankHolidays
@@ -73,8 +100,10 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 		return run, nil
 	}
 	run.SchoolDay = true
-	closure, err := e.Store.LatestClosure(ctx, s.ID)
-	if err != nil {
+	var closure safeguarding.Closure
+	if s.Sheet.Closure != nil {
+		closure = *s.Sheet.Closure
+	} else if closure, err = e.Store.LatestClosure(ctx, s.ID); err != nil {
 		return run, err
 	}
 	run.Closure = closure.Covers(now)
@@ -94,7 +123,9 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 	}
 	run.Looked = len(families)
 	var school safeguarding.School
-	if len(families) > 0 {
+	if s.Sheet.School != nil {
+		school = *s.Sheet.School
+	} else if len(families) > 0 {
 		if school, err = e.Store.School(ctx, s.ID); err != nil {
 			return run, err
 		}
