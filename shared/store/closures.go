@@ -189,7 +189,9 @@ func (s *Store) withRequest(req *safeguarding.RequestRecord, items ...types.Tran
 
 // ClosureSwept records on the school's latest closure that the escalation job looked at every
 // family in it (the closure item keeps the Senior DSL's record; this is the job's).
-// The registry's copy of the closure is marked in the same transaction.
+// The registry's copy of the closure (A97) is written in the same transaction, from c: so the
+// mark holds only while the closure is still the version c is (a run handed a closure that has
+// ended since records nothing, and the next run reads it as it is).
 func (s *Store) ClosureSwept(ctx context.Context, c safeguarding.Closure) error {
 	c.Swept = true
 	copied, err := s.sheetUpdate(c.School, closureSheet(c))
@@ -199,12 +201,12 @@ func (s *Store) ClosureSwept(ctx context.Context, c safeguarding.Closure) error 
 	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
 		TableName: &s.table, Key: closureStateKey(c.School).av(),
 		UpdateExpression:          aws.String("SET swept = :true"),
-		ConditionExpression:       aws.String("id = :id"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":id": str(c.ID)},
+		ConditionExpression:       aws.String("id = :id AND version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":id": str(c.ID), ":v": num(c.Version)},
 	}}, copied}, -1)
 	var failed *conditionFailed
 	if errors.As(err, &failed) {
-		return nil // another closure started since: it is swept in its own time
+		return nil // another closure started since, or this one ended: it is swept in its own time
 	}
 	return err
 }

@@ -106,6 +106,14 @@ func TestEscalationSheetsFollowTheItemsTheyCopy(t *testing.T) {
 	if got.Closure == nil || !got.Closure.LastDay.Equal(day("2026-11-27")) || got.Closure.Covers(day("2026-11-30")) || !got.Closure.Swept {
 		t.Errorf("closure copy after its end %+v", got.Closure)
 	}
+	// A run handed the closure as it was before it ended marks nothing: neither the closure
+	// nor its copy goes back to open.
+	if err := s.ClosureSwept(ctx, latest); err != nil {
+		t.Fatal(err)
+	}
+	if got := sheet(); got.Closure == nil || got.Closure.LastDay.IsZero() || got.Closure.Version != ended.Version {
+		t.Errorf("closure copy after a stale sweep %+v", got.Closure)
+	}
 	// The calendar's next version.
 	cal.Version = 2
 	cal.DaysOff = []safeguarding.DayOff{{Kind: "inset", From: day("2026-11-30"), To: day("2026-11-30")}}
