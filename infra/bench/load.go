@@ -347,6 +347,11 @@ func loadBench(ctx context.Context, st *stack.Stack, levels []int, perLevel int)
 			a := authors[c%len(authors)]
 			return a, a.pupils[i%len(a.pupils)]
 		}
+		// Each phase starts once the stack has settled (the stream read to its end, the alerts
+		// of the writes before published), so none pays for another's background work.
+		if err := settle(ctx, st); err != nil {
+			return r, err
+		}
 		if lv.Write, err = spread(ctx, clients, perLevel, func(ctx context.Context, c, i int) error {
 			a, p := pupilOf(c, i)
 			rec, err := recordConcern(ctx, client, st.URL, a, p, fmt.Sprintf("load-%d-%d", clients, i), false)
@@ -361,6 +366,9 @@ func loadBench(ctx context.Context, st *stack.Stack, levels []int, perLevel int)
 		}); err != nil {
 			return r, err
 		}
+		if err := settle(ctx, st); err != nil {
+			return r, err
+		}
 		if lv.Read, err = spread(ctx, clients, perLevel, func(ctx context.Context, c, i int) error {
 			a, p := pupilOf(c, i)
 			status, err := getStatus(ctx, client, st.URL+"/api/schools/"+string(a.school)+"/pupils/"+string(p)+"/chronology", a.token)
@@ -373,6 +381,9 @@ func loadBench(ctx context.Context, st *stack.Stack, levels []int, perLevel int)
 		}
 		base := bare
 		bare += perLevel
+		if err := settle(ctx, st); err != nil {
+			return r, err
+		}
 		if lv.BareWrite, err = spread(ctx, clients, perLevel, func(ctx context.Context, c, i int) error {
 			return bareWrite(ctx, db, st.TableName, items, base+i)
 		}); err != nil {
@@ -398,6 +409,15 @@ func loadBench(ctx context.Context, st *stack.Stack, levels []int, perLevel int)
 		r.Stored += n
 	}
 	return r, nil
+}
+
+func settle(ctx context.Context, st *stack.Stack) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := st.Settle(ctx); err != nil {
+		return fmt.Errorf("the local stack did not settle: %w", err)
+	}
+	return nil
 }
 
 // countConcerns counts the concern items of a school whose id is among ids.
@@ -434,7 +454,7 @@ func (r loadResult) markdown(md *strings.Builder) {
 		"six pupils each. The yardstick, made in the same run against the same DynamoDB Local from the benchmark's own process: "+
 		"a bare `TransactWriteItems` of the same %d items a concern's write made (%s bytes, found by comparing the table before and after one concern; "+
 		"each Put under a new partition key, conditioned on `attribute_not_exists(PK)`), and a bare `Query` of the pupil's partition the chronology reads, "+
-		"as many of each at the same number of clients. Times are this machine's (2 CPUs shared by the clients, the gateway, the functions and DynamoDB Local), not AWS's.\n\n",
+		"as many of each at the same number of clients. Each phase starts once the stack has settled (the stream read to its end). Times are this machine's (2 CPUs shared by the clients, the gateway, the functions and DynamoDB Local), not AWS's.\n\n",
 		r.PerLevel, r.PerLevel, r.Items, thousands(r.Bytes))
 	md.WriteString("| clients | concern write p50 | p99 | per second | bare TransactWriteItems p50 | p99 | per second | write p99 / bare p99 |\n|---|---|---|---|---|---|---|---|\n")
 	for _, l := range r.Levels {

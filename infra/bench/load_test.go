@@ -3,23 +3,38 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 )
+
+// One local stack for the load and burst tests of the package, closed after them all (TestMain).
+var (
+	loadStack    *stack.Stack
+	loadStackErr error
+	loadOnce     sync.Once
+)
+
+func sharedLoadStack(t *testing.T) *stack.Stack {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the local stack")
+	}
+	loadOnce.Do(func() { loadStack, loadStackErr = startLoadStack(context.Background()) })
+	if loadStackErr != nil {
+		t.Fatal(loadStackErr)
+	}
+	return loadStack
+}
 
 // The load benchmark at a tiny size: every concern the gateway answered 201 for is in its
 // school's concern list once, and every request of each level was timed. Counts, never times:
 // `make bench` runs 1, 8 and 32 clients.
 func TestLoadBenchmarkRecordsEveryConcernOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the local stack")
-	}
 	ctx := context.Background()
-	st, err := startLoadStack(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sharedLoadStack(t)
 	r, err := loadBench(ctx, st, []int{1, 3}, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -50,15 +65,8 @@ func TestLoadBenchmarkRecordsEveryConcernOnce(t *testing.T) {
 // The burst at a tiny size: every concern recorded once, and every DSL and Senior DSL of its
 // school alerted by SMS and email through the stream, the alerts function and SNS, once.
 func TestBurstAlertsEveryDSLOfEveryConcern(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the local stack")
-	}
 	ctx := context.Background()
-	st, err := startLoadStack(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sharedLoadStack(t)
 	r, err := burst(ctx, st, 10, 4, time.Minute)
 	if err != nil {
 		t.Fatal(err)
