@@ -33,7 +33,7 @@ type calendarSheet struct {
 
 type closureSheet struct {
 	ID      string     `json:"id"`
-	From    string     `json:"from"`
+	From    string     `json:"from,omitempty"`
 	LastDay string     `json:"lastDay,omitempty"`
 	EndedAt *time.Time `json:"endedAt,omitempty"`
 	Swept   bool       `json:"swept,omitempty"`
@@ -73,7 +73,9 @@ func sheetOf(s engagement.SchoolSheet) *sheet {
 		}
 		out.Calendar = cs
 	}
-	if c := s.Closure; c != nil {
+	if c := s.Closure; c != nil && c.ID == "" {
+		out.Closure = &closureSheet{} // no closure
+	} else if c != nil {
 		cs := &closureSheet{ID: c.ID, From: day(c.From), Swept: c.Swept, Version: c.Version}
 		if !c.LastDay.IsZero() {
 			cs.LastDay = day(c.LastDay)
@@ -127,7 +129,9 @@ func (s *sheet) forSchool(id safeguarding.SchoolID) (engagement.SchoolSheet, err
 		}
 		out.Calendar = &cal
 	}
-	if c := s.Closure; c != nil {
+	if c := s.Closure; c != nil && c.ID == "" {
+		out.Closure = &safeguarding.Closure{} // the school has had no closure
+	} else if c != nil {
 		cl := safeguarding.Closure{ID: c.ID, School: id, Swept: c.Swept, Version: c.Version}
 		var err error
 		if cl.From, err = parseDay(c.From); err != nil {

@@ -482,7 +482,7 @@ func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, f
 			if err := st.PutSchoolCalendar(gctx, s.cal); err != nil {
 				return err
 			}
-			return st.EscalationReached(gctx, s.school.ID, escalationPrev)
+			return st.EscalationReached(gctx, s.school.ID, escalationPrev, engagement.SchoolSheet{})
 		})
 	}
 	if err := g.Wait(); err != nil {

@@ -91,7 +91,11 @@ func calendarSheet(c safeguarding.SchoolCalendar) map[string]any {
 	return map[string]any{sheetCalendar: calendarCopy{Terms: it.Terms, DaysOff: it.DaysOff, Version: it.Version}}
 }
 
+// closureSheet is the copy of the school's latest closure; of none, a copy with no id.
 func closureSheet(c safeguarding.Closure) map[string]any {
+	if c.ID == "" {
+		return map[string]any{sheetClosure: closureCopy{}}
+	}
 	it := closureToItem(c, key{}, "")
 	return map[string]any{sheetClosure: closureCopy{ID: it.ID, From: it.From, LastDay: it.LastDay, EndedAt: it.EndedAt, Swept: it.Swept, Version: it.Version}}
 }
@@ -168,7 +172,9 @@ func sheetFromItem(it sheetItem) (engagement.EscalationSchool, error) {
 		}
 		es.Sheet.Calendar = &cal
 	}
-	if c := it.Closure; c != nil {
+	if c := it.Closure; c != nil && c.ID == "" {
+		es.Sheet.Closure = &safeguarding.Closure{} // the school has had no closure
+	} else if c != nil {
 		cl, err := closureFromItem(closureItem{ID: c.ID, School: it.School, From: c.From, LastDay: c.LastDay, EndedAt: c.EndedAt, Swept: c.Swept, Version: c.Version})
 		if err != nil {
 			return es, err

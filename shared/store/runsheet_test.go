@@ -137,4 +137,35 @@ func TestEscalationSheetsFollowTheItemsTheyCopy(t *testing.T) {
 			t.Errorf("an old entry's sheet %+v", es.Sheet)
 		}
 	}
+	// Its first run, which read them, leaves their copies with the day reached: no calendar,
+	// no closure, the school's name and DSL.
+	hill := safeguarding.School{ID: "hillcrest", Name: "Hillcrest", Roster: []safeguarding.StaffMember{dsl}}
+	if err := s.EscalationReached(ctx, "hillcrest", at, engagement.SchoolSheet{Calendar: &safeguarding.SchoolCalendar{School: "hillcrest"},
+		Closure: &safeguarding.Closure{}, School: &hill}); err != nil {
+		t.Fatal(err)
+	}
+	// A run that read Brook Lane's calendar before its version 2 leaves the copy of version 2.
+	old := cal
+	old.Version, old.DaysOff = 1, nil
+	if err := s.EscalationReached(ctx, school, at, engagement.SchoolSheet{Calendar: &old}); err != nil {
+		t.Fatal(err)
+	}
+	all, err = s.EscalationSheets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, es := range all {
+		sh := es.Sheet
+		switch es.ID {
+		case "hillcrest":
+			if sh.Calendar == nil || len(sh.Calendar.Terms) != 0 || sh.Closure == nil || sh.Closure.ID != "" || sh.Closure.Covers(at) ||
+				sh.School == nil || sh.School.Name != "Hillcrest" || !sh.School.HasStaff(dsl.Email) || !es.From.Equal(day("2026-11-23")) {
+				t.Errorf("the sheet a first run left: %+v %+v %+v from %v", sh.Calendar, sh.Closure, sh.School, es.From)
+			}
+		case school:
+			if sh.Calendar == nil || sh.Calendar.Version != 2 {
+				t.Errorf("a run's copy replaced a newer one: %+v", sh.Calendar)
+			}
+		}
+	}
 }

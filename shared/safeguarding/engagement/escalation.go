@@ -28,8 +28,10 @@ type EscalationStore interface {
 	// SaveFamily commits a write on the condition that the family's version is PrevVersion
 	// (ErrConflict otherwise).
 	SaveFamily(ctx context.Context, w contact.FamilyWrite) error
-	// EscalationReached records the local day a run reached for a school.
-	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
+	// EscalationReached records the local day a run reached for a school, and keeps on the
+	// registry a copy of each part of the school's run sheet the run had to read (read: the
+	// parts read, as they were), unless a copy is there already.
+	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time, read SchoolSheet) error
 }
 
 // SchoolSheet is what a school's run needs besides its families: its calendar, its latest
@@ -89,11 +91,16 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool, now time.Time) (EscalationRun, error) {
 	run := EscalationRun{At: now.UTC(), Schools: 1}
 	var cal safeguarding.SchoolCalendar
+	var read SchoolSheet // the parts of the sheet the run had to read itself
 	var err error
 	if s.Sheet.Calendar != nil {
 		cal = *s.Sheet.Calendar
-	} else if cal, err = e.Store.SchoolCalendar(ctx, s.ID); err != nil {
-		return run, err
+	} else {
+		if cal, err = e.Store.SchoolCalendar(ctx, s.ID); err != nil {
+			return run, err
+		}
+		stored := cal
+		read.Calendar = &stored
 	}
 	cal.BankHolidays = e.BankHolidays
 	if !cal.IsSchoolDay(now) {
@@ -103,8 +110,12 @@ func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool,
 	var closure safeguarding.Closure
 	if s.Sheet.Closure != nil {
 		closure = *s.Sheet.Closure
-	} else if closure, err = e.Store.LatestClosure(ctx, s.ID); err != nil {
-		return run, err
+	} else {
+		if closure, err = e.Store.LatestClosure(ctx, s.ID); err != nil {
+			return run, err
+		}
+		stored := closure
+		read.Closure = &stored
 	}
 	run.Closure = closure.Covers(now)
 	from := s.From
@@ -129,6 +140,8 @@ func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool,
 		if school, err = e.Store.School(ctx, s.ID); err != nil {
 			return run, err
 		}
+		stored := school
+		read.School = &stored
 	}
 	for _, f := range families {
 		w, ok := f.Check(cal, e.BankHolidays, closure, school, e.NewID(now), now)
@@ -158,5 +171,8 @@ func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool,
 		}
 		run.Swept = true
 	}
-	return run, e.Store.EscalationReached(ctx, s.ID, now)
+	if run.Swept {
+		read.Closure = nil // the sweep wrote the closure's copy
+	}
+	return run, e.Store.EscalationReached(ctx, s.ID, now, read)
 }
