@@ -304,7 +304,7 @@ func TestTheWorkerReadsOnlyTheLookIndexWithItsRunSheet(t *testing.T) {
 	calls := dynamotest.NewCounter()
 	db, table := dynamotest.New(t, calls.Install)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	apitest.Must(t, st.PutClosure(context.Background(), safeguarding.Closure{ID: "autumn", School: seed.BrookLane, From: local("2026-09-03 00:00"),
 		StartedBy: head, StartedAt: local("2026-09-03 08:00"), Swept: true, Version: 1}))
 	bank := calendar.EnglandAndWales()

@@ -41,9 +41,9 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
-	"github.com/keepsafe-schools/keepsafe/shared/store"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // sourceIP is the address every request comes from (TEST-NET-1, never a real client).
