@@ -38,7 +38,7 @@ type handler struct {
 	bucket      string
 	// exports and archives serve the export of everything held about a pupil (rule D10).
 	exports  exports.Exports
-	archives printout.Objects
+	archives printout.Bucket
 	// transfers send a pupil's file to their new school (rule S5).
 	transfers transfers.Transfers
 }

@@ -242,7 +242,7 @@ func linkRefusal(err error) (httpapi.Response, error) {
 }
 
 // linkDownload answers POST /transfer-links/{id}/{token} with the code: the right code within
-// the time sends the browser to the export's archive (a link valid for ArchiveLinkValidity)
+// the time sends the browser to the export's archive (a link valid for printout.ArchiveLinkValidity)
 // and is the receipt; anything else is said in plain words.
 func (h handler) linkDownload(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	code, err := decodeCode(req)
@@ -260,7 +260,7 @@ func (h handler) linkDownload(ctx context.Context, req httpapi.Request) (httpapi
 		return linkRefusal(err)
 	}
 	signed, err := h.attachments.Signer.PresignOpen(ctx, t.Link.ObjectKey, t.Link.ObjectVersion,
-		"safeguarding-file-"+now.In(safeguarding.London).Format("2006-01-02")+".zip", "application/zip", ArchiveLinkValidity)
+		"safeguarding-file-"+now.In(safeguarding.London).Format("2006-01-02")+".zip", "application/zip", printout.ArchiveLinkValidity)
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("signing the transfer's archive: %w", err)
 	}

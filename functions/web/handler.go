@@ -184,9 +184,10 @@ type Handler struct {
 	// Transfers send a pupil's file to their new school (rule S5): the transfers API's use
 	// cases (the attachments function's).
 	Transfers transferService
-	// Archives is the attachments bucket as a transfer outside the federation needs it: the
-	// pupil's files read, the archive of the sending DSL's export written (rule S5).
-	Archives printout.Objects
+	// Archives is the attachments bucket as an export's archive (rule D10) and a transfer
+	// outside the federation (S5) need it: the pupil's files read, the archive written, a
+	// link to it signed.
+	Archives printout.Bucket
 	// Retention lists the records reaching the 25th birthday for the Senior DSL, with their
 	// legal holds (rule S7): the retention API's use cases.
 	Retention retentionService

@@ -187,6 +187,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/pupils/{pupil}/chronology.pdf":             {allow: dsls, why: "D10: exports.MayProduce"},
 		"GET /schools/{school}/pupils/{pupil}/export":                     {allow: dsls, why: "D10: exports.MayProduce (the review)"},
 		"GET /schools/{school}/pupils/{pupil}/export.json":                {allow: dsls, why: "D10: exports.MayProduce"},
+		"GET /schools/{school}/pupils/{pupil}/export.zip":                 {allow: dsls, why: "D10: exports.MayProduce (the archive of the files too)"},
 		"POST /schools/{school}/concerns/{id}/actions":                    {allow: dsls, body: url.Values{}, why: "D1: CreateAction"},
 		"POST /schools/{school}/concerns/{id}/case":                       {allow: dsls, body: url.Values{"change": {"close"}}, why: "D9"},
 		"POST /schools/{school}/actions/{id}/complete":                    {allow: "HDP", body: url.Values{}, why: "Action.CanChange"},

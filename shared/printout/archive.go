@@ -19,11 +19,58 @@ import (
 // concern.
 const MaxArchiveBytes = 100 << 20
 
+// ArchiveLinkValidity is how long the link to an export's archive works.
+const ArchiveLinkValidity = 15 * time.Minute
+
 // Objects is what an archive needs of the bucket: one version of an object read, a whole
 // object written.
 type Objects interface {
 	Get(ctx context.Context, key, version string) (io.ReadCloser, error)
 	Put(ctx context.Context, key, contentType string, body []byte) (version string, err error)
+}
+
+// Bucket is Objects that also signs a link that opens one version of an object as a download
+// (bucket.Signer).
+type Bucket interface {
+	Objects
+	PresignOpen(ctx context.Context, key, version, fileName, contentType string, validFor time.Duration) (string, error)
+}
+
+// ExportArchiveKey is where an export's archive is written: under exports/, which no
+// notification watches and the bucket's lifecycle empties a day later, by school and pupil,
+// never by a name.
+func ExportArchiveKey(school safeguarding.SchoolID, pupil safeguarding.PupilID, id string) string {
+	return "exports/" + string(school) + "/" + string(pupil) + "/" + id + ".zip"
+}
+
+// ExportArchive writes the record's files, the export's JSON (doc) and the chronology's PDF
+// into one zip in the bucket under key and signs a link to it, valid for ArchiveLinkValidity
+// from the record's time. Files over MaxArchiveBytes together make no archive: the answer says
+// why, with no link.
+func ExportArchive(ctx context.Context, b Bucket, rec exports.Record, doc ExportJSON, key string) (ArchiveJSON, error) {
+	a := ArchiveJSON{Files: len(doc.Files)}
+	for _, f := range rec.Files() {
+		a.Bytes += f.Size()
+	}
+	if a.Bytes > MaxArchiveBytes {
+		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", MaxArchiveBytes>>20)
+		return a, nil
+	}
+	body, err := Archive(ctx, b, rec, doc)
+	if err != nil {
+		return a, err
+	}
+	version, err := b.Put(ctx, key, "application/zip", body)
+	if err != nil {
+		return a, err
+	}
+	name := "export-" + rec.At.In(safeguarding.London).Format("2006-01-02") + ".zip"
+	if a.URL, err = b.PresignOpen(ctx, key, version, name, "application/zip", ArchiveLinkValidity); err != nil {
+		return a, fmt.Errorf("signing the archive's link: %w", err)
+	}
+	expires := rec.At.Add(ArchiveLinkValidity).UTC()
+	a.ExpiresAt = &expires
+	return a, nil
 }
 
 // Archive writes a pupil's record into one zip: the export's JSON (doc), the chronology's PDF
