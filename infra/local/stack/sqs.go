@@ -35,6 +35,7 @@ type sqsServer struct {
 	queues map[string]*localQueue // by queue name (the logical id)
 
 	endpoint string
+	faults   *faults
 
 	mu   sync.Mutex
 	dead []QueueMessage
@@ -224,7 +225,21 @@ func (s *sqsServer) deliver(ctx context.Context, q *localQueue, entries []sqsEnt
 						"SentTimestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)}})
 			}
 			payload, _ := json.Marshal(ev)
-			out, err := q.consumer.invoke(ctx, payload)
+			var out []byte
+			var err error
+			if k, crash := s.faults.crashAfter("queue-crash", len(ev.Records), func(f FaultSpec) float64 { return f.QueueCrash }); crash {
+				// The function dies after handling the first k messages: they had their
+				// effects, and the batch fails whole.
+				if k > 0 {
+					part := ev
+					part.Records = ev.Records[:k]
+					b, _ := json.Marshal(part)
+					_, _ = q.consumer.invoke(ctx, b)
+				}
+				err = &FunctionError{Type: "Runtime.ExitError", Message: "the function died in the middle of the batch (injected fault)"}
+			} else {
+				out, err = q.consumer.invoke(ctx, payload)
+			}
 			failed := map[string]bool{}
 			if err != nil {
 				s.log.Warn("queue batch failed", "queue", q.name, "err", err)
@@ -278,7 +293,7 @@ func (s *Stack) listenSQS(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("stack: listen: %w", err)
 	}
-	s.sqs = &sqsServer{log: log.With("component", "sqs"), queues: map[string]*localQueue{}, endpoint: "http://" + ln.Addr().String()}
+	s.sqs = &sqsServer{log: log.With("component", "sqs"), queues: map[string]*localQueue{}, endpoint: "http://" + ln.Addr().String(), faults: s.faults}
 	s.serve(ln, s.sqs)
 	return nil
 }
