@@ -34,6 +34,8 @@ type FaultSpec struct {
 	// SNSDown is how long, in local-clock time from when the faults are set, SNS answers
 	// every call with a 503 ServiceUnavailable.
 	SNSDown Duration `json:"snsDown,omitempty"`
+	// SNSFail is the share of SNS calls answered with a 503 ServiceUnavailable (the SDK retries).
+	SNSFail float64 `json:"snsFail,omitempty"`
 	// StreamCrash is the share of stream batches whose function dies in the middle: the first
 	// records of the batch (none to all but one, at random) are handled and then the invocation
 	// fails with no response, as when the process is killed or times out.
@@ -68,7 +70,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // ParseFaults reads the form of KEEPSAFE_FAULTS: comma-separated name=value, the names
-// dynamodb, conflict, stream-crash, queue-crash, stream-duplicate (shares from 0 to 1),
+// dynamodb, conflict, sns-fail, stream-crash, queue-crash, stream-duplicate (shares from 0 to 1),
 // sns-down (a duration) and seed.
 func ParseFaults(spec string) (FaultSpec, error) {
 	var f FaultSpec
@@ -101,6 +103,8 @@ func ParseFaults(spec string) (FaultSpec, error) {
 			err = share(&f.QueueCrash)
 		case "stream-duplicate":
 			err = share(&f.StreamDuplicate)
+		case "sns-fail":
+			err = share(&f.SNSFail)
 		case "sns-down":
 			var d time.Duration
 			if d, err = time.ParseDuration(value); err == nil && d < 0 {
@@ -121,7 +125,7 @@ func ParseFaults(spec string) (FaultSpec, error) {
 
 func (f FaultSpec) validate() error {
 	for name, v := range map[string]float64{"dynamodb": f.DynamoDB, "conflict": f.Conflict, "streamCrash": f.StreamCrash,
-		"queueCrash": f.QueueCrash, "streamDuplicate": f.StreamDuplicate} {
+		"queueCrash": f.QueueCrash, "streamDuplicate": f.StreamDuplicate, "snsFail": f.SNSFail} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("faults: %s must be a share from 0 to 1", name)
 		}
@@ -210,8 +214,12 @@ func (f *faults) intN(n int) int {
 	return f.rnd.IntN(n)
 }
 
-// snsDown reports whether SNS is down at the local clock's now, and counts the refusal.
+// snsDown reports whether SNS refuses this call: down at the local clock's now, or one of the
+// share that fails; it counts the refusal.
 func (f *faults) snsDown() bool {
+	if f.strike("sns-fail", func(s FaultSpec) float64 { return s.SNSFail }) {
+		return true
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.snsDownUntil.IsZero() || !f.now().Before(f.snsDownUntil) {

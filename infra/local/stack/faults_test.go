@@ -20,11 +20,11 @@ import (
 )
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("dynamodb=0.3, conflict=0.1,sns-down=10m,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,seed=7")
+	f, err := ParseFaults("dynamodb=0.3, conflict=0.1,sns-down=10m,sns-fail=0.4,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,seed=7")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := FaultSpec{DynamoDB: 0.3, Conflict: 0.1, SNSDown: Duration(10 * time.Minute), StreamCrash: 0.2, QueueCrash: 0.25,
+	want := FaultSpec{DynamoDB: 0.3, Conflict: 0.1, SNSDown: Duration(10 * time.Minute), SNSFail: 0.4, StreamCrash: 0.2, QueueCrash: 0.25,
 		StreamDuplicate: 0.5, Seed: 7}
 	if f != want {
 		t.Errorf("parsed %+v, want %+v", f, want)

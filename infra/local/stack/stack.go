@@ -173,6 +173,9 @@ func (s *Stack) SetFaults(spec FaultSpec) { s.faults.set(spec) }
 // Faults returns the faults set and how often each has struck.
 func (s *Stack) Faults() FaultState { return s.faults.state() }
 
+// SQSEndpoint returns the local SQS's URL; a queue's URL is <it>/000000000000/<logical id>.
+func (s *Stack) SQSEndpoint() string { return s.sqs.endpoint }
+
 // DynamoDB returns a client for the stack's DynamoDB Local.
 func (s *Stack) DynamoDB() *dynamodb.Client { return dynamodblocal.NewClient(s.DynamoDBEndpoint) }
 
