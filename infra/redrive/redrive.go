@@ -71,7 +71,8 @@ type Report struct {
 	Unsent        int `json:"unsent"`        // alerts found not marked sent
 	Sent          int `json:"sent"`          // of them, published now
 	Undeliverable int `json:"undeliverable"` // of them, recorded as undeliverable (no subscription)
-	Skipped       int `json:"skipped"`       // of them, sent or being sent by the alerts function meanwhile
+	Skipped       int `json:"skipped"`       // of them, sent by the alerts function meanwhile
+	Leased        int `json:"leased"`        // of them, held by a sender's lease (at most 30 s): run again after it
 	Failed        int `json:"failed"`        // of them, not sent: run again later
 	Replayed      int `json:"replayed"`      // dead letters moved back to their queue
 	Queries       int `json:"queries"`       // days of the unsent index read
@@ -119,8 +120,11 @@ func (r Redrive) Run(ctx context.Context) (Report, error) {
 // send does for one alert what the alerts function does for its stream record.
 func (r Redrive) send(ctx context.Context, a safeguarding.Alert, rep *Report) {
 	switch err := r.Outbox.LeaseAlert(ctx, a.ID, r.Wall(), lease); {
-	case errors.Is(err, store.ErrAlreadySent), errors.Is(err, store.ErrLeased):
+	case errors.Is(err, store.ErrAlreadySent):
 		rep.Skipped++
+		return
+	case errors.Is(err, store.ErrLeased):
+		rep.Leased++
 		return
 	case err != nil:
 		rep.Failed++

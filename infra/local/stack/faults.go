@@ -25,8 +25,9 @@ const FaultsEnv = "KEEPSAFE_FAULTS"
 // SDK clients; the stack's own reads (seeding, tests' checks, the stream poller) see none.
 type FaultSpec struct {
 	// DynamoDB is the share of the functions' DynamoDB calls refused before they reach the
-	// table: a third each ProvisionedThroughputExceededException (400), ThrottlingException
-	// (400) and InternalServerError (500). Nothing is written by a refused call; the SDK retries.
+	// table: a sixth each ProvisionedThroughputExceededException (400) and ThrottlingException
+	// (400), the rest InternalServerError (500). Nothing is written by a refused call; the SDK
+	// retries (after a throttle from a base of 1 s, after a 500 from 50 ms).
 	DynamoDB float64 `json:"dynamodb,omitempty"`
 	// Conflict is the share of TransactWriteItems calls cancelled, before they reach the table,
 	// with TransactionCanceledException whose reasons hold a TransactionConflict.
@@ -276,7 +277,7 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := r.Header.Get("X-Amz-Target")
 	op = op[strings.LastIndex(op, ".")+1:]
 	if p.faults.strike("dynamodb", func(s FaultSpec) float64 { return s.DynamoDB }) {
-		switch p.faults.intN(3) {
+		switch p.faults.intN(6) {
 		case 0:
 			dynamoError(w, http.StatusBadRequest, "ProvisionedThroughputExceededException",
 				"The level of configured provisioned throughput for the table was exceeded.", nil)
