@@ -117,9 +117,9 @@ func TestConfigGivesEveryClientAdaptiveRetriesWithABoundedBudget(t *testing.T) {
 
 func TestRetryerKeepsTheRetryQuota(t *testing.T) {
 	r := awsenv.Retryer()
-	// The quota (a token bucket of 500, 5 per retry of a transient error) runs out after 100
-	// retries without a success: then the retryer refuses, so a failing service is not
-	// flooded.
+	// The quota (a token bucket of 500, some tokens per retry of a transient error) runs out
+	// after a few dozen retries without a success: then the retryer refuses, so a failing
+	// service is not flooded.
 	ctx := context.Background()
 	refused := false
 	for range 200 {

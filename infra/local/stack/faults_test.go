@@ -274,3 +274,19 @@ func TestStreamRecordsExpireAfterADay(t *testing.T) {
 		t.Errorf("dead letter %+v, want the record's age exceeded after one attempt", dl)
 	}
 }
+
+// FuzzParseFaults: whatever KEEPSAFE_FAULTS holds, ParseFaults answers without panicking, and
+// what it accepts is a valid spec.
+func FuzzParseFaults(f *testing.F) {
+	for _, seed := range []string{"dynamodb=0.3,conflict=0.1,sns-down=10m", "seed=1", "", "stream-crash=1,,", "x=y", "sns-down=-1h"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		got, err := ParseFaults(spec)
+		if err == nil {
+			if verr := got.validate(); verr != nil {
+				t.Errorf("ParseFaults(%q) accepted an invalid spec: %v", spec, verr)
+			}
+		}
+	})
+}
