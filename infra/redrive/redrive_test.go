@@ -99,4 +99,3 @@ func TestReplayMovesEveryDeadLetterOnceAndDeletesOnlyWhatTheQueueTook(t *testing
 		t.Errorf("refused: %v, left %v", err, q.dead)
 	}
 }
-
