@@ -9,12 +9,12 @@ HOST_GOOS   := $(shell $(GO) env GOOS)
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC       ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 FUZZTIME    ?= 20s
-TEST_FLAGS  ?= -count=1 -timeout 20m
+TEST_FLAGS  ?= -count=1 -timeout 20m -vet=off
 
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build bootstraps run newschool test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
+.PHONY: help build bootstraps run newschool redrive test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,9 @@ run: node_modules dynamodb-local ## Run the local stack on http://127.0.0.1:8080
 newschool: ## Create a school and its first Senior DSL: ARGS='-school id -name "..." -senior-dsl-email ... -senior-dsl-name "..."' (add -local for make run's stack)
 	$(GO) run ./infra/newschool $(ARGS)
 
+redrive: ## Send the alerts never marked sent and move escalation dead letters back (make run's stack; ARGS for AWS: see infra/redrive)
+	$(GO) run ./infra/redrive/cmd/redrive $(if $(ARGS),$(ARGS),-local)
+
 # DynamoDB Local, fetched once into .cache/ (checksum pinned) before anything starts it.
 dynamodb-local:
 	@$(GO) run ./infra/dynamodblocal/cmd/fetch
@@ -52,6 +55,7 @@ node_modules:
 # binary that starts the local stack uses them (KEEPSAFE_BOOTSTRAPS); one DynamoDB Local serves
 # the run's test binaries (KEEPSAFE_DYNAMODB_ENDPOINT, set by cmd/with, which stops it after).
 # The web package, the longest (its browser tests), is named first so that it starts first.
+# -vet=off: `make lint` runs go vet over everything, so the tests do not run it again.
 test: node_modules dynamodb-local ## Run every test (unit, integration with DynamoDB Local, browser)
 	@rm -rf build/test
 	@$(MAKE) --no-print-directory bootstraps OUT=build/test GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)

@@ -84,9 +84,15 @@ func (h handler) deliver(ctx context.Context, rec events.DynamoDBEventRecord) er
 		h.release(ctx, a.ID)
 		return err
 	}
+	// The named window: an alert is published twice only if the function dies, or this write
+	// fails after every retry, between SNS's answer and the sentAt mark. Nothing else happens
+	// in between; the log line comes after.
+	if err := h.outbox.MarkAlertSent(ctx, a.ID, messageID, h.now()); err != nil {
+		return err
+	}
 	slog.InfoContext(ctx, "alert sent", "school", string(a.School), "kind", a.Kind, "audience", string(a.Audience),
 		"channel", string(a.Channel), "priority", string(a.Priority), "reference", a.Reference, "messageId", messageID)
-	return h.outbox.MarkAlertSent(ctx, a.ID, messageID, h.now())
+	return nil
 }
 
 func (h handler) release(ctx context.Context, id string) {

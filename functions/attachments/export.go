@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/printout"
@@ -20,28 +17,9 @@ import (
 // another into a zip in the function's memory (stored, not compressed again: photos, scans and
 // PDFs are compressed already), with the export's JSON and the chronology's PDF beside them;
 // it is written to the bucket under exports/ and the answer carries a link to it valid for
-// ArchiveLinkValidity. The bucket's lifecycle removes an archive a day later: it is a copy,
-// and the records stay. Files that come to more than MaxArchiveBytes together are not put in
-// an archive; the export lists them and says so, and each opens from its concern.
-
-// MaxArchiveBytes is the most an export's files come to for an archive to be built within the
-// request, in the function's 512 MB and well inside API Gateway's 30 seconds.
-const MaxArchiveBytes = 100 << 20
-
-// ArchiveLinkValidity is how long the link to an export's archive works.
-const ArchiveLinkValidity = 15 * time.Minute
-
-// archiveKey is where an export's archive is written: under exports/, which no notification
-// watches, by school and pupil, never by a name.
-func archiveKey(school safeguarding.SchoolID, pupil safeguarding.PupilID, id string) string {
-	return "exports/" + string(school) + "/" + string(pupil) + "/" + id + ".zip"
-}
-
-// archiveStore is what building an archive needs of the bucket.
-type archiveStore interface {
-	Get(ctx context.Context, key, version string) (io.ReadCloser, error)
-	Put(ctx context.Context, key, contentType string, body []byte) (version string, err error)
-}
+// printout.ArchiveLinkValidity. The bucket's lifecycle removes an archive a day later: it is a copy,
+// and the records stay. Files that come to more than printout.MaxArchiveBytes together are not
+// put in an archive; the export lists them and says so, and each opens from its concern.
 
 // export answers GET .../pupils/{pupil}/export: DSLs and the Senior DSL only, audited, the
 // other pupils "another pupil" unless ?names=yes.
@@ -61,43 +39,13 @@ func (h handler) export(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	}
 	doc := printout.Export(rec)
 	if len(doc.Files) > 0 {
-		a, err := h.archive(ctx, rec, doc, archiveKey(school, pupil, store.NewID(who.At)))
+		a, err := printout.ExportArchive(ctx, h.archives, rec, doc, printout.ExportArchiveKey(school, pupil, store.NewID(who.At)))
 		if err != nil {
 			return httpapi.Response{}, err
-		}
-		if a.URL != "" {
-			expires := who.At.Add(ArchiveLinkValidity).UTC()
-			a.ExpiresAt = &expires
 		}
 		doc.Archive = &a
 	}
 	return httpapi.JSON(http.StatusOK, doc), nil
-}
-
-// archive writes the record's files, the export's JSON and the chronology's PDF into one zip
-// in the bucket, and signs a link to it.
-func (h handler) archive(ctx context.Context, rec exports.Record, doc printout.ExportJSON, key string) (printout.ArchiveJSON, error) {
-	a := printout.ArchiveJSON{Files: len(doc.Files)}
-	for _, f := range rec.Files() {
-		a.Bytes += f.Size()
-	}
-	if a.Bytes > MaxArchiveBytes {
-		a.Missing = fmt.Sprintf("the files come to more than %d MB together, more than an export puts in one archive; open each from its concern", MaxArchiveBytes>>20)
-		return a, nil
-	}
-	body, err := h.zip(ctx, rec, doc)
-	if err != nil {
-		return a, err
-	}
-	version, err := h.archives.Put(ctx, key, "application/zip", body)
-	if err != nil {
-		return a, err
-	}
-	name := "export-" + rec.At.In(safeguarding.London).Format("2006-01-02") + ".zip"
-	if a.URL, err = h.attachments.Signer.PresignOpen(ctx, key, version, name, "application/zip", ArchiveLinkValidity); err != nil {
-		return a, fmt.Errorf("signing the archive's link: %w", err)
-	}
-	return a, nil
 }
 
 // decodeExportOptions reads the export's query: names=yes names the other pupils of the

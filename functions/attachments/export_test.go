@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -146,7 +147,7 @@ func TestRule_D10_P4_TheExportHoldsEverythingAndNamesNoOtherPupil(t *testing.T) 
 	if got.Contacts[0].Summary != "Phoned Ava's mum, who answered." {
 		t.Errorf("the contacts: %+v", got.Contacts)
 	}
-	if got.Archive.URL == "" || got.Archive.Files != 1 || !got.Archive.ExpiresAt.Equal(at("16:00").Add(ArchiveLinkValidity)) {
+	if got.Archive.URL == "" || got.Archive.Files != 1 || !got.Archive.ExpiresAt.Equal(at("16:00").Add(printout.ArchiveLinkValidity)) {
 		t.Fatalf("the archive: %+v", got.Archive)
 	}
 	zr, body := download(t, got.Archive.URL)

@@ -18,6 +18,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
@@ -37,7 +38,7 @@ type handler struct {
 	bucket      string
 	// exports and archives serve the export of everything held about a pupil (rule D10).
 	exports  exports.Exports
-	archives archiveStore
+	archives printout.Bucket
 	// transfers send a pupil's file to their new school (rule S5).
 	transfers transfers.Transfers
 }
@@ -48,7 +49,7 @@ func newHandler(st *store.Store, client *s3.Client, uploads bucket.Signer, name 
 		objects:     objects{client: client, bucket: name},
 		bucket:      name,
 		exports:     exports.Exports{Store: st, NewID: store.NewID},
-		archives:    objects{client: client, bucket: name},
+		archives:    uploads,
 		transfers:   transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: calendar.EnglandAndWales()},
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -59,27 +58,4 @@ func (o objects) Delete(ctx context.Context, key, version string) error {
 		return fmt.Errorf("deleting %s: %w", key, err)
 	}
 	return nil
-}
-
-// Get reads one version of an object ("" for the latest).
-func (o objects) Get(ctx context.Context, key, version string) (io.ReadCloser, error) {
-	in := &s3.GetObjectInput{Bucket: &o.bucket, Key: &key}
-	if version != "" {
-		in.VersionId = &version
-	}
-	out, err := o.client.GetObject(ctx, in)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", key, err)
-	}
-	return out.Body, nil
-}
-
-// Put writes an object and returns its version ("" in a bucket without versions).
-func (o objects) Put(ctx context.Context, key, contentType string, body []byte) (string, error) {
-	out, err := o.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &o.bucket, Key: &key, ContentType: &contentType,
-		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body)))})
-	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", key, err)
-	}
-	return aws.ToString(out.VersionId), nil
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,7 +13,6 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
-	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -166,19 +162,7 @@ func (h handler) sendTransfer(ctx context.Context, req httpapi.Request) (httpapi
 		}
 		return httpapi.JSON(http.StatusOK, toTransferJSON(sent, school, who.At)), nil
 	}
-	sent, err := h.transfers.SendOutside(ctx, who, school, id, func(t transfers.Transfer) (string, string, error) {
-		rec, err := h.exports.Export(ctx, who, school, t.Pupil, exports.Options{})
-		if err != nil {
-			return "", "", err
-		}
-		body, err := h.zip(ctx, rec, printout.Export(rec))
-		if err != nil {
-			return "", "", err
-		}
-		key := transferArchiveKey(school, t.ID, store.NewID(who.At))
-		version, err := h.archives.Put(ctx, key, "application/zip", body)
-		return key, version, err
-	})
+	sent, err := h.transfers.SendOutside(ctx, who, school, id, printout.TransferArchive(ctx, h.archives, h.exports, store.NewID, who, school))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -186,12 +170,6 @@ func (h handler) sendTransfer(ctx context.Context, req httpapi.Request) (httpapi
 	out.Code = transfers.CodeWords(sent.Code)
 	out.LinkURL = linkURL(req, id, sent.Token)
 	return httpapi.JSON(http.StatusOK, out), nil
-}
-
-// transferArchiveKey is where the export sent outside the federation waits for its download:
-// under transfers/, which no notification watches and the bucket empties after the link's week.
-func transferArchiveKey(school safeguarding.SchoolID, id, version string) string {
-	return "transfers/" + string(school) + "/" + id + "/" + version + ".zip"
 }
 
 // linkURL is the public page of a link, on the host the request came to.
@@ -215,56 +193,6 @@ func (h handler) confirmTransfer(ctx context.Context, req httpapi.Request) (http
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, toTransferJSON(t, school, who.At)), nil
-}
-
-// zip writes the record's files, the export's JSON and the chronology's PDF into one zip;
-// files over MaxArchiveBytes together are left out (the export lists them and says so).
-func (h handler) zip(ctx context.Context, rec exports.Record, doc printout.ExportJSON) ([]byte, error) {
-	var size int64
-	for _, f := range rec.Files() {
-		size += f.Size()
-	}
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
-	add := func(name string, at time.Time, method uint16, r io.Reader) error {
-		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: at})
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(w, r)
-		return err
-	}
-	body, err := printout.Encode(doc)
-	if err != nil {
-		return nil, err
-	}
-	if err := add("export.json", rec.At, zip.Deflate, bytes.NewReader(body)); err != nil {
-		return nil, err
-	}
-	if pdf, err := printout.Chronology(rec, printout.Options{}); err == nil {
-		if err := add("chronology.pdf", rec.At, zip.Store, bytes.NewReader(pdf)); err != nil {
-			return nil, err
-		}
-	}
-	if size <= MaxArchiveBytes {
-		for _, c := range rec.Concerns {
-			for n, f := range c.Files {
-				r, err := h.archives.Get(ctx, f.ObjectKey(), f.Version())
-				if err != nil {
-					return nil, err
-				}
-				err = add(printout.ArchivePath(c, n, f), f.At(), zip.Store, io.LimitReader(r, f.Size()+1))
-				_ = r.Close()
-				if err != nil {
-					return nil, fmt.Errorf("archiving a file: %w", err)
-				}
-			}
-		}
-	}
-	if err := z.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // maxCodeForm bounds the link page's form: a code of a few characters.
@@ -314,7 +242,7 @@ func linkRefusal(err error) (httpapi.Response, error) {
 }
 
 // linkDownload answers POST /transfer-links/{id}/{token} with the code: the right code within
-// the time sends the browser to the export's archive (a link valid for ArchiveLinkValidity)
+// the time sends the browser to the export's archive (a link valid for printout.ArchiveLinkValidity)
 // and is the receipt; anything else is said in plain words.
 func (h handler) linkDownload(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	code, err := decodeCode(req)
@@ -332,7 +260,7 @@ func (h handler) linkDownload(ctx context.Context, req httpapi.Request) (httpapi
 		return linkRefusal(err)
 	}
 	signed, err := h.attachments.Signer.PresignOpen(ctx, t.Link.ObjectKey, t.Link.ObjectVersion,
-		"safeguarding-file-"+now.In(safeguarding.London).Format("2006-01-02")+".zip", "application/zip", ArchiveLinkValidity)
+		"safeguarding-file-"+now.In(safeguarding.London).Format("2006-01-02")+".zip", "application/zip", printout.ArchiveLinkValidity)
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("signing the transfer's archive: %w", err)
 	}

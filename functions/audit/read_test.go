@@ -35,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	return &world{t: t, st: st, calls: calls, h: newHandler(st, anchor.Anchors{}),
 		uc: concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: calendar.EnglandAndWales(), NewID: store.NewID}}
 }

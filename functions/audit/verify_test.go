@@ -27,7 +27,7 @@ func sealedWorld(t *testing.T) (*world, *dynamodb.Client, string) {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	root, err := filepath.Abs("../..")
 	apitest.Must(t, err)
 	local, err := stack.StartS3(context.Background(), stack.S3Options{Root: root, Buckets: []string{"anchors"},

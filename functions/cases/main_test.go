@@ -40,7 +40,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	return &world{t: t, db: db, table: table, st: st, h: newHandler(st)}
 }
 

@@ -21,7 +21,7 @@ import (
 func TestRule_D9_C9_TheSLTReviewListsOverdueWorkAndLowAttendance(t *testing.T) {
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	w := &world{t: t, db: db, table: table, st: st, h: newHandler(st)}
 	ctx := context.Background()
 	for _, p := range seed.Demo().Pupils {

@@ -63,7 +63,7 @@ func setup(t *testing.T) fixture {
 	t.Helper()
 	db, table, count := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	return fixture{h: newHandler(st), db: db, table: table, st: st, count: count}
 }
 

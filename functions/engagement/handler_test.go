@@ -96,7 +96,7 @@ func newWorldWithoutClosure(t testing.TB) *world {
 	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	calls.Reset()
 	return &world{t: t, db: db, table: table, st: st, calls: calls, h: newHandler(st)}
 }

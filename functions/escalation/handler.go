@@ -24,9 +24,9 @@ type Queue interface {
 	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
-// Schools lists the schools a run visits.
+// Schools lists the schools a run visits, each with what the registry holds for its run.
 type Schools interface {
-	EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue, error)
+	EscalationSheets(ctx context.Context) ([]engagement.EscalationSchool, error)
 }
 
 type handler struct {
@@ -37,11 +37,13 @@ type handler struct {
 }
 
 // message is one school's share of a run: the school, the day the job last reached for it and
-// the schedule's time, so a redelivered message runs at the same "now".
+// the schedule's time, so a redelivered message runs at the same "now"; and the school's run
+// sheet as the registry held it, so the worker reads only the families due a look (data.md A97).
 type message struct {
 	School string `json:"school"`
 	From   string `json:"from,omitempty"`
 	Time   string `json:"time"`
+	Sheet  *sheet `json:"sheet,omitempty"`
 }
 
 // Handle serves both events of the EscalationFunction: the daily schedule, which fans out one
@@ -75,7 +77,7 @@ func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.Escalati
 		return run, nil
 	}
 	run.SchoolDay = true
-	schools, err := h.schools.EscalationSchools(ctx)
+	schools, err := h.schools.EscalationSheets(ctx)
 	if err != nil {
 		return run, err
 	}
@@ -83,7 +85,7 @@ func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.Escalati
 	for start := 0; start < len(schools); start += 10 {
 		var entries []sqstypes.SendMessageBatchRequestEntry
 		for i, s := range schools[start:min(start+10, len(schools))] {
-			m := message{School: string(s.ID), Time: now.UTC().Format(time.RFC3339)}
+			m := message{School: string(s.ID), Time: now.UTC().Format(time.RFC3339), Sheet: sheetOf(s.Sheet)}
 			if !s.From.IsZero() {
 				m.From = s.From.Format(time.DateOnly)
 			}
@@ -146,12 +148,17 @@ func (h handler) work(ctx context.Context, ev events.SQSEvent) events.SQSEventRe
 		if err == nil && m.School == "" {
 			err = errors.New("no school")
 		}
+		var es engagement.EscalationSchool
+		if err == nil {
+			es.Sheet, err = m.Sheet.forSchool(s.ID)
+		}
 		if err != nil {
 			// A malformed message will never succeed; it is logged and dropped, not retried.
 			slog.ErrorContext(ctx, "escalation message unreadable", "messageId", rec.MessageId, "error", err.Error())
 			continue
 		}
-		r, err := h.job.RunSchool(ctx, s, now)
+		es.SchoolDue = s
+		r, err := h.job.RunSchoolWith(ctx, es, now)
 		slog.InfoContext(ctx, "escalation school", "school", m.School, "at", r.At, "schoolDay", r.SchoolDay, "looked", r.Looked,
 			"missing", r.Missing, "laRaised", r.LARaised, "alerts", r.Alerts, "skipped", r.Skipped, "failed", err != nil)
 		if err != nil {

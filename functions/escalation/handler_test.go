@@ -90,7 +90,7 @@ func newWorldWithoutClosure(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	bank := calendar.EnglandAndWales()
 	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
 	q := &queue{h: h}
@@ -294,5 +294,42 @@ func TestTemplateRunsEscalationEarlyEachMorningInLondonTime(t *testing.T) {
 	s := fn.Schedules[0]
 	if s.Name != "escalation" || s.Expression != "cron(30 5 * * ? *)" || s.Timezone != "Europe/London" {
 		t.Errorf("schedule %+v", s)
+	}
+}
+
+// The fan-out hands each school its run sheet from the registry (data.md A97): the worker
+// reads no calendar, closure or school of its own, only the families due a look, and still
+// alerts the school's DSL from the roster the sheet carries.
+func TestTheWorkerReadsOnlyTheLookIndexWithItsRunSheet(t *testing.T) {
+	calls := dynamotest.NewCounter()
+	db, table := dynamotest.New(t, calls.Install)
+	st := store.New(db, table)
+	apitest.SeedDemoWithFamilies(t, db, table)
+	apitest.Must(t, st.PutClosure(context.Background(), safeguarding.Closure{ID: "autumn", School: seed.BrookLane, From: local("2026-09-03 00:00"),
+		StartedBy: head, StartedAt: local("2026-09-03 08:00"), Swept: true, Version: 1}))
+	bank := calendar.EnglandAndWales()
+	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
+	q := &queue{h: h}
+	h.queue = q
+	w := &world{t: t, db: db, table: table, st: st, h: h, q: q, eng: engagement.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
+	w.run("2026-11-16")
+	calls.Reset()
+	if r := w.run("2026-11-17"); r.Enqueued != 2 {
+		t.Fatalf("run %+v", r)
+	}
+	got := calls.Counts()
+	if n := got["GetItem"] + got["BatchGetItem"]; n != 0 {
+		t.Errorf("the run read %d single items besides the registry and the look index: %v", n, got)
+	}
+	// The registry once, then per school a look-index Query for Monday and one for Tuesday.
+	if got["Query"] != 1+2*2 {
+		t.Errorf("%d Queries, want 5: %v", got["Query"], got)
+	}
+	if f := w.family("fam-03"); f.Status() != contact.FamilyMissing {
+		t.Fatalf("six silent days: %+v", f)
+	}
+	if got := w.scan("outbox", "kind", "audience", "recipient"); !slices.Equal(got, []string{"[missing dsl " + dsl + "]"}) {
+		t.Errorf("alerts %v", got)
 	}
 }

@@ -47,7 +47,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	return &world{t: t, db: db, table: table, st: st, h: handler{imports: imports.Imports{Store: st, NewID: store.NewID}}}
 }
 

@@ -27,7 +27,7 @@ func retentionSetup(t *testing.T) (handler, *store.Store, *dynamodb.Client, stri
 	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	apitest.Must(t, seed.ApplyFormerPupils(context.Background(), st, seed.Demo()))
 	return handler{store: st, retention: retention.Service{Store: st, NewID: store.NewID}}, st, db, table, calls
 }

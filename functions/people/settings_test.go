@@ -28,7 +28,7 @@ func setupDemo(t *testing.T) demo {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	return demo{h: handler{store: st, settings: settings.Service{Store: st, NewID: store.NewID}}, st: st}
 }
 

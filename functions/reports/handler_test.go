@@ -43,7 +43,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	bank := calendar.EnglandAndWales()
 	return &world{t: t, st: st, calls: calls, h: newHandler(st),
 		uc:    concerns.Concerns{Store: st, Catalogue: concerns.PolicyCatalogue(), Calendar: bank, NewID: store.NewID},

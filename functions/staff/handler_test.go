@@ -33,7 +33,7 @@ func setup(t *testing.T) world {
 	t.Helper()
 	db, table := dynamotest.New(t)
 	st := store.New(db, table)
-	apitest.SeedDemo(t, st)
+	apitest.SeedDemo(t, db, table)
 	pool, err := stack.NewUserPool(seed.Demo().Users, "", time.Now)
 	apitest.Must(t, err)
 	srv := httptest.NewServer(pool)

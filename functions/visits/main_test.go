@@ -42,7 +42,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db, table, counter := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	apitest.SeedDemoWithFamilies(t, st)
+	apitest.SeedDemoWithFamilies(t, db, table)
 	counter.Reset()
 	return &world{t: t, db: db, table: table, st: st, counter: counter, h: newHandler(st)}
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,7 +57,44 @@ type browser struct {
 	axe string
 }
 
-// newBrowser starts chromium; extra adds command-line options, such as a feature turned off.
+// shared is the chromium most tests share: started by the first test that needs it and
+// stopped by TestMain. Each test has a browser context of its own in it (like a private
+// window: its own cookies, storage and cache), which saves starting a chromium per test.
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+// stopSharedBrowser stops the shared chromium, if a test started it.
+func stopSharedBrowser() {
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+}
+
+// chromiumOptions are the command line of a test's chromium, extra last.
+func chromiumOptions(path, profile string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	return append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(360, 800),
+	}, extra...)
+}
+
+// newBrowser gives the test a browser context of its own in the shared chromium; extra
+// (command-line options, such as a feature turned off) starts a chromium for the test alone.
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path, err := exec.LookPath(chromiumPath)
@@ -69,29 +107,36 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	if err != nil {
 		needOrSkip(t, "axe-core is not installed (run npm ci at the repository root): %v", err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(360, 800),
+	var ctx context.Context
+	var cancelCtx context.CancelFunc
+	if len(extra) > 0 {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(path, t.TempDir(), extra...)...)
+		t.Cleanup(cancelAlloc)
+		ctx, cancelCtx = chromedp.NewContext(actx)
+	} else {
+		shared.once.Do(func() {
+			profile, err := os.MkdirTemp("", "keepsafe-chromium-")
+			if err != nil {
+				shared.err = err
+				return
+			}
+			actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(path, profile)...)
+			bctx, cancelBrowser := chromedp.NewContext(actx)
+			shared.ctx, shared.cancel = bctx, func() {
+				cancelBrowser()
+				cancelAlloc()
+				_ = os.RemoveAll(profile)
+			}
+			// The first run starts chromium, with no deadline.
+			shared.err = chromedp.Do(bctx)
+		})
+		if shared.err != nil {
+			t.Fatalf("starting chromium: %v", shared.err)
+		}
+		ctx, cancelCtx = chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
 	}
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	// Start the browser with no deadline, then bound the whole test.
+	t.Cleanup(cancelCtx)
+	// Open the test's tab with no deadline, then bound the whole test.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // exportService takes a pupil's record off the screen (rule D10): the exports' use cases.
@@ -27,6 +28,7 @@ func init() {
 	routes["GET /schools/{school}/pupils/{pupil}/chronology.pdf"] = (*Handler).chronologyPDF
 	routes["GET /schools/{school}/pupils/{pupil}/export"] = (*Handler).exportReview
 	routes["GET /schools/{school}/pupils/{pupil}/export.json"] = (*Handler).exportDownload
+	routes["GET /schools/{school}/pupils/{pupil}/export.zip"] = (*Handler).exportArchive
 }
 
 func pupilPath(school safeguarding.SchoolID, pupil safeguarding.PupilID) string {
@@ -66,7 +68,9 @@ type exportView struct {
 	Named    bool
 	Action   string
 	Download string
-	Back     string
+	// Zip downloads the export with the files themselves, when there are files.
+	Zip  string
+	Back string
 }
 
 // exportOptions reads the DSL's choice to name the other pupils.
@@ -89,16 +93,22 @@ func (h *Handler) exportReview(ctx context.Context, r *request, s session) event
 	}
 	v := exportView{Record: rec, Doc: printout.Export(rec), Named: o.NameOtherPupils, Action: pupilPath(school, pupil) + "/export",
 		Download: pupilPath(school, pupil) + "/export.json", Back: pupilPath(school, pupil) + "/chronology"}
+	if len(v.Doc.Files) > 0 && h.Archives != nil {
+		v.Zip = pupilPath(school, pupil) + "/export.zip"
+	}
 	if o.NameOtherPupils {
 		v.Download += "?names=yes"
+		if v.Zip != "" {
+			v.Zip += "?names=yes"
+		}
 	}
 	return h.page(r, http.StatusOK, "export", pageData{Title: "Export everything held about " + rec.Pupil.Name, SignedIn: true,
 		CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "")})
 }
 
 // exportDownload releases the export as a JSON file (D10), audited as an export (P4), saying
-// whether the DSL chose to name the other pupils. The files themselves are listed; the
-// archive of them is made by the API's export.
+// whether the DSL chose to name the other pupils. The files themselves are listed;
+// exportArchive gives them too.
 func (h *Handler) exportDownload(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	rec, err := h.Exports.Export(ctx, r.caller(s.claims.Email), safeguarding.SchoolID(r.param("school")), safeguarding.PupilID(r.param("pupil")), exportOptions(r))
 	if err != nil {
@@ -109,4 +119,28 @@ func (h *Handler) exportDownload(ctx context.Context, r *request, s session) eve
 		return h.errorPage(r, http.StatusInternalServerError, &s)
 	}
 	return download("application/json", "export-"+rec.At.In(safeguarding.London).Format("2006-01-02")+".json", b)
+}
+
+// exportArchive releases the export with the files themselves (D10), audited as an export
+// (P4): the export's JSON, the chronology's PDF and the files in one zip written to the bucket,
+// then the browser is sent to a link to it that works for 15 minutes. Files that come to more
+// than an archive takes are refused with the page that says so; each opens from its concern.
+func (h *Handler) exportArchive(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school, pupil := safeguarding.SchoolID(r.param("school")), safeguarding.PupilID(r.param("pupil"))
+	if h.Archives == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	rec, err := h.Exports.Export(ctx, r.caller(s.claims.Email), school, pupil, exportOptions(r))
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	a, err := printout.ExportArchive(ctx, h.Archives, rec, printout.Export(rec), printout.ExportArchiveKey(school, pupil, store.NewID(r.now)))
+	if err != nil {
+		h.Logger.ErrorContext(ctx, "an export's archive", "error", err.Error())
+		return h.errorPage(r, http.StatusInternalServerError, &s)
+	}
+	if a.URL == "" {
+		return h.errorPage(r, http.StatusRequestEntityTooLarge, &s)
+	}
+	return redirect(a.URL, http.StatusSeeOther)
 }

@@ -1,17 +1,30 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 	"github.com/keepsafe-schools/keepsafe/infra/pdftext"
+	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // recordAboutTwo records, as the teacher, a concern about Chidi (bl-01) with another pupil
@@ -110,4 +123,68 @@ func TestRule_D10_P4_TheExportIsReviewedAndAnotherPupilIsNotNamed(t *testing.T) 
 	}
 	trail := call(t, w.h, "GET", "/schools/brook-lane/audit", tokenFor(head), nil, at.Add(time.Minute))
 	wantBody(t, "the audit trail", trail, http.StatusOK, "Record export reviewed", "Record exported naming other pupils", "Record exported")
+}
+
+// Rule D10 with the files themselves: a teacher's photo on a pupil's concern passes its check
+// (in a local S3 that checks every request's signature as S3 does); the DSL's export review
+// offers "Download with the files", which writes the archive (the export's JSON, the
+// chronology's PDF and the photo) to the bucket and sends the browser to a link to it.
+func TestRule_D10_P4_TheExportPageGivesTheFilesInOneArchive(t *testing.T) {
+	w := newWorld(t)
+	root, err := filepath.Abs("../..")
+	apitest.Must(t, err)
+	s3, err := stack.StartS3(context.Background(), stack.S3Options{Root: root, Buckets: []string{testBucketName},
+		Credentials: map[string]string{"AKIDWEBTEST": "web-test-secret"}})
+	apitest.Must(t, err)
+	t.Cleanup(s3.Close)
+	objects, err := bucket.New(aws.Config{Region: "eu-west-2",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, testBucketName, s3.Endpoint)
+	apitest.Must(t, err)
+	w.h.Attachments, w.h.Archives = concerns.Attachments{Store: w.st, Signer: objects, NewID: store.NewID}, objects
+	concern := recorded(t, w.h)
+	at := monday1030.Add(10 * time.Minute)
+	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 2044)...)
+	_, a := askUpload(t, w.h, concern, teacher, "k-1", "notes.jpg", "image/jpeg", "2048", at)
+	req, err := http.NewRequest(http.MethodPut, a.UploadURL, bytes.NewReader(jpeg))
+	apitest.Must(t, err)
+	req.Header.Set("Content-Type", "image/jpeg")
+	resp, err := http.DefaultClient.Do(req)
+	apitest.Must(t, err)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("uploading the photo: %d", resp.StatusCode)
+	}
+	check := concerns.Attachments{Store: w.st, NewID: store.NewID}
+	_, err = check.Verify(context.Background(), objectKeyOf(t, a.UploadURL), "", 2048, jpeg[:512], at.Add(time.Minute))
+	apitest.Must(t, err)
+
+	review := call(t, w.h, "GET", "/schools/brook-lane/pupils/bl-01/export", tokenFor(dsl), nil, at.Add(time.Hour))
+	wantBody(t, "the review", review, http.StatusOK, `id="export-zip"`, "Download with the files")
+	got := call(t, w.h, "GET", "/schools/brook-lane/pupils/bl-01/export.zip", tokenFor(dsl), nil, at.Add(time.Hour))
+	link := got.Headers["Location"]
+	if got.StatusCode != http.StatusSeeOther || !strings.HasPrefix(link, s3.Endpoint+"/"+testBucketName+"/exports/brook-lane/bl-01/") {
+		t.Fatalf("the archive: %d to %q", got.StatusCode, link)
+	}
+	resp, err = http.Get(link)
+	apitest.Must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	z, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("the link gives no zip (%d): %v", resp.StatusCode, err)
+	}
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+	}
+	if len(names) != 3 || !slices.Contains(names, "export.json") || !slices.Contains(names, "chronology.pdf") || !strings.HasSuffix(names[2], "notes.jpg") {
+		t.Errorf("the archive holds %v", names)
+	}
+	if n := apitest.CountItems(t, w.db, w.table, map[string]string{"audit": "action"})["audit:"+exports.AuditExported]; n != 1 {
+		t.Errorf("%d exports audited, want the archive's", n)
+	}
+	teacherTry := call(t, w.h, "GET", "/schools/brook-lane/pupils/bl-01/export.zip", tokenFor(teacher), nil, at.Add(time.Hour))
+	if teacherTry.StatusCode != http.StatusNotFound && teacherTry.StatusCode != http.StatusForbidden {
+		t.Errorf("a teacher's archive: %d", teacherTry.StatusCode)
+	}
 }

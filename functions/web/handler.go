@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/keepsafe-schools/keepsafe/shared/identity"
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/casework"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -184,6 +185,10 @@ type Handler struct {
 	// Transfers send a pupil's file to their new school (rule S5): the transfers API's use
 	// cases (the attachments function's).
 	Transfers transferService
+	// Archives is the attachments bucket as an export's archive (rule D10) and a transfer
+	// outside the federation (S5) need it: the pupil's files read, the archive written, a
+	// link to it signed.
+	Archives printout.Bucket
 	// Retention lists the records reaching the 25th birthday for the Senior DSL, with their
 	// legal holds (rule S7): the retention API's use cases.
 	Retention retentionService
@@ -315,10 +320,12 @@ var routes = map[string]pageFunc{
 	"GET /schools/{school}/contact-details/report": (*Handler).contactReport,
 	"GET /schools/{school}/attendance":             (*Handler).attendanceList,
 	// The reports for the governors and Ofsted, and their figures as CSV (rule D10).
-	"GET /schools/{school}/reports/governors":     (*Handler).governorsReport,
-	"GET /schools/{school}/reports/governors.csv": (*Handler).governorsReport,
-	"GET /schools/{school}/reports/ofsted":        (*Handler).ofstedReport,
-	"GET /schools/{school}/reports/ofsted.csv":    (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/governors":      (*Handler).governorsReport,
+	"GET /schools/{school}/reports/governors.csv":  (*Handler).governorsReport,
+	"GET /schools/{school}/reports/federation":     (*Handler).federationReport,
+	"GET /schools/{school}/reports/federation.csv": (*Handler).federationReport,
+	"GET /schools/{school}/reports/ofsted":         (*Handler).ofstedReport,
+	"GET /schools/{school}/reports/ofsted.csv":     (*Handler).ofstedReport,
 	// The governors' home (rule P2): the concerns routed to them (C5) and their report's link.
 	"GET /schools/{school}/governors": (*Handler).governors,
 	// The concerns a member of staff raised or was tagged in, with where each stands.

@@ -91,6 +91,7 @@ func main() {
 		Reports: reports.Reports{Store: st, NewID: store.NewID},
 		// A pupil's file sent to their new school (rule S5).
 		Transfers: transfers.Transfers{Store: st, NewID: store.NewID, Random: rand.Reader, Calendar: cal},
+		Archives:  uploads,
 		// The key set is read on the first sign-in check and cached across invocations.
 		Verifier: identity.NewVerifier(os.Getenv("JWKS_URL"), os.Getenv("TOKEN_ISSUER"), os.Getenv("TOKEN_AUDIENCE"), client),
 		Sessions: st,

@@ -21,6 +21,7 @@ import (
 // reportService is the reports' use cases.
 type reportService interface {
 	GovernorsReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, term string) (reports.Report, error)
+	FederationReport(ctx context.Context, who safeguarding.Caller, term string) (reports.Report, []reports.Report, error)
 	OfstedReport(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, year int) (reports.Report, error)
 }
 
@@ -28,6 +29,10 @@ var _ reportService = reports.Reports{}
 
 func governorsReportPath(school safeguarding.SchoolID) string {
 	return schoolPath(school) + "/reports/governors"
+}
+
+func federationReportPath(school safeguarding.SchoolID) string {
+	return schoolPath(school) + "/reports/federation"
 }
 
 func ofstedReportPath(school safeguarding.SchoolID) string {
@@ -43,6 +48,18 @@ type reportView struct {
 	OtherHref, OtherText string
 	Summary              []string
 	Charts               []chartView
+	// Each is each school's figures in the federation's report.
+	Each []schoolFigures
+	// Federation links the governors' report to the federation's, for someone who reads the
+	// reports of more than one school.
+	Federation string
+}
+
+// schoolFigures is one school's figures in the federation's report, as a list that fits a
+// phone (a table of six columns would not).
+type schoolFigures struct {
+	Name    string
+	Figures [][2]string
 }
 
 type reportOption struct {
@@ -237,6 +254,75 @@ func (h *Handler) governorsReport(ctx context.Context, r *request, s session) ev
 	return h.reportPage(ctx, r, s, reports.Governors)
 }
 
+// termOptions are the terms a report may be chosen for: the next term, then this one and the
+// terms of the last two school years, newest first.
+func termOptions(current reports.Period) []reportOption {
+	p := current
+	_, next := reports.NeighbourTerms(safeguarding.SchoolCalendar{}, p)
+	periods := []reports.Period{next, p}
+	for i := 0; i < 5; i++ {
+		p = reports.Previous(safeguarding.SchoolCalendar{}, p)
+		periods = append(periods, p)
+	}
+	var opts []reportOption
+	for _, o := range periods {
+		opts = append(opts, reportOption{Value: o.Key, Text: o.Name, Selected: o.Key == current.Key})
+	}
+	return opts
+}
+
+// readsReports counts the schools whose reports p reads.
+func readsReports(p safeguarding.Principal) int {
+	n := 0
+	for school := range p.Memberships {
+		if reports.CanRead(p, school) {
+			n++
+		}
+	}
+	return n
+}
+
+// federationReport is the governors' report summed over every school whose reports the
+// person reads, with each school's figures beside it (D10). Its terms are the usual English
+// ones, since the schools' own calendars may differ.
+func (h *Handler) federationReport(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	schoolID := safeguarding.SchoolID(r.param("school"))
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil || h.Reports == nil || !safeguarding.AccessFor(p, schoolID).Reports {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	total, each, err := h.Reports.FederationReport(ctx, r.caller(s.claims.Email), r.ev.QueryStringParameters["term"])
+	var invalid *safeguarding.ValidationError
+	if errors.As(err, &invalid) {
+		return h.errorPage(r, http.StatusBadRequest, &s)
+	}
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	if strings.HasSuffix(r.ev.RouteKey, ".csv") {
+		return download("text/csv; charset=utf-8", "federation-governors-"+total.Period.Key+".csv", reports.CSV(total))
+	}
+	v := reportView{SchoolName: strings.Join(total.Schools, ", "), Heading: "Report for governors across the schools: " + total.Period.Name,
+		Intro: "The safeguarding work of every school whose reports you read, added together, then each school's own figures. " +
+			"Its terms are the usual English terms, whatever each school's own dates. It names no one.",
+		Action: federationReportPath(schoolID), Field: "term", Label: "Term", Options: termOptions(total.Period),
+		CSV:       federationReportPath(schoolID) + ".csv?term=" + total.Period.Key,
+		OtherHref: governorsReportPath(schoolID), OtherText: "This school's own report for governors"}
+	v.Charts, v.Summary = reportCharts(total)
+	for _, sc := range each {
+		share := "no concerns"
+		if pct, ok := sc.Total.D1Share(); ok {
+			share = strconv.Itoa(pct) + "%"
+		}
+		v.Each = append(v.Each, schoolFigures{Name: sc.Name, Figures: [][2]string{
+			{"Concerns", strconv.Itoa(sc.Total.Concerns)}, {"High priority", strconv.Itoa(sc.Total.High)},
+			{"First acted on in time", share}, {"Referrals", strconv.Itoa(sc.Total.Referrals)},
+			{"Families who went missing", strconv.Itoa(sc.Total.Missing)}}})
+	}
+	return h.page(r, http.StatusOK, "report", pageData{Title: v.Heading, SignedIn: true, CSRF: s.csrf(), Page: v,
+		Nav: navFor(p, schoolID, "reports")})
+}
+
 func (h *Handler) ofstedReport(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	return h.reportPage(ctx, r, s, reports.Ofsted)
 }
@@ -280,16 +366,9 @@ func (h *Handler) reportPage(ctx context.Context, r *request, s session, kind re
 		v.Action, v.Field, v.Label = governorsReportPath(schoolID), "term", "Term"
 		v.CSV = governorsReportPath(schoolID) + ".csv?term=" + rep.Period.Key
 		v.OtherHref, v.OtherText = ofstedReportPath(schoolID), "The report for Ofsted (the school year)"
-		// The terms of the last two school years and the next term, newest first.
-		p := rep.Period
-		_, next := reports.NeighbourTerms(safeguarding.SchoolCalendar{}, p)
-		opts := []reports.Period{next, p}
-		for i := 0; i < 5; i++ {
-			p = reports.Previous(safeguarding.SchoolCalendar{}, p)
-			opts = append(opts, p)
-		}
-		for _, o := range opts {
-			v.Options = append(v.Options, reportOption{Value: o.Key, Text: o.Name, Selected: o.Key == rep.Period.Key})
+		v.Options = termOptions(rep.Period)
+		if readsReports(p) > 1 {
+			v.Federation = federationReportPath(schoolID)
 		}
 	} else {
 		v.Heading = "Report for Ofsted: " + rep.Period.Name

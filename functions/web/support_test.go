@@ -42,6 +42,7 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopSharedBrowser()
 	if localStack != nil {
 		localStack.Close()
 	}
@@ -77,9 +78,7 @@ func newWorld(t *testing.T) *world {
 	t.Parallel()
 	db, table, calls := dynamotest.NewCountingClient(t)
 	st := store.New(db, table)
-	if err := seed.Apply(context.Background(), st, seed.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	apitest.SeedDemo(t, db, table)
 	cal := calendar.EnglandAndWales()
 	h := &Handler{
 		Config: Config{AppURL: "https://keepsafe.example", ClientID: "client-1",

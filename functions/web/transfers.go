@@ -10,21 +10,25 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/keepsafe-schools/keepsafe/shared/printout"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // The pages of a pupil's file sent to their new school (rule S5), for the DSLs and the Senior
 // DSL: recording a move from the pupil's chronology, and the school's transfers with the
-// buttons that send one within the federation and confirm one received. Sending outside the
-// federation needs the export's archive in the bucket, which the API makes (the attachments
-// function): the page says so.
+// buttons that send one and confirm one received. Within the federation the file is copied;
+// outside it, the sending DSL's export is archived in the bucket behind a new link, and the
+// link and its one-time code are shown once, on the page that answers the button, for the DSL
+// to email the link and give the code by phone.
 
 // transferService is the part of transfers.Transfers the pages use.
 type transferService interface {
 	Record(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID, m transfers.Move, key string) (transfers.Transfer, error)
 	List(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]transfers.Transfer, error)
 	SendWithin(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (transfers.Transfer, error)
+	SendOutside(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string, archive func(transfers.Transfer) (key, version string, err error)) (transfers.Sent, error)
 	ConfirmReceipt(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (transfers.Transfer, error)
 	Destinations(ctx context.Context, p safeguarding.Principal, school safeguarding.SchoolID) ([]transfers.Destination, error)
 }
@@ -36,6 +40,7 @@ func init() {
 	routes["POST /schools/{school}/pupils/{pupil}/move"] = (*Handler).recordMove
 	routes["GET /schools/{school}/transfers"] = (*Handler).transfersPage
 	routes["POST /schools/{school}/transfers/{id}/send"] = (*Handler).sendTransfer
+	routes["POST /schools/{school}/transfers/{id}/link"] = (*Handler).sendByLink
 	routes["POST /schools/{school}/transfers/{id}/receipt"] = (*Handler).confirmTransfer
 }
 
@@ -132,7 +137,7 @@ func (h *Handler) recordMove(ctx context.Context, r *request, s session) events.
 type transferRow struct {
 	ID, Pupil, ChronologyLink, Where, Status, StatusClass, Due string
 	Out, Overdue                                               bool
-	SendURL, ReceiptURL                                        string
+	SendURL, LinkURL, ReceiptURL                               string
 	Outside                                                    bool
 	History                                                    []string
 }
@@ -144,9 +149,10 @@ type transfersView struct {
 }
 
 var transferDone = map[string]string{
-	"recorded": "Move recorded. The file is due at the new school within 5 school days.",
-	"sent":     "File sent. The new school's safeguarding leads are told to confirm its receipt.",
-	"received": "Receipt confirmed.",
+	"recorded":     "Move recorded. The file is due at the new school within 5 school days.",
+	"sent":         "File sent. The new school's safeguarding leads are told to confirm its receipt.",
+	"sent-by-link": "File sent by a link. The new school's safeguarding lead downloads it with the code you gave by phone.",
+	"received":     "Receipt confirmed.",
 }
 
 var transferStatus = map[transfers.Status][2]string{
@@ -204,8 +210,13 @@ func (h *Handler) transfersPage(ctx context.Context, r *request, s session) even
 		if row.Out {
 			row.Where = "To " + t.ToName()
 			row.ChronologyLink = pupilPath(school, t.Pupil) + "/chronology"
-			if t.Status == transfers.StatusDue && t.To.InFederation() {
+			switch {
+			case t.Status == transfers.StatusDue && t.To.InFederation():
 				row.SendURL = base + "/send"
+			case row.Outside && h.Archives != nil && (t.Status == transfers.StatusDue ||
+				t.Status == transfers.StatusSent && !t.Link.Used && (t.Link.Locked || !r.now.Before(t.Link.ExpiresAt))):
+				// A link locked after wrong codes, or expired unused, is replaced by sending again.
+				row.LinkURL = base + "/link"
 			}
 		} else {
 			row.Where = "From " + t.FromName
@@ -251,6 +262,38 @@ func (h *Handler) sendTransfer(ctx context.Context, r *request, s session) event
 		return h.caseWorkFailed(r, s, err, transfersPath(school))
 	}
 	return redirect(transfersPath(school)+"?done=sent#done", http.StatusSeeOther)
+}
+
+// sentByLinkView is the page that answers sending outside the federation: the link and the
+// code, shown this once.
+type sentByLinkView struct {
+	Pupil, SchoolName, DSLEmail, Link, Code, Expires, Back string
+}
+
+// sendByLink sends a transfer outside the federation (S5): the sending DSL's export of the
+// pupil's record is archived in the bucket behind a new link, and the link and its one-time
+// code are shown once. The answer is a page, not a redirect, since neither is kept anywhere;
+// the browser is told to keep no copy of it.
+func (h *Handler) sendByLink(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
+	school := safeguarding.SchoolID(r.param("school"))
+	if h.Transfers == nil || h.Archives == nil {
+		return h.errorPage(r, http.StatusNotFound, &s)
+	}
+	who := r.caller(s.claims.Email)
+	sent, err := h.Transfers.SendOutside(ctx, who, school, r.param("id"), printout.TransferArchive(ctx, h.Archives, h.Exports, store.NewID, who, school))
+	if err != nil {
+		return h.caseWorkFailed(r, s, err, transfersPath(school))
+	}
+	p, err := h.Directory.Principal(ctx, s.claims.Email)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	t := sent.Transfer
+	v := sentByLinkView{Pupil: t.PupilName, SchoolName: t.To.SchoolName, DSLEmail: t.To.DSLEmail, Code: transfers.CodeWords(sent.Code),
+		Link: h.Config.AppURL + "/transfer-links/" + url.PathEscape(t.ID) + "/" + url.PathEscape(sent.Token),
+		Back: transfersPath(school) + "?done=sent-by-link#transfer-" + t.ID}
+	v.Expires = when(t.Link.ExpiresAt)
+	return h.page(r, http.StatusOK, "transfer-link", pageData{Title: "The link and the code", SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "transfers")})
 }
 
 // confirmTransfer confirms that a transfer arrived, by a DSL of the receiving school (S5).

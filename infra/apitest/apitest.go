@@ -32,14 +32,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
+	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/openapitest"
 	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/httpapi"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
 // sourceIP is the address every request comes from (TEST-NET-1, never a real client).
@@ -251,25 +255,68 @@ var (
 	Stranger = "someone@elsewhere.example.org" // no role anywhere
 )
 
-// SeedDemo writes the demo federation's schools, staff and pupils through st.
-func SeedDemo(t testing.TB, st seed.Writer) {
+// SeedDemo writes the demo federation's schools, staff and pupils into table, as the store
+// writes them (seedInto).
+func SeedDemo(t testing.TB, db *dynamodb.Client, table string) {
 	t.Helper()
-	Must(t, seed.Apply(context.Background(), st, seed.Demo()))
-}
-
-// DemoStore is what seeding the demo with its families needs (shared/store.Store).
-type DemoStore interface {
-	seed.Writer
-	seed.FamilyWriter
+	seedInto(t, db, table, "demo", func(st *store.Store) error { return seed.Apply(context.Background(), st, seed.Demo()) })
 }
 
 // SeedDemoWithFamilies writes the demo federation and its classes, family records and
-// contact details through st.
-func SeedDemoWithFamilies(t testing.TB, st DemoStore) {
+// contact details into table, as the store writes them (seedInto).
+func SeedDemoWithFamilies(t testing.TB, db *dynamodb.Client, table string) {
 	t.Helper()
-	d := seed.Demo()
-	Must(t, seed.Apply(context.Background(), st, d))
-	Must(t, seed.ApplyFamilies(context.Background(), st, d))
+	seedInto(t, db, table, "demo with families", func(st *store.Store) error {
+		d := seed.Demo()
+		if err := seed.Apply(context.Background(), st, d); err != nil {
+			return err
+		}
+		return seed.ApplyFamilies(context.Background(), st, d)
+	})
+}
+
+// seeds keeps the items each kind of seeding wrote, the first time a test binary asked for it.
+var seeds = struct {
+	sync.Mutex
+	items map[string][]map[string]types.AttributeValue
+}{items: map[string][]map[string]types.AttributeValue{}}
+
+// seedInto gives table the items that write puts through the store. Written through the store,
+// the demo takes some fifty calls, most of them transactions, which DynamoDB Local is slow at,
+// and hundreds of tests start from it: so the first test of a binary to ask for a kind of
+// seeding has write run through the store (the product's own path, as `make run` seeds) into a
+// table of its own, whose items are kept, and every test's table, the first's too, gets those
+// items with BatchWriteItem, through a client of its own so that no test's call counter sees
+// them.
+func seedInto(t testing.TB, db *dynamodb.Client, table, kind string, write func(*store.Store) error) {
+	t.Helper()
+	endpoint := aws.ToString(db.Options().BaseEndpoint)
+	copier := dynamodblocal.NewClient(endpoint)
+	seeds.Lock()
+	items, ok := seeds.items[kind]
+	if !ok {
+		source, name := dynamotest.New(t)
+		if err := write(store.New(source, name)); err != nil {
+			seeds.Unlock()
+			t.Fatalf("seeding %s: %v", kind, err)
+		}
+		items = Items(t, source, name)
+		seeds.items[kind] = items
+	}
+	seeds.Unlock()
+	ctx := context.Background()
+	for batch := range slices.Chunk(items, 25) {
+		req := make([]types.WriteRequest, 0, len(batch))
+		for _, it := range batch {
+			req = append(req, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+		pending := map[string][]types.WriteRequest{table: req}
+		for len(pending[table]) > 0 {
+			out, err := copier.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			Must(t, err)
+			pending = out.UnprocessedItems
+		}
+	}
 }
 
 // School writes a test's own school with staff on its roster, each a user named by their

@@ -2,13 +2,23 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamotest"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+// TestMain stops, after every test, the local stack of the load tests (if they started it) and
+// DynamoDB Local.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if loadStack != nil {
+		loadStack.Close()
+	}
+	dynamotest.Stop()
+	os.Exit(code)
+}
 
 // The deadline engine reads what is due and little else (rule D8, data.md A17): with 2,000
 // open actions of which 1% are due, a real run's reads stay within 3x of what reading the due

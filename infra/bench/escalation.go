@@ -248,14 +248,15 @@ func attrString(item map[string]types.AttributeValue, name string) string {
 
 // runEscalation is one daily run as the EscalationFunction makes it: on a day that is a school
 // day somewhere, the registry read once (the fan-out), then one school per message, each the
-// worker's FamilyEscalation.RunSchool, parallel schools at once.
+// worker's FamilyEscalation.RunSchoolWith with the school's run sheet from the registry (as its
+// message carries it), parallel schools at once.
 func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEscalation, now time.Time, parallel int) (engagement.EscalationRun, error) {
 	total := engagement.EscalationRun{At: now.UTC()}
 	if !job.BankHolidays.IsSchoolDay(now) {
 		return total, nil
 	}
 	total.SchoolDay = true
-	schools, err := st.EscalationSchools(ctx)
+	schools, err := st.EscalationSheets(ctx)
 	if err != nil {
 		return total, err
 	}
@@ -264,7 +265,7 @@ func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEs
 	g.SetLimit(max(1, parallel))
 	for _, s := range schools {
 		g.Go(func() error {
-			r, err := job.RunSchool(gctx, s, now)
+			r, err := job.RunSchoolWith(gctx, s, now)
 			if err != nil {
 				return fmt.Errorf("school %s: %w", s.ID, err)
 			}
@@ -481,7 +482,7 @@ func loadFamilies(ctx context.Context, st *store.Store, schools []benchSchool, f
 			if err := st.PutSchoolCalendar(gctx, s.cal); err != nil {
 				return err
 			}
-			return st.EscalationReached(gctx, s.school.ID, escalationPrev)
+			return st.EscalationReached(gctx, s.school.ID, escalationPrev, engagement.SchoolSheet{})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -568,7 +569,7 @@ func (r escalationResult) markdown(md *strings.Builder) {
 	fmt.Fprintf(md, "- The run's writes: %s: one transaction per family that changed (%s logged MISSING, %s raised to the LA, the rest looked at again later), "+
 		"each with its chronology entries, alerts and phone call; one registry update per school. %s alerts.\n",
 		runWrites, thousands(r.RunResult.Missing), thousands(r.RunResult.LARaised), thousands(r.RunResult.Alerts))
-	fmt.Fprintf(md, "- **Rerun the same day**: it looked at %d families and changed none (%d alerts); it read %s RCU in %s calls (the registry, then each school's calendar and one empty look-index Query) "+
+	fmt.Fprintf(md, "- **Rerun the same day**: it looked at %d families and changed none (%d alerts); it read %s RCU in %s calls (the registry with every school's run sheet, then one empty look-index Query a school) "+
 		"and wrote %s: the registry's mark of the day reached (%s), nothing else.\n",
 		r.RerunResult.Looked, r.RerunResult.Alerts, rcu(rerun.Units), thousands(rerun.Calls), rerunWrites, plural(rerunWriteCalls, "call"))
 	fmt.Fprintf(md, "- Time against DynamoDB Local (this machine, not AWS): the run %s, the rerun %s, the Scan %s, the Queries of every family %s.\n",
@@ -607,11 +608,12 @@ func escalationMarkdown(md *strings.Builder, results ...escalationResult) {
 	}
 	fmt.Fprintf(md, "\n## Escalation job (families who go quiet) at scale\n\n"+
 		"The daily run of rules E2-E5 at %s (a Tuesday; the run of the Monday before reached every school), as the `escalation` function makes it: "+
-		"the registry read once (`EscalationSchools`, the fan-out), then one school per SQS message, each the worker's `FamilyEscalation.RunSchool` "+
-		"with the store it uses (here side by side, as the queue's concurrency would run them). It reads each school's calendar and its latest closure "+
-		"(rule E0: every school is in one since the start of term, its look at every family taken), "+
-		"then only the families due a look through the sparse look index (GSI2, one Query per local day since the day last reached: Monday and Tuesday), "+
-		"the school when one is due, and writes one conditional transaction per family that changes. "+
+		"the registry read once (`EscalationSheets`, the fan-out, one paged Query), then one school per SQS message, each the worker's `FamilyEscalation.RunSchoolWith` "+
+		"with the store it uses (here side by side, as the queue's concurrency would run them). The registry entry of each school holds its run sheet (data.md A97): "+
+		"copies of its calendar, its latest closure (rule E0: every school is in one since the start of term, its look at every family taken) and its name and "+
+		"alert roster, each written with the item it copies, and the message carries it, so the worker reads "+
+		"only the families due a look through the sparse look index (GSI2, one Query per local day since the day last reached: Monday and Tuesday) "+
+		"and writes one conditional transaction per family that changes. "+
 		"Two full approaches read the same data before the run: a Scan of the whole table (`type = family`, eventually consistent, paged), "+
 		"and one Query per school of its families list (GSI1, the partition the H1 report reads, here with whole items), side by side. "+
 		"Each school keeps its own calendar (the autumn term with its half term). The table holds the schools, the registry, the calendars, the closures and the families; "+

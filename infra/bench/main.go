@@ -2,7 +2,9 @@
 // DynamoDB round trips per operation, the deadline engine's and the escalation job's read
 // capacity at scale against a Scan, sealing a busy school's audit day, importing a school of
 // 2,000 pupils from its MIS export (and the same file again), the governors' report of a school
-// with 5,000 concerns and of a federation of 50 schools, the PDF of a chronology of 500
+// with 5,000 concerns and of a federation of 50 schools, concerns recorded and chronologies read
+// through the local gateway by 1, 8 and 32 clients beside bare DynamoDB calls, a burst of 500
+// concerns and the time to their last alert, the PDF of a chronology of 500
 // entries, the size of each function's
 // bootstrap, and each function's start-up time next to the smallest possible Go Lambda. Run
 // it with `make bench`.
@@ -106,6 +108,24 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The load benchmark and the burst, each on a local stack of its own (the whole product).
+	st, err := startLoadStack(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	loaded, err := loadBench(ctx, st, loadClients, loadRequests)
+	st.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if st, err = startLoadStack(ctx); err != nil {
+		log.Fatal(err)
+	}
+	burstOf, err := burst(ctx, st, burstConcerns, burstClients, 5*time.Minute)
+	st.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
 	md.WriteString("## DynamoDB round trips per operation\n\nCounted by an SDK middleware on the real client against DynamoDB Local. " +
 		"Calls made side by side (errgroup) count separately but cost one round trip of latency.\n\n" +
 		"| operation | calls | time per operation (DynamoDB Local) |\n|---|---|---|\n")
@@ -117,6 +137,8 @@ func main() {
 	sealing.markdown(&md)
 	importing.markdown(&md)
 	reporting.markdown(&md)
+	loaded.markdown(&md)
+	burstOf.markdown(&md)
 	chronologyPDF, err := pdfAtScale(500)
 	if err != nil {
 		log.Fatal(err)
@@ -131,6 +153,15 @@ func main() {
 	}
 	fmt.Print(md.String())
 }
+
+// The load benchmark's clients at each level and requests of each kind per level, and the
+// burst's concerns and clients.
+var (
+	loadClients   = []int{1, 8, 32}
+	loadRequests  = 200
+	burstConcerns = 500
+	burstClients  = 32
+)
 
 // bootstraps builds each function as `make build` does and writes the table of their sizes and
 // start-up times, next to the smallest Go Lambda's.

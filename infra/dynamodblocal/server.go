@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -181,12 +183,20 @@ func (s *Server) Output() string { return s.out.String() }
 // NewClient returns an SDK client for a DynamoDB Local endpoint: static credentials, region
 // eu-west-2, BaseEndpoint set to endpoint and response checksum validation turned off (the
 // only place it is; a client for AWS keeps it). optFns adjust the options further.
+//
+// Its retryer allows more attempts than the SDK's default and has no retry quota: a DynamoDB
+// Local shared by a whole test run, on a busy machine, answers some transactions with a 500
+// ("too long waiting for a lock ... will succeed in actual DynamoDB API"), which AWS does not.
 func NewClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	opts := dynamodb.Options{
 		Region:                          Region,
 		Credentials:                     credentials.NewStaticCredentialsProvider("local", "local", ""),
 		BaseEndpoint:                    aws.String(endpoint),
 		DisableValidateResponseChecksum: true,
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.RateLimiter = ratelimit.None
+		}),
 	}
 	return dynamodb.New(opts, optFns...)
 }

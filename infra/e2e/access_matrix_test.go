@@ -187,6 +187,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/pupils/{pupil}/chronology.pdf":             {allow: dsls, why: "D10: exports.MayProduce"},
 		"GET /schools/{school}/pupils/{pupil}/export":                     {allow: dsls, why: "D10: exports.MayProduce (the review)"},
 		"GET /schools/{school}/pupils/{pupil}/export.json":                {allow: dsls, why: "D10: exports.MayProduce"},
+		"GET /schools/{school}/pupils/{pupil}/export.zip":                 {allow: dsls, why: "D10: exports.MayProduce (the archive of the files too)"},
 		"POST /schools/{school}/concerns/{id}/actions":                    {allow: dsls, body: url.Values{}, why: "D1: CreateAction"},
 		"POST /schools/{school}/concerns/{id}/case":                       {allow: dsls, body: url.Values{"change": {"close"}}, why: "D9"},
 		"POST /schools/{school}/actions/{id}/complete":                    {allow: "HDP", body: url.Values{}, why: "Action.CanChange"},
@@ -225,6 +226,8 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/attendance":                                {allow: "HDG", why: "C9: Access.Attendance: the office and the DSLs"},
 		"GET /schools/{school}/reports/governors":                         {allow: "HDM", why: "D10, P2: Access.Reports: the DSLs and the governors"},
 		"GET /schools/{school}/reports/governors.csv":                     {allow: "HDM", why: "D10, P2: Access.Reports"},
+		"GET /schools/{school}/reports/federation":                        {allow: "HDM", why: "D10, P2: Access.Reports, and the schools where reports.CanRead"},
+		"GET /schools/{school}/reports/federation.csv":                    {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/reports/ofsted":                            {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/reports/ofsted.csv":                        {allow: "HDM", why: "D10, P2: Access.Reports"},
 		"GET /schools/{school}/pupils":                                    {allow: dsls, why: "P1, D10: Access.FindPupils: the DSLs find a pupil"},
@@ -280,6 +283,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /schools/{school}/pupils/{pupil}/move":                        {allow: dsls, body: url.Values{"where": {"federation"}, "to-school": {"hillcrest"}}, why: "S5: transfers.MayRecord"},
 		"GET /schools/{school}/transfers":                                   {allow: dsls, why: "S5: Access.Transfers, transfers.MayList"},
 		"POST /schools/{school}/transfers/{id}/send":                        {allow: dsls, why: "S5: transfers.MaySend (a second send shows the page)"},
+		"POST /schools/{school}/transfers/{id}/link":                        {allow: dsls, why: "S5: transfers.MaySend (a transfer within the federation is refused as one that needs no link)"},
 		"POST /schools/{school}/transfers/{id}/receipt":                     {allow: "", why: "S5: transfers.MayConfirm: never the sending school"},
 	}
 }

@@ -2,8 +2,11 @@ package awsenv_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -83,5 +86,49 @@ func TestConfigFallsBackToTheGlobalEndpoint(t *testing.T) {
 	}
 	if got := sns.NewFromConfig(cfg).Options().BaseEndpoint; got == nil || *got != "http://127.0.0.1:9000/sns" {
 		t.Errorf("SNS endpoint %v, want its own http://127.0.0.1:9000/sns", got)
+	}
+}
+
+func TestConfigGivesEveryClientAdaptiveRetriesWithABoundedBudget(t *testing.T) {
+	setLambdaEnv(t)
+	cfg, err := awsenv.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RetryMode != aws.RetryModeAdaptive {
+		t.Errorf("retry mode %q, want adaptive", cfg.RetryMode)
+	}
+	for name, r := range map[string]aws.Retryer{
+		"dynamodb": dynamodb.NewFromConfig(cfg).Options().Retryer,
+		"sns":      sns.NewFromConfig(cfg).Options().Retryer,
+	} {
+		if _, ok := r.(*retry.AdaptiveMode); !ok {
+			t.Errorf("%s retryer is %T, want *retry.AdaptiveMode", name, r)
+		}
+		if got := r.MaxAttempts(); got != awsenv.MaxAttempts || got < 3 || got > 10 {
+			t.Errorf("%s max attempts %d, want %d (bounded)", name, got, awsenv.MaxAttempts)
+		}
+	}
+	// Each client has its own retryer: its quota and rate are not shared with another's.
+	if a, b := dynamodb.NewFromConfig(cfg).Options().Retryer, dynamodb.NewFromConfig(cfg).Options().Retryer; a == b {
+		t.Error("two clients share one retryer")
+	}
+}
+
+func TestRetryerKeepsTheRetryQuota(t *testing.T) {
+	r := awsenv.Retryer()
+	// The quota (a token bucket of 500, some tokens per retry of a transient error) runs out
+	// after a few dozen retries without a success: then the retryer refuses, so a failing
+	// service is not flooded.
+	ctx := context.Background()
+	refused := false
+	for range 200 {
+		if _, err := r.GetRetryToken(ctx, errors.New("transient")); err != nil {
+			refused = true
+			break
+		}
+	}
+	if !refused {
+		t.Error("the retryer never ran out of retry quota")
 	}
 }

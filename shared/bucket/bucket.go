@@ -1,7 +1,9 @@
 // Package bucket signs the URLs of the private attachments bucket (rule C6): an upload, an
 // HTTP PUT of one object with exactly the Content-Type and Content-Length signed, which S3
 // refuses when either differs; and a read, an HTTP GET of one version of an object that the
-// browser saves as a download.
+// browser saves as a download. It also sends such signed requests itself (Get, Put), for a
+// function that reads and writes a few whole objects: the web function's archive of a
+// pupil's file sent outside the federation (rule S5).
 //
 // It signs with the SDK's Signature Version 4 signer, as the S3 client's presigner does, so
 // that the web function, which needs nothing else of S3, does not link the whole S3 client:
@@ -9,8 +11,11 @@
 package bucket
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -35,14 +40,18 @@ type Signer struct {
 	creds    aws.CredentialsProvider
 	signer   *v4.Signer
 	now      func() time.Time
+	client   *http.Client
 }
+
+// requestValidity is how long the signature of a request the Signer sends itself lasts.
+const requestValidity = 5 * time.Minute
 
 // New is the bucket name in cfg's region, signed for with cfg's credentials. An endpoint
 // (the local stack's S3, from AWS_ENDPOINT_URL_S3) addresses the bucket by path, as a loopback
 // address needs; with none the bucket's own virtual-hosted address in its region is used.
 func New(cfg aws.Config, name, endpoint string) (Signer, error) {
 	s := Signer{name: name, region: cfg.Region, creds: cfg.Credentials, now: time.Now,
-		signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })}
+		signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }), client: http.DefaultClient}
 	if name == "" || cfg.Region == "" || cfg.Credentials == nil {
 		return s, errors.New("bucket: a name, a region and credentials are needed")
 	}
@@ -121,4 +130,63 @@ func (s Signer) presign(ctx context.Context, req *http.Request) (string, error) 
 	}
 	signed, _, err := s.signer.PresignHTTP(ctx, creds, req, unsignedPayload, "s3", s.region, s.now())
 	return signed, err
+}
+
+// Get reads one version of key ("" for the latest) with a signed GET; the caller closes the
+// body.
+func (s Signer) Get(ctx context.Context, key, version string) (io.ReadCloser, error) {
+	q := url.Values{}
+	if version != "" {
+		q.Set("versionId", version)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.objectURL(key, q, requestValidity), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.send(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", key, err)
+	}
+	return resp.Body, nil
+}
+
+// Put writes body as key with a signed PUT and returns the version S3 gave it ("" in a bucket
+// without versions).
+func (s Signer) Put(ctx context.Context, key, contentType string, body []byte) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.objectURL(key, url.Values{}, requestValidity), bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.ContentLength = int64(len(body))
+	resp, err := s.send(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", key, err)
+	}
+	_ = resp.Body.Close()
+	return resp.Header.Get("X-Amz-Version-Id"), nil
+}
+
+// send signs req (its URL carries the signature) and sends it; any answer but 200 is an error
+// carrying S3's status, never the object's key or content.
+func (s Signer) send(ctx context.Context, req *http.Request) (*http.Response, error) {
+	signed, err := s.presign(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(signed)
+	if err != nil {
+		return nil, err
+	}
+	req.URL = u
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("S3 answered %s", resp.Status)
+	}
+	return resp, nil
 }

@@ -117,6 +117,31 @@ func TestURLsTakeAndGiveOnlyTheSignedFile(t *testing.T) {
 	if got := put(t, signed, "image/png", "\x89PNG"); got != http.StatusForbidden {
 		t.Errorf("a URL signed with the wrong secret got %d, want 403", got)
 	}
+
+	// The signer's own requests: a whole object written, then read back; nothing with the
+	// wrong secret.
+	const archive = "transfers/brook-lane/01JTRANSFER/01JVERSION.zip"
+	if _, err := u.Put(ctx, archive, "application/zip", []byte("PK\x03\x04 the archive")); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	r, err := u.Get(ctx, archive, "")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	got, _ := io.ReadAll(r)
+	_ = r.Close()
+	if string(got) != "PK\x03\x04 the archive" {
+		t.Errorf("read back %q", got)
+	}
+	if _, err := forged.Put(ctx, archive, "application/zip", []byte("forged")); err == nil || strings.Contains(err.Error(), "forged") {
+		t.Errorf("a Put with the wrong secret: %v", err)
+	}
+	if _, err := forged.Get(ctx, archive, ""); err == nil {
+		t.Error("a Get with the wrong secret read the object")
+	}
+	if _, err := u.Get(ctx, "transfers/brook-lane/none.zip", ""); err == nil {
+		t.Error("a Get of no object gave no error")
+	}
 }
 
 // On AWS the URLs are the ones the S3 client's presigner makes: the bucket's virtual-hosted

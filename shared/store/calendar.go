@@ -89,14 +89,20 @@ func (s *Store) SaveSchoolCalendar(ctx context.Context, c safeguarding.SchoolCal
 		cond.ConditionExpression = aws.String("version = :prev")
 		cond.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(c.Version - 1)}
 	}
-	items := append([]types.TransactWriteItem{{Put: cond}}, s.auditPuts(audit)...)
+	copied, err := s.sheetUpdate(c.School, calendarSheet(c))
+	if err != nil {
+		return err
+	}
+	items := append([]types.TransactWriteItem{{Put: cond}, copied}, s.auditPuts(audit)...)
 	return s.transact(ctx, items, -1)
 }
 
 // PutSchoolCalendar saves a calendar as it is, for seeding and imports.
 func (s *Store) PutSchoolCalendar(ctx context.Context, c safeguarding.SchoolCalendar) error {
-	_, err := s.db.PutItem(ctx, putInput(s.table, calendarToItem(c)))
-	return wrap("put calendar", err)
+	if _, err := s.db.PutItem(ctx, putInput(s.table, calendarToItem(c))); err != nil {
+		return wrap("put calendar", err)
+	}
+	return s.putSheet(ctx, c.School, calendarSheet(c))
 }
 
 // schoolCalendarOf is the calendar a batch read found, or the school's empty one (weekdays less

@@ -151,7 +151,11 @@ func (s *Store) StartClosure(ctx context.Context, c safeguarding.Closure, audit 
 	state := &types.Put{TableName: &s.table, Item: marshal(closureToItem(c, closureStateKey(c.School), typeClosureState)),
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR (attribute_exists(lastDay) AND lastDay < :from)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":from": str(localDate(c.From))}}
-	items, requestAt := s.withRequest(req, types.TransactWriteItem{Put: state}, s.putNew(closureToItem(c, closureKey(c.School, c.ID), typeClosure)))
+	copied, err := s.sheetUpdate(c.School, closureSheet(c))
+	if err != nil {
+		return err
+	}
+	items, requestAt := s.withRequest(req, types.TransactWriteItem{Put: state}, s.putNew(closureToItem(c, closureKey(c.School, c.ID), typeClosure)), copied)
 	items = append(items, s.auditPuts(audit)...)
 	return s.transact(ctx, items, requestAt)
 }
@@ -165,7 +169,11 @@ func (s *Store) EndClosure(ctx context.Context, c safeguarding.Closure, audit sa
 			ConditionExpression:       aws.String("id = :id AND version = :prev AND attribute_not_exists(lastDay)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(c.ID), ":prev": num(c.Version - 1)}}}
 	}
-	items, requestAt := s.withRequest(req, cond(closureStateKey(c.School), typeClosureState), cond(closureKey(c.School, c.ID), typeClosure))
+	copied, err := s.sheetUpdate(c.School, closureSheet(c))
+	if err != nil {
+		return err
+	}
+	items, requestAt := s.withRequest(req, cond(closureStateKey(c.School), typeClosureState), cond(closureKey(c.School, c.ID), typeClosure), copied)
 	items = append(items, s.auditPuts(audit)...)
 	return s.transact(ctx, items, requestAt)
 }
@@ -181,18 +189,26 @@ func (s *Store) withRequest(req *safeguarding.RequestRecord, items ...types.Tran
 
 // ClosureSwept records on the school's latest closure that the escalation job looked at every
 // family in it (the closure item keeps the Senior DSL's record; this is the job's).
+// The registry's copy of the closure (A97) is written in the same transaction, from c: so the
+// mark holds only while the closure is still the version c is (a run handed a closure that has
+// ended since records nothing, and the next run reads it as it is).
 func (s *Store) ClosureSwept(ctx context.Context, c safeguarding.Closure) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	c.Swept = true
+	copied, err := s.sheetUpdate(c.School, closureSheet(c))
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
 		TableName: &s.table, Key: closureStateKey(c.School).av(),
 		UpdateExpression:          aws.String("SET swept = :true"),
-		ConditionExpression:       aws.String("id = :id"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":id": str(c.ID)},
-	})
-	var failed *types.ConditionalCheckFailedException
+		ConditionExpression:       aws.String("id = :id AND version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":id": str(c.ID), ":v": num(c.Version)},
+	}}, copied}, -1)
+	var failed *conditionFailed
 	if errors.As(err, &failed) {
-		return nil // another closure started since: it is swept in its own time
+		return nil // another closure started since, or this one ended: it is swept in its own time
 	}
-	return wrap("closure swept", err)
+	return err
 }
 
 // PutClosure saves a closure as it is, the school's latest, for seeding (never a person's
@@ -201,8 +217,10 @@ func (s *Store) PutClosure(ctx context.Context, c safeguarding.Closure) error {
 	if _, err := s.db.PutItem(ctx, putInput(s.table, closureToItem(c, closureKey(c.School, c.ID), typeClosure))); err != nil {
 		return wrap("put closure", err)
 	}
-	_, err := s.db.PutItem(ctx, putInput(s.table, closureToItem(c, closureStateKey(c.School), typeClosureState)))
-	return wrap("put closure", err)
+	if _, err := s.db.PutItem(ctx, putInput(s.table, closureToItem(c, closureStateKey(c.School), typeClosureState))); err != nil {
+		return wrap("put closure", err)
+	}
+	return s.putSheet(ctx, c.School, closureSheet(c))
 }
 
 // SchoolFamilies lists every family of a school: one Query of the school's families list

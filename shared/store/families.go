@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -240,13 +243,37 @@ func (s *Store) EscalationSchools(ctx context.Context) ([]safeguarding.SchoolDue
 	return out, err
 }
 
-// EscalationReached records the local day the escalation job reached for a school.
-func (s *Store) EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error {
+// EscalationReached records the local day the escalation job reached for a school, and in the
+// same UpdateItem keeps a copy of each part of the run sheet the run read (A97), only where the
+// registry has none: a write of the item copied since the run read it has put its own copy
+// there first, which stays.
+func (s *Store) EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time, read engagement.SchoolSheet) error {
+	set := map[string]any{}
+	if read.Calendar != nil {
+		maps.Copy(set, calendarSheet(*read.Calendar))
+	}
+	if read.Closure != nil {
+		maps.Copy(set, closureSheet(*read.Closure))
+	}
+	if read.School != nil {
+		maps.Copy(set, schoolSheet(*read.School))
+	}
+	expr := "SET escalationReached = :day"
+	values := map[string]types.AttributeValue{":day": str(localDate(now))}
+	for i, name := range slicesSorted(set) {
+		v, err := attributevalue.Marshal(set[name])
+		if err != nil {
+			return err
+		}
+		n := strconv.Itoa(i)
+		expr += ", " + name + " = if_not_exists(" + name + ", :s" + n + ")"
+		values[":s"+n] = v
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: schoolsKey(school).av(),
-		UpdateExpression:          aws.String("SET escalationReached = :day"),
+		UpdateExpression:          aws.String(expr),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":day": str(localDate(now))},
+		ExpressionAttributeValues: values,
 	})
 	return wrap("escalation reached", err)
 }

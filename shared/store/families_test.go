@@ -481,7 +481,7 @@ func TestRule_E2_MissingFamiliesAreListedLongestFirstForMembersOnly(t *testing.T
 func TestEscalationRegistryKeepsTheDayReachedPerSchool(t *testing.T) {
 	w := newFamWorld(t)
 	ctx := context.Background()
-	if err := w.s.EscalationReached(ctx, famSchool, famLocal("2026-11-17 05:30")); err != nil {
+	if err := w.s.EscalationReached(ctx, famSchool, famLocal("2026-11-17 05:30"), engagement.SchoolSheet{}); err != nil {
 		t.Fatal(err)
 	}
 	schools, err := w.s.EscalationSchools(ctx)
@@ -496,7 +496,7 @@ func TestEscalationRegistryKeepsTheDayReachedPerSchool(t *testing.T) {
 		t.Errorf("registry %v", schools)
 	}
 	// A school that is not in the registry is not created by the job's mark.
-	if err := w.s.EscalationReached(ctx, "nowhere", famLocal("2026-11-17 05:30")); err == nil {
+	if err := w.s.EscalationReached(ctx, "nowhere", famLocal("2026-11-17 05:30"), engagement.SchoolSheet{}); err == nil {
 		t.Error("marked a school that does not exist")
 	}
 }

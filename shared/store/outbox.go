@@ -33,13 +33,22 @@ type outboxItem struct {
 	SubjectOf  string `dynamodbav:"subjectKind,omitempty"`
 	CreatedAt  string `dynamodbav:"createdAt"`
 	ExpiresAt  int64  `dynamodbav:"expiresAt"`
+	// GSI2PK and GSI2SK put the item on the unsent index (A12b) until it is marked sent or
+	// undeliverable: the redrive finds there what the stream failed to deliver.
+	GSI2PK string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK string `dynamodbav:"GSI2SK,omitempty"`
 }
+
+// unsentPK is the unsent index's partition (GSI2): the outbox items of one UTC day not yet
+// marked sent or undeliverable.
+func unsentPK(day string) string { return "OUTBOX#UNSENT#" + day }
 
 func outboxToItem(a safeguarding.Alert, at time.Time) outboxItem {
 	return outboxItem{key: outboxKey(a.ID), Type: typeOutbox, ID: a.ID, School: string(a.School),
 		SchoolName: a.SchoolName, Kind: a.Kind, Audience: string(a.Audience), Recipient: a.Recipient,
 		Channel: string(a.Channel), Priority: string(a.Priority), Category: string(a.Category),
-		Reference: a.Reference, Subject: a.Subject, SubjectOf: a.SubjectKind, CreatedAt: stamp(at), ExpiresAt: at.Add(outboxTTL).Unix()}
+		Reference: a.Reference, Subject: a.Subject, SubjectOf: a.SubjectKind, CreatedAt: stamp(at), ExpiresAt: at.Add(outboxTTL).Unix(),
+		GSI2PK: unsentPK(at.UTC().Format(time.DateOnly)), GSI2SK: stamp(at) + "#" + a.ID}
 }
 
 // AlertFromImage reads an outbox item from a stream record's new image.
@@ -122,11 +131,55 @@ func (s *Store) MarkAlertSent(ctx context.Context, id, messageID string, at time
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              outboxKey(id).av(),
-		UpdateExpression: aws.String("SET sentAt = :at, messageId = :mid REMOVE leaseUntil"),
+		UpdateExpression: aws.String("SET sentAt = :at, messageId = :mid REMOVE leaseUntil, GSI2PK, GSI2SK"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":at":  &types.AttributeValueMemberS{Value: stamp(at)},
 			":mid": &types.AttributeValueMemberS{Value: messageID},
 		},
 	})
 	return wrap("mark alert sent", err)
+}
+
+// OutboxRetention is how long an outbox item is kept (its TTL): the window in which an alert
+// the stream failed to deliver can still be found and sent by the redrive.
+const OutboxRetention = outboxTTL
+
+// UnsentAlerts returns the alerts written on the UTC day of day, before before, that are
+// marked neither sent nor undeliverable, oldest first: one Query of the unsent index (GSI2)
+// per page of 1,000 items. Eventually consistent, as every index read: an alert marked sent a
+// moment ago may still be listed, and LeaseAlert then says ErrAlreadySent.
+func (s *Store) UnsentAlerts(ctx context.Context, day, before time.Time) ([]safeguarding.Alert, error) {
+	var out []safeguarding.Alert
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              &s.table,
+			IndexName:              aws.String("GSI2"),
+			KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK < :before"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk":     &types.AttributeValueMemberS{Value: unsentPK(day.UTC().Format(time.DateOnly))},
+				":before": &types.AttributeValueMemberS{Value: stamp(before)},
+			},
+			ExclusiveStartKey: start,
+			Limit:             aws.Int32(1000),
+		})
+		if err != nil {
+			return nil, wrap("unsent alerts", err)
+		}
+		for _, it := range res.Items {
+			var o outboxItem
+			if err := unmarshal(it, &o); err != nil {
+				return nil, wrap("unsent alerts", err)
+			}
+			out = append(out, safeguarding.Alert{
+				ID: o.ID, School: safeguarding.SchoolID(o.School), SchoolName: o.SchoolName, Kind: o.Kind,
+				Audience: safeguarding.Audience(o.Audience), Recipient: o.Recipient, Channel: safeguarding.Channel(o.Channel),
+				Priority: safeguarding.Priority(o.Priority), Category: safeguarding.Category(o.Category),
+				Reference: o.Reference, Subject: o.Subject, SubjectKind: o.SubjectOf,
+			})
+		}
+		if start = res.LastEvaluatedKey; start == nil {
+			return out, nil
+		}
+	}
 }

@@ -193,13 +193,16 @@ func (s *Store) PutSchool(ctx context.Context, sc safeguarding.School) error {
 	if err := sc.CheckSettings(); err != nil {
 		return err
 	}
-	reg := schoolsKey(sc.ID)
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// The registry entry, with the copy of the school's name and alert roster (data.md A97).
+	listed := schoolSheet(sc)
+	listed["type"], listed["school"] = typeRegistry, string(sc.ID)
+	reg, err := s.sheetUpdate(sc.ID, listed)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: marshal(schoolToItem(sc))}},
-		{Update: &types.Update{TableName: &s.table, Key: reg.av(),
-			UpdateExpression:          aws.String("SET #type = :type, school = :school"),
-			ExpressionAttributeNames:  map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str(typeRegistry), ":school": str(string(sc.ID))}}},
+		reg,
 	}})
 	return wrap("put school", err)
 }

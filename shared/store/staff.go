@@ -68,7 +68,11 @@ func (s *Store) SaveStaff(ctx context.Context, c staff.Change, audit safeguardin
 		if err != nil {
 			return err
 		}
-		items = append(items, types.TransactWriteItem{Update: u})
+		copied, err := s.sheetUpdate(c.School, rosterSheet(c.RosterAfter))
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Update: u}, copied)
 	}
 	err := s.transact(ctx, items, requestAt)
 	var cf *conditionFailed

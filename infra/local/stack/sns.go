@@ -71,6 +71,8 @@ type snsTopic struct {
 type snsServer struct {
 	log *slog.Logger
 	now func() time.Time
+	// down reports whether SNS is to be unavailable now (a fault; nil for never).
+	down func() bool
 	// quota is the most subscriptions with a filter policy on one topic (SNS's default, 200,
 	// when 0).
 	quota int
@@ -163,6 +165,10 @@ func (s *snsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newID()
 	if r.Method != http.MethodPost {
 		s.fail(w, reqID, snsError{http.StatusMethodNotAllowed, "InvalidAction", "POST only"})
+		return
+	}
+	if s.down != nil && s.down() {
+		s.fail(w, reqID, snsError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable (injected fault)"})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,12 +30,16 @@ import (
 // asynchronous and a sender never waits for its consumers. Messages a consumer reports as
 // failed (ReportBatchItemFailures), or all of a batch when the function fails, are delivered
 // again up to the queue's maxReceiveCount (3 when the template says none), then kept as dead
-// letters (GET /dev/queues). There is no visibility timeout, no delay and no FIFO ordering.
+// letters (GET /dev/queues). A queue named as a RedrivePolicy's deadLetterTargetArn holds
+// those dead letters: ReceiveMessage and DeleteMessage(Batch) on it read and remove them (a
+// received message is hidden for its VisibilityTimeout, 30 s when not given), so a redrive can
+// move them back. There is no other visibility timeout, no delay and no FIFO ordering.
 type sqsServer struct {
 	log    *slog.Logger
 	queues map[string]*localQueue // by queue name (the logical id)
 
 	endpoint string
+	faults   *faults
 
 	mu   sync.Mutex
 	dead []QueueMessage
@@ -46,6 +51,7 @@ type localQueue struct {
 	consumer    *function
 	batchSize   int
 	maxReceives int
+	deadLetters string // the queue its dead letters go to (RedrivePolicy), "" for none
 }
 
 // QueueMessage is a message the local SQS took, as GET /dev/queues shows dead letters.
@@ -54,6 +60,8 @@ type QueueMessage struct {
 	MessageID string `json:"messageId"`
 	Body      string `json:"body"`
 	Receives  int    `json:"receives"`
+
+	hiddenUntil time.Time // received from its dead-letter queue, not yet deleted
 }
 
 // sqsQueues reads the template's SQS queues, their redrive limits and the function whose SQS
@@ -67,6 +75,9 @@ func sqsQueues(tpl *template.Template, functions map[string]*function) map[strin
 		q := &localQueue{name: r.LogicalID, batchSize: 10, maxReceives: 3}
 		if n, err := strconv.Atoi(scalar(child(child(r.Properties, "RedrivePolicy"), "maxReceiveCount"))); err == nil && n > 0 {
 			q.maxReceives = n
+		}
+		if target := child(child(r.Properties, "RedrivePolicy"), "deadLetterTargetArn"); target != nil && target.Tag == "!GetAtt" {
+			q.deadLetters, _, _ = strings.Cut(target.Value, ".")
 		}
 		queues[r.LogicalID] = q
 	}
@@ -132,8 +143,45 @@ func scalar(n *yaml.Node) string {
 }
 
 type sqsEntry struct {
-	ID          string `json:"Id"`
-	MessageBody string `json:"MessageBody"`
+	ID            string `json:"Id"`
+	MessageBody   string `json:"MessageBody"`
+	ReceiptHandle string `json:"ReceiptHandle"`
+}
+
+// receiveDead returns up to max (1 to 10) dead letters of the queues whose dead-letter queue
+// is dlq, and hides them for visibility seconds (30 when 0).
+func (s *sqsServer) receiveDead(dlq string, limit, visibility int) []map[string]any {
+	limit = min(max(limit, 1), 10)
+	if visibility <= 0 {
+		visibility = 30
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []map[string]any{}
+	for i := range s.dead {
+		m := &s.dead[i]
+		if q := s.queues[m.Queue]; q == nil || q.deadLetters != dlq || now.Before(m.hiddenUntil) {
+			continue
+		}
+		m.hiddenUntil = now.Add(time.Duration(visibility) * time.Second)
+		out = append(out, map[string]any{"MessageId": m.MessageID, "ReceiptHandle": m.MessageID, "Body": m.Body,
+			"MD5OfBody": md5hex(m.Body), "Attributes": map[string]string{"DeadLetterQueueSourceArn": "arn:aws:sqs:eu-west-2:000000000000:" + m.Queue}})
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// deleteDead removes a dead letter received from dlq.
+func (s *sqsServer) deleteDead(dlq, handle string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead = slices.DeleteFunc(s.dead, func(m QueueMessage) bool {
+		q := s.queues[m.Queue]
+		return m.MessageID == handle && q != nil && q.deadLetters == dlq
+	})
 }
 
 // ServeHTTP answers the SQS JSON protocol's SendMessage and SendMessageBatch.
@@ -141,9 +189,12 @@ func (s *sqsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var in struct {
-		QueueURL    string     `json:"QueueUrl"`
-		MessageBody string     `json:"MessageBody"`
-		Entries     []sqsEntry `json:"Entries"`
+		QueueURL            string     `json:"QueueUrl"`
+		MessageBody         string     `json:"MessageBody"`
+		Entries             []sqsEntry `json:"Entries"`
+		MaxNumberOfMessages int        `json:"MaxNumberOfMessages"`
+		VisibilityTimeout   int        `json:"VisibilityTimeout"`
+		ReceiptHandle       string     `json:"ReceiptHandle"`
 	}
 	if err == nil {
 		err = json.Unmarshal(body, &in)
@@ -153,6 +204,26 @@ func (s *sqsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := in.QueueURL[strings.LastIndex(in.QueueURL, "/")+1:]
+	switch op {
+	case "ReceiveMessage":
+		writeJSON(w, http.StatusOK, map[string]any{"Messages": s.receiveDead(name, in.MaxNumberOfMessages, in.VisibilityTimeout)})
+		return
+	case "DeleteMessage":
+		s.deleteDead(name, in.ReceiptHandle)
+		writeJSON(w, http.StatusOK, map[string]any{})
+		return
+	case "DeleteMessageBatch":
+		type result struct {
+			ID string `json:"Id"`
+		}
+		var ok []result
+		for _, e := range in.Entries {
+			s.deleteDead(name, e.ReceiptHandle)
+			ok = append(ok, result{ID: e.ID})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"Successful": ok, "Failed": []any{}})
+		return
+	}
 	q, ok := s.queues[name]
 	if !ok {
 		sqsError(w, "AWS.SimpleQueueService.NonExistentQueue", "no queue "+name)
@@ -179,7 +250,7 @@ func (s *sqsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"Successful": ok, "Failed": []any{}})
 	default:
-		sqsError(w, "UnsupportedOperation", "the local SQS answers SendMessage and SendMessageBatch only")
+		sqsError(w, "UnsupportedOperation", "the local SQS answers SendMessage(Batch), and ReceiveMessage and DeleteMessage(Batch) on a dead-letter queue, only")
 	}
 }
 
@@ -224,7 +295,21 @@ func (s *sqsServer) deliver(ctx context.Context, q *localQueue, entries []sqsEnt
 						"SentTimestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)}})
 			}
 			payload, _ := json.Marshal(ev)
-			out, err := q.consumer.invoke(ctx, payload)
+			var out []byte
+			var err error
+			if k, crash := s.faults.crashAfter("queue-crash", len(ev.Records), func(f FaultSpec) float64 { return f.QueueCrash }); crash {
+				// The function dies after handling the first k messages: they had their
+				// effects, and the batch fails whole.
+				if k > 0 {
+					part := ev
+					part.Records = ev.Records[:k]
+					b, _ := json.Marshal(part)
+					_, _ = q.consumer.invoke(ctx, b)
+				}
+				err = &FunctionError{Type: "Runtime.ExitError", Message: "the function died in the middle of the batch (injected fault)"}
+			} else {
+				out, err = q.consumer.invoke(ctx, payload)
+			}
 			failed := map[string]bool{}
 			if err != nil {
 				s.log.Warn("queue batch failed", "queue", q.name, "err", err)
@@ -278,7 +363,7 @@ func (s *Stack) listenSQS(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("stack: listen: %w", err)
 	}
-	s.sqs = &sqsServer{log: log.With("component", "sqs"), queues: map[string]*localQueue{}, endpoint: "http://" + ln.Addr().String()}
+	s.sqs = &sqsServer{log: log.With("component", "sqs"), queues: map[string]*localQueue{}, endpoint: "http://" + ln.Addr().String(), faults: s.faults}
 	s.serve(ln, s.sqs)
 	return nil
 }

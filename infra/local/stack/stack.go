@@ -21,6 +21,7 @@
 //	GET  /dev/dead-letters          stream records that failed after every retry
 //	POST /dev/settle                waits until what was done has had its effects (see Settle)
 //	POST /dev/cognito-idp           the local user pool's admin API, for the real Cognito client (see UserPool)
+//	GET|POST|DELETE /dev/faults     the faults the stack plays (POST a FaultSpec as JSON; see FaultSpec)
 package stack
 
 import (
@@ -108,6 +109,9 @@ type Config struct {
 	// FunctionOutput gets the functions' output, each line prefixed with the function's folder
 	// (stderr when nil).
 	FunctionOutput io.Writer
+	// Faults are played from the start (see FaultSpec); when nil, $KEEPSAFE_FAULTS (FaultsEnv)
+	// gives them, if set. POST /dev/faults changes them while the stack runs.
+	Faults *FaultSpec
 }
 
 // Stack is a running local stack.
@@ -140,9 +144,12 @@ type Stack struct {
 	sqs       *sqsServer
 	s3        *S3
 	poller    *poller
-	tmpDir    string
-	bg        sync.WaitGroup
-	closeOnce sync.Once
+	faults    *faults
+	// dynamoProxy is where the functions reach DynamoDB Local: through the faults.
+	dynamoProxy string
+	tmpDir      string
+	bg          sync.WaitGroup
+	closeOnce   sync.Once
 }
 
 // Clock returns the stack's clock.
@@ -158,6 +165,16 @@ func (s *Stack) DeadLetters() []DeadLetter {
 	}
 	return s.poller.listDeadLetters()
 }
+
+// SetFaults replaces the faults the stack plays (FaultSpec{} for none); an SNS outage starts
+// at the local clock's now.
+func (s *Stack) SetFaults(spec FaultSpec) { s.faults.set(spec) }
+
+// Faults returns the faults set and how often each has struck.
+func (s *Stack) Faults() FaultState { return s.faults.state() }
+
+// SQSEndpoint returns the local SQS's URL; a queue's URL is <it>/000000000000/<logical id>.
+func (s *Stack) SQSEndpoint() string { return s.sqs.endpoint }
 
 // DynamoDB returns a client for the stack's DynamoDB Local.
 func (s *Stack) DynamoDB() *dynamodb.Client { return dynamodblocal.NewClient(s.DynamoDBEndpoint) }
@@ -227,6 +244,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Audience: Audience, TableName: TableName, clock: NewClock(cfg.Clock), cancel: cancel,
 		functions: map[string]*function{},
 	}
+	s.faults = newFaults(s.clock.Now, log.With("component", "faults"))
+	if spec := cfg.Faults; spec != nil {
+		if err := spec.validate(); err != nil {
+			return nil, err
+		}
+		s.faults.set(*spec)
+	} else if env := os.Getenv(FaultsEnv); env != "" {
+		spec, err := ParseFaults(env)
+		if err != nil {
+			return nil, fmt.Errorf("stack: %s: %w", FaultsEnv, err)
+		}
+		s.faults.set(spec)
+	}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -273,6 +303,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}, func() error { return s.startDynamoDB(ctx, cfg) })
 	if err != nil {
 		return nil, fmt.Errorf("stack: %w", err)
+	}
+	if err := s.startDynamoProxy(); err != nil {
+		return nil, err
 	}
 
 	fresh, streamARN, err := ensureTable(ctx, s.DynamoDB(), tableDef, TableName)
@@ -391,8 +424,23 @@ func (s *Stack) startSNS(log *slog.Logger) error {
 		return fmt.Errorf("stack: listen: %w", err)
 	}
 	s.SNSEndpoint = "http://" + ln.Addr().String()
-	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now}
+	s.sns = &snsServer{log: log.With("component", "sns"), now: s.clock.Now, down: s.faults.snsDown}
 	s.serve(ln, s.sns)
+	return nil
+}
+
+// startDynamoProxy serves the functions' way to DynamoDB Local, through the faults.
+func (s *Stack) startDynamoProxy() error {
+	p, err := newDynamoProxy(s.DynamoDBEndpoint, s.faults)
+	if err != nil {
+		return err
+	}
+	ln, err := netListen()
+	if err != nil {
+		return fmt.Errorf("stack: listen: %w", err)
+	}
+	s.dynamoProxy = "http://" + ln.Addr().String()
+	s.serve(ln, p)
 	return nil
 }
 
@@ -440,7 +488,7 @@ func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []tem
 		"AWS_DEFAULT_REGION":                         Region,
 		"AWS_ACCESS_KEY_ID":                          accessKeyID,
 		"AWS_SECRET_ACCESS_KEY":                      secretKey,
-		"AWS_ENDPOINT_URL_DYNAMODB":                  s.DynamoDBEndpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB":                  s.dynamoProxy,
 		"AWS_ENDPOINT_URL_SNS":                       s.SNSEndpoint,
 		"AWS_ENDPOINT_URL_SQS":                       s.sqs.endpoint,
 		"AWS_ENDPOINT_URL_S3":                        s.S3Endpoint,
@@ -526,7 +574,7 @@ func (s *Stack) startStreams(ctx context.Context, cfg Config, functions []templa
 		}),
 		streamARN: streamARN, region: Region, sources: sources, interval: cfg.StreamPollInterval,
 		retryBase: cfg.StreamRetryDelay, checkpoint: checkpoint, fresh: fresh,
-		log: cfg.Logger.With("component", "streams"), now: s.clock.Now,
+		log: cfg.Logger.With("component", "streams"), now: s.clock.Now, faults: s.faults,
 	}
 	s.bg.Go(func() { s.poller.run(ctx) })
 	return len(sources), nil
@@ -588,6 +636,7 @@ func (s *Stack) serveGateway(ln net.Listener, cfg Config, tpl *template.Template
 		writeJSON(w, http.StatusOK, append([]DeadLetter{}, s.DeadLetters()...))
 	})
 	mux.HandleFunc("POST /dev/settle", s.serveSettle)
+	mux.HandleFunc("/dev/faults", s.faults.serveHTTP)
 	mux.Handle(UserPoolPath, s.Pool)
 	mux.Handle("/", gw)
 	s.serve(ln, mux)

@@ -29,18 +29,42 @@ type StreamsAPI interface {
 	GetRecords(context.Context, *dynamodbstreams.GetRecordsInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
 }
 
-// DeadLetter is a stream record that its function failed on after every retry. In AWS it
-// would go to the event source's OnFailure destination; locally it is kept and logged.
+// DeadLetter is what the event source's OnFailure destination gets for stream records that
+// their function failed on after every retry, or that expired from the stream before they
+// were delivered: as in AWS, only where they were (the shard and the range of sequence
+// numbers, DDBStreamBatchInfo), never the records' data. Locally it is kept and logged.
 type DeadLetter struct {
-	At             time.Time                  `json:"at"`
-	Function       string                     `json:"function"`
-	Event          string                     `json:"event"`
-	Reason         string                     `json:"reason"`
-	Attempts       int                        `json:"attempts"`
-	EventID        string                     `json:"eventID"`
-	SequenceNumber string                     `json:"sequenceNumber"`
-	Record         events.DynamoDBEventRecord `json:"record"`
+	At       time.Time `json:"at"`
+	Function string    `json:"function"`
+	Event    string    `json:"event"`
+	Reason   string    `json:"reason"`
+	// Condition is AWS's: RetryAttemptsExhausted or RecordAgeExceeded.
+	Condition  string             `json:"condition"`
+	Attempts   int                `json:"attempts"`
+	StreamInfo DDBStreamBatchInfo `json:"DDBStreamBatchInfo"`
 }
+
+// DDBStreamBatchInfo names the records of a failed batch as AWS's on-failure record does.
+type DDBStreamBatchInfo struct {
+	ShardID                         string    `json:"shardId"`
+	StartSequenceNumber             string    `json:"startSequenceNumber"`
+	EndSequenceNumber               string    `json:"endSequenceNumber"`
+	ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord"`
+	ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord"`
+	BatchSize                       int       `json:"batchSize"`
+	StreamARN                       string    `json:"streamArn"`
+}
+
+// Conditions of a DeadLetter.
+const (
+	conditionRetries = "RetryAttemptsExhausted"
+	conditionAge     = "RecordAgeExceeded"
+)
+
+// retention is how long a record stays in a DynamoDB stream: after it, unread or not, it is
+// gone, and the event source gives up on it. Measured on the local clock, so a test can let a
+// day pass.
+const retention = 24 * time.Hour
 
 // streamSource is one DynamoDB stream event of a function (an event source mapping).
 type streamSource struct {
@@ -92,6 +116,11 @@ type poller struct {
 	fresh      bool   // the table was created by this run: start every shard at TRIM_HORIZON
 	log        *slog.Logger
 	now        func() time.Time
+	faults     *faults
+
+	// born is each record's time of writing on the local clock, by sequence number, for the
+	// records read and not yet delivered.
+	born map[string]time.Time
 
 	initial map[string]bool                 // shards of the first DescribeStream
 	pos     map[string]map[string]*shardPos // source key -> shard id -> position
@@ -271,7 +300,7 @@ func (p *poller) pollShard(ctx context.Context, s *streamSource, sp *shardPos) e
 		}
 		// Full batches go at once.
 		for len(sp.buffer) >= s.batchSize() && ctx.Err() == nil {
-			p.deliver(ctx, s, sp.buffer[:s.batchSize()])
+			p.deliver(ctx, s, sp.id, sp.buffer[:s.batchSize()])
 			sp.buffer = sp.buffer[s.batchSize():]
 			if len(sp.buffer) > 0 {
 				sp.bufferedSince = time.Now()
@@ -285,7 +314,7 @@ func (p *poller) pollShard(ctx context.Context, s *streamSource, sp *shardPos) e
 	// What is left goes when the batching window has passed (or the shard has ended).
 	window := time.Duration(s.ev.MaximumBatchingWindowInSeconds) * time.Second
 	if len(sp.buffer) > 0 && (sp.closed || time.Since(sp.bufferedSince) >= window) && ctx.Err() == nil {
-		p.deliver(ctx, s, sp.buffer)
+		p.deliver(ctx, s, sp.id, sp.buffer)
 		sp.buffer = nil
 		p.advance(s, sp)
 	}
@@ -297,6 +326,9 @@ func (p *poller) pollShard(ctx context.Context, s *streamSource, sp *shardPos) e
 func (p *poller) take(s *streamSource, sp *shardPos, r types.Record) {
 	if r.Dynamodb != nil {
 		sp.lastRead = aws.ToString(r.Dynamodb.SequenceNumber)
+		if at := r.Dynamodb.ApproximateCreationDateTime; at != nil && time.Since(*at) > retention {
+			return // trimmed from the stream already
+		}
 	}
 	ev, err := toEventRecord(r, p.streamARN, p.region)
 	if err != nil {
@@ -312,6 +344,11 @@ func (p *poller) take(s *streamSource, sp *shardPos, r types.Record) {
 	if len(sp.buffer) == 0 {
 		sp.bufferedSince = time.Now()
 	}
+	if p.born == nil {
+		p.born = map[string]time.Time{}
+	}
+	// Written this long ago in real time: as long ago on the local clock.
+	p.born[ev.Change.SequenceNumber] = p.now().Add(-time.Since(ev.Change.ApproximateCreationDateTime.Time))
 	sp.buffer = append(sp.buffer, ev)
 }
 
@@ -329,30 +366,45 @@ func (p *poller) advance(s *streamSource, sp *shardPos) {
 }
 
 // deliver invokes the function with a batch until it succeeds, retrying from the first
-// failed record (ReportBatchItemFailures) or the whole batch (a function error), up to the
-// source's MaximumRetryAttempts; what still fails then goes to the dead letters.
-func (p *poller) deliver(ctx context.Context, s *streamSource, recs []events.DynamoDBEventRecord) {
+// failed record (ReportBatchItemFailures) or the whole batch (a function error: a crash, a
+// timeout), split in two before the retry when the source says BisectBatchOnFunctionError,
+// up to the source's MaximumRetryAttempts; what still fails then, or what expires from the
+// stream on the way, goes to the dead letters (its metadata only).
+func (p *poller) deliver(ctx context.Context, s *streamSource, shard string, recs []events.DynamoDBEventRecord) {
 	p.busy = true
-	attempts := 0
+	p.deliverFrom(ctx, s, shard, recs, 0)
+	for _, r := range recs {
+		delete(p.born, r.Change.SequenceNumber)
+	}
+}
+
+func (p *poller) deliverFrom(ctx context.Context, s *streamSource, shard string, recs []events.DynamoDBEventRecord, attempts int) {
 	for len(recs) > 0 && ctx.Err() == nil {
+		if recs = p.dropExpired(s, shard, recs, attempts); len(recs) == 0 {
+			return
+		}
 		payload, _ := json.Marshal(events.DynamoDBEvent{Records: recs})
-		out, err := s.fn.invoke(ctx, payload)
+		out, err := p.invoke(ctx, s, recs, payload)
 		failedFrom, reason := -1, ""
 		if err != nil {
 			failedFrom, reason = 0, err.Error()
 		} else if s.ev.ReportBatchItemFailures {
 			failedFrom, reason = firstFailure(out, recs)
 		}
-		if failedFrom < 0 {
+		if ctx.Err() != nil {
 			return
 		}
-		if ctx.Err() != nil {
+		if failedFrom < 0 {
+			if p.faults.strike("stream-duplicate", func(f FaultSpec) float64 { return f.StreamDuplicate }) {
+				// Delivered at least once: this batch goes again, and its answer is not read.
+				_, _ = s.fn.invoke(ctx, payload)
+			}
 			return
 		}
 		recs = recs[failedFrom:]
 		attempts++
 		if attempts > s.maxRetries() {
-			p.deadLetter(s, recs, reason, attempts)
+			p.deadLetter(s, shard, recs, reason, conditionRetries, attempts)
 			return
 		}
 		p.log.Info("stream: retrying batch", "function", s.fn.folder, "records", len(recs), "attempt", attempts)
@@ -362,7 +414,45 @@ func (p *poller) deliver(ctx context.Context, s *streamSource, recs []events.Dyn
 			return
 		case <-time.After(min(d, 5*time.Second)):
 		}
+		if err != nil && s.ev.BisectBatchOnFunctionError && len(recs) > 1 {
+			half := len(recs) / 2
+			p.log.Info("stream: batch split in two after a function error", "function", s.fn.folder, "records", len(recs))
+			p.deliverFrom(ctx, s, shard, recs[:half], attempts)
+			p.deliverFrom(ctx, s, shard, recs[half:], attempts)
+			return
+		}
 	}
+}
+
+// invoke gives the batch to the function, or, when a crash fault strikes, gives it only the
+// first records and fails as a function that died in the middle of the batch does.
+func (p *poller) invoke(ctx context.Context, s *streamSource, recs []events.DynamoDBEventRecord, payload []byte) ([]byte, error) {
+	k, crash := p.faults.crashAfter("stream-crash", len(recs), func(f FaultSpec) float64 { return f.StreamCrash })
+	if !crash {
+		return s.fn.invoke(ctx, payload)
+	}
+	if k > 0 {
+		part, _ := json.Marshal(events.DynamoDBEvent{Records: recs[:k]})
+		_, _ = s.fn.invoke(ctx, part)
+	}
+	return nil, &FunctionError{Type: "Runtime.ExitError", Message: "the function died in the middle of the batch (injected fault)"}
+}
+
+// dropExpired dead-letters the records at the front of the batch that have been in the
+// stream longer than its retention (by the local clock), and returns the rest.
+func (p *poller) dropExpired(s *streamSource, shard string, recs []events.DynamoDBEventRecord, attempts int) []events.DynamoDBEventRecord {
+	now, n := p.now(), 0
+	for n < len(recs) {
+		born, ok := p.born[recs[n].Change.SequenceNumber]
+		if !ok || now.Sub(born) <= retention {
+			break
+		}
+		n++
+	}
+	if n > 0 {
+		p.deadLetter(s, shard, recs[:n], "the records expired from the stream", conditionAge, attempts)
+	}
+	return recs[n:]
 }
 
 // settle waits until the poller has read the stream to its end and delivered what it read
@@ -460,17 +550,23 @@ func firstFailure(out []byte, recs []events.DynamoDBEventRecord) (int, string) {
 	return first, "function reported batch item failures"
 }
 
-func (p *poller) deadLetter(s *streamSource, recs []events.DynamoDBEventRecord, reason string, attempts int) {
+func (p *poller) deadLetter(s *streamSource, shard string, recs []events.DynamoDBEventRecord, reason, condition string, attempts int) {
+	first, last := recs[0].Change, recs[len(recs)-1].Change
+	dl := DeadLetter{
+		At: p.now().UTC(), Function: s.fn.folder, Event: s.ev.Name, Reason: reason, Condition: condition, Attempts: attempts,
+		StreamInfo: DDBStreamBatchInfo{
+			ShardID: shard, StartSequenceNumber: first.SequenceNumber, EndSequenceNumber: last.SequenceNumber,
+			ApproximateArrivalOfFirstRecord: first.ApproximateCreationDateTime.UTC(),
+			ApproximateArrivalOfLastRecord:  last.ApproximateCreationDateTime.UTC(),
+			BatchSize:                       len(recs), StreamARN: p.streamARN,
+		},
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, r := range recs {
-		p.deadLetters = append(p.deadLetters, DeadLetter{
-			At: p.now().UTC(), Function: s.fn.folder, Event: s.ev.Name, Reason: reason, Attempts: attempts,
-			EventID: r.EventID, SequenceNumber: r.Change.SequenceNumber, Record: r,
-		})
-		p.log.Error("stream: record dead-lettered after every retry", "function", s.fn.folder, "event", s.ev.Name,
-			"eventID", r.EventID, "sequenceNumber", r.Change.SequenceNumber, "attempts", attempts)
-	}
+	p.deadLetters = append(p.deadLetters, dl)
+	p.log.Error("stream: records sent to the on-failure destination", "function", s.fn.folder, "event", s.ev.Name,
+		"condition", condition, "shard", shard, "from", dl.StreamInfo.StartSequenceNumber, "to", dl.StreamInfo.EndSequenceNumber,
+		"records", len(recs), "attempts", attempts)
 }
 
 func (p *poller) listDeadLetters() []DeadLetter {

@@ -263,12 +263,17 @@ type Endpoints struct {
 	Table      string `json:"table"`
 	UserPool   string `json:"userPool"`
 	UserPoolID string `json:"userPoolId"`
+	// URL is the gateway's, SNS and SQS the local services' endpoints.
+	URL string `json:"url,omitempty"`
+	SNS string `json:"sns,omitempty"`
+	SQS string `json:"sqs,omitempty"`
 }
 
 const endpointsFile = "endpoints.json"
 
 func (s *Stack) writeEndpoints(dataDir string) error {
-	b, err := json.Marshal(Endpoints{DynamoDB: s.DynamoDBEndpoint, Table: TableName, UserPool: s.URL + UserPoolPath, UserPoolID: LocalUserPoolID})
+	b, err := json.Marshal(Endpoints{DynamoDB: s.DynamoDBEndpoint, Table: TableName, UserPool: s.URL + UserPoolPath, UserPoolID: LocalUserPoolID,
+		URL: s.URL, SNS: s.SNSEndpoint, SQS: s.sqs.endpoint})
 	if err != nil {
 		return err
 	}

@@ -28,8 +28,28 @@ type EscalationStore interface {
 	// SaveFamily commits a write on the condition that the family's version is PrevVersion
 	// (ErrConflict otherwise).
 	SaveFamily(ctx context.Context, w contact.FamilyWrite) error
-	// EscalationReached records the local day a run reached for a school.
-	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time) error
+	// EscalationReached records the local day a run reached for a school, and keeps on the
+	// registry a copy of each part of the school's run sheet the run had to read (read: the
+	// parts read, as they were), unless a copy is there already.
+	EscalationReached(ctx context.Context, school safeguarding.SchoolID, now time.Time, read SchoolSheet) error
+}
+
+// SchoolSheet is what a school's run needs besides its families: its calendar, its latest
+// closure (zero when none) and the school's name and alert roster. The registry keeps a copy
+// of each beside the school's entry, written with the item it copies, so the fan-out reads
+// every school's in its one Query of the registry and hands each school its own; a part the
+// registry has no copy of (written before it kept them) is read as before.
+type SchoolSheet struct {
+	Calendar *safeguarding.SchoolCalendar
+	Closure  *safeguarding.Closure
+	// School holds the school's name and the people alerts go to (its DSLs and Senior DSLs).
+	School *safeguarding.School
+}
+
+// EscalationSchool is a school the run visits, with what the registry holds for its run.
+type EscalationSchool struct {
+	safeguarding.SchoolDue
+	Sheet SchoolSheet
 }
 
 // EscalationRun is what one run (or one school's part of it) did.
@@ -63,19 +83,39 @@ const firstEscalationLook = 60 * 24 * time.Hour
 // day when a family never heard from reaches more than 5 silent school days, the run looks
 // at every family of the school once; every other family's look is in the look index.
 func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDue, now time.Time) (EscalationRun, error) {
+	return e.RunSchoolWith(ctx, EscalationSchool{SchoolDue: s}, now)
+}
+
+// RunSchoolWith is RunSchool with what the registry holds for the school's run: the parts of
+// its sheet given are not read again.
+func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool, now time.Time) (EscalationRun, error) {
 	run := EscalationRun{At: now.UTC(), Schools: 1}
-	cal, err := e.Store.SchoolCalendar(ctx, s.ID)
-	if err != nil {
-		return run, err
+	var cal safeguarding.SchoolCalendar
+	var read SchoolSheet // the parts of the sheet the run had to read itself
+	var err error
+	if s.Sheet.Calendar != nil {
+		cal = *s.Sheet.Calendar
+	} else {
+		if cal, err = e.Store.SchoolCalendar(ctx, s.ID); err != nil {
+			return run, err
+		}
+		stored := cal
+		read.Calendar = &stored
 	}
 	cal.BankHolidays = e.BankHolidays
 	if !cal.IsSchoolDay(now) {
 		return run, nil
 	}
 	run.SchoolDay = true
-	closure, err := e.Store.LatestClosure(ctx, s.ID)
-	if err != nil {
-		return run, err
+	var closure safeguarding.Closure
+	if s.Sheet.Closure != nil {
+		closure = *s.Sheet.Closure
+	} else {
+		if closure, err = e.Store.LatestClosure(ctx, s.ID); err != nil {
+			return run, err
+		}
+		stored := closure
+		read.Closure = &stored
 	}
 	run.Closure = closure.Covers(now)
 	from := s.From
@@ -94,10 +134,14 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 	}
 	run.Looked = len(families)
 	var school safeguarding.School
-	if len(families) > 0 {
+	if s.Sheet.School != nil {
+		school = *s.Sheet.School
+	} else if len(families) > 0 {
 		if school, err = e.Store.School(ctx, s.ID); err != nil {
 			return run, err
 		}
+		stored := school
+		read.School = &stored
 	}
 	for _, f := range families {
 		w, ok := f.Check(cal, e.BankHolidays, closure, school, e.NewID(now), now)
@@ -127,5 +171,8 @@ func (e FamilyEscalation) RunSchool(ctx context.Context, s safeguarding.SchoolDu
 		}
 		run.Swept = true
 	}
-	return run, e.Store.EscalationReached(ctx, s.ID, now)
+	if run.Swept {
+		read.Closure = nil // the sweep wrote the closure's copy
+	}
+	return run, e.Store.EscalationReached(ctx, s.ID, now, read)
 }

@@ -1,0 +1,636 @@
+package soak
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/infra/redrive"
+	"github.com/keepsafe-schools/keepsafe/shared/alert"
+	"github.com/keepsafe-schools/keepsafe/shared/store"
+)
+
+var (
+	st       *stack.Stack
+	startErr error
+	once     sync.Once
+	// mu keeps the tests of this package one at a time: each sets the stack's faults.
+	mu sync.Mutex
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if st != nil {
+		st.Close()
+	}
+	os.Exit(code)
+}
+
+// product starts the whole product once for the package, with no faults, and returns it with
+// its faults cleared and its clock pinned at a school morning.
+func product(t *testing.T) *stack.Stack {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the whole product")
+	}
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		st, startErr = stack.Start(ctx, stack.Config{
+			InMemory: true, DisableScheduler: true, Faults: &stack.FaultSpec{},
+			StreamPollInterval: 50 * time.Millisecond, StreamRetryDelay: 20 * time.Millisecond,
+			FunctionOutput: io.Discard,
+			Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4})),
+		})
+	})
+	if startErr != nil {
+		t.Fatal(startErr)
+	}
+	mu.Lock()
+	t.Cleanup(func() {
+		st.SetFaults(stack.FaultSpec{})
+		mu.Unlock()
+	})
+	st.SetFaults(stack.FaultSpec{})
+	return st
+}
+
+var (
+	tokensMu sync.Mutex
+	tokens   = map[string]string{}
+)
+
+func token(t *testing.T, s *stack.Stack, email string) string {
+	t.Helper()
+	tokensMu.Lock()
+	defer tokensMu.Unlock()
+	if tok, ok := tokens[email]; ok {
+		return tok
+	}
+	status, body := call(s.URL+"/dev/token", "POST", "", map[string]string{"email": email}, "")
+	if status != 200 {
+		t.Fatalf("token for %s: %d %v", email, status, body)
+	}
+	tokens[email] = body["token"].(string)
+	return tokens[email]
+}
+
+// call sends one request; status 0 is a failure to get an answer.
+func call(url, method, tok string, body any, idempotencyKey string) (int, map[string]any) {
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, r)
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+// retried sends a write as a client should: again, with the same Idempotency-Key, while the
+// answer is a server error, a conflict or no answer. It returns the last answer and how many
+// tries it took.
+func retried(url, tok string, body any, key string) (int, map[string]any, int) {
+	for try := 1; ; try++ {
+		status, out := call(url, "POST", tok, body, key)
+		if (status == 0 || status >= 500 || status == 409 || status == 429) && try < 10 {
+			time.Sleep(time.Duration(try) * 20 * time.Millisecond)
+			continue
+		}
+		return status, out, try
+	}
+}
+
+func pin(t *testing.T, s *stack.Stack, at time.Time) {
+	t.Helper()
+	s.Clock().Pin(at)
+}
+
+func settle(t *testing.T, s *stack.Stack) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	if err := s.Settle(ctx); err != nil {
+		t.Fatalf("settle: %v", err)
+	}
+}
+
+// table reads every item of a type from DynamoDB Local (a Scan: a test's check, never a
+// request path), with no faults.
+func table(t *testing.T, s *stack.Stack, typ string) []map[string]dbtypes.AttributeValue {
+	t.Helper()
+	var out []map[string]dbtypes.AttributeValue
+	var start map[string]dbtypes.AttributeValue
+	for {
+		res, err := s.DynamoDB().Scan(context.Background(), &dynamodb.ScanInput{
+			TableName: aws.String(s.TableName), FilterExpression: aws.String("#t = :t"),
+			ExpressionAttributeNames:  map[string]string{"#t": "type"},
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":t": &dbtypes.AttributeValueMemberS{Value: typ}},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Items...)
+		if start = res.LastEvaluatedKey; start == nil {
+			return out
+		}
+	}
+}
+
+func str(item map[string]dbtypes.AttributeValue, name string) string {
+	if v, ok := item[name].(*dbtypes.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// redriveNow runs the redrive against the stack, as `make redrive` does, at the local clock.
+func redriveNow(t *testing.T, s *stack.Stack) redrive.Report {
+	t.Helper()
+	st := store.New(s.DynamoDB(), s.TableName)
+	pub := alert.Publisher{SNS: sns.New(sns.Options{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(s.SNSEndpoint)}), Routes: st, AppURL: s.URL}
+	queue := sqs.New(sqs.Options{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(s.SQSEndpoint())})
+	rep, err := redrive.Redrive{Outbox: st, Publisher: pub, Now: s.Clock().Now(), Grace: time.Minute,
+		Queue: queue, QueueURL: s.SQSEndpoint() + "/000000000000/EscalationQueue",
+		DeadLetterURL: s.SQSEndpoint() + "/000000000000/EscalationDeadLetterQueue"}.Run(context.Background())
+	if err != nil {
+		t.Fatalf("redrive: %v (%+v)", err, rep)
+	}
+	return rep
+}
+
+// alertKey names one alert as it reaches SNS and as its outbox item holds it.
+type alertKey struct{ kind, audience, recipient, channel, reference string }
+
+func (k alertKey) String() string {
+	return fmt.Sprintf("%s/%s to %s by %s (%s)", k.kind, k.audience, k.recipient, k.channel, k.reference)
+}
+
+// published counts the messages SNS took, per alert, from the index from on.
+func published(s *stack.Stack, from int) map[alertKey]int {
+	out := map[alertKey]int{}
+	for _, a := range s.Alerts()[from:] {
+		at := a.Attributes
+		out[alertKey{at["kind"], at["audience"], at["recipient"], at["channel"], at["reference"]}]++
+	}
+	return out
+}
+
+// outbox is the alerts the product committed, per alert, with whether each was marked sent or
+// undeliverable and how many times it was leased.
+type outboxState struct {
+	sent, undeliverable bool
+	attempts            int
+}
+
+func outbox(t *testing.T, s *stack.Stack, skip map[string]bool) map[alertKey]outboxState {
+	t.Helper()
+	out := map[alertKey]outboxState{}
+	for _, it := range table(t, s, "outbox") {
+		if skip[str(it, "id")] {
+			continue
+		}
+		k := alertKey{str(it, "kind"), str(it, "audience"), str(it, "recipient"), str(it, "channel"), str(it, "reference")}
+		o := outboxState{sent: it["sentAt"] != nil, undeliverable: it["undeliverable"] != nil}
+		if n, ok := it["attempts"].(*dbtypes.AttributeValueMemberN); ok {
+			fmt.Sscan(n.Value, &o.attempts)
+		}
+		out[k] = o
+	}
+	return out
+}
+
+func ids(t *testing.T, s *stack.Stack, typ string) map[string]bool {
+	out := map[string]bool{}
+	for _, it := range table(t, s, typ) {
+		out[str(it, "id")] = true
+	}
+	return out
+}
+
+// concern is one concern a teacher recorded in the soak.
+type concern struct {
+	school, pupil, key string
+	high               bool
+	status, tries      int
+	id, reference      string
+}
+
+var (
+	teachers = map[string]string{"brook-lane": seed.Email("Tom", "Hughes"), "hillcrest": seed.Email("Owen", "Price")}
+	dsls     = map[string]string{"brook-lane": seed.Email("Daniel", "Reyes"), "hillcrest": seed.Email("Chloe", "Adams")}
+	prefix   = map[string]string{"brook-lane": "bl", "hillcrest": "hc"}
+)
+
+// record has the teachers of both schools record n concerns at once, four at a time, and a
+// DSL of the school add an action to every third; each write is retried as a client does.
+func record(t *testing.T, s *stack.Stack, phase string, n int) []concern {
+	t.Helper()
+	cs := make([]concern, n)
+	for i := range cs {
+		school := []string{"brook-lane", "hillcrest"}[i%2]
+		cs[i] = concern{school: school, pupil: fmt.Sprintf("%s-%02d", prefix[school], 1+(i/2)%6), key: fmt.Sprintf("soak-%s-%d", phase, i), high: i%3 == 0}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	now := s.Clock().Now()
+	for i := range cs {
+		c := &cs[i]
+		tok := token(t, s, teachers[c.school])
+		dslTok := token(t, s, dsls[c.school])
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			url := s.URL + "/api/schools/" + c.school + "/concerns"
+			var out map[string]any
+			c.status, out, c.tries = retried(url, tok, map[string]any{
+				"pupilIds": []string{c.pupil}, "category": "wellbeing", "highPriority": c.high,
+				"observedAt": now.Add(-10 * time.Minute).UTC().Format(time.RFC3339), "details": "Seemed withdrawn at break.",
+			}, c.key)
+			if c.status != 201 {
+				return
+			}
+			c.id, _ = out["id"].(string)
+			c.reference, _ = out["reference"].(string)
+			if i%3 == 1 {
+				retried(url+"/"+c.id+"/actions", dslTok, map[string]any{"type": "dsl-action", "assigneeEmail": teachers[c.school]}, c.key+"-action")
+			}
+		})
+	}
+	wg.Wait()
+	return cs
+}
+
+// runSchedule runs a schedule as EventBridge Scheduler does, again after a failure (its
+// retry policy), and returns the last answer.
+func runSchedule(s *stack.Stack, name string) (int, map[string]any) {
+	var status int
+	var body map[string]any
+	for range 3 {
+		if status, body = call(s.URL+"/dev/schedules/"+name+"/run", "POST", "", nil, ""); status == 200 {
+			break
+		}
+	}
+	return status, body
+}
+
+// queueDeadLetters counts the escalation queue's dead letters (GET /dev/queues).
+func queueDeadLetters(s *stack.Stack) int {
+	resp, err := http.Get(s.URL + "/dev/queues")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var q struct {
+		DeadLetters []struct {
+			Queue string `json:"queue"`
+		} `json:"deadLetters"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&q)
+	n := 0
+	for _, m := range q.DeadLetters {
+		if m.Queue == "EscalationQueue" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkInvariants checks what the soak promises once the phase is over and the redrive has
+// run: every concern that got a 201 exists once with its chronology entry and audit entry;
+// every alert the product committed in the phase was published, or recorded undeliverable,
+// and more than once only where the named window allows; nothing else was published.
+func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore, outboxBefore map[string]bool, alertsFrom int) (dupes int) {
+	t.Helper()
+	created := 0
+	for _, c := range cs {
+		if c.status == 201 {
+			created++
+		} else {
+			t.Errorf("concern %s answered %d after %d tries", c.key, c.status, c.tries)
+		}
+	}
+	newConcerns := 0
+	for id := range ids(t, s, "concern") {
+		if !concernsBefore[id] {
+			newConcerns++
+		}
+	}
+	if newConcerns != created {
+		t.Errorf("%d concerns in the table for %d answered 201", newConcerns, created)
+	}
+	chron := map[string]int{}
+	for _, it := range table(t, s, "chronology") {
+		if str(it, "entryType") == "concern" {
+			chron[str(it, "concernId")]++
+		}
+	}
+	audits := map[string]int{}
+	for _, it := range table(t, s, "audit") {
+		if str(it, "action") == "concern.recorded" {
+			audits[strings.TrimPrefix(str(it, "subject"), "concern/")]++
+		}
+	}
+	for _, c := range cs {
+		if c.status != 201 {
+			continue
+		}
+		if chron[c.id] != 1 || audits[c.id] != 1 {
+			t.Errorf("concern %s: %d chronology entries, %d audit entries, want 1 and 1", c.key, chron[c.id], audits[c.id])
+		}
+	}
+
+	committed := outbox(t, s, outboxBefore)
+	got := published(s, alertsFrom)
+	for k, o := range committed {
+		switch n := got[k]; {
+		case o.undeliverable:
+		case n == 0:
+			t.Errorf("alert %s committed and never published (sent mark %v)", k, o.sent)
+		case !o.sent:
+			t.Errorf("alert %s published but not marked sent", k)
+		case n > 1 && o.attempts < n:
+			t.Errorf("alert %s published %d times in %d leases: outside the named window", k, n, o.attempts)
+		case n > 1:
+			dupes += n - 1
+		}
+	}
+	for k := range got {
+		if _, ok := committed[k]; !ok {
+			t.Errorf("alert %s published that no outbox item calls for", k)
+		}
+	}
+	return dupes
+}
+
+var closureOnce sync.Once
+
+// soak is one run of the soak with the given faults, on its own school day (day after 23
+// November 2026): teachers of both schools record concerns at once, a DSL acts on some, a
+// family acknowledges (Hillcrest is closed, rule E0), the deadline and escalation schedules
+// run; then the faults stop, time passes, the schedules run again and the redrive runs.
+// Afterwards every invariant holds, and a second redrive changes nothing. It logs the counts.
+func soak(t *testing.T, name string, faults stack.FaultSpec, day int) {
+	s := product(t)
+	base := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	robert, owen := token(t, s, seed.Email("Robert", "King")), token(t, s, seed.Email("Owen", "Price"))
+	closureOnce.Do(func() {
+		pin(t, s, base)
+		if status, body := call(s.URL+"/api/schools/hillcrest/closures", "POST", robert, map[string]any{"from": "2026-11-23"}, ""); status != 201 {
+			t.Fatalf("start the closure: %d %v", status, body)
+		}
+	})
+	at := base.Add(time.Duration(day) * 24 * time.Hour)
+	pin(t, s, at)
+	concernsBefore, outboxBefore, alertsFrom := ids(t, s, "concern"), ids(t, s, "outbox"), len(s.Alerts())
+	s.SetFaults(faults)
+	cs := record(t, s, name, 5)
+	ack := map[string]any{"acknowledgements": []map[string]string{{"pupilId": "hc-11",
+		"at": at.Add(-time.Hour).UTC().Format(time.RFC3339), "kind": "thumbs-up"}}}
+	if status, _, _ := retried(s.URL+"/api/schools/hillcrest/engagement", owen, ack, "soak-ack-"+name); status != 200 {
+		t.Errorf("acknowledgement: %d", status)
+	}
+	for _, sched := range []string{"deadlines", "escalation"} {
+		if status, body := runSchedule(s, sched); status != 200 {
+			t.Logf("%s run under faults answered %d %v (left to the next run and the redrive)", sched, status, body)
+		}
+	}
+	settle(t, s)
+	injected := s.Faults().Injected
+	s.SetFaults(stack.FaultSpec{})
+	pin(t, s, at.Add(8*time.Hour)) // time passes; SNS is back
+	for _, sched := range []string{"deadlines", "escalation"} {
+		if status, body := runSchedule(s, sched); status != 200 {
+			t.Errorf("%s run: %d %v", sched, status, body)
+		}
+	}
+	settle(t, s)
+	deadMessages := queueDeadLetters(s)
+	rep := redriveNow(t, s)
+	if rep.Leased > 0 {
+		// A sender's lease outlived its sender (its release failed): it lapses after 30 s,
+		// and the redrive then sends the alert.
+		time.Sleep(31 * time.Second)
+		more := redriveNow(t, s)
+		rep.Sent, rep.Leased = rep.Sent+more.Sent, more.Leased
+	}
+	settle(t, s)
+	if n := queueDeadLetters(s); n != 0 || rep.Replayed != deadMessages {
+		t.Errorf("escalation dead letters: %d before the redrive, %d replayed, %d left", deadMessages, rep.Replayed, n)
+	}
+	dupes := checkInvariants(t, s, cs, concernsBefore, outboxBefore, alertsFrom)
+	tries := 0
+	for _, c := range cs {
+		tries += c.tries
+	}
+	n := len(s.Alerts())
+	if again := redriveNow(t, s); again.Unsent != 0 || again.Sent != 0 || again.Replayed != 0 || len(s.Alerts()) != n {
+		t.Errorf("a second redrive did something: %+v", again)
+	}
+	t.Logf("soak %s: %d concerns in %d tries; faults struck %v; redrive %+v; %d alerts published, %d duplicates (named window); %d stream dead letters so far",
+		name, len(cs), tries, injected, rep, n-alertsFrom, dupes, len(s.DeadLetters()))
+}
+
+func TestRule_C4_SoakWithNoFaults(t *testing.T) { soak(t, "none", stack.FaultSpec{}, 0) }
+
+func TestRule_C4_SoakWithDynamoDBThrottlingAnd500s(t *testing.T) {
+	soak(t, "dynamodb", stack.FaultSpec{DynamoDB: 0.3, Seed: 11}, 1)
+}
+
+func TestRule_C4_SoakWithTransactionConflicts(t *testing.T) {
+	soak(t, "conflict", stack.FaultSpec{Conflict: 0.3, Seed: 12}, 2)
+}
+
+func TestRule_C4_SoakWithSNSDownForTenMinutes(t *testing.T) {
+	soak(t, "sns-down", stack.FaultSpec{SNSDown: stack.Duration(10 * time.Minute)}, 3)
+}
+
+func TestRule_C4_SoakWithFunctionsDyingInStreamBatches(t *testing.T) {
+	soak(t, "stream-crash", stack.FaultSpec{StreamCrash: 0.5, Seed: 13}, 4)
+}
+
+func TestRule_C4_SoakWithStreamRecordsDeliveredTwice(t *testing.T) {
+	soak(t, "stream-duplicate", stack.FaultSpec{StreamDuplicate: 0.6, Seed: 14}, 7)
+}
+
+func TestRule_C4_SoakWithFunctionsDyingInQueueBatches(t *testing.T) {
+	soak(t, "queue-crash", stack.FaultSpec{QueueCrash: 1, Seed: 15}, 8)
+}
+
+// Every fault at once but DynamoDB's, whose slow retries (the SDK's throttling backoff starts
+// at a second) would make it the longest test here; TestRule_C4_SoakWithDynamoDBThrottlingAnd500s
+// has them alone.
+func TestRule_C4_SoakWithEveryFaultAtOnce(t *testing.T) {
+	soak(t, "all", stack.FaultSpec{Conflict: 0.1, SNSFail: 0.3, StreamCrash: 0.2, StreamDuplicate: 0.2,
+		QueueCrash: 0.2, Seed: 16}, 9)
+}
+
+// SNS down for ten minutes of the product's time: the alerts function's publishes fail, the
+// stream retries the records, and once SNS is back every alert is delivered, once.
+func TestRule_C4_SNSDownThenUpDeliversEveryAlert(t *testing.T) {
+	s := product(t)
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	pin(t, s, at)
+	outboxBefore, alertsFrom := ids(t, s, "outbox"), len(s.Alerts())
+	s.SetFaults(stack.FaultSpec{SNSDown: stack.Duration(10 * time.Minute)})
+	cs := record(t, s, "sns-down-up", 2)
+	deadline := time.Now().Add(30 * time.Second)
+	for s.Faults().Injected["sns-down"] == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.Faults().Injected["sns-down"] == 0 {
+		t.Fatal("no publish reached SNS while it was down")
+	}
+	if n := len(s.Alerts()) - alertsFrom; n != 0 {
+		t.Fatalf("%d alerts published while SNS was down", n)
+	}
+	pin(t, s, at.Add(10*time.Minute)) // SNS is back; the stream is still retrying
+	settle(t, s)
+	committed, got := outbox(t, s, outboxBefore), published(s, alertsFrom)
+	if len(committed) == 0 {
+		t.Fatal("no alerts committed")
+	}
+	for k, o := range committed {
+		if !o.undeliverable && (got[k] != 1 || !o.sent) {
+			t.Errorf("alert %s published %d times, sent mark %v", k, got[k], o.sent)
+		}
+	}
+	if n := len(cs); n != 2 || cs[0].status != 201 {
+		t.Errorf("concerns %+v", cs)
+	}
+}
+
+// A batch in which some records fail (SNS refuses a share of the publishes, past the SDK's
+// retries) is retried from the first failed record; the records before it were marked sent
+// and are not published again.
+func TestRule_C4_AFailedRecordIsRetriedFromItAndNothingIsPublishedTwice(t *testing.T) {
+	s := product(t)
+	pin(t, s, time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC))
+	outboxBefore, alertsFrom := ids(t, s, "outbox"), len(s.Alerts())
+	s.SetFaults(stack.FaultSpec{SNSFail: 0.6, Seed: 21})
+	record(t, s, "failed-record", 6)
+	settle(t, s)
+	refused := s.Faults().Injected["sns-fail"]
+	s.SetFaults(stack.FaultSpec{})
+	settle(t, s)
+	committed, got := outbox(t, s, outboxBefore), published(s, alertsFrom)
+	for k, o := range committed {
+		if !o.undeliverable && got[k] != 1 {
+			t.Errorf("alert %s published %d times", k, got[k])
+		}
+	}
+	if refused == 0 {
+		t.Error("SNS refused nothing")
+	}
+	t.Logf("%d alerts, SNS refused %d calls", len(committed), refused)
+}
+
+// A function that dies in the middle of a batch has sent the alerts of the records it
+// handled; the batch is retried whole (split in two), and those alerts are not sent again:
+// their sentAt marks were written before the crash.
+func TestRule_C4_ACrashedBatchIsRetriedWholeWithoutDoubling(t *testing.T) {
+	s := product(t)
+	pin(t, s, time.Date(2026, 12, 9, 10, 0, 0, 0, time.UTC))
+	outboxBefore, alertsFrom := ids(t, s, "outbox"), len(s.Alerts())
+	s.SetFaults(stack.FaultSpec{StreamCrash: 0.5, Seed: 31})
+	crashes := 0
+	for round := 0; round < 6 && crashes < 2; round++ {
+		record(t, s, fmt.Sprintf("crash-%d", round), 2)
+		settle(t, s)
+		crashes = s.Faults().Injected["stream-crash"]
+	}
+	s.SetFaults(stack.FaultSpec{})
+	committed, got := outbox(t, s, outboxBefore), published(s, alertsFrom)
+	for k, o := range committed {
+		if !o.undeliverable && got[k] != 1 {
+			t.Errorf("alert %s published %d times", k, got[k])
+		}
+	}
+	if crashes == 0 {
+		t.Error("no batch crashed")
+	}
+	t.Logf("%d alerts, %d batches crashed", len(committed), crashes)
+}
+
+// SNS is down for a day: the stream gives up on the records (their metadata goes to the
+// on-failure destination), then they expire from the stream. The redrive finds the alerts on
+// the unsent index and sends them; a second redrive changes nothing.
+func TestRule_C4_RedriveRecoversAlertsWhoseStreamRecordsExpired(t *testing.T) {
+	s := product(t)
+	at := time.Date(2026, 12, 10, 10, 0, 0, 0, time.UTC)
+	pin(t, s, at)
+	outboxBefore, alertsFrom, deadBefore := ids(t, s, "outbox"), len(s.Alerts()), len(s.DeadLetters())
+	s.SetFaults(stack.FaultSpec{SNSDown: stack.Duration(24 * time.Hour)})
+	record(t, s, "redrive", 2)
+	settle(t, s)
+	if len(s.DeadLetters()) == deadBefore {
+		t.Fatal("the stream did not give up on the records")
+	}
+	for _, dl := range s.DeadLetters()[deadBefore:] {
+		if dl.StreamInfo.StartSequenceNumber == "" || dl.Function != "alerts" {
+			t.Errorf("dead letter %+v", dl)
+		}
+	}
+	pin(t, s, at.Add(25*time.Hour)) // SNS back; the records are gone from the stream
+	settle(t, s)
+	if n := len(s.Alerts()) - alertsFrom; n != 0 {
+		t.Fatalf("%d alerts published before the redrive", n)
+	}
+	committed := outbox(t, s, outboxBefore)
+	rep := redriveNow(t, s)
+	if rep.Unsent != len(committed) || rep.Sent+rep.Undeliverable != len(committed) || rep.Failed != 0 {
+		t.Errorf("redrive %+v for %d alerts", rep, len(committed))
+	}
+	got := published(s, alertsFrom)
+	for k, o := range outbox(t, s, outboxBefore) {
+		if !o.undeliverable && (got[k] != 1 || !o.sent) {
+			t.Errorf("alert %s published %d times, sent mark %v", k, got[k], o.sent)
+		}
+	}
+	n := len(s.Alerts())
+	if again := redriveNow(t, s); again.Unsent != 0 || again.Sent != 0 || len(s.Alerts()) != n {
+		t.Errorf("a second redrive did something: %+v", again)
+	}
+	keys := make([]string, 0, len(got))
+	for k := range got {
+		keys = append(keys, k.String())
+	}
+	sort.Strings(keys)
+	t.Logf("redrive %+v: %s", rep, strings.Join(keys, "; "))
+}
