@@ -286,7 +286,8 @@ func TestRule_C6_BrowserLocalStack_UploadAPhotoStraightToTheBucket(t *testing.T)
 	downloads := t.TempDir()
 	b.do(t, "allowing downloads", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads})
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads,
+			BrowserContextID: chromedp.FromContext(ctx).BrowserContextID})
 		return err
 	}))
 	b.eval(t, `document.querySelector("#attachment-list .app-open-attachment").click(), "clicked"`)

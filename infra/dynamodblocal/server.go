@@ -184,9 +184,10 @@ func (s *Server) Output() string { return s.out.String() }
 // eu-west-2, BaseEndpoint set to endpoint and response checksum validation turned off (the
 // only place it is; a client for AWS keeps it). optFns adjust the options further.
 //
-// Its retryer allows more attempts than the SDK's default and has no retry quota: a DynamoDB
-// Local shared by a whole test run, on a busy machine, answers some transactions with a 500
-// ("too long waiting for a lock ... will succeed in actual DynamoDB API"), which AWS does not.
+// Its retryer allows more attempts than the SDK's default, waits at most a second between
+// them and has no retry quota: a DynamoDB Local shared by a whole test run, on a busy machine,
+// answers some transactions with a 500 ("too long waiting for a lock ... will succeed in
+// actual DynamoDB API"), which AWS does not.
 func NewClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	opts := dynamodb.Options{
 		Region:                          Region,
@@ -195,6 +196,7 @@ func NewClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Cli
 		DisableValidateResponseChecksum: true,
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 10
+			o.MaxBackoff = time.Second
 			o.RateLimiter = ratelimit.None
 		}),
 	}
