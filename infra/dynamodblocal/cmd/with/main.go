@@ -2,8 +2,8 @@
 //
 //	go run ./infra/dynamodblocal/cmd/with -- go test ./...
 //
-// It starts DynamoDB Local in memory on free ports, one server per CPU up to 4 (-servers sets
-// how many; the jar is fetched into the project's cache first if needed), and runs the command
+// It starts DynamoDB Local in memory on free ports, one server per CPU, at least 4 and at
+// most 8 (-servers sets how many; the jar is fetched into the project's cache first if needed), and runs the command
 // with KEEPSAFE_DYNAMODB_ENDPOINT set to their URLs, so that infra/dynamotest makes its tables
 // there in every test binary instead of starting a server in each (see
 // dynamodblocal.EndpointEnv). When the command ends, passed or failed, it stops the servers and
@@ -27,9 +27,10 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 )
 
-// One server answers one request at a time in effect: with one per CPU (up to 4) the test
-// binaries that run side by side are not held up by each other's calls.
-var servers = flag.Int("servers", min(runtime.NumCPU(), 4), "how many DynamoDB Local servers to start; tables are spread over them")
+// One server answers one request at a time in effect, and a transaction holds its locks while
+// it waits: with at least 4, even on 2 CPUs, the test binaries that run side by side are seldom held up
+// by each other's calls (most of such a wait is idle, not work).
+var servers = flag.Int("servers", min(max(runtime.NumCPU(), 4), 8), "how many DynamoDB Local servers to start; tables are spread over them")
 
 func main() {
 	flag.Usage = func() {
