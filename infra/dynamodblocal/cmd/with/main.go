@@ -2,10 +2,10 @@
 //
 //	go run ./infra/dynamodblocal/cmd/with -- go test ./...
 //
-// It starts DynamoDB Local in memory on free ports, one server per CPU, at least 4 and at
-// most 8 (-servers sets how many; the jar is fetched into the project's cache first if needed), and runs the command
-// with KEEPSAFE_DYNAMODB_ENDPOINT set to their URLs, so that infra/dynamotest makes its tables
-// there in every test binary instead of starting a server in each (see
+// It starts DynamoDB Local in memory on free ports, one server per CPU, at least 4 and at most
+// 8 (-servers sets how many; the jar is fetched into the project's cache first if needed), and
+// runs the command with KEEPSAFE_DYNAMODB_ENDPOINT set to their URLs, so that infra/dynamotest
+// makes its tables there in every test binary instead of starting a server in each (see
 // dynamodblocal.EndpointEnv). When the command ends, passed or failed, it stops the servers and
 // exits with the command's exit code. An interrupt reaches the command as it would without this
 // wrapper; the servers are stopped once the command has ended.
