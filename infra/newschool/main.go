@@ -21,14 +21,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
-	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/staff"
@@ -67,15 +65,7 @@ func run(ctx context.Context, args []string) error {
 	var st *store.Store
 	var accounts staff.Accounts
 	if *local {
-		dir := *dataDir
-		if dir == "" {
-			tpl, err := template.Find()
-			if err != nil {
-				return err
-			}
-			dir = filepath.Join(filepath.Dir(tpl), ".cache", "data")
-		}
-		e, err := stack.ReadEndpoints(dir)
+		e, err := stack.RunningEndpoints(*dataDir)
 		if err != nil {
 			return err
 		}

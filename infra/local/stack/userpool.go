@@ -16,6 +16,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
+	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 )
 
@@ -278,6 +279,19 @@ func (s *Stack) writeEndpoints(dataDir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dataDir, endpointsFile), b, 0o600)
+}
+
+// RunningEndpoints reads the endpoints of the stack `make run` is running with dataDir, or,
+// when dataDir is "", with its default data folder (.cache/data beside template.yaml).
+func RunningEndpoints(dataDir string) (Endpoints, error) {
+	if dataDir == "" {
+		tpl, err := template.Find()
+		if err != nil {
+			return Endpoints{}, err
+		}
+		dataDir = filepath.Join(filepath.Dir(tpl), ".cache", "data")
+	}
+	return ReadEndpoints(dataDir)
 }
 
 // ReadEndpoints reads the endpoints of the stack running with dataDir.

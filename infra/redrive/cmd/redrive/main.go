@@ -27,7 +27,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,7 +37,6 @@ import (
 	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 	"github.com/keepsafe-schools/keepsafe/infra/redrive"
-	"github.com/keepsafe-schools/keepsafe/infra/template"
 	"github.com/keepsafe-schools/keepsafe/shared/alert"
 	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -69,15 +67,7 @@ func run(ctx context.Context, args []string) error {
 	var snsClient *sns.Client
 	var sqsClient *sqs.Client
 	if *local {
-		dir := *dataDir
-		if dir == "" {
-			tpl, err := template.Find()
-			if err != nil {
-				return err
-			}
-			dir = filepath.Join(filepath.Dir(tpl), ".cache", "data")
-		}
-		e, err := stack.ReadEndpoints(dir)
+		e, err := stack.RunningEndpoints(*dataDir)
 		if err != nil {
 			return err
 		}
