@@ -266,7 +266,13 @@ func TestRule_E2_BrowserLocalStack_TheSeniorDSLKeepsTheCalendar(t *testing.T) {
 // banner: the page before is marked first, so a banner it shows already does not count.
 func submitAndWait(t *testing.T, b *browser, sel, what string) {
 	t.Helper()
+	submitAndWaitFor(t, b, sel, what, "done")
+}
+
+// submitAndWaitFor is submitAndWait for a page known by the element with the given id.
+func submitAndWaitFor(t *testing.T, b *browser, sel, what, id string) {
+	t.Helper()
 	b.eval(t, `(() => { document.documentElement.dataset.left = "yes"; return "ok"; })()`)
 	tapTarget(t, b, sel)
-	waitFor(t, b, what, `(() => document.documentElement.dataset.left !== "yes" && document.readyState === "complete" && !!document.getElementById("done"))()`)
+	waitFor(t, b, what, `(() => document.documentElement.dataset.left !== "yes" && document.readyState === "complete" && !!document.getElementById(`+jsString(id)+`))()`)
 }
