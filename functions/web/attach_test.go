@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
+	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -28,6 +31,22 @@ func testBucket() bucket.Signer {
 		panic(err)
 	}
 	return u
+}
+
+// localBucket starts a local S3 for the test (it checks every request's signature as S3 does)
+// and returns the bucket signed for as testBucket signs, and the S3's address.
+func localBucket(t *testing.T) (bucket.Signer, string) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	apitest.Must(t, err)
+	s3, err := stack.StartS3(context.Background(), stack.S3Options{Root: root, Buckets: []string{testBucketName},
+		Credentials: map[string]string{"AKIDWEBTEST": "web-test-secret"}})
+	apitest.Must(t, err)
+	t.Cleanup(s3.Close)
+	u, err := bucket.New(aws.Config{Region: "eu-west-2",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, testBucketName, s3.Endpoint)
+	apitest.Must(t, err)
+	return u, s3.Endpoint
 }
 
 // askUpload posts the page script's request for an upload URL as email.

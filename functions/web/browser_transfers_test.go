@@ -7,19 +7,14 @@ import (
 	"crypto/rand"
 	"io"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/chromedp/chromedp"
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
-	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
-	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/transfers"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
@@ -33,12 +28,7 @@ import (
 func TestRule_S5_BrowserPages_ADSLRecordsAMoveSendsTheFileAndTheNewSchoolConfirmsIt(t *testing.T) {
 	w := newWorld(t)
 	w.h.Transfers = transfers.Transfers{Store: w.st, NewID: store.NewID, Random: rand.Reader, Calendar: calendar.EnglandAndWales()}
-	srv := httptest.NewServer(httpHandler(w.h, time.Now))
-	t.Cleanup(srv.Close)
-	w.h.Config.AppURL = srv.URL
-	b := newBrowser(t)
-	b.do(t, "a phone's width", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(dsl)))
+	srv, b := dslOnAPhone(t, w)
 
 	b.do(t, "opening the chronology", chromedp.Navigate(srv.URL+"/schools/brook-lane/pupils/bl-01/chronology"), chromedp.WaitVisible(chromedp.ID("record-move")))
 	tapTarget(t, b, "#record-move")
@@ -92,29 +82,9 @@ func TestRule_S5_BrowserPages_AFileForASchoolOutsideGoesByALinkAndACodeShownOnce
 	w := newWorld(t)
 	x := transfers.Transfers{Store: w.st, NewID: store.NewID, Random: rand.Reader, Calendar: calendar.EnglandAndWales()}
 	w.h.Transfers = x
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const bucketName = "attachments-transfers-test"
-	s3, err := stack.StartS3(context.Background(), stack.S3Options{Root: root, Buckets: []string{bucketName},
-		Credentials: map[string]string{"AKIDWEBTEST": "web-test-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s3.Close)
-	objects, err := bucket.New(aws.Config{Region: "eu-west-2",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, bucketName, s3.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objects, _ := localBucket(t)
 	w.h.Archives = objects
-	srv := httptest.NewServer(httpHandler(w.h, time.Now))
-	t.Cleanup(srv.Close)
-	w.h.Config.AppURL = srv.URL
-	b := newBrowser(t)
-	b.do(t, "a phone's width", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(dsl)))
+	srv, b := dslOnAPhone(t, w)
 
 	b.do(t, "opening the form", chromedp.Navigate(srv.URL+"/schools/brook-lane/pupils/bl-01/move"), chromedp.WaitVisible(chromedp.ID("move")))
 	tapTarget(t, b, "#where-outside")
@@ -165,4 +135,17 @@ func TestRule_S5_BrowserPages_AFileForASchoolOutsideGoesByALinkAndACodeShownOnce
 	if _, err := x.Download(context.Background(), id, token, code, time.Now(), "test"); err == nil {
 		t.Error("the link opened a second time")
 	}
+}
+
+// dslOnAPhone serves w's pages and opens them in a browser at a phone's width, signed in as
+// Daniel Reyes, a DSL of Brook Lane.
+func dslOnAPhone(t *testing.T, w *world) (*httptest.Server, *browser) {
+	t.Helper()
+	srv := httptest.NewServer(httpHandler(w.h, time.Now))
+	t.Cleanup(srv.Close)
+	w.h.Config.AppURL = srv.URL
+	b := newBrowser(t)
+	b.do(t, "a phone's width", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(dsl)))
+	return srv, b
 }

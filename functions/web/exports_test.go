@@ -8,19 +8,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
-	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
 	"github.com/keepsafe-schools/keepsafe/infra/pdftext"
-	"github.com/keepsafe-schools/keepsafe/shared/bucket"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/exports"
@@ -131,15 +125,7 @@ func TestRule_D10_P4_TheExportIsReviewedAndAnotherPupilIsNotNamed(t *testing.T) 
 // chronology's PDF and the photo) to the bucket and sends the browser to a link to it.
 func TestRule_D10_P4_TheExportPageGivesTheFilesInOneArchive(t *testing.T) {
 	w := newWorld(t)
-	root, err := filepath.Abs("../..")
-	apitest.Must(t, err)
-	s3, err := stack.StartS3(context.Background(), stack.S3Options{Root: root, Buckets: []string{testBucketName},
-		Credentials: map[string]string{"AKIDWEBTEST": "web-test-secret"}})
-	apitest.Must(t, err)
-	t.Cleanup(s3.Close)
-	objects, err := bucket.New(aws.Config{Region: "eu-west-2",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWEBTEST", "web-test-secret", "")}, testBucketName, s3.Endpoint)
-	apitest.Must(t, err)
+	objects, s3 := localBucket(t)
 	w.h.Attachments, w.h.Archives = concerns.Attachments{Store: w.st, Signer: objects, NewID: store.NewID}, objects
 	concern := recorded(t, w.h)
 	at := monday1030.Add(10 * time.Minute)
@@ -162,7 +148,7 @@ func TestRule_D10_P4_TheExportPageGivesTheFilesInOneArchive(t *testing.T) {
 	wantBody(t, "the review", review, http.StatusOK, `id="export-zip"`, "Download with the files")
 	got := call(t, w.h, "GET", "/schools/brook-lane/pupils/bl-01/export.zip", tokenFor(dsl), nil, at.Add(time.Hour))
 	link := got.Headers["Location"]
-	if got.StatusCode != http.StatusSeeOther || !strings.HasPrefix(link, s3.Endpoint+"/"+testBucketName+"/exports/brook-lane/bl-01/") {
+	if got.StatusCode != http.StatusSeeOther || !strings.HasPrefix(link, s3+"/"+testBucketName+"/exports/brook-lane/bl-01/") {
 		t.Fatalf("the archive: %d to %q", got.StatusCode, link)
 	}
 	resp, err = http.Get(link)
