@@ -102,6 +102,7 @@ type planRequest struct {
 	LineManagerEmail string   `json:"lineManagerEmail"`
 	PlannedStart     string   `json:"plannedStart"`
 	PlannedEnd       string   `json:"plannedEnd"`
+	Reason           string   `json:"reason"`
 }
 
 func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestKey, string, visits.NewVisit, error) {
@@ -110,7 +111,7 @@ func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestK
 	if err != nil {
 		return who, key, fp, visits.NewVisit{}, err
 	}
-	nv := visits.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail}
+	nv := visits.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail, Reason: in.Reason}
 	if !familyID(in.FamilyID) {
 		return who, key, fp, nv, invalid("familyId", "name the family by its id")
 	}

@@ -21,6 +21,9 @@ func TestRule_V1_V2_PlannedWithTwoStaffShownToTheLineManagerAndStartedOnlyOnceAu
 	if status != 201 || v["status"] != "planned" || v["reference"] == "" || fmt.Sprint(v["pupilIds"]) != "[bl-02 bl-03]" {
 		t.Fatalf("plan: %d %v", status, v)
 	}
+	if v["reason"] != "No answer to three calls this week." {
+		t.Errorf("the plan's reason (V1) answered as %v", v["reason"])
+	}
 	if n := w.counter.Count("TransactWriteItems"); n != 1 || w.counter.Count("BatchGetItem") != 1 {
 		t.Errorf("plan took %v: want one BatchGetItem and one TransactWriteItems", w.counter.Counts())
 	}
@@ -338,6 +341,8 @@ func TestVisitsRefuseBadInputAndWriteNothing(t *testing.T) {
 		{"a family id that is no id", "POST", visitsPath, dsl, planBody("FAM#01", "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), 400},
 		{"a bad time", "POST", visitsPath, dsl, planBody(family, "Monday", "2027-03-08T11:00:00Z"), 400},
 		{"an unknown field", "POST", visitsPath, dsl, `{"familyId":"fam-02","priority":1}`, 400},
+		{"a plan with no reason", "POST", visitsPath, dsl, strings.Replace(planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), `No answer to three calls this week.`, ` `, 1), 400},
+		{"a plan whose reason is no plain text", "POST", visitsPath, dsl, strings.Replace(planBody(family, "2027-03-08T10:00:00Z", "2027-03-08T11:00:00Z"), `this week.`, `\u202e\u0000`, 1), 400},
 		{"not JSON", "POST", visitsPath, dsl, `{"familyId":`, 400},
 		{"a list for an object", "POST", path + "/call-ahead", tom, `[]`, 400},
 		{"an unknown outcome", "POST", path + "/call-ahead", tom, `{"outcome":"maybe"}`, 400},

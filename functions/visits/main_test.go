@@ -81,7 +81,7 @@ func (w *world) plan(at string) string {
 
 func planBody(fam, start, end string) string {
 	return `{"familyId":"` + fam + `","staffEmails":["` + tom + `","` + priya + `"],"lineManagerEmail":"` + sam +
-		`","plannedStart":"` + start + `","plannedEnd":"` + end + `"}`
+		`","plannedStart":"` + start + `","plannedEnd":"` + end + `","reason":"No answer to three calls this week."}`
 }
 
 // started plans, authorises, calls ahead and starts the usual visit.

@@ -82,6 +82,7 @@ type visitResponse struct {
 	PlannedEnd       time.Time             `json:"plannedEnd"`
 	PlannedBy        string                `json:"plannedBy"`
 	PlannedAt        time.Time             `json:"plannedAt"`
+	Reason           string                `json:"reason,omitempty"`
 	AuthorisedBy     string                `json:"authorisedBy,omitempty"`
 	AuthorisedAt     *time.Time            `json:"authorisedAt,omitempty"`
 	CalledAhead      []callResponse        `json:"calledAhead"`
@@ -122,7 +123,7 @@ func toResponse(r visits.VisitResult, now time.Time) visitResponse {
 	s := r.Visit.Snapshot()
 	out := visitResponse{ID: s.ID, Reference: s.Reference, Status: string(s.Status), FamilyID: s.Family, PupilIDs: []string{},
 		StaffEmails: s.Staff, LineManagerEmail: s.LineManager, PlannedStart: s.PlannedStart, PlannedEnd: s.PlannedEnd,
-		PlannedBy: s.PlannedBy, PlannedAt: s.PlannedAt, AuthorisedBy: s.AuthorisedBy, AuthorisedAt: optional(s.AuthorisedAt),
+		PlannedBy: s.PlannedBy, PlannedAt: s.PlannedAt, Reason: s.Reason, AuthorisedBy: s.AuthorisedBy, AuthorisedAt: optional(s.AuthorisedAt),
 		CalledAhead: []callResponse{}, StartedAt: optional(s.StartedAt), StaffPresent: s.StaffPresent, Concerns: []concernRef{},
 		CheckedOutAt: optional(s.CheckedOutAt), CheckedOutBy: s.CheckedOutBy, CancelledAt: optional(s.CancelledAt),
 		CancelReason: s.CancelReason, Checkout: due(s.Checkout, now), ObservationsDue: due(s.ObservationsDue, now),

@@ -143,7 +143,8 @@ func TestRule_V1_V2_BrowserPages_AVisitIsPlannedWithItsFamilyAndStaffChosenByNam
 	clickLabel(t, b, "plan-form", "Priya Shah (staff)")
 	chooseOption(t, b, "line-manager", "Sam Ellis (teacher)")
 	b.do(t, "the day and times", chromedp.SetValue(chromedp.ID("day"), "1"), chromedp.SetValue(chromedp.ID("month"), "3"),
-		chromedp.SetValue(chromedp.ID("year"), "2027"), chromedp.SetValue(chromedp.ID("start"), "10:00"), chromedp.SetValue(chromedp.ID("end"), "11:00"))
+		chromedp.SetValue(chromedp.ID("year"), "2027"), chromedp.SetValue(chromedp.ID("start"), "10:00"), chromedp.SetValue(chromedp.ID("end"), "11:00"),
+		chromedp.SetValue(chromedp.ID("reason"), "No answer to three calls this week."))
 	s.laptop(t)
 	b.checkAxeAt(t, "the plan form filled in on a laptop", "1280")
 	b.do(t, "planning", chromedp.Click(chromedp.ID("plan-button")), chromedp.WaitVisible(chromedp.ID("done")))

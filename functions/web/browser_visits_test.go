@@ -53,7 +53,8 @@ func planOnPage(t *testing.T, b *browser, staff []string, manager, day, start, e
 	}
 	steps = append(steps, chromedp.SetValue(chromedp.ID("line-manager"), manager),
 		chromedp.SetValue(chromedp.ID("day"), day), chromedp.SetValue(chromedp.ID("month"), "3"), chromedp.SetValue(chromedp.ID("year"), "2027"),
-		chromedp.SetValue(chromedp.ID("start"), start), chromedp.SetValue(chromedp.ID("end"), end))
+		chromedp.SetValue(chromedp.ID("start"), start), chromedp.SetValue(chromedp.ID("end"), end),
+		chromedp.SetValue(chromedp.ID("reason"), "No answer to three calls this week, and Alfie has not been seen since the closure began."))
 	b.do(t, "planning the visit", steps...)
 	tapBig(t, b, "#plan-button")
 	b.do(t, "seeing the planned visit", chromedp.WaitVisible(chromedp.ID("done")))
@@ -97,9 +98,17 @@ func TestRule_V1_V8_BrowserLocalStack_AHomeVisitOnAPhone(t *testing.T) {
 	nothingKept(t, b, "the planned visit")
 	b.checkAxe(t, "a planned visit")
 
-	// The Senior DSL authorises it (V1).
+	// The Senior DSL authorises it (V1), reading why a visit, and why now, beside the button.
 	signInAs(t, b, s.URL, head, visit)
 	b.do(t, "opening the visit", chromedp.WaitVisible(chromedp.ID("authorise-form")))
+	if why := b.text(t, "#authorise-reason"); !strings.Contains(why, "Alfie has not been seen since the closure began") {
+		t.Errorf("the Senior DSL does not see why the visit is planned: %q", why)
+	}
+	b.checkAxe(t, "the visit the Senior DSL authorises")
+	b.do(t, "a laptop's width", chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("authorise-reason")))
+	b.checkAxeAt(t, "the visit the Senior DSL authorises on a laptop", "1280")
+	b.do(t, "a phone's width", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.ID("authorise-form")))
 	tapBig(t, b, "#authorise-button")
 	b.do(t, "authorised", chromedp.WaitVisible(chromedp.ID("done")))
 	if st := b.text(t, "#visit-status"); !strings.Contains(st, "Authorised") {
@@ -145,6 +154,30 @@ func TestRule_V1_V8_BrowserLocalStack_AHomeVisitOnAPhone(t *testing.T) {
 	waitFor(t, b, "the visit checked out", `(() => { const s = document.getElementById("visit-status"); return document.readyState === "complete" && !!s && s.innerText.includes("Checked out"); })()`)
 	nothingKept(t, b, "the visit after the check-out")
 	b.checkAxe(t, "a visit checked out")
+
+	// That evening Tom writes the observations (V4, V6): the page then shows them, as written.
+	pinVisitClock(t, planned+" 18:07")
+	b.do(t, "writing the observations", chromedp.WaitVisible(chromedp.ID("observations-form")),
+		chromedp.SendKeys(chromedp.ID("emotional-bl-02"), "Smiling and chatty."),
+		chromedp.SendKeys(chromedp.ID("physical-bl-02"), "Clean clothes, looked well."),
+		chromedp.SendKeys(chromedp.ID("adults-emotional"), "Mum tired but friendly."))
+	tapBig(t, b, "#observations-button")
+	b.do(t, "the observations saved", chromedp.WaitVisible(chromedp.ID("visit-observations")))
+	obs := b.text(t, "#visit-observations")
+	for _, want := range []string{"Alfie Whitfield", "Smiling and chatty.", "Clean clothes, looked well.", "Poppy Whitfield", "The adults", "Mum tired but friendly."} {
+		if !strings.Contains(obs, want) {
+			t.Errorf("the observations on the page lack %q: %q", want, obs)
+		}
+	}
+	if strings.Contains(b.text(t, "main"), "Recorded 18:07") {
+		t.Error("the page says when the observations were recorded rather than what they say")
+	}
+	if w := b.eval(t, `String(document.documentElement.scrollWidth)`); w != "360" {
+		t.Errorf("the observations do not fit a phone: the page is %s px wide", w)
+	}
+	b.checkAxe(t, "the visit with its observations")
+	b.do(t, "a laptop's width", chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("visit-observations")))
+	b.checkAxeAt(t, "the visit with its observations on a laptop", "1280")
 }
 
 // On a phone, the DSL calls off a visit that has not started: the reason is asked for, then

@@ -76,7 +76,7 @@ func newHomeWorld(t *testing.T) homeWorld {
 	apitest.Must(t, err)
 	start := time.Date(2026, 6, 1, 14, 0, 0, 0, safeguarding.London)
 	_, err = w.h.Visits.Plan(ctx, safeguarding.Caller{Email: dsl, At: monday1030.Add(-2 * time.Hour)}, safeguarding.SchoolID(school),
-		visits.NewVisit{FamilyID: "fam-05", StaffEmails: []string{staff, teacher}, LineManagerEmail: head, PlannedStart: start, PlannedEnd: start.Add(time.Hour)},
+		visits.NewVisit{FamilyID: "fam-05", StaffEmails: []string{staff, teacher}, LineManagerEmail: head, PlannedStart: start, PlannedEnd: start.Add(time.Hour), Reason: "No answer to three calls this week."},
 		safeguarding.RequestKey{}, "")
 	apitest.Must(t, err)
 	return hw

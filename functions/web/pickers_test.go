@@ -78,7 +78,7 @@ func TestRule_P1_APickedValueNotOfTheSchoolIsRefusedInPlainWords(t *testing.T) {
 	at := visitAt("2027-02-26 15:00")
 	plan := func(family, line string, goes ...string) url.Values {
 		return url.Values{"key": {"plan-x"}, "family": {family}, "staff": goes, "line-manager": {line},
-			"day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}}
+			"day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}, "reason": {"No answer to three calls this week."}}
 	}
 	for _, c := range []struct {
 		what string

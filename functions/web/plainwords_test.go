@@ -131,6 +131,6 @@ func TestPagesSpeakPlainWords_NoRuleIDs(t *testing.T) {
 	}
 	// The domain's problems come back on the page in plain words too.
 	alone := post(t, h, "/schools/brook-lane/visits", dsl, url.Values{"key": {"plan-0"}, "family": {"fam-02"}, "staff": {teacher},
-		"line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}}, at)
+		"line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}, "reason": {"No answer to three calls this week."}}, at)
 	wantBody(t, "a plan with one member of staff", alone, http.StatusBadRequest, "never alone")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -148,6 +149,7 @@ type planForm struct {
 	Staff                    []string
 	Day, Month, Year         string
 	Start, End               string
+	Reason                   string
 	FamilyQuery              string
 	Searching                bool
 }
@@ -218,7 +220,7 @@ func (h *Handler) planPage(ctx context.Context, r *request, s session, f planFor
 }
 
 var planAnchors = map[string]string{"familyId": "family", "staffEmails": "staff", "lineManagerEmail": "line-manager",
-	"plannedStart": "day", "plannedEnd": "end"}
+	"plannedStart": "day", "plannedEnd": "end", "reason": "reason"}
 
 // readPlan decodes the plan form: the plan as sent, and what only the form can tell is wrong.
 // A form sent to search for the family is not checked.
@@ -226,7 +228,7 @@ func readPlan(v url.Values) (planForm, visits.NewVisit, formProblems) {
 	f := planForm{Key: formKey(v), Family: strings.TrimSpace(v.Get("family")), LineManager: v.Get("line-manager"),
 		Staff: v["staff"], Day: strings.TrimSpace(v.Get("day")), Month: strings.TrimSpace(v.Get("month")),
 		Year: strings.TrimSpace(v.Get("year")), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end")),
-		FamilyQuery: strings.TrimSpace(v.Get("family-q")), Searching: v.Get("intent") == "find-family"}
+		Reason: strings.TrimSpace(v.Get("reason")), FamilyQuery: strings.TrimSpace(v.Get("family-q")), Searching: v.Get("intent") == "find-family"}
 	var ps formProblems
 	if utf8.RuneCountInString(f.FamilyQuery) > 100 {
 		f.FamilyQuery = ""
@@ -245,8 +247,16 @@ func readPlan(v url.Values) (planForm, visits.NewVisit, formProblems) {
 	if msg != "" {
 		ps.add("end", "Enter when the visit ends, for example 11:00")
 	}
+	switch n := utf8.RuneCountInString(f.Reason); {
+	case f.Reason == "":
+		ps.add("reason", "Say why a home visit, and why now: the Senior DSL authorises the visit on this")
+	case !visits.PlainText(f.Reason):
+		ps.add("reason", "Write the reason as plain text")
+	case n > visits.MaxReasonChars:
+		ps.add("reason", fmt.Sprintf("Write the reason in %d characters or fewer (it has %d)", visits.MaxReasonChars, n))
+	}
 	return f, visits.NewVisit{FamilyID: strings.ToLower(f.Family), StaffEmails: f.Staff, LineManagerEmail: f.LineManager,
-		PlannedStart: start, PlannedEnd: end}, ps
+		PlannedStart: start, PlannedEnd: end, Reason: f.Reason}, ps
 }
 
 // planVisit plans the visit (V2) and opens its page.
@@ -270,7 +280,7 @@ func (h *Handler) planVisit(ctx context.Context, r *request, s session) events.A
 	}
 	who := r.caller(s.claims.Email)
 	res, err := h.Visits.Plan(ctx, who, school, in, requestKey(school, who.Email, f.Key),
-		commandFingerprint(append([]string{"plan", in.FamilyID, in.LineManagerEmail, in.PlannedStart.String(), in.PlannedEnd.String()}, in.StaffEmails...)...))
+		commandFingerprint(append([]string{"plan", in.FamilyID, in.LineManagerEmail, in.PlannedStart.String(), in.PlannedEnd.String(), in.Reason}, in.StaffEmails...)...))
 	var ve *safeguarding.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -326,8 +336,18 @@ type visitView struct {
 	Adults   visits.Appearance
 	Next     nextForm
 	Reason   string
-	Observed string
 	Arranged string
+	// Why is the plan's reason: why a visit, and why now (V1).
+	Why string
+	// Observed is when the observations were recorded and by whom; Observations what they
+	// say, a row for each child and one for the adults.
+	Observed     string
+	Observations []observationRow
+}
+
+// observationRow is what was observed of one person or of the adults (V4).
+type observationRow struct {
+	Who, Emotional, Physical string
 }
 
 type nextForm struct {
@@ -373,7 +393,11 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	// The people of the visit by name (one read of their profiles); one without a name on
 	// record by their email.
 	var emails []string
-	for _, e := range slices.Concat(vs.Staff, []string{vs.LineManager, vs.AuthorisedBy, vs.CancelledBy}) {
+	others := []string{vs.LineManager, vs.AuthorisedBy, vs.CancelledBy}
+	if vs.Observations != nil {
+		others = append(others, vs.Observations.By)
+	}
+	for _, e := range slices.Concat(vs.Staff, others) {
 		if e != "" && !slices.Contains(emails, e) {
 			emails = append(emails, e) // a BatchGetItem takes each key once
 		}
@@ -390,6 +414,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	if res.Address != nil {
 		v.Address = append(slices.Clone(res.Address.Lines), res.Address.Postcode)
 	}
+	v.Why = vs.Reason
 	if vs.AuthorisedBy != "" {
 		v.Authorised = nameOf(vs.AuthorisedBy) + ", " + when(vs.AuthorisedAt)
 	}
@@ -428,10 +453,7 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 	v.CanAuthorise, v.CanCall, v.CanStart, v.CanDoorstep = steps.Authorise, steps.Call, steps.Start, steps.Doorstep
 	v.CanCheckOut, v.CanObserve, v.CanNext, v.CanCancel = steps.CheckOut, steps.Observe, steps.Next, steps.Cancel
 	if o := vs.Observations; o != nil {
-		v.Observed = when(o.At)
-		if o.Late {
-			v.Observed += " (late)"
-		}
+		v.Observed, v.Observations = observationsOf(o, v.Children, nameOf)
 	}
 	if n := vs.Next; n != nil {
 		v.Arranged = "Support: " + n.SupportOffered
@@ -459,6 +481,22 @@ func (h *Handler) showVisit(ctx context.Context, r *request, s session, school s
 		title, status = "Error: "+title, http.StatusBadRequest
 	}
 	return h.page(r, status, "visit", pageData{Title: title, SignedIn: true, CSRF: s.csrf(), Page: v, Nav: navFor(p, school, "visits")})
+}
+
+// observationsOf says when and by whom the observations were recorded, and what they say:
+// a row for each child of the visit, by name, then one for the adults, each as written.
+func observationsOf(o *visits.Observations, children []childRow, nameOf func(string) string) (string, []observationRow) {
+	recorded := nameOf(o.By) + ", " + when(o.At)
+	if o.Late {
+		recorded += ", after the 24 hours allowed"
+	}
+	var rows []observationRow
+	for _, c := range children {
+		if i := slices.IndexFunc(o.Children, func(x visits.ChildObservation) bool { return string(x.Pupil) == c.ID }); i >= 0 {
+			rows = append(rows, observationRow{Who: c.Name, Emotional: o.Children[i].Emotional, Physical: o.Children[i].Physical})
+		}
+	}
+	return recorded, append(rows, observationRow{Who: "The adults", Emotional: o.Adults.Emotional, Physical: o.Adults.Physical})
 }
 
 func statusTag(s visits.VisitStatus) string {

@@ -7,10 +7,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/visits"
 )
 
 // visitFormAnchors are the elements the visit pages have for a problem to point at.
-var visitFormAnchors = []string{"family", "day", "end", "children", "next-day"}
+var visitFormAnchors = []string{"family", "day", "end", "reason", "children", "next-day"}
 
 // FuzzReadPlan: whatever a plan form holds, the decoder never panics, points every problem at
 // a field of the form, and a plan it passes on is in school time with a family named.
@@ -20,6 +21,8 @@ func FuzzReadPlan(f *testing.F) {
 	f.Add("day=%00&month=-1&year=99999999999999999999&start=10:00:00&end=")
 	f.Add("%zz")
 	f.Add("intent=find-family&family-q=poppy&staff=a%40b.c&start=10%3A00")
+	f.Add("family=fam-02&day=1&month=3&year=2027&start=10%3A00&end=11%3A00&reason=No+answer%0D%0Asince+Monday")
+	f.Add("family=fam-02&day=1&month=3&year=2027&start=10%3A00&end=11%3A00&reason=%E2%80%AEx%00%FF")
 	f.Fuzz(func(t *testing.T, body string) {
 		v, err := url.ParseQuery(body)
 		if err != nil {
@@ -38,7 +41,8 @@ func FuzzReadPlan(f *testing.F) {
 				t.Fatalf("problem %+v points at no field", p)
 			}
 		}
-		if len(ps.List) == 0 && (in.FamilyID == "" || in.PlannedStart.Location() != safeguarding.London || in.PlannedEnd.Location() != safeguarding.London) {
+		if len(ps.List) == 0 && (in.FamilyID == "" || in.Reason == "" || !visits.PlainText(in.Reason) ||
+			utf8.RuneCountInString(in.Reason) > visits.MaxReasonChars || in.PlannedStart.Location() != safeguarding.London || in.PlannedEnd.Location() != safeguarding.London) {
 			t.Fatalf("passed on %+v from %+v", in, form)
 		}
 	})

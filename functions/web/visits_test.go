@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepsafe-schools/keepsafe/infra/apitest"
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/calendar"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -42,7 +43,8 @@ var sam = seed.Email("Sam", "Ellis")
 func plannedVisit(t *testing.T, h *Handler) string {
 	t.Helper()
 	loc := wantRedirect(t, post(t, h, "/schools/brook-lane/visits", dsl, url.Values{"key": {"plan-1"}, "family": {"fam-02"},
-		"staff": {teacher, staff}, "line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}},
+		"staff": {teacher, staff}, "line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"},
+		"reason": {"No answer to three calls this week.\nAlfie has not been seen since the closure began."}},
 		visitAt("2027-02-26 15:00")), "/schools/brook-lane/visits/")
 	return loc[:strings.Index(loc, "?")]
 }
@@ -57,7 +59,7 @@ func TestRule_V1_V8_TheVisitPagesFromPlanToCheckOut(t *testing.T) {
 	}
 	// Not with one member of staff (V2): the form comes back saying so, with what was typed.
 	alone := post(t, h, "/schools/brook-lane/visits", dsl, url.Values{"key": {"plan-0"}, "family": {"fam-02"}, "staff": {teacher},
-		"line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}}, visitAt("2027-02-26 14:58"))
+		"line-manager": {sam}, "day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}, "reason": {"No answer to three calls this week."}}, visitAt("2027-02-26 14:58"))
 	wantBody(t, "a plan with one member of staff", alone, http.StatusBadRequest, "never alone", `href="#staff"`, `value="fam-02"`)
 
 	visit := plannedVisit(t, h)
@@ -161,4 +163,100 @@ func TestVisitPageCancelsAVisitThatHasNotStarted(t *testing.T) {
 	wantRedirect(t, post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x2"}, "reason": {"The family moved to another school"}}, visitAt("2027-02-26 15:06")), visit+"?done=cancel")
 	wantBody(t, "cancelling again", post(t, h, visit+"/cancel", dsl, url.Values{"key": {"x3"}, "reason": {"again"}}, visitAt("2027-02-26 15:07")),
 		http.StatusBadRequest, "Only a visit that has not started can be cancelled")
+}
+
+// kept reports whether an item of the type holds the text in the attribute.
+func (w *world) kept(typ, attr, text string) bool {
+	w.t.Helper()
+	for _, it := range apitest.Items(w.t, w.db, w.table) {
+		if apitest.Attr(it, "type") == typ && strings.Contains(apitest.Attr(it, attr), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rule V1: the plan says why a visit, and why now. The page refuses a plan without one, or too
+// long, or with characters no one types, writing nothing; the reason is kept on the visit, in
+// each child's chronology and in the plan's audit entry, and shown to the Senior DSL where they
+// authorise it and on the visit's page.
+func TestRule_V1_ThePlansReasonIsRequiredKeptAndShownToTheSeniorDSL(t *testing.T) {
+	w := visitWorld(t)
+	h := w.h
+	at := visitAt("2027-02-26 15:00")
+	plan := func(key, reason string) url.Values {
+		return url.Values{"key": {key}, "family": {"fam-02"}, "staff": {teacher, staff}, "line-manager": {sam},
+			"day": {"1"}, "month": {"3"}, "year": {"2027"}, "start": {"10:00"}, "end": {"11:00"}, "reason": {reason}}
+	}
+	for _, c := range []struct{ what, reason, want string }{
+		{"no reason", "   ", "Say why a home visit, and why now"},
+		{"a reason too long", strings.Repeat("x", visits.MaxReasonChars+1), "2000 characters or fewer"},
+		{"a control character", "No answer\x07 since Monday", "Write the reason as plain text"},
+	} {
+		resp := post(t, h, "/schools/brook-lane/visits", dsl, plan("r-"+c.what, c.reason), at)
+		wantBody(t, "a plan with "+c.what, resp, http.StatusBadRequest, c.want, `href="#reason"`, `id="reason-error"`, `value="fam-02"`)
+		if n := w.items("visit"); n != 0 {
+			t.Fatalf("a plan with %s wrote %d visits", c.what, n)
+		}
+	}
+	// What was typed comes back with the other problems.
+	typed := plan("r-x", "Alfie not seen since the closure began")
+	typed.Set("end", "")
+	wantBody(t, "a plan without its end", post(t, h, "/schools/brook-lane/visits", dsl, typed, at), http.StatusBadRequest,
+		">Alfie not seen since the closure began</textarea>")
+
+	visit := plannedVisit(t, h)
+	why := "No answer to three calls this week."
+	if !w.kept("visit", "reason", why) {
+		t.Error("the reason is not on the visit's record")
+	}
+	if !w.kept("chronology", "summary", "Why a visit, and why now: "+why) {
+		t.Error("the reason is not in the children's chronology")
+	}
+	if !w.kept("audit", "reason", why) {
+		t.Error("the reason is not on the plan's audit entry")
+	}
+	senior := call(t, h, "GET", visit, tokenFor(head), nil, visitAt("2027-02-26 16:00"))
+	wantBody(t, "the Senior DSL's view", senior, http.StatusOK, `id="authorise-form"`, `id="authorise-reason"`, why, "Alfie has not been seen since the closure began.")
+	form := senior.Body[strings.Index(senior.Body, `id="authorise-form"`):]
+	if !strings.Contains(form[:strings.Index(form, "</form>")], why) {
+		t.Error("the reason is not beside the authorisation")
+	}
+	wantBody(t, "the staff's view", call(t, h, "GET", visit, tokenFor(teacher), nil, visitAt("2027-02-26 16:00")), http.StatusOK,
+		`id="visit-reason"`, why)
+}
+
+// Rule V4: once the observations are recorded, the visit's page shows them, each child's by
+// name and the adults', as written, to the people who may see the visit; no one else.
+func TestRule_V4_TheVisitPageShowsTheObservations(t *testing.T) {
+	w := visitWorld(t)
+	h := w.h
+	visit := plannedVisit(t, h)
+	wantRedirect(t, post(t, h, visit+"/authorise", head, url.Values{"key": {"a1"}}, visitAt("2027-02-26 16:00")), visit+"?done=authorise")
+	wantRedirect(t, post(t, h, visit+"/call-ahead", teacher, url.Values{"key": {"c1"}, "outcome": {"agreed"}}, visitAt("2027-02-26 16:05")), visit+"?done=call-ahead")
+	wantRedirect(t, post(t, h, visit+"/start", teacher, url.Values{"key": {"s1"}, "going": {teacher, staff}}, visitAt("2027-03-01 09:56")), visit+"?done=start")
+	wantRedirect(t, post(t, h, visit+"/checkout", teacher, url.Values{"key": {"o1"}}, visitAt("2027-03-01 10:50")), visit+"?done=checkout")
+	wantRedirect(t, post(t, h, visit+"/observations", teacher, url.Values{"key": {"ob1"}, "child": {"bl-02", "bl-03"},
+		"emotional-bl-02": {"Smiling, chatty, waved from the door."}, "physical-bl-02": {"Clean clothes, looked well."},
+		"emotional-bl-03": {"Quiet, stayed behind Mum."}, "adults-emotional": {"Mum tired but friendly."},
+		"adults-physical": {"Dad not seen."}}, visitAt("2027-03-01 18:07")), visit+"?done=observations")
+
+	for _, who := range []string{teacher, staff, sam, dsl, head} {
+		page := call(t, h, "GET", visit, tokenFor(who), nil, visitAt("2027-03-01 18:10"))
+		wantBody(t, "the observations for "+who, page, http.StatusOK, `id="visit-observations"`, `id="observations-recorded"`,
+			"Tom Hughes, 1 March 2027 at 18:07", "Alfie Whitfield", "Smiling, chatty, waved from the door.", "Clean clothes, looked well.",
+			"Poppy Whitfield", "Quiet, stayed behind Mum.", "Nothing written", "The adults", "Mum tired but friendly.", "Dad not seen.")
+		if strings.Contains(page.Body, "Recorded 18:07") || strings.Contains(page.Body, `id="observations-form"`) {
+			t.Errorf("%s: the page shows only when the observations were recorded, or offers the form again", who)
+		}
+		obs := page.Body[strings.Index(page.Body, `id="visit-observations"`):]
+		obs = obs[:strings.Index(obs, "</dl>")]
+		if strings.Index(obs, "Alfie Whitfield") > strings.Index(obs, "Poppy Whitfield") || strings.Index(obs, "Poppy Whitfield") > strings.Index(obs, "The adults") {
+			t.Error("the observations are not each child's in order, then the adults'")
+		}
+	}
+	if page := call(t, h, "GET", visit, tokenFor(seed.Email("Grace", "Bennett")), nil, visitAt("2027-03-01 18:10")); page.StatusCode != http.StatusNotFound ||
+		strings.Contains(page.Body, "Smiling") {
+		t.Errorf("the office, not on the visit, sees it: %d", page.StatusCode)
+	}
 }

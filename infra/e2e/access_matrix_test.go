@@ -466,6 +466,7 @@ func setUpMatrixObjects(t *testing.T, base string, tok map[string]string) matrix
 	v := mustCall(t, 201, "POST", api+"/visits", tok["D"], map[string]any{
 		"familyId": o.family, "staffEmails": []string{seed.Email("Tom", "Hughes"), seed.Email("Priya", "Shah")},
 		"lineManagerEmail": seed.Email("Sam", "Ellis"), "plannedStart": "2026-12-02T10:00:00Z", "plannedEnd": "2026-12-02T11:00:00Z",
+		"reason": "The family has not answered since the closure began.",
 	})
 	o.visit = v["id"].(string)
 

@@ -24,6 +24,7 @@ func startVisit(t *testing.T, family, day, end string) (string, string) {
 	status, v := call(t, "POST", base, token(t, dsl), map[string]any{
 		"familyId": family, "staffEmails": []string{teacher, staff}, "lineManagerEmail": lineManager,
 		"plannedStart": day + "T10:00:00Z", "plannedEnd": day + "T" + end + ":00Z",
+		"reason": "No answer to three calls this week.",
 	}, "Idempotency-Key", "plan-"+family+"-"+day)
 	if status != 201 || v["status"] != "planned" {
 		t.Fatalf("plan: %d %v", status, v)

@@ -117,6 +117,7 @@ type visitItem struct {
 	PlannedEnd   time.Time          `dynamodbav:"plannedEnd"`
 	PlannedBy    string             `dynamodbav:"plannedBy"`
 	PlannedAt    time.Time          `dynamodbav:"plannedAt"`
+	Reason       string             `dynamodbav:"reason,omitempty"`
 	Status       string             `dynamodbav:"status"`
 	AuthorisedBy string             `dynamodbav:"authorisedBy,omitempty"`
 	AuthorisedAt time.Time          `dynamodbav:"authorisedAt"`
@@ -178,7 +179,7 @@ func visitToItem(v visits.Visit) visitItem {
 		GSI1PK: visitsPK(s.School), GSI1SK: stamp(s.PlannedStart) + "#" + s.ID,
 		ID: s.ID, School: string(s.School), Reference: s.Reference, Family: s.Family, Children: strs(s.Children),
 		Staff: s.Staff, LineManager: s.LineManager, PlannedStart: s.PlannedStart, PlannedEnd: s.PlannedEnd,
-		PlannedBy: s.PlannedBy, PlannedAt: s.PlannedAt, Status: string(s.Status), AuthorisedBy: s.AuthorisedBy,
+		PlannedBy: s.PlannedBy, PlannedAt: s.PlannedAt, Reason: s.Reason, Status: string(s.Status), AuthorisedBy: s.AuthorisedBy,
 		AuthorisedAt: s.AuthorisedAt, StartedAt: s.StartedAt, StartedBy: s.StartedBy, StaffPresent: s.StaffPresent,
 		CheckedOutAt: s.CheckedOutAt, CheckedOutBy: s.CheckedOutBy, CancelledAt: s.CancelledAt, CancelledBy: s.CancelledBy,
 		CancelReason: s.CancelReason, Version: s.Version, Calls: []callAheadItem{}, Concerns: []visitConcernItem{}}
@@ -214,7 +215,7 @@ func visitFromItem(it visitItem, due map[string]dueAttrs) visits.Visit {
 	s := visits.VisitSnapshot{
 		ID: it.ID, School: safeguarding.SchoolID(it.School), Reference: it.Reference, Family: it.Family,
 		Staff: it.Staff, LineManager: it.LineManager, PlannedStart: it.PlannedStart, PlannedEnd: it.PlannedEnd,
-		PlannedBy: it.PlannedBy, PlannedAt: it.PlannedAt, Status: visits.VisitStatus(it.Status), AuthorisedBy: it.AuthorisedBy,
+		PlannedBy: it.PlannedBy, PlannedAt: it.PlannedAt, Reason: it.Reason, Status: visits.VisitStatus(it.Status), AuthorisedBy: it.AuthorisedBy,
 		AuthorisedAt: it.AuthorisedAt, StartedAt: it.StartedAt, StartedBy: it.StartedBy, StaffPresent: it.StaffPresent,
 		CheckedOutAt: it.CheckedOutAt, CheckedOutBy: it.CheckedOutBy, CancelledAt: it.CancelledAt, CancelledBy: it.CancelledBy,
 		CancelReason: it.CancelReason, Version: it.Version,

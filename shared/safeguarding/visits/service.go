@@ -150,11 +150,13 @@ func (s Visits) Plan(ctx context.Context, who safeguarding.Caller, school safegu
 	if err != nil {
 		return VisitResult{}, err
 	}
-	summary := fmt.Sprintf("Home visit %s planned for %s to %s by %d staff; the line manager knows where, when and who.",
-		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"), len(v.s.Staff))
+	summary := fmt.Sprintf("Home visit %s planned for %s to %s by %d staff; the line manager knows where, when and who. Why a visit, and why now: %s",
+		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"), len(v.s.Staff), sentence(v.s.Reason))
+	planned := s.audit(who, school, AuditVisitPlanned, v)
+	planned.Reason = v.s.Reason
 	w := VisitWrite{Visit: v, RequireUnblocked: true, At: who.At, Alerts: v.PlannedAlerts(pl.School),
 		Entries: v.Entries(s.NewID(who.At), who.At, pl.Viewer, same(summary)),
-		Audit:   s.audit(who, school, AuditVisitPlanned, v), Request: request(key, fingerprint, v.ID(), who.At)}
+		Audit:   planned, Request: request(key, fingerprint, v.ID(), who.At)}
 	made := VisitResult{Visit: v, DutyTeamNumber: pl.School.DutyTeamNumber}
 	return safeguarding.SavedOnce(ctx, s.Store, key, fingerprint, made, s.Store.SaveVisit(ctx, w), s.visitOf(ctx, who, school))
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -51,6 +53,8 @@ const (
 	// ObservationsWithin is rule V6's deadline after the visit's planned end.
 	ObservationsWithin = 24 * time.Hour
 	maxNextVisitAhead  = 90 * 24 * time.Hour
+	// MaxReasonChars bounds the plan's reason: why a visit, and why now.
+	MaxReasonChars = 2000
 )
 
 // NewVisit is what a DSL plans (V2).
@@ -60,6 +64,8 @@ type NewVisit struct {
 	LineManagerEmail string
 	PlannedStart     time.Time
 	PlannedEnd       time.Time
+	// Reason is why a visit, and why now: what the Senior DSL authorises on (V1).
+	Reason string
 }
 
 // CallAhead is one call to the family before the visit (V3).
@@ -138,6 +144,8 @@ type VisitSnapshot struct {
 	PlannedEnd   time.Time
 	PlannedBy    string
 	PlannedAt    time.Time
+	// Reason is why a visit, and why now (V1); empty on a visit planned before plans gave one.
+	Reason       string
 	Status       VisitStatus
 	AuthorisedBy string
 	AuthorisedAt time.Time
@@ -195,6 +203,9 @@ func (v Visit) CheckoutDue() safeguarding.DueState { return v.s.Checkout }
 func (v Visit) PlannedEnd() time.Time { return v.s.PlannedEnd }
 
 func (v Visit) PlannedStart() time.Time { return v.s.PlannedStart }
+
+// Reason is why the visit was planned, and why now (V1); empty on an older visit.
+func (v Visit) Reason() string { return v.s.Reason }
 
 // VisitReference is what alerts and screens quote instead of names (rule S2): the id's last
 // eight characters, which are random.
@@ -314,14 +325,48 @@ func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safegua
 	case end.Sub(start) > MaxVisitLength:
 		ps.Add("plannedEnd", "a visit lasts at most %d hours", int(MaxVisitLength.Hours()))
 	}
+	reason := strings.TrimSpace(in.Reason)
+	switch {
+	case reason == "":
+		ps.Add("reason", "say why a home visit, and why now: the Senior DSL authorises it on this (V1)")
+	case !PlainText(reason):
+		ps.Add("reason", "write plain text, without control characters")
+	default:
+		safeguarding.CheckText(&ps, "reason", reason, MaxReasonChars)
+	}
 	if err := ps.Err(); err != nil {
 		return Visit{}, err
 	}
 	return Visit{s: VisitSnapshot{
 		ID: id, School: school.ID, Reference: VisitReference(id), Family: family.ID(), Children: family.Pupils(),
 		Staff: staff, LineManager: lm, PlannedStart: start, PlannedEnd: end, PlannedBy: by.Email, PlannedAt: now.UTC(),
-		Status: VisitPlanned, Version: 1,
+		Reason: reason, Status: VisitPlanned, Version: 1,
 	}}, nil
+}
+
+// PlainText reports whether s is valid UTF-8 text with no control character but line breaks
+// and tabs, and no character that reorders or splits what a screen or a printout shows (the
+// bidirectional overrides, the line and paragraph separators): what a person types in a box.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u2028', r == '\u2029':
+			return false
+		}
+	}
+	return true
+}
+
+// sentence ends s with a full stop unless it ends a sentence already.
+func sentence(s string) string {
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 // stateProblem refuses a change the visit's status does not allow.

@@ -3,6 +3,7 @@ package visits
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ var visitFamily = func() *contact.Family {
 func planned(t *testing.T, mut func(*NewVisit)) (Visit, error) {
 	t.Helper()
 	in := NewVisit{FamilyID: "fam-01", StaffEmails: []string{teacher.Email, colleague.Email}, LineManagerEmail: dsl.Email,
-		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00")}
+		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00"), Reason: "No answer to three calls this week."}
 	if mut != nil {
 		mut(&in)
 	}
@@ -106,7 +107,7 @@ func TestRule_V2_TwoStaffAndALineManagerWhoIsSomeoneElse(t *testing.T) {
 		invalidField(t, err, tc.field)
 	}
 	in := NewVisit{FamilyID: "fam-01", StaffEmails: []string{dsl.Email, colleague.Email}, LineManagerEmail: head.Email,
-		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00")}
+		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00"), Reason: "No answer to three calls this week."}
 	if _, err := PlanVisit("v", in, teacher, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher planned a visit: %v", err)
 	}
@@ -159,7 +160,7 @@ func TestRule_V2_OnlyTheStaffTheLineManagerAndTheDSLsSeeAVisit(t *testing.T) {
 		}
 	}
 	other, err := PlanVisit("v2", NewVisit{FamilyID: "fam-01", StaffEmails: []string{dsl.Email, head.Email}, LineManagerEmail: governor.Email,
-		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00")}, dsl, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00"))
+		PlannedStart: london(t, "2027-03-01 10:00:00"), PlannedEnd: london(t, "2027-03-01 11:00:00"), Reason: "No answer to three calls this week."}, dsl, brookLane, visitFamily, VisitBlock{}, london(t, "2027-02-26 15:00:00"))
 	must(t, err)
 	if other.CanView(teacher) {
 		t.Error("a teacher not on the visit sees it")
@@ -189,7 +190,7 @@ func TestRule_V3_CallAheadIsRecordedAndADeclineBlocksVisitsUntilADSLLiftsIt(t *t
 
 	blocked := VisitBlock{School: school, Family: "fam-01", Blocked: true, History: []BlockEvent{*block}, Version: 1}
 	_, err = PlanVisit("v2", NewVisit{FamilyID: "fam-01", StaffEmails: []string{teacher.Email, colleague.Email}, LineManagerEmail: dsl.Email,
-		PlannedStart: london(t, "2027-03-08 10:00:00"), PlannedEnd: london(t, "2027-03-08 11:00:00")}, dsl, brookLane, visitFamily, blocked, london(t, "2027-03-01 12:00:00"))
+		PlannedStart: london(t, "2027-03-08 10:00:00"), PlannedEnd: london(t, "2027-03-08 11:00:00"), Reason: "No answer to three calls this week."}, dsl, brookLane, visitFamily, blocked, london(t, "2027-03-01 12:00:00"))
 	invalidField(t, err, "familyId")
 	if _, err := blocked.Lift(teacher, "x", london(t, "2027-03-02 09:00:00")); !errors.Is(err, safeguarding.ErrForbidden) {
 		t.Errorf("a teacher lifted the block: %v", err)
@@ -437,5 +438,33 @@ func TestRule_D8_OtherKindsKeepTheirLadder(t *testing.T) {
 			t.Errorf("at %s: %+v %+v, want %+v %+v", at, got, ge, want, we)
 		}
 		s = want
+	}
+}
+
+func TestRule_V1_APlanSaysWhyAVisitAndWhyNowForTheSeniorDSLToAuthoriseOn(t *testing.T) {
+	for name, tc := range map[string]string{
+		"no reason":                "",
+		"only spaces":              "  \n\t ",
+		"too long":                 strings.Repeat("a", MaxReasonChars+1),
+		"a control character":      "No answer\x00 this week",
+		"a bidirectional override": "No answer \u202e this week",
+		"not UTF-8":                "No answer \xff this week",
+	} {
+		_, err := planned(t, func(in *NewVisit) { in.Reason = tc })
+		if err == nil {
+			t.Errorf("%s: planned", name)
+			continue
+		}
+		invalidField(t, err, "reason")
+	}
+	v, err := planned(t, func(in *NewVisit) {
+		in.Reason = "  No answer to three calls.\nAlfie not seen since the closure began  "
+	})
+	must(t, err)
+	if got := v.Reason(); got != "No answer to three calls.\nAlfie not seen since the closure began" {
+		t.Errorf("reason kept as %q", got)
+	}
+	if _, err := planned(t, func(in *NewVisit) { in.Reason = strings.Repeat("é", MaxReasonChars) }); err != nil {
+		t.Errorf("a reason of %d characters was refused: %v", MaxReasonChars, err)
 	}
 }
