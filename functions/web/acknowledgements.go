@@ -26,6 +26,8 @@ import (
 type classService interface {
 	Classes(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.Class, error)
 	Sheet(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, class string) (engagement.ClassSheet, error)
+	// UnheardToday counts the families of each class the caller teaches not heard from today.
+	UnheardToday(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]engagement.ClassUnheard, error)
 }
 
 var _ classService = engagement.ClassLists{}

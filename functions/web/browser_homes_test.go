@@ -179,3 +179,75 @@ func TestRule_P2_BrowserPages_EachRolesHomeOnAPhoneAndALaptop(t *testing.T) {
 	b.checkAxe(t, "the concern form")
 	b.screenshot(t, "concern-form-360")
 }
+
+// Rules P1, E1: the lines of the homes about imports and classes, on a phone and a laptop,
+// axe clean: the DSL follows "imports with errors" to the recent imports, the office its last
+// import to its result and sees the import page's list, the teacher a class's count to its
+// marking page; each page as wide as the screen.
+func TestRule_P1_E1_BrowserPages_TheImportsAndTheClassCountsOnTheHomes(t *testing.T) {
+	w := newHomeWorld(t)
+	srv := httptest.NewServer(httpHandler(w.h, func() time.Time { return monday1030 }))
+	t.Cleanup(srv.Close)
+	w.h.Config.AppURL = srv.URL
+	imported(t, w.h, apitest.Grace, monday1030.AddDate(0, 0, -9), cleanExport("B1"), false)
+	last := imported(t, w.h, apitest.Grace, monday1030.AddDate(0, 0, -2), mixedExport, false)
+	b := newBrowser(t)
+	both := func(what, sel string, check func()) {
+		t.Helper()
+		b.do(t, what+" on a phone", chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.CSS(sel)))
+		b.checkAxe(t, what+" on a phone")
+		check()
+		b.do(t, what+" on a laptop", chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(sel)))
+		b.checkAxeAt(t, what+" on a laptop", "1280")
+		check()
+		noRuleIDs(t, what, b.eval(t, `document.documentElement.outerHTML`))
+	}
+
+	// The DSL: the count, then the list it links to.
+	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(dsl)))
+	b.do(t, "the DSL's home", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("need-"+school+"-imports-errors")))
+	both("the DSL's home", "#need-"+school+"-imports-errors", func() {
+		if l := b.text(t, "#need-"+school+"-imports-errors"); !strings.Contains(l, "1 import with errors in the last 30 days") {
+			t.Errorf("the DSL's line: %q", l)
+		}
+	})
+	b.do(t, "following the imports with errors", chromedp.Click(chromedp.CSS("#need-"+school+"-imports-errors a")), chromedp.WaitVisible(chromedp.ID("import-list")))
+	both("the recent imports", "#import-list", func() {
+		list := b.text(t, "#import-list")
+		if !strings.Contains(list, "Grace Bennett") || !strings.Contains(list, "1 row with errors left out") || !strings.Contains(list, "none with errors") ||
+			strings.Index(list, "left out") > strings.Index(list, "none with errors") {
+			t.Errorf("the recent imports, newest first: %q", list)
+		}
+	})
+
+	// The office: the last import, followed to its result; the import page's list.
+	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(apitest.Grace)))
+	result := "/schools/" + school + "/imports/" + last.ID
+	b.do(t, "the office's home", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#needs-`+school+` a[href="`+result+`"]`)))
+	both("the office's home", `#needs-`+school+` a[href="`+result+`"]`, func() {
+		if l := b.text(t, `#needs-`+school+` a[href="`+result+`"]`); !strings.Contains(l, "Last import, "+when(last.At)+": 2 rows imported, 1 row with errors left out") {
+			t.Errorf("the office's last import: %q", l)
+		}
+	})
+	b.do(t, "following the last import", chromedp.Click(chromedp.CSS(`#needs-`+school+` a[href="`+result+`"]`)), chromedp.WaitVisible(chromedp.ID("done-counts")))
+	b.do(t, "the import page", chromedp.Navigate(srv.URL+"/schools/"+school+"/imports"), chromedp.WaitVisible(chromedp.ID("import-list")))
+	both("the import page with its recent imports", "#import-list", func() {
+		if n := b.eval(t, `String(document.querySelectorAll("#import-list a").length)`); n != "2" {
+			t.Errorf("the import page links %s imports, want 2", n)
+		}
+	})
+
+	// The teacher: a class's count, followed to its marking page.
+	b.setCookie(t, srv.URL, SessionCookie, testSession(t, w.h, tokenFor(teacher)))
+	b.do(t, "the teacher's home", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("need-"+school+"-class-a")))
+	both("the teacher's home", "#need-"+school+"-class-a", func() {
+		if l := b.text(t, "#need-"+school+"-class-a"); !strings.Contains(l, "families in Acorns not heard from today") {
+			t.Errorf("the teacher's class line: %q", l)
+		}
+	})
+	b.do(t, "following the class's count", chromedp.Click(chromedp.CSS("#need-"+school+"-class-a a")), chromedp.WaitVisible(chromedp.ID("main-content")))
+	if h1 := b.text(t, "h1"); !strings.Contains(h1, "Acorns") {
+		t.Errorf("the class's count leads to %q", h1)
+	}
+}

@@ -187,16 +187,7 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 		}
 	}
 	if a.Teacher && h.Classes != nil {
-		classes, err := h.Classes.Classes(ctx, who, school)
-		if err != nil {
-			out.Failed = true
-		}
-		for _, c := range classes {
-			if c.Teaches(me) {
-				out.Links = append(out.Links, homeLink{Key: "class", Text: "Mark which families replied this week: " + c.Name,
-					Href: acknowledgementsPath(school, c.Name)})
-			}
-		}
+		h.classNeeds(ctx, who, school, &out)
 	}
 	if a.ContactNumbers && !a.Dashboard && h.Contacts != nil {
 		list, err := h.Contacts.ContactReport(ctx, who, school, upToDateWithin)
@@ -224,6 +215,7 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 		add(needOf("routed", routed, "concern routed to you", "concerns routed to you", "No concerns routed to you", governorsPath(school)))
 		out.Links = append(out.Links, homeLink{Key: "report", Text: "The governors' report for this term", Href: governorsReportPath(school)})
 	}
+	h.importNeeds(ctx, who, p, school, &out)
 	return out
 }
 

@@ -28,6 +28,8 @@ type importService interface {
 	Import(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, req imports.Request, key string) (imports.Record, error)
 	Read(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (imports.Record, error)
 	RequestUpload(ctx context.Context, signer imports.Signer, who safeguarding.Caller, school safeguarding.SchoolID, req imports.UploadRequest) (imports.Upload, error)
+	// Recent lists the school's latest imports (not the checks), newest first.
+	Recent(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]imports.Record, error)
 }
 
 var _ importService = imports.Imports{}
@@ -105,6 +107,8 @@ type importFormView struct {
 	MaxBytes  int
 	MaxUpload int64
 	MaxMB     int64
+	// Recent are the school's latest imports, newest first.
+	Recent []importRow
 }
 
 // importPreviewView says what the checked file would change, and carries the file back (or,
@@ -169,6 +173,13 @@ func (h *Handler) importFormPage(ctx context.Context, r *request, s session, sta
 	}
 	v := importFormView{SchoolName: sc.Name, Action: importsPath(sc.ID), Problems: problems, Full: full, MaxBytes: maxImportFile,
 		MaxUpload: imports.MaxUpload, MaxMB: imports.MaxUpload >> 20}
+	list, err := h.Imports.Recent(ctx, r.caller(s.claims.Email), sc.ID)
+	if err == nil {
+		v.Recent, err = h.importRows(ctx, sc.ID, list, true)
+	}
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
 	return h.page(r, status, "imports", pageData{Title: "Import pupils", SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, sc.ID, "imports")})
 }

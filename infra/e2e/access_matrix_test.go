@@ -210,6 +210,7 @@ func accessMatrix() map[string]accessRow {
 		"GET /schools/{school}/imports":                                   {allow: "HG", why: "P1: Access.Imports: the office and the Senior DSL"},
 		"POST /schools/{school}/imports":                                  {allow: "HG", body: url.Values{}, why: "P1: Access.Imports: the office and the Senior DSL (a post with no file: past the access check, invalid)"},
 		"GET /schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: Access.Imports, then imports.Read"},
+		"GET /schools/{school}/import-history":                            {allow: "HDG", why: "P1: imports.CanList: those who import (the office, the Senior DSL) and the DSLs, whose home counts the imports with errors"},
 		"POST /schools/{school}/imports/uploads":                          {allow: "HG", body: url.Values{"size": {"100"}}, why: "P1: imports.CanImport: the office and the Senior DSL (a file over 4 MB, through the bucket)"},
 		"GET /schools/{school}/staff":                                     {allow: "HG", why: "P1: Access.Staff: the office and the Senior DSL"},
 		"POST /schools/{school}/staff":                                    {allow: "HG", body: url.Values{}, why: "P1: staff.Service.Add (Access.Staff), then the empty form is invalid"},

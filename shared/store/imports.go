@@ -24,6 +24,11 @@ var _ imports.Store = (*Store)(nil)
 //
 //	SCHOOL#<school>#ROLL / UPN#<upn>            the pupil's id, the row's fingerprint, left, family
 //	SCHOOL#<school>#IMPORT#<id> / IMPORT        who, when, the file's hash, status, counts, row errors
+//
+// An import that is not a check (a preview) is also on GSI1, under the school's imports by
+// time (A98), read newest first for the homes and the import page:
+//
+//	GSI1 SCHOOL#<school>#IMPORTS / <at>#<id>
 const (
 	typeRoll   = "roll"
 	typeImport = "import"
@@ -32,6 +37,9 @@ const (
 )
 
 func rollPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#ROLL" }
+
+// importsPK is the school's imports by time on GSI1 (A98).
+func importsPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#IMPORTS" }
 
 func importKey(s safeguarding.SchoolID, id string) key {
 	return key{PK: "SCHOOL#" + string(s) + "#IMPORT#" + id, SK: "IMPORT"}
@@ -58,6 +66,8 @@ type rowErrorItem struct {
 type importItem struct {
 	key
 	Type           string         `dynamodbav:"type"`
+	GSI1PK         string         `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK         string         `dynamodbav:"GSI1SK,omitempty"`
 	ID             string         `dynamodbav:"id"`
 	School         string         `dynamodbav:"school"`
 	By             string         `dynamodbav:"by"`
@@ -76,6 +86,7 @@ type importItem struct {
 	Unchanged      int            `dynamodbav:"unchanged"`
 	Left           int            `dynamodbav:"left"`
 	FamiliesFormed int            `dynamodbav:"familiesFormed"`
+	ErrorRows      int            `dynamodbav:"errorRows"`
 	Errors         []rowErrorItem `dynamodbav:"errors"`
 }
 
@@ -83,7 +94,10 @@ func importToItem(r imports.Record) importItem {
 	it := importItem{key: importKey(r.School, r.ID), Type: typeImport, ID: r.ID, School: string(r.School), By: r.By, At: r.At,
 		FileHash: r.FileHash, Status: r.Status, Applied: r.Applied, Preview: r.Preview, Full: r.Full, ValidRows: r.ValidRows,
 		Uploaded: r.Uploaded, ExpectHash: r.ExpectHash, Rows: r.Rows, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Left: r.Left, FamiliesFormed: r.FamiliesFormed,
-		Errors: []rowErrorItem{}}
+		ErrorRows: r.ErrorRows, Errors: []rowErrorItem{}}
+	if !r.Preview {
+		it.GSI1PK, it.GSI1SK = importsPK(r.School), stamp(r.At)+"#"+r.ID
+	}
 	for _, e := range r.Errors {
 		it.Errors = append(it.Errors, rowErrorItem(e))
 	}
@@ -94,7 +108,8 @@ func importFromItem(it importItem) imports.Record {
 	r := imports.Record{ID: it.ID, School: safeguarding.SchoolID(it.School), By: it.By, At: it.At, FileHash: it.FileHash,
 		Status: it.Status, Applied: it.Applied, Preview: it.Preview, Full: it.Full, ValidRows: it.ValidRows,
 		Uploaded: it.Uploaded, ExpectHash: it.ExpectHash, Rows: it.Rows,
-		Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged, Left: it.Left, FamiliesFormed: it.FamiliesFormed}
+		Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged, Left: it.Left, FamiliesFormed: it.FamiliesFormed,
+		ErrorRows: it.ErrorRows}
 	for _, e := range it.Errors {
 		r.Errors = append(r.Errors, imports.RowError(e))
 	}
@@ -132,6 +147,32 @@ func (s *Store) ImportRecord(ctx context.Context, school safeguarding.SchoolID, 
 		return imports.Record{}, false, err
 	}
 	return importFromItem(it), true, nil
+}
+
+// Imports reads the school's latest imports that were not checks, newest first, at most limit
+// of them (one Query of GSI1, A98), without their row errors.
+func (s *Store) Imports(ctx context.Context, school safeguarding.SchoolID, limit int) ([]imports.Record, error) {
+	page, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String("GSI1"), Limit: aws.Int32(int32(min(max(limit, 1), imports.MaxListed))),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(importsPK(school))},
+		ScanIndexForward:          aws.Bool(false),
+		ProjectionExpression:      aws.String("#type, id, school, #by, #at, #status, applied, preview, #full, validRows, uploaded, #rows, created, updated, unchanged, #left, familiesFormed, errorRows"),
+		ExpressionAttributeNames: map[string]string{"#type": "type", "#by": "by", "#at": "at", "#status": "status", "#full": "full",
+			"#rows": "rows", "#left": "left"},
+	})
+	if err != nil {
+		return nil, wrap("imports", err)
+	}
+	out := make([]imports.Record, 0, len(page.Items))
+	for _, item := range page.Items {
+		var it importItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, importFromItem(it))
+	}
+	return out, nil
 }
 
 // StartImport saves a running import's record unless one that read its file was saved already

@@ -53,7 +53,24 @@ type Record struct {
 	Rows                              int
 	Created, Updated, Unchanged, Left int
 	FamiliesFormed                    int
-	Errors                            []RowError
+	// ErrorRows is how many of the file's rows had a problem (a failed file: 1, the file).
+	ErrorRows int
+	Errors    []RowError
+}
+
+// MaxListed bounds the imports a list reads (one Query).
+const MaxListed = 100
+
+// RecentWithin is how far back the homes count imports with errors.
+const RecentWithin = 30 * 24 * time.Hour
+
+// errorRows is how many rows the problems are on.
+func errorRows(errs []RowError) int {
+	lines := map[int]bool{}
+	for _, e := range errs {
+		lines[e.Line] = true
+	}
+	return len(lines)
 }
 
 // ErrNotCSV: the file is not a CSV export (the DfE's Common Transfer File, XML, is not read
@@ -87,6 +104,9 @@ type Store interface {
 	ApplyImport(ctx context.Context, w Write) error
 	// FinishImport saves the import's final record with its audit entry.
 	FinishImport(ctx context.Context, r Record, audit safeguarding.AuditEntry) error
+	// Imports reads the school's latest imports that were not checks (previews), newest
+	// first, at most limit, without their row errors.
+	Imports(ctx context.Context, school safeguarding.SchoolID, limit int) ([]Record, error)
 }
 
 // Imports loads a school's pupils, families, contacts and classes from its MIS export.
@@ -149,7 +169,7 @@ func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safegu
 	plan := MakePlan(school, rows, errs, roll, Options{Full: req.Full, Today: who.At})
 	rec := Record{ID: id, School: school, By: who.Email, At: who.At.UTC(), FileHash: Hash(req.Data), Status: StatusRunning,
 		Preview: req.Preview, Full: req.Full, ValidRows: req.ValidRows, Rows: plan.Rows, Created: plan.Created, Updated: plan.Updated,
-		Unchanged: plan.Unchanged, Left: plan.Left, FamiliesFormed: plan.FamiliesFormed, Errors: plan.Errors}
+		Unchanged: plan.Unchanged, Left: plan.Left, FamiliesFormed: plan.FamiliesFormed, ErrorRows: errorRows(plan.Errors), Errors: plan.Errors}
 	rec.Uploaded, rec.ExpectHash = prev.Uploaded, prev.ExpectHash
 	if len(rec.Errors) > MaxErrorsKept {
 		rec.Errors = rec.Errors[:MaxErrorsKept]
@@ -309,7 +329,7 @@ func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id s
 // file as a whole (line 1: its header, or the file itself), so that whoever follows the import
 // sees it end; the refusal is audited.
 func (s Imports) fail(ctx context.Context, who safeguarding.Caller, rec Record, data []byte, problems ...RowError) (Record, error) {
-	rec.Status, rec.FileHash, rec.Errors = StatusFailed, Hash(data), problems
+	rec.Status, rec.FileHash, rec.Errors, rec.ErrorRows = StatusFailed, Hash(data), problems, errorRows(problems)
 	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: rec.School, Actor: who.Email, Action: AuditRefused,
 		Subject: auditSubject(rec), At: who.At, Source: who.Source}
 	if err := s.Store.FinishImport(ctx, rec, audit); err != nil {
@@ -335,6 +355,38 @@ func (s Imports) Read(ctx context.Context, who safeguarding.Caller, school safeg
 		return Record{}, fmt.Errorf("import %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return rec, nil
+}
+
+// CanList is who may see the list of a school's imports: those who import, and the DSLs, whose
+// home counts the imports with errors (a pupil left out of an import is a pupil they may not
+// find). The list says who imported, when and how it went, never a pupil.
+func CanList(p safeguarding.Principal, school safeguarding.SchoolID) bool {
+	return CanImport(p, school) || p.IsDSL(school)
+}
+
+// Recent lists the school's latest imports that were not checks, newest first (at most
+// MaxListed), to those who may see the list.
+func (s Imports) Recent(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]Record, error) {
+	p, err := s.Store.Principal(ctx, who.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !CanList(p, school) {
+		return nil, safeguarding.ErrForbidden
+	}
+	return s.Store.Imports(ctx, school, MaxListed)
+}
+
+// WithErrors counts the imports of list made within RecentWithin before now that had rows with
+// errors or failed.
+func WithErrors(list []Record, now time.Time) int {
+	n := 0
+	for _, r := range list {
+		if r.At.After(now.Add(-RecentWithin)) && (r.ErrorRows > 0 || r.Status == StatusFailed) {
+			n++
+		}
+	}
+	return n
 }
 
 // importID names the import an Idempotency-Key starts, so that sending it again finds it.
