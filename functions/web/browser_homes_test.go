@@ -246,8 +246,8 @@ func TestRule_P1_E1_BrowserPages_TheImportsAndTheClassCountsOnTheHomes(t *testin
 			t.Errorf("the teacher's class line: %q", l)
 		}
 	})
-	b.do(t, "following the class's count", chromedp.Click(chromedp.CSS("#need-"+school+"-class-a a")), chromedp.WaitVisible(chromedp.ID("main-content")))
-	if h1 := b.text(t, "h1"); !strings.Contains(h1, "Acorns") {
+	b.do(t, "following the class's count", chromedp.Click(chromedp.CSS("#need-"+school+"-class-a a")), chromedp.WaitVisible(chromedp.ID("class-sheet")))
+	if h1 := b.eval(t, `document.title + " / " + (document.querySelector("main h1") || {}).textContent`); !strings.Contains(h1, "Acorns") {
 		t.Errorf("the class's count leads to %q", h1)
 	}
 }
