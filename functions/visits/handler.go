@@ -102,7 +102,9 @@ type planRequest struct {
 	LineManagerEmail string   `json:"lineManagerEmail"`
 	PlannedStart     string   `json:"plannedStart"`
 	PlannedEnd       string   `json:"plannedEnd"`
-	Reason           string   `json:"reason"`
+	// Reason is why a visit, and why now (V1): absent, the plan is kept without one (the
+	// API's contract predates it); sent, it must say something.
+	Reason *string `json:"reason"`
 }
 
 func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestKey, string, visits.NewVisit, error) {
@@ -111,7 +113,10 @@ func decodePlan(req httpapi.Request) (safeguarding.Caller, safeguarding.RequestK
 	if err != nil {
 		return who, key, fp, visits.NewVisit{}, err
 	}
-	nv := visits.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail, Reason: in.Reason}
+	nv := visits.NewVisit{FamilyID: in.FamilyID, StaffEmails: in.StaffEmails, LineManagerEmail: in.LineManagerEmail, WithoutReason: in.Reason == nil}
+	if in.Reason != nil {
+		nv.Reason = *in.Reason
+	}
 	if !familyID(in.FamilyID) {
 		return who, key, fp, nv, invalid("familyId", "name the family by its id")
 	}

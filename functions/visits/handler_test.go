@@ -419,3 +419,22 @@ func TestIDShapes(t *testing.T) {
 		}
 	}
 }
+
+// Rule V1: the plan's reason is kept and answered; a plan in the API's first contract, without
+// the field, is still planned, without a reason; one sent blank is refused, writing nothing.
+func TestRule_V1_ThePlansReasonInTheAPI(t *testing.T) {
+	w := newWorld(t)
+	bare := strings.Replace(planBody(family, "2027-03-02T10:00:00Z", "2027-03-02T11:00:00Z"), `,"reason":"No answer to three calls this week."`, ``, 1)
+	blank := strings.Replace(planBody(family, "2027-03-02T10:00:00Z", "2027-03-02T11:00:00Z"), `No answer to three calls this week.`, ` `, 1)
+	before := w.items()
+	if status, body := w.call("POST", visitsPath, dsl, blank, "2027-02-26 15:00"); status != 400 || !problemOn(body, "reason") {
+		t.Errorf("a blank reason: %d %v", status, body)
+	}
+	if d := diff(before, w.items()); len(d) != 0 {
+		t.Errorf("a refused plan wrote %v", d)
+	}
+	status, v := w.call("POST", visitsPath, dsl, bare, "2027-02-26 15:00")
+	if _, has := v["reason"]; status != 201 || has {
+		t.Errorf("a plan without the reason field: %d %v", status, v)
+	}
+}

@@ -150,8 +150,11 @@ func (s Visits) Plan(ctx context.Context, who safeguarding.Caller, school safegu
 	if err != nil {
 		return VisitResult{}, err
 	}
-	summary := fmt.Sprintf("Home visit %s planned for %s to %s by %d staff; the line manager knows where, when and who. Why a visit, and why now: %s",
-		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"), len(v.s.Staff), sentence(v.s.Reason))
+	summary := fmt.Sprintf("Home visit %s planned for %s to %s by %d staff; the line manager knows where, when and who.",
+		v.s.Reference, localTime(v.s.PlannedStart), v.s.PlannedEnd.In(safeguarding.London).Format("15:04"), len(v.s.Staff))
+	if v.s.Reason != "" {
+		summary += " Why a visit, and why now: " + sentence(v.s.Reason)
+	}
 	planned := s.audit(who, school, AuditVisitPlanned, v)
 	planned.Reason = v.s.Reason
 	w := VisitWrite{Visit: v, RequireUnblocked: true, At: who.At, Alerts: v.PlannedAlerts(pl.School),

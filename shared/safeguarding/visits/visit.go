@@ -64,8 +64,12 @@ type NewVisit struct {
 	LineManagerEmail string
 	PlannedStart     time.Time
 	PlannedEnd       time.Time
-	// Reason is why a visit, and why now: what the Senior DSL authorises on (V1).
+	// Reason is why a visit, and why now: what the Senior DSL authorises on (V1). Required,
+	// unless WithoutReason.
 	Reason string
+	// WithoutReason: the plan came through the API without the field, whose contract predates
+	// it; the visit is kept without a reason and the Senior DSL is told none was given.
+	WithoutReason bool
 }
 
 // CallAhead is one call to the family before the visit (V3).
@@ -327,6 +331,7 @@ func PlanVisit(id string, in NewVisit, by safeguarding.Principal, school safegua
 	}
 	reason := strings.TrimSpace(in.Reason)
 	switch {
+	case reason == "" && in.WithoutReason && in.Reason == "":
 	case reason == "":
 		ps.Add("reason", "say why a home visit, and why now: the Senior DSL authorises it on this (V1)")
 	case !PlainText(reason):

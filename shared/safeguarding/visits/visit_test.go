@@ -467,4 +467,12 @@ func TestRule_V1_APlanSaysWhyAVisitAndWhyNowForTheSeniorDSLToAuthoriseOn(t *test
 	if _, err := planned(t, func(in *NewVisit) { in.Reason = strings.Repeat("é", MaxReasonChars) }); err != nil {
 		t.Errorf("a reason of %d characters was refused: %v", MaxReasonChars, err)
 	}
+	// A plan through the API without the field is kept without a reason; one sent blank is not.
+	v, err = planned(t, func(in *NewVisit) { in.Reason, in.WithoutReason = "", true })
+	must(t, err)
+	if v.Reason() != "" {
+		t.Errorf("reason %q", v.Reason())
+	}
+	_, err = planned(t, func(in *NewVisit) { in.Reason, in.WithoutReason = "  ", true })
+	invalidField(t, err, "reason")
 }
