@@ -123,6 +123,8 @@ func TestPagesSpeakPlainWords_NoRuleIDs(t *testing.T) {
 		{dsl, "/schools/brook-lane/visits"},
 		{dsl, "/schools/brook-lane/visits/new?family=fam-02"},
 		{dsl, visit},
+		{dsl, "/schools/brook-lane/import-history"},
+		{office, "/schools/brook-lane/imports"},
 	}
 	for _, p := range pages {
 		if resp := call(t, h, "GET", p.path, tokenFor(p.who), nil, at); resp.StatusCode != http.StatusOK {
