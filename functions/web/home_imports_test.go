@@ -187,3 +187,27 @@ func TestRule_E1_ATeachersHomeCountsEachClasssFamiliesNotHeardFromToday(t *testi
 	}
 	wantBody(t, "the teacher's home with every family heard from", evOK(body), http.StatusOK, "Every family in Acorns heard from today", href)
 }
+
+// How an import went, in plain words, for each way it can end.
+func TestImportOutcomeInPlainWords(t *testing.T) {
+	for _, c := range []struct {
+		r    imports.Record
+		want string
+	}{
+		{imports.Record{Status: imports.StatusRunning}, "Still being read"},
+		{imports.Record{Status: imports.StatusFailed, ErrorRows: 1}, "The file could not be read: nothing changed"},
+		{imports.Record{Status: imports.StatusDone, Rows: 3, ErrorRows: 1}, "Not imported: 1 row with errors"},
+		{imports.Record{Status: imports.StatusDone, Applied: true, Rows: 3, ErrorRows: 2}, "1 row imported, 2 rows with errors left out"},
+		{imports.Record{Status: imports.StatusDone, Applied: true, Rows: 540}, "540 rows imported, none with errors"},
+	} {
+		if got := importOutcome(c.r); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.r, got, c.want)
+		}
+	}
+	now := monday1030
+	list := []imports.Record{{At: now.Add(-time.Hour), ErrorRows: 1}, {At: now.Add(-imports.RecentWithin + time.Minute), Status: imports.StatusFailed},
+		{At: now.Add(-imports.RecentWithin - time.Minute), ErrorRows: 3}, {At: now.Add(-2 * time.Hour), Applied: true}}
+	if n := imports.WithErrors(list, now); n != 2 {
+		t.Errorf("%d imports with errors in the last 30 days, want 2", n)
+	}
+}
