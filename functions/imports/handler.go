@@ -24,6 +24,7 @@ type service interface {
 	Read(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id string) (imports.Record, error)
 	RequestUpload(ctx context.Context, signer imports.Signer, who safeguarding.Caller, school safeguarding.SchoolID, req imports.UploadRequest) (imports.Upload, error)
 	Arrived(ctx context.Context, school safeguarding.SchoolID, id string, data []byte, at time.Time) (imports.Record, error)
+	Recent(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]imports.Record, error)
 }
 
 var _ service = imports.Imports{}
@@ -56,6 +57,7 @@ func (h handler) serve(ctx context.Context, req httpapi.Request) (httpapi.Respon
 		"POST /api/schools/{school}/imports":         h.start,
 		"POST /api/schools/{school}/imports/uploads": h.upload,
 		"GET /api/schools/{school}/imports/{id}":     h.read,
+		"GET /api/schools/{school}/imports":          h.list,
 	}.Handle(ctx, req)
 }
 
@@ -154,6 +156,43 @@ func (h handler) start(ctx context.Context, req httpapi.Request) (httpapi.Respon
 }
 
 // read is an import's record.
+// listed is an import as the list gives it: who, when, how it went, never its row errors.
+type listed struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	Applied   bool      `json:"applied"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Rows      int       `json:"rows"`
+	Created   int       `json:"created"`
+	Updated   int       `json:"updated"`
+	Unchanged int       `json:"unchanged"`
+	Left      int       `json:"left"`
+	ErrorRows int       `json:"errorRows"`
+}
+
+// list gives the school's latest imports (not the checks), newest first, at most 100, to
+// those who import and the DSLs (A98).
+func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := httpapi.KnownQuery(req); err != nil {
+		return httpapi.Response{}, err
+	}
+	recs, err := h.imports.Recent(ctx, who, httpapi.School(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := make([]listed, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, listed{ID: r.ID, Status: r.Status, Applied: r.Applied, At: r.At.UTC(), By: r.By, Rows: r.Rows, Created: r.Created,
+			Updated: r.Updated, Unchanged: r.Unchanged, Left: r.Left, ErrorRows: r.ErrorRows})
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"imports": out}), nil
+}
+
 func (h handler) read(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {

@@ -309,3 +309,44 @@ func TestRule_P1_ARenamedPupilIsFoundByTheNewNameOnly(t *testing.T) {
 		}
 	}
 }
+
+// Rule P1: the school's latest imports, newest first, to those who import and the DSLs: a
+// check (a preview) is not listed, an import with a row in error says how many rows; a
+// teacher is refused. One Query of the imports by time (A98).
+func TestRule_P1_TheListOfTheSchoolsImports(t *testing.T) {
+	w := newWorld(t)
+	list := func(who string) (int, []any) {
+		t.Helper()
+		resp := apitest.Serve(t, w.h.serve, api.Event("GET", "/api/schools/brook-lane/imports", who, "", at("11:00"), nil))
+		body := apitest.Object(t, resp)
+		items, _ := body["imports"].([]any)
+		return resp.StatusCode, items
+	}
+	if status, items := list(apitest.Grace); status != 200 || len(items) != 0 {
+		t.Fatalf("before any import: %d %v", status, items)
+	}
+	w.send(apitest.Grace, "mode=preview", export, nil)
+	if status, _ := w.send(apitest.Grace, "", export, nil); status != 202 {
+		t.Fatalf("the import: %d", status)
+	}
+	bad := strings.Replace(export, "01/09/2018", "31/31/2018", 1)
+	if status, body := w.send(apitest.Helen, "apply=valid-rows", bad, map[string]string{"Idempotency-Key": "second"}); status != 202 || body["applied"] != true {
+		t.Fatalf("the import with a row in error: %d %v", status, body)
+	}
+	for _, who := range []string{apitest.Grace, apitest.Helen, apitest.Daniel} {
+		status, items := list(who)
+		if status != 200 || len(items) != 2 {
+			t.Fatalf("%s lists %d: %v", who, len(items), items)
+		}
+		newest, older := items[0].(map[string]any), items[1].(map[string]any)
+		if newest["by"] != apitest.Helen || newest["errorRows"] != float64(1) || older["by"] != apitest.Grace || older["errorRows"] != float64(0) {
+			t.Errorf("%s: not newest first, or the rows with errors wrong: %v", who, items)
+		}
+		if _, has := newest["errors"]; has {
+			t.Error("the list carries the row errors")
+		}
+	}
+	if status, _ := list(apitest.Tom); status != 403 {
+		t.Errorf("a teacher lists the imports: %d", status)
+	}
+}

@@ -100,6 +100,7 @@ func accessMatrix() map[string]accessRow {
 		"POST /api/schools/{school}/imports":                                  {allow: "HG", body: none, why: "P1: imports.CanImport (Access.Imports): the office and the Senior DSL"},
 		"POST /api/schools/{school}/imports/uploads":                          {allow: "HG", body: map[string]any{"size": 100}, why: "P1: imports.CanImport: the office and the Senior DSL"},
 		"GET /api/schools/{school}/imports/{id}":                              {allow: "HG", why: "P1: imports.CanImport: the office and the Senior DSL"},
+		"GET /api/schools/{school}/imports":                                   {allow: "HDG", why: "P1: imports.CanList: those who import and the DSLs"},
 		"GET /api/schools/{school}/staff":                                     {allow: "HG", why: "P1: Access.Staff: the office and the Senior DSL"},
 		"POST /api/schools/{school}/staff":                                    {allow: "HG", body: map[string]any{}, why: "P1: staff.Service.Add (Access.Staff), then the body: the office and the Senior DSL"},
 		"PATCH /api/schools/{school}/staff/{person}":                          {allow: "HG", body: map[string]any{"roles": []string{}}, params: map[string]string{"person": seed.Subject(seed.Email("Priya", "Shah"))}, why: "P1: staff.Service.ChangeRoles (Access.Staff), then no role is refused as invalid"},
