@@ -87,8 +87,7 @@ func (h *Handler) importRows(ctx context.Context, school safeguarding.SchoolID, 
 // list of imports.
 func (h *Handler) importNeeds(ctx context.Context, who safeguarding.Caller, p safeguarding.Principal, school safeguarding.SchoolID, out *homeNeeds) {
 	a := safeguarding.AccessFor(p, school)
-	dsl := p.IsDSL(school)
-	if h.Imports == nil || !(a.Imports || dsl) {
+	if h.Imports == nil || !a.ImportList {
 		return
 	}
 	list, err := h.Imports.Recent(ctx, who, school)
@@ -105,7 +104,7 @@ func (h *Handler) importNeeds(ctx context.Context, who safeguarding.Caller, p sa
 		}
 		out.Links = append(out.Links, link)
 	}
-	if dsl {
+	if a.Dashboard { // the DSLs and the Senior DSL
 		out.Needs = append(out.Needs, needOf("imports-errors", imports.WithErrors(list, who.At), "import with errors in the last 30 days",
 			"imports with errors in the last 30 days", "No imports with errors in the last 30 days", importHistoryPath(school)))
 	}

@@ -37,6 +37,10 @@ type Access struct {
 	// Imports: the office and the Senior DSL load the school's pupils, families and contacts
 	// from its MIS export (P1).
 	Imports bool
+	// ImportList: those who import and the DSLs see the list of the school's recent imports
+	// (P1): the DSLs' homes count the imports with errors, as a pupil left out of an import is
+	// one they may not find.
+	ImportList bool
 	// Attendance: the office and the DSLs read the pupils below 90% attendance with the
 	// reasons logged for them (C9).
 	Attendance bool
@@ -87,7 +91,7 @@ func AccessFor(p Principal, school SchoolID) Access {
 		ContactNumbers: CanEditContactDetails(p, school),
 		Calendar:       dsl || CanEditCalendar(p, school), CalendarEdit: CanEditCalendar(p, school),
 		Closures: CanManageClosures(p, school),
-		Imports:  office || senior, Attendance: office || dsl, Staff: office || senior,
+		Imports:  office || senior, ImportList: office || senior || dsl, Attendance: office || dsl, Staff: office || senior,
 		Settings: senior, ClassTeachers: office || senior,
 		FindPupils: dsl, FindFamilies: dsl || office,
 		Reports:   dsl || p.Has(school, RoleGovernor),

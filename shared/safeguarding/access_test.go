@@ -18,14 +18,14 @@ func TestRule_P2_EachRoleOpensOnlyWhatTheRulesGiveIt(t *testing.T) {
 		want Access
 	}{
 		{teacher, Access{Member: true, Work: true, Teacher: true, Acknowledgements: true}},
-		{office, Access{Member: true, Work: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, Attendance: true,
+		{office, Access{Member: true, Work: true, Acknowledgements: true, AnyClass: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Imports: true, ImportList: true, Attendance: true,
 			ClassTeachers: true, Staff: true, FindFamilies: true}},
 		{dsl, Access{Member: true, Work: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, CallFamilies: true,
-			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true, Reports: true, Transfers: true}},
+			ContactNumbers: true, Calendar: true, Attendance: true, FindPupils: true, FindFamilies: true, Reports: true, Transfers: true, ImportList: true}},
 		{head, Access{Member: true, Work: true, Acknowledgements: true, AnyClass: true, Dashboard: true, Review: true, EveryonesWork: true,
 			Families: true, Categories: true, Designations: true, PlanVisits: true, ContactVersions: true, Audit: true, Reallocations: true,
-			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Closures: true, Imports: true, Attendance: true,
+			CallFamilies: true, ContactNumbers: true, Calendar: true, CalendarEdit: true, Closures: true, Imports: true, ImportList: true, Attendance: true,
 			Settings: true, ClassTeachers: true, Staff: true, FindPupils: true, FindFamilies: true, Retention: true, Reports: true, Transfers: true, SeniorDuties: true}},
 		{governor, Access{Member: true, Governors: true, Reports: true}},
 		{designated, Access{Member: true, Work: true, CallFamilies: true}},

@@ -361,7 +361,7 @@ func (s Imports) Read(ctx context.Context, who safeguarding.Caller, school safeg
 // home counts the imports with errors (a pupil left out of an import is a pupil they may not
 // find). The list says who imported, when and how it went, never a pupil.
 func CanList(p safeguarding.Principal, school safeguarding.SchoolID) bool {
-	return CanImport(p, school) || p.IsDSL(school)
+	return safeguarding.AccessFor(p, school).ImportList
 }
 
 // Recent lists the school's latest imports that were not checks, newest first (at most
