@@ -171,14 +171,20 @@ type listed struct {
 	ErrorRows int       `json:"errorRows"`
 }
 
+// decodeList reads the list's request: who asks, and no query parameter (there is none).
+func decodeList(req httpapi.Request) (safeguarding.Caller, error) {
+	who, err := httpapi.Caller(req)
+	if err != nil {
+		return who, err
+	}
+	return who, httpapi.KnownQuery(req)
+}
+
 // list gives the school's latest imports (not the checks), newest first, at most 100, to
 // those who import and the DSLs (A98).
 func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	who, err := httpapi.Caller(req)
+	who, err := decodeList(req)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := httpapi.KnownQuery(req); err != nil {
 		return httpapi.Response{}, err
 	}
 	recs, err := h.imports.Recent(ctx, who, httpapi.School(req))
