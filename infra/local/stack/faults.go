@@ -29,6 +29,11 @@ type FaultSpec struct {
 	// (400), the rest InternalServerError (500). Nothing is written by a refused call; the SDK
 	// retries (after a throttle from a base of 1 s, after a 500 from 50 ms).
 	DynamoDB float64 `json:"dynamodb,omitempty"`
+	// DynamoDBAfter is the share of the functions' DynamoDB writes (PutItem, UpdateItem,
+	// DeleteItem, TransactWriteItems, BatchWriteItem) that reach the table and are done there,
+	// whose answer is then lost: the SDK gets an InternalServerError (500) and retries a call
+	// that has already taken effect, as it can with DynamoDB.
+	DynamoDBAfter float64 `json:"dynamodbAfter,omitempty"`
 	// Conflict is the share of TransactWriteItems calls cancelled, before they reach the table,
 	// with TransactionCanceledException whose reasons hold a TransactionConflict.
 	Conflict float64 `json:"conflict,omitempty"`
@@ -71,7 +76,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // ParseFaults reads the form of KEEPSAFE_FAULTS: comma-separated name=value, the names
-// dynamodb, conflict, sns-fail, stream-crash, queue-crash, stream-duplicate (shares from 0 to 1),
+// dynamodb, dynamodb-after, conflict, sns-fail, stream-crash, queue-crash, stream-duplicate (shares from 0 to 1),
 // sns-down (a duration) and seed.
 func ParseFaults(spec string) (FaultSpec, error) {
 	var f FaultSpec
@@ -96,6 +101,8 @@ func ParseFaults(spec string) (FaultSpec, error) {
 		switch name {
 		case "dynamodb":
 			err = share(&f.DynamoDB)
+		case "dynamodb-after":
+			err = share(&f.DynamoDBAfter)
 		case "conflict":
 			err = share(&f.Conflict)
 		case "stream-crash":
@@ -125,7 +132,7 @@ func ParseFaults(spec string) (FaultSpec, error) {
 }
 
 func (f FaultSpec) validate() error {
-	for name, v := range map[string]float64{"dynamodb": f.DynamoDB, "conflict": f.Conflict, "streamCrash": f.StreamCrash,
+	for name, v := range map[string]float64{"dynamodb": f.DynamoDB, "dynamodbAfter": f.DynamoDBAfter, "conflict": f.Conflict, "streamCrash": f.StreamCrash,
 		"queueCrash": f.QueueCrash, "streamDuplicate": f.StreamDuplicate, "snsFail": f.SNSFail} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("faults: %s must be a share from 0 to 1", name)
@@ -259,7 +266,8 @@ func (f *faults) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // dynamoProxy stands between the functions and DynamoDB Local and refuses a share of their
-// calls as DynamoDB does when it throttles, fails or cancels a transaction on a conflict.
+// calls as DynamoDB does when it throttles, fails or cancels a transaction on a conflict, or
+// does a write and loses its answer.
 type dynamoProxy struct {
 	faults *faults
 	next   *httputil.ReverseProxy
@@ -311,8 +319,25 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"CancellationReasons": reasons})
 		return
 	}
+	if writes[op] && p.faults.strike("dynamodb-after", func(s FaultSpec) float64 { return s.DynamoDBAfter }) {
+		// The write is done; its answer never reaches the caller, which gets a 500 instead.
+		done := &discarded{header: http.Header{}}
+		p.next.ServeHTTP(done, r)
+		dynamoError(w, http.StatusInternalServerError, "InternalServerError", "Internal server error", nil)
+		return
+	}
 	p.next.ServeHTTP(w, r)
 }
+
+// writes are the DynamoDB operations that change the table.
+var writes = map[string]bool{"PutItem": true, "UpdateItem": true, "DeleteItem": true, "TransactWriteItems": true, "BatchWriteItem": true}
+
+// discarded is a response nobody reads: the answer DynamoDB gave to a write whose answer is lost.
+type discarded struct{ header http.Header }
+
+func (d *discarded) Header() http.Header         { return d.header }
+func (d *discarded) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discarded) WriteHeader(int)             {}
 
 func dynamoError(w http.ResponseWriter, status int, code, msg string, extra map[string]any) {
 	body := map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#" + code, "message": msg}
