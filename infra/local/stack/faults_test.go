@@ -20,12 +20,12 @@ import (
 )
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("dynamodb=0.3, dynamodb-after=0.2, conflict=0.1,sns-down=10m,sns-fail=0.4,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,seed=7")
+	f, err := ParseFaults("dynamodb=0.3, dynamodb-after=0.2, conflict=0.1,sns-down=10m,sns-fail=0.4,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,alerts-die-after-publish=0.1,seed=7")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := FaultSpec{DynamoDB: 0.3, DynamoDBAfter: 0.2, Conflict: 0.1, SNSDown: Duration(10 * time.Minute), SNSFail: 0.4, StreamCrash: 0.2, QueueCrash: 0.25,
-		StreamDuplicate: 0.5, Seed: 7}
+		StreamDuplicate: 0.5, AlertsDieAfterPublish: 0.1, Seed: 7}
 	if f != want {
 		t.Errorf("parsed %+v, want %+v", f, want)
 	}
@@ -42,14 +42,15 @@ func TestParseFaults(t *testing.T) {
 func TestDevFaultsSetShowAndClear(t *testing.T) {
 	s := testStack(t)
 	defer s.SetFaults(FaultSpec{})
-	resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(`{"dynamodb":0.3,"snsDown":"10m","seed":3}`))
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"dynamodb":0.3`) || !strings.Contains(string(b), `"snsDownUntil"`) {
+	resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(`{"dynamodb":0.3,"dynamodbAfter":0.2,"alertsDieAfterPublish":0.1,"snsDown":"10m","seed":3}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"dynamodb":0.3`) || !strings.Contains(string(b), `"snsDownUntil"`) ||
+		!strings.Contains(string(b), `"dynamodbAfter":0.2`) || !strings.Contains(string(b), `"alertsDieAfterPublish":0.1`) {
 		t.Fatalf("POST: %d %s", resp.StatusCode, b)
 	}
 	if resp, b := do(t, "GET", s.URL+"/dev/faults", "", nil); resp.StatusCode != 200 || !strings.Contains(string(b), `"snsDown":"10m0s"`) {
 		t.Errorf("GET: %d %s", resp.StatusCode, b)
 	}
-	for _, bad := range []string{`{"dynamodb":2}`, `{"snsDown":"later"}`, `{"flood":1}`, `not json`} {
+	for _, bad := range []string{`{"dynamodb":2}`, `{"dynamodbAfter":-1}`, `{"alertsDieAfterPublish":1.5}`, `{"snsDown":"later"}`, `{"flood":1}`, `not json`} {
 		if resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(bad)); resp.StatusCode != 400 {
 			t.Errorf("POST %s: %d %s", bad, resp.StatusCode, b)
 		}
@@ -171,6 +172,46 @@ func TestDynamoDBFaultAfterTheWriteLeavesTheWriteDone(t *testing.T) {
 	}
 	if n := s.Faults().Injected["dynamodb-after"]; n != 0 {
 		t.Errorf("counts not cleared: %d", n)
+	}
+}
+
+// Each function process reaches DynamoDB at a path of its own; with alertsDieAfterPublish,
+// the process whose sentAt mark arrives is killed there, the mark not written, and which
+// outbox item it was is kept. Without it the mark goes through.
+func TestAFunctionDiesWhenItsSentMarkArrives(t *testing.T) {
+	s := testStack(t)
+	defer s.SetFaults(FaultSpec{})
+	ctx := context.Background()
+	tok := tokenFor(t, s, dslEmail)
+	key := map[string]dbtypes.AttributeValue{"PK": &dbtypes.AttributeValueMemberS{Value: "OUTBOX#echo"}, "SK": &dbtypes.AttributeValueMemberS{Value: "OUTBOX"}}
+	if _, err := s.DynamoDB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: key}); err != nil {
+		t.Fatal(err)
+	}
+	marked := func() bool {
+		out, err := s.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item["sentAt"] != nil
+	}
+
+	s.SetFaults(FaultSpec{AlertsDieAfterPublish: 1})
+	if resp, b := do(t, "GET", s.URL+"/echo/mark-sent", tok, nil); resp.StatusCode != 500 {
+		t.Errorf("the dying function answered %d %s", resp.StatusCode, b)
+	}
+	if st := s.Faults(); !slices.Equal(st.DiedAfterPublish, []string{"echo"}) || st.Injected["alerts-die-after-publish"] != 1 {
+		t.Errorf("faults state %+v", st)
+	}
+	if marked() {
+		t.Error("the mark was written by a process killed as it arrived")
+	}
+
+	s.SetFaults(FaultSpec{})
+	if resp, b := do(t, "GET", s.URL+"/echo/mark-sent", tok, nil); resp.StatusCode != 200 {
+		t.Errorf("the mark with no fault: %d %s", resp.StatusCode, b)
+	}
+	if !marked() {
+		t.Error("the mark with no fault was not written")
 	}
 }
 
