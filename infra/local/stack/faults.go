@@ -358,6 +358,9 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if writes[op] && p.faults.strike("dynamodb-after", func(s FaultSpec) float64 { return s.DynamoDBAfter }) {
 		// The write is done; its answer never reaches the caller, which gets a 500 instead.
+		p.faults.mu.Lock()
+		p.faults.counts["dynamodb-after "+op]++
+		p.faults.mu.Unlock()
 		done := &discarded{header: http.Header{}}
 		p.next.ServeHTTP(done, r)
 		dynamoError(w, http.StatusInternalServerError, "InternalServerError", "Internal server error", nil)
