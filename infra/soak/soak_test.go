@@ -692,7 +692,7 @@ func TestRule_C4_SoakWithDynamoDB500sAfterTheWrite(t *testing.T) {
 // process is killed when its sentAt mark reaches DynamoDB, after SNS took the alert. Every
 // alert is then published exactly once more than its sender died there, and no other.
 func TestRule_C4_SoakWithTheAlertsFunctionDyingAfterPublish(t *testing.T) {
-	r := soak(t, "die-after-publish", stack.FaultSpec{AlertsDieAfterPublish: 0.2, Seed: 18}, 11)
+	r := soak(t, "die-after-publish", stack.FaultSpec{AlertsDieAfterPublish: 0.1, Seed: 18}, 11)
 	if r.injected["alerts-die-after-publish"] == 0 {
 		t.Error("no sender died between SNS's answer and the mark")
 	}

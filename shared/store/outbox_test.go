@@ -61,10 +61,17 @@ func TestRule_C4_UnsentAlertsAreFoundByDayUntilMarked(t *testing.T) {
 	}
 }
 
-// answerLost is DynamoDB as the SDK sees it when a write's answer is lost: each UpdateItem is
-// done, then sent again with the same input (the SDK's retry), and the caller gets the
-// second answer.
+// answerLost is DynamoDB as the SDK sees it when a write's answer is lost: each UpdateItem and
+// PutItem is done, then sent again with the same input (the SDK's retry), and the caller gets
+// the second answer.
 type answerLost struct{ API }
+
+func (a answerLost) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if _, err := a.API.PutItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return a.API.PutItem(ctx, in, opts...)
+}
 
 func (a answerLost) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	if _, err := a.API.UpdateItem(ctx, in, opts...); err != nil {
@@ -106,5 +113,24 @@ func TestRule_C4_ALeaseRetriedAfterItsAnswerWasLostIsTheCallersOwn(t *testing.T)
 	}
 	if it.Attempts != 1 || it.LeaseBy != "" {
 		t.Errorf("attempts %d (want one lease), leaseBy %q (want it removed with the mark)", it.Attempts, it.LeaseBy)
+	}
+}
+
+// An audit entry whose put was done and whose answer was lost is saved once and answered as
+// saved; another entry under its id is still refused (rule P4: never over another).
+func TestRule_P4_AnAuditEntryRetriedAfterItsAnswerWasLostIsSavedOnce(t *testing.T) {
+	db, table, _ := dynamotest.NewCountingClient(t)
+	lost := New(answerLost{db}, table)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	e := safeguarding.AuditEntry{ID: NewID(at), School: "brook-lane", Actor: "person/a", Action: "chronology.read",
+		Subject: "pupil/bl-01", At: at, Source: "test"}
+	if err := lost.Audit(ctx, e); err != nil {
+		t.Fatalf("an audit entry retried after its answer was lost: %v", err)
+	}
+	other := e
+	other.Action = "concern.read"
+	if err := New(db, table).Audit(ctx, other); err == nil {
+		t.Error("another entry was saved over the first")
 	}
 }
