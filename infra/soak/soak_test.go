@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,10 +26,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/infra/newschool/school"
 	"github.com/keepsafe-schools/keepsafe/infra/redrive"
 	"github.com/keepsafe-schools/keepsafe/shared/alert"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
+	"github.com/keepsafe-schools/keepsafe/shared/userpool"
 )
 
 var (
@@ -79,53 +82,65 @@ func product(t *testing.T) *stack.Stack {
 	return st
 }
 
-// meadowView is the soak's third school, made as the demo's schools are (the seed's code), with
-// its own Senior DSL, DSL and teacher, and pupils of its own.
+// meadowView is the soak's third school, made as `make newschool` makes one (its Senior DSL
+// first), its DSL and teacher added by the Senior DSL on the staff API, its pupils written
+// as an import writes them.
 const meadowView safeguarding.SchoolID = "meadow-view"
 
 var (
 	schoolOnce sync.Once
-	// members are the schools each person of the soak belongs to: the demo's and Meadow View's.
+	// members are the schools each person of the soak belongs to, with their roles there, as
+	// their profiles say.
 	members = map[string]map[safeguarding.SchoolID][]safeguarding.Role{}
 )
 
-// thirdSchool writes Meadow View beside the demo's two schools, as the demo is written, and
-// waits until its people are subscribed to its alerts (the subscriptions function does it
-// from the table's stream, as for a roster change).
+// thirdSchool makes Meadow View beside the demo's two schools and waits until its people are
+// subscribed to its alerts (the subscriptions function does it from the table's stream, as
+// for any roster change).
 func thirdSchool(s *stack.Stack) error {
-	demo := seed.Demo()
-	school := demo.Schools[1]
-	school.ID, school.Name, school.Roster, school.SafeguardingGovernor = meadowView, "Meadow View Primary", nil, ""
-	d := seed.Data{}
-	for _, p := range []struct {
-		first, last, mobile string
-		roles               []safeguarding.Role
-	}{
-		{"Asha", "Patel", "07700 900081", []safeguarding.Role{safeguarding.RoleSeniorDSL, safeguarding.RoleDSL, safeguarding.RoleStaff}},
-		{"Ivy", "Clarke", "07700 900082", []safeguarding.Role{safeguarding.RoleDSL, safeguarding.RoleStaff}},
-		{"Sam", "Turner", "", []safeguarding.Role{safeguarding.RoleTeacher}},
-	} {
-		email := seed.Email(p.first, p.last)
-		u := safeguarding.Principal{Email: email, Subject: seed.Subject(email), Name: p.first + " " + p.last,
-			Memberships: map[safeguarding.SchoolID][]safeguarding.Role{meadowView: p.roles}}
-		if p.mobile != "" {
-			u.Mobile, _ = safeguarding.NormaliseMobile(p.mobile)
-		}
-		d.Users = append(d.Users, u)
-		school.Roster = append(school.Roster, safeguarding.StaffMember{Email: email, Roles: p.roles})
-	}
-	d.Schools = []safeguarding.School{school}
-	for i := range 6 {
-		d.Pupils = append(d.Pupils, safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("mv-%02d", i+1)), School: meadowView,
-			Name: []string{"Alfie", "Bella", "Caleb", "Daisy", "Ethan", "Freya"}[i] + " Walsh", YearGroup: "Year 4", ClassName: "Willow"})
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := seed.Apply(ctx, store.New(s.DynamoDB(), s.TableName), d); err != nil {
+	st := store.New(s.DynamoDB(), s.TableName)
+	accounts := userpool.New(stack.NewPoolClient(s.URL+stack.UserPoolPath), stack.LocalUserPoolID)
+	senior := seed.Email("Asha", "Patel")
+	if _, err := school.Create(ctx, st, accounts, school.School{ID: string(meadowView), Name: "Meadow View Primary",
+		SeniorEmail: senior, SeniorName: "Asha Patel", SeniorMobile: "07700 900081"}, s.Clock().Now()); err != nil {
 		return err
 	}
-	for _, u := range append(demo.Users, d.Users...) {
-		members[u.Email] = u.Memberships
+	status, body := call(s.URL+"/dev/token", "POST", "", map[string]string{"email": senior}, "")
+	if status != 200 {
+		return fmt.Errorf("token for the Senior DSL: %d %v", status, body)
+	}
+	for _, p := range []map[string]any{
+		{"name": "Ivy Clarke", "email": seed.Email("Ivy", "Clarke"), "mobile": "07700 900082", "roles": []string{"dsl"}},
+		{"name": "Sam Turner", "email": seed.Email("Sam", "Turner"), "roles": []string{"teacher"}},
+	} {
+		if status, out, _, _ := retried(s.URL+"/api/schools/"+string(meadowView)+"/staff", body["token"].(string), p, "soak-staff-"+p["name"].(string)); status != 201 {
+			return fmt.Errorf("the Senior DSL adds %s: %d %v", p["name"], status, out)
+		}
+	}
+	var pupils seed.Data
+	for i, first := range []string{"Alfie", "Bella", "Caleb", "Daisy", "Ethan", "Freya"} {
+		pupils.Pupils = append(pupils.Pupils, safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("mv-%02d", i+1)), School: meadowView,
+			Name: first + " Walsh", YearGroup: "Year 4", ClassName: "Willow"})
+	}
+	if err := seed.Apply(ctx, st, pupils); err != nil {
+		return err
+	}
+	var emails []string
+	for _, u := range seed.Demo().Users {
+		emails = append(emails, u.Email)
+	}
+	emails = append(emails, senior, seed.Email("Ivy", "Clarke"), seed.Email("Sam", "Turner"))
+	profiles, err := st.Profiles(ctx, emails)
+	if err != nil {
+		return err
+	}
+	for email, p := range profiles {
+		members[email] = p.Memberships
+	}
+	if len(members[seed.Email("Ivy", "Clarke")][meadowView]) == 0 || len(members[seed.Email("Sam", "Turner")][meadowView]) == 0 {
+		return errors.New("Meadow View's staff are not on their profiles")
 	}
 	return s.Settle(ctx)
 }
