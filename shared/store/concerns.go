@@ -399,6 +399,13 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 
 // transact runs one transaction. A condition failure on the item at requestAt (the idempotency
 // record) means the request was already made: ErrDuplicateRequest.
+//
+// Each call carries a ClientRequestToken, which the SDK makes for the call and sends with each
+// of its retries: when DynamoDB did the transaction and its answer was lost (a 500 after the
+// write), the retry is answered as the first was and does nothing more. The token is not
+// taken from the request's Idempotency-Key: a client's second request makes its items anew
+// (ids, times), which DynamoDB would refuse under the same token; the idempotency record
+// answers that request instead.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, requestAt int) error {
 	const attempts = 4
 	for attempt := 0; ; attempt++ {
