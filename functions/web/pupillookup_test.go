@@ -31,7 +31,7 @@ func TestRule_C1_PupilSearchAsYouTypeAnswersWithTheFormsResults(t *testing.T) {
 		}
 	}
 	chosen := post(t, h, lookup, teacher, url.Values{"q": {"chidi"}, "pupil": {"bl-01"}}, monday1030)
-	wantBody(t, "a search for a pupil already chosen", chosen, http.StatusOK, "No pupil&#39;s name starts with", `data-count="0"`)
+	wantBody(t, "a search for a pupil already chosen", chosen, http.StatusOK, "No pupil's name starts with", `data-count="0"`)
 	if strings.Contains(chosen.Body, `value="bl-01"`) {
 		t.Error("a pupil already chosen is offered again")
 	}
