@@ -229,7 +229,8 @@ if (searchBox && resultsArea && chosenPupils && searchStatus) {
     if (mine !== asked) return; // a later search has been sent: its answer counts
     resultsArea.innerHTML = html;
     const results = document.getElementById("pupil-results");
-    const count = results ? Number(results.dataset.count || 0) : -1;
+    // A count when pupils were searched for; none when the search was refused, whose reason shows.
+    const count = results && results.dataset.count !== undefined ? Number(results.dataset.count) : -1;
     if (searchBox.value.trim() === "") searchStatus.textContent = "";
     else if (count < 0) searchStatus.textContent = results ? results.textContent.trim() : "";
     else if (count === 0) searchStatus.textContent = "No pupil found.";
