@@ -232,7 +232,8 @@ func TestRule_C1_BrowserLocalStack_BodyMapFromTheKeyboardOnAPhoneAndALaptop(t *t
 // Rule C1: with JavaScript the pupils show as one types, in place: the page is not loaded
 // again (a mark left on the page by the test survives, and what was typed stays), a status
 // line tells a screen reader how many were found, a pupil ticked moves up to the chosen ones
-// and stays there through the next search, and the concern is recorded about both.
+// and stays there through the next search, and the concern is recorded about both. Without
+// JavaScript the Search button still finds them, the page coming back at the pupils.
 func TestRule_C1_BrowserLocalStack_PupilSearchAsYouType(t *testing.T) {
 	b := newBrowser(t)
 	s := startLocalStack(t)
@@ -286,4 +287,19 @@ func TestRule_C1_BrowserLocalStack_PupilSearchAsYouType(t *testing.T) {
 			t.Errorf("the concern lacks %q:\n%s", want, page)
 		}
 	}
+	// Without JavaScript the Search button posts the whole form and the page comes back at the
+	// pupils found, with what was typed kept; the body map says what to do instead.
+	scripts(t, b, false)
+	b.do(t, "the form without JavaScript", chromedp.Navigate(s.URL+school+"/concerns/new"), chromedp.WaitVisible(chromedp.ID("details")))
+	checkScripts(t, b, false)
+	b.do(t, "searching without JavaScript", chromedp.SendKeys(chromedp.ID("details"), "Kept as typed."),
+		chromedp.SendKeys(chromedp.ID("q"), "zof"), chromedp.Click(chromedp.ID("search-pupils")),
+		chromedp.WaitVisible(chromedp.CSS(`#pupil-results input[value="bl-04"]`)))
+	if got := b.eval(t, `location.hash + " " + document.getElementById("details").value`); got != "#pupils-section Kept as typed." {
+		t.Errorf("without JavaScript the search comes back as %q", got)
+	}
+	if got := b.eval(t, `String(document.getElementById("body-map-nojs").hidden) + " " + String(document.getElementById("body-map-outlines").hidden)`); got != "false true" {
+		t.Errorf("without JavaScript the body map's note and figures are hidden: %s", got)
+	}
+	scripts(t, b, true)
 }
