@@ -98,6 +98,8 @@ type ConcernStore interface {
 	SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alerts []safeguarding.Alert) error
 	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
 	RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []Concern, map[safeguarding.ConcernID]bool, error)
+	// DashboardReader reads the pages of the dashboard and of the concerns a person raised.
+	DashboardReader
 }
 
 // DashboardRow is one concern on the dashboard.
