@@ -112,7 +112,9 @@ type DashboardRow struct {
 	Overdue     bool
 }
 
-// DashboardSize is how many recent concerns the dashboard looks at.
+// DashboardSize is how many recent concerns Dashboard looks at (the API's dashboard, a
+// governor's home, the concerns a person was tagged in); the dashboard's pages read every
+// concern (DashboardPage).
 const DashboardSize = 100
 
 // Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on
