@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -444,4 +445,52 @@ func (s *Store) Family(ctx context.Context, viewer string, school safeguarding.S
 		return p, contact.Family{}, fmt.Errorf("family %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, familyFromItem(it), nil
+}
+
+// RelookFamilies moves a school's families saved before the look index was sharded (their
+// GSI2PK still SCHOOL#<school>#LOOK#<day>, which no run reads) onto their shard's keys (A110):
+// one Query of the school's families list (GSI1, paged, only those with the old keys
+// returned), then an UpdateItem of each one's two keys on the condition that they and its
+// version are as read (a family written since has its new keys already). It returns how many
+// it moved; run again, it moves none.
+func (s *Store) RelookFamilies(ctx context.Context, school safeguarding.SchoolID) (int, error) {
+	old := "SCHOOL#" + string(school) + "#LOOK#"
+	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		FilterExpression:          aws.String("begins_with(GSI2PK, :old)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(familiesPK(school)), ":old": str(old)},
+	})
+	moved := 0
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return moved, wrap("families to move", err)
+		}
+		for _, item := range page.Items {
+			var it familyItem
+			if err := unmarshal(item, &it); err != nil {
+				return moved, err
+			}
+			if it.Type != typeFamily || it.NextLook == "" {
+				continue
+			}
+			_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.table, Key: it.key.av(),
+				UpdateExpression:    aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
+				ConditionExpression: aws.String("GSI2PK = :was AND version = :version"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(lookShard(school)),
+					":sk": str(lookSK(school, it.NextLook, it.ID)), ":was": str(it.GSI2PK), ":version": num(it.Version)},
+			})
+			var failed *types.ConditionalCheckFailedException
+			switch {
+			case errors.As(err, &failed):
+				continue // written since, with its new keys
+			case err != nil:
+				return moved, wrap("move a family's look", err)
+			}
+			moved++
+		}
+	}
+	return moved, nil
 }

@@ -658,3 +658,48 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 		t.Errorf("f5 after the retried change: %+v", got)
 	}
 }
+
+// A family saved with the look keys from before the index was sharded is moved onto its
+// shard's keys, where the morning run finds it; a family written since is left as it is, and
+// moving again moves nothing.
+func TestRule_E2_RelookFamiliesMovesFamiliesSavedWithTheOldLookKeys(t *testing.T) {
+	w := newFamWorld(t)
+	ctx := context.Background()
+	oldKeys := func(id, day string) {
+		_, err := w.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.table, Key: familyKey(famSchool, id).av(),
+			UpdateExpression: aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("SCHOOL#brook-lane#LOOK#" + day), ":sk": str(id)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := w.family("f-a", famLocal("2026-11-06 16:00")), w.family("f-b", famLocal("2026-11-05 16:00"))
+	if err := w.s.PutFamilies(ctx, []contact.Family{a, b, w.family("f-new", time.Time{})}); err != nil {
+		t.Fatal(err)
+	}
+	oldKeys("f-a", localDate(a.NextLook()))
+	oldKeys("f-b", localDate(b.NextLook()))
+	now := famLocal("2026-11-17 05:30")
+	if due, err := w.s.FamiliesDue(ctx, now, 100); err != nil || len(due.Families[famSchool]) != 0 {
+		t.Fatalf("families with the old keys were read: %v %v", due.Families, err)
+	}
+	// f-b is written again before the move: its Put gives it the new keys.
+	if err := w.s.PutFamily(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := w.s.RelookFamilies(ctx, famSchool)
+	if err != nil || moved != 1 {
+		t.Fatalf("moved %d, %v; want f-a alone", moved, err)
+	}
+	it := w.item(familyPK(famSchool, "f-a"), "FAMILY")
+	if famAttr(it, "GSI2PK") != lookShard(famSchool) || famAttr(it, "GSI2SK") != localDate(a.NextLook())+"#brook-lane#f-a" || famAttr(it, "version") != "0" {
+		t.Errorf("f-a after the move: %s / %s, version %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI2SK"), famAttr(it, "version"))
+	}
+	due, err := w.s.FamiliesDue(ctx, now, 100)
+	if err != nil || len(due.Families[famSchool]) != 2 {
+		t.Errorf("due after the move: %d, %v; want f-a and f-b", len(due.Families[famSchool]), err)
+	}
+	if moved, err := w.s.RelookFamilies(ctx, famSchool); err != nil || moved != 0 {
+		t.Errorf("again: moved %d, %v", moved, err)
+	}
+}
