@@ -667,7 +667,7 @@ func TestRule_E2_RelookFamiliesMovesFamiliesSavedWithTheOldLookKeys(t *testing.T
 	ctx := context.Background()
 	oldKeys := func(id, day string) {
 		_, err := w.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.table, Key: familyKey(famSchool, id).av(),
-			UpdateExpression: aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
+			UpdateExpression:          aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("SCHOOL#brook-lane#LOOK#" + day), ":sk": str(id)}})
 		if err != nil {
 			t.Fatal(err)
