@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/engagement"
@@ -29,7 +28,7 @@ type Queue interface {
 // the federation's families due a look.
 type Schools interface {
 	EscalationSheets(ctx context.Context) ([]engagement.EscalationSchool, error)
-	FamiliesDue(ctx context.Context, now time.Time, perSchool int) (engagement.DueLooks, error)
+	FamiliesDue(ctx context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error)
 }
 
 // The bounds on what a message carries. SQS takes at most 256 KiB in one SendMessageBatch.
@@ -87,9 +86,10 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	return h.fanOut(ctx, now)
 }
 
-// fanOut lists the schools and the federation's families due a look (side by side) and queues
-// one message per school, at most ten and batchBytes to a SendMessageBatch. On a weekend or a
-// bank holiday no school has a school day: the run does nothing at all.
+// fanOut lists the schools, then their families due a look (one Query a shard of the look
+// index that holds one of them), and queues one message per school, at most ten and
+// batchBytes to a SendMessageBatch. On a weekend or a bank holiday no school has a school
+// day: the run does nothing at all.
 func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.EscalationRun, error) {
 	run := engagement.EscalationRun{At: now.UTC()}
 	if !h.job.BankHolidays.IsSchoolDay(now) {
@@ -97,12 +97,16 @@ func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.Escalati
 		return run, nil
 	}
 	run.SchoolDay = true
-	var schools []engagement.EscalationSchool
-	var due engagement.DueLooks
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { schools, err = h.schools.EscalationSheets(gctx); return err })
-	g.Go(func() (err error) { due, err = h.schools.FamiliesDue(gctx, now, dueKept); return err })
-	if err := g.Wait(); err != nil {
+	schools, err := h.schools.EscalationSheets(ctx)
+	if err != nil {
+		return run, err
+	}
+	ids := make([]safeguarding.SchoolID, len(schools))
+	for i, s := range schools {
+		ids[i] = s.ID
+	}
+	due, err := h.schools.FamiliesDue(ctx, now, ids, dueKept)
+	if err != nil {
 		return run, err
 	}
 	run.Schools = len(schools)

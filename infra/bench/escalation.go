@@ -252,7 +252,7 @@ const dueKept = 200
 
 // runEscalation is one daily run as the EscalationFunction makes it: on a day that is a school
 // day somewhere, the registry and the look index read once (the fan-out: the registry's
-// Query and one Query a shard of the look index, side by side), then one school per message,
+// Query, then one Query a shard of the look index holding a school), then one school per message,
 // each the worker's FamilyEscalation.RunSchoolWith with the school's run sheet from the
 // registry and its families due a look (as its message carries them), parallel schools at once.
 func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEscalation, now time.Time, parallel int) (engagement.EscalationRun, error) {
@@ -261,12 +261,16 @@ func runEscalation(ctx context.Context, st *store.Store, job engagement.FamilyEs
 		return total, nil
 	}
 	total.SchoolDay = true
-	var schools []engagement.EscalationSchool
-	var due engagement.DueLooks
-	fan, fctx := errgroup.WithContext(ctx)
-	fan.Go(func() (err error) { schools, err = st.EscalationSheets(fctx); return err })
-	fan.Go(func() (err error) { due, err = st.FamiliesDue(fctx, now, dueKept); return err })
-	if err := fan.Wait(); err != nil {
+	schools, err := st.EscalationSheets(ctx)
+	if err != nil {
+		return total, err
+	}
+	ids := make([]safeguarding.SchoolID, len(schools))
+	for i, s := range schools {
+		ids[i] = s.ID
+	}
+	due, err := st.FamiliesDue(ctx, now, ids, dueKept)
+	if err != nil {
 		return total, err
 	}
 	for i := range schools {
@@ -527,7 +531,7 @@ func (r escalationResult) markdown(md *strings.Builder) {
 	fmt.Fprintf(md, "\n### %s\n\n", c.Name)
 	if c.Schools > 1 && c.Schools < 2000 {
 		fmt.Fprintf(md, "Fewer schools than the 2,000 the job is built for (`ESCALATION_SCHOOLS` was set): "+
-			"the registry's read grows with the schools and the look index's with the families due (never below one Query a shard), "+
+			"the registry's read grows with the schools and the look index's with the families due (and one Query a shard holding a school, at most 16), "+
 			"so the ratios at 2,000 schools differ.\n\n")
 	}
 	fmt.Fprintf(md, "%s families (%s children) in %s, %s with %d goroutines (%s to build and load). "+
@@ -582,7 +586,7 @@ func (r escalationResult) markdown(md *strings.Builder) {
 	fmt.Fprintf(md, "- The run's writes: %s: one transaction per family that changed (%s logged MISSING, %s raised to the LA, the rest looked at again later), "+
 		"each with its chronology entries, alerts and phone call; one registry update per school. %s alerts.\n",
 		runWrites, thousands(r.RunResult.Missing), thousands(r.RunResult.LARaised), thousands(r.RunResult.Alerts))
-	fmt.Fprintf(md, "- **Rerun the same day**: it looked at %d families and changed none (%d alerts); it read %s RCU in %s calls (the registry with every school's run sheet, and one empty Query a shard of the look index) "+
+	fmt.Fprintf(md, "- **Rerun the same day**: it looked at %d families and changed none (%d alerts); it read %s RCU in %s calls (the registry with every school's run sheet, and one empty Query a shard of the look index holding a school) "+
 		"and wrote %s: the registry's mark of the day reached (%s), nothing else.\n",
 		r.RerunResult.Looked, r.RerunResult.Alerts, rcu(rerun.Units), thousands(rerun.Calls), rerunWrites, plural(rerunWriteCalls, "call"))
 	fmt.Fprintf(md, "- Time against DynamoDB Local (this machine, not AWS): the run %s, the rerun %s, the Scan %s, the Queries of every family %s.\n",
@@ -621,8 +625,8 @@ func escalationMarkdown(md *strings.Builder, results ...escalationResult) {
 	}
 	fmt.Fprintf(md, "\n## Escalation job (families who go quiet) at scale\n\n"+
 		"The daily run of rules E2-E5 at %s (a Tuesday; the run of the Monday before reached every school), as the `escalation` function makes it: "+
-		"the fan-out reads the registry once (`EscalationSheets`, one paged Query) and, side by side, the federation's families due a look once "+
-		"(`FamiliesDue`, data.md A110: the sparse look index, GSI2, spread over %d shards by school, one Query a shard of every day up to the run's), "+
+		"the fan-out reads the registry once (`EscalationSheets`, one paged Query), then the schools' families due a look once "+
+		"(`FamiliesDue`, data.md A110: the sparse look index, GSI2, spread over %d shards by school, one Query of every day up to the run's a shard holding a school), "+
 		"then one school per SQS message, each the worker's `FamilyEscalation.RunSchoolWith` "+
 		"with the store it uses (here side by side, as the queue's concurrency would run them). The registry entry of each school holds its run sheet (data.md A97): "+
 		"copies of its calendar, its latest closure (rule E0: every school is in one since the start of term, its look at every family taken) and its name and "+

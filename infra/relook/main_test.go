@@ -45,13 +45,13 @@ func TestRelookMovesEverySchoolsFamiliesOnceAndTheRunFindsThem(t *testing.T) {
 		}
 	}
 	now := next.Add(5*time.Hour + 30*time.Minute)
-	if due, err := st.FamiliesDue(ctx, now, 10); err != nil || len(due.Families) != 0 {
+	if due, err := st.FamiliesDue(ctx, now, []safeguarding.SchoolID{"brook-lane", "hillcrest"}, 10); err != nil || len(due.Families) != 0 {
 		t.Fatalf("before: %v %v", due.Families, err)
 	}
 	if schools, moved, err := Relook(ctx, st); err != nil || schools != 2 || moved != 2 {
 		t.Fatalf("relook: %d schools, %d moved, %v", schools, moved, err)
 	}
-	due, err := st.FamiliesDue(ctx, now, 10)
+	due, err := st.FamiliesDue(ctx, now, []safeguarding.SchoolID{"brook-lane", "hillcrest"}, 10)
 	if err != nil || len(due.Families["brook-lane"]) != 1 || len(due.Families["hillcrest"]) != 1 {
 		t.Errorf("after: %v %v", due.Families, err)
 	}

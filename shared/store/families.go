@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -45,8 +46,8 @@ func familyKey(s safeguarding.SchoolID, id string) key { return key{PK: familyPK
 // and the fan-out's read stays one Query a shard. Changing it moves every family's keys.
 const LookShards = 16
 
-// lookShard is the look index's partition of a school's families.
-func lookShard(s safeguarding.SchoolID) string {
+// LookShard is the look index's partition of a school's families (LOOK#00 to LOOK#15).
+func LookShard(s safeguarding.SchoolID) string {
 	h := fnv.New32a()
 	h.Write([]byte(s))
 	return fmt.Sprintf("LOOK#%02d", h.Sum32()%LookShards)
@@ -116,7 +117,7 @@ func familyToItem(f contact.Family) familyItem {
 	}
 	if !s.NextLook.IsZero() {
 		it.NextLook = localDate(s.NextLook)
-		it.GSI2PK, it.GSI2SK = lookShard(s.School), lookSK(s.School, it.NextLook, s.ID)
+		it.GSI2PK, it.GSI2SK = LookShard(s.School), lookSK(s.School, it.NextLook, s.ID)
 	}
 	if s.Status == contact.FamilyMissing {
 		it.GSI3PK, it.GSI3SK = missingPK(s.School), stamp(s.MissingSince)+"#"+s.ID
@@ -312,7 +313,7 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 		pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 			TableName: &s.table, IndexName: aws.String("GSI2"),
 			KeyConditionExpression: aws.String("GSI2PK = :pk AND begins_with(GSI2SK, :day)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(lookShard(school)),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(LookShard(school)),
 				":day": str(lookPrefix(school, localDate(day)))},
 		})
 		for pager.HasMorePages() {
@@ -336,24 +337,33 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 	return out, nil
 }
 
-// FamiliesDue reads every family of the federation whose next look is on or before the local
-// day of now (A110): one Query of each shard of the look index, paged, side by side, every
-// day up to now in one key range (a look an earlier run missed is read too). A school with
-// more than perSchool families due has them read but not kept: it is listed in Over, and its
-// run reads them itself (FamiliesToLook), so neither the fan-out's memory nor a message grows
-// with a school's worst day.
-func (s *Store) FamiliesDue(ctx context.Context, now time.Time, perSchool int) (engagement.DueLooks, error) {
+// FamiliesDue reads every family of the given schools whose next look is on or before the
+// local day of now (A110): one Query of each shard of the look index that holds one of the
+// schools (all 16 for a federation, one for a school alone), paged, side by side, every day up
+// to now in one key range (a look an earlier run missed is read too). A school with more than
+// perSchool families due has them read but not kept: it is listed in Over, and its run reads
+// them itself (FamiliesToLook), so neither the fan-out's memory nor a message grows with a
+// school's worst day.
+func (s *Store) FamiliesDue(ctx context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error) {
 	due := engagement.DueLooks{Families: map[safeguarding.SchoolID][]contact.Family{}, Over: map[safeguarding.SchoolID]bool{}}
 	after := localDate(safeguarding.LocalDay(now).AddDate(0, 0, 1)) // every key of a day sorts before the next day
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	for shard := range LookShards {
+	listed := map[safeguarding.SchoolID]bool{}
+	var shards []string
+	for _, id := range schools {
+		listed[id] = true
+		if sh := LookShard(id); !slices.Contains(shards, sh) {
+			shards = append(shards, sh)
+		}
+	}
+	for _, shard := range shards {
 		g.Go(func() error {
 			pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 				TableName: &s.table, IndexName: aws.String("GSI2"),
 				KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK < :after"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(fmt.Sprintf("LOOK#%02d", shard)), ":after": str(after)},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(shard), ":after": str(after)},
 			})
 			for pager.HasMorePages() {
 				page, err := pager.NextPage(gctx)
@@ -366,7 +376,7 @@ func (s *Store) FamiliesDue(ctx context.Context, now time.Time, perSchool int) (
 					if err := unmarshal(item, &it); err != nil {
 						return err
 					}
-					if it.Type == typeFamily {
+					if it.Type == typeFamily && listed[safeguarding.SchoolID(it.School)] {
 						fams = append(fams, familyFromItem(it))
 					}
 				}
@@ -479,7 +489,7 @@ func (s *Store) RelookFamilies(ctx context.Context, school safeguarding.SchoolID
 				TableName: &s.table, Key: it.key.av(),
 				UpdateExpression:    aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
 				ConditionExpression: aws.String("GSI2PK = :was AND version = :version"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(lookShard(school)),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(LookShard(school)),
 					":sk": str(lookSK(school, it.NextLook, it.ID)), ":was": str(it.GSI2PK), ":version": num(it.Version)},
 			})
 			var failed *types.ConditionalCheckFailedException

@@ -205,7 +205,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// Acknowledged on Friday 6 Nov: looked at on the day after its 6th silent school day
 	// (Mon 16 Nov), Tuesday 17 Nov.
 	it = w.item(familyPK(famSchool, "f-acked"), "FAMILY")
-	if famAttr(it, "GSI2PK") != lookShard(famSchool) || famAttr(it, "GSI2SK") != "2026-11-17#brook-lane#f-acked" || famAttr(it, "GSI3PK") != "-" {
+	if famAttr(it, "GSI2PK") != LookShard(famSchool) || famAttr(it, "GSI2SK") != "2026-11-17#brook-lane#f-acked" || famAttr(it, "GSI3PK") != "-" {
 		t.Errorf("look index of an acknowledged family: %s / %s, GSI3PK %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI2SK"), famAttr(it, "GSI3PK"))
 	}
 	// The job's look on the 17th logs it MISSING: it moves to the day it would reach 20 and
@@ -350,7 +350,12 @@ func TestRule_E2_FamiliesDueReadsTheFederationsDueFamiliesInOneQueryAShard(t *te
 	}
 
 	w.reads.reset()
-	due, err := w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), 100)
+	both := []safeguarding.SchoolID{famSchool, "hillcrest"}
+	shards := 2
+	if LookShard(famSchool) == LookShard("hillcrest") {
+		shards = 1
+	}
+	due, err := w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), both, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,12 +374,18 @@ func TestRule_E2_FamiliesDueReadsTheFederationsDueFamiliesInOneQueryAShard(t *te
 			t.Errorf("%s: %d families read, want %d", school, len(fams), len(want[school]))
 		}
 	}
-	// One Query a shard, reading nothing but the families returned.
-	if w.reads.calls["GSI2"] != LookShards || w.reads.scanned["GSI2"] != n || len(w.reads.calls) != 1 {
-		t.Errorf("queries %v, items read %v; want %d Queries of GSI2 reading %d items", w.reads.calls, w.reads.scanned, LookShards, n)
+	// One Query a shard holding one of the schools, reading nothing but the families returned.
+	if w.reads.calls["GSI2"] != shards || w.reads.scanned["GSI2"] != n || len(w.reads.calls) != 1 {
+		t.Errorf("queries %v, items read %v; want %d Queries of GSI2 reading %d items", w.reads.calls, w.reads.scanned, shards, n)
+	}
+	// Brook Lane alone: one Query, and none of Hillcrest's families kept.
+	w.reads.reset()
+	due, err = w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), []safeguarding.SchoolID{famSchool}, 100)
+	if err != nil || len(due.Families) != 1 || len(due.Families[famSchool]) != len(want[famSchool]) || w.reads.calls["GSI2"] != 1 {
+		t.Errorf("Brook Lane alone: %d schools, %d families, %v; %d Queries", len(due.Families), len(due.Families[famSchool]), err, w.reads.calls["GSI2"])
 	}
 	// Keeping at most 3 a school: Brook Lane reads its own; Hillcrest's are kept if few enough.
-	due, err = w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), 3)
+	due, err = w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), both, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -680,7 +691,7 @@ func TestRule_E2_RelookFamiliesMovesFamiliesSavedWithTheOldLookKeys(t *testing.T
 	oldKeys("f-a", localDate(a.NextLook()))
 	oldKeys("f-b", localDate(b.NextLook()))
 	now := famLocal("2026-11-17 05:30")
-	if due, err := w.s.FamiliesDue(ctx, now, 100); err != nil || len(due.Families[famSchool]) != 0 {
+	if due, err := w.s.FamiliesDue(ctx, now, []safeguarding.SchoolID{famSchool}, 100); err != nil || len(due.Families[famSchool]) != 0 {
 		t.Fatalf("families with the old keys were read: %v %v", due.Families, err)
 	}
 	// f-b is written again before the move: its Put gives it the new keys.
@@ -692,10 +703,10 @@ func TestRule_E2_RelookFamiliesMovesFamiliesSavedWithTheOldLookKeys(t *testing.T
 		t.Fatalf("moved %d, %v; want f-a alone", moved, err)
 	}
 	it := w.item(familyPK(famSchool, "f-a"), "FAMILY")
-	if famAttr(it, "GSI2PK") != lookShard(famSchool) || famAttr(it, "GSI2SK") != localDate(a.NextLook())+"#brook-lane#f-a" || famAttr(it, "version") != "0" {
+	if famAttr(it, "GSI2PK") != LookShard(famSchool) || famAttr(it, "GSI2SK") != localDate(a.NextLook())+"#brook-lane#f-a" || famAttr(it, "version") != "0" {
 		t.Errorf("f-a after the move: %s / %s, version %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI2SK"), famAttr(it, "version"))
 	}
-	due, err := w.s.FamiliesDue(ctx, now, 100)
+	due, err := w.s.FamiliesDue(ctx, now, []safeguarding.SchoolID{famSchool}, 100)
 	if err != nil || len(due.Families[famSchool]) != 2 {
 		t.Errorf("due after the move: %d, %v; want f-a and f-b", len(due.Families[famSchool]), err)
 	}
