@@ -475,3 +475,59 @@ func FuzzEscalationMessage(f *testing.F) {
 		}
 	})
 }
+
+// schoolsWithDue is a registry of n schools, each with many families due a look.
+type schoolsWithDue struct{ n, due int }
+
+func (s schoolsWithDue) EscalationSheets(context.Context) ([]engagement.EscalationSchool, error) {
+	var out []engagement.EscalationSchool
+	for i := range s.n {
+		out = append(out, engagement.EscalationSchool{SchoolDue: safeguarding.SchoolDue{ID: safeguarding.SchoolID(fmt.Sprintf("school-%02d", i))}})
+	}
+	return out, nil
+}
+
+func (s schoolsWithDue) FamiliesDue(_ context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error) {
+	due := engagement.DueLooks{Families: map[safeguarding.SchoolID][]contact.Family{}, Over: map[safeguarding.SchoolID]bool{}}
+	for _, id := range schools {
+		for j := range min(s.due, perSchool) {
+			due.Families[id] = append(due.Families[id], contact.RestoreFamily(contact.FamilySnapshot{ID: fmt.Sprintf("family-%03d", j), School: id,
+				Status: contact.FamilyEngaged, LastContactAt: now.AddDate(0, 0, -9), NextLook: now, Version: 1,
+				Children: []contact.FamilyChild{{Pupil: "pupil-a", ClassName: "Willows"}, {Pupil: "pupil-b", ClassName: "Acorns"}}}))
+		}
+	}
+	return due, nil
+}
+
+// batches records what the fan-out sends.
+type batches struct{ sizes, entries []int }
+
+func (b *batches) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	size := 0
+	var ok []sqstypes.SendMessageBatchResultEntry
+	for _, e := range in.Entries {
+		size += len(aws.ToString(e.MessageBody))
+		ok = append(ok, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	b.sizes, b.entries = append(b.sizes, size), append(b.entries, len(in.Entries))
+	return &sqs.SendMessageBatchOutput{Successful: ok}, nil
+}
+
+// Messages heavy with families still reach every school, each SendMessageBatch within SQS's
+// 256 KiB and ten entries.
+func TestTheFanOutKeepsEachBatchWithinSQSsLimit(t *testing.T) {
+	b := &batches{}
+	h := handler{job: engagement.FamilyEscalation{BankHolidays: calendar.EnglandAndWales()}, schools: schoolsWithDue{n: 25, due: 150}, queue: b, queueURL: "local"}
+	r, err := h.fanOut(context.Background(), local("2026-11-17 05:30"))
+	if err != nil || r.Enqueued != 25 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if len(b.sizes) < 3 {
+		t.Errorf("%d batches of %v bytes: the messages were not heavy enough to test", len(b.sizes), b.sizes)
+	}
+	for i, size := range b.sizes {
+		if size > 256<<10 || b.entries[i] > 10 {
+			t.Errorf("batch %d: %d entries, %d bytes", i, b.entries[i], size)
+		}
+	}
+}
