@@ -14,7 +14,7 @@ TEST_FLAGS  ?= -count=1 -timeout 20m -vet=off
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build bootstraps run newschool redrive test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
+.PHONY: help build bootstraps run newschool redrive relook test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,9 @@ newschool: ## Create a school and its first Senior DSL: ARGS='-school id -name "
 
 redrive: ## Send the alerts never marked sent and move escalation dead letters back (make run's stack; ARGS for AWS: see infra/redrive)
 	$(GO) run ./infra/redrive/cmd/redrive $(if $(ARGS),$(ARGS),-local)
+
+relook: ## Move families saved before the look index was sharded onto it, once after that deploy (make run's stack; ARGS='-table keepsafe-prod' for AWS)
+	$(GO) run ./infra/relook $(if $(ARGS),$(ARGS),-local)
 
 # DynamoDB Local, fetched once into .cache/ (checksum pinned) before anything starts it.
 dynamodb-local:

@@ -24,10 +24,24 @@ type Queue interface {
 	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
-// Schools lists the schools a run visits, each with what the registry holds for its run.
+// Schools lists the schools a run visits, each with what the registry holds for its run, and
+// the federation's families due a look.
 type Schools interface {
 	EscalationSheets(ctx context.Context) ([]engagement.EscalationSchool, error)
+	FamiliesDue(ctx context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error)
 }
+
+// The bounds on what a message carries. SQS takes at most 256 KiB in one SendMessageBatch.
+const (
+	// dueKept is how many families due a look the fan-out keeps for one school; a school with
+	// more (the first days of a closure at a large school) reads its own in its run.
+	dueKept = 200
+	// messageBytes is the most a message with families may hold; past it the message goes
+	// without them and the worker reads its school's from the look index.
+	messageBytes = 64 << 10
+	// batchBytes is the most one SendMessageBatch carries.
+	batchBytes = 240 << 10
+)
 
 type handler struct {
 	job      engagement.FamilyEscalation
@@ -37,13 +51,17 @@ type handler struct {
 }
 
 // message is one school's share of a run: the school, the day the job last reached for it and
-// the schedule's time, so a redelivered message runs at the same "now"; and the school's run
-// sheet as the registry held it, so the worker reads only the families due a look (data.md A97).
+// the schedule's time, so a redelivered message runs at the same "now"; the school's run
+// sheet as the registry held it (data.md A97); and the school's families due a look as the
+// fan-out read them (A110; none is an empty list), so the worker reads nothing before it
+// writes. A message without families (too many for one) has the worker read its school's
+// from the look index (A24).
 type message struct {
-	School string `json:"school"`
-	From   string `json:"from,omitempty"`
-	Time   string `json:"time"`
-	Sheet  *sheet `json:"sheet,omitempty"`
+	School   string       `json:"school"`
+	From     string       `json:"from,omitempty"`
+	Time     string       `json:"time"`
+	Sheet    *sheet       `json:"sheet,omitempty"`
+	Families *[]dueFamily `json:"families,omitempty"`
 }
 
 // Handle serves both events of the EscalationFunction: the daily schedule, which fans out one
@@ -68,8 +86,10 @@ func (h handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	return h.fanOut(ctx, now)
 }
 
-// fanOut lists the schools and queues one message per school, ten to a SendMessageBatch. On a
-// weekend or a bank holiday no school has a school day: the run does nothing at all.
+// fanOut lists the schools, then their families due a look (one Query a shard of the look
+// index that holds one of them), and queues one message per school, at most ten and
+// batchBytes to a SendMessageBatch. On a weekend or a bank holiday no school has a school
+// day: the run does nothing at all.
 func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.EscalationRun, error) {
 	run := engagement.EscalationRun{At: now.UTC()}
 	if !h.job.BankHolidays.IsSchoolDay(now) {
@@ -81,24 +101,67 @@ func (h handler) fanOut(ctx context.Context, now time.Time) (engagement.Escalati
 	if err != nil {
 		return run, err
 	}
+	ids := make([]safeguarding.SchoolID, len(schools))
+	for i, s := range schools {
+		ids[i] = s.ID
+	}
+	due, err := h.schools.FamiliesDue(ctx, now, ids, dueKept)
+	if err != nil {
+		return run, err
+	}
 	run.Schools = len(schools)
-	for start := 0; start < len(schools); start += 10 {
-		var entries []sqstypes.SendMessageBatchRequestEntry
-		for i, s := range schools[start:min(start+10, len(schools))] {
-			m := message{School: string(s.ID), Time: now.UTC().Format(time.RFC3339), Sheet: sheetOf(s.Sheet)}
-			if !s.From.IsZero() {
-				m.From = s.From.Format(time.DateOnly)
-			}
-			body, _ := json.Marshal(m)
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))})
+	var entries []sqstypes.SendMessageBatchRequestEntry
+	size, carried := 0, 0
+	flush := func() error {
+		if len(entries) == 0 {
+			return nil
 		}
 		if err := h.send(ctx, entries); err != nil {
-			return run, err
+			return err
 		}
 		run.Enqueued += len(entries)
+		entries, size = nil, 0
+		return nil
 	}
-	slog.InfoContext(ctx, "escalation run", "at", run.At, "schoolDay", true, "schools", run.Schools, "enqueued", run.Enqueued)
+	for _, s := range schools {
+		due.For(&s)
+		body := messageFor(s, now)
+		if s.DueRead {
+			carried++
+		}
+		if len(entries) == 10 || size+len(body) > batchBytes {
+			if err := flush(); err != nil {
+				return run, err
+			}
+		}
+		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(len(entries))), MessageBody: aws.String(body)})
+		size += len(body)
+	}
+	if err := flush(); err != nil {
+		return run, err
+	}
+	slog.InfoContext(ctx, "escalation run", "at", run.At, "schoolDay", true, "schools", run.Schools, "enqueued", run.Enqueued,
+		"withFamilies", carried)
 	return run, nil
+}
+
+// messageFor is a school's message, with its due families when the fan-out kept them and they
+// fit in messageBytes (otherwise without: the worker reads its own).
+func messageFor(s engagement.EscalationSchool, now time.Time) string {
+	m := message{School: string(s.ID), Time: now.UTC().Format(time.RFC3339), Sheet: sheetOf(s.Sheet)}
+	if !s.From.IsZero() {
+		m.From = s.From.Format(time.DateOnly)
+	}
+	if s.DueRead {
+		fams := dueFamiliesOf(s.Due)
+		m.Families = &fams
+		if body, _ := json.Marshal(m); len(body) <= messageBytes {
+			return string(body)
+		}
+		m.Families = nil
+	}
+	body, _ := json.Marshal(m)
+	return string(body)
 }
 
 // send sends a batch, sending again the entries SQS did not take (a few times).
@@ -151,6 +214,10 @@ func (h handler) work(ctx context.Context, ev events.SQSEvent) events.SQSEventRe
 		var es engagement.EscalationSchool
 		if err == nil {
 			es.Sheet, err = m.Sheet.forSchool(s.ID)
+		}
+		if err == nil && m.Families != nil {
+			es.Due, err = families(s.ID, *m.Families)
+			es.DueRead = err == nil
 		}
 		if err != nil {
 			// A malformed message will never succeed; it is logged and dropped, not retried.

@@ -297,10 +297,10 @@ func TestTemplateRunsEscalationEarlyEachMorningInLondonTime(t *testing.T) {
 	}
 }
 
-// The fan-out hands each school its run sheet from the registry (data.md A97): the worker
-// reads no calendar, closure or school of its own, only the families due a look, and still
+// The fan-out hands each school its run sheet from the registry (data.md A97) and its families
+// due a look from one read of the look index (A110): the worker reads nothing, and still
 // alerts the school's DSL from the roster the sheet carries.
-func TestTheWorkerReadsOnlyTheLookIndexWithItsRunSheet(t *testing.T) {
+func TestTheWorkerReadsNothingWithItsRunSheetAndDueFamilies(t *testing.T) {
 	calls := dynamotest.NewCounter()
 	db, table := dynamotest.New(t, calls.Install)
 	st := store.New(db, table)
@@ -322,14 +322,212 @@ func TestTheWorkerReadsOnlyTheLookIndexWithItsRunSheet(t *testing.T) {
 	if n := got["GetItem"] + got["BatchGetItem"]; n != 0 {
 		t.Errorf("the run read %d single items besides the registry and the look index: %v", n, got)
 	}
-	// The registry once, then per school a look-index Query for Monday and one for Tuesday.
-	if got["Query"] != 1+2*2 {
-		t.Errorf("%d Queries, want 5: %v", got["Query"], got)
+	// The registry once and the look index once: a Query a shard holding one of the
+	// federation's schools, whatever the days since the last run.
+	shards := map[string]bool{}
+	for _, s := range []safeguarding.SchoolID{seed.BrookLane, seed.Hillcrest} {
+		shards[store.LookShard(s)] = true
+	}
+	if got["Query"] != 1+len(shards) {
+		t.Errorf("%d Queries, want %d: %v", got["Query"], 1+len(shards), got)
 	}
 	if f := w.family("fam-03"); f.Status() != contact.FamilyMissing {
 		t.Fatalf("six silent days: %+v", f)
 	}
 	if got := w.scan("outbox", "kind", "audience", "recipient"); !slices.Equal(got, []string{"[missing dsl " + dsl + "]"}) {
 		t.Errorf("alerts %v", got)
+	}
+}
+
+// message delivers one message to the worker and returns its answer.
+func (w *world) message(m message) events.SQSEventResponse {
+	w.t.Helper()
+	body, err := json.Marshal(m)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	raw, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: string(body), EventSource: "aws:sqs"}}})
+	out, err := w.h.Handle(context.Background(), raw)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return out.(events.SQSEventResponse)
+}
+
+// A message without families (a school with too many due for one, or a message queued before
+// the fan-out carried them) has its worker read the school's own from the look index (A24),
+// one Query a day since the day last reached, and log the family missing all the same.
+func TestRule_E2_AMessageWithoutFamiliesReadsTheSchoolsOwnLooks(t *testing.T) {
+	calls := dynamotest.NewCounter()
+	db, table := dynamotest.New(t, calls.Install)
+	st := store.New(db, table)
+	apitest.SeedDemoWithFamilies(t, db, table)
+	apitest.Must(t, st.PutClosure(context.Background(), safeguarding.Closure{ID: "autumn", School: seed.BrookLane, From: local("2026-09-03 00:00"),
+		StartedBy: head, StartedAt: local("2026-09-03 08:00"), Swept: true, Version: 1}))
+	bank := calendar.EnglandAndWales()
+	h := &handler{job: engagement.FamilyEscalation{Store: st, BankHolidays: bank, NewID: store.NewID}, schools: st, queueURL: "local"}
+	w := &world{t: t, db: db, table: table, st: st, h: h, eng: engagement.Engagement{Store: st, BankHolidays: bank, NewID: store.NewID}}
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
+	calls.Reset()
+	r := w.message(message{School: string(seed.BrookLane), From: "2026-11-16", Time: local("2026-11-17 05:30").UTC().Format(time.RFC3339)})
+	if len(r.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v", r.BatchItemFailures)
+	}
+	if f := w.family("fam-03"); f.Status() != contact.FamilyMissing {
+		t.Fatalf("six silent days: %+v", f)
+	}
+	// With no sheet either: the calendar, the closure and the school, then the look index for
+	// Monday and Tuesday.
+	if got := calls.Counts(); got["Query"] < 2 {
+		t.Errorf("the worker did not read the look index: %v", got)
+	}
+}
+
+// The families in a message are as the fan-out read them: a family acknowledged since (E6) is
+// not logged missing from that old copy; its write is refused on its version and the run skips
+// it, writing nothing for it. The message again, or the next run, reads it afresh.
+func TestRule_E2_E6_AFamilyAcknowledgedAfterTheFanOutReadItIsSkipped(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.ack(dsl, local("2026-11-06 16:00"), contact.Acknowledgement{FamilyID: "fam-03"})
+	w.run("2026-11-16")
+	now := local("2026-11-17 05:30")
+	due, err := w.st.FamiliesDue(ctx, now, []safeguarding.SchoolID{seed.BrookLane}, dueKept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams := dueFamiliesOf(due.Families[seed.BrookLane])
+	if len(fams) != 1 || fams[0].ID != "fam-03" {
+		t.Fatalf("due at Brook Lane: %+v", fams)
+	}
+	w.ack(dsl, local("2026-11-17 05:31"), contact.Acknowledgement{FamilyID: "fam-03"})
+	before := w.family("fam-03")
+	m := message{School: string(seed.BrookLane), From: "2026-11-16", Time: now.UTC().Format(time.RFC3339), Families: &fams}
+	if r := w.message(m); len(r.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v", r.BatchItemFailures)
+	}
+	if f := w.family("fam-03"); f.Status() != contact.FamilyEngaged || f.Version() != before.Version() {
+		t.Errorf("an acknowledged family was changed from the fan-out's copy: %+v", f)
+	}
+	if got := w.scan("outbox", "id"); len(got) != 0 {
+		t.Errorf("alerts %v", got)
+	}
+}
+
+// A message holds a school's due families only while they fit; a school with more goes
+// without them (its worker reads its own).
+func TestAMessageCarriesTheDueFamiliesOnlyWhileTheyFit(t *testing.T) {
+	var fams []contact.Family
+	for i := range 400 {
+		fams = append(fams, contact.RestoreFamily(contact.FamilySnapshot{ID: fmt.Sprintf("family-%03d", i), School: "brook-lane",
+			Status: contact.FamilyEngaged, LastContactAt: local("2026-11-06 16:00"), NextLook: local("2026-11-17 00:00"), Version: 3,
+			Children: []contact.FamilyChild{{Pupil: "pupil-a", ClassName: "Willows"}, {Pupil: "pupil-b", ClassName: "Acorns"}}}))
+	}
+	now := local("2026-11-17 05:30")
+	s := engagement.EscalationSchool{SchoolDue: safeguarding.SchoolDue{ID: "brook-lane"}, Due: fams[:20], DueRead: true}
+	var m message
+	if err := json.Unmarshal([]byte(messageFor(s, now)), &m); err != nil || m.Families == nil || len(*m.Families) != 20 {
+		t.Fatalf("20 families: %v %+v", err, m.Families)
+	}
+	back, err := families("brook-lane", *m.Families)
+	if err != nil || len(back) != 20 || back[0].ID() != "family-000" || back[0].School() != "brook-lane" || back[0].Version() != 3 ||
+		!back[0].LastContactAt().Equal(fams[0].LastContactAt()) || !back[0].NextLook().Equal(fams[0].NextLook()) || len(back[0].Children()) != 2 {
+		t.Errorf("after the queue: %v %+v", err, back)
+	}
+	s.Due = fams
+	body := messageFor(s, now)
+	m = message{}
+	if err := json.Unmarshal([]byte(body), &m); err != nil || m.Families != nil || len(body) > messageBytes {
+		t.Errorf("400 families: %d bytes, families %v, %v", len(body), m.Families != nil, err)
+	}
+	s.Due = []contact.Family{}
+	m = message{}
+	if err := json.Unmarshal([]byte(messageFor(s, now)), &m); err != nil || m.Families == nil || len(*m.Families) != 0 {
+		t.Errorf("none due: %+v %v", m.Families, err)
+	}
+}
+
+// Whatever a message's body, reading it never panics, and a family it carries comes back
+// whole or not at all.
+func FuzzEscalationMessage(f *testing.F) {
+	fams := dueFamiliesOf([]contact.Family{contact.RestoreFamily(contact.FamilySnapshot{ID: "fam-03", School: "brook-lane", Status: contact.FamilyMissing,
+		LastContactAt: time.Date(2026, 11, 6, 16, 0, 0, 0, time.UTC), NextLook: local("2026-12-05 00:00"), Version: 2,
+		Children: []contact.FamilyChild{{Pupil: "bl-04", ClassName: "Willows"}}})})
+	first, _ := json.Marshal(message{School: "brook-lane", From: "2026-11-16", Time: "2026-11-17T05:30:00Z", Families: &fams})
+	f.Add(string(first))
+	f.Add(`{"school":"x","time":"2026-11-17T05:30:00Z","families":[{"id":"","status":"engaged"}]}`)
+	f.Add(`{"school":"x","families":[{"id":"a","status":"gone","nextLook":"tomorrow","version":-1}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var m message
+		if json.Unmarshal([]byte(body), &m) != nil || m.Families == nil {
+			return
+		}
+		_, _ = m.Sheet.forSchool(safeguarding.SchoolID(m.School))
+		out, err := families(safeguarding.SchoolID(m.School), *m.Families)
+		if err != nil {
+			return
+		}
+		for _, fam := range out {
+			if fam.ID() == "" || fam.School() != safeguarding.SchoolID(m.School) || fam.Version() < 0 ||
+				(fam.Status() != contact.FamilyEngaged && fam.Status() != contact.FamilyMissing) {
+				t.Errorf("a family came back broken: %+v", fam.Snapshot())
+			}
+		}
+	})
+}
+
+// schoolsWithDue is a registry of n schools, each with many families due a look.
+type schoolsWithDue struct{ n, due int }
+
+func (s schoolsWithDue) EscalationSheets(context.Context) ([]engagement.EscalationSchool, error) {
+	var out []engagement.EscalationSchool
+	for i := range s.n {
+		out = append(out, engagement.EscalationSchool{SchoolDue: safeguarding.SchoolDue{ID: safeguarding.SchoolID(fmt.Sprintf("school-%02d", i))}})
+	}
+	return out, nil
+}
+
+func (s schoolsWithDue) FamiliesDue(_ context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error) {
+	due := engagement.DueLooks{Families: map[safeguarding.SchoolID][]contact.Family{}, Over: map[safeguarding.SchoolID]bool{}}
+	for _, id := range schools {
+		for j := range min(s.due, perSchool) {
+			due.Families[id] = append(due.Families[id], contact.RestoreFamily(contact.FamilySnapshot{ID: fmt.Sprintf("family-%03d", j), School: id,
+				Status: contact.FamilyEngaged, LastContactAt: now.AddDate(0, 0, -9), NextLook: now, Version: 1,
+				Children: []contact.FamilyChild{{Pupil: "pupil-a", ClassName: "Willows"}, {Pupil: "pupil-b", ClassName: "Acorns"}}}))
+		}
+	}
+	return due, nil
+}
+
+// batches records what the fan-out sends.
+type batches struct{ sizes, entries []int }
+
+func (b *batches) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	size := 0
+	var ok []sqstypes.SendMessageBatchResultEntry
+	for _, e := range in.Entries {
+		size += len(aws.ToString(e.MessageBody))
+		ok = append(ok, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	b.sizes, b.entries = append(b.sizes, size), append(b.entries, len(in.Entries))
+	return &sqs.SendMessageBatchOutput{Successful: ok}, nil
+}
+
+// Messages heavy with families still reach every school, each SendMessageBatch within SQS's
+// 256 KiB and ten entries.
+func TestTheFanOutKeepsEachBatchWithinSQSsLimit(t *testing.T) {
+	b := &batches{}
+	h := handler{job: engagement.FamilyEscalation{BankHolidays: calendar.EnglandAndWales()}, schools: schoolsWithDue{n: 25, due: 150}, queue: b, queueURL: "local"}
+	r, err := h.fanOut(context.Background(), local("2026-11-17 05:30"))
+	if err != nil || r.Enqueued != 25 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if len(b.sizes) < 3 {
+		t.Errorf("%d batches of %v bytes: the messages were not heavy enough to test", len(b.sizes), b.sizes)
+	}
+	for i, size := range b.sizes {
+		if size > 256<<10 || b.entries[i] > 10 {
+			t.Errorf("batch %d: %d entries, %d bytes", i, b.entries[i], size)
+		}
 	}
 }

@@ -181,7 +181,7 @@ func decodeList(req httpapi.Request) (safeguarding.Caller, error) {
 }
 
 // list gives the school's latest imports (not the checks), newest first, at most 100, to
-// those who import and the DSLs (A98).
+// those who import and the DSLs (A100).
 func (h handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := decodeList(req)
 	if err != nil {

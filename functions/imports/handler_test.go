@@ -312,7 +312,7 @@ func TestRule_P1_ARenamedPupilIsFoundByTheNewNameOnly(t *testing.T) {
 
 // Rule P1: the school's latest imports, newest first, to those who import and the DSLs: a
 // check (a preview) is not listed, an import with a row in error says how many rows; a
-// teacher is refused. One Query of the imports by time (A98).
+// teacher is refused. One Query of the imports by time (A100).
 func TestRule_P1_TheListOfTheSchoolsImports(t *testing.T) {
 	w := newWorld(t)
 	list := func(who string) (int, []any) {

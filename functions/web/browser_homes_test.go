@@ -147,7 +147,7 @@ func TestRule_P2_BrowserPages_EachRolesHomeOnAPhoneAndALaptop(t *testing.T) {
 		t.Error("the dashboard's table shows on a phone")
 	}
 	b.do(t, "narrowing the dashboard to a pupil", chromedp.SendKeys(chromedp.ID("filter-pupil"), "chidi"),
-		chromedp.Click(chromedp.ID("filter-apply")), chromedp.WaitVisible(chromedp.ID("dashboard-count")))
+		chromedp.Click(chromedp.ID("filter-apply")), chromedp.WaitVisible(chromedp.CSS(`#dashboard-count[data-filtered="yes"]`)))
 	if n := b.eval(t, `String(document.querySelectorAll("#dashboard-list > li").length)`); n != "1" {
 		t.Errorf("narrowed to Chidi, the dashboard lists %s", n)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -63,9 +64,9 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 	add := func(n need) { out.Needs = append(out.Needs, n) }
 
 	// The recent concerns the reader may see (the dashboard's use case: a concern about a DSL
-	// is left out for that DSL, a teacher sees what they wrote or were tagged in).
+	// is left out for that DSL), for the governor's count of those routed to them.
 	var rows []concerns.DashboardRow
-	if a.Dashboard || a.Teacher || a.Governors || a.Work {
+	if a.Governors {
 		var err error
 		if rows, err = h.Concerns.Dashboard(ctx, who, school); err != nil {
 			out.Failed = true
@@ -73,14 +74,15 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 		}
 	}
 	if a.Dashboard {
+		// The open concerns, all of them (the dashboard's pages of "show=unread" and
+		// "show=overdue", counted by the same use case in one reading).
+		counts, _, err := h.Concerns.DashboardCount(ctx, who, school,
+			concerns.DashboardQuery{Show: concerns.ShowUnread}, concerns.DashboardQuery{Show: concerns.ShowOverdue})
 		unread, overdue := 0, 0
-		for _, row := range rows {
-			if !row.Read && row.Concern.Status() != concerns.CaseClosed {
-				unread++
-			}
-			if row.Overdue {
-				overdue++
-			}
+		if err != nil {
+			out.Failed = true
+		} else {
+			unread, overdue = counts[0], counts[1]
 		}
 		add(needOf("unread", unread, "concern not yet read", "concerns not yet read", "No concerns waiting to be read", schoolPath(school)+"/concerns?show=unread"))
 		add(needOf("overdue", overdue, "concern past the time to act on it", "concerns past the time to act on them",
@@ -172,16 +174,16 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 			"No files sent to you to confirm", transfersPath(school)))
 	}
 	if a.Teacher || (a.Work && !a.Dashboard) {
+		// Every concern they recorded ("Concerns you raised", by the same use case).
+		counts, _, err := h.Concerns.DashboardCount(ctx, who, school,
+			concerns.DashboardQuery{Mine: true}, concerns.DashboardQuery{Mine: true, Show: concerns.ShowWaiting})
 		mine, waiting := 0, 0
-		for _, row := range rows {
-			if row.Concern.AuthorEmail() == me {
-				mine++
-				if !row.Concern.Responded() && row.Concern.Status() != concerns.CaseClosed {
-					waiting++
-				}
-			}
+		if err != nil {
+			out.Failed = true
+		} else {
+			mine, waiting = counts[0], counts[1]
 		}
-		add(needOf("raised", mine, "concern you raised", "concerns you raised", "No concerns raised by you recently", raisedPath(school)))
+		add(needOf("raised", mine, "concern you raised", "concerns you raised", "No concerns raised by you", raisedPath(school)))
 		if waiting > 0 {
 			add(needOf("raised-waiting", waiting, "of them not yet acted on by a DSL", "of them not yet acted on by a DSL", "", raisedPath(school)))
 		}
@@ -226,16 +228,22 @@ func raisedPath(school safeguarding.SchoolID) string { return schoolPath(school)
 // where it stands, in plain words.
 type raisedConcern struct {
 	Reference, Link, RecordedAt, Pupils, Category, Status string
-	Tagged                                                bool
 }
 
 type raisedView struct {
 	SchoolName string
-	Concerns   []raisedConcern
+	// Concerns are a page of those the reader recorded; Tagged, on the first page, the
+	// school's recent ones they were asked to know about.
+	Concerns, Tagged []raisedConcern
+	// Page is this page's number; PrevURL and NextURL the pages either side ("" at an end).
+	Page             int
+	PrevURL, NextURL string
 }
 
-// raisedConcerns lists the school's recent concerns the reader wrote or was tagged in (the
-// dashboard's use case, which decides what they may see), newest first.
+// raisedConcerns lists a page of the concerns the reader recorded, every one of them newest
+// first (the dashboard's use case on the list of their own, A98), and on the first page
+// those among the school's recent ones they were tagged in (the dashboard's reading, which
+// decides what they may see).
 func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	schoolID := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
@@ -245,34 +253,62 @@ func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) eve
 	if !safeguarding.AccessFor(p, schoolID).Member {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	rows, err := h.Concerns.Dashboard(ctx, r.caller(s.claims.Email), schoolID)
+	path := raisedPath(schoolID)
+	scope := "raised\x00" + string(schoolID)
+	var trail []string
+	if tok := r.ev.QueryStringParameters["page"]; tok != "" {
+		if trail, err = s.readPageToken(scope, tok); err != nil {
+			return h.badPage(r, &s, path)
+		}
+	}
+	q := concerns.DashboardQuery{Mine: true}
+	if len(trail) > 0 {
+		q.After = trail[len(trail)-1]
+	}
+	page, err := h.Concerns.DashboardPage(ctx, r.caller(s.claims.Email), schoolID, q)
+	if errors.Is(err, safeguarding.ErrInvalid) {
+		return h.badPage(r, &s, path)
+	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
 	me := s.claims.Email
-	var mine []concerns.Concern
-	var ids []safeguarding.PupilID
-	for _, row := range rows {
-		c := row.Concern
-		if c.AuthorEmail() == me || slices.Contains(c.TagStaff(), me) {
-			mine = append(mine, c)
-			for _, lp := range c.Pupils() {
-				ids = append(ids, lp.ID)
-			}
-		}
+	mine := make([]concerns.Concern, 0, len(page.Rows))
+	for _, row := range page.Rows {
+		mine = append(mine, row.Concern)
 	}
 	slices.SortStableFunc(mine, func(a, b concerns.Concern) int { return b.RecordedAt().Compare(a.RecordedAt()) })
+	var tagged []concerns.Concern
+	if len(trail) == 0 {
+		rows, err := h.Concerns.Dashboard(ctx, r.caller(s.claims.Email), schoolID)
+		if err != nil {
+			return h.errorPage(r, statusFor(err), &s)
+		}
+		for _, row := range rows {
+			if c := row.Concern; c.AuthorEmail() != me && slices.Contains(c.TagStaff(), me) {
+				tagged = append(tagged, c)
+			}
+		}
+		slices.SortStableFunc(tagged, func(a, b concerns.Concern) int { return b.RecordedAt().Compare(a.RecordedAt()) })
+	}
+	var ids []safeguarding.PupilID
+	for _, c := range append(slices.Clone(mine), tagged...) {
+		for _, lp := range c.Pupils() {
+			ids = append(ids, lp.ID)
+		}
+	}
 	names := map[safeguarding.PupilID]safeguarding.Pupil{}
 	if len(ids) > 0 {
 		if names, err = h.Directory.Pupils(ctx, schoolID, ids); err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
 	}
-	v := raisedView{}
+	v := raisedView{Page: len(trail) + 1}
+	v.PrevURL, v.NextURL = pagesOf(s, path, scope, nil, trail, page.Next)
 	if sc, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = sc.Name
 	}
-	for _, c := range mine {
+	line := func(c concerns.Concern) raisedConcern {
 		var pupils []string
 		for _, lp := range c.Pupils() {
 			if n := names[lp.ID].Name; n != "" {
@@ -286,9 +322,14 @@ func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) eve
 		case c.Responded():
 			status = "A DSL is acting on it"
 		}
-		v.Concerns = append(v.Concerns, raisedConcern{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()),
-			RecordedAt: when(c.RecordedAt()), Pupils: joinNames(pupils), Category: categoryTitle(c.Category()), Status: status,
-			Tagged: c.AuthorEmail() != me})
+		return raisedConcern{Reference: c.Reference(), Link: concernPath(schoolID, c.ID()),
+			RecordedAt: when(c.RecordedAt()), Pupils: joinNames(pupils), Category: categoryTitle(c.Category()), Status: status}
+	}
+	for _, c := range mine {
+		v.Concerns = append(v.Concerns, line(c))
+	}
+	for _, c := range tagged {
+		v.Tagged = append(v.Tagged, line(c))
 	}
 	return h.page(r, http.StatusOK, "raised", pageData{Title: "Concerns you raised", SignedIn: true, CSRF: s.csrf(), Page: v,
 		Nav: navFor(p, schoolID, "raised")})

@@ -190,11 +190,7 @@ func (h *Handler) renderForm(ctx context.Context, r *request, s session, f conce
 		if err != nil {
 			return h.errorPage(r, statusFor(err), &s)
 		}
-		for _, pu := range found {
-			if !slices.Contains(f.PupilIDs, pu.ID) {
-				v.Results = append(v.Results, pupilView{ID: pu.ID, Name: pu.Name, Detail: pupilDetail(pu)})
-			}
-		}
+		v.Results = resultViews(found, f.PupilIDs)
 	}
 
 	// The school's own sub-categories: new ones offered, retired ones not (rule C2).
@@ -299,6 +295,8 @@ type concernView struct {
 type markView struct {
 	N          int
 	Side, Note string
+	// Place says where it is in words: "Front, the child's right arm".
+	Place      string
 	CX, CY, TY string
 }
 
@@ -320,7 +318,7 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 	v.SchoolName = school.Name
 	v.SeniorDSLTold = c.TellsSeniorDSL(school)
 	for i, m := range c.BodyMap() {
-		v.Marks = append(v.Marks, markView{N: i + 1, Side: m.Side, Note: m.Note,
+		v.Marks = append(v.Marks, markView{N: i + 1, Side: m.Side, Note: m.Note, Place: bodyPlace(m.Side, m.X, m.Y),
 			CX: strconv.FormatFloat(m.X*100, 'f', 2, 64), CY: strconv.FormatFloat(m.Y*220, 'f', 2, 64),
 			TY: strconv.FormatFloat(m.Y*220+3.5, 'f', 2, 64)})
 	}

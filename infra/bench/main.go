@@ -33,6 +33,10 @@ const startRuns = 41
 // BENCHMARKS.md: a quick look while working on start-up (go run ./infra/bench -startup).
 var startupOnly = flag.Bool("startup", false, "measure only the bootstraps' size and start-up, print it, write nothing")
 
+// escalationOnly measures the escalation job alone and prints its section without writing
+// BENCHMARKS.md (go run ./infra/bench -escalation; ESCALATION_SCHOOLS sets the federation).
+var escalationOnly = flag.Bool("escalation", false, "measure only the escalation job at scale, print its section, write nothing")
+
 func main() {
 	testing.Init()
 	flag.Parse()
@@ -54,6 +58,21 @@ func main() {
 	dir, err := dynamodblocal.Ensure(dynamodblocal.CacheDir())
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *escalationOnly {
+		srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Dir: dir, InMemory: true})
+		if err != nil {
+			log.Fatal(err)
+		}
+		escalation, err := escalationAtScale(ctx, srv.Endpoint)
+		srv.Stop()
+		if err != nil {
+			log.Fatal(err)
+		}
+		var section strings.Builder
+		escalationMarkdown(&section, escalation...)
+		fmt.Print(section.String())
+		return
 	}
 	srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Dir: dir, InMemory: true})
 	if err != nil {

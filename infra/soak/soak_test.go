@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,9 +26,12 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
+	"github.com/keepsafe-schools/keepsafe/infra/newschool/school"
 	"github.com/keepsafe-schools/keepsafe/infra/redrive"
 	"github.com/keepsafe-schools/keepsafe/shared/alert"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
+	"github.com/keepsafe-schools/keepsafe/shared/userpool"
 )
 
 var (
@@ -62,6 +67,9 @@ func product(t *testing.T) *stack.Stack {
 			Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4})),
 		})
 	})
+	if startErr == nil {
+		schoolOnce.Do(func() { startErr = thirdSchool(st) })
+	}
 	if startErr != nil {
 		t.Fatal(startErr)
 	}
@@ -72,6 +80,82 @@ func product(t *testing.T) *stack.Stack {
 	})
 	st.SetFaults(stack.FaultSpec{})
 	return st
+}
+
+// meadowView is the soak's third school, made as `make newschool` makes one (its Senior DSL
+// first), its DSL and teacher added by the Senior DSL on the staff API, its pupils written
+// as an import writes them.
+const meadowView safeguarding.SchoolID = "meadow-view"
+
+var (
+	schoolOnce sync.Once
+	// members are the schools each person of the soak belongs to, with their roles there, as
+	// their profiles say.
+	members = map[string]map[safeguarding.SchoolID][]safeguarding.Role{}
+)
+
+// thirdSchool makes Meadow View beside the demo's two schools and waits until its people are
+// subscribed to its alerts (the subscriptions function does it from the table's stream, as
+// for any roster change).
+func thirdSchool(s *stack.Stack) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st := store.New(s.DynamoDB(), s.TableName)
+	accounts := userpool.New(stack.NewPoolClient(s.URL+stack.UserPoolPath), stack.LocalUserPoolID)
+	senior := seed.Email("Asha", "Patel")
+	if _, err := school.Create(ctx, st, accounts, school.School{ID: string(meadowView), Name: "Meadow View Primary",
+		SeniorEmail: senior, SeniorName: "Asha Patel", SeniorMobile: "07700 900081"}, s.Clock().Now()); err != nil {
+		return err
+	}
+	status, body := call(s.URL+"/dev/token", "POST", "", map[string]string{"email": senior}, "")
+	if status != 200 {
+		return fmt.Errorf("token for the Senior DSL: %d %v", status, body)
+	}
+	for _, p := range []map[string]any{
+		{"name": "Ivy Clarke", "email": seed.Email("Ivy", "Clarke"), "mobile": "07700 900082", "roles": []string{"dsl"}},
+		{"name": "Sam Turner", "email": seed.Email("Sam", "Turner"), "roles": []string{"teacher"}},
+	} {
+		if status, out, _, _ := retried(s.URL+"/api/schools/"+string(meadowView)+"/staff", body["token"].(string), p, "soak-staff-"+strings.ReplaceAll(p["name"].(string), " ", "-")); status != 201 {
+			return fmt.Errorf("the Senior DSL adds %s: %d %v", p["name"], status, out)
+		}
+	}
+	var pupils seed.Data
+	for i, first := range []string{"Alfie", "Bella", "Caleb", "Daisy", "Ethan", "Freya"} {
+		pupils.Pupils = append(pupils.Pupils, safeguarding.Pupil{ID: safeguarding.PupilID(fmt.Sprintf("mv-%02d", i+1)), School: meadowView,
+			Name: first + " Walsh", YearGroup: "Year 4", ClassName: "Willow"})
+	}
+	if err := seed.Apply(ctx, st, pupils); err != nil {
+		return err
+	}
+	var emails []string
+	for _, u := range seed.Demo().Users {
+		emails = append(emails, u.Email)
+	}
+	emails = append(emails, senior, seed.Email("Ivy", "Clarke"), seed.Email("Sam", "Turner"))
+	profiles, err := st.Profiles(ctx, emails)
+	if err != nil {
+		return err
+	}
+	for email, p := range profiles {
+		members[email] = p.Memberships
+	}
+	if len(members[seed.Email("Ivy", "Clarke")][meadowView]) == 0 || len(members[seed.Email("Sam", "Turner")][meadowView]) == 0 {
+		return errors.New("Meadow View's staff are not on their profiles")
+	}
+	return s.Settle(ctx)
+}
+
+// dslsOf are the people an alert of a new concern at the school must reach: its DSLs and its
+// Senior DSL.
+func dslsOf(school safeguarding.SchoolID) []string {
+	var out []string
+	for email, ms := range members {
+		if slices.Contains(ms[school], safeguarding.RoleDSL) || slices.Contains(ms[school], safeguarding.RoleSeniorDSL) {
+			out = append(out, email)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 var (
@@ -121,16 +205,19 @@ func call(url, method, tok string, body any, idempotencyKey string) (int, map[st
 }
 
 // retried sends a write as a client should: again, with the same Idempotency-Key, while the
-// answer is a server error, a conflict or no answer. It returns the last answer and how many
-// tries it took.
-func retried(url, tok string, body any, key string) (int, map[string]any, int) {
+// answer is a server error, a conflict or no answer. It returns the last answer, how many
+// tries it took and how many of them were answered with a server error.
+func retried(url, tok string, body any, key string) (status int, out map[string]any, tries, serverErrors int) {
 	for try := 1; ; try++ {
 		status, out := call(url, "POST", tok, body, key)
+		if status >= 500 {
+			serverErrors++
+		}
 		if (status == 0 || status >= 500 || status == 409 || status == 429) && try < 10 {
 			time.Sleep(time.Duration(try) * 20 * time.Millisecond)
 			continue
 		}
-		return status, out, try
+		return status, out, try, serverErrors
 	}
 }
 
@@ -215,6 +302,7 @@ func published(s *stack.Stack, from int) map[alertKey]int {
 // outbox is the alerts the product committed, per alert, with whether each was marked sent or
 // undeliverable and how many times it was leased.
 type outboxState struct {
+	id                  string
 	sent, undeliverable bool
 	attempts            int
 }
@@ -238,7 +326,7 @@ func outbox(t *testing.T, s *stack.Stack, skip map[string]bool) map[alertKey]out
 			continue
 		}
 		k := alertKey{str(it, "kind"), str(it, "audience"), str(it, "recipient"), str(it, "channel"), str(it, "reference")}
-		o := outboxState{sent: it["sentAt"] != nil, undeliverable: it["undeliverable"] != nil}
+		o := outboxState{id: str(it, "id"), sent: it["sentAt"] != nil, undeliverable: it["undeliverable"] != nil}
 		if n, ok := it["attempts"].(*dbtypes.AttributeValueMemberN); ok {
 			fmt.Sscan(n.Value, &o.attempts)
 		}
@@ -261,22 +349,27 @@ type concern struct {
 	high               bool
 	status, tries      int
 	id, reference      string
+	// action is the answer to the DSL's action on the concern (0: none asked for);
+	// serverErrors counts the 5xx answers the concern's writes got on the way.
+	action, actionTries, serverErrors int
 }
 
 var (
-	teachers = map[string]string{"brook-lane": seed.Email("Tom", "Hughes"), "hillcrest": seed.Email("Owen", "Price")}
-	dsls     = map[string]string{"brook-lane": seed.Email("Daniel", "Reyes"), "hillcrest": seed.Email("Chloe", "Adams")}
-	prefix   = map[string]string{"brook-lane": "bl", "hillcrest": "hc"}
+	schools  = []string{"brook-lane", "hillcrest", string(meadowView)}
+	teachers = map[string]string{"brook-lane": seed.Email("Tom", "Hughes"), "hillcrest": seed.Email("Owen", "Price"), string(meadowView): seed.Email("Sam", "Turner")}
+	dsls     = map[string]string{"brook-lane": seed.Email("Daniel", "Reyes"), "hillcrest": seed.Email("Chloe", "Adams"), string(meadowView): seed.Email("Ivy", "Clarke")}
+	prefix   = map[string]string{"brook-lane": "bl", "hillcrest": "hc", string(meadowView): "mv"}
 )
 
-// record has the teachers of both schools record n concerns at once, four at a time, and a
-// DSL of the school add an action to every third; each write is retried as a client does.
+// record has the teachers of the three schools record n concerns at once, four at a time,
+// every other one high priority, and a DSL of the school add an action to every fourth; each
+// write is retried as a client does.
 func record(t *testing.T, s *stack.Stack, phase string, n int) []concern {
 	t.Helper()
 	cs := make([]concern, n)
 	for i := range cs {
-		school := []string{"brook-lane", "hillcrest"}[i%2]
-		cs[i] = concern{school: school, pupil: fmt.Sprintf("%s-%02d", prefix[school], 1+(i/2)%6), key: fmt.Sprintf("soak-%s-%d", phase, i), high: i%3 == 0}
+		school := schools[i%len(schools)]
+		cs[i] = concern{school: school, pupil: fmt.Sprintf("%s-%02d", prefix[school], 1+(i/len(schools))%6), key: fmt.Sprintf("soak-%s-%d", phase, i), high: i%2 == 0}
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
@@ -290,17 +383,20 @@ func record(t *testing.T, s *stack.Stack, phase string, n int) []concern {
 			defer func() { <-sem }()
 			url := s.URL + "/api/schools/" + c.school + "/concerns"
 			var out map[string]any
-			c.status, out, c.tries = retried(url, tok, map[string]any{
+			var errs int
+			c.status, out, c.tries, errs = retried(url, tok, map[string]any{
 				"pupilIds": []string{c.pupil}, "category": "wellbeing", "highPriority": c.high,
 				"observedAt": now.Add(-10 * time.Minute).UTC().Format(time.RFC3339), "details": "Seemed withdrawn at break.",
 			}, c.key)
+			c.serverErrors += errs
 			if c.status != 201 {
 				return
 			}
 			c.id, _ = out["id"].(string)
 			c.reference, _ = out["reference"].(string)
-			if i%3 == 1 {
-				retried(url+"/"+c.id+"/actions", dslTok, map[string]any{"type": "dsl-action", "assigneeEmail": teachers[c.school]}, c.key+"-action")
+			if i%4 == 1 {
+				c.action, _, c.actionTries, errs = retried(url+"/"+c.id+"/actions", dslTok, map[string]any{"type": "dsl-action", "assigneeEmail": teachers[c.school]}, c.key+"-action")
+				c.serverErrors += errs
 			}
 		})
 	}
@@ -344,10 +440,15 @@ func queueDeadLetters(s *stack.Stack) int {
 }
 
 // checkInvariants checks what the soak promises once the phase is over and the redrive has
-// run: every concern that got a 201 exists once with its chronology entry and audit entry;
-// every alert the product committed in the phase was published, or recorded undeliverable,
-// and more than once only where the named window allows; nothing else was published.
-func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore, outboxBefore map[string]bool, alertsFrom int) (dupes int) {
+// run: every concern that got a 201 exists once with its chronology entry and audit entry,
+// and every action a DSL added once; every alert the product committed in the phase was
+// published, or recorded undeliverable, and more than once only where the named window
+// allows: with died (the outbox items whose sender was killed between SNS's answer and the
+// sentAt mark, as often as it struck each) and exactWindow, an alert is published exactly
+// once more than its sender died there; nothing else was published; each school's DSLs were
+// alerted to each of its concerns, and no alert went to anyone outside its school.
+func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore, outboxBefore map[string]bool, alertsFrom int,
+	died []string, exactWindow bool) (dupes int) {
 	t.Helper()
 	created := 0
 	for _, c := range cs {
@@ -378,15 +479,35 @@ func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore,
 			audits[strings.TrimPrefix(str(it, "subject"), "concern/")]++
 		}
 	}
+	actions := map[string]int{}
+	for _, it := range table(t, s, "action") {
+		actions[str(it, "concern")]++
+	}
+	byReference := map[string]concern{}
 	for _, c := range cs {
 		if c.status != 201 {
 			continue
 		}
+		byReference[c.reference] = c
 		if chron[c.id] != 1 || audits[c.id] != 1 {
 			t.Errorf("concern %s: %d chronology entries, %d audit entries, want 1 and 1", c.key, chron[c.id], audits[c.id])
 		}
+		want := 0
+		if c.action != 0 {
+			want = 1
+			if c.action != 201 {
+				t.Errorf("concern %s: its action answered %d after %d tries", c.key, c.action, c.actionTries)
+			}
+		}
+		if actions[c.id] != want {
+			t.Errorf("concern %s: %d actions, want %d", c.key, actions[c.id], want)
+		}
 	}
 
+	deaths := map[string]int{}
+	for _, id := range died {
+		deaths[id]++
+	}
 	committed := outbox(t, s, outboxBefore)
 	got := published(s, alertsFrom)
 	for k, o := range committed {
@@ -396,6 +517,8 @@ func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore,
 			t.Errorf("alert %s committed and never published (sent mark %v)", k, o.sent)
 		case !o.sent:
 			t.Errorf("alert %s published but not marked sent", k)
+		case exactWindow && n != 1+deaths[o.id]:
+			t.Errorf("alert %s published %d times, its sender killed %d times between SNS's answer and the mark", k, n, deaths[o.id])
 		case n > 1 && o.attempts < n:
 			t.Errorf("alert %s published %d times in %d leases: outside the named window", k, n, o.attempts)
 		case n > 1:
@@ -407,7 +530,47 @@ func checkInvariants(t *testing.T, s *stack.Stack, cs []concern, concernsBefore,
 			t.Errorf("alert %s published that no outbox item calls for", k)
 		}
 	}
+
+	// Each school's alerts stay in it: every message goes to someone of the school it names,
+	// on that school's topic; a new concern's reach its school's DSLs and Senior DSL.
+	reached := map[string]map[string]bool{}
+	for _, a := range s.Alerts()[alertsFrom:] {
+		school, to := safeguarding.SchoolID(a.Attributes["school"]), a.Attributes["recipient"]
+		if len(members[to][school]) == 0 {
+			t.Errorf("an alert of %s (%s) went to someone who is not of the school", school, a.Attributes["kind"])
+		}
+		if !strings.Contains(a.TopicARN, string(school)) {
+			t.Errorf("an alert of %s went out on the topic %s", school, a.TopicARN)
+		}
+		if c, ok := byReference[a.Attributes["reference"]]; ok {
+			if string(school) != c.school {
+				t.Errorf("an alert of concern %s (of %s) names %s", c.key, c.school, school)
+			}
+			if reached[c.key] == nil {
+				reached[c.key] = map[string]bool{}
+			}
+			reached[c.key][to] = true
+		}
+	}
+	for _, c := range byReference {
+		for _, dsl := range dslsOf(safeguarding.SchoolID(c.school)) {
+			if !reached[c.key][dsl] && !undeliverableTo(committed, dsl, c.reference) {
+				t.Errorf("concern %s of %s: a DSL of the school was not alerted", c.key, c.school)
+			}
+		}
+	}
 	return dupes
+}
+
+// undeliverableTo reports whether an alert of the reference to the person was recorded
+// undeliverable (and so, rightly, not published).
+func undeliverableTo(committed map[alertKey]outboxState, to, reference string) bool {
+	for k, o := range committed {
+		if k.recipient == to && k.reference == reference && o.undeliverable {
+			return true
+		}
+	}
+	return false
 }
 
 var closureOnce sync.Once
@@ -417,7 +580,7 @@ var closureOnce sync.Once
 // family acknowledges (Hillcrest is closed, rule E0), the deadline and escalation schedules
 // run; then the faults stop, time passes, the schedules run again and the redrive runs.
 // Afterwards every invariant holds, and a second redrive changes nothing. It logs the counts.
-func soak(t *testing.T, name string, faults stack.FaultSpec, day int) {
+func soak(t *testing.T, name string, faults stack.FaultSpec, day int) soakResult {
 	s := product(t)
 	base := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 	robert, owen := token(t, s, seed.Email("Robert", "King")), token(t, s, seed.Email("Owen", "Price"))
@@ -430,12 +593,14 @@ func soak(t *testing.T, name string, faults stack.FaultSpec, day int) {
 	at := base.Add(time.Duration(day) * 24 * time.Hour)
 	pin(t, s, at)
 	concernsBefore, outboxBefore, alertsFrom := ids(t, s, "concern"), ids(t, s, "outbox"), len(s.Alerts())
+	deadBefore := len(s.DeadLetters())
 	s.SetFaults(faults)
 	cs := record(t, s, name, 5)
 	ack := map[string]any{"acknowledgements": []map[string]string{{"pupilId": "hc-11",
 		"at": at.Add(-time.Hour).UTC().Format(time.RFC3339), "kind": "thumbs-up"}}}
-	if status, _, _ := retried(s.URL+"/api/schools/hillcrest/engagement", owen, ack, "soak-ack-"+name); status != 200 {
-		t.Errorf("acknowledgement: %d", status)
+	ackStatus, _, _, ackErrors := retried(s.URL+"/api/schools/hillcrest/engagement", owen, ack, "soak-ack-"+name)
+	if ackStatus != 200 {
+		t.Errorf("acknowledgement: %d", ackStatus)
 	}
 	for _, sched := range []string{"deadlines", "escalation"} {
 		if status, body := runSchedule(s, sched); status != 200 {
@@ -443,7 +608,8 @@ func soak(t *testing.T, name string, faults stack.FaultSpec, day int) {
 		}
 	}
 	settle(t, s)
-	injected := s.Faults().Injected
+	struck := s.Faults()
+	injected := struck.Injected
 	s.SetFaults(stack.FaultSpec{})
 	pin(t, s, at.Add(8*time.Hour)) // time passes; SNS is back
 	for _, sched := range []string{"deadlines", "escalation"} {
@@ -465,17 +631,32 @@ func soak(t *testing.T, name string, faults stack.FaultSpec, day int) {
 	if n := queueDeadLetters(s); n != 0 || rep.Replayed != deadMessages {
 		t.Errorf("escalation dead letters: %d before the redrive, %d replayed, %d left", deadMessages, rep.Replayed, n)
 	}
-	dupes := checkInvariants(t, s, cs, concernsBefore, outboxBefore, alertsFrom)
-	tries := 0
+	// Without refused DynamoDB calls (whose retries can all be refused) every alert goes out
+	// once, or once more for each death between SNS's answer and its mark.
+	dupes := checkInvariants(t, s, cs, concernsBefore, outboxBefore, alertsFrom, struck.DiedAfterPublish, faults.DynamoDB == 0)
+	tries, serverErrors := 0, ackErrors
 	for _, c := range cs {
-		tries += c.tries
+		tries += c.tries + c.actionTries
+		serverErrors += c.serverErrors
+	}
+	if faults.DynamoDB == 0 && serverErrors > 0 {
+		t.Errorf("%d answers were server errors", serverErrors)
 	}
 	n := len(s.Alerts())
 	if again := redriveNow(t, s); again.Unsent != 0 || again.Sent != 0 || again.Replayed != 0 || len(s.Alerts()) != n {
 		t.Errorf("a second redrive did something: %+v", again)
 	}
-	t.Logf("soak %s: %d concerns in %d tries; faults struck %v; redrive %+v; %d alerts published, %d duplicates (named window); %d stream dead letters so far",
-		name, len(cs), tries, injected, rep, n-alertsFrom, dupes, len(s.DeadLetters()))
+	defer t.Logf("soak %s: %d concerns in %s in %d tries (%d server errors); faults struck %v; redrive %+v; %d alerts published, %d duplicates (named window), %d deaths between SNS's answer and the mark; %d stream dead letters so far",
+		name, len(cs), strings.Join(schools, ", "), tries, serverErrors, injected, rep, n-alertsFrom, dupes, len(struck.DiedAfterPublish), len(s.DeadLetters()))
+	return soakResult{redrive: rep, deadLetters: len(s.DeadLetters()) - deadBefore, injected: injected}
+}
+
+// soakResult is what a soak saw on the way: the first redrive's report, the stream's dead
+// letters of the phase and the faults struck.
+type soakResult struct {
+	redrive     redrive.Report
+	deadLetters int
+	injected    map[string]int
 }
 
 func TestRule_C4_SoakWithNoFaults(t *testing.T) { soak(t, "none", stack.FaultSpec{}, 0) }
@@ -493,7 +674,9 @@ func TestRule_C4_SoakWithSNSDownForTenMinutes(t *testing.T) {
 }
 
 func TestRule_C4_SoakWithFunctionsDyingInStreamBatches(t *testing.T) {
-	soak(t, "stream-crash", stack.FaultSpec{StreamCrash: 0.5, Seed: 13}, 4)
+	if r := soak(t, "stream-crash", stack.FaultSpec{StreamCrash: 0.5, Seed: 7}, 4); r.injected["stream-crash"] == 0 {
+		t.Error("no stream batch crashed")
+	}
 }
 
 func TestRule_C4_SoakWithStreamRecordsDeliveredTwice(t *testing.T) {
@@ -504,12 +687,40 @@ func TestRule_C4_SoakWithFunctionsDyingInQueueBatches(t *testing.T) {
 	soak(t, "queue-crash", stack.FaultSpec{QueueCrash: 1, Seed: 15}, 8)
 }
 
-// Every fault at once but DynamoDB's, whose slow retries (the SDK's throttling backoff starts
-// at a second) would make it the longest test here; TestRule_C4_SoakWithDynamoDBThrottlingAnd500s
-// has them alone.
+// DynamoDB does a write and its answer is lost (a 500, or no answer): the SDK retries a call
+// that has already taken effect. Each transaction carries its ClientRequestToken (the SDK
+// sets one per call, and every retry of the call sends it), so DynamoDB answers the retry as
+// the first; a lease retried finds its own token on the item. Every write answers once as
+// the first did, with no 500.
+func TestRule_C4_SoakWithDynamoDB500sAfterTheWrite(t *testing.T) {
+	r := soak(t, "dynamodb-after", stack.FaultSpec{DynamoDBAfter: 0.2, Seed: 17}, 10)
+	// The stream delivered every alert itself: a retried lease or mark did not fail its record.
+	if r.deadLetters != 0 || r.redrive.Unsent != 0 {
+		t.Errorf("%d stream dead letters, %d alerts left for the redrive", r.deadLetters, r.redrive.Unsent)
+	}
+	for _, op := range []string{"TransactWriteItems", "UpdateItem"} {
+		if r.injected["dynamodb-after "+op] == 0 {
+			t.Errorf("no %s's answer was lost", op)
+		}
+	}
+}
+
+// The one window in which an alert is published twice, provoked: the alerts function's
+// process is killed when its sentAt mark reaches DynamoDB, after SNS took the alert. Every
+// alert is then published exactly once more than its sender died there, and no other.
+func TestRule_C4_SoakWithTheAlertsFunctionDyingAfterPublish(t *testing.T) {
+	r := soak(t, "die-after-publish", stack.FaultSpec{AlertsDieAfterPublish: 0.05, Seed: 29}, 11)
+	if r.injected["alerts-die-after-publish"] == 0 {
+		t.Error("no sender died between SNS's answer and the mark")
+	}
+}
+
+// Every fault at once but DynamoDB's refusals, whose slow retries (the SDK's throttling
+// backoff starts at a second) would make it the longest test here;
+// TestRule_C4_SoakWithDynamoDBThrottlingAnd500s has them alone.
 func TestRule_C4_SoakWithEveryFaultAtOnce(t *testing.T) {
-	soak(t, "all", stack.FaultSpec{Conflict: 0.1, SNSFail: 0.3, StreamCrash: 0.2, StreamDuplicate: 0.2,
-		QueueCrash: 0.2, Seed: 16}, 9)
+	soak(t, "all", stack.FaultSpec{DynamoDBAfter: 0.1, Conflict: 0.1, SNSFail: 0.3, StreamCrash: 0.2, StreamDuplicate: 0.2,
+		QueueCrash: 0.2, AlertsDieAfterPublish: 0.05, Seed: 16}, 9)
 }
 
 // SNS down for ten minutes of the product's time: the alerts function's publishes fail, the

@@ -140,9 +140,7 @@ func (s *Store) auditPuts(e safeguarding.AuditEntry) []types.TransactWriteItem {
 func (s *Store) Audit(ctx context.Context, e safeguarding.AuditEntry) error {
 	items := s.auditPuts(e)
 	if len(items) == 1 {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(auditToItem(e)),
-			ConditionExpression: aws.String("attribute_not_exists(PK)")})
-		return wrap("audit", err)
+		return wrap("audit", s.putOnce(ctx, marshal(auditToItem(e))))
 	}
 	entry, refs := items[0], items[1:]
 	for len(refs) > 99 {

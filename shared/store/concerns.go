@@ -26,6 +26,8 @@ type concernItem struct {
 	Type              string        `dynamodbav:"type"`
 	GSI1PK            string        `dynamodbav:"GSI1PK"`
 	GSI1SK            string        `dynamodbav:"GSI1SK"`
+	GSI2PK            string        `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK            string        `dynamodbav:"GSI2SK,omitempty"`
 	GSI3PK            string        `dynamodbav:"GSI3PK"`
 	GSI3SK            string        `dynamodbav:"GSI3SK"`
 	ID                string        `dynamodbav:"id"`
@@ -152,6 +154,7 @@ func concernToItem(c concerns.Concern) concernItem {
 	it := concernItem{
 		key: concernKey(s.School, s.ID), Type: typeConcern,
 		GSI1PK: concernsByTimePK(s.School), GSI1SK: stamp(s.RecordedAt) + "#" + string(s.ID),
+		GSI2PK: concernAuthorPK(s.School, s.AuthorEmail), GSI2SK: stamp(s.RecordedAt) + "#" + string(s.ID),
 		GSI3PK: casesPK(s.School, s.Closed), GSI3SK: stamp(s.RecordedAt) + "#" + string(s.ID),
 		ID: string(s.ID), Reference: s.Reference, School: string(s.School), Category: string(s.Category),
 		Subcategories: s.Subcategories, HighPriority: s.HighPriority, ObservedAt: s.ObservedAt,
@@ -399,6 +402,13 @@ func (s *Store) SaveConcern(ctx context.Context, w concerns.ConcernWrite) error 
 
 // transact runs one transaction. A condition failure on the item at requestAt (the idempotency
 // record) means the request was already made: ErrDuplicateRequest.
+//
+// Each call carries a ClientRequestToken, which the SDK makes for the call and sends with each
+// of its retries: when DynamoDB did the transaction and its answer was lost (a 500 after the
+// write), the retry is answered as the first was and does nothing more. The token is not
+// taken from the request's Idempotency-Key: a client's second request makes its items anew
+// (ids, times), which DynamoDB would refuse under the same token; the idempotency record
+// answers that request instead.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, requestAt int) error {
 	const attempts = 4
 	for attempt := 0; ; attempt++ {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -128,4 +130,117 @@ func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safegu
 		_, read[c.ID()] = found[k.PK+"|"+k.SK]
 	}
 	return p, recent, read, nil
+}
+
+// concernAuthorPK lists the concerns one person recorded in a school, by time (GSI2, A98).
+func concernAuthorPK(s safeguarding.SchoolID, email string) string {
+	return "SCHOOL#" + string(s) + "#AUTHOR#" + email
+}
+
+// concernPosition is a position in the lists of concerns: the sort key their indexes share,
+// the time recorded and the concern's id.
+var concernPosition = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)#([0-9A-Za-z-]{1,100})$`)
+
+// concernListIndex is the index, its key names and the partition of a list.
+func concernListIndex(school safeguarding.SchoolID, r concerns.ConcernRange) (index, pkName, skName, pk string) {
+	switch r.List {
+	case concerns.ListOpen:
+		return "GSI3", "GSI3PK", "GSI3SK", casesPK(school, false)
+	case concerns.ListClosed:
+		return "GSI3", "GSI3PK", "GSI3SK", casesPK(school, true)
+	case concerns.ListAuthor:
+		return "GSI2", "GSI2PK", "GSI2SK", concernAuthorPK(school, r.Author)
+	}
+	return "GSI1", "GSI1PK", "GSI1SK", concernsByTimePK(school)
+}
+
+// ConcernRange reads one Query of a list of the school's concerns, newest first (A10, A19,
+// A98): the range of times a key condition on the sort key, high priority and the category
+// a filter, from the position After. A position that is not of the form the lists use, or
+// lies outside the range, is a ValidationError naming "cursor": the key it starts from is
+// made here from this school's list and the concern's id, never read from the caller.
+func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, r concerns.ConcernRange) (concerns.ConcernChunk, error) {
+	index, pkName, skName, pk := concernListIndex(school, r)
+	if r.List == concerns.ListAuthor && r.Author == "" {
+		return concerns.ConcernChunk{}, fmt.Errorf("store: a list of an author without one: %w", safeguarding.ErrInvalid)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: &index, ScanIndexForward: aws.Bool(false), Limit: queryLimit(r.Limit),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	}
+	from, to := "", "~"
+	if !r.From.IsZero() {
+		from = stamp(r.From)
+	}
+	if !r.To.IsZero() {
+		to = stamp(r.To)
+	}
+	if from != "" || to != "~" {
+		// "<time>#<id>" sorts after "<time>": a concern recorded at To exactly is left out.
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :from AND :to")
+		in.ExpressionAttributeNames["#sk"] = skName
+		in.ExpressionAttributeValues[":from"], in.ExpressionAttributeValues[":to"] = str(from), str(to)
+	}
+	var filters []string
+	if r.HighPriority {
+		filters = append(filters, "highPriority = :high")
+		in.ExpressionAttributeValues[":high"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	if r.Category != "" {
+		filters = append(filters, "category = :category")
+		in.ExpressionAttributeValues[":category"] = str(string(r.Category))
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	if r.After != "" {
+		m := concernPosition.FindStringSubmatch(r.After)
+		if m == nil || r.After < from || r.After > to {
+			return concerns.ConcernChunk{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: "cursor",
+				Message: "is not a page of this list; start again from the first page"}}}
+		}
+		start := concernKey(school, safeguarding.ConcernID(m[2])).av()
+		start[pkName], start[skName] = str(pk), str(r.After)
+		in.ExclusiveStartKey = start
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return concerns.ConcernChunk{}, wrap("concern list", err)
+	}
+	var chunk concerns.ConcernChunk
+	for _, item := range out.Items {
+		var it concernItem
+		if err := unmarshal(item, &it); err != nil {
+			return concerns.ConcernChunk{}, err
+		}
+		if it.School != string(school) {
+			continue
+		}
+		chunk.Concerns = append(chunk.Concerns, concernFromItem(it))
+	}
+	if sk, ok := out.LastEvaluatedKey[skName].(*types.AttributeValueMemberS); ok && len(out.LastEvaluatedKey) > 0 {
+		chunk.Next = sk.Value
+	}
+	return chunk, nil
+}
+
+// ReadMarks says which of the concerns viewer has read: one BatchGetItem of their read marks
+// (up to 100 concerns).
+func (s *Store) ReadMarks(ctx context.Context, viewer string, school safeguarding.SchoolID, ids []safeguarding.ConcernID) (map[safeguarding.ConcernID]bool, error) {
+	keys := make([]key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, readKey(school, id, viewer))
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	read := make(map[safeguarding.ConcernID]bool, len(ids))
+	for _, id := range ids {
+		k := readKey(school, id, viewer)
+		_, read[id] = found[k.PK+"|"+k.SK]
+	}
+	return read, nil
 }

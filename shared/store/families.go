@@ -2,15 +2,20 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/contact"
@@ -34,11 +39,29 @@ func familyPK(s safeguarding.SchoolID, id string) string {
 
 func familyKey(s safeguarding.SchoolID, id string) key { return key{PK: familyPK(s, id), SK: "FAMILY"} }
 
-// lookPK is the escalation job's sparse index (GSI2): the families of a school to look at on
-// a local day. A family is in it only while a look could change something.
-func lookPK(s safeguarding.SchoolID, day string) string {
-	return "SCHOOL#" + string(s) + "#LOOK#" + day
+// LookShards is how many partitions of the look index (GSI2) the federation's families are
+// spread over, each school's in one (lookShard). Every family write that moves a next look
+// writes to the index, so one partition for the whole federation would take every school's
+// morning of acknowledgements at once; 16 keep each well under a partition's write limit,
+// and the fan-out's read stays one Query a shard. Changing it moves every family's keys.
+const LookShards = 16
+
+// LookShard is the look index's partition of a school's families (LOOK#00 to LOOK#15).
+func LookShard(s safeguarding.SchoolID) string {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("LOOK#%02d", h.Sum32()%LookShards)
 }
+
+// lookSK orders a shard by the local day of the next look, then school and family, so the
+// fan-out reads every family due on or before a day in one key range (data.md A110) and a
+// school's run reads its own of one day by the prefix lookPrefix (A24). A family is in the
+// index only while a look could change something.
+func lookSK(s safeguarding.SchoolID, day, family string) string {
+	return day + "#" + string(s) + "#" + family
+}
+
+func lookPrefix(s safeguarding.SchoolID, day string) string { return day + "#" + string(s) + "#" }
 
 // missingPK lists a school's MISSING families, longest missing first (GSI3).
 func missingPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#FAMILIES#missing" }
@@ -94,7 +117,7 @@ func familyToItem(f contact.Family) familyItem {
 	}
 	if !s.NextLook.IsZero() {
 		it.NextLook = localDate(s.NextLook)
-		it.GSI2PK, it.GSI2SK = lookPK(s.School, it.NextLook), s.ID
+		it.GSI2PK, it.GSI2SK = LookShard(s.School), lookSK(s.School, it.NextLook, s.ID)
 	}
 	if s.Status == contact.FamilyMissing {
 		it.GSI3PK, it.GSI3SK = missingPK(s.School), stamp(s.MissingSince)+"#"+s.ID
@@ -278,8 +301,10 @@ func (s *Store) EscalationReached(ctx context.Context, school safeguarding.Schoo
 	return wrap("escalation reached", err)
 }
 
-// FamiliesToLook queries the look index (GSI2) of one school for each local day from `from`
-// to the day of now: only families due a look, never every family.
+// FamiliesToLook queries the look index (GSI2) for one school's families whose next look is
+// on each local day from `from` to the day of now (A24): one Query a day, of the school's
+// keys in its shard, never every family. The fan-out reads them for every school at once
+// (FamiliesDue); this is the worker's own read when its message carries none.
 func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID, from, now time.Time) ([]contact.Family, error) {
 	var out []contact.Family
 	seen := map[string]bool{}
@@ -287,8 +312,9 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 	for day := safeguarding.LocalDay(from); localDate(day) <= last; day = day.AddDate(0, 0, 1) {
 		pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 			TableName: &s.table, IndexName: aws.String("GSI2"),
-			KeyConditionExpression:    aws.String("GSI2PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(lookPK(school, localDate(day)))},
+			KeyConditionExpression: aws.String("GSI2PK = :pk AND begins_with(GSI2SK, :day)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(LookShard(school)),
+				":day": str(lookPrefix(school, localDate(day)))},
 		})
 		for pager.HasMorePages() {
 			page, err := pager.NextPage(ctx)
@@ -300,7 +326,8 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 				if err := unmarshal(item, &it); err != nil {
 					return nil, err
 				}
-				if !seen[it.ID] {
+				// A school whose id begins with this one's and a "#" shares the prefix.
+				if it.School == string(school) && !seen[it.ID] {
 					seen[it.ID] = true
 					out = append(out, familyFromItem(it))
 				}
@@ -308,6 +335,69 @@ func (s *Store) FamiliesToLook(ctx context.Context, school safeguarding.SchoolID
 		}
 	}
 	return out, nil
+}
+
+// FamiliesDue reads every family of the given schools whose next look is on or before the
+// local day of now (A110): one Query of each shard of the look index that holds one of the
+// schools (all 16 for a federation, one for a school alone), paged, side by side, every day up
+// to now in one key range (a look an earlier run missed is read too). A school with more than
+// perSchool families due has them read but not kept: it is listed in Over, and its run reads
+// them itself (FamiliesToLook), so neither the fan-out's memory nor a message grows with a
+// school's worst day.
+func (s *Store) FamiliesDue(ctx context.Context, now time.Time, schools []safeguarding.SchoolID, perSchool int) (engagement.DueLooks, error) {
+	due := engagement.DueLooks{Families: map[safeguarding.SchoolID][]contact.Family{}, Over: map[safeguarding.SchoolID]bool{}}
+	after := localDate(safeguarding.LocalDay(now).AddDate(0, 0, 1)) // every key of a day sorts before the next day
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	listed := map[safeguarding.SchoolID]bool{}
+	var shards []string
+	for _, id := range schools {
+		listed[id] = true
+		if sh := LookShard(id); !slices.Contains(shards, sh) {
+			shards = append(shards, sh)
+		}
+	}
+	for _, shard := range shards {
+		g.Go(func() error {
+			pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+				TableName: &s.table, IndexName: aws.String("GSI2"),
+				KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK < :after"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(shard), ":after": str(after)},
+			})
+			for pager.HasMorePages() {
+				page, err := pager.NextPage(gctx)
+				if err != nil {
+					return wrap("families due a look", err)
+				}
+				var fams []contact.Family
+				for _, item := range page.Items {
+					var it familyItem
+					if err := unmarshal(item, &it); err != nil {
+						return err
+					}
+					if it.Type == typeFamily && listed[safeguarding.SchoolID(it.School)] {
+						fams = append(fams, familyFromItem(it))
+					}
+				}
+				mu.Lock()
+				for _, f := range fams {
+					id := f.School()
+					switch {
+					case due.Over[id]:
+					case len(due.Families[id]) >= perSchool:
+						due.Over[id] = true
+						delete(due.Families, id)
+					default:
+						due.Families[id] = append(due.Families[id], f)
+					}
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	return due, g.Wait()
 }
 
 // MissingFamilies reads the viewer and a school's MISSING families (GSI3), longest first.
@@ -365,4 +455,52 @@ func (s *Store) Family(ctx context.Context, viewer string, school safeguarding.S
 		return p, contact.Family{}, fmt.Errorf("family %q: %w", id, safeguarding.ErrNotFound)
 	}
 	return p, familyFromItem(it), nil
+}
+
+// RelookFamilies moves a school's families saved before the look index was sharded (their
+// GSI2PK still SCHOOL#<school>#LOOK#<day>, which no run reads) onto their shard's keys (A110):
+// one Query of the school's families list (GSI1, paged, only those with the old keys
+// returned), then an UpdateItem of each one's two keys on the condition that they and its
+// version are as read (a family written since has its new keys already). It returns how many
+// it moved; run again, it moves none.
+func (s *Store) RelookFamilies(ctx context.Context, school safeguarding.SchoolID) (int, error) {
+	old := "SCHOOL#" + string(school) + "#LOOK#"
+	pager := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		FilterExpression:          aws.String("begins_with(GSI2PK, :old)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(familiesPK(school)), ":old": str(old)},
+	})
+	moved := 0
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return moved, wrap("families to move", err)
+		}
+		for _, item := range page.Items {
+			var it familyItem
+			if err := unmarshal(item, &it); err != nil {
+				return moved, err
+			}
+			if it.Type != typeFamily || it.NextLook == "" {
+				continue
+			}
+			_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.table, Key: it.key.av(),
+				UpdateExpression:    aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
+				ConditionExpression: aws.String("GSI2PK = :was AND version = :version"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(LookShard(school)),
+					":sk": str(lookSK(school, it.NextLook, it.ID)), ":was": str(it.GSI2PK), ":version": num(it.Version)},
+			})
+			var failed *types.ConditionalCheckFailedException
+			switch {
+			case errors.As(err, &failed):
+				continue // written since, with its new keys
+			case err != nil:
+				return moved, wrap("move a family's look", err)
+			}
+			moved++
+		}
+	}
+	return moved, nil
 }

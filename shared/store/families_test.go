@@ -205,7 +205,7 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 	// Acknowledged on Friday 6 Nov: looked at on the day after its 6th silent school day
 	// (Mon 16 Nov), Tuesday 17 Nov.
 	it = w.item(familyPK(famSchool, "f-acked"), "FAMILY")
-	if famAttr(it, "GSI2PK") != "SCHOOL#brook-lane#LOOK#2026-11-17" || famAttr(it, "GSI2SK") != "f-acked" || famAttr(it, "GSI3PK") != "-" {
+	if famAttr(it, "GSI2PK") != LookShard(famSchool) || famAttr(it, "GSI2SK") != "2026-11-17#brook-lane#f-acked" || famAttr(it, "GSI3PK") != "-" {
 		t.Errorf("look index of an acknowledged family: %s / %s, GSI3PK %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI2SK"), famAttr(it, "GSI3PK"))
 	}
 	// The job's look on the 17th logs it MISSING: it moves to the day it would reach 20 and
@@ -219,9 +219,9 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 		t.Fatal(err)
 	}
 	it = w.item(familyPK(famSchool, "f-acked"), "FAMILY")
-	if famAttr(it, "GSI2PK") != "SCHOOL#brook-lane#LOOK#2026-12-05" || famAttr(it, "GSI3PK") != "SCHOOL#brook-lane#FAMILIES#missing" ||
+	if famAttr(it, "GSI2SK") != "2026-12-05#brook-lane#f-acked" || famAttr(it, "GSI3PK") != "SCHOOL#brook-lane#FAMILIES#missing" ||
 		famAttr(it, "GSI3SK") != stamp(tue)+"#f-acked" || famAttr(it, "version") != "1" {
-		t.Errorf("a MISSING family: GSI2PK %s, GSI3PK %s, GSI3SK %s, version %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI3PK"), famAttr(it, "GSI3SK"), famAttr(it, "version"))
+		t.Errorf("a MISSING family: GSI2SK %s, GSI3PK %s, GSI3SK %s, version %s", famAttr(it, "GSI2SK"), famAttr(it, "GSI3PK"), famAttr(it, "GSI3SK"), famAttr(it, "version"))
 	}
 	// At 20 silent school days the LA is raised and nothing is left for a look to do: the family
 	// leaves the look index (and stays MISSING).
@@ -249,8 +249,8 @@ func TestRule_E2_TheLookIndexHoldsAFamilyOnlyWhileALookCouldChangeSomething(t *t
 		t.Fatal(err)
 	}
 	it = w.item(familyPK(famSchool, "f-acked"), "FAMILY")
-	if famAttr(it, "GSI2PK") != "SCHOOL#brook-lane#LOOK#2026-12-16" || famAttr(it, "GSI3PK") != "-" || famAttr(it, "status") != "engaged" {
-		t.Errorf("after an acknowledgement: GSI2PK %s, GSI3PK %s, status %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI3PK"), famAttr(it, "status"))
+	if famAttr(it, "GSI2SK") != "2026-12-16#brook-lane#f-acked" || famAttr(it, "GSI3PK") != "-" || famAttr(it, "status") != "engaged" {
+		t.Errorf("after an acknowledgement: GSI2SK %s, GSI3PK %s, status %s", famAttr(it, "GSI2SK"), famAttr(it, "GSI3PK"), famAttr(it, "status"))
 	}
 }
 
@@ -316,6 +316,93 @@ func TestRule_E2_FamiliesToLookReadsOnlyTheFamiliesDueALook(t *testing.T) {
 	}
 	if len(got) != n || !slices.ContainsFunc(got, func(f contact.Family) bool { return f.ID() == "f-early" }) {
 		t.Errorf("from 1 Nov: %d families, want the %d looked at from 1 to 17 Nov, f-early among them", len(got), n)
+	}
+}
+
+// The fan-out's read of the look index (A110): every family of the federation due a look on
+// or before the run's day, whatever day it fell due, by school, in one Query a shard; none due
+// later. A school with more due than the read keeps is listed to read its own.
+func TestRule_E2_FamiliesDueReadsTheFederationsDueFamiliesInOneQueryAShard(t *testing.T) {
+	w := newFamWorld(t)
+	ctx := context.Background()
+	days := []string{"2026-10-30", "2026-11-02", "2026-11-04", "2026-11-06", "2026-11-09", "2026-11-11", "2026-11-13"}
+	var all []contact.Family
+	want := map[safeguarding.SchoolID]map[string]bool{}
+	for i := range 28 {
+		f := w.family(fmt.Sprintf("f%02d", i), famLocal(days[i%len(days)]+" 15:00"))
+		if i%4 == 3 { // a quarter of them at Hillcrest
+			f = contacttest.Family(f, func(s *contact.FamilySnapshot) { s.School = "hillcrest" })
+		}
+		all = append(all, f)
+		if localDate(f.NextLook()) <= "2026-11-17" {
+			if want[f.School()] == nil {
+				want[f.School()] = map[string]bool{}
+			}
+			want[f.School()][f.ID()] = true
+		}
+	}
+	all = append(all, w.family("f-new", time.Time{})) // never acknowledged: in no look
+	if err := w.s.PutFamilies(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if len(want[famSchool]) < 5 || len(want["hillcrest"]) < 2 || len(want[famSchool])+len(want["hillcrest"]) > 24 {
+		t.Fatalf("due %v: the data does not test much", want)
+	}
+
+	w.reads.reset()
+	both := []safeguarding.SchoolID{famSchool, "hillcrest"}
+	shards := 2
+	if LookShard(famSchool) == LookShard("hillcrest") {
+		shards = 1
+	}
+	due, err := w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), both, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due.Over) != 0 || len(due.Families) != 2 {
+		t.Errorf("schools %d, over %v; want the two, none over", len(due.Families), due.Over)
+	}
+	n := 0
+	for school, fams := range due.Families {
+		for _, f := range fams {
+			n++
+			if !want[school][f.ID()] || f.School() != school || len(f.Children()) != 2 || f.LastContactAt().IsZero() || f.NextLook().IsZero() {
+				t.Errorf("%s: read %+v", school, f)
+			}
+		}
+		if len(fams) != len(want[school]) {
+			t.Errorf("%s: %d families read, want %d", school, len(fams), len(want[school]))
+		}
+	}
+	// One Query a shard holding one of the schools, reading nothing but the families returned.
+	if w.reads.calls["GSI2"] != shards || w.reads.scanned["GSI2"] != n || len(w.reads.calls) != 1 {
+		t.Errorf("queries %v, items read %v; want %d Queries of GSI2 reading %d items", w.reads.calls, w.reads.scanned, shards, n)
+	}
+	// Brook Lane alone: one Query, and none of Hillcrest's families kept.
+	w.reads.reset()
+	due, err = w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), []safeguarding.SchoolID{famSchool}, 100)
+	if err != nil || len(due.Families) != 1 || len(due.Families[famSchool]) != len(want[famSchool]) || w.reads.calls["GSI2"] != 1 {
+		t.Errorf("Brook Lane alone: %d schools, %d families, %v; %d Queries", len(due.Families), len(due.Families[famSchool]), err, w.reads.calls["GSI2"])
+	}
+	// Keeping at most 3 a school: Brook Lane reads its own; Hillcrest's are kept if few enough.
+	due, err = w.s.FamiliesDue(ctx, famLocal("2026-11-17 05:30"), both, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !due.Over[famSchool] || due.Families[famSchool] != nil {
+		t.Errorf("Brook Lane with %d due, 3 kept: over %v, %d kept", len(want[famSchool]), due.Over, len(due.Families[famSchool]))
+	}
+	var es engagement.EscalationSchool
+	es.ID = famSchool
+	due.For(&es)
+	if es.DueRead {
+		t.Error("a school past the limit was handed families")
+	}
+	es = engagement.EscalationSchool{}
+	es.ID = "nowhere"
+	due.For(&es)
+	if !es.DueRead || es.Due == nil || len(es.Due) != 0 {
+		t.Errorf("a school with none due: %+v", es)
 	}
 }
 
@@ -580,5 +667,50 @@ func TestRule_E1_AWholeClassIsAcknowledgedInOneBatchWithSiblingsCountedOnce(t *t
 	}
 	if got := w.stored("f5"); got.Version() != 2 || !got.LastContactAt().Equal(at.Add(time.Hour)) {
 		t.Errorf("f5 after the retried change: %+v", got)
+	}
+}
+
+// A family saved with the look keys from before the index was sharded is moved onto its
+// shard's keys, where the morning run finds it; a family written since is left as it is, and
+// moving again moves nothing.
+func TestRule_E2_RelookFamiliesMovesFamiliesSavedWithTheOldLookKeys(t *testing.T) {
+	w := newFamWorld(t)
+	ctx := context.Background()
+	oldKeys := func(id, day string) {
+		_, err := w.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.table, Key: familyKey(famSchool, id).av(),
+			UpdateExpression:          aws.String("SET GSI2PK = :pk, GSI2SK = :sk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("SCHOOL#brook-lane#LOOK#" + day), ":sk": str(id)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := w.family("f-a", famLocal("2026-11-06 16:00")), w.family("f-b", famLocal("2026-11-05 16:00"))
+	if err := w.s.PutFamilies(ctx, []contact.Family{a, b, w.family("f-new", time.Time{})}); err != nil {
+		t.Fatal(err)
+	}
+	oldKeys("f-a", localDate(a.NextLook()))
+	oldKeys("f-b", localDate(b.NextLook()))
+	now := famLocal("2026-11-17 05:30")
+	if due, err := w.s.FamiliesDue(ctx, now, []safeguarding.SchoolID{famSchool}, 100); err != nil || len(due.Families[famSchool]) != 0 {
+		t.Fatalf("families with the old keys were read: %v %v", due.Families, err)
+	}
+	// f-b is written again before the move: its Put gives it the new keys.
+	if err := w.s.PutFamily(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := w.s.RelookFamilies(ctx, famSchool)
+	if err != nil || moved != 1 {
+		t.Fatalf("moved %d, %v; want f-a alone", moved, err)
+	}
+	it := w.item(familyPK(famSchool, "f-a"), "FAMILY")
+	if famAttr(it, "GSI2PK") != LookShard(famSchool) || famAttr(it, "GSI2SK") != localDate(a.NextLook())+"#brook-lane#f-a" || famAttr(it, "version") != "0" {
+		t.Errorf("f-a after the move: %s / %s, version %s", famAttr(it, "GSI2PK"), famAttr(it, "GSI2SK"), famAttr(it, "version"))
+	}
+	due, err := w.s.FamiliesDue(ctx, now, []safeguarding.SchoolID{famSchool}, 100)
+	if err != nil || len(due.Families[famSchool]) != 2 {
+		t.Errorf("due after the move: %d, %v; want f-a and f-b", len(due.Families[famSchool]), err)
+	}
+	if moved, err := w.s.RelookFamilies(ctx, famSchool); err != nil || moved != 0 {
+		t.Errorf("again: moved %d, %v", moved, err)
 	}
 }

@@ -26,7 +26,7 @@ var _ imports.Store = (*Store)(nil)
 //	SCHOOL#<school>#IMPORT#<id> / IMPORT        who, when, the file's hash, status, counts, row errors
 //
 // An import that is not a check (a preview) is also on GSI1, under the school's imports by
-// time (A98), read newest first for the homes and the import page:
+// time (A100), read newest first for the homes and the import page:
 //
 //	GSI1 SCHOOL#<school>#IMPORTS / <at>#<id>
 const (
@@ -38,7 +38,7 @@ const (
 
 func rollPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#ROLL" }
 
-// importsPK is the school's imports by time on GSI1 (A98).
+// importsPK is the school's imports by time on GSI1 (A100).
 func importsPK(s safeguarding.SchoolID) string { return "SCHOOL#" + string(s) + "#IMPORTS" }
 
 func importKey(s safeguarding.SchoolID, id string) key {
@@ -150,7 +150,7 @@ func (s *Store) ImportRecord(ctx context.Context, school safeguarding.SchoolID, 
 }
 
 // Imports reads the school's latest imports that were not checks, newest first, at most limit
-// of them (one Query of GSI1, A98), without their row errors.
+// of them (one Query of GSI1, A100), without their row errors.
 func (s *Store) Imports(ctx context.Context, school safeguarding.SchoolID, limit int) ([]imports.Record, error) {
 	page, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String("GSI1"), Limit: aws.Int32(int32(min(max(limit, 1), imports.MaxListed))),

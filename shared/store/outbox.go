@@ -85,15 +85,19 @@ var (
 
 // LeaseAlert takes the right to send an alert until now+d, unless it was sent already
 // (ErrAlreadySent) or another sender holds an unexpired lease (ErrLeased). One UpdateItem.
+// The lease carries a token of this call: when DynamoDB took the lease but its answer was lost
+// and the SDK's retry then finds the lease taken, the token says it is this call's own.
 func (s *Store) LeaseAlert(ctx context.Context, id string, now time.Time, d time.Duration) error {
+	token := NewID(now)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
 		Key:                 outboxKey(id).av(),
-		UpdateExpression:    aws.String("SET leaseUntil = :until ADD attempts :one"),
+		UpdateExpression:    aws.String("SET leaseUntil = :until, leaseBy = :by ADD attempts :one"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(sentAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":until": &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(d).UnixMilli())},
 			":now":   &types.AttributeValueMemberN{Value: fmt.Sprint(now.UnixMilli())},
+			":by":    str(token),
 			":one":   &types.AttributeValueMemberN{Value: "1"},
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -106,6 +110,9 @@ func (s *Store) LeaseAlert(ctx context.Context, id string, now time.Time, d time
 		if failed.Item == nil {
 			return fmt.Errorf("store: outbox item %s: %w", id, safeguarding.ErrNotFound)
 		}
+		if by, ok := failed.Item["leaseBy"].(*types.AttributeValueMemberS); ok && by.Value == token {
+			return nil // an earlier attempt of this call took it
+		}
 		return ErrLeased
 	}
 	return wrap("lease alert", err)
@@ -116,7 +123,7 @@ func (s *Store) ReleaseAlert(ctx context.Context, id string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
 		Key:                 outboxKey(id).av(),
-		UpdateExpression:    aws.String("REMOVE leaseUntil"),
+		UpdateExpression:    aws.String("REMOVE leaseUntil, leaseBy"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(sentAt)"),
 	})
 	var failed *types.ConditionalCheckFailedException
@@ -131,7 +138,7 @@ func (s *Store) MarkAlertSent(ctx context.Context, id, messageID string, at time
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              outboxKey(id).av(),
-		UpdateExpression: aws.String("SET sentAt = :at, messageId = :mid REMOVE leaseUntil, GSI2PK, GSI2SK"),
+		UpdateExpression: aws.String("SET sentAt = :at, messageId = :mid REMOVE leaseUntil, leaseBy, GSI2PK, GSI2SK"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":at":  &types.AttributeValueMemberS{Value: stamp(at)},
 			":mid": &types.AttributeValueMemberS{Value: messageID},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -57,5 +58,79 @@ func TestRule_C4_UnsentAlertsAreFoundByDayUntilMarked(t *testing.T) {
 	}
 	if OutboxRetention < 7*24*time.Hour {
 		t.Errorf("outbox items are kept %v: too short for a redrive after a weekend", OutboxRetention)
+	}
+}
+
+// answerLost is DynamoDB as the SDK sees it when a write's answer is lost: each UpdateItem and
+// PutItem is done, then sent again with the same input (the SDK's retry), and the caller gets
+// the second answer.
+type answerLost struct{ API }
+
+func (a answerLost) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if _, err := a.API.PutItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return a.API.PutItem(ctx, in, opts...)
+}
+
+func (a answerLost) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if _, err := a.API.UpdateItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return a.API.UpdateItem(ctx, in, opts...)
+}
+
+// A lease whose answer was lost and whose retry finds it taken is the call's own: the sender
+// goes on to publish, once, and another sender is still kept off until it lapses.
+func TestRule_C4_ALeaseRetriedAfterItsAnswerWasLostIsTheCallersOwn(t *testing.T) {
+	db, table, _ := dynamotest.NewCountingClient(t)
+	s, lost := New(db, table), New(answerLost{db}, table)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	a := safeguarding.Alert{ID: "lost-answer", School: "brook-lane", Kind: "concern", Audience: safeguarding.AudienceDSL,
+		Recipient: "d@b.example", Channel: safeguarding.ChannelEmail, Priority: safeguarding.PriorityHigh, Reference: "C-1", Subject: "C1"}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: marshal(outboxToItem(a, now))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lost.LeaseAlert(ctx, a.ID, now, time.Minute); err != nil {
+		t.Fatalf("a lease retried after its answer was lost: %v", err)
+	}
+	if err := s.LeaseAlert(ctx, a.ID, now.Add(time.Second), time.Minute); !errors.Is(err, ErrLeased) {
+		t.Errorf("another sender while the lease holds: %v, want ErrLeased", err)
+	}
+	if err := lost.MarkAlertSent(ctx, a.ID, "m-1", now); err != nil {
+		t.Fatalf("a mark retried after its answer was lost: %v", err)
+	}
+	if err := s.LeaseAlert(ctx, a.ID, now.Add(2*time.Minute), time.Minute); !errors.Is(err, ErrAlreadySent) {
+		t.Errorf("after the mark: %v, want ErrAlreadySent", err)
+	}
+	var it struct {
+		Attempts int    `dynamodbav:"attempts"`
+		LeaseBy  string `dynamodbav:"leaseBy"`
+	}
+	if ok, err := s.getItem(ctx, outboxKey(a.ID), &it, true); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if it.Attempts != 1 || it.LeaseBy != "" {
+		t.Errorf("attempts %d (want one lease), leaseBy %q (want it removed with the mark)", it.Attempts, it.LeaseBy)
+	}
+}
+
+// An audit entry whose put was done and whose answer was lost is saved once and answered as
+// saved; another entry under its id is still refused (rule P4: never over another).
+func TestRule_P4_AnAuditEntryRetriedAfterItsAnswerWasLostIsSavedOnce(t *testing.T) {
+	db, table, _ := dynamotest.NewCountingClient(t)
+	lost := New(answerLost{db}, table)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	e := safeguarding.AuditEntry{ID: NewID(at), School: "brook-lane", Actor: "person/a", Action: "chronology.read",
+		Subject: "pupil/bl-01", At: at, Source: "test"}
+	if err := lost.Audit(ctx, e); err != nil {
+		t.Fatalf("an audit entry retried after its answer was lost: %v", err)
+	}
+	other := e
+	other.Action = "concern.read"
+	if err := New(db, table).Audit(ctx, other); err == nil {
+		t.Error("another entry was saved over the first")
 	}
 }

@@ -144,8 +144,7 @@ func (s *Store) Entries(ctx context.Context, school safeguarding.SchoolID, day, 
 // PutSeal saves a new seal, on the condition that its number is free (ErrConflict when
 // another run took it).
 func (s *Store) PutSeal(ctx context.Context, sl seals.Seal) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: marshal(sealToItem(sl)),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	err := s.putOnce(ctx, marshal(sealToItem(sl)))
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
 		return fmt.Errorf("store: seal %d of %s: %w", sl.Seq, sl.School, safeguarding.ErrConflict)

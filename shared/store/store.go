@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -220,3 +221,18 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// putOnce puts a new item, never over another: one PutItem on the condition that its key is
+// free. When the key holds this very item, the put is done already: DynamoDB did it and its
+// answer was lost, and the SDK's retry found it (a 500 after the write). Any other item there
+// is the ConditionalCheckFailedException.
+func (s *Store) putOnce(ctx context.Context, item map[string]types.AttributeValue) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) && reflect.DeepEqual(failed.Item, item) {
+		return nil
+	}
+	return err
+}

@@ -262,7 +262,7 @@ func (s *Store) MarkAlertUndeliverable(ctx context.Context, id, reason string, a
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
 		Key:                 outboxKey(id).av(),
-		UpdateExpression:    aws.String("SET undeliverableAt = :at, undeliverable = :why REMOVE leaseUntil, GSI2PK, GSI2SK"),
+		UpdateExpression:    aws.String("SET undeliverableAt = :at, undeliverable = :why REMOVE leaseUntil, leaseBy, GSI2PK, GSI2SK"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(sentAt)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":at": str(stamp(at)), ":why": str(strings.TrimSpace(reason)),

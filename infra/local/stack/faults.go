@@ -29,6 +29,11 @@ type FaultSpec struct {
 	// (400), the rest InternalServerError (500). Nothing is written by a refused call; the SDK
 	// retries (after a throttle from a base of 1 s, after a 500 from 50 ms).
 	DynamoDB float64 `json:"dynamodb,omitempty"`
+	// DynamoDBAfter is the share of the functions' DynamoDB writes (PutItem, UpdateItem,
+	// DeleteItem, TransactWriteItems, BatchWriteItem) that reach the table and are done there,
+	// whose answer is then lost: the SDK gets an InternalServerError (500) and retries a call
+	// that has already taken effect, as it can with DynamoDB.
+	DynamoDBAfter float64 `json:"dynamodbAfter,omitempty"`
 	// Conflict is the share of TransactWriteItems calls cancelled, before they reach the table,
 	// with TransactionCanceledException whose reasons hold a TransactionConflict.
 	Conflict float64 `json:"conflict,omitempty"`
@@ -46,6 +51,14 @@ type FaultSpec struct {
 	// StreamDuplicate is the share of stream batches delivered a second time after they
 	// succeeded (Lambda's event source mappings deliver at least once).
 	StreamDuplicate float64 `json:"streamDuplicate,omitempty"`
+	// AlertsDieAfterPublish is the share of the alerts function's sentAt marks at which its
+	// process dies: SNS has taken the alert, the function's UpdateItem that marks the outbox
+	// item sent arrives, and the process is killed there, the mark not written, so its
+	// invocation fails with no response and the batch is retried whole. The alert is then
+	// published again by whoever takes it next once its lease lapses: the one window in which
+	// the product publishes an alert twice, played on purpose. Which alerts it struck is kept
+	// (FaultState.DiedAfterPublish).
+	AlertsDieAfterPublish float64 `json:"alertsDieAfterPublish,omitempty"`
 	// Seed makes the random draws repeatable (0: a random seed).
 	Seed uint64 `json:"seed,omitempty"`
 }
@@ -71,7 +84,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // ParseFaults reads the form of KEEPSAFE_FAULTS: comma-separated name=value, the names
-// dynamodb, conflict, sns-fail, stream-crash, queue-crash, stream-duplicate (shares from 0 to 1),
+// dynamodb, dynamodb-after, conflict, sns-fail, stream-crash, queue-crash, stream-duplicate,
+// alerts-die-after-publish (shares from 0 to 1),
 // sns-down (a duration) and seed.
 func ParseFaults(spec string) (FaultSpec, error) {
 	var f FaultSpec
@@ -96,6 +110,8 @@ func ParseFaults(spec string) (FaultSpec, error) {
 		switch name {
 		case "dynamodb":
 			err = share(&f.DynamoDB)
+		case "dynamodb-after":
+			err = share(&f.DynamoDBAfter)
 		case "conflict":
 			err = share(&f.Conflict)
 		case "stream-crash":
@@ -106,6 +122,8 @@ func ParseFaults(spec string) (FaultSpec, error) {
 			err = share(&f.StreamDuplicate)
 		case "sns-fail":
 			err = share(&f.SNSFail)
+		case "alerts-die-after-publish":
+			err = share(&f.AlertsDieAfterPublish)
 		case "sns-down":
 			var d time.Duration
 			if d, err = time.ParseDuration(value); err == nil && d < 0 {
@@ -125,8 +143,9 @@ func ParseFaults(spec string) (FaultSpec, error) {
 }
 
 func (f FaultSpec) validate() error {
-	for name, v := range map[string]float64{"dynamodb": f.DynamoDB, "conflict": f.Conflict, "streamCrash": f.StreamCrash,
-		"queueCrash": f.QueueCrash, "streamDuplicate": f.StreamDuplicate, "snsFail": f.SNSFail} {
+	for name, v := range map[string]float64{"dynamodb": f.DynamoDB, "dynamodbAfter": f.DynamoDBAfter, "conflict": f.Conflict, "streamCrash": f.StreamCrash,
+		"queueCrash": f.QueueCrash, "streamDuplicate": f.StreamDuplicate, "snsFail": f.SNSFail,
+		"alertsDieAfterPublish": f.AlertsDieAfterPublish} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("faults: %s must be a share from 0 to 1", name)
 		}
@@ -147,6 +166,8 @@ type faults struct {
 	snsDownUntil time.Time
 	rnd          *rand.Rand
 	counts       map[string]int
+	// died are the outbox items whose sentAt mark a death after the publish struck.
+	died []string
 }
 
 // FaultState is what GET /dev/faults shows: the faults set, until when SNS is down, and how
@@ -155,6 +176,9 @@ type FaultState struct {
 	FaultSpec
 	SNSDownUntil *time.Time     `json:"snsDownUntil,omitempty"`
 	Injected     map[string]int `json:"injected"`
+	// DiedAfterPublish are the ids of the outbox items whose sender died between SNS's answer
+	// and the sentAt mark (alertsDieAfterPublish), in order, as often as it struck each.
+	DiedAfterPublish []string `json:"diedAfterPublish,omitempty"`
 }
 
 func newFaults(now func() time.Time, log *slog.Logger) *faults {
@@ -176,6 +200,7 @@ func (f *faults) set(spec FaultSpec) {
 	}
 	f.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	f.counts = map[string]int{}
+	f.died = nil
 	f.log.Info("faults set", "faults", fmt.Sprintf("%+v", spec))
 }
 
@@ -190,6 +215,7 @@ func (f *faults) state() FaultState {
 	for k, v := range f.counts {
 		st.Injected[k] = v
 	}
+	st.DiedAfterPublish = append([]string(nil), f.died...)
 	return st
 }
 
@@ -206,6 +232,13 @@ func (f *faults) strike(name string, share func(FaultSpec) float64) bool {
 	}
 	f.counts[name]++
 	return true
+}
+
+// share reads a share of the current faults.
+func (f *faults) share(of func(FaultSpec) float64) float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return of(f.spec)
 }
 
 // intN draws a number in [0, n).
@@ -259,23 +292,35 @@ func (f *faults) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // dynamoProxy stands between the functions and DynamoDB Local and refuses a share of their
-// calls as DynamoDB does when it throttles, fails or cancels a transaction on a conflict.
+// calls as DynamoDB does when it throttles, fails or cancels a transaction on a conflict, or
+// does a write and loses its answer.
 type dynamoProxy struct {
 	faults *faults
+	procs  *processes
 	next   *httputil.ReverseProxy
 }
 
-func newDynamoProxy(endpoint string, f *faults) (*dynamoProxy, error) {
+func newDynamoProxy(endpoint string, f *faults, procs *processes) (*dynamoProxy, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return nil, err
 	}
-	return &dynamoProxy{faults: f, next: httputil.NewSingleHostReverseProxy(u)}, nil
+	return &dynamoProxy{faults: f, procs: procs, next: httputil.NewSingleHostReverseProxy(u)}, nil
 }
 
 func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := r.Header.Get("X-Amz-Target")
 	op = op[strings.LastIndex(op, ".")+1:]
+	var caller *process
+	if rest, ok := strings.CutPrefix(r.URL.Path, processPath); ok {
+		// A function's process: DynamoDB Local answers at its root.
+		id, _, _ := strings.Cut(rest, "/")
+		caller = p.procs.get(id)
+		r.URL.Path, r.URL.RawPath = "/", ""
+	}
+	if caller != nil && op == "UpdateItem" && p.dieAfterPublish(w, r, caller) {
+		return
+	}
 	if p.faults.strike("dynamodb", func(s FaultSpec) float64 { return s.DynamoDB }) {
 		switch p.faults.intN(6) {
 		case 0:
@@ -311,8 +356,60 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"CancellationReasons": reasons})
 		return
 	}
+	if writes[op] && p.faults.strike("dynamodb-after", func(s FaultSpec) float64 { return s.DynamoDBAfter }) {
+		// The write is done; its answer never reaches the caller, which gets a 500 instead.
+		p.faults.mu.Lock()
+		p.faults.counts["dynamodb-after "+op]++
+		p.faults.mu.Unlock()
+		done := &discarded{header: http.Header{}}
+		p.next.ServeHTTP(done, r)
+		dynamoError(w, http.StatusInternalServerError, "InternalServerError", "Internal server error", nil)
+		return
+	}
 	p.next.ServeHTTP(w, r)
 }
+
+// dieAfterPublish kills a function's process (the alerts function's: no other marks an alert
+// sent) when its call is the UpdateItem that marks an outbox item sent and the fault strikes:
+// the mark is not written. It reports
+// whether it struck. The body is read and put back for the call to go on when it does not.
+func (p *dynamoProxy) dieAfterPublish(w http.ResponseWriter, r *http.Request, caller *process) bool {
+	if p.faults.share(func(s FaultSpec) float64 { return s.AlertsDieAfterPublish }) == 0 {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	var in struct {
+		UpdateExpression string
+		Key              map[string]map[string]string
+	}
+	if json.Unmarshal(body, &in) != nil || !strings.HasPrefix(in.UpdateExpression, "SET sentAt = ") {
+		return false
+	}
+	id, ok := strings.CutPrefix(in.Key["PK"]["S"], "OUTBOX#")
+	if !ok || !p.faults.strike("alerts-die-after-publish", func(s FaultSpec) float64 { return s.AlertsDieAfterPublish }) {
+		return false
+	}
+	p.faults.mu.Lock()
+	p.faults.died = append(p.faults.died, id)
+	p.faults.mu.Unlock()
+	caller.kill()
+	dynamoError(w, http.StatusInternalServerError, "InternalServerError", "Internal server error", nil)
+	return true
+}
+
+// writes are the DynamoDB operations that change the table.
+var writes = map[string]bool{"PutItem": true, "UpdateItem": true, "DeleteItem": true, "TransactWriteItems": true, "BatchWriteItem": true}
+
+// discarded is a response nobody reads: the answer DynamoDB gave to a write whose answer is lost.
+type discarded struct{ header http.Header }
+
+func (d *discarded) Header() http.Header         { return d.header }
+func (d *discarded) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discarded) WriteHeader(int)             {}
 
 func dynamoError(w http.ResponseWriter, status int, code, msg string, extra map[string]any) {
 	body := map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#" + code, "message": msg}

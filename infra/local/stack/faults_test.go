@@ -20,16 +20,16 @@ import (
 )
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("dynamodb=0.3, conflict=0.1,sns-down=10m,sns-fail=0.4,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,seed=7")
+	f, err := ParseFaults("dynamodb=0.3, dynamodb-after=0.2, conflict=0.1,sns-down=10m,sns-fail=0.4,stream-crash=0.2,queue-crash=0.25,stream-duplicate=0.5,alerts-die-after-publish=0.1,seed=7")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := FaultSpec{DynamoDB: 0.3, Conflict: 0.1, SNSDown: Duration(10 * time.Minute), SNSFail: 0.4, StreamCrash: 0.2, QueueCrash: 0.25,
-		StreamDuplicate: 0.5, Seed: 7}
+	want := FaultSpec{DynamoDB: 0.3, DynamoDBAfter: 0.2, Conflict: 0.1, SNSDown: Duration(10 * time.Minute), SNSFail: 0.4, StreamCrash: 0.2, QueueCrash: 0.25,
+		StreamDuplicate: 0.5, AlertsDieAfterPublish: 0.1, Seed: 7}
 	if f != want {
 		t.Errorf("parsed %+v, want %+v", f, want)
 	}
-	for _, bad := range []string{"dynamodb=1.5", "dynamodb", "sns-down=soon", "sns-down=-1m", "flood=0.1", "conflict=-0.1"} {
+	for _, bad := range []string{"dynamodb=1.5", "dynamodb", "sns-down=soon", "sns-down=-1m", "flood=0.1", "conflict=-0.1", "dynamodb-after=2"} {
 		if _, err := ParseFaults(bad); err == nil {
 			t.Errorf("ParseFaults(%q) gave no error", bad)
 		}
@@ -42,14 +42,15 @@ func TestParseFaults(t *testing.T) {
 func TestDevFaultsSetShowAndClear(t *testing.T) {
 	s := testStack(t)
 	defer s.SetFaults(FaultSpec{})
-	resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(`{"dynamodb":0.3,"snsDown":"10m","seed":3}`))
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"dynamodb":0.3`) || !strings.Contains(string(b), `"snsDownUntil"`) {
+	resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(`{"dynamodb":0.3,"dynamodbAfter":0.2,"alertsDieAfterPublish":0.1,"snsDown":"10m","seed":3}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"dynamodb":0.3`) || !strings.Contains(string(b), `"snsDownUntil"`) ||
+		!strings.Contains(string(b), `"dynamodbAfter":0.2`) || !strings.Contains(string(b), `"alertsDieAfterPublish":0.1`) {
 		t.Fatalf("POST: %d %s", resp.StatusCode, b)
 	}
 	if resp, b := do(t, "GET", s.URL+"/dev/faults", "", nil); resp.StatusCode != 200 || !strings.Contains(string(b), `"snsDown":"10m0s"`) {
 		t.Errorf("GET: %d %s", resp.StatusCode, b)
 	}
-	for _, bad := range []string{`{"dynamodb":2}`, `{"snsDown":"later"}`, `{"flood":1}`, `not json`} {
+	for _, bad := range []string{`{"dynamodb":2}`, `{"dynamodbAfter":-1}`, `{"alertsDieAfterPublish":1.5}`, `{"snsDown":"later"}`, `{"flood":1}`, `not json`} {
 		if resp, b := do(t, "POST", s.URL+"/dev/faults", "", strings.NewReader(bad)); resp.StatusCode != 400 {
 			t.Errorf("POST %s: %d %s", bad, resp.StatusCode, b)
 		}
@@ -119,6 +120,98 @@ func TestDynamoDBFaultsAreWhatTheSDKGetsFromDynamoDB(t *testing.T) {
 	}
 	if n := s.Faults().Injected["dynamodb"]; n == 0 {
 		t.Error("no fault struck in 20 calls at 30%")
+	}
+}
+
+// A write whose answer is lost: it is done in the table, the SDK gets a 500. A transaction
+// retried with the same ClientRequestToken (the SDK's retries carry the one it made for the
+// call) is the same transaction, and DynamoDB answers it as it answered the first.
+func TestDynamoDBFaultAfterTheWriteLeavesTheWriteDone(t *testing.T) {
+	s := testStack(t)
+	defer s.SetFaults(FaultSpec{})
+	ctx := context.Background()
+	once := functionsDynamoDB(s, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	key := func(id string) map[string]dbtypes.AttributeValue {
+		return map[string]dbtypes.AttributeValue{"PK": &dbtypes.AttributeValueMemberS{Value: "AFTER#" + id}, "SK": &dbtypes.AttributeValueMemberS{Value: "X"}}
+	}
+	exists := func(id string) bool {
+		out, err := s.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: key(id), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item != nil
+	}
+
+	s.SetFaults(FaultSpec{DynamoDBAfter: 1})
+	_, err := once.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: key("put")})
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "InternalServerError" {
+		t.Fatalf("PutItem under the fault: %v", err)
+	}
+	if !exists("put") {
+		t.Error("the put answered 500 was not done")
+	}
+	// Reads are not struck.
+	if _, err := once.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: key("put")}); err != nil {
+		t.Errorf("GetItem under the fault: %v", err)
+	}
+
+	tx := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("after-the-write-1"), TransactItems: []dbtypes.TransactWriteItem{
+		{Put: &dbtypes.Put{TableName: aws.String(TableName), Item: key("tx-a"), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &dbtypes.Put{TableName: aws.String(TableName), Item: key("tx-b"), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}}
+	if _, err := once.TransactWriteItems(ctx, tx); !errors.As(err, &api) || api.ErrorCode() != "InternalServerError" {
+		t.Fatalf("TransactWriteItems under the fault: %v", err)
+	}
+	if !exists("tx-a") || !exists("tx-b") {
+		t.Error("the transaction answered 500 was not done")
+	}
+	s.SetFaults(FaultSpec{})
+	if _, err := once.TransactWriteItems(ctx, tx); err != nil {
+		t.Errorf("the same transaction again, with its token: %v", err)
+	}
+	if n := s.Faults().Injected["dynamodb-after"]; n != 0 {
+		t.Errorf("counts not cleared: %d", n)
+	}
+}
+
+// Each function process reaches DynamoDB at a path of its own; with alertsDieAfterPublish,
+// the process whose sentAt mark arrives is killed there, the mark not written, and which
+// outbox item it was is kept. Without it the mark goes through.
+func TestAFunctionDiesWhenItsSentMarkArrives(t *testing.T) {
+	s := testStack(t)
+	defer s.SetFaults(FaultSpec{})
+	ctx := context.Background()
+	tok := tokenFor(t, s, dslEmail)
+	key := map[string]dbtypes.AttributeValue{"PK": &dbtypes.AttributeValueMemberS{Value: "OUTBOX#echo"}, "SK": &dbtypes.AttributeValueMemberS{Value: "OUTBOX"}}
+	if _, err := s.DynamoDB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: key}); err != nil {
+		t.Fatal(err)
+	}
+	marked := func() bool {
+		out, err := s.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item["sentAt"] != nil
+	}
+
+	s.SetFaults(FaultSpec{AlertsDieAfterPublish: 1})
+	if resp, b := do(t, "GET", s.URL+"/echo/mark-sent", tok, nil); resp.StatusCode != 500 {
+		t.Errorf("the dying function answered %d %s", resp.StatusCode, b)
+	}
+	if st := s.Faults(); !slices.Equal(st.DiedAfterPublish, []string{"echo"}) || st.Injected["alerts-die-after-publish"] != 1 {
+		t.Errorf("faults state %+v", st)
+	}
+	if marked() {
+		t.Error("the mark was written by a process killed as it arrived")
+	}
+
+	s.SetFaults(FaultSpec{})
+	if resp, b := do(t, "GET", s.URL+"/echo/mark-sent", tok, nil); resp.StatusCode != 200 {
+		t.Errorf("the mark with no fault: %d %s", resp.StatusCode, b)
+	}
+	if !marked() {
+		t.Error("the mark with no fault was not written")
 	}
 }
 

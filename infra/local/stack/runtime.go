@@ -62,6 +62,9 @@ type function struct {
 	maxProcs int
 	log      *slog.Logger
 	output   io.Writer
+	// dynamo, when set, is the faults' proxy to DynamoDB: each process reaches it at a path of
+	// its own (dynamo + "/process/<id>"), so a fault can strike the process that made a call.
+	dynamo *processes
 
 	queue chan *invocation
 
@@ -75,6 +78,7 @@ type function struct {
 }
 
 type process struct {
+	id       string
 	fn       *function
 	cmd      *exec.Cmd
 	ln       net.Listener
@@ -148,7 +152,7 @@ func (f *function) startLocked() error {
 	if err != nil {
 		return err
 	}
-	p := &process{fn: f, ln: ln, exited: make(chan struct{})}
+	p := &process{id: newID(), fn: f, ln: ln, exited: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", p.next)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", p.response)
@@ -159,6 +163,10 @@ func (f *function) startLocked() error {
 
 	cmd := exec.Command(f.binary)
 	cmd.Env = append(append([]string{}, f.env...), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	if f.dynamo != nil {
+		// The last value of a name in Env is the one the process gets.
+		cmd.Env = append(cmd.Env, "AWS_ENDPOINT_URL_DYNAMODB="+f.dynamo.endpoint(p))
+	}
 	cmd.Stdout = prefixWriter(f.output, f.folder)
 	cmd.Stderr = prefixWriter(f.output, f.folder)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -168,6 +176,9 @@ func (f *function) startLocked() error {
 	}
 	p.cmd = cmd
 	f.procs[p] = true
+	if f.dynamo != nil {
+		f.dynamo.add(p)
+	}
 	f.starting++
 	f.wg.Add(1)
 	go p.wait()
@@ -187,6 +198,9 @@ func (p *process) wait() {
 	p.current = nil
 	p.mu.Unlock()
 
+	if f.dynamo != nil {
+		f.dynamo.remove(p)
+	}
 	f.mu.Lock()
 	delete(f.procs, p)
 	if !started {
@@ -372,6 +386,47 @@ func (p *process) initError(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = w.Write([]byte(`{"status":"OK"}`))
 }
+
+// kill ends the process at once, as a crash or Lambda's stopping a sandbox does: its
+// invocation fails with no response.
+func (p *process) kill() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.exited
+}
+
+// processes are the functions' running processes by id, for the DynamoDB proxy to know which
+// process made a call.
+type processes struct {
+	base string // the proxy's URL
+	mu   sync.Mutex
+	byID map[string]*process
+}
+
+func (ps *processes) endpoint(p *process) string { return ps.base + processPath + p.id }
+
+func (ps *processes) add(p *process) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.byID[p.id] = p
+}
+
+func (ps *processes) remove(p *process) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	delete(ps.byID, p.id)
+}
+
+func (ps *processes) get(id string) *process {
+	if ps == nil {
+		return nil
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.byID[id]
+}
+
+// processPath is where, under the DynamoDB proxy, each process's calls arrive.
+const processPath = "/process/"
 
 // close stops every process of the function.
 func (f *function) close() {

@@ -145,8 +145,10 @@ type Stack struct {
 	s3        *S3
 	poller    *poller
 	faults    *faults
-	// dynamoProxy is where the functions reach DynamoDB Local: through the faults.
+	// dynamoProxy is where the functions reach DynamoDB Local: through the faults, each
+	// process at a path of its own (procs).
 	dynamoProxy string
+	procs       *processes
 	tmpDir      string
 	bg          sync.WaitGroup
 	closeOnce   sync.Once
@@ -431,15 +433,17 @@ func (s *Stack) startSNS(log *slog.Logger) error {
 
 // startDynamoProxy serves the functions' way to DynamoDB Local, through the faults.
 func (s *Stack) startDynamoProxy() error {
-	p, err := newDynamoProxy(s.DynamoDBEndpoint, s.faults)
-	if err != nil {
-		return err
-	}
 	ln, err := netListen()
 	if err != nil {
 		return fmt.Errorf("stack: listen: %w", err)
 	}
 	s.dynamoProxy = "http://" + ln.Addr().String()
+	s.procs = &processes{base: s.dynamoProxy, byID: map[string]*process{}}
+	p, err := newDynamoProxy(s.DynamoDBEndpoint, s.faults, s.procs)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	s.serve(ln, p)
 	return nil
 }
@@ -536,6 +540,7 @@ func (s *Stack) newFunctions(cfg Config, tpl *template.Template, functions []tem
 			vars[k] = v
 		}
 		s.functions[f.LogicalID] = newFunction(f.LogicalID, f.Folder, bin, envList(vars), timeout, cfg.MaxProcs, cfg.Logger, cfg.FunctionOutput)
+		s.functions[f.LogicalID].dynamo = s.procs
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("stack: no bootstrap at %s (build the functions first, or leave BinDir empty)", strings.Join(missing, ", "))

@@ -98,6 +98,8 @@ type ConcernStore interface {
 	SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alerts []safeguarding.Alert) error
 	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
 	RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []Concern, map[safeguarding.ConcernID]bool, error)
+	// DashboardReader reads the pages of the dashboard and of the concerns a person raised.
+	DashboardReader
 }
 
 // DashboardRow is one concern on the dashboard.
@@ -110,7 +112,9 @@ type DashboardRow struct {
 	Overdue     bool
 }
 
-// DashboardSize is how many recent concerns the dashboard looks at.
+// DashboardSize is how many recent concerns Dashboard looks at (the API's dashboard, a
+// governor's home, the concerns a person was tagged in); the dashboard's pages read every
+// concern (DashboardPage).
 const DashboardSize = 100
 
 // Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on

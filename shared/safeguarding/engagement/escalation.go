@@ -50,6 +50,31 @@ type SchoolSheet struct {
 type EscalationSchool struct {
 	safeguarding.SchoolDue
 	Sheet SchoolSheet
+	// Due, when DueRead, is every family of the school due a look on or before the run's day
+	// as the fan-out's read of the look index found them (none is an empty list): the run
+	// reads no look index of its own. Each write is still conditional on the family's version,
+	// so a family changed since the read is skipped, as one changed during a run is.
+	Due     []contact.Family
+	DueRead bool
+}
+
+// DueLooks is the federation's families due a look, as one read of the look index found
+// them, by school. A school with more due than the read keeps is in Over (and not in
+// Families): its run reads its own.
+type DueLooks struct {
+	Families map[safeguarding.SchoolID][]contact.Family
+	Over     map[safeguarding.SchoolID]bool
+}
+
+// For hands a school the families the read found due, when it kept them all.
+func (d DueLooks) For(s *EscalationSchool) {
+	if d.Families == nil || d.Over[s.ID] {
+		return
+	}
+	s.Due, s.DueRead = d.Families[s.ID], true
+	if s.Due == nil {
+		s.Due = []contact.Family{}
+	}
 }
 
 // EscalationRun is what one run (or one school's part of it) did.
@@ -126,6 +151,12 @@ func (e FamilyEscalation) RunSchoolWith(ctx context.Context, s EscalationSchool,
 	sweep := run.Closure && !closure.Swept && !safeguarding.LocalDay(now).Before(closure.ClosureSchoolDay(cal, contact.SilentDaysMissing+1))
 	if sweep {
 		families, err = e.Store.SchoolFamilies(ctx, s.ID)
+	} else if s.DueRead {
+		for _, f := range s.Due {
+			if f.School() == s.ID {
+				families = append(families, f)
+			}
+		}
 	} else {
 		families, err = e.Store.FamiliesToLook(ctx, s.ID, from, now)
 	}

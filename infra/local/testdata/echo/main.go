@@ -1,6 +1,8 @@
 // Command echo is a test-only Lambda function for the local stack's tests. For an HTTP API
 // event it answers with the event it received; for a stream batch it asks the test (at
-// ECHO_SINK) what to answer; for anything else (a schedule) it returns the event.
+// ECHO_SINK) what to answer; for anything else (a schedule) it returns the event. GET
+// /echo/mark-sent marks the outbox item OUTBOX#echo sent, as the alerts function does, through
+// the stack's DynamoDB (and its faults).
 package main
 
 import (
@@ -16,6 +18,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
 )
 
 func handle(ctx context.Context, raw json.RawMessage) (any, error) {
@@ -39,6 +46,10 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 			os.Exit(3)
 		case "/echo/slow":
 			time.Sleep(300 * time.Millisecond)
+		case "/echo/mark-sent":
+			if err := markSent(ctx); err != nil {
+				return nil, err
+			}
 		}
 		return events.APIGatewayV2HTTPResponse{
 			StatusCode:        200,
@@ -61,6 +72,22 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	default:
 		return map[string]any{"event": raw, "function": os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}, nil
 	}
+}
+
+// markSent writes the sentAt mark of the outbox item OUTBOX#echo.
+func markSent(ctx context.Context) error {
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return err
+	}
+	_, err = dynamodb.NewFromConfig(cfg).UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(os.Getenv("TABLE_NAME")),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "OUTBOX#echo"},
+			"SK": &types.AttributeValueMemberS{Value: "OUTBOX"}},
+		UpdateExpression:          aws.String("SET sentAt = :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339)}},
+	})
+	return err
 }
 
 func main() { lambda.Start(handle) }
