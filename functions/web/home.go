@@ -58,7 +58,6 @@ type homeNeeds struct {
 func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID) homeNeeds {
 	a := safeguarding.AccessFor(p, school)
 	who := r.caller(s.claims.Email)
-	me := s.claims.Email
 	senior := a.SeniorDuties
 	var out homeNeeds
 	add := func(n need) { out.Needs = append(out.Needs, n) }
