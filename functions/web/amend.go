@@ -269,6 +269,12 @@ func (h *Handler) amendPage(ctx context.Context, r *request, s session, school s
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
 	}
+	// The version's author by name: the concern holds its author's; anyone else's is read.
+	if by := v.Now.By; by == c.AuthorEmail() && c.AuthorName() != "" {
+		v.Now.By = c.AuthorName()
+	} else if names, err := h.Directory.StaffNames(ctx, []string{by}); err == nil && names[by] != "" {
+		v.Now.By = names[by]
+	}
 	v.Categories = categoryViews(cat, form.Category, form.Subcategories, c.Category(), c.Subcategories())
 	title := "Correct concern " + c.Reference()
 	status := http.StatusOK

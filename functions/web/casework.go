@@ -341,7 +341,7 @@ func (h *Handler) caseSection(r *request, p safeguarding.Principal, school safeg
 	v := &caseView{Closed: c.Status() == concerns.CaseClosed, Complex: c.Complex(), ReviewDue: c.ReviewDue(r.now, cal),
 		AddURL: base + "/actions", CaseURL: base + "/case", Add: st.add, Case: st.kase}
 	for _, e := range c.CaseEvents() {
-		v.Events = append(v.Events, historyView{At: e.At, By: e.By, What: caseEventTitle(e), Note: e.Reason})
+		v.Events = append(v.Events, historyView{At: e.At, By: cmp.Or(names[e.By], e.By), What: caseEventTitle(e), Note: e.Reason})
 	}
 	for _, a := range actions {
 		v.Actions = append(v.Actions, newActionView(a, p, school, names, r.now, "concern", st))

@@ -3,6 +3,9 @@ package main
 import (
 	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,3 +56,50 @@ func TestRule_P4_AConcernPageIsOneReadAndOneAuditedWrite(t *testing.T) {
 		}
 	}
 }
+
+// Rule P4 (and issue's "people by name"): a concern's page names each person of its record,
+// never by their email: the DSL who corrected it, to its author; the DSL who uploaded a file
+// and who closed the case, to a DSL. The author's own page reads no names (the concern holds
+// the author's); a page that names someone else reads their names once.
+func TestRule_P4_AConcernsPageNamesItsPeopleNotTheirEmails(t *testing.T) {
+	w := newWorld(t)
+	h := w.h
+	concern := recorded(t, h)
+	at := monday1030.Add(20 * time.Minute)
+	f := amendFormOf(t, h, concern, dsl, at)
+	f.Set("details", "Chidi Okafor came in without a coat in the rain at 08:50.")
+	f.Set("reason", "Added the time from the gate's log.")
+	wantRedirect(t, post(t, h, concern+"/amendments", dsl, f, at.Add(time.Minute)), concern+"?done=amended")
+	if status, _ := askUpload(t, h, concern, dsl, "k-1", "notes.jpg", "image/jpeg", "2048", at.Add(2*time.Minute)); status != http.StatusCreated {
+		t.Fatalf("asking for an upload: %d", status)
+	}
+	wantRedirect(t, post(t, h, concern+"/case", dsl, url.Values{"key": {"k-close"}, "change": {"close"}, "reason": {"Coat found."}}, at.Add(3*time.Minute)),
+		concern+"?done=case-close")
+
+	// The correction form says who made the version it corrects, by name.
+	testSession(t, h, tokenFor(teacher))
+	form := call(t, h, "GET", concern+"/amend", tokenFor(teacher), nil, at.Add(5*time.Minute))
+	wantBody(t, "the correction form", form, http.StatusOK, "Daniel Reyes")
+	if m := byEmail.FindString(form.Body); m != "" {
+		t.Errorf("the correction form shows a person by their email: %s", m)
+	}
+	for _, who := range []string{teacher, dsl} {
+		testSession(t, h, tokenFor(who))
+		w.calls.Reset()
+		page := call(t, h, "GET", concern, tokenFor(who), nil, at.Add(10*time.Minute))
+		wantBody(t, "the concern page for "+who, page, http.StatusOK, "Daniel Reyes", "Tom Hughes")
+		if m := byEmail.FindString(page.Body); m != "" {
+			t.Errorf("the concern page for %s shows a person by their email: %s", who, m)
+		}
+		if who == dsl && !strings.Contains(page.Body, `Uploaded`) {
+			t.Errorf("the DSL's page lists no upload")
+		}
+		// The session's read, the page's one read of the concern and one of the names.
+		if got := w.calls.Counts()["BatchGetItem"]; got != 2 {
+			t.Errorf("the concern page for %s: %d BatchGetItem, want 2 (the record, the names)", who, got)
+		}
+	}
+}
+
+// byEmail finds a record's "by" naming someone by an email address.
+var byEmail = regexp.MustCompile(`[Bb]y <span class="app-break">[^<]*@[^<]*</span>`)

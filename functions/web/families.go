@@ -300,10 +300,13 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		Contact: st.contact, Call: st.call, CallOpen: st.call.Key != "", LA: st.la, Decision: st.decision,
 		CanRecordLA: f.CanRecordLANotification(p), CanDecide: f.CanDecide(p)}
 	var staff []option
+	// The staff by name, for the picker and for who recorded each entry (an entry keeps its
+	// author's email; someone no longer on the roster stays by it).
+	var staffNames map[string]string
 	if sc, err := h.Directory.School(ctx, school); err == nil {
 		v.SchoolName = sc.Name
-		names, _ := h.rosterNames(ctx, sc) // without them, the picker names people by email
-		staff = staffOptions(sc, names, "")
+		staffNames, _ = h.rosterNames(ctx, sc) // without them, the picker names people by email
+		staff = staffOptions(sc, staffNames, "")
 	}
 	// Every child's chronology holds the same family entries (H2): one child's is enough.
 	if len(f.Children()) > 0 && h.Concerns != nil {
@@ -314,7 +317,7 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		slices.SortStableFunc(entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
 		for _, e := range entries {
 			if e.Reference == f.Reference() && e.ConcernID == "" {
-				v.History = append(v.History, familyHistory{At: e.At, Title: entryTypeTitle(e.Type), Summary: e.Summary, By: e.AuthorName})
+				v.History = append(v.History, familyHistory{At: e.At, Title: entryTypeTitle(e.Type), Summary: e.Summary, By: cmp.Or(staffNames[e.AuthorName], e.AuthorName)})
 			}
 		}
 	}

@@ -441,6 +441,10 @@ func TestRule_H2_E6_ADSLRecordsContactAttemptsAndAnEstablishedContactEndsMissing
 	}
 	page = call(t, h, "GET", family+"?done=contact-established", tokenFor(dsl), nil, tue.Add(2*time.Hour))
 	wantBody(t, "the family after contact", page, http.StatusOK, "In contact", "no longer missing", "Contact restored on Tue 17 Nov 2026 10:15")
+	// Who recorded each entry, by name (the entry keeps the email).
+	if !strings.Contains(page.Body, "By Daniel Reyes") || strings.Contains(page.Body, "By "+dsl) {
+		t.Error("the family's page does not name who recorded its entries")
+	}
 	page = call(t, h, "GET", "/schools/brook-lane/families", tokenFor(dsl), nil, tue.Add(2*time.Hour))
 	if strings.Contains(page.Body, `id="family-fam-06"`) || !strings.Contains(page.Body, `id="family-fam-08"`) || !strings.Contains(page.Body, `id="counting-fam-06"`) {
 		t.Error("the families view does not follow the contact: fam-06 is to be counted again, not missing")

@@ -289,6 +289,56 @@ type concernView struct {
 	Attachments []attachmentView
 	Upload      *uploadView
 	Problems    formProblems
+	// SubjectName names the member of staff the concern is about (C5).
+	SubjectName string
+}
+
+// concernPeople names the people a concern's page shows by email in the record: whoever
+// corrected it, uploaded a file or decided on its case, and the member of staff it is about;
+// for a DSL also the school's staff, for the assignee picker. One read of their names, and
+// none when the author alone appears (the concern carries the author's name).
+func (h *Handler) concernPeople(ctx context.Context, school safeguarding.School, c concerns.Concern, v concernView, caseWork bool) (map[string]string, error) {
+	var emails []string
+	if caseWork {
+		for _, m := range school.Roster {
+			emails = append(emails, m.Email)
+		}
+		for _, e := range c.CaseEvents() {
+			emails = append(emails, e.By)
+		}
+	}
+	emails = append(emails, v.Revision.By, c.SubjectStaffEmail())
+	for _, rv := range v.Versions {
+		emails = append(emails, rv.By)
+	}
+	for _, a := range v.Attachments {
+		emails = append(emails, a.By)
+	}
+	emails = slices.DeleteFunc(emails, func(e string) bool { return e == "" || e == c.AuthorEmail() })
+	slices.Sort(emails)
+	if emails = slices.Compact(emails); len(emails) == 0 {
+		return map[string]string{}, nil
+	}
+	return h.Directory.StaffNames(ctx, emails)
+}
+
+// nameThePeople shows by name each person the record names by email; someone with no name on
+// record stays by their email.
+func (v *concernView) nameThePeople(c concerns.Concern, names map[string]string) {
+	name := func(email string) string {
+		if email != "" && email == c.AuthorEmail() && c.AuthorName() != "" {
+			return c.AuthorName()
+		}
+		return cmp.Or(names[email], email)
+	}
+	v.Revision.By = name(v.Revision.By)
+	for i := range v.Versions {
+		v.Versions[i].By = name(v.Versions[i].By)
+	}
+	for i := range v.Attachments {
+		v.Attachments[i].By = name(v.Attachments[i].By)
+	}
+	v.SubjectName = name(c.SubjectStaffEmail())
 }
 
 // markView is one body map mark drawn on its outline (100 by 220 units).
@@ -341,12 +391,13 @@ func (h *Handler) concernPage(ctx context.Context, r *request, s session, school
 			Chronology: "/schools/" + url.PathEscape(string(schoolID)) + "/pupils/" + url.PathEscape(string(lp.ID)) + "/chronology"})
 	}
 	v.Status = reporterStatus(c, p)
-	if c.CanSeeCaseWork(p) && h.Cases != nil {
-		// The assignee picker names the staff: one read of their names.
-		names, err := h.rosterNames(ctx, school)
-		if err != nil {
-			return h.errorPage(r, statusFor(err), &s)
-		}
+	caseWork := c.CanSeeCaseWork(p) && h.Cases != nil
+	names, err := h.concernPeople(ctx, school, c, v, caseWork)
+	if err != nil {
+		return h.errorPage(r, statusFor(err), &s)
+	}
+	v.nameThePeople(c, names)
+	if caseWork {
 		v.Case = h.caseSection(r, p, school, names, c, pg.Actions, pg.Calendar, st)
 	}
 	title := "Concern " + c.Reference()
