@@ -126,15 +126,17 @@ func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, 
 		in.ExpressionAttributeValues[":from"], in.ExpressionAttributeValues[":to"] = str(from), str(to)
 	}
 	var filters []string
-	if r.HighPriority {
+	// On a list of index items the filters apply to the concerns read after it
+	// (indexedConcerns), not to the Query.
+	if r.HighPriority && !indexed {
 		filters = append(filters, "highPriority = :high")
 		in.ExpressionAttributeValues[":high"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
-	if r.Category != "" {
+	if r.Category != "" && !indexed {
 		filters = append(filters, "category = :category")
 		in.ExpressionAttributeValues[":category"] = str(string(r.Category))
 	}
-	if len(filters) > 0 && !indexed {
+	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
 	if r.After != "" {
@@ -156,20 +158,21 @@ func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, 
 	}
 	var chunk concerns.ConcernChunk
 	if indexed {
+		// Index items, not concerns: the concerns they name, read together.
 		if chunk.Concerns, err = s.indexedConcerns(ctx, school, r, out); err != nil {
 			return concerns.ConcernChunk{}, err
 		}
-		out.Items = nil
-	}
-	for _, item := range out.Items {
-		var it concernItem
-		if err := unmarshal(item, &it); err != nil {
-			return concerns.ConcernChunk{}, err
+	} else {
+		for _, item := range out.Items {
+			var it concernItem
+			if err := unmarshal(item, &it); err != nil {
+				return concerns.ConcernChunk{}, err
+			}
+			if it.School != string(school) {
+				continue
+			}
+			chunk.Concerns = append(chunk.Concerns, concernFromItem(it))
 		}
-		if it.School != string(school) {
-			continue
-		}
-		chunk.Concerns = append(chunk.Concerns, concernFromItem(it))
 	}
 	if sk, ok := out.LastEvaluatedKey[skName].(*types.AttributeValueMemberS); ok && len(out.LastEvaluatedKey) > 0 {
 		chunk.Next = sk.Value
