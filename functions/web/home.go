@@ -54,8 +54,8 @@ type homeNeeds struct {
 }
 
 // needsAt reads the counts of p's home at school. Each use case is called at most once, its
-// result shared by the roles' lines (the dashboard's rows serve the DSL's, the teacher's and
-// the governor's counts).
+// result shared by the roles' lines (one count of the open concerns serves the DSL's unread
+// and overdue lines; the governor's is a count of the concerns about staff, A112).
 func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID) homeNeeds {
 	a := safeguarding.AccessFor(p, school)
 	who := r.caller(s.claims.Email)
