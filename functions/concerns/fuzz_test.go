@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/keepsafe-schools/keepsafe/infra/apitest"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // FuzzDecodeConcern: whatever arrives, the decoder never panics, and it either returns a
@@ -23,4 +26,47 @@ func FuzzDecodeConcern(f *testing.F) {
 		_, _, err := decodeConcern(req)
 		apitest.Refusal(t, err)
 	})
+}
+
+// FuzzDecodeCursor: whatever cursor arrives, decoding never panics; it either gives a
+// position of the lists' form or a problem naming the cursor (400); and a cursor it made
+// reads back as the position it was made from, for its own school only.
+func FuzzDecodeCursor(f *testing.F) {
+	f.Add("", "2026-11-23T09:00:00.000000000Z#01ABC")
+	f.Add("%%%", "x")
+	f.Add(encodeCursor(brook, "2026-11-23T09:00:00.000000000Z#01ABC"), "")
+	f.Add(encodeCursor(hill, "2026-11-23T09:00:00.000000000Z#01ABC"), "2026")
+	f.Add("YzEAYnJvb2stbGFuZQA", "#")
+	f.Fuzz(func(t *testing.T, cursor, position string) {
+		if pos, err := decodeCursor(brook, cursor); err != nil {
+			apitest.Refusal(t, err)
+			if !namesProblem(err, "cursor") {
+				t.Fatalf("%q: %v does not name the cursor", cursor, err)
+			}
+		} else if !concerns.ValidPosition(pos) {
+			t.Fatalf("%q gave %q", cursor, pos)
+		}
+		made := encodeCursor(brook, position)
+		pos, err := decodeCursor(brook, made)
+		if concerns.ValidPosition(position) && len(made) <= maxCursorChars && (err != nil || pos != position) {
+			t.Fatalf("%q read back as %q, %v", position, pos, err)
+		}
+		if _, err := decodeCursor(hill, made); err == nil {
+			t.Fatalf("Brook Lane's cursor %q read at Hillcrest", made)
+		}
+	})
+}
+
+// namesProblem says whether err is a validation problem naming field.
+func namesProblem(err error, field string) bool {
+	var ve *safeguarding.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
 }

@@ -369,20 +369,38 @@ type dashboardRow struct {
 	ActionOverdue bool       `json:"actionOverdue"`
 }
 
-// dashboard lists the school's recent concerns the caller may see: high priority on top,
-// then newest first, unread marked, lateness shown (the DSL dashboard; staff see their own).
+// dashboard lists a page of the school's concerns the caller may see (the web dashboard's
+// use case and store range, A10): high priority on top of each page, then newest first,
+// unread marked, lateness shown; DSLs see their school's, staff their own and those they
+// are tagged in (P2), never a concern about themselves (C5). A page ends with the cursor of
+// the next, while the list goes on; the cursor is validated on decode (400 naming it).
 func (h handler) dashboard(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	who, err := httpapi.Caller(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	rows, err := h.concerns.Dashboard(ctx, who, httpapi.School(req))
+	if err := httpapi.KnownQuery(req, "cursor"); err != nil {
+		return httpapi.Response{}, err
+	}
+	school := httpapi.School(req)
+	var q concerns.DashboardQuery
+	if c, ok := req.QueryStringParameters["cursor"]; ok {
+		if q.After, err = decodeCursor(school, c); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	page, err := h.concerns.DashboardPage(ctx, who, school, q)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	rows := page.Rows
 	out := struct {
 		Concerns []dashboardRow `json:"concerns"`
+		Next     string         `json:"next,omitempty"`
 	}{Concerns: make([]dashboardRow, 0, len(rows))}
+	if page.Next != "" {
+		out.Next = encodeCursor(school, page.Next)
+	}
 	for _, r := range rows {
 		c := r.Concern
 		row := dashboardRow{ID: string(c.ID()), Reference: c.Reference(), Category: string(c.Category()), HighPriority: c.HighPriority(),

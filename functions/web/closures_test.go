@@ -10,6 +10,7 @@ import (
 
 	"github.com/keepsafe-schools/keepsafe/infra/local/seed"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
+	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
 )
 
 // startClosure starts Brook Lane's closure on Monday 11 January 2027 through the calendar page.
@@ -144,12 +145,12 @@ func TestRule_V5_TheCallScreenHasTheDutyTeamAndRaisesAnImmediateConcern(t *testi
 	if n := w.items("concern"); n != before+1 {
 		t.Fatalf("%d concerns, want %d", n, before+1)
 	}
-	dash, err := w.h.Concerns.Dashboard(context.Background(), safeguarding.Caller{Email: dsl, At: now}, seed.BrookLane)
-	if err != nil || len(dash) == 0 {
+	dash, err := w.h.Concerns.DashboardPage(context.Background(), safeguarding.Caller{Email: dsl, At: now}, seed.BrookLane, concerns.DashboardQuery{})
+	if err != nil || len(dash.Rows) == 0 {
 		t.Fatal(dash, err)
 	}
 	found := false
-	for _, r := range dash {
+	for _, r := range dash.Rows {
 		c := r.Concern
 		if strings.Contains(c.Details(), "Immediate concern on a phone call to family FAM-06") {
 			found = true

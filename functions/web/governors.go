@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -20,6 +22,9 @@ type governorsView struct {
 	SchoolName string
 	ReportLink string
 	Concerns   []governorConcern
+	// Page is this page's number; PrevURL and NextURL the pages either side ("" at an end).
+	Page             int
+	PrevURL, NextURL string
 }
 
 type governorConcern struct {
@@ -27,8 +32,10 @@ type governorConcern struct {
 	HighPriority, Unread, Closed          bool
 }
 
-// governors is a governor's home at a school: the concerns routed to them, newest first
-// among the school's recent ones (the dashboard's reading, audited), and the report's link.
+// governors is a governor's home at a school: a page of the concerns routed to them, every
+// one of the school's concerns about a member of staff (A112) newest first, 50 to a page with
+// signed page tokens (the dashboard's use case, audited: never a concern about themselves,
+// C5), and the report's link.
 func (h *Handler) governors(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	schoolID := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
@@ -38,11 +45,29 @@ func (h *Handler) governors(ctx context.Context, r *request, s session) events.A
 	if !safeguarding.AccessFor(p, schoolID).Governors {
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
-	rows, err := h.Concerns.Dashboard(ctx, r.caller(s.claims.Email), schoolID)
+	path := governorsPath(schoolID)
+	scope := "governors\x00" + string(schoolID)
+	var trail []string
+	if tok := r.ev.QueryStringParameters["page"]; tok != "" {
+		if trail, err = s.readPageToken(scope, tok); err != nil {
+			return h.badPage(r, &s, path)
+		}
+	}
+	q := concerns.DashboardQuery{AboutStaff: true}
+	if len(trail) > 0 {
+		q.After = trail[len(trail)-1]
+	}
+	page, err := h.Concerns.DashboardPage(ctx, r.caller(s.claims.Email), schoolID, q)
+	if errors.Is(err, safeguarding.ErrInvalid) {
+		return h.badPage(r, &s, path)
+	}
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	v := governorsView{ReportLink: governorsReportPath(schoolID)}
+	rows := page.Rows
+	slices.SortStableFunc(rows, func(a, b concerns.DashboardRow) int { return b.Concern.RecordedAt().Compare(a.Concern.RecordedAt()) })
+	v := governorsView{ReportLink: governorsReportPath(schoolID), Page: len(trail) + 1}
+	v.PrevURL, v.NextURL = pagesOf(s, path, scope, nil, trail, page.Next)
 	if school, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = school.Name
 	}

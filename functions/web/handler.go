@@ -29,7 +29,6 @@ type concernService interface {
 		key safeguarding.RequestKey, fingerprint string) (safeguarding.Receipt, error)
 	Concern(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) (concerns.Concern, error)
 	Chronology(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, pupil safeguarding.PupilID) (safeguarding.Pupil, []safeguarding.ChronologyEntry, error)
-	Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]concerns.DashboardRow, error)
 	DashboardPage(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, q concerns.DashboardQuery) (concerns.DashboardPage, error)
 	DashboardCount(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, qs ...concerns.DashboardQuery) ([]int, bool, error)
 	RequestUpdate(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID, id safeguarding.ConcernID) error

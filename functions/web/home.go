@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -53,8 +54,8 @@ type homeNeeds struct {
 }
 
 // needsAt reads the counts of p's home at school. Each use case is called at most once, its
-// result shared by the roles' lines (the dashboard's rows serve the DSL's, the teacher's and
-// the governor's counts).
+// result shared by the roles' lines (one count of the open concerns serves the DSL's unread
+// and overdue lines; the governor's is a count of the concerns about staff, A112).
 func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguarding.Principal, school safeguarding.SchoolID) homeNeeds {
 	a := safeguarding.AccessFor(p, school)
 	who := r.caller(s.claims.Email)
@@ -62,16 +63,6 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 	var out homeNeeds
 	add := func(n need) { out.Needs = append(out.Needs, n) }
 
-	// The recent concerns the reader may see (the dashboard's use case: a concern about a DSL
-	// is left out for that DSL), for the governor's count of those routed to them.
-	var rows []concerns.DashboardRow
-	if a.Governors {
-		var err error
-		if rows, err = h.Concerns.Dashboard(ctx, who, school); err != nil {
-			out.Failed = true
-			rows = nil
-		}
-	}
 	if a.Dashboard {
 		// The open concerns, all of them (the dashboard's pages of "show=unread" and
 		// "show=overdue", counted by the same use case in one reading).
@@ -207,11 +198,13 @@ func (h *Handler) needsAt(ctx context.Context, r *request, s session, p safeguar
 			"No pupils below 90% attendance", attendancePath(school)))
 	}
 	if a.Governors {
+		// Every concern about a member of staff they may see (A112; never one about
+		// themselves, C5), counted by the use case of their page.
 		routed := 0
-		for _, row := range rows {
-			if row.Concern.AboutStaff() {
-				routed++
-			}
+		if counts, _, err := h.Concerns.DashboardCount(ctx, who, school, concerns.DashboardQuery{AboutStaff: true}); err != nil {
+			out.Failed = true
+		} else {
+			routed = counts[0]
 		}
 		add(needOf("routed", routed, "concern routed to you", "concerns routed to you", "No concerns routed to you", governorsPath(school)))
 		out.Links = append(out.Links, homeLink{Key: "report", Text: "The governors' report for this term", Href: governorsReportPath(school)})
@@ -231,18 +224,21 @@ type raisedConcern struct {
 
 type raisedView struct {
 	SchoolName string
-	// Concerns are a page of those the reader recorded; Tagged, on the first page, the
-	// school's recent ones they were asked to know about.
+	// Concerns are a page of those the reader recorded; Tagged the first page of those they
+	// were asked to know about or, in TaggedView, the page of them.
 	Concerns, Tagged []raisedConcern
-	// Page is this page's number; PrevURL and NextURL the pages either side ("" at an end).
-	Page             int
-	PrevURL, NextURL string
+	TaggedView       bool
+	// Page is this page's number; PrevURL and NextURL the pages either side ("" at an end);
+	// TaggedMoreURL the second page of those they were tagged in, when there is one;
+	// FirstURL the page of their own.
+	Page                                      int
+	PrevURL, NextURL, TaggedMoreURL, FirstURL string
 }
 
 // raisedConcerns lists a page of the concerns the reader recorded, every one of them newest
-// first (the dashboard's use case on the list of their own, A98), and on the first page
-// those among the school's recent ones they were tagged in (the dashboard's reading, which
-// decides what they may see).
+// first (the dashboard's use case on the list of their own, A98), and on the first page the
+// first of those they were tagged in (A111); with list=tagged, a page of those they were
+// tagged in. The use case decides what they may see: never a concern about themselves (C5).
 func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) events.APIGatewayV2HTTPResponse {
 	schoolID := safeguarding.SchoolID(r.param("school"))
 	p, err := h.Directory.Principal(ctx, s.claims.Email)
@@ -253,14 +249,28 @@ func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) eve
 		return h.errorPage(r, http.StatusNotFound, &s)
 	}
 	path := raisedPath(schoolID)
-	scope := "raised\x00" + string(schoolID)
+	// list=tagged pages through the concerns they were tagged in; without it, those they
+	// recorded, with the first page of the others beneath.
+	taggedView := false
+	switch r.ev.QueryStringParameters["list"] {
+	case "":
+	case "tagged":
+		taggedView = true
+	default:
+		return h.badPage(r, &s, path)
+	}
+	scope, taggedScope := "raised\x00"+string(schoolID), "raised-tagged\x00"+string(schoolID)
+	taggedFilter := url.Values{"list": {"tagged"}}
+	if taggedView {
+		scope = taggedScope
+	}
 	var trail []string
 	if tok := r.ev.QueryStringParameters["page"]; tok != "" {
 		if trail, err = s.readPageToken(scope, tok); err != nil {
 			return h.badPage(r, &s, path)
 		}
 	}
-	q := concerns.DashboardQuery{Mine: true}
+	q := concerns.DashboardQuery{Mine: !taggedView, Tagged: taggedView}
 	if len(trail) > 0 {
 		q.After = trail[len(trail)-1]
 	}
@@ -271,24 +281,32 @@ func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) eve
 	if err != nil {
 		return h.errorPage(r, statusFor(err), &s)
 	}
-	me := s.claims.Email
-	mine := make([]concerns.Concern, 0, len(page.Rows))
-	for _, row := range page.Rows {
-		mine = append(mine, row.Concern)
-	}
-	slices.SortStableFunc(mine, func(a, b concerns.Concern) int { return b.RecordedAt().Compare(a.RecordedAt()) })
-	var tagged []concerns.Concern
-	if len(trail) == 0 {
-		rows, err := h.Concerns.Dashboard(ctx, r.caller(s.claims.Email), schoolID)
-		if err != nil {
-			return h.errorPage(r, statusFor(err), &s)
-		}
+	newestFirst := func(rows []concerns.DashboardRow) []concerns.Concern {
+		list := make([]concerns.Concern, 0, len(rows))
 		for _, row := range rows {
-			if c := row.Concern; c.AuthorEmail() != me && slices.Contains(c.TagStaff(), me) {
-				tagged = append(tagged, c)
-			}
+			list = append(list, row.Concern)
 		}
-		slices.SortStableFunc(tagged, func(a, b concerns.Concern) int { return b.RecordedAt().Compare(a.RecordedAt()) })
+		slices.SortStableFunc(list, func(a, b concerns.Concern) int { return b.RecordedAt().Compare(a.RecordedAt()) })
+		return list
+	}
+	v := raisedView{Page: len(trail) + 1, TaggedView: taggedView, FirstURL: path}
+	var mine, tagged []concerns.Concern
+	if taggedView {
+		tagged = newestFirst(page.Rows)
+		v.PrevURL, v.NextURL = pagesOf(s, path, scope, taggedFilter, trail, page.Next)
+	} else {
+		mine = newestFirst(page.Rows)
+		v.PrevURL, v.NextURL = pagesOf(s, path, scope, nil, trail, page.Next)
+		if len(trail) == 0 {
+			// The first page of the concerns they were tagged in (A111: every one of them,
+			// never one about themselves, C5), and a link on to the rest.
+			first, err := h.Concerns.DashboardPage(ctx, r.caller(s.claims.Email), schoolID, concerns.DashboardQuery{Tagged: true})
+			if err != nil {
+				return h.errorPage(r, statusFor(err), &s)
+			}
+			tagged = newestFirst(first.Rows)
+			_, v.TaggedMoreURL = pagesOf(s, path, taggedScope, taggedFilter, nil, first.Next)
+		}
 	}
 	var ids []safeguarding.PupilID
 	for _, c := range append(slices.Clone(mine), tagged...) {
@@ -302,8 +320,6 @@ func (h *Handler) raisedConcerns(ctx context.Context, r *request, s session) eve
 			return h.errorPage(r, statusFor(err), &s)
 		}
 	}
-	v := raisedView{Page: len(trail) + 1}
-	v.PrevURL, v.NextURL = pagesOf(s, path, scope, nil, trail, page.Next)
 	if sc, err := h.Directory.School(ctx, schoolID); err == nil {
 		v.SchoolName = sc.Name
 	}

@@ -106,7 +106,7 @@ func accessMatrix() map[string]accessRow {
 		"PATCH /api/schools/{school}/staff/{person}":                          {allow: "HG", body: map[string]any{"roles": []string{}}, params: map[string]string{"person": seed.Subject(seed.Email("Priya", "Shah"))}, why: "P1: staff.Service.ChangeRoles (Access.Staff), then no role is refused as invalid"},
 		"POST /api/schools/{school}/staff/imports":                            {allow: "HG", body: none, why: "P1: staff.Service.Import (Access.Staff): the office and the Senior DSL"},
 		"POST /api/schools/{school}/concerns":                                 {allow: everyone, body: none, why: "C1: any member of the school records a concern"},
-		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.Dashboard lists only the concerns the caller may see (CanView): staff their own, the governor those routed to them"},
+		"GET /api/schools/{school}/concerns":                                  {allow: everyone, why: "P2: Concerns.DashboardPage lists only the concerns the caller may see (CanView): staff their own and those they were tagged in, the governor those routed to them"},
 		"GET /api/schools/{school}/concerns/{id}":                             {allow: viewers, why: "P2: Visibility.CanView: its author and the DSLs"},
 		"GET /api/schools/{school}/pupils/{pupil}/chronology":                 {allow: everyone, why: "P2: any member, each entry filtered by its visibility (PupilChronology)"},
 		"GET /api/schools/{school}/pupils/{pupil}/chronology.pdf":             {allow: dsls, why: "D10: exports.MayProduce: the DSLs and the Senior DSL only"},

@@ -63,7 +63,7 @@ func TestRule_C1_C4_D1_ConcernAtItsMaximumOfPupilsCommitsInOneTransaction(t *tes
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	in := concerns.NewConcern{PupilIDs: pupils[:concerns.MaxPupilsPerConcern], Category: "safeguarding", HighPriority: true,
 		ObservedAt: at.Add(-time.Hour), Details: "x", TagStaff: tagged}
-	if got := concerns.ConcernItems(concerns.MaxPupilsPerConcern, 2*12+len(tagged)); got != concerns.TransactionItems-1 {
+	if got := concerns.ConcernItems(concerns.MaxPupilsPerConcern, 2*12+len(tagged), len(tagged)); got != concerns.TransactionItems-1 {
 		t.Fatalf("a concern at its maximum is %d items, want %d", got, concerns.TransactionItems-1)
 	}
 	calls.Reset()

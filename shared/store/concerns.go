@@ -93,7 +93,7 @@ func (s *Store) meetResponse(school safeguarding.SchoolID, id safeguarding.Conce
 }
 
 // concernPuts are the conditional puts of a new concern: the concern, its first revision and,
-// when it has one, its due item of rule D1; and its count in the reports' counters of the
+// when it has one, its due item of rule D1; its index items (A111, A112); and its count in the reports' counters of the
 // month (rule D10), one item whatever the concern.
 func (s *Store) concernPuts(c concerns.Concern) []types.TransactWriteItem {
 	items := []types.TransactWriteItem{s.putNew(concernToItem(c)), s.putNew(revisionToItem(c))}
@@ -101,6 +101,7 @@ func (s *Store) concernPuts(c concerns.Concern) []types.TransactWriteItem {
 		items = append(items, s.putNew(concernDueItem{key: concernDueKey(c.School(), c.ID()), Type: typeConcernDue,
 			School: string(c.School()), Concern: string(c.ID()), dueAttrs: dueToAttrs(c.ResponseDueItem())}))
 	}
+	items = append(items, s.concernIndexPuts(c)...)
 	return append(items, s.countUpdates(c.School(), concernTally(c))...)
 }
 

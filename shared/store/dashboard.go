@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding/concerns"
@@ -68,70 +67,6 @@ func (s *Store) SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alert
 	return wrap("notice", err)
 }
 
-// RecentConcerns reads the viewer and a school's newest concerns (GSI1, newest first, up to
-// limit) side by side, then which of them the viewer has read (one BatchGetItem).
-func (s *Store) RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []concerns.Concern, map[safeguarding.ConcernID]bool, error) {
-	// One page of a Query holds at most 1 MB whatever the limit: a limit out of range reads
-	// one page of the newest.
-	const maxLimit = 1000
-	var pageLimit int32 = maxLimit
-	if limit > 0 && limit < maxLimit {
-		pageLimit = int32(limit)
-	}
-	var (
-		p      safeguarding.Principal
-		recent []concerns.Concern
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		p, err = s.Principal(gctx, viewer)
-		return err
-	})
-	g.Go(func() error {
-		out, err := s.db.Query(gctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String("GSI1"),
-			KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(concernsByTimePK(school))},
-			ScanIndexForward:          aws.Bool(false),
-			Limit:                     aws.Int32(pageLimit),
-		})
-		if err != nil {
-			return wrap("recent concerns", err)
-		}
-		for _, item := range out.Items {
-			var it concernItem
-			if err := unmarshal(item, &it); err != nil {
-				return err
-			}
-			recent = append(recent, concernFromItem(it))
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return p, nil, nil, err
-	}
-	if !p.IsMember(school) {
-		return p, nil, nil, fmt.Errorf("school %q: %w", school, safeguarding.ErrForbidden)
-	}
-	read := map[safeguarding.ConcernID]bool{}
-	if len(recent) == 0 {
-		return p, recent, read, nil
-	}
-	keys := make([]key, 0, len(recent))
-	for _, c := range recent {
-		keys = append(keys, readKey(school, c.ID(), viewer))
-	}
-	found, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return p, nil, nil, err
-	}
-	for _, c := range recent {
-		k := readKey(school, c.ID(), viewer)
-		_, read[c.ID()] = found[k.PK+"|"+k.SK]
-	}
-	return p, recent, read, nil
-}
-
 // concernAuthorPK lists the concerns one person recorded in a school, by time (GSI2, A98).
 func concernAuthorPK(s safeguarding.SchoolID, email string) string {
 	return "SCHOOL#" + string(s) + "#AUTHOR#" + email
@@ -150,18 +85,25 @@ func concernListIndex(school safeguarding.SchoolID, r concerns.ConcernRange) (in
 		return "GSI3", "GSI3PK", "GSI3SK", casesPK(school, true)
 	case concerns.ListAuthor:
 		return "GSI2", "GSI2PK", "GSI2SK", concernAuthorPK(school, r.Author)
+	case concerns.ListTagged:
+		return "GSI1", "GSI1PK", "GSI1SK", concernsTaggedPK(school, r.Author)
+	case concerns.ListAboutStaff:
+		return "GSI1", "GSI1PK", "GSI1SK", concernsAboutStaffPK(school)
 	}
 	return "GSI1", "GSI1PK", "GSI1SK", concernsByTimePK(school)
 }
 
 // ConcernRange reads one Query of a list of the school's concerns, newest first (A10, A19,
 // A98): the range of times a key condition on the sort key, high priority and the category
-// a filter, from the position After. A position that is not of the form the lists use, or
+// a filter, from the position After. The lists of index items (A111 the concerns a person was
+// tagged in, A112 those about a member of staff) read their concerns with one BatchGetItem
+// more, and filter on them. A position that is not of the form the lists use, or
 // lies outside the range, is a ValidationError naming "cursor": the key it starts from is
 // made here from this school's list and the concern's id, never read from the caller.
 func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, r concerns.ConcernRange) (concerns.ConcernChunk, error) {
 	index, pkName, skName, pk := concernListIndex(school, r)
-	if r.List == concerns.ListAuthor && r.Author == "" {
+	indexed := r.List == concerns.ListTagged || r.List == concerns.ListAboutStaff
+	if (r.List == concerns.ListAuthor || r.List == concerns.ListTagged) && r.Author == "" {
 		return concerns.ConcernChunk{}, fmt.Errorf("store: a list of an author without one: %w", safeguarding.ErrInvalid)
 	}
 	in := &dynamodb.QueryInput{
@@ -184,11 +126,13 @@ func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, 
 		in.ExpressionAttributeValues[":from"], in.ExpressionAttributeValues[":to"] = str(from), str(to)
 	}
 	var filters []string
-	if r.HighPriority {
+	// On a list of index items the filters apply to the concerns read after it
+	// (indexedConcerns), not to the Query.
+	if r.HighPriority && !indexed {
 		filters = append(filters, "highPriority = :high")
 		in.ExpressionAttributeValues[":high"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
-	if r.Category != "" {
+	if r.Category != "" && !indexed {
 		filters = append(filters, "category = :category")
 		in.ExpressionAttributeValues[":category"] = str(string(r.Category))
 	}
@@ -203,6 +147,9 @@ func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, 
 		}
 		start := concernKey(school, safeguarding.ConcernID(m[2])).av()
 		start[pkName], start[skName] = str(pk), str(r.After)
+		if indexed {
+			start = indexStartKey(school, r, safeguarding.ConcernID(m[2]), pk, r.After)
+		}
 		in.ExclusiveStartKey = start
 	}
 	out, err := s.db.Query(ctx, in)
@@ -210,15 +157,22 @@ func (s *Store) ConcernRange(ctx context.Context, school safeguarding.SchoolID, 
 		return concerns.ConcernChunk{}, wrap("concern list", err)
 	}
 	var chunk concerns.ConcernChunk
-	for _, item := range out.Items {
-		var it concernItem
-		if err := unmarshal(item, &it); err != nil {
+	if indexed {
+		// Index items, not concerns: the concerns they name, read together.
+		if chunk.Concerns, err = s.indexedConcerns(ctx, school, r, out); err != nil {
 			return concerns.ConcernChunk{}, err
 		}
-		if it.School != string(school) {
-			continue
+	} else {
+		for _, item := range out.Items {
+			var it concernItem
+			if err := unmarshal(item, &it); err != nil {
+				return concerns.ConcernChunk{}, err
+			}
+			if it.School != string(school) {
+				continue
+			}
+			chunk.Concerns = append(chunk.Concerns, concernFromItem(it))
 		}
-		chunk.Concerns = append(chunk.Concerns, concernFromItem(it))
 	}
 	if sk, ok := out.LastEvaluatedKey[skName].(*types.AttributeValueMemberS); ok && len(out.LastEvaluatedKey) > 0 {
 		chunk.Next = sk.Value

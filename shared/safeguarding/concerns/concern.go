@@ -13,13 +13,17 @@ import (
 //
 // MaxPupilsPerConcern follows from DynamoDB's 100 items in one transaction: a concern writes
 // 5 items whatever its size (its idempotency record, the concern, its first revision, its due
-// item of rule D1, its school's report counter of the month, D10), 2 per pupil (a chronology entry, and the audit entry or one of its index
-// items) and one per alert (C4: each DSL, the Senior DSL or governor by SMS and email when it is
-// high priority; up to MaxTaggedStaff tagged staff by email). 25 pupils leave 45 alerts: every
-// tagged member of staff and 12 people alerted by SMS and email. A school with more people to
-// alert than that is told to name fewer pupils (ConcernItems), never left with a failure.
+// item of rule D1, its school's report counter of the month, D10), 2 per pupil (a chronology
+// entry, and the audit entry or one of its index items), one per tagged member of staff (their
+// index item, A111: the concerns they were tagged in), one when it is about a member of staff
+// (its index item, A112: the concerns routed to governors) and one per alert (C4: each DSL,
+// the Senior DSL or governor by SMS and email when it is high priority; up to MaxTaggedStaff
+// tagged staff by email). 15 pupils leave 65 items: every tagged member of staff indexed and
+// alerted (40), the index item of a concern about staff and 12 people alerted by SMS and
+// email. A school with more people to alert than that is told to name fewer pupils
+// (ConcernItems), never left with a failure.
 const (
-	MaxPupilsPerConcern = 25
+	MaxPupilsPerConcern = 15
 	MaxDetailsChars     = 20000
 	MaxPupilWordsChars  = 10000
 	MaxPeopleInvolved   = 20
@@ -32,9 +36,9 @@ const (
 // TransactionItems is the most items one DynamoDB transaction holds.
 const TransactionItems = 100
 
-// ConcernItems is how many items a new concern with pupils pupils and alerts alerts commits in
-// its one transaction (see MaxPupilsPerConcern).
-func ConcernItems(pupils, alerts int) int { return 5 + 2*pupils + alerts }
+// ConcernItems is how many items a new concern with pupils pupils, alerts alerts and index
+// index items (Concern.IndexItems) commits in its one transaction (see MaxPupilsPerConcern).
+func ConcernItems(pupils, alerts, index int) int { return 5 + 2*pupils + alerts + index }
 
 // NewConcern is what a member of staff submits (rule C1), before it is checked.
 type NewConcern struct {
@@ -296,6 +300,31 @@ func (c Concern) PeopleInvolved() []string { return slices.Clone(c.peopleInvolve
 func (c Concern) TagStaff() []string { return slices.Clone(c.tagStaff) }
 
 func (c Concern) AboutStaff() bool { return c.aboutStaff }
+
+// TaggedIndexed is who the concern is listed for among the concerns they were tagged in
+// (A111): each member of staff tagged once, not its author (who finds it among their own) and
+// never the member of staff it is about (C5).
+func (c Concern) TaggedIndexed() []string {
+	var out []string
+	for _, e := range c.tagStaff {
+		if e == c.authorEmail || (c.aboutStaff && e == c.subjectStaffEmail) || slices.Contains(out, e) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// IndexItems is how many index items the concern's transaction writes beside it: one per
+// member of staff it is listed for as tagged (A111), and one when it is about a member of
+// staff (A112).
+func (c Concern) IndexItems() int {
+	n := len(c.TaggedIndexed())
+	if c.aboutStaff {
+		n++
+	}
+	return n
+}
 
 func (c Concern) SubjectStaffEmail() string { return c.subjectStaffEmail }
 

@@ -3,6 +3,7 @@ package concerns
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 
@@ -20,6 +21,11 @@ const (
 	ListClosed
 	// ListAuthor is the concerns one person recorded (A98).
 	ListAuthor
+	// ListTagged is the concerns one person was tagged in (A111): staff to tell (C1, C4).
+	ListTagged
+	// ListAboutStaff is the school's concerns about a member of staff (A112), routed to the
+	// Senior DSL and governors (C5).
+	ListAboutStaff
 )
 
 // ConcernRange is one read of a list, newest first: recorded at or after From and before To
@@ -27,7 +33,8 @@ const (
 // earlier read gave, "" from the newest), at most Limit concerns looked at, those not high
 // priority or not of the category left out by the read itself.
 type ConcernRange struct {
-	List         ConcernList
+	List ConcernList
+	// Author is the person of ListAuthor (who recorded them) or ListTagged (who was tagged).
 	Author       string
 	From, To     time.Time
 	After        string
@@ -65,9 +72,10 @@ const (
 )
 
 // DashboardQuery is what a page of concerns asks for. Mine lists the concerns the caller
-// recorded (their "Concerns you raised") rather than the school's.
+// recorded (their "Concerns you raised") rather than the school's; Tagged those they were
+// tagged in; AboutStaff the school's concerns about a member of staff (a governor's).
 type DashboardQuery struct {
-	Mine bool
+	Mine, Tagged, AboutStaff bool
 	// From and To bound the time recorded: at or after From, before To (zero: no bound).
 	From, To time.Time
 	// Status is "", "open" or "closed"; Show "", ShowUnread, ShowOverdue or ShowWaiting.
@@ -106,6 +114,10 @@ func (q DashboardQuery) list() ConcernList {
 	switch {
 	case q.Mine:
 		return ListAuthor
+	case q.Tagged:
+		return ListTagged
+	case q.AboutStaff:
+		return ListAboutStaff
 	case q.Status == "closed":
 		return ListClosed
 	case q.Status == "open", q.Show != "":
@@ -146,7 +158,7 @@ func (s Concerns) walk(ctx context.Context, who safeguarding.Caller, school safe
 	}
 	r := ConcernRange{List: q.list(), From: q.From, To: q.To, After: q.After, HighPriority: q.HighPriority,
 		Category: q.Category, Limit: dashboardChunk}
-	if q.Mine {
+	if q.Mine || q.Tagged {
 		r.Author = who.Email
 	}
 	made := 0
@@ -192,6 +204,14 @@ func (s Concerns) walk(ctx context.Context, who safeguarding.Caller, school safe
 	return r.After, made, nil
 }
 
+// positionForm is the form of a position in the lists: the UTC time recorded to the
+// nanosecond and the concern's id.
+var positionForm = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9A-Za-z-]{1,100}$`)
+
+// ValidPosition says whether s has the form of a position in the lists (PositionOf); the
+// store still checks it lies in the list and range asked.
+func ValidPosition(s string) bool { return positionForm.MatchString(s) }
+
 // PositionOf is a concern's position in the lists: the sort key its indexes share.
 func PositionOf(c Concern) string {
 	return c.recordedAt.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + string(c.id)
@@ -223,8 +243,13 @@ func (s Concerns) DashboardPage(ctx context.Context, who safeguarding.Caller, sc
 		listed = append(listed, safeguarding.PupilIDs(row.Concern.pupils)...)
 	}
 	subject := "dashboard"
-	if q.Mine {
+	switch {
+	case q.Mine:
 		subject = "concerns-raised"
+	case q.Tagged:
+		subject = "concerns-tagged"
+	case q.AboutStaff:
+		subject = "concerns-about-staff"
 	}
 	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "dashboard.read",
 		Subject: subject, Pupils: listed, At: who.At, Source: who.Source})
@@ -253,7 +278,8 @@ func (s Concerns) DashboardCount(ctx context.Context, who safeguarding.Caller, s
 		return nil, true, nil
 	}
 	for _, q := range qs[1:] {
-		if q.list() != qs[0].list() || !q.From.Equal(qs[0].From) || !q.To.Equal(qs[0].To) || q.Mine != qs[0].Mine {
+		if q.list() != qs[0].list() || !q.From.Equal(qs[0].From) || !q.To.Equal(qs[0].To) || q.Mine != qs[0].Mine ||
+			q.Tagged != qs[0].Tagged || q.AboutStaff != qs[0].AboutStaff {
 			return nil, false, fmt.Errorf("concerns: counts of different lists in one reading: %w", safeguarding.ErrInvalid)
 		}
 	}

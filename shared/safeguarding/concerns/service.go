@@ -3,7 +3,6 @@ package concerns
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
@@ -96,9 +95,8 @@ type ConcernStore interface {
 	AuditConcernRead(ctx context.Context, e safeguarding.AuditEntry, id safeguarding.ConcernID, opened *StatusNote) error
 	// SaveNotice saves an audit entry with alerts that are sent at most once (their ids).
 	SaveNotice(ctx context.Context, e safeguarding.AuditEntry, alerts []safeguarding.Alert) error
-	// RecentConcerns reads the viewer, a school's newest concerns and which the viewer has read.
-	RecentConcerns(ctx context.Context, viewer string, school safeguarding.SchoolID, limit int) (safeguarding.Principal, []Concern, map[safeguarding.ConcernID]bool, error)
-	// DashboardReader reads the pages of the dashboard and of the concerns a person raised.
+	// DashboardReader reads the pages of the dashboard, of the concerns a person raised or was
+	// tagged in, and of those routed to governors.
 	DashboardReader
 }
 
@@ -110,49 +108,6 @@ type DashboardRow struct {
 	// who may see its case work while no DSL has acted on it; zero otherwise. Overdue: it passed.
 	ActionDueAt time.Time
 	Overdue     bool
-}
-
-// DashboardSize is how many recent concerns Dashboard looks at (the API's dashboard, a
-// governor's home, the concerns a person was tagged in); the dashboard's pages read every
-// concern (DashboardPage).
-const DashboardSize = 100
-
-// Dashboard lists the school's recent concerns the caller may see (P2, C5): high priority on
-// top, then newest first, each marked read or unread by the caller; lateness (C3) is on each,
-// and, for whoever may see its case work, when the DSLs' first action is due and whether it is
-// overdue (D1).
-func (s Concerns) Dashboard(ctx context.Context, who safeguarding.Caller, school safeguarding.SchoolID) ([]DashboardRow, error) {
-	p, concerns, read, err := s.Store.RecentConcerns(ctx, who.Email, school, DashboardSize)
-	if err != nil {
-		return nil, err
-	}
-	var rows []DashboardRow
-	var listed []safeguarding.PupilID
-	for _, c := range concerns {
-		if c.CanView(p) {
-			row := DashboardRow{Concern: c, Read: read[c.id] || c.authorEmail == who.Email}
-			if c.CanSeeCaseWork(p) && !c.Responded() {
-				row.ActionDueAt, row.Overdue = c.responseDueAt, c.ResponseOverdue(who.At)
-			}
-			rows = append(rows, row)
-			listed = append(listed, safeguarding.PupilIDs(c.pupils)...)
-		}
-	}
-	err = s.Store.Audit(ctx, safeguarding.AuditEntry{ID: s.NewID(who.At), School: school, Actor: who.Email, Action: "dashboard.read",
-		Subject: "dashboard", Pupils: listed, At: who.At, Source: who.Source})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(rows, func(a, b DashboardRow) int {
-		if a.Concern.highPriority != b.Concern.highPriority {
-			if a.Concern.highPriority {
-				return -1
-			}
-			return 1
-		}
-		return b.Concern.recordedAt.Compare(a.Concern.recordedAt)
-	})
-	return rows, nil
 }
 
 // AmendmentWrite is everything an amendment commits, together or not at all.
@@ -253,12 +208,12 @@ func (s Concerns) Record(ctx context.Context, who safeguarding.Caller, school sa
 	}
 	receipt := safeguarding.Receipt{ID: string(c.id), Reference: c.reference, RecordedAt: c.recordedAt, Late: c.late, MinutesLate: c.minutesLate}
 	alerts := ConcernAlerts(c, rec.School)
-	if n := ConcernItems(len(c.pupils), len(alerts)); n > TransactionItems {
+	if n := ConcernItems(len(c.pupils), len(alerts), c.IndexItems()); n > TransactionItems {
 		field := "pupilIds"
 		if len(in.Pupils) > 0 {
 			field = "pupils"
 		}
-		fit := max(1, (TransactionItems-ConcernItems(0, len(alerts)))/2)
+		fit := max(1, (TransactionItems-ConcernItems(0, len(alerts), c.IndexItems()))/2)
 		return safeguarding.Receipt{}, &safeguarding.ValidationError{Problems: []safeguarding.FieldProblem{{Field: field,
 			Message: fmt.Sprintf("with the %d alerts this concern sends, at most %d pupils fit in one record: name fewer pupils", len(alerts), fit)}}}
 	}
