@@ -102,12 +102,12 @@ func TestRule_D1_ConcernWithNoDSLActionIsOverdueAtTheEndOfItsDay(t *testing.T) {
 		t.Errorf("a concern a DSL closed is overdue: %v", got)
 	}
 	// The dashboard marks the one nobody acted on, for the DSLs.
-	rows, err := w.concernsUC().Dashboard(context.Background(), safeguarding.Caller{Email: dsl, At: local("2026-11-23 17:01:00")}, seed.BrookLane)
+	dash, err := w.concernsUC().DashboardPage(context.Background(), safeguarding.Caller{Email: dsl, At: local("2026-11-23 17:01:00")}, seed.BrookLane, concerns.DashboardQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	marked := map[string]bool{}
-	for _, r := range rows {
+	for _, r := range dash.Rows {
 		marked[r.Concern.Reference()] = r.Overdue
 	}
 	if !marked[idle.Reference] || marked[acted.Reference] || marked[closed.Reference] {
