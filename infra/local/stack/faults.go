@@ -366,6 +366,7 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		dynamoError(w, http.StatusInternalServerError, "InternalServerError", "Internal server error", nil)
 		return
 	}
+	fullDuplex(w)
 	p.next.ServeHTTP(w, r)
 }
 

@@ -34,3 +34,11 @@ func writeGatewayMessage(w http.ResponseWriter, status int, msg string) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
+
+// fullDuplex lets a proxy answer while the transport is still reading the request's body.
+// Without it the server consumes what is left of the body as soon as the answer's headers go
+// out, the transport's last read of the body fails, and it closes the connection to the
+// upstream in the middle of the answer, which reaches the caller cut short.
+func fullDuplex(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).EnableFullDuplex()
+}

@@ -324,6 +324,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 	}
+	fullDuplex(w)
 	proxy.ServeHTTP(w, r)
 }
 
