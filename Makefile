@@ -10,6 +10,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC       ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 FUZZTIME    ?= 20s
 TEST_FLAGS  ?= -count=1 -timeout 20m -vet=off
+# The longest test packages, named first so that `go test` starts them first and the short
+# ones fill in beside them.
+SLOW_FIRST  := ./functions/web/ ./infra/soak/ ./infra/bench/ ./infra/e2e/ ./functions/visits/
 
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
@@ -62,7 +65,7 @@ node_modules:
 test: node_modules dynamodb-local ## Run every test (unit, integration with DynamoDB Local, browser)
 	@rm -rf build/test
 	@$(MAKE) --no-print-directory bootstraps OUT=build/test GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH)
-	KEEPSAFE_BOOTSTRAPS=$(abspath build/test) $(GO) run ./infra/dynamodblocal/cmd/with -- $(GO) test $(TEST_FLAGS) ./functions/web/ ./...
+	KEEPSAFE_BOOTSTRAPS=$(abspath build/test) $(GO) run ./infra/dynamodblocal/cmd/with -- $(GO) test $(TEST_FLAGS) $(SLOW_FIRST) ./...
 
 bench: node_modules dynamodb-local ## Run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./infra/bench

@@ -419,7 +419,7 @@ func deadlinesAtScale(ctx context.Context, endpoint string) (deadlineResult, err
 	meter := newCapacityMeter()
 	db := dynamodblocal.NewClient(endpoint, meter.Install)
 	table := fmt.Sprintf("bench-deadlines-%d", time.Now().UnixNano())
-	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+	if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 		return deadlineResult{}, err
 	}
 	return deadlineScale(ctx, db, table, meter, deadlineConfig{

@@ -671,7 +671,7 @@ func escalationAtScale(ctx context.Context, endpoint string) ([]escalationResult
 		meter := newCapacityMeter()
 		db := dynamodblocal.NewClient(endpoint, meter.Install)
 		table := fmt.Sprintf("bench-escalation-%d", time.Now().UnixNano())
-		if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+		if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 			return nil, err
 		}
 		r, err := escalationScale(ctx, db, table, meter, cfg)

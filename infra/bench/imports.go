@@ -86,7 +86,7 @@ func importAtScale(ctx context.Context, endpoint string, pupils int) (importResu
 	meter := newCapacityMeter()
 	db := dynamodblocal.NewClient(endpoint, meter.Install)
 	table := fmt.Sprintf("bench-imports-%d", time.Now().UnixNano())
-	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+	if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 		return importResult{}, err
 	}
 	st := store.New(db, table)

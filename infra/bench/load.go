@@ -38,7 +38,7 @@ var loadAt = time.Date(2026, 11, 23, 10, 0, 0, 0, safeguarding.London)
 func startLoadStack(ctx context.Context) (*stack.Stack, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	st, err := stack.Start(ctx, stack.Config{InMemory: true, DisableScheduler: true, MaxProcs: 8,
+	st, err := stack.Start(ctx, stack.Config{InMemory: true, Measured: true, DisableScheduler: true, MaxProcs: 8,
 		FunctionOutput: io.Discard, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ func reportsAtScale(ctx context.Context, endpoint string, concernCount, recorded
 	meter := newCapacityMeter()
 	db := dynamodblocal.NewClient(endpoint, meter.Install)
 	table := fmt.Sprintf("bench-reports-%d", time.Now().UnixNano())
-	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+	if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 		return r, err
 	}
 	st := store.New(db, table)

@@ -35,7 +35,7 @@ func roundTrips(ctx context.Context, endpoint string) ([]operation, error) {
 	counter := dynamotest.NewCounter()
 	db := dynamodblocal.NewClient(endpoint, counter.Install)
 	table := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+	if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 		return nil, err
 	}
 	st := store.New(db, table)

@@ -45,7 +45,7 @@ func sealingAtScale(ctx context.Context, endpoint, root string, entries int) (se
 	meter := newCapacityMeter()
 	db := dynamodblocal.NewClient(endpoint, meter.Install)
 	table := fmt.Sprintf("bench-seals-%d", time.Now().UnixNano())
-	if err := dynamodblocal.CreateTable(ctx, db, table); err != nil {
+	if err := dynamodblocal.CreateScratchTable(ctx, db, table); err != nil {
 		return r, err
 	}
 	st := store.New(db, table)

@@ -190,6 +190,18 @@ func TestStartInMemoryAndCreateTable(t *testing.T) {
 		t.Errorf("TTL = %+v", d)
 	}
 
+	// A scratch table is the same table without its stream.
+	if err := CreateScratchTable(ctx, client, "scratch"); err != nil {
+		t.Fatal(err)
+	}
+	scratch, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("scratch")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := scratch.Table.StreamSpecification; (s != nil && aws.ToBool(s.StreamEnabled)) || len(scratch.Table.GlobalSecondaryIndexes) != len(def.GlobalSecondaryIndexes) {
+		t.Errorf("scratch table: stream %+v, %d GSIs", s, len(scratch.Table.GlobalSecondaryIndexes))
+	}
+
 	// A real write and read through the client, checksums and all.
 	item := map[string]types.AttributeValue{
 		def.Key("HASH"):  &types.AttributeValueMemberS{Value: "SCHOOL#1"},

@@ -53,6 +53,9 @@ func setup() {
 		if setupErr != nil {
 			return
 		}
+		// No test reads these tables' stream (the local stack makes its own tables), and
+		// DynamoDB Local slows as stream records pile up (dynamodblocal.CreateScratchTable).
+		tableDef.StreamViewType = ""
 		if env := os.Getenv(dynamodblocal.EndpointEnv); env != "" {
 			for e := range strings.SplitSeq(env, ",") {
 				if e = strings.TrimSpace(e); e != "" {
@@ -73,7 +76,7 @@ func setup() {
 		if setupErr != nil {
 			return
 		}
-		server, setupErr = dynamodblocal.Start(context.Background(), dynamodblocal.Options{Dir: dir, InMemory: true})
+		server, setupErr = dynamodblocal.Start(context.Background(), dynamodblocal.Options{Dir: dir, InMemory: true, Brief: true})
 		if setupErr == nil {
 			endpoints = []string{server.Endpoint}
 		}
@@ -125,7 +128,7 @@ func TableDef(t testing.TB) template.TableDef {
 }
 
 // New returns a client of the shared DynamoDB Local and the name of a new, empty table made as
-// template.yaml defines it. The table is deleted when the test ends.
+// template.yaml defines it, without its stream. The table is deleted when the test ends.
 func New(t testing.TB, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, string) {
 	t.Helper()
 	Endpoint(t)

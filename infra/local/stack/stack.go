@@ -70,6 +70,9 @@ type Config struct {
 	Port int
 	// InMemory keeps DynamoDB's data in memory (for tests); otherwise it lives under DataDir.
 	InMemory bool
+	// Measured runs DynamoDB Local with the JVM's defaults, as a benchmark needs; otherwise
+	// it is tuned for short runs (dynamodblocal.Options.Brief).
+	Measured bool
 	// DataDir keeps what survives a restart: the DynamoDB database, the identity provider's
 	// signing key and the stream checkpoint. Required unless InMemory.
 	DataDir string
@@ -454,7 +457,7 @@ func (s *Stack) startDynamoDB(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	opts := dynamodblocal.Options{Dir: dir, InMemory: cfg.InMemory}
+	opts := dynamodblocal.Options{Dir: dir, InMemory: cfg.InMemory, Brief: !cfg.Measured}
 	if !cfg.InMemory {
 		opts.DBPath = filepath.Join(cfg.DataDir, "dynamodb")
 	}

@@ -64,7 +64,7 @@ func run(args []string) int {
 	var wg sync.WaitGroup
 	for i := range srvs {
 		wg.Go(func() {
-			srvs[i], errs[i] = dynamodblocal.Start(context.Background(), dynamodblocal.Options{Dir: dir, InMemory: true})
+			srvs[i], errs[i] = dynamodblocal.Start(context.Background(), dynamodblocal.Options{Dir: dir, InMemory: true, Brief: true})
 		})
 	}
 	wg.Wait()
