@@ -299,16 +299,8 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		ListLink: familiesPath(school), ContactURL: base + "/contacts", LAURL: base + "/la-notification", DecisionURL: base + "/decision",
 		Contact: st.contact, Call: st.call, CallOpen: st.call.Key != "", LA: st.la, Decision: st.decision,
 		CanRecordLA: f.CanRecordLANotification(p), CanDecide: f.CanDecide(p)}
-	var staff []option
-	// The staff by name, for the picker and for who recorded each entry (an entry keeps its
-	// author's email; someone no longer on the roster stays by it).
-	var staffNames map[string]string
-	if sc, err := h.Directory.School(ctx, school); err == nil {
-		v.SchoolName = sc.Name
-		staffNames, _ = h.rosterNames(ctx, sc) // without them, the picker names people by email
-		staff = staffOptions(sc, staffNames, "")
-	}
 	// Every child's chronology holds the same family entries (H2): one child's is enough.
+	var history []safeguarding.ChronologyEntry
 	if len(f.Children()) > 0 && h.Concerns != nil {
 		_, entries, err := h.Concerns.Chronology(ctx, r.caller(s.claims.Email), school, f.Children()[0].Pupil)
 		if err != nil {
@@ -317,9 +309,29 @@ func (h *Handler) familyPage(ctx context.Context, r *request, s session, school 
 		slices.SortStableFunc(entries, func(a, b safeguarding.ChronologyEntry) int { return a.At.Compare(b.At) })
 		for _, e := range entries {
 			if e.Reference == f.Reference() && e.ConcernID == "" {
-				v.History = append(v.History, familyHistory{At: e.At, Title: entryTypeTitle(e.Type), Summary: e.Summary, By: cmp.Or(staffNames[e.AuthorName], e.AuthorName)})
+				history = append(history, e)
 			}
 		}
+	}
+	// The staff by name, for the picker, and whoever recorded an entry (an entry keeps its
+	// author's email), someone who has since left among them: one read of their names.
+	var staff []option
+	var staffNames map[string]string
+	if sc, err := h.Directory.School(ctx, school); err == nil {
+		v.SchoolName = sc.Name
+		emails := make([]string, 0, len(sc.Roster)+len(history))
+		for _, m := range sc.Roster {
+			emails = append(emails, m.Email)
+		}
+		for _, e := range history {
+			emails = append(emails, e.AuthorName)
+		}
+		slices.Sort(emails)
+		staffNames, _ = h.Directory.StaffNames(ctx, slices.Compact(emails)) // without them, people are named by email
+		staff = staffOptions(sc, staffNames, "")
+	}
+	for _, e := range history {
+		v.History = append(v.History, familyHistory{At: e.At, Title: entryTypeTitle(e.Type), Summary: e.Summary, By: cmp.Or(staffNames[e.AuthorName], e.AuthorName)})
 	}
 	if v.Contact.Key == "" {
 		v.Contact = contactForm{Key: rand.Text(), When: nowWhen(r.now)}

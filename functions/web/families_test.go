@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -636,5 +637,30 @@ func TestRule_E1_PupilsWithoutAFamilyAreNamedOnTheSheet(t *testing.T) {
 		`id="family-fam-06"`)
 	if strings.Contains(page.Body, `name="ack-fam-99"`) || strings.Contains(page.Body, `name="ack-"`) {
 		t.Error("a pupil without a family record can be marked")
+	}
+}
+
+// Rule P4: an entry keeps who recorded it; the family's page names them, after they have left
+// the school too (their profile keeps their name).
+func TestRule_P4_AFamilysPageNamesWhoRecordedAnEntryAfterTheyLeft(t *testing.T) {
+	w := withFamilies(t)
+	tue := london(t, "2026-11-17 09:00")
+	family := "/schools/brook-lane/families/fam-06"
+	back := url.Values{"key": {"c-1"}, "method": {"message"}, "outcome": {"established"}, "contact-day": {"17"}, "contact-month": {"11"},
+		"contact-year": {"2026"}, "contact-time": {"08:45"}, "notes": {"Mother replied by text."}}
+	wantRedirect(t, post(t, w.h, family+"/contacts", dsl, back, tue), family+"?done=contact-established#done")
+	ctx := context.Background()
+	sc, err := w.st.School(ctx, seed.BrookLane)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Roster = slices.DeleteFunc(sc.Roster, func(m safeguarding.StaffMember) bool { return m.Email == dsl })
+	if err := w.st.PutSchool(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	page := call(t, w.h, "GET", family, tokenFor(head), nil, tue.Add(time.Hour))
+	wantBody(t, "the family's page", page, http.StatusOK, "Mother replied by text.", "By Daniel Reyes")
+	if strings.Contains(page.Body, dsl) {
+		t.Error("the family's page shows an email")
 	}
 }
