@@ -134,7 +134,7 @@ func (s *Store) ReindexConcerns(ctx context.Context, school safeguarding.SchoolI
 // counted their rows with errors, that count from the row errors it kept (at most
 // imports.MaxErrorsKept of them, so a lower bound for a file with more). An import's items
 // are one partition each and nothing lists a school's imports but A100 itself, so the caller
-// finds the ids (infra/reindex: one filtered Scan, an operator's one-off command); here one
+// finds the ids (the reindex command: one filtered Scan, an operator's one-off); here one
 // BatchGetItem of 100 imports at a time, then an UpdateItem of each to index on the condition
 // that it exists, is no check and has no keys. It returns how many it put on the list; run
 // again, none.
