@@ -17,7 +17,7 @@ SLOW_FIRST  := ./functions/web/ ./infra/soak/ ./infra/bench/ ./infra/e2e/ ./func
 # One Lambda per folder of functions/ that holds a main package.
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
-.PHONY: help build bootstraps run newschool redrive relook test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
+.PHONY: help build bootstraps run newschool redrive relook reindex test bench lint fmt-check vet staticcheck gosec depcheck openapi-lint deploy clean fuzz node_modules dynamodb-local
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,9 @@ redrive: ## Send the alerts never marked sent and move escalation dead letters b
 
 relook: ## Move families saved before the look index was sharded onto it, once after that deploy (make run's stack; ARGS='-table keepsafe-prod' for AWS)
 	$(GO) run ./infra/relook $(if $(ARGS),$(ARGS),-local)
+
+reindex: ## Put concerns and imports recorded before the newest lists onto them, once after that deploy (make run's stack; ARGS='-table keepsafe-prod' for AWS)
+	$(GO) run ./infra/reindex $(if $(ARGS),$(ARGS),-local)
 
 # DynamoDB Local, fetched once into .cache/ (checksum pinned) before anything starts it.
 dynamodb-local:

@@ -48,19 +48,27 @@ type concernIndexItem struct {
 	Concern string `dynamodbav:"concern"`
 }
 
-// concernIndexPuts are the conditional puts of a new concern's index items: one per member
-// of staff it is listed for as tagged, one when it is about a member of staff
-// (Concern.IndexItems of them).
-func (s *Store) concernIndexPuts(c concerns.Concern) []types.TransactWriteItem {
+// concernIndexItems are a new concern's index items: one per member of staff it is listed
+// for as tagged, one when it is about a member of staff (Concern.IndexItems of them).
+func concernIndexItems(c concerns.Concern) []concernIndexItem {
 	sk := concerns.PositionOf(c)
-	var items []types.TransactWriteItem
+	var items []concernIndexItem
 	for _, e := range c.TaggedIndexed() {
-		items = append(items, s.putNew(concernIndexItem{key: concernTagKey(c.School(), c.ID(), e), Type: typeConcernTag,
-			GSI1PK: concernsTaggedPK(c.School(), e), GSI1SK: sk, School: string(c.School()), Concern: string(c.ID())}))
+		items = append(items, concernIndexItem{key: concernTagKey(c.School(), c.ID(), e), Type: typeConcernTag,
+			GSI1PK: concernsTaggedPK(c.School(), e), GSI1SK: sk, School: string(c.School()), Concern: string(c.ID())})
 	}
 	if c.AboutStaff() {
-		items = append(items, s.putNew(concernIndexItem{key: concernAboutStaffKey(c.School(), c.ID()), Type: typeConcernAboutStaff,
-			GSI1PK: concernsAboutStaffPK(c.School()), GSI1SK: sk, School: string(c.School()), Concern: string(c.ID())}))
+		items = append(items, concernIndexItem{key: concernAboutStaffKey(c.School(), c.ID()), Type: typeConcernAboutStaff,
+			GSI1PK: concernsAboutStaffPK(c.School()), GSI1SK: sk, School: string(c.School()), Concern: string(c.ID())})
+	}
+	return items
+}
+
+// concernIndexPuts are the conditional puts of a new concern's index items.
+func (s *Store) concernIndexPuts(c concerns.Concern) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	for _, it := range concernIndexItems(c) {
+		items = append(items, s.putNew(it))
 	}
 	return items
 }

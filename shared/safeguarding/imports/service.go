@@ -64,8 +64,8 @@ const MaxListed = 100
 // RecentWithin is how far back the homes count imports with errors.
 const RecentWithin = 30 * 24 * time.Hour
 
-// errorRows is how many rows the problems are on.
-func errorRows(errs []RowError) int {
+// ErrorRows is how many rows the problems are on.
+func ErrorRows(errs []RowError) int {
 	lines := map[int]bool{}
 	for _, e := range errs {
 		lines[e.Line] = true
@@ -169,7 +169,7 @@ func (s Imports) run(ctx context.Context, who safeguarding.Caller, school safegu
 	plan := MakePlan(school, rows, errs, roll, Options{Full: req.Full, Today: who.At})
 	rec := Record{ID: id, School: school, By: who.Email, At: who.At.UTC(), FileHash: Hash(req.Data), Status: StatusRunning,
 		Preview: req.Preview, Full: req.Full, ValidRows: req.ValidRows, Rows: plan.Rows, Created: plan.Created, Updated: plan.Updated,
-		Unchanged: plan.Unchanged, Left: plan.Left, FamiliesFormed: plan.FamiliesFormed, ErrorRows: errorRows(plan.Errors), Errors: plan.Errors}
+		Unchanged: plan.Unchanged, Left: plan.Left, FamiliesFormed: plan.FamiliesFormed, ErrorRows: ErrorRows(plan.Errors), Errors: plan.Errors}
 	rec.Uploaded, rec.ExpectHash = prev.Uploaded, prev.ExpectHash
 	if len(rec.Errors) > MaxErrorsKept {
 		rec.Errors = rec.Errors[:MaxErrorsKept]
@@ -329,7 +329,7 @@ func (s Imports) Arrived(ctx context.Context, school safeguarding.SchoolID, id s
 // file as a whole (line 1: its header, or the file itself), so that whoever follows the import
 // sees it end; the refusal is audited.
 func (s Imports) fail(ctx context.Context, who safeguarding.Caller, rec Record, data []byte, problems ...RowError) (Record, error) {
-	rec.Status, rec.FileHash, rec.Errors, rec.ErrorRows = StatusFailed, Hash(data), problems, errorRows(problems)
+	rec.Status, rec.FileHash, rec.Errors, rec.ErrorRows = StatusFailed, Hash(data), problems, ErrorRows(problems)
 	audit := safeguarding.AuditEntry{ID: s.NewID(who.At), School: rec.School, Actor: who.Email, Action: AuditRefused,
 		Subject: auditSubject(rec), At: who.At, Source: who.Source}
 	if err := s.Store.FinishImport(ctx, rec, audit); err != nil {
