@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		db = store.NewClient(cfg)
 	}
 	t, err := Reindex(ctx, db, *table, out)
-	fmt.Fprintf(out, "%d schools looked at: %d concerns put on their author's list, %d put on the lists of the staff they tagged, %d on the governors' list; %d imports put on the recent imports.\n",
+	fmt.Fprintf(out, "schools looked at: %d; concerns put on their author's list: %d, index items for the staff they tagged: %d, concerns put on the governors' list: %d; imports put on the recent imports: %d\n",
 		t.Schools, t.Authors, t.Tagged, t.AboutStaff, t.Imports)
 	return err
 }
@@ -103,7 +103,7 @@ func Reindex(ctx context.Context, db *dynamodb.Client, table string, out io.Writ
 			return t, fmt.Errorf("school %s: %w", s.ID, err)
 		}
 		t.Schools++
-		fmt.Fprintf(out, "%s: %d concerns looked at, %d put on their author's list, %d index items for tagged staff, %d on the governors' list; %d imports listed.\n",
+		fmt.Fprintf(out, "%s: concerns looked at: %d, put on their author's list: %d, index items for tagged staff: %d, on the governors' list: %d; imports listed: %d\n",
 			s.ID, r.Concerns, r.Authors, r.Tagged, r.AboutStaff, n)
 	}
 	return t, nil

@@ -100,7 +100,7 @@ func TestReindexPutsEverySchoolsEarlierConcernsAndImportsOnTheirListsOnce(t *tes
 		if a, b, c := lists(school); a != 1 || b != 1 || c != 1 {
 			t.Errorf("after, %s: %d raised, %d tagged in, %d imports", school, a, b, c)
 		}
-		if !strings.Contains(out.String(), string(school)+": 1 concerns looked at") {
+		if !strings.Contains(out.String(), string(school)+": concerns looked at: 1,") {
 			t.Errorf("no line for %s: %s", school, out.String())
 		}
 	}
