@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,9 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
-	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
-	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/infra/tableflag"
 	"github.com/keepsafe-schools/keepsafe/shared/safeguarding"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
@@ -43,30 +40,15 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
-	table := fs.String("table", os.Getenv("TABLE_NAME"), "the stack's DynamoDB table (TABLE_NAME)")
-	local := fs.Bool("local", false, "the local stack `make run` is running, instead of AWS")
-	dataDir := fs.String("local-data", "", "the local stack's data folder (.cache/data beside template.yaml)")
+	table := tableflag.Define(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var db *dynamodb.Client
-	if *local {
-		e, err := stack.RunningEndpoints(*dataDir)
-		if err != nil {
-			return err
-		}
-		db, *table = dynamodblocal.NewClient(e.DynamoDB), e.Table
-	} else {
-		if *table == "" {
-			return errors.New("give -table (or TABLE_NAME), or -local")
-		}
-		cfg, err := awsenv.Config()
-		if err != nil {
-			return err
-		}
-		db = store.NewClient(cfg)
+	db, name, err := table.Open()
+	if err != nil {
+		return err
 	}
-	t, err := Reindex(ctx, db, *table, out)
+	t, err := Reindex(ctx, db, name, out)
 	fmt.Fprintf(out, "schools looked at: %d; concerns put on their author's list: %d, index items for the staff they tagged: %d, concerns put on the governors' list: %d; imports put on the recent imports: %d\n",
 		t.Schools, t.Authors, t.Tagged, t.AboutStaff, t.Imports)
 	return err

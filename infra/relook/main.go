@@ -13,14 +13,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 
-	"github.com/keepsafe-schools/keepsafe/infra/dynamodblocal"
-	"github.com/keepsafe-schools/keepsafe/infra/local/stack"
-	"github.com/keepsafe-schools/keepsafe/shared/awsenv"
+	"github.com/keepsafe-schools/keepsafe/infra/tableflag"
 	"github.com/keepsafe-schools/keepsafe/shared/store"
 )
 
@@ -33,29 +30,15 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("relook", flag.ContinueOnError)
-	table := fs.String("table", os.Getenv("TABLE_NAME"), "the stack's DynamoDB table (TABLE_NAME)")
-	local := fs.Bool("local", false, "the local stack `make run` is running, instead of AWS")
-	dataDir := fs.String("local-data", "", "the local stack's data folder (.cache/data beside template.yaml)")
+	table := tableflag.Define(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var st *store.Store
-	if *local {
-		e, err := stack.RunningEndpoints(*dataDir)
-		if err != nil {
-			return err
-		}
-		st = store.New(dynamodblocal.NewClient(e.DynamoDB), e.Table)
-	} else {
-		if *table == "" {
-			return errors.New("give -table (or TABLE_NAME), or -local")
-		}
-		cfg, err := awsenv.Config()
-		if err != nil {
-			return err
-		}
-		st = store.New(store.NewClient(cfg), *table)
+	db, name, err := table.Open()
+	if err != nil {
+		return err
 	}
+	st := store.New(db, name)
 	schools, moved, err := Relook(ctx, st)
 	fmt.Printf("%d schools looked at, %d families moved onto the sharded look index.\n", schools, moved)
 	return err
